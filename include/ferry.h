@@ -1,0 +1,591 @@
+/* ferry.h - HTTP(S) transfers on libuv, in libcurl's easy/multi model.
+ *
+ * An easy handle (ferry_easy) is one transfer. A multi handle (ferry_multi)
+ * drives many easy handles in one thread and queues a message for each one
+ * that finishes (ferry_multi_info_read). The multi talks to the outside only
+ * through a socket callback and a timer callback, in one of three modes:
+ *
+ *  - libuv mode (ferry_uv.h: ferry_multi_use_loop): the callbacks become one
+ *    uv_poll_t per socket and one uv_timer_t per multi on your loop;
+ *  - socket_action mode: you set FERRYMOPT_SOCKETFUNCTION and
+ *    FERRYMOPT_TIMERFUNCTION and call ferry_multi_socket_action();
+ *  - perform mode: ferry_multi_perform/wait/poll/fdset run the same engine
+ *    on a loop that the multi owns.
+ *
+ * Threads: a handle is used by one thread at a time. The exceptions are
+ * ferry_multi_wakeup(), which any thread may call, and the global functions,
+ * which must not race with anything else. ferry starts no threads; libuv's
+ * thread pool runs getaddrinfo.
+ *
+ * Result codes and option numbers are libcurl's (see ferry_table.h), and
+ * <curl/curl.h> from the ferry-curl pkg-config module maps libcurl's names
+ * onto these.
+ */
+#ifndef FERRY_H
+#define FERRY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/select.h>
+
+#include "ferry_table.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(FERRY_BUILDING) && defined(__GNUC__)
+#define FERRY_EXTERN __attribute__((visibility("default")))
+#else
+#define FERRY_EXTERN
+#endif
+
+#define FERRY_VERSION_MAJOR 0
+#define FERRY_VERSION_MINOR 1
+#define FERRY_VERSION_PATCH 0
+#define FERRY_VERSION_STRING "0.1.0"
+/* The libcurl version whose API and ABI numbers ferry follows. */
+#define FERRY_LIBCURL_VERSION_NUM 0x080b00
+
+/* Distinct incomplete types: a multi cannot be passed where an easy is
+ * wanted; the compiler catches it. */
+typedef struct ferry_easy ferry_easy;
+typedef struct ferry_multi ferry_multi;
+
+typedef int ferry_socket_t;
+typedef int64_t ferry_off_t;
+
+#define FERRY_SOCKET_BAD (-1)
+#define FERRY_SOCKET_TIMEOUT FERRY_SOCKET_BAD
+
+/* ---- result codes ---------------------------------------------------- */
+
+typedef enum {
+#define FERRY_X_(name, num, text) FERRYE_##name = num,
+  FERRY_CODES(FERRY_X_)
+#undef FERRY_X_
+  FERRYE_LAST
+} ferry_code;
+
+typedef enum {
+#define FERRY_X_(name, num, text) FERRYM_##name = num,
+  FERRY_MCODES(FERRY_X_)
+#undef FERRY_X_
+  FERRYM_LAST
+} ferry_mcode;
+
+/* ---- options --------------------------------------------------------- */
+
+#define FERRYOPTTYPE_LONG 0
+#define FERRYOPTTYPE_VALUES 0
+#define FERRYOPTTYPE_OBJECTPOINT 10000
+#define FERRYOPTTYPE_STRINGPOINT 10000
+#define FERRYOPTTYPE_SLISTPOINT 10000
+#define FERRYOPTTYPE_CBPOINT 10000
+#define FERRYOPTTYPE_FUNCTIONPOINT 20000
+#define FERRYOPTTYPE_OFF_T 30000
+#define FERRYOPTTYPE_BLOB 40000
+
+typedef enum {
+#define FERRY_X_(name, type, num, supported)                                   \
+  FERRYOPT_##name = FERRYOPTTYPE_##type + num,
+  FERRY_OPTIONS(FERRY_X_) FERRY_OWN_OPTIONS(FERRY_X_)
+#undef FERRY_X_
+  FERRYOPT_LASTENTRY
+} ferry_option;
+
+typedef enum {
+#define FERRY_X_(name, type, num, supported)                                   \
+  FERRYMOPT_##name = FERRYOPTTYPE_##type + num,
+  FERRY_MOPTIONS(FERRY_X_) FERRY_OWN_MOPTIONS(FERRY_X_)
+#undef FERRY_X_
+  FERRYMOPT_LASTENTRY
+} ferry_moption;
+
+#define FERRYINFO_STRING 0x100000
+#define FERRYINFO_LONG 0x200000
+#define FERRYINFO_DOUBLE 0x300000
+#define FERRYINFO_SLIST 0x400000
+#define FERRYINFO_PTR 0x400000
+#define FERRYINFO_SOCKET 0x500000
+#define FERRYINFO_OFF_T 0x600000
+#define FERRYINFO_MASK 0x0fffff
+#define FERRYINFO_TYPEMASK 0xf00000
+
+typedef enum {
+  FERRYINFO_NONE = 0,
+#define FERRY_X_(name, type, num, supported)                                   \
+  FERRYINFO_##name = FERRYINFO_##type + num,
+  FERRY_INFOS(FERRY_X_)
+#undef FERRY_X_
+  FERRYINFO_LASTONE = 70
+} ferry_info;
+
+/* ---- constants (paired with libcurl's names in ferry_table.h) -------- */
+
+#define FERRY_POLL_NONE 0
+#define FERRY_POLL_IN 1
+#define FERRY_POLL_OUT 2
+#define FERRY_POLL_INOUT 3
+#define FERRY_POLL_REMOVE 4
+
+#define FERRY_CSELECT_IN 0x01
+#define FERRY_CSELECT_OUT 0x02
+#define FERRY_CSELECT_ERR 0x04
+
+#define FERRY_WAIT_POLLIN 0x0001
+#define FERRY_WAIT_POLLPRI 0x0002
+#define FERRY_WAIT_POLLOUT 0x0004
+
+#define FERRY_PAUSE_RECV (1 << 0)
+#define FERRY_PAUSE_RECV_CONT 0
+#define FERRY_PAUSE_SEND (1 << 2)
+#define FERRY_PAUSE_SEND_CONT 0
+#define FERRY_PAUSE_ALL (FERRY_PAUSE_RECV | FERRY_PAUSE_SEND)
+#define FERRY_PAUSE_CONT (FERRY_PAUSE_RECV_CONT | FERRY_PAUSE_SEND_CONT)
+
+/* Returned by a write callback to pause the transfer. */
+#define FERRY_WRITEFUNC_PAUSE 0x10000001
+/* Returned by a write callback to fail with FERRYE_WRITE_ERROR. */
+#define FERRY_WRITEFUNC_ERROR 0xFFFFFFFF
+#define FERRY_READFUNC_ABORT 0x10000000
+#define FERRY_READFUNC_PAUSE 0x10000001
+/* Returned by a FERRYOPT_SEEKFUNCTION callback. */
+#define FERRY_SEEKFUNC_OK 0
+#define FERRY_SEEKFUNC_FAIL 1
+#define FERRY_SEEKFUNC_CANTSEEK 2
+/* Returned by a FERRYOPT_TRAILERFUNCTION callback. */
+#define FERRY_TRAILERFUNC_OK 0
+#define FERRY_TRAILERFUNC_ABORT 1
+
+/* At most this many bytes are handed to a write callback in one call. */
+#define FERRY_MAX_WRITE_SIZE 16384
+/* The largest FERRYOPT_BUFFERSIZE libcurl accepts. */
+#define FERRY_MAX_READ_SIZE (10 * 1024 * 1024)
+/* The longest header line (and header section) ferry accepts. */
+#define FERRY_MAX_HTTP_HEADER (100 * 1024)
+/* The size of a buffer given to FERRYOPT_ERRORBUFFER. */
+#define FERRY_ERROR_SIZE 256
+
+#define FERRY_GLOBAL_SSL (1 << 0)
+#define FERRY_GLOBAL_WIN32 (1 << 1)
+#define FERRY_GLOBAL_ALL (FERRY_GLOBAL_SSL | FERRY_GLOBAL_WIN32)
+#define FERRY_GLOBAL_NOTHING 0
+#define FERRY_GLOBAL_DEFAULT FERRY_GLOBAL_ALL
+#define FERRY_GLOBAL_ACK_EINTR (1 << 2)
+
+/* Values of long options are longs, since setopt reads a long for them. */
+
+/* FERRYOPT_HTTP_VERSION */
+#define FERRY_HTTP_VERSION_NONE 0L
+#define FERRY_HTTP_VERSION_1_0 1L
+#define FERRY_HTTP_VERSION_1_1 2L
+#define FERRY_HTTP_VERSION_2_0 3L
+#define FERRY_HTTP_VERSION_2TLS 4L
+#define FERRY_HTTP_VERSION_2_PRIOR_KNOWLEDGE 5L
+#define FERRY_HTTP_VERSION_3 30L
+#define FERRY_HTTP_VERSION_3ONLY 31L
+
+/* FERRYOPT_IPRESOLVE */
+#define FERRY_IPRESOLVE_WHATEVER 0L
+#define FERRY_IPRESOLVE_V4 1L
+#define FERRY_IPRESOLVE_V6 2L
+
+/* FERRYOPT_HTTPAUTH and FERRYOPT_PROXYAUTH bits */
+#define FERRYAUTH_NONE ((unsigned long)0)
+#define FERRYAUTH_BASIC (((unsigned long)1) << 0)
+#define FERRYAUTH_DIGEST (((unsigned long)1) << 1)
+#define FERRYAUTH_NEGOTIATE (((unsigned long)1) << 2)
+#define FERRYAUTH_NTLM (((unsigned long)1) << 3)
+#define FERRYAUTH_DIGEST_IE (((unsigned long)1) << 4)
+#define FERRYAUTH_NTLM_WB (((unsigned long)1) << 5)
+#define FERRYAUTH_BEARER (((unsigned long)1) << 6)
+#define FERRYAUTH_AWS_SIGV4 (((unsigned long)1) << 7)
+#define FERRYAUTH_ONLY (((unsigned long)1) << 31)
+#define FERRYAUTH_ANY (~FERRYAUTH_DIGEST_IE)
+#define FERRYAUTH_ANYSAFE (~(FERRYAUTH_BASIC | FERRYAUTH_DIGEST_IE))
+
+/* FERRYOPT_POSTREDIR bits */
+#define FERRY_REDIR_GET_ALL 0L
+#define FERRY_REDIR_POST_301 1L
+#define FERRY_REDIR_POST_302 2L
+#define FERRY_REDIR_POST_303 4L
+#define FERRY_REDIR_POST_ALL                                                   \
+  (FERRY_REDIR_POST_301 | FERRY_REDIR_POST_302 | FERRY_REDIR_POST_303)
+
+/* FERRYOPT_SSLVERSION: a minimum, OR'ed with an optional MAX_ value */
+#define FERRY_SSLVERSION_DEFAULT 0L
+#define FERRY_SSLVERSION_TLSv1 1L
+#define FERRY_SSLVERSION_SSLv2 2L
+#define FERRY_SSLVERSION_SSLv3 3L
+#define FERRY_SSLVERSION_TLSv1_0 4L
+#define FERRY_SSLVERSION_TLSv1_1 5L
+#define FERRY_SSLVERSION_TLSv1_2 6L
+#define FERRY_SSLVERSION_TLSv1_3 7L
+#define FERRY_SSLVERSION_MAX_NONE 0L
+#define FERRY_SSLVERSION_MAX_DEFAULT (FERRY_SSLVERSION_TLSv1 << 16)
+#define FERRY_SSLVERSION_MAX_TLSv1_0 (FERRY_SSLVERSION_TLSv1_0 << 16)
+#define FERRY_SSLVERSION_MAX_TLSv1_1 (FERRY_SSLVERSION_TLSv1_1 << 16)
+#define FERRY_SSLVERSION_MAX_TLSv1_2 (FERRY_SSLVERSION_TLSv1_2 << 16)
+#define FERRY_SSLVERSION_MAX_TLSv1_3 (FERRY_SSLVERSION_TLSv1_3 << 16)
+
+/* FERRYOPT_TIMECONDITION */
+#define FERRY_TIMECOND_NONE 0L
+#define FERRY_TIMECOND_IFMODSINCE 1L
+#define FERRY_TIMECOND_IFUNMODSINCE 2L
+#define FERRY_TIMECOND_LASTMOD 3L
+
+/* FERRYOPT_HEADEROPT */
+#define FERRYHEADER_UNIFIED 0L
+#define FERRYHEADER_SEPARATE (1L << 0)
+
+/* FERRYOPT_NETRC */
+#define FERRY_NETRC_IGNORED 0L
+#define FERRY_NETRC_OPTIONAL 1L
+#define FERRY_NETRC_REQUIRED 2L
+
+/* FERRYOPT_PROXYTYPE */
+#define FERRYPROXY_HTTP 0L
+#define FERRYPROXY_HTTP_1_0 1L
+#define FERRYPROXY_HTTPS 2L
+#define FERRYPROXY_HTTPS2 3L
+#define FERRYPROXY_SOCKS4 4L
+#define FERRYPROXY_SOCKS5 5L
+#define FERRYPROXY_SOCKS4A 6L
+#define FERRYPROXY_SOCKS5_HOSTNAME 7L
+
+/* FERRYOPT_USE_SSL */
+#define FERRYUSESSL_NONE 0L
+#define FERRYUSESSL_TRY 1L
+#define FERRYUSESSL_CONTROL 2L
+#define FERRYUSESSL_ALL 3L
+
+/* FERRYOPT_SSL_OPTIONS and FERRYOPT_PROXY_SSL_OPTIONS bits */
+#define FERRYSSLOPT_ALLOW_BEAST (1L << 0)
+#define FERRYSSLOPT_NO_REVOKE (1L << 1)
+#define FERRYSSLOPT_NO_PARTIALCHAIN (1L << 2)
+#define FERRYSSLOPT_REVOKE_BEST_EFFORT (1L << 3)
+#define FERRYSSLOPT_NATIVE_CA (1L << 4)
+#define FERRYSSLOPT_AUTO_CLIENT_CERT (1L << 5)
+#define FERRYSSLOPT_EARLYDATA (1L << 6)
+
+/* FERRYMOPT_PIPELINING bits */
+#define FERRYPIPE_NOTHING 0L
+#define FERRYPIPE_HTTP1 1L
+#define FERRYPIPE_MULTIPLEX 2L
+
+/* FERRYOPT_PROTOCOLS and FERRYOPT_REDIR_PROTOCOLS bits (libcurl deprecates
+ * both for the _STR options) */
+#define FERRYPROTO_HTTP (1L << 0)
+#define FERRYPROTO_HTTPS (1L << 1)
+#define FERRYPROTO_FTP (1L << 2)
+#define FERRYPROTO_FTPS (1L << 3)
+#define FERRYPROTO_SCP (1L << 4)
+#define FERRYPROTO_SFTP (1L << 5)
+#define FERRYPROTO_TELNET (1L << 6)
+#define FERRYPROTO_LDAP (1L << 7)
+#define FERRYPROTO_LDAPS (1L << 8)
+#define FERRYPROTO_DICT (1L << 9)
+#define FERRYPROTO_FILE (1L << 10)
+#define FERRYPROTO_TFTP (1L << 11)
+#define FERRYPROTO_IMAP (1L << 12)
+#define FERRYPROTO_IMAPS (1L << 13)
+#define FERRYPROTO_POP3 (1L << 14)
+#define FERRYPROTO_POP3S (1L << 15)
+#define FERRYPROTO_SMTP (1L << 16)
+#define FERRYPROTO_SMTPS (1L << 17)
+#define FERRYPROTO_RTSP (1L << 18)
+#define FERRYPROTO_RTMP (1L << 19)
+#define FERRYPROTO_RTMPT (1L << 20)
+#define FERRYPROTO_RTMPE (1L << 21)
+#define FERRYPROTO_RTMPTE (1L << 22)
+#define FERRYPROTO_RTMPS (1L << 23)
+#define FERRYPROTO_RTMPTS (1L << 24)
+#define FERRYPROTO_GOPHER (1L << 25)
+#define FERRYPROTO_SMB (1L << 26)
+#define FERRYPROTO_SMBS (1L << 27)
+#define FERRYPROTO_MQTT (1L << 28)
+#define FERRYPROTO_GOPHERS (1L << 29)
+#define FERRYPROTO_ALL (~0L)
+
+typedef enum {
+  FERRYINFO_TEXT = 0,
+  FERRYINFO_HEADER_IN,
+  FERRYINFO_HEADER_OUT,
+  FERRYINFO_DATA_IN,
+  FERRYINFO_DATA_OUT,
+  FERRYINFO_SSL_DATA_IN,
+  FERRYINFO_SSL_DATA_OUT,
+  FERRYINFO_END
+} ferry_infotype;
+
+typedef enum { FERRYMSG_NONE, FERRYMSG_DONE, FERRYMSG_LAST } ferry_msg_type;
+
+/* A completion message. Layout matches libcurl's CURLMsg. */
+typedef struct ferry_msg {
+  ferry_msg_type msg;
+  ferry_easy *easy_handle;
+  union {
+    void *whatever;
+    ferry_code result;
+  } data;
+} ferry_msg;
+
+/* A string list. Layout matches libcurl's curl_slist. */
+typedef struct ferry_slist {
+  char *data;
+  struct ferry_slist *next;
+} ferry_slist;
+
+/* An extra fd for ferry_multi_wait/poll; revents is filled in. */
+typedef struct ferry_waitfd {
+  ferry_socket_t fd;
+  short events;
+  short revents;
+} ferry_waitfd;
+
+/* ---- callbacks ------------------------------------------------------- */
+
+typedef size_t (*ferry_write_callback)(char *ptr, size_t size, size_t nmemb,
+                                       void *userdata);
+typedef size_t (*ferry_read_callback)(char *buffer, size_t size, size_t nitems,
+                                      void *userdata);
+typedef size_t (*ferry_header_callback)(char *buffer, size_t size,
+                                        size_t nitems, void *userdata);
+typedef int (*ferry_xferinfo_callback)(void *clientp, ferry_off_t dltotal,
+                                       ferry_off_t dlnow, ferry_off_t ultotal,
+                                       ferry_off_t ulnow);
+typedef int (*ferry_debug_callback)(ferry_easy *handle, ferry_infotype type,
+                                    char *data, size_t size, void *userptr);
+/* FERRYMOPT_SOCKETFUNCTION: what is FERRY_POLL_IN/OUT/INOUT/REMOVE. socketp
+ * is the pointer set with ferry_multi_assign (NULL until then). Return 0;
+ * -1 fails every transfer with FERRYM_ABORTED_BY_CALLBACK. */
+typedef int (*ferry_socket_callback)(ferry_easy *easy, ferry_socket_t s,
+                                     int what, void *userp, void *socketp);
+/* FERRYMOPT_TIMERFUNCTION: timeout_ms -1 deletes the timer, 0 means call
+ * ferry_multi_socket_action(FERRY_SOCKET_TIMEOUT) as soon as possible (but
+ * not from inside this callback), N means in N milliseconds. Return 0; -1
+ * fails every transfer. */
+typedef int (*ferry_multi_timer_callback)(ferry_multi *multi, long timeout_ms,
+                                          void *userp);
+/* FERRYMOPT_NOTIFYFUNCTION (ferry's own): called when one or more completion
+ * messages have been queued, so that a loop application never has to poll
+ * ferry_multi_info_read. */
+typedef void (*ferry_notify_callback)(ferry_multi *multi, void *userp);
+
+typedef void *(*ferry_malloc_callback)(size_t size);
+typedef void (*ferry_free_callback)(void *ptr);
+typedef void *(*ferry_realloc_callback)(void *ptr, size_t size);
+typedef char *(*ferry_strdup_callback)(const char *str);
+typedef void *(*ferry_calloc_callback)(size_t nmemb, size_t size);
+
+/* ---- global ---------------------------------------------------------- */
+
+/* Initialise the library. Calling it is optional: ferry_easy_init and
+ * ferry_multi_init call it. Not thread-safe; counts nested calls.
+ * Returns FERRYE_OK, or FERRYE_FAILED_INIT. */
+FERRY_EXTERN ferry_code ferry_global_init(long flags);
+/* Like ferry_global_init, and every allocation ferry makes from now on goes
+ * through these functions. Must be called before any handle exists; all five
+ * must be non-NULL (FERRYE_BAD_FUNCTION_ARGUMENT otherwise). */
+FERRY_EXTERN ferry_code ferry_global_init_mem(long flags, ferry_malloc_callback m,
+                                              ferry_free_callback f,
+                                              ferry_realloc_callback r,
+                                              ferry_strdup_callback s,
+                                              ferry_calloc_callback c);
+/* Undo one ferry_global_init. The last one restores the default allocator. */
+FERRY_EXTERN void ferry_global_cleanup(void);
+
+/* ---- easy ------------------------------------------------------------ */
+
+/* A new easy handle with default options, or NULL when out of memory. */
+FERRY_EXTERN ferry_easy *ferry_easy_init(void);
+/* Free an easy handle and everything it owns. A handle that is still added
+ * to a multi is removed first (its transfer halted). Returns FERRYE_OK;
+ * FERRYE_RECURSIVE_API_CALL when called on an added handle from inside a
+ * ferry callback (the handle is then left alone); FERRYE_BAD_FUNCTION_ARGUMENT
+ * for a pointer that is not a live easy handle. NULL is a no-op. */
+FERRY_EXTERN ferry_code ferry_easy_cleanup(ferry_easy *easy);
+/* Put every option back to its default, keep live connections of the
+ * handle's private perform multi. Not allowed while added to a multi (no-op). */
+FERRY_EXTERN void ferry_easy_reset(ferry_easy *easy);
+/* A new handle with the same options. Strings are copied; slists and
+ * pointers (POSTFIELDS, callbacks' data) are shared, as in libcurl. NULL on
+ * out of memory or a bad argument. */
+FERRY_EXTERN ferry_easy *ferry_easy_duphandle(ferry_easy *easy);
+/* Set one option; the argument's type comes from the option (ferry_table.h):
+ * long for LONG/VALUES, ferry_off_t for OFF_T, a pointer otherwise.
+ * STRINGPOINT values are copied; SLISTPOINT lists and POSTFIELDS are borrowed
+ * until the transfer is done. Returns FERRYE_OK,
+ * FERRYE_UNKNOWN_OPTION (no such option), FERRYE_NOT_BUILT_IN (an option
+ * ferry does not implement), FERRYE_BAD_FUNCTION_ARGUMENT (a value out of
+ * range or a NULL/foreign handle), FERRYE_OUT_OF_MEMORY. The error text goes
+ * to the ERRORBUFFER if one is set. */
+FERRY_EXTERN ferry_code ferry_easy_setopt(ferry_easy *easy, ferry_option option,
+                                          ...);
+/* Read one piece of information into the pointer given (char ** for
+ * STRING, long * for LONG, double * for DOUBLE, ferry_off_t * for OFF_T).
+ * Strings are owned by the handle and valid until the next transfer or
+ * cleanup. Returns FERRYE_OK, FERRYE_UNKNOWN_OPTION, FERRYE_NOT_BUILT_IN,
+ * FERRYE_BAD_FUNCTION_ARGUMENT. */
+FERRY_EXTERN ferry_code ferry_easy_getinfo(ferry_easy *easy, ferry_info info,
+                                           ...);
+/* Run the transfer to its end, blocking. Uses a multi private to this handle,
+ * which keeps its connections for the next perform. Returns the transfer's
+ * result, or FERRYE_BAD_FUNCTION_ARGUMENT when the handle is added to a
+ * multi, or FERRYE_RECURSIVE_API_CALL from inside a callback. */
+FERRY_EXTERN ferry_code ferry_easy_perform(ferry_easy *easy);
+/* Pause or resume receiving and/or sending (FERRY_PAUSE_*). */
+FERRY_EXTERN ferry_code ferry_easy_pause(ferry_easy *easy, int bitmask);
+/* A static English text for a code; never NULL. */
+FERRY_EXTERN const char *ferry_easy_strerror(ferry_code code);
+
+/* ---- multi ----------------------------------------------------------- */
+
+/* A new multi handle in perform mode, or NULL when out of memory. */
+FERRY_EXTERN ferry_multi *ferry_multi_init(void);
+/* Close a multi. Easy handles still added are detached (their transfers
+ * halted, no message posted) and stay usable on their own; ferry never frees
+ * them. Returns FERRYM_OK, FERRYM_BAD_HANDLE for NULL or a non-multi,
+ * FERRYM_RECURSIVE_API_CALL from inside a callback. In libuv mode some memory
+ * lives on until the loop has run the last close callback: see
+ * ferry_multi_close in ferry_uv.h. */
+FERRY_EXTERN ferry_mcode ferry_multi_cleanup(ferry_multi *multi);
+/* Add a transfer. Calls the timer callback from inside with 0 (start at
+ * once). Returns FERRYM_OK, FERRYM_BAD_HANDLE, FERRYM_BAD_EASY_HANDLE (NULL
+ * or not an easy handle), FERRYM_ADDED_ALREADY (in this or another multi),
+ * FERRYM_OUT_OF_MEMORY. Allowed from inside callbacks. */
+FERRY_EXTERN ferry_mcode ferry_multi_add_handle(ferry_multi *multi,
+                                                ferry_easy *easy);
+/* Remove a transfer, halting it if it runs; no message is posted for it and
+ * a queued message for it is dropped. The connection goes back to the pool
+ * if the protocol state allows. Removing a handle that is not added returns
+ * FERRYM_OK. FERRYM_RECURSIVE_API_CALL inside a callback. */
+FERRY_EXTERN ferry_mcode ferry_multi_remove_handle(ferry_multi *multi,
+                                                   ferry_easy *easy);
+/* Do all the work that can be done now without blocking; *running is the
+ * number of transfers not yet done. Perform mode only (FERRYM_BAD_HANDLE in
+ * libuv mode). FERRYM_RECURSIVE_API_CALL inside a callback. */
+FERRY_EXTERN ferry_mcode ferry_multi_perform(ferry_multi *multi, int *running);
+/* Wait up to timeout_ms for activity on ferry's sockets or the extra fds
+ * (their revents are set), or until ferry's next timeout. Returns at once
+ * when no transfer runs and no extra fd is given. *numfds (optional) is the
+ * number of fds with activity. Perform mode only. */
+FERRY_EXTERN ferry_mcode ferry_multi_wait(ferry_multi *multi,
+                                          ferry_waitfd extra_fds[],
+                                          unsigned int extra_nfds,
+                                          int timeout_ms, int *numfds);
+/* Like ferry_multi_wait, but sleeps the whole timeout even with nothing to
+ * wait for, and ferry_multi_wakeup ends it early. */
+FERRY_EXTERN ferry_mcode ferry_multi_poll(ferry_multi *multi,
+                                          ferry_waitfd extra_fds[],
+                                          unsigned int extra_nfds,
+                                          int timeout_ms, int *numfds);
+/* End a ferry_multi_poll/wait early; in libuv mode, wake the loop. Safe to
+ * call from any thread. FERRYM_WAKEUP_FAILURE if the wakeup could not be
+ * sent. */
+FERRY_EXTERN ferry_mcode ferry_multi_wakeup(ferry_multi *multi);
+/* For select() loops: adds ferry's fds to the sets and sets *max_fd (-1 when
+ * none). Use ferry_multi_timeout for the select timeout, then call
+ * ferry_multi_perform. Perform mode only. */
+FERRY_EXTERN ferry_mcode ferry_multi_fdset(ferry_multi *multi, fd_set *read_fd_set,
+                                           fd_set *write_fd_set,
+                                           fd_set *exc_fd_set, int *max_fd);
+/* Milliseconds until ferry needs ferry_multi_perform (or socket_action with
+ * FERRY_SOCKET_TIMEOUT) to be called; -1 when there is no timeout. */
+FERRY_EXTERN ferry_mcode ferry_multi_timeout(ferry_multi *multi, long *timeout_ms);
+/* The next completion message, or NULL. *msgs_in_queue is the number left.
+ * The message is owned by ferry and valid until the handle is removed or
+ * cleaned up. */
+FERRY_EXTERN ferry_msg *ferry_multi_info_read(ferry_multi *multi, int *msgs_in_queue);
+/* Set a multi option (long / pointer / function per ferry_table.h).
+ * Returns FERRYM_OK, FERRYM_UNKNOWN_OPTION, FERRYM_BAD_FUNCTION_ARGUMENT,
+ * FERRYM_BAD_HANDLE. Setting SOCKETFUNCTION or TIMERFUNCTION puts the multi
+ * in socket_action mode; not allowed in libuv mode. */
+FERRY_EXTERN ferry_mcode ferry_multi_setopt(ferry_multi *multi, ferry_moption option,
+                                            ...);
+/* Attach a pointer to a socket ferry told you about; it comes back as
+ * socketp in the socket callback. FERRYM_BAD_SOCKET for an unknown socket. */
+FERRY_EXTERN ferry_mcode ferry_multi_assign(ferry_multi *multi, ferry_socket_t s,
+                                            void *sockp);
+/* socket_action mode: act on socket s (ev_bitmask of FERRY_CSELECT_*, 0 to
+ * find out), or on timeouts with FERRY_SOCKET_TIMEOUT. *running is the
+ * number of transfers not yet done. FERRYM_BAD_SOCKET for an unknown socket
+ * (the call still handles timeouts). FERRYM_RECURSIVE_API_CALL inside a
+ * callback. */
+FERRY_EXTERN ferry_mcode ferry_multi_socket_action(ferry_multi *multi,
+                                                   ferry_socket_t s,
+                                                   int ev_bitmask, int *running);
+/* A NULL-terminated array of the added easy handles, to be freed with
+ * ferry_free. NULL on a bad handle or out of memory. */
+FERRY_EXTERN ferry_easy **ferry_multi_get_handles(ferry_multi *multi);
+/* A static English text for a multi code; never NULL. */
+FERRY_EXTERN const char *ferry_multi_strerror(ferry_mcode code);
+
+/* ---- utilities ------------------------------------------------------- */
+
+/* Append a copy of s to the list (list may be NULL). Returns the list head,
+ * or NULL when out of memory (the old list is then left untouched). */
+FERRY_EXTERN ferry_slist *ferry_slist_append(ferry_slist *list, const char *s);
+FERRY_EXTERN void ferry_slist_free_all(ferry_slist *list);
+/* Free memory ferry handed out (e.g. from ferry_multi_get_handles). */
+FERRY_EXTERN void ferry_free(void *p);
+
+typedef enum { FERRY_VERSION_FIRST, FERRY_VERSION_NOW = 10 } ferry_version_type;
+
+/* Bits of ferry_version_info_data.features. */
+#define FERRY_VERSION_IPV6 (1 << 0)
+#define FERRY_VERSION_KERBEROS4 (1 << 1)
+#define FERRY_VERSION_SSL (1 << 2)
+#define FERRY_VERSION_LIBZ (1 << 3)
+#define FERRY_VERSION_NTLM (1 << 4)
+#define FERRY_VERSION_GSSNEGOTIATE (1 << 5)
+#define FERRY_VERSION_DEBUG (1 << 6)
+#define FERRY_VERSION_ASYNCHDNS (1 << 7)
+#define FERRY_VERSION_SPNEGO (1 << 8)
+#define FERRY_VERSION_LARGEFILE (1 << 9)
+#define FERRY_VERSION_IDN (1 << 10)
+#define FERRY_VERSION_SSPI (1 << 11)
+#define FERRY_VERSION_CONV (1 << 12)
+#define FERRY_VERSION_CURLDEBUG (1 << 13)
+#define FERRY_VERSION_TLSAUTH_SRP (1 << 14)
+#define FERRY_VERSION_NTLM_WB (1 << 15)
+#define FERRY_VERSION_HTTP2 (1 << 16)
+#define FERRY_VERSION_GSSAPI (1 << 17)
+#define FERRY_VERSION_KERBEROS5 (1 << 18)
+#define FERRY_VERSION_UNIX_SOCKETS (1 << 19)
+#define FERRY_VERSION_PSL (1 << 20)
+#define FERRY_VERSION_HTTPS_PROXY (1 << 21)
+#define FERRY_VERSION_MULTI_SSL (1 << 22)
+#define FERRY_VERSION_BROTLI (1 << 23)
+#define FERRY_VERSION_ALTSVC (1 << 24)
+#define FERRY_VERSION_HTTP3 (1 << 25)
+#define FERRY_VERSION_ZSTD (1 << 26)
+#define FERRY_VERSION_UNICODE (1 << 27)
+#define FERRY_VERSION_HSTS (1 << 28)
+#define FERRY_VERSION_GSASL (1 << 29)
+#define FERRY_VERSION_THREADSAFE (1 << 30)
+
+/* Layout matches the first fields of libcurl's curl_version_info_data. */
+typedef struct ferry_version_info_data {
+  ferry_version_type age;
+  const char *version;
+  unsigned int version_num;
+  const char *host;
+  int features;
+  const char *ssl_version;
+  long ssl_version_num;
+  const char *libz_version;
+  const char *const *protocols;
+} ferry_version_info_data;
+
+/* "ferry/0.1.0 libuv/1.44.2 mbedTLS/2.28.3 zlib/1.2.13 llhttp/8.1.0" */
+FERRY_EXTERN char *ferry_version(void);
+FERRY_EXTERN ferry_version_info_data *ferry_version_info(ferry_version_type age);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FERRY_H */

@@ -1,0 +1,36 @@
+/* ferry_uv.h - running a ferry multi on your own libuv loop. */
+#ifndef FERRY_UV_H
+#define FERRY_UV_H
+
+#include <uv.h>
+
+#include "ferry.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Put the multi on `loop` (libuv mode): ferry watches each socket with a
+ * uv_poll_t and keeps one uv_timer_t, all on `loop`, and runs whenever the
+ * loop runs. No glue code is needed: add handles and run the loop. Set
+ * FERRYMOPT_NOTIFYFUNCTION to learn when messages are queued.
+ * Must be called before any handle is added and not in socket_action mode.
+ * Returns FERRYM_OK, FERRYM_BAD_HANDLE, FERRYM_BAD_FUNCTION_ARGUMENT (NULL
+ * loop, handles already added, or SOCKETFUNCTION/TIMERFUNCTION set). */
+FERRY_EXTERN ferry_mcode ferry_multi_use_loop(ferry_multi *multi, uv_loop_t *loop);
+
+typedef void (*ferry_close_cb)(ferry_multi *multi, void *arg);
+
+/* Close a multi asynchronously: like ferry_multi_cleanup, and `cb` (may be
+ * NULL) runs from the loop once every uv handle ferry opened has been closed
+ * and every getaddrinfo request has finished. After `cb`, ferry holds nothing
+ * on the loop, so uv_loop_close() can return 0. In perform and socket_action
+ * modes `cb` is called before this function returns. */
+FERRY_EXTERN ferry_mcode ferry_multi_close(ferry_multi *multi, ferry_close_cb cb,
+                                           void *arg);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FERRY_UV_H */

@@ -1,0 +1,83 @@
+/* Growable byte buffers with a cap. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "buf.h"
+
+void ferry__buf_init(ferry__buf *b, size_t max) {
+  b->data = NULL;
+  b->len = b->cap = 0;
+  b->max = max;
+}
+
+void ferry__buf_free(ferry__buf *b) {
+  ferry__free(b->data);
+  b->data = NULL;
+  b->len = b->cap = 0;
+}
+
+static int buf_reserve(ferry__buf *b, size_t n) {
+  size_t need, cap;
+  char *p;
+
+  if (n > b->max || b->len > b->max - n)
+    return -2;
+  need = b->len + n + 1;
+  if (need <= b->cap)
+    return 0;
+  cap = b->cap ? b->cap : 256;
+  while (cap < need)
+    cap *= 2;
+  p = ferry__realloc(b->data, cap);
+  if (p == NULL)
+    return -1;
+  b->data = p;
+  b->cap = cap;
+  return 0;
+}
+
+int ferry__buf_add(ferry__buf *b, const void *p, size_t n) {
+  int rc = buf_reserve(b, n);
+  if (rc)
+    return rc;
+  if (n)
+    memcpy(b->data + b->len, p, n);
+  b->len += n;
+  b->data[b->len] = '\0';
+  return 0;
+}
+
+int ferry__buf_adds(ferry__buf *b, const char *s) {
+  return ferry__buf_add(b, s, strlen(s));
+}
+
+int ferry__buf_printf(ferry__buf *b, const char *fmt, ...) {
+  va_list ap;
+  int n, rc;
+
+  va_start(ap, fmt);
+  n = vsnprintf(NULL, 0, fmt, ap);
+  va_end(ap);
+  if (n < 0)
+    return -1;
+  rc = buf_reserve(b, (size_t)n);
+  if (rc)
+    return rc;
+  va_start(ap, fmt);
+  vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+  va_end(ap);
+  b->len += (size_t)n;
+  return 0;
+}
+
+void ferry__buf_consume(ferry__buf *b, size_t n) {
+  if (n >= b->len) {
+    ferry__buf_reset(b);
+    return;
+  }
+  memmove(b->data, b->data + n, b->len - n);
+  b->len -= n;
+  b->data[b->len] = '\0';
+}

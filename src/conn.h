@@ -1,0 +1,74 @@
+/* Connections and the connection pool. A connection owns one non-blocking
+ * TCP socket. The pool keeps idle keep-alive connections per host key and
+ * enforces the multi's connection limits. */
+#ifndef FERRY_CONN_H
+#define FERRY_CONN_H
+
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "ferry.h"
+#include "list.h"
+
+typedef struct ferry__bundle {
+  char *key;            /* "scheme://host:port" */
+  ferry__list idle;     /* idle connections, most recently used first */
+  unsigned n_conns;     /* open connections, busy or idle */
+  ferry__list node;     /* in pool->bundles */
+} ferry__bundle;
+
+typedef struct ferry__conn {
+  ferry_multi *multi;
+  int fd;
+  void *socketp;           /* set with ferry_multi_assign */
+  int want;                /* FERRY_POLL_* last told the socket callback */
+  ferry__bundle *bundle;
+  ferry_easy *easy;        /* the transfer on it; NULL when idle */
+  ferry__list idle_node;   /* in bundle->idle while idle */
+  ferry__list lru_node;    /* in pool->idle_lru while idle */
+  uint64_t created_ms;
+  uint64_t idle_since_ms;
+  unsigned uses;
+  unsigned char connected;
+} ferry__conn;
+
+typedef struct ferry__pool {
+  ferry__list bundles;
+  ferry__list idle_lru;    /* every idle connection, oldest first */
+  unsigned n_conns;
+  unsigned n_idle;
+} ferry__pool;
+
+void ferry__pool_init(ferry__pool *pool);
+/* Close every connection and free the bundles. */
+void ferry__pool_close_all(ferry_multi *m);
+/* The bundle for key, made if create. NULL when out of memory/absent. */
+ferry__bundle *ferry__pool_bundle(ferry_multi *m, const char *key, int create);
+/* Take the most recently used idle connection of the bundle, or NULL. */
+ferry__conn *ferry__pool_take_idle(ferry_multi *m, ferry__bundle *b);
+/* May a new connection be opened for bundle b under the multi's limits?
+ * Closes the oldest idle connection of another host when that makes room. */
+int ferry__pool_may_open(ferry_multi *m, ferry__bundle *b);
+/* Park a connection that finished a response and can be reused. */
+void ferry__pool_put_idle(ferry_multi *m, ferry__conn *c);
+/* Close idle connections beyond the cache size. */
+void ferry__pool_trim(ferry_multi *m);
+
+/* A new, unconnected connection counted in bundle b. NULL when out of
+ * memory. */
+ferry__conn *ferry__conn_new(ferry_multi *m, ferry__bundle *b);
+/* Start a non-blocking connect. Returns 0 when started (or done), else an
+ * errno value; the connection has no socket then. */
+int ferry__conn_connect(ferry__conn *c, const struct sockaddr *sa,
+                        socklen_t salen, int nodelay);
+/* The connect finished: 0 on success, else the socket's errno. */
+int ferry__conn_connect_result(ferry__conn *c);
+/* Close the socket (telling the socket callback REMOVE first) and keep the
+ * connection object for another attempt. */
+void ferry__conn_close_socket(ferry__conn *c);
+/* Close the socket and free the connection, taking it out of the pool. */
+void ferry__conn_destroy(ferry__conn *c);
+/* Tell the socket callback what to watch, if that changed. */
+int ferry__conn_watch(ferry__conn *c, int what);
+
+#endif

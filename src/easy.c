@@ -1,0 +1,161 @@
+/* Easy handles: init, cleanup, reset, duphandle, perform, pause. An easy
+ * perform is a private multi with one transfer: there is one engine. */
+#include <stdarg.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "conn.h"
+#include "easy.h"
+#include "multi.h"
+#include "trace.h"
+#include "xfer.h"
+
+static void easy_init_fields(ferry_easy *e) {
+  e->magic = FERRY__EASY_MAGIC;
+  ferry__list_init(&e->multi_node);
+  ferry__list_init(&e->queue_node);
+  ferry__list_init(&e->wait_node);
+  ferry__list_init(&e->msg_node);
+  e->heap_idx = SIZE_MAX;
+  e->state = FERRY__XS_INIT;
+  e->body_len = -1;
+  e->content_length = -1;
+  ferry__buf_init(&e->req, SIZE_MAX / 2);
+  ferry__buf_init(&e->upbuf, SIZE_MAX / 2);
+  ferry__buf_init(&e->pausebuf, SIZE_MAX / 2);
+}
+
+ferry_easy *ferry_easy_init(void) {
+  ferry_easy *e = ferry__calloc(1, sizeof(*e));
+  if (e == NULL)
+    return NULL;
+  easy_init_fields(e);
+  ferry__opts_defaults(&e->set);
+  return e;
+}
+
+ferry_code ferry_easy_cleanup(ferry_easy *e) {
+  if (e == NULL)
+    return FERRYE_OK;
+  if (!ferry__easy_valid(e))
+    return FERRYE_BAD_FUNCTION_ARGUMENT;
+  if (e->multi != NULL) {
+    if (e->multi->in_callback)
+      return FERRYE_RECURSIVE_API_CALL;
+    ferry_multi_remove_handle(e->multi, e);
+  }
+  if (e->own_multi != NULL)
+    ferry_multi_cleanup(e->own_multi);
+  ferry__xfer_reset(e);
+  ferry__opts_free(&e->set);
+  e->magic = 0;
+  ferry__free(e);
+  return FERRYE_OK;
+}
+
+void ferry_easy_reset(ferry_easy *e) {
+  if (!ferry__easy_valid(e) || e->multi != NULL)
+    return;
+  ferry__xfer_reset(e);
+  ferry__opts_free(&e->set);
+  ferry__opts_defaults(&e->set);
+}
+
+ferry_easy *ferry_easy_duphandle(ferry_easy *src) {
+  ferry_easy *e;
+  if (!ferry__easy_valid(src))
+    return NULL;
+  e = ferry__calloc(1, sizeof(*e));
+  if (e == NULL)
+    return NULL;
+  easy_init_fields(e);
+  if (ferry__opts_copy(&e->set, &src->set) != FERRYE_OK) {
+    e->magic = 0;
+    ferry__free(e);
+    return NULL;
+  }
+  return e;
+}
+
+ferry_code ferry_easy_perform(ferry_easy *e) {
+  ferry_multi *m;
+  ferry_msg *msg;
+  ferry_code result;
+  ferry_mcode mc;
+  int running = 1;
+
+  if (!ferry__easy_valid(e))
+    return FERRYE_BAD_FUNCTION_ARGUMENT;
+  if (e->multi != NULL) {
+    if (e->multi == e->own_multi || e->multi->in_callback)
+      return FERRYE_RECURSIVE_API_CALL;
+    if (e->set.errorbuffer)
+      snprintf(e->set.errorbuffer, FERRY_ERROR_SIZE,
+               "easy handle already used in multi handle");
+    return FERRYE_FAILED_INIT;
+  }
+  if (e->own_multi == NULL) {
+    e->own_multi = ferry_multi_init();
+    if (e->own_multi == NULL)
+      return FERRYE_OUT_OF_MEMORY;
+  }
+  m = e->own_multi;
+  m->maxconnects = e->set.maxconnects;
+  mc = ferry_multi_add_handle(m, e);
+  if (mc != FERRYM_OK)
+    return mc == FERRYM_OUT_OF_MEMORY ? FERRYE_OUT_OF_MEMORY : FERRYE_FAILED_INIT;
+  while (running) {
+    mc = ferry_multi_perform(m, &running);
+    if (mc != FERRYM_OK)
+      break;
+    if (running)
+      mc = ferry_multi_poll(m, NULL, 0, 1000, NULL);
+    if (mc != FERRYM_OK)
+      break;
+  }
+  msg = ferry_multi_info_read(m, NULL);
+  result = msg ? msg->data.result
+               : (mc == FERRYM_OUT_OF_MEMORY ? FERRYE_OUT_OF_MEMORY
+                                             : FERRYE_RECV_ERROR);
+  ferry_multi_remove_handle(m, e);
+  return result;
+}
+
+ferry_code ferry_easy_pause(ferry_easy *e, int bitmask) {
+  ferry_multi *m;
+  int was_recv, was_send;
+
+  if (!ferry__easy_valid(e))
+    return FERRYE_BAD_FUNCTION_ARGUMENT;
+  was_recv = e->pause_recv;
+  was_send = e->pause_send;
+  e->pause_recv = (bitmask & FERRY_PAUSE_RECV) != 0;
+  e->pause_send = (bitmask & FERRY_PAUSE_SEND) != 0;
+  m = e->multi;
+  if (m == NULL || e->state == FERRY__XS_DONE)
+    return FERRYE_OK;
+  if (e->pause_recv && !was_recv && e->conn &&
+      (e->state == FERRY__XS_RECV_HEADERS || e->state == FERRY__XS_RECV_BODY))
+    ferry__conn_watch(e->conn, FERRY_POLL_NONE);
+  if (e->pause_send && !was_send && e->conn && e->state == FERRY__XS_SEND)
+    ferry__conn_watch(e->conn, FERRY_POLL_NONE);
+  if ((was_recv && !e->pause_recv) || (was_send && !e->pause_send)) {
+    ferry__multi_run_soon(m, e);
+    if (m->in_engine == 0 && m->in_callback == 0)
+      ferry__multi_engine_after(m);
+    else if (m->in_engine == 0)
+      ferry__multi_engine_after(m);
+  }
+  return FERRYE_OK;
+}
+
+void ferry__easy_set_error(ferry_easy *e, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(e->errtext, sizeof(e->errtext), fmt, ap);
+  va_end(ap);
+  if (e->set.errorbuffer)
+    snprintf(e->set.errorbuffer, FERRY_ERROR_SIZE, "%s", e->errtext);
+  if (ferry__trace_on(e))
+    ferry__infof(e, "%s", e->errtext);
+}

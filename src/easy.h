@@ -1,0 +1,173 @@
+/* The easy handle: one transfer's options and its state machine's data. */
+#ifndef FERRY_EASY_H
+#define FERRY_EASY_H
+
+#include <stdint.h>
+#include <netinet/in.h>
+
+#include "ferry.h"
+#include "buf.h"
+#include "h1.h"
+#include "list.h"
+#include "url.h"
+
+#define FERRY__EASY_MAGIC 0xfe77e45eu
+
+/* The states of a transfer. One list: the enum and the printable names both
+ * come from it. */
+#define FERRY__XFER_STATES(X)                                                  \
+  X(INIT)         /* added, not started */                                     \
+  X(PENDING)      /* waiting for a connection slot */                          \
+  X(RESOLVE)      /* waiting for the name lookup */                            \
+  X(CONNECT)      /* TCP connect in progress */                                \
+  X(TLS)          /* TLS handshake in progress */                              \
+  X(SEND)         /* sending the request */                                    \
+  X(RECV_HEADERS) /* waiting for / reading the response header */              \
+  X(RECV_BODY)    /* reading the response body */                              \
+  X(DONE)         /* finished; result is set */
+
+typedef enum {
+#define FERRY_X_(s) FERRY__XS_##s,
+  FERRY__XFER_STATES(FERRY_X_)
+#undef FERRY_X_
+  FERRY__XS_COUNT
+} ferry__xstate;
+
+const char *ferry__xstate_name(ferry__xstate s);
+
+struct ferry__conn;
+struct ferry__addrs;
+
+/* What setopt sets. Reset and duphandle work on this struct alone. */
+typedef struct ferry__opts {
+  char *url;
+  long port;
+  void *writedata;
+  ferry_write_callback writefn;
+  void *readdata;
+  ferry_read_callback readfn;
+  void *headerdata;
+  ferry_header_callback headerfn;
+  void *xferinfodata;
+  ferry_xferinfo_callback xferinfofn;
+  void *debugdata;
+  ferry_debug_callback debugfn;
+  char *errorbuffer;
+  FILE *stderr_stream;
+  long timeout_ms;
+  long connecttimeout_ms;
+  long low_speed_limit;
+  long low_speed_time;
+  ferry_off_t infilesize;     /* -1: unknown */
+  const char *postfields;     /* borrowed, or == postfields_copy */
+  char *postfields_copy;      /* COPYPOSTFIELDS */
+  ferry_off_t postfieldsize;  /* -1: strlen */
+  char *useragent;
+  char *customrequest;
+  const ferry_slist *httpheader; /* borrowed */
+  const ferry_slist *resolve;    /* borrowed */
+  long maxconnects;
+  long dns_cache_timeout;     /* seconds; -1 forever */
+  long buffersize;
+  long ipresolve;
+  void *private_ptr;
+  unsigned verbose : 1;
+  unsigned header : 1;
+  unsigned noprogress : 1;
+  unsigned nobody : 1;
+  unsigned failonerror : 1;
+  unsigned upload : 1;
+  unsigned post : 1;
+  unsigned fresh_connect : 1;
+  unsigned forbid_reuse : 1;
+  unsigned tcp_nodelay : 1;
+} ferry__opts;
+
+struct ferry_easy {
+  unsigned magic;
+  ferry__opts set;
+
+  ferry_multi *multi;      /* the multi it is added to, or NULL */
+  ferry_multi *own_multi;  /* private multi of ferry_easy_perform */
+  ferry__list multi_node;  /* in multi->easies */
+  ferry__list queue_node;  /* in multi->soon or multi->pending */
+  ferry__list wait_node;   /* waiting on a DNS lookup */
+  size_t heap_idx;         /* position in the multi's timer heap */
+  uint64_t deadline_ms;    /* next time the timer must look at it; 0 none */
+
+  ferry__xstate state;
+  ferry_code result;
+  ferry_msg msg;
+  ferry__list msg_node;    /* in multi->msgs while queued */
+
+  /* where to */
+  ferry__url url;
+  char *conn_key;          /* "scheme://host:port" */
+  struct ferry__addrs *addrs;
+  size_t addr_idx;
+  struct ferry__dns_entry *dns_wait; /* lookup it waits for */
+  struct ferry__conn *conn;
+
+  /* request */
+  ferry__buf req;          /* the head, plus a small body */
+  size_t req_sent;
+  const char *body;        /* POSTFIELDS body not copied into req */
+  ferry_off_t body_len;    /* -1: none, -2: chunked from the read callback */
+  ferry_off_t body_sent;
+  ferry__buf upbuf;        /* read-callback data not yet sent */
+  unsigned upload_from_read : 1;
+  unsigned upload_eof : 1;
+  unsigned upload_done : 1;
+  unsigned reused : 1;        /* this attempt runs on a pooled connection */
+  unsigned retried : 1;       /* a retry on a fresh connection was made */
+  unsigned is_head : 1;
+  unsigned pause_recv : 1;
+  unsigned pause_send : 1;
+  unsigned response_done : 1; /* the parser saw the whole response */
+
+  /* response */
+  ferry__h1_parser parser;
+  unsigned parser_live : 1;
+  long response_code;
+  long http_version;
+  char *content_type;
+  ferry_off_t dl_bytes;
+  ferry_off_t ul_bytes;
+  ferry_off_t content_length;
+  long header_size;
+  long request_size;
+  long os_errno;
+  long num_connects;
+  ferry__buf pausebuf;        /* body bytes held while receiving is paused */
+
+  /* times, ns on uv_hrtime's clock */
+  uint64_t t_start, t_namelookup, t_connect, t_pretransfer, t_starttransfer,
+      t_total;
+
+  /* progress and low-speed check */
+  uint64_t next_progress_ms;
+  uint64_t low_speed_since_ms;
+  ferry_off_t speed_mark_bytes;
+
+  char primary_ip[INET6_ADDRSTRLEN];
+  long primary_port;
+  char local_ip[INET6_ADDRSTRLEN];
+  long local_port;
+  char *effective_url;
+  char errtext[FERRY_ERROR_SIZE];
+};
+
+/* Is this a live easy handle? */
+static inline int ferry__easy_valid(const ferry_easy *e) {
+  return e != NULL && e->magic == FERRY__EASY_MAGIC;
+}
+
+void ferry__opts_defaults(ferry__opts *o);
+void ferry__opts_free(ferry__opts *o);
+ferry_code ferry__opts_copy(ferry__opts *dst, const ferry__opts *src);
+
+/* Write the error text to the ERRORBUFFER and trace it. */
+void ferry__easy_set_error(ferry_easy *e, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#endif

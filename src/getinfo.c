@@ -1,0 +1,180 @@
+/* ferry_easy_getinfo. */
+#include <stdarg.h>
+#include <string.h>
+
+#include "easy.h"
+#include "multi.h"
+
+static int info_known(ferry_info info, int *supported) {
+  switch (info) {
+#define FERRY_X_(n, type, num, sup)                                            \
+  case FERRYINFO_##n:                                                          \
+    *supported = sup;                                                          \
+    return 1;
+    FERRY_INFOS(FERRY_X_)
+#undef FERRY_X_
+  default:
+    return 0;
+  }
+}
+
+/* Microseconds from the transfer's start to time t (0 if t never came). */
+static ferry_off_t since_start_us(const ferry_easy *e, uint64_t t) {
+  if (t == 0 || e->t_start == 0 || t < e->t_start)
+    return 0;
+  return (ferry_off_t)((t - e->t_start) / 1000u);
+}
+
+static ferry_off_t total_us(const ferry_easy *e) {
+  if (e->t_total)
+    return since_start_us(e, e->t_total);
+  if (e->t_start)
+    return (ferry_off_t)((uv_hrtime() - e->t_start) / 1000u);
+  return 0;
+}
+
+static ferry_off_t speed(ferry_off_t bytes, ferry_off_t us) {
+  if (us <= 0)
+    return 0;
+  return (ferry_off_t)((double)bytes * 1e6 / (double)us);
+}
+
+static const char *method_of(const ferry_easy *e) {
+  if (e->set.customrequest)
+    return e->set.customrequest;
+  if (e->set.nobody)
+    return "HEAD";
+  if (e->set.upload)
+    return "PUT";
+  if (e->set.post || e->set.postfields)
+    return "POST";
+  return "GET";
+}
+
+ferry_code ferry_easy_getinfo(ferry_easy *e, ferry_info info, ...) {
+  va_list ap;
+  void *out;
+  int supported = 0;
+  ferry_off_t t;
+
+  if (!ferry__easy_valid(e))
+    return FERRYE_BAD_FUNCTION_ARGUMENT;
+  va_start(ap, info);
+  out = va_arg(ap, void *);
+  va_end(ap);
+  if (out == NULL)
+    return FERRYE_BAD_FUNCTION_ARGUMENT;
+  if (!info_known(info, &supported))
+    return FERRYE_UNKNOWN_OPTION;
+  if (!supported)
+    return FERRYE_NOT_BUILT_IN;
+
+#define STR(v) (*(const char **)out = (v))
+#define LNG(v) (*(long *)out = (long)(v))
+#define DBL(v) (*(double *)out = (double)(v))
+#define OFF(v) (*(ferry_off_t *)out = (ferry_off_t)(v))
+  switch (info) {
+  case FERRYINFO_EFFECTIVE_URL:
+    STR(e->effective_url ? e->effective_url : e->set.url);
+    break;
+  case FERRYINFO_RESPONSE_CODE:
+    LNG(e->response_code);
+    break;
+  case FERRYINFO_HTTP_VERSION:
+    LNG(e->http_version);
+    break;
+  case FERRYINFO_TOTAL_TIME:
+    DBL(total_us(e) / 1e6);
+    break;
+  case FERRYINFO_NAMELOOKUP_TIME:
+    DBL(since_start_us(e, e->t_namelookup) / 1e6);
+    break;
+  case FERRYINFO_CONNECT_TIME:
+    DBL(since_start_us(e, e->t_connect) / 1e6);
+    break;
+  case FERRYINFO_PRETRANSFER_TIME:
+    DBL(since_start_us(e, e->t_pretransfer) / 1e6);
+    break;
+  case FERRYINFO_STARTTRANSFER_TIME:
+    DBL(since_start_us(e, e->t_starttransfer) / 1e6);
+    break;
+  case FERRYINFO_TOTAL_TIME_T:
+    OFF(total_us(e));
+    break;
+  case FERRYINFO_NAMELOOKUP_TIME_T:
+    OFF(since_start_us(e, e->t_namelookup));
+    break;
+  case FERRYINFO_CONNECT_TIME_T:
+    OFF(since_start_us(e, e->t_connect));
+    break;
+  case FERRYINFO_PRETRANSFER_TIME_T:
+    OFF(since_start_us(e, e->t_pretransfer));
+    break;
+  case FERRYINFO_STARTTRANSFER_TIME_T:
+    OFF(since_start_us(e, e->t_starttransfer));
+    break;
+  case FERRYINFO_SIZE_DOWNLOAD_T:
+    OFF(e->dl_bytes);
+    break;
+  case FERRYINFO_SIZE_UPLOAD_T:
+    OFF(e->ul_bytes);
+    break;
+  case FERRYINFO_SPEED_DOWNLOAD_T:
+    t = total_us(e);
+    OFF(speed(e->dl_bytes, t));
+    break;
+  case FERRYINFO_SPEED_UPLOAD_T:
+    t = total_us(e);
+    OFF(speed(e->ul_bytes, t));
+    break;
+  case FERRYINFO_CONTENT_LENGTH_DOWNLOAD_T:
+    OFF(e->content_length);
+    break;
+  case FERRYINFO_CONTENT_LENGTH_UPLOAD_T:
+    OFF(e->body_len >= 0 ? e->body_len : -1);
+    break;
+  case FERRYINFO_HEADER_SIZE:
+    LNG(e->header_size);
+    break;
+  case FERRYINFO_REQUEST_SIZE:
+    LNG(e->request_size);
+    break;
+  case FERRYINFO_CONTENT_TYPE:
+    STR(e->content_type);
+    break;
+  case FERRYINFO_PRIVATE:
+    *(void **)out = e->set.private_ptr;
+    break;
+  case FERRYINFO_OS_ERRNO:
+    LNG(e->os_errno);
+    break;
+  case FERRYINFO_NUM_CONNECTS:
+    LNG(e->num_connects);
+    break;
+  case FERRYINFO_PRIMARY_IP:
+    STR(e->primary_ip);
+    break;
+  case FERRYINFO_PRIMARY_PORT:
+    LNG(e->primary_port);
+    break;
+  case FERRYINFO_LOCAL_IP:
+    STR(e->local_ip);
+    break;
+  case FERRYINFO_LOCAL_PORT:
+    LNG(e->local_port);
+    break;
+  case FERRYINFO_SCHEME:
+    STR(e->url.scheme);
+    break;
+  case FERRYINFO_EFFECTIVE_METHOD:
+    STR(method_of(e));
+    break;
+  default:
+    return FERRYE_NOT_BUILT_IN;
+  }
+#undef STR
+#undef LNG
+#undef DBL
+#undef OFF
+  return FERRYE_OK;
+}

@@ -1,0 +1,326 @@
+/* The HTTP/1.1 codec (sans-IO). See h1.h.
+ *
+ * Response parsing: while in a header section, ferry itself finds the blank
+ * line that ends it, keeps the raw bytes (capped) so that header callbacks
+ * receive the exact lines, and feeds llhttp only the header bytes. So when
+ * llhttp reports the headers complete, the whole section is in p->hdr. Body
+ * bytes go to llhttp as they come; llhttp is paused at the end of the
+ * message so that bytes after it are never taken as part of it. */
+#include <string.h>
+#include <strings.h>
+
+#include "alloc.h"
+#include "h1.h"
+
+static int on_headers_complete(llhttp_t *llh);
+static int on_body(llhttp_t *llh, const char *at, size_t len);
+static int on_message_complete(llhttp_t *llh);
+
+static const llhttp_settings_t h1_settings = {
+    .on_headers_complete = on_headers_complete,
+    .on_body = on_body,
+    .on_message_complete = on_message_complete,
+};
+
+void ferry__h1_fail(ferry__h1_parser *p, ferry_code code, const char *msg) {
+  if (p->err != FERRYE_OK)
+    return;
+  p->err = code;
+  snprintf(p->errmsg, sizeof(p->errmsg), "%s", msg);
+}
+
+void ferry__h1_parser_init(ferry__h1_parser *p, const ferry__h1_callbacks *cb,
+                           void *ud, int head_request) {
+  memset(p, 0, sizeof(*p));
+  llhttp_init(&p->llh, HTTP_RESPONSE, &h1_settings);
+  p->llh.data = p;
+  p->cb = cb;
+  p->ud = ud;
+  p->in_headers = 1;
+  p->head_request = (unsigned char)head_request;
+  ferry__buf_init(&p->hdr, FERRY__H1_MAX_HEADERS);
+}
+
+void ferry__h1_parser_free(ferry__h1_parser *p) { ferry__buf_free(&p->hdr); }
+
+static int on_headers_complete(llhttp_t *llh) {
+  ferry__h1_parser *p = llh->data;
+  const char *s = p->hdr.data, *end = s + p->hdr.len;
+  int status = llh->status_code;
+  int interim = status >= 100 && status < 200;
+  int rc;
+
+  if (status == 101) {
+    ferry__h1_fail(p, FERRYE_WEIRD_SERVER_REPLY,
+                   "server switched protocols (101) without being asked");
+    return -1;
+  }
+  if (interim && ++p->interim > FERRY__H1_MAX_INTERIM) {
+    ferry__h1_fail(p, FERRYE_WEIRD_SERVER_REPLY, "too many 1xx responses");
+    return -1;
+  }
+  while (s < end) {
+    const char *nl = memchr(s, '\n', (size_t)(end - s));
+    size_t n = nl ? (size_t)(nl - s) + 1 : (size_t)(end - s);
+    ferry_code rc2 = p->cb->on_header_line(p->ud, s, n);
+    if (rc2 != FERRYE_OK) {
+      ferry__h1_fail(p, rc2, "header callback failed");
+      return -1;
+    }
+    s += n;
+  }
+  rc = p->cb->on_headers_done(p->ud, status, llh->http_major, llh->http_minor,
+                              interim);
+  if (rc < 0) {
+    ferry__h1_fail(p, FERRYE_WEIRD_SERVER_REPLY, "stopped after headers");
+    return -1;
+  }
+  ferry__buf_reset(&p->hdr);
+  p->line_len = 0;
+  p->nl = 0;
+  if (interim)
+    return 0; /* llhttp ends the 1xx message; another header section follows */
+  p->in_headers = 0;
+  if (p->head_request || status == 204 || status == 304)
+    return 1;
+  return rc == FERRY__H1_NOBODY ? 1 : 0;
+}
+
+static int on_body(llhttp_t *llh, const char *at, size_t len) {
+  ferry__h1_parser *p = llh->data;
+  if (p->cb->on_body(p->ud, at, len) < 0) {
+    ferry__h1_fail(p, FERRYE_WRITE_ERROR, "body callback failed");
+    return -1;
+  }
+  return 0;
+}
+
+static int on_message_complete(llhttp_t *llh) {
+  ferry__h1_parser *p = llh->data;
+  if (p->in_headers)
+    return 0; /* an interim response ended; keep going */
+  p->complete = 1;
+  return HPE_PAUSED;
+}
+
+static ferry_code map_llhttp_error(ferry__h1_parser *p, llhttp_errno_t e) {
+  const char *reason = llhttp_get_error_reason(&p->llh);
+  ferry_code code;
+
+  if (p->err != FERRYE_OK)
+    return p->err;
+  if (p->in_headers)
+    code = FERRYE_WEIRD_SERVER_REPLY;
+  else if (e == HPE_INVALID_CHUNK_SIZE || e == HPE_STRICT ||
+           e == HPE_LF_EXPECTED || e == HPE_CR_EXPECTED)
+    code = FERRYE_RECV_ERROR;
+  else
+    code = FERRYE_WEIRD_SERVER_REPLY;
+  p->err = code;
+  snprintf(p->errmsg, sizeof(p->errmsg), "invalid HTTP response: %s",
+           reason ? reason : llhttp_errno_name(e));
+  return code;
+}
+
+/* Find the end of the header section in data[0..len). Returns the number of
+ * bytes up to and including the blank line's \n, or 0 if not in this piece.
+ * Tracks line lengths for the per-line cap. */
+static size_t scan_header_end(ferry__h1_parser *p, const char *data, size_t len,
+                              int *too_long) {
+  for (size_t i = 0; i < len; i++) {
+    char c = data[i];
+    if (c == '\n') {
+      if (p->nl)
+        return i + 1;
+      p->nl = 1;
+      p->line_len = 0;
+      continue;
+    }
+    if (c == '\r' && p->nl == 1) {
+      p->nl = 2;
+      continue;
+    }
+    p->nl = 0;
+    if (++p->line_len > FERRY__H1_MAX_LINE) {
+      *too_long = 1;
+      return 0;
+    }
+  }
+  return 0;
+}
+
+ferry_code ferry__h1_feed(ferry__h1_parser *p, const char *data, size_t len,
+                          size_t *consumed) {
+  size_t off = 0;
+  llhttp_errno_t e;
+
+  *consumed = 0;
+  if (p->err != FERRYE_OK)
+    return p->err;
+  if (len)
+    p->any_bytes = 1;
+  while (off < len && !p->complete) {
+    if (p->in_headers) {
+      int too_long = 0;
+      size_t end = scan_header_end(p, data + off, len - off, &too_long);
+      size_t n = end ? end : len - off;
+      if (too_long) {
+        ferry__h1_fail(p, FERRYE_TOO_LARGE, "response header line too long");
+        return p->err;
+      }
+      if (p->hdr_total + n > FERRY__H1_MAX_HEADERS) {
+        ferry__h1_fail(p, FERRYE_TOO_LARGE, "response header section too large");
+        return p->err;
+      }
+      if (ferry__buf_add(&p->hdr, data + off, n) != 0) {
+        ferry__h1_fail(p, FERRYE_OUT_OF_MEMORY, "out of memory for headers");
+        return p->err;
+      }
+      p->hdr_total += n;
+      e = llhttp_execute(&p->llh, data + off, n);
+      if (e == HPE_PAUSED) {
+        /* The message ended with its header section (no body). */
+        off = (size_t)(llhttp_get_error_pos(&p->llh) - data);
+        break;
+      }
+      off += n;
+      if (e != HPE_OK)
+        return map_llhttp_error(p, e);
+      if (end && p->in_headers && p->hdr.len != 0) {
+        /* The blank line came but llhttp did not finish the section: it
+         * cannot happen with a valid parse, but never loop on it. */
+        ferry__h1_fail(p, FERRYE_WEIRD_SERVER_REPLY, "malformed header section");
+        return p->err;
+      }
+    } else {
+      e = llhttp_execute(&p->llh, data + off, len - off);
+      if (e == HPE_PAUSED) {
+        off = (size_t)(llhttp_get_error_pos(&p->llh) - data);
+        break;
+      }
+      if (e != HPE_OK)
+        return map_llhttp_error(p, e);
+      off = len;
+    }
+  }
+  *consumed = off;
+  return FERRYE_OK;
+}
+
+ferry_code ferry__h1_eof(ferry__h1_parser *p) {
+  llhttp_errno_t e;
+
+  if (p->err != FERRYE_OK)
+    return p->err;
+  if (p->complete)
+    return FERRYE_OK;
+  if (p->in_headers) {
+    if (!p->any_bytes) {
+      ferry__h1_fail(p, FERRYE_GOT_NOTHING, "empty reply from server");
+      return p->err;
+    }
+    ferry__h1_fail(p, FERRYE_WEIRD_SERVER_REPLY,
+                   "connection closed inside the response header");
+    return p->err;
+  }
+  e = llhttp_finish(&p->llh);
+  /* For a close-delimited body, finish runs on_message_complete. */
+  if ((e == HPE_OK || e == HPE_PAUSED) && p->complete)
+    return FERRYE_OK;
+  if (p->llh.flags & F_CHUNKED)
+    ferry__h1_fail(p, FERRYE_PARTIAL_FILE,
+                   "connection closed before the last chunk");
+  else
+    ferry__h1_fail(p, FERRYE_PARTIAL_FILE,
+                   "connection closed before all of the body arrived");
+  return p->err;
+}
+
+int ferry__h1_keep_alive(const ferry__h1_parser *p) {
+  return p->complete && llhttp_should_keep_alive(&p->llh);
+}
+
+int64_t ferry__h1_content_length(const ferry__h1_parser *p) {
+  if (p->llh.flags & F_CONTENT_LENGTH)
+    return (int64_t)p->llh.content_length;
+  return -1;
+}
+
+/* Is header `name` (length n) among the user's HTTPHEADER entries, as a
+ * replacement ("N: v"), removal ("N:") or empty ("N;")? */
+static int user_sets_header(const ferry_slist *h, const char *name) {
+  size_t n = strlen(name);
+  for (; h != NULL; h = h->next) {
+    const char *d = h->data;
+    if (d && strncasecmp(d, name, n) == 0 && (d[n] == ':' || d[n] == ';'))
+      return 1;
+  }
+  return 0;
+}
+
+static int add_user_headers(ferry__buf *out, const ferry_slist *h) {
+  for (; h != NULL; h = h->next) {
+    const char *d = h->data, *sep;
+    size_t nlen;
+    if (d == NULL)
+      continue;
+    sep = d + strcspn(d, ":;");
+    nlen = (size_t)(sep - d);
+    if (*sep == '\0' || nlen == 0)
+      continue; /* not a header line: skip it, as libcurl does */
+    if (*sep == ';') {
+      const char *rest = sep + 1;
+      while (*rest == ' ' || *rest == '\t')
+        rest++;
+      if (*rest != '\0')
+        continue; /* "N; junk" is not the empty-header form */
+      if (ferry__buf_add(out, d, nlen) || ferry__buf_adds(out, ":\r\n"))
+        return -1;
+      continue;
+    }
+    {
+      const char *v = sep + 1;
+      while (*v == ' ' || *v == '\t')
+        v++;
+      if (*v == '\0')
+        continue; /* "N:" removes the header */
+    }
+    /* Never let a header carry a line break into the request. */
+    if (strpbrk(d, "\r\n") != NULL)
+      continue;
+    if (ferry__buf_adds(out, d) || ferry__buf_adds(out, "\r\n"))
+      return -1;
+  }
+  return 0;
+}
+
+ferry_code ferry__h1_build_request(ferry__buf *out, const ferry__h1_request *r) {
+  const ferry_slist *h = r->headers;
+
+  if (ferry__buf_printf(out, "%s %s HTTP/1.%d\r\n", r->method, r->target,
+                        r->http10 ? 0 : 1))
+    return FERRYE_OUT_OF_MEMORY;
+  if (!user_sets_header(h, "Host") &&
+      ferry__buf_printf(out, "Host: %s\r\n", r->host))
+    return FERRYE_OUT_OF_MEMORY;
+  if (r->user_agent && !user_sets_header(h, "User-Agent") &&
+      ferry__buf_printf(out, "User-Agent: %s\r\n", r->user_agent))
+    return FERRYE_OUT_OF_MEMORY;
+  if (!user_sets_header(h, "Accept") && ferry__buf_adds(out, "Accept: */*\r\n"))
+    return FERRYE_OUT_OF_MEMORY;
+  if (add_user_headers(out, h))
+    return FERRYE_OUT_OF_MEMORY;
+  if (r->body_len >= 0 && !user_sets_header(h, "Content-Length") &&
+      ferry__buf_printf(out, "Content-Length: %lld\r\n", (long long)r->body_len))
+    return FERRYE_OUT_OF_MEMORY;
+  if (r->body_len == -2 && !user_sets_header(h, "Transfer-Encoding") &&
+      ferry__buf_adds(out, "Transfer-Encoding: chunked\r\n"))
+    return FERRYE_OUT_OF_MEMORY;
+  if (r->form_content_type && !user_sets_header(h, "Content-Type") &&
+      ferry__buf_adds(out,
+                      "Content-Type: application/x-www-form-urlencoded\r\n"))
+    return FERRYE_OUT_OF_MEMORY;
+  if (ferry__buf_adds(out, "\r\n"))
+    return FERRYE_OUT_OF_MEMORY;
+  return FERRYE_OK;
+}

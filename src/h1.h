@@ -1,0 +1,91 @@
+/* The HTTP/1.1 codec, sans-IO: requests are serialised into a buffer, and a
+ * response is parsed from whatever bytes arrive, with llhttp doing the
+ * grammar and ferry adding the caps llhttp does not have. Nothing here calls
+ * libuv or the socket API. */
+#ifndef FERRY_H1_H
+#define FERRY_H1_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ferry.h"
+#include "buf.h"
+#include "llhttp.h"
+
+/* Caps on what a server can make us hold. */
+#define FERRY__H1_MAX_LINE FERRY_MAX_HTTP_HEADER      /* one header line */
+#define FERRY__H1_MAX_HEADERS (300 * 1024)            /* all header bytes */
+#define FERRY__H1_MAX_INTERIM 100                     /* 1xx responses */
+
+/* What on_headers_done returns. */
+enum { FERRY__H1_BODY = 0, FERRY__H1_NOBODY = 1 };
+
+typedef struct ferry__h1_callbacks {
+  /* One raw header line with its line ending: the status line first, then
+   * each header line, then the blank line. Interim (1xx) responses are
+   * delivered the same way. Non-zero stops the parse with that error. */
+  ferry_code (*on_header_line)(void *ud, const char *line, size_t len);
+  /* A header section is complete. interim is 1 for 1xx. Returns
+   * FERRY__H1_BODY or FERRY__H1_NOBODY, or a negative value to stop (the
+   * callback has recorded why through ferry__h1_fail). */
+  int (*on_headers_done)(void *ud, int status, int major, int minor,
+                         int interim);
+  /* Body bytes (already de-chunked). Returns 0 to go on, -1 to stop (after
+   * ferry__h1_fail). A paused transfer keeps what it is given. */
+  int (*on_body)(void *ud, const char *p, size_t n);
+} ferry__h1_callbacks;
+
+typedef struct ferry__h1_parser {
+  llhttp_t llh;
+  const ferry__h1_callbacks *cb;
+  void *ud;
+  ferry__buf hdr;       /* the header section being received */
+  size_t hdr_total;     /* header bytes of this response, 1xx included */
+  size_t line_len;      /* bytes of the current line so far */
+  unsigned interim;     /* 1xx responses seen */
+  unsigned char nl;     /* end-of-section scan: 0, 1 after \n, 2 after \n\r */
+  unsigned char in_headers;
+  unsigned char complete;
+  unsigned char head_request;
+  unsigned char any_bytes;
+  ferry_code err;
+  char errmsg[120];
+} ferry__h1_parser;
+
+void ferry__h1_parser_init(ferry__h1_parser *p, const ferry__h1_callbacks *cb,
+                           void *ud, int head_request);
+void ferry__h1_parser_free(ferry__h1_parser *p);
+
+/* Feed received bytes. Returns FERRYE_OK and sets *consumed. Fewer bytes
+ * than given are consumed only when the response completed (the rest is
+ * not part of it). Any other
+ * return is the error, with text in p->errmsg. */
+ferry_code ferry__h1_feed(ferry__h1_parser *p, const char *data, size_t len,
+                          size_t *consumed);
+/* The peer closed. FERRYE_OK if that ends the response (close-delimited
+ * body or already complete); otherwise GOT_NOTHING, WEIRD_SERVER_REPLY or
+ * PARTIAL_FILE with text in p->errmsg. */
+ferry_code ferry__h1_eof(ferry__h1_parser *p);
+/* Record an error from inside a callback. */
+void ferry__h1_fail(ferry__h1_parser *p, ferry_code code, const char *msg);
+/* May the connection carry another request after this response? */
+int ferry__h1_keep_alive(const ferry__h1_parser *p);
+/* Content-Length of the response, or -1. */
+int64_t ferry__h1_content_length(const ferry__h1_parser *p);
+
+/* A request to serialise. */
+typedef struct ferry__h1_request {
+  const char *method;
+  const char *target;       /* path?query */
+  const char *host;         /* Host: value */
+  const char *user_agent;   /* NULL: none */
+  const ferry_slist *headers; /* HTTPHEADER: "N: v", "N:" removes, "N;" empty */
+  int64_t body_len;         /* -1: no body; -2: chunked */
+  int form_content_type;    /* add the x-www-form-urlencoded type */
+  int http10;               /* HTTP/1.0 request line */
+} ferry__h1_request;
+
+/* Append the request head to out. FERRYE_OK or FERRYE_OUT_OF_MEMORY. */
+ferry_code ferry__h1_build_request(ferry__buf *out, const ferry__h1_request *r);
+
+#endif

@@ -1,0 +1,801 @@
+/* The multi handle: the one engine. It speaks to the outside only through
+ * the socket callback and the timer callback; perform mode and libuv mode
+ * plug the libuv adapter (uvbind.c) into those, socket_action mode plugs in
+ * the application's own. */
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "conn.h"
+#include "easy.h"
+#include "multi.h"
+#include "resolve.h"
+#include "uvbind.h"
+#include "xfer.h"
+#include "ferry_uv.h"
+
+uint64_t ferry__now_ms(void) { return uv_hrtime() / 1000000u; }
+
+/* ---- timer heap ------------------------------------------------------- */
+
+static int heap_less(ferry_easy *a, ferry_easy *b) {
+  return a->deadline_ms < b->deadline_ms;
+}
+
+static void heap_swap(ferry_multi *m, size_t i, size_t j) {
+  ferry_easy *t = m->heap[i];
+  m->heap[i] = m->heap[j];
+  m->heap[j] = t;
+  m->heap[i]->heap_idx = i;
+  m->heap[j]->heap_idx = j;
+}
+
+static void heap_up(ferry_multi *m, size_t i) {
+  while (i > 0) {
+    size_t parent = (i - 1) / 2;
+    if (!heap_less(m->heap[i], m->heap[parent]))
+      break;
+    heap_swap(m, i, parent);
+    i = parent;
+  }
+}
+
+static void heap_down(ferry_multi *m, size_t i) {
+  for (;;) {
+    size_t l = 2 * i + 1, r = l + 1, min = i;
+    if (l < m->heap_len && heap_less(m->heap[l], m->heap[min]))
+      min = l;
+    if (r < m->heap_len && heap_less(m->heap[r], m->heap[min]))
+      min = r;
+    if (min == i)
+      break;
+    heap_swap(m, i, min);
+    i = min;
+  }
+}
+
+static void heap_remove(ferry_multi *m, ferry_easy *e) {
+  size_t i = e->heap_idx;
+  if (i == SIZE_MAX)
+    return;
+  e->heap_idx = SIZE_MAX;
+  m->heap_len--;
+  if (i == m->heap_len)
+    return;
+  m->heap[i] = m->heap[m->heap_len];
+  m->heap[i]->heap_idx = i;
+  heap_up(m, i);
+  heap_down(m, i);
+}
+
+void ferry__multi_set_deadline(ferry_multi *m, ferry_easy *e, uint64_t due_ms) {
+  if (m == NULL)
+    return;
+  if (due_ms == 0) {
+    heap_remove(m, e);
+    e->deadline_ms = 0;
+    return;
+  }
+  if (e->heap_idx != SIZE_MAX) {
+    if (e->deadline_ms == due_ms)
+      return;
+    e->deadline_ms = due_ms;
+    heap_up(m, e->heap_idx);
+    heap_down(m, e->heap_idx);
+    return;
+  }
+  if (m->heap_len == m->heap_cap) {
+    size_t cap = m->heap_cap ? m->heap_cap * 2 : 16;
+    ferry_easy **h = ferry__realloc(m->heap, cap * sizeof(*h));
+    if (h == NULL)
+      return; /* out of memory: the deadline is checked at the next event */
+    m->heap = h;
+    m->heap_cap = cap;
+  }
+  e->deadline_ms = due_ms;
+  e->heap_idx = m->heap_len;
+  m->heap[m->heap_len++] = e;
+  heap_up(m, e->heap_idx);
+}
+
+/* Milliseconds until the engine needs to run, -1 for never. */
+static long next_timeout(ferry_multi *m) {
+  uint64_t now;
+  if (!ferry__list_empty(&m->soon))
+    return 0;
+  if (m->heap_len == 0)
+    return -1;
+  now = ferry__now_ms();
+  if (m->heap[0]->deadline_ms <= now)
+    return 0;
+  return (long)(m->heap[0]->deadline_ms - now);
+}
+
+/* ---- callbacks out ---------------------------------------------------- */
+
+int ferry__multi_call_socketfn(ferry_multi *m, ferry_easy *e, int fd, int what,
+                               void *socketp) {
+  int rc;
+  if (m->socketfn == NULL)
+    return 0;
+  FERRY__CALLBACK_ENTER(m);
+  rc = m->socketfn(e, fd, what, m->socketdata, socketp);
+  FERRY__CALLBACK_LEAVE(m);
+  if (rc == -1)
+    m->dead = 1;
+  return rc == -1 ? -1 : 0;
+}
+
+static void update_timer(ferry_multi *m) {
+  long t;
+  uint64_t due;
+  int rc;
+
+  if (m->timerfn == NULL || m->closing)
+    return;
+  t = next_timeout(m);
+  due = t < 0 ? 0 : ferry__now_ms() + (uint64_t)t;
+  if (t < 0 && m->timer_told < 0)
+    return; /* no timer wanted, none armed */
+  if (t > 0 && m->timer_told >= 0 && due == m->timer_due_ms)
+    return; /* the armed timer already fires then: do not re-arm */
+  m->timer_told = t;
+  m->timer_due_ms = due;
+  FERRY__CALLBACK_ENTER(m);
+  rc = m->timerfn(m, t, m->timerdata);
+  FERRY__CALLBACK_LEAVE(m);
+  if (rc == -1)
+    m->dead = 1;
+}
+
+/* A socket or timer callback returned -1: every transfer fails. */
+static void fail_all(ferry_multi *m) {
+  ferry__list *it, *tmp;
+  FERRY__LIST_FOREACH_SAFE(it, tmp, &m->easies) {
+    ferry_easy *e = FERRY__CONTAINER_OF(it, ferry_easy, multi_node);
+    if (e->state != FERRY__XS_DONE) {
+      snprintf(e->errtext, sizeof(e->errtext),
+               "a socket or timer callback returned an error");
+      ferry__xfer_done(e, FERRYE_ABORTED_BY_CALLBACK);
+    }
+  }
+}
+
+void ferry__multi_engine_after(ferry_multi *m) {
+  if (m->dead) {
+    m->dead = 0;
+    fail_all(m);
+  }
+  update_timer(m);
+  if (m->msgs_since_notify && m->notifyfn && m->in_engine == 0 &&
+      m->in_callback == 0) {
+    m->msgs_since_notify = 0;
+    m->notifyfn(m, m->notifydata);
+  }
+}
+
+/* ---- queues ----------------------------------------------------------- */
+
+void ferry__multi_run_soon(ferry_multi *m, ferry_easy *e) {
+  ferry__list_remove(&e->queue_node);
+  ferry__list_insert_tail(&m->soon, &e->queue_node);
+}
+
+void ferry__multi_post_done(ferry_multi *m, ferry_easy *e) {
+  e->msg.msg = FERRYMSG_DONE;
+  e->msg.easy_handle = e;
+  e->msg.data.result = e->result;
+  ferry__list_insert_tail(&m->msgs, &e->msg_node);
+  m->num_msgs++;
+  m->num_alive--;
+  m->msgs_since_notify++;
+  m->progress++;
+}
+
+void ferry__multi_wake_pending(ferry_multi *m) {
+  ferry__list *it, *tmp;
+  if (m->closing)
+    return;
+  FERRY__LIST_FOREACH_SAFE(it, tmp, &m->pending) {
+    ferry_easy *e = FERRY__CONTAINER_OF(it, ferry_easy, queue_node);
+    ferry__bundle *b = ferry__pool_bundle(m, e->conn_key, 0);
+    if (b == NULL || !ferry__list_empty(&b->idle) ||
+        ferry__pool_may_open(m, b)) {
+      ferry__multi_run_soon(m, e);
+      return;
+    }
+  }
+}
+
+int ferry__multi_sock_set(ferry_multi *m, int fd, ferry__conn *c) {
+  if (fd < 0)
+    return -1;
+  if ((size_t)fd >= m->socks_cap) {
+    size_t cap = m->socks_cap ? m->socks_cap : 64;
+    ferry__conn **s;
+    if (c == NULL)
+      return 0;
+    while (cap <= (size_t)fd)
+      cap *= 2;
+    s = ferry__realloc(m->socks, cap * sizeof(*s));
+    if (s == NULL)
+      return -1;
+    memset(s + m->socks_cap, 0, (cap - m->socks_cap) * sizeof(*s));
+    m->socks = s;
+    m->socks_cap = cap;
+  }
+  m->socks[fd] = c;
+  return 0;
+}
+
+static ferry__conn *sock_find(ferry_multi *m, int fd) {
+  if (fd < 0 || (size_t)fd >= m->socks_cap)
+    return NULL;
+  return m->socks[fd];
+}
+
+/* ---- engine entry points ---------------------------------------------- */
+
+void ferry__multi_socket_event(ferry_multi *m, ferry_socket_t s, int cselect) {
+  ferry__conn *c = sock_find(m, s);
+  if (c == NULL)
+    return;
+  m->in_engine++;
+  if (c->easy != NULL) {
+    ferry__xfer_on_socket(c->easy, cselect);
+  } else {
+    /* An idle pooled connection became readable: the server closed it (or
+     * sent something unasked). Either way it cannot be reused. */
+    ferry__conn_destroy(c);
+    ferry__multi_wake_pending(m);
+  }
+  m->in_engine--;
+}
+
+void ferry__multi_timer_event(ferry_multi *m) {
+  ferry__list batch;
+  uint64_t now;
+
+  m->in_engine++;
+  m->timer_told = -1;
+  m->timer_due_ms = 0;
+  /* Run the soon list as it is now; what it queues runs next time. */
+  ferry__list_init(&batch);
+  if (!ferry__list_empty(&m->soon)) {
+    batch.next = m->soon.next;
+    batch.prev = m->soon.prev;
+    batch.next->prev = &batch;
+    batch.prev->next = &batch;
+    ferry__list_init(&m->soon);
+  }
+  while (!ferry__list_empty(&batch)) {
+    ferry_easy *e = FERRY__CONTAINER_OF(batch.next, ferry_easy, queue_node);
+    ferry__list_remove(&e->queue_node);
+    ferry__xfer_run(e);
+  }
+  now = ferry__now_ms();
+  while (m->heap_len && m->heap[0]->deadline_ms <= now) {
+    ferry_easy *e = m->heap[0];
+    heap_remove(m, e);
+    e->deadline_ms = 0;
+    ferry__xfer_on_deadline(e);
+  }
+  m->in_engine--;
+}
+
+/* ---- init and close --------------------------------------------------- */
+
+ferry_multi *ferry_multi_init(void) {
+  ferry_multi *m = ferry__calloc(1, sizeof(*m));
+  if (m == NULL)
+    return NULL;
+  m->magic = FERRY__MULTI_MAGIC;
+  m->mode = FERRY__MODE_PERFORM;
+  ferry__list_init(&m->easies);
+  ferry__list_init(&m->soon);
+  ferry__list_init(&m->pending);
+  ferry__list_init(&m->msgs);
+  ferry__pool_init(&m->pool);
+  ferry__dns_init(&m->dns);
+  m->timer_told = -1;
+  m->own_loop = ferry__malloc(sizeof(*m->own_loop));
+  if (m->own_loop == NULL)
+    goto failed_loop_alloc;
+  if (uv_loop_init(m->own_loop) != 0)
+    goto failed_loop_init;
+  m->loop = m->own_loop;
+  if (ferry__uv_bind(m) != 0)
+    goto failed_bind;
+  m->socketfn = ferry__uv_socket_cb;
+  m->socketdata = m;
+  m->timerfn = ferry__uv_timer_cb;
+  m->timerdata = m;
+  /* Register the loop's internal watchers with its epoll set now, so that
+   * the backend fd reports wakeups from the first wait on. */
+  uv_run(m->own_loop, UV_RUN_NOWAIT);
+  return m;
+
+failed_bind:
+  uv_run(m->own_loop, UV_RUN_DEFAULT);
+  uv_loop_close(m->own_loop);
+failed_loop_init:
+  ferry__free(m->own_loop);
+failed_loop_alloc:
+  ferry__free(m);
+  return NULL;
+}
+
+static void multi_free_now(ferry_multi *m) {
+  ferry__free(m->heap);
+  ferry__free(m->socks);
+  ferry__free(m->rbuf);
+  m->magic = 0;
+  ferry__free(m);
+}
+
+void ferry__multi_handle_closed(ferry_multi *m) {
+  m->uv_handles--;
+  ferry__multi_maybe_free(m);
+}
+
+void ferry__multi_maybe_free(ferry_multi *m) {
+  ferry_close_cb cb;
+  void *arg;
+  if (!m->closing || m->uv_handles || m->dns.inflight || m->own_loop)
+    return; /* own-loop modes finish in multi_close itself */
+  cb = m->close_cb;
+  arg = m->close_arg;
+  multi_free_now(m);
+  if (cb)
+    cb(m, arg);
+}
+
+static void tell_backend(ferry_multi *m, int what) {
+  int fd = uv_backend_fd(m->own_loop);
+  FERRY__CALLBACK_ENTER(m);
+  m->socketfn(NULL, fd, what, m->socketdata, m->backend_socketp);
+  FERRY__CALLBACK_LEAVE(m);
+}
+
+ferry_mcode ferry_multi_close(ferry_multi *m, ferry_close_cb cb, void *arg) {
+  if (!ferry__multi_valid(m) || m->closing)
+    return FERRYM_BAD_HANDLE;
+  if (m->in_callback)
+    return FERRYM_RECURSIVE_API_CALL;
+  m->closing = 1;
+  m->close_cb = cb;
+  m->close_arg = arg;
+  /* Detach every easy handle: halted, no message, usable on its own. */
+  while (!ferry__list_empty(&m->easies)) {
+    ferry_easy *e = FERRY__CONTAINER_OF(m->easies.next, ferry_easy, multi_node);
+    ferry__xfer_detach(e);
+    ferry__list_remove(&e->msg_node);
+    ferry__list_remove(&e->multi_node);
+    e->multi = NULL;
+  }
+  m->num_easies = m->num_alive = 0;
+  m->num_msgs = 0;
+  ferry__list_init(&m->msgs);
+  ferry__pool_close_all(m);
+  ferry__dns_close(m);
+  if (m->mode == FERRY__MODE_SOCKET_ACTION && m->backend_told) {
+    tell_backend(m, FERRY_POLL_REMOVE);
+    m->backend_told = 0;
+  }
+  if (m->mode == FERRY__MODE_SOCKET_ACTION && m->timerfn && m->timer_told >= 0) {
+    FERRY__CALLBACK_ENTER(m);
+    m->timerfn(m, -1, m->timerdata);
+    FERRY__CALLBACK_LEAVE(m);
+  }
+  m->socketfn = ferry__uv_socket_cb; /* only the adapter's handles remain */
+  ferry__uv_unbind(m);
+  if (m->own_loop) {
+    uv_loop_t *loop = m->own_loop;
+    while (m->uv_handles || m->dns.inflight)
+      uv_run(loop, UV_RUN_ONCE);
+    uv_run(loop, UV_RUN_NOWAIT);
+    uv_loop_close(loop);
+    ferry__free(loop);
+    m->own_loop = NULL;
+    multi_free_now(m);
+    if (cb)
+      cb(m, arg);
+    return FERRYM_OK;
+  }
+  m->magic = 0; /* no API call may use it any more */
+  ferry__multi_maybe_free(m);
+  return FERRYM_OK;
+}
+
+ferry_mcode ferry_multi_cleanup(ferry_multi *m) {
+  return ferry_multi_close(m, NULL, NULL);
+}
+
+ferry_mcode ferry_multi_use_loop(ferry_multi *m, uv_loop_t *loop) {
+  if (!ferry__multi_valid(m) || m->closing)
+    return FERRYM_BAD_HANDLE;
+  if (loop == NULL || m->num_easies || m->mode != FERRY__MODE_PERFORM ||
+      m->own_loop == NULL)
+    return FERRYM_BAD_FUNCTION_ARGUMENT;
+  /* Drop the private loop and bind the adapter to the application's. */
+  ferry__uv_unbind(m);
+  while (m->uv_handles)
+    uv_run(m->own_loop, UV_RUN_ONCE);
+  uv_loop_close(m->own_loop);
+  ferry__free(m->own_loop);
+  m->own_loop = NULL;
+  m->loop = loop;
+  m->mode = FERRY__MODE_UV;
+  if (ferry__uv_bind(m) != 0)
+    return FERRYM_OUT_OF_MEMORY;
+  return FERRYM_OK;
+}
+
+/* ---- handles ---------------------------------------------------------- */
+
+ferry_mcode ferry_multi_add_handle(ferry_multi *m, ferry_easy *e) {
+  if (!ferry__multi_valid(m) || m->closing)
+    return FERRYM_BAD_HANDLE;
+  if (!ferry__easy_valid(e))
+    return FERRYM_BAD_EASY_HANDLE;
+  if (e->multi != NULL)
+    return FERRYM_ADDED_ALREADY;
+  if (m->mode == FERRY__MODE_SOCKET_ACTION && !m->backend_told) {
+    m->backend_told = 1;
+    tell_backend(m, FERRY_POLL_IN);
+  }
+  e->multi = m;
+  ferry__list_insert_tail(&m->easies, &e->multi_node);
+  m->num_easies++;
+  m->num_alive++;
+  e->state = FERRY__XS_INIT;
+  e->result = FERRYE_OK;
+  e->msg.msg = FERRYMSG_NONE;
+  ferry__multi_run_soon(m, e);
+  /* Start it: the timer callback is told to fire at once, from here. */
+  update_timer(m);
+  if (m->dead) {
+    m->dead = 0;
+    fail_all(m);
+  }
+  return FERRYM_OK;
+}
+
+ferry_mcode ferry_multi_remove_handle(ferry_multi *m, ferry_easy *e) {
+  if (!ferry__multi_valid(m))
+    return FERRYM_BAD_HANDLE;
+  if (!ferry__easy_valid(e))
+    return FERRYM_BAD_EASY_HANDLE;
+  if (e->multi == NULL)
+    return FERRYM_OK;
+  if (e->multi != m)
+    return FERRYM_BAD_EASY_HANDLE;
+  if (m->in_callback)
+    return FERRYM_RECURSIVE_API_CALL;
+  if (e->state != FERRY__XS_DONE)
+    m->num_alive--;
+  ferry__xfer_detach(e);
+  if (ferry__list_linked(&e->msg_node)) {
+    ferry__list_remove(&e->msg_node);
+    m->num_msgs--;
+  }
+  ferry__list_remove(&e->multi_node);
+  m->num_easies--;
+  e->multi = NULL;
+  ferry__pool_trim(m);
+  if (m->in_engine == 0)
+    ferry__multi_engine_after(m);
+  return FERRYM_OK;
+}
+
+ferry_easy **ferry_multi_get_handles(ferry_multi *m) {
+  ferry_easy **a;
+  ferry__list *it;
+  size_t i = 0;
+  if (!ferry__multi_valid(m))
+    return NULL;
+  a = ferry__malloc((m->num_easies + 1) * sizeof(*a));
+  if (a == NULL)
+    return NULL;
+  for (it = m->easies.next; it != &m->easies; it = it->next)
+    a[i++] = FERRY__CONTAINER_OF(it, ferry_easy, multi_node);
+  a[i] = NULL;
+  return a;
+}
+
+ferry_msg *ferry_multi_info_read(ferry_multi *m, int *msgs_in_queue) {
+  ferry_easy *e;
+  if (msgs_in_queue)
+    *msgs_in_queue = 0;
+  if (!ferry__multi_valid(m) || ferry__list_empty(&m->msgs))
+    return NULL;
+  e = FERRY__CONTAINER_OF(m->msgs.next, ferry_easy, msg_node);
+  ferry__list_remove(&e->msg_node);
+  m->num_msgs--;
+  if (msgs_in_queue)
+    *msgs_in_queue = m->num_msgs;
+  return &e->msg;
+}
+
+/* ---- driving ---------------------------------------------------------- */
+
+/* Run the private loop without blocking; again while the adapter changed
+ * what it watches, so that epoll knows before anyone waits on it. */
+static void run_own_loop(ferry_multi *m) {
+  int rounds = 0;
+  m->in_engine++;
+  do {
+    m->uv_dirty = 0;
+    uv_run(m->own_loop, UV_RUN_NOWAIT);
+  } while (m->uv_dirty && ++rounds < 3);
+  m->in_engine--;
+}
+
+ferry_mcode ferry_multi_perform(ferry_multi *m, int *running) {
+  if (!ferry__multi_valid(m))
+    return FERRYM_BAD_HANDLE;
+  if (m->in_callback)
+    return FERRYM_RECURSIVE_API_CALL;
+  if (m->mode == FERRY__MODE_UV)
+    return FERRYM_BAD_HANDLE;
+  if (m->mode == FERRY__MODE_SOCKET_ACTION) {
+    /* Same as acting on timeouts and the internal socket. */
+    m->in_engine++;
+    uv_run(m->own_loop, UV_RUN_NOWAIT);
+    ferry__multi_timer_event(m);
+    m->in_engine--;
+  } else {
+    run_own_loop(m);
+  }
+  ferry__multi_engine_after(m);
+  if (running)
+    *running = (int)m->num_alive;
+  return FERRYM_OK;
+}
+
+ferry_mcode ferry_multi_socket_action(ferry_multi *m, ferry_socket_t s,
+                                      int ev_bitmask, int *running) {
+  ferry_mcode rc = FERRYM_OK;
+  if (!ferry__multi_valid(m))
+    return FERRYM_BAD_HANDLE;
+  if (m->in_callback)
+    return FERRYM_RECURSIVE_API_CALL;
+  if (s == FERRY_SOCKET_TIMEOUT) {
+    ferry__multi_timer_event(m);
+  } else if (m->own_loop && s == uv_backend_fd(m->own_loop)) {
+    m->in_engine++;
+    uv_run(m->own_loop, UV_RUN_NOWAIT);
+    m->in_engine--;
+  } else if (sock_find(m, s) == NULL) {
+    rc = FERRYM_BAD_SOCKET;
+  } else {
+    if (ev_bitmask == 0)
+      ev_bitmask = FERRY_CSELECT_IN | FERRY_CSELECT_OUT;
+    ferry__multi_socket_event(m, s, ev_bitmask);
+  }
+  /* Deadlines that passed meanwhile are handled on every call. */
+  if (s != FERRY_SOCKET_TIMEOUT && m->heap_len &&
+      m->heap[0]->deadline_ms <= ferry__now_ms())
+    ferry__multi_timer_event(m);
+  ferry__multi_engine_after(m);
+  if (running)
+    *running = (int)m->num_alive;
+  return rc;
+}
+
+ferry_mcode ferry_multi_timeout(ferry_multi *m, long *timeout_ms) {
+  if (!ferry__multi_valid(m))
+    return FERRYM_BAD_HANDLE;
+  if (timeout_ms == NULL)
+    return FERRYM_BAD_FUNCTION_ARGUMENT;
+  *timeout_ms = next_timeout(m);
+  return FERRYM_OK;
+}
+
+static ferry_mcode multi_wait(ferry_multi *m, ferry_waitfd *extra,
+                              unsigned nextra, int timeout_ms, int *numfds,
+                              int is_poll) {
+  struct pollfd stack[16], *pfd = stack;
+  unsigned i, n = nextra + 1;
+  long t;
+  int rc, count = 0;
+  uint64_t progress;
+
+  if (numfds)
+    *numfds = 0;
+  if (!ferry__multi_valid(m))
+    return FERRYM_BAD_HANDLE;
+  if (m->in_callback)
+    return FERRYM_RECURSIVE_API_CALL;
+  if (m->mode != FERRY__MODE_PERFORM)
+    return FERRYM_BAD_HANDLE;
+  if (timeout_ms < 0 || (nextra && extra == NULL))
+    return FERRYM_BAD_FUNCTION_ARGUMENT;
+  if (!is_poll && m->num_alive == 0 && nextra == 0)
+    return FERRYM_OK;
+  progress = m->progress;
+  if (m->uv_dirty)
+    run_own_loop(m);
+  if (n > 16) {
+    pfd = ferry__malloc(n * sizeof(*pfd));
+    if (pfd == NULL)
+      return FERRYM_OUT_OF_MEMORY;
+  }
+  pfd[0].fd = uv_backend_fd(m->own_loop);
+  pfd[0].events = POLLIN;
+  pfd[0].revents = 0;
+  for (i = 0; i < nextra; i++) {
+    pfd[i + 1].fd = extra[i].fd;
+    pfd[i + 1].events = (short)(((extra[i].events & FERRY_WAIT_POLLIN) ? POLLIN : 0) |
+                                ((extra[i].events & FERRY_WAIT_POLLPRI) ? POLLPRI : 0) |
+                                ((extra[i].events & FERRY_WAIT_POLLOUT) ? POLLOUT : 0));
+    pfd[i + 1].revents = 0;
+  }
+  t = uv_backend_timeout(m->own_loop);
+  if (t < 0 || t > timeout_ms)
+    t = timeout_ms;
+  if (m->progress != progress || next_timeout(m) == 0)
+    t = 0;
+  do
+    rc = poll(pfd, n, (int)t);
+  while (rc < 0 && errno == EINTR);
+  if (rc < 0) {
+    if (pfd != stack)
+      ferry__free(pfd);
+    return FERRYM_UNRECOVERABLE_POLL;
+  }
+  if (pfd[0].revents)
+    count++;
+  for (i = 0; i < nextra; i++) {
+    short r = pfd[i + 1].revents;
+    extra[i].revents = (short)(((r & POLLIN) ? FERRY_WAIT_POLLIN : 0) |
+                               ((r & POLLPRI) ? FERRY_WAIT_POLLPRI : 0) |
+                               ((r & POLLOUT) ? FERRY_WAIT_POLLOUT : 0));
+    if (r)
+      count++;
+  }
+  if (pfd != stack)
+    ferry__free(pfd);
+  if (numfds)
+    *numfds = count;
+  return FERRYM_OK;
+}
+
+ferry_mcode ferry_multi_wait(ferry_multi *m, ferry_waitfd extra_fds[],
+                             unsigned int extra_nfds, int timeout_ms,
+                             int *numfds) {
+  return multi_wait(m, extra_fds, extra_nfds, timeout_ms, numfds, 0);
+}
+
+ferry_mcode ferry_multi_poll(ferry_multi *m, ferry_waitfd extra_fds[],
+                             unsigned int extra_nfds, int timeout_ms,
+                             int *numfds) {
+  return multi_wait(m, extra_fds, extra_nfds, timeout_ms, numfds, 1);
+}
+
+ferry_mcode ferry_multi_wakeup(ferry_multi *m) {
+  if (!ferry__multi_valid(m))
+    return FERRYM_BAD_HANDLE;
+  if (m->uv_wakeup == NULL || uv_async_send(m->uv_wakeup) != 0)
+    return FERRYM_WAKEUP_FAILURE;
+  return FERRYM_OK;
+}
+
+ferry_mcode ferry_multi_fdset(ferry_multi *m, fd_set *r, fd_set *w, fd_set *x,
+                              int *max_fd) {
+  int fd;
+  (void)w;
+  (void)x;
+  if (!ferry__multi_valid(m))
+    return FERRYM_BAD_HANDLE;
+  if (m->mode != FERRY__MODE_PERFORM)
+    return FERRYM_BAD_HANDLE;
+  if (max_fd == NULL || r == NULL)
+    return FERRYM_BAD_FUNCTION_ARGUMENT;
+  if (m->uv_dirty)
+    run_own_loop(m);
+  fd = uv_backend_fd(m->own_loop);
+  if (fd >= FD_SETSIZE) {
+    *max_fd = -1;
+    return FERRYM_OK;
+  }
+  FD_SET(fd, r);
+  *max_fd = fd;
+  return FERRYM_OK;
+}
+
+ferry_mcode ferry_multi_assign(ferry_multi *m, ferry_socket_t s, void *sockp) {
+  ferry__conn *c;
+  if (!ferry__multi_valid(m))
+    return FERRYM_BAD_HANDLE;
+  if (m->own_loop && s == uv_backend_fd(m->own_loop)) {
+    m->backend_socketp = sockp;
+    return FERRYM_OK;
+  }
+  c = sock_find(m, s);
+  if (c == NULL)
+    return FERRYM_BAD_SOCKET;
+  c->socketp = sockp;
+  return FERRYM_OK;
+}
+
+ferry_mcode ferry_multi_setopt(ferry_multi *m, ferry_moption opt, ...) {
+  va_list ap;
+  ferry_mcode rc = FERRYM_OK;
+  long lval = 0;
+  void *pval = NULL;
+
+  if (!ferry__multi_valid(m))
+    return FERRYM_BAD_HANDLE;
+  va_start(ap, opt);
+  if (opt < FERRYOPTTYPE_OBJECTPOINT)
+    lval = va_arg(ap, long);
+  else if (opt < FERRYOPTTYPE_OFF_T)
+    pval = va_arg(ap, void *);
+  else
+    (void)va_arg(ap, ferry_off_t);
+  va_end(ap);
+
+  switch (opt) {
+  case FERRYMOPT_SOCKETFUNCTION:
+  case FERRYMOPT_TIMERFUNCTION:
+    if (m->mode == FERRY__MODE_UV)
+      return FERRYM_BAD_FUNCTION_ARGUMENT;
+    if (m->mode == FERRY__MODE_PERFORM) {
+      if (m->num_easies)
+        return FERRYM_BAD_FUNCTION_ARGUMENT;
+      m->mode = FERRY__MODE_SOCKET_ACTION;
+      m->socketfn = NULL;
+      m->socketdata = m->app_socketdata;
+      m->timerfn = NULL;
+      m->timerdata = m->app_timerdata;
+      if (m->uv_timer)
+        uv_timer_stop(m->uv_timer);
+    }
+    if (opt == FERRYMOPT_SOCKETFUNCTION)
+      m->socketfn = (ferry_socket_callback)pval;
+    else
+      m->timerfn = (ferry_multi_timer_callback)pval;
+    break;
+  case FERRYMOPT_SOCKETDATA:
+    if (m->mode == FERRY__MODE_SOCKET_ACTION)
+      m->socketdata = pval;
+    else
+      m->app_socketdata = pval;
+    break;
+  case FERRYMOPT_TIMERDATA:
+    if (m->mode == FERRY__MODE_SOCKET_ACTION)
+      m->timerdata = pval;
+    else
+      m->app_timerdata = pval;
+    break;
+  case FERRYMOPT_NOTIFYFUNCTION:
+    m->notifyfn = (ferry_notify_callback)pval;
+    break;
+  case FERRYMOPT_NOTIFYDATA:
+    m->notifydata = pval;
+    break;
+  case FERRYMOPT_PIPELINING:
+    /* HTTP/1.1 pipelining is not done (libcurl dropped it too); the value
+     * is accepted and has no effect, as in libcurl. */
+    break;
+  case FERRYMOPT_MAXCONNECTS:
+  case FERRYMOPT_MAX_HOST_CONNECTIONS:
+  case FERRYMOPT_MAX_TOTAL_CONNECTIONS:
+    if (lval < 0)
+      return FERRYM_BAD_FUNCTION_ARGUMENT;
+    if (opt == FERRYMOPT_MAXCONNECTS)
+      m->maxconnects = lval;
+    else if (opt == FERRYMOPT_MAX_HOST_CONNECTIONS)
+      m->max_host_connections = lval;
+    else
+      m->max_total_connections = lval;
+    ferry__pool_trim(m);
+    break;
+  default:
+    rc = FERRYM_UNKNOWN_OPTION;
+  }
+  return rc;
+}

@@ -1,0 +1,126 @@
+/* The multi handle: the engine that drives transfers through socket and
+ * timer callbacks. */
+#ifndef FERRY_MULTI_H
+#define FERRY_MULTI_H
+
+#include <stdint.h>
+#include <uv.h>
+
+#include "ferry.h"
+#include "ferry_uv.h"
+#include "conn.h"
+#include "list.h"
+#include "resolve.h"
+
+#define FERRY__MULTI_MAGIC 0xfe77b001u
+
+typedef enum {
+  FERRY__MODE_PERFORM,       /* private loop, perform/wait/poll/fdset */
+  FERRY__MODE_SOCKET_ACTION, /* the application's socket/timer callbacks */
+  FERRY__MODE_UV             /* the application's uv loop */
+} ferry__mode;
+
+/* Size of the one read buffer a multi shares among its sockets. */
+#define FERRY__RBUF_SIZE (256 * 1024)
+
+struct ferry_multi {
+  unsigned magic;
+  ferry__mode mode;
+  uv_loop_t *loop;      /* DNS runs here; polls and timer too, but in
+                           socket_action mode */
+  uv_loop_t *own_loop;  /* the private loop, when not in libuv mode */
+  int backend_told;     /* socket_action mode: backend fd given to the app */
+
+  ferry__list easies;   /* added handles */
+  unsigned num_easies;
+  unsigned num_alive;   /* added and not DONE */
+  ferry__list soon;     /* transfers to run at the next timeout */
+  ferry__list pending;  /* transfers waiting for a connection slot */
+  ferry__list msgs;     /* queued completion messages */
+  int num_msgs;
+  unsigned msgs_since_notify;
+  uint64_t progress;    /* bumps when a transfer finishes */
+
+  /* timer heap of transfers by deadline */
+  ferry_easy **heap;
+  size_t heap_len, heap_cap;
+  long timer_told;      /* last timeout given to the timer callback */
+  uint64_t timer_due_ms;/* when that timeout expires (0: none) */
+
+  ferry_socket_callback socketfn;
+  void *socketdata;
+  ferry_multi_timer_callback timerfn;
+  void *timerdata;
+  void *app_socketdata; /* SOCKETDATA/TIMERDATA set before the functions */
+  void *app_timerdata;
+  void *backend_socketp; /* assigned to the backend fd (socket_action) */
+  ferry_notify_callback notifyfn;
+  void *notifydata;
+
+  long maxconnects;
+  long max_host_connections;
+  long max_total_connections;
+
+  /* fd -> connection, for socket_action */
+  struct ferry__conn **socks;
+  size_t socks_cap;
+
+  ferry__pool pool;
+  ferry__dns_cache dns;
+
+  char *rbuf;           /* the shared read buffer, made on first read */
+
+  int in_callback;      /* >0 while a user callback runs */
+  int in_engine;        /* >0 while the engine runs (no re-entry) */
+  int dead;             /* a socket/timer callback failed */
+
+  /* libuv adapter state */
+  uv_timer_t *uv_timer;
+  uv_async_t *uv_wakeup;
+  unsigned uv_handles;  /* adapter handles not yet closed */
+  int uv_dirty;         /* the adapter changed a watch since the last run */
+  int closing;
+  ferry_close_cb close_cb;
+  void *close_arg;
+};
+
+static inline int ferry__multi_valid(const ferry_multi *m) {
+  return m != NULL && m->magic == FERRY__MULTI_MAGIC;
+}
+
+uint64_t ferry__now_ms(void);
+
+/* Engine entry points, used by socket_action and the libuv adapter. */
+void ferry__multi_socket_event(ferry_multi *m, ferry_socket_t s, int cselect);
+void ferry__multi_timer_event(ferry_multi *m);
+
+/* Schedule a transfer to run at the next timeout (soon list). */
+void ferry__multi_run_soon(ferry_multi *m, ferry_easy *e);
+/* Set, move or clear (0) a transfer's deadline in the timer heap. */
+void ferry__multi_set_deadline(ferry_multi *m, ferry_easy *e, uint64_t due_ms);
+/* Queue the DONE message of a finished transfer. */
+void ferry__multi_post_done(ferry_multi *m, ferry_easy *e);
+/* A connection slot may have freed up: start waiting transfers. */
+void ferry__multi_wake_pending(ferry_multi *m);
+/* Map fd to its connection (NULL to clear). -1 when out of memory. */
+int ferry__multi_sock_set(ferry_multi *m, int fd, struct ferry__conn *c);
+
+/* Call the socket / timer callback, guarding against re-entry. */
+int ferry__multi_call_socketfn(ferry_multi *m, ferry_easy *e, int fd, int what,
+                               void *socketp);
+
+/* The adapter closed one of its handles. */
+void ferry__multi_handle_closed(ferry_multi *m);
+/* After a closed multi's last handle or lookup is gone, free it (and call
+ * the close callback). */
+void ferry__multi_maybe_free(ferry_multi *m);
+/* End of an engine entry from the loop: tell the timer callback about a new
+ * earliest deadline and call the notify callback for new messages. */
+void ferry__multi_engine_after(ferry_multi *m);
+
+/* Mark user-callback sections: API calls that must not run inside callbacks
+ * check m->in_callback. */
+#define FERRY__CALLBACK_ENTER(m) ((m) ? (void)(m)->in_callback++ : (void)0)
+#define FERRY__CALLBACK_LEAVE(m) ((m) ? (void)(m)->in_callback-- : (void)0)
+
+#endif

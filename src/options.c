@@ -1,0 +1,325 @@
+/* ferry_easy_setopt: each option's argument type comes from ferry_table.h;
+ * options ferry does not implement are refused with FERRYE_NOT_BUILT_IN. */
+#include <limits.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "easy.h"
+
+void ferry__opts_defaults(ferry__opts *o) {
+  memset(o, 0, sizeof(*o));
+  o->noprogress = 1;
+  o->tcp_nodelay = 1;
+  o->infilesize = -1;
+  o->postfieldsize = -1;
+  o->dns_cache_timeout = 60;
+  o->buffersize = FERRY_MAX_WRITE_SIZE;
+}
+
+void ferry__opts_free(ferry__opts *o) {
+  ferry__free(o->url);
+  ferry__free(o->useragent);
+  ferry__free(o->customrequest);
+  ferry__free(o->postfields_copy);
+  memset(o, 0, sizeof(*o));
+}
+
+static int dup_string(char **dst, const char *src) {
+  if (src == NULL) {
+    *dst = NULL;
+    return 0;
+  }
+  *dst = ferry__strdup(src);
+  return *dst == NULL ? -1 : 0;
+}
+
+ferry_code ferry__opts_copy(ferry__opts *dst, const ferry__opts *src) {
+  *dst = *src;
+  dst->url = dst->useragent = dst->customrequest = dst->postfields_copy = NULL;
+  if (dup_string(&dst->url, src->url) ||
+      dup_string(&dst->useragent, src->useragent) ||
+      dup_string(&dst->customrequest, src->customrequest))
+    goto failed;
+  if (src->postfields_copy) {
+    size_t n = src->postfieldsize >= 0 ? (size_t)src->postfieldsize
+                                       : strlen(src->postfields_copy);
+    dst->postfields_copy = ferry__memdup0(src->postfields_copy, n);
+    if (dst->postfields_copy == NULL)
+      goto failed;
+    dst->postfields = dst->postfields_copy;
+  }
+  return FERRYE_OK;
+failed:
+  ferry__opts_free(dst);
+  return FERRYE_OUT_OF_MEMORY;
+}
+
+/* From the table: is the option known, and implemented? */
+static int option_known(ferry_option opt, int *supported, const char **name) {
+  switch (opt) {
+#define FERRY_X_(n, type, num, sup)                                            \
+  case FERRYOPT_##n:                                                           \
+    *supported = sup;                                                          \
+    *name = #n;                                                                \
+    return 1;
+    FERRY_OPTIONS(FERRY_X_)
+    FERRY_OWN_OPTIONS(FERRY_X_)
+#undef FERRY_X_
+  default:
+    return 0;
+  }
+}
+
+static ferry_code set_string(ferry_easy *e, char **dst, const char *v) {
+  char *copy = NULL;
+  (void)e;
+  if (v != NULL && (copy = ferry__strdup(v)) == NULL)
+    return FERRYE_OUT_OF_MEMORY;
+  ferry__free(*dst);
+  *dst = copy;
+  return FERRYE_OK;
+}
+
+static ferry_code seconds_to_ms(long s, long *out) {
+  if (s < 0)
+    return FERRYE_BAD_FUNCTION_ARGUMENT;
+  if (s > LONG_MAX / 1000)
+    s = LONG_MAX / 1000;
+  *out = s * 1000;
+  return FERRYE_OK;
+}
+
+ferry_code ferry_easy_setopt(ferry_easy *e, ferry_option opt, ...) {
+  va_list ap;
+  long lv = 0;
+  void *pv = NULL;
+  ferry_off_t ov = 0;
+  int supported = 0;
+  const char *name = NULL;
+  ferry__opts *o;
+  ferry_code rc = FERRYE_OK;
+
+  if (!ferry__easy_valid(e))
+    return FERRYE_BAD_FUNCTION_ARGUMENT;
+  o = &e->set;
+  va_start(ap, opt);
+  if (opt < FERRYOPTTYPE_OBJECTPOINT)
+    lv = va_arg(ap, long);
+  else if (opt < FERRYOPTTYPE_OFF_T || opt >= FERRYOPTTYPE_BLOB)
+    pv = va_arg(ap, void *);
+  else
+    ov = va_arg(ap, ferry_off_t);
+  va_end(ap);
+
+  if (!option_known(opt, &supported, &name)) {
+    ferry__easy_set_error(e, "Unknown option %d", (int)opt);
+    return FERRYE_UNKNOWN_OPTION;
+  }
+  if (!supported) {
+    ferry__easy_set_error(e, "option CURLOPT_%s is not supported by ferry", name);
+    return FERRYE_NOT_BUILT_IN;
+  }
+
+  switch (opt) {
+  case FERRYOPT_URL:
+    return set_string(e, &o->url, pv);
+  case FERRYOPT_USERAGENT:
+    return set_string(e, &o->useragent, pv);
+  case FERRYOPT_CUSTOMREQUEST:
+    if (pv && (strpbrk(pv, " \r\n\t") || ((const char *)pv)[0] == '\0'))
+      return FERRYE_BAD_FUNCTION_ARGUMENT;
+    return set_string(e, &o->customrequest, pv);
+  case FERRYOPT_PORT:
+    if (lv < 0 || lv > 65535)
+      return FERRYE_BAD_FUNCTION_ARGUMENT;
+    o->port = lv;
+    break;
+  case FERRYOPT_WRITEDATA:
+    o->writedata = pv;
+    break;
+  case FERRYOPT_WRITEFUNCTION:
+    o->writefn = (ferry_write_callback)pv;
+    break;
+  case FERRYOPT_READDATA:
+    o->readdata = pv;
+    break;
+  case FERRYOPT_READFUNCTION:
+    o->readfn = (ferry_read_callback)pv;
+    break;
+  case FERRYOPT_HEADERDATA:
+    o->headerdata = pv;
+    break;
+  case FERRYOPT_HEADERFUNCTION:
+    o->headerfn = (ferry_header_callback)pv;
+    break;
+  case FERRYOPT_XFERINFODATA:
+    o->xferinfodata = pv;
+    break;
+  case FERRYOPT_XFERINFOFUNCTION:
+    o->xferinfofn = (ferry_xferinfo_callback)pv;
+    break;
+  case FERRYOPT_DEBUGDATA:
+    o->debugdata = pv;
+    break;
+  case FERRYOPT_DEBUGFUNCTION:
+    o->debugfn = (ferry_debug_callback)pv;
+    break;
+  case FERRYOPT_ERRORBUFFER:
+    o->errorbuffer = pv;
+    break;
+  case FERRYOPT_STDERR:
+    o->stderr_stream = pv;
+    break;
+  case FERRYOPT_PRIVATE:
+    o->private_ptr = pv;
+    break;
+  case FERRYOPT_TIMEOUT:
+    return seconds_to_ms(lv, &o->timeout_ms);
+  case FERRYOPT_TIMEOUT_MS:
+    if (lv < 0)
+      return FERRYE_BAD_FUNCTION_ARGUMENT;
+    o->timeout_ms = lv;
+    break;
+  case FERRYOPT_CONNECTTIMEOUT:
+    return seconds_to_ms(lv, &o->connecttimeout_ms);
+  case FERRYOPT_CONNECTTIMEOUT_MS:
+    if (lv < 0)
+      return FERRYE_BAD_FUNCTION_ARGUMENT;
+    o->connecttimeout_ms = lv;
+    break;
+  case FERRYOPT_LOW_SPEED_LIMIT:
+  case FERRYOPT_LOW_SPEED_TIME:
+    if (lv < 0)
+      return FERRYE_BAD_FUNCTION_ARGUMENT;
+    if (opt == FERRYOPT_LOW_SPEED_LIMIT)
+      o->low_speed_limit = lv;
+    else
+      o->low_speed_time = lv;
+    break;
+  case FERRYOPT_INFILESIZE:
+    o->infilesize = lv < 0 ? -1 : lv;
+    break;
+  case FERRYOPT_INFILESIZE_LARGE:
+    o->infilesize = ov < 0 ? -1 : ov;
+    break;
+  case FERRYOPT_POSTFIELDS:
+    ferry__free(o->postfields_copy);
+    o->postfields_copy = NULL;
+    o->postfields = pv;
+    o->post = pv != NULL;
+    o->upload = 0;
+    o->nobody = 0;
+    break;
+  case FERRYOPT_COPYPOSTFIELDS: {
+    char *copy = NULL;
+    if (pv != NULL) {
+      size_t n = o->postfieldsize >= 0 ? (size_t)o->postfieldsize
+                                       : strlen(pv);
+      copy = ferry__memdup0(pv, n);
+      if (copy == NULL)
+        return FERRYE_OUT_OF_MEMORY;
+    }
+    ferry__free(o->postfields_copy);
+    o->postfields_copy = copy;
+    o->postfields = copy;
+    o->post = copy != NULL;
+    o->upload = 0;
+    o->nobody = 0;
+    break;
+  }
+  case FERRYOPT_POSTFIELDSIZE:
+    o->postfieldsize = lv < 0 ? -1 : lv;
+    break;
+  case FERRYOPT_POSTFIELDSIZE_LARGE:
+    o->postfieldsize = ov < 0 ? -1 : ov;
+    break;
+  case FERRYOPT_HTTPHEADER:
+    o->httpheader = pv;
+    break;
+  case FERRYOPT_RESOLVE:
+    o->resolve = pv;
+    break;
+  case FERRYOPT_VERBOSE:
+    o->verbose = lv != 0;
+    break;
+  case FERRYOPT_HEADER:
+    o->header = lv != 0;
+    break;
+  case FERRYOPT_NOPROGRESS:
+    o->noprogress = lv != 0;
+    break;
+  case FERRYOPT_NOBODY:
+    o->nobody = lv != 0;
+    if (o->nobody) {
+      o->upload = 0;
+      o->post = 0;
+    }
+    break;
+  case FERRYOPT_FAILONERROR:
+    o->failonerror = lv != 0;
+    break;
+  case FERRYOPT_UPLOAD:
+  case FERRYOPT_PUT:
+    o->upload = lv != 0;
+    if (o->upload) {
+      o->nobody = 0;
+      o->post = 0;
+    }
+    break;
+  case FERRYOPT_POST:
+    o->post = lv != 0;
+    if (o->post) {
+      o->upload = 0;
+      o->nobody = 0;
+    } else {
+      o->postfields = NULL;
+    }
+    break;
+  case FERRYOPT_HTTPGET:
+    if (lv) {
+      o->post = o->upload = o->nobody = 0;
+      o->postfields = NULL;
+    }
+    break;
+  case FERRYOPT_MAXCONNECTS:
+    if (lv < 0)
+      return FERRYE_BAD_FUNCTION_ARGUMENT;
+    o->maxconnects = lv;
+    break;
+  case FERRYOPT_FRESH_CONNECT:
+    o->fresh_connect = lv != 0;
+    break;
+  case FERRYOPT_FORBID_REUSE:
+    o->forbid_reuse = lv != 0;
+    break;
+  case FERRYOPT_DNS_CACHE_TIMEOUT:
+    if (lv < -1)
+      return FERRYE_BAD_FUNCTION_ARGUMENT;
+    o->dns_cache_timeout = lv;
+    break;
+  case FERRYOPT_BUFFERSIZE:
+    /* ferry reads through one shared buffer per multi; the value is
+     * checked like libcurl does and otherwise has no effect. */
+    if (lv < 1024 || lv > 10 * 1024 * 1024)
+      return FERRYE_BAD_FUNCTION_ARGUMENT;
+    o->buffersize = lv;
+    break;
+  case FERRYOPT_NOSIGNAL:
+    /* ferry never uses signals: nothing to turn off */
+    break;
+  case FERRYOPT_IPRESOLVE:
+    if (lv < FERRY_IPRESOLVE_WHATEVER || lv > FERRY_IPRESOLVE_V6)
+      return FERRYE_BAD_FUNCTION_ARGUMENT;
+    o->ipresolve = lv;
+    break;
+  case FERRYOPT_TCP_NODELAY:
+    o->tcp_nodelay = lv != 0;
+    break;
+  default:
+    /* marked supported in the table but not handled here: a ferry bug */
+    ferry__easy_set_error(e, "option %s is not handled", name);
+    rc = FERRYE_NOT_BUILT_IN;
+  }
+  return rc;
+}

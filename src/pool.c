@@ -1,0 +1,128 @@
+/* The connection pool: idle keep-alive connections grouped by host key
+ * ("bundles"), and the multi's limits on open connections. Idle
+ * connections stay IN-watched, so a server closing one is noticed at once
+ * and no liveness check is needed when it is taken again. */
+#include <string.h>
+
+#include "alloc.h"
+#include "conn.h"
+#include "multi.h"
+#include "uvbind.h"
+
+void ferry__pool_init(ferry__pool *pool) {
+  ferry__list_init(&pool->bundles);
+  ferry__list_init(&pool->idle_lru);
+  pool->n_conns = pool->n_idle = 0;
+}
+
+ferry__bundle *ferry__pool_bundle(ferry_multi *m, const char *key, int create) {
+  ferry__list *it;
+  ferry__bundle *b;
+
+  for (it = m->pool.bundles.next; it != &m->pool.bundles; it = it->next) {
+    b = FERRY__CONTAINER_OF(it, ferry__bundle, node);
+    if (strcmp(b->key, key) == 0) {
+      if (it != m->pool.bundles.next) { /* keep hot bundles first */
+        ferry__list_remove(it);
+        ferry__list_insert_head(&m->pool.bundles, it);
+      }
+      return b;
+    }
+  }
+  if (!create)
+    return NULL;
+  b = ferry__calloc(1, sizeof(*b));
+  if (b == NULL)
+    return NULL;
+  b->key = ferry__strdup(key);
+  if (b->key == NULL) {
+    ferry__free(b);
+    return NULL;
+  }
+  ferry__list_init(&b->idle);
+  ferry__list_insert_head(&m->pool.bundles, &b->node);
+  return b;
+}
+
+static void idle_unlink(ferry_multi *m, ferry__conn *c) {
+  ferry__list_remove(&c->idle_node);
+  ferry__list_remove(&c->lru_node);
+  m->pool.n_idle--;
+}
+
+ferry__conn *ferry__pool_take_idle(ferry_multi *m, ferry__bundle *b) {
+  ferry__conn *c;
+  if (ferry__list_empty(&b->idle))
+    return NULL;
+  c = FERRY__CONTAINER_OF(b->idle.next, ferry__conn, idle_node);
+  idle_unlink(m, c);
+  c->uses++;
+  ferry__uv_sock_keep_loop(m, c->socketp, 1);
+  return c;
+}
+
+/* The number of idle connections the pool keeps. */
+static unsigned cache_size(const ferry_multi *m) {
+  if (m->maxconnects > 0)
+    return (unsigned)m->maxconnects;
+  /* libcurl's default: four per added handle */
+  return m->num_easies ? 4u * m->num_easies : 4u;
+}
+
+int ferry__pool_may_open(ferry_multi *m, ferry__bundle *b) {
+  if (m->max_host_connections > 0 &&
+      b->n_conns >= (unsigned)m->max_host_connections)
+    return 0;
+  if (m->max_total_connections > 0 &&
+      m->pool.n_conns >= (unsigned)m->max_total_connections) {
+    /* An idle connection to another host can make room. */
+    ferry__list *it;
+    for (it = m->pool.idle_lru.next; it != &m->pool.idle_lru; it = it->next) {
+      ferry__conn *c = FERRY__CONTAINER_OF(it, ferry__conn, lru_node);
+      if (c->bundle != b) {
+        ferry__conn_destroy(c);
+        return 1;
+      }
+    }
+    return 0;
+  }
+  return 1;
+}
+
+void ferry__pool_put_idle(ferry_multi *m, ferry__conn *c) {
+  c->idle_since_ms = ferry__now_ms();
+  ferry__list_insert_head(&c->bundle->idle, &c->idle_node);
+  ferry__list_insert_tail(&m->pool.idle_lru, &c->lru_node);
+  m->pool.n_idle++;
+  /* Keep watching IN: readable while idle means closed (or junk). */
+  if (ferry__conn_watch(c, FERRY_POLL_IN) != 0) {
+    ferry__conn_destroy(c);
+    return;
+  }
+  ferry__uv_sock_keep_loop(m, c->socketp, 0);
+  ferry__pool_trim(m);
+}
+
+void ferry__pool_trim(ferry_multi *m) {
+  unsigned max = cache_size(m);
+  while (m->pool.n_idle > max) {
+    ferry__conn *c =
+        FERRY__CONTAINER_OF(m->pool.idle_lru.next, ferry__conn, lru_node);
+    ferry__conn_destroy(c);
+  }
+}
+
+void ferry__pool_close_all(ferry_multi *m) {
+  while (!ferry__list_empty(&m->pool.idle_lru)) {
+    ferry__conn *c =
+        FERRY__CONTAINER_OF(m->pool.idle_lru.next, ferry__conn, lru_node);
+    ferry__conn_destroy(c);
+  }
+  while (!ferry__list_empty(&m->pool.bundles)) {
+    ferry__bundle *b =
+        FERRY__CONTAINER_OF(m->pool.bundles.next, ferry__bundle, node);
+    ferry__list_remove(&b->node);
+    ferry__free(b->key);
+    ferry__free(b);
+  }
+}

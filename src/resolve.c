@@ -1,0 +1,399 @@
+/* Name resolution with a per-multi cache. IP literals and RESOLVE
+ * overrides never reach getaddrinfo; a name being looked up is looked up
+ * once, however many transfers wait for it. */
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "alloc.h"
+#include "easy.h"
+#include "multi.h"
+#include "resolve.h"
+#include "trace.h"
+#include "xfer.h"
+
+#define DEFAULT_DNS_TTL_S 60
+#define MAX_CACHE_ENTRIES 1000
+
+ferry__addrs *ferry__addrs_ref(ferry__addrs *a) {
+  a->refs++;
+  return a;
+}
+
+void ferry__addrs_unref(ferry__addrs *a) {
+  if (a != NULL && --a->refs == 0)
+    ferry__free(a);
+}
+
+static ferry__addrs *addrs_new(size_t n) {
+  ferry__addrs *a = ferry__calloc(1, sizeof(*a) + (n ? n : 1) * sizeof(a->a[0]));
+  if (a == NULL)
+    return NULL;
+  a->refs = 1;
+  return a;
+}
+
+void ferry__dns_init(ferry__dns_cache *c) {
+  ferry__list_init(&c->entries);
+  c->n = 0;
+  c->inflight = 0;
+}
+
+static void entry_free(ferry__dns_entry *d) {
+  ferry__addrs_unref(d->addrs);
+  ferry__free(d->key);
+  ferry__free(d);
+}
+
+/* Parse "a.b.c.d" or an IPv6 literal into one address. */
+static int parse_ip(const char *s, int port, struct sockaddr_storage *out) {
+  memset(out, 0, sizeof(*out));
+  {
+    struct sockaddr_in *s4 = (struct sockaddr_in *)out;
+    if (inet_pton(AF_INET, s, &s4->sin_addr) == 1) {
+      s4->sin_family = AF_INET;
+      s4->sin_port = htons((uint16_t)port);
+      return 1;
+    }
+  }
+  {
+    struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)out;
+    char tmp[INET6_ADDRSTRLEN + 2];
+    size_t n = strlen(s);
+    const char *pct;
+    if (n >= 2 && s[0] == '[' && s[n - 1] == ']' && n - 2 < sizeof(tmp)) {
+      memcpy(tmp, s + 1, n - 2);
+      tmp[n - 2] = '\0';
+      s = tmp;
+    }
+    pct = strchr(s, '%');
+    if (pct != NULL) {
+      char buf[INET6_ADDRSTRLEN];
+      size_t l = (size_t)(pct - s);
+      if (l >= sizeof(buf))
+        return 0;
+      memcpy(buf, s, l);
+      buf[l] = '\0';
+      if (inet_pton(AF_INET6, buf, &s6->sin6_addr) != 1)
+        return 0;
+      s6->sin6_scope_id = if_nametoindex(pct + 1);
+    } else if (inet_pton(AF_INET6, s, &s6->sin6_addr) != 1) {
+      return 0;
+    }
+    s6->sin6_family = AF_INET6;
+    s6->sin6_port = htons((uint16_t)port);
+    return 1;
+  }
+}
+
+/* Keep only the families IPRESOLVE allows. */
+static ferry__addrs *filter_family(ferry__addrs *a, long ipresolve) {
+  size_t i, n = 0;
+  ferry__addrs *f;
+  int fam;
+
+  if (ipresolve == FERRY_IPRESOLVE_WHATEVER)
+    return ferry__addrs_ref(a);
+  fam = ipresolve == FERRY_IPRESOLVE_V4 ? AF_INET : AF_INET6;
+  for (i = 0; i < a->n; i++)
+    n += a->a[i].ss_family == fam;
+  f = addrs_new(n);
+  if (f == NULL)
+    return NULL;
+  for (i = 0; i < a->n; i++)
+    if (a->a[i].ss_family == fam)
+      f->a[f->n++] = a->a[i];
+  return f;
+}
+
+/* A RESOLVE entry "host:port:addr[,addr...]" for this host and port. */
+static ferry_code resolve_override(ferry_easy *e, ferry__addrs **out) {
+  const ferry_slist *l;
+  size_t hlen = strlen(e->url.host);
+
+  *out = NULL;
+  for (l = e->set.resolve; l != NULL; l = l->next) {
+    const char *s = l->data, *p, *addrs;
+    char *end;
+    long port;
+    size_t count = 1;
+    ferry__addrs *a;
+
+    if (s == NULL || s[0] == '-' || s[0] == '+')
+      s += (s && (s[0] == '+')) ? 1 : 0;
+    if (s == NULL || s[0] == '-')
+      continue; /* removals only matter for a shared cache */
+    p = strchr(s, ':');
+    if (p == NULL || (size_t)(p - s) != hlen || strncasecmp(s, e->url.host, hlen))
+      continue;
+    port = strtol(p + 1, &end, 10);
+    if (*end != ':' || port != e->url.port)
+      continue;
+    addrs = end + 1;
+    for (p = addrs; *p; p++)
+      count += *p == ',';
+    a = addrs_new(count);
+    if (a == NULL)
+      return FERRYE_OUT_OF_MEMORY;
+    for (p = addrs; *p;) {
+      char ip[INET6_ADDRSTRLEN + 16];
+      size_t n = strcspn(p, ",");
+      if (n && n < sizeof(ip)) {
+        memcpy(ip, p, n);
+        ip[n] = '\0';
+        if (parse_ip(ip, (int)port, &a->a[a->n]))
+          a->n++;
+      }
+      p += n;
+      if (*p == ',')
+        p++;
+    }
+    if (a->n == 0) {
+      ferry__addrs_unref(a);
+      continue;
+    }
+    *out = a;
+    return FERRYE_OK;
+  }
+  return FERRYE_OK;
+}
+
+static ferry__dns_entry *cache_find(ferry_multi *m, const char *key) {
+  ferry__list *it;
+  for (it = m->dns.entries.next; it != &m->dns.entries; it = it->next) {
+    ferry__dns_entry *d = FERRY__CONTAINER_OF(it, ferry__dns_entry, node);
+    if (strcmp(d->key, key) == 0)
+      return d;
+  }
+  return NULL;
+}
+
+static void cache_drop(ferry_multi *m, ferry__dns_entry *d) {
+  ferry__list_remove(&d->node);
+  m->dns.n--;
+  entry_free(d);
+}
+
+/* Make room: drop expired entries, then the oldest idle ones. */
+static void cache_prune(ferry_multi *m) {
+  ferry__list *it, *tmp;
+  uint64_t now = ferry__now_ms();
+  FERRY__LIST_FOREACH_SAFE(it, tmp, &m->dns.entries) {
+    ferry__dns_entry *d = FERRY__CONTAINER_OF(it, ferry__dns_entry, node);
+    if (d->req == NULL && (d->addrs == NULL || (d->expires_ms && d->expires_ms <= now)))
+      cache_drop(m, d);
+  }
+  while (m->dns.n >= MAX_CACHE_ENTRIES) {
+    ferry__dns_entry *d = NULL;
+    for (it = m->dns.entries.prev; it != &m->dns.entries; it = it->prev) {
+      ferry__dns_entry *c = FERRY__CONTAINER_OF(it, ferry__dns_entry, node);
+      if (c->req == NULL) {
+        d = c;
+        break;
+      }
+    }
+    if (d == NULL)
+      break;
+    cache_drop(m, d);
+  }
+}
+
+static void on_getaddrinfo(uv_getaddrinfo_t *req, int status,
+                           struct addrinfo *res) {
+  ferry__dns_entry *d = req->data;
+  ferry_multi *m = d->multi;
+  ferry__addrs *a = NULL;
+  const char *why = NULL;
+  struct addrinfo *ai;
+  size_t n = 0;
+
+  ferry__free(req);
+  d->req = NULL;
+  m->dns.inflight--;
+  if (d->orphan) {
+    /* the multi was closed while this lookup ran */
+    uv_freeaddrinfo(res);
+    entry_free(d);
+    ferry__multi_maybe_free(m);
+    return;
+  }
+  if (status == 0) {
+    for (ai = res; ai; ai = ai->ai_next)
+      n += ai->ai_family == AF_INET || ai->ai_family == AF_INET6;
+    a = addrs_new(n);
+    if (a != NULL)
+      for (ai = res; ai; ai = ai->ai_next)
+        if (ai->ai_family == AF_INET || ai->ai_family == AF_INET6)
+          memcpy(&a->a[a->n++], ai->ai_addr, ai->ai_addrlen);
+    if (a == NULL)
+      why = "out of memory";
+    else if (a->n == 0)
+      why = "no usable address";
+  } else {
+    why = uv_strerror(status);
+  }
+  uv_freeaddrinfo(res);
+  if (a != NULL && a->n == 0) {
+    ferry__addrs_unref(a);
+    a = NULL;
+  }
+  d->addrs = a;
+  /* Hand the result to every waiter. Each may finish (and free nothing of
+   * ours) inside the call, so take them off the list first. */
+  while (!ferry__list_empty(&d->waiters)) {
+    ferry_easy *e = FERRY__CONTAINER_OF(d->waiters.next, ferry_easy, wait_node);
+    ferry__list_remove(&e->wait_node);
+    e->dns_wait = NULL;
+    if (a != NULL) {
+      e->addrs = filter_family(a, e->set.ipresolve);
+      if (e->addrs == NULL) {
+        ferry__xfer_resolved(e, FERRYE_OUT_OF_MEMORY, "out of memory");
+        continue;
+      }
+      if (e->addrs->n == 0) {
+        ferry__addrs_unref(e->addrs);
+        e->addrs = NULL;
+        ferry__xfer_resolved(e, FERRYE_COULDNT_RESOLVE_HOST,
+                             "no address of the requested IP version");
+        continue;
+      }
+      ferry__xfer_resolved(e, FERRYE_OK, NULL);
+    } else {
+      ferry__xfer_resolved(e, FERRYE_COULDNT_RESOLVE_HOST, why);
+    }
+  }
+  if (a == NULL)
+    cache_drop(m, d); /* failures are not cached */
+  ferry__multi_engine_after(m);
+}
+
+ferry_code ferry__resolve_start(ferry_multi *m, ferry_easy *e) {
+  struct sockaddr_storage ss;
+  ferry__addrs *a = NULL;
+  ferry__dns_entry *d;
+  char key[300];
+  char port[8];
+  struct addrinfo hints;
+  ferry_code rc;
+  long ttl = e->set.dns_cache_timeout;
+  int r;
+
+  /* IP literal */
+  if (e->url.host_kind != FERRY__HOST_NAME &&
+      parse_ip(e->url.host, e->url.port, &ss)) {
+    a = addrs_new(1);
+    if (a == NULL)
+      return FERRYE_OUT_OF_MEMORY;
+    a->a[0] = ss;
+    a->n = 1;
+    e->addrs = filter_family(a, e->set.ipresolve);
+    ferry__addrs_unref(a);
+    goto have_addrs;
+  }
+  rc = resolve_override(e, &a);
+  if (rc != FERRYE_OK)
+    return rc;
+  if (a != NULL) {
+    if (ferry__trace_on(e))
+      ferry__infof(e, "RESOLVE %s:%d is overridden", e->url.host, e->url.port);
+    e->addrs = filter_family(a, e->set.ipresolve);
+    ferry__addrs_unref(a);
+    goto have_addrs;
+  }
+  if (strlen(e->url.host) > 255)
+    return FERRYE_COULDNT_RESOLVE_HOST;
+  snprintf(key, sizeof(key), "%s:%d", e->url.host, e->url.port);
+  d = cache_find(m, key);
+  if (d != NULL && d->req == NULL &&
+      (ttl == 0 || (d->expires_ms && d->expires_ms <= ferry__now_ms()))) {
+    cache_drop(m, d);
+    d = NULL;
+  }
+  if (d != NULL && d->addrs != NULL) {
+    e->addrs = filter_family(d->addrs, e->set.ipresolve);
+    goto have_addrs;
+  }
+  if (d == NULL) {
+    cache_prune(m);
+    d = ferry__calloc(1, sizeof(*d));
+    if (d == NULL)
+      return FERRYE_OUT_OF_MEMORY;
+    d->key = ferry__strdup(key);
+    d->req = ferry__malloc(sizeof(*d->req));
+    if (d->key == NULL || d->req == NULL) {
+      ferry__free(d->req);
+      ferry__free(d->key);
+      ferry__free(d);
+      return FERRYE_OUT_OF_MEMORY;
+    }
+    ferry__list_init(&d->waiters);
+    d->multi = m;
+    if (ttl < 0)
+      d->expires_ms = 0;
+    else
+      d->expires_ms = ferry__now_ms() +
+                      (uint64_t)(ttl ? ttl : DEFAULT_DNS_TTL_S) * 1000u;
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_ADDRCONFIG;
+    snprintf(port, sizeof(port), "%d", e->url.port);
+    d->req->data = d;
+    r = uv_getaddrinfo(m->loop, d->req, on_getaddrinfo, e->url.host, port,
+                       &hints);
+    if (r != 0) {
+      ferry__free(d->req);
+      ferry__free(d->key);
+      ferry__free(d);
+      return FERRYE_COULDNT_RESOLVE_HOST;
+    }
+    ferry__list_insert_head(&m->dns.entries, &d->node);
+    m->dns.n++;
+    m->dns.inflight++;
+    if (ferry__trace_on(e))
+      ferry__infof(e, "Resolving %s", e->url.host);
+  }
+  ferry__list_insert_tail(&d->waiters, &e->wait_node);
+  e->dns_wait = d;
+  return FERRYE_AGAIN;
+
+have_addrs:
+  if (e->addrs == NULL)
+    return FERRYE_OUT_OF_MEMORY;
+  if (e->addrs->n == 0) {
+    ferry__addrs_unref(e->addrs);
+    e->addrs = NULL;
+    return FERRYE_COULDNT_RESOLVE_HOST;
+  }
+  return FERRYE_OK;
+}
+
+void ferry__resolve_cancel(ferry_easy *e) {
+  ferry__list_remove(&e->wait_node);
+  e->dns_wait = NULL;
+}
+
+void ferry__dns_close(ferry_multi *m) {
+  while (!ferry__list_empty(&m->dns.entries)) {
+    ferry__dns_entry *d =
+        FERRY__CONTAINER_OF(m->dns.entries.next, ferry__dns_entry, node);
+    ferry__list_remove(&d->node);
+    m->dns.n--;
+    while (!ferry__list_empty(&d->waiters)) {
+      ferry_easy *e = FERRY__CONTAINER_OF(d->waiters.next, ferry_easy, wait_node);
+      ferry__resolve_cancel(e);
+    }
+    if (d->req != NULL) {
+      /* The loop owes a callback: orphan the entry; the callback frees it
+       * (and the multi's memory waits for it). */
+      d->orphan = 1;
+      uv_cancel((uv_req_t *)d->req);
+      continue;
+    }
+    entry_free(d);
+  }
+}

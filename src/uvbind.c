@@ -1,0 +1,158 @@
+/* The libuv adapter. The engine asks, through its socket callback, to watch
+ * a socket for IN/OUT or to REMOVE it, and through its timer callback to
+ * fire in N ms or never. Here that becomes uv_poll_start/stop on one
+ * uv_poll_t per socket and uv_timer_start/stop on one uv_timer_t per multi.
+ * Memory that a close callback touches is freed in that callback. */
+#include "alloc.h"
+#include "conn.h"
+#include "multi.h"
+#include "uvbind.h"
+
+typedef struct uvsock {
+  uv_poll_t poll;
+  ferry_multi *multi;
+  int fd;
+} uvsock;
+
+static void on_handle_closed(uv_handle_t *h) {
+  ferry_multi *m = h->data;
+  ferry__free(h);
+  ferry__multi_handle_closed(m);
+}
+
+static void on_sock_closed(uv_handle_t *h) {
+  uvsock *s = (uvsock *)h;
+  ferry_multi *m = s->multi;
+  ferry__free(s);
+  ferry__multi_handle_closed(m);
+}
+
+static void on_poll(uv_poll_t *h, int status, int events) {
+  uvsock *s = (uvsock *)h;
+  ferry_multi *m = s->multi;
+  int bits = 0;
+
+  if (status < 0)
+    bits = FERRY_CSELECT_ERR | FERRY_CSELECT_IN | FERRY_CSELECT_OUT;
+  if (events & (UV_READABLE | UV_DISCONNECT))
+    bits |= FERRY_CSELECT_IN;
+  if (events & UV_WRITABLE)
+    bits |= FERRY_CSELECT_OUT;
+  ferry__multi_socket_event(m, s->fd, bits);
+  ferry__multi_engine_after(m);
+}
+
+int ferry__uv_socket_cb(ferry_easy *e, ferry_socket_t fd, int what, void *userp,
+                        void *socketp) {
+  ferry_multi *m = userp;
+  uvsock *s = socketp;
+  int events = 0;
+
+  if (what == FERRY_POLL_REMOVE) {
+    if (s != NULL) {
+      uv_poll_stop(&s->poll);
+      uv_close((uv_handle_t *)&s->poll, on_sock_closed);
+    }
+    return 0;
+  }
+  if (s == NULL) {
+    s = ferry__malloc(sizeof(*s));
+    if (s == NULL)
+      return -1;
+    if (uv_poll_init_socket(m->loop, &s->poll, fd) != 0) {
+      ferry__free(s);
+      return -1;
+    }
+    s->multi = m;
+    s->fd = fd;
+    m->uv_handles++;
+    ferry_multi_assign(m, fd, s);
+  }
+  if (what & FERRY_POLL_IN)
+    events |= UV_READABLE;
+  if (what & FERRY_POLL_OUT)
+    events |= UV_WRITABLE;
+  if (uv_poll_start(&s->poll, events, on_poll) != 0)
+    return -1;
+  m->uv_dirty = 1;
+  /* An idle pooled connection must not keep the application's loop alive. */
+  if (e == NULL)
+    uv_unref((uv_handle_t *)&s->poll);
+  else
+    uv_ref((uv_handle_t *)&s->poll);
+  return 0;
+}
+
+void ferry__uv_sock_keep_loop(ferry_multi *m, void *socketp, int keep) {
+  uvsock *s = socketp;
+  if (m->socketfn != ferry__uv_socket_cb || s == NULL)
+    return;
+  if (keep)
+    uv_ref((uv_handle_t *)&s->poll);
+  else
+    uv_unref((uv_handle_t *)&s->poll);
+}
+
+static void on_timer(uv_timer_t *t) {
+  ferry_multi *m = t->data;
+  ferry__multi_timer_event(m);
+  ferry__multi_engine_after(m);
+}
+
+int ferry__uv_timer_cb(ferry_multi *m, long timeout_ms, void *userp) {
+  (void)userp;
+  if (m->uv_timer == NULL)
+    return 0;
+  if (timeout_ms < 0)
+    uv_timer_stop(m->uv_timer);
+  else
+    uv_timer_start(m->uv_timer, on_timer, (uint64_t)timeout_ms, 0);
+  return 0;
+}
+
+static void on_wakeup(uv_async_t *a) {
+  ferry_multi *m = a->data;
+  ferry__multi_engine_after(m);
+}
+
+int ferry__uv_bind(ferry_multi *m) {
+  m->uv_timer = ferry__malloc(sizeof(*m->uv_timer));
+  m->uv_wakeup = ferry__malloc(sizeof(*m->uv_wakeup));
+  if (m->uv_timer == NULL || m->uv_wakeup == NULL)
+    goto failed_malloc;
+  if (uv_timer_init(m->loop, m->uv_timer) != 0)
+    goto failed_malloc;
+  m->uv_timer->data = m;
+  m->uv_handles++;
+  if (uv_async_init(m->loop, m->uv_wakeup, on_wakeup) != 0) {
+    ferry__free(m->uv_wakeup);
+    m->uv_wakeup = NULL;
+    uv_close((uv_handle_t *)m->uv_timer, on_handle_closed);
+    m->uv_timer = NULL;
+    return UV_ENOMEM;
+  }
+  m->uv_wakeup->data = m;
+  m->uv_handles++;
+  /* The wakeup handle alone must not keep the loop running. */
+  uv_unref((uv_handle_t *)m->uv_wakeup);
+  return 0;
+
+failed_malloc:
+  ferry__free(m->uv_timer);
+  ferry__free(m->uv_wakeup);
+  m->uv_timer = NULL;
+  m->uv_wakeup = NULL;
+  return UV_ENOMEM;
+}
+
+void ferry__uv_unbind(ferry_multi *m) {
+  if (m->uv_timer) {
+    uv_timer_stop(m->uv_timer);
+    uv_close((uv_handle_t *)m->uv_timer, on_handle_closed);
+    m->uv_timer = NULL;
+  }
+  if (m->uv_wakeup) {
+    uv_close((uv_handle_t *)m->uv_wakeup, on_handle_closed);
+    m->uv_wakeup = NULL;
+  }
+}

@@ -1,0 +1,1039 @@
+/* The transfer state machine.
+ *
+ *   INIT -> [PENDING ->] RESOLVE -> CONNECT [-> TLS] -> SEND
+ *        -> RECV_HEADERS -> RECV_BODY -> DONE
+ *
+ * A transfer that finds an idle pooled connection goes from INIT straight to
+ * SEND. ferry__xfer_state is the only writer of e->state. Every user
+ * callback is called with the multi's in_callback count raised, and the
+ * transfer is re-checked after it returns. */
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include "alloc.h"
+#include "conn.h"
+#include "easy.h"
+#include "multi.h"
+#include "resolve.h"
+#include "trace.h"
+#include "xfer.h"
+
+#define DEFAULT_CONNECT_TIMEOUT_MS 300000
+#define UPLOAD_CHUNK 16384
+/* POSTFIELDS up to this size are copied next to the head: one write. */
+#define INLINE_BODY_MAX 16384
+
+static const char *const xstate_names[] = {
+#define FERRY_X_(s) #s,
+    FERRY__XFER_STATES(FERRY_X_)
+#undef FERRY_X_
+};
+
+const char *ferry__xstate_name(ferry__xstate s) {
+  return (unsigned)s < FERRY__XS_COUNT ? xstate_names[s] : "?";
+}
+
+void ferry__xfer_state(ferry_easy *e, ferry__xstate s) {
+  if (e->state == s)
+    return;
+  e->state = s;
+  if (ferry__trace_on(e))
+    ferry__infof(e, "-> [%s]", xstate_names[s]);
+}
+
+static uint64_t now_ns(void) { return uv_hrtime(); }
+
+static void xfer_fail(ferry_easy *e, ferry_code code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void xfer_fail(ferry_easy *e, ferry_code code, const char *fmt, ...) {
+  va_list ap;
+  if (e->errtext[0] == '\0' && fmt != NULL) {
+    va_start(ap, fmt);
+    vsnprintf(e->errtext, sizeof(e->errtext), fmt, ap);
+    va_end(ap);
+  }
+  ferry__xfer_done(e, code);
+}
+
+/* ---- setup ------------------------------------------------------------ */
+
+void ferry__xfer_reset(ferry_easy *e) {
+  if (e->parser_live)
+    ferry__h1_parser_free(&e->parser);
+  e->parser_live = 0;
+  ferry__url_free(&e->url);
+  ferry__free(e->conn_key);
+  e->conn_key = NULL;
+  if (e->addrs)
+    ferry__addrs_unref(e->addrs);
+  e->addrs = NULL;
+  e->addr_idx = 0;
+  ferry__buf_free(&e->req);
+  ferry__buf_free(&e->upbuf);
+  ferry__buf_free(&e->pausebuf);
+  ferry__free(e->content_type);
+  e->content_type = NULL;
+  ferry__free(e->effective_url);
+  e->effective_url = NULL;
+  e->req_sent = 0;
+  e->body = NULL;
+  e->body_len = -1;
+  e->body_sent = 0;
+  e->upload_from_read = e->upload_eof = e->upload_done = 0;
+  e->reused = e->retried = e->is_head = 0;
+  e->pause_recv = e->pause_send = e->response_done = 0;
+  e->response_code = 0;
+  e->http_version = 0;
+  e->dl_bytes = e->ul_bytes = 0;
+  e->content_length = -1;
+  e->header_size = e->request_size = 0;
+  e->os_errno = 0;
+  e->num_connects = 0;
+  e->t_start = e->t_namelookup = e->t_connect = e->t_pretransfer = 0;
+  e->t_starttransfer = e->t_total = 0;
+  e->next_progress_ms = 0;
+  e->low_speed_since_ms = 0;
+  e->speed_mark_bytes = 0;
+  e->primary_ip[0] = e->local_ip[0] = '\0';
+  e->primary_port = e->local_port = 0;
+  e->errtext[0] = '\0';
+  e->result = FERRYE_OK;
+  e->msg.msg = FERRYMSG_NONE;
+}
+
+static const ferry__h1_callbacks h1_callbacks;
+
+static const char *request_method(const ferry_easy *e) {
+  if (e->set.customrequest)
+    return e->set.customrequest;
+  if (e->set.nobody)
+    return "HEAD";
+  if (e->set.upload)
+    return "PUT";
+  if (e->set.post || e->set.postfields)
+    return "POST";
+  return "GET";
+}
+
+static ferry_code build_request(ferry_easy *e) {
+  ferry__h1_request r;
+  char *target = NULL, *host = NULL;
+  ferry_code rc = FERRYE_OUT_OF_MEMORY;
+  int has_body = 0;
+
+  memset(&r, 0, sizeof(r));
+  r.method = request_method(e);
+  r.body_len = -1;
+  if (e->set.upload && !e->set.nobody) {
+    e->upload_from_read = 1;
+    r.body_len = e->set.infilesize >= 0 ? e->set.infilesize : -2;
+    has_body = 1;
+  } else if ((e->set.post || e->set.postfields) && !e->set.nobody) {
+    has_body = 1;
+    r.form_content_type = 1;
+    if (e->set.postfields) {
+      e->body = e->set.postfields;
+      r.body_len = e->set.postfieldsize >= 0 ? e->set.postfieldsize
+                                             : (ferry_off_t)strlen(e->body);
+    } else {
+      /* POST=1 without POSTFIELDS reads the body from the read callback */
+      e->upload_from_read = 1;
+      r.body_len = e->set.postfieldsize >= 0 ? e->set.postfieldsize
+                                             : e->set.infilesize >= 0
+                                                   ? e->set.infilesize
+                                                   : -2;
+    }
+  }
+  e->body_len = has_body ? r.body_len : -1;
+  e->is_head = e->set.nobody && !has_body;
+  target = ferry__url_request_target(&e->url);
+  host = ferry__url_host_header(&e->url);
+  if (target == NULL || host == NULL)
+    goto done;
+  r.target = target;
+  r.host = host;
+  r.user_agent = e->set.useragent;
+  r.headers = e->set.httpheader;
+  ferry__buf_init(&e->req, SIZE_MAX / 2);
+  rc = ferry__h1_build_request(&e->req, &r);
+  if (rc != FERRYE_OK)
+    goto done;
+  e->request_size = (long)e->req.len;
+  if (e->body && e->body_len >= 0 && e->body_len <= INLINE_BODY_MAX) {
+    if (ferry__buf_add(&e->req, e->body, (size_t)e->body_len)) {
+      rc = FERRYE_OUT_OF_MEMORY;
+      goto done;
+    }
+    e->body_sent = e->body_len; /* it travels inside req */
+  }
+  rc = FERRYE_OK;
+done:
+  ferry__free(target);
+  ferry__free(host);
+  return rc;
+}
+
+ferry_code ferry__xfer_setup(ferry_easy *e) {
+  const char *why = NULL;
+  ferry__url_err uerr;
+  ferry_code rc;
+
+  ferry__xfer_reset(e);
+  e->t_start = now_ns();
+  if (e->set.errorbuffer)
+    e->set.errorbuffer[0] = '\0';
+  if (e->set.url == NULL || e->set.url[0] == '\0') {
+    snprintf(e->errtext, sizeof(e->errtext), "No URL set");
+    return FERRYE_URL_MALFORMAT;
+  }
+  uerr = ferry__url_parse(&e->url, e->set.url, 1, &why);
+  if (uerr == FERRY__URL_NOMEM)
+    return FERRYE_OUT_OF_MEMORY;
+  if (uerr == FERRY__URL_UNSUPPORTED_SCHEME) {
+    snprintf(e->errtext, sizeof(e->errtext),
+             "Protocol not supported or disabled in ferry: %s",
+             why ? why : e->set.url);
+    return FERRYE_UNSUPPORTED_PROTOCOL;
+  }
+  if (uerr != FERRY__URL_OK) {
+    snprintf(e->errtext, sizeof(e->errtext), "URL rejected: %s",
+             why ? why : "malformed");
+    return FERRYE_URL_MALFORMAT;
+  }
+  if (strcmp(e->url.scheme, "https") == 0) {
+    snprintf(e->errtext, sizeof(e->errtext),
+             "https is not available in this build of ferry yet");
+    return FERRYE_UNSUPPORTED_PROTOCOL;
+  }
+  if (e->set.port > 0) {
+    e->url.port = (int)e->set.port;
+    e->url.port_explicit = 1;
+  }
+  e->effective_url = ferry__url_to_string(&e->url, 1, 1);
+  if (e->effective_url == NULL)
+    return FERRYE_OUT_OF_MEMORY;
+  {
+    ferry__buf k;
+    ferry__buf_init(&k, 4096 + strlen(e->url.host));
+    if (ferry__buf_printf(&k, "%s://%s%s%s:%d", e->url.scheme,
+                          e->url.host_kind == FERRY__HOST_IPV6 ? "[" : "",
+                          e->url.host,
+                          e->url.host_kind == FERRY__HOST_IPV6 ? "]" : "",
+                          e->url.port)) {
+      ferry__buf_free(&k);
+      return FERRYE_OUT_OF_MEMORY;
+    }
+    e->conn_key = k.data;
+  }
+  rc = build_request(e);
+  if (rc != FERRYE_OK)
+    return rc;
+  ferry__h1_parser_init(&e->parser, &h1_callbacks, e, e->is_head);
+  e->parser_live = 1;
+  return FERRYE_OK;
+}
+
+/* ---- deadlines and progress ------------------------------------------ */
+
+static uint64_t start_ms(const ferry_easy *e) { return e->t_start / 1000000u; }
+
+static long connect_timeout_ms(const ferry_easy *e) {
+  return e->set.connecttimeout_ms > 0 ? e->set.connecttimeout_ms
+                                      : DEFAULT_CONNECT_TIMEOUT_MS;
+}
+
+static int wants_ticks(const ferry_easy *e) {
+  return (e->set.low_speed_limit > 0 && e->set.low_speed_time > 0) ||
+         (!e->set.noprogress && e->set.xferinfofn != NULL);
+}
+
+static void update_deadline(ferry_easy *e) {
+  uint64_t due = 0, t;
+
+  if (e->state == FERRY__XS_DONE) {
+    ferry__multi_set_deadline(e->multi, e, 0);
+    return;
+  }
+  if (e->set.timeout_ms > 0)
+    due = start_ms(e) + (uint64_t)e->set.timeout_ms;
+  if (e->state <= FERRY__XS_TLS && e->state != FERRY__XS_PENDING) {
+    t = start_ms(e) + (uint64_t)connect_timeout_ms(e);
+    if (due == 0 || t < due)
+      due = t;
+  }
+  if (wants_ticks(e) && e->next_progress_ms && (due == 0 || e->next_progress_ms < due))
+    due = e->next_progress_ms;
+  ferry__multi_set_deadline(e->multi, e, due);
+}
+
+/* Call the progress callback; returns non-zero if the transfer ended. */
+static int progress_call(ferry_easy *e) {
+  ferry_multi *m = e->multi;
+  int rc;
+  ferry_off_t ultotal;
+
+  if (e->set.noprogress || e->set.xferinfofn == NULL)
+    return 0;
+  ultotal = e->body_len >= 0 ? e->body_len : 0;
+  FERRY__CALLBACK_ENTER(m);
+  rc = e->set.xferinfofn(e->set.xferinfodata,
+                         e->content_length > 0 ? e->content_length : 0,
+                         e->dl_bytes, ultotal, e->ul_bytes);
+  FERRY__CALLBACK_LEAVE(m);
+  if (rc != 0) {
+    xfer_fail(e, FERRYE_ABORTED_BY_CALLBACK,
+              "Callback aborted (progress callback returned %d)", rc);
+    return 1;
+  }
+  return 0;
+}
+
+/* ---- connection handling ---------------------------------------------- */
+
+static void attach_conn(ferry_easy *e, ferry__conn *c) {
+  e->conn = c;
+  c->easy = e;
+}
+
+/* Give the transfer's connection back: to the pool when it can carry
+ * another request, else closed. */
+static void release_conn(ferry_easy *e, int reusable) {
+  ferry__conn *c = e->conn;
+  if (c == NULL)
+    return;
+  e->conn = NULL;
+  c->easy = NULL;
+  if (reusable && c->connected && !e->set.forbid_reuse &&
+      !e->multi->closing)
+    ferry__pool_put_idle(e->multi, c);
+  else
+    ferry__conn_destroy(c);
+}
+
+static void start_send(ferry_easy *e);
+static void try_connect(ferry_easy *e);
+
+/* "1.2.3.4" / "::1" and the port of a socket address. */
+static void addr_text(const struct sockaddr_storage *ss, char *ip, size_t iplen,
+                      long *port) {
+  if (ss->ss_family == AF_INET6) {
+    const struct sockaddr_in6 *s6 = (const void *)ss;
+    inet_ntop(AF_INET6, &s6->sin6_addr, ip, (socklen_t)iplen);
+    *port = ntohs(s6->sin6_port);
+  } else {
+    const struct sockaddr_in *s4 = (const void *)ss;
+    inet_ntop(AF_INET, &s4->sin_addr, ip, (socklen_t)iplen);
+    *port = ntohs(s4->sin_port);
+  }
+}
+
+/* PRIMARY_IP/PORT and LOCAL_IP/PORT from the connection's socket. */
+static void fill_addr_info(ferry_easy *e) {
+  struct sockaddr_storage ss;
+  socklen_t len = sizeof(ss);
+
+  if (getpeername(e->conn->fd, (struct sockaddr *)&ss, &len) == 0)
+    addr_text(&ss, e->primary_ip, sizeof(e->primary_ip), &e->primary_port);
+  len = sizeof(ss);
+  if (getsockname(e->conn->fd, (struct sockaddr *)&ss, &len) == 0)
+    addr_text(&ss, e->local_ip, sizeof(e->local_ip), &e->local_port);
+}
+
+static void connected(ferry_easy *e) {
+  e->conn->connected = 1;
+  e->t_connect = now_ns();
+  e->num_connects++;
+  fill_addr_info(e);
+  if (ferry__trace_on(e))
+    ferry__infof(e, "Connected to %s (%s) port %ld", e->url.host,
+                 e->primary_ip, e->primary_port);
+  start_send(e);
+}
+
+static void try_connect(ferry_easy *e) {
+  int err = 0;
+
+  ferry__xfer_state(e, FERRY__XS_CONNECT);
+  update_deadline(e);
+  while (e->addr_idx < e->addrs->n) {
+    const struct sockaddr_storage *sa = &e->addrs->a[e->addr_idx];
+    socklen_t salen = sa->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                                : sizeof(struct sockaddr_in);
+    err = ferry__conn_connect(e->conn, (const struct sockaddr *)sa, salen,
+                              e->set.tcp_nodelay);
+    if (err == 0) {
+      if (ferry__conn_watch(e->conn, FERRY_POLL_OUT) != 0)
+        return;
+      return; /* wait for writable */
+    }
+    e->addr_idx++;
+  }
+  e->os_errno = err;
+  xfer_fail(e, FERRYE_COULDNT_CONNECT,
+            "Failed to connect to %s port %d: %s", e->url.host, e->url.port,
+            strerror(err ? err : ECONNREFUSED));
+}
+
+static void on_connect_ready(ferry_easy *e) {
+  int err = ferry__conn_connect_result(e->conn);
+  if (err == 0) {
+    connected(e);
+    return;
+  }
+  e->os_errno = err;
+  if (ferry__trace_on(e))
+    ferry__infof(e, "connect to address %zu failed: %s", e->addr_idx,
+                 strerror(err));
+  ferry__conn_close_socket(e->conn);
+  e->addr_idx++;
+  if (e->addr_idx < e->addrs->n) {
+    try_connect(e);
+    return;
+  }
+  xfer_fail(e, FERRYE_COULDNT_CONNECT, "Failed to connect to %s port %d: %s",
+            e->url.host, e->url.port, strerror(err));
+}
+
+void ferry__xfer_resolved(ferry_easy *e, ferry_code result, const char *why) {
+  e->dns_wait = NULL;
+  if (result != FERRYE_OK) {
+    xfer_fail(e, result, "Could not resolve host: %s%s%s", e->url.host,
+              why ? " (" : "", why ? why : "");
+    if (why)
+      strncat(e->errtext, ")", sizeof(e->errtext) - strlen(e->errtext) - 1);
+    return;
+  }
+  e->t_namelookup = now_ns();
+  try_connect(e);
+}
+
+/* Find or open a connection for the transfer. */
+static void acquire_conn(ferry_easy *e, int fresh) {
+  ferry_multi *m = e->multi;
+  ferry__bundle *b = ferry__pool_bundle(m, e->conn_key, 1);
+  ferry__conn *c;
+  ferry_code rc;
+
+  if (b == NULL) {
+    xfer_fail(e, FERRYE_OUT_OF_MEMORY, "out of memory");
+    return;
+  }
+  if (!fresh && !e->set.fresh_connect) {
+    c = ferry__pool_take_idle(m, b);
+    if (c != NULL) {
+      attach_conn(e, c);
+      e->reused = 1;
+      if (e->t_namelookup == 0)
+        e->t_namelookup = e->t_connect = now_ns();
+      fill_addr_info(e);
+      if (ferry__trace_on(e))
+        ferry__infof(e, "Re-using existing connection to %s", e->conn_key);
+      start_send(e);
+      return;
+    }
+  }
+  if (!ferry__pool_may_open(m, b)) {
+    ferry__xfer_state(e, FERRY__XS_PENDING);
+    ferry__list_remove(&e->queue_node);
+    ferry__list_insert_tail(&m->pending, &e->queue_node);
+    update_deadline(e);
+    return;
+  }
+  c = ferry__conn_new(m, b);
+  if (c == NULL) {
+    xfer_fail(e, FERRYE_OUT_OF_MEMORY, "out of memory");
+    return;
+  }
+  attach_conn(e, c);
+  e->reused = 0;
+  ferry__xfer_state(e, FERRY__XS_RESOLVE);
+  update_deadline(e);
+  if (e->addrs) {
+    /* a retry: the addresses are known */
+    e->addr_idx = 0;
+    try_connect(e);
+    return;
+  }
+  rc = ferry__resolve_start(m, e);
+  if (rc == FERRYE_AGAIN)
+    return;
+  if (rc != FERRYE_OK) {
+    xfer_fail(e, rc, "Could not resolve host: %s", e->url.host);
+    return;
+  }
+  e->t_namelookup = now_ns();
+  try_connect(e);
+}
+
+/* A reused connection turned out dead before any response byte: try once
+ * more on a fresh one. Returns 1 if a retry was started. */
+static int retry_on_fresh(ferry_easy *e) {
+  if (!e->reused || e->retried || e->parser.any_bytes)
+    return 0;
+  if (e->upload_from_read && (e->ul_bytes > 0 || e->upload_eof))
+    return 0; /* the read callback's data cannot be read again */
+  if (ferry__trace_on(e))
+    ferry__infof(e, "Connection died, retrying a fresh connect");
+  release_conn(e, 0);
+  e->retried = 1;
+  e->reused = 0;
+  e->req_sent = 0;
+  if (e->body && e->body_len > INLINE_BODY_MAX)
+    e->body_sent = 0;
+  ferry__buf_reset(&e->upbuf);
+  e->ul_bytes = 0;
+  ferry__h1_parser_free(&e->parser);
+  ferry__h1_parser_init(&e->parser, &h1_callbacks, e, e->is_head);
+  e->header_size = 0;
+  acquire_conn(e, 1);
+  return 1;
+}
+
+/* ---- sending ---------------------------------------------------------- */
+
+/* Fill upbuf from the read callback. Returns 0, or 1 if the transfer ended
+ * or paused. */
+static int fill_upload(ferry_easy *e) {
+  ferry_multi *m = e->multi;
+  char tmp[UPLOAD_CHUNK];
+  ferry_read_callback fn = e->set.readfn;
+  size_t n;
+  int chunked = e->body_len == -2;
+
+  if (fn == NULL) {
+    /* libcurl's default reads the READDATA FILE * (stdin when unset) */
+    FILE *f = e->set.readdata ? e->set.readdata : stdin;
+    n = fread(tmp, 1, sizeof(tmp), f);
+  } else {
+    FERRY__CALLBACK_ENTER(m);
+    n = fn(tmp, 1, sizeof(tmp), e->set.readdata);
+    FERRY__CALLBACK_LEAVE(m);
+  }
+  if (n == FERRY_READFUNC_ABORT) {
+    xfer_fail(e, FERRYE_ABORTED_BY_CALLBACK, "operation aborted by callback");
+    return 1;
+  }
+  if (n == FERRY_READFUNC_PAUSE) {
+    e->pause_send = 1;
+    ferry__conn_watch(e->conn, FERRY_POLL_IN);
+    return 1;
+  }
+  if (n > sizeof(tmp)) {
+    xfer_fail(e, FERRYE_READ_ERROR, "read function returned funny value");
+    return 1;
+  }
+  if (n == 0) {
+    e->upload_eof = 1;
+    if (chunked && ferry__buf_adds(&e->upbuf, "0\r\n\r\n")) {
+      xfer_fail(e, FERRYE_OUT_OF_MEMORY, "out of memory");
+      return 1;
+    }
+    if (!chunked && e->ul_bytes + (ferry_off_t)e->upbuf.len < e->body_len) {
+      xfer_fail(e, FERRYE_READ_ERROR,
+                "read callback ended the upload after %lld of %lld bytes",
+                (long long)e->ul_bytes, (long long)e->body_len);
+      return 1;
+    }
+    return 0;
+  }
+  if (chunked) {
+    if (ferry__buf_printf(&e->upbuf, "%zx\r\n", n) ||
+        ferry__buf_add(&e->upbuf, tmp, n) || ferry__buf_adds(&e->upbuf, "\r\n")) {
+      xfer_fail(e, FERRYE_OUT_OF_MEMORY, "out of memory");
+      return 1;
+    }
+  } else {
+    if (e->ul_bytes + (ferry_off_t)(e->upbuf.len + n) > e->body_len) {
+      xfer_fail(e, FERRYE_READ_ERROR,
+                "read callback gave more than the announced %lld bytes",
+                (long long)e->body_len);
+      return 1;
+    }
+    if (ferry__buf_add(&e->upbuf, tmp, n)) {
+      xfer_fail(e, FERRYE_OUT_OF_MEMORY, "out of memory");
+      return 1;
+    }
+  }
+  return 0;
+}
+
+static int upload_complete(const ferry_easy *e) {
+  if (e->upload_from_read) {
+    if (e->upbuf.len)
+      return 0;
+    if (e->body_len == -2)
+      return e->upload_eof;
+    return e->ul_bytes >= e->body_len;
+  }
+  return e->body == NULL || e->body_sent >= e->body_len;
+}
+
+static void begin_receive(ferry_easy *e) {
+  ferry__xfer_state(e, FERRY__XS_RECV_HEADERS);
+  update_deadline(e);
+  ferry__conn_watch(e->conn, FERRY_POLL_IN);
+}
+
+/* Write what can be written. */
+static void send_more(ferry_easy *e) {
+  ferry__conn *c = e->conn;
+
+  for (;;) {
+    struct iovec iov[2];
+    struct msghdr msg;
+    int n_iov = 0;
+    ssize_t n;
+    size_t head_left = e->req.len - e->req_sent;
+
+    if (head_left) {
+      iov[n_iov].iov_base = e->req.data + e->req_sent;
+      iov[n_iov++].iov_len = head_left;
+    }
+    if (e->body && e->body_sent < e->body_len) {
+      iov[n_iov].iov_base = (char *)e->body + e->body_sent;
+      iov[n_iov++].iov_len = (size_t)(e->body_len - e->body_sent);
+    } else if (e->upload_from_read && head_left == 0) {
+      if (e->upbuf.len == 0 && !e->upload_eof) {
+        if (fill_upload(e))
+          return;
+        if (e->state != FERRY__XS_SEND)
+          return;
+      }
+      if (e->upbuf.len) {
+        iov[n_iov].iov_base = e->upbuf.data;
+        iov[n_iov++].iov_len = e->upbuf.len;
+      }
+    }
+    if (n_iov == 0) {
+      if (upload_complete(e)) {
+        begin_receive(e);
+        return;
+      }
+      continue;
+    }
+    memset(&msg, 0, sizeof(msg));
+    msg.msg_iov = iov;
+    msg.msg_iovlen = (size_t)n_iov;
+    n = sendmsg(c->fd, &msg, MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EINTR)
+        continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        ferry__conn_watch(c, FERRY_POLL_OUT);
+        return;
+      }
+      e->os_errno = errno;
+      if (retry_on_fresh(e))
+        return;
+      xfer_fail(e, FERRYE_SEND_ERROR, "Send failure: %s", strerror(errno));
+      return;
+    }
+    if (ferry__trace_on(e)) {
+      size_t h = (size_t)n < head_left ? (size_t)n : head_left;
+      if (h)
+        ferry__trace_data(e, FERRYINFO_HEADER_OUT, e->req.data + e->req_sent, h);
+      if ((size_t)n > h)
+        ferry__trace_data(e, FERRYINFO_DATA_OUT, iov[n_iov - 1].iov_base,
+                          (size_t)n - h);
+    }
+    if ((size_t)n <= head_left) {
+      e->req_sent += (size_t)n;
+      continue;
+    }
+    e->req_sent += head_left;
+    n -= (ssize_t)head_left;
+    if (e->body && e->body_sent < e->body_len) {
+      e->body_sent += n;
+      e->ul_bytes += n;
+    } else {
+      ferry__buf_consume(&e->upbuf, (size_t)n);
+      e->ul_bytes += n; /* counts chunk framing too; close enough for speed */
+    }
+  }
+}
+
+static void start_send(ferry_easy *e) {
+  ferry__xfer_state(e, FERRY__XS_SEND);
+  update_deadline(e);
+  e->t_pretransfer = now_ns();
+  if (e->body && e->body_len <= INLINE_BODY_MAX)
+    e->ul_bytes = e->body_len; /* inline body: counted as sent with the head */
+  send_more(e);
+}
+
+/* ---- receiving -------------------------------------------------------- */
+
+static ferry_code deliver_body(ferry_easy *e, const char *p, size_t n);
+
+static ferry_code on_header_line(void *ud, const char *line, size_t len) {
+  ferry_easy *e = ud;
+  ferry_multi *m = e->multi;
+  size_t w;
+
+  e->header_size += (long)len;
+  if (e->t_starttransfer == 0)
+    e->t_starttransfer = now_ns();
+  if (ferry__trace_on(e))
+    ferry__trace_data(e, FERRYINFO_HEADER_IN, line, len);
+  if (len > 13 && strncasecmp(line, "Content-Type:", 13) == 0) {
+    const char *v = line + 13, *end = line + len;
+    while (v < end && (*v == ' ' || *v == '\t'))
+      v++;
+    while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ' ||
+                       end[-1] == '\t'))
+      end--;
+    ferry__free(e->content_type);
+    e->content_type = ferry__memdup0(v, (size_t)(end - v));
+    if (e->content_type == NULL)
+      return FERRYE_OUT_OF_MEMORY;
+  }
+  if (e->set.headerfn) {
+    FERRY__CALLBACK_ENTER(m);
+    w = e->set.headerfn((char *)line, 1, len, e->set.headerdata);
+    FERRY__CALLBACK_LEAVE(m);
+    if (w != len) {
+      snprintf(e->errtext, sizeof(e->errtext),
+               "Failed writing header (callback returned %zu of %zu)", w, len);
+      return FERRYE_WRITE_ERROR;
+    }
+  } else if (e->set.headerdata) {
+    /* HEADERDATA without HEADERFUNCTION: written like the body */
+    ferry_write_callback fn = e->set.writefn;
+    FERRY__CALLBACK_ENTER(m);
+    w = fn ? fn((char *)line, 1, len, e->set.headerdata)
+           : fwrite(line, 1, len, (FILE *)e->set.headerdata);
+    FERRY__CALLBACK_LEAVE(m);
+    if (w != len) {
+      snprintf(e->errtext, sizeof(e->errtext), "Failed writing header");
+      return FERRYE_WRITE_ERROR;
+    }
+  }
+  if (e->set.header)
+    return deliver_body(e, line, len);
+  return FERRYE_OK;
+}
+
+static int on_headers_done(void *ud, int status, int major, int minor,
+                           int interim) {
+  ferry_easy *e = ud;
+  if (interim)
+    return FERRY__H1_BODY;
+  e->response_code = status;
+  e->http_version = (major == 1 && minor == 0) ? FERRY_HTTP_VERSION_1_0
+                                               : FERRY_HTTP_VERSION_1_1;
+  e->content_length = ferry__h1_content_length(&e->parser);
+  if (e->set.failonerror && status >= 400) {
+    snprintf(e->errtext, sizeof(e->errtext),
+             "The requested URL returned error: %d", status);
+    ferry__h1_fail(&e->parser, FERRYE_HTTP_RETURNED_ERROR, e->errtext);
+    return -1;
+  }
+  ferry__xfer_state(e, FERRY__XS_RECV_BODY);
+  return FERRY__H1_BODY;
+}
+
+static int on_body(void *ud, const char *p, size_t n) {
+  ferry_easy *e = ud;
+  ferry_code rc = deliver_body(e, p, n);
+  if (rc != FERRYE_OK) {
+    ferry__h1_fail(&e->parser, rc, e->errtext[0] ? e->errtext : "write failed");
+    return -1;
+  }
+  return 0;
+}
+
+static const ferry__h1_callbacks h1_callbacks = {
+    on_header_line,
+    on_headers_done,
+    on_body,
+};
+
+/* Hand body bytes to the write callback in pieces of at most
+ * FERRY_MAX_WRITE_SIZE; keep them while receiving is paused. */
+static ferry_code deliver_body(ferry_easy *e, const char *p, size_t n) {
+  ferry_multi *m = e->multi;
+
+  if (e->state == FERRY__XS_RECV_BODY) {
+    e->dl_bytes += (ferry_off_t)n;
+    if (ferry__trace_on(e))
+      ferry__trace_data(e, FERRYINFO_DATA_IN, p, n);
+  }
+  while (n) {
+    size_t piece = n > FERRY_MAX_WRITE_SIZE ? FERRY_MAX_WRITE_SIZE : n, w;
+    if (e->pause_recv) {
+      if (ferry__buf_add(&e->pausebuf, p, n))
+        return FERRYE_OUT_OF_MEMORY;
+      return FERRYE_OK;
+    }
+    FERRY__CALLBACK_ENTER(m);
+    if (e->set.writefn)
+      w = e->set.writefn((char *)p, 1, piece, e->set.writedata);
+    else
+      w = fwrite(p, 1, piece, e->set.writedata ? (FILE *)e->set.writedata : stdout);
+    FERRY__CALLBACK_LEAVE(m);
+    if (w == FERRY_WRITEFUNC_PAUSE) {
+      e->pause_recv = 1;
+      continue; /* the piece is kept in pausebuf above */
+    }
+    if (w != piece) {
+      snprintf(e->errtext, sizeof(e->errtext),
+               "Failure writing output to destination, passed %zu returned %zu",
+               piece, w);
+      return FERRYE_WRITE_ERROR;
+    }
+    p += piece;
+    n -= piece;
+  }
+  return FERRYE_OK;
+}
+
+/* The response is complete: finish unless body bytes wait behind a pause. */
+static void response_complete(ferry_easy *e, int leftover) {
+  e->response_done = 1;
+  if (leftover && e->conn)
+    e->conn->uses = ~0u; /* extra bytes after the response: not reusable */
+  if (e->pausebuf.len) {
+    ferry__conn_watch(e->conn, FERRY_POLL_NONE);
+    return;
+  }
+  ferry__xfer_done(e, FERRYE_OK);
+}
+
+static void fail_with_parser(ferry_easy *e, ferry_code rc) {
+  if (e->errtext[0] == '\0')
+    snprintf(e->errtext, sizeof(e->errtext), "%s", e->parser.errmsg);
+  ferry__xfer_done(e, rc);
+}
+
+static void recv_data(ferry_easy *e) {
+  ferry_multi *m = e->multi;
+  ferry__conn *c = e->conn;
+  int rounds = 0;
+
+  if (m->rbuf == NULL) {
+    m->rbuf = ferry__malloc(FERRY__RBUF_SIZE);
+    if (m->rbuf == NULL) {
+      xfer_fail(e, FERRYE_OUT_OF_MEMORY, "out of memory for the read buffer");
+      return;
+    }
+  }
+  while (rounds++ < 4) {
+    ssize_t n = recv(c->fd, m->rbuf, FERRY__RBUF_SIZE, 0);
+    size_t used = 0;
+    ferry_code rc;
+
+    if (n < 0) {
+      if (errno == EINTR)
+        continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK)
+        return;
+      e->os_errno = errno;
+      if (retry_on_fresh(e))
+        return;
+      xfer_fail(e, FERRYE_RECV_ERROR, "Recv failure: %s", strerror(errno));
+      return;
+    }
+    if (n == 0) {
+      if (retry_on_fresh(e))
+        return;
+      rc = ferry__h1_eof(&e->parser);
+      if (rc != FERRYE_OK) {
+        fail_with_parser(e, rc);
+        return;
+      }
+      e->conn->uses = ~0u; /* the server closed it */
+      response_complete(e, 0);
+      return;
+    }
+    rc = ferry__h1_feed(&e->parser, m->rbuf, (size_t)n, &used);
+    if (e->state == FERRY__XS_DONE)
+      return;
+    if (rc != FERRYE_OK) {
+      fail_with_parser(e, rc);
+      return;
+    }
+    if (e->parser.complete) {
+      response_complete(e, used < (size_t)n);
+      return;
+    }
+    if (e->pause_recv) {
+      ferry__conn_watch(c, FERRY_POLL_NONE);
+      return;
+    }
+    if ((size_t)n < FERRY__RBUF_SIZE)
+      break;
+  }
+  if (!e->set.noprogress && e->set.xferinfofn)
+    progress_call(e);
+}
+
+/* ---- entry points ----------------------------------------------------- */
+
+void ferry__xfer_run(ferry_easy *e) {
+  switch (e->state) {
+  case FERRY__XS_INIT: {
+    ferry_code rc = ferry__xfer_setup(e);
+    if (rc != FERRYE_OK) {
+      ferry__xfer_done(e, rc);
+      return;
+    }
+    if (wants_ticks(e))
+      e->next_progress_ms = ferry__now_ms() + 1000;
+    if (progress_call(e))
+      return;
+    acquire_conn(e, 0);
+    return;
+  }
+  case FERRY__XS_PENDING:
+    acquire_conn(e, 0);
+    return;
+  case FERRY__XS_SEND:
+    if (!e->pause_send)
+      send_more(e);
+    return;
+  case FERRY__XS_RECV_HEADERS:
+  case FERRY__XS_RECV_BODY:
+    /* unpaused: hand over what was kept, then read again */
+    if (e->pausebuf.len && !e->pause_recv) {
+      ferry__buf held = e->pausebuf;
+      ferry_code rc;
+      ferry__buf_init(&e->pausebuf, SIZE_MAX / 2);
+      rc = deliver_body(e, held.data, held.len);
+      ferry__buf_free(&held);
+      if (rc != FERRYE_OK) {
+        ferry__xfer_done(e, rc);
+        return;
+      }
+    }
+    if (e->pause_recv)
+      return;
+    if (e->response_done) {
+      ferry__xfer_done(e, FERRYE_OK);
+      return;
+    }
+    ferry__conn_watch(e->conn, FERRY_POLL_IN);
+    return;
+  default:
+    return;
+  }
+}
+
+void ferry__xfer_on_socket(ferry_easy *e, int cselect) {
+  switch (e->state) {
+  case FERRY__XS_CONNECT:
+    on_connect_ready(e);
+    return;
+  case FERRY__XS_SEND:
+    if (cselect & (FERRY_CSELECT_OUT | FERRY_CSELECT_ERR))
+      send_more(e);
+    return;
+  case FERRY__XS_RECV_HEADERS:
+  case FERRY__XS_RECV_BODY:
+    if (!e->pause_recv)
+      recv_data(e);
+    return;
+  default:
+    return;
+  }
+}
+
+void ferry__xfer_on_deadline(ferry_easy *e) {
+  uint64_t now = ferry__now_ms();
+  uint64_t elapsed = now - start_ms(e);
+
+  if (e->set.timeout_ms > 0 && elapsed >= (uint64_t)e->set.timeout_ms) {
+    xfer_fail(e, FERRYE_OPERATION_TIMEDOUT,
+              "Operation timed out after %llu milliseconds with %lld bytes "
+              "received",
+              (unsigned long long)elapsed, (long long)e->dl_bytes);
+    return;
+  }
+  if (e->state <= FERRY__XS_TLS && e->state != FERRY__XS_PENDING &&
+      elapsed >= (uint64_t)connect_timeout_ms(e)) {
+    xfer_fail(e, FERRYE_OPERATION_TIMEDOUT,
+              "Connection timed out after %llu milliseconds",
+              (unsigned long long)elapsed);
+    return;
+  }
+  if (wants_ticks(e) && e->next_progress_ms && now >= e->next_progress_ms) {
+    ferry_off_t moved = e->dl_bytes + e->ul_bytes - e->speed_mark_bytes;
+    e->speed_mark_bytes = e->dl_bytes + e->ul_bytes;
+    e->next_progress_ms = now + 1000;
+    if (e->set.low_speed_limit > 0 && e->set.low_speed_time > 0 &&
+        e->state != FERRY__XS_PENDING && !e->pause_recv && !e->pause_send) {
+      if (moved < e->set.low_speed_limit) {
+        if (e->low_speed_since_ms == 0)
+          e->low_speed_since_ms = now - 1000;
+        if (now - e->low_speed_since_ms >= (uint64_t)e->set.low_speed_time * 1000) {
+          xfer_fail(e, FERRYE_OPERATION_TIMEDOUT,
+                    "Operation too slow. Less than %ld bytes/sec transferred "
+                    "the last %ld seconds",
+                    e->set.low_speed_limit, e->set.low_speed_time);
+          return;
+        }
+      } else {
+        e->low_speed_since_ms = 0;
+      }
+    }
+    if (progress_call(e))
+      return;
+  }
+  update_deadline(e);
+}
+
+void ferry__xfer_done(ferry_easy *e, ferry_code result) {
+  ferry_multi *m = e->multi;
+  int reusable;
+
+  if (e->state == FERRY__XS_DONE)
+    return;
+  if (e->dns_wait)
+    ferry__resolve_cancel(e);
+  reusable = result == FERRYE_OK && e->response_done && e->conn &&
+             e->conn->uses != ~0u && ferry__h1_keep_alive(&e->parser) &&
+             upload_complete(e) && e->req_sent == e->req.len;
+  release_conn(e, reusable);
+  ferry__list_remove(&e->queue_node);
+  e->t_total = now_ns();
+  if (e->t_starttransfer == 0 && result == FERRYE_OK)
+    e->t_starttransfer = e->t_total;
+  e->result = result;
+  if (result != FERRYE_OK) {
+    if (e->errtext[0] == '\0')
+      snprintf(e->errtext, sizeof(e->errtext), "%s", ferry_easy_strerror(result));
+    if (e->set.errorbuffer)
+      snprintf(e->set.errorbuffer, FERRY_ERROR_SIZE, "%s", e->errtext);
+    if (ferry__trace_on(e))
+      ferry__infof(e, "%s", e->errtext);
+  }
+  ferry__buf_free(&e->upbuf);
+  ferry__buf_free(&e->pausebuf);
+  ferry__xfer_state(e, FERRY__XS_DONE);
+  ferry__multi_set_deadline(m, e, 0);
+  ferry__multi_post_done(m, e);
+  ferry__multi_wake_pending(m);
+}
+
+void ferry__xfer_detach(ferry_easy *e) {
+  ferry_multi *m = e->multi;
+
+  if (e->dns_wait)
+    ferry__resolve_cancel(e);
+  ferry__list_remove(&e->queue_node);
+  ferry__multi_set_deadline(m, e, 0);
+  if (e->conn) {
+    /* A connection on which nothing was sent yet can go back to the pool. */
+    int untouched = e->state == FERRY__XS_SEND && e->req_sent == 0 &&
+                    e->conn->connected && e->ul_bytes == 0;
+    release_conn(e, untouched);
+  }
+  if (e->state != FERRY__XS_DONE && e->state != FERRY__XS_INIT)
+    ferry__multi_wake_pending(m);
+}

@@ -1,0 +1,48 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fx.h"
+
+size_t sink_write(char *p, size_t size, size_t n, void *userdata) {
+  sink *s = userdata;
+  size_t len = size * n;
+  char *d = realloc(s->data, s->len + len + 1);
+  if (d == NULL)
+    return 0;
+  memcpy(d + s->len, p, len);
+  s->data = d;
+  s->len += len;
+  s->data[s->len] = '\0';
+  s->calls++;
+  if (len > s->max_call)
+    s->max_call = len;
+  return len;
+}
+
+void sink_free(sink *s) {
+  free(s->data);
+  memset(s, 0, sizeof(*s));
+}
+
+const char *fx_url(tserver *s, const char *path) {
+  static char bufs[8][256];
+  static unsigned slot;
+  char *b = bufs[slot++ % 8];
+  snprintf(b, 256, "http://127.0.0.1:%d%s", tserver_port(s), path);
+  return b;
+}
+
+ferry_easy *fx_easy(const char *url, sink *body, sink *headers) {
+  ferry_easy *e = ferry_easy_init();
+  if (e == NULL)
+    return NULL;
+  ferry_easy_setopt(e, FERRYOPT_URL, url);
+  ferry_easy_setopt(e, FERRYOPT_WRITEFUNCTION, sink_write);
+  ferry_easy_setopt(e, FERRYOPT_WRITEDATA, body);
+  if (headers) {
+    ferry_easy_setopt(e, FERRYOPT_HEADERFUNCTION, sink_write);
+    ferry_easy_setopt(e, FERRYOPT_HEADERDATA, headers);
+  }
+  return e;
+}
