@@ -108,8 +108,8 @@ static size_t n_names, cap_names;
 
 static void note_name(const char *prefix, const char *name) {
   char buf[128];
-  size_t i;
-  const char *stored;
+  size_t i, len;
+  char *stored;
 
   snprintf(buf, sizeof(buf), "%s%s", prefix, name);
   /* An alias like CURL_OFF_T_C(v) is named up to its parenthesis. */
@@ -130,11 +130,13 @@ static void note_name(const char *prefix, const char *name) {
     }
     names = grown;
   }
-  stored = strdup(buf);
+  len = strlen(buf) + 1;
+  stored = malloc(len);
   if (!stored) {
     fprintf(stderr, "gen-curl-h: out of memory\n");
     exit(1);
   }
+  memcpy(stored, buf, len);
   names[n_names++] = stored;
 }
 
@@ -208,8 +210,8 @@ static void emit_curl_h(FILE *out) {
   note_name("", "CURL_VERSION_BITS");
   note_name("", "CURL_AT_LEAST_VERSION");
 
-  fputs("\n/* Types. CURLMsg and curl_waitfd are struct tags too: see below. "
-        "*/\n",
+  fputs("\n/* Types. A name that is also a struct tag (CURLMsg) is defined "
+        "with\n   the tags below instead. */\n",
         out);
   for (i = 0; i < COUNT(types); i++) {
     if (is_struct_name(types[i].curl))

@@ -99,7 +99,12 @@
 
 /* -- section: API and engine (test/test-api.c, test/test-http.c, ...) -- */
 #define TEST_LIST_ENGINE(X) \
-  X(http_get_sends_exact_request_and_delivers_body)
+  X(http_get_sends_exact_request_and_delivers_body) \
+  X(uv_mode_runs_transfers_on_app_loop_and_closes_cleanly) \
+  X(uv_mode_idle_pooled_connection_does_not_keep_loop_alive) \
+  X(socket_action_mode_uses_app_callbacks_only) \
+  X(perform_wait_loop_runs_ten_transfers) \
+  X(fdset_select_loop_completes_transfer)
 
 /* -- section: curl compatibility (test/test-compat.c) -- */
 #define TEST_LIST_COMPAT(X)
