@@ -483,7 +483,10 @@
   X(MAX_CONCURRENT_STREAMS, LONG, 16, 0)                                       \
   X(NETWORK_CHANGED, LONG, 17, 0)
 
-/* Multi options ferry adds (no CURLMOPT_ name). */
+/* Multi options ferry adds (no CURLMOPT_ name). libcurl 8.17 added its own
+ * CURLMOPT_NOTIFYFUNCTION (FUNCTIONPOINT 18, another callback signature) and
+ * CURLMOPT_NOTIFYDATA (OBJECTPOINT 19); they are not in FERRY_MOPTIONS
+ * because their FERRYMOPT_ names would collide with these. */
 #define FERRY_OWN_MOPTIONS(X)                                                  \
   X(NOTIFYFUNCTION, FUNCTIONPOINT, 9001, 1)                                    \
   X(NOTIFYDATA, OBJECTPOINT, 9002, 1)

@@ -3,8 +3,9 @@
  * Usage: gen-curl-h [CURL_H [STUB_H...]]
  *
  * Writes curl.h to the file CURL_H, or to stdout when no argument is given.
- * Each STUB_H (curl/easy.h, curl/multi.h, curl/system.h) gets a header that
- * only includes "curl.h": libcurl programs sometimes include those directly.
+ * Each STUB_H (curl/easy.h, curl/multi.h, curl/system.h, curl/curlver.h)
+ * gets a header that only includes "curl.h": libcurl programs sometimes
+ * include those directly.
  *
  * Every name in the output comes from the lists in ferry_table.h, so this
  * program keeps no list of its own. It runs at build time on the build
@@ -173,9 +174,10 @@ static void emit_curl_h(FILE *out) {
         " * libcurl name is defined as ferry's name for the same thing, with\n"
         " * the same number, so a libcurl program builds against ferry\n"
         " * unchanged. Options and infos ferry does not implement are\n"
-        " * defined too: setting or asking for one fails at run time with\n"
-        " * CURLE_NOT_BUILT_IN. CURL and CURLM are distinct types here, not\n"
-        " * void, so passing one for the other is a compile error.\n"
+        " * defined too, so such a program still compiles; using one fails\n"
+        " * at run time (CURLE_NOT_BUILT_IN for an easy option or info).\n"
+        " * CURL and CURLM are distinct types here, not void, so passing one\n"
+        " * for the other is a compile error.\n"
         " */\n"
         "#ifndef CURLINC_CURL_H\n"
         "#define CURLINC_CURL_H\n"

@@ -153,12 +153,16 @@ static void update_timer(ferry_multi *m) {
 /* A socket or timer callback returned -1: every transfer fails. */
 static void fail_all(ferry_multi *m) {
   ferry__list *it, *tmp;
+  ferry_code code = m->dead_code ? m->dead_code : FERRYE_ABORTED_BY_CALLBACK;
+  m->dead_code = FERRYE_OK;
   FERRY__LIST_FOREACH_SAFE(it, tmp, &m->easies) {
     ferry_easy *e = FERRY__CONTAINER_OF(it, ferry_easy, multi_node);
     if (e->state != FERRY__XS_DONE) {
-      snprintf(e->errtext, sizeof(e->errtext),
-               "a socket or timer callback returned an error");
-      ferry__xfer_done(e, FERRYE_ABORTED_BY_CALLBACK);
+      snprintf(e->errtext, sizeof(e->errtext), "%s",
+               code == FERRYE_OUT_OF_MEMORY
+                   ? "out of memory watching a socket or arming the timer"
+                   : "a socket or timer callback returned an error");
+      ferry__xfer_done(e, code);
     }
   }
 }

@@ -73,6 +73,7 @@ struct ferry_multi {
   int in_callback;      /* >0 while a user callback runs */
   int in_engine;        /* >0 while the engine runs (no re-entry) */
   int dead;             /* a socket/timer callback failed */
+  ferry_code dead_code; /* what the transfers fail with then */
 
   /* libuv adapter state */
   uv_timer_t *uv_timer;

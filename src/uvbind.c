@@ -57,8 +57,10 @@ int ferry__uv_socket_cb(ferry_easy *e, ferry_socket_t fd, int what, void *userp,
   }
   if (s == NULL) {
     s = ferry__malloc(sizeof(*s));
-    if (s == NULL)
+    if (s == NULL) {
+      m->dead_code = FERRYE_OUT_OF_MEMORY;
       return -1;
+    }
     if (uv_poll_init_socket(m->loop, &s->poll, fd) != 0) {
       ferry__free(s);
       return -1;

@@ -37,7 +37,10 @@ ferry_easy *fx_easy(const char *url, sink *body, sink *headers) {
   ferry_easy *e = ferry_easy_init();
   if (e == NULL)
     return NULL;
-  ferry_easy_setopt(e, FERRYOPT_URL, url);
+  if (ferry_easy_setopt(e, FERRYOPT_URL, url) != FERRYE_OK) {
+    ferry_easy_cleanup(e); /* out of memory copying the URL */
+    return NULL;
+  }
   ferry_easy_setopt(e, FERRYOPT_WRITEFUNCTION, sink_write);
   ferry_easy_setopt(e, FERRYOPT_WRITEDATA, body);
   if (headers) {

@@ -22,7 +22,8 @@ void sink_free(sink *s);
 /* "http://127.0.0.1:PORT/path" in a static buffer per call slot. */
 const char *fx_url(tserver *s, const char *path);
 
-/* An easy handle for url writing into body (and headers if non-NULL). */
+/* An easy handle for url writing into body (and headers if non-NULL);
+ * NULL when out of memory. */
 ferry_easy *fx_easy(const char *url, sink *body, sink *headers);
 
 #define FX_STEP_REQ {TS_WAIT_REQUEST, NULL, 0, 0, 0}

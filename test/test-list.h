@@ -104,7 +104,10 @@
   X(uv_mode_idle_pooled_connection_does_not_keep_loop_alive) \
   X(socket_action_mode_uses_app_callbacks_only) \
   X(perform_wait_loop_runs_ten_transfers) \
-  X(fdset_select_loop_completes_transfer)
+  X(fdset_select_loop_completes_transfer) \
+  X(oom_each_allocation_of_easy_perform_fails_cleanly) \
+  X(oom_each_allocation_of_multi_perform_fails_cleanly) \
+  X(oom_each_allocation_of_uv_mode_fails_cleanly)
 
 /* -- section: curl compatibility (test/test-compat.c) -- */
 #define TEST_LIST_COMPAT(X)

@@ -1,0 +1,208 @@
+/* Allocation failure: count the allocations of a set of core transfers,
+ * then run them again failing each allocation in turn. Every run must end
+ * (no hang) with OK or a specific error code, never crash, and leak
+ * nothing (the sanitizer build's LeakSanitizer checks each test process). */
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "ferry_uv.h"
+#include "fx.h"
+#include "test.h"
+
+static long alloc_count;
+static long fail_at; /* 0: never fail */
+static long failures;
+
+static int should_fail(void) {
+  alloc_count++;
+  if (fail_at && alloc_count == fail_at) {
+    failures++;
+    return 1;
+  }
+  return 0;
+}
+
+static void *t_malloc(size_t n) { return should_fail() ? NULL : malloc(n); }
+static void t_free(void *p) { free(p); }
+static void *t_realloc(void *p, size_t n) {
+  return should_fail() ? NULL : realloc(p, n);
+}
+static char *t_strdup(const char *s) { return should_fail() ? NULL : strdup(s); }
+static void *t_calloc(size_t a, size_t b) {
+  return should_fail() ? NULL : calloc(a, b);
+}
+
+static int code_is_expected(ferry_code rc) {
+  return rc == FERRYE_OK || rc == FERRYE_OUT_OF_MEMORY ||
+         rc == FERRYE_FAILED_INIT || rc == FERRYE_WRITE_ERROR ||
+         rc == FERRYE_COULDNT_CONNECT || rc == FERRYE_COULDNT_RESOLVE_HOST ||
+         rc == FERRYE_RECV_ERROR;
+}
+
+/* One easy_perform GET with a header callback. */
+static ferry_code scenario_easy(tserver *s) {
+  sink body = {0}, hdr = {0};
+  ferry_easy *e = fx_easy(fx_url(s, "/oom"), &body, &hdr);
+  ferry_code rc;
+  if (e == NULL)
+    return FERRYE_OUT_OF_MEMORY;
+  rc = ferry_easy_perform(e);
+  if (rc == FERRYE_OK && (body.len != 5 || memcmp(body.data, "hello", 5) != 0))
+    rc = FERRYE_LAST; /* a successful run must deliver the body */
+  ferry_easy_cleanup(e);
+  sink_free(&body);
+  sink_free(&hdr);
+  return rc;
+}
+
+/* A perform-mode multi with a GET and a POST. */
+static ferry_code scenario_multi(tserver *s) {
+  ferry_multi *m = ferry_multi_init();
+  ferry_easy *e[2] = {NULL, NULL};
+  sink body[2];
+  ferry_code rc = FERRYE_OK;
+  int running = 1, rounds = 0;
+  ferry_msg *msg;
+
+  memset(body, 0, sizeof(body));
+  if (m == NULL)
+    return FERRYE_OUT_OF_MEMORY;
+  for (int i = 0; i < 2; i++) {
+    e[i] = fx_easy(fx_url(s, "/m"), &body[i], NULL);
+    if (e[i] == NULL) {
+      rc = FERRYE_OUT_OF_MEMORY;
+      goto out;
+    }
+    if (i == 1 && ferry_easy_setopt(e[i], FERRYOPT_COPYPOSTFIELDS, "a=b") != FERRYE_OK) {
+      rc = FERRYE_OUT_OF_MEMORY;
+      goto out;
+    }
+    if (ferry_multi_add_handle(m, e[i]) != FERRYM_OK) {
+      rc = FERRYE_OUT_OF_MEMORY;
+      goto out;
+    }
+  }
+  while (running && rounds++ < 2000) {
+    if (ferry_multi_perform(m, &running) != FERRYM_OK)
+      break;
+    if (running)
+      ferry_multi_wait(m, NULL, 0, 100, NULL);
+  }
+  if (running)
+    rc = FERRYE_LAST; /* hung */
+  while ((msg = ferry_multi_info_read(m, NULL)) != NULL)
+    if (msg->data.result != FERRYE_OK && rc == FERRYE_OK)
+      rc = msg->data.result;
+out:
+  for (int i = 0; i < 2; i++) {
+    if (e[i]) {
+      ferry_multi_remove_handle(m, e[i]);
+      ferry_easy_cleanup(e[i]);
+    }
+    sink_free(&body[i]);
+  }
+  ferry_multi_cleanup(m);
+  return rc;
+}
+
+static void on_closed(ferry_multi *m, void *arg) {
+  (void)m;
+  *(int *)arg = 1;
+}
+
+/* libuv mode with asynchronous close. */
+static ferry_code scenario_uv(tserver *s) {
+  uv_loop_t loop;
+  ferry_multi *m;
+  ferry_easy *e = NULL;
+  sink body = {0};
+  ferry_msg *msg;
+  ferry_code rc = FERRYE_OK;
+  int closed = 0;
+
+  if (uv_loop_init(&loop) != 0)
+    return FERRYE_FAILED_INIT;
+  m = ferry_multi_init();
+  if (m == NULL) {
+    rc = FERRYE_OUT_OF_MEMORY;
+    goto out_loop;
+  }
+  if (ferry_multi_use_loop(m, &loop) != FERRYM_OK) {
+    rc = FERRYE_OUT_OF_MEMORY;
+    goto out_multi;
+  }
+  e = fx_easy(fx_url(s, "/uv"), &body, NULL);
+  if (e == NULL || ferry_multi_add_handle(m, e) != FERRYM_OK) {
+    rc = FERRYE_OUT_OF_MEMORY;
+    goto out_multi;
+  }
+  uv_run(&loop, UV_RUN_DEFAULT);
+  msg = ferry_multi_info_read(m, NULL);
+  rc = msg ? msg->data.result : FERRYE_LAST;
+out_multi:
+  if (m) {
+    if (e)
+      ferry_multi_remove_handle(m, e);
+    ferry_multi_close(m, on_closed, &closed);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    if (!closed)
+      rc = FERRYE_LAST;
+  }
+  ferry_easy_cleanup(e);
+  sink_free(&body);
+out_loop:
+  if (uv_loop_close(&loop) != 0)
+    rc = FERRYE_LAST; /* a handle was left open */
+  return rc;
+}
+
+typedef ferry_code (*scenario_fn)(tserver *s);
+
+static int run_failing_each(scenario_fn fn, const char *name) {
+  tserver *s = tserver_start();
+  long total, i, oom_results = 0;
+  ferry_code rc;
+
+  ASSERT_NOT_NULL(s);
+  tserver_respond_always(s, FX_OK_HELLO, 0);
+  ASSERT_EQ(ferry_global_init_mem(FERRY_GLOBAL_ALL, t_malloc, t_free, t_realloc,
+                                  t_strdup, t_calloc),
+            FERRYE_OK);
+  alloc_count = 0;
+  fail_at = 0;
+  rc = fn(s);
+  ASSERT_EQ(rc, FERRYE_OK);
+  total = alloc_count;
+  ASSERT_GE(total, 5);
+  for (i = 1; i <= total; i++) {
+    alloc_count = 0;
+    fail_at = i;
+    failures = 0;
+    rc = fn(s);
+    if (!code_is_expected(rc)) {
+      fprintf(stderr, "  %s: failing allocation %ld of %ld gave %d (%s)\n", name,
+              i, total, (int)rc, ferry_easy_strerror(rc));
+      return 1;
+    }
+    oom_results += rc == FERRYE_OUT_OF_MEMORY;
+  }
+  fail_at = 0;
+  /* most failed allocations must surface as OUT_OF_MEMORY */
+  ASSERT_GE(oom_results * 2, total);
+  ferry_global_cleanup();
+  ASSERT_EQ(tserver_stop(s), 0);
+  return 0;
+}
+
+TEST_IMPL(oom_each_allocation_of_easy_perform_fails_cleanly) {
+  return run_failing_each(scenario_easy, "easy");
+}
+
+TEST_IMPL(oom_each_allocation_of_multi_perform_fails_cleanly) {
+  return run_failing_each(scenario_multi, "multi");
+}
+
+TEST_IMPL(oom_each_allocation_of_uv_mode_fails_cleanly) {
+  return run_failing_each(scenario_uv, "uv");
+}
