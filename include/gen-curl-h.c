@@ -72,6 +72,25 @@ static const struct pair functions[] = {FERRY_FUNCTIONS(GEN_PAIR)};
 static const struct pair aliases[] = {FERRY_ALIASES(GEN_PAIR)};
 #undef GEN_PAIR
 
+/* Every ferry name the lists pair with a libcurl one must exist in ferry.h:
+ * these arrays use each of them, so a missing one fails this compile rather
+ * than a libcurl program's. Nothing reads them; they have external linkage
+ * only so that compilers do not warn about arrays that are never read. */
+extern const long long gen_constant_values[];
+extern const size_t gen_type_sizes[], gen_struct_sizes[], gen_function_sizes[];
+#define GEN_VALUE(ferry_name, curl_name) (long long)(ferry_name),
+const long long gen_constant_values[] = {FERRY_CONSTANTS(GEN_VALUE)};
+#undef GEN_VALUE
+#define GEN_SIZE(ferry_name, curl_name) sizeof(ferry_name *),
+const size_t gen_type_sizes[] = {FERRY_TYPES(GEN_SIZE)};
+#undef GEN_SIZE
+#define GEN_SIZE(ferry_name, curl_name) sizeof(struct ferry_name *),
+const size_t gen_struct_sizes[] = {FERRY_STRUCTS(GEN_SIZE)};
+#undef GEN_SIZE
+#define GEN_SIZE(ferry_name, curl_name) sizeof(&ferry_name),
+const size_t gen_function_sizes[] = {FERRY_FUNCTIONS(GEN_SIZE)};
+#undef GEN_SIZE
+
 static int failed;
 
 static void check_fail(const char *what, const char *name, const char *why) {
@@ -104,7 +123,7 @@ static void check_rows(const char *what, const struct row *rows, size_t n,
 }
 
 /* Every libcurl name the header defines, to find one defined twice. */
-static const char **names;
+static char **names;
 static size_t n_names, cap_names;
 
 static void note_name(const char *prefix, const char *name) {
@@ -122,7 +141,7 @@ static void note_name(const char *prefix, const char *name) {
     }
   }
   if (n_names == cap_names) {
-    const char **grown;
+    char **grown;
     cap_names = cap_names ? cap_names * 2 : 1024;
     grown = realloc(names, cap_names * sizeof(*names));
     if (!grown) {
@@ -139,6 +158,17 @@ static void note_name(const char *prefix, const char *name) {
   }
   memcpy(stored, buf, len);
   names[n_names++] = stored;
+}
+
+/* Free what note_name kept (a leak checker in the build would object). */
+static void free_names(void) {
+  size_t i;
+
+  for (i = 0; i < n_names; i++)
+    free(names[i]);
+  free(names);
+  names = NULL;
+  n_names = cap_names = 0;
 }
 
 static int is_struct_name(const char *curl_name) {
@@ -318,9 +348,11 @@ int main(int argc, char **argv) {
   if (failed) {
     if (argc > 1)
       remove(argv[1]);
+    free_names();
     return 1;
   }
   for (i = 2; i < argc && rc == 0; i++)
     rc = write_file(argv[i], emit_stub);
+  free_names();
   return rc;
 }

@@ -140,10 +140,10 @@ ferry_code ferry_easy_pause(ferry_easy *e, int bitmask) {
   if (e->pause_send && !was_send && e->conn && e->state == FERRY__XS_SEND)
     ferry__conn_watch(e->conn, FERRY_POLL_NONE);
   if ((was_recv && !e->pause_recv) || (was_send && !e->pause_send)) {
+    /* Resume from the timer, never from inside this call: data kept while
+     * paused is delivered from the loop. */
     ferry__multi_run_soon(m, e);
-    if (m->in_engine == 0 && m->in_callback == 0)
-      ferry__multi_engine_after(m);
-    else if (m->in_engine == 0)
+    if (m->in_engine == 0)
       ferry__multi_engine_after(m);
   }
   return FERRYE_OK;

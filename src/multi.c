@@ -2,6 +2,7 @@
  * the socket callback and the timer callback; perform mode and libuv mode
  * plug the libuv adapter (uvbind.c) into those, socket_action mode plugs in
  * the application's own. */
+#include <assert.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -86,14 +87,8 @@ void ferry__multi_set_deadline(ferry_multi *m, ferry_easy *e, uint64_t due_ms) {
     heap_down(m, e->heap_idx);
     return;
   }
-  if (m->heap_len == m->heap_cap) {
-    size_t cap = m->heap_cap ? m->heap_cap * 2 : 16;
-    ferry_easy **h = ferry__realloc(m->heap, cap * sizeof(*h));
-    if (h == NULL)
-      return; /* out of memory: the deadline is checked at the next event */
-    m->heap = h;
-    m->heap_cap = cap;
-  }
+  /* add_handle made room for every added handle */
+  assert(m->heap_len < m->heap_cap);
   e->deadline_ms = due_ms;
   e->heap_idx = m->heap_len;
   m->heap[m->heap_len++] = e;
@@ -446,6 +441,16 @@ ferry_mcode ferry_multi_add_handle(ferry_multi *m, ferry_easy *e) {
     return FERRYM_BAD_EASY_HANDLE;
   if (e->multi != NULL)
     return FERRYM_ADDED_ALREADY;
+  /* Room in the timer heap for every added handle, so that setting a
+   * deadline later can never fail. */
+  if (m->heap_cap < m->num_easies + 1) {
+    size_t cap = m->heap_cap ? m->heap_cap * 2 : 16;
+    ferry_easy **h = ferry__realloc(m->heap, cap * sizeof(*h));
+    if (h == NULL)
+      return FERRYM_OUT_OF_MEMORY;
+    m->heap = h;
+    m->heap_cap = cap;
+  }
   if (m->mode == FERRY__MODE_SOCKET_ACTION && !m->backend_told) {
     m->backend_told = 1;
     tell_backend(m, FERRY_POLL_IN);
