@@ -25,7 +25,10 @@ typedef void (*ferry_close_cb)(ferry_multi *multi, void *arg);
  * NULL) runs from the loop once every uv handle ferry opened has been closed
  * and every getaddrinfo request has finished. After `cb`, ferry holds nothing
  * on the loop, so uv_loop_close() can return 0. In perform and socket_action
- * modes `cb` is called before this function returns. */
+ * modes `cb` is called before this function returns.
+ * From inside the NOTIFYFUNCTION this is allowed in libuv mode; in the other
+ * modes it returns FERRYM_RECURSIVE_API_CALL (the perform or socket_action
+ * call that ran the callback still uses the multi). */
 FERRY_EXTERN ferry_mcode ferry_multi_close(ferry_multi *multi, ferry_close_cb cb,
                                            void *arg);
 

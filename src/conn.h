@@ -30,6 +30,11 @@ typedef struct ferry__conn {
   uint64_t idle_since_ms;
   unsigned uses;
   unsigned char connected;
+  /* the socket's addresses, read once when it connected */
+  char peer_ip[46];
+  char local_ip[46];
+  long peer_port;
+  long local_port;
 } ferry__conn;
 
 typedef struct ferry__pool {

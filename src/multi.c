@@ -171,7 +171,9 @@ void ferry__multi_engine_after(ferry_multi *m) {
   if (m->msgs_since_notify && m->notifyfn && m->in_engine == 0 &&
       m->in_callback == 0) {
     m->msgs_since_notify = 0;
+    m->in_notify++;
     m->notifyfn(m, m->notifydata);
+    m->in_notify--;
   }
 }
 
@@ -362,6 +364,10 @@ ferry_mcode ferry_multi_close(ferry_multi *m, ferry_close_cb cb, void *arg) {
   if (!ferry__multi_valid(m) || m->closing)
     return FERRYM_BAD_HANDLE;
   if (m->in_callback)
+    return FERRYM_RECURSIVE_API_CALL;
+  /* perform and socket_action free the multi before returning, and the
+   * call that ran the notify callback still uses it: not from in there. */
+  if (m->in_notify && m->own_loop)
     return FERRYM_RECURSIVE_API_CALL;
   m->closing = 1;
   m->close_cb = cb;

@@ -72,6 +72,7 @@ struct ferry_multi {
 
   int in_callback;      /* >0 while a user callback runs */
   int in_engine;        /* >0 while the engine runs (no re-entry) */
+  int in_notify;        /* >0 while the notify callback runs */
   int dead;             /* a socket/timer callback failed */
   ferry_code dead_code; /* what the transfers fail with then */
 

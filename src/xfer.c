@@ -334,22 +334,33 @@ static void addr_text(const struct sockaddr_storage *ss, char *ip, size_t iplen,
   }
 }
 
-/* PRIMARY_IP/PORT and LOCAL_IP/PORT from the connection's socket. */
-static void fill_addr_info(ferry_easy *e) {
+/* Read the connection's addresses once, when it has connected. */
+static void conn_learn_addrs(ferry__conn *c) {
   struct sockaddr_storage ss;
   socklen_t len = sizeof(ss);
 
-  if (getpeername(e->conn->fd, (struct sockaddr *)&ss, &len) == 0)
-    addr_text(&ss, e->primary_ip, sizeof(e->primary_ip), &e->primary_port);
+  if (getpeername(c->fd, (struct sockaddr *)&ss, &len) == 0)
+    addr_text(&ss, c->peer_ip, sizeof(c->peer_ip), &c->peer_port);
   len = sizeof(ss);
-  if (getsockname(e->conn->fd, (struct sockaddr *)&ss, &len) == 0)
-    addr_text(&ss, e->local_ip, sizeof(e->local_ip), &e->local_port);
+  if (getsockname(c->fd, (struct sockaddr *)&ss, &len) == 0)
+    addr_text(&ss, c->local_ip, sizeof(c->local_ip), &c->local_port);
+}
+
+/* PRIMARY_IP/PORT and LOCAL_IP/PORT of the transfer, from its connection
+ * (no system call: a reused connection costs nothing here). */
+static void fill_addr_info(ferry_easy *e) {
+  const ferry__conn *c = e->conn;
+  memcpy(e->primary_ip, c->peer_ip, sizeof(e->primary_ip));
+  memcpy(e->local_ip, c->local_ip, sizeof(e->local_ip));
+  e->primary_port = c->peer_port;
+  e->local_port = c->local_port;
 }
 
 static void connected(ferry_easy *e) {
   e->conn->connected = 1;
   e->t_connect = now_ns();
   e->num_connects++;
+  conn_learn_addrs(e->conn);
   fill_addr_info(e);
   if (ferry__trace_on(e))
     ferry__infof(e, "Connected to %s (%s) port %ld", e->url.host,
