@@ -107,7 +107,43 @@
   X(fdset_select_loop_completes_transfer) \
   X(oom_each_allocation_of_easy_perform_fails_cleanly) \
   X(oom_each_allocation_of_multi_perform_fails_cleanly) \
-  X(oom_each_allocation_of_uv_mode_fails_cleanly)
+  X(oom_each_allocation_of_uv_mode_fails_cleanly) \
+  X(nginx_thousand_transfers_fifty_in_flight_uv_mode) \
+  X(nginx_thousand_transfers_fifty_in_flight_socket_action_mode)
+
+/* -- section: hostile servers and HTTP/1.1 framing (test/test-hostile.c) -- */
+#define TEST_LIST_HOSTILE(X) \
+  X(hostile_garbage_instead_of_status_line_is_weird_server_reply) \
+  X(hostile_http09_body_without_status_line_is_weird_server_reply) \
+  X(hostile_empty_reply_is_got_nothing) \
+  X(hostile_close_inside_header_is_weird_server_reply) \
+  X(hostile_body_cut_short_under_content_length_is_partial_file) \
+  X(hostile_chunked_body_cut_short_is_partial_file) \
+  X(hostile_non_hex_chunk_size_is_recv_error) \
+  X(hostile_chunk_size_overflowing_64_bits_is_recv_error) \
+  X(hostile_duplicate_content_length_is_weird_server_reply) \
+  X(hostile_negative_content_length_is_weird_server_reply) \
+  X(hostile_content_length_with_chunked_is_weird_server_reply) \
+  X(hostile_header_line_of_300_kb_is_too_large) \
+  X(hostile_sixty_thousand_small_headers_are_too_large) \
+  X(hostile_nul_byte_in_header_is_weird_server_reply) \
+  X(hostile_thousand_interim_responses_are_weird_server_reply) \
+  X(hostile_three_interim_100s_then_200_delivers_final_body_only) \
+  X(hostile_reset_in_middle_of_body_is_recv_error) \
+  X(hostile_headers_dribbled_past_timeout_is_operation_timedout) \
+  X(hostile_trickling_body_under_low_speed_limit_is_operation_timedout) \
+  X(hostile_port_bound_but_not_listening_is_couldnt_connect) \
+  X(hostile_connect_to_full_backlog_hits_connecttimeout) \
+  X(hostile_close_delimited_body_is_ok_and_complete) \
+  X(hostile_204_and_304_without_body_are_ok_without_waiting) \
+  X(hostile_head_with_content_length_has_no_body_and_reuses_connection) \
+  X(hostile_write_callback_returning_short_is_write_error) \
+  X(hostile_write_pause_then_resume_delivers_everything_once) \
+  X(hostile_idle_connection_closed_by_server_is_not_reused) \
+  X(hostile_close_on_second_request_is_retried_on_fresh_connection) \
+  X(hostile_unsupported_scheme_is_unsupported_protocol) \
+  X(hostile_malformed_url_is_url_malformat) \
+  X(hostile_invalid_tld_is_couldnt_resolve_host_without_lookup)
 
 /* -- section: curl compatibility (test/test-compat.c) -- */
 #define TEST_LIST_COMPAT(X)
@@ -118,6 +154,7 @@
   TEST_LIST_SERVER(X)  \
   TEST_LIST_NGINX(X)   \
   TEST_LIST_ENGINE(X)  \
+  TEST_LIST_HOSTILE(X) \
   TEST_LIST_COMPAT(X)
 
 #endif
