@@ -59,6 +59,20 @@ int ferry__conn_connect_result(ferry__conn *c) {
   return err;
 }
 
+int ferry__conn_idle_is_dead(const ferry__conn *c) {
+  char byte;
+  ssize_t n;
+
+  if (c->fd < 0)
+    return 1;
+  do
+    n = recv(c->fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  while (n < 0 && errno == EINTR);
+  if (n >= 0)
+    return 1; /* EOF, or bytes no request asked for */
+  return errno != EAGAIN && errno != EWOULDBLOCK;
+}
+
 int ferry__conn_watch(ferry__conn *c, int what) {
   ferry_multi *m = c->multi;
   int rc;

@@ -75,5 +75,8 @@ void ferry__conn_close_socket(ferry__conn *c);
 void ferry__conn_destroy(ferry__conn *c);
 /* Tell the socket callback what to watch, if that changed. */
 int ferry__conn_watch(ferry__conn *c, int what);
+/* Has an idle connection been closed by the peer, failed, or received
+ * bytes nobody asked for? Peeks without blocking or consuming. */
+int ferry__conn_idle_is_dead(const ferry__conn *c);
 
 #endif

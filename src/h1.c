@@ -168,6 +168,14 @@ ferry_code ferry__h1_feed(ferry__h1_parser *p, const char *data, size_t len,
         ferry__h1_fail(p, FERRYE_TOO_LARGE, "response header line too long");
         return p->err;
       }
+      /* llhttp refuses NUL in header names and values but not in the
+       * status line's reason; header callbacks get raw lines, which many
+       * applications treat as C strings. Refuse it anywhere, as curl does. */
+      if (memchr(data + off, '\0', n) != NULL) {
+        ferry__h1_fail(p, FERRYE_WEIRD_SERVER_REPLY,
+                       "invalid HTTP response: NUL byte in the header");
+        return p->err;
+      }
       if (p->hdr_total + n > FERRY__H1_MAX_HEADERS) {
         ferry__h1_fail(p, FERRYE_TOO_LARGE, "response header section too large");
         return p->err;
@@ -258,11 +266,29 @@ static int user_sets_header(const ferry_slist *h, const char *name) {
   return 0;
 }
 
-static int add_user_headers(ferry__buf *out, const ferry_slist *h) {
+/* The user's replacement Host header ("Host: v" with a value and no line
+ * break), or NULL. It goes where ferry's own Host would: first, as RFC 9112
+ * section 3.2 asks and as libcurl does. */
+static const char *user_host_header(const ferry_slist *h) {
+  for (; h != NULL; h = h->next) {
+    const char *d = h->data, *v;
+    if (d == NULL || strncasecmp(d, "Host:", 5) != 0)
+      continue;
+    for (v = d + 5; *v == ' ' || *v == '\t'; v++)
+      ;
+    if (*v != '\0' && strpbrk(d, "\r\n") == NULL)
+      return d;
+  }
+  return NULL;
+}
+
+/* host_sent: the user's Host went first already; no other Host goes out. */
+static int add_user_headers(ferry__buf *out, const ferry_slist *h,
+                            int host_sent) {
   for (; h != NULL; h = h->next) {
     const char *d = h->data, *sep;
     size_t nlen;
-    if (d == NULL)
+    if (d == NULL || (host_sent && strncasecmp(d, "Host:", 5) == 0))
       continue;
     sep = d + strcspn(d, ":;");
     nlen = (size_t)(sep - d);
@@ -296,19 +322,24 @@ static int add_user_headers(ferry__buf *out, const ferry_slist *h) {
 
 ferry_code ferry__h1_build_request(ferry__buf *out, const ferry__h1_request *r) {
   const ferry_slist *h = r->headers;
+  const char *host_line = user_host_header(h);
 
   if (ferry__buf_printf(out, "%s %s HTTP/1.%d\r\n", r->method, r->target,
                         r->http10 ? 0 : 1))
     return FERRYE_OUT_OF_MEMORY;
-  if (!user_sets_header(h, "Host") &&
-      ferry__buf_printf(out, "Host: %s\r\n", r->host))
+  if (host_line != NULL) {
+    if (ferry__buf_adds(out, host_line) || ferry__buf_adds(out, "\r\n"))
+      return FERRYE_OUT_OF_MEMORY;
+  } else if (!user_sets_header(h, "Host") &&
+             ferry__buf_printf(out, "Host: %s\r\n", r->host)) {
     return FERRYE_OUT_OF_MEMORY;
+  }
   if (r->user_agent && !user_sets_header(h, "User-Agent") &&
       ferry__buf_printf(out, "User-Agent: %s\r\n", r->user_agent))
     return FERRYE_OUT_OF_MEMORY;
   if (!user_sets_header(h, "Accept") && ferry__buf_adds(out, "Accept: */*\r\n"))
     return FERRYE_OUT_OF_MEMORY;
-  if (add_user_headers(out, h))
+  if (add_user_headers(out, h, host_line != NULL))
     return FERRYE_OUT_OF_MEMORY;
   if (r->body_len >= 0 && !user_sets_header(h, "Content-Length") &&
       ferry__buf_printf(out, "Content-Length: %lld\r\n", (long long)r->body_len))

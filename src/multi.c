@@ -314,8 +314,11 @@ ferry_multi *ferry_multi_init(void) {
   m->timerfn = ferry__uv_timer_cb;
   m->timerdata = m;
   /* Register the loop's internal watchers with its epoll set now, so that
-   * the backend fd reports wakeups from the first wait on. */
+   * the backend fd reports wakeups from the first wait on. uv_run polls
+   * only a loop that something keeps alive: the wakeup handle does, here. */
+  uv_ref((uv_handle_t *)m->uv_wakeup);
   uv_run(m->own_loop, UV_RUN_NOWAIT);
+  uv_unref((uv_handle_t *)m->uv_wakeup);
   return m;
 
 failed_bind:
@@ -355,6 +358,8 @@ void ferry__multi_maybe_free(ferry_multi *m) {
 
 static void tell_backend(ferry_multi *m, int what) {
   int fd = uv_backend_fd(m->own_loop);
+  if (m->socketfn == NULL)
+    return; /* a TIMERFUNCTION alone is allowed */
   FERRY__CALLBACK_ENTER(m);
   m->socketfn(NULL, fd, what, m->socketdata, m->backend_socketp);
   FERRY__CALLBACK_LEAVE(m);
@@ -457,7 +462,8 @@ ferry_mcode ferry_multi_add_handle(ferry_multi *m, ferry_easy *e) {
     m->heap = h;
     m->heap_cap = cap;
   }
-  if (m->mode == FERRY__MODE_SOCKET_ACTION && !m->backend_told) {
+  if (m->mode == FERRY__MODE_SOCKET_ACTION && !m->backend_told &&
+      m->socketfn != NULL) {
     m->backend_told = 1;
     tell_backend(m, FERRY_POLL_IN);
   }
@@ -580,8 +586,12 @@ ferry_mcode ferry_multi_socket_action(ferry_multi *m, ferry_socket_t s,
   if (s == FERRY_SOCKET_TIMEOUT) {
     ferry__multi_timer_event(m);
   } else if (m->own_loop && s == uv_backend_fd(m->own_loop)) {
+    /* poll even when nothing keeps the loop alive, so that a wakeup is
+     * consumed and the backend fd stops being readable */
     m->in_engine++;
+    uv_ref((uv_handle_t *)m->uv_wakeup);
     uv_run(m->own_loop, UV_RUN_NOWAIT);
+    uv_unref((uv_handle_t *)m->uv_wakeup);
     m->in_engine--;
   } else if (sock_find(m, s) == NULL) {
     rc = FERRYM_BAD_SOCKET;
@@ -648,7 +658,9 @@ static ferry_mcode multi_wait(ferry_multi *m, ferry_waitfd *extra,
                                 ((extra[i].events & FERRY_WAIT_POLLOUT) ? POLLOUT : 0));
     pfd[i + 1].revents = 0;
   }
-  t = uv_backend_timeout(m->own_loop);
+  /* A loop with nothing active has nothing to wait for, and libuv gives 0
+   * for it: then only the caller's timeout (and the extra fds) count. */
+  t = uv_loop_alive(m->own_loop) ? uv_backend_timeout(m->own_loop) : -1;
   if (t < 0 || t > timeout_ms)
     t = timeout_ms;
   if (m->progress != progress || next_timeout(m) == 0)
@@ -661,8 +673,18 @@ static ferry_mcode multi_wait(ferry_multi *m, ferry_waitfd *extra,
       ferry__free(pfd);
     return FERRYM_UNRECOVERABLE_POLL;
   }
-  if (pfd[0].revents)
+  if (pfd[0].revents) {
     count++;
+    /* Consume a wakeup so that it ends one wait only. While transfers keep
+     * the loop alive the next perform does that; otherwise uv_run would
+     * not poll, and the wakeup handle keeps the loop alive for one round
+     * (with no transfer alive, nothing calls back into the application). */
+    if (!uv_loop_alive(m->own_loop) && m->uv_wakeup) {
+      uv_ref((uv_handle_t *)m->uv_wakeup);
+      run_own_loop(m);
+      uv_unref((uv_handle_t *)m->uv_wakeup);
+    }
+  }
   for (i = 0; i < nextra; i++) {
     short r = pfd[i + 1].revents;
     extra[i].revents = (short)(((r & POLLIN) ? FERRY_WAIT_POLLIN : 0) |

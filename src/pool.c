@@ -1,7 +1,10 @@
 /* The connection pool: idle keep-alive connections grouped by host key
  * ("bundles"), and the multi's limits on open connections. Idle
- * connections stay IN-watched, so a server closing one is noticed at once
- * and no liveness check is needed when it is taken again. */
+ * connections stay IN-watched, so a server closing one is noticed while
+ * the loop runs. That is not always before the next transfer takes it: a
+ * perform-mode application runs no loop between transfers, and libuv runs
+ * timers (which start transfers) before it polls. So a connection is also
+ * checked, with one non-blocking peek, when it is taken. */
 #include <string.h>
 
 #include "alloc.h"
@@ -52,9 +55,15 @@ static void idle_unlink(ferry_multi *m, ferry__conn *c) {
 
 ferry__conn *ferry__pool_take_idle(ferry_multi *m, ferry__bundle *b) {
   ferry__conn *c;
-  if (ferry__list_empty(&b->idle))
-    return NULL;
-  c = FERRY__CONTAINER_OF(b->idle.next, ferry__conn, idle_node);
+  for (;;) {
+    if (ferry__list_empty(&b->idle))
+      return NULL;
+    c = FERRY__CONTAINER_OF(b->idle.next, ferry__conn, idle_node);
+    if (!ferry__conn_idle_is_dead(c))
+      break;
+    /* A retry could not save an upload from a read callback sent on it. */
+    ferry__conn_destroy(c);
+  }
   idle_unlink(m, c);
   c->uses++;
   ferry__uv_sock_keep_loop(m, c->socketp, 1);

@@ -162,6 +162,18 @@ static ferry_code resolve_override(ferry_easy *e, ferry__addrs **out) {
   return FERRYE_OK;
 }
 
+/* Is host "invalid" or a name under it? RFC 6761 6.4: such names never
+ * resolve, and resolver libraries should say so at once, so no query leaves
+ * the machine (getaddrinfo would ask the configured DNS server). */
+static int is_invalid_tld(const char *host) {
+  size_t n = strlen(host);
+  if (n && host[n - 1] == '.')
+    n--; /* the root label */
+  if (n < 7 || strncasecmp(host + n - 7, "invalid", 7) != 0)
+    return 0;
+  return n == 7 || host[n - 8] == '.';
+}
+
 static ferry__dns_entry *cache_find(ferry_multi *m, const char *key) {
   ferry__list *it;
   for (it = m->dns.entries.next; it != &m->dns.entries; it = it->next) {
@@ -304,7 +316,7 @@ ferry_code ferry__resolve_start(ferry_multi *m, ferry_easy *e) {
     ferry__addrs_unref(a);
     goto have_addrs;
   }
-  if (strlen(e->url.host) > 255)
+  if (strlen(e->url.host) > 255 || is_invalid_tld(e->url.host))
     return FERRYE_COULDNT_RESOLVE_HOST;
   snprintf(key, sizeof(key), "%s:%d", e->url.host, e->url.port);
   d = cache_find(m, key);

@@ -197,9 +197,12 @@ ferry_code ferry__xfer_setup(ferry_easy *e) {
   if (uerr == FERRY__URL_NOMEM)
     return FERRYE_OUT_OF_MEMORY;
   if (uerr == FERRY__URL_UNSUPPORTED_SCHEME) {
+    /* the parser only says so for a "scheme:" prefix: name it, as libcurl
+     * does */
+    int n = (int)strcspn(e->set.url, ":");
     snprintf(e->errtext, sizeof(e->errtext),
-             "Protocol not supported or disabled in ferry: %s",
-             why ? why : e->set.url);
+             "Protocol \"%.*s\" not supported or disabled in ferry",
+             n > 64 ? 64 : n, e->set.url);
     return FERRYE_UNSUPPORTED_PROTOCOL;
   }
   if (uerr != FERRY__URL_OK) {
@@ -752,7 +755,14 @@ static int on_headers_done(void *ud, int status, int major, int minor,
 
 static int on_body(void *ud, const char *p, size_t n) {
   ferry_easy *e = ud;
-  ferry_code rc = deliver_body(e, p, n);
+  ferry_code rc;
+
+  /* Counted here, as they arrive: bytes held by a pause and delivered
+   * later go through deliver_body twice. */
+  e->dl_bytes += (ferry_off_t)n;
+  if (ferry__trace_on(e))
+    ferry__trace_data(e, FERRYINFO_DATA_IN, p, n);
+  rc = deliver_body(e, p, n);
   if (rc != FERRYE_OK) {
     ferry__h1_fail(&e->parser, rc, e->errtext[0] ? e->errtext : "write failed");
     return -1;
@@ -771,11 +781,6 @@ static const ferry__h1_callbacks h1_callbacks = {
 static ferry_code deliver_body(ferry_easy *e, const char *p, size_t n) {
   ferry_multi *m = e->multi;
 
-  if (e->state == FERRY__XS_RECV_BODY) {
-    e->dl_bytes += (ferry_off_t)n;
-    if (ferry__trace_on(e))
-      ferry__trace_data(e, FERRYINFO_DATA_IN, p, n);
-  }
   while (n) {
     size_t piece = n > FERRY_MAX_WRITE_SIZE ? FERRY_MAX_WRITE_SIZE : n, w;
     if (e->pause_recv) {

@@ -8,7 +8,8 @@
  *   GET /status            200, body "ok\n" (text/plain)
  *   GET /redirect          302, "Location: /status"
  *   GET /slow/NAME?rate=N  docroot/NAME sent at about N bytes per second,
- *                          headers included (1000 when rate is absent)
+ *                          headers included (1000 when rate is absent):
+ *                          S bytes take about S/N s, give or take 1 s
  *
  * Keep-alive: keepalive_requests 100000, keepalive_timeout 60s. Only
  * 127.0.0.1 is listened on (no ::1: a port free on one family need not be
@@ -27,8 +28,11 @@
  * Linux, so a test killed by a signal or its timeout does not leave nginx
  * running either (its temp dir does stay behind then).
  *
- * These functions print why they failed on stderr. They are not thread-safe
- * and are meant for one test process. */
+ * These functions print why they failed on stderr. They are not thread-safe:
+ * call them from the test's main thread (PR_SET_PDEATHSIG fires when the
+ * thread that started nginx exits, not the process). Other threads may run
+ * meanwhile; nginx is started with fork + exec doing only
+ * async-signal-safe calls in between. */
 #ifndef FERRY_TEST_NGINX_H
 #define FERRY_TEST_NGINX_H
 
@@ -82,7 +86,9 @@ size_t tnginx_check_bytes(unsigned seed, size_t offset, const void *buf,
                           size_t len);
 
 /* Stop nginx and free n (n may be NULL). Sends SIGQUIT (graceful stop) to
- * the master's pid and waits up to 5 s; then SIGTERM and up to 5 s more;
+ * the master's pid and waits up to 5 s; nginx closes idle keep-alive
+ * connections at once and cuts requests still in flight (a /slow/
+ * transfer) after worker_shutdown_timeout, 2 s. Then SIGTERM and 5 s more;
  * then SIGKILL to each worker (found as the master's children in /proc)
  * and to the master. The master is always reaped and the temp directory
  * removed. Returns 0 if nginx stopped on SIGQUIT with exit status 0 and its

@@ -411,6 +411,7 @@ struct tserver {
   size_t nrequests;
   size_t requests_cap;
   unsigned nclosed;
+  unsigned max_open; /* peak of nconns - nclosed, taken at each accept */
 };
 
 static const struct ts_script empty_script;
@@ -807,6 +808,8 @@ static void on_connection(uv_stream_t *listener, int status) {
   array_reserve((void **)&s->conns, &s->conns_cap, s->nconns + 1,
                 sizeof(*s->conns));
   s->conns[s->nconns++] = c;
+  if (s->nconns - s->nclosed > s->max_open)
+    s->max_open = (unsigned)(s->nconns - s->nclosed);
   uv_mutex_unlock(&s->lock);
 
   r = uv_accept(listener, (uv_stream_t *)&c->tcp);
@@ -1101,6 +1104,14 @@ unsigned tserver_connections(tserver *s) {
   unsigned n;
   uv_mutex_lock(&s->lock);
   n = (unsigned)s->nconns;
+  uv_mutex_unlock(&s->lock);
+  return n;
+}
+
+unsigned tserver_max_open_connections(tserver *s) {
+  unsigned n;
+  uv_mutex_lock(&s->lock);
+  n = s->max_open;
   uv_mutex_unlock(&s->lock);
   return n;
 }

@@ -149,6 +149,11 @@ char *tserver_request(tserver *s, unsigned req_index, size_t *len);
 /* The number of connections accepted so far. */
 unsigned tserver_connections(tserver *s);
 
+/* The most connections that were open at once so far: at each accept, the
+ * connections accepted minus those closed (as tserver_wait_closed()
+ * counts them). A peer's close counts once the server has read its EOF. */
+unsigned tserver_max_open_connections(tserver *s);
+
 /* The number of requests framed so far (see tserver_request()). */
 unsigned tserver_requests(tserver *s);
 

@@ -95,6 +95,7 @@
   X(nginx_fixture_slow_location_paces_the_response)            \
   X(nginx_fixture_tls_port_answers_tls12_client_hello)         \
   X(nginx_fixture_stop_ends_master_and_workers_and_removes_dir) \
+  X(nginx_fixture_stop_cuts_transfer_in_flight_within_bound)   \
   X(nginx_fixture_start_fails_when_nginx_is_missing)
 
 /* -- section: API and engine (test/test-api.c, test/test-http.c, ...) -- */
@@ -137,24 +138,138 @@
   X(hostile_close_delimited_body_is_ok_and_complete) \
   X(hostile_204_and_304_without_body_are_ok_without_waiting) \
   X(hostile_head_with_content_length_has_no_body_and_reuses_connection) \
+  X(hostile_bytes_after_content_length_body_are_dropped_with_connection) \
   X(hostile_write_callback_returning_short_is_write_error) \
   X(hostile_write_pause_then_resume_delivers_everything_once) \
   X(hostile_idle_connection_closed_by_server_is_not_reused) \
+  X(hostile_idle_connection_closed_by_server_is_not_used_for_upload) \
   X(hostile_close_on_second_request_is_retried_on_fresh_connection) \
   X(hostile_unsupported_scheme_is_unsupported_protocol) \
   X(hostile_malformed_url_is_url_malformat) \
   X(hostile_invalid_tld_is_couldnt_resolve_host_without_lookup)
 
+/* -- section: content decoders (test/test-decode.c) -- */
+#define TEST_LIST_DECODE(X) \
+  X(decode_gzip_roundtrip_survives_every_split_size) \
+  X(decode_deflate_accepts_zlib_wrapped_and_raw_streams) \
+  X(decode_deflate_with_preset_dictionary_is_bad_content_encoding) \
+  X(decode_stacked_gzip_deflate_decodes_deflate_first) \
+  X(decode_identity_and_empty_header_pass_through) \
+  X(decode_coding_names_are_case_insensitive_and_x_gzip_is_gzip) \
+  X(decode_unknown_coding_is_bad_content_encoding_with_text) \
+  X(decode_more_than_five_codings_is_bad_content_encoding) \
+  X(decode_gzip_bad_crc_is_bad_content_encoding) \
+  X(decode_gzip_bad_isize_is_bad_content_encoding) \
+  X(decode_gzip_header_with_optional_fields_is_decoded) \
+  X(decode_truncated_stream_fails_at_finish) \
+  X(decode_garbage_after_gzip_trailer_is_bad_content_encoding) \
+  X(decode_data_after_deflate_end_is_bad_content_encoding) \
+  X(decode_concatenated_gzip_members_are_all_decoded) \
+  X(decode_empty_body_is_accepted) \
+  X(decode_errors_are_sticky) \
+  X(decode_gzip_bomb_is_decoded_in_bounded_memory) \
+  X(decode_five_stacked_bomb_stays_within_five_stages_of_memory) \
+  X(decode_max_decoded_stops_bomb_with_filesize_exceeded) \
+  X(decode_output_pieces_never_exceed_max_write_size) \
+  X(decode_out_callback_nonzero_stops_with_its_code) \
+  X(decode_oom_each_allocation_fails_cleanly) \
+  X(decode_all_lists_supported_codings)
+
+/* -- section: public API promises (test/test-api.c) -- */
+#define TEST_LIST_API(X) \
+  X(multi_calls_with_null_or_foreign_multi_are_bad_handle) \
+  X(multi_add_or_remove_of_null_or_foreign_easy_is_bad_easy_handle) \
+  X(multi_add_handle_twice_is_added_already) \
+  X(multi_add_handle_that_is_in_another_multi_is_added_already) \
+  X(multi_remove_never_added_handle_is_ok) \
+  X(multi_remove_from_wrong_multi_is_bad_easy_handle) \
+  X(multi_add_handle_calls_timerfunction_from_inside) \
+  X(finished_handle_stays_added_and_easy_perform_is_refused_until_removed) \
+  X(api_calls_inside_write_callback_are_recursive_but_add_works) \
+  X(api_calls_inside_header_callback_are_recursive_but_add_works) \
+  X(api_calls_inside_xferinfo_callback_are_recursive_but_add_works) \
+  X(api_calls_inside_debug_callback_are_recursive_but_add_works) \
+  X(api_calls_inside_socket_callback_are_recursive_but_add_works) \
+  X(api_calls_inside_timer_callback_are_recursive_but_add_works) \
+  X(remove_handle_mid_transfer_halts_it_without_a_message) \
+  X(remove_handle_drops_its_queued_done_message) \
+  X(multi_cleanup_with_added_handles_leaves_them_usable) \
+  X(sequential_transfers_on_one_multi_reuse_one_connection) \
+  X(removing_and_readding_handles_keeps_the_pool) \
+  X(forbid_reuse_closes_the_connection_after_the_transfer) \
+  X(fresh_connect_opens_a_new_connection) \
+  X(maxconnects_one_keeps_one_idle_connection_across_hosts) \
+  X(max_host_connections_queues_transfers_beyond_the_limit) \
+  X(max_total_connections_queues_transfers_beyond_the_limit) \
+  X(resolve_option_sends_a_name_to_the_given_address) \
+  X(connect_falls_back_to_the_next_address) \
+  X(localhost_is_resolved_and_connected) \
+  X(dns_cache_serves_a_second_lookup_within_the_timeout) \
+  X(dns_cache_timeout_zero_resolves_every_time) \
+  X(info_read_gives_a_done_message_per_transfer_with_its_result) \
+  X(get_handles_lists_exactly_the_added_handles) \
+  X(multi_poll_with_nothing_to_do_sleeps_its_timeout) \
+  X(wakeup_from_another_thread_ends_poll_early) \
+  X(wakeup_before_poll_ends_the_next_poll_only) \
+  X(wait_and_poll_report_revents_of_an_extra_fd) \
+  X(verbose_trace_shows_the_state_path_of_fresh_and_reused_connections) \
+  X(setopt_unknown_option_is_unknown_option) \
+  X(setopt_unimplemented_option_is_not_built_in_and_named) \
+  X(setopt_bad_value_is_bad_function_argument) \
+  X(strerror_gives_distinct_texts_for_every_code) \
+  X(duphandle_copies_options_and_owns_its_strings) \
+  X(reset_restores_default_options) \
+  X(getinfo_reports_url_code_version_type_and_private) \
+  X(getinfo_times_are_in_transfer_order) \
+  X(getinfo_reports_sizes_speeds_and_header_bytes) \
+  X(getinfo_reports_addresses_and_connects) \
+  X(getinfo_os_errno_after_refused_connect_is_econnrefused) \
+  X(httpheader_removes_empties_and_replaces_headers) \
+  X(useragent_is_sent_as_user_agent_header) \
+  X(postfields_sends_a_form_post_with_the_exact_body) \
+  X(postfieldsize_sends_binary_data_with_nul_bytes) \
+  X(copypostfields_sends_a_copy_made_at_setopt) \
+  X(upload_with_size_sends_a_put_with_the_exact_body) \
+  X(upload_without_size_sends_chunked_encoding) \
+  X(customrequest_sends_the_given_method) \
+  X(nobody_sends_head_and_reads_no_body) \
+  X(default_write_puts_the_body_into_the_writedata_file)
+
 /* -- section: curl compatibility (test/test-compat.c) -- */
-#define TEST_LIST_COMPAT(X)
+#define TEST_LIST_COMPAT(X) \
+  X(compat_easy_get_example_prints_exact_body_and_exits_0) \
+  X(compat_easy_get_example_reports_refused_connection_and_exits_1) \
+  X(compat_multi_poll_example_fetches_50_with_at_most_10_connections) \
+  X(compat_multi_poll_example_reports_refused_connection_and_exits_1) \
+  X(compat_multi_uv_example_fetches_each_url_and_exits_0) \
+  X(compat_multi_uv_example_reports_refused_connection_and_exits_1) \
+  X(compat_multi_epoll_example_fetches_each_url_and_exits_0) \
+  X(compat_multi_epoll_example_reports_refused_connection_and_exits_1) \
+  X(compat_multi_select_example_fetches_each_url_and_exits_0) \
+  X(compat_multi_select_example_reports_refused_connection_and_exits_1) \
+  X(compat_libcurl_program_builds_with_pkg_config_and_runs) \
+  X(compat_setopt_unsupported_option_is_not_built_in_and_names_it) \
+  X(compat_setopt_made_up_option_is_unknown_option)
+
+/* -- section: ferry-get, the downloader (test/test-ferry-get.c) -- */
+#define TEST_LIST_FERRY_GET(X) \
+  X(ferry_get_downloads_twenty_files_four_in_flight) \
+  X(ferry_get_404_exits_nonzero_and_lists_the_failed_url) \
+  X(ferry_get_colliding_names_get_suffixes_and_dot_dot_is_refused) \
+  X(ferry_get_single_url_without_o_writes_body_to_stdout) \
+  X(ferry_get_retries_refused_connection_with_backoff_then_fails) \
+  X(ferry_get_sigint_halts_transfers_and_exits_130)
 
 #define TEST_LIST(X)   \
   TEST_LIST_RUNNER(X)  \
   TEST_LIST_URL(X)     \
+  TEST_LIST_DECODE(X)  \
   TEST_LIST_SERVER(X)  \
   TEST_LIST_NGINX(X)   \
   TEST_LIST_ENGINE(X)  \
+  TEST_LIST_API(X)     \
   TEST_LIST_HOSTILE(X) \
-  TEST_LIST_COMPAT(X)
+  TEST_LIST_COMPAT(X)  \
+  TEST_LIST_FERRY_GET(X)
 
 #endif

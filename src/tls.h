@@ -1,0 +1,293 @@
+/* The TLS layer: a sans-IO TLS client on mbedTLS 2.28.
+ *
+ * Nothing here touches a socket or libuv. mbedTLS reads ciphertext from an
+ * input buffer that the engine fills with ferry__tls_feed(), and writes
+ * ciphertext into an output buffer that the engine drains with
+ * ferry__tls_pending_out() / ferry__tls_consume_out(). Every function
+ * returns at once; "FERRYE_AGAIN" means "give me more input".
+ *
+ * Three objects:
+ *  - ferry__tls_ctx: one verification and identity configuration (parsed
+ *    CA certificates, client certificate and key, pins, cipher and version
+ *    limits, RNG). Parsing a CA bundle takes milliseconds, so the engine
+ *    builds one per distinct configuration per multi and shares it: look it
+ *    up by ferry__tls_config_key() first. Reference counted: every
+ *    connection made from it holds a reference.
+ *  - ferry__tls: one connection.
+ *  - ferry__tls_sessions: a per-multi cache of TLS sessions for
+ *    resumption, keyed by host, port and the configuration key.
+ *
+ * How the engine pumps a connection (all on the multi's thread):
+ *
+ *   after connect:   t = ferry__tls_new(...); then HANDSHAKE.
+ *   HANDSHAKE:       rc = ferry__tls_handshake(t); FLUSH;
+ *                    rc == AGAIN: wait for POLL_IN (and POLL_OUT while
+ *                      pending_out is not empty); on readable, recv() and
+ *                      ferry__tls_feed() what came, then HANDSHAKE again.
+ *                      On recv() == 0: ferry__tls_feed_eof(), HANDSHAKE
+ *                      again (it fails with SSL_CONNECT_ERROR).
+ *                    rc == OK: the handshake is done (and the final flight,
+ *                      e.g. the client Finished of a resumed handshake, may
+ *                      still be in pending_out: FLUSH before moving on).
+ *                    other: fail the transfer with rc and errbuf.
+ *   SEND:            ferry__tls_write(t, plain, n, &taken) instead of
+ *                    sendmsg(); the caller advances by `taken`. FLUSH after
+ *                    each call. AGAIN with taken 0 means the output buffer
+ *                    is at its high-water mark: wait for POLL_OUT, FLUSH,
+ *                    and retry.
+ *   RECEIVE:         on readable, recv() and ferry__tls_feed(); then call
+ *                    ferry__tls_read() in a loop, handing each piece to the
+ *                    HTTP parser, until it returns AGAIN or *closed is set
+ *                    (or the transfer pauses). FLUSH afterwards: reading
+ *                    may queue an alert (for instance the refusal of a
+ *                    renegotiation request). On recv() == 0, call
+ *                    ferry__tls_feed_eof() and read on: buffered records
+ *                    are delivered first, then *closed reports how the
+ *                    connection ended.
+ *   paused/unpaused: decrypted-but-unread bytes and undecrypted records
+ *                    stay inside the TLS layer, and the socket will not
+ *                    become readable for them again. On unpause, and
+ *                    whenever ferry__tls_has_buffered() is nonzero, call
+ *                    ferry__tls_read() before waiting on the socket.
+ *   closing:         ferry__tls_close_notify(), one best-effort
+ *                    non-blocking FLUSH, close the socket, ferry__tls_free().
+ *   FLUSH:           while pending_out has bytes: send() them (MSG_NOSIGNAL)
+ *                    and ferry__tls_consume_out() what was sent; on EAGAIN
+ *                    watch POLL_OUT and come back.
+ *
+ * Pooling: a connection may be reused only by a transfer whose
+ * ferry__tls_config_key() and host and port are equal to the ones it was
+ * made with (CVE-2021-22924 class: never across different verification
+ * settings).
+ *
+ * Memory: this layer's own allocations go through ferry__malloc and
+ * friends. mbedTLS's internal allocations (record buffers, parsed
+ * certificates, sessions) use libc calloc/free: Debian builds mbedTLS 2.28
+ * without MBEDTLS_PLATFORM_MEMORY, so mbedtls_platform_set_calloc_free()
+ * does not exist there. The allocation-failure tests therefore cannot fail
+ * mbedTLS's allocations; mbedTLS reports its own failures as
+ * MBEDTLS_ERR_*_ALLOC_FAILED, which become FERRYE_OUT_OF_MEMORY.
+ *
+ * Blocking: none on the network. ferry__tls_ctx_new() reads files (the CA
+ * bundle, client certificate and key, a pinned key file), as libcurl does
+ * when it sets up a connection.
+ *
+ * Threads: a ctx, its connections and a session cache are used by one
+ * thread at a time (the multi's).
+ */
+#ifndef FERRY_TLS_H
+#define FERRY_TLS_H
+
+#include <stddef.h>
+
+#include "ferry.h"
+
+/* The length of a configuration key, without its NUL. */
+#define FERRY__TLS_KEY_LEN 64
+
+/* Filled by the engine from the easy options. Strings and blobs are
+ * borrowed for the duration of ferry__tls_ctx_new() / ferry__tls_config_key()
+ * only; the ctx copies what it keeps. Zero-initialise and set what is
+ * needed; ferry__tls_config_init() sets libcurl's defaults. */
+typedef struct ferry__tls_config {
+  int verify_peer;          /* SSL_VERIFYPEER: 1 (default) or 0 */
+  int verify_host;          /* SSL_VERIFYHOST: 2 (default) or 0; 1 acts as 2 */
+  const char *cainfo;       /* CAINFO; NULL: the build's FERRY_CA_BUNDLE */
+  const char *capath;       /* CAPATH: a directory of CA certificates */
+  const void *cainfo_blob;  /* CAINFO_BLOB (PEM or DER); overrides cainfo */
+  size_t cainfo_blob_len;
+  const char *client_cert;  /* SSLCERT file (PEM or DER) */
+  const char *client_key;   /* SSLKEY file; NULL: the key is in client_cert */
+  const char *key_passwd;   /* KEYPASSWD for an encrypted key */
+  const void *client_cert_blob; /* SSLCERT_BLOB; overrides client_cert */
+  size_t client_cert_blob_len;
+  const void *client_key_blob;  /* SSLKEY_BLOB; overrides client_key */
+  size_t client_key_blob_len;
+  /* PINNEDPUBLICKEY: "sha256//<base64>[;sha256//<base64>...]" or the path
+   * of a PEM or DER public key (SubjectPublicKeyInfo) file. */
+  const char *pinned_pubkey;
+  /* SSL_CIPHER_LIST: names separated by ':', ',' or ' '. Each may be an
+   * mbedTLS name (TLS-ECDHE-RSA-WITH-AES-128-GCM-SHA256), an IANA name
+   * (TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256) or an OpenSSL name
+   * (ECDHE-RSA-AES128-GCM-SHA256). Unknown names are skipped, as OpenSSL
+   * does; a list with no known name is an error. NULL: mbedTLS's default. */
+  const char *cipher_list;
+  /* SSLVERSION as set: a FERRY_SSLVERSION_* minimum OR'ed with an optional
+   * FERRY_SSLVERSION_MAX_* maximum. */
+  long ssl_version;
+  /* ALPN protocols to offer, NULL-terminated (e.g. {"http/1.1", NULL});
+   * NULL: no ALPN extension. */
+  const char *const *alpn;
+} ferry__tls_config;
+
+typedef struct ferry__tls_ctx ferry__tls_ctx;
+typedef struct ferry__tls ferry__tls;
+typedef struct ferry__tls_sessions ferry__tls_sessions;
+
+/* Set libcurl's defaults: verify_peer 1, verify_host 2, the rest 0/NULL. */
+void ferry__tls_config_init(ferry__tls_config *cfg);
+
+/* The key of a configuration: FERRY__TLS_KEY_LEN lowercase hex digits (a
+ * SHA-256 over every field that decides what is verified or presented:
+ * verify flags, CA file/path names and blob contents, client certificate
+ * and key names, blob contents and password, pins, ciphers, versions and
+ * ALPN) and a NUL, written to out. Two configurations with equal keys
+ * verify identically. Never fails. */
+void ferry__tls_config_key(const ferry__tls_config *cfg,
+                           char out[FERRY__TLS_KEY_LEN + 1]);
+
+/* Build a shared context from cfg. On success *out holds a new context
+ * with one reference (the caller's), and its key is
+ * ferry__tls_config_key(cfg). Errors, with a message in errbuf (errlen
+ * bytes, may be 0):
+ *   FERRYE_SSL_CACERT_BADFILE  a CA file, directory or blob gave no usable
+ *                              certificate (only with verify_peer; with
+ *                              verify_peer 0 no CA is loaded at all)
+ *   FERRYE_SSL_CERTPROBLEM     the client certificate or key cannot be read
+ *                              or parsed, the password is wrong, or the key
+ *                              does not belong to the certificate
+ *   FERRYE_SSL_PINNEDPUBKEYNOTMATCH  the pin is neither a valid sha256//
+ *                              list nor a readable public key file
+ *   FERRYE_SSL_CIPHER          no cipher of cipher_list is known
+ *   FERRYE_SSL_CONNECT_ERROR   an unsupported version (SSLv2, SSLv3, or
+ *                              TLS 1.3 as a minimum: mbedTLS 2.28 does TLS
+ *                              up to 1.2), a maximum below the minimum, a
+ *                              bad ALPN name, or the RNG cannot be seeded
+ *   FERRYE_OUT_OF_MEMORY */
+ferry_code ferry__tls_ctx_new(ferry__tls_ctx **out, const ferry__tls_config *cfg,
+                              char *errbuf, size_t errlen);
+
+/* Drop the caller's reference; the context is freed once no connection
+ * made from it is left. NULL is ignored. */
+void ferry__tls_ctx_free(ferry__tls_ctx *ctx);
+
+/* The context's configuration key (see ferry__tls_config_key()); valid as
+ * long as the context. */
+const char *ferry__tls_ctx_key(const ferry__tls_ctx *ctx);
+
+/* A new session cache holding at most max_entries sessions (the least
+ * recently used is dropped first); max_entries 0 stores nothing. Returns
+ * FERRYE_OK or FERRYE_OUT_OF_MEMORY. */
+ferry_code ferry__tls_sessions_new(ferry__tls_sessions **out,
+                                   size_t max_entries);
+/* Free the cache and its sessions. NULL is ignored. Connections that used
+ * it must be freed first. */
+void ferry__tls_sessions_free(ferry__tls_sessions *s);
+/* The number of sessions stored. */
+size_t ferry__tls_sessions_count(const ferry__tls_sessions *s);
+
+/* A new connection to host (a DNS name, or an IPv4 or IPv6 literal without
+ * brackets; a trailing dot and an IPv6 zone id are ignored) and port.
+ *
+ * The connection holds a reference to ctx. If sessions is not NULL, the
+ * connection offers a session stored for (host, port, ctx key), and
+ * stores its own session there after a handshake whose verification
+ * succeeded (or was turned off by verify_peer 0, under that configuration's
+ * key); a failed handshake stores nothing and drops the session it offered.
+ * sessions must outlive the connection.
+ *
+ * Names: for a DNS name, the name is sent as SNI and given to
+ * mbedtls_ssl_set_hostname(), which checks it against the dNSName SANs (or
+ * the CN when the certificate has no SAN extension). For an IP literal no
+ * SNI is sent (RFC 6066 allows names only), and since mbedTLS 2.28 would
+ * send any hostname it is given as SNI, none is given: this layer's verify
+ * callback checks the address against the certificate's iPAddress SANs
+ * (or, without a SAN extension, a CN that is the same address), which
+ * mbedTLS 2.28 does not do.
+ *
+ * Errors: FERRYE_OUT_OF_MEMORY; FERRYE_SSL_CONNECT_ERROR for an empty or
+ * too long host name or an mbedTLS setup failure (message in errbuf). */
+ferry_code ferry__tls_new(ferry__tls **out, ferry__tls_ctx *ctx,
+                          ferry__tls_sessions *sessions, const char *host,
+                          int port, char *errbuf, size_t errlen);
+
+/* Free the connection (it sends nothing: queue ferry__tls_close_notify()
+ * and flush first for a clean close). Drops its ctx reference. NULL is
+ * ignored. */
+void ferry__tls_free(ferry__tls *t);
+
+/* Append received ciphertext (copied). The input buffer is capped at
+ * 1 MiB: call handshake/read between feeds. Errors: FERRYE_OUT_OF_MEMORY,
+ * FERRYE_RECV_ERROR when the cap would be passed (nothing is taken). */
+ferry_code ferry__tls_feed(ferry__tls *t, const char *data, size_t len);
+
+/* The transport reached EOF: no more input will come. */
+void ferry__tls_feed_eof(ferry__tls *t);
+
+/* Drive the handshake as far as the input allows. Returns
+ *   FERRYE_OK     done (also on every later call); the peer is verified as
+ *                 configured, the pin matched, and the session is stored;
+ *   FERRYE_AGAIN  more input is needed (send pending_out first);
+ * or an error with a message naming mbedTLS's reason in errbuf:
+ *   FERRYE_PEER_FAILED_VERIFICATION  the certificate chain or name check
+ *                 failed (the message lists mbedtls_x509_crt_verify_info()'s
+ *                 reasons: expired, not trusted, name mismatch, ...)
+ *   FERRYE_SSL_PINNEDPUBKEYNOTMATCH  the peer's public key is not pinned
+ *   FERRYE_SSL_CONNECT_ERROR  anything else: an alert from the peer, no
+ *                 common version or cipher, a malformed or non-TLS reply,
+ *                 EOF during the handshake
+ *   FERRYE_OUT_OF_MEMORY
+ * After an error the connection must only be freed. */
+ferry_code ferry__tls_handshake(ferry__tls *t, char *errbuf, size_t errlen);
+
+/* The ciphertext waiting to be sent: returns a pointer to it and sets
+ * *len (0 when nothing waits; the pointer may then be NULL). Valid until
+ * the next call on t. */
+const char *ferry__tls_pending_out(ferry__tls *t, size_t *len);
+
+/* n bytes of pending_out were sent (n <= its length). */
+void ferry__tls_consume_out(ferry__tls *t, size_t n);
+
+/* Encrypt application bytes after the handshake. Takes as many of the len
+ * bytes as fit below the output buffer's high-water mark (64 KiB), sets
+ * *taken, and returns FERRYE_OK; if none fit (*taken 0, len > 0), returns
+ * FERRYE_AGAIN: flush pending_out and call again. Errors: FERRYE_SEND_ERROR
+ * (message in errbuf; also when called before the handshake is done),
+ * FERRYE_OUT_OF_MEMORY. */
+ferry_code ferry__tls_write(ferry__tls *t, const char *data, size_t len,
+                            size_t *taken, char *errbuf, size_t errlen);
+
+/* Decrypt application bytes into buf (cap > 0) after the handshake:
+ *   FERRYE_OK, *n > 0           bytes delivered; call again for more;
+ *   FERRYE_AGAIN, *n = 0        more input needed (flush pending_out);
+ *   FERRYE_OK, *n = 0, *closed = FERRY__TLS_CLOSE_NOTIFY
+ *                               the peer sent close_notify;
+ *   FERRYE_OK, *n = 0, *closed = FERRY__TLS_CLOSE_EOF
+ *                               the transport ended (ferry__tls_feed_eof())
+ *                               without close_notify: the HTTP layer
+ *                               decides whether the message was complete;
+ *   FERRYE_RECV_ERROR           a fatal alert, a bad record, or an
+ *                               internal error (message in errbuf);
+ *   FERRYE_OUT_OF_MEMORY.
+ * *closed is 0 unless set as above. A HelloRequest (renegotiation request)
+ * from the server is refused with a no_renegotiation warning alert, queued
+ * in pending_out; the connection goes on. */
+#define FERRY__TLS_CLOSE_NOTIFY 1
+#define FERRY__TLS_CLOSE_EOF 2
+ferry_code ferry__tls_read(ferry__tls *t, char *buf, size_t cap, size_t *n,
+                           int *closed, char *errbuf, size_t errlen);
+
+/* Nonzero if ferry__tls_read() may deliver bytes without more input:
+ * decrypted bytes or whole records are buffered. */
+int ferry__tls_has_buffered(const ferry__tls *t);
+
+/* Queue a close_notify alert in pending_out (once; later calls do
+ * nothing). */
+void ferry__tls_close_notify(ferry__tls *t);
+
+/* mbedTLS's verification flags for FERRYINFO_SSL_VERIFYRESULT: 0 when the
+ * peer verified, MBEDTLS_X509_BADCERT_* bits when not (0x80, SKIP_VERIFY,
+ * with verify_peer 0), -1 before a certificate was seen. The name check is
+ * reported as mbedTLS does (MBEDTLS_X509_BADCERT_CN_MISMATCH, 0x04). */
+long ferry__tls_verify_result(const ferry__tls *t);
+
+/* After the handshake: nonzero if the session was resumed. */
+int ferry__tls_resumed(const ferry__tls *t);
+
+/* After the handshake: the negotiated version ("TLSv1.2"), cipher suite
+ * (mbedTLS's name) and ALPN protocol (NULL if none). Valid as long as t. */
+const char *ferry__tls_version(const ferry__tls *t);
+const char *ferry__tls_cipher(const ferry__tls *t);
+const char *ferry__tls_alpn(const ferry__tls *t);
+
+#endif

@@ -1,0 +1,198 @@
+/* Shared parts of the benchmark clients: see bench-common.h. */
+#include "bench-common.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+static void usage(const char *prog) {
+  fprintf(stderr,
+          "usage: %s --url URL --size BYTES [-n N] [-k K] [--seconds S]\n"
+          "          [--fresh] [--buffersize B] [--cainfo PATH] [--hold S]\n",
+          prog);
+}
+
+static int parse_num(const char *s, double *out) {
+  char *end;
+  if (s == NULL)
+    return -1;
+  *out = strtod(s, &end);
+  return (end == s || *end != '\0') ? -1 : 0;
+}
+
+int bench_parse_args(bench_opts *o, int argc, char **argv, const char *client) {
+  int size_given = 0;
+
+  memset(o, 0, sizeof(*o));
+  o->client = client;
+  o->size = -1;
+  o->n = 1000;
+  o->k = 16;
+  o->seconds = 60;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+    double d;
+
+    if (strcmp(a, "--fresh") == 0) {
+      o->fresh = 1;
+      continue;
+    }
+    if (strcmp(a, "--url") == 0 && v != NULL) {
+      o->url = v;
+    } else if (strcmp(a, "--cainfo") == 0 && v != NULL) {
+      o->cainfo = v;
+    } else if (parse_num(v, &d) != 0) {
+      fprintf(stderr, "%s: bad or missing value for %s\n", argv[0], a);
+      usage(argv[0]);
+      return -1;
+    } else if (strcmp(a, "--size") == 0) {
+      o->size = (long long)d;
+      size_given = 1;
+    } else if (strcmp(a, "-n") == 0) {
+      o->n = (long)d;
+    } else if (strcmp(a, "-k") == 0) {
+      o->k = (long)d;
+    } else if (strcmp(a, "--seconds") == 0) {
+      o->seconds = d;
+    } else if (strcmp(a, "--buffersize") == 0) {
+      o->buffersize = (long)d;
+    } else if (strcmp(a, "--hold") == 0) {
+      o->hold = d;
+    } else {
+      fprintf(stderr, "%s: unknown option %s\n", argv[0], a);
+      usage(argv[0]);
+      return -1;
+    }
+    i++;
+  }
+  if (o->url == NULL || !size_given || o->n < 1 || o->k < 1 ||
+      o->seconds <= 0 || o->hold < 0) {
+    usage(argv[0]);
+    return -1;
+  }
+  if (o->hold > 0)
+    o->k = o->n; /* every transfer at once */
+  if (o->k > o->n)
+    o->k = o->n;
+  return 0;
+}
+
+long bench_raise_nofile(long need) {
+  struct rlimit rl;
+
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+    return -1;
+  if ((rlim_t)need > rl.rlim_cur) {
+    rl.rlim_cur = (rlim_t)need < rl.rlim_max ? (rlim_t)need : rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+    getrlimit(RLIMIT_NOFILE, &rl);
+  }
+  return (long)rl.rlim_cur;
+}
+
+uint64_t bench_now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void bench_mark_now(bench_mark *m) {
+  struct rusage ru;
+
+  m->wall_ns = bench_now_ns();
+  getrusage(RUSAGE_SELF, &ru);
+  m->cpu_us = (long long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 +
+              ru.ru_utime.tv_usec + ru.ru_stime.tv_usec;
+}
+
+static long status_field_kb(const char *field) {
+  FILE *f = fopen("/proc/self/status", "r");
+  char line[256];
+  size_t flen = strlen(field);
+  long kb = -1;
+
+  if (f == NULL)
+    return -1;
+  while (fgets(line, sizeof(line), f) != NULL) {
+    if (strncmp(line, field, flen) == 0 && line[flen] == ':') {
+      kb = strtol(line + flen + 1, NULL, 10);
+      break;
+    }
+  }
+  fclose(f);
+  return kb;
+}
+
+long bench_rss_kb(void) { return status_field_kb("VmRSS"); }
+long bench_hwm_kb(void) { return status_field_kb("VmHWM"); }
+
+void bench_error(bench_result *r, long code, const char *fmt, ...) {
+  va_list ap;
+
+  if (r->errors == 0) {
+    va_start(ap, fmt);
+    vsnprintf(r->first_error, sizeof(r->first_error), fmt, ap);
+    va_end(ap);
+    r->first_error_code = code;
+  } else if (code != r->first_error_code) {
+    r->mixed_error_codes = 1;
+  }
+  r->errors++;
+}
+
+static void print_json_string(const char *s) {
+  putchar('"');
+  for (; *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    if (c == '"' || c == '\\')
+      printf("\\%c", c);
+    else if (c < 0x20)
+      printf("\\u%04x", c);
+    else
+      putchar(c);
+  }
+  putchar('"');
+}
+
+int bench_report(const bench_opts *o, bench_result *r) {
+  double secs = (double)(r->end.wall_ns - r->start.wall_ns) / 1e9;
+  long long cpu = r->end.cpu_us - r->start.cpu_us;
+  long per = r->transfers > 0 ? r->transfers : 1;
+  struct rusage ru;
+
+  getrusage(RUSAGE_SELF, &ru);
+  if (r->peak_rss_kb <= 0)
+    r->peak_rss_kb = ru.ru_maxrss;
+  if (secs <= 0)
+    secs = 1e-9;
+  printf("{\"client\":");
+  print_json_string(o->client);
+  printf(",\"url\":");
+  print_json_string(o->url);
+  printf(",\"n\":%ld,\"k\":%ld,\"fresh\":%d,\"buffersize\":%ld", o->n, o->k,
+         o->fresh, o->buffersize);
+  printf(",\"transfers\":%ld,\"errors\":%ld,\"first_error\":", r->transfers,
+         r->errors);
+  print_json_string(r->first_error);
+  printf(",\"first_error_code\":%ld,\"mixed_error_codes\":%s",
+         r->first_error_code, r->mixed_error_codes ? "true" : "false");
+  printf(",\"seconds\":%.6f,\"transfers_per_s\":%.1f,\"bytes\":%lld"
+         ",\"mb_per_s\":%.2f,\"cpu_s\":%.6f,\"cpu_us_per_transfer\":%.2f"
+         ",\"peak_rss_kb\":%ld",
+         secs, (double)r->transfers / secs, r->bytes,
+         (double)r->bytes / secs / 1e6, (double)cpu / 1e6,
+         (double)cpu / (double)per, r->peak_rss_kb);
+  if (o->hold > 0)
+    printf(",\"held\":%ld,\"base_rss_kb\":%ld,\"rss_per_transfer_kb\":%.2f",
+           r->held, r->base_rss_kb,
+           r->held > 0 ? (double)(r->peak_rss_kb - r->base_rss_kb) /
+                             (double)r->held
+                       : 0.0);
+  printf("}\n");
+  fflush(stdout);
+  return r->errors ? 1 : 0;
+}

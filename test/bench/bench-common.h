@@ -1,0 +1,91 @@
+/* What the two benchmark clients (bench-ferry.c, bench-curl.c) share: the
+ * command line, the clock and CPU marks, RSS readings, the result record
+ * and the one JSON line each run prints on stdout.
+ *
+ * Command line (both clients):
+ *
+ *   --url URL         what to fetch (required)
+ *   --size BYTES      expected body size; a transfer with another size is an
+ *                     error (-1: do not check; required otherwise)
+ *   -n N              transfers to run (default 1000)
+ *   -k K              transfers in flight (default 16)
+ *   --seconds S       start no new transfer after S seconds; in hold mode,
+ *                     how long to wait for every transfer's first byte
+ *                     (default 60)
+ *   --fresh           a new connection for every transfer (FRESH_CONNECT
+ *                     and FORBID_REUSE)
+ *   --buffersize B    set BUFFERSIZE to B (default: the library's own)
+ *   --cainfo PATH     CA file for https:// (peer verification stays on)
+ *   --hold S          hold mode: start all N transfers at once, wait until
+ *                     each has received its first body byte, keep them open
+ *                     S more seconds, read the peak RSS, then abort them all
+ *
+ * A transfer counts as done only if the library reports success, the status
+ * is 200 and the body has the expected size; anything else is an error.
+ * The exit status is 0 with no errors, 1 with errors, 2 on bad usage or a
+ * failed setup.
+ *
+ * Output: one JSON line with the fields
+ *   client, url, n, k, transfers, errors, first_error, first_error_code,
+ *   mixed_error_codes, seconds, transfers_per_s, bytes, mb_per_s (10^6 B),
+ *   cpu_s, cpu_us_per_transfer (user+sys, getrusage), peak_rss_kb
+ *   (ru_maxrss), and in hold mode held, base_rss_kb, rss_per_transfer_kb. */
+#ifndef FERRY_BENCH_COMMON_H
+#define FERRY_BENCH_COMMON_H
+
+#include <stdint.h>
+
+typedef struct bench_opts {
+  const char *client; /* "ferry" or "libcurl" */
+  const char *url;
+  long long size; /* expected body bytes, -1 = not checked */
+  long n;
+  long k;
+  double seconds;
+  int fresh;
+  long buffersize; /* 0 = the library's default */
+  const char *cainfo;
+  double hold; /* > 0: hold mode */
+} bench_opts;
+
+typedef struct bench_mark {
+  uint64_t wall_ns;
+  long long cpu_us; /* user + sys */
+} bench_mark;
+
+typedef struct bench_result {
+  long transfers; /* successful (hold mode: transfers held open) */
+  long errors;
+  long long bytes; /* body bytes received */
+  char first_error[256];
+  long first_error_code; /* the library's result code, 0 for our checks */
+  int mixed_error_codes;
+  bench_mark start, end;
+  long peak_rss_kb;
+  long base_rss_kb; /* hold mode: RSS before the transfers were made */
+  long held;
+} bench_result;
+
+/* Parse argv into o; prints usage and returns -1 on a bad command line. */
+int bench_parse_args(bench_opts *o, int argc, char **argv, const char *client);
+
+/* Raise the soft RLIMIT_NOFILE to what `need` fds ask for (at most the hard
+ * limit). Returns the soft limit now in force. */
+long bench_raise_nofile(long need);
+
+void bench_mark_now(bench_mark *m);
+uint64_t bench_now_ns(void);
+
+/* VmRSS / VmHWM of this process in KiB (-1 if /proc is unreadable). */
+long bench_rss_kb(void);
+long bench_hwm_kb(void);
+
+/* Count one failed transfer. `code` is the library's result code (0 for a
+ * failed status or size check); the text of the first one is kept. */
+void bench_error(bench_result *r, long code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Print the JSON line for a run; returns the exit status to use. */
+int bench_report(const bench_opts *o, bench_result *r);
+
+#endif

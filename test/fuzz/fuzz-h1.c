@@ -1,0 +1,67 @@
+/* libFuzzer target: the HTTP/1 response codec with ferry's caps. The first
+ * byte picks HEAD or not and a split size; the rest is fed as a response in
+ * pieces of that size, then EOF. Body bytes are counted and must never
+ * exceed what was fed. */
+#include <stdint.h>
+#include <string.h>
+
+#include "h1.h"
+
+typedef struct fz {
+  size_t body;
+  size_t lines;
+} fz;
+
+static ferry_code on_line(void *ud, const char *l, size_t n) {
+  fz *f = ud;
+  if (n == 0 || l[n - 1] != '\n')
+    __builtin_trap(); /* every header line ends with its newline */
+  f->lines++;
+  return FERRYE_OK;
+}
+
+static int on_done(void *ud, int status, int major, int minor, int interim) {
+  (void)ud;
+  (void)major;
+  (void)minor;
+  if (interim != (status >= 100 && status < 200))
+    __builtin_trap();
+  return FERRY__H1_BODY;
+}
+
+static int on_body(void *ud, const char *p, size_t n) {
+  fz *f = ud;
+  (void)p;
+  f->body += n;
+  return 0;
+}
+
+static const ferry__h1_callbacks cbs = {on_line, on_done, on_body};
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  ferry__h1_parser p;
+  fz f = {0, 0};
+  size_t split, off = 1;
+  int head;
+
+  if (size < 1)
+    return 0;
+  head = data[0] & 1;
+  split = (data[0] >> 1) + 1;
+  ferry__h1_parser_init(&p, &cbs, &f, head);
+  while (off < size) {
+    size_t n = size - off < split ? size - off : split, used = 0;
+    ferry_code rc = ferry__h1_feed(&p, (const char *)data + off, n, &used);
+    if (rc != FERRYE_OK || p.complete)
+      break;
+    if (used != n)
+      __builtin_trap(); /* all is taken unless complete */
+    off += n;
+  }
+  if (!p.complete && p.err == FERRYE_OK)
+    (void)ferry__h1_eof(&p);
+  if (f.body > size)
+    __builtin_trap();
+  ferry__h1_parser_free(&p);
+  return 0;
+}

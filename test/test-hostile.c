@@ -1,0 +1,914 @@
+/* Hostile servers and HTTP/1.1 framing: a scripted server sends exact bytes
+ * or faults, and each test asserts what a user of ferry sees: the result
+ * code, the ERRORBUFFER text, the bytes the write callback got, and that the
+ * transfer ends in bounded time. */
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "fx.h"
+#include "test.h"
+
+/* ---- fixture ---------------------------------------------------------- */
+
+/* One server, one easy handle writing into body/hdr, an ERRORBUFFER. */
+typedef struct hx {
+  tserver *s;
+  ferry_easy *e;
+  sink body, hdr;
+  char err[FERRY_ERROR_SIZE];
+  uint64_t ms; /* how long the last hx_perform took */
+} hx;
+
+/* Start a server whose first connection runs steps (NULL: none) and an
+ * easy handle for http://127.0.0.1:PORT/. A 5 s TIMEOUT_MS turns a hang
+ * into a quick, named failure; tests that time out on purpose set less. */
+static int hx_start(hx *h, const ts_step *steps, size_t nsteps) {
+  memset(h, 0, sizeof(*h));
+  h->s = tserver_start();
+  ASSERT_NOT_NULL(h->s);
+  if (steps != NULL)
+    tserver_script(h->s, 0, steps, nsteps);
+  h->e = fx_easy(fx_url(h->s, "/"), &h->body, &h->hdr);
+  ASSERT_NOT_NULL(h->e);
+  ASSERT_EQ(ferry_easy_setopt(h->e, FERRYOPT_ERRORBUFFER, h->err), FERRYE_OK);
+  ASSERT_EQ(ferry_easy_setopt(h->e, FERRYOPT_TIMEOUT_MS, 5000L), FERRYE_OK);
+  return 0;
+}
+
+static ferry_code hx_perform(hx *h) {
+  uint64_t t0 = uv_hrtime();
+  ferry_code rc = ferry_easy_perform(h->e);
+  h->ms = (uv_hrtime() - t0) / 1000000u;
+  return rc;
+}
+
+static int hx_finish(hx *h) {
+  ferry_easy_cleanup(h->e);
+  sink_free(&h->body);
+  sink_free(&h->hdr);
+  ASSERT_EQ(tserver_stop(h->s), 0);
+  return 0;
+}
+
+#define HX_START(h, steps) ASSERT_EQ(hx_start((h), FX_STEPS(steps)), 0)
+#define HX_FINISH(h) ASSERT_EQ(hx_finish(h), 0)
+
+/* The ERRORBUFFER holds a message that contains `want`. */
+#define ASSERT_ERR_HAS(h, want)                                               \
+  do {                                                                        \
+    if (strstr((h)->err, (want)) == NULL)                                     \
+      TEST_FAIL_("ERRORBUFFER \"%s\" lacks \"%s\"", (h)->err, (want));        \
+  } while (0)
+
+static long info_long(ferry_easy *e, ferry_info what) {
+  long v = -1;
+  if (ferry_easy_getinfo(e, what, &v) != FERRYE_OK)
+    return -2;
+  return v;
+}
+
+static ferry_off_t info_off(ferry_easy *e, ferry_info what) {
+  ferry_off_t v = -1;
+  if (ferry_easy_getinfo(e, what, &v) != FERRYE_OK)
+    return -2;
+  return v;
+}
+
+/* Run one transfer against a server that sends `response` (len 0: strlen)
+ * after the request and then keeps the connection open, and expect `code`
+ * with an error text containing `why`. The transfer must end on the bytes,
+ * not on a close or a timeout. */
+static int expect_reply_fails(const char *response, size_t len, ferry_code code,
+                              const char *why) {
+  ts_step steps[] = {FX_STEP_REQ, {TS_SEND, response, len, 0, 0}};
+  hx h;
+
+  HX_START(&h, steps);
+  ASSERT_EQ(hx_perform(&h), code);
+  ASSERT_ERR_HAS(&h, why);
+  ASSERT_EQ(h.body.len, 0);
+  HX_FINISH(&h);
+  return 0;
+}
+
+/* ---- status line ------------------------------------------------------ */
+
+TEST_IMPL(hostile_garbage_instead_of_status_line_is_weird_server_reply) {
+  return expect_reply_fails("GARBAGE\r\n\r\n", 0, FERRYE_WEIRD_SERVER_REPLY,
+                            "Expected HTTP/");
+}
+
+TEST_IMPL(hostile_http09_body_without_status_line_is_weird_server_reply) {
+  ts_step steps[] = {FX_STEP_REQ, FX_STEP_SEND("hello world\n"), FX_STEP_CLOSE};
+  hx h;
+
+  HX_START(&h, steps);
+  ASSERT_EQ(hx_perform(&h), FERRYE_WEIRD_SERVER_REPLY);
+  ASSERT_ERR_HAS(&h, "invalid HTTP response: Expected HTTP/");
+  ASSERT_EQ(h.body.len, 0);
+  ASSERT_EQ(h.hdr.len, 0);
+  HX_FINISH(&h);
+  return 0;
+}
+
+TEST_IMPL(hostile_empty_reply_is_got_nothing) {
+  ts_step steps[] = {FX_STEP_REQ, FX_STEP_CLOSE};
+  hx h;
+
+  HX_START(&h, steps);
+  ASSERT_EQ(hx_perform(&h), FERRYE_GOT_NOTHING);
+  ASSERT_ERR_HAS(&h, "empty reply");
+  ASSERT_EQ(h.body.len, 0);
+  ASSERT_EQ(tserver_connections(h.s), 1); /* a fresh connection: no retry */
+  HX_FINISH(&h);
+  return 0;
+}
+
+TEST_IMPL(hostile_close_inside_header_is_weird_server_reply) {
+  ts_step steps[] = {FX_STEP_REQ,
+                     FX_STEP_SEND("HTTP/1.1 200 OK\r\nContent-Len"),
+                     FX_STEP_CLOSE};
+  hx h;
+
+  HX_START(&h, steps);
+  ASSERT_EQ(hx_perform(&h), FERRYE_WEIRD_SERVER_REPLY);
+  ASSERT_ERR_HAS(&h, "closed inside the response header");
+  ASSERT_EQ(h.body.len, 0);
+  HX_FINISH(&h);
+  return 0;
+}
+
+/* ---- bodies cut short ------------------------------------------------- */
+
+TEST_IMPL(hostile_body_cut_short_under_content_length_is_partial_file) {
+  ts_step steps[] = {
+      FX_STEP_REQ,
+      FX_STEP_SEND("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nhello"),
+      FX_STEP_CLOSE};
+  hx h;
+
+  HX_START(&h, steps);
+  ASSERT_EQ(hx_perform(&h), FERRYE_PARTIAL_FILE);
+  ASSERT_ERR_HAS(&h, "before all of the body arrived");
+  ASSERT_MEM_EQ(h.body.data, h.body.len, "hello");
+  ASSERT_EQ(info_long(h.e, FERRYINFO_RESPONSE_CODE), 200);
+  ASSERT_EQ(info_off(h.e, FERRYINFO_SIZE_DOWNLOAD_T), 5);
+  ASSERT_EQ(info_off(h.e, FERRYINFO_CONTENT_LENGTH_DOWNLOAD_T), 100);
+  HX_FINISH(&h);
+  return 0;
+}
+
+TEST_IMPL(hostile_chunked_body_cut_short_is_partial_file) {
+  ts_step steps[] = {FX_STEP_REQ,
+                     FX_STEP_SEND("HTTP/1.1 200 OK\r\n"
+                                  "Transfer-Encoding: chunked\r\n\r\n"
+                                  "5\r\nhello\r\n6\r\n wor"),
+                     FX_STEP_CLOSE};
+  hx h;
+
+  HX_START(&h, steps);
+  ASSERT_EQ(hx_perform(&h), FERRYE_PARTIAL_FILE);
+  ASSERT_ERR_HAS(&h, "before the last chunk");
+  ASSERT_MEM_EQ(h.body.data, h.body.len, "hello wor");
+  HX_FINISH(&h);
+  return 0;
+}
+
+/* ---- chunk sizes ------------------------------------------------------ */
+
+TEST_IMPL(hostile_non_hex_chunk_size_is_recv_error) {
+  ts_step steps[] = {FX_STEP_REQ,
+                     FX_STEP_SEND("HTTP/1.1 200 OK\r\n"
+                                  "Transfer-Encoding: chunked\r\n\r\n"
+                                  "5\r\nhello\r\nzz\r\nmore\r\n0\r\n\r\n")};
+  hx h;
+
+  HX_START(&h, steps);
+  ASSERT_EQ(hx_perform(&h), FERRYE_RECV_ERROR);
+  ASSERT_ERR_HAS(&h, "chunk size");
+  ASSERT_MEM_EQ(h.body.data, h.body.len, "hello");
+  HX_FINISH(&h);
+  return 0;
+}
+
+TEST_IMPL(hostile_chunk_size_overflowing_64_bits_is_recv_error) {
+  /* 17 hex digits: 2^64 + 1. */
+  ts_step steps[] = {FX_STEP_REQ,
+                     FX_STEP_SEND("HTTP/1.1 200 OK\r\n"
+                                  "Transfer-Encoding: chunked\r\n\r\n"
+                                  "10000000000000001\r\nhello\r\n0\r\n\r\n")};
+  hx h;
+
+  HX_START(&h, steps);
+  ASSERT_EQ(hx_perform(&h), FERRYE_RECV_ERROR);
+  ASSERT_ERR_HAS(&h, "overflow");
+  ASSERT_EQ(h.body.len, 0);
+  HX_FINISH(&h);
+  return 0;
+}
+
+/* ---- Content-Length and Transfer-Encoding ----------------------------- */
+
+TEST_IMPL(hostile_duplicate_content_length_is_weird_server_reply) {
+  /* Two different values: which one frames the body is ambiguous, the
+   * root of response splitting. Equal duplicates are refused as well
+   * (llhttp does; RFC 9110 allows but does not require accepting them). */
+  int rc = expect_reply_fails("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n"
+                              "Content-Length: 6\r\n\r\nhello!",
+                              0, FERRYE_WEIRD_SERVER_REPLY,
+                              "Duplicate Content-Length");
+  if (rc != 0)
+    return rc;
+  return expect_reply_fails("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n"
+                            "Content-Length: 5\r\n\r\nhello",
+                            0, FERRYE_WEIRD_SERVER_REPLY,
+                            "Duplicate Content-Length");
+}
+
+TEST_IMPL(hostile_negative_content_length_is_weird_server_reply) {
+  int rc = expect_reply_fails(
+      "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\nhello", 0,
+      FERRYE_WEIRD_SERVER_REPLY, "Invalid character in Content-Length");
+  if (rc != 0)
+    return rc;
+  /* Larger than any 64-bit size. */
+  return expect_reply_fails(
+      "HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999\r\n\r\nhello",
+      0, FERRYE_WEIRD_SERVER_REPLY, "Content-Length overflow");
+}
+
+TEST_IMPL(hostile_content_length_with_chunked_is_weird_server_reply) {
+  /* Either order: a message with both is a smuggling attempt or a broken
+   * proxy, and the two framings disagree here. */
+  int rc = expect_reply_fails("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n"
+                              "Transfer-Encoding: chunked\r\n\r\n"
+                              "5\r\nhello\r\n0\r\n\r\n",
+                              0, FERRYE_WEIRD_SERVER_REPLY,
+                              "can't be present with Transfer-Encoding");
+  if (rc != 0)
+    return rc;
+  return expect_reply_fails("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
+                            "Content-Length: 3\r\n\r\n"
+                            "5\r\nhello\r\n0\r\n\r\n",
+                            0, FERRYE_WEIRD_SERVER_REPLY,
+                            "can't be present with Transfer-Encoding");
+}
+
+/* ---- sizes ------------------------------------------------------------ */
+
+TEST_IMPL(hostile_header_line_of_300_kb_is_too_large) {
+  size_t n = 300 * 1024;
+  const char *head = "HTTP/1.1 200 OK\r\nX-Big: ";
+  size_t hl = strlen(head);
+  char *resp = malloc(hl + n + 32);
+  size_t len;
+  hx h;
+  ts_step steps[2] = {FX_STEP_REQ, {TS_SEND, NULL, 0, 0, 0}};
+
+  ASSERT_NOT_NULL(resp);
+  memcpy(resp, head, hl);
+  memset(resp + hl, 'a', n);
+  len = hl + n;
+  memcpy(resp + len, "\r\nContent-Length: 5\r\n\r\nhello", 28);
+  len += 28;
+  steps[1].data = resp;
+  steps[1].len = len;
+  HX_START(&h, steps);
+  free(resp); /* the server copied it */
+  ASSERT_EQ(hx_perform(&h), FERRYE_TOO_LARGE);
+  ASSERT_ERR_HAS(&h, "header line too long");
+  ASSERT_EQ(h.body.len, 0);
+  ASSERT_EQ(h.hdr.len, 0); /* nothing was handed on before the cap */
+  HX_FINISH(&h);
+  return 0;
+}
+
+TEST_IMPL(hostile_sixty_thousand_small_headers_are_too_large) {
+  const char *head = "HTTP/1.1 200 OK\r\n";
+  const char *line = "X-H: 1\r\n";
+  size_t hl = strlen(head), ll = strlen(line), count = 60000, len = 0;
+  char *resp = malloc(hl + count * ll + 32);
+  hx h;
+  ts_step steps[2] = {FX_STEP_REQ, {TS_SEND, NULL, 0, 0, 0}};
+
+  ASSERT_NOT_NULL(resp);
+  memcpy(resp, head, hl);
+  len = hl;
+  for (size_t i = 0; i < count; i++, len += ll)
+    memcpy(resp + len, line, ll);
+  memcpy(resp + len, "\r\n", 2);
+  len += 2;
+  steps[1].data = resp;
+  steps[1].len = len;
+  HX_START(&h, steps);
+  free(resp);
+  ASSERT_EQ(hx_perform(&h), FERRYE_TOO_LARGE);
+  ASSERT_ERR_HAS(&h, "header section too large");
+  ASSERT_EQ(h.hdr.len, 0);
+  HX_FINISH(&h);
+  return 0;
+}
+
+/* ---- bytes that do not belong in a header ----------------------------- */
+
+TEST_IMPL(hostile_nul_byte_in_header_is_weird_server_reply) {
+  static const char in_value[] =
+      "HTTP/1.1 200 OK\r\nX-A: a\0b\r\nContent-Length: 5\r\n\r\nhello";
+  static const char in_name[] =
+      "HTTP/1.1 200 OK\r\nX\0A: ab\r\nContent-Length: 5\r\n\r\nhello";
+  static const char in_reason[] =
+      "HTTP/1.1 200 O\0K\r\nContent-Length: 5\r\n\r\nhello";
+  const char *cases[] = {in_value, in_name, in_reason};
+  size_t lens[] = {sizeof(in_value) - 1, sizeof(in_name) - 1,
+                   sizeof(in_reason) - 1};
+
+  for (size_t i = 0; i < 3; i++) {
+    ts_step steps[] = {FX_STEP_REQ, {TS_SEND, cases[i], lens[i], 0, 0}};
+    hx h;
+
+    HX_START(&h, steps);
+    ASSERT_EQ(hx_perform(&h), FERRYE_WEIRD_SERVER_REPLY);
+    ASSERT_ERR_HAS(&h, "NUL byte in the header");
+    /* No header line, with or without the NUL, reached the application. */
+    ASSERT_EQ(h.hdr.len, 0);
+    ASSERT_EQ(h.body.len, 0);
+    HX_FINISH(&h);
+  }
+  return 0;
+}
+
+/* ---- interim responses ------------------------------------------------ */
+
+TEST_IMPL(hostile_thousand_interim_responses_are_weird_server_reply) {
+  const char *one = "HTTP/1.1 100 Continue\r\n\r\n";
+  const char *last = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
+  size_t ol = strlen(one), count = 1000, len = 0;
+  char *resp = malloc(count * ol + strlen(last) + 1);
+  hx h;
+  ts_step steps[2] = {FX_STEP_REQ, {TS_SEND, NULL, 0, 0, 0}};
+
+  ASSERT_NOT_NULL(resp);
+  for (size_t i = 0; i < count; i++, len += ol)
+    memcpy(resp + len, one, ol);
+  memcpy(resp + len, last, strlen(last));
+  len += strlen(last);
+  steps[1].data = resp;
+  steps[1].len = len;
+  HX_START(&h, steps);
+  free(resp);
+  ASSERT_EQ(hx_perform(&h), FERRYE_WEIRD_SERVER_REPLY);
+  ASSERT_ERR_HAS(&h, "too many 1xx");
+  ASSERT_EQ(h.body.len, 0);
+  HX_FINISH(&h);
+  return 0;
+}
+
+TEST_IMPL(hostile_three_interim_100s_then_200_delivers_final_body_only) {
+  ts_step steps[] = {FX_STEP_REQ,
+                     FX_STEP_SEND("HTTP/1.1 100 Continue\r\n\r\n"
+                                  "HTTP/1.1 100 Continue\r\nX-I: 2\r\n\r\n"),
+                     FX_STEP_SEND("HTTP/1.1 100 Continue\r\n\r\n"
+                                  "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n"
+                                  "\r\nhello")};
+  hx h;
+
+  HX_START(&h, steps);
+  ASSERT_EQ(hx_perform(&h), FERRYE_OK);
+  ASSERT_MEM_EQ(h.body.data, h.body.len, "hello");
+  /* The header callback sees every line of every header section, as in
+   * libcurl. */
+  ASSERT_MEM_EQ(h.hdr.data, h.hdr.len,
+                "HTTP/1.1 100 Continue\r\n\r\n"
+                "HTTP/1.1 100 Continue\r\nX-I: 2\r\n\r\n"
+                "HTTP/1.1 100 Continue\r\n\r\n"
+                "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n");
+  ASSERT_EQ(info_long(h.e, FERRYINFO_RESPONSE_CODE), 200);
+  ASSERT_EQ(info_off(h.e, FERRYINFO_SIZE_DOWNLOAD_T), 5);
+  HX_FINISH(&h);
+  return 0;
+}
+
+/* ---- resets and slow servers ------------------------------------------ */
+
+TEST_IMPL(hostile_reset_in_middle_of_body_is_recv_error) {
+  ts_step steps[] = {
+      FX_STEP_REQ,
+      FX_STEP_SEND("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nhello"),
+      FX_STEP_RESET};
+  hx h;
+
+  HX_START(&h, steps);
+  ASSERT_EQ(hx_perform(&h), FERRYE_RECV_ERROR);
+  ASSERT_ERR_HAS(&h, "Connection reset by peer");
+  ASSERT_EQ(info_long(h.e, FERRYINFO_OS_ERRNO), ECONNRESET);
+  /* The kernel may drop bytes it held when the reset came, so what was
+   * delivered is some prefix of what was sent. */
+  ASSERT_LE(h.body.len, 5);
+  ASSERT(h.body.len == 0 || memcmp(h.body.data, "hello", h.body.len) == 0);
+  HX_FINISH(&h);
+  return 0;
+}
+
+TEST_IMPL(hostile_headers_dribbled_past_timeout_is_operation_timedout) {
+  /* 60 header bytes at 20 ms each take 1.2 s; the transfer may take 300. */
+  ts_step steps[] = {
+      FX_STEP_REQ,
+      FX_STEP_SPLIT("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-Pad: 0123456789"
+                    "\r\n\r\nhello",
+                    1, 20)};
+  const long timeout = 300;
+  hx h;
+
+  HX_START(&h, steps);
+  ASSERT_EQ(ferry_easy_setopt(h.e, FERRYOPT_TIMEOUT_MS, timeout), FERRYE_OK);
+  ASSERT_EQ(hx_perform(&h), FERRYE_OPERATION_TIMEDOUT);
+  ASSERT_ERR_HAS(&h, "timed out after");
+  ASSERT_GE(h.ms, timeout - 5);
+  ASSERT_LE(h.ms, timeout + 1000);
+  ASSERT_EQ(h.body.len, 0);
+  HX_FINISH(&h);
+  return 0;
+}
+
+TEST_IMPL(hostile_trickling_body_under_low_speed_limit_is_operation_timedout) {
+  static char trickle[2001];
+  ts_step steps[] = {
+      FX_STEP_REQ,
+      FX_STEP_SEND("HTTP/1.1 200 OK\r\nContent-Length: 2000\r\n\r\n"),
+      {TS_SEND_SPLIT, trickle, 2000, 1, 50}}; /* 20 bytes/s */
+  hx h;
+
+  memset(trickle, 'x', 2000);
+  HX_START(&h, steps);
+  ASSERT_EQ(ferry_easy_setopt(h.e, FERRYOPT_LOW_SPEED_LIMIT, 1000L), FERRYE_OK);
+  ASSERT_EQ(ferry_easy_setopt(h.e, FERRYOPT_LOW_SPEED_TIME, 1L), FERRYE_OK);
+  ASSERT_EQ(hx_perform(&h), FERRYE_OPERATION_TIMEDOUT);
+  ASSERT_ERR_HAS(&h, "Operation too slow");
+  /* One second below the limit, checked once a second. */
+  ASSERT_GE(h.ms, 900);
+  ASSERT_LE(h.ms, 2500);
+  ASSERT_GE(h.body.len, 1);
+  ASSERT_LE(h.body.len, 100);
+  HX_FINISH(&h);
+  return 0;
+}
+
+/* ---- connecting ------------------------------------------------------- */
+
+/* A TCP socket bound to 127.0.0.1 on a port the kernel picks; *port gets
+ * the port. Returns the fd or -1. */
+static int bound_loopback_socket(int *port) {
+  struct sockaddr_in sa;
+  socklen_t len = sizeof(sa);
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+  if (fd < 0)
+    return -1;
+  memset(&sa, 0, sizeof(sa));
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+      getsockname(fd, (struct sockaddr *)&sa, &len) != 0) {
+    close(fd);
+    return -1;
+  }
+  *port = ntohs(sa.sin_port);
+  return fd;
+}
+
+TEST_IMPL(hostile_port_bound_but_not_listening_is_couldnt_connect) {
+  char url[64], err[FERRY_ERROR_SIZE] = "";
+  int port, fd = bound_loopback_socket(&port);
+  ferry_easy *e;
+  sink body = {0};
+
+  ASSERT(fd >= 0);
+  snprintf(url, sizeof(url), "http://127.0.0.1:%d/", port);
+  e = fx_easy(url, &body, NULL);
+  ASSERT_EQ(ferry_easy_setopt(e, FERRYOPT_ERRORBUFFER, err), FERRYE_OK);
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_COULDNT_CONNECT);
+  ASSERT(strstr(err, "Failed to connect to 127.0.0.1 port") != NULL);
+  ASSERT(strstr(err, "Connection refused") != NULL);
+  ASSERT_EQ(info_long(e, FERRYINFO_OS_ERRNO), ECONNREFUSED);
+  ASSERT_EQ(body.len, 0);
+  ferry_easy_cleanup(e);
+  sink_free(&body);
+  close(fd);
+  return 0;
+}
+
+/* The connections waiting in a listener's accept queue (Linux reports
+ * them as tcpi_unacked of a listening socket). */
+static int accept_queue_len(int fd) {
+  struct tcp_info ti;
+  socklen_t len = sizeof(ti);
+  if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0)
+    return -1;
+  return (int)ti.tcpi_unacked;
+}
+
+/* Does a full accept queue answer SYNs with a reset (sysctl
+ * net.ipv4.tcp_abort_on_overflow)? */
+static int abort_on_overflow(void) {
+  FILE *f = fopen("/proc/sys/net/ipv4/tcp_abort_on_overflow", "r");
+  int v = 0;
+  if (f == NULL)
+    return 0;
+  if (fscanf(f, "%d", &v) != 1)
+    v = 0;
+  fclose(f);
+  return v != 0;
+}
+
+TEST_IMPL(hostile_connect_to_full_backlog_hits_connecttimeout) {
+  /* With its accept queue full, a Linux listener drops SYNs (unless
+   * tcp_abort_on_overflow is set), so the connect hangs on loopback. */
+  struct sockaddr_in sa;
+  char url[64], err[FERRY_ERROR_SIZE] = "";
+  int port, lfd = bound_loopback_socket(&port), filler;
+  const long timeout = 200;
+  ferry_easy *e;
+  sink body = {0};
+  uint64_t t0, ms;
+
+  ASSERT(lfd >= 0);
+  if (abort_on_overflow()) {
+    fprintf(stderr, "  tcp_abort_on_overflow is set: a full backlog "
+                    "refuses instead of hanging; nothing to test\n");
+    close(lfd);
+    return 0;
+  }
+  ASSERT_EQ(listen(lfd, 0), 0); /* room for one queued connection */
+  memset(&sa, 0, sizeof(sa));
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  sa.sin_port = htons((uint16_t)port);
+  filler = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT(filler >= 0);
+  ASSERT_EQ(connect(filler, (struct sockaddr *)&sa, sizeof(sa)), 0);
+  /* Wait until the filler's handshake has put it in the queue. */
+  for (int i = 0; accept_queue_len(lfd) < 1; i++) {
+    ASSERT_LE(i, 2000);
+    usleep(1000);
+  }
+  snprintf(url, sizeof(url), "http://127.0.0.1:%d/", port);
+  e = fx_easy(url, &body, NULL);
+  ASSERT_EQ(ferry_easy_setopt(e, FERRYOPT_ERRORBUFFER, err), FERRYE_OK);
+  ASSERT_EQ(ferry_easy_setopt(e, FERRYOPT_CONNECTTIMEOUT_MS, timeout), FERRYE_OK);
+  t0 = uv_hrtime();
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_OPERATION_TIMEDOUT);
+  ms = (uv_hrtime() - t0) / 1000000u;
+  ASSERT(strstr(err, "Connection timed out after") != NULL);
+  ASSERT_GE(ms, timeout - 5);
+  ASSERT_LE(ms, timeout + 1000);
+  ferry_easy_cleanup(e);
+  sink_free(&body);
+  close(filler);
+  close(lfd);
+  return 0;
+}
+
+/* ---- well-formed framings that must work ------------------------------ */
+
+TEST_IMPL(hostile_close_delimited_body_is_ok_and_complete) {
+  ts_step steps[] = {FX_STEP_REQ,
+                     FX_STEP_SEND("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n"
+                                  "hello "),
+                     FX_STEP_SEND("world"), FX_STEP_CLOSE};
+  hx h;
+
+  HX_START(&h, steps);
+  ASSERT_EQ(hx_perform(&h), FERRYE_OK);
+  ASSERT_MEM_EQ(h.body.data, h.body.len, "hello world");
+  ASSERT_EQ(info_off(h.e, FERRYINFO_SIZE_DOWNLOAD_T), 11);
+  HX_FINISH(&h);
+  return 0;
+}
+
+TEST_IMPL(hostile_204_and_304_without_body_are_ok_without_waiting) {
+  /* Neither has a body whatever its headers say; the connection stays open,
+   * so the transfer must end on the header section alone. */
+  const char *replies[] = {
+      "HTTP/1.1 204 No Content\r\n\r\n",
+      "HTTP/1.1 304 Not Modified\r\nContent-Length: 1000\r\n\r\n",
+  };
+  long codes[] = {204, 304};
+
+  for (int i = 0; i < 2; i++) {
+    ts_step steps[] = {FX_STEP_REQ, {TS_SEND, replies[i], 0, 0, 0}};
+    hx h;
+
+    HX_START(&h, steps);
+    ASSERT_EQ(hx_perform(&h), FERRYE_OK);
+    ASSERT_LE(h.ms, 1000);
+    ASSERT_EQ(info_long(h.e, FERRYINFO_RESPONSE_CODE), codes[i]);
+    ASSERT_EQ(h.body.len, 0);
+    ASSERT_MEM_EQ(h.hdr.data, h.hdr.len, replies[i]);
+    HX_FINISH(&h);
+  }
+  return 0;
+}
+
+TEST_IMPL(hostile_head_with_content_length_has_no_body_and_reuses_connection) {
+  ts_step steps[] = {
+      FX_STEP_REQ,
+      FX_STEP_SEND("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n"),
+      FX_STEP_REQ, FX_STEP_SEND(FX_OK_HELLO)};
+  char *req;
+  hx h;
+
+  HX_START(&h, steps);
+  ASSERT_EQ(ferry_easy_setopt(h.e, FERRYOPT_NOBODY, 1L), FERRYE_OK);
+  ASSERT_EQ(hx_perform(&h), FERRYE_OK);
+  ASSERT_LE(h.ms, 1000);
+  ASSERT_EQ(h.body.len, 0);
+  ASSERT_EQ(info_off(h.e, FERRYINFO_CONTENT_LENGTH_DOWNLOAD_T), 1000);
+  ASSERT_EQ(info_long(h.e, FERRYINFO_NUM_CONNECTS), 1);
+  req = tserver_request(h.s, 0, NULL);
+  ASSERT_NOT_NULL(req);
+  ASSERT(strncmp(req, "HEAD / HTTP/1.1\r\n", 17) == 0);
+  free(req);
+
+  /* The same handle's multi: a GET on the connection the HEAD left. */
+  ASSERT_EQ(ferry_easy_setopt(h.e, FERRYOPT_NOBODY, 0L), FERRYE_OK);
+  ASSERT_EQ(hx_perform(&h), FERRYE_OK);
+  ASSERT_MEM_EQ(h.body.data, h.body.len, "hello");
+  ASSERT_EQ(info_long(h.e, FERRYINFO_NUM_CONNECTS), 0);
+  ASSERT_EQ(tserver_connections(h.s), 1);
+  req = tserver_request(h.s, 1, NULL);
+  ASSERT_NOT_NULL(req);
+  ASSERT(strncmp(req, "GET / HTTP/1.1\r\n", 16) == 0);
+  free(req);
+  HX_FINISH(&h);
+  return 0;
+}
+
+TEST_IMPL(hostile_bytes_after_content_length_body_are_dropped_with_connection) {
+  ts_step first[] = {
+      FX_STEP_REQ,
+      FX_STEP_SEND("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"
+                   "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nforged")};
+  ts_step second[] = {FX_STEP_REQ, FX_STEP_SEND(FX_OK_HELLO)};
+  hx h;
+
+  HX_START(&h, first);
+  tserver_script(h.s, 1, FX_STEPS(second));
+  ASSERT_EQ(hx_perform(&h), FERRYE_OK);
+  ASSERT_MEM_EQ(h.body.data, h.body.len, "hello");
+  /* The bytes past the body are no answer to anything: the next request
+   * must not read them as its response. */
+  sink_free(&h.body);
+  ASSERT_EQ(hx_perform(&h), FERRYE_OK);
+  ASSERT_MEM_EQ(h.body.data, h.body.len, "hello");
+  ASSERT_EQ(info_long(h.e, FERRYINFO_NUM_CONNECTS), 1);
+  ASSERT_EQ(tserver_connections(h.s), 2);
+  HX_FINISH(&h);
+  return 0;
+}
+
+/* ---- write callbacks -------------------------------------------------- */
+
+static unsigned short_write_calls;
+
+static size_t short_write(char *p, size_t size, size_t n, void *ud) {
+  (void)p;
+  (void)ud;
+  short_write_calls++;
+  return size * n - 1;
+}
+
+TEST_IMPL(hostile_write_callback_returning_short_is_write_error) {
+  ts_step steps[] = {FX_STEP_REQ, FX_STEP_SEND(FX_OK_HELLO)};
+  hx h;
+
+  HX_START(&h, steps);
+  short_write_calls = 0;
+  ASSERT_EQ(ferry_easy_setopt(h.e, FERRYOPT_WRITEFUNCTION, short_write),
+            FERRYE_OK);
+  ASSERT_EQ(hx_perform(&h), FERRYE_WRITE_ERROR);
+  ASSERT_ERR_HAS(&h, "Failure writing output to destination");
+  ASSERT_EQ(short_write_calls, 1);
+  HX_FINISH(&h);
+  return 0;
+}
+
+#define PAUSE_BODY_LEN 65536
+
+typedef struct pauser {
+  sink body;
+  unsigned calls;
+  unsigned calls_while_paused;
+  int paused;    /* the callback asked for a pause, not yet resumed */
+  int pauses;
+} pauser;
+
+/* Pause on the second call; accept everything else. */
+static size_t pause_write(char *p, size_t size, size_t n, void *ud) {
+  pauser *ps = ud;
+  ps->calls++;
+  if (ps->paused)
+    ps->calls_while_paused++;
+  if (ps->calls == 2) {
+    ps->paused = 1;
+    ps->pauses++;
+    return FERRY_WRITEFUNC_PAUSE;
+  }
+  return sink_write(p, size, n, &ps->body);
+}
+
+TEST_IMPL(hostile_write_pause_then_resume_delivers_everything_once) {
+  static char resp[128 + PAUSE_BODY_LEN];
+  static char want[PAUSE_BODY_LEN + 1];
+  int hl = snprintf(resp, 128, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n",
+                    PAUSE_BODY_LEN);
+  ts_step steps[] = {FX_STEP_REQ,
+                     {TS_SEND, resp, (size_t)hl + PAUSE_BODY_LEN / 2, 0, 0},
+                     FX_STEP_DELAY(50),
+                     {TS_SEND, resp + hl + PAUSE_BODY_LEN / 2,
+                      PAUSE_BODY_LEN / 2, 0, 0}};
+  tserver *s;
+  ferry_multi *m;
+  ferry_easy *e;
+  ferry_msg *msg;
+  pauser ps;
+  int running = 1, loops_paused = 0;
+  ferry_code result = FERRYE_LAST;
+
+  for (int i = 0; i < PAUSE_BODY_LEN; i++)
+    want[i] = (char)('a' + (i * 7 + i / 251) % 26);
+  memcpy(resp + hl, want, PAUSE_BODY_LEN);
+  memset(&ps, 0, sizeof(ps));
+  s = tserver_start();
+  ASSERT_NOT_NULL(s);
+  tserver_script(s, 0, FX_STEPS(steps));
+  m = ferry_multi_init();
+  ASSERT_NOT_NULL(m);
+  e = fx_easy(fx_url(s, "/"), NULL, NULL);
+  ASSERT_EQ(ferry_easy_setopt(e, FERRYOPT_WRITEFUNCTION, pause_write), FERRYE_OK);
+  ASSERT_EQ(ferry_easy_setopt(e, FERRYOPT_WRITEDATA, &ps), FERRYE_OK);
+  ASSERT_EQ(ferry_multi_add_handle(m, e), FERRYM_OK);
+  for (int i = 0; running; i++) {
+    ASSERT_LE(i, 500);
+    ASSERT_EQ(ferry_multi_perform(m, &running), FERRYM_OK);
+    if (!running)
+      break;
+    if (ps.paused && ++loops_paused == 4) {
+      /* Some rounds later, from outside any callback. */
+      ps.paused = 0;
+      ASSERT_EQ(ferry_easy_pause(e, FERRY_PAUSE_CONT), FERRYE_OK);
+    }
+    ASSERT_EQ(ferry_multi_wait(m, NULL, 0, 20, NULL), FERRYM_OK);
+  }
+  msg = ferry_multi_info_read(m, NULL);
+  ASSERT_NOT_NULL(msg);
+  ASSERT(msg->easy_handle == e);
+  result = msg->data.result;
+  ASSERT_EQ(result, FERRYE_OK);
+  ASSERT_EQ(ps.pauses, 1);
+  ASSERT_EQ(ps.calls_while_paused, 0);
+  ASSERT_EQ(ps.body.len, PAUSE_BODY_LEN);
+  ASSERT(memcmp(ps.body.data, want, PAUSE_BODY_LEN) == 0);
+  ASSERT_EQ(info_off(e, FERRYINFO_SIZE_DOWNLOAD_T), PAUSE_BODY_LEN);
+  ASSERT_EQ(ferry_multi_remove_handle(m, e), FERRYM_OK);
+  ASSERT_EQ(ferry_multi_cleanup(m), FERRYM_OK);
+  ferry_easy_cleanup(e);
+  sink_free(&ps.body);
+  ASSERT_EQ(tserver_stop(s), 0);
+  return 0;
+}
+
+/* ---- dead keep-alive connections -------------------------------------- */
+
+TEST_IMPL(hostile_idle_connection_closed_by_server_is_not_reused) {
+  ts_step first[] = {FX_STEP_REQ, FX_STEP_SEND(FX_OK_HELLO), FX_STEP_CLOSE};
+  ts_step second[] = {FX_STEP_REQ, FX_STEP_SEND(FX_OK_HELLO)};
+  hx h;
+
+  HX_START(&h, first);
+  tserver_script(h.s, 1, FX_STEPS(second));
+  ASSERT_EQ(hx_perform(&h), FERRYE_OK);
+  ASSERT_MEM_EQ(h.body.data, h.body.len, "hello");
+  /* The response said keep-alive; the server then closed while idle. */
+  ASSERT_EQ(tserver_wait_closed(h.s, 1, 5000), 0);
+  sink_free(&h.body);
+  ASSERT_EQ(hx_perform(&h), FERRYE_OK);
+  ASSERT_MEM_EQ(h.body.data, h.body.len, "hello");
+  ASSERT_EQ(info_long(h.e, FERRYINFO_NUM_CONNECTS), 1);
+  ASSERT_EQ(tserver_connections(h.s), 2);
+  HX_FINISH(&h);
+  return 0;
+}
+
+TEST_IMPL(hostile_close_on_second_request_is_retried_on_fresh_connection) {
+  ts_step first[] = {FX_STEP_REQ, FX_STEP_SEND(FX_OK_HELLO), FX_STEP_REQ,
+                     FX_STEP_CLOSE};
+  ts_step second[] = {FX_STEP_REQ, FX_STEP_SEND(FX_OK_HELLO)};
+  char *req;
+  hx h;
+
+  HX_START(&h, first);
+  tserver_script(h.s, 1, FX_STEPS(second));
+  ASSERT_EQ(hx_perform(&h), FERRYE_OK);
+  ASSERT_MEM_EQ(h.body.data, h.body.len, "hello");
+  sink_free(&h.body);
+  sink_free(&h.hdr);
+  ASSERT_EQ(hx_perform(&h), FERRYE_OK);
+  /* Delivered once, from the fresh connection. */
+  ASSERT_MEM_EQ(h.body.data, h.body.len, "hello");
+  ASSERT_MEM_EQ(h.hdr.data, h.hdr.len,
+                "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n"
+                "Content-Type: text/plain\r\n\r\n");
+  ASSERT_EQ(info_long(h.e, FERRYINFO_NUM_CONNECTS), 1);
+  ASSERT_EQ(tserver_connections(h.s), 2);
+  /* Request 1 went to the dying connection, request 2 to the fresh one. */
+  ASSERT_EQ(tserver_requests(h.s), 3);
+  req = tserver_request(h.s, 2, NULL);
+  ASSERT_NOT_NULL(req);
+  ASSERT(strncmp(req, "GET / HTTP/1.1\r\n", 16) == 0);
+  free(req);
+  HX_FINISH(&h);
+  return 0;
+}
+
+/* ---- URLs and names --------------------------------------------------- */
+
+static int expect_url_fails(const char *url, ferry_code code, const char *why) {
+  char err[FERRY_ERROR_SIZE] = "";
+  sink body = {0};
+  ferry_easy *e = fx_easy(url, &body, NULL);
+
+  ASSERT_NOT_NULL(e);
+  ASSERT_EQ(ferry_easy_setopt(e, FERRYOPT_ERRORBUFFER, err), FERRYE_OK);
+  ASSERT_EQ(ferry_easy_perform(e), code);
+  if (strstr(err, why) == NULL)
+    TEST_FAIL_("ERRORBUFFER \"%s\" lacks \"%s\"", err, why);
+  ASSERT_EQ(body.len, 0);
+  ferry_easy_cleanup(e);
+  return 0;
+}
+
+TEST_IMPL(hostile_unsupported_scheme_is_unsupported_protocol) {
+  return expect_url_fails("ftp://127.0.0.1:1/file", FERRYE_UNSUPPORTED_PROTOCOL,
+                          "Protocol \"ftp\" not supported");
+}
+
+TEST_IMPL(hostile_malformed_url_is_url_malformat) {
+  return expect_url_fails("http://[::1", FERRYE_URL_MALFORMAT, "URL rejected");
+}
+
+TEST_IMPL(hostile_invalid_tld_is_couldnt_resolve_host_without_lookup) {
+  /* RFC 6761 6.4: .invalid never resolves, and a resolver library answers
+   * it at once; nothing may leave the machine. */
+  int rc = expect_url_fails("http://nonexistent.invalid/",
+                            FERRYE_COULDNT_RESOLVE_HOST,
+                            "Could not resolve host: nonexistent.invalid");
+  if (rc != 0)
+    return rc;
+  return expect_url_fails("http://NonExistent.INVALID./x",
+                          FERRYE_COULDNT_RESOLVE_HOST,
+                          "Could not resolve host");
+}
+
+static size_t read_once(char *buf, size_t size, size_t n, void *ud) {
+  int *done = ud;
+  if (*done || size * n < 5)
+    return 0;
+  memcpy(buf, "hello", 5);
+  *done = 1;
+  return 5;
+}
+
+TEST_IMPL(hostile_idle_connection_closed_by_server_is_not_used_for_upload) {
+  /* A read callback's data cannot be read twice, so a retry cannot save
+   * an upload sent on a dead connection: the dead one must be noticed. */
+  ts_step first[] = {FX_STEP_REQ, FX_STEP_SEND(FX_OK_HELLO), FX_STEP_CLOSE};
+  ts_step second[] = {FX_STEP_REQ, FX_STEP_SEND(FX_OK_HELLO)};
+  int done = 0;
+  char *req;
+  hx h;
+
+  HX_START(&h, first);
+  tserver_script(h.s, 1, FX_STEPS(second));
+  ASSERT_EQ(hx_perform(&h), FERRYE_OK);
+  ASSERT_EQ(tserver_wait_closed(h.s, 1, 5000), 0);
+  ASSERT_EQ(ferry_easy_setopt(h.e, FERRYOPT_UPLOAD, 1L), FERRYE_OK);
+  ASSERT_EQ(ferry_easy_setopt(h.e, FERRYOPT_INFILESIZE, 5L), FERRYE_OK);
+  ASSERT_EQ(ferry_easy_setopt(h.e, FERRYOPT_READFUNCTION, read_once), FERRYE_OK);
+  ASSERT_EQ(ferry_easy_setopt(h.e, FERRYOPT_READDATA, &done), FERRYE_OK);
+  ASSERT_EQ(hx_perform(&h), FERRYE_OK);
+  ASSERT_EQ(info_long(h.e, FERRYINFO_NUM_CONNECTS), 1);
+  ASSERT_EQ(tserver_connections(h.s), 2);
+  req = tserver_received(h.s, 1, NULL);
+  ASSERT_NOT_NULL(req);
+  ASSERT(strncmp(req, "PUT / HTTP/1.1\r\n", 16) == 0);
+  ASSERT(strstr(req, "\r\n\r\nhello") != NULL);
+  free(req);
+  HX_FINISH(&h);
+  return 0;
+}
