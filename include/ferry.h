@@ -433,8 +433,9 @@ FERRY_EXTERN ferry_code ferry_easy_getinfo(ferry_easy *easy, ferry_info info,
                                            ...);
 /* Run the transfer to its end, blocking. Uses a multi private to this handle,
  * which keeps its connections for the next perform. Returns the transfer's
- * result, or FERRYE_BAD_FUNCTION_ARGUMENT when the handle is added to a
- * multi, or FERRYE_RECURSIVE_API_CALL from inside a callback. */
+ * result; FERRYE_FAILED_INIT when the handle is added to a multi (as
+ * libcurl); FERRYE_RECURSIVE_API_CALL from inside a callback;
+ * FERRYE_BAD_FUNCTION_ARGUMENT for a pointer that is not an easy handle. */
 FERRY_EXTERN ferry_code ferry_easy_perform(ferry_easy *easy);
 /* Pause or resume receiving and/or sending (FERRY_PAUSE_*). */
 FERRY_EXTERN ferry_code ferry_easy_pause(ferry_easy *easy, int bitmask);

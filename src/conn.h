@@ -49,8 +49,10 @@ void ferry__pool_init(ferry__pool *pool);
 void ferry__pool_close_all(ferry_multi *m);
 /* The bundle for key, made if create. NULL when out of memory/absent. */
 ferry__bundle *ferry__pool_bundle(ferry_multi *m, const char *key, int create);
-/* Take the most recently used idle connection of the bundle, or NULL. */
-ferry__conn *ferry__pool_take_idle(ferry_multi *m, ferry__bundle *b);
+/* Take the most recently used idle connection of the bundle, or NULL.
+ * With check_alive, one that the peer closed unseen is skipped (a peek). */
+ferry__conn *ferry__pool_take_idle(ferry_multi *m, ferry__bundle *b,
+                                   int check_alive);
 /* May a new connection be opened for bundle b under the multi's limits?
  * Closes the oldest idle connection of another host when that makes room. */
 int ferry__pool_may_open(ferry_multi *m, ferry__bundle *b);

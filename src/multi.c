@@ -130,6 +130,11 @@ static void update_timer(ferry_multi *m) {
 
   if (m->timerfn == NULL || m->closing)
     return;
+  /* From inside a user callback (say add_handle in the timer callback), the
+   * engine run that called it updates the timer when it ends; calling the
+   * timer callback nested would let an outer call overwrite a newer value. */
+  if (m->in_callback)
+    return;
   t = next_timeout(m);
   due = t < 0 ? 0 : ferry__now_ms() + (uint64_t)t;
   if (t < 0 && m->timer_told < 0)
@@ -471,7 +476,7 @@ ferry_mcode ferry_multi_add_handle(ferry_multi *m, ferry_easy *e) {
   ferry__list_insert_tail(&m->easies, &e->multi_node);
   m->num_easies++;
   m->num_alive++;
-  e->state = FERRY__XS_INIT;
+  ferry__xfer_state(e, FERRY__XS_INIT);
   e->result = FERRYE_OK;
   e->msg.msg = FERRYMSG_NONE;
   ferry__multi_run_soon(m, e);

@@ -53,15 +53,18 @@ static void idle_unlink(ferry_multi *m, ferry__conn *c) {
   m->pool.n_idle--;
 }
 
-ferry__conn *ferry__pool_take_idle(ferry_multi *m, ferry__bundle *b) {
+ferry__conn *ferry__pool_take_idle(ferry_multi *m, ferry__bundle *b,
+                                   int check_alive) {
   ferry__conn *c;
   for (;;) {
     if (ferry__list_empty(&b->idle))
       return NULL;
     c = FERRY__CONTAINER_OF(b->idle.next, ferry__conn, idle_node);
-    if (!ferry__conn_idle_is_dead(c))
+    /* A request that can be sent again is retried on a fresh connection if
+     * this one died unseen; one that cannot (a read callback's upload)
+     * pays for a peek first. */
+    if (!check_alive || !ferry__conn_idle_is_dead(c))
       break;
-    /* A retry could not save an upload from a read callback sent on it. */
     ferry__conn_destroy(c);
   }
   idle_unlink(m, c);

@@ -38,6 +38,7 @@
 #include <mbedtls/ssl.h>
 #include <mbedtls/ssl_ciphersuites.h>
 #include <mbedtls/ssl_internal.h>
+#include <mbedtls/version.h>
 #include <mbedtls/x509_crt.h>
 
 #include "alloc.h"
@@ -147,9 +148,12 @@ struct ferry__tls {
   char *session_key;
   mbedtls_ssl_context ssl;
   enum tls_state state;
-  /* An IP literal host, as bytes (4 or 16); ip_len 0 for a DNS name. */
+  /* An IP literal host, as bytes (4 or 16) and as text; ip_len 0 for a
+   * DNS name. */
   unsigned char ip[16];
   size_t ip_len;
+  char ip_text[64];
+  unsigned char ip_hostname_set; /* given to mbedTLS after the ClientHello */
   byteq in, out;
   unsigned char eof;
   unsigned char resumed;
@@ -171,11 +175,11 @@ static void errf(char *errbuf, size_t errlen, const char *fmt, ...) {
   va_end(ap);
 }
 
-/* "(-0xXXXX) text" for an mbedTLS error code. */
+/* "mbedTLS error -0xXXXX: text" for an mbedTLS error code. */
 static const char *mbed_reason(int ret, char *buf, size_t len) {
   char text[128];
   mbedtls_strerror(ret, text, sizeof(text));
-  snprintf(buf, len, "(-0x%04X) %s", (unsigned)-ret, text);
+  snprintf(buf, len, "mbedTLS error -0x%04X: %s", (unsigned)-ret, text);
   return buf;
 }
 
@@ -1126,6 +1130,8 @@ ferry_code ferry__tls_new(ferry__tls **out, ferry__tls_ctx *ctx,
       t->ip_len = 4;
     else if (inet_pton(AF_INET6, name, t->ip) == 1)
       t->ip_len = 16;
+    if (t->ip_len > 0)
+      snprintf(t->ip_text, sizeof(t->ip_text), "%s", name);
     else if (zone != NULL)
       *zone = '%';
   }
@@ -1137,10 +1143,12 @@ ferry_code ferry__tls_new(ferry__tls **out, ferry__tls_ctx *ctx,
     goto failed_mbedtls;
   /* mbedTLS 2.28 sends whatever mbedtls_ssl_set_hostname() is given as
    * SNI, IP literals included, and matches it against dNSName SANs and the
-   * CN only. So: a DNS name goes to mbedTLS, for SNI and its name check;
-   * an IP literal is not given (no SNI, as RFC 6066 requires), and
-   * verify_cb() makes the IP check instead. The hostname is cleared
-   * explicitly so that this choice is visible here. */
+   * CN only. So a DNS name goes to mbedTLS now, for SNI and its name check.
+   * An IP literal is not given now (no SNI, as RFC 6066 requires); it is
+   * given once the ClientHello is written (ferry__tls_handshake), so that
+   * mbedTLS still checks a name, and verify_cb() replaces that check's
+   * result with the iPAddress match. Without verify_cb, an IP would fail
+   * closed. The hostname is cleared explicitly to show the choice. */
   ret = mbedtls_ssl_set_hostname(&t->ssl, t->ip_len ? NULL : name);
   if (ret != 0)
     goto failed_mbedtls;
@@ -1280,7 +1288,7 @@ static ferry_code handshake_failed(ferry__tls *t, int ret, char *errbuf,
          alert_name(desc), desc);
     return FERRYE_SSL_CONNECT_ERROR;
   }
-  errf(errbuf, errlen, "TLS handshake failed: mbedTLS %s",
+  errf(errbuf, errlen, "TLS handshake failed: %s",
        mbed_reason(ret, reason, sizeof(reason)));
   return FERRYE_SSL_CONNECT_ERROR;
 }
@@ -1301,6 +1309,15 @@ ferry_code ferry__tls_handshake(ferry__tls *t, char *errbuf, size_t errlen) {
      * resumption while they exist. */
     if (t->ssl.handshake != NULL && t->ssl.handshake->resume)
       t->resumed = 1;
+    /* The ClientHello is out (in pending_out) without SNI: now give an IP
+     * literal to mbedTLS for its certificate check (see ferry__tls_new). */
+    if (t->ip_len > 0 && !t->ip_hostname_set &&
+        t->ssl.state > MBEDTLS_SSL_CLIENT_HELLO) {
+      int r = mbedtls_ssl_set_hostname(&t->ssl, t->ip_text);
+      t->ip_hostname_set = 1;
+      if (r != 0 && ret == 0)
+        ret = r;
+    }
     if (ret != 0)
       break;
   }
@@ -1351,7 +1368,9 @@ ferry_code ferry__tls_write(ferry__tls *t, const char *data, size_t len,
 
   *taken = 0;
   if (t->state != TLS_OPEN) {
-    errf(errbuf, errlen, "TLS write before the handshake completed");
+    errf(errbuf, errlen, t->state == TLS_FAILED
+                             ? "TLS connection failed earlier"
+                             : "TLS write before the handshake completed");
     return FERRYE_SEND_ERROR;
   }
   while (*taken < len && byteq_len(&t->out) < OUT_HIGH_WATER) {
@@ -1364,7 +1383,7 @@ ferry_code ferry__tls_write(ferry__tls *t, const char *data, size_t len,
     if (ret == MBEDTLS_ERR_SSL_ALLOC_FAILED)
       return FERRYE_OUT_OF_MEMORY;
     /* WANT_WRITE cannot happen: a record always fits above the mark. */
-    errf(errbuf, errlen, "TLS write failed: mbedTLS %s",
+    errf(errbuf, errlen, "TLS write failed: %s",
          mbed_reason(ret, reason, sizeof(reason)));
     t->state = TLS_FAILED;
     return FERRYE_SEND_ERROR;
@@ -1380,7 +1399,9 @@ ferry_code ferry__tls_read(ferry__tls *t, char *buf, size_t cap, size_t *n,
   *n = 0;
   *closed = 0;
   if (t->state != TLS_OPEN) {
-    errf(errbuf, errlen, "TLS read before the handshake completed");
+    errf(errbuf, errlen, t->state == TLS_FAILED
+                             ? "TLS connection failed earlier"
+                             : "TLS read before the handshake completed");
     return FERRYE_RECV_ERROR;
   }
   if (cap == 0)
@@ -1411,7 +1432,7 @@ ferry_code ferry__tls_read(ferry__tls *t, char *buf, size_t cap, size_t *n,
     return FERRYE_RECV_ERROR;
   }
   default:
-    errf(errbuf, errlen, "TLS read failed: mbedTLS %s",
+    errf(errbuf, errlen, "TLS read failed: %s",
          mbed_reason(ret, reason, sizeof(reason)));
     t->state = TLS_FAILED;
     return FERRYE_RECV_ERROR;
@@ -1431,7 +1452,15 @@ void ferry__tls_close_notify(ferry__tls *t) {
 }
 
 long ferry__tls_verify_result(const ferry__tls *t) {
-  uint32_t flags = mbedtls_ssl_get_verify_result(&t->ssl);
+  uint32_t flags;
+
+  /* With authmode NONE, mbedTLS 2.28 leaves a client's result at 0, as if
+   * the peer had been verified; report the skip instead. */
+  if (!t->ctx->verify_peer)
+    return mbedtls_ssl_get_peer_cert(&t->ssl) != NULL
+               ? MBEDTLS_X509_BADCERT_SKIP_VERIFY
+               : -1;
+  flags = mbedtls_ssl_get_verify_result(&t->ssl);
   return flags == (uint32_t)-1 ? -1 : (long)flags;
 }
 

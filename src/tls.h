@@ -92,9 +92,12 @@
 typedef struct ferry__tls_config {
   int verify_peer;          /* SSL_VERIFYPEER: 1 (default) or 0 */
   int verify_host;          /* SSL_VERIFYHOST: 2 (default) or 0; 1 acts as 2 */
-  const char *cainfo;       /* CAINFO; NULL: the build's FERRY_CA_BUNDLE */
-  const char *capath;       /* CAPATH: a directory of CA certificates */
-  const void *cainfo_blob;  /* CAINFO_BLOB (PEM or DER); overrides cainfo */
+  /* The CA certificates. cainfo_blob (PEM or DER) overrides cainfo;
+   * capath adds a directory's files to either. With none of the three
+   * set, the build's FERRY_CA_BUNDLE is loaded. */
+  const char *cainfo;       /* CAINFO */
+  const char *capath;       /* CAPATH */
+  const void *cainfo_blob;  /* CAINFO_BLOB */
   size_t cainfo_blob_len;
   const char *client_cert;  /* SSLCERT file (PEM or DER) */
   const char *client_key;   /* SSLKEY file; NULL: the key is in client_cert */
@@ -214,7 +217,9 @@ ferry_code ferry__tls_feed(ferry__tls *t, const char *data, size_t len);
 /* The transport reached EOF: no more input will come. */
 void ferry__tls_feed_eof(ferry__tls *t);
 
-/* Drive the handshake as far as the input allows. Returns
+/* Drive the handshake as far as the input allows. After any return,
+ * pending_out may hold bytes to send (after an error: the alert telling
+ * the server why; sending it is a courtesy). Returns
  *   FERRYE_OK     done (also on every later call); the peer is verified as
  *                 configured, the pin matched, and the session is stored;
  *   FERRYE_AGAIN  more input is needed (send pending_out first);
@@ -268,7 +273,9 @@ ferry_code ferry__tls_read(ferry__tls *t, char *buf, size_t cap, size_t *n,
                            int *closed, char *errbuf, size_t errlen);
 
 /* Nonzero if ferry__tls_read() may deliver bytes without more input:
- * decrypted bytes or whole records are buffered. */
+ * decrypted bytes, or fed ciphertext mbedTLS has not looked at yet, are
+ * buffered. Right after ferry__tls_read() returned FERRYE_AGAIN it is 0
+ * (mbedTLS keeps a partial record itself), so a loop on it cannot spin. */
 int ferry__tls_has_buffered(const ferry__tls *t);
 
 /* Queue a close_notify alert in pending_out (once; later calls do

@@ -12,7 +12,6 @@ typedef struct uvsock {
   uv_poll_t poll;
   ferry_multi *multi;
   int fd;
-  int events; /* UV_READABLE/UV_WRITABLE the engine asked for */
 } uvsock;
 
 static void on_handle_closed(uv_handle_t *h) {
@@ -33,14 +32,8 @@ static void on_poll(uv_poll_t *h, int status, int events) {
   ferry_multi *m = s->multi;
   int bits = 0;
 
-  if (status < 0) {
+  if (status < 0)
     bits = FERRY_CSELECT_ERR | FERRY_CSELECT_IN | FERRY_CSELECT_OUT;
-    /* libuv stops a poll handle when it reports an error, but the engine
-     * still wants the socket watched until it says REMOVE: a recv can
-     * return the data that arrived before a reset, and the reset itself
-     * only on the next read. Watch again, or that read never comes. */
-    uv_poll_start(&s->poll, s->events, on_poll);
-  }
   if (events & (UV_READABLE | UV_DISCONNECT))
     bits |= FERRY_CSELECT_IN;
   if (events & UV_WRITABLE)
@@ -83,7 +76,6 @@ int ferry__uv_socket_cb(ferry_easy *e, ferry_socket_t fd, int what, void *userp,
     events |= UV_WRITABLE;
   if (uv_poll_start(&s->poll, events, on_poll) != 0)
     return -1;
-  s->events = events;
   m->uv_dirty = 1;
   /* An idle pooled connection must not keep the application's loop alive. */
   if (e == NULL)

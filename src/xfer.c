@@ -418,10 +418,8 @@ static void on_connect_ready(ferry_easy *e) {
 void ferry__xfer_resolved(ferry_easy *e, ferry_code result, const char *why) {
   e->dns_wait = NULL;
   if (result != FERRYE_OK) {
-    xfer_fail(e, result, "Could not resolve host: %s%s%s", e->url.host,
-              why ? " (" : "", why ? why : "");
-    if (why)
-      strncat(e->errtext, ")", sizeof(e->errtext) - strlen(e->errtext) - 1);
+    xfer_fail(e, result, "Could not resolve host: %s%s%s%s", e->url.host,
+              why ? " (" : "", why ? why : "", why ? ")" : "");
     return;
   }
   e->t_namelookup = now_ns();
@@ -440,7 +438,7 @@ static void acquire_conn(ferry_easy *e, int fresh) {
     return;
   }
   if (!fresh && !e->set.fresh_connect) {
-    c = ferry__pool_take_idle(m, b);
+    c = ferry__pool_take_idle(m, b, e->upload_from_read);
     if (c != NULL) {
       attach_conn(e, c);
       e->reused = 1;
@@ -535,8 +533,9 @@ static int fill_upload(ferry_easy *e) {
     return 1;
   }
   if (n == FERRY_READFUNC_PAUSE) {
+    /* watch nothing while paused: no event can spin the loop */
     e->pause_send = 1;
-    ferry__conn_watch(e->conn, FERRY_POLL_IN);
+    ferry__conn_watch(e->conn, FERRY_POLL_NONE);
     return 1;
   }
   if (n > sizeof(tmp)) {
@@ -563,6 +562,7 @@ static int fill_upload(ferry_easy *e) {
       xfer_fail(e, FERRYE_OUT_OF_MEMORY, "out of memory");
       return 1;
     }
+    e->ul_bytes += (ferry_off_t)n; /* payload only, not the chunk framing */
   } else {
     if (e->ul_bytes + (ferry_off_t)(e->upbuf.len + n) > e->body_len) {
       xfer_fail(e, FERRYE_READ_ERROR,
@@ -668,7 +668,8 @@ static void send_more(ferry_easy *e) {
       e->ul_bytes += n;
     } else {
       ferry__buf_consume(&e->upbuf, (size_t)n);
-      e->ul_bytes += n; /* counts chunk framing too; close enough for speed */
+      if (e->body_len >= 0)
+        e->ul_bytes += n; /* chunked uploads count payload when read */
     }
   }
 }
@@ -828,10 +829,15 @@ static void fail_with_parser(ferry_easy *e, ferry_code rc) {
   ferry__xfer_done(e, rc);
 }
 
-static void recv_data(ferry_easy *e) {
+/* Read and parse what has arrived. A short read normally means the socket
+ * is drained, and the next readiness brings the rest. With
+ * FERRY_CSELECT_ERR it may not: libuv (and libcurl-style glue on it) stops
+ * watching a socket that reported an error, and a reset's error comes only
+ * after the bytes before it are read. So then read on until the error. */
+static void recv_data(ferry_easy *e, int cselect) {
   ferry_multi *m = e->multi;
   ferry__conn *c = e->conn;
-  int rounds = 0;
+  int rounds = 0, drain = (cselect & FERRY_CSELECT_ERR) != 0;
 
   if (m->rbuf == NULL) {
     m->rbuf = ferry__malloc(FERRY__RBUF_SIZE);
@@ -840,7 +846,7 @@ static void recv_data(ferry_easy *e) {
       return;
     }
   }
-  while (rounds++ < 4) {
+  while (rounds++ < 4 || drain) {
     ssize_t n = recv(c->fd, m->rbuf, FERRY__RBUF_SIZE, 0);
     size_t used = 0;
     ferry_code rc;
@@ -883,7 +889,7 @@ static void recv_data(ferry_easy *e) {
       ferry__conn_watch(c, FERRY_POLL_NONE);
       return;
     }
-    if ((size_t)n < FERRY__RBUF_SIZE)
+    if ((size_t)n < FERRY__RBUF_SIZE && !drain)
       break;
   }
   if (!e->set.noprogress && e->set.xferinfofn)
@@ -947,13 +953,13 @@ void ferry__xfer_on_socket(ferry_easy *e, int cselect) {
     on_connect_ready(e);
     return;
   case FERRY__XS_SEND:
-    if (cselect & (FERRY_CSELECT_OUT | FERRY_CSELECT_ERR))
+    if (!e->pause_send && (cselect & (FERRY_CSELECT_OUT | FERRY_CSELECT_ERR)))
       send_more(e);
     return;
   case FERRY__XS_RECV_HEADERS:
   case FERRY__XS_RECV_BODY:
     if (!e->pause_recv)
-      recv_data(e);
+      recv_data(e, cselect);
     return;
   default:
     return;

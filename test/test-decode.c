@@ -406,7 +406,7 @@ TEST_IMPL(decode_unknown_coding_is_bad_content_encoding_with_text) {
   static const char *ces[] = {"br", "gzip, br", "compress", "zstd",
                               "gzip;q=1", "gzip deflate", "chunked"};
   char err[FERRY_ERROR_SIZE];
-  ferry__decoder *d = (ferry__decoder *)&d;
+  ferry__decoder *d = (ferry__decoder *)&d; /* not NULL: new must clear it */
 
   for (size_t i = 0; i < sizeof(ces) / sizeof(ces[0]); i++) {
     err[0] = '\0';

@@ -415,6 +415,133 @@ TEST_IMPL(hostile_reset_in_middle_of_body_is_recv_error) {
   return 0;
 }
 
+/* socket_action glue on the application's own libuv loop, written as
+ * libcurl's multi-uv example is: a poll error is passed on as
+ * FERRY_CSELECT_ERR, and the poll handle (which libuv stopped) is left
+ * alone. */
+typedef struct glue {
+  uv_loop_t loop;
+  uv_timer_t timer;
+  ferry_multi *m;
+} glue;
+
+typedef struct glue_sock {
+  uv_poll_t poll;
+  glue *g;
+  int fd;
+} glue_sock;
+
+static void glue_on_poll(uv_poll_t *p, int status, int events) {
+  glue_sock *gs = p->data;
+  int flags = 0, running;
+  if (status < 0)
+    flags = FERRY_CSELECT_ERR;
+  if (events & UV_READABLE)
+    flags |= FERRY_CSELECT_IN;
+  if (events & UV_WRITABLE)
+    flags |= FERRY_CSELECT_OUT;
+  ferry_multi_socket_action(gs->g->m, gs->fd, flags, &running);
+}
+
+static void glue_sock_closed(uv_handle_t *h) { free(h->data); }
+
+static int glue_socket_cb(ferry_easy *e, ferry_socket_t fd, int what,
+                          void *userp, void *socketp) {
+  glue *g = userp;
+  glue_sock *gs = socketp;
+  (void)e;
+  if (what == FERRY_POLL_REMOVE) {
+    if (gs != NULL) {
+      uv_close((uv_handle_t *)&gs->poll, glue_sock_closed);
+      ferry_multi_assign(g->m, fd, NULL);
+    }
+    return 0;
+  }
+  if (gs == NULL) {
+    gs = calloc(1, sizeof(*gs));
+    if (gs == NULL || uv_poll_init_socket(&g->loop, &gs->poll, fd) != 0) {
+      free(gs);
+      return -1;
+    }
+    gs->g = g;
+    gs->fd = fd;
+    gs->poll.data = gs;
+    ferry_multi_assign(g->m, fd, gs);
+  }
+  uv_poll_start(&gs->poll,
+                ((what & FERRY_POLL_IN) ? UV_READABLE : 0) |
+                    ((what & FERRY_POLL_OUT) ? UV_WRITABLE : 0),
+                glue_on_poll);
+  return 0;
+}
+
+static void glue_on_timer(uv_timer_t *t) {
+  glue *g = t->data;
+  int running;
+  ferry_multi_socket_action(g->m, FERRY_SOCKET_TIMEOUT, 0, &running);
+}
+
+static int glue_timer_cb(ferry_multi *m, long timeout_ms, void *userp) {
+  glue *g = userp;
+  (void)m;
+  if (timeout_ms < 0)
+    uv_timer_stop(&g->timer);
+  else
+    uv_timer_start(&g->timer, glue_on_timer, (uint64_t)timeout_ms, 0);
+  return 0;
+}
+
+TEST_IMPL(hostile_reset_in_middle_of_body_is_recv_error_in_socket_action_mode) {
+  ts_step steps[] = {
+      FX_STEP_REQ,
+      FX_STEP_SEND("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nhello"),
+      FX_STEP_RESET};
+  glue g;
+  tserver *s = tserver_start();
+  ferry_easy *e;
+  ferry_msg *msg = NULL;
+  sink body = {0};
+  char err[FERRY_ERROR_SIZE] = "";
+
+  ASSERT_NOT_NULL(s);
+  tserver_script(s, 0, FX_STEPS(steps));
+  memset(&g, 0, sizeof(g));
+  ASSERT_EQ(uv_loop_init(&g.loop), 0);
+  ASSERT_EQ(uv_timer_init(&g.loop, &g.timer), 0);
+  g.timer.data = &g;
+  g.m = ferry_multi_init();
+  ASSERT_NOT_NULL(g.m);
+  ASSERT_EQ(ferry_multi_setopt(g.m, FERRYMOPT_SOCKETFUNCTION, glue_socket_cb),
+            FERRYM_OK);
+  ASSERT_EQ(ferry_multi_setopt(g.m, FERRYMOPT_SOCKETDATA, &g), FERRYM_OK);
+  ASSERT_EQ(ferry_multi_setopt(g.m, FERRYMOPT_TIMERFUNCTION, glue_timer_cb),
+            FERRYM_OK);
+  ASSERT_EQ(ferry_multi_setopt(g.m, FERRYMOPT_TIMERDATA, &g), FERRYM_OK);
+  e = fx_easy(fx_url(s, "/"), &body, NULL);
+  ASSERT_EQ(ferry_easy_setopt(e, FERRYOPT_ERRORBUFFER, err), FERRYE_OK);
+  /* A backstop: a transfer that misses the reset ends in a timeout. */
+  ASSERT_EQ(ferry_easy_setopt(e, FERRYOPT_TIMEOUT_MS, 5000L), FERRYE_OK);
+  ASSERT_EQ(ferry_multi_add_handle(g.m, e), FERRYM_OK);
+  for (int i = 0; msg == NULL; i++) {
+    ASSERT_LE(i, 1000);
+    ASSERT_NE(uv_run(&g.loop, UV_RUN_ONCE), 0);
+    msg = ferry_multi_info_read(g.m, NULL);
+  }
+  ASSERT(msg->easy_handle == e);
+  ASSERT_EQ(msg->data.result, FERRYE_RECV_ERROR);
+  ASSERT(strstr(err, "Connection reset by peer") != NULL);
+  ASSERT_LE(body.len, 5);
+  ASSERT(body.len == 0 || memcmp(body.data, "hello", body.len) == 0);
+  ASSERT_EQ(ferry_multi_remove_handle(g.m, e), FERRYM_OK);
+  ferry_easy_cleanup(e);
+  ASSERT_EQ(ferry_multi_cleanup(g.m), FERRYM_OK);
+  uv_close((uv_handle_t *)&g.timer, NULL);
+  MAKE_LOOP_HAPPY(&g.loop);
+  sink_free(&body);
+  ASSERT_EQ(tserver_stop(s), 0);
+  return 0;
+}
+
 TEST_IMPL(hostile_headers_dribbled_past_timeout_is_operation_timedout) {
   /* 60 header bytes at 20 ms each take 1.2 s; the transfer may take 300. */
   ts_step steps[] = {

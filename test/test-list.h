@@ -131,6 +131,7 @@
   X(hostile_thousand_interim_responses_are_weird_server_reply) \
   X(hostile_three_interim_100s_then_200_delivers_final_body_only) \
   X(hostile_reset_in_middle_of_body_is_recv_error) \
+  X(hostile_reset_in_middle_of_body_is_recv_error_in_socket_action_mode) \
   X(hostile_headers_dribbled_past_timeout_is_operation_timedout) \
   X(hostile_trickling_body_under_low_speed_limit_is_operation_timedout) \
   X(hostile_port_bound_but_not_listening_is_couldnt_connect) \
@@ -260,8 +261,53 @@
   X(ferry_get_retries_refused_connection_with_backoff_then_fails) \
   X(ferry_get_sigint_halts_transfers_and_exits_130)
 
+/* -- section: TLS layer (test/test-tls.c) -- */
+#define TEST_LIST_TLS(X) \
+  X(tls_handshake_then_request_and_response_roundtrip) \
+  X(tls_decrypted_bytes_stay_buffered_until_read) \
+  X(tls_large_request_and_response_pass_through_whole) \
+  X(tls_calls_out_of_order_fail_and_input_is_capped) \
+  X(tls_expired_certificate_fails_verification) \
+  X(tls_wrong_host_name_fails_verification) \
+  X(tls_self_signed_certificate_fails_verification) \
+  X(tls_certificate_from_unknown_ca_fails_verification) \
+  X(tls_default_ca_bundle_does_not_trust_the_test_ca) \
+  X(tls_verifyhost_0_skips_only_the_name_check) \
+  X(tls_verifypeer_0_skips_chain_and_name_checks) \
+  X(tls_mbedtls_2_28_does_not_match_ip_sans_by_itself) \
+  X(tls_mbedtls_2_28_sends_an_ip_hostname_as_sni) \
+  X(tls_client_hello_carries_sni_for_names_only) \
+  X(tls_server_sees_sni_for_names_and_none_for_ips) \
+  X(tls_ip_literal_host_matches_ip_san) \
+  X(tls_ip_literal_host_not_in_certificate_is_refused) \
+  X(tls_ip_literal_matches_cn_only_without_san_extension) \
+  X(tls_bad_ca_file_is_cacert_badfile) \
+  X(tls_ca_from_blob_and_from_capath_are_trusted) \
+  X(tls_bad_client_certificate_is_certproblem) \
+  X(tls_client_certificate_is_accepted_by_server_requiring_one) \
+  X(tls_server_requiring_a_client_certificate_refuses_none) \
+  X(tls_pinned_sha256_key_must_match) \
+  X(tls_pinned_key_file_in_pem_or_der_must_match) \
+  X(tls_version_range_is_honoured_and_mismatch_fails) \
+  X(tls_cipher_list_takes_openssl_iana_and_mbedtls_names) \
+  X(tls_cipher_mismatch_fails_and_unknown_list_is_refused) \
+  X(tls_garbage_instead_of_server_hello_fails_fast) \
+  X(tls_server_closing_during_handshake_is_connect_error) \
+  X(tls_renegotiation_request_is_refused) \
+  X(tls_close_notify_from_server_is_reported) \
+  X(tls_eof_without_close_notify_is_reported_as_eof) \
+  X(tls_client_close_notify_reaches_server) \
+  X(tls_session_is_resumed_on_second_connection) \
+  X(tls_session_ticket_is_resumed_on_second_connection) \
+  X(tls_no_session_is_cached_after_failed_verification) \
+  X(tls_session_is_not_reused_across_configs_or_hosts) \
+  X(tls_session_cache_keeps_most_recent_within_its_size) \
+  X(tls_config_key_differs_when_verify_settings_differ) \
+  X(tls_each_failed_allocation_is_out_of_memory_or_harmless)
+
 #define TEST_LIST(X)   \
   TEST_LIST_RUNNER(X)  \
+  TEST_LIST_TLS(X)     \
   TEST_LIST_URL(X)     \
   TEST_LIST_DECODE(X)  \
   TEST_LIST_SERVER(X)  \

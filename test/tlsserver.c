@@ -337,12 +337,16 @@ static void conn_handshake(struct tls_conn *c) {
     return;
   }
   c->handshake_done = 1;
-  stat_add(s, TLSSRV_HANDSHAKES);
+  /* all at once, so a waiter sees them together */
+  uv_mutex_lock(&s->lock);
+  s->stats[TLSSRV_HANDSHAKES]++;
   if (c->resumed)
-    stat_add(s, TLSSRV_RESUMED);
+    s->stats[TLSSRV_RESUMED]++;
   if (mbedtls_ssl_get_peer_cert(&c->ssl) != NULL &&
       mbedtls_ssl_get_verify_result(&c->ssl) == 0)
-    stat_add(s, TLSSRV_CLIENT_CERTS);
+    s->stats[TLSSRV_CLIENT_CERTS]++;
+  uv_cond_broadcast(&s->cond);
+  uv_mutex_unlock(&s->lock);
   conn_serve(c);
 }
 

@@ -246,10 +246,10 @@ static void attempt_error(fetch *f, const slot *s, const job *j,
                strerror(s->write_errno));
   } else if (rc == FERRYE_HTTP_RETURNED_ERROR && j->http_code > 0) {
     snprintf(buf, size, "HTTP %ld: %s", j->http_code, detail);
+  } else if (strcmp(detail, ferry_easy_strerror(rc)) == 0) {
+    snprintf(buf, size, "%s", detail);
   } else {
     snprintf(buf, size, "%s (%s)", detail, ferry_easy_strerror(rc));
-    if (strcmp(detail, ferry_easy_strerror(rc)) == 0)
-      snprintf(buf, size, "%s", detail);
   }
 }
 
@@ -267,7 +267,6 @@ static void reap_attempt(fetch *f, slot *s, ferry_code rc) {
   j->http_code = code;
   j->total_us = total_us;
   j->bytes = s->bytes;
-  j->result = rc;
   f->st.connects += connects;
 
   /* an empty body never opened the file */

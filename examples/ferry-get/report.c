@@ -24,6 +24,7 @@
 #define BAR_WIDTH 20
 #define NAME_WIDTH 40
 #define RATE_SAMPLES 11 /* ~1 s of 100 ms ticks */
+#define LIVE_LINES 16   /* transfer lines at most */
 
 typedef struct frame {
   char *buf;
@@ -223,7 +224,7 @@ static void slot_line(char *line, size_t size, const slot *s, uint64_t now,
     snprintf(line, size, " %-*s %8s/%-8s [%s] %3d%% %9s/s ETA %s", name_w,
              name, got, total, bar, (int)(frac * 100), rate, eta);
   } else if (s->bytes == 0) {
-    snprintf(line, size, " %-*s %8s", name_w, name, "waiting");
+    snprintf(line, size, " %-*s %8s", name_w, name, "waiting for the reply");
   } else {
     snprintf(line, size, " %-*s %8s %-8s  %-*s       %9s/s", name_w, name, got,
              "", bar_w, "", rate);
@@ -273,22 +274,27 @@ static void draw(fg_state *st, uint64_t now, int sample) {
       active++;
     }
   widths(cols, longest, &name_w, &bar_w);
-  room = rows - 3; /* keep the aggregate line and the prompt on screen */
+  /* at most LIVE_LINES transfer lines, fewer on a short terminal, so that
+   * what was printed before the live view stays in sight */
+  room = rows - 3 < LIVE_LINES ? rows - 3 : LIVE_LINES;
   if (room < 2)
     room = 2;
-  for (int i = 0; i < st->nslots; i++) {
-    const slot *s = &st->slots[i];
-    if (s->job == NULL)
-      continue;
-    if (shown == room - 1 && active > room) {
-      snprintf(line, sizeof(line), " ... and %d more", active - shown);
+  /* transfers that are receiving first, then those waiting for a reply */
+  for (int pass = 0; pass < 2 && shown < active; pass++)
+    for (int i = 0; i < st->nslots && shown < active; i++) {
+      const slot *s = &st->slots[i];
+      if (s->job == NULL || (s->bytes > 0) != (pass == 0))
+        continue;
+      if (shown == room - 1 && active > room) {
+        snprintf(line, sizeof(line), " ... and %d more", active - shown);
+        frame_line(&rep.fr, cols, line);
+        shown = active;
+        break;
+      }
+      slot_line(line, sizeof(line), s, now, name_w, bar_w);
       frame_line(&rep.fr, cols, line);
-      break;
+      shown++;
     }
-    slot_line(line, sizeof(line), s, now, name_w, bar_w);
-    frame_line(&rep.fr, cols, line);
-    shown++;
-  }
   if (sample)
     rep.rate = recent_rate(now, bytes);
   report_fmt_bytes(got, sizeof(got), bytes);

@@ -161,7 +161,7 @@ static void print_json_string(const char *s) {
 int bench_report(const bench_opts *o, bench_result *r) {
   double secs = (double)(r->end.wall_ns - r->start.wall_ns) / 1e9;
   long long cpu = r->end.cpu_us - r->start.cpu_us;
-  long per = r->transfers > 0 ? r->transfers : 1;
+  long per = r->transfers > 0 ? r->transfers : r->held > 0 ? r->held : 1;
   struct rusage ru;
 
   getrusage(RUSAGE_SELF, &ru);

@@ -78,7 +78,8 @@ def row(name, title, **kw):
 ROWS = [
     row("small1", "64 B GET, keep-alive, 1 in flight", k=1, n=20000, n_quick=2000),
     row("small16", "64 B GET, keep-alive, 16 in flight", n=50000, n_quick=10000),
-    row("small256", "64 B GET, keep-alive, 256 in flight", n=50000, n_quick=10000),
+    row("small256", "64 B GET, keep-alive, 256 in flight", k=256, n=50000,
+        n_quick=10000),
     row("1k16", "1 KiB GET, keep-alive, 16 in flight", file="1k.bin", n=50000,
         n_quick=10000),
     row("100k16", "100 KiB GET, keep-alive, 16 in flight", file="100k.bin",
