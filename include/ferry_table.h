@@ -155,7 +155,7 @@
   X(URL, STRINGPOINT, 2, 1)                                                    \
   X(PORT, LONG, 3, 1)                                                          \
   X(PROXY, STRINGPOINT, 4, 0)                                                  \
-  X(USERPWD, STRINGPOINT, 5, 0)                                                \
+  X(USERPWD, STRINGPOINT, 5, 1)                                                \
   X(PROXYUSERPWD, STRINGPOINT, 6, 0)                                           \
   X(RANGE, STRINGPOINT, 7, 0)                                                  \
   X(READDATA, CBPOINT, 9, 1)                                                   \
@@ -165,7 +165,7 @@
   X(TIMEOUT, LONG, 13, 1)                                                      \
   X(INFILESIZE, LONG, 14, 1)                                                   \
   X(POSTFIELDS, OBJECTPOINT, 15, 1)                                            \
-  X(REFERER, STRINGPOINT, 16, 0)                                               \
+  X(REFERER, STRINGPOINT, 16, 1)                                               \
   X(FTPPORT, STRINGPOINT, 17, 0)                                               \
   X(USERAGENT, STRINGPOINT, 18, 1)                                             \
   X(LOW_SPEED_LIMIT, LONG, 19, 1)                                              \
@@ -196,12 +196,12 @@
   X(DIRLISTONLY, LONG, 48, 0)                                                  \
   X(APPEND, LONG, 50, 0)                                                       \
   X(NETRC, VALUES, 51, 0)                                                      \
-  X(FOLLOWLOCATION, LONG, 52, 0)                                               \
+  X(FOLLOWLOCATION, LONG, 52, 1)                                               \
   X(TRANSFERTEXT, LONG, 53, 0)                                                 \
   X(PUT, LONG, 54, 1)                                                          \
   X(PROGRESSFUNCTION, FUNCTIONPOINT, 56, 0)                                    \
   X(XFERINFODATA, CBPOINT, 57, 1)                                              \
-  X(AUTOREFERER, LONG, 58, 0)                                                  \
+  X(AUTOREFERER, LONG, 58, 1)                                                  \
   X(PROXYPORT, LONG, 59, 0)                                                    \
   X(POSTFIELDSIZE, LONG, 60, 1)                                                \
   X(HTTPPROXYTUNNEL, LONG, 61, 0)                                              \
@@ -209,7 +209,7 @@
   X(KRBLEVEL, STRINGPOINT, 63, 0)                                              \
   X(SSL_VERIFYPEER, LONG, 64, 0)                                               \
   X(CAINFO, STRINGPOINT, 65, 0)                                                \
-  X(MAXREDIRS, LONG, 68, 0)                                                    \
+  X(MAXREDIRS, LONG, 68, 1)                                                    \
   X(FILETIME, LONG, 69, 0)                                                     \
   X(TELNETOPTIONS, SLISTPOINT, 70, 0)                                          \
   X(MAXCONNECTS, LONG, 71, 1)                                                  \
@@ -244,9 +244,9 @@
   X(ACCEPT_ENCODING, STRINGPOINT, 102, 0)                                      \
   X(PRIVATE, OBJECTPOINT, 103, 1)                                              \
   X(HTTP200ALIASES, SLISTPOINT, 104, 0)                                        \
-  X(UNRESTRICTED_AUTH, LONG, 105, 0)                                           \
+  X(UNRESTRICTED_AUTH, LONG, 105, 1)                                           \
   X(FTP_USE_EPRT, LONG, 106, 0)                                                \
-  X(HTTPAUTH, VALUES, 107, 0)                                                  \
+  X(HTTPAUTH, VALUES, 107, 1)                                                  \
   X(SSL_CTX_FUNCTION, FUNCTIONPOINT, 108, 0)                                   \
   X(SSL_CTX_DATA, CBPOINT, 109, 0)                                             \
   X(FTP_CREATE_MISSING_DIRS, LONG, 110, 0)                                     \
@@ -291,7 +291,7 @@
   X(HTTP_CONTENT_DECODING, LONG, 158, 0)                                       \
   X(NEW_FILE_PERMS, LONG, 159, 0)                                              \
   X(NEW_DIRECTORY_PERMS, LONG, 160, 0)                                         \
-  X(POSTREDIR, VALUES, 161, 0)                                                 \
+  X(POSTREDIR, VALUES, 161, 1)                                                 \
   X(SSH_HOST_PUBLIC_KEY_MD5, STRINGPOINT, 162, 0)                              \
   X(OPENSOCKETFUNCTION, FUNCTIONPOINT, 163, 0)                                 \
   X(OPENSOCKETDATA, CBPOINT, 164, 0)                                           \
@@ -303,8 +303,8 @@
   X(ISSUERCERT, STRINGPOINT, 170, 0)                                           \
   X(ADDRESS_SCOPE, LONG, 171, 0)                                               \
   X(CERTINFO, LONG, 172, 0)                                                    \
-  X(USERNAME, STRINGPOINT, 173, 0)                                             \
-  X(PASSWORD, STRINGPOINT, 174, 0)                                             \
+  X(USERNAME, STRINGPOINT, 173, 1)                                             \
+  X(PASSWORD, STRINGPOINT, 174, 1)                                             \
   X(PROXYUSERNAME, STRINGPOINT, 175, 0)                                        \
   X(PROXYPASSWORD, STRINGPOINT, 176, 0)                                        \
   X(NOPROXY, STRINGPOINT, 177, 0)                                              \
@@ -350,7 +350,7 @@
   X(MAIL_AUTH, STRINGPOINT, 217, 0)                                            \
   X(SASL_IR, LONG, 218, 0)                                                     \
   X(XFERINFOFUNCTION, FUNCTIONPOINT, 219, 1)                                   \
-  X(XOAUTH2_BEARER, STRINGPOINT, 220, 0)                                       \
+  X(XOAUTH2_BEARER, STRINGPOINT, 220, 1)                                       \
   X(DNS_INTERFACE, STRINGPOINT, 221, 0)                                        \
   X(DNS_LOCAL_IP4, STRINGPOINT, 222, 0)                                        \
   X(DNS_LOCAL_IP6, STRINGPOINT, 223, 0)                                        \
@@ -448,8 +448,8 @@
   X(MIME_OPTIONS, LONG, 315, 0)                                                \
   X(SSH_HOSTKEYFUNCTION, FUNCTIONPOINT, 316, 0)                                \
   X(SSH_HOSTKEYDATA, CBPOINT, 317, 0)                                          \
-  X(PROTOCOLS_STR, STRINGPOINT, 318, 0)                                        \
-  X(REDIR_PROTOCOLS_STR, STRINGPOINT, 319, 0)                                  \
+  X(PROTOCOLS_STR, STRINGPOINT, 318, 1)                                        \
+  X(REDIR_PROTOCOLS_STR, STRINGPOINT, 319, 1)                                  \
   X(WS_OPTIONS, LONG, 320, 0)                                                  \
   X(CA_CACHE_TIMEOUT, LONG, 321, 0)                                            \
   X(QUICK_EXIT, LONG, 322, 0)                                                  \
@@ -520,7 +520,7 @@
   X(STARTTRANSFER_TIME, DOUBLE, 17, 1)                                         \
   X(CONTENT_TYPE, STRING, 18, 1)                                               \
   X(REDIRECT_TIME, DOUBLE, 19, 0)                                              \
-  X(REDIRECT_COUNT, LONG, 20, 0)                                               \
+  X(REDIRECT_COUNT, LONG, 20, 1)                                               \
   X(PRIVATE, STRING, 21, 1)                                                    \
   X(HTTP_CONNECTCODE, LONG, 22, 0)                                             \
   X(HTTPAUTH_AVAIL, LONG, 23, 0)                                               \
@@ -531,7 +531,7 @@
   X(COOKIELIST, SLIST, 28, 0)                                                  \
   X(LASTSOCKET, LONG, 29, 0)                                                   \
   X(FTP_ENTRY_PATH, STRING, 30, 0)                                             \
-  X(REDIRECT_URL, STRING, 31, 0)                                               \
+  X(REDIRECT_URL, STRING, 31, 1)                                               \
   X(PRIMARY_IP, STRING, 32, 1)                                                 \
   X(APPCONNECT_TIME, DOUBLE, 33, 0)                                            \
   X(CERTINFO, PTR, 34, 0)                                                      \

@@ -71,6 +71,19 @@ typedef struct ferry__opts {
   long buffersize;
   long ipresolve;
   void *private_ptr;
+  char *referer;              /* REFERER */
+  char *userpwd;              /* USERPWD "user:password" */
+  char *username;             /* USERNAME */
+  char *password;             /* PASSWORD */
+  char *bearer;               /* XOAUTH2_BEARER */
+  unsigned long httpauth;     /* HTTPAUTH bits */
+  long maxredirs;             /* -1: no limit */
+  long postredir;             /* FERRY_REDIR_POST_* bits */
+  unsigned protocols;         /* FERRY__PROTO_* allowed for the URL */
+  unsigned redir_protocols;   /* ... and for redirects */
+  unsigned followlocation : 1;
+  unsigned autoreferer : 1;
+  unsigned unrestricted_auth : 1;
   unsigned verbose : 1;
   unsigned header : 1;
   unsigned noprogress : 1;
@@ -100,8 +113,17 @@ struct ferry_easy {
   ferry_msg msg;
   ferry__list msg_node;    /* in multi->msgs while queued */
 
-  /* where to */
+  /* where to; for a redirect hop, the hop's URL */
   ferry__url url;
+  /* redirects */
+  long redirect_count;
+  char *location;          /* Location of the current response, raw */
+  char *redirect_url;      /* where Location points (REDIRECT_URL) */
+  char *hop_referer;       /* AUTOREFERER value for the next hop */
+  char *first_host;        /* "scheme://host:port" credentials belong to */
+  unsigned follow : 1;     /* following this response's Location */
+  unsigned hop_get : 1;    /* a redirect turned the request into a GET */
+  unsigned strip_auth : 1; /* a redirect left the host of the credentials */
   char *conn_key;          /* "scheme://host:port" */
   struct ferry__addrs *addrs;
   size_t addr_idx;
@@ -161,6 +183,10 @@ struct ferry_easy {
 static inline int ferry__easy_valid(const ferry_easy *e) {
   return e != NULL && e->magic == FERRY__EASY_MAGIC;
 }
+
+/* Protocols for PROTOCOLS_STR / REDIR_PROTOCOLS_STR. */
+#define FERRY__PROTO_HTTP 1u
+#define FERRY__PROTO_HTTPS 2u
 
 void ferry__opts_defaults(ferry__opts *o);
 void ferry__opts_free(ferry__opts *o);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "easy.h"
+#include "http.h"
 #include "multi.h"
 
 static int info_known(ferry_info info, int *supported) {
@@ -37,18 +38,6 @@ static ferry_off_t speed(ferry_off_t bytes, ferry_off_t us) {
   if (us <= 0)
     return 0;
   return (ferry_off_t)((double)bytes * 1e6 / (double)us);
-}
-
-static const char *method_of(const ferry_easy *e) {
-  if (e->set.customrequest)
-    return e->set.customrequest;
-  if (e->set.nobody)
-    return "HEAD";
-  if (e->set.upload)
-    return "PUT";
-  if (e->set.post || e->set.postfields)
-    return "POST";
-  return "GET";
 }
 
 ferry_code ferry_easy_getinfo(ferry_easy *e, ferry_info info, ...) {
@@ -163,11 +152,17 @@ ferry_code ferry_easy_getinfo(ferry_easy *e, ferry_info info, ...) {
   case FERRYINFO_LOCAL_PORT:
     LNG(e->local_port);
     break;
+  case FERRYINFO_REDIRECT_URL:
+    STR(e->redirect_url);
+    break;
+  case FERRYINFO_REDIRECT_COUNT:
+    LNG(e->redirect_count);
+    break;
   case FERRYINFO_SCHEME:
     STR(e->url.scheme);
     break;
   case FERRYINFO_EFFECTIVE_METHOD:
-    STR(method_of(e));
+    STR(ferry__http_method(e));
     break;
   default:
     return FERRYE_NOT_BUILT_IN;

@@ -283,8 +283,17 @@ static const char *user_host_header(const ferry_slist *h) {
 }
 
 /* host_sent: the user's Host went first already; no other Host goes out. */
+static int is_credential_header(const char *d, size_t nlen) {
+  static const char *const names[] = {"Authorization", "Cookie",
+                                      "Proxy-Authorization"};
+  for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+    if (strlen(names[i]) == nlen && strncasecmp(d, names[i], nlen) == 0)
+      return 1;
+  return 0;
+}
+
 static int add_user_headers(ferry__buf *out, const ferry_slist *h,
-                            int host_sent) {
+                            int host_sent, int strip_credentials) {
   for (; h != NULL; h = h->next) {
     const char *d = h->data, *sep;
     size_t nlen;
@@ -294,6 +303,8 @@ static int add_user_headers(ferry__buf *out, const ferry_slist *h,
     nlen = (size_t)(sep - d);
     if (*sep == '\0' || nlen == 0)
       continue; /* not a header line: skip it, as libcurl does */
+    if (strip_credentials && is_credential_header(d, nlen))
+      continue;
     if (*sep == ';') {
       const char *rest = sep + 1;
       while (*rest == ' ' || *rest == '\t')
@@ -337,9 +348,16 @@ ferry_code ferry__h1_build_request(ferry__buf *out, const ferry__h1_request *r) 
   if (r->user_agent && !user_sets_header(h, "User-Agent") &&
       ferry__buf_printf(out, "User-Agent: %s\r\n", r->user_agent))
     return FERRYE_OUT_OF_MEMORY;
+  if (r->authorization &&
+      (r->strip_credentials || !user_sets_header(h, "Authorization")) &&
+      ferry__buf_printf(out, "Authorization: %s\r\n", r->authorization))
+    return FERRYE_OUT_OF_MEMORY;
   if (!user_sets_header(h, "Accept") && ferry__buf_adds(out, "Accept: */*\r\n"))
     return FERRYE_OUT_OF_MEMORY;
-  if (add_user_headers(out, h, host_line != NULL))
+  if (r->referer && !user_sets_header(h, "Referer") &&
+      ferry__buf_printf(out, "Referer: %s\r\n", r->referer))
+    return FERRYE_OUT_OF_MEMORY;
+  if (add_user_headers(out, h, host_line != NULL, r->strip_credentials))
     return FERRYE_OUT_OF_MEMORY;
   if (r->body_len >= 0 && !user_sets_header(h, "Content-Length") &&
       ferry__buf_printf(out, "Content-Length: %lld\r\n", (long long)r->body_len))

@@ -83,6 +83,11 @@ typedef struct ferry__h1_request {
   int64_t body_len;         /* -1: no body; -2: chunked */
   int form_content_type;    /* add the x-www-form-urlencoded type */
   int http10;               /* HTTP/1.0 request line */
+  const char *authorization;/* Authorization: value, or NULL */
+  const char *referer;      /* Referer: value, or NULL */
+  int strip_credentials;    /* drop the user's Authorization, Cookie and
+                               Proxy-Authorization headers (redirect to
+                               another host) */
 } ferry__h1_request;
 
 /* Append the request head to out. FERRYE_OK or FERRYE_OUT_OF_MEMORY. */

@@ -6,6 +6,7 @@
 
 #include "alloc.h"
 #include "easy.h"
+#include "http.h"
 
 void ferry__opts_defaults(ferry__opts *o) {
   memset(o, 0, sizeof(*o));
@@ -14,6 +15,9 @@ void ferry__opts_defaults(ferry__opts *o) {
   o->infilesize = -1;
   o->postfieldsize = -1;
   o->dns_cache_timeout = 60;
+  o->maxredirs = 30; /* libcurl's default since 8.3 */
+  o->protocols = FERRY__PROTO_HTTP | FERRY__PROTO_HTTPS;
+  o->redir_protocols = FERRY__PROTO_HTTP | FERRY__PROTO_HTTPS;
   o->buffersize = FERRY_MAX_WRITE_SIZE;
 }
 
@@ -22,6 +26,11 @@ void ferry__opts_free(ferry__opts *o) {
   ferry__free(o->useragent);
   ferry__free(o->customrequest);
   ferry__free(o->postfields_copy);
+  ferry__free(o->referer);
+  ferry__free(o->userpwd);
+  ferry__free(o->username);
+  ferry__free(o->password);
+  ferry__free(o->bearer);
   memset(o, 0, sizeof(*o));
 }
 
@@ -37,9 +46,16 @@ static int dup_string(char **dst, const char *src) {
 ferry_code ferry__opts_copy(ferry__opts *dst, const ferry__opts *src) {
   *dst = *src;
   dst->url = dst->useragent = dst->customrequest = dst->postfields_copy = NULL;
+  dst->referer = dst->userpwd = dst->username = dst->password = NULL;
+  dst->bearer = NULL;
   if (dup_string(&dst->url, src->url) ||
       dup_string(&dst->useragent, src->useragent) ||
-      dup_string(&dst->customrequest, src->customrequest))
+      dup_string(&dst->customrequest, src->customrequest) ||
+      dup_string(&dst->referer, src->referer) ||
+      dup_string(&dst->userpwd, src->userpwd) ||
+      dup_string(&dst->username, src->username) ||
+      dup_string(&dst->password, src->password) ||
+      dup_string(&dst->bearer, src->bearer))
     goto failed;
   if (src->postfields_copy) {
     size_t n = src->postfieldsize >= 0 ? (size_t)src->postfieldsize
@@ -126,6 +142,58 @@ ferry_code ferry_easy_setopt(ferry_easy *e, ferry_option opt, ...) {
     return set_string(e, &o->url, pv);
   case FERRYOPT_USERAGENT:
     return set_string(e, &o->useragent, pv);
+  case FERRYOPT_REFERER:
+    return set_string(e, &o->referer, pv);
+  case FERRYOPT_USERPWD:
+    return set_string(e, &o->userpwd, pv);
+  case FERRYOPT_USERNAME:
+    return set_string(e, &o->username, pv);
+  case FERRYOPT_PASSWORD:
+    return set_string(e, &o->password, pv);
+  case FERRYOPT_XOAUTH2_BEARER:
+    return set_string(e, &o->bearer, pv);
+  case FERRYOPT_HTTPAUTH:
+    /* Basic and Bearer are what ferry speaks */
+    if ((unsigned long)lv != 0 && !((unsigned long)lv & ((1UL << 0) | (1UL << 6)))) {
+      ferry__easy_set_error(e, "HTTPAUTH: only Basic and Bearer are supported");
+      return FERRYE_NOT_BUILT_IN;
+    }
+    o->httpauth = (unsigned long)lv;
+    break;
+  case FERRYOPT_FOLLOWLOCATION:
+    o->followlocation = lv != 0;
+    break;
+  case FERRYOPT_MAXREDIRS:
+    if (lv < -1)
+      return FERRYE_BAD_FUNCTION_ARGUMENT;
+    o->maxredirs = lv;
+    break;
+  case FERRYOPT_POSTREDIR:
+    if (lv < 0 || lv > 7)
+      return FERRYE_BAD_FUNCTION_ARGUMENT;
+    o->postredir = lv;
+    break;
+  case FERRYOPT_AUTOREFERER:
+    o->autoreferer = lv != 0;
+    break;
+  case FERRYOPT_UNRESTRICTED_AUTH:
+    o->unrestricted_auth = lv != 0;
+    break;
+  case FERRYOPT_PROTOCOLS_STR:
+  case FERRYOPT_REDIR_PROTOCOLS_STR: {
+    unsigned bits = pv ? ferry__http_parse_protocols(pv)
+                       : FERRY__PROTO_HTTP | FERRY__PROTO_HTTPS;
+    if (bits == 0) {
+      ferry__easy_set_error(e, "no protocol ferry knows in \"%s\"",
+                            (const char *)pv);
+      return FERRYE_BAD_FUNCTION_ARGUMENT;
+    }
+    if (opt == FERRYOPT_PROTOCOLS_STR)
+      o->protocols = bits;
+    else
+      o->redir_protocols = bits;
+    break;
+  }
   case FERRYOPT_CUSTOMREQUEST:
     if (pv && (strpbrk(pv, " \r\n\t") || ((const char *)pv)[0] == '\0'))
       return FERRYE_BAD_FUNCTION_ARGUMENT;

@@ -1131,7 +1131,8 @@ ferry_code ferry__tls_new(ferry__tls **out, ferry__tls_ctx *ctx,
     else if (inet_pton(AF_INET6, name, t->ip) == 1)
       t->ip_len = 16;
     if (t->ip_len > 0)
-      snprintf(t->ip_text, sizeof(t->ip_text), "%s", name);
+      inet_ntop(t->ip_len == 4 ? AF_INET : AF_INET6, t->ip, t->ip_text,
+                sizeof(t->ip_text));
     else if (zone != NULL)
       *zone = '%';
   }

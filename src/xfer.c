@@ -18,6 +18,7 @@
 
 #include "alloc.h"
 #include "conn.h"
+#include "http.h"
 #include "easy.h"
 #include "multi.h"
 #include "resolve.h"
@@ -26,8 +27,6 @@
 
 #define DEFAULT_CONNECT_TIMEOUT_MS 300000
 #define UPLOAD_CHUNK 16384
-/* POSTFIELDS up to this size are copied next to the head: one write. */
-#define INLINE_BODY_MAX 16384
 
 static const char *const xstate_names[] = {
 #define FERRY_X_(s) #s,
@@ -82,6 +81,16 @@ void ferry__xfer_reset(ferry_easy *e) {
   e->content_type = NULL;
   ferry__free(e->effective_url);
   e->effective_url = NULL;
+  ferry__free(e->location);
+  e->location = NULL;
+  ferry__free(e->redirect_url);
+  e->redirect_url = NULL;
+  ferry__free(e->hop_referer);
+  e->hop_referer = NULL;
+  ferry__free(e->first_host);
+  e->first_host = NULL;
+  e->redirect_count = 0;
+  e->follow = e->hop_get = e->strip_auth = 0;
   e->req_sent = 0;
   e->body = NULL;
   e->body_len = -1;
@@ -110,74 +119,45 @@ void ferry__xfer_reset(ferry_easy *e) {
 
 static const ferry__h1_callbacks h1_callbacks;
 
-static const char *request_method(const ferry_easy *e) {
-  if (e->set.customrequest)
-    return e->set.customrequest;
-  if (e->set.nobody)
-    return "HEAD";
-  if (e->set.upload)
-    return "PUT";
-  if (e->set.post || e->set.postfields)
-    return "POST";
-  return "GET";
-}
+/* Set up the current hop (e->url parsed): connection key, request, parser. */
+static ferry_code prepare_hop(ferry_easy *e) {
+  unsigned proto = strcmp(e->url.scheme, "https") == 0 ? FERRY__PROTO_HTTPS
+                                                       : FERRY__PROTO_HTTP;
+  ferry_code rc;
 
-static ferry_code build_request(ferry_easy *e) {
-  ferry__h1_request r;
-  char *target = NULL, *host = NULL;
-  ferry_code rc = FERRYE_OUT_OF_MEMORY;
-  int has_body = 0;
-
-  memset(&r, 0, sizeof(r));
-  r.method = request_method(e);
-  r.body_len = -1;
-  if (e->set.upload && !e->set.nobody) {
-    e->upload_from_read = 1;
-    r.body_len = e->set.infilesize >= 0 ? e->set.infilesize : -2;
-    has_body = 1;
-  } else if ((e->set.post || e->set.postfields) && !e->set.nobody) {
-    has_body = 1;
-    r.form_content_type = 1;
-    if (e->set.postfields) {
-      e->body = e->set.postfields;
-      r.body_len = e->set.postfieldsize >= 0 ? e->set.postfieldsize
-                                             : (ferry_off_t)strlen(e->body);
-    } else {
-      /* POST=1 without POSTFIELDS reads the body from the read callback */
-      e->upload_from_read = 1;
-      r.body_len = e->set.postfieldsize >= 0 ? e->set.postfieldsize
-                                             : e->set.infilesize >= 0
-                                                   ? e->set.infilesize
-                                                   : -2;
-    }
+  if (e->redirect_count == 0 && !(proto & e->set.protocols)) {
+    snprintf(e->errtext, sizeof(e->errtext),
+             "Protocol \"%s\" not supported or disabled by PROTOCOLS_STR",
+             e->url.scheme);
+    return FERRYE_UNSUPPORTED_PROTOCOL;
   }
-  e->body_len = has_body ? r.body_len : -1;
-  e->is_head = e->set.nobody && !has_body;
-  target = ferry__url_request_target(&e->url);
-  host = ferry__url_host_header(&e->url);
-  if (target == NULL || host == NULL)
-    goto done;
-  r.target = target;
-  r.host = host;
-  r.user_agent = e->set.useragent;
-  r.headers = e->set.httpheader;
-  ferry__buf_init(&e->req, SIZE_MAX / 2);
-  rc = ferry__h1_build_request(&e->req, &r);
+  if (proto == FERRY__PROTO_HTTPS) {
+    snprintf(e->errtext, sizeof(e->errtext),
+             "https is not available in this build of ferry yet");
+    return FERRYE_UNSUPPORTED_PROTOCOL;
+  }
+  e->effective_url = ferry__url_to_string(&e->url, 1, 1);
+  if (e->effective_url == NULL)
+    return FERRYE_OUT_OF_MEMORY;
+  {
+    ferry__buf k;
+    ferry__buf_init(&k, 4096 + strlen(e->url.host));
+    if (ferry__buf_printf(&k, "%s://%s%s%s:%d", e->url.scheme,
+                          e->url.host_kind == FERRY__HOST_IPV6 ? "[" : "",
+                          e->url.host,
+                          e->url.host_kind == FERRY__HOST_IPV6 ? "]" : "",
+                          e->url.port)) {
+      ferry__buf_free(&k);
+      return FERRYE_OUT_OF_MEMORY;
+    }
+    e->conn_key = k.data;
+  }
+  rc = ferry__http_build_request(e);
   if (rc != FERRYE_OK)
-    goto done;
-  e->request_size = (long)e->req.len;
-  if (e->body && e->body_len >= 0 && e->body_len <= INLINE_BODY_MAX) {
-    if (ferry__buf_add(&e->req, e->body, (size_t)e->body_len)) {
-      rc = FERRYE_OUT_OF_MEMORY;
-      goto done;
-    }
-    e->body_sent = e->body_len; /* it travels inside req */
-  }
-  rc = FERRYE_OK;
-done:
-  ferry__free(target);
-  ferry__free(host);
-  return rc;
+    return rc;
+  ferry__h1_parser_init(&e->parser, &h1_callbacks, e, e->is_head);
+  e->parser_live = 1;
+  return FERRYE_OK;
 }
 
 ferry_code ferry__xfer_setup(ferry_easy *e) {
@@ -210,37 +190,14 @@ ferry_code ferry__xfer_setup(ferry_easy *e) {
              why ? why : "malformed");
     return FERRYE_URL_MALFORMAT;
   }
-  if (strcmp(e->url.scheme, "https") == 0) {
-    snprintf(e->errtext, sizeof(e->errtext),
-             "https is not available in this build of ferry yet");
-    return FERRYE_UNSUPPORTED_PROTOCOL;
-  }
   if (e->set.port > 0) {
     e->url.port = (int)e->set.port;
     e->url.port_explicit = 1;
   }
-  e->effective_url = ferry__url_to_string(&e->url, 1, 1);
-  if (e->effective_url == NULL)
-    return FERRYE_OUT_OF_MEMORY;
-  {
-    ferry__buf k;
-    ferry__buf_init(&k, 4096 + strlen(e->url.host));
-    if (ferry__buf_printf(&k, "%s://%s%s%s:%d", e->url.scheme,
-                          e->url.host_kind == FERRY__HOST_IPV6 ? "[" : "",
-                          e->url.host,
-                          e->url.host_kind == FERRY__HOST_IPV6 ? "]" : "",
-                          e->url.port)) {
-      ferry__buf_free(&k);
-      return FERRYE_OUT_OF_MEMORY;
-    }
-    e->conn_key = k.data;
-  }
-  rc = build_request(e);
+  rc = ferry__http_first_hop(e);
   if (rc != FERRYE_OK)
     return rc;
-  ferry__h1_parser_init(&e->parser, &h1_callbacks, e, e->is_head);
-  e->parser_live = 1;
-  return FERRYE_OK;
+  return prepare_hop(e);
 }
 
 /* ---- deadlines and progress ------------------------------------------ */
@@ -497,7 +454,7 @@ static int retry_on_fresh(ferry_easy *e) {
   e->retried = 1;
   e->reused = 0;
   e->req_sent = 0;
-  if (e->body && e->body_len > INLINE_BODY_MAX)
+  if (e->body && e->body_len > FERRY__INLINE_BODY_MAX)
     e->body_sent = 0;
   ferry__buf_reset(&e->upbuf);
   e->ul_bytes = 0;
@@ -678,7 +635,7 @@ static void start_send(ferry_easy *e) {
   ferry__xfer_state(e, FERRY__XS_SEND);
   update_deadline(e);
   e->t_pretransfer = now_ns();
-  if (e->body && e->body_len <= INLINE_BODY_MAX)
+  if (e->body && e->body_len <= FERRY__INLINE_BODY_MAX)
     e->ul_bytes = e->body_len; /* inline body: counted as sent with the head */
   send_more(e);
 }
@@ -697,6 +654,18 @@ static ferry_code on_header_line(void *ud, const char *line, size_t len) {
     e->t_starttransfer = now_ns();
   if (ferry__trace_on(e))
     ferry__trace_data(e, FERRYINFO_HEADER_IN, line, len);
+  if (len > 9 && strncasecmp(line, "Location:", 9) == 0) {
+    const char *v = line + 9, *end = line + len;
+    while (v < end && (*v == ' ' || *v == '\t'))
+      v++;
+    while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ' ||
+                       end[-1] == '\t'))
+      end--;
+    ferry__free(e->location);
+    e->location = ferry__memdup0(v, (size_t)(end - v));
+    if (e->location == NULL)
+      return FERRYE_OUT_OF_MEMORY;
+  }
   if (len > 13 && strncasecmp(line, "Content-Type:", 13) == 0) {
     const char *v = line + 13, *end = line + len;
     while (v < end && (*v == ' ' || *v == '\t'))
@@ -738,13 +707,22 @@ static ferry_code on_header_line(void *ud, const char *line, size_t len) {
 static int on_headers_done(void *ud, int status, int major, int minor,
                            int interim) {
   ferry_easy *e = ud;
-  if (interim)
+  ferry_code rc;
+  if (interim) {
+    ferry__free(e->location); /* a 1xx's Location means nothing */
+    e->location = NULL;
     return FERRY__H1_BODY;
+  }
   e->response_code = status;
+  rc = ferry__http_check_redirect(e, status);
+  if (rc != FERRYE_OK) {
+    ferry__h1_fail(&e->parser, rc, e->errtext[0] ? e->errtext : "redirect");
+    return -1;
+  }
   e->http_version = (major == 1 && minor == 0) ? FERRY_HTTP_VERSION_1_0
                                                : FERRY_HTTP_VERSION_1_1;
   e->content_length = ferry__h1_content_length(&e->parser);
-  if (e->set.failonerror && status >= 400) {
+  if (e->set.failonerror && status >= 400 && !e->follow) {
     snprintf(e->errtext, sizeof(e->errtext),
              "The requested URL returned error: %d", status);
     ferry__h1_fail(&e->parser, FERRYE_HTTP_RETURNED_ERROR, e->errtext);
@@ -760,6 +738,8 @@ static int on_body(void *ud, const char *p, size_t n) {
 
   /* Counted here, as they arrive: bytes held by a pause and delivered
    * later go through deliver_body twice. */
+  if (e->follow)
+    return 0; /* the body of a redirect that is followed is not data */
   e->dl_bytes += (ferry_off_t)n;
   if (ferry__trace_on(e))
     ferry__trace_data(e, FERRYINFO_DATA_IN, p, n);
@@ -812,10 +792,16 @@ static ferry_code deliver_body(ferry_easy *e, const char *p, size_t n) {
 }
 
 /* The response is complete: finish unless body bytes wait behind a pause. */
+static void follow_redirect(ferry_easy *e);
+
 static void response_complete(ferry_easy *e, int leftover) {
   e->response_done = 1;
   if (leftover && e->conn)
     e->conn->uses = ~0u; /* extra bytes after the response: not reusable */
+  if (e->follow) {
+    follow_redirect(e);
+    return;
+  }
   if (e->pausebuf.len) {
     ferry__conn_watch(e->conn, FERRY_POLL_NONE);
     return;
@@ -1010,18 +996,80 @@ void ferry__xfer_on_deadline(ferry_easy *e) {
   update_deadline(e);
 }
 
+/* May the connection carry another request after this hop? */
+static int conn_reusable(ferry_easy *e, ferry_code result) {
+  return result == FERRYE_OK && e->response_done && e->conn &&
+         e->conn->uses != ~0u && ferry__h1_keep_alive(&e->parser) &&
+         upload_complete(e) && e->req_sent == e->req.len;
+}
+
+/* The response was a redirect to follow: the same transfer goes on with
+ * the next hop, from INIT, on a pooled or new connection. */
+static void follow_redirect(ferry_easy *e) {
+  ferry__url next;
+  ferry_code rc;
+
+  if (e->upload_from_read && e->ul_bytes > 0 &&
+      (e->response_code == 307 || e->response_code == 308)) {
+    xfer_fail(e, FERRYE_SEND_FAIL_REWIND,
+              "a %ld redirect needs the upload again, and it cannot be rewound",
+              e->response_code);
+    return;
+  }
+  rc = ferry__http_next_hop(e, &next);
+  if (rc != FERRYE_OK) {
+    ferry__xfer_done(e, rc);
+    return;
+  }
+  if (ferry__trace_on(e))
+    ferry__infof(e, "Following redirect to %s", e->redirect_url);
+  release_conn(e, conn_reusable(e, FERRYE_OK));
+  /* forget the previous hop, keep the transfer's totals */
+  ferry__url_free(&e->url);
+  e->url = next;
+  ferry__h1_parser_free(&e->parser);
+  e->parser_live = 0;
+  ferry__free(e->conn_key);
+  e->conn_key = NULL;
+  ferry__free(e->effective_url);
+  e->effective_url = NULL;
+  ferry__free(e->location);
+  e->location = NULL;
+  ferry__free(e->content_type);
+  e->content_type = NULL;
+  if (e->addrs)
+    ferry__addrs_unref(e->addrs);
+  e->addrs = NULL;
+  e->addr_idx = 0;
+  ferry__buf_free(&e->req);
+  ferry__buf_free(&e->upbuf);
+  e->req_sent = 0;
+  e->body = NULL;
+  e->body_len = -1;
+  e->body_sent = 0;
+  e->upload_from_read = e->upload_eof = e->upload_done = 0;
+  e->reused = e->retried = 0;
+  e->response_done = 0;
+  e->follow = 0;
+  e->dl_bytes = e->ul_bytes = 0;
+  e->content_length = -1;
+  ferry__xfer_state(e, FERRY__XS_INIT);
+  rc = prepare_hop(e);
+  if (rc != FERRYE_OK) {
+    ferry__xfer_done(e, rc);
+    return;
+  }
+  acquire_conn(e, 0);
+}
+
 void ferry__xfer_done(ferry_easy *e, ferry_code result) {
   ferry_multi *m = e->multi;
-  int reusable;
 
   if (e->state == FERRY__XS_DONE)
     return;
   if (e->dns_wait)
     ferry__resolve_cancel(e);
-  reusable = result == FERRYE_OK && e->response_done && e->conn &&
-             e->conn->uses != ~0u && ferry__h1_keep_alive(&e->parser) &&
-             upload_complete(e) && e->req_sent == e->req.len;
-  release_conn(e, reusable);
+  release_conn(e, conn_reusable(e, result));
   ferry__list_remove(&e->queue_node);
   e->t_total = now_ns();
   if (e->t_starttransfer == 0 && result == FERRYE_OK)

@@ -330,6 +330,7 @@ static int set_path(tcerts *c, char *out, const char *name) {
   X(other_ca_server_key, "other-ca-server.key")                               \
   X(client, "client.pem")                                                     \
   X(client_key, "client.key")                                                 \
+  X(client_key_encrypted, "client-encrypted.key")                             \
   X(client_combined, "client-combined.pem")                                   \
   X(garbage, "garbage.pem")                                                   \
   X(missing, "missing.pem")                                                   \

@@ -47,6 +47,10 @@ typedef struct tcerts {
   char other_ca_server[TCERTS_PATH_MAX], other_ca_server_key[TCERTS_PATH_MAX];
   /* A client certificate, CN "ferry test client", signed by ca. */
   char client[TCERTS_PATH_MAX], client_key[TCERTS_PATH_MAX];
+  /* A path for the client key encrypted with a password; not made by
+   * tcerts_make() (mbedTLS 2.28 cannot write encrypted keys), but removed
+   * by tcerts_cleanup() if a test made it. */
+  char client_key_encrypted[TCERTS_PATH_MAX];
   /* Both at once: client certificate and key in one PEM file. */
   char client_combined[TCERTS_PATH_MAX];
   /* A file that is not a certificate or key at all. */

@@ -285,6 +285,7 @@
   X(tls_ca_from_blob_and_from_capath_are_trusted) \
   X(tls_bad_client_certificate_is_certproblem) \
   X(tls_client_certificate_is_accepted_by_server_requiring_one) \
+  X(tls_encrypted_client_key_needs_its_password) \
   X(tls_server_requiring_a_client_certificate_refuses_none) \
   X(tls_pinned_sha256_key_must_match) \
   X(tls_pinned_key_file_in_pem_or_der_must_match) \

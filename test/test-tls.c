@@ -1095,6 +1095,37 @@ TEST_IMPL(tls_client_certificate_is_accepted_by_server_requiring_one) {
   return 0;
 }
 
+TEST_IMPL(tls_encrypted_client_key_needs_its_password) {
+  ferry__tls_config cfg;
+  ferry__tls_ctx *ctx;
+  char err[FERRY_ERROR_SIZE], cmd[1024];
+  unsigned n;
+
+  ASSERT_EQ(make_certs(), 0);
+  /* The traditional PEM encryption (DEK-Info): mbedTLS 2.28 cannot read
+   * OpenSSL 3's default PKCS#8 encryption (PBKDF2 with HMAC-SHA256). */
+  snprintf(cmd, sizeof(cmd),
+           "openssl pkey -in '%s' -traditional -aes128 -passout pass:secret "
+           "-out '%s'",
+           certs.client_key, certs.client_key_encrypted);
+  ASSERT_EQ(system(cmd), 0);
+  trusting_config(&cfg);
+  cfg.client_cert = certs.client;
+  cfg.client_key = certs.client_key_encrypted;
+  cfg.key_passwd = "secret";
+  ASSERT_EQ(client_cert_handshake(&cfg, &n), FERRYE_OK);
+  ASSERT_EQ(n, 1);
+  cfg.key_passwd = "wrong";
+  ASSERT_EQ(ferry__tls_ctx_new(&ctx, &cfg, err, sizeof(err)),
+            FERRYE_SSL_CERTPROBLEM);
+  ASSERT_CONTAINS(err, "password");
+  cfg.key_passwd = NULL;
+  ASSERT_EQ(ferry__tls_ctx_new(&ctx, &cfg, err, sizeof(err)),
+            FERRYE_SSL_CERTPROBLEM);
+  ASSERT_CONTAINS(err, "password");
+  return 0;
+}
+
 TEST_IMPL(tls_server_requiring_a_client_certificate_refuses_none) {
   ferry__tls_config cfg;
   unsigned n;

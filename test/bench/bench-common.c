@@ -162,11 +162,9 @@ int bench_report(const bench_opts *o, bench_result *r) {
   double secs = (double)(r->end.wall_ns - r->start.wall_ns) / 1e9;
   long long cpu = r->end.cpu_us - r->start.cpu_us;
   long per = r->transfers > 0 ? r->transfers : r->held > 0 ? r->held : 1;
-  struct rusage ru;
 
-  getrusage(RUSAGE_SELF, &ru);
   if (r->peak_rss_kb <= 0)
-    r->peak_rss_kb = ru.ru_maxrss;
+    r->peak_rss_kb = bench_hwm_kb();
   if (secs <= 0)
     secs = 1e-9;
   printf("{\"client\":");

@@ -28,8 +28,15 @@
  * Output: one JSON line with the fields
  *   client, url, n, k, transfers, errors, first_error, first_error_code,
  *   mixed_error_codes, seconds, transfers_per_s, bytes, mb_per_s (10^6 B),
- *   cpu_s, cpu_us_per_transfer (user+sys, getrusage), peak_rss_kb
- *   (ru_maxrss), and in hold mode held, base_rss_kb, rss_per_transfer_kb. */
+ *   cpu_s, cpu_us_per_transfer (user+sys from getrusage, between the first
+ *   add and the last completion), peak_rss_kb, and in hold mode held,
+ *   base_rss_kb (before the easy handles were made) and rss_per_transfer_kb
+ *   ((peak - base) / held).
+ *
+ * Peak RSS is VmHWM from /proc/self/status, the high-water mark of this
+ * program's own address space. ru_maxrss would be the same number, except
+ * that Linux carries the RSS of the pre-exec image into it: a client started
+ * from the (larger) Python harness would report the harness's RSS. */
 #ifndef FERRY_BENCH_COMMON_H
 #define FERRY_BENCH_COMMON_H
 

@@ -95,12 +95,13 @@ ROWS = [
         scheme="https", fresh=True, n=1500, n_quick=300, metrics=["hps", "cpu_us"]),
     row("slow10k", f"transfers held open on /slow/ (limit_rate {SLOW_RATE})", kind="hold",
         file="100k.bin", n=10000, n_quick=1000, k=10000, seconds=60,
-        seconds_quick=30, hold=2.0, metrics=["peak_rss_mb", "rss_per_kb"]),
+        seconds_quick=30, hold=2.0, hold_quick=0.5,
+        metrics=["peak_rss_mb", "rss_per_kb"]),
     row("callgrind", "callgrind, client only: 64 B GETs, 16 in flight", kind="callgrind",
-        n=20000, n_quick=2000, seconds=600, seconds_quick=120, wrk=False,
+        n=20000, n_quick=1000, seconds=600, seconds_quick=120, wrk=False,
         metrics=["instr"]),
     row("strace", "strace -c -f, client only: 64 B GETs, 16 in flight", kind="strace",
-        n=20000, n_quick=2000, seconds=300, seconds_quick=60, wrk=False,
+        n=20000, n_quick=1000, seconds=300, seconds_quick=60, wrk=False,
         metrics=["syscalls"]),
 ]
 ROW_NAMES = [r["name"] for r in ROWS]
@@ -546,6 +547,7 @@ def run_row(run, r, quick, runs):
     samples = {c: [] for c in clients}
     na = {}
     extra = {}
+    hold = r.get("hold_quick" if quick else "hold")
     if r["kind"] == "hold":
         extra["held_target"] = min(n, run.hold_limit)
         extra["held_limited"] = n > run.hold_limit
@@ -559,10 +561,10 @@ def run_row(run, r, quick, runs):
                 continue
             t0 = time.monotonic()
             if client == "wrk":
-                res = run_wrk_for_row(run, r, url, n, wrk_s)
+                res = run_wrk_for_row(run, r, url, n, wrk_s, hold)
             else:
                 cmd = run.client_cmd(client, r, n, seconds, url,
-                                     hold=r.get("hold") if r["kind"] == "hold" else None)
+                                     hold=hold if r["kind"] == "hold" else None)
                 if r["kind"] == "callgrind":
                     res = run_callgrind(run, client, cmd, seconds)
                 elif r["kind"] == "strace":
@@ -614,7 +616,7 @@ def summary_line(r, res):
     return ", ".join(parts)
 
 
-def run_wrk_for_row(run, r, url, n, wrk_s):
+def run_wrk_for_row(run, r, url, n, wrk_s, hold):
     if r["kind"] == "hold":
         # wrk opens every connection at start; keep them for the hold plus
         # the time to connect them all. Its RSS above a 1-connection run,
@@ -622,7 +624,7 @@ def run_wrk_for_row(run, r, url, n, wrk_s):
         if run.wrk_base_rss is None:
             base = run.run_wrk(url, 1, 1, timeout_s=60)
             run.wrk_base_rss = base.get("peak_rss_kb", 0)
-        res = run.run_wrk(url, n, 3 + int(r["hold"]), timeout_s=120)
+        res = run.run_wrk(url, n, wrk_s + int(hold + 0.99), timeout_s=120)
         if "crash" not in res:
             res["held"] = n
             res["base_rss_kb"] = run.wrk_base_rss
@@ -765,8 +767,8 @@ def main():
                     help="comma-separated rows: " + ",".join(ROW_NAMES))
     ap.add_argument("--runs", type=int, default=None,
                     help="runs per client and row (default 3, 1 with --quick)")
-    ap.add_argument("--builddir", required=True)
-    ap.add_argument("--srcdir", required=True)
+    ap.add_argument("--builddir", required=True, help=argparse.SUPPRESS)
+    ap.add_argument("--srcdir", required=True, help=argparse.SUPPRESS)
     ap.add_argument("--command", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
 

@@ -1,0 +1,300 @@
+/* HTTP semantics above the codec: the request a hop sends, and redirects.
+ *
+ * Credentials (USERPWD, USERNAME/PASSWORD, the URL's userinfo, a bearer
+ * token, and the user's own Authorization/Cookie/Proxy-Authorization
+ * headers) go only to the scheme, host and port of the first URL, unless
+ * UNRESTRICTED_AUTH says otherwise. A redirect elsewhere, HTTPS to HTTP
+ * included, carries none of them. */
+#include <string.h>
+#include <strings.h>
+
+#include <mbedtls/base64.h>
+
+#include "alloc.h"
+#include "http.h"
+
+const char *ferry__http_method(const ferry_easy *e) {
+  if (e->hop_get)
+    return e->set.nobody ? "HEAD" : "GET";
+  if (e->set.customrequest)
+    return e->set.customrequest;
+  if (e->set.nobody)
+    return "HEAD";
+  if (e->set.upload)
+    return "PUT";
+  if (e->set.post || e->set.postfields)
+    return "POST";
+  return "GET";
+}
+
+/* "scheme://host:port" of a URL. NULL when out of memory. */
+static char *origin_of(const ferry__url *u) {
+  ferry__buf k;
+  ferry__buf_init(&k, 4096 + strlen(u->host));
+  if (ferry__buf_printf(&k, "%s://%s%s%s:%d", u->scheme,
+                        u->host_kind == FERRY__HOST_IPV6 ? "[" : "", u->host,
+                        u->host_kind == FERRY__HOST_IPV6 ? "]" : "", u->port)) {
+    ferry__buf_free(&k);
+    return NULL;
+  }
+  return k.data;
+}
+
+/* The Authorization value for this hop, or NULL (none, or out of memory:
+ * *oom says which). */
+static char *authorization(ferry_easy *e, int *oom) {
+  const char *user = NULL, *pass = NULL;
+  char *userpass = NULL, *out = NULL;
+  size_t ulen, plen, b64len = 0;
+  unsigned long auth = e->set.httpauth ? e->set.httpauth : 1UL;
+
+  *oom = 0;
+  if (e->strip_auth)
+    return NULL;
+  if ((auth & (1UL << 6)) && e->set.bearer) {
+    size_t n = strlen(e->set.bearer) + 8;
+    out = ferry__malloc(n);
+    if (out == NULL) {
+      *oom = 1;
+      return NULL;
+    }
+    snprintf(out, n, "Bearer %s", e->set.bearer);
+    return out;
+  }
+  if (!(auth & 1UL))
+    return NULL; /* Basic not allowed */
+  if (e->set.userpwd) {
+    const char *colon = strchr(e->set.userpwd, ':');
+    ulen = colon ? (size_t)(colon - e->set.userpwd) : strlen(e->set.userpwd);
+    user = e->set.userpwd;
+    pass = colon ? colon + 1 : "";
+  } else if (e->set.username || e->set.password) {
+    user = e->set.username ? e->set.username : "";
+    ulen = strlen(user);
+    pass = e->set.password ? e->set.password : "";
+  } else if (e->url.user) {
+    user = e->url.user;
+    ulen = strlen(user);
+    pass = e->url.password ? e->url.password : "";
+  } else {
+    return NULL;
+  }
+  plen = strlen(pass);
+  userpass = ferry__malloc(ulen + plen + 2);
+  if (userpass == NULL) {
+    *oom = 1;
+    return NULL;
+  }
+  memcpy(userpass, user, ulen);
+  userpass[ulen] = ':';
+  memcpy(userpass + ulen + 1, pass, plen + 1);
+  mbedtls_base64_encode(NULL, 0, &b64len, (const unsigned char *)userpass,
+                        ulen + plen + 1);
+  out = ferry__malloc(b64len + 8);
+  if (out == NULL) {
+    *oom = 1;
+    goto done;
+  }
+  memcpy(out, "Basic ", 6);
+  if (mbedtls_base64_encode((unsigned char *)out + 6, b64len + 2, &b64len,
+                            (const unsigned char *)userpass,
+                            ulen + plen + 1) != 0) {
+    ferry__free(out);
+    out = NULL;
+    *oom = 1;
+  }
+done:
+  /* the password does not linger in freed memory */
+  memset(userpass, 0, ulen + plen + 1);
+  ferry__free(userpass);
+  return out;
+}
+
+ferry_code ferry__http_build_request(ferry_easy *e) {
+  ferry__h1_request r;
+  char *target = NULL, *host = NULL, *auth = NULL;
+  ferry_code rc = FERRYE_OUT_OF_MEMORY;
+  int has_body = 0, oom = 0;
+
+  memset(&r, 0, sizeof(r));
+  r.method = ferry__http_method(e);
+  r.body_len = -1;
+  if (e->hop_get) {
+    /* a redirect turned the request into a GET: no body */
+  } else if (e->set.upload && !e->set.nobody) {
+    e->upload_from_read = 1;
+    r.body_len = e->set.infilesize >= 0 ? e->set.infilesize : -2;
+    has_body = 1;
+  } else if ((e->set.post || e->set.postfields) && !e->set.nobody) {
+    has_body = 1;
+    r.form_content_type = 1;
+    if (e->set.postfields) {
+      e->body = e->set.postfields;
+      r.body_len = e->set.postfieldsize >= 0 ? e->set.postfieldsize
+                                             : (ferry_off_t)strlen(e->body);
+    } else {
+      /* POST=1 without POSTFIELDS reads the body from the read callback */
+      e->upload_from_read = 1;
+      r.body_len = e->set.postfieldsize >= 0 ? e->set.postfieldsize
+                   : e->set.infilesize >= 0  ? e->set.infilesize
+                                             : -2;
+    }
+  }
+  e->body_len = has_body ? r.body_len : -1;
+  e->is_head = e->set.nobody && !has_body;
+  target = ferry__url_request_target(&e->url);
+  host = ferry__url_host_header(&e->url);
+  auth = authorization(e, &oom);
+  if (target == NULL || host == NULL || oom)
+    goto done;
+  r.target = target;
+  r.host = host;
+  r.user_agent = e->set.useragent;
+  r.headers = e->set.httpheader;
+  r.authorization = auth;
+  r.referer = e->hop_referer ? e->hop_referer : e->set.referer;
+  r.strip_credentials = e->strip_auth;
+  ferry__buf_init(&e->req, SIZE_MAX / 2);
+  rc = ferry__h1_build_request(&e->req, &r);
+  if (rc != FERRYE_OK)
+    goto done;
+  e->request_size += (long)e->req.len;
+  if (e->body && e->body_len >= 0 && e->body_len <= FERRY__INLINE_BODY_MAX) {
+    if (ferry__buf_add(&e->req, e->body, (size_t)e->body_len)) {
+      rc = FERRYE_OUT_OF_MEMORY;
+      goto done;
+    }
+    e->body_sent = e->body_len; /* it travels inside req */
+  }
+  rc = FERRYE_OK;
+done:
+  if (auth)
+    memset(auth, 0, strlen(auth));
+  ferry__free(auth);
+  ferry__free(target);
+  ferry__free(host);
+  return rc;
+}
+
+static int is_redirect(int status) {
+  return status == 301 || status == 302 || status == 303 || status == 307 ||
+         status == 308;
+}
+
+ferry_code ferry__http_check_redirect(ferry_easy *e, int status) {
+  ferry__url next;
+  const char *why = NULL;
+  ferry__url_err uerr;
+
+  ferry__free(e->redirect_url);
+  e->redirect_url = NULL;
+  e->follow = 0;
+  if (status < 300 || status > 399 || e->location == NULL)
+    return FERRYE_OK;
+  uerr = ferry__url_resolve(&next, &e->url, e->location, &why);
+  if (uerr == FERRY__URL_NOMEM)
+    return FERRYE_OUT_OF_MEMORY;
+  if (uerr != FERRY__URL_OK) {
+    if (!e->set.followlocation)
+      return FERRYE_OK; /* REDIRECT_URL stays empty */
+    snprintf(e->errtext, sizeof(e->errtext), "Malformed Location: %s",
+             why ? why : "bad URL");
+    return uerr == FERRY__URL_UNSUPPORTED_SCHEME ? FERRYE_UNSUPPORTED_PROTOCOL
+                                                 : FERRYE_URL_MALFORMAT;
+  }
+  e->redirect_url = ferry__url_to_string(&next, 1, 0);
+  ferry__url_free(&next);
+  if (e->redirect_url == NULL)
+    return FERRYE_OUT_OF_MEMORY;
+  if (e->set.followlocation && is_redirect(status))
+    e->follow = 1;
+  return FERRYE_OK;
+}
+
+unsigned ferry__http_parse_protocols(const char *list) {
+  unsigned bits = 0;
+  const char *p = list;
+
+  if (list == NULL)
+    return 0;
+  while (*p) {
+    size_t n = strcspn(p, ",");
+    if (n == 3 && strncasecmp(p, "all", 3) == 0)
+      bits |= FERRY__PROTO_HTTP | FERRY__PROTO_HTTPS;
+    else if (n == 4 && strncasecmp(p, "http", 4) == 0)
+      bits |= FERRY__PROTO_HTTP;
+    else if (n == 5 && strncasecmp(p, "https", 5) == 0)
+      bits |= FERRY__PROTO_HTTPS;
+    /* other libcurl protocol names are known but never available here */
+    p += n;
+    if (*p == ',')
+      p++;
+  }
+  return bits;
+}
+
+static unsigned proto_bit(const ferry__url *u) {
+  return strcmp(u->scheme, "https") == 0 ? FERRY__PROTO_HTTPS : FERRY__PROTO_HTTP;
+}
+
+ferry_code ferry__http_next_hop(ferry_easy *e, ferry__url *next) {
+  const char *why = NULL;
+  ferry__url_err uerr;
+  char *origin;
+  int status = (int)e->response_code;
+  const char *method = ferry__http_method(e);
+
+  if (e->set.maxredirs >= 0 && e->redirect_count >= e->set.maxredirs) {
+    snprintf(e->errtext, sizeof(e->errtext), "Maximum (%ld) redirects followed",
+             e->set.maxredirs);
+    return FERRYE_TOO_MANY_REDIRECTS;
+  }
+  uerr = ferry__url_parse(next, e->redirect_url, 0, &why);
+  if (uerr == FERRY__URL_NOMEM)
+    return FERRYE_OUT_OF_MEMORY;
+  if (uerr != FERRY__URL_OK) {
+    snprintf(e->errtext, sizeof(e->errtext), "Malformed Location: %s",
+             why ? why : "bad URL");
+    return FERRYE_URL_MALFORMAT;
+  }
+  if (!(proto_bit(next) & e->set.redir_protocols)) {
+    snprintf(e->errtext, sizeof(e->errtext),
+             "Protocol \"%s\" not supported or disabled for redirects",
+             next->scheme);
+    ferry__url_free(next);
+    return FERRYE_UNSUPPORTED_PROTOCOL;
+  }
+  /* 303 makes anything but HEAD a GET; 301 and 302 turn a POST into a GET
+   * unless POSTREDIR keeps it; 307 and 308 keep the method and body. */
+  if (status == 303 && strcmp(method, "HEAD") != 0)
+    e->hop_get = 1;
+  else if (((status == 301 && !(e->set.postredir & 1)) ||
+            (status == 302 && !(e->set.postredir & 2))) &&
+           strcmp(method, "POST") == 0)
+    e->hop_get = 1;
+  if (e->set.autoreferer) {
+    ferry__free(e->hop_referer);
+    e->hop_referer = ferry__url_to_string(&e->url, 0, 1);
+    if (e->hop_referer == NULL) {
+      ferry__url_free(next);
+      return FERRYE_OUT_OF_MEMORY;
+    }
+  }
+  origin = origin_of(next);
+  if (origin == NULL) {
+    ferry__url_free(next);
+    return FERRYE_OUT_OF_MEMORY;
+  }
+  e->strip_auth = !e->set.unrestricted_auth && e->first_host &&
+                  strcmp(origin, e->first_host) != 0;
+  ferry__free(origin);
+  e->redirect_count++;
+  return FERRYE_OK;
+}
+
+/* Remember where credentials may go: the first hop's origin. */
+ferry_code ferry__http_first_hop(ferry_easy *e) {
+  ferry__free(e->first_host);
+  e->first_host = origin_of(&e->url);
+  return e->first_host ? FERRYE_OK : FERRYE_OUT_OF_MEMORY;
+}

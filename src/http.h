@@ -1,0 +1,31 @@
+/* HTTP semantics above the codec: which request a transfer sends (method,
+ * body, credentials, referer) and where a redirect leads. */
+#ifndef FERRY_HTTP_H
+#define FERRY_HTTP_H
+
+#include "ferry.h"
+#include "easy.h"
+
+/* POSTFIELDS up to this size travel in the same write as the head. */
+#define FERRY__INLINE_BODY_MAX 16384
+
+/* The request method the transfer's current hop uses. */
+const char *ferry__http_method(const ferry_easy *e);
+/* Serialise the current hop's request head (and a small body) into e->req
+ * and set up the body fields. FERRYE_OK or FERRYE_OUT_OF_MEMORY. */
+ferry_code ferry__http_build_request(ferry_easy *e);
+/* A final response's header section ended: decide whether to follow its
+ * Location (sets e->redirect_url and e->follow). Returns FERRYE_OK or the
+ * error that ends the transfer (a malformed Location when following). */
+ferry_code ferry__http_check_redirect(ferry_easy *e, int status);
+/* Prepare the next hop after a followed redirect: checks MAXREDIRS and the
+ * allowed protocols, turns POST into GET where libcurl does, and decides
+ * whether credentials may go to the new host. On success e->url is the new
+ * hop's URL. */
+ferry_code ferry__http_next_hop(ferry_easy *e, ferry__url *next);
+/* Remember the first hop's origin, where credentials may go. */
+ferry_code ferry__http_first_hop(ferry_easy *e);
+/* Parse "http,https" (PROTOCOLS_STR). 0 on a bad list. */
+unsigned ferry__http_parse_protocols(const char *list);
+
+#endif
