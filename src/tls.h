@@ -192,11 +192,14 @@ size_t ferry__tls_sessions_count(const ferry__tls_sessions *s);
  * Names: for a DNS name, the name is sent as SNI and given to
  * mbedtls_ssl_set_hostname(), which checks it against the dNSName SANs (or
  * the CN when the certificate has no SAN extension). For an IP literal no
- * SNI is sent (RFC 6066 allows names only), and since mbedTLS 2.28 would
- * send any hostname it is given as SNI, none is given: this layer's verify
- * callback checks the address against the certificate's iPAddress SANs
- * (or, without a SAN extension, a CN that is the same address), which
- * mbedTLS 2.28 does not do.
+ * SNI is sent (RFC 6066 allows names only). mbedTLS 2.28 would send any
+ * hostname it is given as SNI, so the address is given to
+ * mbedtls_ssl_set_hostname() only once the ClientHello is written; and
+ * since mbedTLS 2.28 matches no iPAddress SAN, this layer's verify
+ * callback replaces mbedTLS's name result for it: the address must be
+ * among the certificate's iPAddress SANs (or, without a SAN extension, be
+ * the CN). With verify_host 0 no name is checked; SNI is sent all the
+ * same.
  *
  * Errors: FERRYE_OUT_OF_MEMORY; FERRYE_SSL_CONNECT_ERROR for an empty or
  * too long host name or an mbedTLS setup failure (message in errbuf). */
