@@ -241,7 +241,7 @@
   X(NOSIGNAL, LONG, 99, 1)                                                     \
   X(SHARE, OBJECTPOINT, 100, 0)                                                \
   X(PROXYTYPE, VALUES, 101, 0)                                                 \
-  X(ACCEPT_ENCODING, STRINGPOINT, 102, 0)                                      \
+  X(ACCEPT_ENCODING, STRINGPOINT, 102, 1)                                      \
   X(PRIVATE, OBJECTPOINT, 103, 1)                                              \
   X(HTTP200ALIASES, SLISTPOINT, 104, 0)                                        \
   X(UNRESTRICTED_AUTH, LONG, 105, 1)                                           \
@@ -253,10 +253,10 @@
   X(PROXYAUTH, VALUES, 111, 0)                                                 \
   X(SERVER_RESPONSE_TIMEOUT, LONG, 112, 0)                                     \
   X(IPRESOLVE, VALUES, 113, 1)                                                 \
-  X(MAXFILESIZE, LONG, 114, 0)                                                 \
+  X(MAXFILESIZE, LONG, 114, 1)                                                 \
   X(INFILESIZE_LARGE, OFF_T, 115, 1)                                           \
   X(RESUME_FROM_LARGE, OFF_T, 116, 0)                                          \
-  X(MAXFILESIZE_LARGE, OFF_T, 117, 0)                                          \
+  X(MAXFILESIZE_LARGE, OFF_T, 117, 1)                                          \
   X(NETRC_FILE, STRINGPOINT, 118, 0)                                           \
   X(USE_SSL, VALUES, 119, 0)                                                   \
   X(POSTFIELDSIZE_LARGE, OFF_T, 120, 1)                                        \
@@ -288,7 +288,7 @@
   X(TIMEOUT_MS, LONG, 155, 1)                                                  \
   X(CONNECTTIMEOUT_MS, LONG, 156, 1)                                           \
   X(HTTP_TRANSFER_DECODING, LONG, 157, 0)                                      \
-  X(HTTP_CONTENT_DECODING, LONG, 158, 0)                                       \
+  X(HTTP_CONTENT_DECODING, LONG, 158, 1)                                       \
   X(NEW_FILE_PERMS, LONG, 159, 0)                                              \
   X(NEW_DIRECTORY_PERMS, LONG, 160, 0)                                         \
   X(POSTREDIR, VALUES, 161, 1)                                                 \

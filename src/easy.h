@@ -72,6 +72,9 @@ typedef struct ferry__opts {
   long ipresolve;
   void *private_ptr;
   char *referer;              /* REFERER */
+  char *accept_encoding;      /* ACCEPT_ENCODING; "" = all ferry decodes */
+  ferry_off_t maxfilesize;    /* MAXFILESIZE(_LARGE); 0 = no limit */
+  unsigned content_decoding_off : 1; /* HTTP_CONTENT_DECODING 0 */
   char *userpwd;              /* USERPWD "user:password" */
   char *username;             /* USERNAME */
   char *password;             /* PASSWORD */
@@ -153,6 +156,8 @@ struct ferry_easy {
   long response_code;
   long http_version;
   char *content_type;
+  char *content_encoding;     /* Content-Encoding of the final response */
+  struct ferry__decoder *decoder;
   ferry_off_t dl_bytes;
   ferry_off_t ul_bytes;
   ferry_off_t content_length;

@@ -354,6 +354,9 @@ ferry_code ferry__h1_build_request(ferry__buf *out, const ferry__h1_request *r) 
     return FERRYE_OUT_OF_MEMORY;
   if (!user_sets_header(h, "Accept") && ferry__buf_adds(out, "Accept: */*\r\n"))
     return FERRYE_OUT_OF_MEMORY;
+  if (r->accept_encoding && !user_sets_header(h, "Accept-Encoding") &&
+      ferry__buf_printf(out, "Accept-Encoding: %s\r\n", r->accept_encoding))
+    return FERRYE_OUT_OF_MEMORY;
   if (r->referer && !user_sets_header(h, "Referer") &&
       ferry__buf_printf(out, "Referer: %s\r\n", r->referer))
     return FERRYE_OUT_OF_MEMORY;

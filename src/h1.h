@@ -85,6 +85,7 @@ typedef struct ferry__h1_request {
   int http10;               /* HTTP/1.0 request line */
   const char *authorization;/* Authorization: value, or NULL */
   const char *referer;      /* Referer: value, or NULL */
+  const char *accept_encoding; /* Accept-Encoding: value, or NULL */
   int strip_credentials;    /* drop the user's Authorization, Cookie and
                                Proxy-Authorization headers (redirect to
                                another host) */

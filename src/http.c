@@ -11,6 +11,7 @@
 #include <mbedtls/base64.h>
 
 #include "alloc.h"
+#include "decode.h"
 #include "http.h"
 
 const char *ferry__http_method(const ferry_easy *e) {
@@ -153,6 +154,9 @@ ferry_code ferry__http_build_request(ferry_easy *e) {
   r.headers = e->set.httpheader;
   r.authorization = auth;
   r.referer = e->hop_referer ? e->hop_referer : e->set.referer;
+  if (e->set.accept_encoding)
+    r.accept_encoding = e->set.accept_encoding[0] ? e->set.accept_encoding
+                                                  : ferry__decoder_all();
   r.strip_credentials = e->strip_auth;
   ferry__buf_init(&e->req, SIZE_MAX / 2);
   rc = ferry__h1_build_request(&e->req, &r);

@@ -27,6 +27,7 @@ void ferry__opts_free(ferry__opts *o) {
   ferry__free(o->customrequest);
   ferry__free(o->postfields_copy);
   ferry__free(o->referer);
+  ferry__free(o->accept_encoding);
   ferry__free(o->userpwd);
   ferry__free(o->username);
   ferry__free(o->password);
@@ -47,11 +48,12 @@ ferry_code ferry__opts_copy(ferry__opts *dst, const ferry__opts *src) {
   *dst = *src;
   dst->url = dst->useragent = dst->customrequest = dst->postfields_copy = NULL;
   dst->referer = dst->userpwd = dst->username = dst->password = NULL;
-  dst->bearer = NULL;
+  dst->bearer = dst->accept_encoding = NULL;
   if (dup_string(&dst->url, src->url) ||
       dup_string(&dst->useragent, src->useragent) ||
       dup_string(&dst->customrequest, src->customrequest) ||
       dup_string(&dst->referer, src->referer) ||
+      dup_string(&dst->accept_encoding, src->accept_encoding) ||
       dup_string(&dst->userpwd, src->userpwd) ||
       dup_string(&dst->username, src->username) ||
       dup_string(&dst->password, src->password) ||
@@ -144,6 +146,21 @@ ferry_code ferry_easy_setopt(ferry_easy *e, ferry_option opt, ...) {
     return set_string(e, &o->useragent, pv);
   case FERRYOPT_REFERER:
     return set_string(e, &o->referer, pv);
+  case FERRYOPT_ACCEPT_ENCODING:
+    return set_string(e, &o->accept_encoding, pv);
+  case FERRYOPT_HTTP_CONTENT_DECODING:
+    o->content_decoding_off = lv == 0;
+    break;
+  case FERRYOPT_MAXFILESIZE:
+    if (lv < 0)
+      return FERRYE_BAD_FUNCTION_ARGUMENT;
+    o->maxfilesize = lv;
+    break;
+  case FERRYOPT_MAXFILESIZE_LARGE:
+    if (ov < 0)
+      return FERRYE_BAD_FUNCTION_ARGUMENT;
+    o->maxfilesize = ov;
+    break;
   case FERRYOPT_USERPWD:
     return set_string(e, &o->userpwd, pv);
   case FERRYOPT_USERNAME:

@@ -18,6 +18,7 @@
 
 #include "alloc.h"
 #include "conn.h"
+#include "decode.h"
 #include "http.h"
 #include "easy.h"
 #include "multi.h"
@@ -79,6 +80,10 @@ void ferry__xfer_reset(ferry_easy *e) {
   ferry__buf_free(&e->pausebuf);
   ferry__free(e->content_type);
   e->content_type = NULL;
+  ferry__free(e->content_encoding);
+  e->content_encoding = NULL;
+  ferry__decoder_free(e->decoder);
+  e->decoder = NULL;
   ferry__free(e->effective_url);
   e->effective_url = NULL;
   ferry__free(e->location);
@@ -643,6 +648,44 @@ static void start_send(ferry_easy *e) {
 /* ---- receiving -------------------------------------------------------- */
 
 static ferry_code deliver_body(ferry_easy *e, const char *p, size_t n);
+static int decoded_out(void *ud, const char *p, size_t n);
+
+/* If the raw header line is `name` (with its colon), keep its trimmed value
+ * in *dst: replacing an earlier one, or with append joining them by ", "
+ * (repeated Content-Encoding headers form one list). -1 when out of
+ * memory. */
+static int remember_header(const char *line, size_t len, const char *name,
+                           char **dst, int append) {
+  size_t n = strlen(name), old = 0;
+  const char *v, *end = line + len;
+  char *p;
+
+  if (len <= n || strncasecmp(line, name, n) != 0)
+    return 0;
+  v = line + n;
+  while (v < end && (*v == ' ' || *v == '\t'))
+    v++;
+  while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ' ||
+                     end[-1] == '\t'))
+    end--;
+  if (append && *dst != NULL) {
+    old = strlen(*dst);
+    p = ferry__realloc(*dst, old + 2 + (size_t)(end - v) + 1);
+    if (p == NULL)
+      return -1;
+    memcpy(p + old, ", ", 2);
+    memcpy(p + old + 2, v, (size_t)(end - v));
+    p[old + 2 + (size_t)(end - v)] = '\0';
+    *dst = p;
+    return 0;
+  }
+  p = ferry__memdup0(v, (size_t)(end - v));
+  if (p == NULL)
+    return -1;
+  ferry__free(*dst);
+  *dst = p;
+  return 0;
+}
 
 static ferry_code on_header_line(void *ud, const char *line, size_t len) {
   ferry_easy *e = ud;
@@ -654,30 +697,10 @@ static ferry_code on_header_line(void *ud, const char *line, size_t len) {
     e->t_starttransfer = now_ns();
   if (ferry__trace_on(e))
     ferry__trace_data(e, FERRYINFO_HEADER_IN, line, len);
-  if (len > 9 && strncasecmp(line, "Location:", 9) == 0) {
-    const char *v = line + 9, *end = line + len;
-    while (v < end && (*v == ' ' || *v == '\t'))
-      v++;
-    while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ' ||
-                       end[-1] == '\t'))
-      end--;
-    ferry__free(e->location);
-    e->location = ferry__memdup0(v, (size_t)(end - v));
-    if (e->location == NULL)
-      return FERRYE_OUT_OF_MEMORY;
-  }
-  if (len > 13 && strncasecmp(line, "Content-Type:", 13) == 0) {
-    const char *v = line + 13, *end = line + len;
-    while (v < end && (*v == ' ' || *v == '\t'))
-      v++;
-    while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ' ||
-                       end[-1] == '\t'))
-      end--;
-    ferry__free(e->content_type);
-    e->content_type = ferry__memdup0(v, (size_t)(end - v));
-    if (e->content_type == NULL)
-      return FERRYE_OUT_OF_MEMORY;
-  }
+  if (remember_header(line, len, "Location:", &e->location, 0) ||
+      remember_header(line, len, "Content-Type:", &e->content_type, 0) ||
+      remember_header(line, len, "Content-Encoding:", &e->content_encoding, 1))
+    return FERRYE_OUT_OF_MEMORY;
   if (e->set.headerfn) {
     FERRY__CALLBACK_ENTER(m);
     w = e->set.headerfn((char *)line, 1, len, e->set.headerdata);
@@ -709,8 +732,11 @@ static int on_headers_done(void *ud, int status, int major, int minor,
   ferry_easy *e = ud;
   ferry_code rc;
   if (interim) {
-    ferry__free(e->location); /* a 1xx's Location means nothing */
+    /* a 1xx's Location or Content-Encoding means nothing */
+    ferry__free(e->location);
     e->location = NULL;
+    ferry__free(e->content_encoding);
+    e->content_encoding = NULL;
     return FERRY__H1_BODY;
   }
   e->response_code = status;
@@ -728,6 +754,23 @@ static int on_headers_done(void *ud, int status, int major, int minor,
     ferry__h1_fail(&e->parser, FERRYE_HTTP_RETURNED_ERROR, e->errtext);
     return -1;
   }
+  if (e->set.maxfilesize > 0 && e->content_length > e->set.maxfilesize &&
+      !e->follow) {
+    snprintf(e->errtext, sizeof(e->errtext),
+             "Maximum file size exceeded (%lld > %lld)",
+             (long long)e->content_length, (long long)e->set.maxfilesize);
+    ferry__h1_fail(&e->parser, FERRYE_FILESIZE_EXCEEDED, e->errtext);
+    return -1;
+  }
+  if (e->content_encoding && e->set.accept_encoding &&
+      !e->set.content_decoding_off && !e->follow && !e->is_head) {
+    rc = ferry__decoder_new(&e->decoder, e->content_encoding, e->errtext,
+                            sizeof(e->errtext));
+    if (rc != FERRYE_OK) {
+      ferry__h1_fail(&e->parser, rc, e->errtext);
+      return -1;
+    }
+  }
   ferry__xfer_state(e, FERRY__XS_RECV_BODY);
   return FERRY__H1_BODY;
 }
@@ -743,12 +786,30 @@ static int on_body(void *ud, const char *p, size_t n) {
   e->dl_bytes += (ferry_off_t)n;
   if (ferry__trace_on(e))
     ferry__trace_data(e, FERRYINFO_DATA_IN, p, n);
-  rc = deliver_body(e, p, n);
+  if (e->decoder) {
+    rc = ferry__decoder_feed(e->decoder, p, n, decoded_out, e,
+                             e->set.maxfilesize);
+    if (rc != FERRYE_OK && e->errtext[0] == '\0')
+      snprintf(e->errtext, sizeof(e->errtext), "%s",
+               ferry__decoder_errmsg(e->decoder));
+  } else if (e->set.maxfilesize > 0 && e->dl_bytes > e->set.maxfilesize) {
+    snprintf(e->errtext, sizeof(e->errtext),
+             "Maximum file size exceeded (%lld bytes)",
+             (long long)e->set.maxfilesize);
+    rc = FERRYE_FILESIZE_EXCEEDED;
+  } else {
+    rc = deliver_body(e, p, n);
+  }
   if (rc != FERRYE_OK) {
     ferry__h1_fail(&e->parser, rc, e->errtext[0] ? e->errtext : "write failed");
     return -1;
   }
   return 0;
+}
+
+/* Decoded bytes from the content decoder go where plain ones go. */
+static int decoded_out(void *ud, const char *p, size_t n) {
+  return (int)deliver_body(ud, p, n);
 }
 
 static const ferry__h1_callbacks h1_callbacks = {
@@ -801,6 +862,16 @@ static void response_complete(ferry_easy *e, int leftover) {
   if (e->follow) {
     follow_redirect(e);
     return;
+  }
+  if (e->decoder) {
+    ferry_code rc = ferry__decoder_finish(e->decoder, decoded_out, e);
+    if (rc != FERRYE_OK) {
+      if (e->errtext[0] == '\0')
+        snprintf(e->errtext, sizeof(e->errtext), "%s",
+                 ferry__decoder_errmsg(e->decoder));
+      ferry__xfer_done(e, rc);
+      return;
+    }
   }
   if (e->pausebuf.len) {
     ferry__conn_watch(e->conn, FERRY_POLL_NONE);
@@ -1037,6 +1108,10 @@ static void follow_redirect(ferry_easy *e) {
   e->location = NULL;
   ferry__free(e->content_type);
   e->content_type = NULL;
+  ferry__free(e->content_encoding);
+  e->content_encoding = NULL;
+  ferry__decoder_free(e->decoder);
+  e->decoder = NULL;
   if (e->addrs)
     ferry__addrs_unref(e->addrs);
   e->addrs = NULL;
