@@ -837,9 +837,12 @@ def main():
         "rows": results,
         "failures": run.failures,
     }
+    # A --quick run (the smoke test in test/run) must not replace the last
+    # full results, which is what compare uses by default.
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    path = os.path.join(args.builddir, "bench-results.json")
-    copy = os.path.join(args.builddir, f"bench-results-{stamp}.json")
+    kind = "-quick" if args.quick else ""
+    path = os.path.join(args.builddir, f"bench-results{kind}.json")
+    copy = os.path.join(args.builddir, f"bench-results{kind}-{stamp}.json")
     for p in (path, copy):
         with open(p, "w") as f:
             json.dump(doc, f, indent=1)
