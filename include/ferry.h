@@ -332,6 +332,16 @@ typedef struct ferry_msg {
   } data;
 } ferry_msg;
 
+/* A binary option value (the *_BLOB options). Layout matches libcurl's
+ * curl_blob. ferry always copies the bytes at setopt, whatever flags say. */
+typedef struct ferry_blob {
+  void *data;
+  size_t len;
+  unsigned int flags;
+} ferry_blob;
+#define FERRY_BLOB_COPY 1
+#define FERRY_BLOB_NOCOPY 0
+
 /* A string list. Layout matches libcurl's curl_slist. */
 typedef struct ferry_slist {
   char *data;

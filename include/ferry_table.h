@@ -174,13 +174,13 @@
   X(COOKIE, STRINGPOINT, 22, 0)                                                \
   X(HTTPHEADER, SLISTPOINT, 23, 1)                                             \
   X(HTTPPOST, OBJECTPOINT, 24, 0)                                              \
-  X(SSLCERT, STRINGPOINT, 25, 0)                                               \
-  X(KEYPASSWD, STRINGPOINT, 26, 0)                                             \
+  X(SSLCERT, STRINGPOINT, 25, 1)                                               \
+  X(KEYPASSWD, STRINGPOINT, 26, 1)                                             \
   X(CRLF, LONG, 27, 0)                                                         \
   X(QUOTE, SLISTPOINT, 28, 0)                                                  \
   X(HEADERDATA, CBPOINT, 29, 1)                                                \
   X(COOKIEFILE, STRINGPOINT, 31, 0)                                            \
-  X(SSLVERSION, VALUES, 32, 0)                                                 \
+  X(SSLVERSION, VALUES, 32, 1)                                                 \
   X(TIMECONDITION, VALUES, 33, 0)                                              \
   X(TIMEVALUE, LONG, 34, 0)                                                    \
   X(CUSTOMREQUEST, STRINGPOINT, 36, 1)                                         \
@@ -207,8 +207,8 @@
   X(HTTPPROXYTUNNEL, LONG, 61, 0)                                              \
   X(INTERFACE, STRINGPOINT, 62, 0)                                             \
   X(KRBLEVEL, STRINGPOINT, 63, 0)                                              \
-  X(SSL_VERIFYPEER, LONG, 64, 0)                                               \
-  X(CAINFO, STRINGPOINT, 65, 0)                                                \
+  X(SSL_VERIFYPEER, LONG, 64, 1)                                               \
+  X(CAINFO, STRINGPOINT, 65, 1)                                                \
   X(MAXREDIRS, LONG, 68, 1)                                                    \
   X(FILETIME, LONG, 69, 0)                                                     \
   X(TELNETOPTIONS, SLISTPOINT, 70, 0)                                          \
@@ -220,13 +220,13 @@
   X(CONNECTTIMEOUT, LONG, 78, 1)                                               \
   X(HEADERFUNCTION, FUNCTIONPOINT, 79, 1)                                      \
   X(HTTPGET, LONG, 80, 1)                                                      \
-  X(SSL_VERIFYHOST, LONG, 81, 0)                                               \
+  X(SSL_VERIFYHOST, LONG, 81, 1)                                               \
   X(COOKIEJAR, STRINGPOINT, 82, 0)                                             \
-  X(SSL_CIPHER_LIST, STRINGPOINT, 83, 0)                                       \
+  X(SSL_CIPHER_LIST, STRINGPOINT, 83, 1)                                       \
   X(HTTP_VERSION, VALUES, 84, 0)                                               \
   X(FTP_USE_EPSV, LONG, 85, 0)                                                 \
   X(SSLCERTTYPE, STRINGPOINT, 86, 0)                                           \
-  X(SSLKEY, STRINGPOINT, 87, 0)                                                \
+  X(SSLKEY, STRINGPOINT, 87, 1)                                                \
   X(SSLKEYTYPE, STRINGPOINT, 88, 0)                                            \
   X(SSLENGINE, STRINGPOINT, 89, 0)                                             \
   X(SSLENGINE_DEFAULT, LONG, 90, 0)                                            \
@@ -236,7 +236,7 @@
   X(DEBUGFUNCTION, FUNCTIONPOINT, 94, 1)                                       \
   X(DEBUGDATA, CBPOINT, 95, 1)                                                 \
   X(COOKIESESSION, LONG, 96, 0)                                                \
-  X(CAPATH, STRINGPOINT, 97, 0)                                                \
+  X(CAPATH, STRINGPOINT, 97, 1)                                                \
   X(BUFFERSIZE, LONG, 98, 1)                                                   \
   X(NOSIGNAL, LONG, 99, 1)                                                     \
   X(SHARE, OBJECTPOINT, 100, 0)                                                \
@@ -360,7 +360,7 @@
   X(EXPECT_100_TIMEOUT_MS, LONG, 227, 0)                                       \
   X(PROXYHEADER, SLISTPOINT, 228, 0)                                           \
   X(HEADEROPT, VALUES, 229, 0)                                                 \
-  X(PINNEDPUBLICKEY, STRINGPOINT, 230, 0)                                      \
+  X(PINNEDPUBLICKEY, STRINGPOINT, 230, 1)                                      \
   X(UNIX_SOCKET_PATH, STRINGPOINT, 231, 0)                                     \
   X(SSL_VERIFYSTATUS, LONG, 232, 0)                                            \
   X(SSL_FALSESTART, LONG, 233, 0)                                              \
@@ -421,8 +421,8 @@
   X(MAXAGE_CONN, LONG, 288, 0)                                                 \
   X(SASL_AUTHZID, STRINGPOINT, 289, 0)                                         \
   X(MAIL_RCPT_ALLOWFAILS, LONG, 290, 0)                                        \
-  X(SSLCERT_BLOB, BLOB, 291, 0)                                                \
-  X(SSLKEY_BLOB, BLOB, 292, 0)                                                 \
+  X(SSLCERT_BLOB, BLOB, 291, 1)                                                \
+  X(SSLKEY_BLOB, BLOB, 292, 1)                                                 \
   X(PROXY_SSLCERT_BLOB, BLOB, 293, 0)                                          \
   X(PROXY_SSLKEY_BLOB, BLOB, 294, 0)                                           \
   X(ISSUERCERT_BLOB, BLOB, 295, 0)                                             \
@@ -439,7 +439,7 @@
   X(DOH_SSL_VERIFYPEER, LONG, 306, 0)                                          \
   X(DOH_SSL_VERIFYHOST, LONG, 307, 0)                                          \
   X(DOH_SSL_VERIFYSTATUS, LONG, 308, 0)                                        \
-  X(CAINFO_BLOB, BLOB, 309, 0)                                                 \
+  X(CAINFO_BLOB, BLOB, 309, 1)                                                 \
   X(PROXY_CAINFO_BLOB, BLOB, 310, 0)                                           \
   X(SSH_HOST_PUBLIC_KEY_SHA256, STRINGPOINT, 311, 0)                           \
   X(PREREQFUNCTION, FUNCTIONPOINT, 312, 0)                                     \
@@ -510,7 +510,7 @@
   X(SPEED_UPLOAD_T, OFF_T, 10, 1)                                              \
   X(HEADER_SIZE, LONG, 11, 1)                                                  \
   X(REQUEST_SIZE, LONG, 12, 1)                                                 \
-  X(SSL_VERIFYRESULT, LONG, 13, 0)                                             \
+  X(SSL_VERIFYRESULT, LONG, 13, 1)                                             \
   X(FILETIME, LONG, 14, 0)                                                     \
   X(FILETIME_T, OFF_T, 14, 0)                                                  \
   X(CONTENT_LENGTH_DOWNLOAD, DOUBLE, 15, 0)                                    \
@@ -533,7 +533,7 @@
   X(FTP_ENTRY_PATH, STRING, 30, 0)                                             \
   X(REDIRECT_URL, STRING, 31, 1)                                               \
   X(PRIMARY_IP, STRING, 32, 1)                                                 \
-  X(APPCONNECT_TIME, DOUBLE, 33, 0)                                            \
+  X(APPCONNECT_TIME, DOUBLE, 33, 1)                                            \
   X(CERTINFO, PTR, 34, 0)                                                      \
   X(CONDITION_UNMET, LONG, 35, 0)                                              \
   X(RTSP_SESSION_ID, STRING, 36, 0)                                            \
@@ -556,7 +556,7 @@
   X(PRETRANSFER_TIME_T, OFF_T, 53, 1)                                          \
   X(STARTTRANSFER_TIME_T, OFF_T, 54, 1)                                        \
   X(REDIRECT_TIME_T, OFF_T, 55, 0)                                             \
-  X(APPCONNECT_TIME_T, OFF_T, 56, 0)                                           \
+  X(APPCONNECT_TIME_T, OFF_T, 56, 1)                                           \
   X(RETRY_AFTER, OFF_T, 57, 0)                                                 \
   X(EFFECTIVE_METHOD, STRING, 58, 1)                                           \
   X(PROXY_ERROR, LONG, 59, 0)                                                  \
@@ -575,6 +575,8 @@
 /* Constants: X(FERRY_NAME, CURL_NAME). Values are defined once, in ferry.h;
  * this list only pairs each with its libcurl spelling. */
 #define FERRY_CONSTANTS(X)                                                     \
+  X(FERRY_BLOB_COPY, CURL_BLOB_COPY)                                           \
+  X(FERRY_BLOB_NOCOPY, CURL_BLOB_NOCOPY)                                       \
   X(FERRY_POLL_NONE, CURL_POLL_NONE)                                           \
   X(FERRY_POLL_IN, CURL_POLL_IN)                                               \
   X(FERRY_POLL_OUT, CURL_POLL_OUT)                                             \
@@ -819,6 +821,7 @@
 /* Struct tags: X(ferry_tag, curl_tag) so `struct curl_slist` works. */
 #define FERRY_STRUCTS(X)                                                       \
   X(ferry_slist, curl_slist)                                                   \
+  X(ferry_blob, curl_blob)                                                     \
   X(ferry_waitfd, curl_waitfd)                                                 \
   X(ferry_msg, CURLMsg)                                                        \
   X(ferry_version_info_data, curl_version_info_data)

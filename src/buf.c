@@ -57,6 +57,24 @@ int ferry__buf_printf(ferry__buf *b, const char *fmt, ...) {
   va_list ap;
   int n, rc;
 
+  /* Most often it fits in the room there is: format once. */
+  if (b->cap > b->len + 1) {
+    size_t room = b->cap - b->len;
+    va_start(ap, fmt);
+    n = vsnprintf(b->data + b->len, room, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+      return -1;
+    if ((size_t)n < room) {
+      if ((size_t)n > b->max || b->len > b->max - (size_t)n) {
+        b->data[b->len] = '\0';
+        return -2;
+      }
+      b->len += (size_t)n;
+      return 0;
+    }
+    b->data[b->len] = '\0';
+  }
   va_start(ap, fmt);
   n = vsnprintf(NULL, 0, fmt, ap);
   va_end(ap);
@@ -80,4 +98,28 @@ void ferry__buf_consume(ferry__buf *b, size_t n) {
   memmove(b->data, b->data + n, b->len - n);
   b->len -= n;
   b->data[b->len] = '\0';
+}
+
+int ferry__buf_cat(ferry__buf *b, ...) {
+  va_list ap;
+  const char *piece;
+  int rc = 0;
+
+  va_start(ap, b);
+  while (rc == 0 && (piece = va_arg(ap, const char *)) != NULL)
+    rc = ferry__buf_add(b, piece, strlen(piece));
+  va_end(ap);
+  return rc;
+}
+
+int ferry__buf_add_int(ferry__buf *b, long long v) {
+  char tmp[24], *p = tmp + sizeof(tmp);
+  unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+
+  do
+    *--p = (char)('0' + u % 10);
+  while ((u /= 10) != 0);
+  if (v < 0)
+    *--p = '-';
+  return ferry__buf_add(b, p, (size_t)(tmp + sizeof(tmp) - p));
 }

@@ -19,6 +19,11 @@ int ferry__buf_add(ferry__buf *b, const void *p, size_t n);
 int ferry__buf_adds(ferry__buf *b, const char *s);
 int ferry__buf_printf(ferry__buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* Append the strings given, up to a NULL: the cheap way to glue pieces
+ * (no format parsing). Returns as ferry__buf_add. */
+int ferry__buf_cat(ferry__buf *b, ...) __attribute__((sentinel));
+/* Append a number in decimal. */
+int ferry__buf_add_int(ferry__buf *b, long long v);
 /* Drop the first n bytes. */
 void ferry__buf_consume(ferry__buf *b, size_t n);
 static inline void ferry__buf_reset(ferry__buf *b) {

@@ -8,12 +8,14 @@
 #include <netinet/tcp.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "alloc.h"
 #include "conn.h"
 #include "easy.h"
 #include "multi.h"
+#include "tls.h"
 
 ferry__conn *ferry__conn_new(ferry_multi *m, ferry__bundle *b) {
   ferry__conn *c = ferry__calloc(1, sizeof(*c));
@@ -95,8 +97,160 @@ int ferry__conn_watch(ferry__conn *c, int what) {
   return rc;
 }
 
+int ferry__conn_tls_flush(ferry__conn *c) {
+  const char *p;
+  size_t len;
+
+  if (c->tls == NULL || c->fd < 0)
+    return 0;
+  while ((p = ferry__tls_pending_out(c->tls, &len)) != NULL && len > 0) {
+    ssize_t n = send(c->fd, p, len, MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EINTR)
+        continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK)
+        return 1;
+      return errno;
+    }
+    ferry__tls_consume_out(c->tls, (size_t)n);
+  }
+  return 0;
+}
+
+ssize_t ferry__conn_send(ferry__conn *c, const struct iovec *iov, int n_iov,
+                         ferry_code *rc, int *os_errno, char *errbuf,
+                         size_t errlen) {
+  size_t total = 0;
+
+  if (c->tls == NULL) {
+    struct msghdr msg;
+    ssize_t n;
+    memset(&msg, 0, sizeof(msg));
+    msg.msg_iov = (struct iovec *)iov;
+    msg.msg_iovlen = (size_t)n_iov;
+    do
+      n = sendmsg(c->fd, &msg, MSG_NOSIGNAL);
+    while (n < 0 && errno == EINTR);
+    if (n >= 0)
+      return n;
+    if (errno == EAGAIN || errno == EWOULDBLOCK)
+      return FERRY__IO_AGAIN;
+    *os_errno = errno;
+    *rc = FERRYE_SEND_ERROR;
+    snprintf(errbuf, errlen, "Send failure: %s", strerror(errno));
+    return FERRY__IO_ERROR;
+  }
+  for (int i = 0; i < n_iov; i++) {
+    size_t off = 0;
+    while (off < iov[i].iov_len) {
+      size_t taken = 0;
+      int f;
+      ferry_code r = ferry__tls_write(c->tls, (const char *)iov[i].iov_base + off,
+                                      iov[i].iov_len - off, &taken, errbuf,
+                                      errlen);
+      off += taken;
+      total += taken;
+      if (r == FERRYE_OK)
+        continue;
+      if (r != FERRYE_AGAIN) {
+        *rc = r;
+        return FERRY__IO_ERROR;
+      }
+      /* the TLS output buffer is full: put some on the wire */
+      f = ferry__conn_tls_flush(c);
+      if (f == 1)
+        return total ? (ssize_t)total : FERRY__IO_AGAIN;
+      if (f != 0) {
+        *os_errno = f;
+        *rc = FERRYE_SEND_ERROR;
+        snprintf(errbuf, errlen, "Send failure: %s", strerror(f));
+        return FERRY__IO_ERROR;
+      }
+    }
+  }
+  {
+    int f = ferry__conn_tls_flush(c);
+    if (f != 0 && f != 1) {
+      *os_errno = f;
+      *rc = FERRYE_SEND_ERROR;
+      snprintf(errbuf, errlen, "Send failure: %s", strerror(f));
+      return FERRY__IO_ERROR;
+    }
+  }
+  return (ssize_t)total;
+}
+
+ssize_t ferry__conn_recv(ferry__conn *c, char *buf, size_t cap, int *clean,
+                         ferry_code *rc, int *os_errno, char *errbuf,
+                         size_t errlen) {
+  int fed = 0;
+
+  *clean = 1;
+  if (c->tls == NULL) {
+    ssize_t n;
+    do
+      n = recv(c->fd, buf, cap, 0);
+    while (n < 0 && errno == EINTR);
+    if (n >= 0)
+      return n;
+    if (errno == EAGAIN || errno == EWOULDBLOCK)
+      return FERRY__IO_AGAIN;
+    *os_errno = errno;
+    *rc = FERRYE_RECV_ERROR;
+    snprintf(errbuf, errlen, "Recv failure: %s", strerror(errno));
+    return FERRY__IO_ERROR;
+  }
+  for (;;) {
+    size_t got = 0;
+    int closed = 0;
+    ssize_t n;
+    ferry_code r = ferry__tls_read(c->tls, buf, cap, &got, &closed, errbuf, errlen);
+    ferry__conn_tls_flush(c); /* an alert reading may have queued */
+    if (r == FERRYE_OK && got)
+      return (ssize_t)got;
+    if (r == FERRYE_OK && closed) {
+      *clean = closed == FERRY__TLS_CLOSE_NOTIFY;
+      return 0;
+    }
+    if (r != FERRYE_OK && r != FERRYE_AGAIN) {
+      *rc = r;
+      return FERRY__IO_ERROR;
+    }
+    if (fed)
+      return FERRY__IO_AGAIN;
+    do
+      n = recv(c->fd, buf, cap, 0);
+    while (n < 0 && errno == EINTR);
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK)
+        return FERRY__IO_AGAIN;
+      *os_errno = errno;
+      *rc = FERRYE_RECV_ERROR;
+      snprintf(errbuf, errlen, "Recv failure: %s", strerror(errno));
+      return FERRY__IO_ERROR;
+    }
+    if (n == 0) {
+      ferry__tls_feed_eof(c->tls);
+    } else if ((r = ferry__tls_feed(c->tls, buf, (size_t)n)) != FERRYE_OK) {
+      *rc = r;
+      snprintf(errbuf, errlen, "TLS input could not be taken");
+      return FERRY__IO_ERROR;
+    }
+    fed = 1;
+  }
+}
+
 void ferry__conn_close_socket(ferry__conn *c) {
   ferry_multi *m = c->multi;
+  if (c->tls) {
+    /* close_notify, sent if the socket takes it now; never waited for */
+    if (c->connected) {
+      ferry__tls_close_notify(c->tls);
+      ferry__conn_tls_flush(c);
+    }
+    ferry__tls_free(c->tls);
+    c->tls = NULL;
+  }
   if (c->fd < 0)
     return;
   if (c->want != 0)

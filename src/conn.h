@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #include "ferry.h"
 #include "list.h"
@@ -30,6 +31,7 @@ typedef struct ferry__conn {
   uint64_t idle_since_ms;
   unsigned uses;
   unsigned char connected;
+  struct ferry__tls *tls;  /* NULL for plain TCP */
   /* the socket's addresses, read once when it connected */
   char peer_ip[46];
   char local_ip[46];
@@ -75,6 +77,30 @@ int ferry__conn_connect_result(ferry__conn *c);
 void ferry__conn_close_socket(ferry__conn *c);
 /* Close the socket and free the connection, taking it out of the pool. */
 void ferry__conn_destroy(ferry__conn *c);
+/* Send pending TLS output: 0 when all is sent, 1 when the socket would
+ * block (watch OUT), or an errno value. 0 for plain TCP. */
+int ferry__conn_tls_flush(ferry__conn *c);
+/* The transport below HTTP: plain TCP, or TLS on it.
+ *
+ * ferry__conn_send takes plaintext from iov. Returns how many bytes it took
+ * (for TLS: into the TLS layer; call ferry__conn_tls_flush until it returns
+ * 0 before counting the request as sent), FERRY__IO_AGAIN when nothing
+ * could be taken now (watch OUT), or FERRY__IO_ERROR with *rc and *os_errno
+ * set (and errbuf for TLS errors).
+ *
+ * ferry__conn_recv reads plaintext into buf. Returns the byte count,
+ * 0 at end of stream (*clean: the peer closed properly; always 1 for TCP,
+ * for TLS only after close_notify), FERRY__IO_AGAIN when nothing is there
+ * now, or FERRY__IO_ERROR as above. */
+#define FERRY__IO_AGAIN (-1)
+#define FERRY__IO_ERROR (-2)
+struct iovec;
+ssize_t ferry__conn_send(ferry__conn *c, const struct iovec *iov, int n_iov,
+                         ferry_code *rc, int *os_errno, char *errbuf,
+                         size_t errlen);
+ssize_t ferry__conn_recv(ferry__conn *c, char *buf, size_t cap, int *clean,
+                         ferry_code *rc, int *os_errno, char *errbuf,
+                         size_t errlen);
 /* Tell the socket callback what to watch, if that changed. */
 int ferry__conn_watch(ferry__conn *c, int what);
 /* Has an idle connection been closed by the peer, failed, or received

@@ -73,6 +73,13 @@ typedef struct ferry__opts {
   void *private_ptr;
   char *referer;              /* REFERER */
   char *accept_encoding;      /* ACCEPT_ENCODING; "" = all ferry decodes */
+  /* TLS: strings and blobs are copies owned by the handle */
+  long ssl_verifypeer;        /* default 1 */
+  long ssl_verifyhost;        /* default 2 */
+  long sslversion;
+  char *cainfo, *capath, *sslcert, *sslkey, *keypasswd, *pinnedpubkey;
+  char *cipher_list;
+  ferry_blob cainfo_blob, sslcert_blob, sslkey_blob;
   ferry_off_t maxfilesize;    /* MAXFILESIZE(_LARGE); 0 = no limit */
   unsigned content_decoding_off : 1; /* HTTP_CONTENT_DECODING 0 */
   char *userpwd;              /* USERPWD "user:password" */
@@ -124,6 +131,8 @@ struct ferry_easy {
   char *redirect_url;      /* where Location points (REDIRECT_URL) */
   char *hop_referer;       /* AUTOREFERER value for the next hop */
   char *first_host;        /* "scheme://host:port" credentials belong to */
+  char *first_user;        /* the first URL's userinfo, which goes to */
+  char *first_password;    /* first_host on every hop, as in libcurl */
   unsigned follow : 1;     /* following this response's Location */
   unsigned hop_get : 1;    /* a redirect turned the request into a GET */
   unsigned strip_auth : 1; /* a redirect left the host of the credentials */
@@ -157,6 +166,8 @@ struct ferry_easy {
   long http_version;
   char *content_type;
   char *content_encoding;     /* Content-Encoding of the final response */
+  char tls_key[65];           /* TLS configuration key of an https hop */
+  long ssl_verifyresult;
   struct ferry__decoder *decoder;
   ferry_off_t dl_bytes;
   ferry_off_t ul_bytes;
@@ -168,8 +179,8 @@ struct ferry_easy {
   ferry__buf pausebuf;        /* body bytes held while receiving is paused */
 
   /* times, ns on uv_hrtime's clock */
-  uint64_t t_start, t_namelookup, t_connect, t_pretransfer, t_starttransfer,
-      t_total;
+  uint64_t t_start, t_namelookup, t_connect, t_appconnect, t_pretransfer,
+      t_starttransfer, t_total;
 
   /* progress and low-speed check */
   uint64_t next_progress_ms;

@@ -127,23 +127,33 @@ static ferry_code map_llhttp_error(ferry__h1_parser *p, llhttp_errno_t e) {
  * Tracks line lengths for the per-line cap. */
 static size_t scan_header_end(ferry__h1_parser *p, const char *data, size_t len,
                               int *too_long) {
-  for (size_t i = 0; i < len; i++) {
+  size_t i = 0;
+  while (i < len) {
     char c = data[i];
     if (c == '\n') {
       if (p->nl)
         return i + 1;
       p->nl = 1;
       p->line_len = 0;
+      i++;
       continue;
     }
     if (c == '\r' && p->nl == 1) {
       p->nl = 2;
+      i++;
       continue;
     }
-    p->nl = 0;
-    if (++p->line_len > FERRY__H1_MAX_LINE) {
-      *too_long = 1;
-      return 0;
+    /* inside a line: jump to its end */
+    {
+      const char *nl = memchr(data + i, '\n', len - i);
+      size_t run = nl ? (size_t)(nl - (data + i)) : len - i;
+      p->nl = 0;
+      if (p->line_len + run > FERRY__H1_MAX_LINE) {
+        *too_long = 1;
+        return 0;
+      }
+      p->line_len += run;
+      i += run;
     }
   }
   return 0;
@@ -335,35 +345,38 @@ ferry_code ferry__h1_build_request(ferry__buf *out, const ferry__h1_request *r) 
   const ferry_slist *h = r->headers;
   const char *host_line = user_host_header(h);
 
-  if (ferry__buf_printf(out, "%s %s HTTP/1.%d\r\n", r->method, r->target,
-                        r->http10 ? 0 : 1))
+  if (ferry__buf_cat(out, r->method, " ", r->target,
+                     r->http10 ? " HTTP/1.0\r\n" : " HTTP/1.1\r\n", NULL))
     return FERRYE_OUT_OF_MEMORY;
   if (host_line != NULL) {
     if (ferry__buf_adds(out, host_line) || ferry__buf_adds(out, "\r\n"))
       return FERRYE_OUT_OF_MEMORY;
   } else if (!user_sets_header(h, "Host") &&
-             ferry__buf_printf(out, "Host: %s\r\n", r->host)) {
+             ferry__buf_cat(out, "Host: ", r->host, "\r\n", NULL)) {
     return FERRYE_OUT_OF_MEMORY;
   }
   if (r->user_agent && !user_sets_header(h, "User-Agent") &&
-      ferry__buf_printf(out, "User-Agent: %s\r\n", r->user_agent))
+      ferry__buf_cat(out, "User-Agent: ", r->user_agent, "\r\n", NULL))
     return FERRYE_OUT_OF_MEMORY;
   if (r->authorization &&
       (r->strip_credentials || !user_sets_header(h, "Authorization")) &&
-      ferry__buf_printf(out, "Authorization: %s\r\n", r->authorization))
+      ferry__buf_cat(out, "Authorization: ", r->authorization, "\r\n", NULL))
     return FERRYE_OUT_OF_MEMORY;
   if (!user_sets_header(h, "Accept") && ferry__buf_adds(out, "Accept: */*\r\n"))
     return FERRYE_OUT_OF_MEMORY;
   if (r->accept_encoding && !user_sets_header(h, "Accept-Encoding") &&
-      ferry__buf_printf(out, "Accept-Encoding: %s\r\n", r->accept_encoding))
+      ferry__buf_cat(out, "Accept-Encoding: ", r->accept_encoding, "\r\n",
+                     NULL))
     return FERRYE_OUT_OF_MEMORY;
   if (r->referer && !user_sets_header(h, "Referer") &&
-      ferry__buf_printf(out, "Referer: %s\r\n", r->referer))
+      ferry__buf_cat(out, "Referer: ", r->referer, "\r\n", NULL))
     return FERRYE_OUT_OF_MEMORY;
   if (add_user_headers(out, h, host_line != NULL, r->strip_credentials))
     return FERRYE_OUT_OF_MEMORY;
   if (r->body_len >= 0 && !user_sets_header(h, "Content-Length") &&
-      ferry__buf_printf(out, "Content-Length: %lld\r\n", (long long)r->body_len))
+      (ferry__buf_adds(out, "Content-Length: ") ||
+       ferry__buf_add_int(out, (long long)r->body_len) ||
+       ferry__buf_adds(out, "\r\n")))
     return FERRYE_OUT_OF_MEMORY;
   if (r->body_len == -2 && !user_sets_header(h, "Transfer-Encoding") &&
       ferry__buf_adds(out, "Transfer-Encoding: chunked\r\n"))

@@ -29,12 +29,13 @@ const char *ferry__http_method(const ferry_easy *e) {
 }
 
 /* "scheme://host:port" of a URL. NULL when out of memory. */
-static char *origin_of(const ferry__url *u) {
+char *ferry__http_origin(const ferry__url *u) {
   ferry__buf k;
   ferry__buf_init(&k, 4096 + strlen(u->host));
-  if (ferry__buf_printf(&k, "%s://%s%s%s:%d", u->scheme,
-                        u->host_kind == FERRY__HOST_IPV6 ? "[" : "", u->host,
-                        u->host_kind == FERRY__HOST_IPV6 ? "]" : "", u->port)) {
+  int v6 = u->host_kind == FERRY__HOST_IPV6;
+  if (ferry__buf_cat(&k, u->scheme, "://", v6 ? "[" : "", u->host,
+                     v6 ? "]:" : ":", NULL) ||
+      ferry__buf_add_int(&k, u->port)) {
     ferry__buf_free(&k);
     return NULL;
   }
@@ -77,6 +78,12 @@ static char *authorization(ferry_easy *e, int *oom) {
     user = e->url.user;
     ulen = strlen(user);
     pass = e->url.password ? e->url.password : "";
+  } else if (e->first_user) {
+    /* a hop whose URL has no userinfo (an absolute Location) keeps the
+     * first URL's; strip_auth has said whether they may go here */
+    user = e->first_user;
+    ulen = strlen(user);
+    pass = e->first_password ? e->first_password : "";
   } else {
     return NULL;
   }
@@ -261,16 +268,19 @@ ferry_code ferry__http_next_hop(ferry_easy *e, ferry__url *next) {
              why ? why : "bad URL");
     return FERRYE_URL_MALFORMAT;
   }
-  if (!(proto_bit(next) & e->set.redir_protocols)) {
+  /* PROTOCOLS_STR limits the whole transfer, redirects included */
+  if (!(proto_bit(next) & e->set.redir_protocols & e->set.protocols)) {
     snprintf(e->errtext, sizeof(e->errtext),
              "Protocol \"%s\" not supported or disabled for redirects",
              next->scheme);
     ferry__url_free(next);
     return FERRYE_UNSUPPORTED_PROTOCOL;
   }
-  /* 303 makes anything but HEAD a GET; 301 and 302 turn a POST into a GET
-   * unless POSTREDIR keeps it; 307 and 308 keep the method and body. */
-  if (status == 303 && strcmp(method, "HEAD") != 0)
+  /* 303 makes anything but HEAD a GET (a POST stays with POSTREDIR's 303
+   * bit, as in libcurl); 301 and 302 turn a POST into a GET unless
+   * POSTREDIR keeps it; 307 and 308 keep the method and body. */
+  if (status == 303 && strcmp(method, "HEAD") != 0 &&
+      !(strcmp(method, "POST") == 0 && (e->set.postredir & 4)))
     e->hop_get = 1;
   else if (((status == 301 && !(e->set.postredir & 1)) ||
             (status == 302 && !(e->set.postredir & 2))) &&
@@ -284,7 +294,7 @@ ferry_code ferry__http_next_hop(ferry_easy *e, ferry__url *next) {
       return FERRYE_OUT_OF_MEMORY;
     }
   }
-  origin = origin_of(next);
+  origin = ferry__http_origin(next);
   if (origin == NULL) {
     ferry__url_free(next);
     return FERRYE_OUT_OF_MEMORY;
@@ -296,9 +306,30 @@ ferry_code ferry__http_next_hop(ferry_easy *e, ferry__url *next) {
   return FERRYE_OK;
 }
 
-/* Remember where credentials may go: the first hop's origin. */
+static void free_secret(char **s) {
+  if (*s)
+    memset(*s, 0, strlen(*s));
+  ferry__free(*s);
+  *s = NULL;
+}
+
+void ferry__http_forget_first_userinfo(ferry_easy *e) {
+  free_secret(&e->first_user);
+  free_secret(&e->first_password);
+}
+
+/* Remember where credentials may go, the first hop's origin, and the
+ * first URL's userinfo. */
 ferry_code ferry__http_first_hop(ferry_easy *e) {
   ferry__free(e->first_host);
-  e->first_host = origin_of(&e->url);
-  return e->first_host ? FERRYE_OK : FERRYE_OUT_OF_MEMORY;
+  ferry__http_forget_first_userinfo(e);
+  e->first_host = ferry__http_origin(&e->url);
+  if (e->first_host == NULL)
+    return FERRYE_OUT_OF_MEMORY;
+  if (e->url.user && (e->first_user = ferry__strdup(e->url.user)) == NULL)
+    return FERRYE_OUT_OF_MEMORY;
+  if (e->url.password &&
+      (e->first_password = ferry__strdup(e->url.password)) == NULL)
+    return FERRYE_OUT_OF_MEMORY;
+  return FERRYE_OK;
 }

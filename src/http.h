@@ -23,8 +23,14 @@ ferry_code ferry__http_check_redirect(ferry_easy *e, int status);
  * whether credentials may go to the new host. On success e->url is the new
  * hop's URL. */
 ferry_code ferry__http_next_hop(ferry_easy *e, ferry__url *next);
-/* Remember the first hop's origin, where credentials may go. */
+/* "scheme://host:port" ("[v6]" bracketed) of a URL; NULL when out of
+ * memory. The caller frees it. */
+char *ferry__http_origin(const ferry__url *u);
+/* Remember the first hop's origin, where credentials may go, and the
+ * first URL's userinfo, which later hops without userinfo use there. */
 ferry_code ferry__http_first_hop(ferry_easy *e);
+/* Free (and wipe) what ferry__http_first_hop kept of the userinfo. */
+void ferry__http_forget_first_userinfo(ferry_easy *e);
 /* Parse "http,https" (PROTOCOLS_STR). 0 on a bad list. */
 unsigned ferry__http_parse_protocols(const char *list);
 

@@ -13,6 +13,7 @@
 #include "easy.h"
 #include "multi.h"
 #include "resolve.h"
+#include "tls.h"
 #include "uvbind.h"
 #include "xfer.h"
 #include "ferry_uv.h"
@@ -336,7 +337,40 @@ failed_loop_alloc:
   return NULL;
 }
 
+ferry_code ferry__multi_tls_ctx(ferry_multi *m, const ferry__tls_config *cfg,
+                                const char *key, ferry__tls_ctx **out,
+                                char *errbuf, size_t errlen) {
+  ferry__tls_ctx *ctx, **grown;
+  ferry_code rc;
+
+  for (size_t i = 0; i < m->n_tls_ctxs; i++)
+    if (strcmp(ferry__tls_ctx_key(m->tls_ctxs[i]), key) == 0) {
+      *out = m->tls_ctxs[i];
+      return FERRYE_OK;
+    }
+  if (m->tls_sessions == NULL) {
+    rc = ferry__tls_sessions_new(&m->tls_sessions, 256);
+    if (rc != FERRYE_OK)
+      return rc;
+  }
+  grown = ferry__realloc(m->tls_ctxs, (m->n_tls_ctxs + 1) * sizeof(*grown));
+  if (grown == NULL)
+    return FERRYE_OUT_OF_MEMORY;
+  m->tls_ctxs = grown;
+  rc = ferry__tls_ctx_new(&ctx, cfg, errbuf, errlen);
+  if (rc != FERRYE_OK)
+    return rc;
+  m->tls_ctxs[m->n_tls_ctxs++] = ctx;
+  *out = ctx;
+  return FERRYE_OK;
+}
+
 static void multi_free_now(ferry_multi *m) {
+  for (size_t i = 0; i < m->n_tls_ctxs; i++)
+    ferry__tls_ctx_free(m->tls_ctxs[i]);
+  ferry__free(m->tls_ctxs);
+  if (m->tls_sessions)
+    ferry__tls_sessions_free(m->tls_sessions);
   ferry__free(m->heap);
   ferry__free(m->socks);
   ferry__free(m->rbuf);

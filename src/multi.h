@@ -11,6 +11,7 @@
 #include "conn.h"
 #include "list.h"
 #include "resolve.h"
+#include "tls.h"
 
 #define FERRY__MULTI_MAGIC 0xfe77b001u
 
@@ -70,6 +71,11 @@ struct ferry_multi {
 
   char *rbuf;           /* the shared read buffer, made on first read */
 
+  /* TLS: one context per distinct configuration, and the session cache */
+  struct ferry__tls_ctx **tls_ctxs;
+  size_t n_tls_ctxs;
+  struct ferry__tls_sessions *tls_sessions;
+
   int in_callback;      /* >0 while a user callback runs */
   int in_engine;        /* >0 while the engine runs (no re-entry) */
   int in_notify;        /* >0 while the notify callback runs */
@@ -106,6 +112,11 @@ void ferry__multi_post_done(ferry_multi *m, ferry_easy *e);
 void ferry__multi_wake_pending(ferry_multi *m);
 /* Map fd to its connection (NULL to clear). -1 when out of memory. */
 int ferry__multi_sock_set(ferry_multi *m, int fd, struct ferry__conn *c);
+
+/* The TLS context for a configuration (made and cached on first use). */
+ferry_code ferry__multi_tls_ctx(ferry_multi *m, const ferry__tls_config *cfg,
+                                const char *key, ferry__tls_ctx **out,
+                                char *errbuf, size_t errlen);
 
 /* Call the socket / timer callback, guarding against re-entry. */
 int ferry__multi_call_socketfn(ferry_multi *m, ferry_easy *e, int fd, int what,

@@ -16,6 +16,8 @@ void ferry__opts_defaults(ferry__opts *o) {
   o->postfieldsize = -1;
   o->dns_cache_timeout = 60;
   o->maxredirs = 30; /* libcurl's default since 8.3 */
+  o->ssl_verifypeer = 1;
+  o->ssl_verifyhost = 2;
   o->protocols = FERRY__PROTO_HTTP | FERRY__PROTO_HTTPS;
   o->redir_protocols = FERRY__PROTO_HTTP | FERRY__PROTO_HTTPS;
   o->buffersize = FERRY_MAX_WRITE_SIZE;
@@ -28,6 +30,18 @@ void ferry__opts_free(ferry__opts *o) {
   ferry__free(o->postfields_copy);
   ferry__free(o->referer);
   ferry__free(o->accept_encoding);
+  ferry__free(o->cainfo);
+  ferry__free(o->capath);
+  ferry__free(o->sslcert);
+  ferry__free(o->sslkey);
+  if (o->keypasswd)
+    memset(o->keypasswd, 0, strlen(o->keypasswd));
+  ferry__free(o->keypasswd);
+  ferry__free(o->pinnedpubkey);
+  ferry__free(o->cipher_list);
+  ferry__free(o->cainfo_blob.data);
+  ferry__free(o->sslcert_blob.data);
+  ferry__free(o->sslkey_blob.data);
   ferry__free(o->userpwd);
   ferry__free(o->username);
   ferry__free(o->password);
@@ -44,16 +58,44 @@ static int dup_string(char **dst, const char *src) {
   return *dst == NULL ? -1 : 0;
 }
 
+/* Copy a blob's bytes (ferry always copies). -1 when out of memory. */
+static int copy_blob(ferry_blob *dst, const ferry_blob *src) {
+  dst->data = NULL;
+  dst->len = 0;
+  dst->flags = FERRY_BLOB_COPY;
+  if (src == NULL || src->data == NULL)
+    return 0;
+  dst->data = ferry__memdup0(src->data, src->len);
+  if (dst->data == NULL)
+    return -1;
+  dst->len = src->len;
+  return 0;
+}
+
 ferry_code ferry__opts_copy(ferry__opts *dst, const ferry__opts *src) {
   *dst = *src;
   dst->url = dst->useragent = dst->customrequest = dst->postfields_copy = NULL;
   dst->referer = dst->userpwd = dst->username = dst->password = NULL;
   dst->bearer = dst->accept_encoding = NULL;
+  dst->cainfo = dst->capath = dst->sslcert = dst->sslkey = NULL;
+  dst->keypasswd = dst->pinnedpubkey = dst->cipher_list = NULL;
+  dst->cainfo_blob.data = dst->sslcert_blob.data = dst->sslkey_blob.data = NULL;
+  if (copy_blob(&dst->cainfo_blob, &src->cainfo_blob) ||
+      copy_blob(&dst->sslcert_blob, &src->sslcert_blob) ||
+      copy_blob(&dst->sslkey_blob, &src->sslkey_blob))
+    goto failed;
   if (dup_string(&dst->url, src->url) ||
       dup_string(&dst->useragent, src->useragent) ||
       dup_string(&dst->customrequest, src->customrequest) ||
       dup_string(&dst->referer, src->referer) ||
       dup_string(&dst->accept_encoding, src->accept_encoding) ||
+      dup_string(&dst->cainfo, src->cainfo) ||
+      dup_string(&dst->capath, src->capath) ||
+      dup_string(&dst->sslcert, src->sslcert) ||
+      dup_string(&dst->sslkey, src->sslkey) ||
+      dup_string(&dst->keypasswd, src->keypasswd) ||
+      dup_string(&dst->pinnedpubkey, src->pinnedpubkey) ||
+      dup_string(&dst->cipher_list, src->cipher_list) ||
       dup_string(&dst->userpwd, src->userpwd) ||
       dup_string(&dst->username, src->username) ||
       dup_string(&dst->password, src->password) ||
@@ -146,6 +188,45 @@ ferry_code ferry_easy_setopt(ferry_easy *e, ferry_option opt, ...) {
     return set_string(e, &o->useragent, pv);
   case FERRYOPT_REFERER:
     return set_string(e, &o->referer, pv);
+  case FERRYOPT_SSL_VERIFYPEER:
+    o->ssl_verifypeer = lv != 0;
+    break;
+  case FERRYOPT_SSL_VERIFYHOST:
+    if (lv < 0 || lv > 2)
+      return FERRYE_BAD_FUNCTION_ARGUMENT;
+    o->ssl_verifyhost = lv ? 2 : 0; /* 1 acts as 2, as in libcurl */
+    break;
+  case FERRYOPT_SSLVERSION:
+    if (lv < 0)
+      return FERRYE_BAD_FUNCTION_ARGUMENT;
+    o->sslversion = lv;
+    break;
+  case FERRYOPT_CAINFO:
+    return set_string(e, &o->cainfo, pv);
+  case FERRYOPT_CAPATH:
+    return set_string(e, &o->capath, pv);
+  case FERRYOPT_SSLCERT:
+    return set_string(e, &o->sslcert, pv);
+  case FERRYOPT_SSLKEY:
+    return set_string(e, &o->sslkey, pv);
+  case FERRYOPT_KEYPASSWD:
+    return set_string(e, &o->keypasswd, pv);
+  case FERRYOPT_PINNEDPUBLICKEY:
+    return set_string(e, &o->pinnedpubkey, pv);
+  case FERRYOPT_SSL_CIPHER_LIST:
+    return set_string(e, &o->cipher_list, pv);
+  case FERRYOPT_CAINFO_BLOB:
+  case FERRYOPT_SSLCERT_BLOB:
+  case FERRYOPT_SSLKEY_BLOB: {
+    ferry_blob copy, *dst = opt == FERRYOPT_CAINFO_BLOB    ? &o->cainfo_blob
+                            : opt == FERRYOPT_SSLCERT_BLOB ? &o->sslcert_blob
+                                                           : &o->sslkey_blob;
+    if (copy_blob(&copy, pv) != 0)
+      return FERRYE_OUT_OF_MEMORY;
+    ferry__free(dst->data);
+    *dst = copy;
+    break;
+  }
   case FERRYOPT_ACCEPT_ENCODING:
     return set_string(e, &o->accept_encoding, pv);
   case FERRYOPT_HTTP_CONTENT_DECODING:

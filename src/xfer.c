@@ -23,6 +23,7 @@
 #include "easy.h"
 #include "multi.h"
 #include "resolve.h"
+#include "tls.h"
 #include "trace.h"
 #include "xfer.h"
 
@@ -94,6 +95,7 @@ void ferry__xfer_reset(ferry_easy *e) {
   e->hop_referer = NULL;
   ferry__free(e->first_host);
   e->first_host = NULL;
+  ferry__http_forget_first_userinfo(e);
   e->redirect_count = 0;
   e->follow = e->hop_get = e->strip_auth = 0;
   e->req_sent = 0;
@@ -124,6 +126,32 @@ void ferry__xfer_reset(ferry_easy *e) {
 
 static const ferry__h1_callbacks h1_callbacks;
 
+static const char *const alpn_http11[] = {"http/1.1", NULL};
+
+/* The TLS settings of the transfer, from its options. Pointers borrow the
+ * handle's strings. */
+static void tls_config_of(const ferry_easy *e, ferry__tls_config *cfg) {
+  const ferry__opts *o = &e->set;
+  ferry__tls_config_init(cfg);
+  cfg->verify_peer = (int)o->ssl_verifypeer;
+  cfg->verify_host = (int)o->ssl_verifyhost;
+  cfg->cainfo = o->cainfo;
+  cfg->capath = o->capath;
+  cfg->cainfo_blob = o->cainfo_blob.data;
+  cfg->cainfo_blob_len = o->cainfo_blob.len;
+  cfg->client_cert = o->sslcert;
+  cfg->client_key = o->sslkey;
+  cfg->key_passwd = o->keypasswd;
+  cfg->client_cert_blob = o->sslcert_blob.data;
+  cfg->client_cert_blob_len = o->sslcert_blob.len;
+  cfg->client_key_blob = o->sslkey_blob.data;
+  cfg->client_key_blob_len = o->sslkey_blob.len;
+  cfg->pinned_pubkey = o->pinnedpubkey;
+  cfg->cipher_list = o->cipher_list;
+  cfg->ssl_version = o->sslversion;
+  cfg->alpn = alpn_http11;
+}
+
 /* Set up the current hop (e->url parsed): connection key, request, parser. */
 static ferry_code prepare_hop(ferry_easy *e) {
   unsigned proto = strcmp(e->url.scheme, "https") == 0 ? FERRY__PROTO_HTTPS
@@ -136,26 +164,28 @@ static ferry_code prepare_hop(ferry_easy *e) {
              e->url.scheme);
     return FERRYE_UNSUPPORTED_PROTOCOL;
   }
+  e->tls_key[0] = '\0';
   if (proto == FERRY__PROTO_HTTPS) {
-    snprintf(e->errtext, sizeof(e->errtext),
-             "https is not available in this build of ferry yet");
-    return FERRYE_UNSUPPORTED_PROTOCOL;
+    ferry__tls_config cfg;
+    tls_config_of(e, &cfg);
+    ferry__tls_config_key(&cfg, e->tls_key);
   }
   e->effective_url = ferry__url_to_string(&e->url, 1, 1);
   if (e->effective_url == NULL)
     return FERRYE_OUT_OF_MEMORY;
-  {
-    ferry__buf k;
-    ferry__buf_init(&k, 4096 + strlen(e->url.host));
-    if (ferry__buf_printf(&k, "%s://%s%s%s:%d", e->url.scheme,
-                          e->url.host_kind == FERRY__HOST_IPV6 ? "[" : "",
-                          e->url.host,
-                          e->url.host_kind == FERRY__HOST_IPV6 ? "]" : "",
-                          e->url.port)) {
-      ferry__buf_free(&k);
+  /* the pool key: the origin, and for https the TLS settings, for a
+   * connection is only shared under the same ones (CVE-2021-22924 class) */
+  e->conn_key = ferry__http_origin(&e->url);
+  if (e->conn_key == NULL)
+    return FERRYE_OUT_OF_MEMORY;
+  if (e->tls_key[0]) {
+    size_t n = strlen(e->conn_key);
+    char *k = ferry__realloc(e->conn_key, n + 1 + FERRY__TLS_KEY_LEN + 1);
+    if (k == NULL)
       return FERRYE_OUT_OF_MEMORY;
-    }
-    e->conn_key = k.data;
+    k[n] = '#';
+    memcpy(k + n + 1, e->tls_key, FERRY__TLS_KEY_LEN + 1);
+    e->conn_key = k;
   }
   rc = ferry__http_build_request(e);
   if (rc != FERRYE_OK)
@@ -284,6 +314,7 @@ static void release_conn(ferry_easy *e, int reusable) {
 
 static void start_send(ferry_easy *e);
 static void try_connect(ferry_easy *e);
+static void tls_start(ferry_easy *e);
 
 /* "1.2.3.4" / "::1" and the port of a socket address. */
 static void addr_text(const struct sockaddr_storage *ss, char *ip, size_t iplen,
@@ -321,6 +352,94 @@ static void fill_addr_info(ferry_easy *e) {
   e->local_port = c->local_port;
 }
 
+/* ---- TLS handshake ----------------------------------------------------- */
+
+/* Drive the handshake as far as it goes now. */
+static void tls_step(ferry_easy *e) {
+  ferry__conn *c = e->conn;
+  ferry_code rc = ferry__tls_handshake(c->tls, e->errtext, sizeof(e->errtext));
+  int f = ferry__conn_tls_flush(c);
+
+  if (rc != FERRYE_OK && rc != FERRYE_AGAIN) {
+    e->ssl_verifyresult = ferry__tls_verify_result(c->tls);
+    ferry__xfer_done(e, rc);
+    return;
+  }
+  if (f != 0 && f != 1) {
+    e->os_errno = f;
+    xfer_fail(e, FERRYE_SSL_CONNECT_ERROR, "Send failure during the TLS handshake: %s",
+              strerror(f));
+    return;
+  }
+  if (rc == FERRYE_AGAIN) {
+    ferry__conn_watch(c, f == 1 ? FERRY_POLL_INOUT : FERRY_POLL_IN);
+    return;
+  }
+  if (f == 1) {
+    ferry__conn_watch(c, FERRY_POLL_OUT); /* the last flight waits */
+    return;
+  }
+  e->t_appconnect = now_ns();
+  e->ssl_verifyresult = ferry__tls_verify_result(c->tls);
+  if (ferry__trace_on(e))
+    ferry__infof(e, "TLS %s with %s%s, ALPN %s", ferry__tls_version(c->tls),
+                 ferry__tls_cipher(c->tls),
+                 ferry__tls_resumed(c->tls) ? " (resumed)" : "",
+                 ferry__tls_alpn(c->tls) ? ferry__tls_alpn(c->tls) : "none");
+  start_send(e);
+}
+
+static void tls_start(ferry_easy *e) {
+  ferry_multi *m = e->multi;
+  ferry__tls_config cfg;
+  ferry__tls_ctx *ctx;
+  ferry_code rc;
+
+  ferry__xfer_state(e, FERRY__XS_TLS);
+  tls_config_of(e, &cfg);
+  rc = ferry__multi_tls_ctx(m, &cfg, e->tls_key, &ctx, e->errtext,
+                            sizeof(e->errtext));
+  if (rc == FERRYE_OK)
+    rc = ferry__tls_new(&e->conn->tls, ctx, m->tls_sessions, e->url.host,
+                        e->url.port, e->errtext, sizeof(e->errtext));
+  if (rc != FERRYE_OK) {
+    ferry__xfer_done(e, rc);
+    return;
+  }
+  tls_step(e);
+}
+
+/* TLS input arrived during the handshake. */
+static void tls_on_socket(ferry_easy *e, int cselect) {
+  ferry__conn *c = e->conn;
+  ferry_multi *m = e->multi;
+
+  if (cselect & (FERRY_CSELECT_IN | FERRY_CSELECT_ERR)) {
+    ssize_t n;
+    if (m->rbuf == NULL && (m->rbuf = ferry__malloc(FERRY__RBUF_SIZE)) == NULL) {
+      xfer_fail(e, FERRYE_OUT_OF_MEMORY, "out of memory for the read buffer");
+      return;
+    }
+    do
+      n = recv(c->fd, m->rbuf, FERRY__RBUF_SIZE, 0);
+    while (n < 0 && errno == EINTR);
+    if (n == 0) {
+      ferry__tls_feed_eof(c->tls);
+    } else if (n > 0) {
+      if (ferry__tls_feed(c->tls, m->rbuf, (size_t)n) != FERRYE_OK) {
+        xfer_fail(e, FERRYE_SSL_CONNECT_ERROR, "TLS handshake input too large");
+        return;
+      }
+    } else if (errno != EAGAIN && errno != EWOULDBLOCK) {
+      e->os_errno = errno;
+      xfer_fail(e, FERRYE_SSL_CONNECT_ERROR, "Recv failure during the TLS handshake: %s",
+                strerror(errno));
+      return;
+    }
+  }
+  tls_step(e);
+}
+
 static void connected(ferry_easy *e) {
   e->conn->connected = 1;
   e->t_connect = now_ns();
@@ -330,6 +449,10 @@ static void connected(ferry_easy *e) {
   if (ferry__trace_on(e))
     ferry__infof(e, "Connected to %s (%s) port %ld", e->url.host,
                  e->primary_ip, e->primary_port);
+  if (e->tls_key[0]) {
+    tls_start(e);
+    return;
+  }
   start_send(e);
 }
 
@@ -563,7 +686,6 @@ static void send_more(ferry_easy *e) {
 
   for (;;) {
     struct iovec iov[2];
-    struct msghdr msg;
     int n_iov = 0;
     ssize_t n;
     size_t head_left = e->req.len - e->req_sent;
@@ -589,27 +711,38 @@ static void send_more(ferry_easy *e) {
     }
     if (n_iov == 0) {
       if (upload_complete(e)) {
+        /* for TLS, the last records must be on the wire first */
+        int f = ferry__conn_tls_flush(c);
+        if (f == 1) {
+          ferry__conn_watch(c, FERRY_POLL_OUT);
+          return;
+        }
+        if (f != 0) {
+          e->os_errno = f;
+          xfer_fail(e, FERRYE_SEND_ERROR, "Send failure: %s", strerror(f));
+          return;
+        }
         begin_receive(e);
         return;
       }
       continue;
     }
-    memset(&msg, 0, sizeof(msg));
-    msg.msg_iov = iov;
-    msg.msg_iovlen = (size_t)n_iov;
-    n = sendmsg(c->fd, &msg, MSG_NOSIGNAL);
-    if (n < 0) {
-      if (errno == EINTR)
-        continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+    {
+      ferry_code rc = FERRYE_OK;
+      int os_errno = 0;
+      char why[FERRY_ERROR_SIZE];
+      n = ferry__conn_send(c, iov, n_iov, &rc, &os_errno, why, sizeof(why));
+      if (n == FERRY__IO_AGAIN) {
         ferry__conn_watch(c, FERRY_POLL_OUT);
         return;
       }
-      e->os_errno = errno;
-      if (retry_on_fresh(e))
+      if (n == FERRY__IO_ERROR) {
+        e->os_errno = os_errno;
+        if (retry_on_fresh(e))
+          return;
+        xfer_fail(e, rc, "%s", why);
         return;
-      xfer_fail(e, FERRYE_SEND_ERROR, "Send failure: %s", strerror(errno));
-      return;
+      }
     }
     if (ferry__trace_on(e)) {
       size_t h = (size_t)n < head_left ? (size_t)n : head_left;
@@ -863,8 +996,15 @@ static void response_complete(ferry_easy *e, int leftover) {
     follow_redirect(e);
     return;
   }
+  if (e->pausebuf.len || e->pause_recv) {
+    /* body bytes wait behind a pause: unpausing calls this again */
+    ferry__conn_watch(e->conn, FERRY_POLL_NONE);
+    return;
+  }
   if (e->decoder) {
     ferry_code rc = ferry__decoder_finish(e->decoder, decoded_out, e);
+    if (rc == FERRYE_OK && e->pausebuf.len)
+      return; /* the decoder's last bytes met a pause */
     if (rc != FERRYE_OK) {
       if (e->errtext[0] == '\0')
         snprintf(e->errtext, sizeof(e->errtext), "%s",
@@ -872,10 +1012,6 @@ static void response_complete(ferry_easy *e, int leftover) {
       ferry__xfer_done(e, rc);
       return;
     }
-  }
-  if (e->pausebuf.len) {
-    ferry__conn_watch(e->conn, FERRY_POLL_NONE);
-    return;
   }
   ferry__xfer_done(e, FERRYE_OK);
 }
@@ -903,20 +1039,24 @@ static void recv_data(ferry_easy *e, int cselect) {
       return;
     }
   }
-  while (rounds++ < 4 || drain) {
-    ssize_t n = recv(c->fd, m->rbuf, FERRY__RBUF_SIZE, 0);
+  /* TLS hands out one record at a time and keeps the rest inside: read on
+   * until it says AGAIN, or those bytes would wait for a socket event that
+   * never comes. */
+  while (rounds++ < 4 || drain || c->tls) {
+    ferry_code rc = FERRYE_OK;
+    int clean = 1, os_errno = 0;
+    char why[FERRY_ERROR_SIZE];
+    ssize_t n = ferry__conn_recv(c, m->rbuf, FERRY__RBUF_SIZE, &clean, &rc,
+                                 &os_errno, why, sizeof(why));
     size_t used = 0;
-    ferry_code rc;
 
-    if (n < 0) {
-      if (errno == EINTR)
-        continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK)
-        return;
-      e->os_errno = errno;
+    if (n == FERRY__IO_AGAIN)
+      return;
+    if (n == FERRY__IO_ERROR) {
+      e->os_errno = os_errno;
       if (retry_on_fresh(e))
         return;
-      xfer_fail(e, FERRYE_RECV_ERROR, "Recv failure: %s", strerror(errno));
+      xfer_fail(e, rc, "%s", why);
       return;
     }
     if (n == 0) {
@@ -925,6 +1065,14 @@ static void recv_data(ferry_easy *e, int cselect) {
       rc = ferry__h1_eof(&e->parser);
       if (rc != FERRYE_OK) {
         fail_with_parser(e, rc);
+        return;
+      }
+      if (!clean) {
+        /* A body that only EOF ends must end with close_notify, or an
+         * attacker could cut it short unseen. */
+        xfer_fail(e, FERRYE_RECV_ERROR,
+                  "TLS connection closed without close_notify: the body may "
+                  "be truncated");
         return;
       }
       e->conn->uses = ~0u; /* the server closed it */
@@ -946,7 +1094,7 @@ static void recv_data(ferry_easy *e, int cselect) {
       ferry__conn_watch(c, FERRY_POLL_NONE);
       return;
     }
-    if ((size_t)n < FERRY__RBUF_SIZE && !drain)
+    if ((size_t)n < FERRY__RBUF_SIZE && !drain && !c->tls)
       break;
   }
   if (!e->set.noprogress && e->set.xferinfofn)
@@ -994,10 +1142,13 @@ void ferry__xfer_run(ferry_easy *e) {
     if (e->pause_recv)
       return;
     if (e->response_done) {
-      ferry__xfer_done(e, FERRYE_OK);
+      response_complete(e, 0);
       return;
     }
     ferry__conn_watch(e->conn, FERRY_POLL_IN);
+    /* bytes the TLS layer kept while paused raise no socket event */
+    if (e->conn->tls && ferry__tls_has_buffered(e->conn->tls))
+      recv_data(e, 0);
     return;
   default:
     return;
@@ -1008,6 +1159,9 @@ void ferry__xfer_on_socket(ferry_easy *e, int cselect) {
   switch (e->state) {
   case FERRY__XS_CONNECT:
     on_connect_ready(e);
+    return;
+  case FERRY__XS_TLS:
+    tls_on_socket(e, cselect);
     return;
   case FERRY__XS_SEND:
     if (!e->pause_send && (cselect & (FERRY_CSELECT_OUT | FERRY_CSELECT_ERR)))

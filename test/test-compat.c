@@ -743,9 +743,9 @@ TEST_IMPL(compat_setopt_unsupported_option_is_not_built_in_and_names_it) {
   ASSERT_EQ(curl_easy_setopt(h, CURLOPT_PROXY, "http://x"), CURLE_NOT_BUILT_IN);
   ASSERT_STR_EQ(errbuf, "option CURLOPT_PROXY is not supported by ferry");
   /* A long option and an off_t option are refused the same way. */
-  ASSERT_EQ(curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L),
+  ASSERT_EQ(curl_easy_setopt(h, CURLOPT_PROXY_SSL_VERIFYPEER, 0L),
             CURLE_NOT_BUILT_IN);
-  ASSERT(strstr(errbuf, "CURLOPT_SSL_VERIFYPEER") != NULL);
+  ASSERT(strstr(errbuf, "CURLOPT_PROXY_SSL_VERIFYPEER") != NULL);
   ASSERT_EQ(curl_easy_setopt(h, CURLOPT_MAX_RECV_SPEED_LARGE, (curl_off_t)1000),
             CURLE_NOT_BUILT_IN);
   ASSERT(strstr(errbuf, "CURLOPT_MAX_RECV_SPEED_LARGE") != NULL);

@@ -306,6 +306,67 @@
   X(tls_config_key_differs_when_verify_settings_differ) \
   X(tls_each_failed_allocation_is_out_of_memory_or_harmless)
 
+/* -- section: redirects and credentials (test/test-redirect.c) -- */
+#define TEST_LIST_REDIRECT(X) \
+  X(redirect_each_code_is_followed_and_only_the_final_body_is_delivered) \
+  X(redirect_location_forms_resolve_against_the_current_hop) \
+  X(redirect_with_connection_close_continues_on_a_new_connection) \
+  X(redirect_not_followed_delivers_its_body_and_gives_redirect_url) \
+  X(maxredirs_3_fails_a_loop_after_three_followed_hops) \
+  X(maxredirs_0_fails_on_the_first_redirect) \
+  X(maxredirs_default_is_30) \
+  X(maxredirs_minus_1_follows_40_hops_to_the_200) \
+  X(post_redirected_by_301_or_302_becomes_a_get_without_body) \
+  X(post_redirected_by_303_becomes_a_get) \
+  X(post_redirected_by_307_or_308_is_sent_again_with_the_same_body) \
+  X(postredir_bits_keep_post_on_301_302_and_303) \
+  X(large_post_redirected_by_308_is_sent_again_whole) \
+  X(head_redirected_by_303_stays_head_and_put_becomes_get) \
+  X(upload_from_read_callback_redirected_by_307_or_308_is_send_fail_rewind) \
+  X(redirect_to_ftp_is_unsupported_protocol) \
+  X(redir_protocols_https_refuses_a_redirect_to_http) \
+  X(protocols_https_refuses_an_http_url_before_connecting) \
+  X(protocols_http_refuses_a_redirect_to_https) \
+  X(protocols_list_without_a_known_protocol_is_bad_function_argument) \
+  X(malformed_location_is_url_malformat_only_when_following) \
+  X(autoreferer_sends_the_previous_url_without_userinfo_or_fragment) \
+  X(referer_option_is_sent_on_the_first_request_and_each_hop) \
+  X(credentials_of_every_source_are_kept_on_a_same_origin_redirect) \
+  X(credentials_of_every_source_are_dropped_on_a_redirect_to_another_port) \
+  X(credentials_of_every_source_are_dropped_on_a_redirect_to_another_host) \
+  X(credentials_of_every_source_return_with_a_redirect_to_the_first_origin) \
+  X(unrestricted_auth_sends_credentials_of_every_source_to_other_origins) \
+  X(location_with_its_own_userinfo_to_another_host_sends_no_credentials) \
+  X(bearer_token_is_sent_only_when_httpauth_allows_bearer) \
+  X(httpauth_digest_only_is_not_built_in_with_error_text)
+
+/* -- section: transfer flow: decoding, pause, progress (test/test-flow.c) -- */
+#define TEST_LIST_FLOW(X) \
+  X(flow_accept_encoding_empty_asks_for_deflate_gzip_and_decodes_gzip) \
+  X(flow_chunked_gzip_body_in_small_pieces_is_decoded_byte_exact) \
+  X(flow_deflate_body_zlib_wrapped_or_raw_is_decoded) \
+  X(flow_stacked_gzip_deflate_body_is_decoded_in_reverse_order) \
+  X(flow_content_decoding_off_delivers_the_raw_gzip_bytes) \
+  X(flow_without_accept_encoding_gzip_body_is_delivered_raw) \
+  X(flow_corrupt_gzip_body_is_bad_content_encoding) \
+  X(flow_truncated_gzip_body_is_bad_content_encoding) \
+  X(flow_brotli_body_is_bad_content_encoding_naming_br) \
+  X(flow_five_stacked_gzips_decode_and_six_are_bad_content_encoding) \
+  X(flow_gzip_bomb_of_64_mib_is_delivered_in_bounded_memory) \
+  X(flow_gzip_bomb_over_maxfilesize_large_is_filesize_exceeded) \
+  X(flow_content_length_over_maxfilesize_fails_before_any_body_byte) \
+  X(flow_chunked_body_passing_maxfilesize_is_filesize_exceeded) \
+  X(flow_uv_write_pause_resumed_from_timer_delivers_all_once_in_order) \
+  X(flow_uv_write_pause_on_gzip_body_delivers_decoded_bytes_once) \
+  X(flow_uv_pause_recv_called_in_write_callback_holds_rest_until_resume) \
+  X(flow_perform_write_pause_on_gzip_body_resumed_from_loop_delivers_once) \
+  X(flow_paused_transfer_still_times_out) \
+  X(flow_uv_paused_gzip_bomb_holds_bounded_memory) \
+  X(flow_uv_read_pause_resumed_with_pause_cont_uploads_exact_body) \
+  X(flow_read_abort_is_aborted_by_callback) \
+  X(flow_xferinfo_sees_growing_dlnow_and_content_length_every_second) \
+  X(flow_xferinfo_nonzero_return_is_aborted_by_callback)
+
 #define TEST_LIST(X)   \
   TEST_LIST_RUNNER(X)  \
   TEST_LIST_TLS(X)     \
@@ -317,6 +378,8 @@
   TEST_LIST_API(X)     \
   TEST_LIST_HOSTILE(X) \
   TEST_LIST_COMPAT(X)  \
-  TEST_LIST_FERRY_GET(X)
+  TEST_LIST_FERRY_GET(X) \
+  TEST_LIST_REDIRECT(X) \
+  TEST_LIST_FLOW(X)
 
 #endif
