@@ -22,7 +22,8 @@ static void easy_init_fields(ferry_easy *e) {
   e->content_length = -1;
   ferry__buf_init(&e->req, SIZE_MAX / 2);
   ferry__buf_init(&e->upbuf, SIZE_MAX / 2);
-  ferry__buf_init(&e->pausebuf, SIZE_MAX / 2);
+  ferry__buf_init(&e->pausebuf, FERRY__PAUSE_MAX);
+  ferry__buf_init(&e->pause_encoded, FERRY__PAUSE_MAX);
 }
 
 ferry_easy *ferry_easy_init(void) {

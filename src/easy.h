@@ -13,6 +13,11 @@
 
 #define FERRY__EASY_MAGIC 0xfe77e45eu
 
+/* The most body bytes a paused transfer holds in each of pausebuf and
+ * pause_encoded (libcurl caps its pause buffer too, with CURLE_TOO_LARGE).
+ * Without a stacked bomb neither comes near it: see DECODE_SLICE. */
+#define FERRY__PAUSE_MAX (8 * 1024 * 1024)
+
 /* The states of a transfer. One list: the enum and the printable names both
  * come from it. */
 #define FERRY__XFER_STATES(X)                                                  \
@@ -125,6 +130,10 @@ struct ferry_easy {
 
   /* where to; for a redirect hop, the hop's URL */
   ferry__url url;
+  char *url_src;           /* the URL option e->url was parsed from, while
+                              e->url is still the first hop's: a handle
+                              re-added with the same URL skips the parse */
+  long url_src_port;       /* and the PORT option applied to it */
   /* redirects */
   long redirect_count;
   char *location;          /* Location of the current response, raw */
@@ -177,6 +186,7 @@ struct ferry_easy {
   long os_errno;
   long num_connects;
   ferry__buf pausebuf;        /* body bytes held while receiving is paused */
+  ferry__buf pause_encoded;   /* ... and encoded ones not yet decoded */
 
   /* times, ns on uv_hrtime's clock */
   uint64_t t_start, t_namelookup, t_connect, t_appconnect, t_pretransfer,

@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "easy.h"
 #include "http.h"
 #include "multi.h"
@@ -64,6 +65,9 @@ ferry_code ferry_easy_getinfo(ferry_easy *e, ferry_info info, ...) {
 #define OFF(v) (*(ferry_off_t *)out = (ferry_off_t)(v))
   switch (info) {
   case FERRYINFO_EFFECTIVE_URL:
+    /* made when asked for: most transfers never are */
+    if (e->effective_url == NULL && e->url.scheme != NULL)
+      e->effective_url = ferry__url_to_string(&e->url, 1, 1);
     STR(e->effective_url ? e->effective_url : e->set.url);
     break;
   case FERRYINFO_RESPONSE_CODE:

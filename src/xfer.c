@@ -70,6 +70,8 @@ void ferry__xfer_reset(ferry_easy *e) {
     ferry__h1_parser_free(&e->parser);
   e->parser_live = 0;
   ferry__url_free(&e->url);
+  ferry__free(e->url_src);
+  e->url_src = NULL;
   ferry__free(e->conn_key);
   e->conn_key = NULL;
   if (e->addrs)
@@ -79,6 +81,7 @@ void ferry__xfer_reset(ferry_easy *e) {
   ferry__buf_free(&e->req);
   ferry__buf_free(&e->upbuf);
   ferry__buf_free(&e->pausebuf);
+  ferry__buf_free(&e->pause_encoded);
   ferry__free(e->content_type);
   e->content_type = NULL;
   ferry__free(e->content_encoding);
@@ -170,9 +173,6 @@ static ferry_code prepare_hop(ferry_easy *e) {
     tls_config_of(e, &cfg);
     ferry__tls_config_key(&cfg, e->tls_key);
   }
-  e->effective_url = ferry__url_to_string(&e->url, 1, 1);
-  if (e->effective_url == NULL)
-    return FERRYE_OUT_OF_MEMORY;
   /* the pool key: the origin, and for https the TLS settings, for a
    * connection is only shared under the same ones (CVE-2021-22924 class) */
   e->conn_key = ferry__http_origin(&e->url);
@@ -200,6 +200,21 @@ ferry_code ferry__xfer_setup(ferry_easy *e) {
   ferry__url_err uerr;
   ferry_code rc;
 
+  if (e->url_src && e->set.url && e->url_src_port == e->set.port &&
+      strcmp(e->url_src, e->set.url) == 0) {
+    /* the same URL as last time: keep its parse across the reset */
+    ferry__url keep = e->url;
+    char *src = e->url_src;
+    memset(&e->url, 0, sizeof(e->url));
+    e->url_src = NULL;
+    ferry__xfer_reset(e);
+    e->url = keep;
+    e->url_src = src;
+    e->t_start = now_ns();
+    if (e->set.errorbuffer)
+      e->set.errorbuffer[0] = '\0';
+    goto parsed;
+  }
   ferry__xfer_reset(e);
   e->t_start = now_ns();
   if (e->set.errorbuffer)
@@ -229,6 +244,11 @@ ferry_code ferry__xfer_setup(ferry_easy *e) {
     e->url.port = (int)e->set.port;
     e->url.port_explicit = 1;
   }
+  e->url_src = ferry__strdup(e->set.url);
+  if (e->url_src == NULL)
+    return FERRYE_OUT_OF_MEMORY;
+  e->url_src_port = e->set.port;
+parsed:
   rc = ferry__http_first_hop(e);
   if (rc != FERRYE_OK)
     return rc;
@@ -268,8 +288,8 @@ static void update_deadline(ferry_easy *e) {
   ferry__multi_set_deadline(e->multi, e, due);
 }
 
-/* Call the progress callback; returns non-zero if the transfer ended. */
-static int progress_call(ferry_easy *e) {
+/* Call the progress callback, if any; returns what it returned. */
+static int progress_report(ferry_easy *e) {
   ferry_multi *m = e->multi;
   int rc;
   ferry_off_t ultotal;
@@ -282,6 +302,12 @@ static int progress_call(ferry_easy *e) {
                          e->content_length > 0 ? e->content_length : 0,
                          e->dl_bytes, ultotal, e->ul_bytes);
   FERRY__CALLBACK_LEAVE(m);
+  return rc;
+}
+
+/* Call the progress callback; returns non-zero if the transfer ended. */
+static int progress_call(ferry_easy *e) {
+  int rc = progress_report(e);
   if (rc != 0) {
     xfer_fail(e, FERRYE_ABORTED_BY_CALLBACK,
               "Callback aborted (progress callback returned %d)", rc);
@@ -783,6 +809,47 @@ static void start_send(ferry_easy *e) {
 static ferry_code deliver_body(ferry_easy *e, const char *p, size_t n);
 static int decoded_out(void *ud, const char *p, size_t n);
 
+/* Keep body bytes while receiving is paused, up to FERRY__PAUSE_MAX. */
+static ferry_code hold_paused(ferry_easy *e, ferry__buf *b, const char *p,
+                              size_t n) {
+  int r = ferry__buf_add(b, p, n);
+  if (r == -2) {
+    snprintf(e->errtext, sizeof(e->errtext),
+             "pause buffer full: more than %d body bytes held while paused",
+             FERRY__PAUSE_MAX);
+    return FERRYE_TOO_LARGE;
+  }
+  return r ? FERRYE_OUT_OF_MEMORY : FERRYE_OK;
+}
+
+/* Encoded body bytes go to the decoder a slice at a time, and once
+ * receiving is paused the rest is kept encoded. What a slice decodes to
+ * after the pause is held decoded: for a 1 KiB slice of a gzip bomb that is
+ * about 1 MiB (deflate expands at most ~1032:1 per coding), where feeding a
+ * whole 256 KiB read would hold 256 MiB. */
+#define DECODE_SLICE 1024
+
+static ferry_code decode_body(ferry_easy *e, const char *p, size_t n) {
+  while (n) {
+    size_t k = n < DECODE_SLICE ? n : DECODE_SLICE;
+    ferry_code rc;
+
+    if (e->pause_recv)
+      return hold_paused(e, &e->pause_encoded, p, n);
+    rc = ferry__decoder_feed(e->decoder, p, k, decoded_out, e,
+                             e->set.maxfilesize);
+    if (rc != FERRYE_OK) {
+      if (e->errtext[0] == '\0')
+        snprintf(e->errtext, sizeof(e->errtext), "%s",
+                 ferry__decoder_errmsg(e->decoder));
+      return rc;
+    }
+    p += k;
+    n -= k;
+  }
+  return FERRYE_OK;
+}
+
 /* If the raw header line is `name` (with its colon), keep its trimmed value
  * in *dst: replacing an earlier one, or with append joining them by ", "
  * (repeated Content-Encoding headers form one list). -1 when out of
@@ -830,9 +897,13 @@ static ferry_code on_header_line(void *ud, const char *line, size_t len) {
     e->t_starttransfer = now_ns();
   if (ferry__trace_on(e))
     ferry__trace_data(e, FERRYINFO_HEADER_IN, line, len);
-  if (remember_header(line, len, "Location:", &e->location, 0) ||
-      remember_header(line, len, "Content-Type:", &e->content_type, 0) ||
-      remember_header(line, len, "Content-Encoding:", &e->content_encoding, 1))
+  /* only three headers matter here; most lines fail the first test */
+  if (((line[0] | 0x20) == 'l' &&
+       remember_header(line, len, "Location:", &e->location, 0)) ||
+      ((line[0] | 0x20) == 'c' &&
+       (remember_header(line, len, "Content-Type:", &e->content_type, 0) ||
+        remember_header(line, len, "Content-Encoding:", &e->content_encoding,
+                        1))))
     return FERRYE_OUT_OF_MEMORY;
   if (e->set.headerfn) {
     FERRY__CALLBACK_ENTER(m);
@@ -920,11 +991,7 @@ static int on_body(void *ud, const char *p, size_t n) {
   if (ferry__trace_on(e))
     ferry__trace_data(e, FERRYINFO_DATA_IN, p, n);
   if (e->decoder) {
-    rc = ferry__decoder_feed(e->decoder, p, n, decoded_out, e,
-                             e->set.maxfilesize);
-    if (rc != FERRYE_OK && e->errtext[0] == '\0')
-      snprintf(e->errtext, sizeof(e->errtext), "%s",
-               ferry__decoder_errmsg(e->decoder));
+    rc = decode_body(e, p, n);
   } else if (e->set.maxfilesize > 0 && e->dl_bytes > e->set.maxfilesize) {
     snprintf(e->errtext, sizeof(e->errtext),
              "Maximum file size exceeded (%lld bytes)",
@@ -958,11 +1025,8 @@ static ferry_code deliver_body(ferry_easy *e, const char *p, size_t n) {
 
   while (n) {
     size_t piece = n > FERRY_MAX_WRITE_SIZE ? FERRY_MAX_WRITE_SIZE : n, w;
-    if (e->pause_recv) {
-      if (ferry__buf_add(&e->pausebuf, p, n))
-        return FERRYE_OUT_OF_MEMORY;
-      return FERRYE_OK;
-    }
+    if (e->pause_recv)
+      return hold_paused(e, &e->pausebuf, p, n);
     FERRY__CALLBACK_ENTER(m);
     if (e->set.writefn)
       w = e->set.writefn((char *)p, 1, piece, e->set.writedata);
@@ -1131,8 +1195,19 @@ void ferry__xfer_run(ferry_easy *e) {
     if (e->pausebuf.len && !e->pause_recv) {
       ferry__buf held = e->pausebuf;
       ferry_code rc;
-      ferry__buf_init(&e->pausebuf, SIZE_MAX / 2);
+      ferry__buf_init(&e->pausebuf, FERRY__PAUSE_MAX);
       rc = deliver_body(e, held.data, held.len);
+      ferry__buf_free(&held);
+      if (rc != FERRYE_OK) {
+        ferry__xfer_done(e, rc);
+        return;
+      }
+    }
+    if (e->pause_encoded.len && !e->pause_recv) {
+      ferry__buf held = e->pause_encoded;
+      ferry_code rc;
+      ferry__buf_init(&e->pause_encoded, FERRY__PAUSE_MAX);
+      rc = decode_body(e, held.data, held.len);
       ferry__buf_free(&held);
       if (rc != FERRYE_OK) {
         ferry__xfer_done(e, rc);
@@ -1252,6 +1327,8 @@ static void follow_redirect(ferry_easy *e) {
   /* forget the previous hop, keep the transfer's totals */
   ferry__url_free(&e->url);
   e->url = next;
+  ferry__free(e->url_src); /* e->url is no longer the option's parse */
+  e->url_src = NULL;
   ferry__h1_parser_free(&e->parser);
   e->parser_live = 0;
   ferry__free(e->conn_key);
@@ -1296,6 +1373,18 @@ void ferry__xfer_done(ferry_easy *e, ferry_code result) {
 
   if (e->state == FERRY__XS_DONE)
     return;
+  /* The last progress call shows the totals as they end, as libcurl's
+   * Curl_pgrsDone from multi_done; not after the callback itself aborted. */
+  if (result != FERRYE_ABORTED_BY_CALLBACK) {
+    int rc = progress_report(e);
+    if (e->state == FERRY__XS_DONE)
+      return;
+    if (rc != 0 && result == FERRYE_OK) {
+      snprintf(e->errtext, sizeof(e->errtext),
+               "Callback aborted (progress callback returned %d)", rc);
+      result = FERRYE_ABORTED_BY_CALLBACK;
+    }
+  }
   if (e->dns_wait)
     ferry__resolve_cancel(e);
   release_conn(e, conn_reusable(e, result));
@@ -1314,6 +1403,7 @@ void ferry__xfer_done(ferry_easy *e, ferry_code result) {
   }
   ferry__buf_free(&e->upbuf);
   ferry__buf_free(&e->pausebuf);
+  ferry__buf_free(&e->pause_encoded);
   ferry__xfer_state(e, FERRY__XS_DONE);
   ferry__multi_set_deadline(m, e, 0);
   ferry__multi_post_done(m, e);

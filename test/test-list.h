@@ -362,6 +362,7 @@
   X(flow_perform_write_pause_on_gzip_body_resumed_from_loop_delivers_once) \
   X(flow_paused_transfer_still_times_out) \
   X(flow_uv_paused_gzip_bomb_holds_bounded_memory) \
+  X(flow_uv_paused_stacked_gzip_bomb_is_too_large_in_bounded_memory) \
   X(flow_uv_read_pause_resumed_with_pause_cont_uploads_exact_body) \
   X(flow_read_abort_is_aborted_by_callback) \
   X(flow_xferinfo_sees_growing_dlnow_and_content_length_every_second) \
