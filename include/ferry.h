@@ -384,6 +384,16 @@ typedef int (*ferry_multi_timer_callback)(ferry_multi *multi, long timeout_ms,
  * ferry_multi_info_read. */
 typedef void (*ferry_notify_callback)(ferry_multi *multi, void *userp);
 
+/* FERRYOPT_DONEFUNCTION (ferry's own): called once for each transfer that
+ * ends, with its result, from the loop after ferry has unwound its stack
+ * (never from inside another ferry call). From inside it the application
+ * may remove, clean up, re-add or add handles, and start or close the
+ * multi, without RECURSIVE_API_CALL. The DONE message is queued as usual
+ * too: info_read works unchanged (a handle removed here drops its
+ * message). */
+typedef void (*ferry_done_callback)(ferry_easy *easy, ferry_code result,
+                                    void *userp);
+
 typedef void *(*ferry_malloc_callback)(size_t size);
 typedef void (*ferry_free_callback)(void *ptr);
 typedef void *(*ferry_realloc_callback)(void *ptr, size_t size);

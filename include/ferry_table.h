@@ -461,7 +461,10 @@
   X(SSL_SIGNATURE_ALGORITHMS, STRINGPOINT, 328, 0)
 
 /* Options ferry adds: X(NAME, TYPE, NUMBER, SUPPORTED), no CURLOPT_ name. */
-#define FERRY_OWN_OPTIONS(X)
+#define FERRY_OWN_OPTIONS(X)                                                   \
+  X(DONEFUNCTION, FUNCTIONPOINT, 9001, 1)                                      \
+  X(DONEDATA, CBPOINT, 9002, 1)                                                \
+  X(PRIORITY, LONG, 9003, 1)
 
 /* Multi options: X(NAME, TYPE, NUMBER, SUPPORTED) */
 #define FERRY_MOPTIONS(X)                                                      \

@@ -32,6 +32,21 @@ typedef void (*ferry_close_cb)(ferry_multi *multi, void *arg);
 FERRY_EXTERN ferry_mcode ferry_multi_close(ferry_multi *multi, ferry_close_cb cb,
                                            void *arg);
 
+/* Thread-safe submission. Any thread may hand a configured easy handle to
+ * a multi that runs on a loop (libuv mode), or ask for a transfer to be
+ * cancelled; the work is queued under a mutex and done on the loop's thread
+ * (woken through the multi's uv_async_t). After ferry_multi_submit the
+ * calling thread must not touch the easy handle until the transfer's done
+ * callback or message says it ended. A cancelled transfer ends with
+ * FERRYE_ABORTED_BY_CALLBACK and a DONE message (its done callback runs).
+ * Both return FERRYM_OK, FERRYM_BAD_HANDLE (not a multi, or closing),
+ * FERRYM_BAD_EASY_HANDLE, FERRYM_OUT_OF_MEMORY or FERRYM_WAKEUP_FAILURE.
+ * The multi must outlive the call: close it only after the submitting
+ * threads are done with it. */
+FERRY_EXTERN ferry_mcode ferry_multi_submit(ferry_multi *multi, ferry_easy *easy);
+FERRY_EXTERN ferry_mcode ferry_multi_submit_cancel(ferry_multi *multi,
+                                                   ferry_easy *easy);
+
 #ifdef __cplusplus
 }
 #endif

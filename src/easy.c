@@ -16,6 +16,7 @@ static void easy_init_fields(ferry_easy *e) {
   ferry__list_init(&e->queue_node);
   ferry__list_init(&e->wait_node);
   ferry__list_init(&e->msg_node);
+  ferry__list_init(&e->done_node);
   e->heap_idx = SIZE_MAX;
   e->state = FERRY__XS_INIT;
   e->body_len = -1;
@@ -141,6 +142,9 @@ ferry_code ferry_easy_pause(ferry_easy *e, int bitmask) {
   if (e->pause_send && !was_send && e->conn && e->state == FERRY__XS_SEND)
     ferry__conn_watch(e->conn, FERRY_POLL_NONE);
   if ((was_recv && !e->pause_recv) || (was_send && !e->pause_send)) {
+    /* A paused stretch is not slow: the LOW_SPEED_TIME count starts
+     * afresh, as libcurl's curl_easy_pause resets its keeps_speed. */
+    e->low_speed_since_ms = 0;
     /* Resume from the timer, never from inside this call: data kept while
      * paused is delivered from the loop. */
     ferry__multi_run_soon(m, e);

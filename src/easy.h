@@ -96,6 +96,9 @@ typedef struct ferry__opts {
   long postredir;             /* FERRY_REDIR_POST_* bits */
   unsigned protocols;         /* FERRY__PROTO_* allowed for the URL */
   unsigned redir_protocols;   /* ... and for redirects */
+  ferry_done_callback donefn; /* DONEFUNCTION */
+  void *donedata;
+  long priority;              /* PRIORITY: higher starts first when queued */
   unsigned followlocation : 1;
   unsigned autoreferer : 1;
   unsigned unrestricted_auth : 1;
@@ -127,6 +130,7 @@ struct ferry_easy {
   ferry_code result;
   ferry_msg msg;
   ferry__list msg_node;    /* in multi->msgs while queued */
+  ferry__list done_node;   /* in multi->done_calls until its done callback */
 
   /* where to; for a redirect hop, the hop's URL */
   ferry__url url;

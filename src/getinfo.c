@@ -85,6 +85,9 @@ ferry_code ferry_easy_getinfo(ferry_easy *e, ferry_info info, ...) {
   case FERRYINFO_CONNECT_TIME:
     DBL(since_start_us(e, e->t_connect) / 1e6);
     break;
+  case FERRYINFO_APPCONNECT_TIME:
+    DBL(since_start_us(e, e->t_appconnect) / 1e6);
+    break;
   case FERRYINFO_PRETRANSFER_TIME:
     DBL(since_start_us(e, e->t_pretransfer) / 1e6);
     break;
@@ -99,6 +102,9 @@ ferry_code ferry_easy_getinfo(ferry_easy *e, ferry_info info, ...) {
     break;
   case FERRYINFO_CONNECT_TIME_T:
     OFF(since_start_us(e, e->t_connect));
+    break;
+  case FERRYINFO_APPCONNECT_TIME_T:
+    OFF(since_start_us(e, e->t_appconnect));
     break;
   case FERRYINFO_PRETRANSFER_TIME_T:
     OFF(since_start_us(e, e->t_pretransfer));
@@ -143,6 +149,9 @@ ferry_code ferry_easy_getinfo(ferry_easy *e, ferry_info info, ...) {
     break;
   case FERRYINFO_NUM_CONNECTS:
     LNG(e->num_connects);
+    break;
+  case FERRYINFO_SSL_VERIFYRESULT:
+    LNG(e->ssl_verifyresult);
     break;
   case FERRYINFO_PRIMARY_IP:
     STR(e->primary_ip);

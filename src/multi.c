@@ -5,6 +5,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -174,8 +175,18 @@ void ferry__multi_engine_after(ferry_multi *m) {
     fail_all(m);
   }
   update_timer(m);
-  if (m->msgs_since_notify && m->notifyfn && m->in_engine == 0 &&
-      m->in_callback == 0) {
+  if (m->in_engine || m->in_callback)
+    return; /* callbacks below run only with ferry's stack unwound */
+  /* Each ended transfer's done callback, then the multi's notify. Either
+   * may add, remove or clean up handles, or close the multi. */
+  while (!ferry__list_empty(&m->done_calls) && !m->closing) {
+    ferry_easy *e = FERRY__CONTAINER_OF(m->done_calls.next, ferry_easy, done_node);
+    ferry__list_remove(&e->done_node);
+    m->in_notify++;
+    e->set.donefn(e, e->result, e->set.donedata);
+    m->in_notify--;
+  }
+  if (m->msgs_since_notify && m->notifyfn && !m->closing) {
     m->msgs_since_notify = 0;
     m->in_notify++;
     m->notifyfn(m, m->notifydata);
@@ -196,6 +207,8 @@ void ferry__multi_post_done(ferry_multi *m, ferry_easy *e) {
   e->msg.data.result = e->result;
   ferry__list_insert_tail(&m->msgs, &e->msg_node);
   m->num_msgs++;
+  if (e->set.donefn)
+    ferry__list_insert_tail(&m->done_calls, &e->done_node);
   m->num_alive--;
   m->msgs_since_notify++;
   m->progress++;
@@ -304,6 +317,10 @@ ferry_multi *ferry_multi_init(void) {
   ferry__list_init(&m->soon);
   ferry__list_init(&m->pending);
   ferry__list_init(&m->msgs);
+  ferry__list_init(&m->done_calls);
+  if (uv_mutex_init(&m->submit_lock) != 0)
+    goto failed_mutex;
+  m->submit_lock_made = 1;
   ferry__pool_init(&m->pool);
   ferry__dns_init(&m->dns);
   m->timer_told = -1;
@@ -333,6 +350,8 @@ failed_bind:
 failed_loop_init:
   ferry__free(m->own_loop);
 failed_loop_alloc:
+  uv_mutex_destroy(&m->submit_lock);
+failed_mutex:
   ferry__free(m);
   return NULL;
 }
@@ -365,7 +384,87 @@ ferry_code ferry__multi_tls_ctx(ferry_multi *m, const ferry__tls_config *cfg,
   return FERRYE_OK;
 }
 
+typedef struct ferry__submit {
+  ferry_easy *easy;
+  int cancel;
+  struct ferry__submit *next;
+} ferry__submit;
+
+static ferry_mcode submit(ferry_multi *m, ferry_easy *e, int cancel) {
+  ferry__submit *req, **tail;
+  if (!ferry__multi_valid(m) || m->closing || m->mode != FERRY__MODE_UV)
+    return FERRYM_BAD_HANDLE;
+  if (!ferry__easy_valid(e))
+    return FERRYM_BAD_EASY_HANDLE;
+  req = ferry__malloc(sizeof(*req));
+  if (req == NULL)
+    return FERRYM_OUT_OF_MEMORY;
+  req->easy = e;
+  req->cancel = cancel;
+  req->next = NULL;
+  uv_mutex_lock(&m->submit_lock);
+  for (tail = &m->submits; *tail != NULL; tail = &(*tail)->next)
+    ;
+  *tail = req;
+  uv_mutex_unlock(&m->submit_lock);
+  if (uv_async_send(m->uv_wakeup) != 0)
+    return FERRYM_WAKEUP_FAILURE;
+  return FERRYM_OK;
+}
+
+ferry_mcode ferry_multi_submit(ferry_multi *m, ferry_easy *e) {
+  return submit(m, e, 0);
+}
+
+ferry_mcode ferry_multi_submit_cancel(ferry_multi *m, ferry_easy *e) {
+  return submit(m, e, 1);
+}
+
+void ferry__multi_run_submits(ferry_multi *m) {
+  ferry__submit *list;
+
+  uv_mutex_lock(&m->submit_lock);
+  list = m->submits;
+  m->submits = NULL;
+  uv_mutex_unlock(&m->submit_lock);
+  while (list != NULL) {
+    ferry__submit *next = list->next;
+    ferry_easy *e = list->easy;
+    if (!m->closing && ferry__easy_valid(e)) {
+      if (!list->cancel) {
+        ferry_multi_add_handle(m, e);
+      } else if (e->multi == m && e->state != FERRY__XS_DONE) {
+        m->in_engine++;
+        snprintf(e->errtext, sizeof(e->errtext), "transfer cancelled");
+        ferry__xfer_done(e, FERRYE_ABORTED_BY_CALLBACK);
+        m->in_engine--;
+      }
+    }
+    ferry__free(list);
+    list = next;
+  }
+}
+
+void ferry__multi_queue_pending(ferry_multi *m, ferry_easy *e) {
+  ferry__list *it;
+  /* highest PRIORITY first; first come, first served among equals */
+  ferry__list_remove(&e->queue_node);
+  for (it = m->pending.prev; it != &m->pending; it = it->prev) {
+    ferry_easy *o = FERRY__CONTAINER_OF(it, ferry_easy, queue_node);
+    if (o->set.priority >= e->set.priority)
+      break;
+  }
+  ferry__list_insert_head(it, &e->queue_node);
+}
+
 static void multi_free_now(ferry_multi *m) {
+  while (m->submits != NULL) {
+    ferry__submit *next = m->submits->next;
+    ferry__free(m->submits);
+    m->submits = next;
+  }
+  if (m->submit_lock_made)
+    uv_mutex_destroy(&m->submit_lock);
   for (size_t i = 0; i < m->n_tls_ctxs; i++)
     ferry__tls_ctx_free(m->tls_ctxs[i]);
   ferry__free(m->tls_ctxs);
@@ -421,6 +520,7 @@ ferry_mcode ferry_multi_close(ferry_multi *m, ferry_close_cb cb, void *arg) {
     ferry_easy *e = FERRY__CONTAINER_OF(m->easies.next, ferry_easy, multi_node);
     ferry__xfer_detach(e);
     ferry__list_remove(&e->msg_node);
+    ferry__list_remove(&e->done_node);
     ferry__list_remove(&e->multi_node);
     e->multi = NULL;
   }
@@ -541,6 +641,7 @@ ferry_mcode ferry_multi_remove_handle(ferry_multi *m, ferry_easy *e) {
     ferry__list_remove(&e->msg_node);
     m->num_msgs--;
   }
+  ferry__list_remove(&e->done_node);
   ferry__list_remove(&e->multi_node);
   m->num_easies--;
   e->multi = NULL;

@@ -38,6 +38,11 @@ struct ferry_multi {
   ferry__list soon;     /* transfers to run at the next timeout */
   ferry__list pending;  /* transfers waiting for a connection slot */
   ferry__list msgs;     /* queued completion messages */
+  ferry__list done_calls; /* ended transfers whose done callback is due */
+  /* ferry_multi_submit: requests from other threads, under submit_lock */
+  uv_mutex_t submit_lock;
+  struct ferry__submit *submits;
+  int submit_lock_made;
   int num_msgs;
   unsigned msgs_since_notify;
   uint64_t progress;    /* bumps when a transfer finishes */
@@ -124,6 +129,10 @@ int ferry__multi_call_socketfn(ferry_multi *m, ferry_easy *e, int fd, int what,
 
 /* The adapter closed one of its handles. */
 void ferry__multi_handle_closed(ferry_multi *m);
+/* Queue a transfer for a connection slot, by PRIORITY. */
+void ferry__multi_queue_pending(ferry_multi *m, ferry_easy *e);
+/* Run what other threads submitted (on the loop's thread). */
+void ferry__multi_run_submits(ferry_multi *m);
 /* After a closed multi's last handle or lookup is gone, free it (and call
  * the close callback). */
 void ferry__multi_maybe_free(ferry_multi *m);

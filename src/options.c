@@ -227,6 +227,15 @@ ferry_code ferry_easy_setopt(ferry_easy *e, ferry_option opt, ...) {
     *dst = copy;
     break;
   }
+  case FERRYOPT_DONEFUNCTION:
+    o->donefn = (ferry_done_callback)pv;
+    break;
+  case FERRYOPT_DONEDATA:
+    o->donedata = pv;
+    break;
+  case FERRYOPT_PRIORITY:
+    o->priority = lv;
+    break;
   case FERRYOPT_ACCEPT_ENCODING:
     return set_string(e, &o->accept_encoding, pv);
   case FERRYOPT_HTTP_CONTENT_DECODING:

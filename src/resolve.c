@@ -220,6 +220,7 @@ static void on_getaddrinfo(uv_getaddrinfo_t *req, int status,
   ferry_multi *m = d->multi;
   ferry__addrs *a = NULL;
   const char *why = NULL;
+  ferry_code fail = FERRYE_COULDNT_RESOLVE_HOST;
   struct addrinfo *ai;
   size_t n = 0;
 
@@ -241,12 +242,16 @@ static void on_getaddrinfo(uv_getaddrinfo_t *req, int status,
       for (ai = res; ai; ai = ai->ai_next)
         if (ai->ai_family == AF_INET || ai->ai_family == AF_INET6)
           memcpy(&a->a[a->n++], ai->ai_addr, ai->ai_addrlen);
-    if (a == NULL)
+    if (a == NULL) {
       why = "out of memory";
-    else if (a->n == 0)
+      fail = FERRYE_OUT_OF_MEMORY;
+    } else if (a->n == 0) {
       why = "no usable address";
+    }
   } else {
     why = uv_strerror(status);
+    if (status == UV_EAI_MEMORY || status == UV_ENOMEM)
+      fail = FERRYE_OUT_OF_MEMORY;
   }
   uv_freeaddrinfo(res);
   if (a != NULL && a->n == 0) {
@@ -275,7 +280,7 @@ static void on_getaddrinfo(uv_getaddrinfo_t *req, int status,
       }
       ferry__xfer_resolved(e, FERRYE_OK, NULL);
     } else {
-      ferry__xfer_resolved(e, FERRYE_COULDNT_RESOLVE_HOST, why);
+      ferry__xfer_resolved(e, fail, why);
     }
   }
   if (a == NULL)

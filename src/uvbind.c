@@ -114,6 +114,7 @@ int ferry__uv_timer_cb(ferry_multi *m, long timeout_ms, void *userp) {
 
 static void on_wakeup(uv_async_t *a) {
   ferry_multi *m = a->data;
+  ferry__multi_run_submits(m);
   ferry__multi_engine_after(m);
 }
 

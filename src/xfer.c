@@ -116,6 +116,8 @@ void ferry__xfer_reset(ferry_easy *e) {
   e->os_errno = 0;
   e->num_connects = 0;
   e->t_start = e->t_namelookup = e->t_connect = e->t_pretransfer = 0;
+  e->t_appconnect = 0;
+  e->ssl_verifyresult = 0;
   e->t_starttransfer = e->t_total = 0;
   e->next_progress_ms = 0;
   e->low_speed_since_ms = 0;
@@ -452,7 +454,12 @@ static void tls_on_socket(ferry_easy *e, int cselect) {
     if (n == 0) {
       ferry__tls_feed_eof(c->tls);
     } else if (n > 0) {
-      if (ferry__tls_feed(c->tls, m->rbuf, (size_t)n) != FERRYE_OK) {
+      ferry_code frc = ferry__tls_feed(c->tls, m->rbuf, (size_t)n);
+      if (frc == FERRYE_OUT_OF_MEMORY) {
+        xfer_fail(e, frc, "out of memory for TLS handshake input");
+        return;
+      }
+      if (frc != FERRYE_OK) {
         xfer_fail(e, FERRYE_SSL_CONNECT_ERROR, "TLS handshake input too large");
         return;
       }
@@ -497,6 +504,11 @@ static void try_connect(ferry_easy *e) {
       if (ferry__conn_watch(e->conn, FERRY_POLL_OUT) != 0)
         return;
       return; /* wait for writable */
+    }
+    if (err == ENOMEM) {
+      /* ferry__conn_connect could not register the socket */
+      xfer_fail(e, FERRYE_OUT_OF_MEMORY, "out of memory for a socket");
+      return;
     }
     e->addr_idx++;
   }
@@ -555,6 +567,12 @@ static void acquire_conn(ferry_easy *e, int fresh) {
       e->reused = 1;
       if (e->t_namelookup == 0)
         e->t_namelookup = e->t_connect = now_ns();
+      if (c->tls) {
+        /* no handshake now: report the one the connection had */
+        if (e->t_appconnect == 0)
+          e->t_appconnect = e->t_connect;
+        e->ssl_verifyresult = ferry__tls_verify_result(c->tls);
+      }
       fill_addr_info(e);
       if (ferry__trace_on(e))
         ferry__infof(e, "Re-using existing connection to %s", e->conn_key);
@@ -564,8 +582,7 @@ static void acquire_conn(ferry_easy *e, int fresh) {
   }
   if (!ferry__pool_may_open(m, b)) {
     ferry__xfer_state(e, FERRY__XS_PENDING);
-    ferry__list_remove(&e->queue_node);
-    ferry__list_insert_tail(&m->pending, &e->queue_node);
+    ferry__multi_queue_pending(m, e);
     update_deadline(e);
     return;
   }
@@ -1054,6 +1071,10 @@ static void follow_redirect(ferry_easy *e);
 
 static void response_complete(ferry_easy *e, int leftover) {
   e->response_done = 1;
+  /* TLS records after the response (a renegotiation request, an alert)
+   * wait inside the TLS layer: extra bytes too */
+  if (e->conn && e->conn->tls && ferry__tls_has_buffered(e->conn->tls))
+    leftover = 1;
   if (leftover && e->conn)
     e->conn->uses = ~0u; /* extra bytes after the response: not reusable */
   if (e->follow) {

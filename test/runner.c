@@ -1,7 +1,8 @@
 /* The ferry test runner.
  *
  *   ferry-tests              run every test, each in its own child process
- *   ferry-tests NAME...      run the named tests (each in a child)
+ *   ferry-tests NAME...      run the named tests (each in a child);
+ *                            "prefix*" names every test starting so
  *   ferry-tests -l           list the test names
  *   ferry-tests -n NAME      run one test in this process (for gdb)
  *
@@ -105,7 +106,27 @@ int main(int argc, char **argv) {
   }
   if (argc > 1) {
     for (int i = 1; i < argc; i++) {
-      const struct test_entry *t = find_test(argv[i]);
+      size_t alen = strlen(argv[i]);
+      const struct test_entry *t;
+      if (alen > 1 && argv[i][alen - 1] == '*') {
+        /* "prefix*": every test whose name starts with prefix */
+        unsigned matched = 0;
+        for (size_t k = 0; k < NTESTS; k++) {
+          if (strncmp(tests[k].name, argv[i], alen - 1) != 0)
+            continue;
+          matched++;
+          if (run_child(&tests[k]) == 0)
+            passed++;
+          else
+            failed++;
+        }
+        if (matched == 0) {
+          printf("FAILED %-56s (no such test)\n", argv[i]);
+          failed++;
+        }
+        continue;
+      }
+      t = find_test(argv[i]);
       if (t == NULL) {
         printf("FAILED %-56s (no such test)\n", argv[i]);
         failed++;

@@ -1259,3 +1259,79 @@ TEST_IMPL(flow_xferinfo_nonzero_return_is_aborted_by_callback) {
   bytes_free(&plain);
   return 0;
 }
+
+/* LOW_SPEED_LIMIT/TIME judge the transfer only while it runs: a pause does
+ * not count as slow, and, as in libcurl's curl_easy_pause, resuming starts
+ * the slow-time count afresh. The progress callback pauses the transfer
+ * at the first once-a-second tick (the first call a second in), which has
+ * just found it slow; a timer resumes it 1.4 s later. It then stays slow
+ * for one more tick, and the last bytes come before the next. */
+typedef struct slow_pauser {
+  uvx *x;
+  uint64_t t0;
+  ferry_code pause_rc;
+} slow_pauser;
+
+static int pause_at_first_tick(void *clientp, ferry_off_t dltotal,
+                               ferry_off_t dlnow, ferry_off_t ultotal,
+                               ferry_off_t ulnow) {
+  slow_pauser *sp = clientp;
+  (void)dltotal;
+  (void)dlnow;
+  (void)ultotal;
+  (void)ulnow;
+  if (sp->x->pauses == 0 && (uv_hrtime() - sp->t0) / 1000000u >= 900) {
+    uvx_pausing(sp->x);
+    sp->pause_rc = ferry_easy_pause(sp->x->e, FERRY_PAUSE_RECV);
+  }
+  return 0;
+}
+
+TEST_IMPL(flow_low_speed_limit_ignores_a_pause_and_restarts_after_it) {
+  static char body[1240 + 1];
+  bytes resp;
+  size_t hl;
+  sink got = {0};
+  slow_pauser sp = {0};
+  uvx x;
+
+  memset(body, 's', 1240);
+  resp = response_cl("", body, 1240);
+  hl = resp.len - 1240;
+  {
+    /* T=0: 100 bytes; T=1.6..3.0: 80 bytes, 10 each 200 ms; T=3.3: the
+     * last 1060. Ticks at T=1 (slow since 0: pause), 2 (paused), 3 (slow
+     * again, since the resume at 2.4), 4 (after the end). */
+    ts_step steps[] = {FX_STEP_REQ,
+                       {TS_SEND, resp.data, hl + 100, 0, 0},
+                       FX_STEP_DELAY(1600),
+                       {TS_SEND_SPLIT, resp.data + hl + 100, 80, 10, 200},
+                       FX_STEP_DELAY(300),
+                       {TS_SEND, resp.data + hl + 180, 1060, 0, 0}};
+    UVX_START(&x, steps);
+  }
+  x.resume_ms = 1400;
+  sp.x = &x;
+  sp.pause_rc = FERRYE_LAST;
+  ASSERT_EQ(ferry_easy_setopt(x.e, FERRYOPT_WRITEFUNCTION, sink_write),
+            FERRYE_OK);
+  ASSERT_EQ(ferry_easy_setopt(x.e, FERRYOPT_WRITEDATA, &got), FERRYE_OK);
+  ASSERT_EQ(ferry_easy_setopt(x.e, FERRYOPT_LOW_SPEED_LIMIT, 1000L), FERRYE_OK);
+  ASSERT_EQ(ferry_easy_setopt(x.e, FERRYOPT_LOW_SPEED_TIME, 2L), FERRYE_OK);
+  ASSERT_EQ(ferry_easy_setopt(x.e, FERRYOPT_NOPROGRESS, 0L), FERRYE_OK);
+  ASSERT_EQ(ferry_easy_setopt(x.e, FERRYOPT_XFERINFOFUNCTION,
+                              pause_at_first_tick),
+            FERRYE_OK);
+  ASSERT_EQ(ferry_easy_setopt(x.e, FERRYOPT_XFERINFODATA, &sp), FERRYE_OK);
+  sp.t0 = uv_hrtime();
+  ASSERT_EQ(uvx_run(&x), FERRYE_OK);
+  ASSERT_EQ(sp.pause_rc, FERRYE_OK);
+  ASSERT_PAUSE_WAS_IDLE(&x);
+  /* The pause came at the first tick, not before it. */
+  ASSERT_GE((x.t_paused - sp.t0) / 1000000u, 990);
+  ASSERT_MEM_EQ(got.data, got.len, body);
+  UVX_FINISH(&x);
+  sink_free(&got);
+  bytes_free(&resp);
+  return 0;
+}

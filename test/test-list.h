@@ -366,11 +366,53 @@
   X(flow_uv_read_pause_resumed_with_pause_cont_uploads_exact_body) \
   X(flow_read_abort_is_aborted_by_callback) \
   X(flow_xferinfo_sees_growing_dlnow_and_content_length_every_second) \
-  X(flow_xferinfo_nonzero_return_is_aborted_by_callback)
+  X(flow_xferinfo_nonzero_return_is_aborted_by_callback) \
+  X(flow_low_speed_limit_ignores_a_pause_and_restarts_after_it)
+
+/* -- section: HTTPS through the engine (test/test-https.c) -- */
+#define TEST_LIST_HTTPS(X) \
+  X(https_get_with_test_ca_is_ok_and_appconnect_is_between_connect_and_pretransfer) \
+  X(https_verification_is_on_by_default_and_system_bundle_rejects_test_ca) \
+  X(https_expired_wrong_host_self_signed_and_unknown_ca_fail_verification) \
+  X(https_verifyhost_0_accepts_wrong_host_but_still_rejects_unknown_ca) \
+  X(https_verifypeer_0_accepts_every_bad_certificate) \
+  X(https_ip_literal_url_matches_ip_san_and_refuses_a_certificate_for_another_ip) \
+  X(https_sni_is_sent_for_a_host_name_and_not_for_an_ip_literal) \
+  X(https_bad_cainfo_path_is_cacert_badfile) \
+  X(https_bad_client_certificate_is_certproblem) \
+  X(https_client_certificate_is_accepted_by_a_server_requiring_one) \
+  X(https_pinned_public_key_match_is_ok_and_mismatch_is_pinnedpubkeynotmatch) \
+  X(https_max_tls11_against_a_tls12_only_server_is_connect_error) \
+  X(https_cipher_mismatch_is_connect_error_and_unknown_list_is_ssl_cipher) \
+  X(https_server_closing_mid_handshake_is_connect_error) \
+  X(https_garbage_instead_of_server_hello_fails_fast) \
+  X(https_renegotiation_request_is_refused_and_transfer_ends) \
+  X(https_eof_framed_body_ended_without_close_notify_is_recv_error) \
+  X(https_complete_content_length_body_then_close_without_close_notify_is_ok) \
+  X(https_eof_framed_body_ended_with_close_notify_is_ok) \
+  X(https_sequential_transfers_on_one_multi_reuse_one_connection) \
+  X(https_connection_is_not_reused_under_other_verification_settings) \
+  X(https_second_connection_to_a_host_resumes_the_session) \
+  X(https_failed_verification_caches_no_session) \
+  X(https_twenty_transfers_in_uv_mode) \
+  X(https_twenty_transfers_in_socket_action_mode) \
+  X(https_twenty_transfers_in_perform_poll_mode) \
+  X(https_nginx_thousand_transfers_fifty_in_flight_reuse_and_resume) \
+  X(https_oom_each_allocation_of_easy_perform_fails_cleanly)
+
+/* -- section: libuv conveniences (test/test-embed.c); the tsan mode of
+ *    test/run runs the tests whose names start with embed_ -- */
+#define TEST_LIST_EMBED(X) \
+  X(embed_done_callback_may_readd_remove_and_clean_up) \
+  X(embed_submit_from_another_thread_runs_on_the_loop) \
+  X(embed_cancel_from_another_thread_ends_the_transfer) \
+  X(embed_priority_decides_which_queued_transfer_starts_next)
 
 #define TEST_LIST(X)   \
+  TEST_LIST_EMBED(X) \
   TEST_LIST_RUNNER(X)  \
   TEST_LIST_TLS(X)     \
+  TEST_LIST_HTTPS(X)   \
   TEST_LIST_URL(X)     \
   TEST_LIST_DECODE(X)  \
   TEST_LIST_SERVER(X)  \

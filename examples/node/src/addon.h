@@ -1,0 +1,79 @@
+/* addon.h - shared state of the ferry Node-API addon.
+ *
+ * One `addon` per Node environment (the main thread and each worker get
+ * their own): a ferry multi on that environment's libuv loop, the JS
+ * functions that results are dispatched to, and the live requests.
+ * Everything here runs on the environment's own thread; ferry starts no
+ * threads and neither does the addon (libuv's pool runs getaddrinfo). */
+#ifndef FERRY_NODE_ADDON_H
+#define FERRY_NODE_ADDON_H
+
+#define NAPI_VERSION 8 /* napi_add_async_cleanup_hook */
+#include <node_api.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "ferry_uv.h"
+
+typedef struct request request;
+
+typedef struct addon {
+  napi_env env;
+  uv_loop_t *loop;
+  ferry_multi *multi;
+  /* JS dispatch functions, set once by setup(): onHead(id, status,
+   * headers), onData(id, chunk), onDone(id, code, message, status,
+   * headers, body). */
+  napi_ref on_head;
+  napi_ref on_data;
+  napi_ref on_done;
+  napi_ref resource;          /* async resource for callback scopes */
+  napi_async_context actx;
+  napi_async_cleanup_hook_handle cleanup;
+  request *live;              /* doubly linked list of requests in flight */
+  uint32_t next_id;
+  request *in_callback;       /* the request whose ferry callback runs now */
+  int closing;                /* the environment is being torn down */
+  /* counters for tests (stats()) */
+  uint64_t started, finished, cancelled, pauses, resumes;
+  unsigned nlive;
+} addon;
+
+struct request {
+  addon *a;
+  request *prev, *next;
+  uint32_t id;
+  ferry_easy *easy;
+  ferry_slist *headers_out;   /* request headers, borrowed by the easy */
+  int streaming;              /* chunks go to onData, not into body */
+  int head_sent;              /* stream: onHead was called */
+  int paused;                 /* stream: receiving paused by the consumer */
+  int cancelled;              /* cancel() was called; JS has settled it */
+  int follow;                 /* FOLLOWLOCATION is on */
+  int status;                 /* of the last status line seen */
+  char *hdr;                  /* the last response's header lines, raw */
+  size_t hdr_len, hdr_cap;
+  char *body;                 /* fetch: the response body */
+  size_t body_len, body_cap;
+  char errbuf[FERRY_ERROR_SIZE];
+};
+
+/* request.c: build a request from (url, opts) and add it to the multi.
+ * Returns NULL with a JS exception pending on bad arguments or a refused
+ * option. */
+request *fnode_request_start(addon *a, napi_value url, napi_value opts,
+                             int streaming);
+/* Free a request's C state; the easy must not be added to a multi. */
+void fnode_request_free(request *r);
+/* The headers of the last response as a JS object (names lower-cased,
+ * repeats joined with ", ", set-cookie as an array). */
+napi_status fnode_request_headers(request *r, napi_value *out);
+/* The response body as a Buffer (the request gives its bytes up). */
+napi_status fnode_request_body(request *r, napi_value *out);
+
+/* addon.c: hand a stream's head or a chunk to JS. Return -1 when the
+ * request was cancelled meanwhile (the ferry callback then fails it). */
+int fnode_emit_head(request *r);
+int fnode_emit_data(request *r, const char *p, size_t n);
+
+#endif
