@@ -154,9 +154,9 @@
   X(WRITEDATA, CBPOINT, 1, 1)                                                  \
   X(URL, STRINGPOINT, 2, 1)                                                    \
   X(PORT, LONG, 3, 1)                                                          \
-  X(PROXY, STRINGPOINT, 4, 0)                                                  \
+  X(PROXY, STRINGPOINT, 4, 1)                                                  \
   X(USERPWD, STRINGPOINT, 5, 1)                                                \
-  X(PROXYUSERPWD, STRINGPOINT, 6, 0)                                           \
+  X(PROXYUSERPWD, STRINGPOINT, 6, 1)                                           \
   X(RANGE, STRINGPOINT, 7, 0)                                                  \
   X(READDATA, CBPOINT, 9, 1)                                                   \
   X(ERRORBUFFER, OBJECTPOINT, 10, 1)                                           \
@@ -171,7 +171,7 @@
   X(LOW_SPEED_LIMIT, LONG, 19, 1)                                              \
   X(LOW_SPEED_TIME, LONG, 20, 1)                                               \
   X(RESUME_FROM, LONG, 21, 0)                                                  \
-  X(COOKIE, STRINGPOINT, 22, 0)                                                \
+  X(COOKIE, STRINGPOINT, 22, 1)                                                \
   X(HTTPHEADER, SLISTPOINT, 23, 1)                                             \
   X(HTTPPOST, OBJECTPOINT, 24, 0)                                              \
   X(SSLCERT, STRINGPOINT, 25, 1)                                               \
@@ -179,7 +179,7 @@
   X(CRLF, LONG, 27, 0)                                                         \
   X(QUOTE, SLISTPOINT, 28, 0)                                                  \
   X(HEADERDATA, CBPOINT, 29, 1)                                                \
-  X(COOKIEFILE, STRINGPOINT, 31, 0)                                            \
+  X(COOKIEFILE, STRINGPOINT, 31, 1)                                            \
   X(SSLVERSION, VALUES, 32, 1)                                                 \
   X(TIMECONDITION, VALUES, 33, 0)                                              \
   X(TIMEVALUE, LONG, 34, 0)                                                    \
@@ -202,9 +202,9 @@
   X(PROGRESSFUNCTION, FUNCTIONPOINT, 56, 0)                                    \
   X(XFERINFODATA, CBPOINT, 57, 1)                                              \
   X(AUTOREFERER, LONG, 58, 1)                                                  \
-  X(PROXYPORT, LONG, 59, 0)                                                    \
+  X(PROXYPORT, LONG, 59, 1)                                                    \
   X(POSTFIELDSIZE, LONG, 60, 1)                                                \
-  X(HTTPPROXYTUNNEL, LONG, 61, 0)                                              \
+  X(HTTPPROXYTUNNEL, LONG, 61, 1)                                              \
   X(INTERFACE, STRINGPOINT, 62, 0)                                             \
   X(KRBLEVEL, STRINGPOINT, 63, 0)                                              \
   X(SSL_VERIFYPEER, LONG, 64, 1)                                               \
@@ -221,7 +221,7 @@
   X(HEADERFUNCTION, FUNCTIONPOINT, 79, 1)                                      \
   X(HTTPGET, LONG, 80, 1)                                                      \
   X(SSL_VERIFYHOST, LONG, 81, 1)                                               \
-  X(COOKIEJAR, STRINGPOINT, 82, 0)                                             \
+  X(COOKIEJAR, STRINGPOINT, 82, 1)                                             \
   X(SSL_CIPHER_LIST, STRINGPOINT, 83, 1)                                       \
   X(HTTP_VERSION, VALUES, 84, 0)                                               \
   X(FTP_USE_EPSV, LONG, 85, 0)                                                 \
@@ -235,7 +235,7 @@
   X(PREQUOTE, SLISTPOINT, 93, 0)                                               \
   X(DEBUGFUNCTION, FUNCTIONPOINT, 94, 1)                                       \
   X(DEBUGDATA, CBPOINT, 95, 1)                                                 \
-  X(COOKIESESSION, LONG, 96, 0)                                                \
+  X(COOKIESESSION, LONG, 96, 1)                                                \
   X(CAPATH, STRINGPOINT, 97, 1)                                                \
   X(BUFFERSIZE, LONG, 98, 1)                                                   \
   X(NOSIGNAL, LONG, 99, 1)                                                     \
@@ -265,7 +265,7 @@
   X(IOCTLFUNCTION, FUNCTIONPOINT, 130, 0)                                      \
   X(IOCTLDATA, CBPOINT, 131, 0)                                                \
   X(FTP_ACCOUNT, STRINGPOINT, 134, 0)                                          \
-  X(COOKIELIST, STRINGPOINT, 135, 0)                                           \
+  X(COOKIELIST, STRINGPOINT, 135, 1)                                           \
   X(IGNORE_CONTENT_LENGTH, LONG, 136, 0)                                       \
   X(FTP_SKIP_PASV_IP, LONG, 137, 0)                                            \
   X(FTP_FILEMETHOD, VALUES, 138, 0)                                            \
@@ -307,7 +307,7 @@
   X(PASSWORD, STRINGPOINT, 174, 1)                                             \
   X(PROXYUSERNAME, STRINGPOINT, 175, 0)                                        \
   X(PROXYPASSWORD, STRINGPOINT, 176, 0)                                        \
-  X(NOPROXY, STRINGPOINT, 177, 0)                                              \
+  X(NOPROXY, STRINGPOINT, 177, 1)                                              \
   X(TFTP_BLKSIZE, LONG, 178, 0)                                                \
   X(SOCKS5_GSSAPI_SERVICE, STRINGPOINT, 179, 0)                                \
   X(SOCKS5_GSSAPI_NEC, LONG, 180, 0)                                           \
@@ -358,7 +358,7 @@
   X(SSL_ENABLE_NPN, LONG, 225, 0)                                              \
   X(SSL_ENABLE_ALPN, LONG, 226, 0)                                             \
   X(EXPECT_100_TIMEOUT_MS, LONG, 227, 0)                                       \
-  X(PROXYHEADER, SLISTPOINT, 228, 0)                                           \
+  X(PROXYHEADER, SLISTPOINT, 228, 1)                                           \
   X(HEADEROPT, VALUES, 229, 0)                                                 \
   X(PINNEDPUBLICKEY, STRINGPOINT, 230, 1)                                      \
   X(UNIX_SOCKET_PATH, STRINGPOINT, 231, 0)                                     \
@@ -525,13 +525,13 @@
   X(REDIRECT_TIME, DOUBLE, 19, 0)                                              \
   X(REDIRECT_COUNT, LONG, 20, 1)                                               \
   X(PRIVATE, STRING, 21, 1)                                                    \
-  X(HTTP_CONNECTCODE, LONG, 22, 0)                                             \
+  X(HTTP_CONNECTCODE, LONG, 22, 1)                                             \
   X(HTTPAUTH_AVAIL, LONG, 23, 0)                                               \
   X(PROXYAUTH_AVAIL, LONG, 24, 0)                                              \
   X(OS_ERRNO, LONG, 25, 1)                                                     \
   X(NUM_CONNECTS, LONG, 26, 1)                                                 \
   X(SSL_ENGINES, SLIST, 27, 0)                                                 \
-  X(COOKIELIST, SLIST, 28, 0)                                                  \
+  X(COOKIELIST, SLIST, 28, 1)                                                  \
   X(LASTSOCKET, LONG, 29, 0)                                                   \
   X(FTP_ENTRY_PATH, STRING, 30, 0)                                             \
   X(REDIRECT_URL, STRING, 31, 1)                                               \

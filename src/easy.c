@@ -5,7 +5,9 @@
 
 #include "alloc.h"
 #include "conn.h"
+#include "cookie.h"
 #include "easy.h"
+#include "http.h"
 #include "multi.h"
 #include "trace.h"
 #include "xfer.h"
@@ -25,6 +27,7 @@ static void easy_init_fields(ferry_easy *e) {
   ferry__buf_init(&e->upbuf, SIZE_MAX / 2);
   ferry__buf_init(&e->pausebuf, FERRY__PAUSE_MAX);
   ferry__buf_init(&e->pause_encoded, FERRY__PAUSE_MAX);
+  ferry__buf_init(&e->tunnel_req, 64 * 1024);
 }
 
 ferry_easy *ferry_easy_init(void) {
@@ -49,6 +52,8 @@ ferry_code ferry_easy_cleanup(ferry_easy *e) {
   if (e->own_multi != NULL)
     ferry_multi_cleanup(e->own_multi);
   ferry__xfer_reset(e);
+  ferry__http_cookies_flush(e); /* COOKIEJAR; a failure is only traced */
+  ferry__cookie_jar_free(e->cookies);
   ferry__opts_free(&e->set);
   e->magic = 0;
   ferry__free(e);
@@ -72,6 +77,14 @@ ferry_easy *ferry_easy_duphandle(ferry_easy *src) {
     return NULL;
   easy_init_fields(e);
   if (ferry__opts_copy(&e->set, &src->set) != FERRYE_OK) {
+    e->magic = 0;
+    ferry__free(e);
+    return NULL;
+  }
+  /* as in libcurl, the copy's cookie engine is on with an empty jar,
+   * which reads the COOKIEFILE list at the copy's first transfer */
+  if (src->cookies && (e->cookies = ferry__cookie_jar_new()) == NULL) {
+    ferry__opts_free(&e->set);
     e->magic = 0;
     ferry__free(e);
     return NULL;

@@ -25,6 +25,7 @@
   X(PENDING)      /* waiting for a connection slot */                          \
   X(RESOLVE)      /* waiting for the name lookup */                            \
   X(CONNECT)      /* TCP connect in progress */                                \
+  X(TUNNEL)       /* CONNECT through an HTTP proxy */                          \
   X(TLS)          /* TLS handshake in progress */                              \
   X(SEND)         /* sending the request */                                    \
   X(RECV_HEADERS) /* waiting for / reading the response header */              \
@@ -42,6 +43,7 @@ const char *ferry__xstate_name(ferry__xstate s);
 
 struct ferry__conn;
 struct ferry__addrs;
+struct ferry__cookie_jar;
 
 /* What setopt sets. Reset and duphandle work on this struct alone. */
 typedef struct ferry__opts {
@@ -78,6 +80,11 @@ typedef struct ferry__opts {
   void *private_ptr;
   char *referer;              /* REFERER */
   char *accept_encoding;      /* ACCEPT_ENCODING; "" = all ferry decodes */
+  char *cookie;               /* COOKIE: sent as given, after the jar's */
+  ferry_slist *cookiefiles;   /* COOKIEFILE names, owned copies, in order */
+  size_t cookiefiles_loaded;  /* how many of them the jar has read */
+  char *cookiejar;            /* COOKIEJAR */
+  unsigned cookiesession : 1; /* COOKIESESSION */
   /* TLS: strings and blobs are copies owned by the handle */
   long ssl_verifypeer;        /* default 1 */
   long ssl_verifyhost;        /* default 2 */
@@ -96,6 +103,12 @@ typedef struct ferry__opts {
   long postredir;             /* FERRY_REDIR_POST_* bits */
   unsigned protocols;         /* FERRY__PROTO_* allowed for the URL */
   unsigned redir_protocols;   /* ... and for redirects */
+  char *proxy;                /* PROXY; NULL: the environment's; "": none */
+  char *noproxy;              /* NOPROXY; NULL: the environment's */
+  char *proxyuserpwd;         /* PROXYUSERPWD */
+  const ferry_slist *proxyheader; /* PROXYHEADER, borrowed */
+  long proxyport;             /* PROXYPORT */
+  unsigned httpproxytunnel : 1;
   ferry_done_callback donefn; /* DONEFUNCTION */
   void *donedata;
   long priority;              /* PRIORITY: higher starts first when queued */
@@ -138,6 +151,19 @@ struct ferry_easy {
                               e->url is still the first hop's: a handle
                               re-added with the same URL skips the parse */
   long url_src_port;       /* and the PORT option applied to it */
+  /* where the TCP connection goes: the URL's host, or the proxy's; the
+   * pointers borrow from e->url or e->proxy_url */
+  const char *dest_host;
+  int dest_port;
+  int dest_kind;
+  /* an HTTP proxy for this hop */
+  ferry__url proxy_url;
+  unsigned use_proxy : 1;  /* the hop goes through proxy_url */
+  unsigned tunnel : 1;     /* ... with CONNECT first */
+  unsigned in_tunnel : 1;  /* the CONNECT response is being read */
+  long connectcode;        /* HTTP_CONNECTCODE */
+  ferry__buf tunnel_req;   /* the CONNECT request */
+  size_t tunnel_sent;
   /* redirects */
   long redirect_count;
   char *location;          /* Location of the current response, raw */
@@ -206,6 +232,8 @@ struct ferry_easy {
   char local_ip[INET6_ADDRSTRLEN];
   long local_port;
   char *effective_url;
+  struct ferry__cookie_jar *cookies; /* the cookie engine when enabled;
+                                        lives as long as the handle */
   char errtext[FERRY_ERROR_SIZE];
 };
 

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "cookie.h"
 #include "easy.h"
 #include "http.h"
 #include "multi.h"
@@ -165,6 +166,9 @@ ferry_code ferry_easy_getinfo(ferry_easy *e, ferry_info info, ...) {
   case FERRYINFO_LOCAL_PORT:
     LNG(e->local_port);
     break;
+  case FERRYINFO_HTTP_CONNECTCODE:
+    LNG(e->connectcode);
+    break;
   case FERRYINFO_REDIRECT_URL:
     STR(e->redirect_url);
     break;
@@ -177,6 +181,14 @@ ferry_code ferry_easy_getinfo(ferry_easy *e, ferry_info info, ...) {
   case FERRYINFO_EFFECTIVE_METHOD:
     STR(ferry__http_method(e));
     break;
+  case FERRYINFO_COOKIELIST: {
+    /* a new list of Netscape lines, the caller's to free */
+    ferry_slist *list = NULL;
+    if (e->cookies && ferry__cookie_list(e->cookies, &list) != FERRYE_OK)
+      return FERRYE_OUT_OF_MEMORY;
+    *(ferry_slist **)out = list;
+    break;
+  }
   default:
     return FERRYE_NOT_BUILT_IN;
   }

@@ -122,6 +122,34 @@ static ferry_code map_llhttp_error(ferry__h1_parser *p, llhttp_errno_t e) {
   return code;
 }
 
+/* Is there a bare CR (one not followed by LF) in the header bytes
+ * data[0..len), given the ones before? RFC 9112 2.2 makes it invalid, and
+ * it must be refused: llhttp takes a CR at the start of a line as the end
+ * of the section whatever follows, while scan_header_end() waits for the
+ * blank line, so the two would disagree on where the body starts (lines
+ * given to the header callback would also reach the write callback). */
+static int bare_cr(ferry__h1_parser *p, const char *data, size_t len) {
+  const char *q = data, *end = data + len;
+
+  if (len == 0)
+    return 0;
+  if (p->cr) {
+    if (*q != '\n')
+      return 1;
+    p->cr = 0;
+  }
+  while ((q = memchr(q, '\r', (size_t)(end - q))) != NULL) {
+    if (q + 1 == end) {
+      p->cr = 1;
+      return 0;
+    }
+    if (q[1] != '\n')
+      return 1;
+    q += 2;
+  }
+  return 0;
+}
+
 /* Find the end of the header section in data[0..len). Returns the number of
  * bytes up to and including the blank line's \n, or 0 if not in this piece.
  * Tracks line lengths for the per-line cap. */
@@ -184,6 +212,11 @@ ferry_code ferry__h1_feed(ferry__h1_parser *p, const char *data, size_t len,
       if (memchr(data + off, '\0', n) != NULL) {
         ferry__h1_fail(p, FERRYE_WEIRD_SERVER_REPLY,
                        "invalid HTTP response: NUL byte in the header");
+        return p->err;
+      }
+      if (bare_cr(p, data + off, n)) {
+        ferry__h1_fail(p, FERRYE_WEIRD_SERVER_REPLY,
+                       "invalid HTTP response: CR without LF in the header");
         return p->err;
       }
       if (p->hdr_total + n > FERRY__H1_MAX_HEADERS) {
@@ -341,6 +374,19 @@ static int add_user_headers(ferry__buf *out, const ferry_slist *h,
   return 0;
 }
 
+/* One Cookie line: the engine's cookies, then the COOKIE option's string
+ * (which a user's own Cookie header replaces, as in libcurl). */
+static int add_cookie(ferry__buf *out, const ferry__h1_request *r) {
+  const char *opt = r->cookie_option;
+  if (opt && user_sets_header(r->headers, "Cookie"))
+    opt = NULL;
+  if (r->cookie == NULL && opt == NULL)
+    return 0;
+  return ferry__buf_cat(out, "Cookie: ", r->cookie ? r->cookie : "",
+                        r->cookie && opt ? "; " : "", opt ? opt : "", "\r\n",
+                        NULL);
+}
+
 ferry_code ferry__h1_build_request(ferry__buf *out, const ferry__h1_request *r) {
   const ferry_slist *h = r->headers;
   const char *host_line = user_host_header(h);
@@ -371,7 +417,15 @@ ferry_code ferry__h1_build_request(ferry__buf *out, const ferry__h1_request *r) 
   if (r->referer && !user_sets_header(h, "Referer") &&
       ferry__buf_cat(out, "Referer: ", r->referer, "\r\n", NULL))
     return FERRYE_OUT_OF_MEMORY;
+  if (add_cookie(out, r))
+    return FERRYE_OUT_OF_MEMORY;
   if (add_user_headers(out, h, host_line != NULL, r->strip_credentials))
+    return FERRYE_OUT_OF_MEMORY;
+  if (r->proxy_authorization &&
+      ferry__buf_cat(out, "Proxy-Authorization: ", r->proxy_authorization,
+                     "\r\n", NULL))
+    return FERRYE_OUT_OF_MEMORY;
+  if (add_user_headers(out, r->proxy_headers, host_line != NULL, 0))
     return FERRYE_OUT_OF_MEMORY;
   if (r->body_len >= 0 && !user_sets_header(h, "Content-Length") &&
       (ferry__buf_adds(out, "Content-Length: ") ||

@@ -44,6 +44,7 @@ typedef struct ferry__h1_parser {
   size_t line_len;      /* bytes of the current line so far */
   unsigned interim;     /* 1xx responses seen */
   unsigned char nl;     /* end-of-section scan: 0, 1 after \n, 2 after \n\r */
+  unsigned char cr;     /* the header bytes so far end in \r */
   unsigned char in_headers;
   unsigned char complete;
   unsigned char head_request;
@@ -86,6 +87,11 @@ typedef struct ferry__h1_request {
   const char *authorization;/* Authorization: value, or NULL */
   const char *referer;      /* Referer: value, or NULL */
   const char *accept_encoding; /* Accept-Encoding: value, or NULL */
+  const char *cookie;       /* the cookie engine's Cookie: value, or NULL */
+  const char *cookie_option;/* COOKIE: added to the same Cookie: line,
+                               unless the user sets a Cookie header */
+  const char *proxy_authorization; /* Proxy-Authorization: value, or NULL */
+  const ferry_slist *proxy_headers; /* PROXYHEADER lines for a proxy */
   int strip_credentials;    /* drop the user's Authorization, Cookie and
                                Proxy-Authorization headers (redirect to
                                another host) */

@@ -11,8 +11,11 @@
 #include <mbedtls/base64.h>
 
 #include "alloc.h"
+#include "cookie.h"
 #include "decode.h"
 #include "http.h"
+#include "proxy.h"
+#include "trace.h"
 
 const char *ferry__http_method(const ferry_easy *e) {
   if (e->hop_get)
@@ -118,9 +121,30 @@ done:
   return out;
 }
 
+static int hop_is_https(const ferry_easy *e) {
+  return strcmp(e->url.scheme, "https") == 0;
+}
+
+/* The cookie engine's Cookie value for this hop, or NULL. */
+static ferry_code cookie_header(ferry_easy *e, char **out) {
+  size_t left_out = 0;
+  ferry_code rc;
+
+  *out = NULL;
+  if (e->cookies == NULL)
+    return FERRYE_OK;
+  rc = ferry__cookie_header(e->cookies, e->url.host, e->url.path,
+                            hop_is_https(e), out, &left_out);
+  if (rc == FERRYE_OK && left_out && ferry__trace_on(e))
+    ferry__infof(e, "Left out %zu cookies: the Cookie header would pass "
+                 "%d bytes", left_out, FERRY__COOKIE_MAX_HEADER);
+  return rc;
+}
+
 ferry_code ferry__http_build_request(ferry_easy *e) {
   ferry__h1_request r;
-  char *target = NULL, *host = NULL, *auth = NULL;
+  char *target = NULL, *host = NULL, *auth = NULL, *cookies = NULL;
+  char *proxy_auth = NULL;
   ferry_code rc = FERRYE_OUT_OF_MEMORY;
   int has_body = 0, oom = 0;
 
@@ -150,10 +174,21 @@ ferry_code ferry__http_build_request(ferry_easy *e) {
   }
   e->body_len = has_body ? r.body_len : -1;
   e->is_head = e->set.nobody && !has_body;
-  target = ferry__url_request_target(&e->url);
+  /* through a proxy without a tunnel, the request names the whole URL */
+  if (e->use_proxy && !e->tunnel) {
+    target = ferry__url_to_string(&e->url, 0, 1);
+    proxy_auth = ferry__proxy_authorization(e, &oom);
+    if (oom)
+      goto done;
+    r.proxy_authorization = proxy_auth;
+    r.proxy_headers = e->set.proxyheader;
+  } else {
+    target = ferry__url_request_target(&e->url);
+  }
   host = ferry__url_host_header(&e->url);
   auth = authorization(e, &oom);
-  if (target == NULL || host == NULL || oom)
+  if (target == NULL || host == NULL || oom ||
+      cookie_header(e, &cookies) != FERRYE_OK)
     goto done;
   r.target = target;
   r.host = host;
@@ -165,6 +200,10 @@ ferry_code ferry__http_build_request(ferry_easy *e) {
     r.accept_encoding = e->set.accept_encoding[0] ? e->set.accept_encoding
                                                   : ferry__decoder_all();
   r.strip_credentials = e->strip_auth;
+  r.cookie = cookies;
+  /* the COOKIE option is the user's own, like a Cookie in HTTPHEADER */
+  if (!e->strip_auth && e->set.cookie && e->set.cookie[0])
+    r.cookie_option = e->set.cookie;
   ferry__buf_init(&e->req, SIZE_MAX / 2);
   rc = ferry__h1_build_request(&e->req, &r);
   if (rc != FERRYE_OK)
@@ -182,6 +221,10 @@ done:
   if (auth)
     memset(auth, 0, strlen(auth));
   ferry__free(auth);
+  if (proxy_auth)
+    memset(proxy_auth, 0, strlen(proxy_auth));
+  ferry__free(proxy_auth);
+  ferry__free(cookies);
   ferry__free(target);
   ferry__free(host);
   return rc;
@@ -331,5 +374,136 @@ ferry_code ferry__http_first_hop(ferry_easy *e) {
   if (e->url.password &&
       (e->first_password = ferry__strdup(e->url.password)) == NULL)
     return FERRYE_OUT_OF_MEMORY;
+  return ferry__http_cookies_load(e, 0);
+}
+
+/* ---- cookies ---------------------------------------------------------- *
+ *
+ * The jar belongs to the easy handle, as in libcurl without a share: its
+ * cookies last across the handle's transfers, ferry_easy_reset keeps
+ * them, and ferry_easy_cleanup writes them to COOKIEJAR. */
+
+ferry_code ferry__http_cookies_enable(ferry_easy *e) {
+  if (e->cookies == NULL && (e->cookies = ferry__cookie_jar_new()) == NULL)
+    return FERRYE_OUT_OF_MEMORY;
+  return FERRYE_OK;
+}
+
+ferry_code ferry__http_cookiefile(ferry_easy *e, const char *name) {
+  ferry_slist *l;
+
+  if (name == NULL) {
+    /* as in libcurl 7.77 and later: the engine is off, the list empty */
+    ferry_slist_free_all(e->set.cookiefiles);
+    e->set.cookiefiles = NULL;
+    e->set.cookiefiles_loaded = 0;
+    ferry__cookie_jar_free(e->cookies);
+    e->cookies = NULL;
+    return FERRYE_OK;
+  }
+  if (ferry__http_cookies_enable(e) != FERRYE_OK)
+    return FERRYE_OUT_OF_MEMORY;
+  if (name[0] == '\0')
+    return FERRYE_OK; /* the engine on, nothing to read */
+  l = ferry_slist_append(e->set.cookiefiles, name);
+  if (l == NULL)
+    return FERRYE_OUT_OF_MEMORY;
+  e->set.cookiefiles = l;
+  return FERRYE_OK;
+}
+
+ferry_code ferry__http_cookies_load(ferry_easy *e, int all) {
+  const ferry_slist *f;
+  size_t i = 0;
+
+  if (e->cookies == NULL)
+    return FERRYE_OK;
+  for (f = e->set.cookiefiles; f != NULL; f = f->next, i++) {
+    ferry_code rc;
+    if (!all && i < e->set.cookiefiles_loaded)
+      continue;
+    rc = ferry__cookie_load(e->cookies, f->data, e->set.cookiesession);
+    if (rc == FERRYE_OUT_OF_MEMORY)
+      return rc; /* the files from this one on are read next time */
+    if (rc != FERRYE_OK && ferry__trace_on(e))
+      ferry__infof(e, "Could not read cookie file %s", f->data);
+    e->set.cookiefiles_loaded = i + 1;
+  }
+  return FERRYE_OK;
+}
+
+ferry_code ferry__http_cookies_flush(ferry_easy *e) {
+  ferry_code rc;
+
+  if (e->cookies == NULL || e->set.cookiejar == NULL)
+    return FERRYE_OK;
+  /* files not read yet are read first, so that writing a jar that is
+   * also a COOKIEFILE never loses what the file held */
+  rc = ferry__http_cookies_load(e, 0);
+  if (rc == FERRYE_OK)
+    rc = ferry__cookie_save(e->cookies, e->set.cookiejar);
+  if (rc != FERRYE_OK && ferry__trace_on(e))
+    ferry__infof(e, "Could not write cookie jar %s", e->set.cookiejar);
+  return rc;
+}
+
+/* Trace what became of a cookie. */
+static void trace_cookie(ferry_easy *e, ferry__cookie_result res,
+                         const char *what, size_t len, const char *why) {
+  int n = (int)(len > 200 ? 200 : len);
+  if (!ferry__trace_on(e))
+    return;
+  if (res == FERRY__COOKIE_REJECTED)
+    ferry__infof(e, "Ignored cookie (%s): %.*s", why ? why : "malformed", n,
+                 what);
+  else if (res == FERRY__COOKIE_EXPIRED)
+    ferry__infof(e, "Cookie expired at once, removed: %.*s", n, what);
+}
+
+ferry_code ferry__http_set_cookie(ferry_easy *e, const char *line, size_t len) {
+  static const char name[] = "Set-Cookie:";
+  const size_t n = sizeof(name) - 1;
+  const char *why = NULL;
+  ferry__cookie_result res;
+
+  if (e->cookies == NULL || len < n || strncasecmp(line, name, n) != 0)
+    return FERRYE_OK;
+  res = ferry__cookie_set(e->cookies, line + n, len - n, e->url.host,
+                          e->url.path, hop_is_https(e), &why);
+  if (res == FERRY__COOKIE_NOMEM)
+    return FERRYE_OUT_OF_MEMORY;
+  trace_cookie(e, res, line, len, why);
+  return FERRYE_OK;
+}
+
+ferry_code ferry__http_cookielist(ferry_easy *e, const char *cmd) {
+  static const char set_cookie[] = "Set-Cookie:";
+  const size_t n = sizeof(set_cookie) - 1;
+  const char *why = NULL;
+  ferry__cookie_result res;
+
+  if (cmd == NULL)
+    return FERRYE_OK;
+  if (strcasecmp(cmd, "ALL") == 0 || strcasecmp(cmd, "SESS") == 0) {
+    if (e->cookies)
+      ferry__cookie_jar_clear(e->cookies, cmd[0] == 'S' || cmd[0] == 's');
+    return FERRYE_OK;
+  }
+  if (strcasecmp(cmd, "FLUSH") == 0)
+    return ferry__http_cookies_flush(e);
+  if (ferry__http_cookies_enable(e) != FERRYE_OK)
+    return FERRYE_OUT_OF_MEMORY;
+  if (strcasecmp(cmd, "RELOAD") == 0)
+    return ferry__http_cookies_load(e, 1);
+  /* a cookie: a Set-Cookie header line, or a line of a cookie file. A
+   * malformed one is ignored with FERRYE_OK, as libcurl does. */
+  if (strncasecmp(cmd, set_cookie, n) == 0)
+    res = ferry__cookie_set(e->cookies, cmd + n, strlen(cmd + n), NULL, NULL,
+                            1, &why);
+  else
+    res = ferry__cookie_add_netscape(e->cookies, cmd, strlen(cmd), 0, &why);
+  if (res == FERRY__COOKIE_NOMEM)
+    return FERRYE_OUT_OF_MEMORY;
+  trace_cookie(e, res, cmd, strlen(cmd), why);
   return FERRYE_OK;
 }

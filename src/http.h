@@ -34,4 +34,26 @@ void ferry__http_forget_first_userinfo(ferry_easy *e);
 /* Parse "http,https" (PROTOCOLS_STR). 0 on a bad list. */
 unsigned ferry__http_parse_protocols(const char *list);
 
+/* Cookies. The jar (e->cookies) is created by the options that turn the
+ * engine on; every function here returns FERRYE_OK or
+ * FERRYE_OUT_OF_MEMORY unless it says otherwise. */
+/* Turn the cookie engine on (an empty jar) if it is off. */
+ferry_code ferry__http_cookies_enable(ferry_easy *e);
+/* COOKIEFILE: name is copied onto the list of files to read at the next
+ * transfer ("" only turns the engine on); NULL empties the list and turns
+ * the engine off, dropping the jar. */
+ferry_code ferry__http_cookiefile(ferry_easy *e, const char *name);
+/* Read the COOKIEFILE files not read yet, or with all every one of them
+ * (COOKIELIST "RELOAD"). A file that cannot be read is skipped. */
+ferry_code ferry__http_cookies_load(ferry_easy *e, int all);
+/* Write the jar to COOKIEJAR, if both are set. FERRYE_WRITE_ERROR when
+ * the file cannot be written. */
+ferry_code ferry__http_cookies_flush(ferry_easy *e);
+/* A raw response header line: a Set-Cookie goes to the jar, for the
+ * current hop's URL. */
+ferry_code ferry__http_set_cookie(ferry_easy *e, const char *line, size_t len);
+/* COOKIELIST: "ALL", "SESS", "FLUSH", "RELOAD" (any case), or a cookie as
+ * a "Set-Cookie:" line or a Netscape file line. NULL does nothing. */
+ferry_code ferry__http_cookielist(ferry_easy *e, const char *cmd);
+
 #endif

@@ -30,6 +30,14 @@ void ferry__opts_free(ferry__opts *o) {
   ferry__free(o->postfields_copy);
   ferry__free(o->referer);
   ferry__free(o->accept_encoding);
+  ferry__free(o->cookie);
+  ferry__free(o->cookiejar);
+  ferry_slist_free_all(o->cookiefiles);
+  ferry__free(o->proxy);
+  ferry__free(o->noproxy);
+  if (o->proxyuserpwd)
+    memset(o->proxyuserpwd, 0, strlen(o->proxyuserpwd));
+  ferry__free(o->proxyuserpwd);
   ferry__free(o->cainfo);
   ferry__free(o->capath);
   ferry__free(o->sslcert);
@@ -72,11 +80,27 @@ static int copy_blob(ferry_blob *dst, const ferry_blob *src) {
   return 0;
 }
 
+/* Copy a list the options own. -1 when out of memory (*dst then holds
+ * what was copied, for ferry__opts_free). */
+static int copy_slist(ferry_slist **dst, const ferry_slist *src) {
+  for (*dst = NULL; src != NULL; src = src->next) {
+    ferry_slist *l = ferry_slist_append(*dst, src->data);
+    if (l == NULL)
+      return -1;
+    *dst = l;
+  }
+  return 0;
+}
+
 ferry_code ferry__opts_copy(ferry__opts *dst, const ferry__opts *src) {
   *dst = *src;
   dst->url = dst->useragent = dst->customrequest = dst->postfields_copy = NULL;
   dst->referer = dst->userpwd = dst->username = dst->password = NULL;
   dst->bearer = dst->accept_encoding = NULL;
+  dst->cookie = dst->cookiejar = NULL;
+  dst->cookiefiles = NULL;
+  dst->cookiefiles_loaded = 0; /* the copy's jar starts empty */
+  dst->proxy = dst->noproxy = dst->proxyuserpwd = NULL;
   dst->cainfo = dst->capath = dst->sslcert = dst->sslkey = NULL;
   dst->keypasswd = dst->pinnedpubkey = dst->cipher_list = NULL;
   dst->cainfo_blob.data = dst->sslcert_blob.data = dst->sslkey_blob.data = NULL;
@@ -89,6 +113,12 @@ ferry_code ferry__opts_copy(ferry__opts *dst, const ferry__opts *src) {
       dup_string(&dst->customrequest, src->customrequest) ||
       dup_string(&dst->referer, src->referer) ||
       dup_string(&dst->accept_encoding, src->accept_encoding) ||
+      dup_string(&dst->cookie, src->cookie) ||
+      dup_string(&dst->cookiejar, src->cookiejar) ||
+      copy_slist(&dst->cookiefiles, src->cookiefiles) ||
+      dup_string(&dst->proxy, src->proxy) ||
+      dup_string(&dst->noproxy, src->noproxy) ||
+      dup_string(&dst->proxyuserpwd, src->proxyuserpwd) ||
       dup_string(&dst->cainfo, src->cainfo) ||
       dup_string(&dst->capath, src->capath) ||
       dup_string(&dst->sslcert, src->sslcert) ||
@@ -227,6 +257,23 @@ ferry_code ferry_easy_setopt(ferry_easy *e, ferry_option opt, ...) {
     *dst = copy;
     break;
   }
+  case FERRYOPT_PROXY:
+    return set_string(e, &o->proxy, pv);
+  case FERRYOPT_NOPROXY:
+    return set_string(e, &o->noproxy, pv);
+  case FERRYOPT_PROXYUSERPWD:
+    return set_string(e, &o->proxyuserpwd, pv);
+  case FERRYOPT_PROXYHEADER:
+    o->proxyheader = pv;
+    break;
+  case FERRYOPT_PROXYPORT:
+    if (lv < 0 || lv > 65535)
+      return FERRYE_BAD_FUNCTION_ARGUMENT;
+    o->proxyport = lv;
+    break;
+  case FERRYOPT_HTTPPROXYTUNNEL:
+    o->httpproxytunnel = lv != 0;
+    break;
   case FERRYOPT_DONEFUNCTION:
     o->donefn = (ferry_done_callback)pv;
     break;
@@ -238,6 +285,22 @@ ferry_code ferry_easy_setopt(ferry_easy *e, ferry_option opt, ...) {
     break;
   case FERRYOPT_ACCEPT_ENCODING:
     return set_string(e, &o->accept_encoding, pv);
+  case FERRYOPT_COOKIE:
+    /* one header line: a line break would start another header */
+    if (pv && strpbrk(pv, "\r\n"))
+      return FERRYE_BAD_FUNCTION_ARGUMENT;
+    return set_string(e, &o->cookie, pv);
+  case FERRYOPT_COOKIEFILE:
+    return ferry__http_cookiefile(e, pv);
+  case FERRYOPT_COOKIEJAR:
+    if (pv && ferry__http_cookies_enable(e) != FERRYE_OK)
+      return FERRYE_OUT_OF_MEMORY;
+    return set_string(e, &o->cookiejar, pv);
+  case FERRYOPT_COOKIESESSION:
+    o->cookiesession = lv != 0;
+    break;
+  case FERRYOPT_COOKIELIST:
+    return ferry__http_cookielist(e, pv);
   case FERRYOPT_HTTP_CONTENT_DECODING:
     o->content_decoding_off = lv == 0;
     break;

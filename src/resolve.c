@@ -113,7 +113,7 @@ static ferry__addrs *filter_family(ferry__addrs *a, long ipresolve) {
 /* A RESOLVE entry "host:port:addr[,addr...]" for this host and port. */
 static ferry_code resolve_override(ferry_easy *e, ferry__addrs **out) {
   const ferry_slist *l;
-  size_t hlen = strlen(e->url.host);
+  size_t hlen = strlen(e->dest_host);
 
   *out = NULL;
   for (l = e->set.resolve; l != NULL; l = l->next) {
@@ -128,10 +128,10 @@ static ferry_code resolve_override(ferry_easy *e, ferry__addrs **out) {
     if (s == NULL || s[0] == '-')
       continue; /* removals only matter for a shared cache */
     p = strchr(s, ':');
-    if (p == NULL || (size_t)(p - s) != hlen || strncasecmp(s, e->url.host, hlen))
+    if (p == NULL || (size_t)(p - s) != hlen || strncasecmp(s, e->dest_host, hlen))
       continue;
     port = strtol(p + 1, &end, 10);
-    if (*end != ':' || port != e->url.port)
+    if (*end != ':' || port != e->dest_port)
       continue;
     addrs = end + 1;
     for (p = addrs; *p; p++)
@@ -300,8 +300,8 @@ ferry_code ferry__resolve_start(ferry_multi *m, ferry_easy *e) {
   int r;
 
   /* IP literal */
-  if (e->url.host_kind != FERRY__HOST_NAME &&
-      parse_ip(e->url.host, e->url.port, &ss)) {
+  if (e->dest_kind != FERRY__HOST_NAME &&
+      parse_ip(e->dest_host, e->dest_port, &ss)) {
     a = addrs_new(1);
     if (a == NULL)
       return FERRYE_OUT_OF_MEMORY;
@@ -316,14 +316,14 @@ ferry_code ferry__resolve_start(ferry_multi *m, ferry_easy *e) {
     return rc;
   if (a != NULL) {
     if (ferry__trace_on(e))
-      ferry__infof(e, "RESOLVE %s:%d is overridden", e->url.host, e->url.port);
+      ferry__infof(e, "RESOLVE %s:%d is overridden", e->dest_host, e->dest_port);
     e->addrs = filter_family(a, e->set.ipresolve);
     ferry__addrs_unref(a);
     goto have_addrs;
   }
-  if (strlen(e->url.host) > 255 || is_invalid_tld(e->url.host))
+  if (strlen(e->dest_host) > 255 || is_invalid_tld(e->dest_host))
     return FERRYE_COULDNT_RESOLVE_HOST;
-  snprintf(key, sizeof(key), "%s:%d", e->url.host, e->url.port);
+  snprintf(key, sizeof(key), "%s:%d", e->dest_host, e->dest_port);
   d = cache_find(m, key);
   if (d != NULL && d->req == NULL &&
       (ttl == 0 || (d->expires_ms && d->expires_ms <= ferry__now_ms()))) {
@@ -358,9 +358,9 @@ ferry_code ferry__resolve_start(ferry_multi *m, ferry_easy *e) {
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_flags = AI_ADDRCONFIG;
-    snprintf(port, sizeof(port), "%d", e->url.port);
+    snprintf(port, sizeof(port), "%d", e->dest_port);
     d->req->data = d;
-    r = uv_getaddrinfo(m->loop, d->req, on_getaddrinfo, e->url.host, port,
+    r = uv_getaddrinfo(m->loop, d->req, on_getaddrinfo, e->dest_host, port,
                        &hints);
     if (r != 0) {
       ferry__free(d->req);
@@ -372,7 +372,7 @@ ferry_code ferry__resolve_start(ferry_multi *m, ferry_easy *e) {
     m->dns.n++;
     m->dns.inflight++;
     if (ferry__trace_on(e))
-      ferry__infof(e, "Resolving %s", e->url.host);
+      ferry__infof(e, "Resolving %s", e->dest_host);
   }
   ferry__list_insert_tail(&d->waiters, &e->wait_node);
   e->dns_wait = d;

@@ -20,6 +20,7 @@
 #include "conn.h"
 #include "decode.h"
 #include "http.h"
+#include "proxy.h"
 #include "easy.h"
 #include "multi.h"
 #include "resolve.h"
@@ -70,6 +71,9 @@ void ferry__xfer_reset(ferry_easy *e) {
     ferry__h1_parser_free(&e->parser);
   e->parser_live = 0;
   ferry__url_free(&e->url);
+  ferry__url_free(&e->proxy_url);
+  e->use_proxy = e->tunnel = e->in_tunnel = 0;
+  e->connectcode = 0;
   ferry__free(e->url_src);
   e->url_src = NULL;
   ferry__free(e->conn_key);
@@ -81,6 +85,7 @@ void ferry__xfer_reset(ferry_easy *e) {
   ferry__buf_free(&e->req);
   ferry__buf_free(&e->upbuf);
   ferry__buf_free(&e->pausebuf);
+  ferry__buf_free(&e->tunnel_req);
   ferry__buf_free(&e->pause_encoded);
   ferry__free(e->content_type);
   e->content_type = NULL;
@@ -157,6 +162,40 @@ static void tls_config_of(const ferry_easy *e, ferry__tls_config *cfg) {
   cfg->alpn = alpn_http11;
 }
 
+/* The pool key of the hop's connection. A plain proxied request may share
+ * any connection to its proxy; a tunnel belongs to its proxy and target;
+ * an https connection is only shared under the same TLS settings (the
+ * CVE-2021-22924 class). */
+static ferry_code make_conn_key(ferry_easy *e) {
+  ferry__buf k;
+  char *origin = ferry__http_origin(&e->url), *porigin = NULL;
+  int bad;
+
+  if (origin == NULL)
+    return FERRYE_OUT_OF_MEMORY;
+  if (e->use_proxy && (porigin = ferry__http_origin(&e->proxy_url)) == NULL) {
+    ferry__free(origin);
+    return FERRYE_OUT_OF_MEMORY;
+  }
+  ferry__buf_init(&k, SIZE_MAX / 2);
+  if (!e->use_proxy)
+    bad = ferry__buf_adds(&k, origin);
+  else if (!e->tunnel)
+    bad = ferry__buf_cat(&k, "proxy ", porigin, NULL);
+  else
+    bad = ferry__buf_cat(&k, "tunnel ", porigin, " to ", origin, NULL);
+  if (!bad && e->tls_key[0])
+    bad = ferry__buf_cat(&k, "#", e->tls_key, NULL);
+  ferry__free(origin);
+  ferry__free(porigin);
+  if (bad) {
+    ferry__buf_free(&k);
+    return FERRYE_OUT_OF_MEMORY;
+  }
+  e->conn_key = k.data;
+  return FERRYE_OK;
+}
+
 /* Set up the current hop (e->url parsed): connection key, request, parser. */
 static ferry_code prepare_hop(ferry_easy *e) {
   unsigned proto = strcmp(e->url.scheme, "https") == 0 ? FERRY__PROTO_HTTPS
@@ -175,20 +214,12 @@ static ferry_code prepare_hop(ferry_easy *e) {
     tls_config_of(e, &cfg);
     ferry__tls_config_key(&cfg, e->tls_key);
   }
-  /* the pool key: the origin, and for https the TLS settings, for a
-   * connection is only shared under the same ones (CVE-2021-22924 class) */
-  e->conn_key = ferry__http_origin(&e->url);
-  if (e->conn_key == NULL)
-    return FERRYE_OUT_OF_MEMORY;
-  if (e->tls_key[0]) {
-    size_t n = strlen(e->conn_key);
-    char *k = ferry__realloc(e->conn_key, n + 1 + FERRY__TLS_KEY_LEN + 1);
-    if (k == NULL)
-      return FERRYE_OUT_OF_MEMORY;
-    k[n] = '#';
-    memcpy(k + n + 1, e->tls_key, FERRY__TLS_KEY_LEN + 1);
-    e->conn_key = k;
-  }
+  rc = ferry__proxy_choose(e);
+  if (rc != FERRYE_OK)
+    return rc;
+  rc = make_conn_key(e);
+  if (rc != FERRYE_OK)
+    return rc;
   rc = ferry__http_build_request(e);
   if (rc != FERRYE_OK)
     return rc;
@@ -343,6 +374,8 @@ static void release_conn(ferry_easy *e, int reusable) {
 static void start_send(ferry_easy *e);
 static void try_connect(ferry_easy *e);
 static void tls_start(ferry_easy *e);
+static void tunnel_start(ferry_easy *e);
+static void fail_with_parser(ferry_easy *e, ferry_code rc);
 
 /* "1.2.3.4" / "::1" and the port of a socket address. */
 static void addr_text(const struct sockaddr_storage *ss, char *ip, size_t iplen,
@@ -378,6 +411,115 @@ static void fill_addr_info(ferry_easy *e) {
   memcpy(e->local_ip, c->local_ip, sizeof(e->local_ip));
   e->primary_port = c->peer_port;
   e->local_port = c->local_port;
+}
+
+/* ---- CONNECT tunnel through an HTTP proxy --------------------------- */
+
+static void tunnel_established(ferry_easy *e) {
+  /* the real request gets a fresh parser; the tunnel's is done */
+  ferry__h1_parser_free(&e->parser);
+  ferry__h1_parser_init(&e->parser, &h1_callbacks, e, e->is_head);
+  ferry__free(e->location);
+  e->location = NULL;
+  ferry__free(e->content_type);
+  e->content_type = NULL;
+  e->in_tunnel = 0;
+  e->response_code = 0;
+  if (e->tls_key[0]) {
+    tls_start(e);
+    return;
+  }
+  start_send(e);
+}
+
+/* Send what is left of the CONNECT request, then read its answer. */
+static void tunnel_io(ferry_easy *e, int cselect) {
+  ferry__conn *c = e->conn;
+  ferry_multi *m = e->multi;
+
+  while (e->tunnel_sent < e->tunnel_req.len) {
+    ssize_t n = send(c->fd, e->tunnel_req.data + e->tunnel_sent,
+                     e->tunnel_req.len - e->tunnel_sent, MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EINTR)
+        continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        ferry__conn_watch(c, FERRY_POLL_OUT);
+        return;
+      }
+      e->os_errno = errno;
+      xfer_fail(e, FERRYE_SEND_ERROR, "Send failure to the proxy: %s",
+                strerror(errno));
+      return;
+    }
+    if (ferry__trace_on(e))
+      ferry__trace_data(e, FERRYINFO_HEADER_OUT, e->tunnel_req.data + e->tunnel_sent,
+                        (size_t)n);
+    e->tunnel_sent += (size_t)n;
+  }
+  ferry__conn_watch(c, FERRY_POLL_IN);
+  if (!(cselect & (FERRY_CSELECT_IN | FERRY_CSELECT_ERR)))
+    return;
+  if (m->rbuf == NULL && (m->rbuf = ferry__malloc(FERRY__RBUF_SIZE)) == NULL) {
+    xfer_fail(e, FERRYE_OUT_OF_MEMORY, "out of memory for the read buffer");
+    return;
+  }
+  for (;;) {
+    ssize_t n = recv(c->fd, m->rbuf, FERRY__RBUF_SIZE, 0);
+    size_t used = 0;
+    ferry_code rc;
+    if (n < 0) {
+      if (errno == EINTR)
+        continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK)
+        return;
+      e->os_errno = errno;
+      xfer_fail(e, FERRYE_RECV_ERROR, "Recv failure from the proxy: %s",
+                strerror(errno));
+      return;
+    }
+    if (n == 0) {
+      rc = ferry__h1_eof(&e->parser);
+      xfer_fail(e, rc == FERRYE_OK ? FERRYE_COULDNT_CONNECT : rc,
+                "Proxy closed the connection during CONNECT");
+      return;
+    }
+    rc = ferry__h1_feed(&e->parser, m->rbuf, (size_t)n, &used);
+    if (e->state == FERRY__XS_DONE)
+      return;
+    if (rc != FERRYE_OK) {
+      fail_with_parser(e, rc);
+      return;
+    }
+    if (e->parser.complete) {
+      if (used < (size_t)n) {
+        xfer_fail(e, FERRYE_WEIRD_SERVER_REPLY,
+                  "Proxy sent bytes after its CONNECT response");
+        return;
+      }
+      tunnel_established(e);
+      return;
+    }
+  }
+}
+
+static void tunnel_start(ferry_easy *e) {
+  ferry_code rc;
+
+  ferry__xfer_state(e, FERRY__XS_TUNNEL);
+  e->in_tunnel = 1;
+  e->tunnel_sent = 0;
+  ferry__buf_free(&e->tunnel_req);
+  ferry__buf_init(&e->tunnel_req, 64 * 1024);
+  rc = ferry__proxy_connect_request(e, &e->tunnel_req);
+  if (rc != FERRYE_OK) {
+    ferry__xfer_done(e, rc);
+    return;
+  }
+  /* the CONNECT response has no body whatever it says */
+  ferry__h1_parser_free(&e->parser);
+  ferry__h1_parser_init(&e->parser, &h1_callbacks, e, 1);
+  tunnel_io(e, 0);
 }
 
 /* ---- TLS handshake ----------------------------------------------------- */
@@ -480,8 +622,12 @@ static void connected(ferry_easy *e) {
   conn_learn_addrs(e->conn);
   fill_addr_info(e);
   if (ferry__trace_on(e))
-    ferry__infof(e, "Connected to %s (%s) port %ld", e->url.host,
+    ferry__infof(e, "Connected to %s (%s) port %ld", e->dest_host,
                  e->primary_ip, e->primary_port);
+  if (e->tunnel) {
+    tunnel_start(e);
+    return;
+  }
   if (e->tls_key[0]) {
     tls_start(e);
     return;
@@ -514,7 +660,7 @@ static void try_connect(ferry_easy *e) {
   }
   e->os_errno = err;
   xfer_fail(e, FERRYE_COULDNT_CONNECT,
-            "Failed to connect to %s port %d: %s", e->url.host, e->url.port,
+            "Failed to connect to %s port %d: %s", e->dest_host, e->dest_port,
             strerror(err ? err : ECONNREFUSED));
 }
 
@@ -535,14 +681,17 @@ static void on_connect_ready(ferry_easy *e) {
     return;
   }
   xfer_fail(e, FERRYE_COULDNT_CONNECT, "Failed to connect to %s port %d: %s",
-            e->url.host, e->url.port, strerror(err));
+            e->dest_host, e->dest_port, strerror(err));
 }
 
 void ferry__xfer_resolved(ferry_easy *e, ferry_code result, const char *why) {
   e->dns_wait = NULL;
   if (result != FERRYE_OK) {
-    xfer_fail(e, result, "Could not resolve host: %s%s%s%s", e->url.host,
-              why ? " (" : "", why ? why : "", why ? ")" : "");
+    if (e->use_proxy && result == FERRYE_COULDNT_RESOLVE_HOST)
+      result = FERRYE_COULDNT_RESOLVE_PROXY;
+    xfer_fail(e, result, "Could not resolve %s: %s%s%s%s",
+              e->use_proxy ? "proxy" : "host", e->dest_host, why ? " (" : "",
+              why ? why : "", why ? ")" : "");
     return;
   }
   e->t_namelookup = now_ns();
@@ -605,7 +754,10 @@ static void acquire_conn(ferry_easy *e, int fresh) {
   if (rc == FERRYE_AGAIN)
     return;
   if (rc != FERRYE_OK) {
-    xfer_fail(e, rc, "Could not resolve host: %s", e->url.host);
+    if (e->use_proxy && rc == FERRYE_COULDNT_RESOLVE_HOST)
+      rc = FERRYE_COULDNT_RESOLVE_PROXY;
+    xfer_fail(e, rc, "Could not resolve %s: %s",
+              e->use_proxy ? "proxy" : "host", e->dest_host);
     return;
   }
   e->t_namelookup = now_ns();
@@ -922,6 +1074,11 @@ static ferry_code on_header_line(void *ud, const char *line, size_t len) {
         remember_header(line, len, "Content-Encoding:", &e->content_encoding,
                         1))))
     return FERRYE_OUT_OF_MEMORY;
+  /* Set-Cookie of every response, redirects included, for this hop's URL;
+   * never a proxy's CONNECT answer */
+  if ((line[0] | 0x20) == 's' && e->cookies && !e->in_tunnel &&
+      ferry__http_set_cookie(e, line, len) != FERRYE_OK)
+    return FERRYE_OUT_OF_MEMORY;
   if (e->set.headerfn) {
     FERRY__CALLBACK_ENTER(m);
     w = e->set.headerfn((char *)line, 1, len, e->set.headerdata);
@@ -959,6 +1116,16 @@ static int on_headers_done(void *ud, int status, int major, int minor,
     ferry__free(e->content_encoding);
     e->content_encoding = NULL;
     return FERRY__H1_BODY;
+  }
+  if (e->in_tunnel) {
+    e->connectcode = status;
+    if (status / 100 != 2) {
+      snprintf(e->errtext, sizeof(e->errtext),
+               "CONNECT tunnel failed, response %d", status);
+      ferry__h1_fail(&e->parser, FERRYE_COULDNT_CONNECT, e->errtext);
+      return -1;
+    }
+    return FERRY__H1_NOBODY;
   }
   e->response_code = status;
   rc = ferry__http_check_redirect(e, status);
@@ -1255,6 +1422,9 @@ void ferry__xfer_on_socket(ferry_easy *e, int cselect) {
   switch (e->state) {
   case FERRY__XS_CONNECT:
     on_connect_ready(e);
+    return;
+  case FERRY__XS_TUNNEL:
+    tunnel_io(e, cselect);
     return;
   case FERRY__XS_TLS:
     tls_on_socket(e, cselect);

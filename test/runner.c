@@ -90,6 +90,16 @@ int main(int argc, char **argv) {
   unsigned passed = 0, failed = 0;
 
   setvbuf(stdout, NULL, _IOLBF, 0);
+  /* ferry reads the proxy environment as libcurl does: tests that want a
+   * proxy set it themselves, and none may depend on the caller's */
+  {
+    static const char *const proxy_env[] = {"http_proxy", "https_proxy",
+                                            "HTTPS_PROXY", "all_proxy",
+                                            "ALL_PROXY", "no_proxy",
+                                            "NO_PROXY", "HTTP_PROXY"};
+    for (size_t i = 0; i < sizeof(proxy_env) / sizeof(proxy_env[0]); i++)
+      unsetenv(proxy_env[i]);
+  }
   if (argc == 2 && strcmp(argv[1], "-l") == 0) {
     for (size_t i = 0; i < NTESTS; i++)
       puts(tests[i].name);

@@ -1434,9 +1434,9 @@ TEST_IMPL(setopt_unimplemented_option_is_not_built_in_and_named) {
   char errbuf[FERRY_ERROR_SIZE] = "";
 
   ASSERT_EQ(ferry_easy_setopt(e, FERRYOPT_ERRORBUFFER, errbuf), FERRYE_OK);
-  ASSERT_EQ(ferry_easy_setopt(e, FERRYOPT_PROXY, "http://proxy.example:3128"),
+  ASSERT_EQ(ferry_easy_setopt(e, FERRYOPT_PRE_PROXY, "socks5://proxy.example:1080"),
             FERRYE_NOT_BUILT_IN);
-  ASSERT_NOT_NULL(strstr(errbuf, "PROXY"));
+  ASSERT_NOT_NULL(strstr(errbuf, "PRE_PROXY"));
   ASSERT_EQ(ferry_easy_cleanup(e), FERRYE_OK);
   return 0;
 }

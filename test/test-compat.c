@@ -740,8 +740,8 @@ TEST_IMPL(compat_setopt_unsupported_option_is_not_built_in_and_names_it) {
   errbuf[0] = '\0';
   ASSERT_EQ(curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf), CURLE_OK);
   ASSERT_EQ(CURLE_NOT_BUILT_IN, 4); /* libcurl's number */
-  ASSERT_EQ(curl_easy_setopt(h, CURLOPT_PROXY, "http://x"), CURLE_NOT_BUILT_IN);
-  ASSERT_STR_EQ(errbuf, "option CURLOPT_PROXY is not supported by ferry");
+  ASSERT_EQ(curl_easy_setopt(h, CURLOPT_PRE_PROXY, "socks5://x"), CURLE_NOT_BUILT_IN);
+  ASSERT_STR_EQ(errbuf, "option CURLOPT_PRE_PROXY is not supported by ferry");
   /* A long option and an off_t option are refused the same way. */
   ASSERT_EQ(curl_easy_setopt(h, CURLOPT_PROXY_SSL_VERIFYPEER, 0L),
             CURLE_NOT_BUILT_IN);

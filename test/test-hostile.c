@@ -12,6 +12,7 @@
 #include <uv.h>
 
 #include "fx.h"
+#include "h1.h"
 #include "test.h"
 
 /* ---- fixture ---------------------------------------------------------- */
@@ -1037,5 +1038,90 @@ TEST_IMPL(hostile_idle_connection_closed_by_server_is_not_used_for_upload) {
   ASSERT(strstr(req, "\r\n\r\nhello") != NULL);
   free(req);
   HX_FINISH(&h);
+  return 0;
+}
+
+/* ---- bare CR in the header section (found by fuzz-h1) ------------------ */
+
+TEST_IMPL(hostile_bare_cr_in_header_section_is_weird_server_reply) {
+  /* llhttp takes a CR at the start of a line as the end of the header
+   * section whatever follows it; ferry looked for the blank line. The two
+   * disagreed on where the body starts: "X-Evil" and the Content-Length
+   * went to the header callback as header lines and to the write callback
+   * as body. A bare CR is invalid (RFC 9112 2.2): refuse it anywhere in
+   * the header section, so nothing of it reaches the application. */
+  static const char *const cases[] = {
+      "HTTP/1.1 200 OK\r\n\rX-Evil: 1\r\nContent-Length: 3\r\n\r\nabc",
+      "HTTP/1.1 200 OK\r\n\r\rContent-Length: 3\r\n\r\nabc",
+      "HTTP/1.1 200 O\rK\r\nContent-Length: 3\r\n\r\nabc",
+      "HTTP/1.1 200 OK\r\nX-A: a\rb\r\nContent-Length: 3\r\n\r\nabc",
+      "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\r\nabc",
+  };
+
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    for (int dribble = 0; dribble < 2; dribble++) {
+      ts_step whole[] = {FX_STEP_REQ, FX_STEP_SEND(cases[i])};
+      ts_step split[] = {FX_STEP_REQ, FX_STEP_SPLIT(cases[i], 1, 1)};
+      hx h;
+
+      if (dribble)
+        HX_START(&h, split);
+      else
+        HX_START(&h, whole);
+      ASSERT_EQ(hx_perform(&h), FERRYE_WEIRD_SERVER_REPLY);
+      ASSERT_ERR_HAS(&h, "invalid HTTP response");
+      ASSERT_EQ(h.body.len, 0);
+      ASSERT(h.hdr.data == NULL || strstr(h.hdr.data, "X-Evil") == NULL);
+      ASSERT(h.hdr.data == NULL || strstr(h.hdr.data, "Content-Length") == NULL);
+      HX_FINISH(&h);
+    }
+  }
+  return 0;
+}
+
+/* The codec alone, with fuzz-h1's crashing input (test/fuzz/fuzz-h1.c: byte
+ * 0 picks the split, here 1 byte per feed). The status line ends in a bare
+ * LF and the next line starts "\rCo": llhttp ended the header section at
+ * the "\rC", so the header callback got the unterminated line "\rC". */
+static unsigned h1_bad_lines, h1_body_bytes;
+
+static ferry_code h1_line(void *ud, const char *l, size_t n) {
+  (void)ud;
+  if (n == 0 || l[n - 1] != '\n')
+    h1_bad_lines++;
+  return FERRYE_OK;
+}
+
+static int h1_done(void *ud, int status, int major, int minor, int interim) {
+  (void)ud, (void)status, (void)major, (void)minor, (void)interim;
+  return FERRY__H1_BODY;
+}
+
+static int h1_body(void *ud, const char *p, size_t n) {
+  (void)ud, (void)p;
+  h1_body_bytes += (unsigned)n;
+  return 0;
+}
+
+TEST_IMPL(hostile_h1_codec_refuses_fuzz_input_with_bare_cr_fed_byte_by_byte) {
+  static const ferry__h1_callbacks cbs = {h1_line, h1_done, h1_body};
+  static const char in[] =
+      "HTTP/1.1 200 OK\n\rCo\377\377ent\320\263engtj: 6\r\n\r\n"
+      "hnt--Lengtj: 6\r\n\r\nhelloello";
+  ferry__h1_parser p;
+  ferry_code rc = FERRYE_OK;
+  size_t off;
+
+  h1_bad_lines = h1_body_bytes = 0;
+  ferry__h1_parser_init(&p, &cbs, NULL, 0);
+  for (off = 0; off < sizeof(in) - 1 && rc == FERRYE_OK && !p.complete; off++) {
+    size_t used = 0;
+    rc = ferry__h1_feed(&p, in + off, 1, &used);
+  }
+  ASSERT_EQ(rc, FERRYE_WEIRD_SERVER_REPLY);
+  ASSERT_EQ(off, strlen("HTTP/1.1 200 OK\n\rC")); /* refused at the C */
+  ASSERT_EQ(h1_bad_lines, 0);
+  ASSERT_EQ(h1_body_bytes, 0);
+  ferry__h1_parser_free(&p);
   return 0;
 }

@@ -147,7 +147,9 @@
   X(hostile_close_on_second_request_is_retried_on_fresh_connection) \
   X(hostile_unsupported_scheme_is_unsupported_protocol) \
   X(hostile_malformed_url_is_url_malformat) \
-  X(hostile_invalid_tld_is_couldnt_resolve_host_without_lookup)
+  X(hostile_invalid_tld_is_couldnt_resolve_host_without_lookup) \
+  X(hostile_bare_cr_in_header_section_is_weird_server_reply) \
+  X(hostile_h1_codec_refuses_fuzz_input_with_bare_cr_fed_byte_by_byte)
 
 /* -- section: content decoders (test/test-decode.c) -- */
 #define TEST_LIST_DECODE(X) \
@@ -408,7 +410,17 @@
   X(embed_cancel_from_another_thread_ends_the_transfer) \
   X(embed_priority_decides_which_queued_transfer_starts_next)
 
+/* -- section: proxies (test/test-proxy.c) -- */
+#define TEST_LIST_PROXY(X) \
+  X(proxy_http_request_goes_to_the_proxy_in_absolute_form) \
+  X(proxy_tunnel_sends_connect_then_the_request_through_it) \
+  X(proxy_tunnel_refused_is_couldnt_connect_with_the_code) \
+  X(proxy_environment_and_noproxy_decide_the_route) \
+  X(proxy_unresolvable_is_couldnt_resolve_proxy_and_bad_scheme_is_refused) \
+  X(proxy_redirect_to_another_origin_keeps_the_proxy_credentials_only)
+
 #define TEST_LIST(X)   \
+  TEST_LIST_PROXY(X) \
   TEST_LIST_EMBED(X) \
   TEST_LIST_RUNNER(X)  \
   TEST_LIST_TLS(X)     \

@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 #include "ferry.h"
+#include "tls.h"
 
 /* 2030-01-01T00:00:00Z, inside the validity of the certificates below. */
 #define FUZZ_TLS_TIME 1893456000L
@@ -59,6 +60,6 @@ void fuzz_tls_run(const uint8_t *data, size_t size, fuzz_tls_outcome *out);
 
 /* The client configuration fuzz_tls_run() uses for these flags (the
  * generator must build the very same client). */
-ferry_code fuzz_tls_client(unsigned flags, struct ferry__tls **out);
+ferry_code fuzz_tls_client(unsigned flags, ferry__tls **out);
 
 #endif

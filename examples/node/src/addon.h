@@ -34,6 +34,7 @@ typedef struct addon {
   uint32_t next_id;
   request *in_callback;       /* the request whose ferry callback runs now */
   int closing;                /* the environment is being torn down */
+  int trace;                  /* FERRY_NODE_TRACE: teardown on stderr */
   /* counters for tests (stats()) */
   uint64_t started, finished, cancelled, pauses, resumes;
   unsigned nlive;

@@ -1,0 +1,285 @@
+/* The received-header store and the header API (ferry_easy_header,
+ * ferry_easy_nextheader). See headers.h for the store's contract.
+ *
+ * The store is a singly linked list in the order the headers arrived; each
+ * entry holds its name and value in one allocation. Lookups walk the list,
+ * as libcurl's do: a response holds tens of headers, and the store's cap
+ * bounds the worst case. */
+#include <string.h>
+#include <strings.h>
+
+#include "alloc.h"
+#include "easy.h"
+#include "headers.h"
+
+struct ferry__hentry {
+  ferry__hentry *next;
+  char *value;        /* into text, or value_heap after an unfold */
+  char *value_heap;
+  size_t charge;      /* what it counts against FERRY__HEADERS_MAX */
+  int request;
+  unsigned origin;
+  char text[];        /* name, NUL, value, NUL */
+};
+
+static int is_blank(char c) { return c == ' ' || c == '\t'; }
+
+static int is_digit(char c) { return c >= '0' && c <= '9'; }
+
+void ferry__headers_clear(ferry__headers *h) {
+  ferry__hentry *x = h->first;
+
+  while (x != NULL) {
+    ferry__hentry *next = x->next;
+    ferry__free(x->value_heap);
+    ferry__free(x);
+    x = next;
+  }
+  memset(h, 0, sizeof(*h));
+}
+
+void ferry__headers_next_request(ferry__headers *h) {
+  h->request++;
+  h->in_section = 0;
+  h->section_last = NULL;
+}
+
+/* Is the status line (without its line ending) one of a 1xx response?
+ * "HTTP/1.1 103 Early Hints": the first word after the version. */
+static int status_is_interim(const char *line, size_t n) {
+  const char *end = line + n;
+  const char *p = memchr(line, ' ', n);
+
+  if (p == NULL)
+    return 0;
+  while (p < end && *p == ' ')
+    p++;
+  return end - p >= 3 && p[0] == '1' && is_digit(p[1]) && is_digit(p[2]);
+}
+
+/* Append " text" (or "text" to an empty value) to the section's last
+ * header: the continuation of an obs-folded value. */
+static ferry_code unfold(ferry__headers *h, const char *p, size_t n) {
+  ferry__hentry *x = h->section_last;
+  size_t old, extra;
+  char *v;
+  int i;
+
+  while (n > 0 && is_blank(*p)) {
+    p++;
+    n--;
+  }
+  if (x == NULL || n == 0)
+    return FERRYE_OK; /* nothing to continue, or nothing to add */
+  old = strlen(x->value);
+  extra = n + (old ? 1 : 0);
+  if (extra > FERRY__HEADERS_MAX - h->charged)
+    return FERRYE_TOO_LARGE;
+  v = ferry__malloc(old + extra + 1);
+  if (v == NULL)
+    return FERRYE_OUT_OF_MEMORY;
+  memcpy(v, x->value, old);
+  if (old)
+    v[old] = ' ';
+  memcpy(v + old + extra - n, p, n);
+  v[old + extra] = '\0';
+  ferry__free(x->value_heap);
+  x->value_heap = v;
+  x->value = v;
+  x->charge += extra;
+  h->charged += extra;
+  /* what the API handed out for this header shows the new value */
+  for (i = 0; i < 2; i++) {
+    if (h->out[i].anchor == x)
+      h->out[i].value = v;
+  }
+  return FERRYE_OK;
+}
+
+ferry_code ferry__headers_line(ferry__headers *h, const char *line,
+                               size_t len, int connect) {
+  const char *colon, *v, *end;
+  size_t name_len, value_len, charge;
+  ferry__hentry *x;
+
+  while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+    len--;
+  if (!h->in_section) {
+    h->in_section = 1;
+    h->section_last = NULL;
+    if (connect)
+      h->origin = FERRYH_CONNECT;
+    else
+      h->origin = status_is_interim(line, len) ? FERRYH_1XX : FERRYH_HEADER;
+    return FERRYE_OK;
+  }
+  if (len == 0) {
+    h->in_section = 0;
+    h->section_last = NULL;
+    return FERRYE_OK;
+  }
+  if (is_blank(line[0]))
+    return unfold(h, line, len);
+  colon = memchr(line, ':', len);
+  if (colon == NULL || colon == line)
+    return FERRYE_OK; /* not a header line */
+  name_len = (size_t)(colon - line);
+  v = colon + 1;
+  end = line + len;
+  while (v < end && is_blank(*v))
+    v++;
+  while (end > v && is_blank(end[-1]))
+    end--;
+  value_len = (size_t)(end - v);
+  charge = FERRY__HEADERS_ENTRY_CHARGE + name_len + value_len;
+  if (charge > FERRY__HEADERS_MAX - h->charged)
+    return FERRYE_TOO_LARGE;
+  x = ferry__malloc(sizeof(*x) + name_len + 1 + value_len + 1);
+  if (x == NULL)
+    return FERRYE_OUT_OF_MEMORY;
+  x->next = NULL;
+  x->value_heap = NULL;
+  x->charge = charge;
+  x->request = h->request;
+  x->origin = h->origin;
+  memcpy(x->text, line, name_len);
+  x->text[name_len] = '\0';
+  x->value = x->text + name_len + 1;
+  memcpy(x->value, v, value_len);
+  x->value[value_len] = '\0';
+  if (h->last != NULL)
+    h->last->next = x;
+  else
+    h->first = x;
+  h->last = x;
+  h->section_last = x;
+  h->charged += charge;
+  return FERRYE_OK;
+}
+
+ferry_code ferry__headers_record(ferry_easy *e, const char *line, size_t len) {
+  ferry_code rc = ferry__headers_line(&e->headers, line, len, 0);
+
+  if (rc == FERRYE_TOO_LARGE)
+    snprintf(e->errtext, sizeof(e->errtext),
+             "Too large response headers: the responses of this transfer "
+             "hold more than %zu bytes of them",
+             (size_t)FERRY__HEADERS_MAX);
+  return rc;
+}
+
+static int matches(const ferry__hentry *x, unsigned origin, int request) {
+  return (x->origin & origin) != 0 && x->request == request;
+}
+
+static void fill(struct ferry_header *out, ferry__hentry *x, size_t amount,
+                 size_t index) {
+  out->name = x->text;
+  out->value = x->value;
+  out->amount = amount;
+  out->index = index;
+  out->origin = x->origin;
+  out->anchor = x;
+}
+
+ferry_hcode ferry__headers_find(ferry__headers *h, const char *name,
+                                size_t index, unsigned origin, int request,
+                                struct ferry_header **hout) {
+  ferry__hentry *x, *pick = NULL;
+  size_t amount = 0;
+
+  if (hout != NULL)
+    *hout = NULL;
+  if (name == NULL || hout == NULL || origin == 0 ||
+      (origin & ~(unsigned)FERRY__HEADERS_ORIGINS) != 0 || request < -1)
+    return FERRYHE_BAD_ARGUMENT;
+  if (h->first == NULL)
+    return FERRYHE_NOHEADERS;
+  if (request > h->request)
+    return FERRYHE_NOREQUEST;
+  if (request == -1)
+    request = h->request;
+  for (x = h->first; x != NULL; x = x->next) {
+    if (matches(x, origin, request) && strcasecmp(x->text, name) == 0) {
+      if (amount == index)
+        pick = x;
+      amount++;
+    }
+  }
+  if (amount == 0)
+    return FERRYHE_MISSING;
+  if (pick == NULL)
+    return FERRYHE_BADINDEX;
+  fill(&h->out[0], pick, amount, index);
+  *hout = &h->out[0];
+  return FERRYHE_OK;
+}
+
+/* The entry prev stands for, or NULL. What the API returned carries a
+ * trusted anchor (cleared with the store); a copy of it is checked
+ * against the list first. */
+static ferry__hentry *entry_of(ferry__headers *h,
+                               const struct ferry_header *prev) {
+  ferry__hentry *x;
+
+  if (prev == &h->out[0] || prev == &h->out[1])
+    return prev->anchor;
+  for (x = h->first; x != NULL; x = x->next) {
+    if (x == prev->anchor)
+      return x;
+  }
+  return NULL;
+}
+
+struct ferry_header *ferry__headers_next(ferry__headers *h, unsigned origin,
+                                         int request,
+                                         const struct ferry_header *prev) {
+  ferry__hentry *x, *y;
+  size_t amount = 0, index = 0;
+
+  if (request < -1 || request > h->request)
+    return NULL;
+  if (request == -1)
+    request = h->request;
+  if (prev != NULL) {
+    x = entry_of(h, prev);
+    if (x == NULL)
+      return NULL;
+    x = x->next;
+  } else {
+    x = h->first;
+  }
+  while (x != NULL && !matches(x, origin, request))
+    x = x->next;
+  if (x == NULL)
+    return NULL;
+  for (y = h->first; y != NULL; y = y->next) {
+    if (matches(y, origin, request) && strcasecmp(y->text, x->text) == 0) {
+      if (y == x)
+        index = amount;
+      amount++;
+    }
+  }
+  fill(&h->out[1], x, amount, index);
+  return &h->out[1];
+}
+
+ferry_hcode ferry_easy_header(ferry_easy *easy, const char *name, size_t index,
+                              unsigned int origin, int request,
+                              struct ferry_header **hout) {
+  if (!ferry__easy_valid(easy)) {
+    if (hout != NULL)
+      *hout = NULL;
+    return FERRYHE_BAD_ARGUMENT;
+  }
+  return ferry__headers_find(&easy->headers, name, index, origin, request,
+                             hout);
+}
+
+struct ferry_header *ferry_easy_nextheader(ferry_easy *easy,
+                                           unsigned int origin, int request,
+                                           struct ferry_header *prev) {
+  if (!ferry__easy_valid(easy))
+    return NULL;
+  return ferry__headers_next(&easy->headers, origin, request, prev);
+}

@@ -1,0 +1,208 @@
+/* HTTP proxies. See proxy.h.
+ *
+ * The environment is read the way libcurl reads it: "http_proxy" only in
+ * lower case (an upper-case HTTP_PROXY can be set by a CGI request's
+ * "Proxy:" header), "https_proxy"/"HTTPS_PROXY", then "all_proxy"/
+ * "ALL_PROXY"; "no_proxy"/"NO_PROXY". PROXY set to "" uses no proxy. */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <mbedtls/base64.h>
+
+#include "alloc.h"
+#include "h1.h"
+#include "proxy.h"
+
+static const char *env_proxy(int https) {
+  const char *v = NULL;
+  if (https) {
+    v = getenv("https_proxy");
+    if (v == NULL || !*v)
+      v = getenv("HTTPS_PROXY");
+  } else {
+    v = getenv("http_proxy");
+  }
+  if (v == NULL || !*v)
+    v = getenv("all_proxy");
+  if (v == NULL || !*v)
+    v = getenv("ALL_PROXY");
+  return v && *v ? v : NULL;
+}
+
+int ferry__proxy_exempt(const char *list, const char *host) {
+  size_t hlen = strlen(host);
+  const char *p = list;
+
+  if (list == NULL)
+    return 0;
+  while (*p) {
+    size_t n;
+    const char *name;
+    while (*p == ' ' || *p == ',' || *p == '\t')
+      p++;
+    name = p;
+    n = strcspn(p, ", \t");
+    p += n;
+    if (n == 0)
+      continue;
+    if (n == 1 && name[0] == '*')
+      return 1;
+    if (name[0] == '.') {
+      name++;
+      n--;
+    }
+    if (n == hlen && strncasecmp(name, host, n) == 0)
+      return 1;
+    /* a parent domain: "example.com" exempts "www.example.com" */
+    if (hlen > n && host[hlen - n - 1] == '.' &&
+        strncasecmp(host + hlen - n, name, n) == 0)
+      return 1;
+  }
+  return 0;
+}
+
+ferry_code ferry__proxy_choose(ferry_easy *e) {
+  int https = strcmp(e->url.scheme, "https") == 0;
+  const char *spec = e->set.proxy, *noproxy = e->set.noproxy;
+  const char *why = NULL;
+  char *withscheme = NULL;
+  ferry__url_err uerr;
+
+  ferry__url_free(&e->proxy_url);
+  e->use_proxy = e->tunnel = e->in_tunnel = 0;
+  e->dest_host = e->url.host;
+  e->dest_port = e->url.port;
+  e->dest_kind = e->url.host_kind;
+  if (spec == NULL)
+    spec = env_proxy(https);
+  if (spec == NULL || *spec == '\0')
+    return FERRYE_OK;
+  if (noproxy == NULL) {
+    noproxy = getenv("no_proxy");
+    if (noproxy == NULL || !*noproxy)
+      noproxy = getenv("NO_PROXY");
+  }
+  if (ferry__proxy_exempt(noproxy, e->url.host))
+    return FERRYE_OK;
+  if (strstr(spec, "://") == NULL) {
+    /* "host:port" means an http:// proxy */
+    size_t n = strlen(spec);
+    withscheme = ferry__malloc(n + 8);
+    if (withscheme == NULL)
+      return FERRYE_OUT_OF_MEMORY;
+    memcpy(withscheme, "http://", 7);
+    memcpy(withscheme + 7, spec, n + 1);
+    spec = withscheme;
+  }
+  if (strncasecmp(spec, "http://", 7) != 0) {
+    snprintf(e->errtext, sizeof(e->errtext),
+             "Unsupported proxy scheme in \"%.64s\": ferry speaks to http:// "
+             "proxies only",
+             spec);
+    ferry__free(withscheme);
+    return FERRYE_UNSUPPORTED_PROTOCOL;
+  }
+  uerr = ferry__url_parse(&e->proxy_url, spec, 0, &why);
+  ferry__free(withscheme);
+  if (uerr == FERRY__URL_NOMEM)
+    return FERRYE_OUT_OF_MEMORY;
+  if (uerr != FERRY__URL_OK) {
+    snprintf(e->errtext, sizeof(e->errtext), "Malformed proxy: %s",
+             why ? why : "bad URL");
+    return FERRYE_COULDNT_RESOLVE_PROXY;
+  }
+  if (!e->proxy_url.port_explicit)
+    e->proxy_url.port = e->set.proxyport > 0 ? (int)e->set.proxyport : 1080;
+  e->use_proxy = 1;
+  e->tunnel = https || e->set.httpproxytunnel;
+  e->dest_host = e->proxy_url.host;
+  e->dest_port = e->proxy_url.port;
+  e->dest_kind = e->proxy_url.host_kind;
+  return FERRYE_OK;
+}
+
+char *ferry__proxy_authorization(const ferry_easy *e, int *oom) {
+  const char *user = NULL, *pass = "";
+  size_t ulen = 0, plen, b64len = 0;
+  char *userpass, *out;
+
+  *oom = 0;
+  if (e->set.proxyuserpwd) {
+    const char *colon = strchr(e->set.proxyuserpwd, ':');
+    user = e->set.proxyuserpwd;
+    ulen = colon ? (size_t)(colon - user) : strlen(user);
+    pass = colon ? colon + 1 : "";
+  } else if (e->proxy_url.user) {
+    user = e->proxy_url.user;
+    ulen = strlen(user);
+    pass = e->proxy_url.password ? e->proxy_url.password : "";
+  } else {
+    return NULL;
+  }
+  plen = strlen(pass);
+  userpass = ferry__malloc(ulen + plen + 2);
+  if (userpass == NULL) {
+    *oom = 1;
+    return NULL;
+  }
+  memcpy(userpass, user, ulen);
+  userpass[ulen] = ':';
+  memcpy(userpass + ulen + 1, pass, plen + 1);
+  mbedtls_base64_encode(NULL, 0, &b64len, (const unsigned char *)userpass,
+                        ulen + plen + 1);
+  out = ferry__malloc(b64len + 8);
+  if (out == NULL ||
+      mbedtls_base64_encode((unsigned char *)out + 6, b64len + 2, &b64len,
+                            (const unsigned char *)userpass, ulen + plen + 1)) {
+    ferry__free(out);
+    out = NULL;
+    *oom = 1;
+  } else {
+    memcpy(out, "Basic ", 6);
+  }
+  memset(userpass, 0, ulen + plen + 1);
+  ferry__free(userpass);
+  return out;
+}
+
+ferry_code ferry__proxy_connect_request(ferry_easy *e, ferry__buf *out) {
+  const ferry_slist *h;
+  char *auth;
+  int oom = 0, v6 = e->url.host_kind == FERRY__HOST_IPV6;
+  ferry_code rc = FERRYE_OUT_OF_MEMORY;
+
+  auth = ferry__proxy_authorization(e, &oom);
+  if (oom)
+    return FERRYE_OUT_OF_MEMORY;
+  /* CONNECT host:port HTTP/1.1, and Host: the same authority */
+  if (ferry__buf_cat(out, "CONNECT ", v6 ? "[" : "", e->url.host,
+                     v6 ? "]:" : ":", NULL) ||
+      ferry__buf_add_int(out, e->url.port) ||
+      ferry__buf_cat(out, " HTTP/1.1\r\nHost: ", v6 ? "[" : "", e->url.host,
+                     v6 ? "]:" : ":", NULL) ||
+      ferry__buf_add_int(out, e->url.port) || ferry__buf_adds(out, "\r\n"))
+    goto done;
+  if (auth && ferry__buf_cat(out, "Proxy-Authorization: ", auth, "\r\n", NULL))
+    goto done;
+  if (e->set.useragent &&
+      ferry__buf_cat(out, "User-Agent: ", e->set.useragent, "\r\n", NULL))
+    goto done;
+  for (h = e->set.proxyheader; h != NULL; h = h->next) {
+    if (h->data == NULL || strchr(h->data, ':') == NULL ||
+        strpbrk(h->data, "\r\n") != NULL)
+      continue;
+    if (ferry__buf_cat(out, h->data, "\r\n", NULL))
+      goto done;
+  }
+  if (ferry__buf_adds(out, "\r\n"))
+    goto done;
+  rc = FERRYE_OK;
+done:
+  if (auth) {
+    memset(auth, 0, strlen(auth));
+    ferry__free(auth);
+  }
+  return rc;
+}
