@@ -366,6 +366,16 @@ typedef size_t (*ferry_header_callback)(char *buffer, size_t size,
 typedef int (*ferry_xferinfo_callback)(void *clientp, ferry_off_t dltotal,
                                        ferry_off_t dlnow, ferry_off_t ultotal,
                                        ferry_off_t ulnow);
+/* FERRYOPT_SEEKFUNCTION: move the upload's read position (whence is
+ * SEEK_SET) so a body can be sent again, after a 307/308 redirect or on a
+ * fresh connection. Returns FERRY_SEEKFUNC_OK, _FAIL or _CANTSEEK. */
+typedef int (*ferry_seek_callback)(void *userp, ferry_off_t offset, int origin);
+/* FERRYOPT_TRAILERFUNCTION: called once when a chunked upload ends. Append
+ * trailer lines ("Name: value", no line ending) to *list with
+ * ferry_slist_append; ferry sends the well-formed ones after the last
+ * chunk and frees the list. Return FERRY_TRAILERFUNC_OK, or
+ * FERRY_TRAILERFUNC_ABORT to fail with FERRYE_ABORTED_BY_CALLBACK. */
+typedef int (*ferry_trailer_callback)(ferry_slist **list, void *userdata);
 typedef int (*ferry_debug_callback)(ferry_easy *handle, ferry_infotype type,
                                     char *data, size_t size, void *userptr);
 /* FERRYMOPT_SOCKETFUNCTION: what is FERRY_POLL_IN/OUT/INOUT/REMOVE. socketp
@@ -422,13 +432,16 @@ FERRY_EXTERN void ferry_global_cleanup(void);
 /* A new easy handle with default options, or NULL when out of memory. */
 FERRY_EXTERN ferry_easy *ferry_easy_init(void);
 /* Free an easy handle and everything it owns. A handle that is still added
- * to a multi is removed first (its transfer halted). Returns FERRYE_OK;
+ * to a multi is removed first (its transfer halted). With a cookie engine
+ * and FERRYOPT_COOKIEJAR, the cookies are written to that file first (a
+ * failure to write is only traced). Returns FERRYE_OK;
  * FERRYE_RECURSIVE_API_CALL when called on an added handle from inside a
  * ferry callback (the handle is then left alone); FERRYE_BAD_FUNCTION_ARGUMENT
  * for a pointer that is not a live easy handle. NULL is a no-op. */
 FERRY_EXTERN ferry_code ferry_easy_cleanup(ferry_easy *easy);
 /* Put every option back to its default, keep live connections of the
- * handle's private perform multi. Not allowed while added to a multi (no-op). */
+ * handle's private perform multi and the cookies of its cookie engine (as
+ * libcurl does). Not allowed while added to a multi (no-op). */
 FERRY_EXTERN void ferry_easy_reset(ferry_easy *easy);
 /* A new handle with the same options. Strings are copied; slists and
  * pointers (POSTFIELDS, callbacks' data) are shared, as in libcurl. NULL on
@@ -445,10 +458,14 @@ FERRY_EXTERN ferry_easy *ferry_easy_duphandle(ferry_easy *easy);
 FERRY_EXTERN ferry_code ferry_easy_setopt(ferry_easy *easy, ferry_option option,
                                           ...);
 /* Read one piece of information into the pointer given (char ** for
- * STRING, long * for LONG, double * for DOUBLE, ferry_off_t * for OFF_T).
+ * STRING, long * for LONG, double * for DOUBLE, ferry_off_t * for OFF_T,
+ * ferry_slist ** for SLIST).
  * Strings are owned by the handle and valid until the next transfer or
- * cleanup. Returns FERRYE_OK, FERRYE_UNKNOWN_OPTION, FERRYE_NOT_BUILT_IN,
- * FERRYE_BAD_FUNCTION_ARGUMENT. */
+ * cleanup. FERRYINFO_COOKIELIST gives a new list of the cookie engine's
+ * cookies as Netscape cookie file lines (NULL when the engine is off or
+ * the jar empty), which the caller frees with ferry_slist_free_all.
+ * Returns FERRYE_OK, FERRYE_UNKNOWN_OPTION, FERRYE_NOT_BUILT_IN,
+ * FERRYE_BAD_FUNCTION_ARGUMENT, FERRYE_OUT_OF_MEMORY (COOKIELIST). */
 FERRY_EXTERN ferry_code ferry_easy_getinfo(ferry_easy *easy, ferry_info info,
                                            ...);
 /* Run the transfer to its end, blocking. Uses a multi private to this handle,
@@ -543,6 +560,279 @@ FERRY_EXTERN ferry_mcode ferry_multi_socket_action(ferry_multi *multi,
 FERRY_EXTERN ferry_easy **ferry_multi_get_handles(ferry_multi *multi);
 /* A static English text for a multi code; never NULL. */
 FERRY_EXTERN const char *ferry_multi_strerror(ferry_mcode code);
+
+/* ---- received headers ------------------------------------------------ */
+
+/* Where a header came from: the bits of ferry_header.origin, and of the
+ * origin mask ferry_easy_header and ferry_easy_nextheader take. */
+#define FERRYH_HEADER (1 << 0)  /* a header of a final (non-1xx) response */
+#define FERRYH_TRAILER (1 << 1) /* a trailer; ferry stores none */
+#define FERRYH_CONNECT (1 << 2) /* a header of a proxy's CONNECT response */
+#define FERRYH_1XX (1 << 3)     /* a header of an interim 1xx response */
+#define FERRYH_PSEUDO (1 << 4)  /* an HTTP/2 pseudo-header; none in HTTP/1 */
+
+/* Results of ferry_easy_header. Numbers are libcurl's CURLHcode. */
+typedef enum {
+  FERRYHE_OK,
+  FERRYHE_BADINDEX,      /* the header exists, but not with this index */
+  FERRYHE_MISSING,       /* no such header */
+  FERRYHE_NOHEADERS,     /* no headers at all (yet) */
+  FERRYHE_NOREQUEST,     /* no request with this number (yet) */
+  FERRYHE_OUT_OF_MEMORY, /* not returned by ferry */
+  FERRYHE_BAD_ARGUMENT,  /* a NULL, foreign or out-of-range argument */
+  FERRYHE_NOT_BUILT_IN   /* not returned by ferry */
+} ferry_hcode;
+
+/* One received header. Layout matches libcurl's struct curl_header. */
+typedef struct ferry_header {
+  char *name;          /* as the server wrote it */
+  char *value;         /* without blanks at either end */
+  size_t amount;       /* headers of this name in this request and origins */
+  size_t index;        /* this one's place among them, from 0 */
+  unsigned int origin; /* one FERRYH_* bit */
+  void *anchor;        /* ferry's own */
+} ferry_header;
+
+/* The index-th (from 0) header called name (compared without regard to
+ * case) among those of request `request` whose origin is one of the bits
+ * in `origin`. request is 0 for the transfer's first request, and one
+ * more for each redirect hop; -1 means the latest. Every response of the
+ * last transfer is kept, 1xx ones and those of redirect hops included,
+ * from the moment its header section arrived (so header callbacks see the
+ * headers so far) until the handle starts its next transfer, is reset or
+ * is cleaned up. A header the server folded over several lines comes
+ * joined with single spaces.
+ *
+ * *hout points to a struct owned by the handle, valid until the next call
+ * of this function on it and while the headers are kept. Returns
+ * FERRYHE_OK; FERRYHE_MISSING (no such header in that request and those
+ * origins), FERRYHE_BADINDEX (fewer of them than index + 1),
+ * FERRYHE_NOHEADERS (no header kept at all), FERRYHE_NOREQUEST (request
+ * is beyond the latest), FERRYHE_BAD_ARGUMENT (easy not an easy handle,
+ * name or hout NULL, origin 0 or with unknown bits, request below -1). */
+FERRY_EXTERN ferry_hcode ferry_easy_header(ferry_easy *easy, const char *name,
+                                           size_t index, unsigned int origin,
+                                           int request,
+                                           struct ferry_header **hout);
+/* The header after prev (the first when prev is NULL) among those of
+ * request `request` (-1: the latest) with an origin in `origin`, in the
+ * order received; NULL when there is none, or on a bad argument. prev is
+ * a header this function or ferry_easy_header returned for the same
+ * handle. The result is owned by the handle and valid until the next call
+ * of this function and while the headers are kept (see
+ * ferry_easy_header). */
+FERRY_EXTERN struct ferry_header *ferry_easy_nextheader(
+    ferry_easy *easy, unsigned int origin, int request,
+    struct ferry_header *prev);
+
+/* ---- percent-encoding ------------------------------------------------ */
+
+/* A copy of the length bytes of string (strlen(string) when length is 0)
+ * with every byte but ALPHA, DIGIT, '-', '.', '_' and '~' written as "%XX"
+ * (upper-case hex). Free it with ferry_free. NULL when out of memory, when
+ * string is NULL or when length is negative. easy is not used and may be
+ * NULL. Thread-safe. */
+FERRY_EXTERN char *ferry_easy_escape(ferry_easy *easy, const char *string,
+                                     int length);
+/* A copy of the length bytes of string (strlen(string) when length is 0)
+ * with each "%XX" (hex digits in either case) turned into its byte; a '%'
+ * without two hex digits stays as it is. The copy is NUL-terminated but
+ * may hold NUL bytes: *outlength (if outlength is not NULL) is its length.
+ * Free it with ferry_free. NULL when out of memory, when string is NULL,
+ * when length is negative, or when the length does not fit *outlength.
+ * easy is not used and may be NULL. Thread-safe. */
+FERRY_EXTERN char *ferry_easy_unescape(ferry_easy *easy, const char *string,
+                                       int length, int *outlength);
+
+/* ---- option information ---------------------------------------------- */
+
+/* The type of an option's argument. Numbers are libcurl's curl_easytype. */
+typedef enum {
+  FERRYOT_LONG,    /* long, a range of values */
+  FERRYOT_VALUES,  /* long, a set of named values or bits */
+  FERRYOT_OFF_T,   /* ferry_off_t */
+  FERRYOT_OBJECT,  /* void * */
+  FERRYOT_STRING,  /* char *, a NUL-terminated string */
+  FERRYOT_SLIST,   /* ferry_slist * */
+  FERRYOT_CBPTR,   /* void * handed to a callback as it is */
+  FERRYOT_BLOB,    /* ferry_blob * */
+  FERRYOT_FUNCTION /* a function pointer */
+} ferry_easytype;
+
+/* Bits of ferry_easyoption.flags. */
+/* An older spelling, kept for old programs; another row has the name
+ * libcurl prefers for the same id. */
+#define FERRYOT_FLAG_ALIAS (1 << 0)
+/* ferry's own, not libcurl's: ferry does not implement the option, and
+ * setting it fails with FERRYE_NOT_BUILT_IN. */
+#define FERRYOT_FLAG_NOT_BUILT_IN (1 << 16)
+
+/* What an option is. Layout matches libcurl's struct curl_easyoption. */
+typedef struct ferry_easyoption {
+  const char *name;     /* libcurl's name without "CURLOPT_", e.g. "URL" */
+  ferry_option id;
+  ferry_easytype type;
+  unsigned int flags;   /* FERRYOT_FLAG_* bits */
+} ferry_easyoption;
+
+/* Every option of libcurl's API is listed, those ferry does not implement
+ * too (flagged FERRYOT_FLAG_NOT_BUILT_IN), with the older spellings as
+ * alias rows. The rows are static: never free them. Thread-safe. */
+
+/* The row called name (without the "CURLOPT_" prefix, as in libcurl;
+ * compared without regard to case), or NULL. */
+FERRY_EXTERN const struct ferry_easyoption *ferry_easy_option_by_name(
+    const char *name);
+/* The row of option id that is not an alias, or NULL. */
+FERRY_EXTERN const struct ferry_easyoption *ferry_easy_option_by_id(
+    ferry_option id);
+/* The row after prev (the first when prev is NULL), or NULL after the last
+ * one or for a prev that is not a row. Every row comes once: options in
+ * the order of their ids, then the aliases. */
+FERRY_EXTERN const struct ferry_easyoption *ferry_easy_option_next(
+    const struct ferry_easyoption *prev);
+
+/* ---- URL handles ------------------------------------------------------- */
+
+/* A URL held as its parts, to parse, change and build URLs with ferry's
+ * own parser: what a transfer would accept, it accepts. A distinct
+ * incomplete type (libcurl's CURLU). */
+typedef struct ferry_urlh ferry_urlh;
+
+/* Results of ferry_url_set and ferry_url_get. Numbers are libcurl's
+ * CURLUcode. */
+typedef enum {
+  FERRYUE_OK,
+  FERRYUE_BAD_HANDLE,         /* the handle is NULL */
+  FERRYUE_BAD_PARTPOINTER,    /* the content pointer of a get is NULL */
+  FERRYUE_MALFORMED_INPUT,    /* empty, too long, a space or control byte */
+  FERRYUE_BAD_PORT_NUMBER,    /* not a number from 0 to 65535 */
+  FERRYUE_UNSUPPORTED_SCHEME, /* not http or https (see NON_SUPPORT_SCHEME) */
+  FERRYUE_URLDECODE,          /* decoding gave a byte below 0x20 */
+  FERRYUE_OUT_OF_MEMORY,
+  FERRYUE_USER_NOT_ALLOWED,   /* user info with FERRYU_DISALLOW_USER */
+  FERRYUE_UNKNOWN_PART,       /* no such part */
+  FERRYUE_NO_SCHEME,
+  FERRYUE_NO_USER,
+  FERRYUE_NO_PASSWORD,
+  FERRYUE_NO_OPTIONS,
+  FERRYUE_NO_HOST,
+  FERRYUE_NO_PORT,
+  FERRYUE_NO_QUERY,
+  FERRYUE_NO_FRAGMENT,
+  FERRYUE_NO_ZONEID,
+  FERRYUE_BAD_FILE_URL,       /* not returned by ferry */
+  FERRYUE_BAD_FRAGMENT,       /* not returned by ferry */
+  FERRYUE_BAD_HOSTNAME,
+  FERRYUE_BAD_IPV6,
+  FERRYUE_BAD_LOGIN,          /* not returned by ferry */
+  FERRYUE_BAD_PASSWORD,       /* a control byte in the encoded password */
+  FERRYUE_BAD_PATH,           /* not returned by ferry */
+  FERRYUE_BAD_QUERY,          /* not returned by ferry */
+  FERRYUE_BAD_SCHEME,         /* not a scheme, or none without a flag */
+  FERRYUE_BAD_SLASHES,        /* not "scheme://" */
+  FERRYUE_BAD_USER,           /* a control byte in the encoded user name */
+  FERRYUE_LACKS_IDN,          /* a punycode host to convert: no IDN */
+  FERRYUE_TOO_LARGE,          /* not returned by ferry */
+  FERRYUE_LAST
+} ferry_ucode;
+
+/* The parts of a URL. Numbers are libcurl's CURLUPart. */
+typedef enum {
+  FERRYUPART_URL,
+  FERRYUPART_SCHEME,
+  FERRYUPART_USER,
+  FERRYUPART_PASSWORD,
+  FERRYUPART_OPTIONS,
+  FERRYUPART_HOST,
+  FERRYUPART_PORT,
+  FERRYUPART_PATH,
+  FERRYUPART_QUERY,
+  FERRYUPART_FRAGMENT,
+  FERRYUPART_ZONEID
+} ferry_upart;
+
+/* Flags of ferry_url_set and ferry_url_get; bits are libcurl's CURLU_*.
+ * Those ferry ignores are marked. */
+#define FERRYU_DEFAULT_PORT (1 << 0)       /* get: no port? the scheme's */
+#define FERRYU_NO_DEFAULT_PORT (1 << 1)    /* get: the scheme's port? none */
+#define FERRYU_DEFAULT_SCHEME (1 << 2)     /* no scheme? "https" */
+#define FERRYU_NON_SUPPORT_SCHEME (1 << 3) /* set: any "scheme://" URL */
+#define FERRYU_PATH_AS_IS (1 << 4)         /* set URL: keep dot segments */
+#define FERRYU_DISALLOW_USER (1 << 5)      /* set URL: no user info */
+#define FERRYU_URLDECODE (1 << 6)          /* get: decode the part */
+#define FERRYU_URLENCODE (1 << 7)          /* set: encode; get: see below */
+#define FERRYU_APPENDQUERY (1 << 8)        /* set QUERY: add with '&' */
+#define FERRYU_GUESS_SCHEME (1 << 9)       /* set URL: no scheme? "http" */
+#define FERRYU_NO_AUTHORITY (1 << 10)      /* ignored: a host is needed */
+#define FERRYU_ALLOW_SPACE (1 << 11)       /* ignored: spaces are refused */
+#define FERRYU_PUNYCODE (1 << 12)          /* ignored: hosts are ASCII */
+#define FERRYU_PUNY2IDN (1 << 13)          /* get: xn-- host? LACKS_IDN */
+#define FERRYU_GET_EMPTY (1 << 14)         /* get: empty query, fragment */
+#define FERRYU_NO_GUESS_SCHEME (1 << 15)   /* get: a guessed scheme? none */
+
+/* A new empty URL handle, or NULL when out of memory. */
+FERRY_EXTERN ferry_urlh *ferry_url(void);
+/* Free a URL handle; NULL is a no-op. Strings it handed out stay valid. */
+FERRY_EXTERN void ferry_url_cleanup(ferry_urlh *url);
+/* A new handle with copies of every part of url, or NULL when out of
+ * memory or url is NULL. */
+FERRY_EXTERN ferry_urlh *ferry_url_dup(const ferry_urlh *url);
+/* Set one part, or with FERRYUPART_URL the whole URL, from content, a
+ * NUL-terminated string of at most 8 MiB (copied). NULL content clears
+ * the part (with FERRYUPART_URL, every part).
+ *
+ * FERRYUPART_URL parses content as ferry's transfers do: "scheme://",
+ * user info, host (lower-cased; IPv4 and IPv6 addresses normalised),
+ * port, dot segments removed from the path (unless FERRYU_PATH_AS_IS).
+ * Schemes are http and https, others only with FERRYU_NON_SUPPORT_SCHEME
+ * (parsed the same way, with no default port). Without a scheme the URL
+ * is refused, unless FERRYU_DEFAULT_SCHEME makes it https or
+ * FERRYU_GUESS_SCHEME makes it http (as ferry's transfers guess). When
+ * content has no scheme and the handle already holds a full URL, content
+ * is a relative reference resolved against it (RFC 3986 section 5.2), its
+ * spaces and non-ASCII bytes percent-encoded first.
+ *
+ * Other parts are stored as given, in URL-encoded form, percent-escapes
+ * lower-cased; with FERRYU_URLENCODE, content is encoded first (every byte
+ * but unreserved ones, '/' kept in a path, a space as '+' in a query).
+ * SCHEME must be a scheme (and http or https without
+ * FERRYU_NON_SUPPORT_SCHEME), PORT a decimal number up to 65535, HOST a
+ * host ferry accepts (it is normalised, an IPv6 one in brackets, a zone id
+ * split off into ZONEID). A PATH gets a leading '/'. QUERY with
+ * FERRYU_APPENDQUERY adds content after an '&' (with FERRYU_URLENCODE its
+ * first '=' is kept).
+ *
+ * Returns FERRYUE_OK and the codes above: FERRYUE_BAD_HANDLE,
+ * FERRYUE_UNKNOWN_PART, FERRYUE_MALFORMED_INPUT, FERRYUE_BAD_SCHEME,
+ * FERRYUE_UNSUPPORTED_SCHEME, FERRYUE_BAD_SLASHES, FERRYUE_NO_HOST,
+ * FERRYUE_BAD_HOSTNAME, FERRYUE_BAD_IPV6, FERRYUE_BAD_PORT_NUMBER,
+ * FERRYUE_USER_NOT_ALLOWED, FERRYUE_BAD_USER, FERRYUE_BAD_PASSWORD,
+ * FERRYUE_OUT_OF_MEMORY. On an error the handle is unchanged. */
+FERRY_EXTERN ferry_ucode ferry_url_set(ferry_urlh *url, ferry_upart part,
+                                       const char *content,
+                                       unsigned int flags);
+/* A new string (free it with ferry_free) in *content: one part, or with
+ * FERRYUPART_URL the whole URL. A missing part gives its FERRYUE_NO_*
+ * code (a missing path gives "/"); an empty query, and a fragment that is
+ * a bare '#', count as missing unless FERRYU_GET_EMPTY.
+ *
+ * FERRYU_URLDECODE decodes the part (not SCHEME, PORT or URL; in a query
+ * '+' becomes a space first), failing with FERRYUE_URLDECODE for a byte
+ * below 0x20. FERRYU_URLENCODE encodes spaces ("%20", '+' in a query) and
+ * non-ASCII bytes of a part, and the host of a URL. For PORT and URL,
+ * FERRYU_DEFAULT_PORT gives the scheme's port when none is set and
+ * FERRYU_NO_DEFAULT_PORT leaves out a port equal to it. A URL needs a
+ * host (FERRYUE_NO_HOST) and a scheme (FERRYUE_NO_SCHEME, unless
+ * FERRYU_DEFAULT_SCHEME gives https); for http and https it leaves the
+ * OPTIONS part out, as libcurl does.
+ *
+ * Returns FERRYUE_OK, FERRYUE_BAD_HANDLE, FERRYUE_BAD_PARTPOINTER,
+ * FERRYUE_UNKNOWN_PART, FERRYUE_NO_*, FERRYUE_URLDECODE,
+ * FERRYUE_LACKS_IDN, FERRYUE_OUT_OF_MEMORY; *content is NULL on an
+ * error. Reads the handle only. */
+FERRY_EXTERN ferry_ucode ferry_url_get(const ferry_urlh *url, ferry_upart part,
+                                       char **content, unsigned int flags);
 
 /* ---- utilities ------------------------------------------------------- */
 

@@ -157,7 +157,7 @@
   X(PROXY, STRINGPOINT, 4, 1)                                                  \
   X(USERPWD, STRINGPOINT, 5, 1)                                                \
   X(PROXYUSERPWD, STRINGPOINT, 6, 1)                                           \
-  X(RANGE, STRINGPOINT, 7, 0)                                                  \
+  X(RANGE, STRINGPOINT, 7, 1)                                                  \
   X(READDATA, CBPOINT, 9, 1)                                                   \
   X(ERRORBUFFER, OBJECTPOINT, 10, 1)                                           \
   X(WRITEFUNCTION, FUNCTIONPOINT, 11, 1)                                       \
@@ -170,7 +170,7 @@
   X(USERAGENT, STRINGPOINT, 18, 1)                                             \
   X(LOW_SPEED_LIMIT, LONG, 19, 1)                                              \
   X(LOW_SPEED_TIME, LONG, 20, 1)                                               \
-  X(RESUME_FROM, LONG, 21, 0)                                                  \
+  X(RESUME_FROM, LONG, 21, 1)                                                  \
   X(COOKIE, STRINGPOINT, 22, 1)                                                \
   X(HTTPHEADER, SLISTPOINT, 23, 1)                                             \
   X(HTTPPOST, OBJECTPOINT, 24, 0)                                              \
@@ -181,8 +181,8 @@
   X(HEADERDATA, CBPOINT, 29, 1)                                                \
   X(COOKIEFILE, STRINGPOINT, 31, 1)                                            \
   X(SSLVERSION, VALUES, 32, 1)                                                 \
-  X(TIMECONDITION, VALUES, 33, 0)                                              \
-  X(TIMEVALUE, LONG, 34, 0)                                                    \
+  X(TIMECONDITION, VALUES, 33, 1)                                              \
+  X(TIMEVALUE, LONG, 34, 1)                                                    \
   X(CUSTOMREQUEST, STRINGPOINT, 36, 1)                                         \
   X(STDERR, OBJECTPOINT, 37, 1)                                                \
   X(POSTQUOTE, SLISTPOINT, 39, 0)                                              \
@@ -205,7 +205,7 @@
   X(PROXYPORT, LONG, 59, 1)                                                    \
   X(POSTFIELDSIZE, LONG, 60, 1)                                                \
   X(HTTPPROXYTUNNEL, LONG, 61, 1)                                              \
-  X(INTERFACE, STRINGPOINT, 62, 0)                                             \
+  X(INTERFACE, STRINGPOINT, 62, 1)                                             \
   X(KRBLEVEL, STRINGPOINT, 63, 0)                                              \
   X(SSL_VERIFYPEER, LONG, 64, 1)                                               \
   X(CAINFO, STRINGPOINT, 65, 1)                                                \
@@ -223,7 +223,7 @@
   X(SSL_VERIFYHOST, LONG, 81, 1)                                               \
   X(COOKIEJAR, STRINGPOINT, 82, 1)                                             \
   X(SSL_CIPHER_LIST, STRINGPOINT, 83, 1)                                       \
-  X(HTTP_VERSION, VALUES, 84, 0)                                               \
+  X(HTTP_VERSION, VALUES, 84, 1)                                               \
   X(FTP_USE_EPSV, LONG, 85, 0)                                                 \
   X(SSLCERTTYPE, STRINGPOINT, 86, 0)                                           \
   X(SSLKEY, STRINGPOINT, 87, 1)                                                \
@@ -255,7 +255,7 @@
   X(IPRESOLVE, VALUES, 113, 1)                                                 \
   X(MAXFILESIZE, LONG, 114, 1)                                                 \
   X(INFILESIZE_LARGE, OFF_T, 115, 1)                                           \
-  X(RESUME_FROM_LARGE, OFF_T, 116, 0)                                          \
+  X(RESUME_FROM_LARGE, OFF_T, 116, 1)                                          \
   X(MAXFILESIZE_LARGE, OFF_T, 117, 1)                                          \
   X(NETRC_FILE, STRINGPOINT, 118, 0)                                           \
   X(USE_SSL, VALUES, 119, 0)                                                   \
@@ -269,14 +269,14 @@
   X(IGNORE_CONTENT_LENGTH, LONG, 136, 0)                                       \
   X(FTP_SKIP_PASV_IP, LONG, 137, 0)                                            \
   X(FTP_FILEMETHOD, VALUES, 138, 0)                                            \
-  X(LOCALPORT, LONG, 139, 0)                                                   \
-  X(LOCALPORTRANGE, LONG, 140, 0)                                              \
+  X(LOCALPORT, LONG, 139, 1)                                                   \
+  X(LOCALPORTRANGE, LONG, 140, 1)                                              \
   X(CONNECT_ONLY, LONG, 141, 0)                                                \
   X(CONV_FROM_NETWORK_FUNCTION, FUNCTIONPOINT, 142, 0)                         \
   X(CONV_TO_NETWORK_FUNCTION, FUNCTIONPOINT, 143, 0)                           \
   X(CONV_FROM_UTF8_FUNCTION, FUNCTIONPOINT, 144, 0)                            \
-  X(MAX_SEND_SPEED_LARGE, OFF_T, 145, 0)                                       \
-  X(MAX_RECV_SPEED_LARGE, OFF_T, 146, 0)                                       \
+  X(MAX_SEND_SPEED_LARGE, OFF_T, 145, 1)                                       \
+  X(MAX_RECV_SPEED_LARGE, OFF_T, 146, 1)                                       \
   X(FTP_ALTERNATIVE_TO_USER, STRINGPOINT, 147, 0)                              \
   X(SOCKOPTFUNCTION, FUNCTIONPOINT, 148, 0)                                    \
   X(SOCKOPTDATA, CBPOINT, 149, 0)                                              \
@@ -297,8 +297,8 @@
   X(OPENSOCKETDATA, CBPOINT, 164, 0)                                           \
   X(COPYPOSTFIELDS, OBJECTPOINT, 165, 1)                                       \
   X(PROXY_TRANSFER_MODE, LONG, 166, 0)                                         \
-  X(SEEKFUNCTION, FUNCTIONPOINT, 167, 0)                                       \
-  X(SEEKDATA, CBPOINT, 168, 0)                                                 \
+  X(SEEKFUNCTION, FUNCTIONPOINT, 167, 1)                                       \
+  X(SEEKDATA, CBPOINT, 168, 1)                                                 \
   X(CRLFILE, STRINGPOINT, 169, 0)                                              \
   X(ISSUERCERT, STRINGPOINT, 170, 0)                                           \
   X(ADDRESS_SCOPE, LONG, 171, 0)                                               \
@@ -343,9 +343,9 @@
   X(GSSAPI_DELEGATION, VALUES, 210, 0)                                         \
   X(DNS_SERVERS, STRINGPOINT, 211, 0)                                          \
   X(ACCEPTTIMEOUT_MS, LONG, 212, 0)                                            \
-  X(TCP_KEEPALIVE, LONG, 213, 0)                                               \
-  X(TCP_KEEPIDLE, LONG, 214, 0)                                                \
-  X(TCP_KEEPINTVL, LONG, 215, 0)                                               \
+  X(TCP_KEEPALIVE, LONG, 213, 1)                                               \
+  X(TCP_KEEPIDLE, LONG, 214, 1)                                                \
+  X(TCP_KEEPINTVL, LONG, 215, 1)                                               \
   X(SSL_OPTIONS, VALUES, 216, 0)                                               \
   X(MAIL_AUTH, STRINGPOINT, 217, 0)                                            \
   X(SASL_IR, LONG, 218, 0)                                                     \
@@ -357,11 +357,11 @@
   X(LOGIN_OPTIONS, STRINGPOINT, 224, 0)                                        \
   X(SSL_ENABLE_NPN, LONG, 225, 0)                                              \
   X(SSL_ENABLE_ALPN, LONG, 226, 0)                                             \
-  X(EXPECT_100_TIMEOUT_MS, LONG, 227, 0)                                       \
+  X(EXPECT_100_TIMEOUT_MS, LONG, 227, 1)                                       \
   X(PROXYHEADER, SLISTPOINT, 228, 1)                                           \
-  X(HEADEROPT, VALUES, 229, 0)                                                 \
+  X(HEADEROPT, VALUES, 229, 1)                                                 \
   X(PINNEDPUBLICKEY, STRINGPOINT, 230, 1)                                      \
-  X(UNIX_SOCKET_PATH, STRINGPOINT, 231, 0)                                     \
+  X(UNIX_SOCKET_PATH, STRINGPOINT, 231, 1)                                     \
   X(SSL_VERIFYSTATUS, LONG, 232, 0)                                            \
   X(SSL_FALSESTART, LONG, 233, 0)                                              \
   X(PATH_AS_IS, LONG, 234, 0)                                                  \
@@ -373,7 +373,7 @@
   X(STREAM_DEPENDS, OBJECTPOINT, 240, 0)                                       \
   X(STREAM_DEPENDS_E, OBJECTPOINT, 241, 0)                                     \
   X(TFTP_NO_OPTIONS, LONG, 242, 0)                                             \
-  X(CONNECT_TO, SLISTPOINT, 243, 0)                                            \
+  X(CONNECT_TO, SLISTPOINT, 243, 1)                                            \
   X(TCP_FASTOPEN, LONG, 244, 0)                                                \
   X(KEEP_SENDING_ON_ERROR, LONG, 245, 0)                                       \
   X(PROXY_CAINFO, STRINGPOINT, 246, 0)                                         \
@@ -400,7 +400,7 @@
   X(SOCKS5_AUTH, LONG, 267, 0)                                                 \
   X(SSH_COMPRESSION, LONG, 268, 0)                                             \
   X(MIMEPOST, OBJECTPOINT, 269, 0)                                             \
-  X(TIMEVALUE_LARGE, OFF_T, 270, 0)                                            \
+  X(TIMEVALUE_LARGE, OFF_T, 270, 1)                                            \
   X(HAPPY_EYEBALLS_TIMEOUT_MS, LONG, 271, 0)                                   \
   X(RESOLVER_START_FUNCTION, FUNCTIONPOINT, 272, 0)                            \
   X(RESOLVER_START_DATA, CBPOINT, 273, 0)                                      \
@@ -413,12 +413,12 @@
   X(UPLOAD_BUFFERSIZE, LONG, 280, 0)                                           \
   X(UPKEEP_INTERVAL_MS, LONG, 281, 0)                                          \
   X(CURLU, OBJECTPOINT, 282, 0)                                                \
-  X(TRAILERFUNCTION, FUNCTIONPOINT, 283, 0)                                    \
-  X(TRAILERDATA, CBPOINT, 284, 0)                                              \
+  X(TRAILERFUNCTION, FUNCTIONPOINT, 283, 1)                                    \
+  X(TRAILERDATA, CBPOINT, 284, 1)                                              \
   X(HTTP09_ALLOWED, LONG, 285, 0)                                              \
   X(ALTSVC_CTRL, LONG, 286, 0)                                                 \
   X(ALTSVC, STRINGPOINT, 287, 0)                                               \
-  X(MAXAGE_CONN, LONG, 288, 0)                                                 \
+  X(MAXAGE_CONN, LONG, 288, 1)                                                 \
   X(SASL_AUTHZID, STRINGPOINT, 289, 0)                                         \
   X(MAIL_RCPT_ALLOWFAILS, LONG, 290, 0)                                        \
   X(SSLCERT_BLOB, BLOB, 291, 1)                                                \
@@ -444,7 +444,7 @@
   X(SSH_HOST_PUBLIC_KEY_SHA256, STRINGPOINT, 311, 0)                           \
   X(PREREQFUNCTION, FUNCTIONPOINT, 312, 0)                                     \
   X(PREREQDATA, CBPOINT, 313, 0)                                               \
-  X(MAXLIFETIME_CONN, LONG, 314, 0)                                            \
+  X(MAXLIFETIME_CONN, LONG, 314, 1)                                            \
   X(MIME_OPTIONS, LONG, 315, 0)                                                \
   X(SSH_HOSTKEYFUNCTION, FUNCTIONPOINT, 316, 0)                                \
   X(SSH_HOSTKEYDATA, CBPOINT, 317, 0)                                          \
@@ -456,9 +456,20 @@
   X(HAPROXY_CLIENT_IP, STRINGPOINT, 323, 0)                                    \
   X(SERVER_RESPONSE_TIMEOUT_MS, LONG, 324, 0)                                  \
   X(ECH, STRINGPOINT, 325, 0)                                                  \
-  X(TCP_KEEPCNT, LONG, 326, 0)                                                 \
+  X(TCP_KEEPCNT, LONG, 326, 1)                                                 \
   X(UPLOAD_FLAGS, LONG, 327, 0)                                                \
   X(SSL_SIGNATURE_ALGORITHMS, STRINGPOINT, 328, 0)
+
+/* Where a supported option behaves differently from libcurl:
+ * X(NAME, "how"). README's coverage table is generated from these lists. */
+#define FERRY_OPTION_NOTES(X)                                                  \
+  X(BUFFERSIZE, "checked, then unused: ferry reads through one 256 KiB buffer per multi") \
+  X(NOSIGNAL, "accepted: ferry never uses signals")                           \
+  X(HTTPAUTH, "Basic and Bearer only")                                         \
+  X(SSLVERSION, "TLS 1.2 at most (Debian's mbedTLS 2.28)")                     \
+  X(PROXY, "http:// proxies only (no SOCKS, no https:// proxy)")              \
+  X(MAXREDIRS, "default 30, as libcurl 8")                                     \
+  X(PUT, "the same as UPLOAD")
 
 /* Options ferry adds: X(NAME, TYPE, NUMBER, SUPPORTED), no CURLOPT_ name. */
 #define FERRY_OWN_OPTIONS(X)                                                   \
@@ -538,7 +549,7 @@
   X(PRIMARY_IP, STRING, 32, 1)                                                 \
   X(APPCONNECT_TIME, DOUBLE, 33, 1)                                            \
   X(CERTINFO, PTR, 34, 0)                                                      \
-  X(CONDITION_UNMET, LONG, 35, 0)                                              \
+  X(CONDITION_UNMET, LONG, 35, 1)                                              \
   X(RTSP_SESSION_ID, STRING, 36, 0)                                            \
   X(RTSP_CLIENT_CSEQ, LONG, 37, 0)                                             \
   X(RTSP_SERVER_CSEQ, LONG, 38, 0)                                             \
@@ -710,6 +721,89 @@
   X(FERRY_TIMECOND_LASTMOD, CURL_TIMECOND_LASTMOD)                             \
   X(FERRYHEADER_UNIFIED, CURLHEADER_UNIFIED)                                   \
   X(FERRYHEADER_SEPARATE, CURLHEADER_SEPARATE)                                 \
+  X(FERRYH_HEADER, CURLH_HEADER)                                               \
+  X(FERRYH_TRAILER, CURLH_TRAILER)                                             \
+  X(FERRYH_CONNECT, CURLH_CONNECT)                                             \
+  X(FERRYH_1XX, CURLH_1XX)                                                     \
+  X(FERRYH_PSEUDO, CURLH_PSEUDO)                                               \
+  X(FERRYHE_OK, CURLHE_OK)                                                     \
+  X(FERRYHE_BADINDEX, CURLHE_BADINDEX)                                         \
+  X(FERRYHE_MISSING, CURLHE_MISSING)                                           \
+  X(FERRYHE_NOHEADERS, CURLHE_NOHEADERS)                                       \
+  X(FERRYHE_NOREQUEST, CURLHE_NOREQUEST)                                       \
+  X(FERRYHE_OUT_OF_MEMORY, CURLHE_OUT_OF_MEMORY)                               \
+  X(FERRYHE_BAD_ARGUMENT, CURLHE_BAD_ARGUMENT)                                 \
+  X(FERRYHE_NOT_BUILT_IN, CURLHE_NOT_BUILT_IN)                                 \
+  X(FERRYOT_LONG, CURLOT_LONG)                                                 \
+  X(FERRYOT_VALUES, CURLOT_VALUES)                                             \
+  X(FERRYOT_OFF_T, CURLOT_OFF_T)                                               \
+  X(FERRYOT_OBJECT, CURLOT_OBJECT)                                             \
+  X(FERRYOT_STRING, CURLOT_STRING)                                             \
+  X(FERRYOT_SLIST, CURLOT_SLIST)                                               \
+  X(FERRYOT_CBPTR, CURLOT_CBPTR)                                               \
+  X(FERRYOT_BLOB, CURLOT_BLOB)                                                 \
+  X(FERRYOT_FUNCTION, CURLOT_FUNCTION)                                         \
+  X(FERRYOT_FLAG_ALIAS, CURLOT_FLAG_ALIAS)                                     \
+  X(FERRYUE_OK, CURLUE_OK)                                                     \
+  X(FERRYUE_BAD_HANDLE, CURLUE_BAD_HANDLE)                                     \
+  X(FERRYUE_BAD_PARTPOINTER, CURLUE_BAD_PARTPOINTER)                           \
+  X(FERRYUE_MALFORMED_INPUT, CURLUE_MALFORMED_INPUT)                           \
+  X(FERRYUE_BAD_PORT_NUMBER, CURLUE_BAD_PORT_NUMBER)                           \
+  X(FERRYUE_UNSUPPORTED_SCHEME, CURLUE_UNSUPPORTED_SCHEME)                     \
+  X(FERRYUE_URLDECODE, CURLUE_URLDECODE)                                       \
+  X(FERRYUE_OUT_OF_MEMORY, CURLUE_OUT_OF_MEMORY)                               \
+  X(FERRYUE_USER_NOT_ALLOWED, CURLUE_USER_NOT_ALLOWED)                         \
+  X(FERRYUE_UNKNOWN_PART, CURLUE_UNKNOWN_PART)                                 \
+  X(FERRYUE_NO_SCHEME, CURLUE_NO_SCHEME)                                       \
+  X(FERRYUE_NO_USER, CURLUE_NO_USER)                                           \
+  X(FERRYUE_NO_PASSWORD, CURLUE_NO_PASSWORD)                                   \
+  X(FERRYUE_NO_OPTIONS, CURLUE_NO_OPTIONS)                                     \
+  X(FERRYUE_NO_HOST, CURLUE_NO_HOST)                                           \
+  X(FERRYUE_NO_PORT, CURLUE_NO_PORT)                                           \
+  X(FERRYUE_NO_QUERY, CURLUE_NO_QUERY)                                         \
+  X(FERRYUE_NO_FRAGMENT, CURLUE_NO_FRAGMENT)                                   \
+  X(FERRYUE_NO_ZONEID, CURLUE_NO_ZONEID)                                       \
+  X(FERRYUE_BAD_FILE_URL, CURLUE_BAD_FILE_URL)                                 \
+  X(FERRYUE_BAD_FRAGMENT, CURLUE_BAD_FRAGMENT)                                 \
+  X(FERRYUE_BAD_HOSTNAME, CURLUE_BAD_HOSTNAME)                                 \
+  X(FERRYUE_BAD_IPV6, CURLUE_BAD_IPV6)                                         \
+  X(FERRYUE_BAD_LOGIN, CURLUE_BAD_LOGIN)                                       \
+  X(FERRYUE_BAD_PASSWORD, CURLUE_BAD_PASSWORD)                                 \
+  X(FERRYUE_BAD_PATH, CURLUE_BAD_PATH)                                         \
+  X(FERRYUE_BAD_QUERY, CURLUE_BAD_QUERY)                                       \
+  X(FERRYUE_BAD_SCHEME, CURLUE_BAD_SCHEME)                                     \
+  X(FERRYUE_BAD_SLASHES, CURLUE_BAD_SLASHES)                                   \
+  X(FERRYUE_BAD_USER, CURLUE_BAD_USER)                                         \
+  X(FERRYUE_LACKS_IDN, CURLUE_LACKS_IDN)                                       \
+  X(FERRYUE_TOO_LARGE, CURLUE_TOO_LARGE)                                       \
+  X(FERRYUE_LAST, CURLUE_LAST)                                                 \
+  X(FERRYUPART_URL, CURLUPART_URL)                                             \
+  X(FERRYUPART_SCHEME, CURLUPART_SCHEME)                                       \
+  X(FERRYUPART_USER, CURLUPART_USER)                                           \
+  X(FERRYUPART_PASSWORD, CURLUPART_PASSWORD)                                   \
+  X(FERRYUPART_OPTIONS, CURLUPART_OPTIONS)                                     \
+  X(FERRYUPART_HOST, CURLUPART_HOST)                                           \
+  X(FERRYUPART_PORT, CURLUPART_PORT)                                           \
+  X(FERRYUPART_PATH, CURLUPART_PATH)                                           \
+  X(FERRYUPART_QUERY, CURLUPART_QUERY)                                         \
+  X(FERRYUPART_FRAGMENT, CURLUPART_FRAGMENT)                                   \
+  X(FERRYUPART_ZONEID, CURLUPART_ZONEID)                                       \
+  X(FERRYU_DEFAULT_PORT, CURLU_DEFAULT_PORT)                                   \
+  X(FERRYU_NO_DEFAULT_PORT, CURLU_NO_DEFAULT_PORT)                             \
+  X(FERRYU_DEFAULT_SCHEME, CURLU_DEFAULT_SCHEME)                               \
+  X(FERRYU_NON_SUPPORT_SCHEME, CURLU_NON_SUPPORT_SCHEME)                       \
+  X(FERRYU_PATH_AS_IS, CURLU_PATH_AS_IS)                                       \
+  X(FERRYU_DISALLOW_USER, CURLU_DISALLOW_USER)                                 \
+  X(FERRYU_URLDECODE, CURLU_URLDECODE)                                         \
+  X(FERRYU_URLENCODE, CURLU_URLENCODE)                                         \
+  X(FERRYU_APPENDQUERY, CURLU_APPENDQUERY)                                     \
+  X(FERRYU_GUESS_SCHEME, CURLU_GUESS_SCHEME)                                   \
+  X(FERRYU_NO_AUTHORITY, CURLU_NO_AUTHORITY)                                   \
+  X(FERRYU_ALLOW_SPACE, CURLU_ALLOW_SPACE)                                     \
+  X(FERRYU_PUNYCODE, CURLU_PUNYCODE)                                           \
+  X(FERRYU_PUNY2IDN, CURLU_PUNY2IDN)                                           \
+  X(FERRYU_GET_EMPTY, CURLU_GET_EMPTY)                                         \
+  X(FERRYU_NO_GUESS_SCHEME, CURLU_NO_GUESS_SCHEME)                             \
   X(FERRY_NETRC_IGNORED, CURL_NETRC_IGNORED)                                   \
   X(FERRY_NETRC_OPTIONAL, CURL_NETRC_OPTIONAL)                                 \
   X(FERRY_NETRC_REQUIRED, CURL_NETRC_REQUIRED)                                 \
@@ -808,6 +902,11 @@
   X(ferry_waitfd, curl_waitfd)                                                 \
   X(ferry_version_info_data, curl_version_info_data)                           \
   X(ferry_version_type, CURLversion)                                           \
+  X(ferry_hcode, CURLHcode)                                                    \
+  X(ferry_easytype, curl_easytype)                                             \
+  X(ferry_urlh, CURLU)                                                         \
+  X(ferry_ucode, CURLUcode)                                                    \
+  X(ferry_upart, CURLUPart)                                                    \
   X(ferry_write_callback, curl_write_callback)                                 \
   X(ferry_read_callback, curl_read_callback)                                   \
   X(ferry_header_callback, curl_header_callback)                               \
@@ -819,12 +918,15 @@
   X(ferry_free_callback, curl_free_callback)                                   \
   X(ferry_realloc_callback, curl_realloc_callback)                             \
   X(ferry_strdup_callback, curl_strdup_callback)                               \
-  X(ferry_calloc_callback, curl_calloc_callback)
+  X(ferry_calloc_callback, curl_calloc_callback)                               \
+  X(ferry_trailer_callback, curl_trailer_callback)
 
 /* Struct tags: X(ferry_tag, curl_tag) so `struct curl_slist` works. */
 #define FERRY_STRUCTS(X)                                                       \
   X(ferry_slist, curl_slist)                                                   \
   X(ferry_blob, curl_blob)                                                     \
+  X(ferry_header, curl_header)                                                 \
+  X(ferry_easyoption, curl_easyoption)                                         \
   X(ferry_waitfd, curl_waitfd)                                                 \
   X(ferry_msg, CURLMsg)                                                        \
   X(ferry_version_info_data, curl_version_info_data)
@@ -843,6 +945,18 @@
   X(ferry_easy_perform, curl_easy_perform)                                     \
   X(ferry_easy_pause, curl_easy_pause)                                         \
   X(ferry_easy_strerror, curl_easy_strerror)                                   \
+  X(ferry_easy_header, curl_easy_header)                                       \
+  X(ferry_easy_nextheader, curl_easy_nextheader)                               \
+  X(ferry_easy_escape, curl_easy_escape)                                       \
+  X(ferry_easy_unescape, curl_easy_unescape)                                   \
+  X(ferry_easy_option_by_name, curl_easy_option_by_name)                       \
+  X(ferry_easy_option_by_id, curl_easy_option_by_id)                           \
+  X(ferry_easy_option_next, curl_easy_option_next)                             \
+  X(ferry_url, curl_url)                                                       \
+  X(ferry_url_cleanup, curl_url_cleanup)                                       \
+  X(ferry_url_dup, curl_url_dup)                                               \
+  X(ferry_url_set, curl_url_set)                                               \
+  X(ferry_url_get, curl_url_get)                                               \
   X(ferry_multi_init, curl_multi_init)                                         \
   X(ferry_multi_cleanup, curl_multi_cleanup)                                   \
   X(ferry_multi_add_handle, curl_multi_add_handle)                             \

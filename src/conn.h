@@ -52,9 +52,12 @@ void ferry__pool_close_all(ferry_multi *m);
 /* The bundle for key, made if create. NULL when out of memory/absent. */
 ferry__bundle *ferry__pool_bundle(ferry_multi *m, const char *key, int create);
 /* Take the most recently used idle connection of the bundle, or NULL.
- * With check_alive, one that the peer closed unseen is skipped (a peek). */
+ * With check_alive, one that the peer closed unseen is skipped (a peek).
+ * One idle for more than max_idle_ms, or made more than max_life_ms ago,
+ * is closed instead (0: no limit). */
 ferry__conn *ferry__pool_take_idle(ferry_multi *m, ferry__bundle *b,
-                                   int check_alive);
+                                   int check_alive, uint64_t max_idle_ms,
+                                   uint64_t max_life_ms);
 /* May a new connection be opened for bundle b under the multi's limits?
  * Closes the oldest idle connection of another host when that makes room. */
 int ferry__pool_may_open(ferry_multi *m, ferry__bundle *b);
@@ -66,10 +69,19 @@ void ferry__pool_trim(ferry_multi *m);
 /* A new, unconnected connection counted in bundle b. NULL when out of
  * memory. */
 ferry__conn *ferry__conn_new(ferry_multi *m, ferry__bundle *b);
-/* Start a non-blocking connect. Returns 0 when started (or done), else an
- * errno value; the connection has no socket then. */
+/* Start a non-blocking connect to sa (AF_INET, AF_INET6 or AF_UNIX) with
+ * what the options o ask of a new socket: TCP_NODELAY and TCP_KEEPALIVE
+ * (TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT), and for an IP socket the
+ * INTERFACE and LOCALPORT/LOCALPORTRANGE binding of its local end.
+ * Returns 0 when started (or done); an errno value when it failed at once
+ * (the connection has no socket then; ENOMEM: the socket could not be
+ * registered); or, when the local end could not be bound, a negative
+ * errno with the reason in why: -EAFNOSUPPORT when INTERFACE has nothing
+ * of sa's family (an address of another family may do), any other for
+ * FERRYE_INTERFACE_FAILED. */
+struct ferry__opts;
 int ferry__conn_connect(ferry__conn *c, const struct sockaddr *sa,
-                        socklen_t salen, int nodelay);
+                        const struct ferry__opts *o, char *why, size_t whylen);
 /* The connect finished: 0 on success, else the socket's errno. */
 int ferry__conn_connect_result(ferry__conn *c);
 /* Close the socket (telling the socket callback REMOVE first) and keep the

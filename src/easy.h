@@ -8,7 +8,9 @@
 #include "ferry.h"
 #include "buf.h"
 #include "h1.h"
+#include "headers.h"
 #include "list.h"
+#include "rate.h"
 #include "url.h"
 
 #define FERRY__EASY_MAGIC 0xfe77e45eu
@@ -109,6 +111,9 @@ typedef struct ferry__opts {
   const ferry_slist *proxyheader; /* PROXYHEADER, borrowed */
   long proxyport;             /* PROXYPORT */
   unsigned httpproxytunnel : 1;
+  long expect_100_timeout_ms; /* EXPECT_100_TIMEOUT_MS, default 1000 */
+  long (*seekfn)(void *, ferry_off_t, int); /* SEEKFUNCTION */
+  void *seekdata;
   ferry_done_callback donefn; /* DONEFUNCTION */
   void *donedata;
   long priority;              /* PRIORITY: higher starts first when queued */
@@ -125,6 +130,28 @@ typedef struct ferry__opts {
   unsigned fresh_connect : 1;
   unsigned forbid_reuse : 1;
   unsigned tcp_nodelay : 1;
+  /* partial and conditional requests (partial.c) */
+  char *range;                /* RANGE, as given */
+  ferry_off_t resume_from;    /* RESUME_FROM(_LARGE); -1: upload from the
+                                 start, telling the whole size */
+  long httpversion;           /* HTTP_VERSION: NONE, 1_0 or 1_1 */
+  long timecondition;         /* TIMECONDITION */
+  int64_t timevalue;          /* TIMEVALUE(_LARGE), seconds since 1970 */
+  ferry_trailer_callback trailerfn; /* TRAILERFUNCTION */
+  void *trailerdata;
+  unsigned headeropt_unified : 1; /* HEADEROPT UNIFIED (default SEPARATE) */
+  /* the connection (route.c, conn.c, pool.c) */
+  long maxage_conn;           /* MAXAGE_CONN, s idle; 0: no limit */
+  long maxlifetime_conn;      /* MAXLIFETIME_CONN, s since made; 0: none */
+  unsigned tcp_keepalive : 1; /* TCP_KEEPALIVE */
+  long tcp_keepidle, tcp_keepintvl, tcp_keepcnt; /* TCP_KEEP* (60, 60, 9) */
+  const ferry_slist *connect_to; /* CONNECT_TO, borrowed */
+  char *unix_socket_path;     /* UNIX_SOCKET_PATH */
+  char *interface;            /* INTERFACE, as given */
+  long localport;             /* LOCALPORT; 0: any */
+  long localportrange;        /* LOCALPORTRANGE */
+  ferry_off_t max_recv_speed; /* MAX_RECV_SPEED_LARGE, bytes/s; 0: none */
+  ferry_off_t max_send_speed; /* MAX_SEND_SPEED_LARGE */
 } ferry__opts;
 
 struct ferry_easy {
@@ -197,6 +224,10 @@ struct ferry_easy {
   unsigned pause_recv : 1;
   unsigned pause_send : 1;
   unsigned response_done : 1; /* the parser saw the whole response */
+  unsigned expect_100 : 1;    /* the request says Expect: 100-continue */
+  unsigned expect_wait : 1;   /* head sent, body held until 100 or timeout */
+  unsigned expect_go : 1;     /* 100 Continue came: send the body next */
+  uint64_t expect_until_ms;   /* when to send the body anyway */
 
   /* response */
   ferry__h1_parser parser;
@@ -232,8 +263,25 @@ struct ferry_easy {
   char local_ip[INET6_ADDRSTRLEN];
   long local_port;
   char *effective_url;
+  ferry__headers headers;  /* every response header, for ferry_easy_header */
   struct ferry__cookie_jar *cookies; /* the cookie engine when enabled;
                                         lives as long as the handle */
+  /* partial and conditional requests of this hop (partial.c) */
+  ferry_off_t resume_from;    /* the offset asked for; 0 when none, or when
+                                 the server said it sends it all */
+  int64_t last_modified;      /* Last-Modified of the response; 0: none */
+  int partial_status;         /* status of the response being read */
+  unsigned range_asked : 1;   /* RANGE or RESUME_FROM made a Range */
+  unsigned content_range_ok : 1; /* Content-Range starts at resume_from */
+  unsigned skip_body : 1;     /* the body is read and dropped (a 416
+                                 answer to a resume) */
+  unsigned timecond_unmet : 1; /* CONDITION_UNMET */
+  ferry_off_t upload_skip;    /* upload bytes a resume leaves out */
+  /* where this hop's connection goes (route.c) */
+  char connect_to_host[256];  /* a CONNECT_TO host; dest_host points here */
+  /* MAX_RECV_SPEED / MAX_SEND_SPEED (rate.c) */
+  ferry__rate rate_recv, rate_send;
+  uint64_t rate_resume_ms;    /* throttled until then; 0: not throttled */
   char errtext[FERRY_ERROR_SIZE];
 };
 

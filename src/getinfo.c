@@ -74,6 +74,10 @@ ferry_code ferry_easy_getinfo(ferry_easy *e, ferry_info info, ...) {
   case FERRYINFO_RESPONSE_CODE:
     LNG(e->response_code);
     break;
+  case FERRYINFO_CONDITION_UNMET:
+    /* a 304, or a time condition that stopped the transfer (partial.c) */
+    LNG(e->response_code == 304 || e->timecond_unmet);
+    break;
   case FERRYINFO_HTTP_VERSION:
     LNG(e->http_version);
     break;

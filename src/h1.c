@@ -291,6 +291,10 @@ int ferry__h1_keep_alive(const ferry__h1_parser *p) {
   return p->complete && llhttp_should_keep_alive(&p->llh);
 }
 
+int ferry__h1_says_keep_alive(const ferry__h1_parser *p) {
+  return (p->llh.flags & F_CONNECTION_KEEP_ALIVE) != 0;
+}
+
 int64_t ferry__h1_content_length(const ferry__h1_parser *p) {
   if (p->llh.flags & F_CONTENT_LENGTH)
     return (int64_t)p->llh.content_length;
@@ -401,6 +405,10 @@ ferry_code ferry__h1_build_request(ferry__buf *out, const ferry__h1_request *r) 
              ferry__buf_cat(out, "Host: ", r->host, "\r\n", NULL)) {
     return FERRYE_OUT_OF_MEMORY;
   }
+  /* Range goes where libcurl puts it, before User-Agent; partial.c left
+   * it out if the user has one */
+  if (r->range_line && ferry__buf_cat(out, r->range_line, "\r\n", NULL))
+    return FERRYE_OUT_OF_MEMORY;
   if (r->user_agent && !user_sets_header(h, "User-Agent") &&
       ferry__buf_cat(out, "User-Agent: ", r->user_agent, "\r\n", NULL))
     return FERRYE_OUT_OF_MEMORY;
@@ -419,6 +427,8 @@ ferry_code ferry__h1_build_request(ferry__buf *out, const ferry__h1_request *r) 
     return FERRYE_OUT_OF_MEMORY;
   if (add_cookie(out, r))
     return FERRYE_OUT_OF_MEMORY;
+  if (r->cond_line && ferry__buf_cat(out, r->cond_line, "\r\n", NULL))
+    return FERRYE_OUT_OF_MEMORY;
   if (add_user_headers(out, h, host_line != NULL, r->strip_credentials))
     return FERRYE_OUT_OF_MEMORY;
   if (r->proxy_authorization &&
@@ -434,6 +444,8 @@ ferry_code ferry__h1_build_request(ferry__buf *out, const ferry__h1_request *r) 
     return FERRYE_OUT_OF_MEMORY;
   if (r->body_len == -2 && !user_sets_header(h, "Transfer-Encoding") &&
       ferry__buf_adds(out, "Transfer-Encoding: chunked\r\n"))
+    return FERRYE_OUT_OF_MEMORY;
+  if (r->expect_100 && ferry__buf_adds(out, "Expect: 100-continue\r\n"))
     return FERRYE_OUT_OF_MEMORY;
   if (r->form_content_type && !user_sets_header(h, "Content-Type") &&
       ferry__buf_adds(out,

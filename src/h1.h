@@ -71,6 +71,9 @@ ferry_code ferry__h1_eof(ferry__h1_parser *p);
 void ferry__h1_fail(ferry__h1_parser *p, ferry_code code, const char *msg);
 /* May the connection carry another request after this response? */
 int ferry__h1_keep_alive(const ferry__h1_parser *p);
+/* Did the response say "Connection: keep-alive"? (An HTTP/1.0 request
+ * keeps its connection only then.) */
+int ferry__h1_says_keep_alive(const ferry__h1_parser *p);
 /* Content-Length of the response, or -1. */
 int64_t ferry__h1_content_length(const ferry__h1_parser *p);
 
@@ -90,6 +93,9 @@ typedef struct ferry__h1_request {
   const char *cookie;       /* the cookie engine's Cookie: value, or NULL */
   const char *cookie_option;/* COOKIE: added to the same Cookie: line,
                                unless the user sets a Cookie header */
+  int expect_100;           /* send Expect: 100-continue */
+  const char *range_line;   /* "Range: ..." or "Content-Range: ...", or NULL */
+  const char *cond_line;    /* a time condition's header line, or NULL */
   const char *proxy_authorization; /* Proxy-Authorization: value, or NULL */
   const ferry_slist *proxy_headers; /* PROXYHEADER lines for a proxy */
   int strip_credentials;    /* drop the user's Authorization, Cookie and

@@ -69,6 +69,8 @@ static ferry_code unfold(ferry__headers *h, const char *p, size_t n) {
     p++;
     n--;
   }
+  while (n > 0 && is_blank(p[n - 1]))
+    n--;
   if (x == NULL || n == 0)
     return FERRYE_OK; /* nothing to continue, or nothing to add */
   old = strlen(x->value);
@@ -158,7 +160,7 @@ ferry_code ferry__headers_line(ferry__headers *h, const char *line,
 }
 
 ferry_code ferry__headers_record(ferry_easy *e, const char *line, size_t len) {
-  ferry_code rc = ferry__headers_line(&e->headers, line, len, 0);
+  ferry_code rc = ferry__headers_line(&e->headers, line, len, e->in_tunnel);
 
   if (rc == FERRYE_TOO_LARGE)
     snprintf(e->errtext, sizeof(e->errtext),

@@ -14,6 +14,8 @@
 #include "cookie.h"
 #include "decode.h"
 #include "http.h"
+#include "multi.h"
+#include "partial.h"
 #include "proxy.h"
 #include "trace.h"
 
@@ -141,10 +143,20 @@ static ferry_code cookie_header(ferry_easy *e, char **out) {
   return rc;
 }
 
+static int user_has_header(const ferry_slist *h, const char *name) {
+  size_t n = strlen(name);
+  for (; h != NULL; h = h->next)
+    if (h->data && strncasecmp(h->data, name, n) == 0 &&
+        (h->data[n] == ':' || h->data[n] == ';'))
+      return 1;
+  return 0;
+}
+
 ferry_code ferry__http_build_request(ferry_easy *e) {
   ferry__h1_request r;
   char *target = NULL, *host = NULL, *auth = NULL, *cookies = NULL;
   char *proxy_auth = NULL;
+  char *range_line = NULL, *cond_line = NULL;
   ferry_code rc = FERRYE_OUT_OF_MEMORY;
   int has_body = 0, oom = 0;
 
@@ -174,6 +186,34 @@ ferry_code ferry__http_build_request(ferry_easy *e) {
   }
   e->body_len = has_body ? r.body_len : -1;
   e->is_head = e->set.nobody && !has_body;
+  /* RANGE, RESUME_FROM and TIMECONDITION (partial.c): a resumed upload
+   * sends less */
+  rc = ferry__partial_request(e, &range_line, &cond_line);
+  if (rc != FERRYE_OK)
+    goto done;
+  rc = FERRYE_OUT_OF_MEMORY;
+  if (has_body)
+    r.body_len = e->body_len;
+  r.range_line = range_line;
+  r.cond_line = cond_line;
+  /* Ask first before a large or unknown-size body, as libcurl does (over
+   * 1 MiB): the server can refuse it before it is sent. An "Expect:" of
+   * the user's own (empty, to turn it off) wins. */
+  e->expect_100 = has_body && (r.body_len == -2 || r.body_len > 1024 * 1024) &&
+                  !user_has_header(e->set.httpheader, "Expect");
+  r.expect_100 = e->expect_100;
+  /* HTTP_VERSION 1.0: that request line, no Expect, and no chunks */
+  if (e->set.httpversion == FERRY_HTTP_VERSION_1_0) {
+    r.http10 = 1;
+    e->expect_100 = r.expect_100 = 0;
+    if (r.body_len == -2 &&
+        !user_has_header(e->set.httpheader, "Transfer-Encoding")) {
+      snprintf(e->errtext, sizeof(e->errtext),
+               "Chunky upload is not supported by HTTP 1.0");
+      rc = FERRYE_UPLOAD_FAILED;
+      goto done;
+    }
+  }
   /* through a proxy without a tunnel, the request names the whole URL */
   if (e->use_proxy && !e->tunnel) {
     target = ferry__url_to_string(&e->url, 0, 1);
@@ -181,7 +221,8 @@ ferry_code ferry__http_build_request(ferry_easy *e) {
     if (oom)
       goto done;
     r.proxy_authorization = proxy_auth;
-    r.proxy_headers = e->set.proxyheader;
+    /* HEADEROPT UNIFIED: HTTPHEADER alone goes to the proxy too */
+    r.proxy_headers = e->set.headeropt_unified ? NULL : e->set.proxyheader;
   } else {
     target = ferry__url_request_target(&e->url);
   }
@@ -227,6 +268,8 @@ done:
   ferry__free(cookies);
   ferry__free(target);
   ferry__free(host);
+  ferry__free(range_line);
+  ferry__free(cond_line);
   return rc;
 }
 
@@ -506,4 +549,40 @@ ferry_code ferry__http_cookielist(ferry_easy *e, const char *cmd) {
     return FERRYE_OUT_OF_MEMORY;
   trace_cookie(e, res, cmd, strlen(cmd), why);
   return FERRYE_OK;
+}
+
+ferry_code ferry__http_last_chunk(ferry_easy *e, ferry__buf *out) {
+  ferry_multi *m = e->multi;
+  ferry_slist *trailers = NULL, *t;
+  ferry_code rc = FERRYE_OUT_OF_MEMORY;
+  int cb;
+
+  if (e->set.trailerfn == NULL)
+    return ferry__buf_adds(out, "0\r\n\r\n") ? FERRYE_OUT_OF_MEMORY : FERRYE_OK;
+  FERRY__CALLBACK_ENTER(m);
+  cb = e->set.trailerfn(&trailers, e->set.trailerdata);
+  FERRY__CALLBACK_LEAVE(m);
+  if (cb != FERRY_TRAILERFUNC_OK) {
+    snprintf(e->errtext, sizeof(e->errtext),
+             "operation aborted by trailing headers callback");
+    rc = FERRYE_ABORTED_BY_CALLBACK;
+    goto done;
+  }
+  if (ferry__buf_adds(out, "0\r\n"))
+    goto done;
+  for (t = trailers; t != NULL; t = t->next) {
+    /* only "Name: value" lines, as libcurl, and never a line break */
+    const char *colon = t->data ? strchr(t->data, ':') : NULL;
+    if (colon == NULL || colon[1] != ' ' || strpbrk(t->data, "\r\n") != NULL) {
+      if (ferry__trace_on(e))
+        ferry__infof(e, "Malformatted trailing header, skipping trailer");
+      continue;
+    }
+    if (ferry__buf_cat(out, t->data, "\r\n", NULL))
+      goto done;
+  }
+  rc = ferry__buf_adds(out, "\r\n") ? FERRYE_OUT_OF_MEMORY : FERRYE_OK;
+done:
+  ferry_slist_free_all(trailers);
+  return rc;
 }

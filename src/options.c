@@ -16,11 +16,16 @@ void ferry__opts_defaults(ferry__opts *o) {
   o->postfieldsize = -1;
   o->dns_cache_timeout = 60;
   o->maxredirs = 30; /* libcurl's default since 8.3 */
+  o->expect_100_timeout_ms = 1000;
   o->ssl_verifypeer = 1;
   o->ssl_verifyhost = 2;
   o->protocols = FERRY__PROTO_HTTP | FERRY__PROTO_HTTPS;
   o->redir_protocols = FERRY__PROTO_HTTP | FERRY__PROTO_HTTPS;
   o->buffersize = FERRY_MAX_WRITE_SIZE;
+  o->maxage_conn = 118; /* libcurl's defaults */
+  o->tcp_keepidle = 60;
+  o->tcp_keepintvl = 60;
+  o->tcp_keepcnt = 9;
 }
 
 void ferry__opts_free(ferry__opts *o) {
@@ -54,6 +59,9 @@ void ferry__opts_free(ferry__opts *o) {
   ferry__free(o->username);
   ferry__free(o->password);
   ferry__free(o->bearer);
+  ferry__free(o->range);
+  ferry__free(o->unix_socket_path);
+  ferry__free(o->interface);
   memset(o, 0, sizeof(*o));
 }
 
@@ -97,6 +105,7 @@ ferry_code ferry__opts_copy(ferry__opts *dst, const ferry__opts *src) {
   dst->url = dst->useragent = dst->customrequest = dst->postfields_copy = NULL;
   dst->referer = dst->userpwd = dst->username = dst->password = NULL;
   dst->bearer = dst->accept_encoding = NULL;
+  dst->range = dst->unix_socket_path = dst->interface = NULL;
   dst->cookie = dst->cookiejar = NULL;
   dst->cookiefiles = NULL;
   dst->cookiefiles_loaded = 0; /* the copy's jar starts empty */
@@ -129,7 +138,10 @@ ferry_code ferry__opts_copy(ferry__opts *dst, const ferry__opts *src) {
       dup_string(&dst->userpwd, src->userpwd) ||
       dup_string(&dst->username, src->username) ||
       dup_string(&dst->password, src->password) ||
-      dup_string(&dst->bearer, src->bearer))
+      dup_string(&dst->bearer, src->bearer) ||
+      dup_string(&dst->range, src->range) ||
+      dup_string(&dst->unix_socket_path, src->unix_socket_path) ||
+      dup_string(&dst->interface, src->interface))
     goto failed;
   if (src->postfields_copy) {
     size_t n = src->postfieldsize >= 0 ? (size_t)src->postfieldsize
@@ -273,6 +285,17 @@ ferry_code ferry_easy_setopt(ferry_easy *e, ferry_option opt, ...) {
     break;
   case FERRYOPT_HTTPPROXYTUNNEL:
     o->httpproxytunnel = lv != 0;
+    break;
+  case FERRYOPT_EXPECT_100_TIMEOUT_MS:
+    if (lv < 0)
+      return FERRYE_BAD_FUNCTION_ARGUMENT;
+    o->expect_100_timeout_ms = lv;
+    break;
+  case FERRYOPT_SEEKFUNCTION:
+    o->seekfn = (long (*)(void *, ferry_off_t, int))pv;
+    break;
+  case FERRYOPT_SEEKDATA:
+    o->seekdata = pv;
     break;
   case FERRYOPT_DONEFUNCTION:
     o->donefn = (ferry_done_callback)pv;
@@ -553,6 +576,111 @@ ferry_code ferry_easy_setopt(ferry_easy *e, ferry_option opt, ...) {
     break;
   case FERRYOPT_TCP_NODELAY:
     o->tcp_nodelay = lv != 0;
+    break;
+  case FERRYOPT_RANGE:
+    return set_string(e, &o->range, pv);
+  case FERRYOPT_RESUME_FROM:
+  case FERRYOPT_RESUME_FROM_LARGE:
+    if (opt == FERRYOPT_RESUME_FROM)
+      ov = lv;
+    if (ov < -1)
+      return FERRYE_BAD_FUNCTION_ARGUMENT;
+    o->resume_from = ov;
+    break;
+  case FERRYOPT_HTTP_VERSION:
+    /* as a libcurl built without HTTP/2 and HTTP/3 */
+    if (lv < 0)
+      return FERRYE_BAD_FUNCTION_ARGUMENT;
+    if (lv > FERRY_HTTP_VERSION_1_1) {
+      ferry__easy_set_error(e, "HTTP_VERSION %ld: ferry speaks HTTP/1.x only",
+                            lv);
+      return FERRYE_UNSUPPORTED_PROTOCOL;
+    }
+    o->httpversion = lv;
+    break;
+  case FERRYOPT_TIMECONDITION:
+    if (lv < FERRY_TIMECOND_NONE || lv > FERRY_TIMECOND_LASTMOD)
+      return FERRYE_BAD_FUNCTION_ARGUMENT;
+    o->timecondition = lv;
+    break;
+  case FERRYOPT_TIMEVALUE:
+    o->timevalue = lv;
+    break;
+  case FERRYOPT_TIMEVALUE_LARGE:
+    o->timevalue = ov;
+    break;
+  case FERRYOPT_HEADEROPT:
+    o->headeropt_unified = !(lv & FERRYHEADER_SEPARATE);
+    break;
+  case FERRYOPT_TRAILERFUNCTION:
+    o->trailerfn = (ferry_trailer_callback)pv;
+    break;
+  case FERRYOPT_TRAILERDATA:
+    o->trailerdata = pv;
+    break;
+  case FERRYOPT_MAXAGE_CONN:
+  case FERRYOPT_MAXLIFETIME_CONN:
+    if (lv < 0)
+      return FERRYE_BAD_FUNCTION_ARGUMENT;
+    if (opt == FERRYOPT_MAXAGE_CONN)
+      o->maxage_conn = lv;
+    else
+      o->maxlifetime_conn = lv;
+    break;
+  case FERRYOPT_TCP_KEEPALIVE:
+    o->tcp_keepalive = lv != 0;
+    break;
+  case FERRYOPT_TCP_KEEPIDLE:
+  case FERRYOPT_TCP_KEEPINTVL:
+  case FERRYOPT_TCP_KEEPCNT:
+    if (lv < 0)
+      return FERRYE_BAD_FUNCTION_ARGUMENT;
+    if (lv > INT_MAX)
+      lv = INT_MAX;
+    if (opt == FERRYOPT_TCP_KEEPIDLE)
+      o->tcp_keepidle = lv;
+    else if (opt == FERRYOPT_TCP_KEEPINTVL)
+      o->tcp_keepintvl = lv;
+    else
+      o->tcp_keepcnt = lv;
+    break;
+  case FERRYOPT_CONNECT_TO:
+    o->connect_to = pv;
+    break;
+  case FERRYOPT_UNIX_SOCKET_PATH:
+    return set_string(e, &o->unix_socket_path, pv);
+  case FERRYOPT_INTERFACE:
+    /* "name", "if!name", "host!address" or "ifhost!name!address", as
+     * libcurl parses it; NULL binds to nothing again */
+    if (pv != NULL) {
+      const char *s = pv, *rest = s;
+      if (strncmp(s, "if!", 3) == 0)
+        rest = s + 3;
+      else if (strncmp(s, "host!", 5) == 0)
+        rest = s + 5;
+      else if (strncmp(s, "ifhost!", 7) == 0)
+        rest = strchr(s + 7, '!') ? strchr(s + 7, '!') + 1 : "";
+      if (strlen(s) > 512 || *rest == '\0')
+        return FERRYE_BAD_FUNCTION_ARGUMENT;
+    }
+    return set_string(e, &o->interface, pv);
+  case FERRYOPT_LOCALPORT:
+  case FERRYOPT_LOCALPORTRANGE:
+    if (lv < 0 || lv > 65535)
+      return FERRYE_BAD_FUNCTION_ARGUMENT;
+    if (opt == FERRYOPT_LOCALPORT)
+      o->localport = lv;
+    else
+      o->localportrange = lv;
+    break;
+  case FERRYOPT_MAX_RECV_SPEED_LARGE:
+  case FERRYOPT_MAX_SEND_SPEED_LARGE:
+    if (ov < 0)
+      return FERRYE_BAD_FUNCTION_ARGUMENT;
+    if (opt == FERRYOPT_MAX_RECV_SPEED_LARGE)
+      o->max_recv_speed = ov;
+    else
+      o->max_send_speed = ov;
     break;
   default:
     /* marked supported in the table but not handled here: a ferry bug */

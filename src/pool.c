@@ -53,17 +53,28 @@ static void idle_unlink(ferry_multi *m, ferry__conn *c) {
   m->pool.n_idle--;
 }
 
+/* Too old for the transfer's MAXAGE_CONN (idle) or MAXLIFETIME_CONN
+ * (since made)? As libcurl: strictly longer than the limit, in ms. */
+static int too_old(const ferry__conn *c, uint64_t now, uint64_t max_idle_ms,
+                   uint64_t max_life_ms) {
+  return (max_idle_ms && now - c->idle_since_ms > max_idle_ms) ||
+         (max_life_ms && now - c->created_ms > max_life_ms);
+}
+
 ferry__conn *ferry__pool_take_idle(ferry_multi *m, ferry__bundle *b,
-                                   int check_alive) {
+                                   int check_alive, uint64_t max_idle_ms,
+                                   uint64_t max_life_ms) {
   ferry__conn *c;
+  uint64_t now = max_idle_ms || max_life_ms ? ferry__now_ms() : 0;
   for (;;) {
     if (ferry__list_empty(&b->idle))
       return NULL;
     c = FERRY__CONTAINER_OF(b->idle.next, ferry__conn, idle_node);
     /* A request that can be sent again is retried on a fresh connection if
      * this one died unseen; one that cannot (a read callback's upload)
-     * pays for a peek first. */
-    if (!check_alive || !ferry__conn_idle_is_dead(c))
+     * pays for a peek first. One too old is closed, not tried. */
+    if (!(now && too_old(c, now, max_idle_ms, max_life_ms)) &&
+        (!check_alive || !ferry__conn_idle_is_dead(c)))
       break;
     ferry__conn_destroy(c);
   }

@@ -75,6 +75,9 @@ ferry_code ferry__proxy_choose(ferry_easy *e) {
   e->dest_host = e->url.host;
   e->dest_port = e->url.port;
   e->dest_kind = e->url.host_kind;
+  /* as libcurl: a Unix domain socket and a proxy do not mix */
+  if (e->set.unix_socket_path != NULL)
+    return FERRYE_OK;
   if (spec == NULL)
     spec = env_proxy(https);
   if (spec == NULL || *spec == '\0')
@@ -189,7 +192,9 @@ ferry_code ferry__proxy_connect_request(ferry_easy *e, ferry__buf *out) {
   if (e->set.useragent &&
       ferry__buf_cat(out, "User-Agent: ", e->set.useragent, "\r\n", NULL))
     goto done;
-  for (h = e->set.proxyheader; h != NULL; h = h->next) {
+  /* HEADEROPT: PROXYHEADER (SEPARATE, the default) or HTTPHEADER */
+  for (h = e->set.headeropt_unified ? e->set.httpheader : e->set.proxyheader;
+       h != NULL; h = h->next) {
     if (h->data == NULL || strchr(h->data, ':') == NULL ||
         strpbrk(h->data, "\r\n") != NULL)
       continue;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/un.h>
 
 #include "alloc.h"
 #include "easy.h"
@@ -299,6 +300,25 @@ ferry_code ferry__resolve_start(ferry_multi *m, ferry_easy *e) {
   long ttl = e->set.dns_cache_timeout;
   int r;
 
+  /* UNIX_SOCKET_PATH: the address is the path; no lookup, nothing cached */
+  if (e->set.unix_socket_path != NULL) {
+    const char *path = e->set.unix_socket_path;
+    struct sockaddr_un *su;
+    if (strlen(path) >= sizeof(su->sun_path)) {
+      snprintf(e->errtext, sizeof(e->errtext),
+               "Unix socket path too long: '%.64s...'", path);
+      return FERRYE_COULDNT_RESOLVE_HOST;
+    }
+    a = addrs_new(1);
+    if (a == NULL)
+      return FERRYE_OUT_OF_MEMORY;
+    su = (struct sockaddr_un *)&a->a[0];
+    su->sun_family = AF_UNIX;
+    memcpy(su->sun_path, path, strlen(path) + 1);
+    a->n = 1;
+    e->addrs = a;
+    goto have_addrs;
+  }
   /* IP literal */
   if (e->dest_kind != FERRY__HOST_NAME &&
       parse_ip(e->dest_host, e->dest_port, &ss)) {

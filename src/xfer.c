@@ -15,6 +15,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <sys/un.h>
 
 #include "alloc.h"
 #include "conn.h"
@@ -23,7 +24,9 @@
 #include "proxy.h"
 #include "easy.h"
 #include "multi.h"
+#include "partial.h"
 #include "resolve.h"
+#include "route.h"
 #include "tls.h"
 #include "trace.h"
 #include "xfer.h"
@@ -95,6 +98,7 @@ void ferry__xfer_reset(ferry_easy *e) {
   e->decoder = NULL;
   ferry__free(e->effective_url);
   e->effective_url = NULL;
+  ferry__headers_clear(&e->headers);
   ferry__free(e->location);
   e->location = NULL;
   ferry__free(e->redirect_url);
@@ -113,6 +117,8 @@ void ferry__xfer_reset(ferry_easy *e) {
   e->upload_from_read = e->upload_eof = e->upload_done = 0;
   e->reused = e->retried = e->is_head = 0;
   e->pause_recv = e->pause_send = e->response_done = 0;
+  e->expect_100 = e->expect_wait = e->expect_go = 0;
+  e->rate_resume_ms = 0;
   e->response_code = 0;
   e->http_version = 0;
   e->dl_bytes = e->ul_bytes = 0;
@@ -220,6 +226,10 @@ static ferry_code prepare_hop(ferry_easy *e) {
   rc = make_conn_key(e);
   if (rc != FERRYE_OK)
     return rc;
+  /* CONNECT_TO, UNIX_SOCKET_PATH, INTERFACE, LOCALPORT (route.c) */
+  rc = ferry__route_hop(e);
+  if (rc != FERRYE_OK)
+    return rc;
   rc = ferry__http_build_request(e);
   if (rc != FERRYE_OK)
     return rc;
@@ -318,6 +328,10 @@ static void update_deadline(ferry_easy *e) {
   }
   if (wants_ticks(e) && e->next_progress_ms && (due == 0 || e->next_progress_ms < due))
     due = e->next_progress_ms;
+  if (e->expect_wait && (due == 0 || e->expect_until_ms < due))
+    due = e->expect_until_ms;
+  if (e->rate_resume_ms && (due == 0 || e->rate_resume_ms < due))
+    due = e->rate_resume_ms;
   ferry__multi_set_deadline(e->multi, e, due);
 }
 
@@ -384,6 +398,15 @@ static void addr_text(const struct sockaddr_storage *ss, char *ip, size_t iplen,
     const struct sockaddr_in6 *s6 = (const void *)ss;
     inet_ntop(AF_INET6, &s6->sin6_addr, ip, (socklen_t)iplen);
     *port = ntohs(s6->sin6_port);
+  } else if (ss->ss_family == AF_UNIX) {
+    /* the socket's path, as libcurl shows it ("" for an unnamed end) */
+    const struct sockaddr_un *su = (const void *)ss;
+    size_t n = strnlen(su->sun_path, sizeof(su->sun_path));
+    if (n >= iplen)
+      n = iplen - 1; /* cut short, as libcurl's MAX_IPADR_LEN does */
+    memcpy(ip, su->sun_path, n);
+    ip[n] = '\0';
+    *port = 0;
   } else {
     const struct sockaddr_in *s4 = (const void *)ss;
     inet_ntop(AF_INET, &s4->sin_addr, ip, (socklen_t)iplen);
@@ -396,9 +419,11 @@ static void conn_learn_addrs(ferry__conn *c) {
   struct sockaddr_storage ss;
   socklen_t len = sizeof(ss);
 
+  memset(&ss, 0, sizeof(ss)); /* an unnamed Unix socket fills no path */
   if (getpeername(c->fd, (struct sockaddr *)&ss, &len) == 0)
     addr_text(&ss, c->peer_ip, sizeof(c->peer_ip), &c->peer_port);
   len = sizeof(ss);
+  memset(&ss, 0, sizeof(ss));
   if (getsockname(c->fd, (struct sockaddr *)&ss, &len) == 0)
     addr_text(&ss, c->local_ip, sizeof(c->local_ip), &c->local_port);
 }
@@ -642,10 +667,20 @@ static void try_connect(ferry_easy *e) {
   update_deadline(e);
   while (e->addr_idx < e->addrs->n) {
     const struct sockaddr_storage *sa = &e->addrs->a[e->addr_idx];
-    socklen_t salen = sa->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-                                                : sizeof(struct sockaddr_in);
-    err = ferry__conn_connect(e->conn, (const struct sockaddr *)sa, salen,
-                              e->set.tcp_nodelay);
+    char why[FERRY_ERROR_SIZE];
+    err = ferry__conn_connect(e->conn, (const struct sockaddr *)sa, &e->set,
+                              why, sizeof(why));
+    if (err < 0) {
+      /* INTERFACE / LOCALPORT could not be bound: another address of
+       * another family may do when the interface has none of this one */
+      e->os_errno = -err;
+      if (err == -EAFNOSUPPORT && e->addr_idx + 1 < e->addrs->n) {
+        e->addr_idx++;
+        continue;
+      }
+      xfer_fail(e, FERRYE_INTERFACE_FAILED, "%s", why);
+      return;
+    }
     if (err == 0) {
       if (ferry__conn_watch(e->conn, FERRY_POLL_OUT) != 0)
         return;
@@ -710,7 +745,9 @@ static void acquire_conn(ferry_easy *e, int fresh) {
     return;
   }
   if (!fresh && !e->set.fresh_connect) {
-    c = ferry__pool_take_idle(m, b, e->upload_from_read);
+    c = ferry__pool_take_idle(m, b, e->upload_from_read,
+                              (uint64_t)e->set.maxage_conn * 1000u,
+                              (uint64_t)e->set.maxlifetime_conn * 1000u);
     if (c != NULL) {
       attach_conn(e, c);
       e->reused = 1;
@@ -764,12 +801,37 @@ static void acquire_conn(ferry_easy *e, int fresh) {
   try_connect(e);
 }
 
+/* Go back to the start of a read-callback upload: SEEKFUNCTION, or for
+ * the default reader an fseek of READDATA. 0 when it can be sent again. */
+static int rewind_upload(ferry_easy *e) {
+  ferry_multi *m = e->multi;
+  if (e->ul_bytes == 0 && !e->upload_eof && e->upbuf.len == 0)
+    return 0; /* nothing was read yet */
+  if (e->set.seekfn) {
+    long rc;
+    FERRY__CALLBACK_ENTER(m);
+    rc = e->set.seekfn(e->set.seekdata, 0, SEEK_SET);
+    FERRY__CALLBACK_LEAVE(m);
+    if (rc != FERRY_SEEKFUNC_OK)
+      return -1;
+  } else if (e->set.readfn == NULL && e->set.readdata != NULL) {
+    if (fseek((FILE *)e->set.readdata, 0, SEEK_SET) != 0)
+      return -1;
+  } else {
+    return -1;
+  }
+  e->ul_bytes = 0;
+  e->upload_eof = 0;
+  ferry__buf_reset(&e->upbuf);
+  return 0;
+}
+
 /* A reused connection turned out dead before any response byte: try once
  * more on a fresh one. Returns 1 if a retry was started. */
 static int retry_on_fresh(ferry_easy *e) {
   if (!e->reused || e->retried || e->parser.any_bytes)
     return 0;
-  if (e->upload_from_read && (e->ul_bytes > 0 || e->upload_eof))
+  if (e->upload_from_read && rewind_upload(e) != 0)
     return 0; /* the read callback's data cannot be read again */
   if (ferry__trace_on(e))
     ferry__infof(e, "Connection died, retrying a fresh connect");
@@ -777,6 +839,7 @@ static int retry_on_fresh(ferry_easy *e) {
   e->retried = 1;
   e->reused = 0;
   e->req_sent = 0;
+  e->expect_wait = e->expect_go = 0;
   if (e->body && e->body_len > FERRY__INLINE_BODY_MAX)
     e->body_sent = 0;
   ferry__buf_reset(&e->upbuf);
@@ -799,6 +862,16 @@ static int fill_upload(ferry_easy *e) {
   size_t n;
   int chunked = e->body_len == -2;
 
+  if (e->upload_skip > 0) {
+    /* a resumed upload starts RESUME_FROM bytes in (partial.c) */
+    ferry_code rc = ferry__partial_skip_upload(e);
+    if (rc != FERRYE_OK) {
+      xfer_fail(e, rc, NULL);
+      return 1;
+    }
+    if (e->state != FERRY__XS_SEND)
+      return 1;
+  }
   if (fn == NULL) {
     /* libcurl's default reads the READDATA FILE * (stdin when unset) */
     FILE *f = e->set.readdata ? e->set.readdata : stdin;
@@ -824,9 +897,13 @@ static int fill_upload(ferry_easy *e) {
   }
   if (n == 0) {
     e->upload_eof = 1;
-    if (chunked && ferry__buf_adds(&e->upbuf, "0\r\n\r\n")) {
-      xfer_fail(e, FERRYE_OUT_OF_MEMORY, "out of memory");
-      return 1;
+    if (chunked) {
+      /* the last chunk, with TRAILERFUNCTION's trailers */
+      ferry_code rc = ferry__http_last_chunk(e, &e->upbuf);
+      if (rc != FERRYE_OK) {
+        xfer_fail(e, rc, "out of memory");
+        return 1;
+      }
     }
     if (!chunked && e->ul_bytes + (ferry_off_t)e->upbuf.len < e->body_len) {
       xfer_fail(e, FERRYE_READ_ERROR,
@@ -869,6 +946,51 @@ static int upload_complete(const ferry_easy *e) {
   return e->body == NULL || e->body_sent >= e->body_len;
 }
 
+/* ---- speed caps (rate.c) ---------------------------------------------- */
+
+/* How many bytes may move now in that direction (cap when there is no
+ * MAX_SEND_SPEED / MAX_RECV_SPEED). 0 means throttled: the socket is not
+ * watched, and the deadline brings the transfer back when the bucket has
+ * filled (rate_resume), so no event can spin the loop meanwhile. */
+static size_t rate_allowance(ferry_easy *e, int send, size_t cap) {
+  ferry_off_t limit = send ? e->set.max_send_speed : e->set.max_recv_speed;
+  uint64_t wait_ms = 0;
+  size_t n;
+
+  if (limit <= 0)
+    return cap;
+  n = ferry__rate_allow(send ? &e->rate_send : &e->rate_recv, limit, now_ns(),
+                        cap, &wait_ms);
+  if (n == 0) {
+    e->rate_resume_ms = ferry__now_ms() + wait_ms;
+    ferry__conn_watch(e->conn, FERRY_POLL_NONE);
+    update_deadline(e);
+  }
+  return n;
+}
+
+static void rate_spent(ferry_easy *e, int send, size_t n) {
+  if ((send ? e->set.max_send_speed : e->set.max_recv_speed) > 0)
+    ferry__rate_spend(send ? &e->rate_send : &e->rate_recv, n);
+}
+
+/* Shorten iov to what MAX_SEND_SPEED allows now; 0 when throttled. */
+static size_t rate_trim(ferry_easy *e, struct iovec *iov, int *n_iov) {
+  size_t total = 0, allowed;
+  for (int i = 0; i < *n_iov; i++)
+    total += iov[i].iov_len;
+  allowed = rate_allowance(e, 1, total);
+  if (allowed == 0 || allowed == total)
+    return allowed;
+  if (allowed <= iov[0].iov_len) {
+    iov[0].iov_len = allowed;
+    *n_iov = 1;
+  } else {
+    iov[1].iov_len = allowed - iov[0].iov_len;
+  }
+  return allowed;
+}
+
 static void begin_receive(ferry_easy *e) {
   ferry__xfer_state(e, FERRY__XS_RECV_HEADERS);
   update_deadline(e);
@@ -888,8 +1010,18 @@ static void send_more(ferry_easy *e) {
     if (head_left) {
       iov[n_iov].iov_base = e->req.data + e->req_sent;
       iov[n_iov++].iov_len = head_left;
+    } else if (e->expect_100) {
+      /* the head is out: wait for 100 Continue (or a final answer, or the
+       * timeout) before the body */
+      if (!e->expect_wait) {
+        e->expect_wait = 1;
+        e->expect_until_ms = ferry__now_ms() + (uint64_t)e->set.expect_100_timeout_ms;
+        ferry__conn_watch(c, FERRY_POLL_IN);
+        update_deadline(e);
+      }
+      return;
     }
-    if (e->body && e->body_sent < e->body_len) {
+    if (e->body && e->body_sent < e->body_len && !e->expect_100) {
       iov[n_iov].iov_base = (char *)e->body + e->body_sent;
       iov[n_iov++].iov_len = (size_t)(e->body_len - e->body_sent);
     } else if (e->upload_from_read && head_left == 0) {
@@ -922,6 +1054,8 @@ static void send_more(ferry_easy *e) {
       }
       continue;
     }
+    if (e->set.max_send_speed > 0 && rate_trim(e, iov, &n_iov) == 0)
+      return; /* throttled: rate_resume goes on */
     {
       ferry_code rc = FERRYE_OK;
       int os_errno = 0;
@@ -939,6 +1073,7 @@ static void send_more(ferry_easy *e) {
         return;
       }
     }
+    rate_spent(e, 1, (size_t)n);
     if (ferry__trace_on(e)) {
       size_t h = (size_t)n < head_left ? (size_t)n : head_left;
       if (h)
@@ -1059,6 +1194,7 @@ static int remember_header(const char *line, size_t len, const char *name,
 static ferry_code on_header_line(void *ud, const char *line, size_t len) {
   ferry_easy *e = ud;
   ferry_multi *m = e->multi;
+  ferry_code rc;
   size_t w;
 
   e->header_size += (long)len;
@@ -1066,6 +1202,14 @@ static ferry_code on_header_line(void *ud, const char *line, size_t len) {
     e->t_starttransfer = now_ns();
   if (ferry__trace_on(e))
     ferry__trace_data(e, FERRYINFO_HEADER_IN, line, len);
+  /* kept for ferry_easy_header, before any callback can ask for it */
+  rc = ferry__headers_record(e, line, len);
+  if (rc != FERRYE_OK)
+    return rc;
+  /* Content-Range and Last-Modified, when a resume or time condition
+   * needs them (partial.c) */
+  if (e->resume_from > 0 || e->set.timecondition)
+    ferry__partial_header(e, line, len);
   /* only three headers matter here; most lines fail the first test */
   if (((line[0] | 0x20) == 'l' &&
        remember_header(line, len, "Location:", &e->location, 0)) ||
@@ -1110,6 +1254,12 @@ static int on_headers_done(void *ud, int status, int major, int minor,
   ferry_easy *e = ud;
   ferry_code rc;
   if (interim) {
+    if (status == 100 && e->expect_wait) {
+      /* go on with the body once this read is handled */
+      e->expect_wait = 0;
+      e->expect_100 = 0;
+      e->expect_go = 1;
+    }
     /* a 1xx's Location or Content-Encoding means nothing */
     ferry__free(e->location);
     e->location = NULL;
@@ -1126,6 +1276,13 @@ static int on_headers_done(void *ud, int status, int major, int minor,
       return -1;
     }
     return FERRY__H1_NOBODY;
+  }
+  if (e->expect_wait) {
+    /* a final answer before the body went: the body is never sent, and
+     * the connection cannot carry another request */
+    e->expect_wait = 0;
+    if (e->conn)
+      e->conn->uses = ~0u;
   }
   e->response_code = status;
   rc = ferry__http_check_redirect(e, status);
@@ -1150,6 +1307,23 @@ static int on_headers_done(void *ud, int status, int major, int minor,
     ferry__h1_fail(&e->parser, FERRYE_FILESIZE_EXCEEDED, e->errtext);
     return -1;
   }
+  if (!e->follow && (e->resume_from > 0 || e->set.timecondition)) {
+    /* did a resume get its range, does a time condition hold? */
+    int stop = 0;
+    rc = ferry__partial_check(e, status, &stop);
+    if (rc != FERRYE_OK) {
+      ferry__h1_fail(&e->parser, rc, e->errtext);
+      return -1;
+    }
+    if (stop) {
+      /* done with the header: the rest is never read, so the connection
+       * cannot carry another request */
+      if (e->conn)
+        e->conn->uses = ~0u;
+      ferry__xfer_state(e, FERRY__XS_RECV_BODY);
+      return FERRY__H1_NOBODY;
+    }
+  }
   if (e->content_encoding && e->set.accept_encoding &&
       !e->set.content_decoding_off && !e->follow && !e->is_head) {
     rc = ferry__decoder_new(&e->decoder, e->content_encoding, e->errtext,
@@ -1169,8 +1343,9 @@ static int on_body(void *ud, const char *p, size_t n) {
 
   /* Counted here, as they arrive: bytes held by a pause and delivered
    * later go through deliver_body twice. */
-  if (e->follow)
-    return 0; /* the body of a redirect that is followed is not data */
+  if (e->follow || e->skip_body)
+    return 0; /* the body of a redirect that is followed is not data, nor
+                 that of a 416 to a resume */
   e->dl_bytes += (ferry_off_t)n;
   if (ferry__trace_on(e))
     ferry__trace_data(e, FERRYINFO_DATA_IN, p, n);
@@ -1298,8 +1473,10 @@ static void recv_data(ferry_easy *e, int cselect) {
     ferry_code rc = FERRYE_OK;
     int clean = 1, os_errno = 0;
     char why[FERRY_ERROR_SIZE];
-    ssize_t n = ferry__conn_recv(c, m->rbuf, FERRY__RBUF_SIZE, &clean, &rc,
-                                 &os_errno, why, sizeof(why));
+    size_t cap = rate_allowance(e, 0, FERRY__RBUF_SIZE);
+    ssize_t n = cap == 0 ? FERRY__IO_AGAIN /* throttled */
+                         : ferry__conn_recv(c, m->rbuf, cap, &clean, &rc,
+                                            &os_errno, why, sizeof(why));
     size_t used = 0;
 
     if (n == FERRY__IO_AGAIN)
@@ -1331,6 +1508,7 @@ static void recv_data(ferry_easy *e, int cselect) {
       response_complete(e, 0);
       return;
     }
+    rate_spent(e, 0, (size_t)n);
     rc = ferry__h1_feed(&e->parser, m->rbuf, (size_t)n, &used);
     if (e->state == FERRY__XS_DONE)
       return;
@@ -1342,6 +1520,12 @@ static void recv_data(ferry_easy *e, int cselect) {
       response_complete(e, used < (size_t)n);
       return;
     }
+    if (e->expect_go) {
+      e->expect_go = 0;
+      update_deadline(e);
+      send_more(e);
+      return;
+    }
     if (e->pause_recv) {
       ferry__conn_watch(c, FERRY_POLL_NONE);
       return;
@@ -1351,6 +1535,22 @@ static void recv_data(ferry_easy *e, int cselect) {
   }
   if (!e->set.noprogress && e->set.xferinfofn)
     progress_call(e);
+}
+
+/* A speed cap's bucket has filled: go on where the throttle stopped. */
+static void rate_resume(ferry_easy *e) {
+  e->rate_resume_ms = 0;
+  if (e->state == FERRY__XS_SEND && !e->expect_wait) {
+    if (!e->pause_send)
+      send_more(e);
+    return;
+  }
+  if ((e->state == FERRY__XS_SEND || e->state == FERRY__XS_RECV_HEADERS ||
+       e->state == FERRY__XS_RECV_BODY) &&
+      !e->pause_recv && !e->response_done) {
+    ferry__conn_watch(e->conn, FERRY_POLL_IN);
+    recv_data(e, 0);
+  }
 }
 
 /* ---- entry points ----------------------------------------------------- */
@@ -1408,6 +1608,8 @@ void ferry__xfer_run(ferry_easy *e) {
       response_complete(e, 0);
       return;
     }
+    if (e->rate_resume_ms)
+      return; /* throttled: rate_resume reads on */
     ferry__conn_watch(e->conn, FERRY_POLL_IN);
     /* bytes the TLS layer kept while paused raise no socket event */
     if (e->conn->tls && ferry__tls_has_buffered(e->conn->tls))
@@ -1430,6 +1632,12 @@ void ferry__xfer_on_socket(ferry_easy *e, int cselect) {
     tls_on_socket(e, cselect);
     return;
   case FERRY__XS_SEND:
+    if (e->expect_wait) {
+      /* waiting for 100 Continue: the answer is read as it comes */
+      if (cselect & (FERRY_CSELECT_IN | FERRY_CSELECT_ERR))
+        recv_data(e, cselect);
+      return;
+    }
     if (!e->pause_send && (cselect & (FERRY_CSELECT_OUT | FERRY_CSELECT_ERR)))
       send_more(e);
     return;
@@ -1445,6 +1653,20 @@ void ferry__xfer_on_socket(ferry_easy *e, int cselect) {
 
 void ferry__xfer_on_deadline(ferry_easy *e) {
   uint64_t now = ferry__now_ms();
+
+  if (e->expect_wait && now >= e->expect_until_ms) {
+    /* no 100 Continue in time: send the body anyway, as libcurl does */
+    e->expect_wait = 0;
+    e->expect_100 = 0;
+    send_more(e);
+    if (e->state == FERRY__XS_DONE)
+      return;
+  }
+  if (e->rate_resume_ms && now >= e->rate_resume_ms) {
+    rate_resume(e);
+    if (e->state == FERRY__XS_DONE)
+      return;
+  }
   uint64_t elapsed = now - start_ms(e);
 
   if (e->set.timeout_ms > 0 && elapsed >= (uint64_t)e->set.timeout_ms) {
@@ -1491,7 +1713,10 @@ void ferry__xfer_on_deadline(ferry_easy *e) {
 static int conn_reusable(ferry_easy *e, ferry_code result) {
   return result == FERRYE_OK && e->response_done && e->conn &&
          e->conn->uses != ~0u && ferry__h1_keep_alive(&e->parser) &&
-         upload_complete(e) && e->req_sent == e->req.len;
+         upload_complete(e) && e->req_sent == e->req.len &&
+         /* an HTTP/1.0 request keeps it only when the server says so */
+         (e->set.httpversion != FERRY_HTTP_VERSION_1_0 ||
+          ferry__h1_says_keep_alive(&e->parser));
 }
 
 /* The response was a redirect to follow: the same transfer goes on with
@@ -1499,9 +1724,12 @@ static int conn_reusable(ferry_easy *e, ferry_code result) {
 static void follow_redirect(ferry_easy *e) {
   ferry__url next;
   ferry_code rc;
+  /* judged before a rewind resets the upload's counters */
+  int reusable = conn_reusable(e, FERRYE_OK);
 
-  if (e->upload_from_read && e->ul_bytes > 0 &&
-      (e->response_code == 307 || e->response_code == 308)) {
+  if (e->upload_from_read &&
+      (e->response_code == 307 || e->response_code == 308) &&
+      rewind_upload(e) != 0) {
     xfer_fail(e, FERRYE_SEND_FAIL_REWIND,
               "a %ld redirect needs the upload again, and it cannot be rewound",
               e->response_code);
@@ -1514,10 +1742,11 @@ static void follow_redirect(ferry_easy *e) {
   }
   if (ferry__trace_on(e))
     ferry__infof(e, "Following redirect to %s", e->redirect_url);
-  release_conn(e, conn_reusable(e, FERRYE_OK));
+  release_conn(e, reusable);
   /* forget the previous hop, keep the transfer's totals */
   ferry__url_free(&e->url);
   e->url = next;
+  ferry__headers_next_request(&e->headers);
   ferry__free(e->url_src); /* e->url is no longer the option's parse */
   e->url_src = NULL;
   ferry__h1_parser_free(&e->parser);
@@ -1548,6 +1777,7 @@ static void follow_redirect(ferry_easy *e) {
   e->reused = e->retried = 0;
   e->response_done = 0;
   e->follow = 0;
+  e->expect_wait = e->expect_go = 0;
   e->dl_bytes = e->ul_bytes = 0;
   e->content_length = -1;
   ferry__xfer_state(e, FERRY__XS_INIT);

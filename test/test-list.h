@@ -419,7 +419,74 @@
   X(proxy_unresolvable_is_couldnt_resolve_proxy_and_bad_scheme_is_refused) \
   X(proxy_redirect_to_another_origin_keeps_the_proxy_credentials_only)
 
+/* -- section: cookie engine (test/test-cookie.c) -- */
+#define TEST_LIST_COOKIE(X) \
+  X(cookie_set_cookie_attributes_are_parsed_and_stored) \
+  X(cookie_malformed_set_cookie_is_rejected_with_a_reason) \
+  X(cookie_default_path_is_the_request_directory) \
+  X(cookie_domain_attribute_must_domain_match_the_host) \
+  X(cookie_is_never_sent_to_other_hosts_or_sibling_domains) \
+  X(cookie_path_match_follows_rfc_6265) \
+  X(cookie_secure_is_sent_only_over_https_and_set_only_from_https) \
+  X(cookie_httponly_flag_is_kept_and_written_with_its_prefix) \
+  X(cookie_dates_parse_in_every_common_format) \
+  X(cookie_expires_and_max_age_expire_cookies_and_max_age_wins) \
+  X(cookie_same_name_domain_and_path_replaces_and_keeps_its_age) \
+  X(cookie_header_puts_longer_paths_first_then_older_cookies) \
+  X(cookie_caps_per_domain_and_in_total_drop_the_oldest) \
+  X(cookie_larger_than_4096_bytes_is_rejected) \
+  X(cookie_header_stops_before_8190_bytes) \
+  X(cookie_netscape_file_round_trips_every_field) \
+  X(cookie_netscape_malformed_lines_are_skipped) \
+  X(cookie_transfer_set_cookie_is_sent_back_on_the_handles_next_request) \
+  X(cookie_transfer_without_the_engine_ignores_set_cookie) \
+  X(cookie_transfer_cookie_for_another_domain_is_never_sent) \
+  X(cookie_transfer_cookies_set_along_a_redirect_chain_go_to_the_next_hops) \
+  X(cookie_transfer_cookie_option_shares_the_line_and_yields_to_a_user_header) \
+  X(cookie_transfer_cookiejar_is_written_at_cleanup_and_read_with_cookiefile) \
+  X(cookie_transfer_cookielist_all_sess_flush_and_reload) \
+  X(cookie_info_cookielist_gives_netscape_lines_to_free) \
+  X(cookie_oom_each_allocation_of_the_jar_fails_cleanly) \
+  X(cookie_oom_each_allocation_of_cookie_transfers_fails_cleanly)
+
+/* -- section: uploads (test/test-upload.c) -- */
+#define TEST_LIST_UPLOAD(X) \
+  X(upload_expect_100_sends_the_body_after_continue) \
+  X(upload_final_answer_before_the_body_skips_the_body) \
+  X(upload_expect_timeout_sends_the_body_anyway) \
+  X(upload_seekfunction_sends_the_body_again_after_a_307) \
+  X(upload_seekfunction_failing_is_send_fail_rewind)
+
+/* -- section: header, escape, option-info and URL APIs (test/test-apis.c) -- */
+#define TEST_LIST_APIS(X) \
+  X(apis_header_api_sees_every_response_of_a_redirect_chain) \
+  X(apis_header_api_answers_in_header_callback_and_restarts_per_transfer) \
+  X(apis_header_api_marks_a_proxy_connect_answer_as_connect) \
+  X(apis_header_store_unfolds_marks_origins_and_checks_prev) \
+  X(apis_header_store_refuses_to_pass_its_cap) \
+  X(apis_headers_of_a_transfer_past_the_cap_are_too_large) \
+  X(apis_escape_keeps_only_unreserved_and_unescape_reverses_it) \
+  X(apis_option_by_name_and_by_id_find_every_table_row) \
+  X(apis_option_aliases_are_flagged_and_next_lists_every_row_once) \
+  X(apis_url_get_gives_every_part_of_a_parsed_url) \
+  X(apis_url_ports_and_schemes_follow_the_flags) \
+  X(apis_url_ipv6_host_keeps_its_zone_id_apart) \
+  X(apis_url_built_from_parts_with_encoding_and_appended_query) \
+  X(apis_url_relative_reference_resolves_against_the_held_url) \
+  X(apis_url_errors_have_libcurl_codes_and_change_nothing) \
+  X(apis_url_empty_parts_dup_path_as_is_and_encodings_on_get) \
+  X(apis_url_oom_each_allocation_fails_cleanly) \
+  X(apis_libcurl_names_reach_the_same_functions)
+
+/* -- section: documentation kept true (test/test-docs.c) -- */
+#define TEST_LIST_DOCS(X) \
+  X(docs_readme_coverage_matches_the_name_table)
+
 #define TEST_LIST(X)   \
+  TEST_LIST_DOCS(X) \
+  TEST_LIST_APIS(X) \
+  TEST_LIST_UPLOAD(X) \
+  TEST_LIST_COOKIE(X) \
   TEST_LIST_PROXY(X) \
   TEST_LIST_EMBED(X) \
   TEST_LIST_RUNNER(X)  \

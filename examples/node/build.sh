@@ -1,7 +1,7 @@
 #!/bin/sh
 # Build the ferry Node-API addon: examples/node/build/ferry.node
 #
-#   examples/node/build.sh          (CC, CFLAGS, NODE_INCLUDE may be set)
+#   examples/node/build.sh          (CC, CFLAGS, LDFLAGS, NODE_INCLUDE may be set)
 #
 # ferry's sources (the list in src/meson.build) and llhttp's C sources are
 # compiled into the addon against Node's own uv.h, so the addon calls the
@@ -39,24 +39,34 @@ ferry_srcs=$(sed -n "s/^ *'\([a-z0-9_]*\.c\)',\{0,1\}\$/\1/p" "$root/src/meson.b
 
 mkdir -p "$out/obj"
 common="-std=gnu11 -D_GNU_SOURCE -O2 -g -fPIC -fvisibility=hidden
-  -I$node_inc -I$root/include -I$root/src -I$llhttp_inc"
+  -I$node_inc -I$root/include -I$root/src -I$llhttp_inc ${CFLAGS:-}"
 # FERRY_BUILDING is left undefined: FERRY_EXTERN then marks nothing
 # "default", so ferry's API is hidden like the rest.
+# The quotes are meant literally: they make the macro a C string.
+# shellcheck disable=SC2089
 ferry_flags="-Wall -Wextra -Wno-unused-parameter -DFERRY_CA_BUNDLE=\"$ca_bundle\""
-addon_flags="-Wall -Wextra -Wno-unused-parameter ${CFLAGS:-}"
+addon_flags="-Wall -Wextra -Wno-unused-parameter -Werror"
 
+jobs=$(nproc 2>/dev/null || echo 2)
 objs=
 pids=
-compile() { # src obj flags...
+failed=0
+wait_jobs() {
+  for p in $pids; do wait "$p" || failed=1; done
+  pids=
+}
+compile() { # src obj flags...  (in batches of $jobs)
   src=$1 obj=$2
   shift 2
   # shellcheck disable=SC2086
   $cc $common "$@" -c "$src" -o "$obj" &
   pids="$pids $!"
   objs="$objs $obj"
+  # shellcheck disable=SC2086
+  [ "$(echo $pids | wc -w)" -lt "$jobs" ] || wait_jobs
 }
 for s in $ferry_srcs; do
-  # shellcheck disable=SC2086
+  # shellcheck disable=SC2086,SC2090
   compile "$root/src/$s" "$out/obj/ferry_${s%.c}.o" $ferry_flags
 done
 for s in api http llhttp; do
@@ -66,14 +76,13 @@ for s in addon request; do
   # shellcheck disable=SC2086
   compile "$here/src/$s.c" "$out/obj/addon_$s.o" $addon_flags
 done
-status=0
-for p in $pids; do wait "$p" || status=1; done
-[ $status -eq 0 ] || { echo "build.sh: compile failed" >&2; exit 1; }
+wait_jobs
+[ $failed -eq 0 ] || { echo "build.sh: compile failed" >&2; exit 1; }
 
 # shellcheck disable=SC2086
 $cc -shared -o "$out/ferry.node" $objs $libs \
   -Wl,--exclude-libs,ALL -Wl,--version-script="$here/exports.map" \
-  -Wl,-Bsymbolic -Wl,-z,relro,-z,now -Wl,--as-needed
+  -Wl,-Bsymbolic -Wl,-z,relro,-z,now -Wl,--as-needed ${LDFLAGS:-}
 
 # Check: the only symbols defined and exported are the Node-API entry points.
 exported=$(nm -D --defined-only "$out/ferry.node" | awk '{print $3}' | sort)
@@ -84,8 +93,11 @@ if [ -n "$bad" ]; then
   printf '%s\n' "$bad" | head -20 >&2
   exit 1
 fi
-if nm -D --undefined-only "$out/ferry.node" | grep -E ' (llhttp_|inflate|deflate|zlib|mbedtls_)' >&2; then
-  echo "build.sh: the addon leaves llhttp/zlib/mbedTLS symbols to the process" >&2
+# ...and it takes nothing of llhttp, zlib, mbedTLS or ferry from outside
+# (only napi_*, uv_* from node and libc remain undefined).
+if nm -D --undefined-only "$out/ferry.node" |
+    grep -E ' (llhttp_|inflate|deflate|zlib|z_|mbedtls_|psa_|ferry_)' >&2; then
+  echo "build.sh: the addon leaves the symbols above to the process" >&2
   exit 1
 fi
-echo "built $out/ferry.node (exports: $(echo $exported))"
+echo "built $out/ferry.node (exports: $(printf '%s\n' "$exported" | tr '\n' ' '))"

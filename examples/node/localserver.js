@@ -6,6 +6,7 @@
 //   GET /bytes/N?seed=S       N bytes of pattern(S), content-length
 //   GET /chunked/N?seed=S     the same bytes, chunked
 //   GET /slow/N?seed=S&chunk=C&ms=T   N bytes, C per write, T ms apart
+//   GET /big/N?seed=S         N bytes written as fast as the client reads
 //   GET /gzip/N?seed=S        the N bytes gzip-encoded (Node's zlib)
 //   GET /redirect?to=PATH     302 to PATH
 //   GET /status/CODE          that status, body "status CODE"
@@ -29,7 +30,7 @@ function pattern(seed, len, offset = 0) {
 
 function start(opts = {}) {
   const sockets = new Set();
-  const stats = { connections: 0, requests: 0, backpressure: 0 };
+  const stats = { connections: 0, requests: 0, backpressure: 0, bigSent: 0 };
   const server = http.createServer({ keepAliveTimeout: 60000 }, (req, res) => {
     stats.requests++;
     const u = new URL(req.url, 'http://x');
@@ -79,7 +80,8 @@ function start(opts = {}) {
         return;
       }
       case 'big': {
-        // as fast as the client takes it; counts the writes the socket refused
+        // as fast as the client takes it (waits for 'drain'); bigSent is how
+        // far it got
         const n = Number(parts[2]);
         res.writeHead(200, { 'content-length': n });
         let off = 0;
@@ -88,6 +90,7 @@ function start(opts = {}) {
             const len = Math.min(65536, n - off);
             const ok = res.write(pattern(seed, len, off));
             off += len;
+            stats.bigSent = off;
             if (!ok) {
               stats.backpressure++;
               res.once('drain', more);

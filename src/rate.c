@@ -1,0 +1,34 @@
+/* Speed caps: token buckets. See rate.h. */
+#include "rate.h"
+
+/* The burst: a sixteenth of a second of traffic, at least one byte. */
+static double burst_of(int64_t limit) {
+  double b = (double)limit / 16.0;
+  return b < 1.0 ? 1.0 : b;
+}
+
+size_t ferry__rate_allow(ferry__rate *r, int64_t limit, uint64_t now_ns,
+                         size_t cap, uint64_t *wait_ms) {
+  double burst = burst_of(limit), need;
+
+  if (r->at_ns == 0 || now_ns < r->at_ns) {
+    r->tokens = burst;
+  } else {
+    r->tokens += (double)limit * (double)(now_ns - r->at_ns) / 1e9;
+    if (r->tokens > burst)
+      r->tokens = burst;
+  }
+  r->at_ns = now_ns;
+  if (r->tokens >= 1.0)
+    return r->tokens < (double)cap ? (size_t)r->tokens : cap;
+  /* empty: come back when a whole burst is there */
+  need = (burst - r->tokens) * 1000.0 / (double)limit;
+  *wait_ms = need < 1.0 ? 1 : (uint64_t)need + 1;
+  return 0;
+}
+
+void ferry__rate_spend(ferry__rate *r, size_t n) {
+  r->tokens -= (double)n;
+  if (r->tokens < 0)
+    r->tokens = 0;
+}
