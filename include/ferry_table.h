@@ -401,7 +401,7 @@
   X(SSH_COMPRESSION, LONG, 268, 0)                                             \
   X(MIMEPOST, OBJECTPOINT, 269, 0)                                             \
   X(TIMEVALUE_LARGE, OFF_T, 270, 1)                                            \
-  X(HAPPY_EYEBALLS_TIMEOUT_MS, LONG, 271, 0)                                   \
+  X(HAPPY_EYEBALLS_TIMEOUT_MS, LONG, 271, 1)                                   \
   X(RESOLVER_START_FUNCTION, FUNCTIONPOINT, 272, 0)                            \
   X(RESOLVER_START_DATA, CBPOINT, 273, 0)                                      \
   X(HAPROXYPROTOCOL, LONG, 274, 0)                                             \

@@ -3,9 +3,9 @@
  * Usage: gen-curl-h [CURL_H [STUB_H...]]
  *
  * Writes curl.h to the file CURL_H, or to stdout when no argument is given.
- * Each STUB_H (curl/easy.h, curl/multi.h, curl/system.h, curl/curlver.h)
- * gets a header that only includes "curl.h": libcurl programs sometimes
- * include those directly.
+ * Each STUB_H (curl/easy.h, curl/multi.h, curl/system.h, curl/curlver.h,
+ * curl/urlapi.h, curl/options.h, curl/header.h) gets a header that only
+ * includes "curl.h": libcurl programs sometimes include those directly.
  *
  * Every name in the output comes from the lists in ferry_table.h, so this
  * program keeps no list of its own. It runs at build time on the build

@@ -112,6 +112,7 @@ typedef struct ferry__opts {
   long proxyport;             /* PROXYPORT */
   unsigned httpproxytunnel : 1;
   long expect_100_timeout_ms; /* EXPECT_100_TIMEOUT_MS, default 1000 */
+  long happy_eyeballs_ms;     /* HAPPY_EYEBALLS_TIMEOUT_MS, default 200 */
   long (*seekfn)(void *, ferry_off_t, int); /* SEEKFUNCTION */
   void *seekdata;
   ferry_done_callback donefn; /* DONEFUNCTION */
@@ -207,6 +208,8 @@ struct ferry_easy {
   size_t addr_idx;
   struct ferry__dns_entry *dns_wait; /* lookup it waits for */
   struct ferry__conn *conn;
+  struct ferry__conn *conn2;   /* a racing connect attempt (happy eyeballs) */
+  uint64_t race_at_ms;         /* when to start the racing attempt */
 
   /* request */
   ferry__buf req;          /* the head, plus a small body */

@@ -264,7 +264,7 @@ void ferry__multi_socket_event(ferry_multi *m, ferry_socket_t s, int cselect) {
     return;
   m->in_engine++;
   if (c->easy != NULL) {
-    ferry__xfer_on_socket(c->easy, cselect);
+    ferry__xfer_on_socket(c->easy, c, cselect);
   } else {
     /* An idle pooled connection became readable: the server closed it (or
      * sent something unasked). Either way it cannot be reused. */

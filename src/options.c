@@ -17,6 +17,7 @@ void ferry__opts_defaults(ferry__opts *o) {
   o->dns_cache_timeout = 60;
   o->maxredirs = 30; /* libcurl's default since 8.3 */
   o->expect_100_timeout_ms = 1000;
+  o->happy_eyeballs_ms = 200;
   o->ssl_verifypeer = 1;
   o->ssl_verifyhost = 2;
   o->protocols = FERRY__PROTO_HTTP | FERRY__PROTO_HTTPS;
@@ -285,6 +286,11 @@ ferry_code ferry_easy_setopt(ferry_easy *e, ferry_option opt, ...) {
     break;
   case FERRYOPT_HTTPPROXYTUNNEL:
     o->httpproxytunnel = lv != 0;
+    break;
+  case FERRYOPT_HAPPY_EYEBALLS_TIMEOUT_MS:
+    if (lv < 0)
+      return FERRYE_BAD_FUNCTION_ARGUMENT;
+    o->happy_eyeballs_ms = lv;
     break;
   case FERRYOPT_EXPECT_100_TIMEOUT_MS:
     if (lv < 0)

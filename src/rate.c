@@ -9,7 +9,7 @@ static double burst_of(int64_t limit) {
 
 size_t ferry__rate_allow(ferry__rate *r, int64_t limit, uint64_t now_ns,
                          size_t cap, uint64_t *wait_ms) {
-  double burst = burst_of(limit), need;
+  double burst = burst_of(limit), need, ms;
 
   if (r->at_ns == 0 || now_ns < r->at_ns) {
     r->tokens = burst;
@@ -19,11 +19,16 @@ size_t ferry__rate_allow(ferry__rate *r, int64_t limit, uint64_t now_ns,
       r->tokens = burst;
   }
   r->at_ns = now_ns;
-  if (r->tokens >= 1.0)
-    return r->tokens < (double)cap ? (size_t)r->tokens : cap;
-  /* empty: come back when a whole burst is there */
-  need = (burst - r->tokens) * 1000.0 / (double)limit;
-  *wait_ms = need < 1.0 ? 1 : (uint64_t)need + 1;
+  /* Grant only a whole burst (or all that is asked, when less): granting
+   * the trickle that accrued since the last call would have a slow
+   * caller move a few bytes per loop iteration, never pausing. */
+  need = (double)cap < burst ? (double)cap : burst;
+  if (r->tokens + 0.5 >= need) {
+    size_t n = r->tokens < (double)cap ? (size_t)r->tokens : cap;
+    return n ? n : 1;
+  }
+  ms = (need - r->tokens) * 1000.0 / (double)limit;
+  *wait_ms = (uint64_t)ms + 1;
   return 0;
 }
 

@@ -2,7 +2,9 @@
  * bucket per direction, sans-IO. The bucket holds at most a sixteenth of a
  * second's worth of bytes (at least one), so a capped transfer moves in
  * bursts of that size about sixteen times a second, and its average never
- * exceeds the cap by more than one burst. The caller reads or writes at
+ * exceeds the cap by more than one burst. Nothing is granted until a
+ * whole burst has accrued, so a slow caller cannot trickle a few bytes per
+ * loop iteration either. The caller reads or writes at
  * most what ferry__rate_allow grants, and when it grants nothing the
  * caller stops watching the socket and comes back after *wait_ms: a
  * throttled transfer costs no CPU between bursts. */
@@ -18,8 +20,9 @@ typedef struct ferry__rate {
 } ferry__rate;
 
 /* How many bytes may move now under limit bytes per second (> 0), at most
- * cap. 0 when the bucket is empty: *wait_ms is then how long until it is
- * full again (at least 1). now_ns is on uv_hrtime's clock. */
+ * cap (> 0). Something is granted only when the bucket holds a whole burst,
+ * or cap when that is less; else 0, and *wait_ms is how long until it
+ * does (at least 1). now_ns is on uv_hrtime's clock. */
 size_t ferry__rate_allow(ferry__rate *r, int64_t limit, uint64_t now_ns,
                          size_t cap, uint64_t *wait_ms);
 /* n bytes moved (n no more than the last ferry__rate_allow granted). */

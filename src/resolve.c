@@ -215,6 +215,28 @@ static void cache_prune(ferry_multi *m) {
   }
 }
 
+/* RFC 8305 4: alternate the address families, starting with the family
+ * getaddrinfo put first, so that happy eyeballs races one of each. */
+static void interleave_families(ferry__addrs *a) {
+  struct sockaddr_storage tmp[64];
+  size_t n = a->n < 64 ? a->n : 64, i, j, k = 0;
+  int first;
+  if (n < 3)
+    return;
+  first = a->a[0].ss_family;
+  for (i = 0, j = 0; k < n;) {
+    while (i < n && a->a[i].ss_family != first)
+      i++;
+    if (i < n)
+      tmp[k++] = a->a[i++];
+    while (j < n && a->a[j].ss_family == first)
+      j++;
+    if (j < n)
+      tmp[k++] = a->a[j++];
+  }
+  memcpy(a->a, tmp, n * sizeof(tmp[0]));
+}
+
 static void on_getaddrinfo(uv_getaddrinfo_t *req, int status,
                            struct addrinfo *res) {
   ferry__dns_entry *d = req->data;
@@ -255,6 +277,8 @@ static void on_getaddrinfo(uv_getaddrinfo_t *req, int status,
       fail = FERRYE_OUT_OF_MEMORY;
   }
   uv_freeaddrinfo(res);
+  if (a != NULL)
+    interleave_families(a);
   if (a != NULL && a->n == 0) {
     ferry__addrs_unref(a);
     a = NULL;

@@ -330,6 +330,9 @@ static void update_deadline(ferry_easy *e) {
     due = e->next_progress_ms;
   if (e->expect_wait && (due == 0 || e->expect_until_ms < due))
     due = e->expect_until_ms;
+  if (e->state == FERRY__XS_CONNECT && e->race_at_ms &&
+      (due == 0 || e->race_at_ms < due))
+    due = e->race_at_ms;
   if (e->rate_resume_ms && (due == 0 || e->rate_resume_ms < due))
     due = e->rate_resume_ms;
   ferry__multi_set_deadline(e->multi, e, due);
@@ -660,63 +663,141 @@ static void connected(ferry_easy *e) {
   start_send(e);
 }
 
-static void try_connect(ferry_easy *e) {
-  int err = 0;
-
-  ferry__xfer_state(e, FERRY__XS_CONNECT);
-  update_deadline(e);
+/* Start a connect on c to the next address that takes one. Returns 0 when
+ * an attempt runs on c, 1 when no address is left, -1 when the transfer
+ * has failed. */
+static int start_attempt(ferry_easy *e, ferry__conn *c) {
   while (e->addr_idx < e->addrs->n) {
-    const struct sockaddr_storage *sa = &e->addrs->a[e->addr_idx];
+    const struct sockaddr_storage *sa = &e->addrs->a[e->addr_idx++];
     char why[FERRY_ERROR_SIZE];
-    err = ferry__conn_connect(e->conn, (const struct sockaddr *)sa, &e->set,
-                              why, sizeof(why));
+    int err = ferry__conn_connect(c, (const struct sockaddr *)sa, &e->set, why,
+                                  sizeof(why));
     if (err < 0) {
       /* INTERFACE / LOCALPORT could not be bound: another address of
        * another family may do when the interface has none of this one */
       e->os_errno = -err;
-      if (err == -EAFNOSUPPORT && e->addr_idx + 1 < e->addrs->n) {
-        e->addr_idx++;
+      if (err == -EAFNOSUPPORT && e->addr_idx < e->addrs->n)
         continue;
-      }
       xfer_fail(e, FERRYE_INTERFACE_FAILED, "%s", why);
-      return;
+      return -1;
     }
     if (err == 0) {
-      if (ferry__conn_watch(e->conn, FERRY_POLL_OUT) != 0)
-        return;
-      return; /* wait for writable */
+      ferry__conn_watch(c, FERRY_POLL_OUT); /* wait for writable */
+      return 0;
     }
     if (err == ENOMEM) {
       /* ferry__conn_connect could not register the socket */
       xfer_fail(e, FERRYE_OUT_OF_MEMORY, "out of memory for a socket");
-      return;
+      return -1;
     }
-    e->addr_idx++;
+    e->os_errno = err;
   }
-  e->os_errno = err;
-  xfer_fail(e, FERRYE_COULDNT_CONNECT,
-            "Failed to connect to %s port %d: %s", e->dest_host, e->dest_port,
-            strerror(err ? err : ECONNREFUSED));
+  return 1;
 }
 
-static void on_connect_ready(ferry_easy *e) {
-  int err = ferry__conn_connect_result(e->conn);
+/* Forget a connection that is not (or no longer) the transfer's. */
+static void drop_conn(ferry__conn *c) {
+  c->easy = NULL;
+  ferry__conn_destroy(c);
+}
+
+static void connect_failed(ferry_easy *e) {
+  xfer_fail(e, FERRYE_COULDNT_CONNECT, "Failed to connect to %s port %d: %s",
+            e->dest_host, e->dest_port,
+            strerror(e->os_errno ? (int)e->os_errno : ECONNREFUSED));
+}
+
+/* Happy eyeballs (RFC 8305): while an attempt has not connected after
+ * HAPPY_EYEBALLS_TIMEOUT_MS, the next address (getaddrinfo's list is
+ * interleaved by family) is tried in parallel; the first to connect wins. */
+static void arm_race(ferry_easy *e) {
+  e->race_at_ms = 0;
+  if (e->conn2 == NULL && e->addr_idx < e->addrs->n &&
+      e->set.happy_eyeballs_ms > 0)
+    e->race_at_ms = ferry__now_ms() + (uint64_t)e->set.happy_eyeballs_ms;
+  update_deadline(e);
+}
+
+static void start_race(ferry_easy *e) {
+  ferry__conn *c2;
+  int rc;
+
+  e->race_at_ms = 0;
+  if (e->conn2 != NULL || e->conn == NULL || e->addr_idx >= e->addrs->n)
+    return;
+  c2 = ferry__conn_new(e->multi, e->conn->bundle);
+  if (c2 == NULL)
+    return; /* the first attempt goes on alone */
+  c2->easy = e;
+  rc = start_attempt(e, c2);
+  if (rc == 0) {
+    if (ferry__trace_on(e))
+      ferry__infof(e, "Happy eyeballs: racing address %zu", e->addr_idx - 1);
+    e->conn2 = c2;
+    update_deadline(e);
+    return;
+  }
+  drop_conn(c2);
+}
+
+static void try_connect(ferry_easy *e) {
+  int rc;
+
+  ferry__xfer_state(e, FERRY__XS_CONNECT);
+  update_deadline(e);
+  rc = start_attempt(e, e->conn);
+  if (rc < 0)
+    return;
+  if (rc > 0) {
+    connect_failed(e);
+    return;
+  }
+  arm_race(e);
+}
+
+/* One of the transfer's connect attempts finished. */
+static void on_connect_ready(ferry_easy *e, ferry__conn *c) {
+  int err = ferry__conn_connect_result(c), rc;
+
   if (err == 0) {
+    if (c == e->conn2) {
+      /* the racing attempt won */
+      drop_conn(e->conn);
+      e->conn = c;
+    } else if (e->conn2 != NULL) {
+      drop_conn(e->conn2);
+    }
+    e->conn2 = NULL;
+    e->race_at_ms = 0;
     connected(e);
     return;
   }
   e->os_errno = err;
   if (ferry__trace_on(e))
-    ferry__infof(e, "connect to address %zu failed: %s", e->addr_idx,
-                 strerror(err));
-  ferry__conn_close_socket(e->conn);
-  e->addr_idx++;
-  if (e->addr_idx < e->addrs->n) {
-    try_connect(e);
+    ferry__infof(e, "connect to %s port %d failed: %s", e->dest_host,
+                 e->dest_port, strerror(err));
+  ferry__conn_close_socket(c);
+  rc = start_attempt(e, c);
+  if (rc < 0)
+    return;
+  if (rc == 0) {
+    if (c == e->conn && e->conn2 == NULL)
+      arm_race(e);
     return;
   }
-  xfer_fail(e, FERRYE_COULDNT_CONNECT, "Failed to connect to %s port %d: %s",
-            e->dest_host, e->dest_port, strerror(err));
+  /* no address left for this attempt */
+  if (c == e->conn2) {
+    drop_conn(c);
+    e->conn2 = NULL;
+    return; /* the first attempt is still running */
+  }
+  if (e->conn2 != NULL) {
+    drop_conn(e->conn);
+    e->conn = e->conn2;
+    e->conn2 = NULL;
+    return;
+  }
+  connect_failed(e);
 }
 
 void ferry__xfer_resolved(ferry_easy *e, ferry_code result, const char *why) {
@@ -1620,10 +1701,10 @@ void ferry__xfer_run(ferry_easy *e) {
   }
 }
 
-void ferry__xfer_on_socket(ferry_easy *e, int cselect) {
+void ferry__xfer_on_socket(ferry_easy *e, ferry__conn *c, int cselect) {
   switch (e->state) {
   case FERRY__XS_CONNECT:
-    on_connect_ready(e);
+    on_connect_ready(e, c);
     return;
   case FERRY__XS_TUNNEL:
     tunnel_io(e, cselect);
@@ -1654,6 +1735,8 @@ void ferry__xfer_on_socket(ferry_easy *e, int cselect) {
 void ferry__xfer_on_deadline(ferry_easy *e) {
   uint64_t now = ferry__now_ms();
 
+  if (e->state == FERRY__XS_CONNECT && e->race_at_ms && now >= e->race_at_ms)
+    start_race(e);
   if (e->expect_wait && now >= e->expect_until_ms) {
     /* no 100 Continue in time: send the body anyway, as libcurl does */
     e->expect_wait = 0;
@@ -1794,6 +1877,11 @@ void ferry__xfer_done(ferry_easy *e, ferry_code result) {
 
   if (e->state == FERRY__XS_DONE)
     return;
+  if (e->conn2) {
+    drop_conn(e->conn2);
+    e->conn2 = NULL;
+  }
+  e->race_at_ms = 0;
   /* The last progress call shows the totals as they end, as libcurl's
    * Curl_pgrsDone from multi_done; not after the callback itself aborted. */
   if (result != FERRYE_ABORTED_BY_CALLBACK) {
@@ -1833,6 +1921,12 @@ void ferry__xfer_done(ferry_easy *e, ferry_code result) {
 
 void ferry__xfer_detach(ferry_easy *e) {
   ferry_multi *m = e->multi;
+
+  if (e->conn2) {
+    drop_conn(e->conn2);
+    e->conn2 = NULL;
+  }
+  e->race_at_ms = 0;
 
   if (e->dns_wait)
     ferry__resolve_cancel(e);

@@ -13,6 +13,9 @@
 #include "url.h"
 
 #include <curl/curl.h>
+#include <curl/header.h>  /* libcurl's own headers for these APIs */
+#include <curl/options.h>
+#include <curl/urlapi.h>
 
 /* ---- helpers --------------------------------------------------------- */
 

@@ -67,6 +67,13 @@ static int hx_finish(hx *h) {
       TEST_FAIL_("ERRORBUFFER \"%s\" lacks \"%s\"", (h)->err, (want));        \
   } while (0)
 
+static const char *info_str(ferry_easy *e, ferry_info what) {
+  const char *v = NULL;
+  if (ferry_easy_getinfo(e, what, &v) != FERRYE_OK)
+    return NULL;
+  return v;
+}
+
 static long info_long(ferry_easy *e, ferry_info what) {
   long v = -1;
   if (ferry_easy_getinfo(e, what, &v) != FERRYE_OK)
@@ -699,6 +706,64 @@ TEST_IMPL(hostile_connect_to_full_backlog_hits_connecttimeout) {
   sink_free(&body);
   close(filler);
   close(lfd);
+  return 0;
+}
+
+/* Happy eyeballs: the first address hangs (a full accept queue on
+ * 127.0.0.2), the second answers; after HAPPY_EYEBALLS_TIMEOUT_MS the
+ * second is raced and wins, long before the connect timeout. */
+TEST_IMPL(hostile_hanging_first_address_loses_the_happy_eyeballs_race) {
+  struct sockaddr_in sa;
+  tserver *s = tserver_start();
+  char url[96], spec[96];
+  int lfd, filler, port;
+  ferry_slist *resolve;
+  ferry_easy *e;
+  sink body = {0};
+  uint64_t t0, ms;
+
+  ASSERT_NOT_NULL(s);
+  if (abort_on_overflow()) {
+    fprintf(stderr, "  tcp_abort_on_overflow is set: nothing hangs\n");
+    return tserver_stop(s);
+  }
+  tserver_respond_always(s, FX_OK_HELLO, 0);
+  port = tserver_port(s);
+  /* a listener with a full queue on 127.0.0.2, same port */
+  lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  memset(&sa, 0, sizeof(sa));
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(0x7f000002);
+  sa.sin_port = htons((uint16_t)port);
+  ASSERT_EQ(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+  ASSERT_EQ(listen(lfd, 0), 0);
+  filler = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_EQ(connect(filler, (struct sockaddr *)&sa, sizeof(sa)), 0);
+  for (int i = 0; accept_queue_len(lfd) < 1; i++) {
+    ASSERT_LE(i, 2000);
+    usleep(1000);
+  }
+  snprintf(spec, sizeof(spec), "race.test:%d:127.0.0.2,127.0.0.1", port);
+  resolve = ferry_slist_append(NULL, spec);
+  snprintf(url, sizeof(url), "http://race.test:%d/", port);
+  e = fx_easy(url, &body, NULL);
+  ferry_easy_setopt(e, FERRYOPT_RESOLVE, resolve);
+  ferry_easy_setopt(e, FERRYOPT_HAPPY_EYEBALLS_TIMEOUT_MS, 150L);
+  ferry_easy_setopt(e, FERRYOPT_CONNECTTIMEOUT_MS, 10000L);
+  t0 = uv_hrtime();
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
+  ms = (uv_hrtime() - t0) / 1000000u;
+  ASSERT_MEM_EQ(body.data, body.len, "hello");
+  ASSERT_STR_EQ(info_str(e, FERRYINFO_PRIMARY_IP), "127.0.0.1");
+  ASSERT_GE(ms, 145);  /* the race started after the timeout */
+  ASSERT_LE(ms, 3000); /* and did not wait for the connect timeout */
+  ASSERT_EQ(info_long(e, FERRYINFO_NUM_CONNECTS), 1);
+  ferry_easy_cleanup(e);
+  ferry_slist_free_all(resolve);
+  sink_free(&body);
+  close(filler);
+  close(lfd);
+  ASSERT_EQ(tserver_stop(s), 0);
   return 0;
 }
 

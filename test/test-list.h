@@ -136,6 +136,7 @@
   X(hostile_trickling_body_under_low_speed_limit_is_operation_timedout) \
   X(hostile_port_bound_but_not_listening_is_couldnt_connect) \
   X(hostile_connect_to_full_backlog_hits_connecttimeout) \
+  X(hostile_hanging_first_address_loses_the_happy_eyeballs_race) \
   X(hostile_close_delimited_body_is_ok_and_complete) \
   X(hostile_204_and_304_without_body_are_ok_without_waiting) \
   X(hostile_head_with_content_length_has_no_body_and_reuses_connection) \
@@ -482,7 +483,34 @@
 #define TEST_LIST_DOCS(X) \
   X(docs_readme_coverage_matches_the_name_table)
 
+/* -- section: request and connection options (test/test-options.c) -- */
+#define TEST_LIST_OPTIONS(X) \
+  X(range_option_sends_range_bytes_in_each_form) \
+  X(resume_from_asks_from_the_offset_and_takes_a_matching_206) \
+  X(resume_from_answered_without_the_range_is_range_error) \
+  X(resume_from_at_the_documents_end_is_ok_without_a_body) \
+  X(resume_from_answered_416_is_ok_and_its_body_is_dropped) \
+  X(resume_from_on_an_upload_skips_what_the_server_has) \
+  X(http_version_1_0_sends_an_http10_request_and_keeps_no_connection_unasked) \
+  X(http_version_2_and_3_are_unsupported_protocol_as_without_them) \
+  X(http_version_1_0_upload_of_unknown_size_is_upload_failed) \
+  X(timecondition_sends_its_header_with_an_http_date) \
+  X(timecondition_unmet_by_a_304_or_the_last_modified_is_condition_unmet) \
+  X(headeropt_decides_which_header_lists_a_proxy_gets) \
+  X(trailer_function_sends_its_trailers_after_the_last_chunk) \
+  X(maxage_conn_closes_a_connection_idle_for_longer) \
+  X(maxlifetime_conn_closes_a_connection_made_longer_ago) \
+  X(tcp_keepalive_sets_its_options_on_new_sockets) \
+  X(connect_to_sends_the_connection_elsewhere_and_keeps_the_url_host) \
+  X(unix_socket_path_connects_to_the_socket_and_keeps_the_url_host) \
+  X(localport_binds_the_port_and_one_in_use_is_interface_failed) \
+  X(interface_binds_the_local_end_and_refuses_what_it_cannot_bind) \
+  X(max_recv_speed_paces_a_download_and_the_loop_sleeps_meanwhile) \
+  X(max_send_speed_paces_an_upload) \
+  X(options_setopt_checks_values_and_duphandle_copies_strings)
+
 #define TEST_LIST(X)   \
+  TEST_LIST_OPTIONS(X) \
   TEST_LIST_DOCS(X) \
   TEST_LIST_APIS(X) \
   TEST_LIST_UPLOAD(X) \
