@@ -509,7 +509,12 @@
   X(max_send_speed_paces_an_upload) \
   X(options_setopt_checks_values_and_duphandle_copies_strings)
 
+/* -- section: the Node-API addon (test/test-node.c) -- */
+#define TEST_LIST_NODE(X) \
+  X(node_addon_builds_hidden_and_its_node_tests_pass)
+
 #define TEST_LIST(X)   \
+  TEST_LIST_NODE(X) \
   TEST_LIST_OPTIONS(X) \
   TEST_LIST_DOCS(X) \
   TEST_LIST_APIS(X) \
