@@ -904,6 +904,7 @@ static int rewind_upload(ferry_easy *e) {
   e->ul_bytes = 0;
   e->upload_eof = 0;
   ferry__buf_reset(&e->upbuf);
+  e->upload_skip = e->resume_from; /* a resumed upload starts there again */
   return 0;
 }
 

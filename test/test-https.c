@@ -1474,3 +1474,51 @@ TEST_IMPL(https_oom_each_allocation_of_easy_perform_fails_cleanly) {
   ASSERT_EQ(tlsserver_stop(s), 0);
   return 0;
 }
+
+/* An https origin redirecting to http://: the credentials of the https
+ * hop are never sent in cleartext (the origin changes scheme and port),
+ * whether they came from USERPWD or from the user's Authorization header. */
+TEST_IMPL(https_to_http_redirect_sends_no_credentials_in_cleartext) {
+  tserver *plain = tserver_start();
+  tlsserver *s;
+  fetch f;
+  char resp[256], *req;
+  size_t len;
+  ferry_slist *hdrs = ferry_slist_append(NULL, "Authorization: Bearer tok");
+
+  ASSERT_EQ(make_certs(), 0);
+  tserver_respond_always(plain, FX_OK_HELLO, 0);
+  snprintf(resp, sizeof(resp),
+           "HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:%d/plain\r\n"
+           "Content-Length: 0\r\n\r\n",
+           tserver_port(plain));
+  s = start_server(certs.server, certs.server_key, TLSSRV_RESPOND, resp);
+  ASSERT_NOT_NULL(s);
+  ASSERT_NOT_NULL(fetch_easy(&f, https_url(s, "localhost"), FERRYOPT_USERPWD,
+                             "user:secret", FERRYOPT_FOLLOWLOCATION, 1L, 0));
+  ASSERT_EQ(ferry_easy_perform(f.e), FERRYE_OK);
+  ASSERT_MEM_EQ(f.body.data, f.body.len, "hello");
+  req = tserver_request(plain, 0, &len);
+  ASSERT_NOT_NULL(req);
+  ASSERT_NULL(strstr(req, "Authorization"));
+  free(req);
+  /* the same with the credentials in a custom header */
+  ferry_easy_setopt(f.e, FERRYOPT_USERPWD, NULL);
+  ferry_easy_setopt(f.e, FERRYOPT_HTTPHEADER, hdrs);
+  ASSERT_EQ(ferry_easy_perform(f.e), FERRYE_OK);
+  req = tserver_request(plain, 1, &len);
+  ASSERT_NOT_NULL(req);
+  ASSERT_NULL(strstr(req, "Authorization"));
+  ASSERT_NULL(strstr(req, "tok"));
+  free(req);
+  /* the https hops did carry them */
+  req = tlsserver_received(s, 0, &len);
+  ASSERT_NOT_NULL(strstr(req, "Authorization: Basic dXNlcjpzZWNyZXQ="));
+  ASSERT_NOT_NULL(strstr(req, "Authorization: Bearer tok"));
+  free(req);
+  fetch_free(&f);
+  ferry_slist_free_all(hdrs);
+  ASSERT_EQ(tlsserver_stop(s), 0);
+  ASSERT_EQ(tserver_stop(plain), 0);
+  return 0;
+}
