@@ -11,7 +11,11 @@
  * Every transfer has TIMEOUT_MS set as a bound, so a hang shows as a
  * failed assertion (OPERATION_TIMEDOUT), never as a stalled test; waits on
  * the server are bounded too. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <stdarg.h>
+#include <sys/socket.h>
 #include <stdint.h>
 #include <time.h>
 #include <unistd.h>
@@ -1520,5 +1524,126 @@ TEST_IMPL(https_to_http_redirect_sends_no_credentials_in_cleartext) {
   ferry_slist_free_all(hdrs);
   ASSERT_EQ(tlsserver_stop(s), 0);
   ASSERT_EQ(tserver_stop(plain), 0);
+  return 0;
+}
+
+/* ---- https through an http:// proxy: always a CONNECT tunnel ---- */
+
+/* A minimal CONNECT proxy for one connection: reads the CONNECT request,
+ * connects to the named 127.0.0.1 port, answers 200 and relays bytes both
+ * ways until either side closes. Records the CONNECT line. */
+typedef struct relay {
+  int lfd, port;
+  char connect_line[256];
+  uv_thread_t th;
+} relay;
+
+static void relay_run(void *arg) {
+  relay *r = arg;
+  char buf[16384];
+  size_t have = 0;
+  int c = accept(r->lfd, NULL, NULL), t = -1, port = 0;
+  struct sockaddr_in sa;
+  struct pollfd p[2];
+
+  if (c < 0)
+    return;
+  while (have < sizeof(buf) - 1) {
+    ssize_t n = recv(c, buf + have, sizeof(buf) - 1 - have, 0);
+    if (n <= 0)
+      goto out;
+    have += (size_t)n;
+    buf[have] = '\0';
+    if (strstr(buf, "\r\n\r\n"))
+      break;
+  }
+  snprintf(r->connect_line, sizeof(r->connect_line), "%.*s",
+           (int)strcspn(buf, "\r"), buf);
+  {
+    const char *colon = strrchr(r->connect_line, ':');
+    port = colon ? atoi(colon + 1) : 0;
+  }
+  t = socket(AF_INET, SOCK_STREAM, 0);
+  memset(&sa, 0, sizeof(sa));
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  sa.sin_port = htons((uint16_t)port);
+  if (connect(t, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+    send(c, "HTTP/1.1 502 Bad Gateway\r\n\r\n", 28, MSG_NOSIGNAL);
+    goto out;
+  }
+  send(c, "HTTP/1.1 200 Connection established\r\n\r\n", 39, MSG_NOSIGNAL);
+  p[0].fd = c;
+  p[1].fd = t;
+  p[0].events = p[1].events = POLLIN;
+  while (poll(p, 2, 10000) > 0) {
+    for (int i = 0; i < 2; i++) {
+      if (p[i].revents) {
+        ssize_t n = recv(p[i].fd, buf, sizeof(buf), 0);
+        if (n <= 0 || send(p[1 - i].fd, buf, (size_t)n, MSG_NOSIGNAL) != n)
+          goto out;
+      }
+    }
+  }
+out:
+  if (t >= 0)
+    close(t);
+  close(c);
+}
+
+static int relay_start(relay *r) {
+  struct sockaddr_in sa;
+  socklen_t len = sizeof(sa);
+  memset(r, 0, sizeof(*r));
+  r->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  memset(&sa, 0, sizeof(sa));
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (bind(r->lfd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+      listen(r->lfd, 4) != 0 ||
+      getsockname(r->lfd, (struct sockaddr *)&sa, &len) != 0)
+    return -1;
+  r->port = ntohs(sa.sin_port);
+  return uv_thread_create(&r->th, relay_run, r);
+}
+
+TEST_IMPL(https_through_an_http_proxy_tunnels_and_verifies_the_origin) {
+  relay r;
+  tlsserver *s;
+  fetch f;
+  char proxy[64], *req;
+  size_t len;
+  long cc = 0;
+
+  ASSERT_EQ(make_certs(), 0);
+  s = start_default();
+  ASSERT_NOT_NULL(s);
+  ASSERT_EQ(relay_start(&r), 0);
+  snprintf(proxy, sizeof(proxy), "127.0.0.1:%d", r.port); /* no scheme: http */
+  /* no HTTPPROXYTUNNEL: an https URL always tunnels */
+  ASSERT_NOT_NULL(fetch_easy(&f, https_url(s, "localhost"), FERRYOPT_PROXY,
+                             proxy, FERRYOPT_PROXYUSERPWD, "pu:pp", 0));
+  ASSERT_EQ(ferry_easy_perform(f.e), FERRYE_OK);
+  ASSERT_MEM_EQ(f.body.data, f.body.len, "hello");
+  ASSERT_EQ(ferry_easy_getinfo(f.e, FERRYINFO_HTTP_CONNECTCODE, &cc), FERRYE_OK);
+  ASSERT_EQ(cc, 200);
+  fetch_free(&f);
+  ASSERT_EQ(uv_thread_join(&r.th), 0);
+  {
+    char want[128];
+    snprintf(want, sizeof(want), "CONNECT localhost:%d HTTP/1.1",
+             tlsserver_port(s));
+    ASSERT_STR_EQ(r.connect_line, want);
+  }
+  /* the origin saw TLS with SNI "localhost" and the plain request inside */
+  req = tlsserver_sni(s, 0, NULL);
+  ASSERT_STR_EQ(req, "localhost");
+  free(req);
+  req = tlsserver_received(s, 0, &len);
+  ASSERT(strncmp(req, "GET / HTTP/1.1\r\n", 16) == 0);
+  ASSERT_NULL(strstr(req, "Proxy-Authorization")); /* never to the origin */
+  free(req);
+  close(r.lfd);
+  ASSERT_EQ(tlsserver_stop(s), 0);
   return 0;
 }

@@ -402,7 +402,8 @@
   X(https_twenty_transfers_in_perform_poll_mode) \
   X(https_nginx_thousand_transfers_fifty_in_flight_reuse_and_resume) \
   X(https_oom_each_allocation_of_easy_perform_fails_cleanly) \
-  X(https_to_http_redirect_sends_no_credentials_in_cleartext)
+  X(https_to_http_redirect_sends_no_credentials_in_cleartext) \
+  X(https_through_an_http_proxy_tunnels_and_verifies_the_origin)
 
 /* -- section: libuv conveniences (test/test-embed.c); the tsan mode of
  *    test/run runs the tests whose names start with embed_ -- */
