@@ -52,6 +52,7 @@ ferry_code ferry_easy_cleanup(ferry_easy *e) {
   if (e->own_multi != NULL)
     ferry_multi_cleanup(e->own_multi);
   ferry__xfer_reset(e);
+  ferry__headers_free(&e->headers);
   ferry__http_cookies_flush(e); /* COOKIEJAR; a failure is only traced */
   ferry__cookie_jar_free(e->cookies);
   ferry__opts_free(&e->set);

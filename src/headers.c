@@ -2,9 +2,11 @@
  * ferry_easy_nextheader). See headers.h for the store's contract.
  *
  * The store is a singly linked list in the order the headers arrived; each
- * entry holds its name and value in one allocation. Lookups walk the list,
- * as libcurl's do: a response holds tens of headers, and the store's cap
- * bounds the worst case. */
+ * entry holds its name and value in one piece, taken from chunks of memory
+ * that are reused from transfer to transfer (no allocation per header on
+ * the hot path). Lookups walk the list, as libcurl's do: a response holds
+ * tens of headers, and the store's cap bounds the worst case. */
+#include <stddef.h>
 #include <string.h>
 #include <strings.h>
 
@@ -22,20 +24,63 @@ struct ferry__hentry {
   char text[];        /* name, NUL, value, NUL */
 };
 
+#define HCHUNK_SIZE 2048
+
+struct ferry__hchunk {
+  ferry__hchunk *next;
+  size_t size, used;
+  union {
+    max_align_t align;
+    char bytes[1];
+  } mem[];
+};
+
+/* Room for one entry of n bytes, aligned. NULL when out of memory. */
+static void *entry_alloc(ferry__headers *h, size_t n) {
+  ferry__hchunk *c = h->chunks;
+  size_t need = (n + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
+
+  if (c == NULL || c->size - c->used < need) {
+    size_t size = need > HCHUNK_SIZE ? need : HCHUNK_SIZE;
+    c = ferry__malloc(sizeof(*c) + size);
+    if (c == NULL)
+      return NULL;
+    c->size = size;
+    c->used = 0;
+    c->next = h->chunks;
+    h->chunks = c;
+  }
+  c->used += need;
+  return (char *)c->mem + c->used - need;
+}
+
 static int is_blank(char c) { return c == ' ' || c == '\t'; }
 
 static int is_digit(char c) { return c >= '0' && c <= '9'; }
 
 void ferry__headers_clear(ferry__headers *h) {
-  ferry__hentry *x = h->first;
+  ferry__hentry *x;
+  ferry__hchunk *keep = h->chunks;
 
-  while (x != NULL) {
-    ferry__hentry *next = x->next;
+  for (x = h->first; x != NULL; x = x->next)
     ferry__free(x->value_heap);
-    ferry__free(x);
-    x = next;
+  /* keep the oldest chunk (the last in the list), free the others */
+  while (keep != NULL && keep->next != NULL) {
+    ferry__hchunk *next = keep->next;
+    ferry__free(keep);
+    keep = next;
   }
   memset(h, 0, sizeof(*h));
+  if (keep != NULL) {
+    keep->used = 0;
+    h->chunks = keep;
+  }
+}
+
+void ferry__headers_free(ferry__headers *h) {
+  ferry__headers_clear(h);
+  ferry__free(h->chunks);
+  h->chunks = NULL;
 }
 
 void ferry__headers_next_request(ferry__headers *h) {
@@ -136,7 +181,7 @@ ferry_code ferry__headers_line(ferry__headers *h, const char *line,
   charge = FERRY__HEADERS_ENTRY_CHARGE + name_len + value_len;
   if (charge > FERRY__HEADERS_MAX - h->charged)
     return FERRYE_TOO_LARGE;
-  x = ferry__malloc(sizeof(*x) + name_len + 1 + value_len + 1);
+  x = entry_alloc(h, sizeof(*x) + name_len + 1 + value_len + 1);
   if (x == NULL)
     return FERRYE_OUT_OF_MEMORY;
   x->next = NULL;

@@ -31,8 +31,11 @@
   (FERRYH_HEADER | FERRYH_TRAILER | FERRYH_CONNECT | FERRYH_1XX | FERRYH_PSEUDO)
 
 typedef struct ferry__hentry ferry__hentry;
+typedef struct ferry__hchunk ferry__hchunk;
 
 typedef struct ferry__headers {
+  ferry__hchunk *chunks;     /* the entries' memory, newest chunk first;
+                                the oldest is kept across clears */
   ferry__hentry *first;      /* in the order received */
   ferry__hentry *last;
   ferry__hentry *section_last; /* last header of the section being fed */
@@ -46,8 +49,11 @@ typedef struct ferry__headers {
   struct ferry_header out[2];
 } ferry__headers;
 
-/* Free every header and leave the store empty, for request 0. */
+/* Forget every header and leave the store empty, for request 0. The
+ * store's first chunk of memory is kept for the next transfer. */
 void ferry__headers_clear(ferry__headers *h);
+/* Free everything (the handle goes away). */
+void ferry__headers_free(ferry__headers *h);
 
 /* Feed one raw line with its line ending. The first line of a section is
  * the status line: it is not stored, and it decides the origin of the

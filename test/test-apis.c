@@ -425,7 +425,7 @@ TEST_IMPL(apis_header_store_unfolds_marks_origins_and_checks_prev) {
   /* cleared: what was handed out leads nowhere */
   cur = ferry__headers_next(&h, FERRYH_HEADER, -1, NULL);
   ASSERT_NOT_NULL(cur);
-  ferry__headers_clear(&h);
+  ferry__headers_free(&h);
   ASSERT_NULL(ferry__headers_next(&h, FERRYH_HEADER, 0, &h.out[1]));
   ASSERT_EQ(ferry__headers_find(&h, "Folded", 0, FERRYH_HEADER, -1, &out),
             FERRYHE_NOHEADERS);
@@ -464,7 +464,7 @@ TEST_IMPL(apis_header_store_refuses_to_pass_its_cap) {
   ASSERT_EQ(ferry__headers_find(&h, "x-pad", 0, FERRYH_HEADER, 0, &out),
             FERRYHE_OK);
   ASSERT_EQ(out->amount, fit);
-  ferry__headers_clear(&h);
+  ferry__headers_free(&h);
   ASSERT_EQ(h.charged, 0);
   return 0;
 }

@@ -9,8 +9,9 @@
  *             capping the decoded size
  *   bit 2     FOLLOWLOCATION with MAXREDIRS 3
  *   bits 3-5  the piece size the server writes the reply in (0: all at
- *             once); it waits for the client to take each piece before
- *             sending the next, so the client really meets the splits
+ *             once; never more than 16 pieces); it waits for the client
+ *             to take each piece before sending the next (10 ms in all at
+ *             most), so the client really meets the splits
  *   bits 6-7  the write callback pauses every 2nd, 3rd or 5th call (0: it
  *             never does); the transfer then runs in a perform/poll loop
  *             that resumes it
@@ -57,7 +58,7 @@
 
 #define FUZZ_MAX_REPLY (64 * 1024)
 #define FUZZ_MAX_DECODED (256 * 1024)
-#define FUZZ_MAX_PIECES 256      /* a piece grows so no reply has more */
+#define FUZZ_MAX_PIECES 16       /* a piece grows so no reply has more */
 #define FUZZ_TIMEOUT_MS 2000L
 #define FUZZ_HANG_MS 10000       /* a transfer taking this long is a bug */
 #define FUZZ_MAXREDIRS 3L
@@ -115,7 +116,7 @@ static void wait_taken(int fd, int *budget_ms) {
   int q;
 
   while (*budget_ms > 0 && ioctl(fd, SIOCOUTQ, &q) == 0 && q > 0) {
-    usleep(50);
+    usleep(20);
     t = now_ms();
     *budget_ms -= (int)(t - t0);
     t0 = t;
@@ -137,7 +138,7 @@ static int send_all(int fd, const char *p, size_t n) {
 
 static void serve(int fd) {
   size_t len, piece, off = 0;
-  int budget_ms = 100;
+  int budget_ms = 10; /* for waiting on the client, in all */
 
   pthread_mutex_lock(&reply_mu);
   len = reply_len;
@@ -291,8 +292,10 @@ static void run_and_check(ferry_easy *e, fz *f, const char *err, int pausing,
     __builtin_trap();
   if (verbose)
     fprintf(stderr, "fuzz-transfer: %s: result %d (%s), %zu body bytes, "
-            "SIZE_DOWNLOAD_T %lld, \"%s\"\n", pausing ? "poll loop" : "perform",
-            (int)rc, ferry_easy_strerror(rc), f->written, (long long)dl, err);
+            "SIZE_DOWNLOAD_T %lld, %llu ms, \"%s\"\n",
+            pausing ? "poll loop" : "perform",
+            (int)rc, ferry_easy_strerror(rc), f->written, (long long)dl,
+            (unsigned long long)(now_ms() - t0), err);
   if (now_ms() - t0 > FUZZ_HANG_MS)
     __builtin_trap(); /* TIMEOUT_MS did not end it */
   if (strcmp(ferry_easy_strerror(rc), "Unknown error") == 0)
