@@ -15,42 +15,20 @@
 #include "h1.h"
 #include "proxy.h"
 
-extern char **environ;
-
-/* The proxy variables, found in one walk over the environment (this runs
- * for every transfer; three getenv calls would walk it three times). Only
- * names ending in "_proxy"/"_PROXY" are compared. */
 static const char *env_proxy(int https) {
-  const char *scheme = NULL, *scheme_uc = NULL, *all = NULL, *all_uc = NULL;
-  char **ep;
-
-  for (ep = environ; ep != NULL && *ep != NULL; ep++) {
-    const char *kv = *ep, *eq = strchr(kv, '=');
-    size_t n;
-    if (eq == NULL || eq[1] == '\0')
-      continue;
-    n = (size_t)(eq - kv);
-    if (n < 6 || (strncmp(eq - 6, "_proxy", 6) != 0 &&
-                  strncmp(eq - 6, "_PROXY", 6) != 0))
-      continue;
-    if (https) {
-      if (n == 11 && strncmp(kv, "https_proxy", 11) == 0)
-        scheme = eq + 1;
-      else if (n == 11 && strncmp(kv, "HTTPS_PROXY", 11) == 0)
-        scheme_uc = eq + 1;
-    } else if (n == 10 && strncmp(kv, "http_proxy", 10) == 0) {
-      scheme = eq + 1; /* never HTTP_PROXY: a CGI's "Proxy:" header */
-    }
-    if (n == 9 && strncmp(kv, "all_proxy", 9) == 0)
-      all = eq + 1;
-    else if (n == 9 && strncmp(kv, "ALL_PROXY", 9) == 0)
-      all_uc = eq + 1;
+  const char *v = NULL;
+  if (https) {
+    v = getenv("https_proxy");
+    if (v == NULL || !*v)
+      v = getenv("HTTPS_PROXY");
+  } else {
+    v = getenv("http_proxy");
   }
-  if (scheme)
-    return scheme;
-  if (scheme_uc)
-    return scheme_uc;
-  return all ? all : all_uc;
+  if (v == NULL || !*v)
+    v = getenv("all_proxy");
+  if (v == NULL || !*v)
+    v = getenv("ALL_PROXY");
+  return v && *v ? v : NULL;
 }
 
 int ferry__proxy_exempt(const char *list, const char *host) {
