@@ -348,6 +348,14 @@ typedef struct ferry_slist {
   struct ferry_slist *next;
 } ferry_slist;
 
+/* FERRYINFO_CERTINFO: the server certificate chain, one list of
+ * "Name:value" lines per certificate. Layout matches libcurl's
+ * curl_certinfo. Owned by the handle. */
+struct ferry_certinfo {
+  int num_of_certs;
+  struct ferry_slist **certinfo;
+};
+
 /* An extra fd for ferry_multi_wait/poll; revents is filled in. */
 typedef struct ferry_waitfd {
   ferry_socket_t fd;

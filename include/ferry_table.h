@@ -302,7 +302,7 @@
   X(CRLFILE, STRINGPOINT, 169, 0)                                              \
   X(ISSUERCERT, STRINGPOINT, 170, 0)                                           \
   X(ADDRESS_SCOPE, LONG, 171, 0)                                               \
-  X(CERTINFO, LONG, 172, 0)                                                    \
+  X(CERTINFO, LONG, 172, 1)                                                    \
   X(USERNAME, STRINGPOINT, 173, 1)                                             \
   X(PASSWORD, STRINGPOINT, 174, 1)                                             \
   X(PROXYUSERNAME, STRINGPOINT, 175, 0)                                        \
@@ -548,7 +548,7 @@
   X(REDIRECT_URL, STRING, 31, 1)                                               \
   X(PRIMARY_IP, STRING, 32, 1)                                                 \
   X(APPCONNECT_TIME, DOUBLE, 33, 1)                                            \
-  X(CERTINFO, PTR, 34, 0)                                                      \
+  X(CERTINFO, PTR, 34, 1)                                                      \
   X(CONDITION_UNMET, LONG, 35, 1)                                              \
   X(RTSP_SESSION_ID, STRING, 36, 0)                                            \
   X(RTSP_CLIENT_CSEQ, LONG, 37, 0)                                             \
@@ -929,7 +929,8 @@
   X(ferry_easyoption, curl_easyoption)                                         \
   X(ferry_waitfd, curl_waitfd)                                                 \
   X(ferry_msg, CURLMsg)                                                        \
-  X(ferry_version_info_data, curl_version_info_data)
+  X(ferry_version_info_data, curl_version_info_data)                           \
+  X(ferry_certinfo, curl_certinfo)
 
 /* Functions: X(ferry_name, curl_name) */
 #define FERRY_FUNCTIONS(X)                                                     \

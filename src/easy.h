@@ -94,6 +94,7 @@ typedef struct ferry__opts {
   char *cainfo, *capath, *sslcert, *sslkey, *keypasswd, *pinnedpubkey;
   char *cipher_list;
   ferry_blob cainfo_blob, sslcert_blob, sslkey_blob;
+  unsigned certinfo : 1;       /* CERTINFO */
   ferry_off_t maxfilesize;    /* MAXFILESIZE(_LARGE); 0 = no limit */
   unsigned content_decoding_off : 1; /* HTTP_CONTENT_DECODING 0 */
   char *userpwd;              /* USERPWD "user:password" */
@@ -241,6 +242,7 @@ struct ferry_easy {
   char *content_encoding;     /* Content-Encoding of the final response */
   char tls_key[65];           /* TLS configuration key of an https hop */
   long ssl_verifyresult;
+  struct ferry_certinfo certinfo; /* CERTINFO's chain; freed on reset */
   struct ferry__decoder *decoder;
   ferry_off_t dl_bytes;
   ferry_off_t ul_bytes;

@@ -158,6 +158,9 @@ ferry_code ferry_easy_getinfo(ferry_easy *e, ferry_info info, ...) {
   case FERRYINFO_SSL_VERIFYRESULT:
     LNG(e->ssl_verifyresult);
     break;
+  case FERRYINFO_CERTINFO:
+    *(struct ferry_certinfo **)out = &e->certinfo;
+    break;
   case FERRYINFO_PRIMARY_IP:
     STR(e->primary_ip);
     break;

@@ -234,6 +234,9 @@ ferry_code ferry_easy_setopt(ferry_easy *e, ferry_option opt, ...) {
   case FERRYOPT_SSL_VERIFYPEER:
     o->ssl_verifypeer = lv != 0;
     break;
+  case FERRYOPT_CERTINFO:
+    o->certinfo = lv != 0;
+    break;
   case FERRYOPT_SSL_VERIFYHOST:
     if (lv < 0 || lv > 2)
       return FERRYE_BAD_FUNCTION_ARGUMENT;

@@ -32,6 +32,7 @@
 #include <mbedtls/entropy.h>
 #include <mbedtls/error.h>
 #include <mbedtls/oid.h>
+#include <mbedtls/pem.h>
 #include <mbedtls/pk.h>
 #include <mbedtls/platform_util.h>
 #include <mbedtls/sha256.h>
@@ -1477,4 +1478,116 @@ const char *ferry__tls_cipher(const ferry__tls *t) {
 
 const char *ferry__tls_alpn(const ferry__tls *t) {
   return mbedtls_ssl_get_alpn_protocol(&t->ssl);
+}
+
+/* ---- certificate info ------------------------------------------------------ */
+
+static int certinfo_add(ferry_slist **list, const char *name, const char *value) {
+  size_t n = strlen(name), v = strlen(value);
+  char *line = ferry__malloc(n + 1 + v + 1);
+  ferry_slist *l;
+
+  if (line == NULL)
+    return -1;
+  memcpy(line, name, n);
+  line[n] = ':';
+  memcpy(line + n + 1, value, v + 1);
+  l = ferry_slist_append(*list, line);
+  ferry__free(line);
+  if (l == NULL)
+    return -1;
+  *list = l;
+  return 0;
+}
+
+static void certinfo_time(const mbedtls_x509_time *tm, char *buf, size_t len) {
+  snprintf(buf, len, "%04d-%02d-%02d %02d:%02d:%02d GMT", tm->year, tm->mon,
+           tm->day, tm->hour, tm->min, tm->sec);
+}
+
+/* The lines of one certificate, in libcurl's order and names. */
+static int certinfo_one(const mbedtls_x509_crt *crt, ferry_slist **list) {
+  char buf[1024];
+  const char *desc = NULL;
+  unsigned char *pem;
+  size_t olen = 0;
+  int r;
+
+  if (mbedtls_x509_dn_gets(buf, sizeof(buf), &crt->subject) < 0)
+    buf[0] = '\0';
+  if (certinfo_add(list, "Subject", buf) != 0)
+    return -1;
+  if (mbedtls_x509_dn_gets(buf, sizeof(buf), &crt->issuer) < 0)
+    buf[0] = '\0';
+  if (certinfo_add(list, "Issuer", buf) != 0)
+    return -1;
+  /* libcurl prints the ASN.1 value: 2 for an X.509 v3 certificate */
+  snprintf(buf, sizeof(buf), "%x", crt->version > 0 ? crt->version - 1 : 0);
+  if (certinfo_add(list, "Version", buf) != 0)
+    return -1;
+  if (mbedtls_x509_serial_gets(buf, sizeof(buf), &crt->serial) < 0)
+    buf[0] = '\0';
+  if (certinfo_add(list, "Serial Number", buf) != 0)
+    return -1;
+  if (mbedtls_oid_get_sig_alg_desc(&crt->sig_oid, &desc) != 0 || desc == NULL)
+    desc = "unknown";
+  if (certinfo_add(list, "Signature Algorithm", desc) != 0)
+    return -1;
+  if (certinfo_add(list, "Public Key Algorithm", mbedtls_pk_get_name(&crt->pk)) != 0)
+    return -1;
+  certinfo_time(&crt->valid_from, buf, sizeof(buf));
+  if (certinfo_add(list, "Start date", buf) != 0)
+    return -1;
+  certinfo_time(&crt->valid_to, buf, sizeof(buf));
+  if (certinfo_add(list, "Expire date", buf) != 0)
+    return -1;
+
+  /* the PEM text: a first call only measures */
+  (void)mbedtls_pem_write_buffer("-----BEGIN CERTIFICATE-----\n",
+                                 "-----END CERTIFICATE-----\n", crt->raw.p,
+                                 crt->raw.len, NULL, 0, &olen);
+  pem = ferry__malloc(olen + 1);
+  if (pem == NULL)
+    return -1;
+  r = mbedtls_pem_write_buffer("-----BEGIN CERTIFICATE-----\n",
+                               "-----END CERTIFICATE-----\n", crt->raw.p,
+                               crt->raw.len, pem, olen + 1, &olen);
+  if (r != 0)
+    pem[0] = '\0';
+  r = certinfo_add(list, "Cert", (const char *)pem);
+  ferry__free(pem);
+  return r;
+}
+
+ferry_code ferry__tls_certinfo(const ferry__tls *t, struct ferry_certinfo *out) {
+  const mbedtls_x509_crt *peer = mbedtls_ssl_get_peer_cert(&t->ssl);
+  const mbedtls_x509_crt *c;
+  int n = 0;
+
+  out->num_of_certs = 0;
+  out->certinfo = NULL;
+  for (c = peer; c != NULL && c->raw.p != NULL; c = c->next)
+    n++;
+  if (n == 0)
+    return FERRYE_OK;
+  out->certinfo = ferry__calloc((size_t)n, sizeof(*out->certinfo));
+  if (out->certinfo == NULL)
+    return FERRYE_OUT_OF_MEMORY;
+  out->num_of_certs = n;
+  n = 0;
+  for (c = peer; c != NULL && c->raw.p != NULL; c = c->next)
+    if (certinfo_one(c, &out->certinfo[n++]) != 0) {
+      ferry__tls_certinfo_free(out);
+      return FERRYE_OUT_OF_MEMORY;
+    }
+  return FERRYE_OK;
+}
+
+void ferry__tls_certinfo_free(struct ferry_certinfo *ci) {
+  if (ci->certinfo != NULL)
+    for (int i = 0; i < ci->num_of_certs; i++)
+      ferry_slist_free_all(ci->certinfo[i]);
+  ferry__free(ci->certinfo);
+  ci->certinfo = NULL;
+  ci->num_of_certs = 0;
 }

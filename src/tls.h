@@ -300,4 +300,18 @@ const char *ferry__tls_version(const ferry__tls *t);
 const char *ferry__tls_cipher(const ferry__tls *t);
 const char *ferry__tls_alpn(const ferry__tls *t);
 
+/* After the handshake: the peer's certificate chain, as CURLINFO_CERTINFO
+ * lists it (one slist of "Name:value" lines per certificate: Subject,
+ * Issuer, Version, Serial Number, Signature Algorithm, Public Key
+ * Algorithm, Start date, Expire date, Cert with the PEM text). Fills *out
+ * with new allocations (num_of_certs 0 and certinfo NULL when the peer
+ * sent no certificate); free them with ferry__tls_certinfo_free(). The
+ * chain is the one mbedTLS keeps on the connection, so a later transfer on
+ * the same connection gets the same lists (a resumed session keeps the
+ * leaf only). Returns FERRYE_OK or FERRYE_OUT_OF_MEMORY (*out then
+ * empty). */
+ferry_code ferry__tls_certinfo(const ferry__tls *t, struct ferry_certinfo *out);
+/* Free what ferry__tls_certinfo() filled and zero it. */
+void ferry__tls_certinfo_free(struct ferry_certinfo *ci);
+
 #endif

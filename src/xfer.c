@@ -129,6 +129,7 @@ void ferry__xfer_reset(ferry_easy *e) {
   e->t_start = e->t_namelookup = e->t_connect = e->t_pretransfer = 0;
   e->t_appconnect = 0;
   e->ssl_verifyresult = 0;
+  ferry__tls_certinfo_free(&e->certinfo);
   e->t_starttransfer = e->t_total = 0;
   e->next_progress_ms = 0;
   e->low_speed_since_ms = 0;
@@ -553,6 +554,20 @@ static void tunnel_start(ferry_easy *e) {
 /* ---- TLS handshake ----------------------------------------------------- */
 
 /* Drive the handshake as far as it goes now. */
+/* CERTINFO: list the chain of the transfer's TLS connection (a later hop
+ * replaces an earlier one's). Fails the transfer when out of memory. */
+static ferry_code record_certinfo(ferry_easy *e) {
+  ferry_code rc;
+
+  if (!e->set.certinfo)
+    return FERRYE_OK;
+  ferry__tls_certinfo_free(&e->certinfo);
+  rc = ferry__tls_certinfo(e->conn->tls, &e->certinfo);
+  if (rc != FERRYE_OK)
+    xfer_fail(e, rc, "out of memory for the certificate info");
+  return rc;
+}
+
 static void tls_step(ferry_easy *e) {
   ferry__conn *c = e->conn;
   ferry_code rc = ferry__tls_handshake(c->tls, e->errtext, sizeof(e->errtext));
@@ -579,6 +594,8 @@ static void tls_step(ferry_easy *e) {
   }
   e->t_appconnect = now_ns();
   e->ssl_verifyresult = ferry__tls_verify_result(c->tls);
+  if (record_certinfo(e) != FERRYE_OK)
+    return;
   if (ferry__trace_on(e))
     ferry__infof(e, "TLS %s with %s%s, ALPN %s", ferry__tls_version(c->tls),
                  ferry__tls_cipher(c->tls),
@@ -839,6 +856,8 @@ static void acquire_conn(ferry_easy *e, int fresh) {
         if (e->t_appconnect == 0)
           e->t_appconnect = e->t_connect;
         e->ssl_verifyresult = ferry__tls_verify_result(c->tls);
+        if (record_certinfo(e) != FERRYE_OK)
+          return;
       }
       fill_addr_info(e);
       if (ferry__trace_on(e))

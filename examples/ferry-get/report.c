@@ -301,10 +301,21 @@ static void draw(fg_state *st, uint64_t now, int sample) {
   report_fmt_bytes(rate, sizeof(rate), rep.rate);
   fmt_duration(el, sizeof(el), (double)(uv_hrtime() - st->start_ns) / 1e9);
   snprintf(retrying, sizeof(retrying), ", %zu waiting to retry", st->nbackoff);
-  snprintf(line, sizeof(line), "%zu/%zu done, %zu failed, %d active%s | %s | "
-                               "%s/s | %s",
-           st->ndone, st->njobs, st->nfailed, active,
-           st->nbackoff ? retrying : "", got, rate, el);
+  {
+    /* the aggregate bar: files finished (done or failed) of all */
+    char all[BAR_WIDTH + 1];
+    size_t ended = st->ndone + st->nfailed;
+    int fill = st->njobs ? (int)((double)ended / (double)st->njobs * bar_w) : 0;
+    if (fill > bar_w)
+      fill = bar_w;
+    memset(all, '#', (size_t)fill);
+    memset(all + fill, '-', (size_t)(bar_w - fill));
+    all[bar_w] = '\0';
+    snprintf(line, sizeof(line), "[%s] %zu/%zu done, %zu failed, %d active%s | "
+                                 "%s | %s/s | %s",
+             all, st->ndone, st->njobs, st->nfailed, active,
+             st->nbackoff ? retrying : "", got, rate, el);
+  }
   frame_line(&rep.fr, cols, line);
   frame_flush(&rep.fr);
 }
