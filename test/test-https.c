@@ -30,6 +30,8 @@
 #include "test.h"
 #include "tlsserver.h"
 
+#include <curl/curl.h> /* the compat names, for CERTINFO */
+
 #define XFER_TIMEOUT_MS 15000L
 #define WAIT_MS 5000
 
@@ -843,6 +845,111 @@ TEST_IMPL(https_sequential_transfers_on_one_multi_reuse_one_connection) {
   ASSERT_EQ(tlsserver_get(s, TLSSRV_REQUESTS), 2);
   ASSERT_EQ(ferry_multi_cleanup(m), FERRYM_OK);
   ASSERT_EQ(tlsserver_wait(s, TLSSRV_CLOSE_NOTIFY_RECEIVED, 1, WAIT_MS), 0);
+  ASSERT_EQ(tlsserver_stop(s), 0);
+  return 0;
+}
+
+/* -- tests: CERTINFO ------------------------------------------------------------------------ */
+
+/* The line of certificate i that starts with "Name:", or NULL. */
+static const char *cert_line(const struct ferry_certinfo *ci, int i,
+                             const char *name) {
+  size_t n = strlen(name);
+  if (ci == NULL || i >= ci->num_of_certs)
+    return NULL;
+  for (const ferry_slist *l = ci->certinfo[i]; l != NULL; l = l->next)
+    if (strncmp(l->data, name, n) == 0 && l->data[n] == ':')
+      return l->data + n + 1;
+  return NULL;
+}
+
+TEST_IMPL(https_certinfo_lists_the_server_chain_and_is_empty_when_off) {
+  static const char *const names[] = {
+      "Subject", "Issuer", "Version", "Serial Number", "Signature Algorithm",
+      "Public Key Algorithm", "Start date", "Expire date", "Cert"};
+  struct ferry_certinfo *ci = NULL;
+  tlsserver *s;
+  fetch f;
+
+  ASSERT_EQ(make_certs(), 0);
+  s = start_default();
+  ASSERT_NOT_NULL(s);
+  ASSERT_EQ(FETCH(&f, s, "localhost", FERRYOPT_CERTINFO, 1L, 0), FERRYE_OK);
+  ASSERT_EQ(ferry_easy_getinfo(f.e, FERRYINFO_CERTINFO, &ci), FERRYE_OK);
+  ASSERT_NOT_NULL(ci);
+  ASSERT_GE(ci->num_of_certs, 1);
+  for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+    ASSERT_NOT_NULL(cert_line(ci, 0, names[i]));
+  ASSERT_STR_EQ(cert_line(ci, 0, "Subject"), "CN=localhost");
+  ASSERT_STR_EQ(cert_line(ci, 0, "Issuer"), "CN=ferry test CA");
+  ASSERT_STR_EQ(cert_line(ci, 0, "Version"), "2");
+  ASSERT_STR_EQ(cert_line(ci, 0, "Public Key Algorithm"), "EC");
+  ASSERT_CONTAINS(cert_line(ci, 0, "Expire date"), " GMT");
+  ASSERT_EQ(strncmp(cert_line(ci, 0, "Cert"), "-----BEGIN CERTIFICATE-----\n",
+                    28), 0);
+  ASSERT_CONTAINS(cert_line(ci, 0, "Cert"), "-----END CERTIFICATE-----");
+  fetch_free(&f);
+
+  /* off (the default): nothing recorded */
+  ci = NULL;
+  ASSERT_EQ(FETCH(&f, s, "localhost", 0), FERRYE_OK);
+  ASSERT_EQ(ferry_easy_getinfo(f.e, FERRYINFO_CERTINFO, &ci), FERRYE_OK);
+  ASSERT_NOT_NULL(ci);
+  ASSERT_EQ(ci->num_of_certs, 0);
+  fetch_free(&f);
+  ASSERT_EQ(tlsserver_stop(s), 0);
+  return 0;
+}
+
+TEST_IMPL(https_certinfo_is_the_same_for_a_transfer_on_a_pooled_connection) {
+  struct ferry_certinfo *ci = NULL;
+  ferry_slist *first = NULL;
+  ferry_multi *m;
+  tlsserver *s;
+  fetch f;
+
+  ASSERT_EQ(make_certs(), 0);
+  s = start_default();
+  ASSERT_NOT_NULL(s);
+  m = ferry_multi_init();
+  ASSERT_NOT_NULL(m);
+  ASSERT_NOT_NULL(fetch_easy(&f, https_url(s, "localhost"), FERRYOPT_CERTINFO,
+                             1L, 0));
+  ASSERT_EQ(multi_run_one(m, f.e), FERRYE_OK);
+  ASSERT_EQ(ferry_easy_getinfo(f.e, FERRYINFO_CERTINFO, &ci), FERRYE_OK);
+  ASSERT_GE(ci->num_of_certs, 1);
+  for (const ferry_slist *l = ci->certinfo[0]; l != NULL; l = l->next)
+    ASSERT_NOT_NULL(first = ferry_slist_append(first, l->data));
+  fetch_free(&f);
+
+  ASSERT_NOT_NULL(fetch_easy(&f, https_url(s, "localhost"), FERRYOPT_CERTINFO,
+                             1L, 0));
+  ASSERT_EQ(multi_run_one(m, f.e), FERRYE_OK);
+  ASSERT_EQ(info_long(f.e, FERRYINFO_NUM_CONNECTS), 0); /* reused */
+  ASSERT_EQ(ferry_easy_getinfo(f.e, FERRYINFO_CERTINFO, &ci), FERRYE_OK);
+  ASSERT_GE(ci->num_of_certs, 1);
+  {
+    const ferry_slist *a = first, *b = ci->certinfo[0];
+    for (; a != NULL && b != NULL; a = a->next, b = b->next)
+      ASSERT_STR_EQ(b->data, a->data);
+    ASSERT(a == NULL && b == NULL);
+  }
+  /* the compat names reach the same list */
+  {
+    struct curl_certinfo *cci = NULL;
+    ASSERT_EQ(curl_easy_getinfo(f.e, CURLINFO_CERTINFO, &cci), CURLE_OK);
+    ASSERT(cci == (struct curl_certinfo *)ci);
+    ASSERT_EQ(CURLOPT_CERTINFO, 172);
+    ASSERT_EQ(CURLINFO_CERTINFO, CURLINFO_PTR + 34);
+  }
+  /* a new transfer replaces the info: off now, so it is empty */
+  ferry_easy_setopt(f.e, FERRYOPT_CERTINFO, 0L);
+  ASSERT_EQ(multi_run_one(m, f.e), FERRYE_OK);
+  ASSERT_EQ(ci->num_of_certs, 0);
+  ferry_slist_free_all(first);
+  fetch_free(&f);
+  ASSERT_EQ(tlsserver_get(s, TLSSRV_HANDSHAKES), 1);
+  ASSERT_EQ(ferry_multi_cleanup(m), FERRYM_OK);
   ASSERT_EQ(tlsserver_stop(s), 0);
   return 0;
 }

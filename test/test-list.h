@@ -394,6 +394,8 @@
   X(https_complete_content_length_body_then_close_without_close_notify_is_ok) \
   X(https_eof_framed_body_ended_with_close_notify_is_ok) \
   X(https_sequential_transfers_on_one_multi_reuse_one_connection) \
+  X(https_certinfo_lists_the_server_chain_and_is_empty_when_off) \
+  X(https_certinfo_is_the_same_for_a_transfer_on_a_pooled_connection) \
   X(https_connection_is_not_reused_under_other_verification_settings) \
   X(https_second_connection_to_a_host_resumes_the_session) \
   X(https_failed_verification_caches_no_session) \
