@@ -75,11 +75,15 @@ static int on_headers_complete(llhttp_t *llh) {
     ferry__h1_fail(p, FERRYE_WEIRD_SERVER_REPLY, "stopped after headers");
     return -1;
   }
-  ferry__buf_reset(&p->hdr);
   p->line_len = 0;
   p->nl = 0;
-  if (interim)
+  if (interim) {
+    ferry__buf_reset(&p->hdr);
     return 0; /* llhttp ends the 1xx message; another header section follows */
+  }
+  /* the final header section is done with: a transfer that now waits for
+   * its body keeps no header bytes */
+  ferry__buf_free(&p->hdr);
   p->in_headers = 0;
   if (p->head_request || status == 204 || status == 304)
     return 1;

@@ -24,7 +24,8 @@ struct ferry__hentry {
   char text[];        /* name, NUL, value, NUL */
 };
 
-#define HCHUNK_SIZE 2048
+/* a typical response's headers fit; transfers held open keep one */
+#define HCHUNK_SIZE 1024
 
 struct ferry__hchunk {
   ferry__hchunk *next;
