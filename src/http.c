@@ -47,12 +47,45 @@ char *ferry__http_origin(const ferry__url *u) {
   return k.data;
 }
 
+char *ferry__http_basic(const char *user, size_t ulen, const char *pass,
+                        int *oom) {
+  size_t plen = strlen(pass), b64len = 0;
+  char *userpass, *out;
+
+  *oom = 0;
+  userpass = ferry__malloc(ulen + plen + 2);
+  if (userpass == NULL) {
+    *oom = 1;
+    return NULL;
+  }
+  memcpy(userpass, user, ulen);
+  userpass[ulen] = ':';
+  memcpy(userpass + ulen + 1, pass, plen + 1);
+  mbedtls_base64_encode(NULL, 0, &b64len, (const unsigned char *)userpass,
+                        ulen + plen + 1);
+  out = ferry__malloc(b64len + 8);
+  if (out == NULL ||
+      mbedtls_base64_encode((unsigned char *)out + 6, b64len + 2, &b64len,
+                            (const unsigned char *)userpass,
+                            ulen + plen + 1) != 0) {
+    ferry__free(out);
+    out = NULL;
+    *oom = 1;
+  } else {
+    memcpy(out, "Basic ", 6);
+  }
+  /* the password does not linger in freed memory */
+  memset(userpass, 0, ulen + plen + 1);
+  ferry__free(userpass);
+  return out;
+}
+
 /* The Authorization value for this hop, or NULL (none, or out of memory:
  * *oom says which). */
 static char *authorization(ferry_easy *e, int *oom) {
   const char *user = NULL, *pass = NULL;
-  char *userpass = NULL, *out = NULL;
-  size_t ulen, plen, b64len = 0;
+  char *out = NULL;
+  size_t ulen;
   unsigned long auth = e->set.httpauth ? e->set.httpauth : 1UL;
 
   *oom = 0;
@@ -92,35 +125,7 @@ static char *authorization(ferry_easy *e, int *oom) {
   } else {
     return NULL;
   }
-  plen = strlen(pass);
-  userpass = ferry__malloc(ulen + plen + 2);
-  if (userpass == NULL) {
-    *oom = 1;
-    return NULL;
-  }
-  memcpy(userpass, user, ulen);
-  userpass[ulen] = ':';
-  memcpy(userpass + ulen + 1, pass, plen + 1);
-  mbedtls_base64_encode(NULL, 0, &b64len, (const unsigned char *)userpass,
-                        ulen + plen + 1);
-  out = ferry__malloc(b64len + 8);
-  if (out == NULL) {
-    *oom = 1;
-    goto done;
-  }
-  memcpy(out, "Basic ", 6);
-  if (mbedtls_base64_encode((unsigned char *)out + 6, b64len + 2, &b64len,
-                            (const unsigned char *)userpass,
-                            ulen + plen + 1) != 0) {
-    ferry__free(out);
-    out = NULL;
-    *oom = 1;
-  }
-done:
-  /* the password does not linger in freed memory */
-  memset(userpass, 0, ulen + plen + 1);
-  ferry__free(userpass);
-  return out;
+  return ferry__http_basic(user, ulen, pass, oom);
 }
 
 static int hop_is_https(const ferry_easy *e) {

@@ -23,6 +23,10 @@ ferry_code ferry__http_check_redirect(ferry_easy *e, int status);
  * whether credentials may go to the new host. On success e->url is the new
  * hop's URL. */
 ferry_code ferry__http_next_hop(ferry_easy *e, ferry__url *next);
+/* "Basic <base64 of user:pass>" (user is ulen bytes); NULL when out of
+ * memory (*oom set). The caller frees it. */
+char *ferry__http_basic(const char *user, size_t ulen, const char *pass,
+                        int *oom);
 /* "scheme://host:port" ("[v6]" bracketed) of a URL; NULL when out of
  * memory. The caller frees it. */
 char *ferry__http_origin(const ferry__url *u);

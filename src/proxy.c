@@ -13,6 +13,7 @@
 
 #include "alloc.h"
 #include "h1.h"
+#include "http.h"
 #include "proxy.h"
 
 static const char *env_proxy(int https) {
@@ -128,8 +129,7 @@ ferry_code ferry__proxy_choose(ferry_easy *e) {
 
 char *ferry__proxy_authorization(const ferry_easy *e, int *oom) {
   const char *user = NULL, *pass = "";
-  size_t ulen = 0, plen, b64len = 0;
-  char *userpass, *out;
+  size_t ulen = 0;
 
   *oom = 0;
   if (e->set.proxyuserpwd) {
@@ -144,30 +144,7 @@ char *ferry__proxy_authorization(const ferry_easy *e, int *oom) {
   } else {
     return NULL;
   }
-  plen = strlen(pass);
-  userpass = ferry__malloc(ulen + plen + 2);
-  if (userpass == NULL) {
-    *oom = 1;
-    return NULL;
-  }
-  memcpy(userpass, user, ulen);
-  userpass[ulen] = ':';
-  memcpy(userpass + ulen + 1, pass, plen + 1);
-  mbedtls_base64_encode(NULL, 0, &b64len, (const unsigned char *)userpass,
-                        ulen + plen + 1);
-  out = ferry__malloc(b64len + 8);
-  if (out == NULL ||
-      mbedtls_base64_encode((unsigned char *)out + 6, b64len + 2, &b64len,
-                            (const unsigned char *)userpass, ulen + plen + 1)) {
-    ferry__free(out);
-    out = NULL;
-    *oom = 1;
-  } else {
-    memcpy(out, "Basic ", 6);
-  }
-  memset(userpass, 0, ulen + plen + 1);
-  ferry__free(userpass);
-  return out;
+  return ferry__http_basic(user, ulen, pass, oom);
 }
 
 ferry_code ferry__proxy_connect_request(ferry_easy *e, ferry__buf *out) {
