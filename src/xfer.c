@@ -69,38 +69,56 @@ static void xfer_fail(ferry_easy *e, ferry_code code, const char *fmt, ...) {
 
 /* ---- setup ------------------------------------------------------------ */
 
-void ferry__xfer_reset(ferry_easy *e) {
+/* Forget what belongs to one hop (one request and its response); what
+ * belongs to the whole transfer stays. Used between redirect hops and by
+ * ferry__xfer_reset. */
+static void forget_hop(ferry_easy *e) {
   if (e->parser_live)
     ferry__h1_parser_free(&e->parser);
   e->parser_live = 0;
-  ferry__url_free(&e->url);
-  ferry__url_free(&e->proxy_url);
-  e->use_proxy = e->tunnel = e->in_tunnel = 0;
-  e->connectcode = 0;
-  ferry__free(e->url_src);
-  e->url_src = NULL;
   ferry__free(e->conn_key);
   e->conn_key = NULL;
-  if (e->addrs)
-    ferry__addrs_unref(e->addrs);
-  e->addrs = NULL;
-  e->addr_idx = 0;
-  ferry__buf_free(&e->req);
-  ferry__buf_free(&e->upbuf);
-  ferry__buf_free(&e->pausebuf);
-  ferry__buf_free(&e->tunnel_req);
-  ferry__buf_free(&e->pause_encoded);
+  ferry__free(e->effective_url);
+  e->effective_url = NULL;
+  ferry__free(e->location);
+  e->location = NULL;
   ferry__free(e->content_type);
   e->content_type = NULL;
   ferry__free(e->content_encoding);
   e->content_encoding = NULL;
   ferry__decoder_free(e->decoder);
   e->decoder = NULL;
-  ferry__free(e->effective_url);
-  e->effective_url = NULL;
+  if (e->addrs)
+    ferry__addrs_unref(e->addrs);
+  e->addrs = NULL;
+  e->addr_idx = 0;
+  ferry__buf_free(&e->req);
+  ferry__buf_free(&e->upbuf);
+  e->req_sent = 0;
+  e->body = NULL;
+  e->body_len = -1;
+  e->body_sent = 0;
+  e->upload_from_read = e->upload_eof = e->upload_done = 0;
+  e->reused = e->retried = 0;
+  e->response_done = 0;
+  e->follow = 0;
+  e->expect_wait = e->expect_go = 0;
+  e->dl_bytes = e->ul_bytes = 0;
+  e->content_length = -1;
+}
+
+void ferry__xfer_reset(ferry_easy *e) {
+  forget_hop(e);
+  ferry__url_free(&e->url);
+  ferry__url_free(&e->proxy_url);
+  e->use_proxy = e->tunnel = e->in_tunnel = 0;
+  e->connectcode = 0;
+  ferry__free(e->url_src);
+  e->url_src = NULL;
+  ferry__buf_free(&e->pausebuf);
+  ferry__buf_free(&e->tunnel_req);
+  ferry__buf_free(&e->pause_encoded);
   ferry__headers_clear(&e->headers);
-  ferry__free(e->location);
-  e->location = NULL;
   ferry__free(e->redirect_url);
   e->redirect_url = NULL;
   ferry__free(e->hop_referer);
@@ -109,20 +127,13 @@ void ferry__xfer_reset(ferry_easy *e) {
   e->first_host = NULL;
   ferry__http_forget_first_userinfo(e);
   e->redirect_count = 0;
-  e->follow = e->hop_get = e->strip_auth = 0;
-  e->req_sent = 0;
-  e->body = NULL;
-  e->body_len = -1;
-  e->body_sent = 0;
-  e->upload_from_read = e->upload_eof = e->upload_done = 0;
-  e->reused = e->retried = e->is_head = 0;
-  e->pause_recv = e->pause_send = e->response_done = 0;
-  e->expect_100 = e->expect_wait = e->expect_go = 0;
+  e->hop_get = e->strip_auth = 0;
+  e->is_head = 0;
+  e->pause_recv = e->pause_send = 0;
+  e->expect_100 = 0;
   e->rate_resume_ms = 0;
   e->response_code = 0;
   e->http_version = 0;
-  e->dl_bytes = e->ul_bytes = 0;
-  e->content_length = -1;
   e->header_size = e->request_size = 0;
   e->os_errno = 0;
   e->num_connects = 0;
@@ -1847,42 +1858,12 @@ static void follow_redirect(ferry_easy *e) {
     ferry__infof(e, "Following redirect to %s", e->redirect_url);
   release_conn(e, reusable);
   /* forget the previous hop, keep the transfer's totals */
+  forget_hop(e);
   ferry__url_free(&e->url);
   e->url = next;
   ferry__headers_next_request(&e->headers);
   ferry__free(e->url_src); /* e->url is no longer the option's parse */
   e->url_src = NULL;
-  ferry__h1_parser_free(&e->parser);
-  e->parser_live = 0;
-  ferry__free(e->conn_key);
-  e->conn_key = NULL;
-  ferry__free(e->effective_url);
-  e->effective_url = NULL;
-  ferry__free(e->location);
-  e->location = NULL;
-  ferry__free(e->content_type);
-  e->content_type = NULL;
-  ferry__free(e->content_encoding);
-  e->content_encoding = NULL;
-  ferry__decoder_free(e->decoder);
-  e->decoder = NULL;
-  if (e->addrs)
-    ferry__addrs_unref(e->addrs);
-  e->addrs = NULL;
-  e->addr_idx = 0;
-  ferry__buf_free(&e->req);
-  ferry__buf_free(&e->upbuf);
-  e->req_sent = 0;
-  e->body = NULL;
-  e->body_len = -1;
-  e->body_sent = 0;
-  e->upload_from_read = e->upload_eof = e->upload_done = 0;
-  e->reused = e->retried = 0;
-  e->response_done = 0;
-  e->follow = 0;
-  e->expect_wait = e->expect_go = 0;
-  e->dl_bytes = e->ul_bytes = 0;
-  e->content_length = -1;
   ferry__xfer_state(e, FERRY__XS_INIT);
   rc = prepare_hop(e);
   if (rc != FERRYE_OK) {
