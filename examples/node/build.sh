@@ -1,7 +1,8 @@
 #!/bin/sh
 # Build the ferry Node-API addon: examples/node/build/ferry.node
 #
-#   examples/node/build.sh          (CC, CFLAGS, LDFLAGS, NODE_INCLUDE may be set)
+#   examples/node/build.sh          (CC, CFLAGS, LDFLAGS, NODE_INCLUDE may be set;
+#                                    FERRY_NODE_BUILD_DIR moves the output)
 #
 # ferry's sources (the list in src/meson.build) and llhttp's C sources are
 # compiled into the addon against Node's own uv.h, so the addon calls the
@@ -13,7 +14,7 @@ set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-out="$here/build"
+out=${FERRY_NODE_BUILD_DIR:-"$here/build"}
 cc=${CC:-cc}
 node_inc=${NODE_INCLUDE:-/usr/include/node}
 llhttp_src=${LLHTTP_SRC:-/usr/share/llhttp}

@@ -16,7 +16,8 @@ let srv;
 test.before(async () => { srv = await start(); });
 test.after(() => srv.close());
 
-const ADDON = path.join(__dirname, '..', 'build', 'ferry.node');
+const ADDON = process.env.FERRY_NODE_ADDON ||
+              path.join(__dirname, '..', 'build', 'ferry.node');
 
 function nodeGet(url, agent) {
   return new Promise((resolve, reject) => {
