@@ -317,6 +317,10 @@ static int user_sets_header(const ferry_slist *h, const char *name) {
   return 0;
 }
 
+int ferry__h1_user_sets_header(const ferry_slist *h, const char *name) {
+  return user_sets_header(h, name);
+}
+
 /* The user's replacement Host header ("Host: v" with a value and no line
  * break), or NULL. It goes where ferry's own Host would: first, as RFC 9112
  * section 3.2 asks and as libcurl does. */

@@ -103,6 +103,10 @@ typedef struct ferry__h1_request {
                                another host) */
 } ferry__h1_request;
 
+/* Does the user's HTTPHEADER list name header `name` ("N: v" replaces it,
+ * "N:" removes it, "N;" sends it empty)? */
+int ferry__h1_user_sets_header(const ferry_slist *h, const char *name);
+
 /* Append the request head to out. FERRYE_OK or FERRYE_OUT_OF_MEMORY. */
 ferry_code ferry__h1_build_request(ferry__buf *out, const ferry__h1_request *r);
 

@@ -11,6 +11,7 @@
 #include <mbedtls/base64.h>
 
 #include "alloc.h"
+#include "h1.h"
 #include "cookie.h"
 #include "decode.h"
 #include "http.h"
@@ -148,15 +149,6 @@ static ferry_code cookie_header(ferry_easy *e, char **out) {
   return rc;
 }
 
-static int user_has_header(const ferry_slist *h, const char *name) {
-  size_t n = strlen(name);
-  for (; h != NULL; h = h->next)
-    if (h->data && strncasecmp(h->data, name, n) == 0 &&
-        (h->data[n] == ':' || h->data[n] == ';'))
-      return 1;
-  return 0;
-}
-
 ferry_code ferry__http_build_request(ferry_easy *e) {
   ferry__h1_request r;
   char *target = NULL, *host = NULL, *auth = NULL, *cookies = NULL;
@@ -205,14 +197,14 @@ ferry_code ferry__http_build_request(ferry_easy *e) {
    * 1 MiB): the server can refuse it before it is sent. An "Expect:" of
    * the user's own (empty, to turn it off) wins. */
   e->expect_100 = has_body && (r.body_len == -2 || r.body_len > 1024 * 1024) &&
-                  !user_has_header(e->set.httpheader, "Expect");
+                  !ferry__h1_user_sets_header(e->set.httpheader, "Expect");
   r.expect_100 = e->expect_100;
   /* HTTP_VERSION 1.0: that request line, no Expect, and no chunks */
   if (e->set.httpversion == FERRY_HTTP_VERSION_1_0) {
     r.http10 = 1;
     e->expect_100 = r.expect_100 = 0;
     if (r.body_len == -2 &&
-        !user_has_header(e->set.httpheader, "Transfer-Encoding")) {
+        !ferry__h1_user_sets_header(e->set.httpheader, "Transfer-Encoding")) {
       snprintf(e->errtext, sizeof(e->errtext),
                "Chunky upload is not supported by HTTP 1.0");
       rc = FERRYE_UPLOAD_FAILED;

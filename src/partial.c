@@ -6,19 +6,10 @@
 #include <time.h>
 
 #include "alloc.h"
+#include "h1.h"
 #include "cookie.h"
 #include "multi.h"
 #include "partial.h"
-
-/* Does HTTPHEADER have a header called name ("N: v", "N:" or "N;")? */
-static int user_has_header(const ferry_slist *h, const char *name) {
-  size_t n = strlen(name);
-  for (; h != NULL; h = h->next)
-    if (h->data && strncasecmp(h->data, name, n) == 0 &&
-        (h->data[n] == ':' || h->data[n] == ';'))
-      return 1;
-  return 0;
-}
 
 int ferry__partial_http_date(int64_t t, char *out, size_t n) {
   static const char wkday[7][4] = {"Sun", "Mon", "Tue", "Wed",
@@ -81,7 +72,7 @@ static char *range_line(ferry_easy *e, int *oom) {
     }
   }
   /* never let a line break into the request */
-  if (user_has_header(e->set.httpheader, name) || strpbrk(value, "\r\n"))
+  if (ferry__h1_user_sets_header(e->set.httpheader, name) || strpbrk(value, "\r\n"))
     return NULL;
   n = strlen(pre) + strlen(value) + strlen(post) + 1;
   out = ferry__malloc(n);
@@ -137,7 +128,7 @@ ferry_code ferry__partial_request(ferry_easy *e, char **range_out,
   if (e->set.timecondition != FERRY_TIMECOND_NONE) {
     const char *name = cond_names[e->set.timecondition];
     char date[64];
-    if (!user_has_header(e->set.httpheader, name)) {
+    if (!ferry__h1_user_sets_header(e->set.httpheader, name)) {
       size_t n;
       if (ferry__partial_http_date(e->set.timevalue, date, sizeof(date)) != 0) {
         snprintf(e->errtext, sizeof(e->errtext), "Invalid TIMEVALUE");
