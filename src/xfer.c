@@ -1667,6 +1667,26 @@ static void rate_resume(ferry_easy *e) {
 
 /* ---- entry points ----------------------------------------------------- */
 
+/* Pass bytes kept during a pause on through fn (which may keep some again
+ * if the transfer pauses anew). Returns 1 when the transfer ended. */
+static int release_held(ferry_easy *e, ferry__buf *kept,
+                        ferry_code (*fn)(ferry_easy *, const char *, size_t)) {
+  ferry__buf held;
+  ferry_code rc;
+
+  if (kept->len == 0 || e->pause_recv)
+    return 0;
+  held = *kept;
+  ferry__buf_init(kept, FERRY__PAUSE_MAX);
+  rc = fn(e, held.data, held.len);
+  ferry__buf_free(&held);
+  if (rc != FERRYE_OK) {
+    ferry__xfer_done(e, rc);
+    return 1;
+  }
+  return 0;
+}
+
 void ferry__xfer_run(ferry_easy *e) {
   switch (e->state) {
   case FERRY__XS_INIT: {
@@ -1691,29 +1711,11 @@ void ferry__xfer_run(ferry_easy *e) {
     return;
   case FERRY__XS_RECV_HEADERS:
   case FERRY__XS_RECV_BODY:
-    /* unpaused: hand over what was kept, then read again */
-    if (e->pausebuf.len && !e->pause_recv) {
-      ferry__buf held = e->pausebuf;
-      ferry_code rc;
-      ferry__buf_init(&e->pausebuf, FERRY__PAUSE_MAX);
-      rc = deliver_body(e, held.data, held.len);
-      ferry__buf_free(&held);
-      if (rc != FERRYE_OK) {
-        ferry__xfer_done(e, rc);
-        return;
-      }
-    }
-    if (e->pause_encoded.len && !e->pause_recv) {
-      ferry__buf held = e->pause_encoded;
-      ferry_code rc;
-      ferry__buf_init(&e->pause_encoded, FERRY__PAUSE_MAX);
-      rc = decode_body(e, held.data, held.len);
-      ferry__buf_free(&held);
-      if (rc != FERRYE_OK) {
-        ferry__xfer_done(e, rc);
-        return;
-      }
-    }
+    /* unpaused: hand over what was kept (decoded bytes first, then the
+     * encoded ones), then read again */
+    if (release_held(e, &e->pausebuf, deliver_body) ||
+        release_held(e, &e->pause_encoded, decode_body))
+      return;
     if (e->pause_recv)
       return;
     if (e->response_done) {
