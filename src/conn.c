@@ -488,10 +488,11 @@ void ferry__conn_destroy(ferry__conn *c) {
     ferry__list_remove(&c->lru_node);
     m->pool.n_idle--;
   }
-  if (c->easy) {
+  /* a racing connect attempt (happy eyeballs) points at its transfer
+   * without being the transfer's connection */
+  if (c->easy && c->easy->conn == c)
     c->easy->conn = NULL;
-    c->easy = NULL;
-  }
+  c->easy = NULL;
   c->bundle->n_conns--;
   m->pool.n_conns--;
   ferry__free(c);

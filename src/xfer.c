@@ -723,12 +723,6 @@ static int start_attempt(ferry_easy *e, ferry__conn *c) {
   return 1;
 }
 
-/* Forget a connection that is not (or no longer) the transfer's. */
-static void drop_conn(ferry__conn *c) {
-  c->easy = NULL;
-  ferry__conn_destroy(c);
-}
-
 static void connect_failed(ferry_easy *e) {
   xfer_fail(e, FERRYE_COULDNT_CONNECT, "Failed to connect to %s port %d: %s",
             e->dest_host, e->dest_port,
@@ -765,7 +759,7 @@ static void start_race(ferry_easy *e) {
     update_deadline(e);
     return;
   }
-  drop_conn(c2);
+  ferry__conn_destroy(c2);
 }
 
 static void try_connect(ferry_easy *e) {
@@ -790,10 +784,10 @@ static void on_connect_ready(ferry_easy *e, ferry__conn *c) {
   if (err == 0) {
     if (c == e->conn2) {
       /* the racing attempt won */
-      drop_conn(e->conn);
+      ferry__conn_destroy(e->conn);
       e->conn = c;
     } else if (e->conn2 != NULL) {
-      drop_conn(e->conn2);
+      ferry__conn_destroy(e->conn2);
     }
     e->conn2 = NULL;
     e->race_at_ms = 0;
@@ -815,12 +809,12 @@ static void on_connect_ready(ferry_easy *e, ferry__conn *c) {
   }
   /* no address left for this attempt */
   if (c == e->conn2) {
-    drop_conn(c);
+    ferry__conn_destroy(c);
     e->conn2 = NULL;
     return; /* the first attempt is still running */
   }
   if (e->conn2 != NULL) {
-    drop_conn(e->conn);
+    ferry__conn_destroy(e->conn);
     e->conn = e->conn2;
     e->conn2 = NULL;
     return;
@@ -1881,7 +1875,7 @@ void ferry__xfer_done(ferry_easy *e, ferry_code result) {
   if (e->state == FERRY__XS_DONE)
     return;
   if (e->conn2) {
-    drop_conn(e->conn2);
+    ferry__conn_destroy(e->conn2);
     e->conn2 = NULL;
   }
   e->race_at_ms = 0;
@@ -1926,7 +1920,7 @@ void ferry__xfer_detach(ferry_easy *e) {
   ferry_multi *m = e->multi;
 
   if (e->conn2) {
-    drop_conn(e->conn2);
+    ferry__conn_destroy(e->conn2);
     e->conn2 = NULL;
   }
   e->race_at_ms = 0;
