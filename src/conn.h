@@ -29,8 +29,8 @@ typedef struct ferry__conn {
   ferry__list lru_node;    /* in pool->idle_lru while idle */
   uint64_t created_ms;
   uint64_t idle_since_ms;
-  unsigned uses;
   unsigned char connected;
+  unsigned char no_reuse;   /* it cannot carry another request */
   struct ferry__tls *tls;  /* NULL for plain TCP */
   /* the socket's addresses, read once when it connected */
   char peer_ip[46];

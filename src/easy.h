@@ -221,7 +221,6 @@ struct ferry_easy {
   ferry__buf upbuf;        /* read-callback data not yet sent */
   unsigned upload_from_read : 1;
   unsigned upload_eof : 1;
-  unsigned upload_done : 1;
   unsigned reused : 1;        /* this attempt runs on a pooled connection */
   unsigned retried : 1;       /* a retry on a fresh connection was made */
   unsigned is_head : 1;

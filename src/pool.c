@@ -79,7 +79,6 @@ ferry__conn *ferry__pool_take_idle(ferry_multi *m, ferry__bundle *b,
     ferry__conn_destroy(c);
   }
   idle_unlink(m, c);
-  c->uses++;
   ferry__uv_sock_keep_loop(m, c->socketp, 1);
   return c;
 }

@@ -98,7 +98,7 @@ static void forget_hop(ferry_easy *e) {
   e->body = NULL;
   e->body_len = -1;
   e->body_sent = 0;
-  e->upload_from_read = e->upload_eof = e->upload_done = 0;
+  e->upload_from_read = e->upload_eof = 0;
   e->reused = e->retried = 0;
   e->response_done = 0;
   e->follow = 0;
@@ -1388,7 +1388,7 @@ static int on_headers_done(void *ud, int status, int major, int minor,
      * the connection cannot carry another request */
     e->expect_wait = 0;
     if (e->conn)
-      e->conn->uses = ~0u;
+      e->conn->no_reuse = 1;
   }
   e->response_code = status;
   rc = ferry__http_check_redirect(e, status);
@@ -1425,7 +1425,7 @@ static int on_headers_done(void *ud, int status, int major, int minor,
       /* done with the header: the rest is never read, so the connection
        * cannot carry another request */
       if (e->conn)
-        e->conn->uses = ~0u;
+        e->conn->no_reuse = 1;
       ferry__xfer_state(e, FERRY__XS_RECV_BODY);
       return FERRY__H1_NOBODY;
     }
@@ -1524,7 +1524,7 @@ static void response_complete(ferry_easy *e, int leftover) {
   if (e->conn && e->conn->tls && ferry__tls_has_buffered(e->conn->tls))
     leftover = 1;
   if (leftover && e->conn)
-    e->conn->uses = ~0u; /* extra bytes after the response: not reusable */
+    e->conn->no_reuse = 1; /* extra bytes after the response: not reusable */
   if (e->follow) {
     follow_redirect(e);
     return;
@@ -1610,7 +1610,7 @@ static void recv_data(ferry_easy *e, int cselect) {
                   "be truncated");
         return;
       }
-      e->conn->uses = ~0u; /* the server closed it */
+      e->conn->no_reuse = 1; /* the server closed it */
       response_complete(e, 0);
       return;
     }
@@ -1822,7 +1822,7 @@ void ferry__xfer_on_deadline(ferry_easy *e) {
 /* May the connection carry another request after this hop? */
 static int conn_reusable(ferry_easy *e, ferry_code result) {
   return result == FERRYE_OK && e->response_done && e->conn &&
-         e->conn->uses != ~0u && ferry__h1_keep_alive(&e->parser) &&
+         !e->conn->no_reuse && ferry__h1_keep_alive(&e->parser) &&
          upload_complete(e) && e->req_sent == e->req.len &&
          /* an HTTP/1.0 request keeps it only when the server says so */
          (e->set.httpversion != FERRY_HTTP_VERSION_1_0 ||
