@@ -428,7 +428,7 @@
   X(ISSUERCERT_BLOB, BLOB, 295, 0)                                             \
   X(PROXY_ISSUERCERT, STRINGPOINT, 296, 0)                                     \
   X(PROXY_ISSUERCERT_BLOB, BLOB, 297, 0)                                       \
-  X(SSL_EC_CURVES, STRINGPOINT, 298, 0)                                        \
+  X(SSL_EC_CURVES, STRINGPOINT, 298, 1)                                        \
   X(HSTS_CTRL, LONG, 299, 0)                                                   \
   X(HSTS, STRINGPOINT, 300, 0)                                                 \
   X(HSTSREADFUNCTION, FUNCTIONPOINT, 301, 0)                                   \
@@ -467,6 +467,7 @@
   X(NOSIGNAL, "accepted: ferry never uses signals")                           \
   X(HTTPAUTH, "Basic and Bearer only")                                         \
   X(SSLVERSION, "TLS 1.2 at most (Debian's mbedTLS 2.28)")                     \
+  X(SSL_EC_CURVES, "OpenSSL or mbedTLS names; default X25519:P-256:P-384:P-521:X448, brainpool, secp256k1") \
   X(PROXY, "http:// proxies only (no SOCKS, no https:// proxy)")              \
   X(MAXREDIRS, "default 30, as libcurl 8")                                     \
   X(PUT, "the same as UPLOAD")

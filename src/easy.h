@@ -93,6 +93,7 @@ typedef struct ferry__opts {
   long sslversion;
   char *cainfo, *capath, *sslcert, *sslkey, *keypasswd, *pinnedpubkey;
   char *cipher_list;
+  char *ec_curves;            /* SSL_EC_CURVES */
   ferry_blob cainfo_blob, sslcert_blob, sslkey_blob;
   unsigned certinfo : 1;       /* CERTINFO */
   ferry_off_t maxfilesize;    /* MAXFILESIZE(_LARGE); 0 = no limit */

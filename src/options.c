@@ -53,6 +53,7 @@ void ferry__opts_free(ferry__opts *o) {
   ferry__free(o->keypasswd);
   ferry__free(o->pinnedpubkey);
   ferry__free(o->cipher_list);
+  ferry__free(o->ec_curves);
   ferry__free(o->cainfo_blob.data);
   ferry__free(o->sslcert_blob.data);
   ferry__free(o->sslkey_blob.data);
@@ -112,7 +113,7 @@ ferry_code ferry__opts_copy(ferry__opts *dst, const ferry__opts *src) {
   dst->cookiefiles_loaded = 0; /* the copy's jar starts empty */
   dst->proxy = dst->noproxy = dst->proxyuserpwd = NULL;
   dst->cainfo = dst->capath = dst->sslcert = dst->sslkey = NULL;
-  dst->keypasswd = dst->pinnedpubkey = dst->cipher_list = NULL;
+  dst->keypasswd = dst->pinnedpubkey = dst->cipher_list = dst->ec_curves = NULL;
   dst->cainfo_blob.data = dst->sslcert_blob.data = dst->sslkey_blob.data = NULL;
   if (copy_blob(&dst->cainfo_blob, &src->cainfo_blob) ||
       copy_blob(&dst->sslcert_blob, &src->sslcert_blob) ||
@@ -136,6 +137,7 @@ ferry_code ferry__opts_copy(ferry__opts *dst, const ferry__opts *src) {
       dup_string(&dst->keypasswd, src->keypasswd) ||
       dup_string(&dst->pinnedpubkey, src->pinnedpubkey) ||
       dup_string(&dst->cipher_list, src->cipher_list) ||
+      dup_string(&dst->ec_curves, src->ec_curves) ||
       dup_string(&dst->userpwd, src->userpwd) ||
       dup_string(&dst->username, src->username) ||
       dup_string(&dst->password, src->password) ||
@@ -261,6 +263,8 @@ ferry_code ferry_easy_setopt(ferry_easy *e, ferry_option opt, ...) {
     return set_string(e, &o->pinnedpubkey, pv);
   case FERRYOPT_SSL_CIPHER_LIST:
     return set_string(e, &o->cipher_list, pv);
+  case FERRYOPT_SSL_EC_CURVES:
+    return set_string(e, &o->ec_curves, pv);
   case FERRYOPT_CAINFO_BLOB:
   case FERRYOPT_SSLCERT_BLOB:
   case FERRYOPT_SSLKEY_BLOB: {

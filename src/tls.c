@@ -120,6 +120,7 @@ struct ferry__tls_ctx {
   mbedtls_x509_crt own_cert;
   mbedtls_pk_context own_key;
   int *ciphersuites;  /* 0-terminated, or NULL for the default */
+  mbedtls_ecp_group_id *curves; /* NONE-terminated, or NULL: default_curves */
   char **alpn;        /* NULL-terminated, or NULL */
   /* The pin: a list of SHA-256 hashes, or the DER of one public key. */
   int has_pin;
@@ -236,6 +237,7 @@ void ferry__tls_config_key(const ferry__tls_config *cfg,
   key_field(&sha, 'K', cfg->client_key_blob, cfg->client_key_blob_len);
   key_string(&sha, 'P', cfg->pinned_pubkey);
   key_string(&sha, 'x', cfg->cipher_list);
+  key_string(&sha, 'g', cfg->ec_curves);
   key_long(&sha, 's', cfg->ssl_version);
   if (cfg->alpn != NULL)
     while (cfg->alpn[n_alpn] != NULL)
@@ -462,6 +464,79 @@ static ferry_code set_ciphers(ferry__tls_ctx *ctx, const char *list,
   }
   ctx->ciphersuites[n] = 0;
   mbedtls_ssl_conf_ciphersuites(&ctx->conf, ctx->ciphersuites);
+  return FERRYE_OK;
+}
+
+/* The curves offered when SSL_EC_CURVES is not set, most preferred first.
+ * mbedTLS's own default offers the largest curves first, and a server that
+ * follows the client's order (OpenSSL's default) then picks secp521r1,
+ * whose key exchange costs about three times X25519's or secp256r1's. This
+ * is the order OpenSSL and browsers offer; the 192- and 224-bit curves are
+ * left out. */
+static const mbedtls_ecp_group_id default_curves[] = {
+    MBEDTLS_ECP_DP_CURVE25519, MBEDTLS_ECP_DP_SECP256R1,
+    MBEDTLS_ECP_DP_SECP384R1,  MBEDTLS_ECP_DP_SECP521R1,
+    MBEDTLS_ECP_DP_CURVE448,   MBEDTLS_ECP_DP_BP256R1,
+    MBEDTLS_ECP_DP_BP384R1,    MBEDTLS_ECP_DP_BP512R1,
+    MBEDTLS_ECP_DP_SECP256K1,  MBEDTLS_ECP_DP_NONE};
+
+/* One curve name: mbedTLS's ("secp256r1", "x25519", "brainpoolP256r1"),
+ * OpenSSL's ("X25519", "P-256", "prime256v1") or a TLS group name, in any
+ * case. MBEDTLS_ECP_DP_NONE when unknown or not in this mbedTLS. */
+static mbedtls_ecp_group_id curve_id(const char *name) {
+  static const struct {
+    const char *alias, *mbed;
+  } aliases[] = {{"P-256", "secp256r1"}, {"prime256v1", "secp256r1"},
+                 {"P-384", "secp384r1"}, {"P-521", "secp521r1"},
+                 {"P-224", "secp224r1"}, {"P-192", "secp192r1"},
+                 {"prime192v1", "secp192r1"}};
+  const mbedtls_ecp_curve_info *info;
+
+  for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
+    if (strcasecmp(name, aliases[i].alias) == 0)
+      name = aliases[i].mbed;
+  for (info = mbedtls_ecp_curve_list(); info->grp_id != MBEDTLS_ECP_DP_NONE;
+       info++)
+    if (strcasecmp(info->name, name) == 0)
+      return info->grp_id;
+  return MBEDTLS_ECP_DP_NONE;
+}
+
+/* SSL_EC_CURVES: names separated by ':'. As with OpenSSL, which libcurl
+ * hands the list to, one unknown name makes the whole list an error. */
+static ferry_code set_curves(ferry__tls_ctx *ctx, const char *list,
+                             char *errbuf, size_t errlen) {
+  size_t max = 1, n = 0;
+  const char *p;
+
+  for (p = list; *p; p++)
+    if (*p == ':')
+      max++;
+  ctx->curves = ferry__calloc(max + 1, sizeof(*ctx->curves));
+  if (ctx->curves == NULL)
+    return FERRYE_OUT_OF_MEMORY;
+  for (p = list;; p++) {
+    char name[32];
+    size_t len = strcspn(p, ":");
+    mbedtls_ecp_group_id id = MBEDTLS_ECP_DP_NONE;
+
+    if (len > 0 && len < sizeof(name)) {
+      memcpy(name, p, len);
+      name[len] = '\0';
+      id = curve_id(name);
+    }
+    if (id == MBEDTLS_ECP_DP_NONE) {
+      errf(errbuf, errlen, "unknown or unsupported curve \"%.*s\" in the "
+           "curve list", (int)(len < 64 ? len : 64), p);
+      return FERRYE_SSL_CIPHER;
+    }
+    ctx->curves[n++] = id;
+    p += len;
+    if (*p == '\0')
+      break;
+  }
+  ctx->curves[n] = MBEDTLS_ECP_DP_NONE;
+  mbedtls_ssl_conf_curves(&ctx->conf, ctx->curves);
   return FERRYE_OK;
 }
 
@@ -715,6 +790,7 @@ static void ctx_destroy(ferry__tls_ctx *ctx) {
   mbedtls_ctr_drbg_free(&ctx->drbg);
   mbedtls_entropy_free(&ctx->entropy);
   ferry__free(ctx->ciphersuites);
+  ferry__free(ctx->curves);
   if (ctx->alpn != NULL) {
     for (size_t i = 0; ctx->alpn[i] != NULL; i++)
       ferry__free(ctx->alpn[i]);
@@ -792,6 +868,13 @@ ferry_code ferry__tls_ctx_new(ferry__tls_ctx **out, const ferry__tls_config *cfg
     rc = set_ciphers(ctx, cfg->cipher_list, errbuf, errlen);
     if (rc != FERRYE_OK)
       goto failed_setup;
+  }
+  if (cfg->ec_curves != NULL) {
+    rc = set_curves(ctx, cfg->ec_curves, errbuf, errlen);
+    if (rc != FERRYE_OK)
+      goto failed_setup;
+  } else {
+    mbedtls_ssl_conf_curves(&ctx->conf, default_curves);
   }
   if (cfg->alpn != NULL) {
     rc = set_alpn(ctx, cfg->alpn, errbuf, errlen);

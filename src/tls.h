@@ -115,6 +115,11 @@ typedef struct ferry__tls_config {
    * (ECDHE-RSA-AES128-GCM-SHA256). Unknown names are skipped, as OpenSSL
    * does; a list with no known name is an error. NULL: mbedTLS's default. */
   const char *cipher_list;
+  /* SSL_EC_CURVES: curve names separated by ':' (X25519, P-256, secp384r1,
+   * brainpoolP256r1, ...), most preferred first; any unknown name is an
+   * error. NULL: X25519, P-256, P-384, P-521, X448, then the brainpool
+   * curves and secp256k1. */
+  const char *ec_curves;
   /* SSLVERSION as set: a FERRY_SSLVERSION_* minimum OR'ed with an optional
    * FERRY_SSLVERSION_MAX_* maximum. */
   long ssl_version;
@@ -151,7 +156,8 @@ void ferry__tls_config_key(const ferry__tls_config *cfg,
  *                              does not belong to the certificate
  *   FERRYE_SSL_PINNEDPUBKEYNOTMATCH  the pin is neither a valid sha256//
  *                              list nor a readable public key file
- *   FERRYE_SSL_CIPHER          no cipher of cipher_list is known
+ *   FERRYE_SSL_CIPHER          no cipher of cipher_list is known, or a
+ *                              curve of ec_curves is not
  *   FERRYE_SSL_CONNECT_ERROR   an unsupported version (SSLv2, SSLv3, or
  *                              TLS 1.3 as a minimum: mbedTLS 2.28 does TLS
  *                              up to 1.2), a maximum below the minimum, a

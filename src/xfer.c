@@ -176,6 +176,7 @@ static void tls_config_of(const ferry_easy *e, ferry__tls_config *cfg) {
   cfg->client_key_blob_len = o->sslkey_blob.len;
   cfg->pinned_pubkey = o->pinnedpubkey;
   cfg->cipher_list = o->cipher_list;
+  cfg->ec_curves = o->ec_curves;
   cfg->ssl_version = o->sslversion;
   cfg->alpn = alpn_http11;
 }

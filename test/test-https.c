@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include <mbedtls/ecp.h>
 #include <mbedtls/x509.h>
 
 #include "certs.h"
@@ -675,6 +676,36 @@ TEST_IMPL(https_cipher_mismatch_is_connect_error_and_unknown_list_is_ssl_cipher)
   return 0;
 }
 
+TEST_IMPL(https_ec_curves_mismatch_is_connect_error_and_unknown_name_is_ssl_cipher) {
+  tlsserver_config scfg;
+  tlsserver *s;
+  fetch f;
+
+  ASSERT_EQ(make_certs(), 0);
+  memset(&scfg, 0, sizeof(scfg));
+  scfg.cert = certs.server;
+  scfg.key = certs.server_key;
+  scfg.curve = MBEDTLS_ECP_DP_SECP384R1;
+  s = tlsserver_start(&scfg);
+  ASSERT_NOT_NULL(s);
+  ASSERT_EQ(FETCH(&f, s, "localhost", FERRYOPT_SSL_EC_CURVES, "X25519:P-256", 0),
+            FERRYE_SSL_CONNECT_ERROR);
+  fetch_free(&f);
+  ASSERT_EQ(FETCH(&f, s, "localhost", FERRYOPT_SSL_EC_CURVES, "P-256:nope", 0),
+            FERRYE_SSL_CIPHER);
+  ASSERT_CONTAINS(f.err, "\"nope\"");
+  fetch_free(&f);
+  ASSERT_EQ(tlsserver_get(s, TLSSRV_REQUESTS), 0);
+  ASSERT_EQ(FETCH(&f, s, "localhost", FERRYOPT_SSL_EC_CURVES, "P-384:P-256", 0),
+            FERRYE_OK);
+  fetch_free(&f);
+  ASSERT_EQ(FETCH(&f, s, "localhost", 0), FERRYE_OK);
+  fetch_free(&f);
+  ASSERT_EQ(tlsserver_get(s, TLSSRV_REQUESTS), 2);
+  ASSERT_EQ(tlsserver_stop(s), 0);
+  return 0;
+}
+
 /* -- tests: hostile servers ------------------------------------------------------------------ */
 
 TEST_IMPL(https_server_closing_mid_handshake_is_connect_error) {
@@ -997,6 +1028,7 @@ TEST_IMPL(https_connection_is_not_reused_under_other_verification_settings) {
   RUN_EXPECTING(1, FERRYOPT_CAINFO_BLOB, &ca_blob, 0);
   RUN_EXPECTING(1, FERRYOPT_PINNEDPUBLICKEY, certs.server_pin, 0);
   RUN_EXPECTING(1, FERRYOPT_SSL_CIPHER_LIST, "ECDHE-ECDSA-AES128-GCM-SHA256", 0);
+  RUN_EXPECTING(1, FERRYOPT_SSL_EC_CURVES, "P-256", 0);
   /* and each of them finds its own again */
   RUN_EXPECTING(0, FERRYOPT_SSL_VERIFYHOST, 0L, 0);
   RUN_EXPECTING(0, FERRYOPT_CAINFO_BLOB, &ca_blob, 0);
@@ -1023,7 +1055,7 @@ TEST_IMPL(https_connection_is_not_reused_under_other_verification_settings) {
     ASSERT_EQ(tlsserver_stop(w), 0);
   }
   free(ca_pem);
-  ASSERT_EQ(tlsserver_get(s, TLSSRV_REQUESTS), 11);
+  ASSERT_EQ(tlsserver_get(s, TLSSRV_REQUESTS), 12);
   ASSERT_EQ(tlsserver_stop(s), 0);
   return 0;
 }

@@ -295,6 +295,8 @@
   X(tls_version_range_is_honoured_and_mismatch_fails) \
   X(tls_cipher_list_takes_openssl_iana_and_mbedtls_names) \
   X(tls_cipher_mismatch_fails_and_unknown_list_is_refused) \
+  X(tls_default_curves_put_x25519_and_p256_first) \
+  X(tls_ec_curves_sets_the_offer_and_refuses_unknown_names) \
   X(tls_garbage_instead_of_server_hello_fails_fast) \
   X(tls_server_closing_during_handshake_is_connect_error) \
   X(tls_renegotiation_request_is_refused) \
@@ -387,6 +389,7 @@
   X(https_pinned_public_key_match_is_ok_and_mismatch_is_pinnedpubkeynotmatch) \
   X(https_max_tls11_against_a_tls12_only_server_is_connect_error) \
   X(https_cipher_mismatch_is_connect_error_and_unknown_list_is_ssl_cipher) \
+  X(https_ec_curves_mismatch_is_connect_error_and_unknown_name_is_ssl_cipher) \
   X(https_server_closing_mid_handshake_is_connect_error) \
   X(https_garbage_instead_of_server_hello_fails_fast) \
   X(https_renegotiation_request_is_refused_and_transfer_ends) \

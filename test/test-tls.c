@@ -348,11 +348,11 @@ static ferry_code try_handshake(const char *cert, const char *key,
 
 /* -- ClientHello inspection --------------------------------------------------- */
 
-/* Find the server_name extension in a ClientHello record. Returns 1 and
- * copies the host name into name if present, 0 if absent, -1 if the bytes
- * are not a ClientHello. */
-static int client_hello_sni(const unsigned char *p, size_t len, char *name,
-                            size_t namecap) {
+/* Find extension type in a ClientHello record. Returns 1 and points *data
+ * and *dlen at the extension's body if present, 0 if absent, -1 if the
+ * bytes are not a ClientHello. */
+static int client_hello_ext(const unsigned char *p, size_t len, unsigned want,
+                            const unsigned char **data, size_t *dlen) {
   const unsigned char *end = p + len, *ext_end;
   size_t n;
 
@@ -377,13 +377,11 @@ static int client_hello_sni(const unsigned char *p, size_t len, char *name,
   while (p + 4 <= ext_end) {
     unsigned type = (unsigned)p[0] << 8 | p[1];
     size_t elen = (size_t)p[2] << 8 | p[3];
-    if (type == 0) {
-      /* list length (2), name type (1), name length (2), name */
-      size_t nlen = (size_t)p[7] << 8 | p[8];
-      if (nlen >= namecap)
-        return -1;
-      memcpy(name, p + 9, nlen);
-      name[nlen] = '\0';
+    if (p + 4 + elen > ext_end)
+      return -1;
+    if (type == want) {
+      *data = p + 4;
+      *dlen = elen;
       return 1;
     }
     p += 4 + elen;
@@ -391,9 +389,55 @@ static int client_hello_sni(const unsigned char *p, size_t len, char *name,
   return 0;
 }
 
-/* The SNI ferry's ClientHello carries for host (no server involved). */
-static int ferry_client_hello_sni(ferry__tls_ctx *ctx, const char *host,
-                                  char *name, size_t namecap) {
+/* The host name of the server_name extension, as client_hello_ext. */
+static int client_hello_sni(const unsigned char *p, size_t len, char *name,
+                            size_t namecap) {
+  const unsigned char *d;
+  size_t dlen, nlen;
+  int r = client_hello_ext(p, len, 0, &d, &dlen);
+
+  if (r != 1)
+    return r;
+  /* list length (2), name type (1), name length (2), name */
+  if (dlen < 5)
+    return -1;
+  nlen = (size_t)d[3] << 8 | d[4];
+  if (nlen >= namecap || 5 + nlen > dlen)
+    return -1;
+  memcpy(name, d + 5, nlen);
+  name[nlen] = '\0';
+  return 1;
+}
+
+/* The TLS group ids of the supported_groups extension (10) as a string of
+ * decimal numbers separated by ',', as client_hello_ext. */
+static int client_hello_groups(const unsigned char *p, size_t len, char *out,
+                               size_t outcap) {
+  const unsigned char *d;
+  size_t dlen, at = 0;
+  int r = client_hello_ext(p, len, 10, &d, &dlen);
+
+  if (r != 1)
+    return r;
+  if (dlen < 2 || ((size_t)d[0] << 8 | d[1]) != dlen - 2)
+    return -1;
+  out[0] = '\0';
+  for (size_t i = 2; i + 1 < dlen; i += 2) {
+    int w = snprintf(out + at, outcap - at, "%s%u", at ? "," : "",
+                     (unsigned)d[i] << 8 | d[i + 1]);
+    if (w < 0 || (size_t)w >= outcap - at)
+      return -1;
+    at += (size_t)w;
+  }
+  return 1;
+}
+
+/* The first flight of a new client of ctx for host (no server involved):
+ * calls fn on the ClientHello's bytes. */
+static int ferry_client_hello(ferry__tls_ctx *ctx, const char *host,
+                              int (*fn)(const unsigned char *, size_t, char *,
+                                        size_t),
+                              char *out, size_t outcap) {
   ferry__tls *t;
   char err[FERRY_ERROR_SIZE];
   const char *hello;
@@ -407,9 +451,15 @@ static int ferry_client_hello_sni(ferry__tls_ctx *ctx, const char *host,
     return -1;
   }
   hello = ferry__tls_pending_out(t, &len);
-  r = client_hello_sni((const unsigned char *)hello, len, name, namecap);
+  r = fn((const unsigned char *)hello, len, out, outcap);
   ferry__tls_free(t);
   return r;
+}
+
+/* The SNI ferry's ClientHello carries for host. */
+static int ferry_client_hello_sni(ferry__tls_ctx *ctx, const char *host,
+                                  char *name, size_t namecap) {
+  return ferry_client_hello(ctx, host, client_hello_sni, name, namecap);
 }
 
 static unsigned char raw_out[16384];
@@ -1341,6 +1391,82 @@ TEST_IMPL(tls_cipher_mismatch_fails_and_unknown_list_is_refused) {
   return 0;
 }
 
+TEST_IMPL(tls_default_curves_put_x25519_and_p256_first) {
+  ferry__tls_config cfg;
+  ferry__tls_ctx *ctx;
+  char err[FERRY_ERROR_SIZE], groups[128];
+
+  ASSERT_EQ(make_certs(), 0);
+  trusting_config(&cfg);
+  ASSERT_EQ(ferry__tls_ctx_new(&ctx, &cfg, err, sizeof(err)), FERRYE_OK);
+  ASSERT_EQ(ferry_client_hello(ctx, "localhost", client_hello_groups, groups,
+                               sizeof(groups)),
+            1);
+  /* x25519, secp256r1, secp384r1, secp521r1, x448, brainpoolP256r1,
+   * brainpoolP384r1, brainpoolP512r1, secp256k1 (RFC 8422, RFC 7027) */
+  ASSERT_STR_EQ(groups, "29,23,24,25,30,26,27,28,22");
+  ferry__tls_ctx_free(ctx);
+  return 0;
+}
+
+TEST_IMPL(tls_ec_curves_sets_the_offer_and_refuses_unknown_names) {
+  static const struct {
+    const char *list, *groups;
+  } ok[] = {
+      {"P-384:X25519", "24,29"},
+      {"secp256r1", "23"},
+      {"prime256v1:x448:brainpoolP512r1", "23,30,28"},
+      {"p-521:SECP384R1", "25,24"},
+  };
+  static const char *const bad[] = {"X25519:bogus", "", "P-256:", ":P-256",
+                                    "P-256::X25519"};
+  tlsserver_config scfg;
+  ferry__tls_config cfg;
+  ferry__tls_ctx *ctx;
+  char err[FERRY_ERROR_SIZE], groups[128], version[32], cipher[128];
+
+  ASSERT_EQ(make_certs(), 0);
+  trusting_config(&cfg);
+  for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+    cfg.ec_curves = ok[i].list;
+    ASSERT_EQ(ferry__tls_ctx_new(&ctx, &cfg, err, sizeof(err)), FERRYE_OK);
+    ASSERT_EQ(ferry_client_hello(ctx, "localhost", client_hello_groups, groups,
+                                 sizeof(groups)),
+              1);
+    ASSERT_STR_EQ(groups, ok[i].groups);
+    ferry__tls_ctx_free(ctx);
+  }
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    cfg.ec_curves = bad[i];
+    ASSERT_EQ(ferry__tls_ctx_new(&ctx, &cfg, err, sizeof(err)),
+              FERRYE_SSL_CIPHER);
+    ASSERT_CONTAINS(err, "unknown or unsupported curve");
+  }
+  cfg.ec_curves = "X25519:bogus";
+  ASSERT_EQ(ferry__tls_ctx_new(&ctx, &cfg, err, sizeof(err)), FERRYE_SSL_CIPHER);
+  ASSERT_CONTAINS(err, "\"bogus\"");
+
+  /* against a server that takes secp384r1 only for the key exchange: the
+   * default offer reaches it, an offer without it fails the handshake (the
+   * offer must name P-256 too, the curve of the server's key) */
+  memset(&scfg, 0, sizeof(scfg));
+  scfg.cert = certs.server;
+  scfg.key = certs.server_key;
+  scfg.curve = MBEDTLS_ECP_DP_SECP384R1;
+  trusting_config(&cfg);
+  if (handshake_with_server(&scfg, &cfg, err, sizeof(err), version, cipher))
+    TEST_FAIL_("%s", err);
+  cfg.ec_curves = "X25519:P-256";
+  ASSERT_EQ(handshake_with_server(&scfg, &cfg, err, sizeof(err), version,
+                                  cipher),
+            FERRYE_SSL_CONNECT_ERROR);
+  cfg.ec_curves = "X25519:P-384:P-256";
+  ASSERT_EQ(handshake_with_server(&scfg, &cfg, err, sizeof(err), version,
+                                  cipher),
+            FERRYE_OK);
+  return 0;
+}
+
 /* -- tests: misbehaving servers ------------------------------------------------------- */
 
 TEST_IMPL(tls_garbage_instead_of_server_hello_fails_fast) {
@@ -1652,7 +1778,7 @@ TEST_IMPL(tls_session_cache_keeps_most_recent_within_its_size) {
 TEST_IMPL(tls_config_key_differs_when_verify_settings_differ) {
   static const char *const alpn1[] = {"http/1.1", NULL};
   static const char *const alpn2[] = {"h2", "http/1.1", NULL};
-  enum { N = 18 };
+  enum { N = 19 };
   ferry__tls_config base, v[N];
   char keys[N][FERRY__TLS_KEY_LEN + 1], again[FERRY__TLS_KEY_LEN + 1];
   char err[FERRY_ERROR_SIZE];
@@ -1683,6 +1809,7 @@ TEST_IMPL(tls_config_key_differs_when_verify_settings_differ) {
   v[15].alpn = alpn1;
   v[16].alpn = alpn2;
   v[17].cainfo = NULL; /* the default bundle, by name NULL */
+  v[18].ec_curves = "X25519";
   for (int i = 0; i < N; i++)
     ferry__tls_config_key(&v[i], keys[i]);
   for (int i = 0; i < N; i++) {

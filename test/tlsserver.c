@@ -137,6 +137,7 @@ struct tlsserver {
   mbedtls_ssl_cache_context cache;
   mbedtls_ssl_ticket_context ticket;
   int ciphersuites[2];
+  mbedtls_ecp_group_id curves[2];
 
   uv_mutex_t lock; /* guards what follows */
   uv_cond_t cond;
@@ -650,6 +651,11 @@ static int setup_tls(tlsserver *s, const tlsserver_config *cfg) {
     mbedtls_ssl_conf_authmode(&s->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
   } else {
     mbedtls_ssl_conf_authmode(&s->conf, MBEDTLS_SSL_VERIFY_NONE);
+  }
+  if (cfg->curve != 0) {
+    s->curves[0] = (mbedtls_ecp_group_id)cfg->curve;
+    s->curves[1] = MBEDTLS_ECP_DP_NONE;
+    mbedtls_ssl_conf_curves(&s->conf, s->curves);
   }
   if (cfg->ciphersuite != NULL) {
     s->ciphersuites[0] = mbedtls_ssl_get_ciphersuite_id(cfg->ciphersuite);

@@ -58,6 +58,7 @@ typedef struct tlsserver_config {
    * 3 for both. */
   int min_minor, max_minor;
   const char *ciphersuite; /* allow only this mbedTLS suite name; NULL: all */
+  int curve;               /* allow only this mbedtls_ecp_group_id; 0: all */
   int tickets;             /* resume by session tickets instead of IDs */
 } tlsserver_config;
 
