@@ -67,10 +67,11 @@ METRICS = {
 
 
 def row(name, title, **kw):
-    r = dict(name=name, title=title, kind="rate", scheme="http", file="64.bin",
-             k=16, n=100000, n_quick=10000, seconds=10, seconds_quick=5,
-             wrk=True, wrk_s=3, wrk_s_quick=1, fresh=False, curl_bufsize=0,
-             metrics=["tps", "cpu_us"])
+    # tls: which HTTPS server (Nginx.url): "ec", "resume" or "rsa"
+    r = dict(name=name, title=title, kind="rate", scheme="http", tls="ec",
+             file="64.bin", k=16, n=100000, n_quick=10000, seconds=10,
+             seconds_quick=5, wrk=True, wrk_s=3, wrk_s_quick=1, fresh=False,
+             curl_bufsize=0, metrics=["tps", "cpu_us"])
     r.update(kw)
     return r
 
@@ -93,6 +94,12 @@ ROWS = [
         n=30000, n_quick=5000),
     row("httpshs", "HTTPS 64 B GET, new connection each (full handshakes)",
         scheme="https", fresh=True, n=1500, n_quick=300, metrics=["hps", "cpu_us"]),
+    row("httpsresume", "HTTPS 64 B GET, new connection each, sessions resumed",
+        scheme="https", tls="resume", fresh=True, n=10000, n_quick=2000,
+        metrics=["hps", "cpu_us"]),
+    row("httpshs-rsa", "HTTPS 64 B GET, new connection each, RSA-2048 certificate",
+        scheme="https", tls="rsa", fresh=True, n=1500, n_quick=300,
+        metrics=["hps", "cpu_us"]),
     row("slow10k", f"transfers held open on /slow/ (limit_rate {SLOW_RATE})", kind="hold",
         file="100k.bin", n=10000, n_quick=1000, k=10000, seconds=60,
         seconds_quick=30, hold=2.0, hold_quick=0.5,
@@ -234,6 +241,33 @@ http {{
             limit_rate {slow_rate};
         }}
     }}
+
+    # The same certificate with a session cache: a client that offers the
+    # session ID of an earlier connection gets an abbreviated handshake.
+    # Still no tickets (the clients resume by session ID).
+    server {{
+        listen 127.0.0.1:{resume_port} ssl backlog=4096;
+        server_name localhost;
+        root "{docroot}";
+        ssl_certificate "{prefix}/server.pem";
+        ssl_certificate_key "{prefix}/server.key";
+        ssl_protocols TLSv1.2;
+        ssl_session_cache shared:SSL:10m;
+        ssl_session_timeout 10m;
+        ssl_session_tickets off;
+    }}
+
+    # Full handshakes again, with an RSA-2048 certificate and CA.
+    server {{
+        listen 127.0.0.1:{rsa_port} ssl backlog=4096;
+        server_name localhost;
+        root "{docroot}";
+        ssl_certificate "{prefix}/server-rsa.pem";
+        ssl_certificate_key "{prefix}/server-rsa.key";
+        ssl_protocols TLSv1.2;
+        ssl_session_cache off;
+        ssl_session_tickets off;
+    }}
 }}
 """
 
@@ -243,16 +277,20 @@ class Nginx:
         self.prefix = prefix
         self.docroot = os.path.join(prefix, "html")
         self.proc = None
-        self.port = self.tls_port = 0
+        # tls_port: ECDSA P-256, full handshakes; resume_port: the same with
+        # a session cache; rsa_port: RSA-2048, full handshakes.
+        self.port = self.tls_port = self.resume_port = self.rsa_port = 0
         self.conns = conns
         self.ca = os.path.join(prefix, "ca.pem")
+        self.ca_rsa = os.path.join(prefix, "ca-rsa.pem")
 
     def prepare(self):
         os.makedirs(self.docroot)
         os.makedirs(os.path.join(self.prefix, "tmp"))
         for name, size in FILES.items():
             write_file(os.path.join(self.docroot, name), size)
-        make_certs(self.prefix)
+        make_certs(self.prefix, "ec")
+        make_certs(self.prefix, "rsa")
 
     def start(self):
         hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
@@ -260,11 +298,14 @@ class Nginx:
         rlimit = min(rlimit, 65536)
         wc = max(1024, min(rlimit - 64, self.conns + 1024))
         for attempt in range(4):
-            self.port, self.tls_port = free_port(), free_port()
-            if self.port == self.tls_port:
+            ports = [free_port() for _ in range(4)]
+            if len(set(ports)) != len(ports):
                 continue
+            self.port, self.tls_port, self.resume_port, self.rsa_port = ports
             conf = NGINX_CONF.format(prefix=self.prefix, docroot=self.docroot,
                                      port=self.port, tls_port=self.tls_port,
+                                     resume_port=self.resume_port,
+                                     rsa_port=self.rsa_port,
                                      rlimit=rlimit, worker_connections=wc,
                                      slow_rate=SLOW_RATE)
             conf_path = os.path.join(self.prefix, "nginx.conf")
@@ -282,7 +323,7 @@ class Nginx:
             out.close()
             deadline = time.monotonic() + 10
             while time.monotonic() < deadline and self.proc.poll() is None:
-                if port_accepts(self.port) and port_accepts(self.tls_port):
+                if all(port_accepts(p) for p in ports):
                     self.worker_connections = wc
                     self.rlimit = rlimit
                     return
@@ -323,9 +364,18 @@ class Nginx:
             if bad:
                 log("bench: nginx logged:\n  " + "\n  ".join(bad[-10:]))
 
-    def url(self, scheme, path):
-        port = self.tls_port if scheme == "https" else self.port
+    def url(self, scheme, path, tls="ec"):
+        """tls (https only): "ec" (full handshakes), "resume" (the same
+        with a session cache) or "rsa" (RSA certificate, full handshakes)."""
+        if scheme != "https":
+            port = self.port
+        else:
+            port = {"ec": self.tls_port, "resume": self.resume_port,
+                    "rsa": self.rsa_port}[tls]
         return f"{scheme}://127.0.0.1:{port}/{path}"
+
+    def cainfo(self, tls="ec"):
+        return self.ca_rsa if tls == "rsa" else self.ca
 
 
 def write_file(path, size):
@@ -344,25 +394,36 @@ def write_file(path, size):
         f.write(head)
 
 
-def make_certs(prefix):
-    """A CA and a server certificate for 127.0.0.1 / localhost, ECDSA P-256."""
+def make_certs(prefix, alg):
+    """A CA and a server certificate for 127.0.0.1 / localhost: alg "ec"
+    (ECDSA P-256; ca.pem, server.pem, server.key) or "rsa" (RSA-2048; the
+    same names with -rsa: ca-rsa.pem, server-rsa.pem, server-rsa.key)."""
     def ossl(*args):
         subprocess.run(["openssl", *args], check=True, capture_output=True,
                        timeout=60)
 
-    ca_key, ca = os.path.join(prefix, "ca.key"), os.path.join(prefix, "ca.pem")
-    key, csr = os.path.join(prefix, "server.key"), os.path.join(prefix, "server.csr")
-    crt, ext = os.path.join(prefix, "server.pem"), os.path.join(prefix, "server.ext")
-    ossl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+    def path(name, ext):
+        return os.path.join(prefix, name + ("" if alg == "ec" else "-" + alg) + ext)
+
+    if alg == "ec":
+        newkey = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"]
+        usage = "digitalSignature"
+    else:
+        newkey = ["-newkey", "rsa:2048"]
+        usage = "digitalSignature,keyEncipherment"
+    ca_key, ca = path("ca", ".key"), path("ca", ".pem")
+    key, csr = path("server", ".key"), path("server", ".csr")
+    crt, ext = path("server", ".pem"), path("server", ".ext")
+    ossl("req", "-x509", *newkey,
          "-nodes", "-keyout", ca_key, "-out", ca, "-days", "7",
          "-subj", "/CN=ferry bench CA",
          "-addext", "basicConstraints=critical,CA:TRUE",
          "-addext", "keyUsage=critical,keyCertSign,cRLSign")
-    ossl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+    ossl("req", *newkey,
          "-nodes", "-keyout", key, "-out", csr, "-subj", "/CN=127.0.0.1")
     with open(ext, "w") as f:
         f.write("basicConstraints=CA:FALSE\n"
-                "keyUsage=critical,digitalSignature\n"
+                f"keyUsage=critical,{usage}\n"
                 "extendedKeyUsage=serverAuth\n"
                 "subjectAltName=IP:127.0.0.1,DNS:localhost\n")
     ossl("x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key,
@@ -389,7 +450,7 @@ class Runner:
         if r["fresh"]:
             cmd.append("--fresh")
         if r["scheme"] == "https":
-            cmd += ["--cainfo", self.nginx.ca]
+            cmd += ["--cainfo", self.nginx.cainfo(r["tls"])]
         if client == "libcurl" and r["curl_bufsize"]:
             cmd += ["--buffersize", str(r["curl_bufsize"])]
         if hold:
@@ -542,7 +603,7 @@ def run_row(run, r, quick, runs):
     seconds = r["seconds_quick"] if quick else r["seconds"]
     wrk_s = r["wrk_s_quick"] if quick else r["wrk_s"]
     url_path = ("slow/" + r["file"]) if r["kind"] == "hold" else r["file"]
-    url = run.nginx.url(r["scheme"], url_path)
+    url = run.nginx.url(r["scheme"], url_path, r["tls"])
     clients = ["ferry", "libcurl"] + (["wrk"] if r["wrk"] else [])
     samples = {c: [] for c in clients}
     na = {}
@@ -801,7 +862,8 @@ def main():
         nginx.prepare()
         nginx.start()
         log(f"bench: nginx {nginx.proc.pid} on 127.0.0.1:{nginx.port} (https "
-            f"{nginx.tls_port}), worker_connections {nginx.worker_connections}, "
+            f"{nginx.tls_port}, resuming {nginx.resume_port}, rsa "
+            f"{nginx.rsa_port}), worker_connections {nginx.worker_connections}, "
             f"rlimit {nginx.rlimit}; files in {nginx.docroot}")
         # Warm up: every file once (the 1 GiB one goes into the page cache).
         for name, size in FILES.items():
