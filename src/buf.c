@@ -18,6 +18,26 @@ void ferry__buf_free(ferry__buf *b) {
   b->len = b->cap = 0;
 }
 
+void ferry__buf_fit(ferry__buf *b) {
+  char *fit;
+
+  if (b->data != NULL && b->cap > b->len + 1 &&
+      (fit = ferry__realloc(b->data, b->len + 1)) != NULL) {
+    b->data = fit; /* if shrinking fails, the bigger block does as well */
+    b->cap = b->len + 1;
+  }
+}
+
+char *ferry__buf_take(ferry__buf *b) {
+  char *p;
+
+  ferry__buf_fit(b);
+  p = b->data;
+  b->data = NULL;
+  b->len = b->cap = 0;
+  return p;
+}
+
 static int buf_reserve(ferry__buf *b, size_t n) {
   size_t need, cap;
   char *p;

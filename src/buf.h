@@ -13,6 +13,13 @@ typedef struct ferry__buf {
 
 void ferry__buf_init(ferry__buf *b, size_t max);
 void ferry__buf_free(ferry__buf *b);
+/* Hand over the NUL-terminated data, its memory cut to fit (a string kept
+ * for a long time does not hold the buffer's spare room); b is left empty.
+ * NULL if b holds nothing. */
+char *ferry__buf_take(ferry__buf *b);
+/* Cut the buffer's memory to what it holds (a buffer that will not grow
+ * and is kept for a while). Nothing changes if that fails. */
+void ferry__buf_fit(ferry__buf *b);
 /* Append bytes; keeps the data NUL-terminated. Returns 0, or -1 when out of
  * memory, -2 when the cap would be passed (nothing is appended then). */
 int ferry__buf_add(ferry__buf *b, const void *p, size_t n);

@@ -86,7 +86,6 @@ typedef struct ferry__opts {
   ferry_slist *cookiefiles;   /* COOKIEFILE names, owned copies, in order */
   size_t cookiefiles_loaded;  /* how many of them the jar has read */
   char *cookiejar;            /* COOKIEJAR */
-  unsigned cookiesession : 1; /* COOKIESESSION */
   /* TLS: strings and blobs are copies owned by the handle */
   long ssl_verifypeer;        /* default 1 */
   long ssl_verifyhost;        /* default 2 */
@@ -95,9 +94,7 @@ typedef struct ferry__opts {
   char *cipher_list;
   char *ec_curves;            /* SSL_EC_CURVES */
   ferry_blob cainfo_blob, sslcert_blob, sslkey_blob;
-  unsigned certinfo : 1;       /* CERTINFO */
   ferry_off_t maxfilesize;    /* MAXFILESIZE(_LARGE); 0 = no limit */
-  unsigned content_decoding_off : 1; /* HTTP_CONTENT_DECODING 0 */
   char *userpwd;              /* USERPWD "user:password" */
   char *username;             /* USERNAME */
   char *password;             /* PASSWORD */
@@ -112,7 +109,6 @@ typedef struct ferry__opts {
   char *proxyuserpwd;         /* PROXYUSERPWD */
   const ferry_slist *proxyheader; /* PROXYHEADER, borrowed */
   long proxyport;             /* PROXYPORT */
-  unsigned httpproxytunnel : 1;
   long expect_100_timeout_ms; /* EXPECT_100_TIMEOUT_MS, default 1000 */
   long happy_eyeballs_ms;     /* HAPPY_EYEBALLS_TIMEOUT_MS, default 200 */
   long (*seekfn)(void *, ferry_off_t, int); /* SEEKFUNCTION */
@@ -133,6 +129,12 @@ typedef struct ferry__opts {
   unsigned fresh_connect : 1;
   unsigned forbid_reuse : 1;
   unsigned tcp_nodelay : 1;
+  unsigned cookiesession : 1; /* COOKIESESSION */
+  unsigned certinfo : 1;       /* CERTINFO */
+  unsigned content_decoding_off : 1; /* HTTP_CONTENT_DECODING 0 */
+  unsigned httpproxytunnel : 1;
+  unsigned headeropt_unified : 1; /* HEADEROPT UNIFIED (default SEPARATE) */
+  unsigned tcp_keepalive : 1; /* TCP_KEEPALIVE */
   /* partial and conditional requests (partial.c) */
   char *range;                /* RANGE, as given */
   ferry_off_t resume_from;    /* RESUME_FROM(_LARGE); -1: upload from the
@@ -142,11 +144,9 @@ typedef struct ferry__opts {
   int64_t timevalue;          /* TIMEVALUE(_LARGE), seconds since 1970 */
   ferry_trailer_callback trailerfn; /* TRAILERFUNCTION */
   void *trailerdata;
-  unsigned headeropt_unified : 1; /* HEADEROPT UNIFIED (default SEPARATE) */
   /* the connection (route.c, conn.c, pool.c) */
   long maxage_conn;           /* MAXAGE_CONN, s idle; 0: no limit */
   long maxlifetime_conn;      /* MAXLIFETIME_CONN, s since made; 0: none */
-  unsigned tcp_keepalive : 1; /* TCP_KEEPALIVE */
   long tcp_keepidle, tcp_keepintvl, tcp_keepcnt; /* TCP_KEEP* (60, 60, 9) */
   const ferry_slist *connect_to; /* CONNECT_TO, borrowed */
   char *unix_socket_path;     /* UNIX_SOCKET_PATH */
@@ -177,10 +177,10 @@ struct ferry_easy {
 
   /* where to; for a redirect hop, the hop's URL */
   ferry__url url;
-  char *url_src;           /* the URL option e->url was parsed from, while
-                              e->url is still the first hop's: a handle
-                              re-added with the same URL skips the parse */
-  long url_src_port;       /* and the PORT option applied to it */
+  unsigned url_cached : 1; /* e->url is the parse of the URL option, not
+                              set since (a handle re-added with the same
+                              URL skips the parse) ... */
+  long url_src_port;       /* ... with this PORT option applied to it */
   /* where the TCP connection goes: the URL's host, or the proxy's; the
    * pointers borrow from e->url or e->proxy_url */
   const char *dest_host;
@@ -240,7 +240,8 @@ struct ferry_easy {
   long http_version;
   char *content_type;
   char *content_encoding;     /* Content-Encoding of the final response */
-  char tls_key[65];           /* TLS configuration key of an https hop */
+  unsigned tls_hop : 1;       /* an https hop: conn_key ends in '#' and
+                                 the hop's TLS configuration key */
   long ssl_verifyresult;
   struct ferry_certinfo certinfo; /* CERTINFO's chain; freed on reset */
   struct ferry__decoder *decoder;
@@ -283,7 +284,7 @@ struct ferry_easy {
   unsigned timecond_unmet : 1; /* CONDITION_UNMET */
   ferry_off_t upload_skip;    /* upload bytes a resume leaves out */
   /* where this hop's connection goes (route.c) */
-  char connect_to_host[256];  /* a CONNECT_TO host; dest_host points here */
+  char *connect_to_host;      /* a CONNECT_TO host; dest_host points here */
   /* MAX_RECV_SPEED / MAX_SEND_SPEED (rate.c) */
   ferry__rate rate_recv, rate_send;
   uint64_t rate_resume_ms;    /* throttled until then; 0: not throttled */

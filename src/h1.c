@@ -26,7 +26,8 @@ void ferry__h1_fail(ferry__h1_parser *p, ferry_code code, const char *msg) {
   if (p->err != FERRYE_OK)
     return;
   p->err = code;
-  snprintf(p->errmsg, sizeof(p->errmsg), "%s", msg);
+  p->errprefix = "";
+  p->errmsg = msg;
 }
 
 void ferry__h1_parser_init(ferry__h1_parser *p, const ferry__h1_callbacks *cb,
@@ -121,8 +122,9 @@ static ferry_code map_llhttp_error(ferry__h1_parser *p, llhttp_errno_t e) {
   else
     code = FERRYE_WEIRD_SERVER_REPLY;
   p->err = code;
-  snprintf(p->errmsg, sizeof(p->errmsg), "invalid HTTP response: %s",
-           reason ? reason : llhttp_errno_name(e));
+  /* both are llhttp's string literals */
+  p->errprefix = "invalid HTTP response: ";
+  p->errmsg = reason ? reason : llhttp_errno_name(e);
   return code;
 }
 

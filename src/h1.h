@@ -50,7 +50,10 @@ typedef struct ferry__h1_parser {
   unsigned char head_request;
   unsigned char any_bytes;
   ferry_code err;
-  char errmsg[120];
+  /* Why it failed: errprefix then errmsg. Both are string literals or the
+   * text given to ferry__h1_fail, which must outlive the parser's error. */
+  const char *errprefix;
+  const char *errmsg;
 } ferry__h1_parser;
 
 void ferry__h1_parser_init(ferry__h1_parser *p, const ferry__h1_callbacks *cb,
@@ -60,14 +63,15 @@ void ferry__h1_parser_free(ferry__h1_parser *p);
 /* Feed received bytes. Returns FERRYE_OK and sets *consumed. Fewer bytes
  * than given are consumed only when the response completed (the rest is
  * not part of it). Any other
- * return is the error, with text in p->errmsg. */
+ * return is the error, with text in p->errprefix and p->errmsg. */
 ferry_code ferry__h1_feed(ferry__h1_parser *p, const char *data, size_t len,
                           size_t *consumed);
 /* The peer closed. FERRYE_OK if that ends the response (close-delimited
  * body or already complete); otherwise GOT_NOTHING, WEIRD_SERVER_REPLY or
- * PARTIAL_FILE with text in p->errmsg. */
+ * PARTIAL_FILE with text in p->errprefix and p->errmsg. */
 ferry_code ferry__h1_eof(ferry__h1_parser *p);
-/* Record an error from inside a callback. */
+/* Record an error from inside a callback. msg is kept, not copied: a
+ * string literal, or text that outlives the parser's error. */
 void ferry__h1_fail(ferry__h1_parser *p, ferry_code code, const char *msg);
 /* May the connection carry another request after this response? */
 int ferry__h1_keep_alive(const ferry__h1_parser *p);

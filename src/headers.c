@@ -16,33 +16,41 @@
 
 struct ferry__hentry {
   ferry__hentry *next;
-  char *value;        /* into text, or value_heap after an unfold */
-  char *value_heap;
-  size_t charge;      /* what it counts against FERRY__HEADERS_MAX */
+  char *value_heap;   /* the value after an unfold; NULL: it is in text */
   int request;
   unsigned origin;
   char text[];        /* name, NUL, value, NUL */
 };
 
-/* a typical response's headers fit; transfers held open keep one */
-#define HCHUNK_SIZE 1024
+#define ENTRY_ALIGN _Alignof(ferry__hentry)
+
+/* The first chunk's size: a small response's headers (nginx's eight take
+ * about 450 bytes) fit, and a transfer held open keeps no more. A chunk
+ * that does not fit is followed by one twice as big. */
+#define HCHUNK_SIZE 512
 
 struct ferry__hchunk {
   ferry__hchunk *next;
   size_t size, used;
   union {
-    max_align_t align;
+    ferry__hentry align;
     char bytes[1];
   } mem[];
 };
 
+static char *entry_value(ferry__hentry *x) {
+  return x->value_heap ? x->value_heap : x->text + strlen(x->text) + 1;
+}
+
 /* Room for one entry of n bytes, aligned. NULL when out of memory. */
 static void *entry_alloc(ferry__headers *h, size_t n) {
   ferry__hchunk *c = h->chunks;
-  size_t need = (n + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
+  size_t need = (n + ENTRY_ALIGN - 1) & ~(ENTRY_ALIGN - 1);
 
   if (c == NULL || c->size - c->used < need) {
-    size_t size = need > HCHUNK_SIZE ? need : HCHUNK_SIZE;
+    size_t size = c == NULL ? HCHUNK_SIZE : 2 * c->size;
+    if (size < need)
+      size = need;
     c = ferry__malloc(sizeof(*c) + size);
     if (c == NULL)
       return NULL;
@@ -61,20 +69,31 @@ static int is_digit(char c) { return c >= '0' && c <= '9'; }
 
 void ferry__headers_clear(ferry__headers *h) {
   ferry__hentry *x;
-  ferry__hchunk *keep = h->chunks;
+  ferry__hchunk *keep = h->chunks, *c;
+  struct ferry_header *out;
 
   for (x = h->first; x != NULL; x = x->next)
     ferry__free(x->value_heap);
-  /* keep the oldest chunk (the last in the list), free the others */
-  while (keep != NULL && keep->next != NULL) {
-    ferry__hchunk *next = keep->next;
-    ferry__free(keep);
-    keep = next;
+  /* keep the newest chunk, the biggest: the next response of the same
+   * size then fits in it without an allocation; free the others */
+  if (keep != NULL) {
+    c = keep->next;
+    while (c != NULL) {
+      ferry__hchunk *next = c->next;
+      ferry__free(c);
+      c = next;
+    }
+    keep->next = NULL;
   }
+  out = h->out;
   memset(h, 0, sizeof(*h));
   if (keep != NULL) {
     keep->used = 0;
     h->chunks = keep;
+  }
+  if (out != NULL) {
+    memset(out, 0, 2 * sizeof(*out)); /* what they pointed to is gone */
+    h->out = out;
   }
 }
 
@@ -82,6 +101,15 @@ void ferry__headers_free(ferry__headers *h) {
   ferry__headers_clear(h);
   ferry__free(h->chunks);
   h->chunks = NULL;
+  ferry__free(h->out);
+  h->out = NULL;
+}
+
+/* The two structs the API hands out; NULL when out of memory. */
+static struct ferry_header *out_structs(ferry__headers *h) {
+  if (h->out == NULL)
+    h->out = ferry__calloc(2, sizeof(*h->out));
+  return h->out;
 }
 
 void ferry__headers_next_request(ferry__headers *h) {
@@ -119,25 +147,23 @@ static ferry_code unfold(ferry__headers *h, const char *p, size_t n) {
     n--;
   if (x == NULL || n == 0)
     return FERRYE_OK; /* nothing to continue, or nothing to add */
-  old = strlen(x->value);
+  old = strlen(entry_value(x));
   extra = n + (old ? 1 : 0);
   if (extra > FERRY__HEADERS_MAX - h->charged)
     return FERRYE_TOO_LARGE;
   v = ferry__malloc(old + extra + 1);
   if (v == NULL)
     return FERRYE_OUT_OF_MEMORY;
-  memcpy(v, x->value, old);
+  memcpy(v, entry_value(x), old);
   if (old)
     v[old] = ' ';
   memcpy(v + old + extra - n, p, n);
   v[old + extra] = '\0';
   ferry__free(x->value_heap);
   x->value_heap = v;
-  x->value = v;
-  x->charge += extra;
   h->charged += extra;
   /* what the API handed out for this header shows the new value */
-  for (i = 0; i < 2; i++) {
+  for (i = 0; h->out != NULL && i < 2; i++) {
     if (h->out[i].anchor == x)
       h->out[i].value = v;
   }
@@ -187,14 +213,12 @@ ferry_code ferry__headers_line(ferry__headers *h, const char *line,
     return FERRYE_OUT_OF_MEMORY;
   x->next = NULL;
   x->value_heap = NULL;
-  x->charge = charge;
   x->request = h->request;
   x->origin = h->origin;
   memcpy(x->text, line, name_len);
   x->text[name_len] = '\0';
-  x->value = x->text + name_len + 1;
-  memcpy(x->value, v, value_len);
-  x->value[value_len] = '\0';
+  memcpy(x->text + name_len + 1, v, value_len);
+  x->text[name_len + 1 + value_len] = '\0';
   if (h->last != NULL)
     h->last->next = x;
   else
@@ -223,7 +247,7 @@ static int matches(const ferry__hentry *x, unsigned origin, int request) {
 static void fill(struct ferry_header *out, ferry__hentry *x, size_t amount,
                  size_t index) {
   out->name = x->text;
-  out->value = x->value;
+  out->value = entry_value(x);
   out->amount = amount;
   out->index = index;
   out->origin = x->origin;
@@ -258,6 +282,8 @@ ferry_hcode ferry__headers_find(ferry__headers *h, const char *name,
     return FERRYHE_MISSING;
   if (pick == NULL)
     return FERRYHE_BADINDEX;
+  if (out_structs(h) == NULL)
+    return FERRYHE_OUT_OF_MEMORY;
   fill(&h->out[0], pick, amount, index);
   *hout = &h->out[0];
   return FERRYHE_OK;
@@ -270,7 +296,7 @@ static ferry__hentry *entry_of(ferry__headers *h,
                                const struct ferry_header *prev) {
   ferry__hentry *x;
 
-  if (prev == &h->out[0] || prev == &h->out[1])
+  if (h->out != NULL && (prev == &h->out[0] || prev == &h->out[1]))
     return prev->anchor;
   for (x = h->first; x != NULL; x = x->next) {
     if (x == prev->anchor)
@@ -308,6 +334,8 @@ struct ferry_header *ferry__headers_next(ferry__headers *h, unsigned origin,
       amount++;
     }
   }
+  if (out_structs(h) == NULL)
+    return NULL;
   fill(&h->out[1], x, amount, index);
   return &h->out[1];
 }

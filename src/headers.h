@@ -45,8 +45,9 @@ typedef struct ferry__headers {
   unsigned in_section : 1;   /* its status line was fed, its end not yet */
   /* What ferry_easy_header() (out[0]) and ferry_easy_nextheader()
    * (out[1]) returned last: each valid until the next call of the same
-   * function, or until the store is cleared. */
-  struct ferry_header out[2];
+   * function, or until the store is cleared. Made at the first call: a
+   * transfer whose headers nobody asks for does not carry them. */
+  struct ferry_header *out;
 } ferry__headers;
 
 /* Forget every header and leave the store empty, for request 0. The

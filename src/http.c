@@ -45,7 +45,7 @@ char *ferry__http_origin(const ferry__url *u) {
     ferry__buf_free(&k);
     return NULL;
   }
-  return k.data;
+  return ferry__buf_take(&k);
 }
 
 char *ferry__http_basic(const char *user, size_t ulen, const char *pass,
@@ -254,6 +254,7 @@ ferry_code ferry__http_build_request(ferry_easy *e) {
     }
     e->body_sent = e->body_len; /* it travels inside req */
   }
+  ferry__buf_fit(&e->req);
   rc = FERRYE_OK;
 done:
   if (auth)

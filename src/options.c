@@ -228,6 +228,7 @@ ferry_code ferry_easy_setopt(ferry_easy *e, ferry_option opt, ...) {
 
   switch (opt) {
   case FERRYOPT_URL:
+    e->url_cached = 0; /* even the same text: parse it again */
     return set_string(e, &o->url, pv);
   case FERRYOPT_USERAGENT:
     return set_string(e, &o->useragent, pv);

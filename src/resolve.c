@@ -42,6 +42,7 @@ void ferry__dns_init(ferry__dns_cache *c) {
   ferry__list_init(&c->entries);
   c->n = 0;
   c->inflight = 0;
+  c->literal = NULL;
 }
 
 static void entry_free(ferry__dns_entry *d) {
@@ -346,13 +347,17 @@ ferry_code ferry__resolve_start(ferry_multi *m, ferry_easy *e) {
   /* IP literal */
   if (e->dest_kind != FERRY__HOST_NAME &&
       parse_ip(e->dest_host, e->dest_port, &ss)) {
-    a = addrs_new(1);
-    if (a == NULL)
-      return FERRYE_OUT_OF_MEMORY;
-    a->a[0] = ss;
-    a->n = 1;
+    a = m->dns.literal;
+    if (a == NULL || memcmp(&a->a[0], &ss, sizeof(ss)) != 0) {
+      a = addrs_new(1);
+      if (a == NULL)
+        return FERRYE_OUT_OF_MEMORY;
+      a->a[0] = ss;
+      a->n = 1;
+      ferry__addrs_unref(m->dns.literal);
+      m->dns.literal = a;
+    }
     e->addrs = filter_family(a, e->set.ipresolve);
-    ferry__addrs_unref(a);
     goto have_addrs;
   }
   rc = resolve_override(e, &a);
@@ -439,6 +444,8 @@ void ferry__resolve_cancel(ferry_easy *e) {
 }
 
 void ferry__dns_close(ferry_multi *m) {
+  ferry__addrs_unref(m->dns.literal);
+  m->dns.literal = NULL;
   while (!ferry__list_empty(&m->dns.entries)) {
     ferry__dns_entry *d =
         FERRY__CONTAINER_OF(m->dns.entries.next, ferry__dns_entry, node);

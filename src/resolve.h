@@ -33,6 +33,9 @@ typedef struct ferry__dns_cache {
   ferry__list entries;
   unsigned n;
   unsigned inflight;      /* lookups the loop still owes a callback */
+  /* the address of the last IP literal: the transfers to one address
+   * share it instead of holding a copy each */
+  struct ferry__addrs *literal;
 } ferry__dns_cache;
 
 void ferry__dns_init(ferry__dns_cache *c);

@@ -108,19 +108,25 @@ static ferry_code apply_connect_to(ferry_easy *e, int *applied) {
   *applied = 0;
   for (l = e->set.connect_to; l != NULL; l = l->next) {
     const char *target;
+    char host[256];
     int port;
     ferry_code rc;
     if (l->data == NULL || !entry_matches(e, l->data, &target))
       continue;
-    rc = parse_target(e, target, e->connect_to_host, &port);
+    rc = parse_target(e, target, host, &port);
     if (rc != FERRYE_OK)
       return rc;
-    if (e->connect_to_host[0] == '\0' && port < 0)
+    if (host[0] == '\0' && port < 0)
       continue; /* matched, but names no target: the next may */
-    if (e->connect_to_host[0] != '\0') {
+    if (host[0] != '\0') {
       struct in6_addr a6;
       struct in_addr a4;
-      e->dest_host = e->connect_to_host;
+      char *copy = ferry__strdup(host);
+      if (copy == NULL)
+        return FERRYE_OUT_OF_MEMORY;
+      ferry__free(e->connect_to_host);
+      e->connect_to_host = copy;
+      e->dest_host = copy;
       e->dest_kind = inet_pton(AF_INET, e->dest_host, &a4) == 1
                          ? FERRY__HOST_IPV4
                      : strchr(e->dest_host, ':') != NULL ||

@@ -109,12 +109,15 @@ static void forget_hop(ferry_easy *e) {
 
 void ferry__xfer_reset(ferry_easy *e) {
   forget_hop(e);
+  if (e->dest_host == e->connect_to_host)
+    e->dest_host = NULL;
+  ferry__free(e->connect_to_host);
+  e->connect_to_host = NULL;
   ferry__url_free(&e->url);
   ferry__url_free(&e->proxy_url);
   e->use_proxy = e->tunnel = e->in_tunnel = 0;
   e->connectcode = 0;
-  ferry__free(e->url_src);
-  e->url_src = NULL;
+  e->url_cached = 0;
   ferry__buf_free(&e->pausebuf);
   ferry__buf_free(&e->tunnel_req);
   ferry__buf_free(&e->pause_encoded);
@@ -185,7 +188,7 @@ static void tls_config_of(const ferry_easy *e, ferry__tls_config *cfg) {
  * any connection to its proxy; a tunnel belongs to its proxy and target;
  * an https connection is only shared under the same TLS settings (the
  * CVE-2021-22924 class). */
-static ferry_code make_conn_key(ferry_easy *e) {
+static ferry_code make_conn_key(ferry_easy *e, const char *tls_key) {
   ferry__buf k;
   char *origin = ferry__http_origin(&e->url), *porigin = NULL;
   int bad;
@@ -203,22 +206,29 @@ static ferry_code make_conn_key(ferry_easy *e) {
     bad = ferry__buf_cat(&k, "proxy ", porigin, NULL);
   else
     bad = ferry__buf_cat(&k, "tunnel ", porigin, " to ", origin, NULL);
-  if (!bad && e->tls_key[0])
-    bad = ferry__buf_cat(&k, "#", e->tls_key, NULL);
+  if (!bad && tls_key != NULL)
+    bad = ferry__buf_cat(&k, "#", tls_key, NULL);
   ferry__free(origin);
   ferry__free(porigin);
   if (bad) {
     ferry__buf_free(&k);
     return FERRYE_OUT_OF_MEMORY;
   }
-  e->conn_key = k.data;
+  e->conn_key = ferry__buf_take(&k);
   return FERRYE_OK;
+}
+
+/* The TLS configuration key of an https hop (see make_conn_key). */
+static const char *hop_tls_key(const ferry_easy *e) {
+  const char *hash = e->conn_key ? strrchr(e->conn_key, '#') : NULL;
+  return hash ? hash + 1 : "";
 }
 
 /* Set up the current hop (e->url parsed): connection key, request, parser. */
 static ferry_code prepare_hop(ferry_easy *e) {
   unsigned proto = strcmp(e->url.scheme, "https") == 0 ? FERRY__PROTO_HTTPS
                                                        : FERRY__PROTO_HTTP;
+  char tls_key[FERRY__TLS_KEY_LEN + 1];
   ferry_code rc;
 
   if (e->redirect_count == 0 && !(proto & e->set.protocols)) {
@@ -227,16 +237,16 @@ static ferry_code prepare_hop(ferry_easy *e) {
              e->url.scheme);
     return FERRYE_UNSUPPORTED_PROTOCOL;
   }
-  e->tls_key[0] = '\0';
-  if (proto == FERRY__PROTO_HTTPS) {
+  e->tls_hop = proto == FERRY__PROTO_HTTPS;
+  if (e->tls_hop) {
     ferry__tls_config cfg;
     tls_config_of(e, &cfg);
-    ferry__tls_config_key(&cfg, e->tls_key);
+    ferry__tls_config_key(&cfg, tls_key);
   }
   rc = ferry__proxy_choose(e);
   if (rc != FERRYE_OK)
     return rc;
-  rc = make_conn_key(e);
+  rc = make_conn_key(e, e->tls_hop ? tls_key : NULL);
   if (rc != FERRYE_OK)
     return rc;
   /* CONNECT_TO, UNIX_SOCKET_PATH, INTERFACE, LOCALPORT (route.c) */
@@ -256,16 +266,13 @@ ferry_code ferry__xfer_setup(ferry_easy *e) {
   ferry__url_err uerr;
   ferry_code rc;
 
-  if (e->url_src && e->set.url && e->url_src_port == e->set.port &&
-      strcmp(e->url_src, e->set.url) == 0) {
+  if (e->url_cached && e->set.url && e->url_src_port == e->set.port) {
     /* the same URL as last time: keep its parse across the reset */
     ferry__url keep = e->url;
-    char *src = e->url_src;
     memset(&e->url, 0, sizeof(e->url));
-    e->url_src = NULL;
     ferry__xfer_reset(e);
     e->url = keep;
-    e->url_src = src;
+    e->url_cached = 1;
     e->t_start = now_ns();
     if (e->set.errorbuffer)
       e->set.errorbuffer[0] = '\0';
@@ -300,9 +307,7 @@ ferry_code ferry__xfer_setup(ferry_easy *e) {
     e->url.port = (int)e->set.port;
     e->url.port_explicit = 1;
   }
-  e->url_src = ferry__strdup(e->set.url);
-  if (e->url_src == NULL)
-    return FERRYE_OUT_OF_MEMORY;
+  e->url_cached = 1;
   e->url_src_port = e->set.port;
 parsed:
   rc = ferry__http_first_hop(e);
@@ -466,7 +471,7 @@ static void tunnel_established(ferry_easy *e) {
   e->content_type = NULL;
   e->in_tunnel = 0;
   e->response_code = 0;
-  if (e->tls_key[0]) {
+  if (e->tls_hop) {
     tls_start(e);
     return;
   }
@@ -624,7 +629,7 @@ static void tls_start(ferry_easy *e) {
 
   ferry__xfer_state(e, FERRY__XS_TLS);
   tls_config_of(e, &cfg);
-  rc = ferry__multi_tls_ctx(m, &cfg, e->tls_key, &ctx, e->errtext,
+  rc = ferry__multi_tls_ctx(m, &cfg, hop_tls_key(e), &ctx, e->errtext,
                             sizeof(e->errtext));
   if (rc == FERRYE_OK)
     rc = ferry__tls_new(&e->conn->tls, ctx, m->tls_sessions, e->url.host,
@@ -674,6 +679,11 @@ static void tls_on_socket(ferry_easy *e, int cselect) {
 
 static void connected(ferry_easy *e) {
   e->conn->connected = 1;
+  /* the addresses are not needed any more (a retry looks them up again,
+   * from the DNS cache): a transfer held open keeps less */
+  ferry__addrs_unref(e->addrs);
+  e->addrs = NULL;
+  e->addr_idx = 0;
   e->t_connect = now_ns();
   e->num_connects++;
   conn_learn_addrs(e->conn);
@@ -685,7 +695,7 @@ static void connected(ferry_easy *e) {
     tunnel_start(e);
     return;
   }
-  if (e->tls_key[0]) {
+  if (e->tls_hop) {
     tls_start(e);
     return;
   }
@@ -1392,6 +1402,13 @@ static int on_headers_done(void *ud, int status, int major, int minor,
       e->conn->no_reuse = 1;
   }
   e->response_code = status;
+  if (e->req_sent == e->req.len) {
+    /* the request went whole and an answer came: nothing sends it again
+     * (a retry is only made before any answer), so a transfer held open
+     * does not keep it */
+    ferry__buf_free(&e->req);
+    e->req_sent = 0;
+  }
   rc = ferry__http_check_redirect(e, status);
   if (rc != FERRYE_OK) {
     ferry__h1_fail(&e->parser, rc, e->errtext[0] ? e->errtext : "redirect");
@@ -1551,8 +1568,10 @@ static void response_complete(ferry_easy *e, int leftover) {
 }
 
 static void fail_with_parser(ferry_easy *e, ferry_code rc) {
-  if (e->errtext[0] == '\0')
-    snprintf(e->errtext, sizeof(e->errtext), "%s", e->parser.errmsg);
+  if (e->errtext[0] == '\0' && e->parser.errmsg != NULL &&
+      e->parser.errmsg != e->errtext)
+    snprintf(e->errtext, sizeof(e->errtext), "%s%s", e->parser.errprefix,
+             e->parser.errmsg);
   ferry__xfer_done(e, rc);
 }
 
@@ -1859,8 +1878,7 @@ static void follow_redirect(ferry_easy *e) {
   ferry__url_free(&e->url);
   e->url = next;
   ferry__headers_next_request(&e->headers);
-  ferry__free(e->url_src); /* e->url is no longer the option's parse */
-  e->url_src = NULL;
+  e->url_cached = 0; /* e->url is no longer the option's parse */
   ferry__xfer_state(e, FERRY__XS_INIT);
   rc = prepare_hop(e);
   if (rc != FERRYE_OK) {

@@ -50,6 +50,17 @@ static ferry_code scenario_easy(tserver *s) {
   rc = ferry_easy_perform(e);
   if (rc == FERRYE_OK && (body.len != 5 || memcmp(body.data, "hello", 5) != 0))
     rc = FERRYE_LAST; /* a successful run must deliver the body */
+  if (rc == FERRYE_OK) {
+    /* the header API allocates what it hands out at its first call */
+    struct ferry_header *h = NULL;
+    ferry_hcode hc = ferry_easy_header(e, "content-length", 0, FERRYH_HEADER,
+                                       -1, &h);
+    if (hc == FERRYHE_OUT_OF_MEMORY)
+      rc = FERRYE_OUT_OF_MEMORY;
+    else if (hc != FERRYHE_OK || strcmp(h->value, "5") != 0 ||
+             ferry_easy_nextheader(e, FERRYH_HEADER, -1, NULL) == NULL)
+      rc = FERRYE_LAST;
+  }
   ferry_easy_cleanup(e);
   sink_free(&body);
   sink_free(&hdr);
