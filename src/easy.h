@@ -47,6 +47,15 @@ struct ferry__conn;
 struct ferry__addrs;
 struct ferry__cookie_jar;
 
+/* The TLS files, blobs and lists: most handles set none of them, so they
+ * live in a block made at the first such setopt. Copies owned by it. */
+typedef struct ferry__tls_opts {
+  char *cainfo, *capath, *sslcert, *sslkey, *keypasswd, *pinnedpubkey;
+  char *cipher_list;
+  char *ec_curves;            /* SSL_EC_CURVES */
+  ferry_blob cainfo_blob, sslcert_blob, sslkey_blob;
+} ferry__tls_opts;
+
 /* What setopt sets. Reset and duphandle work on this struct alone. */
 typedef struct ferry__opts {
   char *url;
@@ -90,10 +99,7 @@ typedef struct ferry__opts {
   long ssl_verifypeer;        /* default 1 */
   long ssl_verifyhost;        /* default 2 */
   long sslversion;
-  char *cainfo, *capath, *sslcert, *sslkey, *keypasswd, *pinnedpubkey;
-  char *cipher_list;
-  char *ec_curves;            /* SSL_EC_CURVES */
-  ferry_blob cainfo_blob, sslcert_blob, sslkey_blob;
+  ferry__tls_opts *tls;       /* NULL: none set */
   ferry_off_t maxfilesize;    /* MAXFILESIZE(_LARGE); 0 = no limit */
   char *userpwd;              /* USERPWD "user:password" */
   char *username;             /* USERNAME */

@@ -29,6 +29,8 @@ void ferry__opts_defaults(ferry__opts *o) {
   o->tcp_keepcnt = 9;
 }
 
+static void tls_opts_free(ferry__tls_opts *t);
+
 void ferry__opts_free(ferry__opts *o) {
   ferry__free(o->url);
   ferry__free(o->useragent);
@@ -44,19 +46,7 @@ void ferry__opts_free(ferry__opts *o) {
   if (o->proxyuserpwd)
     memset(o->proxyuserpwd, 0, strlen(o->proxyuserpwd));
   ferry__free(o->proxyuserpwd);
-  ferry__free(o->cainfo);
-  ferry__free(o->capath);
-  ferry__free(o->sslcert);
-  ferry__free(o->sslkey);
-  if (o->keypasswd)
-    memset(o->keypasswd, 0, strlen(o->keypasswd));
-  ferry__free(o->keypasswd);
-  ferry__free(o->pinnedpubkey);
-  ferry__free(o->cipher_list);
-  ferry__free(o->ec_curves);
-  ferry__free(o->cainfo_blob.data);
-  ferry__free(o->sslcert_blob.data);
-  ferry__free(o->sslkey_blob.data);
+  tls_opts_free(o->tls);
   ferry__free(o->userpwd);
   ferry__free(o->username);
   ferry__free(o->password);
@@ -90,6 +80,32 @@ static int copy_blob(ferry_blob *dst, const ferry_blob *src) {
   return 0;
 }
 
+static void tls_opts_free(ferry__tls_opts *t) {
+  if (t == NULL)
+    return;
+  ferry__free(t->cainfo);
+  ferry__free(t->capath);
+  ferry__free(t->sslcert);
+  ferry__free(t->sslkey);
+  if (t->keypasswd)
+    memset(t->keypasswd, 0, strlen(t->keypasswd));
+  ferry__free(t->keypasswd);
+  ferry__free(t->pinnedpubkey);
+  ferry__free(t->cipher_list);
+  ferry__free(t->ec_curves);
+  ferry__free(t->cainfo_blob.data);
+  ferry__free(t->sslcert_blob.data);
+  ferry__free(t->sslkey_blob.data);
+  ferry__free(t);
+}
+
+/* The handle's TLS block, made if it has none. NULL when out of memory. */
+static ferry__tls_opts *tls_opts_of(ferry__opts *o) {
+  if (o->tls == NULL)
+    o->tls = ferry__calloc(1, sizeof(*o->tls));
+  return o->tls;
+}
+
 /* Copy a list the options own. -1 when out of memory (*dst then holds
  * what was copied, for ferry__opts_free). */
 static int copy_slist(ferry_slist **dst, const ferry_slist *src) {
@@ -102,6 +118,30 @@ static int copy_slist(ferry_slist **dst, const ferry_slist *src) {
   return 0;
 }
 
+/* A copy of src's TLS block in *dst (NULL for none). */
+static int tls_opts_copy(ferry__tls_opts **dst, const ferry__tls_opts *src) {
+  ferry__tls_opts *t;
+
+  *dst = NULL;
+  if (src == NULL)
+    return 0;
+  t = ferry__calloc(1, sizeof(*t));
+  if (t == NULL)
+    return -1;
+  *dst = t;
+  return copy_blob(&t->cainfo_blob, &src->cainfo_blob) ||
+         copy_blob(&t->sslcert_blob, &src->sslcert_blob) ||
+         copy_blob(&t->sslkey_blob, &src->sslkey_blob) ||
+         dup_string(&t->cainfo, src->cainfo) ||
+         dup_string(&t->capath, src->capath) ||
+         dup_string(&t->sslcert, src->sslcert) ||
+         dup_string(&t->sslkey, src->sslkey) ||
+         dup_string(&t->keypasswd, src->keypasswd) ||
+         dup_string(&t->pinnedpubkey, src->pinnedpubkey) ||
+         dup_string(&t->cipher_list, src->cipher_list) ||
+         dup_string(&t->ec_curves, src->ec_curves);
+}
+
 ferry_code ferry__opts_copy(ferry__opts *dst, const ferry__opts *src) {
   *dst = *src;
   dst->url = dst->useragent = dst->customrequest = dst->postfields_copy = NULL;
@@ -112,12 +152,8 @@ ferry_code ferry__opts_copy(ferry__opts *dst, const ferry__opts *src) {
   dst->cookiefiles = NULL;
   dst->cookiefiles_loaded = 0; /* the copy's jar starts empty */
   dst->proxy = dst->noproxy = dst->proxyuserpwd = NULL;
-  dst->cainfo = dst->capath = dst->sslcert = dst->sslkey = NULL;
-  dst->keypasswd = dst->pinnedpubkey = dst->cipher_list = dst->ec_curves = NULL;
-  dst->cainfo_blob.data = dst->sslcert_blob.data = dst->sslkey_blob.data = NULL;
-  if (copy_blob(&dst->cainfo_blob, &src->cainfo_blob) ||
-      copy_blob(&dst->sslcert_blob, &src->sslcert_blob) ||
-      copy_blob(&dst->sslkey_blob, &src->sslkey_blob))
+  dst->tls = NULL;
+  if (tls_opts_copy(&dst->tls, src->tls))
     goto failed;
   if (dup_string(&dst->url, src->url) ||
       dup_string(&dst->useragent, src->useragent) ||
@@ -130,14 +166,6 @@ ferry_code ferry__opts_copy(ferry__opts *dst, const ferry__opts *src) {
       dup_string(&dst->proxy, src->proxy) ||
       dup_string(&dst->noproxy, src->noproxy) ||
       dup_string(&dst->proxyuserpwd, src->proxyuserpwd) ||
-      dup_string(&dst->cainfo, src->cainfo) ||
-      dup_string(&dst->capath, src->capath) ||
-      dup_string(&dst->sslcert, src->sslcert) ||
-      dup_string(&dst->sslkey, src->sslkey) ||
-      dup_string(&dst->keypasswd, src->keypasswd) ||
-      dup_string(&dst->pinnedpubkey, src->pinnedpubkey) ||
-      dup_string(&dst->cipher_list, src->cipher_list) ||
-      dup_string(&dst->ec_curves, src->ec_curves) ||
       dup_string(&dst->userpwd, src->userpwd) ||
       dup_string(&dst->username, src->username) ||
       dup_string(&dst->password, src->password) ||
@@ -251,27 +279,37 @@ ferry_code ferry_easy_setopt(ferry_easy *e, ferry_option opt, ...) {
     o->sslversion = lv;
     break;
   case FERRYOPT_CAINFO:
-    return set_string(e, &o->cainfo, pv);
   case FERRYOPT_CAPATH:
-    return set_string(e, &o->capath, pv);
   case FERRYOPT_SSLCERT:
-    return set_string(e, &o->sslcert, pv);
   case FERRYOPT_SSLKEY:
-    return set_string(e, &o->sslkey, pv);
   case FERRYOPT_KEYPASSWD:
-    return set_string(e, &o->keypasswd, pv);
   case FERRYOPT_PINNEDPUBLICKEY:
-    return set_string(e, &o->pinnedpubkey, pv);
   case FERRYOPT_SSL_CIPHER_LIST:
-    return set_string(e, &o->cipher_list, pv);
-  case FERRYOPT_SSL_EC_CURVES:
-    return set_string(e, &o->ec_curves, pv);
+  case FERRYOPT_SSL_EC_CURVES: {
+    ferry__tls_opts *t = tls_opts_of(o);
+    if (t == NULL)
+      return FERRYE_OUT_OF_MEMORY;
+    return set_string(e,
+                      opt == FERRYOPT_CAINFO           ? &t->cainfo
+                      : opt == FERRYOPT_CAPATH         ? &t->capath
+                      : opt == FERRYOPT_SSLCERT        ? &t->sslcert
+                      : opt == FERRYOPT_SSLKEY         ? &t->sslkey
+                      : opt == FERRYOPT_KEYPASSWD      ? &t->keypasswd
+                      : opt == FERRYOPT_PINNEDPUBLICKEY ? &t->pinnedpubkey
+                      : opt == FERRYOPT_SSL_CIPHER_LIST ? &t->cipher_list
+                                                        : &t->ec_curves,
+                      pv);
+  }
   case FERRYOPT_CAINFO_BLOB:
   case FERRYOPT_SSLCERT_BLOB:
   case FERRYOPT_SSLKEY_BLOB: {
-    ferry_blob copy, *dst = opt == FERRYOPT_CAINFO_BLOB    ? &o->cainfo_blob
-                            : opt == FERRYOPT_SSLCERT_BLOB ? &o->sslcert_blob
-                                                           : &o->sslkey_blob;
+    ferry__tls_opts *t = tls_opts_of(o);
+    ferry_blob copy, *dst;
+    if (t == NULL)
+      return FERRYE_OUT_OF_MEMORY;
+    dst = opt == FERRYOPT_CAINFO_BLOB    ? &t->cainfo_blob
+          : opt == FERRYOPT_SSLCERT_BLOB ? &t->sslcert_blob
+                                         : &t->sslkey_blob;
     if (copy_blob(&copy, pv) != 0)
       return FERRYE_OUT_OF_MEMORY;
     ferry__free(dst->data);

@@ -16,20 +16,49 @@
 #include "http.h"
 #include "proxy.h"
 
-static const char *env_proxy(int https) {
-  const char *v = NULL;
-  if (https) {
-    v = getenv("https_proxy");
-    if (v == NULL || !*v)
-      v = getenv("HTTPS_PROXY");
-  } else {
-    v = getenv("http_proxy");
+extern char **environ;
+
+/* The variables a transfer may look at, in the order they are tried. */
+enum { ENV_HTTPS, ENV_HTTPS_UC, ENV_HTTP, ENV_ALL, ENV_ALL_UC, ENV_NO,
+       ENV_NO_UC, ENV_COUNT };
+
+/* Every one of them in one pass over the environment: getenv() would scan
+ * it once per name, and this runs for every transfer. Only names that
+ * start like one of them are compared. */
+static void env_read(const char *v[ENV_COUNT]) {
+  static const char *const names[ENV_COUNT] = {
+      "https_proxy=", "HTTPS_PROXY=", "http_proxy=", "all_proxy=",
+      "ALL_PROXY=",   "no_proxy=",    "NO_PROXY="};
+  static const unsigned char lens[ENV_COUNT] = {12, 12, 11, 10, 10, 9, 9};
+  char **ep;
+
+  for (int i = 0; i < ENV_COUNT; i++)
+    v[i] = NULL;
+  if (environ == NULL)
+    return;
+  for (ep = environ; *ep != NULL; ep++) {
+    const char *s = *ep;
+    if (s[0] != 'h' && s[0] != 'H' && s[0] != 'a' && s[0] != 'A' &&
+        s[0] != 'n' && s[0] != 'N')
+      continue;
+    for (int i = 0; i < ENV_COUNT; i++) {
+      /* the first definition wins, as with getenv() */
+      if (v[i] == NULL && strncmp(s, names[i], lens[i]) == 0) {
+        v[i] = s + lens[i];
+        break;
+      }
+    }
   }
-  if (v == NULL || !*v)
-    v = getenv("all_proxy");
-  if (v == NULL || !*v)
-    v = getenv("ALL_PROXY");
-  return v && *v ? v : NULL;
+}
+
+/* The first non-empty one of the given variables, or NULL. */
+static const char *env_first(const char *v[ENV_COUNT], int a, int b, int c,
+                             int d) {
+  int order[4] = {a, b, c, d};
+  for (int i = 0; i < 4; i++)
+    if (order[i] >= 0 && v[order[i]] != NULL && v[order[i]][0] != '\0')
+      return v[order[i]];
+  return NULL;
 }
 
 int ferry__proxy_exempt(const char *list, const char *host) {
@@ -79,15 +108,17 @@ ferry_code ferry__proxy_choose(ferry_easy *e) {
   /* as libcurl: a Unix domain socket and a proxy do not mix */
   if (e->set.unix_socket_path != NULL)
     return FERRYE_OK;
-  if (spec == NULL)
-    spec = env_proxy(https);
+  if (spec == NULL || noproxy == NULL) {
+    const char *env[ENV_COUNT];
+    env_read(env);
+    if (spec == NULL)
+      spec = https ? env_first(env, ENV_HTTPS, ENV_HTTPS_UC, ENV_ALL, ENV_ALL_UC)
+                   : env_first(env, ENV_HTTP, ENV_ALL, ENV_ALL_UC, -1);
+    if (noproxy == NULL)
+      noproxy = env_first(env, ENV_NO, ENV_NO_UC, -1, -1);
+  }
   if (spec == NULL || *spec == '\0')
     return FERRYE_OK;
-  if (noproxy == NULL) {
-    noproxy = getenv("no_proxy");
-    if (noproxy == NULL || !*noproxy)
-      noproxy = getenv("NO_PROXY");
-  }
   if (ferry__proxy_exempt(noproxy, e->url.host))
     return FERRYE_OK;
   if (strstr(spec, "://") == NULL) {

@@ -676,6 +676,43 @@ TEST_IMPL(https_cipher_mismatch_is_connect_error_and_unknown_list_is_ssl_cipher)
   return 0;
 }
 
+TEST_IMPL(https_duphandle_copies_the_tls_options) {
+  tlsserver_config scfg;
+  tlsserver *s;
+  fetch f;
+  ferry_easy *dup;
+  sink body = {0};
+
+  ASSERT_EQ(make_certs(), 0);
+  memset(&scfg, 0, sizeof(scfg));
+  scfg.cert = certs.server;
+  scfg.key = certs.server_key;
+  scfg.curve = MBEDTLS_ECP_DP_SECP384R1;
+  s = tlsserver_start(&scfg);
+  ASSERT_NOT_NULL(s);
+  /* CAINFO (set by fetch_easy), a pin and a curve list: the copy must
+   * carry all three, and own them once the original is gone */
+  ASSERT_NOT_NULL(fetch_easy(&f, https_url(s, "localhost"),
+                             FERRYOPT_PINNEDPUBLICKEY, certs.server_pin,
+                             FERRYOPT_SSL_EC_CURVES, "P-384:P-256", 0));
+  dup = ferry_easy_duphandle(f.e);
+  ASSERT_NOT_NULL(dup);
+  fetch_free(&f);
+  ASSERT_EQ(ferry_easy_setopt(dup, FERRYOPT_WRITEFUNCTION, sink_write), FERRYE_OK);
+  ASSERT_EQ(ferry_easy_setopt(dup, FERRYOPT_WRITEDATA, &body), FERRYE_OK);
+  ASSERT_EQ(ferry_easy_perform(dup), FERRYE_OK);
+  ASSERT_MEM_EQ(body.data, body.len, "hello");
+  /* and a copy whose curve list leaves out the server's only curve fails:
+   * the list really was copied */
+  ASSERT_EQ(ferry_easy_setopt(dup, FERRYOPT_SSL_EC_CURVES, "X25519"), FERRYE_OK);
+  ASSERT_EQ(ferry_easy_setopt(dup, FERRYOPT_FRESH_CONNECT, 1L), FERRYE_OK);
+  ASSERT_EQ(ferry_easy_perform(dup), FERRYE_SSL_CONNECT_ERROR);
+  ferry_easy_cleanup(dup);
+  sink_free(&body);
+  ASSERT_EQ(tlsserver_stop(s), 0);
+  return 0;
+}
+
 TEST_IMPL(https_ec_curves_mismatch_is_connect_error_and_unknown_name_is_ssl_cipher) {
   tlsserver_config scfg;
   tlsserver *s;
