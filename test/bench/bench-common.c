@@ -105,8 +105,9 @@ void bench_mark_now(bench_mark *m) {
 
   m->wall_ns = bench_now_ns();
   getrusage(RUSAGE_SELF, &ru);
-  m->cpu_us = (long long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 +
-              ru.ru_utime.tv_usec + ru.ru_stime.tv_usec;
+  m->user_us = (long long)ru.ru_utime.tv_sec * 1000000 + ru.ru_utime.tv_usec;
+  m->sys_us = (long long)ru.ru_stime.tv_sec * 1000000 + ru.ru_stime.tv_usec;
+  m->cpu_us = m->user_us + m->sys_us;
 }
 
 static long status_field_kb(const char *field) {
@@ -184,6 +185,9 @@ int bench_report(const bench_opts *o, bench_result *r) {
          secs, (double)r->transfers / secs, r->bytes,
          (double)r->bytes / secs / 1e6, (double)cpu / 1e6,
          (double)cpu / (double)per, r->peak_rss_kb);
+  printf(",\"user_us_per_transfer\":%.2f,\"sys_us_per_transfer\":%.2f",
+         (double)(r->end.user_us - r->start.user_us) / (double)per,
+         (double)(r->end.sys_us - r->start.sys_us) / (double)per);
   if (o->hold > 0)
     printf(",\"held\":%ld,\"base_rss_kb\":%ld,\"rss_per_transfer_kb\":%.2f",
            r->held, r->base_rss_kb,

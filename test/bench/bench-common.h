@@ -29,7 +29,8 @@
  *   client, url, n, k, transfers, errors, first_error, first_error_code,
  *   mixed_error_codes, seconds, transfers_per_s, bytes, mb_per_s (10^6 B),
  *   cpu_s, cpu_us_per_transfer (user+sys from getrusage, between the first
- *   add and the last completion), peak_rss_kb, and in hold mode held,
+ *   add and the last completion), user_us_per_transfer and
+ *   sys_us_per_transfer (the two parts), peak_rss_kb, and in hold mode held,
  *   base_rss_kb (before the easy handles were made) and rss_per_transfer_kb
  *   ((peak - base) / held).
  *
@@ -58,6 +59,7 @@ typedef struct bench_opts {
 typedef struct bench_mark {
   uint64_t wall_ns;
   long long cpu_us; /* user + sys */
+  long long user_us, sys_us;
 } bench_mark;
 
 typedef struct bench_result {

@@ -51,6 +51,11 @@ METRICS = {
     "tps": ("transfers/s", "higher", lambda j: j["transfers_per_s"]),
     "hps": ("handshakes/s", "higher", lambda j: j["transfers_per_s"]),
     "cpu_us": ("CPU us/transfer", "lower", lambda j: j["cpu_us_per_transfer"]),
+    "user_us": ("  user us/transfer", "lower", lambda j: j.get("user_us_per_transfer")),
+    "sys_us": ("  sys us/transfer", "lower", lambda j: j.get("sys_us_per_transfer")),
+    # the one nginx worker's CPU time over the client's run, as a share of
+    # one core: near 100, nginx and not the client sets the rate
+    "nginx_cpu": ("nginx worker CPU %", "none", lambda j: j.get("nginx_cpu_pct")),
     "mbps": ("MB/s", "higher", lambda j: j["mb_per_s"]),
     "cpu_s_gib": ("CPU s/GiB", "lower",
                   lambda j: j["cpu_s"] / (j["bytes"] / GIB) if j["bytes"] else None),
@@ -78,9 +83,10 @@ def row(name, title, **kw):
 
 ROWS = [
     row("small1", "64 B GET, keep-alive, 1 in flight", k=1, n=20000, n_quick=2000),
-    row("small16", "64 B GET, keep-alive, 16 in flight", n=50000, n_quick=10000),
+    row("small16", "64 B GET, keep-alive, 16 in flight", n=50000, n_quick=10000,
+        metrics=["tps", "cpu_us", "user_us", "sys_us", "nginx_cpu"]),
     row("small256", "64 B GET, keep-alive, 256 in flight", k=256, n=50000,
-        n_quick=10000),
+        n_quick=10000, metrics=["tps", "cpu_us", "nginx_cpu"]),
     row("1k16", "1 KiB GET, keep-alive, 16 in flight", file="1k.bin", n=50000,
         n_quick=10000),
     row("100k16", "100 KiB GET, keep-alive, 16 in flight", file="100k.bin",
@@ -91,7 +97,7 @@ ROWS = [
         kind="bulk", file="1g.bin", k=1, n=1, n_quick=1, seconds=60,
         seconds_quick=60, curl_bufsize=100 * KIB, metrics=["mbps", "cpu_s_gib"]),
     row("https16", "HTTPS 64 B GET, keep-alive, 16 in flight", scheme="https",
-        n=30000, n_quick=5000),
+        n=30000, n_quick=5000, metrics=["tps", "cpu_us", "nginx_cpu"]),
     row("httpshs", "HTTPS 64 B GET, new connection each (full handshakes)",
         scheme="https", fresh=True, n=1500, n_quick=300, metrics=["hps", "cpu_us"]),
     row("httpsresume", "HTTPS 64 B GET, new connection each, sessions resumed",
@@ -374,6 +380,28 @@ class Nginx:
                     "rsa": self.rsa_port}[tls]
         return f"{scheme}://127.0.0.1:{port}/{path}"
 
+    def worker_cpu_s(self):
+        """CPU seconds (user + sys) used so far by nginx's worker processes
+        (the master's children), or None if /proc does not say."""
+        if self.proc is None:
+            return None
+        pid = self.proc.pid
+        try:
+            with open(f"/proc/{pid}/task/{pid}/children") as f:
+                kids = [int(x) for x in f.read().split()]
+        except (OSError, ValueError):
+            return None
+        total = 0
+        for kid in kids:
+            try:
+                with open(f"/proc/{kid}/stat") as f:
+                    # the fields after the command name, which may hold spaces
+                    fields = f.read().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])  # utime, stime
+            except (OSError, ValueError, IndexError):
+                return None
+        return total / os.sysconf("SC_CLK_TCK")
+
     def cainfo(self, tls="ec"):
         return self.ca_rsa if tls == "rsa" else self.ca
 
@@ -557,6 +585,8 @@ def parse_wrk(out, ru, hwm, conns):
     errors = sum(socket_errors) + (int(non2xx.group(1)) if non2xx else 0)
     cpu = ru.ru_utime + ru.ru_stime
     return {
+        "user_us_per_transfer": ru.ru_utime * 1e6 / reqs if reqs else None,
+        "sys_us_per_transfer": ru.ru_stime * 1e6 / reqs if reqs else None,
         "client": "wrk", "transfers": reqs, "errors": errors,
         "socket_errors": dict(zip(["connect", "read", "write", "timeout"], socket_errors)),
         "first_error": "" if not errors else "see socket_errors",
@@ -621,6 +651,7 @@ def run_row(run, r, quick, runs):
             if client in na:
                 continue
             t0 = time.monotonic()
+            ng0 = run.nginx.worker_cpu_s()
             if client == "wrk":
                 res = run_wrk_for_row(run, r, url, n, wrk_s, hold)
             else:
@@ -632,6 +663,10 @@ def run_row(run, r, quick, runs):
                     res = run_strace(run, client, cmd, seconds)
                 else:
                     res = run.run_client(client, cmd, seconds + 90)
+            ng1 = run.nginx.worker_cpu_s()
+            wall = time.monotonic() - t0
+            if ng0 is not None and ng1 is not None and wall > 0 and "crash" not in res:
+                res["nginx_cpu_pct"] = round(100.0 * (ng1 - ng0) / wall, 1)
             state = classify(r, client, res)
             samples[client].append(res)
             log(f"bench: {r['name']:<15} run {i + 1}/{runs} {client:<8} " +
@@ -770,9 +805,12 @@ def table_lines(rows):
             label = f"{r['name']}: {m['label']}"
             f, c, w = m.get("ferry"), m.get("libcurl"), m.get("wrk")
             fcell = "n/a" if isinstance(f, str) else fmt_num(f)
+            # a figure of the server, not of the clients: no ratios
+            plain = m.get("key") == "nginx_cpu"
             body.append([label, fcell, fmt_num(c) if not isinstance(c, str) else "n/a",
                          fmt_num(w) if not isinstance(w, str) else "n/a",
-                         fmt_ratio(f, c), fmt_ratio(f, w)])
+                         "-" if plain else fmt_ratio(f, c),
+                         "-" if plain else fmt_ratio(f, w)])
     widths = [max(len(x[i]) for x in [head] + body) for i in range(len(head))]
     lines = ["  ".join(h.ljust(widths[0]) if i == 0 else h.rjust(widths[i])
                        for i, h in enumerate(head))]
