@@ -697,6 +697,10 @@ TEST_IMPL(https_duphandle_copies_the_tls_options) {
                              FERRYOPT_SSL_EC_CURVES, "P-384:P-256", 0));
   dup = ferry_easy_duphandle(f.e);
   ASSERT_NOT_NULL(dup);
+  /* what pointed into f goes before f does */
+  ASSERT_EQ(ferry_easy_setopt(dup, FERRYOPT_VERBOSE, 0L), FERRYE_OK);
+  ASSERT_EQ(ferry_easy_setopt(dup, FERRYOPT_DEBUGFUNCTION, NULL), FERRYE_OK);
+  ASSERT_EQ(ferry_easy_setopt(dup, FERRYOPT_ERRORBUFFER, NULL), FERRYE_OK);
   fetch_free(&f);
   ASSERT_EQ(ferry_easy_setopt(dup, FERRYOPT_WRITEFUNCTION, sink_write), FERRYE_OK);
   ASSERT_EQ(ferry_easy_setopt(dup, FERRYOPT_WRITEDATA, &body), FERRYE_OK);
