@@ -34,18 +34,37 @@ const char *ferry__http_method(const ferry_easy *e) {
   return "GET";
 }
 
-/* "scheme://host:port" of a URL. NULL when out of memory. */
+/* "scheme://host:port" of a URL. NULL when out of memory. Made in one
+ * allocation of the exact size: it runs for every transfer, and the string
+ * lives as long as the transfer. */
 char *ferry__http_origin(const ferry__url *u) {
-  ferry__buf k;
-  ferry__buf_init(&k, 4096 + strlen(u->host));
   int v6 = u->host_kind == FERRY__HOST_IPV6;
-  if (ferry__buf_cat(&k, u->scheme, "://", v6 ? "[" : "", u->host,
-                     v6 ? "]:" : ":", NULL) ||
-      ferry__buf_add_int(&k, u->port)) {
-    ferry__buf_free(&k);
+  size_t slen = strlen(u->scheme), hlen = strlen(u->host), plen = 0;
+  char digits[12], *out, *p;
+  unsigned port = u->port > 0 ? (unsigned)u->port : 0;
+
+  do {
+    digits[sizeof(digits) - 1 - plen++] = (char)('0' + port % 10);
+    port /= 10;
+  } while (port != 0 && plen < sizeof(digits));
+  out = ferry__malloc(slen + 3 + hlen + (v6 ? 2 : 0) + 1 + plen + 1);
+  if (out == NULL)
     return NULL;
-  }
-  return ferry__buf_take(&k);
+  p = out;
+  memcpy(p, u->scheme, slen);
+  p += slen;
+  memcpy(p, "://", 3);
+  p += 3;
+  if (v6)
+    *p++ = '[';
+  memcpy(p, u->host, hlen);
+  p += hlen;
+  if (v6)
+    *p++ = ']';
+  *p++ = ':';
+  memcpy(p, digits + sizeof(digits) - plen, plen);
+  p[plen] = '\0';
+  return out;
 }
 
 char *ferry__http_basic(const char *user, size_t ulen, const char *pass,

@@ -256,7 +256,11 @@ ferry_code ferry_easy_setopt(ferry_easy *e, ferry_option opt, ...) {
 
   switch (opt) {
   case FERRYOPT_URL:
-    e->url_cached = 0; /* even the same text: parse it again */
+    /* the same text again (a handle re-added for the same URL): the parse
+     * made of it still holds */
+    if (pv != NULL && o->url != NULL && strcmp(o->url, pv) == 0)
+      break;
+    e->url_cached = 0;
     return set_string(e, &o->url, pv);
   case FERRYOPT_USERAGENT:
     return set_string(e, &o->useragent, pv);

@@ -23,13 +23,9 @@ enum { ENV_HTTPS, ENV_HTTPS_UC, ENV_HTTP, ENV_ALL, ENV_ALL_UC, ENV_NO,
        ENV_NO_UC, ENV_COUNT };
 
 /* Every one of them in one pass over the environment: getenv() would scan
- * it once per name, and this runs for every transfer. Only names that
- * start like one of them are compared. */
+ * it once per name, and this runs for every transfer. An entry is compared
+ * only with the names that start with its first letter. */
 static void env_read(const char *v[ENV_COUNT]) {
-  static const char *const names[ENV_COUNT] = {
-      "https_proxy=", "HTTPS_PROXY=", "http_proxy=", "all_proxy=",
-      "ALL_PROXY=",   "no_proxy=",    "NO_PROXY="};
-  static const unsigned char lens[ENV_COUNT] = {12, 12, 11, 10, 10, 9, 9};
   char **ep;
 
   for (int i = 0; i < ENV_COUNT; i++)
@@ -38,16 +34,38 @@ static void env_read(const char *v[ENV_COUNT]) {
     return;
   for (ep = environ; *ep != NULL; ep++) {
     const char *s = *ep;
-    if (s[0] != 'h' && s[0] != 'H' && s[0] != 'a' && s[0] != 'A' &&
-        s[0] != 'n' && s[0] != 'N')
-      continue;
-    for (int i = 0; i < ENV_COUNT; i++) {
-      /* the first definition wins, as with getenv() */
-      if (v[i] == NULL && strncmp(s, names[i], lens[i]) == 0) {
-        v[i] = s + lens[i];
-        break;
-      }
+    int which = -1;
+
+#define ENV_IS(lit, idx)                                                       \
+  if (which < 0 && strncmp(s, lit, sizeof(lit) - 1) == 0)                      \
+    which = (idx)
+    switch (s[0]) {
+    case 'h':
+      ENV_IS("https_proxy=", ENV_HTTPS);
+      ENV_IS("http_proxy=", ENV_HTTP);
+      break;
+    case 'H':
+      ENV_IS("HTTPS_PROXY=", ENV_HTTPS_UC);
+      break;
+    case 'a':
+      ENV_IS("all_proxy=", ENV_ALL);
+      break;
+    case 'A':
+      ENV_IS("ALL_PROXY=", ENV_ALL_UC);
+      break;
+    case 'n':
+      ENV_IS("no_proxy=", ENV_NO);
+      break;
+    case 'N':
+      ENV_IS("NO_PROXY=", ENV_NO_UC);
+      break;
+    default:
+      break;
     }
+#undef ENV_IS
+    /* the first definition wins, as with getenv() */
+    if (which >= 0 && v[which] == NULL)
+      v[which] = strchr(s, '=') + 1;
   }
 }
 

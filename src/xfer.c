@@ -197,6 +197,10 @@ static ferry_code make_conn_key(ferry_easy *e, const char *tls_key) {
 
   if (origin == NULL)
     return FERRYE_OUT_OF_MEMORY;
+  if (!e->use_proxy && tls_key == NULL) {
+    e->conn_key = origin; /* the common case: the key is the origin */
+    return FERRYE_OK;
+  }
   if (e->use_proxy && (porigin = ferry__http_origin(&e->proxy_url)) == NULL) {
     ferry__free(origin);
     return FERRYE_OUT_OF_MEMORY;

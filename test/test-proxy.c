@@ -165,6 +165,32 @@ TEST_IMPL(proxy_environment_and_noproxy_decide_the_route) {
   ASSERT_EQ(tserver_requests(direct), 4);
   ASSERT_EQ(tserver_requests(p), 1);
   unsetenv("HTTP_PROXY");
+  /* all_proxy, then ALL_PROXY, stand in for an unset or empty http_proxy */
+  setenv("all_proxy", proxy_spec(p), 1);
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
+  ASSERT_EQ(tserver_requests(p), 2);
+  unsetenv("all_proxy");
+  setenv("http_proxy", "", 1);
+  setenv("ALL_PROXY", proxy_spec(p), 1);
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
+  ASSERT_EQ(tserver_requests(p), 3);
+  /* NO_PROXY counts when no_proxy is unset or empty */
+  setenv("no_proxy", "", 1);
+  setenv("NO_PROXY", "127.0.0.1", 1);
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
+  ASSERT_EQ(tserver_requests(p), 3);
+  ASSERT_EQ(tserver_requests(direct), 5);
+  /* ... and no_proxy, when set, wins over it */
+  setenv("no_proxy", "example.com", 1);
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
+  ASSERT_EQ(tserver_requests(p), 4);
+  unsetenv("http_proxy");
+  unsetenv("ALL_PROXY");
+  unsetenv("no_proxy");
+  unsetenv("NO_PROXY");
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
+  ASSERT_EQ(tserver_requests(direct), 6);
+  ASSERT_EQ(tserver_requests(p), 4);
   ferry_easy_cleanup(e);
   sink_free(&body);
   ASSERT_EQ(tserver_stop(p), 0);
