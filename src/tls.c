@@ -7,14 +7,28 @@
  * to a hard cap that a handshake flight or one record never reaches, so
  * mbedtls_ssl_write() never sees WANT_WRITE and never holds half a record.
  *
- * Verification: the chain is checked by mbedTLS (authmode REQUIRED). The
- * host name check is mbedTLS's for DNS names, and ours for IP literals, in
- * verify_cb(), because mbedTLS 2.28 neither matches iPAddress SANs nor
- * leaves an IP literal out of SNI.
+ * Verification: mbedTLS is told to verify nothing (authmode NONE), and
+ * ferry checks the server's chain itself at the very point where mbedTLS
+ * would have (check_chain(), called as soon as the Certificate message is
+ * parsed, before the ServerKeyExchange is looked at): the same X.509
+ * verification against the same CAs and name, then the same two checks
+ * mbedTLS adds (the key's curve, the key usage for the cipher suite), and
+ * the same alert on failure. What that buys: a chain verified once is
+ * remembered per multi (the SHA-256 of the configuration key, the name and
+ * every certificate's DER), so the next full handshake with the same
+ * server skips the chain's signature checks, the costliest part of an
+ * ECDSA handshake after the key exchange. The server still proves it holds
+ * the key: mbedTLS checks the ServerKeyExchange signature with the
+ * certificate's key whatever the authmode. The host name check is
+ * mbedTLS's for DNS names, and ours for IP literals, in verify_cb(),
+ * because mbedTLS 2.28 neither matches iPAddress SANs nor leaves an IP
+ * literal out of SNI.
  *
- * This file uses two fields of mbedTLS 2.28's structs that later versions
- * made private: ssl->handshake->resume (to tell a resumed handshake) and
- * ssl->in_msg (the description byte of a fatal alert, for the message).
+ * This file uses fields of mbedTLS 2.28's structs that later versions
+ * made private: ssl->handshake->resume (to tell a resumed handshake),
+ * ssl->handshake->ciphersuite_info and ssl->session_negotiate (the chain
+ * being checked and its result), ssl->in_msg (the description byte of a
+ * fatal alert, for the message), and two functions of ssl_internal.h.
  */
 #include <arpa/inet.h>
 #include <assert.h>
@@ -25,6 +39,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <mbedtls/asn1.h>
 #include <mbedtls/base64.h>
@@ -38,6 +53,7 @@
 #include <mbedtls/sha256.h>
 #include <mbedtls/ssl.h>
 #include <mbedtls/ssl_ciphersuites.h>
+#include <mbedtls/ssl_internal.h>
 #include <mbedtls/ssl_internal.h>
 #include <mbedtls/version.h>
 #include <mbedtls/x509_crt.h>
@@ -108,8 +124,26 @@ static void byteq_consume(byteq *q, size_t n) {
 
 /* ---- objects ------------------------------------------------------------ */
 
+/* A chain that passed verification under a context: the digest of the name
+ * and the certificates checked, and until when the entry counts. */
+struct verified_entry {
+  unsigned char digest[SHA256_LEN];
+  int64_t until;   /* seconds since 1970; 0 for a free slot */
+  uint64_t used;
+};
+
+/* How many chains a context remembers, and for how long at most (a trust
+ * anchor may expire, a clock may jump: an hour bounds either). */
+#define VERIFIED_MAX 32
+#define VERIFIED_TTL_S 3600
+
 struct ferry__tls_ctx {
   unsigned refs;
+  /* chains verified under this context (and so against its CAs): the
+   * context lives in its multi's cache, one thread uses it */
+  struct verified_entry verified[VERIFIED_MAX];
+  uint64_t verified_tick;
+  size_t verified_hits;
   char key[FERRY__TLS_KEY_LEN + 1];
   int verify_peer;
   int verify_host;
@@ -161,6 +195,8 @@ struct ferry__tls {
   unsigned char resumed;
   unsigned char offered_session;
   unsigned char close_notify_queued;
+  unsigned char chain_checked;   /* check_chain() ran for this handshake */
+  unsigned char chain_cached;    /* ... and found the chain verified before */
 };
 
 /* ---- errors ------------------------------------------------------------- */
@@ -845,9 +881,8 @@ ferry_code ferry__tls_ctx_new(ferry__tls_ctx **out, const ferry__tls_config *cfg
   mbedtls_ssl_conf_renegotiation(&ctx->conf, MBEDTLS_SSL_RENEGOTIATION_DISABLED);
   mbedtls_ssl_conf_session_tickets(&ctx->conf,
                                    MBEDTLS_SSL_SESSION_TICKETS_ENABLED);
-  mbedtls_ssl_conf_authmode(&ctx->conf, ctx->verify_peer
-                                            ? MBEDTLS_SSL_VERIFY_REQUIRED
-                                            : MBEDTLS_SSL_VERIFY_NONE);
+  /* with verify_peer, check_chain() verifies in mbedTLS's place */
+  mbedtls_ssl_conf_authmode(&ctx->conf, MBEDTLS_SSL_VERIFY_NONE);
 
   rc = set_versions(ctx, cfg->ssl_version, errbuf, errlen);
   if (rc != FERRYE_OK)
@@ -1121,6 +1156,151 @@ static void describe_flags(uint32_t flags, char *out, size_t outlen) {
     }
   }
   out[n] = '\0';
+}
+
+/* ---- the chain check (see the top of the file) ---------------------------- */
+
+static int64_t x509_time_epoch(const mbedtls_x509_time *t) {
+  struct tm tm;
+
+  memset(&tm, 0, sizeof(tm));
+  tm.tm_year = t->year - 1900;
+  tm.tm_mon = t->mon - 1;
+  tm.tm_mday = t->day;
+  tm.tm_hour = t->hour;
+  tm.tm_min = t->min;
+  tm.tm_sec = t->sec;
+  return (int64_t)timegm(&tm);
+}
+
+/* The digest naming what a verification depends on, besides the context:
+ * the name checked and every certificate of the chain, in order. */
+static void chain_digest(const char *name, const mbedtls_x509_crt *chain,
+                         unsigned char out[SHA256_LEN]) {
+  mbedtls_sha256_context sha;
+
+  mbedtls_sha256_init(&sha);
+  mbedtls_sha256_starts_ret(&sha, 0);
+  key_string(&sha, 'n', name);
+  for (const mbedtls_x509_crt *c = chain; c != NULL && c->raw.p != NULL;
+       c = c->next)
+    key_field(&sha, 'c', c->raw.p, c->raw.len);
+  mbedtls_sha256_finish_ret(&sha, out);
+  mbedtls_sha256_free(&sha);
+}
+
+static struct verified_entry *verified_find(ferry__tls_ctx *ctx,
+                                            const unsigned char *digest,
+                                            int64_t now) {
+  for (size_t i = 0; i < VERIFIED_MAX; i++) {
+    struct verified_entry *v = &ctx->verified[i];
+    if (v->until != 0 && memcmp(v->digest, digest, SHA256_LEN) == 0) {
+      if (now < v->until)
+        return v;
+      v->until = 0; /* expired: verify again */
+      return NULL;
+    }
+  }
+  return NULL;
+}
+
+static void verified_store(ferry__tls_ctx *ctx, const unsigned char *digest,
+                           const mbedtls_x509_crt *chain, int64_t now) {
+  struct verified_entry *slot = &ctx->verified[0];
+  int64_t until = now + VERIFIED_TTL_S;
+
+  /* not past the first end of validity in the chain */
+  for (const mbedtls_x509_crt *c = chain; c != NULL && c->raw.p != NULL;
+       c = c->next) {
+    int64_t end = x509_time_epoch(&c->valid_to);
+    if (end < until)
+      until = end;
+  }
+  if (until <= now)
+    return;
+  for (size_t i = 0; i < VERIFIED_MAX; i++) {
+    struct verified_entry *v = &ctx->verified[i];
+    if (v->until == 0) {
+      slot = v;
+      break;
+    }
+    if (v->used < slot->used)
+      slot = v;
+  }
+  memcpy(slot->digest, digest, SHA256_LEN);
+  slot->until = until;
+  slot->used = ++ctx->verified_tick;
+}
+
+/* The alert mbedTLS sends for a chain refused with these flags. */
+static unsigned char alert_for_flags(uint32_t flags) {
+  if (flags & MBEDTLS_X509_BADCERT_OTHER)
+    return MBEDTLS_SSL_ALERT_MSG_ACCESS_DENIED;
+  if (flags & MBEDTLS_X509_BADCERT_CN_MISMATCH)
+    return MBEDTLS_SSL_ALERT_MSG_BAD_CERT;
+  if (flags & (MBEDTLS_X509_BADCERT_KEY_USAGE | MBEDTLS_X509_BADCERT_EXT_KEY_USAGE |
+               MBEDTLS_X509_BADCERT_NS_CERT_TYPE | MBEDTLS_X509_BADCERT_BAD_PK |
+               MBEDTLS_X509_BADCERT_BAD_KEY))
+    return MBEDTLS_SSL_ALERT_MSG_UNSUPPORTED_CERT;
+  if (flags & MBEDTLS_X509_BADCERT_EXPIRED)
+    return MBEDTLS_SSL_ALERT_MSG_CERT_EXPIRED;
+  if (flags & MBEDTLS_X509_BADCERT_REVOKED)
+    return MBEDTLS_SSL_ALERT_MSG_CERT_REVOKED;
+  if (flags & MBEDTLS_X509_BADCERT_NOT_TRUSTED)
+    return MBEDTLS_SSL_ALERT_MSG_UNKNOWN_CA;
+  return MBEDTLS_SSL_ALERT_MSG_CERT_UNKNOWN;
+}
+
+/* Verify the server's chain, just parsed from its Certificate message, as
+ * mbedTLS's REQUIRED mode would at this point; see the top of the file.
+ * Returns 0, or the mbedTLS error that fails the handshake (the alert is
+ * queued, and the flags are the session's verify result). */
+static int check_chain(ferry__tls *t) {
+  ferry__tls_ctx *ctx = t->ctx;
+  mbedtls_ssl_session *s = t->ssl.session_negotiate;
+  const mbedtls_x509_crt *chain = s->peer_cert;
+  const char *name = t->ssl.hostname;
+  unsigned char digest[SHA256_LEN];
+  int64_t now = (int64_t)time(NULL);
+  uint32_t flags = 0;
+  int ret = 0;
+
+  t->chain_checked = 1;
+  if (ctx->ca.raw.p == NULL) {
+    ret = MBEDTLS_ERR_SSL_CA_CHAIN_REQUIRED;
+  } else {
+    chain_digest(name, chain, digest);
+    if (verified_find(ctx, digest, now) != NULL) {
+      t->chain_cached = 1;
+      ctx->verified_hits++;
+    } else {
+      ret = mbedtls_x509_crt_verify_with_profile(
+          (mbedtls_x509_crt *)chain, &ctx->ca, NULL, t->ssl.conf->cert_profile,
+          name, &flags, verify_cb, t);
+    }
+  }
+  /* what mbedTLS checks after the chain, whatever its result */
+  if (mbedtls_pk_can_do(&chain->pk, MBEDTLS_PK_ECKEY) &&
+      mbedtls_ssl_check_curve(&t->ssl, mbedtls_pk_ec(chain->pk)->grp.id) != 0) {
+    flags |= MBEDTLS_X509_BADCERT_BAD_KEY;
+    if (ret == 0)
+      ret = MBEDTLS_ERR_SSL_BAD_HS_CERTIFICATE;
+  }
+  if (mbedtls_ssl_check_cert_usage(chain, t->ssl.handshake->ciphersuite_info,
+                                   MBEDTLS_SSL_IS_SERVER, &flags) != 0 &&
+      ret == 0)
+    ret = MBEDTLS_ERR_SSL_BAD_HS_CERTIFICATE;
+  s->verify_result = flags;
+  if (ret == 0 && flags != 0)
+    ret = MBEDTLS_ERR_X509_CERT_VERIFY_FAILED; /* fail closed */
+  if (ret != 0) {
+    (void)mbedtls_ssl_send_alert_message(&t->ssl, MBEDTLS_SSL_ALERT_LEVEL_FATAL,
+                                         alert_for_flags(flags));
+    return ret;
+  }
+  if (!t->chain_cached)
+    verified_store(ctx, digest, chain, now);
+  return 0;
 }
 
 /* Check the peer's public key against the pin. */
@@ -1403,6 +1583,13 @@ ferry_code ferry__tls_handshake(ferry__tls *t, char *errbuf, size_t errlen) {
       if (r != 0 && ret == 0)
         ret = r;
     }
+    /* The server's Certificate message is parsed: check the chain now,
+     * before its key is used (a resumed handshake has none to check). */
+    if (ret == 0 && t->ctx->verify_peer && !t->chain_checked && !t->resumed &&
+        t->ssl.state > MBEDTLS_SSL_SERVER_CERTIFICATE &&
+        t->ssl.session_negotiate != NULL &&
+        t->ssl.session_negotiate->peer_cert != NULL)
+      ret = check_chain(t);
     if (ret != 0)
       break;
   }
@@ -1411,8 +1598,15 @@ ferry_code ferry__tls_handshake(ferry__tls *t, char *errbuf, size_t errlen) {
   if (ret != 0)
     return handshake_failed(t, ret, errbuf, errlen);
 
-  /* REQUIRED mode fails the handshake on a bad chain; this is a second
-   * line for anything that clears the error but leaves a flag. */
+  /* check_chain() fails the handshake on a bad chain; this is a second
+   * line: a full handshake must have had its chain checked, and no flag
+   * may be left. */
+  if (t->ctx->verify_peer && !t->resumed && !t->chain_checked) {
+    t->state = TLS_FAILED;
+    errf(errbuf, errlen, "SSL certificate problem: the server's certificate "
+                         "was not verified");
+    return FERRYE_PEER_FAILED_VERIFICATION;
+  }
   if (t->ctx->verify_peer) {
     uint32_t flags = mbedtls_ssl_get_verify_result(&t->ssl);
     if (flags != 0) {
@@ -1550,6 +1744,12 @@ long ferry__tls_verify_result(const ferry__tls *t) {
 }
 
 int ferry__tls_resumed(const ferry__tls *t) { return t->resumed; }
+
+int ferry__tls_chain_cached(const ferry__tls *t) { return t->chain_cached; }
+
+size_t ferry__tls_ctx_verified_hits(const ferry__tls_ctx *ctx) {
+  return ctx->verified_hits;
+}
 
 const char *ferry__tls_version(const ferry__tls *t) {
   return mbedtls_ssl_get_version(&t->ssl);

@@ -299,6 +299,11 @@ long ferry__tls_verify_result(const ferry__tls *t);
 
 /* After the handshake: nonzero if the session was resumed. */
 int ferry__tls_resumed(const ferry__tls *t);
+/* Was the server's chain found verified before, under the same context, for
+ * the same name (its signatures were not checked again)? */
+int ferry__tls_chain_cached(const ferry__tls *t);
+/* How many handshakes of the context found their chain verified before. */
+size_t ferry__tls_ctx_verified_hits(const ferry__tls_ctx *ctx);
 
 /* After the handshake: the negotiated version ("TLSv1.2"), cipher suite
  * (mbedTLS's name) and ALPN protocol (NULL if none). Valid as long as t. */

@@ -309,6 +309,7 @@
   X(tls_session_is_not_reused_across_configs_or_hosts) \
   X(tls_session_cache_keeps_most_recent_within_its_size) \
   X(tls_config_key_differs_when_verify_settings_differ) \
+  X(tls_verified_chain_is_remembered_but_stands_in_for_neither_key_nor_name) \
   X(tls_each_failed_allocation_is_out_of_memory_or_harmless)
 
 /* -- section: redirects and credentials (test/test-redirect.c) -- */

@@ -1775,6 +1775,59 @@ TEST_IMPL(tls_session_cache_keeps_most_recent_within_its_size) {
   return 0;
 }
 
+TEST_IMPL(tls_verified_chain_is_remembered_but_stands_in_for_neither_key_nor_name) {
+  ferry__tls_config cfg;
+  ferry__tls_ctx *ctx;
+  tlsserver *s, *impostor;
+  tclient c;
+  char err[FERRY_ERROR_SIZE];
+
+  ASSERT_EQ(make_certs(), 0);
+  trusting_config(&cfg);
+  ASSERT_EQ(ferry__tls_ctx_new(&ctx, &cfg, err, sizeof(err)), FERRYE_OK);
+  s = start_server(certs.server, certs.server_key, TLSSRV_RESPOND);
+  ASSERT_NOT_NULL(s);
+  /* no session cache: every handshake is a full one */
+  ASSERT_EQ(open_with_ctx(&c, ctx, NULL, tlsserver_port(s), "localhost"),
+            FERRYE_OK);
+  ASSERT_EQ(ferry__tls_chain_cached(c.t), 0);
+  ASSERT_EQ(request_roundtrip(&c), 0);
+  close_client_notify(&c);
+  ASSERT_EQ(open_with_ctx(&c, ctx, NULL, tlsserver_port(s), "localhost"),
+            FERRYE_OK);
+  ASSERT_EQ(ferry__tls_chain_cached(c.t), 1);
+  ASSERT_EQ(ferry__tls_verify_result(c.t), 0);
+  ASSERT_EQ(request_roundtrip(&c), 0);
+  close_client_notify(&c);
+  ASSERT_EQ(ferry__tls_ctx_verified_hits(ctx), 1);
+  /* another name is another verification (the certificate names both) */
+  ASSERT_EQ(open_with_ctx(&c, ctx, NULL, tlsserver_port(s), "127.0.0.1"),
+            FERRYE_OK);
+  ASSERT_EQ(ferry__tls_chain_cached(c.t), 0);
+  close_client_notify(&c);
+  /* ... and a name the certificate does not carry still fails */
+  ASSERT_EQ(open_with_ctx(&c, ctx, NULL, tlsserver_port(s), "wrong.example"),
+            FERRYE_PEER_FAILED_VERIFICATION);
+  ASSERT_CONTAINS(c.err, "SSL certificate problem");
+  close_client(&c);
+  ASSERT_EQ(ferry__tls_ctx_verified_hits(ctx), 1);
+  ASSERT_EQ(tlsserver_stop(s), 0);
+
+  /* a server that shows the remembered chain without its key: the chain
+   * is found verified, and the handshake fails all the same, on the
+   * ServerKeyExchange signature */
+  impostor = start_server(certs.server, certs.wrong_name_key, TLSSRV_RESPOND);
+  ASSERT_NOT_NULL(impostor);
+  ASSERT_EQ(open_with_ctx(&c, ctx, NULL, tlsserver_port(impostor), "localhost"),
+            FERRYE_SSL_CONNECT_ERROR);
+  close_client(&c);
+  ASSERT_EQ(ferry__tls_ctx_verified_hits(ctx), 2);
+  ASSERT_EQ(tlsserver_get(impostor, TLSSRV_HANDSHAKES), 0);
+  ASSERT_EQ(tlsserver_stop(impostor), 0);
+  ferry__tls_ctx_free(ctx);
+  return 0;
+}
+
 TEST_IMPL(tls_config_key_differs_when_verify_settings_differ) {
   static const char *const alpn1[] = {"http/1.1", NULL};
   static const char *const alpn2[] = {"h2", "http/1.1", NULL};
