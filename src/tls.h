@@ -12,7 +12,11 @@
  *    limits, RNG). Parsing a CA bundle takes milliseconds, so the engine
  *    builds one per distinct configuration per multi and shares it: look it
  *    up by ferry__tls_config_key() first. Reference counted: every
- *    connection made from it holds a reference.
+ *    connection made from it holds a reference. It also remembers the
+ *    server chains it verified (by name and certificates, an hour at
+ *    most): a later full handshake showing the same chain for the same
+ *    name skips the chain's signature checks, never the proof that the
+ *    server holds the key.
  *  - ferry__tls: one connection.
  *  - ferry__tls_sessions: a per-multi cache of TLS sessions for
  *    resumption, keyed by host, port and the configuration key.
@@ -196,7 +200,8 @@ size_t ferry__tls_sessions_count(const ferry__tls_sessions *s);
  * sessions must outlive the connection.
  *
  * Names: for a DNS name, the name is sent as SNI and given to
- * mbedtls_ssl_set_hostname(), which checks it against the dNSName SANs (or
+ * mbedtls_ssl_set_hostname(); the chain check (this layer's, with
+ * mbedTLS's X.509 verification) matches it against the dNSName SANs (or
  * the CN when the certificate has no SAN extension). For an IP literal no
  * SNI is sent (RFC 6066 allows names only). mbedTLS 2.28 would send any
  * hostname it is given as SNI, so the address is given to
