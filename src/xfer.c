@@ -620,9 +620,10 @@ static void tls_step(ferry_easy *e) {
   if (record_certinfo(e) != FERRYE_OK)
     return;
   if (ferry__trace_on(e))
-    ferry__infof(e, "TLS %s with %s%s, ALPN %s", ferry__tls_version(c->tls),
+    ferry__infof(e, "TLS %s with %s%s%s, ALPN %s", ferry__tls_version(c->tls),
                  ferry__tls_cipher(c->tls),
                  ferry__tls_resumed(c->tls) ? " (resumed)" : "",
+                 ferry__tls_chain_cached(c->tls) ? " (chain verified before)" : "",
                  ferry__tls_alpn(c->tls) ? ferry__tls_alpn(c->tls) : "none");
   start_send(e);
 }
