@@ -488,6 +488,10 @@
   X(apis_url_oom_each_allocation_fails_cleanly) \
   X(apis_libcurl_names_reach_the_same_functions)
 
+/* -- section: the benchmark's smoke test (test/test-bench.c) -- */
+#define TEST_LIST_BENCH(X) \
+  X(bench_smoke_small16_runs_every_client_without_errors)
+
 /* -- section: documentation kept true (test/test-docs.c) -- */
 #define TEST_LIST_DOCS(X) \
   X(docs_readme_coverage_matches_the_name_table)
@@ -526,6 +530,7 @@
   TEST_LIST_NODE(X) \
   TEST_LIST_OPTIONS(X) \
   TEST_LIST_DOCS(X) \
+  TEST_LIST_BENCH(X) \
   TEST_LIST_APIS(X) \
   TEST_LIST_UPLOAD(X) \
   TEST_LIST_COOKIE(X) \
