@@ -54,6 +54,11 @@ typedef struct ferry__tls_opts {
   char *cipher_list;
   char *ec_curves;            /* SSL_EC_CURVES */
   ferry_blob cainfo_blob, sslcert_blob, sslkey_blob;
+  /* the TLS configuration key of these options (a SHA-256 over all of
+   * them, costly for every transfer); setting any TLS option clears
+   * key_valid */
+  char key[64 + 1];
+  unsigned key_valid : 1;
 } ferry__tls_opts;
 
 /* What setopt sets. Reset and duphandle work on this struct alone. */

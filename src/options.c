@@ -99,6 +99,12 @@ static void tls_opts_free(ferry__tls_opts *t) {
   ferry__free(t);
 }
 
+/* The TLS options changed: their configuration key must be made again. */
+static void tls_key_stale(ferry__opts *o) {
+  if (o->tls != NULL)
+    o->tls->key_valid = 0;
+}
+
 /* The handle's TLS block, made if it has none. NULL when out of memory. */
 static ferry__tls_opts *tls_opts_of(ferry__opts *o) {
   if (o->tls == NULL)
@@ -268,6 +274,7 @@ ferry_code ferry_easy_setopt(ferry_easy *e, ferry_option opt, ...) {
     return set_string(e, &o->referer, pv);
   case FERRYOPT_SSL_VERIFYPEER:
     o->ssl_verifypeer = lv != 0;
+    tls_key_stale(o);
     break;
   case FERRYOPT_CERTINFO:
     o->certinfo = lv != 0;
@@ -276,11 +283,13 @@ ferry_code ferry_easy_setopt(ferry_easy *e, ferry_option opt, ...) {
     if (lv < 0 || lv > 2)
       return FERRYE_BAD_FUNCTION_ARGUMENT;
     o->ssl_verifyhost = lv ? 2 : 0; /* 1 acts as 2, as in libcurl */
+    tls_key_stale(o);
     break;
   case FERRYOPT_SSLVERSION:
     if (lv < 0)
       return FERRYE_BAD_FUNCTION_ARGUMENT;
     o->sslversion = lv;
+    tls_key_stale(o);
     break;
   case FERRYOPT_CAINFO:
   case FERRYOPT_CAPATH:
@@ -293,6 +302,7 @@ ferry_code ferry_easy_setopt(ferry_easy *e, ferry_option opt, ...) {
     ferry__tls_opts *t = tls_opts_of(o);
     if (t == NULL)
       return FERRYE_OUT_OF_MEMORY;
+    t->key_valid = 0;
     return set_string(e,
                       opt == FERRYOPT_CAINFO           ? &t->cainfo
                       : opt == FERRYOPT_CAPATH         ? &t->capath
@@ -311,6 +321,7 @@ ferry_code ferry_easy_setopt(ferry_easy *e, ferry_option opt, ...) {
     ferry_blob copy, *dst;
     if (t == NULL)
       return FERRYE_OUT_OF_MEMORY;
+    t->key_valid = 0;
     dst = opt == FERRYOPT_CAINFO_BLOB    ? &t->cainfo_blob
           : opt == FERRYOPT_SSLCERT_BLOB ? &t->sslcert_blob
                                          : &t->sslkey_blob;

@@ -224,6 +224,9 @@ static ferry_code make_conn_key(ferry_easy *e, const char *tls_key) {
   return FERRYE_OK;
 }
 
+_Static_assert(sizeof(((ferry__tls_opts *)0)->key) == FERRY__TLS_KEY_LEN + 1,
+               "the TLS block holds one configuration key");
+
 /* The TLS configuration key of an https hop (see make_conn_key). */
 static const char *hop_tls_key(const ferry_easy *e) {
   const char *hash = e->conn_key ? strrchr(e->conn_key, '#') : NULL;
@@ -245,9 +248,18 @@ static ferry_code prepare_hop(ferry_easy *e) {
   }
   e->tls_hop = proto == FERRY__PROTO_HTTPS;
   if (e->tls_hop) {
-    ferry__tls_config cfg;
-    tls_config_of(e, &cfg);
-    ferry__tls_config_key(&cfg, tls_key);
+    /* the key of the handle's TLS options, made once while they stay as
+     * they are (the TLS block holds it; an https handle gets one) */
+    ferry__tls_opts *t = e->set.tls;
+    if (t == NULL && (t = e->set.tls = ferry__calloc(1, sizeof(*t))) == NULL)
+      return FERRYE_OUT_OF_MEMORY;
+    if (!t->key_valid) {
+      ferry__tls_config cfg;
+      tls_config_of(e, &cfg);
+      ferry__tls_config_key(&cfg, t->key);
+      t->key_valid = 1;
+    }
+    memcpy(tls_key, t->key, sizeof(tls_key));
   }
   rc = ferry__proxy_choose(e);
   if (rc != FERRYE_OK)

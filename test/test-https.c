@@ -676,6 +676,52 @@ TEST_IMPL(https_cipher_mismatch_is_connect_error_and_unknown_list_is_ssl_cipher)
   return 0;
 }
 
+TEST_IMPL(https_tls_options_changed_on_a_handle_take_effect_on_its_next_transfer) {
+  tlsserver *s;
+  fetch f;
+
+  ASSERT_EQ(make_certs(), 0);
+  s = start_server(certs.server, certs.server_key, TLSSRV_RESPOND, NULL);
+  ASSERT_NOT_NULL(s);
+  ASSERT_NOT_NULL(fetch_easy(&f, https_url(s, "localhost"), 0));
+#define PERFORM_EXPECTING(new_conn)                                           \
+  do {                                                                        \
+    f.body.len = 0;                                                           \
+    ASSERT_EQ(ferry_easy_perform(f.e), FERRYE_OK);                            \
+    ASSERT_MEM_EQ(f.body.data, f.body.len, "hello");                          \
+    ASSERT_EQ(info_long(f.e, FERRYINFO_NUM_CONNECTS), (new_conn));            \
+  } while (0)
+  PERFORM_EXPECTING(1);
+  PERFORM_EXPECTING(0); /* the same options: its connection again */
+  /* each change makes another configuration: not the verified connection */
+  ASSERT_EQ(ferry_easy_setopt(f.e, FERRYOPT_SSL_VERIFYHOST, 0L), FERRYE_OK);
+  PERFORM_EXPECTING(1);
+  ASSERT_EQ(ferry_easy_setopt(f.e, FERRYOPT_SSL_VERIFYHOST, 2L), FERRYE_OK);
+  PERFORM_EXPECTING(0); /* back: the first connection */
+  ASSERT_EQ(ferry_easy_setopt(f.e, FERRYOPT_SSL_VERIFYPEER, 0L), FERRYE_OK);
+  PERFORM_EXPECTING(1);
+  ASSERT_EQ(ferry_easy_setopt(f.e, FERRYOPT_SSL_VERIFYPEER, 1L), FERRYE_OK);
+  ASSERT_EQ(ferry_easy_setopt(f.e, FERRYOPT_SSL_EC_CURVES, "P-256"), FERRYE_OK);
+  PERFORM_EXPECTING(1);
+  ASSERT_EQ(ferry_easy_setopt(f.e, FERRYOPT_SSL_EC_CURVES, NULL), FERRYE_OK);
+  ASSERT_EQ(ferry_easy_setopt(f.e, FERRYOPT_SSLVERSION,
+                              (long)(FERRY_SSLVERSION_TLSv1_2 |
+                                     FERRY_SSLVERSION_MAX_TLSv1_2)),
+            FERRYE_OK);
+  PERFORM_EXPECTING(1);
+  ASSERT_EQ(ferry_easy_setopt(f.e, FERRYOPT_SSLVERSION, 0L), FERRYE_OK);
+  PERFORM_EXPECTING(0);
+  /* a CA that does not trust the server fails, even with a connection that
+   * the old options verified in the pool */
+  ASSERT_EQ(ferry_easy_setopt(f.e, FERRYOPT_CAINFO, certs.other_ca), FERRYE_OK);
+  ASSERT_EQ(ferry_easy_perform(f.e), FERRYE_PEER_FAILED_VERIFICATION);
+#undef PERFORM_EXPECTING
+  fetch_free(&f);
+  ASSERT_EQ(tlsserver_get(s, TLSSRV_CONNECTIONS), 6);
+  ASSERT_EQ(tlsserver_stop(s), 0);
+  return 0;
+}
+
 TEST_IMPL(https_duphandle_copies_the_tls_options) {
   tlsserver_config scfg;
   tlsserver *s;

@@ -392,6 +392,7 @@
   X(https_cipher_mismatch_is_connect_error_and_unknown_list_is_ssl_cipher) \
   X(https_ec_curves_mismatch_is_connect_error_and_unknown_name_is_ssl_cipher) \
   X(https_duphandle_copies_the_tls_options) \
+  X(https_tls_options_changed_on_a_handle_take_effect_on_its_next_transfer) \
   X(https_server_closing_mid_handshake_is_connect_error) \
   X(https_garbage_instead_of_server_hello_fails_fast) \
   X(https_renegotiation_request_is_refused_and_transfer_ends) \
