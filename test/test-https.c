@@ -645,17 +645,26 @@ TEST_IMPL(https_max_tls11_against_a_tls12_only_server_is_connect_error) {
   return 0;
 }
 
-TEST_IMPL(https_cipher_mismatch_is_connect_error_and_unknown_list_is_ssl_cipher) {
+/* A server with the test certificate that takes only this cipher suite
+ * (NULL: any) and this curve for the key exchange (0: any). */
+static tlsserver *start_limited_server(const char *suite, int curve) {
   tlsserver_config scfg;
-  tlsserver *s;
-  fetch f;
 
-  ASSERT_EQ(make_certs(), 0);
+  if (make_certs() != 0)
+    return NULL;
   memset(&scfg, 0, sizeof(scfg));
   scfg.cert = certs.server;
   scfg.key = certs.server_key;
-  scfg.ciphersuite = "TLS-ECDHE-ECDSA-WITH-AES-256-GCM-SHA384";
-  s = tlsserver_start(&scfg);
+  scfg.ciphersuite = suite;
+  scfg.curve = curve;
+  return tlsserver_start(&scfg);
+}
+
+TEST_IMPL(https_cipher_mismatch_is_connect_error_and_unknown_list_is_ssl_cipher) {
+  tlsserver *s =
+      start_limited_server("TLS-ECDHE-ECDSA-WITH-AES-256-GCM-SHA384", 0);
+  fetch f;
+
   ASSERT_NOT_NULL(s);
   ASSERT_EQ(FETCH(&f, s, "localhost", FERRYOPT_SSL_CIPHER_LIST,
                   "ECDHE-ECDSA-AES128-GCM-SHA256", 0),
@@ -723,18 +732,11 @@ TEST_IMPL(https_tls_options_changed_on_a_handle_take_effect_on_its_next_transfer
 }
 
 TEST_IMPL(https_duphandle_copies_the_tls_options) {
-  tlsserver_config scfg;
-  tlsserver *s;
+  tlsserver *s = start_limited_server(NULL, MBEDTLS_ECP_DP_SECP384R1);
   fetch f;
   ferry_easy *dup;
   sink body = {0};
 
-  ASSERT_EQ(make_certs(), 0);
-  memset(&scfg, 0, sizeof(scfg));
-  scfg.cert = certs.server;
-  scfg.key = certs.server_key;
-  scfg.curve = MBEDTLS_ECP_DP_SECP384R1;
-  s = tlsserver_start(&scfg);
   ASSERT_NOT_NULL(s);
   /* CAINFO (set by fetch_easy), a pin and a curve list: the copy must
    * carry all three, and own them once the original is gone */
@@ -764,16 +766,9 @@ TEST_IMPL(https_duphandle_copies_the_tls_options) {
 }
 
 TEST_IMPL(https_ec_curves_mismatch_is_connect_error_and_unknown_name_is_ssl_cipher) {
-  tlsserver_config scfg;
-  tlsserver *s;
+  tlsserver *s = start_limited_server(NULL, MBEDTLS_ECP_DP_SECP384R1);
   fetch f;
 
-  ASSERT_EQ(make_certs(), 0);
-  memset(&scfg, 0, sizeof(scfg));
-  scfg.cert = certs.server;
-  scfg.key = certs.server_key;
-  scfg.curve = MBEDTLS_ECP_DP_SECP384R1;
-  s = tlsserver_start(&scfg);
   ASSERT_NOT_NULL(s);
   ASSERT_EQ(FETCH(&f, s, "localhost", FERRYOPT_SSL_EC_CURVES, "X25519:P-256", 0),
             FERRYE_SSL_CONNECT_ERROR);
