@@ -28,6 +28,9 @@ struct ferry__hentry {
  * about 450 bytes) fit, and a transfer held open keeps no more. A chunk
  * that does not fit is followed by one twice as big. */
 #define HCHUNK_SIZE 512
+/* The biggest chunk kept across transfers: a handle that once met a huge
+ * header section does not hold on to it. */
+#define HCHUNK_KEEP_MAX 4096
 
 struct ferry__hchunk {
   ferry__hchunk *next;
@@ -75,16 +78,20 @@ void ferry__headers_clear(ferry__headers *h) {
   for (x = h->first; x != NULL; x = x->next)
     ferry__free(x->value_heap);
   /* keep the newest chunk, the biggest: the next response of the same
-   * size then fits in it without an allocation; free the others */
-  if (keep != NULL) {
+   * size then fits in it without an allocation; free the others (and that
+   * one too when it is big) */
+  c = keep;
+  if (keep != NULL && keep->size <= HCHUNK_KEEP_MAX)
     c = keep->next;
-    while (c != NULL) {
-      ferry__hchunk *next = c->next;
-      ferry__free(c);
-      c = next;
-    }
-    keep->next = NULL;
+  else
+    keep = NULL;
+  while (c != NULL) {
+    ferry__hchunk *next = c->next;
+    ferry__free(c);
+    c = next;
   }
+  if (keep != NULL)
+    keep->next = NULL;
   out = h->out;
   memset(h, 0, sizeof(*h));
   if (keep != NULL) {

@@ -339,6 +339,51 @@ static ferry_code feed(ferry__headers *h, const char *line, int connect) {
   return ferry__headers_line(h, line, strlen(line), connect);
 }
 
+TEST_IMPL(apis_header_store_keeps_a_small_chunk_across_transfers_only) {
+  ferry__headers h;
+  struct ferry_header *out = NULL;
+  void *kept;
+  char line[64];
+
+  memset(&h, 0, sizeof(h));
+  /* a small response: one chunk, kept by the clear for the next one */
+  ASSERT_EQ(feed(&h, "HTTP/1.1 200 OK\r\n", 0), FERRYE_OK);
+  ASSERT_EQ(feed(&h, "Content-Length: 5\r\n", 0), FERRYE_OK);
+  ASSERT_EQ(feed(&h, "\r\n", 0), FERRYE_OK);
+  kept = h.chunks;
+  ASSERT_NOT_NULL(kept);
+  ferry__headers_clear(&h);
+  ASSERT(h.chunks == kept);
+  ASSERT_EQ(ferry__headers_find(&h, "content-length", 0, FERRYH_HEADER, -1,
+                                &out),
+            FERRYHE_NOHEADERS);
+  /* the next small response fits in it: no other chunk */
+  ASSERT_EQ(feed(&h, "HTTP/1.1 200 OK\r\n", 0), FERRYE_OK);
+  ASSERT_EQ(feed(&h, "Content-Length: 7\r\n", 0), FERRYE_OK);
+  ASSERT_EQ(feed(&h, "\r\n", 0), FERRYE_OK);
+  ASSERT(h.chunks == kept);
+  ASSERT_EQ(ferry__headers_find(&h, "content-length", 0, FERRYH_HEADER, -1,
+                                &out),
+            FERRYHE_OK);
+  ASSERT_STR_EQ(out->value, "7");
+  ferry__headers_clear(&h);
+  /* a big header section: its chunks are all freed by the clear */
+  ASSERT_EQ(feed(&h, "HTTP/1.1 200 OK\r\n", 0), FERRYE_OK);
+  for (int i = 0; i < 1000; i++) {
+    snprintf(line, sizeof(line), "X-Header-%04d: value number %d\r\n", i, i);
+    ASSERT_EQ(feed(&h, line, 0), FERRYE_OK);
+  }
+  ASSERT_EQ(feed(&h, "\r\n", 0), FERRYE_OK);
+  ASSERT_EQ(ferry__headers_find(&h, "x-header-0999", 0, FERRYH_HEADER, -1,
+                                &out),
+            FERRYHE_OK);
+  ASSERT_STR_EQ(out->value, "value number 999");
+  ferry__headers_clear(&h);
+  ASSERT_NULL(h.chunks);
+  ferry__headers_free(&h);
+  return 0;
+}
+
 TEST_IMPL(apis_header_store_unfolds_marks_origins_and_checks_prev) {
   ferry__headers h;
   struct ferry_header *out = NULL, *cur, copy, stranger;

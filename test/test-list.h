@@ -474,6 +474,7 @@
   X(apis_header_api_answers_in_header_callback_and_restarts_per_transfer) \
   X(apis_header_api_marks_a_proxy_connect_answer_as_connect) \
   X(apis_header_store_unfolds_marks_origins_and_checks_prev) \
+  X(apis_header_store_keeps_a_small_chunk_across_transfers_only) \
   X(apis_header_store_refuses_to_pass_its_cap) \
   X(apis_headers_of_a_transfer_past_the_cap_are_too_large) \
   X(apis_escape_keeps_only_unreserved_and_unescape_reverses_it) \
