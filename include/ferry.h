@@ -192,7 +192,14 @@ typedef enum {
 #define FERRY_IPRESOLVE_V4 1L
 #define FERRY_IPRESOLVE_V6 2L
 
-/* FERRYOPT_HTTPAUTH and FERRYOPT_PROXYAUTH bits */
+/* FERRYOPT_HTTPAUTH and FERRYOPT_PROXYAUTH bits. ferry speaks Basic, Digest
+ * (RFC 7616: MD5, SHA-256 and their -sess forms, qop "auth") and Bearer;
+ * a set without any of them is refused with FERRYE_NOT_BUILT_IN. As in
+ * libcurl, Basic alone is sent with the first request; a set that allows
+ * Digest sends the first request without credentials and answers the
+ * server's 401 once, on the same connection when it stays open, with
+ * Digest when offered, else Basic when allowed and offered. The 401's body
+ * is not delivered then; a second 401 ends the transfer with it. */
 #define FERRYAUTH_NONE ((unsigned long)0)
 #define FERRYAUTH_BASIC (((unsigned long)1) << 0)
 #define FERRYAUTH_DIGEST (((unsigned long)1) << 1)

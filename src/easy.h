@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 
 #include "ferry.h"
+#include "auth.h"
 #include "buf.h"
 #include "h1.h"
 #include "headers.h"
@@ -210,6 +211,12 @@ struct ferry_easy {
   char *location;          /* Location of the current response, raw */
   char *redirect_url;      /* where Location points (REDIRECT_URL) */
   char *hop_referer;       /* AUTOREFERER value for the next hop */
+  /* HTTP authentication (http.c) */
+  char *www_auth;          /* WWW-Authenticate values of the response */
+  ferry__digest digest;    /* the Digest challenge being answered */
+  unsigned auth_retry : 1; /* a 401 is answered by asking again with auth */
+  unsigned auth_tried : 1; /* ... which this transfer has done already */
+  unsigned auth_basic : 1; /* probing found Basic, not Digest: use Basic */
   char *first_host;        /* "scheme://host:port" credentials belong to */
   char *first_user;        /* the first URL's userinfo, which goes to */
   char *first_password;    /* first_host on every hop, as in libcurl */

@@ -100,18 +100,56 @@ char *ferry__http_basic(const char *user, size_t ulen, const char *pass,
   return out;
 }
 
-/* The Authorization value for this hop, or NULL (none, or out of memory:
- * *oom says which). */
-static char *authorization(ferry_easy *e, int *oom) {
+#define AUTH_BASIC (1UL << 0)
+#define AUTH_DIGEST (1UL << 1)
+#define AUTH_BEARER (1UL << 6)
+
+/* The credentials for this hop: *user (ulen bytes) and *pass, or 0 when
+ * there are none. */
+static int credentials(const ferry_easy *e, const char **user, size_t *ulen,
+                       const char **pass) {
+  if (e->set.userpwd) {
+    const char *colon = strchr(e->set.userpwd, ':');
+    *ulen = colon ? (size_t)(colon - e->set.userpwd) : strlen(e->set.userpwd);
+    *user = e->set.userpwd;
+    *pass = colon ? colon + 1 : "";
+  } else if (e->set.username || e->set.password) {
+    *user = e->set.username ? e->set.username : "";
+    *ulen = strlen(*user);
+    *pass = e->set.password ? e->set.password : "";
+  } else if (e->url.user) {
+    *user = e->url.user;
+    *ulen = strlen(*user);
+    *pass = e->url.password ? e->url.password : "";
+  } else if (e->first_user) {
+    /* a hop whose URL has no userinfo (an absolute Location) keeps the
+     * first URL's; strip_auth has said whether they may go here */
+    *user = e->first_user;
+    *ulen = strlen(*user);
+    *pass = e->first_password ? e->first_password : "";
+  } else {
+    return 0;
+  }
+  return 1;
+}
+
+/* The Authorization value for this hop's request (method to target), or
+ * NULL (none, or out of memory: *oom says which).
+ *
+ * As in libcurl: Basic alone is sent at once; when Digest is allowed, the
+ * first request goes without credentials, and a 401's challenge decides
+ * (ferry__http_check_auth): Digest if offered, else Basic if allowed. */
+static char *authorization(ferry_easy *e, const char *method,
+                           const char *target, int *oom) {
   const char *user = NULL, *pass = NULL;
-  char *out = NULL;
-  size_t ulen;
-  unsigned long auth = e->set.httpauth ? e->set.httpauth : 1UL;
+  char *out = NULL, *name;
+  size_t ulen = 0;
+  unsigned long auth = e->set.httpauth ? e->set.httpauth : AUTH_BASIC;
 
   *oom = 0;
-  if (e->strip_auth)
+  if (e->strip_auth || target == NULL)
     return NULL;
-  if ((auth & (1UL << 6)) && e->set.bearer) {
+  if ((auth & AUTH_BEARER) && e->set.bearer) {
     size_t n = strlen(e->set.bearer) + 8;
     out = ferry__malloc(n);
     if (out == NULL) {
@@ -121,31 +159,49 @@ static char *authorization(ferry_easy *e, int *oom) {
     snprintf(out, n, "Bearer %s", e->set.bearer);
     return out;
   }
-  if (!(auth & 1UL))
-    return NULL; /* Basic not allowed */
-  if (e->set.userpwd) {
-    const char *colon = strchr(e->set.userpwd, ':');
-    ulen = colon ? (size_t)(colon - e->set.userpwd) : strlen(e->set.userpwd);
-    user = e->set.userpwd;
-    pass = colon ? colon + 1 : "";
-  } else if (e->set.username || e->set.password) {
-    user = e->set.username ? e->set.username : "";
-    ulen = strlen(user);
-    pass = e->set.password ? e->set.password : "";
-  } else if (e->url.user) {
-    user = e->url.user;
-    ulen = strlen(user);
-    pass = e->url.password ? e->url.password : "";
-  } else if (e->first_user) {
-    /* a hop whose URL has no userinfo (an absolute Location) keeps the
-     * first URL's; strip_auth has said whether they may go here */
-    user = e->first_user;
-    ulen = strlen(user);
-    pass = e->first_password ? e->first_password : "";
-  } else {
+  if (!(auth & (AUTH_BASIC | AUTH_DIGEST)) ||
+      !credentials(e, &user, &ulen, &pass))
     return NULL;
+  if ((auth & AUTH_DIGEST) && e->digest.nonce != NULL) {
+    name = ferry__memdup0(user, ulen);
+    if (name == NULL) {
+      *oom = 1;
+      return NULL;
+    }
+    out = ferry__digest_response(&e->digest, name, pass, method, target, NULL);
+    ferry__free(name);
+    if (out == NULL)
+      *oom = 1;
+    return out;
   }
+  if (!(auth & AUTH_BASIC) || ((auth & AUTH_DIGEST) && !e->auth_basic))
+    return NULL; /* ask first: the challenge picks the method */
   return ferry__http_basic(user, ulen, pass, oom);
+}
+
+ferry_code ferry__http_check_auth(ferry_easy *e, int status) {
+  unsigned long auth = e->set.httpauth ? e->set.httpauth : AUTH_BASIC;
+  const char *user, *pass;
+  size_t ulen;
+  int r;
+
+  e->auth_retry = 0;
+  if (status != 401 || e->follow || e->auth_tried || e->www_auth == NULL ||
+      e->strip_auth || !(auth & AUTH_DIGEST) ||
+      !credentials(e, &user, &ulen, &pass))
+    return FERRYE_OK;
+  r = ferry__digest_challenge(&e->digest, e->www_auth);
+  if (r < 0)
+    return FERRYE_OUT_OF_MEMORY;
+  if (r == 0) {
+    /* no usable Digest challenge: Basic, when allowed and offered */
+    if (!(auth & AUTH_BASIC) || !ferry__auth_offers(e->www_auth, "Basic"))
+      return FERRYE_OK;
+    e->auth_basic = 1;
+  }
+  e->auth_retry = 1;
+  e->follow = 1; /* the 401's body is not the transfer's data */
+  return FERRYE_OK;
 }
 
 static int hop_is_https(const ferry_easy *e) {
@@ -243,7 +299,7 @@ ferry_code ferry__http_build_request(ferry_easy *e) {
     target = ferry__url_request_target(&e->url);
   }
   host = ferry__url_host_header(&e->url);
-  auth = authorization(e, &oom);
+  auth = authorization(e, r.method, target, &oom);
   if (target == NULL || host == NULL || oom ||
       cookie_header(e, &cookies) != FERRYE_OK)
     goto done;

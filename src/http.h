@@ -18,6 +18,12 @@ ferry_code ferry__http_build_request(ferry_easy *e);
  * Location (sets e->redirect_url and e->follow). Returns FERRYE_OK or the
  * error that ends the transfer (a malformed Location when following). */
 ferry_code ferry__http_check_redirect(ferry_easy *e, int status);
+/* After the response's header, and ferry__http_check_redirect: is it a
+ * 401 whose challenge this transfer answers by asking again, with Digest
+ * (or Basic, when Digest was allowed but only Basic offered)? Sets
+ * e->follow and e->auth_retry then. Once per transfer. Returns FERRYE_OK
+ * or FERRYE_OUT_OF_MEMORY. */
+ferry_code ferry__http_check_auth(ferry_easy *e, int status);
 /* Prepare the next hop after a followed redirect: checks MAXREDIRS and the
  * allowed protocols, turns POST into GET where libcurl does, and decides
  * whether credentials may go to the new host. On success e->url is the new

@@ -413,9 +413,11 @@ ferry_code ferry_easy_setopt(ferry_easy *e, ferry_option opt, ...) {
   case FERRYOPT_XOAUTH2_BEARER:
     return set_string(e, &o->bearer, pv);
   case FERRYOPT_HTTPAUTH:
-    /* Basic and Bearer are what ferry speaks */
-    if ((unsigned long)lv != 0 && !((unsigned long)lv & ((1UL << 0) | (1UL << 6)))) {
-      ferry__easy_set_error(e, "HTTPAUTH: only Basic and Bearer are supported");
+    /* Basic, Digest and Bearer are what ferry speaks */
+    if ((unsigned long)lv != 0 &&
+        !((unsigned long)lv & ((1UL << 0) | (1UL << 1) | (1UL << 6)))) {
+      ferry__easy_set_error(e, "HTTPAUTH: only Basic, Digest and Bearer are "
+                               "supported");
       return FERRYE_NOT_BUILT_IN;
     }
     o->httpauth = (unsigned long)lv;

@@ -82,6 +82,8 @@ static void forget_hop(ferry_easy *e) {
   e->effective_url = NULL;
   ferry__free(e->location);
   e->location = NULL;
+  ferry__free(e->www_auth);
+  e->www_auth = NULL;
   ferry__free(e->content_type);
   e->content_type = NULL;
   ferry__free(e->content_encoding);
@@ -109,6 +111,8 @@ static void forget_hop(ferry_easy *e) {
 
 void ferry__xfer_reset(ferry_easy *e) {
   forget_hop(e);
+  ferry__digest_free(&e->digest);
+  e->auth_retry = e->auth_tried = e->auth_basic = 0;
   if (e->dest_host == e->connect_to_host)
     e->dest_host = NULL;
   ferry__free(e->connect_to_host);
@@ -1349,6 +1353,8 @@ static ferry_code on_header_line(void *ud, const char *line, size_t len) {
   /* only three headers matter here; most lines fail the first test */
   if (((line[0] | 0x20) == 'l' &&
        remember_header(line, len, "Location:", &e->location, 0)) ||
+      ((line[0] | 0x20) == 'w' && !e->in_tunnel &&
+       remember_header(line, len, "WWW-Authenticate:", &e->www_auth, 1)) ||
       ((line[0] | 0x20) == 'c' &&
        (remember_header(line, len, "Content-Type:", &e->content_type, 0) ||
         remember_header(line, len, "Content-Encoding:", &e->content_encoding,
@@ -1396,9 +1402,11 @@ static int on_headers_done(void *ud, int status, int major, int minor,
       e->expect_100 = 0;
       e->expect_go = 1;
     }
-    /* a 1xx's Location or Content-Encoding means nothing */
+    /* a 1xx's Location, Content-Encoding or challenge means nothing */
     ferry__free(e->location);
     e->location = NULL;
+    ferry__free(e->www_auth);
+    e->www_auth = NULL;
     ferry__free(e->content_encoding);
     e->content_encoding = NULL;
     return FERRY__H1_BODY;
@@ -1429,6 +1437,8 @@ static int on_headers_done(void *ud, int status, int major, int minor,
     e->req_sent = 0;
   }
   rc = ferry__http_check_redirect(e, status);
+  if (rc == FERRYE_OK)
+    rc = ferry__http_check_auth(e, status);
   if (rc != FERRYE_OK) {
     ferry__h1_fail(&e->parser, rc, e->errtext[0] ? e->errtext : "redirect");
     return -1;
@@ -1877,20 +1887,36 @@ static void follow_redirect(ferry_easy *e) {
   int reusable = conn_reusable(e, FERRYE_OK);
 
   if (e->upload_from_read &&
-      (e->response_code == 307 || e->response_code == 308) &&
+      (e->auth_retry || e->response_code == 307 || e->response_code == 308) &&
       rewind_upload(e) != 0) {
     xfer_fail(e, FERRYE_SEND_FAIL_REWIND,
-              "a %ld redirect needs the upload again, and it cannot be rewound",
+              "a %ld answer needs the upload again, and it cannot be rewound",
               e->response_code);
     return;
   }
-  rc = ferry__http_next_hop(e, &next);
-  if (rc != FERRYE_OK) {
-    ferry__xfer_done(e, rc);
-    return;
+  if (e->auth_retry) {
+    /* the same request again, now with credentials */
+    if (ferry__url_copy(&next, &e->url) != FERRY__URL_OK) {
+      ferry__xfer_done(e, FERRYE_OUT_OF_MEMORY);
+      return;
+    }
+    e->auth_retry = 0;
+    e->auth_tried = 1;
+    if (ferry__trace_on(e))
+      ferry__infof(e, "Asking again with %s credentials",
+                   e->digest.nonce ? "Digest" : "Basic");
+  } else {
+    rc = ferry__http_next_hop(e, &next);
+    if (rc != FERRYE_OK) {
+      ferry__xfer_done(e, rc);
+      return;
+    }
+    /* a challenge belongs to the server that made it */
+    ferry__digest_free(&e->digest);
+    e->auth_basic = e->auth_tried = 0;
+    if (ferry__trace_on(e))
+      ferry__infof(e, "Following redirect to %s", e->redirect_url);
   }
-  if (ferry__trace_on(e))
-    ferry__infof(e, "Following redirect to %s", e->redirect_url);
   release_conn(e, reusable);
   /* forget the previous hop, keep the transfer's totals */
   forget_hop(e);

@@ -657,7 +657,8 @@ static int compile_and_run_libcurl_program(const char *dir) {
   cc_argv[n++] = "-Wextra";
   cc_argv[n++] = "-Werror";
   static char sanitize_flag[128];
-  if (strcmp(FERRY_TEST_SANITIZE, "none") != 0 && FERRY_TEST_SANITIZE[0]) {
+  static const char sanitize[] = FERRY_TEST_SANITIZE;
+  if (strcmp(sanitize, "none") != 0 && sanitize[0] != '\0') {
     snprintf(sanitize_flag, sizeof(sanitize_flag), "-fsanitize=%s",
              FERRY_TEST_SANITIZE);
     cc_argv[n++] = sanitize_flag;

@@ -109,6 +109,7 @@
   X(oom_each_allocation_of_easy_perform_fails_cleanly) \
   X(oom_each_allocation_of_multi_perform_fails_cleanly) \
   X(oom_each_allocation_of_uv_mode_fails_cleanly) \
+  X(oom_each_allocation_of_a_digest_exchange_fails_cleanly) \
   X(nginx_thousand_transfers_fifty_in_flight_uv_mode) \
   X(nginx_thousand_transfers_fifty_in_flight_socket_action_mode)
 
@@ -344,7 +345,7 @@
   X(unrestricted_auth_sends_credentials_of_every_source_to_other_origins) \
   X(location_with_its_own_userinfo_to_another_host_sends_no_credentials) \
   X(bearer_token_is_sent_only_when_httpauth_allows_bearer) \
-  X(httpauth_digest_only_is_not_built_in_with_error_text)
+  X(httpauth_ntlm_or_negotiate_alone_is_not_built_in_with_error_text)
 
 /* -- section: transfer flow: decoding, pause, progress (test/test-flow.c) -- */
 #define TEST_LIST_FLOW(X) \
@@ -490,6 +491,15 @@
   X(apis_url_oom_each_allocation_fails_cleanly) \
   X(apis_libcurl_names_reach_the_same_functions)
 
+/* -- section: HTTP authentication (test/test-auth.c) -- */
+#define TEST_LIST_AUTH(X) \
+  X(auth_digest_answers_the_rfc_examples) \
+  X(auth_digest_challenges_are_found_and_bad_ones_refused) \
+  X(auth_digest_answers_a_401_on_the_same_connection) \
+  X(auth_digest_refused_twice_ends_with_the_second_401) \
+  X(auth_basic_or_digest_asks_first_and_takes_basic_if_only_that_is_offered) \
+  X(auth_digest_post_sends_the_body_again_with_the_method_in_the_hash)
+
 /* -- section: the benchmark's smoke test (test/test-bench.c) -- */
 #define TEST_LIST_BENCH(X) \
   X(bench_smoke_small16_runs_every_client_without_errors)
@@ -533,6 +543,7 @@
   TEST_LIST_OPTIONS(X) \
   TEST_LIST_DOCS(X) \
   TEST_LIST_BENCH(X) \
+  TEST_LIST_AUTH(X) \
   TEST_LIST_APIS(X) \
   TEST_LIST_UPLOAD(X) \
   TEST_LIST_COOKIE(X) \

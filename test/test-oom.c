@@ -168,6 +168,40 @@ out_loop:
   return rc;
 }
 
+/* A GET answered with a Digest challenge first (the server's default
+ * script): both requests, the challenge's parse and the response's hash. */
+static ferry_code scenario_digest(tserver *s) {
+  sink body = {0};
+  ferry_easy *e = fx_easy(fx_url(s, "/digest"), &body, NULL);
+  ferry_code rc;
+  long code = 0;
+
+  if (e == NULL)
+    return FERRYE_OUT_OF_MEMORY;
+  if (ferry_easy_setopt(e, FERRYOPT_HTTPAUTH, (long)FERRYAUTH_DIGEST) !=
+          FERRYE_OK ||
+      ferry_easy_setopt(e, FERRYOPT_USERPWD, "user:secret") != FERRYE_OK) {
+    ferry_easy_cleanup(e);
+    return FERRYE_OUT_OF_MEMORY;
+  }
+  rc = ferry_easy_perform(e);
+  if (rc == FERRYE_OK &&
+      (ferry_easy_getinfo(e, FERRYINFO_RESPONSE_CODE, &code) != FERRYE_OK ||
+       code != 200 || body.len != 5 || memcmp(body.data, "hello", 5) != 0))
+    rc = FERRYE_LAST; /* a successful run got past the challenge */
+  ferry_easy_cleanup(e);
+  sink_free(&body);
+  return rc;
+}
+
+static const ts_step digest_steps[] = {
+    FX_STEP_REQ,
+    FX_STEP_SEND("HTTP/1.1 401 Unauthorized\r\n"
+                 "WWW-Authenticate: Digest realm=\"r\", qop=\"auth\", "
+                 "nonce=\"n0\", opaque=\"o\"\r\nContent-Length: 0\r\n\r\n"),
+    FX_STEP_REQ,
+    FX_STEP_SEND(FX_OK_HELLO)};
+
 typedef ferry_code (*scenario_fn)(tserver *s);
 
 static int run_failing_each(scenario_fn fn, const char *name) {
@@ -176,7 +210,10 @@ static int run_failing_each(scenario_fn fn, const char *name) {
   ferry_code rc;
 
   ASSERT_NOT_NULL(s);
-  tserver_respond_always(s, FX_OK_HELLO, 0);
+  if (fn == scenario_digest)
+    tserver_default_script_loop(s, FX_STEPS(digest_steps));
+  else
+    tserver_respond_always(s, FX_OK_HELLO, 0);
   ASSERT_EQ(ferry_global_init_mem(FERRY_GLOBAL_ALL, t_malloc, t_free, t_realloc,
                                   t_strdup, t_calloc),
             FERRYE_OK);
@@ -216,4 +253,8 @@ TEST_IMPL(oom_each_allocation_of_multi_perform_fails_cleanly) {
 
 TEST_IMPL(oom_each_allocation_of_uv_mode_fails_cleanly) {
   return run_failing_each(scenario_uv, "uv");
+}
+
+TEST_IMPL(oom_each_allocation_of_a_digest_exchange_fails_cleanly) {
+  return run_failing_each(scenario_digest, "digest");
 }

@@ -7,7 +7,8 @@
  *   bit 0     NOBODY (a HEAD request)
  *   bit 1     ACCEPT_ENCODING "" (decode gzip/deflate), with MAXFILESIZE
  *             capping the decoded size
- *   bit 2     FOLLOWLOCATION with MAXREDIRS 3
+ *   bit 2     FOLLOWLOCATION with MAXREDIRS 3, and credentials with
+ *             HTTPAUTH Basic|Digest (a 401's challenge is answered)
  *   bits 3-5  the piece size the server writes the reply in (0: all at
  *             once; never more than 16 pieces); it waits for the client
  *             to take each piece before sending the next (10 ms in all at
@@ -362,7 +363,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     __builtin_trap();
   if (follow &&
       (ferry_easy_setopt(e, FERRYOPT_FOLLOWLOCATION, 1L) != FERRYE_OK ||
-       ferry_easy_setopt(e, FERRYOPT_MAXREDIRS, FUZZ_MAXREDIRS) != FERRYE_OK))
+       ferry_easy_setopt(e, FERRYOPT_MAXREDIRS, FUZZ_MAXREDIRS) != FERRYE_OK ||
+       ferry_easy_setopt(e, FERRYOPT_HTTPAUTH,
+                         (long)(FERRYAUTH_BASIC | FERRYAUTH_DIGEST)) != FERRYE_OK ||
+       ferry_easy_setopt(e, FERRYOPT_USERPWD, "user:secret") != FERRYE_OK))
     __builtin_trap();
 
   run_and_check(e, &f, err, f.pause_every != 0, head, decoding, len);
