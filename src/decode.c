@@ -23,6 +23,7 @@
 #include <zlib.h>
 
 #include "alloc.h"
+#include "errors.h"
 #include "decode.h"
 
 typedef enum { CODING_GZIP, CODING_DEFLATE } coding_kind;
@@ -86,18 +87,6 @@ static void zlib_free(voidpf opaque, voidpf p) {
 }
 
 /* ---- building a chain -------------------------------------------------- */
-
-static void set_err(char *errbuf, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *errbuf, size_t errlen, const char *fmt, ...) {
-  va_list ap;
-  if (errbuf == NULL || errlen == 0)
-    return;
-  va_start(ap, fmt);
-  vsnprintf(errbuf, errlen, fmt, ap);
-  va_end(ap);
-}
 
 static int is_ows(char c) { return c == ' ' || c == '\t'; }
 
@@ -166,7 +155,7 @@ ferry_code ferry__decoder_new(ferry__decoder **out, const char *content_encoding
   ferry_code rc;
 
   *out = NULL;
-  set_err(errbuf, errlen, "%s", "");
+  ferry__errf(errbuf, errlen, "%s", "");
   /* Parse the whole list before allocating anything. */
   while (*s) {
     const char *t, *end;
@@ -193,12 +182,12 @@ ferry_code ferry__decoder_new(ferry__decoder **out, const char *content_encoding
     } else {
       char name[48];
       quote_token(name, sizeof(name), t, len);
-      set_err(errbuf, errlen, "unsupported Content-Encoding \"%s%s\"", name,
+      ferry__errf(errbuf, errlen, "unsupported Content-Encoding \"%s%s\"", name,
               len > 40 ? "..." : "");
       return FERRYE_BAD_CONTENT_ENCODING;
     }
     if (nkinds == FERRY__DECODE_MAX_STACK) {
-      set_err(errbuf, errlen,
+      ferry__errf(errbuf, errlen,
               "more than %d stacked content encodings in Content-Encoding",
               FERRY__DECODE_MAX_STACK);
       return FERRYE_BAD_CONTENT_ENCODING;
@@ -221,12 +210,12 @@ ferry_code ferry__decoder_new(ferry__decoder **out, const char *content_encoding
 
 failed_stage:
   ferry__decoder_free(d);
-  set_err(errbuf, errlen, "%s",
+  ferry__errf(errbuf, errlen, "%s",
           rc == FERRYE_OUT_OF_MEMORY ? "out of memory for a content decoder"
                                      : "zlib failed to initialise");
   return rc;
 failed_malloc:
-  set_err(errbuf, errlen, "out of memory for a content decoder");
+  ferry__errf(errbuf, errlen, "out of memory for a content decoder");
   return FERRYE_OUT_OF_MEMORY;
 }
 

@@ -59,6 +59,7 @@
 #include <mbedtls/x509_crt.h>
 
 #include "alloc.h"
+#include "errors.h"
 #include "buf.h"
 #include "tls.h"
 
@@ -201,18 +202,6 @@ struct ferry__tls {
 
 /* ---- errors ------------------------------------------------------------- */
 
-static void errf(char *errbuf, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void errf(char *errbuf, size_t errlen, const char *fmt, ...) {
-  va_list ap;
-  if (errbuf == NULL || errlen == 0)
-    return;
-  va_start(ap, fmt);
-  vsnprintf(errbuf, errlen, fmt, ap);
-  va_end(ap);
-}
-
 /* "mbedTLS error -0xXXXX: text" for an mbedTLS error code. */
 static const char *mbed_reason(int ret, char *buf, size_t len) {
   char text[128];
@@ -322,16 +311,16 @@ static ferry_code set_versions(ferry__tls_ctx *ctx, long version, char *errbuf,
     min_minor = MBEDTLS_SSL_MINOR_VERSION_2;
     break;
   case FERRY_SSLVERSION_TLSv1_3:
-    errf(errbuf, errlen,
+    ferry__errf(errbuf, errlen,
          "TLS 1.3 is not supported: mbedTLS %s does TLS up to 1.2",
          MBEDTLS_VERSION_STRING);
     return FERRYE_SSL_CONNECT_ERROR;
   case FERRY_SSLVERSION_SSLv2:
   case FERRY_SSLVERSION_SSLv3:
-    errf(errbuf, errlen, "SSLv2 and SSLv3 are not supported");
+    ferry__errf(errbuf, errlen, "SSLv2 and SSLv3 are not supported");
     return FERRYE_SSL_CONNECT_ERROR;
   default:
-    errf(errbuf, errlen, "unknown SSL version %ld", lo);
+    ferry__errf(errbuf, errlen, "unknown SSL version %ld", lo);
     return FERRYE_SSL_CONNECT_ERROR;
   }
   switch (hi) {
@@ -348,11 +337,11 @@ static ferry_code set_versions(ferry__tls_ctx *ctx, long version, char *errbuf,
     max_minor = MBEDTLS_SSL_MINOR_VERSION_2;
     break;
   default:
-    errf(errbuf, errlen, "unknown maximum SSL version %ld", hi);
+    ferry__errf(errbuf, errlen, "unknown maximum SSL version %ld", hi);
     return FERRYE_SSL_CONNECT_ERROR;
   }
   if (max_minor < min_minor) {
-    errf(errbuf, errlen, "the maximum TLS version is below the minimum");
+    ferry__errf(errbuf, errlen, "the maximum TLS version is below the minimum");
     return FERRYE_SSL_CONNECT_ERROR;
   }
   mbedtls_ssl_conf_min_version(&ctx->conf, MBEDTLS_SSL_MAJOR_VERSION_3,
@@ -495,7 +484,7 @@ static ferry_code set_ciphers(ferry__tls_ctx *ctx, const char *list,
       p++;
   }
   if (n == 0) {
-    errf(errbuf, errlen, "no cipher in the list is supported: %s", list);
+    ferry__errf(errbuf, errlen, "no cipher in the list is supported: %s", list);
     return FERRYE_SSL_CIPHER;
   }
   ctx->ciphersuites[n] = 0;
@@ -562,7 +551,7 @@ static ferry_code set_curves(ferry__tls_ctx *ctx, const char *list,
       id = curve_id(name);
     }
     if (id == MBEDTLS_ECP_DP_NONE) {
-      errf(errbuf, errlen, "unknown or unsupported curve \"%.*s\" in the "
+      ferry__errf(errbuf, errlen, "unknown or unsupported curve \"%.*s\" in the "
            "curve list", (int)(len < 64 ? len : 64), p);
       return FERRYE_SSL_CIPHER;
     }
@@ -587,7 +576,7 @@ static ferry_code set_alpn(ferry__tls_ctx *ctx, const char *const *alpn,
   for (size_t i = 0; i < n; i++) {
     size_t len = strlen(alpn[i]);
     if (len == 0 || len > 255) {
-      errf(errbuf, errlen, "bad ALPN protocol name \"%s\"", alpn[i]);
+      ferry__errf(errbuf, errlen, "bad ALPN protocol name \"%s\"", alpn[i]);
       return FERRYE_SSL_CONNECT_ERROR;
     }
     ctx->alpn[i] = ferry__strdup(alpn[i]);
@@ -596,7 +585,7 @@ static ferry_code set_alpn(ferry__tls_ctx *ctx, const char *const *alpn,
   }
   if (n > 0 &&
       mbedtls_ssl_conf_alpn_protocols(&ctx->conf, (const char **)ctx->alpn) != 0) {
-    errf(errbuf, errlen, "bad ALPN protocol list");
+    ferry__errf(errbuf, errlen, "bad ALPN protocol list");
     return FERRYE_SSL_CONNECT_ERROR;
   }
   return FERRYE_OK;
@@ -618,7 +607,7 @@ static ferry_code load_ca(ferry__tls_ctx *ctx, const ferry__tls_config *cfg,
     if (ret < 0 || ctx->ca.raw.p == NULL) {
       if (ret == MBEDTLS_ERR_X509_ALLOC_FAILED)
         return FERRYE_OUT_OF_MEMORY;
-      errf(errbuf, errlen, "error importing CA cert blob: %s",
+      ferry__errf(errbuf, errlen, "error importing CA cert blob: %s",
            mbed_reason(ret < 0 ? ret : MBEDTLS_ERR_X509_INVALID_FORMAT, reason,
                        sizeof(reason)));
       return FERRYE_SSL_CACERT_BADFILE;
@@ -629,7 +618,7 @@ static ferry_code load_ca(ferry__tls_ctx *ctx, const ferry__tls_config *cfg,
     if (ret < 0 || ctx->ca.raw.p == NULL) {
       if (ret == MBEDTLS_ERR_X509_ALLOC_FAILED)
         return FERRYE_OUT_OF_MEMORY;
-      errf(errbuf, errlen, "error reading CA cert file %s: %s", file,
+      ferry__errf(errbuf, errlen, "error reading CA cert file %s: %s", file,
            mbed_reason(ret < 0 ? ret : MBEDTLS_ERR_X509_INVALID_FORMAT, reason,
                        sizeof(reason)));
       return FERRYE_SSL_CACERT_BADFILE;
@@ -641,7 +630,7 @@ static ferry_code load_ca(ferry__tls_ctx *ctx, const ferry__tls_config *cfg,
     if (ret < 0 || (ctx->ca.raw.p == NULL && before == NULL)) {
       if (ret == MBEDTLS_ERR_X509_ALLOC_FAILED)
         return FERRYE_OUT_OF_MEMORY;
-      errf(errbuf, errlen, "error reading CA cert path %s: %s", cfg->capath,
+      ferry__errf(errbuf, errlen, "error reading CA cert path %s: %s", cfg->capath,
            mbed_reason(ret < 0 ? ret : MBEDTLS_ERR_X509_INVALID_FORMAT, reason,
                        sizeof(reason)));
       return FERRYE_SSL_CACERT_BADFILE;
@@ -672,7 +661,7 @@ static ferry_code load_client_cert(ferry__tls_ctx *ctx,
   if (ret != 0) {
     if (ret == MBEDTLS_ERR_X509_ALLOC_FAILED)
       return FERRYE_OUT_OF_MEMORY;
-    errf(errbuf, errlen, "unable to parse client certificate %s: %s",
+    ferry__errf(errbuf, errlen, "unable to parse client certificate %s: %s",
          cfg->client_cert_blob ? "blob" : cfg->client_cert,
          mbed_reason(ret < 0 ? ret : MBEDTLS_ERR_X509_INVALID_FORMAT, reason,
                      sizeof(reason)));
@@ -704,7 +693,7 @@ static ferry_code load_client_cert(ferry__tls_ctx *ctx,
   if (ret != 0) {
     if (ret == MBEDTLS_ERR_PK_ALLOC_FAILED)
       return FERRYE_OUT_OF_MEMORY;
-    errf(errbuf, errlen, "unable to parse private key %s: %s",
+    ferry__errf(errbuf, errlen, "unable to parse private key %s: %s",
          cfg->client_key_blob || (!cfg->client_key && cfg->client_cert_blob)
              ? "blob"
              : (cfg->client_key ? cfg->client_key : cfg->client_cert),
@@ -713,7 +702,7 @@ static ferry_code load_client_cert(ferry__tls_ctx *ctx,
   }
   ret = mbedtls_pk_check_pair(&ctx->own_cert.pk, &ctx->own_key);
   if (ret != 0) {
-    errf(errbuf, errlen,
+    ferry__errf(errbuf, errlen,
          "the private key does not match the client certificate: %s",
          mbed_reason(ret, reason, sizeof(reason)));
     return FERRYE_SSL_CERTPROBLEM;
@@ -722,7 +711,7 @@ static ferry_code load_client_cert(ferry__tls_ctx *ctx,
   if (ret != 0) {
     if (ret == MBEDTLS_ERR_SSL_ALLOC_FAILED)
       return FERRYE_OUT_OF_MEMORY;
-    errf(errbuf, errlen, "cannot use the client certificate: %s",
+    ferry__errf(errbuf, errlen, "cannot use the client certificate: %s",
          mbed_reason(ret, reason, sizeof(reason)));
     return FERRYE_SSL_CERTPROBLEM;
   }
@@ -759,7 +748,7 @@ static ferry_code parse_pin_hashes(ferry__tls_ctx *ctx, const char *pin,
       p++;
   }
   if (ctx->n_pin_hashes == 0) {
-    errf(errbuf, errlen, "no valid sha256// hash in the pinned public key");
+    ferry__errf(errbuf, errlen, "no valid sha256// hash in the pinned public key");
     return FERRYE_SSL_PINNEDPUBKEYNOTMATCH;
   }
   return FERRYE_OK;
@@ -777,7 +766,7 @@ static ferry_code read_pin_file(ferry__tls_ctx *ctx, const char *path,
 
   f = fopen(path, "rb");
   if (f == NULL) {
-    errf(errbuf, errlen, "cannot read pinned public key file %s: %s", path,
+    ferry__errf(errbuf, errlen, "cannot read pinned public key file %s: %s", path,
          strerror(errno));
     return FERRYE_SSL_PINNEDPUBKEYNOTMATCH;
   }
@@ -790,7 +779,7 @@ static ferry_code read_pin_file(ferry__tls_ctx *ctx, const char *path,
   fclose(f);
   if (len == 0 || len > PIN_FILE_MAX) {
     ferry__free(data);
-    errf(errbuf, errlen, "pinned public key file %s is empty or too large",
+    ferry__errf(errbuf, errlen, "pinned public key file %s is empty or too large",
          path);
     return FERRYE_SSL_PINNEDPUBKEYNOTMATCH;
   }
@@ -804,7 +793,7 @@ static ferry_code read_pin_file(ferry__tls_ctx *ctx, const char *path,
   mbedtls_pk_free(&pk);
   if (ret <= 0) {
     char reason[160];
-    errf(errbuf, errlen, "cannot parse pinned public key file %s: %s", path,
+    ferry__errf(errbuf, errlen, "cannot parse pinned public key file %s: %s", path,
          mbed_reason(ret ? ret : MBEDTLS_ERR_PK_KEY_INVALID_FORMAT, reason,
                      sizeof(reason)));
     return FERRYE_SSL_PINNEDPUBKEYNOTMATCH;
@@ -863,7 +852,7 @@ ferry_code ferry__tls_ctx_new(ferry__tls_ctx **out, const ferry__tls_config *cfg
   ret = mbedtls_ctr_drbg_seed(&ctx->drbg, mbedtls_entropy_func, &ctx->entropy,
                               (const unsigned char *)pers, sizeof(pers) - 1);
   if (ret != 0) {
-    errf(errbuf, errlen, "cannot seed the TLS random generator: %s",
+    ferry__errf(errbuf, errlen, "cannot seed the TLS random generator: %s",
          mbed_reason(ret, reason, sizeof(reason)));
     rc = FERRYE_SSL_CONNECT_ERROR;
     goto failed_setup;
@@ -872,7 +861,7 @@ ferry_code ferry__tls_ctx_new(ferry__tls_ctx **out, const ferry__tls_config *cfg
                                     MBEDTLS_SSL_TRANSPORT_STREAM,
                                     MBEDTLS_SSL_PRESET_DEFAULT);
   if (ret != 0) {
-    errf(errbuf, errlen, "cannot set up the TLS configuration: %s",
+    ferry__errf(errbuf, errlen, "cannot set up the TLS configuration: %s",
          mbed_reason(ret, reason, sizeof(reason)));
     rc = FERRYE_SSL_CONNECT_ERROR;
     goto failed_setup;
@@ -1313,7 +1302,7 @@ static ferry_code check_pin(ferry__tls *t, char *errbuf, size_t errlen) {
   if (!ctx->has_pin)
     return FERRYE_OK;
   if (peer == NULL || peer->pk_raw.p == NULL) {
-    errf(errbuf, errlen, "no peer public key to check against the pin");
+    ferry__errf(errbuf, errlen, "no peer public key to check against the pin");
     return FERRYE_SSL_PINNEDPUBKEYNOTMATCH;
   }
   /* The SubjectPublicKeyInfo exactly as the certificate holds it. */
@@ -1330,7 +1319,7 @@ static ferry_code check_pin(ferry__tls *t, char *errbuf, size_t errlen) {
         if (memcmp(ctx->pin_hashes[i], hash, SHA256_LEN) == 0)
           return FERRYE_OK;
   }
-  errf(errbuf, errlen, "SSL: public key does not match pinned public key");
+  ferry__errf(errbuf, errlen, "SSL: public key does not match pinned public key");
   return FERRYE_SSL_PINNEDPUBKEYNOTMATCH;
 }
 
@@ -1372,7 +1361,7 @@ ferry_code ferry__tls_new(ferry__tls **out, ferry__tls_ctx *ctx,
 
   *out = NULL;
   if (len == 0 || len > MBEDTLS_SSL_MAX_HOST_NAME_LEN) {
-    errf(errbuf, errlen, "bad host name for TLS: \"%.64s\"", host);
+    ferry__errf(errbuf, errlen, "bad host name for TLS: \"%.64s\"", host);
     return FERRYE_SSL_CONNECT_ERROR;
   }
   memcpy(name, host, len + 1);
@@ -1451,7 +1440,7 @@ failed_mbedtls:
   if (ret == MBEDTLS_ERR_SSL_ALLOC_FAILED) {
     rc = FERRYE_OUT_OF_MEMORY;
   } else {
-    errf(errbuf, errlen, "cannot set up the TLS connection: %s",
+    ferry__errf(errbuf, errlen, "cannot set up the TLS connection: %s",
          mbed_reason(ret, reason, sizeof(reason)));
     rc = FERRYE_SSL_CONNECT_ERROR;
   }
@@ -1537,23 +1526,23 @@ static ferry_code handshake_failed(ferry__tls *t, int ret, char *errbuf,
       mbed_reason(ret, reason, sizeof(reason));
     else
       describe_flags(flags, reason, sizeof(reason));
-    errf(errbuf, errlen, "SSL certificate problem: %s", reason);
+    ferry__errf(errbuf, errlen, "SSL certificate problem: %s", reason);
     return FERRYE_PEER_FAILED_VERIFICATION;
   }
   if (ret == MBEDTLS_ERR_SSL_ALLOC_FAILED || ret == MBEDTLS_ERR_X509_ALLOC_FAILED ||
       ret == MBEDTLS_ERR_PK_ALLOC_FAILED)
     return FERRYE_OUT_OF_MEMORY;
   if (ret == MBEDTLS_ERR_SSL_CONN_EOF) {
-    errf(errbuf, errlen, "connection closed by the peer during the TLS handshake");
+    ferry__errf(errbuf, errlen, "connection closed by the peer during the TLS handshake");
     return FERRYE_SSL_CONNECT_ERROR;
   }
   if (ret == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE) {
     int desc = received_alert(&t->ssl);
-    errf(errbuf, errlen, "TLS handshake failed: the server sent alert %s (%d)",
+    ferry__errf(errbuf, errlen, "TLS handshake failed: the server sent alert %s (%d)",
          alert_name(desc), desc);
     return FERRYE_SSL_CONNECT_ERROR;
   }
-  errf(errbuf, errlen, "TLS handshake failed: %s",
+  ferry__errf(errbuf, errlen, "TLS handshake failed: %s",
        mbed_reason(ret, reason, sizeof(reason)));
   return FERRYE_SSL_CONNECT_ERROR;
 }
@@ -1565,7 +1554,7 @@ ferry_code ferry__tls_handshake(ferry__tls *t, char *errbuf, size_t errlen) {
   if (t->state == TLS_OPEN)
     return FERRYE_OK;
   if (t->state == TLS_FAILED) {
-    errf(errbuf, errlen, "TLS handshake already failed");
+    ferry__errf(errbuf, errlen, "TLS handshake already failed");
     return FERRYE_SSL_CONNECT_ERROR;
   }
   while (t->ssl.state != MBEDTLS_SSL_HANDSHAKE_OVER) {
@@ -1603,7 +1592,7 @@ ferry_code ferry__tls_handshake(ferry__tls *t, char *errbuf, size_t errlen) {
    * may be left. */
   if (t->ctx->verify_peer && !t->resumed && !t->chain_checked) {
     t->state = TLS_FAILED;
-    errf(errbuf, errlen, "SSL certificate problem: the server's certificate "
+    ferry__errf(errbuf, errlen, "SSL certificate problem: the server's certificate "
                          "was not verified");
     return FERRYE_PEER_FAILED_VERIFICATION;
   }
@@ -1615,7 +1604,7 @@ ferry_code ferry__tls_handshake(ferry__tls *t, char *errbuf, size_t errlen) {
       if (t->offered_session)
         sessions_drop(t->sessions, t->session_key);
       describe_flags(flags, reason, sizeof(reason));
-      errf(errbuf, errlen, "SSL certificate problem: %s", reason);
+      ferry__errf(errbuf, errlen, "SSL certificate problem: %s", reason);
       return FERRYE_PEER_FAILED_VERIFICATION;
     }
   }
@@ -1647,7 +1636,7 @@ ferry_code ferry__tls_write(ferry__tls *t, const char *data, size_t len,
 
   *taken = 0;
   if (t->state != TLS_OPEN) {
-    errf(errbuf, errlen, t->state == TLS_FAILED
+    ferry__errf(errbuf, errlen, t->state == TLS_FAILED
                              ? "TLS connection failed earlier"
                              : "TLS write before the handshake completed");
     return FERRYE_SEND_ERROR;
@@ -1662,7 +1651,7 @@ ferry_code ferry__tls_write(ferry__tls *t, const char *data, size_t len,
     if (ret == MBEDTLS_ERR_SSL_ALLOC_FAILED)
       return FERRYE_OUT_OF_MEMORY;
     /* WANT_WRITE cannot happen: a record always fits above the mark. */
-    errf(errbuf, errlen, "TLS write failed: %s",
+    ferry__errf(errbuf, errlen, "TLS write failed: %s",
          mbed_reason(ret, reason, sizeof(reason)));
     t->state = TLS_FAILED;
     return FERRYE_SEND_ERROR;
@@ -1678,7 +1667,7 @@ ferry_code ferry__tls_read(ferry__tls *t, char *buf, size_t cap, size_t *n,
   *n = 0;
   *closed = 0;
   if (t->state != TLS_OPEN) {
-    errf(errbuf, errlen, t->state == TLS_FAILED
+    ferry__errf(errbuf, errlen, t->state == TLS_FAILED
                              ? "TLS connection failed earlier"
                              : "TLS read before the handshake completed");
     return FERRYE_RECV_ERROR;
@@ -1705,13 +1694,13 @@ ferry_code ferry__tls_read(ferry__tls *t, char *buf, size_t cap, size_t *n,
     return FERRYE_OUT_OF_MEMORY;
   case MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE: {
     int desc = received_alert(&t->ssl);
-    errf(errbuf, errlen, "TLS: the server sent alert %s (%d)", alert_name(desc),
+    ferry__errf(errbuf, errlen, "TLS: the server sent alert %s (%d)", alert_name(desc),
          desc);
     t->state = TLS_FAILED;
     return FERRYE_RECV_ERROR;
   }
   default:
-    errf(errbuf, errlen, "TLS read failed: %s",
+    ferry__errf(errbuf, errlen, "TLS read failed: %s",
          mbed_reason(ret, reason, sizeof(reason)));
     t->state = TLS_FAILED;
     return FERRYE_RECV_ERROR;

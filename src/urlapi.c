@@ -610,6 +610,23 @@ static ferry_ucode set_host(struct ferry_urlh *u, const char *s,
   return FERRYUE_OK;
 }
 
+/* Where a part's text is kept; NULL for FERRYUPART_URL and unknown parts. */
+static char **part_slot(struct ferry_urlh *u, ferry_upart part) {
+  switch (part) {
+  case FERRYUPART_SCHEME: return &u->scheme;
+  case FERRYUPART_USER: return &u->user;
+  case FERRYUPART_PASSWORD: return &u->password;
+  case FERRYUPART_OPTIONS: return &u->options;
+  case FERRYUPART_HOST: return &u->host;
+  case FERRYUPART_ZONEID: return &u->zoneid;
+  case FERRYUPART_PORT: return &u->port;
+  case FERRYUPART_PATH: return &u->path;
+  case FERRYUPART_QUERY: return &u->query;
+  case FERRYUPART_FRAGMENT: return &u->fragment;
+  default: return NULL;
+  }
+}
+
 /* The other parts: stored as given (escapes lower-cased), or encoded. */
 static ferry_ucode set_text(struct ferry_urlh *u, ferry_upart part,
                             const char *s, unsigned flags) {
@@ -649,31 +666,11 @@ static ferry_ucode set_text(struct ferry_urlh *u, ferry_upart part,
       return FERRYUE_OUT_OF_MEMORY;
     v = q;
   }
-  switch (part) {
-  case FERRYUPART_USER:
-    slot = &u->user;
-    break;
-  case FERRYUPART_PASSWORD:
-    slot = &u->password;
-    break;
-  case FERRYUPART_OPTIONS:
-    slot = &u->options;
-    break;
-  case FERRYUPART_ZONEID:
-    slot = &u->zoneid;
-    break;
-  case FERRYUPART_PATH:
-    slot = &u->path;
-    break;
-  case FERRYUPART_QUERY:
-    slot = &u->query;
+  slot = part_slot(u, part);
+  if (part == FERRYUPART_QUERY)
     u->query_present = 1;
-    break;
-  default: /* FERRYUPART_FRAGMENT */
-    slot = &u->fragment;
+  else if (part == FERRYUPART_FRAGMENT)
     u->fragment_present = 1;
-    break;
-  }
   ferry__free(*slot);
   *slot = v;
   return FERRYUE_OK;
@@ -683,47 +680,21 @@ static ferry_ucode set_text(struct ferry_urlh *u, ferry_upart part,
 static ferry_ucode clear_part(struct ferry_urlh *u, ferry_upart part) {
   char **slot;
 
-  switch (part) {
-  case FERRYUPART_URL:
+  if (part == FERRYUPART_URL) {
     parts_free(u);
     return FERRYUE_OK;
-  case FERRYUPART_SCHEME:
-    slot = &u->scheme;
-    u->guessed_scheme = 0;
-    break;
-  case FERRYUPART_USER:
-    slot = &u->user;
-    break;
-  case FERRYUPART_PASSWORD:
-    slot = &u->password;
-    break;
-  case FERRYUPART_OPTIONS:
-    slot = &u->options;
-    break;
-  case FERRYUPART_HOST:
-    slot = &u->host;
-    break;
-  case FERRYUPART_ZONEID:
-    slot = &u->zoneid;
-    break;
-  case FERRYUPART_PORT:
-    slot = &u->port;
-    u->portnum = 0;
-    break;
-  case FERRYUPART_PATH:
-    slot = &u->path;
-    break;
-  case FERRYUPART_QUERY:
-    slot = &u->query;
-    u->query_present = 0;
-    break;
-  case FERRYUPART_FRAGMENT:
-    slot = &u->fragment;
-    u->fragment_present = 0;
-    break;
-  default:
-    return FERRYUE_UNKNOWN_PART;
   }
+  slot = part_slot(u, part);
+  if (slot == NULL)
+    return FERRYUE_UNKNOWN_PART;
+  if (part == FERRYUPART_SCHEME)
+    u->guessed_scheme = 0;
+  else if (part == FERRYUPART_PORT)
+    u->portnum = 0;
+  else if (part == FERRYUPART_QUERY)
+    u->query_present = 0;
+  else if (part == FERRYUPART_FRAGMENT)
+    u->fragment_present = 0;
   ferry__free(*slot);
   *slot = NULL;
   return FERRYUE_OK;
