@@ -258,8 +258,9 @@ struct ferry_easy {
   long http_version;
   char *content_type;
   char *content_encoding;     /* Content-Encoding of the final response */
-  unsigned tls_hop : 1;       /* an https hop: conn_key ends in '#' and
-                                 the hop's TLS configuration key */
+  unsigned tls_hop : 1;       /* an https hop: set.tls holds its TLS
+                                 configuration key, which also ends
+                                 conn_key after a '#' */
   long ssl_verifyresult;
   struct ferry_certinfo certinfo; /* CERTINFO's chain; freed on reset */
   struct ferry__decoder *decoder;

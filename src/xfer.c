@@ -231,17 +231,16 @@ static ferry_code make_conn_key(ferry_easy *e, const char *tls_key) {
 _Static_assert(sizeof(((ferry__tls_opts *)0)->key) == FERRY__TLS_KEY_LEN + 1,
                "the TLS block holds one configuration key");
 
-/* The TLS configuration key of an https hop (see make_conn_key). */
+/* The TLS configuration key of an https hop: prepare_hop made it in the
+ * handle's TLS block. */
 static const char *hop_tls_key(const ferry_easy *e) {
-  const char *hash = e->conn_key ? strrchr(e->conn_key, '#') : NULL;
-  return hash ? hash + 1 : "";
+  return e->set.tls->key;
 }
 
 /* Set up the current hop (e->url parsed): connection key, request, parser. */
 static ferry_code prepare_hop(ferry_easy *e) {
   unsigned proto = strcmp(e->url.scheme, "https") == 0 ? FERRY__PROTO_HTTPS
                                                        : FERRY__PROTO_HTTP;
-  char tls_key[FERRY__TLS_KEY_LEN + 1];
   ferry_code rc;
 
   if (e->redirect_count == 0 && !(proto & e->set.protocols)) {
@@ -263,12 +262,11 @@ static ferry_code prepare_hop(ferry_easy *e) {
       ferry__tls_config_key(&cfg, t->key);
       t->key_valid = 1;
     }
-    memcpy(tls_key, t->key, sizeof(tls_key));
   }
   rc = ferry__proxy_choose(e);
   if (rc != FERRYE_OK)
     return rc;
-  rc = make_conn_key(e, e->tls_hop ? tls_key : NULL);
+  rc = make_conn_key(e, e->tls_hop ? hop_tls_key(e) : NULL);
   if (rc != FERRYE_OK)
     return rc;
   /* CONNECT_TO, UNIX_SOCKET_PATH, INTERFACE, LOCALPORT (route.c) */
