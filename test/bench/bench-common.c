@@ -131,6 +131,24 @@ static long status_field_kb(const char *field) {
 long bench_rss_kb(void) { return status_field_kb("VmRSS"); }
 long bench_hwm_kb(void) { return status_field_kb("VmHWM"); }
 
+void bench_judge(bench_result *r, const bench_opts *o, long code,
+                 const char *code_text, const char *errbuf, long status,
+                 long long bytes) {
+  if (o->hold > 0) {
+    bench_error(r, code, "a held transfer ended early: %s (status %ld)",
+                code_text, status);
+  } else if (code != 0) {
+    bench_error(r, code, "%s: %s", code_text, errbuf[0] ? errbuf : "-");
+  } else if (status != 200) {
+    bench_error(r, 0, "status %ld", status);
+  } else if (o->size >= 0 && bytes != o->size) {
+    bench_error(r, 0, "got %lld body bytes, expected %lld", bytes, o->size);
+  } else {
+    r->transfers++;
+  }
+  r->bytes += bytes;
+}
+
 void bench_error(bench_result *r, long code, const char *fmt, ...) {
   va_list ap;
 

@@ -89,6 +89,15 @@ uint64_t bench_now_ns(void);
 long bench_rss_kb(void);
 long bench_hwm_kb(void);
 
+/* Judge one finished transfer and count it: a success needs the library's
+ * OK (code 0), status 200 and, when o->size >= 0, that many body bytes; in
+ * hold mode any end is a failure (the transfer was to stay open). code and
+ * code_text are the library's result and its text, errbuf its ERRORBUFFER.
+ * Adds bytes to r->bytes either way. */
+void bench_judge(bench_result *r, const bench_opts *o, long code,
+                 const char *code_text, const char *errbuf, long status,
+                 long long bytes);
+
 /* Count one failed transfer. `code` is the library's result code (0 for a
  * failed status or size check); the text of the first one is kept. */
 void bench_error(bench_result *r, long code, const char *fmt, ...)

@@ -90,21 +90,8 @@ static void check_done(app *a, slot *s, CURLcode result) {
   long status = 0;
 
   curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &status);
-  if (a->o.hold > 0) {
-    bench_error(&a->r, result, "a held transfer ended early: %s (status %ld)",
-                curl_easy_strerror(result), status);
-  } else if (result != CURLE_OK) {
-    bench_error(&a->r, result, "%s: %s", curl_easy_strerror(result),
-                s->errbuf[0] ? s->errbuf : "-");
-  } else if (status != 200) {
-    bench_error(&a->r, 0, "status %ld", status);
-  } else if (a->o.size >= 0 && s->bytes != a->o.size) {
-    bench_error(&a->r, 0, "got %lld body bytes, expected %lld", s->bytes,
-                a->o.size);
-  } else {
-    a->r.transfers++;
-  }
-  a->r.bytes += s->bytes;
+  bench_judge(&a->r, &a->o, (long)result, curl_easy_strerror(result), s->errbuf, status,
+              s->bytes);
 }
 
 static void reap(app *a) {

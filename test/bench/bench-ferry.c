@@ -82,21 +82,8 @@ static void check_done(app *a, slot *s, ferry_code result) {
   long status = 0;
 
   ferry_easy_getinfo(s->easy, FERRYINFO_RESPONSE_CODE, &status);
-  if (a->o.hold > 0) {
-    bench_error(&a->r, result, "a held transfer ended early: %s (status %ld)",
-                ferry_easy_strerror(result), status);
-  } else if (result != FERRYE_OK) {
-    bench_error(&a->r, result, "%s: %s", ferry_easy_strerror(result),
-                s->errbuf[0] ? s->errbuf : "-");
-  } else if (status != 200) {
-    bench_error(&a->r, 0, "status %ld", status);
-  } else if (a->o.size >= 0 && s->bytes != a->o.size) {
-    bench_error(&a->r, 0, "got %lld body bytes, expected %lld", s->bytes,
-                a->o.size);
-  } else {
-    a->r.transfers++;
-  }
-  a->r.bytes += s->bytes;
+  bench_judge(&a->r, &a->o, (long)result, ferry_easy_strerror(result), s->errbuf, status,
+              s->bytes);
 }
 
 static void on_notify(ferry_multi *m, void *userp) {
