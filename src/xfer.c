@@ -69,6 +69,20 @@ static void xfer_fail(ferry_easy *e, ferry_code code, const char *fmt, ...) {
 
 /* ---- setup ------------------------------------------------------------ */
 
+/* Forget what on_header_line() kept of a response's headers: the next
+ * response (after a 1xx, a CONNECT answer, or on the next hop) brings its
+ * own. */
+static void forget_response_headers(ferry_easy *e) {
+  ferry__free(e->location);
+  e->location = NULL;
+  ferry__free(e->www_auth);
+  e->www_auth = NULL;
+  ferry__free(e->content_type);
+  e->content_type = NULL;
+  ferry__free(e->content_encoding);
+  e->content_encoding = NULL;
+}
+
 /* Forget what belongs to one hop (one request and its response); what
  * belongs to the whole transfer stays. Used between redirect hops and by
  * ferry__xfer_reset. */
@@ -80,18 +94,10 @@ static void forget_hop(ferry_easy *e) {
   e->conn_key = NULL;
   ferry__free(e->effective_url);
   e->effective_url = NULL;
-  ferry__free(e->location);
-  e->location = NULL;
-  ferry__free(e->www_auth);
-  e->www_auth = NULL;
-  ferry__free(e->content_type);
-  e->content_type = NULL;
-  ferry__free(e->content_encoding);
-  e->content_encoding = NULL;
+  forget_response_headers(e);
   ferry__decoder_free(e->decoder);
   e->decoder = NULL;
-  if (e->addrs)
-    ferry__addrs_unref(e->addrs);
+  ferry__addrs_unref(e->addrs);
   e->addrs = NULL;
   e->addr_idx = 0;
   ferry__buf_free(&e->req);
@@ -485,10 +491,7 @@ static void tunnel_established(ferry_easy *e) {
   /* the real request gets a fresh parser; the tunnel's is done */
   ferry__h1_parser_free(&e->parser);
   ferry__h1_parser_init(&e->parser, &h1_callbacks, e, e->is_head);
-  ferry__free(e->location);
-  e->location = NULL;
-  ferry__free(e->content_type);
-  e->content_type = NULL;
+  forget_response_headers(e);
   e->in_tunnel = 0;
   e->response_code = 0;
   if (e->tls_hop) {
@@ -1400,13 +1403,8 @@ static int on_headers_done(void *ud, int status, int major, int minor,
       e->expect_100 = 0;
       e->expect_go = 1;
     }
-    /* a 1xx's Location, Content-Encoding or challenge means nothing */
-    ferry__free(e->location);
-    e->location = NULL;
-    ferry__free(e->www_auth);
-    e->www_auth = NULL;
-    ferry__free(e->content_encoding);
-    e->content_encoding = NULL;
+    /* nothing a 1xx says about itself holds for the final response */
+    forget_response_headers(e);
     return FERRY__H1_BODY;
   }
   if (e->in_tunnel) {
