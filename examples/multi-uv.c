@@ -8,6 +8,11 @@
  * ferry's own libuv mode (ferry_uv.h) saves you from writing; it is shown
  * here because it is how a libcurl program drives libuv.
  *
+ * As with libcurl, uv_run(UV_RUN_DEFAULT) returns by itself once the last
+ * transfer is done: the multi has then removed every socket it asked us to
+ * watch (pooled keep-alive connections included) and told the timer
+ * callback -1, so nothing of ours keeps the loop alive.
+ *
  * Usage: multi-uv URL...
  * Exits 0 when every transfer completed, else 1 (2 on bad usage).
  */
@@ -40,18 +45,7 @@ static size_t discard_body(char *data, size_t size, size_t nmemb, void *userp) {
 
 static void free_watch(uv_handle_t *handle) { free(handle->data); }
 
-/* After curl_multi_cleanup: close any socket watch the multi did not
- * remove, so that an open uv_poll_t cannot keep uv_run from returning. */
-static void close_leftover_watch(uv_handle_t *handle, void *arg) {
-  (void)arg;
-  if (handle->type == UV_POLL && !uv_is_closing(handle))
-    uv_close(handle, free_watch);
-}
-
-/* Print and retire every finished transfer. When the last one is done,
- * clean the multi up: that removes the sockets it still watched (through
- * the socket callback), and with the timer stopped the loop has nothing
- * left to wait for, so uv_run returns. */
+/* Print and retire every finished transfer. */
 static void reap(struct app *app) {
   CURLMsg *msg;
   int left;
@@ -81,13 +75,6 @@ static void reap(struct app *app) {
     curl_easy_cleanup(easy);
     app->pending--;
   }
-
-  if (app->pending == 0 && app->multi) {
-    curl_multi_cleanup(app->multi);
-    app->multi = NULL;
-    uv_timer_stop(&app->timer);
-    uv_walk(app->loop, close_leftover_watch, NULL);
-  }
 }
 
 static void on_socket_ready(uv_poll_t *poll, int status, int events) {
@@ -102,8 +89,6 @@ static void on_socket_ready(uv_poll_t *poll, int status, int events) {
     flags |= CURL_CSELECT_IN;
   if (events & UV_WRITABLE)
     flags |= CURL_CSELECT_OUT;
-  if (!app->multi)
-    return;
   curl_multi_socket_action(app->multi, w->fd, flags, &running);
   reap(app);
 }
@@ -112,8 +97,6 @@ static void on_timeout(uv_timer_t *timer) {
   struct app *app = timer->data;
   int running;
 
-  if (!app->multi)
-    return;
   curl_multi_socket_action(app->multi, CURL_SOCKET_TIMEOUT, 0, &running);
   reap(app);
 }
@@ -219,12 +202,17 @@ int main(int argc, char **argv) {
     app.pending++;
   }
 
-  if (app.pending == 0)
-    reap(&app); /* nothing to run: clean up the same way */
+  /* Runs until the multi has nothing left for the loop to do. */
   uv_run(app.loop, UV_RUN_DEFAULT);
+  if (app.pending != 0) {
+    fprintf(stderr, "multi-uv: the loop ended with %d transfers unfinished\n",
+            app.pending);
+    app.failures++;
+  }
 
-  /* The stopped timer is the one handle still open; close it and let the
-   * loop run the close callback before closing the loop itself. */
+  curl_multi_cleanup(app.multi);
+  /* Our timer is the one handle still open; close it and let the loop run
+   * the close callback before closing the loop itself. */
   uv_close((uv_handle_t *)&app.timer, NULL);
   uv_run(app.loop, UV_RUN_DEFAULT);
   rc = uv_loop_close(app.loop);

@@ -3,14 +3,38 @@
  * An easy handle (ferry_easy) is one transfer. A multi handle (ferry_multi)
  * drives many easy handles in one thread and queues a message for each one
  * that finishes (ferry_multi_info_read). The multi talks to the outside only
- * through a socket callback and a timer callback, in one of three modes:
+ * through a socket callback and a timer callback. Who implements them:
  *
- *  - libuv mode (ferry_uv.h: ferry_multi_use_loop): the callbacks become one
+ *  - libuv mode (ferry_uv.h: ferry_multi_use_loop): ferry's own adapter, one
  *    uv_poll_t per socket and one uv_timer_t per multi on your loop;
- *  - socket_action mode: you set FERRYMOPT_SOCKETFUNCTION and
+ *  - socket_action style: you set FERRYMOPT_SOCKETFUNCTION and
  *    FERRYMOPT_TIMERFUNCTION and call ferry_multi_socket_action();
- *  - perform mode: ferry_multi_perform/wait/poll/fdset run the same engine
- *    on a loop that the multi owns.
+ *  - perform style: ferry_multi_perform/wait/poll/fdset run the same engine,
+ *    its sockets watched by the same adapter on a loop the multi owns.
+ *
+ * Outside libuv mode nothing is locked in, as with libcurl: the callbacks
+ * may be set before or after handles are added, changed and cleared at any
+ * time, and perform, wait, poll, fdset and socket_action all work whatever
+ * callbacks are set at the moment. Sockets move from the multi's own loop
+ * to your SOCKETFUNCTION when you set one (it hears of them at your next
+ * perform or socket_action call), and back when you clear it; a callback
+ * that is replaced or cleared is not called again, not even with REMOVE.
+ *
+ * In every style your loop ends when ferry's work ends. What ferry asks to
+ * be watched:
+ *  - a transfer's socket, while the transfer needs it;
+ *  - in socket_action style, one socket of ferry's own (the backend fd of
+ *    the loop ferry runs name lookups on), only while a lookup runs;
+ *  - an idle pooled keep-alive connection: not in socket_action style (the
+ *    socket callback hears REMOVE when the connection goes idle, as with
+ *    libcurl; a connection the server closed meanwhile is found, without
+ *    blocking, when it is taken again, and a request that still meets a
+ *    dead connection is retried once on a new one); in libuv and perform
+ *    mode ferry's adapter keeps watching it, through a handle that does not
+ *    keep the loop alive, so that a server's close is seen at once.
+ * When no transfer needs anything, nothing is watched and the timer
+ * callback has been told -1, whether or not finished handles are still
+ * added.
  *
  * Threads: a handle is used by one thread at a time. The exceptions are
  * ferry_multi_wakeup(), which any thread may call, and the global functions,
@@ -393,15 +417,29 @@ typedef int (*ferry_seek_callback)(void *userp, ferry_off_t offset, int origin);
 typedef int (*ferry_trailer_callback)(ferry_slist **list, void *userdata);
 typedef int (*ferry_debug_callback)(ferry_easy *handle, ferry_infotype type,
                                     char *data, size_t size, void *userptr);
-/* FERRYMOPT_SOCKETFUNCTION: what is FERRY_POLL_IN/OUT/INOUT/REMOVE. socketp
- * is the pointer set with ferry_multi_assign (NULL until then). Return 0;
- * -1 fails every transfer with FERRYM_ABORTED_BY_CALLBACK. */
+/* FERRYMOPT_SOCKETFUNCTION: watch socket s for what: FERRY_POLL_IN, OUT or
+ * INOUT (which replaces what the socket was watched for before), or stop
+ * watching it (FERRY_POLL_REMOVE). REMOVE comes before ferry closes the
+ * socket, and never for a socket the callback was not told to watch; a
+ * socket told REMOVE and watched again later is announced afresh. easy is
+ * never NULL: it is the transfer the socket serves, or for sockets no
+ * transfer owns (ferry's internal socket, a pooled connection going idle
+ * after its transfer was removed) a handle internal to the multi, on which
+ * ferry_easy_getinfo works (its FERRYINFO_PRIVATE is NULL) and which must
+ * not be added, removed or cleaned up. socketp is the pointer set with
+ * ferry_multi_assign, NULL until then (and after REMOVE). Called from
+ * inside ferry_multi_socket_action and ferry_multi_perform, never from
+ * setopt. Return 0; -1 fails every transfer with
+ * FERRYE_ABORTED_BY_CALLBACK. */
 typedef int (*ferry_socket_callback)(ferry_easy *easy, ferry_socket_t s,
                                      int what, void *userp, void *socketp);
 /* FERRYMOPT_TIMERFUNCTION: timeout_ms -1 deletes the timer, 0 means call
  * ferry_multi_socket_action(FERRY_SOCKET_TIMEOUT) as soon as possible (but
- * not from inside this callback), N means in N milliseconds. Return 0; -1
- * fails every transfer. */
+ * not from inside this callback), N means in N milliseconds. Called from
+ * inside ferry_multi_add_handle (0: start the new transfer), and whenever
+ * the next timeout changes; -1 once the work is done, even when the last
+ * timer has already fired. A callback set anew hears the next change.
+ * Return 0; -1 fails every transfer. */
 typedef int (*ferry_multi_timer_callback)(ferry_multi *multi, long timeout_ms,
                                           void *userp);
 /* FERRYMOPT_NOTIFYFUNCTION (ferry's own): called when one or more completion
@@ -518,13 +556,17 @@ FERRY_EXTERN ferry_mcode ferry_multi_add_handle(ferry_multi *multi,
 FERRY_EXTERN ferry_mcode ferry_multi_remove_handle(ferry_multi *multi,
                                                    ferry_easy *easy);
 /* Do all the work that can be done now without blocking; *running is the
- * number of transfers not yet done. Perform mode only (FERRYM_BAD_HANDLE in
- * libuv mode). FERRYM_RECURSIVE_API_CALL inside a callback. */
+ * number of transfers not yet done. Works with or without socket and timer
+ * callbacks set (with a SOCKETFUNCTION set, it checks the sockets that
+ * callback watches itself, with one poll() without waiting).
+ * FERRYM_BAD_HANDLE in libuv mode, FERRYM_RECURSIVE_API_CALL inside a
+ * callback, FERRYM_OUT_OF_MEMORY. */
 FERRY_EXTERN ferry_mcode ferry_multi_perform(ferry_multi *multi, int *running);
 /* Wait up to timeout_ms for activity on ferry's sockets or the extra fds
  * (their revents are set), or until ferry's next timeout. Returns at once
  * when no transfer runs and no extra fd is given. *numfds (optional) is the
- * number of fds with activity. Perform mode only. */
+ * number of fds with activity. Works whatever callbacks are set; not in
+ * libuv mode (FERRYM_BAD_HANDLE). */
 FERRY_EXTERN ferry_mcode ferry_multi_wait(ferry_multi *multi,
                                           ferry_waitfd extra_fds[],
                                           unsigned int extra_nfds,
@@ -536,12 +578,17 @@ FERRY_EXTERN ferry_mcode ferry_multi_poll(ferry_multi *multi,
                                           unsigned int extra_nfds,
                                           int timeout_ms, int *numfds);
 /* End a ferry_multi_poll/wait early; in libuv mode, wake the loop. Safe to
- * call from any thread. FERRYM_WAKEUP_FAILURE if the wakeup could not be
- * sent. */
+ * call from any thread. In socket_action style it only ends a poll/wait,
+ * as in libcurl: the socket callback cannot be called from another thread.
+ * FERRYM_WAKEUP_FAILURE if the wakeup could not be sent. */
 FERRY_EXTERN ferry_mcode ferry_multi_wakeup(ferry_multi *multi);
 /* For select() loops: adds ferry's fds to the sets and sets *max_fd (-1 when
- * none). Use ferry_multi_timeout for the select timeout, then call
- * ferry_multi_perform. Perform mode only. */
+ * none): the backend fd of the multi's own loop (readable when one of the
+ * sockets it watches is ready, a name lookup ended or a wakeup came), and
+ * with a SOCKETFUNCTION set the sockets that callback watches. fds at or
+ * above FD_SETSIZE are left out. Use ferry_multi_timeout for the select
+ * timeout, then call ferry_multi_perform. Not in libuv mode
+ * (FERRYM_BAD_HANDLE). */
 FERRY_EXTERN ferry_mcode ferry_multi_fdset(ferry_multi *multi, fd_set *read_fd_set,
                                            fd_set *write_fd_set,
                                            fd_set *exc_fd_set, int *max_fd);
@@ -554,19 +601,22 @@ FERRY_EXTERN ferry_mcode ferry_multi_timeout(ferry_multi *multi, long *timeout_m
 FERRY_EXTERN ferry_msg *ferry_multi_info_read(ferry_multi *multi, int *msgs_in_queue);
 /* Set a multi option (long / pointer / function per ferry_table.h).
  * Returns FERRYM_OK, FERRYM_UNKNOWN_OPTION, FERRYM_BAD_FUNCTION_ARGUMENT,
- * FERRYM_BAD_HANDLE. Setting SOCKETFUNCTION or TIMERFUNCTION puts the multi
- * in socket_action mode; not allowed in libuv mode. */
+ * FERRYM_BAD_HANDLE, FERRYM_OUT_OF_MEMORY. SOCKETFUNCTION and TIMERFUNCTION
+ * may be set, replaced and cleared (NULL) at any time, before or after
+ * handles are added (see the top of this file); in libuv mode they are
+ * ferry's own and setting them is FERRYM_BAD_FUNCTION_ARGUMENT. */
 FERRY_EXTERN ferry_mcode ferry_multi_setopt(ferry_multi *multi, ferry_moption option,
                                             ...);
 /* Attach a pointer to a socket ferry told you about; it comes back as
  * socketp in the socket callback. FERRYM_BAD_SOCKET for an unknown socket. */
 FERRY_EXTERN ferry_mcode ferry_multi_assign(ferry_multi *multi, ferry_socket_t s,
                                             void *sockp);
-/* socket_action mode: act on socket s (ev_bitmask of FERRY_CSELECT_*, 0 to
- * find out), or on timeouts with FERRY_SOCKET_TIMEOUT. *running is the
- * number of transfers not yet done. FERRYM_BAD_SOCKET for an unknown socket
- * (the call still handles timeouts). FERRYM_RECURSIVE_API_CALL inside a
- * callback. */
+/* Act on socket s (ev_bitmask of FERRY_CSELECT_*, 0 to find out), or on
+ * timeouts with FERRY_SOCKET_TIMEOUT. A program that adds handles before it
+ * sets its callbacks starts them with a FERRY_SOCKET_TIMEOUT call. *running
+ * is the number of transfers not yet done. FERRYM_BAD_SOCKET for an unknown
+ * socket (the call still handles timeouts). FERRYM_RECURSIVE_API_CALL
+ * inside a callback. */
 FERRY_EXTERN ferry_mcode ferry_multi_socket_action(ferry_multi *multi,
                                                    ferry_socket_t s,
                                                    int ev_bitmask, int *running);

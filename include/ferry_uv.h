@@ -14,9 +14,18 @@ extern "C" {
  * uv_poll_t and keeps one uv_timer_t, all on `loop`, and runs whenever the
  * loop runs. No glue code is needed: add handles and run the loop. Set
  * FERRYMOPT_NOTIFYFUNCTION to learn when messages are queued.
- * Must be called before any handle is added and not in socket_action mode.
- * Returns FERRYM_OK, FERRYM_BAD_HANDLE, FERRYM_BAD_FUNCTION_ARGUMENT (NULL
- * loop, handles already added, or SOCKETFUNCTION/TIMERFUNCTION set). */
+ * What keeps the loop alive: the poll handle of a socket a transfer needs,
+ * the timer while it is armed, and a name lookup in flight. Idle pooled
+ * connections stay watched (so a server's close is seen at once) through
+ * unreferenced poll handles, and the wakeup handle is unreferenced too, so
+ * uv_run(UV_RUN_DEFAULT) returns as soon as the transfers are done. A 0 ms
+ * timeout asked for from inside ferry's own timer callback is armed as
+ * 1 ms: libuv before 1.48 would run it again in the same iteration.
+ * Must be called before any handle is added and while no SOCKETFUNCTION or
+ * TIMERFUNCTION is set; the multi's pooled connections (from perform) are
+ * closed. Returns FERRYM_OK, FERRYM_BAD_HANDLE, FERRYM_BAD_FUNCTION_ARGUMENT
+ * (NULL loop, handles already added, libuv mode already, or
+ * SOCKETFUNCTION/TIMERFUNCTION set), FERRYM_OUT_OF_MEMORY. */
 FERRY_EXTERN ferry_mcode ferry_multi_use_loop(ferry_multi *multi, uv_loop_t *loop);
 
 typedef void (*ferry_close_cb)(ferry_multi *multi, void *arg);

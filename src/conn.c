@@ -27,6 +27,9 @@ ferry__conn *ferry__conn_new(ferry_multi *m, ferry__bundle *b) {
     return NULL;
   c->multi = m;
   c->fd = -1;
+  c->watch.fd = -1;
+  c->watch.on_event = ferry__multi_conn_event;
+  c->watch.ctx = c;
   c->bundle = b;
   ferry__list_init(&c->idle_node);
   ferry__list_init(&c->lru_node);
@@ -257,7 +260,7 @@ int ferry__conn_connect(ferry__conn *c, const struct sockaddr *sa,
     close(fd);
     return err;
   }
-  if (ferry__multi_sock_set(c->multi, fd, c) != 0) {
+  if (ferry__watch_add(&c->multi->watches, &c->watch, fd) != 0) {
     close(fd);
     return ENOMEM;
   }
@@ -292,25 +295,31 @@ int ferry__conn_idle_is_dead(const ferry__conn *c) {
 }
 
 int ferry__conn_watch(ferry__conn *c, int what) {
-  ferry_multi *m = c->multi;
-  int rc;
+  if (c->fd < 0)
+    return 0;
+  /* NONE stops the watch (a paused transfer uses no CPU); libcurl's
+   * socket callback hears REMOVE for it */
+  return ferry__watch_set(&c->multi->watches, &c->watch,
+                          what == FERRY_POLL_NONE ? 0 : what, 0);
+}
 
-  if (c->fd < 0 || c->want == what)
+int ferry__conn_watch_idle(ferry__conn *c) {
+  int rc;
+  if (c->fd < 0)
     return 0;
-  if (what == FERRY_POLL_NONE && c->want == 0)
-    return 0;
-  /* libcurl's socket callback has no "none": a socket that waits for
-   * nothing is still IN-watched by the application until REMOVE; we map
-   * NONE onto REMOVE only when closing. Here, NONE is told as REMOVE so the
-   * application stops watching it (paused transfers use no CPU). */
-  rc = ferry__multi_call_socketfn(m, c->easy, c->fd,
-                                  what == FERRY_POLL_NONE ? FERRY_POLL_REMOVE
-                                                          : what,
-                                  c->socketp);
-  c->want = what == FERRY_POLL_NONE ? 0 : what;
-  if (what == FERRY_POLL_NONE)
-    c->socketp = NULL;
+  /* a REMOVE this causes reports the transfer that parked it; after that
+   * the idle socket belongs to no transfer */
+  rc = ferry__watch_set(&c->multi->watches, &c->watch, FERRY_POLL_IN, 1);
+  c->watch.easy = NULL;
   return rc;
+}
+
+void ferry__conn_set_easy(ferry__conn *c, ferry_easy *e) {
+  c->easy = e;
+  /* an idle socket keeps reporting the transfer that parked it until
+   * another takes it: it is told nothing meanwhile */
+  if (e != NULL)
+    c->watch.easy = e;
 }
 
 int ferry__conn_tls_flush(ferry__conn *c) {
@@ -469,12 +478,11 @@ void ferry__conn_close_socket(ferry__conn *c) {
   }
   if (c->fd < 0)
     return;
-  if (c->want != 0)
-    ferry__multi_call_socketfn(m, c->easy, c->fd, FERRY_POLL_REMOVE,
-                               c->socketp);
-  c->want = 0;
-  c->socketp = NULL;
-  ferry__multi_sock_set(m, c->fd, NULL);
+  /* REMOVE to whoever watches it, then close */
+  if (c->easy != NULL)
+    c->watch.easy = c->easy;
+  ferry__watch_del(&m->watches, &c->watch);
+  c->watch.easy = NULL;
   close(c->fd);
   c->fd = -1;
   c->connected = 0;

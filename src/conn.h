@@ -10,6 +10,7 @@
 
 #include "ferry.h"
 #include "list.h"
+#include "watch.h"
 
 typedef struct ferry__bundle {
   char *key;            /* "scheme://host:port" */
@@ -21,8 +22,7 @@ typedef struct ferry__bundle {
 typedef struct ferry__conn {
   ferry_multi *multi;
   int fd;
-  void *socketp;           /* set with ferry_multi_assign */
-  int want;                /* FERRY_POLL_* last told the socket callback */
+  ferry__watch watch;      /* what the loop watches of fd, and who is told */
   ferry__bundle *bundle;
   ferry_easy *easy;        /* the transfer on it; NULL when idle */
   ferry__list idle_node;   /* in bundle->idle while idle */
@@ -113,8 +113,17 @@ ssize_t ferry__conn_send(ferry__conn *c, const struct iovec *iov, int n_iov,
 ssize_t ferry__conn_recv(ferry__conn *c, char *buf, size_t cap, int *clean,
                          ferry_code *rc, int *os_errno, char *errbuf,
                          size_t errlen);
-/* Tell the socket callback what to watch, if that changed. */
+/* Watch the socket for what (FERRY_POLL_IN/OUT/INOUT, or NONE), for the
+ * transfer on it. -1 when the driver failed (the multi fails its
+ * transfers at the end of the engine run). */
 int ferry__conn_watch(ferry__conn *c, int what);
+/* The connection goes idle in the pool: watched only to see the peer
+ * close it, where the driver watches idle sockets (not the application's
+ * SOCKETFUNCTION, which hears REMOVE now). */
+int ferry__conn_watch_idle(ferry__conn *c);
+/* Set the transfer the connection serves (NULL: none); the socket
+ * callback reports it. */
+void ferry__conn_set_easy(ferry__conn *c, ferry_easy *e);
 /* Has an idle connection been closed by the peer, failed, or received
  * bytes nobody asked for? Peeks without blocking or consuming. */
 int ferry__conn_idle_is_dead(const ferry__conn *c);

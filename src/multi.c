@@ -112,19 +112,6 @@ static long next_timeout(ferry_multi *m) {
 
 /* ---- callbacks out ---------------------------------------------------- */
 
-int ferry__multi_call_socketfn(ferry_multi *m, ferry_easy *e, int fd, int what,
-                               void *socketp) {
-  int rc;
-  if (m->socketfn == NULL)
-    return 0;
-  FERRY__CALLBACK_ENTER(m);
-  rc = m->socketfn(e, fd, what, m->socketdata, socketp);
-  FERRY__CALLBACK_LEAVE(m);
-  if (rc == -1)
-    m->dead = 1;
-  return rc == -1 ? -1 : 0;
-}
-
 static void update_timer(ferry_multi *m) {
   long t;
   uint64_t due;
@@ -139,11 +126,17 @@ static void update_timer(ferry_multi *m) {
     return;
   t = next_timeout(m);
   due = t < 0 ? 0 : ferry__now_ms() + (uint64_t)t;
-  if (t < 0 && m->timer_told < 0)
-    return; /* no timer wanted, none armed */
-  if (t > 0 && m->timer_told >= 0 && due == m->timer_due_ms)
+  if (t < 0) {
+    /* nothing to time: -1, once, even after the last timer fired, so
+     * that the application knows no timer is wanted */
+    if (m->timer_told == -1)
+      return;
+  } else if (m->timer_armed &&
+             (t == 0 ? m->timer_told == 0 : due == m->timer_due_ms)) {
     return; /* the armed timer already fires then: do not re-arm */
+  }
   m->timer_told = t;
+  m->timer_armed = t >= 0;
   m->timer_due_ms = due;
   FERRY__CALLBACK_ENTER(m);
   rc = m->timerfn(m, t, m->timerdata);
@@ -169,11 +162,46 @@ static void fail_all(ferry_multi *m) {
   }
 }
 
-void ferry__multi_engine_after(ferry_multi *m) {
+/* A socket callback or the adapter failed: the transfers fail, once. */
+static void check_failed(ferry_multi *m) {
+  if (m->watches.failed) {
+    m->watches.failed = 0;
+    if (m->dead_code == FERRYE_OK)
+      m->dead_code = m->watches.fail_code;
+    m->watches.fail_code = FERRYE_OK;
+    m->dead = 1;
+  }
   if (m->dead) {
     m->dead = 0;
     fail_all(m);
   }
+}
+
+/* The backend fd of the private loop is the application's to watch while
+ * a name lookup runs there, and only then. */
+static void update_backend(ferry_multi *m) {
+  int want;
+  if (m->backend.fd < 0 || m->in_callback)
+    return;
+  want = m->watches.app_fn != NULL && !m->closing && m->dns.inflight
+             ? FERRY_POLL_IN
+             : 0;
+  ferry__watch_set(&m->watches, &m->backend, want, 0);
+}
+
+/* Start of an engine entry from the application: a SOCKETFUNCTION set
+ * since the last one hears of every socket it must watch. */
+static void engine_enter(ferry_multi *m) {
+  if (m->in_callback)
+    return;
+  ferry__watchset_sync(&m->watches);
+  update_backend(m);
+}
+
+void ferry__multi_engine_after(ferry_multi *m) {
+  check_failed(m);
+  update_backend(m);
+  check_failed(m);
   update_timer(m);
   if (m->in_engine || m->in_callback)
     return; /* callbacks below run only with ferry's stack unwound */
@@ -229,40 +257,9 @@ void ferry__multi_wake_pending(ferry_multi *m) {
   }
 }
 
-int ferry__multi_sock_set(ferry_multi *m, int fd, ferry__conn *c) {
-  if (fd < 0)
-    return -1;
-  if ((size_t)fd >= m->socks_cap) {
-    size_t cap = m->socks_cap ? m->socks_cap : 64;
-    ferry__conn **s;
-    if (c == NULL)
-      return 0;
-    while (cap <= (size_t)fd)
-      cap *= 2;
-    s = ferry__realloc(m->socks, cap * sizeof(*s));
-    if (s == NULL)
-      return -1;
-    memset(s + m->socks_cap, 0, (cap - m->socks_cap) * sizeof(*s));
-    m->socks = s;
-    m->socks_cap = cap;
-  }
-  m->socks[fd] = c;
-  return 0;
-}
-
-static ferry__conn *sock_find(ferry_multi *m, int fd) {
-  if (fd < 0 || (size_t)fd >= m->socks_cap)
-    return NULL;
-  return m->socks[fd];
-}
-
-/* ---- engine entry points ---------------------------------------------- */
-
-void ferry__multi_socket_event(ferry_multi *m, ferry_socket_t s, int cselect) {
-  ferry__conn *c = sock_find(m, s);
-  if (c == NULL)
-    return;
-  m->in_engine++;
+void ferry__multi_conn_event(void *ctx, int cselect) {
+  ferry__conn *c = ctx;
+  ferry_multi *m = c->multi;
   if (c->easy != NULL) {
     ferry__xfer_on_socket(c->easy, c, cselect);
   } else {
@@ -271,6 +268,27 @@ void ferry__multi_socket_event(ferry_multi *m, ferry_socket_t s, int cselect) {
     ferry__conn_destroy(c);
     ferry__multi_wake_pending(m);
   }
+}
+
+/* The private loop's backend fd is readable: a name lookup ended (or a
+ * wakeup came). Poll even when nothing keeps the loop alive, so that a
+ * wakeup is consumed and the fd stops being readable. */
+static void backend_event(void *ctx, int cselect) {
+  ferry_multi *m = ctx;
+  (void)cselect;
+  uv_ref((uv_handle_t *)m->uv_wakeup);
+  uv_run(m->own_loop, UV_RUN_NOWAIT);
+  uv_unref((uv_handle_t *)m->uv_wakeup);
+}
+
+/* ---- engine entry points ---------------------------------------------- */
+
+void ferry__multi_socket_event(ferry_multi *m, ferry_socket_t s, int cselect) {
+  ferry__watch *w = ferry__watch_find(&m->watches, s);
+  if (w == NULL)
+    return;
+  m->in_engine++;
+  w->on_event(w->ctx, cselect);
   m->in_engine--;
 }
 
@@ -279,7 +297,8 @@ void ferry__multi_timer_event(ferry_multi *m) {
   uint64_t now;
 
   m->in_engine++;
-  m->timer_told = -1;
+  m->timer_runs++;
+  m->timer_armed = 0; /* it fired */
   m->timer_due_ms = 0;
   /* Run the soon list as it is now; what it queues runs next time. */
   ferry__list_init(&batch);
@@ -323,6 +342,8 @@ ferry_multi *ferry_multi_init(void) {
   m->submit_lock_made = 1;
   ferry__pool_init(&m->pool);
   ferry__dns_init(&m->dns);
+  ferry__watchset_init(&m->watches, ferry__uv_watch, m, &m->in_callback);
+  m->backend.fd = -1;
   m->timer_told = -1;
   m->own_loop = ferry__malloc(sizeof(*m->own_loop));
   if (m->own_loop == NULL)
@@ -330,12 +351,16 @@ ferry_multi *ferry_multi_init(void) {
   if (uv_loop_init(m->own_loop) != 0)
     goto failed_loop_init;
   m->loop = m->own_loop;
-  if (ferry__uv_bind(m) != 0)
+  if (ferry__uv_bind(m, 0) != 0)
     goto failed_bind;
-  m->socketfn = ferry__uv_socket_cb;
-  m->socketdata = m;
-  m->timerfn = ferry__uv_timer_cb;
-  m->timerdata = m;
+  /* The backend fd is watched by the application only (when it drives
+   * sockets and a lookup runs); the adapter lives on that very loop. */
+  m->backend.app_only = 1;
+  m->backend.on_event = backend_event;
+  m->backend.ctx = m;
+  if (ferry__watch_add(&m->watches, &m->backend,
+                       uv_backend_fd(m->own_loop)) != 0)
+    goto failed_watch;
   /* Register the loop's internal watchers with its epoll set now, so that
    * the backend fd reports wakeups from the first wait on. uv_run polls
    * only a loop that something keeps alive: the wakeup handle does, here. */
@@ -344,6 +369,8 @@ ferry_multi *ferry_multi_init(void) {
   uv_unref((uv_handle_t *)m->uv_wakeup);
   return m;
 
+failed_watch:
+  ferry__uv_unbind(m);
 failed_bind:
   uv_run(m->own_loop, UV_RUN_DEFAULT);
   uv_loop_close(m->own_loop);
@@ -471,8 +498,10 @@ static void multi_free_now(ferry_multi *m) {
   if (m->tls_sessions)
     ferry__tls_sessions_free(m->tls_sessions);
   ferry__free(m->heap);
-  ferry__free(m->socks);
+  ferry__watchset_free(&m->watches);
   ferry__free(m->rbuf);
+  if (m->admin != NULL)
+    ferry_easy_cleanup(m->admin);
   m->magic = 0;
   ferry__free(m);
 }
@@ -492,15 +521,6 @@ void ferry__multi_maybe_free(ferry_multi *m) {
   multi_free_now(m);
   if (cb)
     cb(m, arg);
-}
-
-static void tell_backend(ferry_multi *m, int what) {
-  int fd = uv_backend_fd(m->own_loop);
-  if (m->socketfn == NULL)
-    return; /* a TIMERFUNCTION alone is allowed */
-  FERRY__CALLBACK_ENTER(m);
-  m->socketfn(NULL, fd, what, m->socketdata, m->backend_socketp);
-  FERRY__CALLBACK_LEAVE(m);
 }
 
 ferry_mcode ferry_multi_close(ferry_multi *m, ferry_close_cb cb, void *arg) {
@@ -529,16 +549,14 @@ ferry_mcode ferry_multi_close(ferry_multi *m, ferry_close_cb cb, void *arg) {
   ferry__list_init(&m->msgs);
   ferry__pool_close_all(m);
   ferry__dns_close(m);
-  if (m->mode == FERRY__MODE_SOCKET_ACTION && m->backend_told) {
-    tell_backend(m, FERRY_POLL_REMOVE);
-    m->backend_told = 0;
-  }
-  if (m->mode == FERRY__MODE_SOCKET_ACTION && m->timerfn && m->timer_told >= 0) {
+  /* REMOVE for the backend fd if the application watches it; the private
+   * loop (and the fd) go below */
+  ferry__watch_del(&m->watches, &m->backend);
+  if (m->mode == FERRY__MODE_PERFORM && m->timerfn && m->timer_told != -1) {
     FERRY__CALLBACK_ENTER(m);
     m->timerfn(m, -1, m->timerdata);
     FERRY__CALLBACK_LEAVE(m);
   }
-  m->socketfn = ferry__uv_socket_cb; /* only the adapter's handles remain */
   ferry__uv_unbind(m);
   if (m->own_loop) {
     uv_loop_t *loop = m->own_loop;
@@ -566,9 +584,13 @@ ferry_mcode ferry_multi_use_loop(ferry_multi *m, uv_loop_t *loop) {
   if (!ferry__multi_valid(m) || m->closing)
     return FERRYM_BAD_HANDLE;
   if (loop == NULL || m->num_easies || m->mode != FERRY__MODE_PERFORM ||
-      m->own_loop == NULL)
+      m->own_loop == NULL || m->watches.app_fn != NULL || m->timerfn != NULL)
     return FERRYM_BAD_FUNCTION_ARGUMENT;
-  /* Drop the private loop and bind the adapter to the application's. */
+  /* Drop the private loop and bind the adapter to the application's. An
+   * idle pooled connection (from a perform before) has a poll handle on
+   * the private loop: it goes, since nothing would run that loop again. */
+  ferry__pool_close_all(m);
+  ferry__watch_del(&m->watches, &m->backend);
   ferry__uv_unbind(m);
   while (m->uv_handles)
     uv_run(m->own_loop, UV_RUN_ONCE);
@@ -577,8 +599,10 @@ ferry_mcode ferry_multi_use_loop(ferry_multi *m, uv_loop_t *loop) {
   m->own_loop = NULL;
   m->loop = loop;
   m->mode = FERRY__MODE_UV;
-  if (ferry__uv_bind(m) != 0)
+  if (ferry__uv_bind(m, 1) != 0)
     return FERRYM_OUT_OF_MEMORY;
+  m->timerfn = ferry__uv_timer_cb;
+  m->timerdata = m;
   return FERRYM_OK;
 }
 
@@ -601,11 +625,6 @@ ferry_mcode ferry_multi_add_handle(ferry_multi *m, ferry_easy *e) {
     m->heap = h;
     m->heap_cap = cap;
   }
-  if (m->mode == FERRY__MODE_SOCKET_ACTION && !m->backend_told &&
-      m->socketfn != NULL) {
-    m->backend_told = 1;
-    tell_backend(m, FERRY_POLL_IN);
-  }
   e->multi = m;
   ferry__list_insert_tail(&m->easies, &e->multi_node);
   m->num_easies++;
@@ -616,10 +635,7 @@ ferry_mcode ferry_multi_add_handle(ferry_multi *m, ferry_easy *e) {
   ferry__multi_run_soon(m, e);
   /* Start it: the timer callback is told to fire at once, from here. */
   update_timer(m);
-  if (m->dead) {
-    m->dead = 0;
-    fail_all(m);
-  }
+  check_failed(m);
   return FERRYM_OK;
 }
 
@@ -645,7 +661,9 @@ ferry_mcode ferry_multi_remove_handle(ferry_multi *m, ferry_easy *e) {
   ferry__list_remove(&e->multi_node);
   m->num_easies--;
   e->multi = NULL;
-  ferry__pool_trim(m);
+  /* the pool is left as it is: removing and adding handles does not
+   * affect it (curl_multi_add_handle's promise); its size is checked when
+   * a connection is parked */
   if (m->in_engine == 0)
     ferry__multi_engine_after(m);
   return FERRYM_OK;
@@ -694,26 +712,85 @@ static void run_own_loop(ferry_multi *m) {
   m->in_engine--;
 }
 
+/* When the application's SOCKETFUNCTION watches the sockets but the
+ * application calls perform, wait or poll (libcurl allows any mix), those
+ * poll the sockets it was told to watch themselves. This fills p (room for
+ * cap entries) with them and returns how many. */
+static size_t app_pollfds(ferry_multi *m, struct pollfd *p, size_t cap) {
+  size_t i = 0, n = 0;
+  ferry__watch *w;
+  while (n < cap && (w = ferry__watchset_next(&m->watches, &i)) != NULL) {
+    if (w->app_told == 0 || w == &m->backend)
+      continue;
+    p[n].fd = w->fd;
+    p[n].events = (short)(((w->app_told & FERRY_POLL_IN) ? POLLIN : 0) |
+                          ((w->app_told & FERRY_POLL_OUT) ? POLLOUT : 0));
+    p[n].revents = 0;
+    n++;
+  }
+  return n;
+}
+
+static int cselect_of(short revents) {
+  int bits = 0;
+  if (revents & (POLLERR | POLLNVAL))
+    bits |= FERRY_CSELECT_ERR | FERRY_CSELECT_IN | FERRY_CSELECT_OUT;
+  if (revents & (POLLIN | POLLHUP))
+    bits |= FERRY_CSELECT_IN;
+  if (revents & POLLOUT)
+    bits |= FERRY_CSELECT_OUT;
+  return bits;
+}
+
+/* perform with the application's SOCKETFUNCTION set: act on those of its
+ * sockets that are ready now. 0, or -1 when out of memory. */
+static int run_app_sockets(ferry_multi *m) {
+  size_t cap = m->watches.count, n;
+  struct pollfd stack[16], *p = stack;
+  int rc;
+
+  if (cap == 0)
+    return 0;
+  if (cap > 16 && (p = ferry__malloc(cap * sizeof(*p))) == NULL)
+    return -1;
+  n = app_pollfds(m, p, cap);
+  do
+    rc = n ? poll(p, n, 0) : 0;
+  while (rc < 0 && errno == EINTR);
+  for (size_t i = 0; rc > 0 && i < n; i++)
+    if (p[i].revents)
+      ferry__multi_socket_event(m, p[i].fd, cselect_of(p[i].revents));
+  if (p != stack)
+    ferry__free(p);
+  return 0;
+}
+
 ferry_mcode ferry_multi_perform(ferry_multi *m, int *running) {
+  ferry_mcode rc = FERRYM_OK;
   if (!ferry__multi_valid(m))
     return FERRYM_BAD_HANDLE;
   if (m->in_callback)
     return FERRYM_RECURSIVE_API_CALL;
   if (m->mode == FERRY__MODE_UV)
     return FERRYM_BAD_HANDLE;
-  if (m->mode == FERRY__MODE_SOCKET_ACTION) {
-    /* Same as acting on timeouts and the internal socket. */
-    m->in_engine++;
-    uv_run(m->own_loop, UV_RUN_NOWAIT);
+  engine_enter(m);
+  m->in_engine++;
+  /* readiness, finished lookups and wakeups on the private loop */
+  run_own_loop(m);
+  /* the sockets the application's own callback watches */
+  if (m->watches.app_fn != NULL && run_app_sockets(m) != 0)
+    rc = FERRYM_OUT_OF_MEMORY;
+  /* the timer: transfers to start, deadlines */
+  if (next_timeout(m) == 0)
     ferry__multi_timer_event(m);
-    m->in_engine--;
-  } else {
+  /* what the timer run asked the adapter to watch, into epoll now */
+  if (m->uv_dirty)
     run_own_loop(m);
-  }
+  m->in_engine--;
   ferry__multi_engine_after(m);
   if (running)
     *running = (int)m->num_alive;
-  return FERRYM_OK;
+  return rc;
 }
 
 ferry_mcode ferry_multi_socket_action(ferry_multi *m, ferry_socket_t s,
@@ -723,17 +800,10 @@ ferry_mcode ferry_multi_socket_action(ferry_multi *m, ferry_socket_t s,
     return FERRYM_BAD_HANDLE;
   if (m->in_callback)
     return FERRYM_RECURSIVE_API_CALL;
+  engine_enter(m);
   if (s == FERRY_SOCKET_TIMEOUT) {
     ferry__multi_timer_event(m);
-  } else if (m->own_loop && s == uv_backend_fd(m->own_loop)) {
-    /* poll even when nothing keeps the loop alive, so that a wakeup is
-     * consumed and the backend fd stops being readable */
-    m->in_engine++;
-    uv_ref((uv_handle_t *)m->uv_wakeup);
-    uv_run(m->own_loop, UV_RUN_NOWAIT);
-    uv_unref((uv_handle_t *)m->uv_wakeup);
-    m->in_engine--;
-  } else if (sock_find(m, s) == NULL) {
+  } else if (ferry__watch_find(&m->watches, s) == NULL) {
     rc = FERRYM_BAD_SOCKET;
   } else {
     if (ev_bitmask == 0)
@@ -763,8 +833,8 @@ static ferry_mcode multi_wait(ferry_multi *m, ferry_waitfd *extra,
                               unsigned nextra, int timeout_ms, int *numfds,
                               int is_poll) {
   struct pollfd stack[16], *pfd = stack;
-  unsigned i, n = nextra + 1;
-  long t;
+  size_t i, n, napp = 0, cap;
+  long t, nt;
   int rc, count = 0;
   uint64_t progress;
 
@@ -778,35 +848,47 @@ static ferry_mcode multi_wait(ferry_multi *m, ferry_waitfd *extra,
     return FERRYM_BAD_HANDLE;
   if (timeout_ms < 0 || (nextra && extra == NULL))
     return FERRYM_BAD_FUNCTION_ARGUMENT;
+  engine_enter(m);
   if (!is_poll && m->num_alive == 0 && nextra == 0)
     return FERRYM_OK;
   progress = m->progress;
   if (m->uv_dirty)
     run_own_loop(m);
-  if (n > 16) {
-    pfd = ferry__malloc(n * sizeof(*pfd));
+  cap = 1 + (size_t)nextra + (m->watches.app_fn ? m->watches.count : 0);
+  if (cap > 16) {
+    pfd = ferry__malloc(cap * sizeof(*pfd));
     if (pfd == NULL)
       return FERRYM_OUT_OF_MEMORY;
   }
+  /* the private loop (lookups, wakeups, and the adapter's sockets) ... */
   pfd[0].fd = uv_backend_fd(m->own_loop);
   pfd[0].events = POLLIN;
   pfd[0].revents = 0;
-  for (i = 0; i < nextra; i++) {
-    pfd[i + 1].fd = extra[i].fd;
-    pfd[i + 1].events = (short)(((extra[i].events & FERRY_WAIT_POLLIN) ? POLLIN : 0) |
-                                ((extra[i].events & FERRY_WAIT_POLLPRI) ? POLLPRI : 0) |
-                                ((extra[i].events & FERRY_WAIT_POLLOUT) ? POLLOUT : 0));
-    pfd[i + 1].revents = 0;
+  /* ... the application's own sockets when its callback watches them ... */
+  if (m->watches.app_fn != NULL)
+    napp = app_pollfds(m, pfd + 1, cap - 1 - nextra);
+  n = 1 + napp;
+  /* ... and the caller's */
+  for (i = 0; i < nextra; i++, n++) {
+    pfd[n].fd = extra[i].fd;
+    pfd[n].events = (short)(((extra[i].events & FERRY_WAIT_POLLIN) ? POLLIN : 0) |
+                            ((extra[i].events & FERRY_WAIT_POLLPRI) ? POLLPRI : 0) |
+                            ((extra[i].events & FERRY_WAIT_POLLOUT) ? POLLOUT : 0));
+    pfd[n].revents = 0;
   }
   /* A loop with nothing active has nothing to wait for, and libuv gives 0
-   * for it: then only the caller's timeout (and the extra fds) count. */
+   * for it: then only the engine's timer, the caller's timeout (and the
+   * fds) count. */
   t = uv_loop_alive(m->own_loop) ? uv_backend_timeout(m->own_loop) : -1;
+  nt = next_timeout(m);
+  if (nt >= 0 && (t < 0 || nt < t))
+    t = nt;
   if (t < 0 || t > timeout_ms)
     t = timeout_ms;
-  if (m->progress != progress || next_timeout(m) == 0)
+  if (m->progress != progress)
     t = 0;
   do
-    rc = poll(pfd, n, (int)t);
+    rc = poll(pfd, (nfds_t)n, (int)t);
   while (rc < 0 && errno == EINTR);
   if (rc < 0) {
     if (pfd != stack)
@@ -825,8 +907,11 @@ static ferry_mcode multi_wait(ferry_multi *m, ferry_waitfd *extra,
       uv_unref((uv_handle_t *)m->uv_wakeup);
     }
   }
+  for (i = 1; i <= napp; i++)
+    if (pfd[i].revents)
+      count++;
   for (i = 0; i < nextra; i++) {
-    short r = pfd[i + 1].revents;
+    short r = pfd[1 + napp + i].revents;
     extra[i].revents = (short)(((r & POLLIN) ? FERRY_WAIT_POLLIN : 0) |
                                ((r & POLLPRI) ? FERRY_WAIT_POLLPRI : 0) |
                                ((r & POLLOUT) ? FERRY_WAIT_POLLOUT : 0));
@@ -862,8 +947,9 @@ ferry_mcode ferry_multi_wakeup(ferry_multi *m) {
 
 ferry_mcode ferry_multi_fdset(ferry_multi *m, fd_set *r, fd_set *w, fd_set *x,
                               int *max_fd) {
-  int fd;
-  (void)w;
+  int fd, max = -1;
+  size_t i = 0;
+  ferry__watch *wt;
   (void)x;
   if (!ferry__multi_valid(m))
     return FERRYM_BAD_HANDLE;
@@ -871,30 +957,40 @@ ferry_mcode ferry_multi_fdset(ferry_multi *m, fd_set *r, fd_set *w, fd_set *x,
     return FERRYM_BAD_HANDLE;
   if (max_fd == NULL || r == NULL)
     return FERRYM_BAD_FUNCTION_ARGUMENT;
+  engine_enter(m);
   if (m->uv_dirty)
     run_own_loop(m);
-  fd = uv_backend_fd(m->own_loop);
-  if (fd >= FD_SETSIZE) {
-    *max_fd = -1;
-    return FERRYM_OK;
+  /* the sockets the application's callback watches, when it has one */
+  while (m->watches.app_fn != NULL &&
+         (wt = ferry__watchset_next(&m->watches, &i)) != NULL) {
+    if (wt->app_told == 0 || wt == &m->backend || wt->fd >= FD_SETSIZE)
+      continue;
+    if (wt->app_told & FERRY_POLL_IN)
+      FD_SET(wt->fd, r);
+    if ((wt->app_told & FERRY_POLL_OUT) && w != NULL)
+      FD_SET(wt->fd, w);
+    if (wt->fd > max)
+      max = wt->fd;
   }
-  FD_SET(fd, r);
-  *max_fd = fd;
+  /* the private loop: lookups, wakeups and the adapter's sockets */
+  fd = uv_backend_fd(m->own_loop);
+  if (fd < FD_SETSIZE) {
+    FD_SET(fd, r);
+    if (fd > max)
+      max = fd;
+  }
+  *max_fd = max;
   return FERRYM_OK;
 }
 
 ferry_mcode ferry_multi_assign(ferry_multi *m, ferry_socket_t s, void *sockp) {
-  ferry__conn *c;
+  ferry__watch *w;
   if (!ferry__multi_valid(m))
     return FERRYM_BAD_HANDLE;
-  if (m->own_loop && s == uv_backend_fd(m->own_loop)) {
-    m->backend_socketp = sockp;
-    return FERRYM_OK;
-  }
-  c = sock_find(m, s);
-  if (c == NULL)
+  w = ferry__watch_find(&m->watches, s);
+  if (w == NULL)
     return FERRYM_BAD_SOCKET;
-  c->socketp = sockp;
+  w->app_socketp = sockp;
   return FERRYM_OK;
 }
 
@@ -917,36 +1013,32 @@ ferry_mcode ferry_multi_setopt(ferry_multi *m, ferry_moption opt, ...) {
 
   switch (opt) {
   case FERRYMOPT_SOCKETFUNCTION:
+    if (m->mode == FERRY__MODE_UV)
+      return FERRYM_BAD_FUNCTION_ARGUMENT;
+    if (pval != NULL && m->admin == NULL) {
+      /* the handle the callback gets for ferry's own sockets */
+      if ((m->admin = ferry_easy_init()) == NULL)
+        return FERRYM_OUT_OF_MEMORY;
+      m->watches.admin = m->admin;
+    }
+    /* the sockets move between the adapter and the application now; a
+     * new callback hears of them at the next perform or socket_action */
+    ferry__watchset_set_app(&m->watches, (ferry_socket_callback)pval);
+    break;
+  case FERRYMOPT_SOCKETDATA:
+    m->watches.app_data = pval;
+    break;
   case FERRYMOPT_TIMERFUNCTION:
     if (m->mode == FERRY__MODE_UV)
       return FERRYM_BAD_FUNCTION_ARGUMENT;
-    if (m->mode == FERRY__MODE_PERFORM) {
-      if (m->num_easies)
-        return FERRYM_BAD_FUNCTION_ARGUMENT;
-      m->mode = FERRY__MODE_SOCKET_ACTION;
-      m->socketfn = NULL;
-      m->socketdata = m->app_socketdata;
-      m->timerfn = NULL;
-      m->timerdata = m->app_timerdata;
-      if (m->uv_timer)
-        uv_timer_stop(m->uv_timer);
-    }
-    if (opt == FERRYMOPT_SOCKETFUNCTION)
-      m->socketfn = (ferry_socket_callback)pval;
-    else
-      m->timerfn = (ferry_multi_timer_callback)pval;
-    break;
-  case FERRYMOPT_SOCKETDATA:
-    if (m->mode == FERRY__MODE_SOCKET_ACTION)
-      m->socketdata = pval;
-    else
-      m->app_socketdata = pval;
+    /* a new callback has been told nothing: the next change reaches it */
+    m->timerfn = (ferry_multi_timer_callback)pval;
+    m->timer_told = -1;
+    m->timer_armed = 0;
+    m->timer_due_ms = 0;
     break;
   case FERRYMOPT_TIMERDATA:
-    if (m->mode == FERRY__MODE_SOCKET_ACTION)
-      m->timerdata = pval;
-    else
-      m->app_timerdata = pval;
+    m->timerdata = pval;
     break;
   case FERRYMOPT_NOTIFYFUNCTION:
     m->notifyfn = (ferry_notify_callback)pval;

@@ -12,13 +12,20 @@
 #include "list.h"
 #include "resolve.h"
 #include "tls.h"
+#include "watch.h"
 
 #define FERRY__MULTI_MAGIC 0xfe77b001u
 
+/* Where the multi's loop is. On the private loop, sockets are watched by
+ * the application's SOCKETFUNCTION when one is set and by the adapter on
+ * the private loop otherwise, and the timer is told to the application's
+ * TIMERFUNCTION when one is set; the callbacks may be set, changed and
+ * cleared at any time, and perform, wait, poll, fdset and socket_action
+ * all work in every combination. libuv mode is chosen once, with
+ * ferry_multi_use_loop, before any handle is added. */
 typedef enum {
-  FERRY__MODE_PERFORM,       /* private loop, perform/wait/poll/fdset */
-  FERRY__MODE_SOCKET_ACTION, /* the application's socket/timer callbacks */
-  FERRY__MODE_UV             /* the application's uv loop */
+  FERRY__MODE_PERFORM, /* the private loop (perform and socket_action style) */
+  FERRY__MODE_UV       /* the application's uv loop (ferry_multi_use_loop) */
 } ferry__mode;
 
 /* Size of the one read buffer a multi shares among its sockets. */
@@ -27,10 +34,8 @@ typedef enum {
 struct ferry_multi {
   unsigned magic;
   ferry__mode mode;
-  uv_loop_t *loop;      /* DNS runs here; polls and timer too, but in
-                           socket_action mode */
+  uv_loop_t *loop;      /* DNS runs here, and the adapter's polls */
   uv_loop_t *own_loop;  /* the private loop, when not in libuv mode */
-  int backend_told;     /* socket_action mode: backend fd given to the app */
 
   ferry__list easies;   /* added handles */
   unsigned num_easies;
@@ -51,25 +56,27 @@ struct ferry_multi {
   ferry_easy **heap;
   size_t heap_len, heap_cap;
   long timer_told;      /* last timeout given to the timer callback */
+  int timer_armed;      /* ... which has not fired yet */
   uint64_t timer_due_ms;/* when that timeout expires (0: none) */
 
-  ferry_socket_callback socketfn;
-  void *socketdata;
+  /* every socket watched, and who is told: the application's
+   * SOCKETFUNCTION or the adapter (watch.h) */
+  ferry__watchset watches;
+  /* the private loop's backend fd, told to the application's
+   * SOCKETFUNCTION while a name lookup runs there */
+  ferry__watch backend;
+  /* the handle given to the socket callback for sockets no transfer owns
+   * (made when a SOCKETFUNCTION is set) */
+  ferry_easy *admin;
+  /* the application's TIMERFUNCTION, or in libuv mode the adapter's */
   ferry_multi_timer_callback timerfn;
   void *timerdata;
-  void *app_socketdata; /* SOCKETDATA/TIMERDATA set before the functions */
-  void *app_timerdata;
-  void *backend_socketp; /* assigned to the backend fd (socket_action) */
   ferry_notify_callback notifyfn;
   void *notifydata;
 
   long maxconnects;
   long max_host_connections;
   long max_total_connections;
-
-  /* fd -> connection, for socket_action */
-  struct ferry__conn **socks;
-  size_t socks_cap;
 
   ferry__pool pool;
   ferry__dns_cache dns;
@@ -92,6 +99,9 @@ struct ferry_multi {
   uv_async_t *uv_wakeup;
   unsigned uv_handles;  /* adapter handles not yet closed */
   int uv_dirty;         /* the adapter changed a watch since the last run */
+  int uv_in_timer;      /* the adapter's timer callback is running */
+  unsigned long uv_timer_runs; /* times it ran (tests count loop work) */
+  unsigned long timer_runs;    /* times the engine's timer ran */
   int closing;
   ferry_close_cb close_cb;
   void *close_arg;
@@ -105,6 +115,9 @@ uint64_t ferry__now_ms(void);
 
 /* Engine entry points, used by socket_action and the libuv adapter. */
 void ferry__multi_socket_event(ferry_multi *m, ferry_socket_t s, int cselect);
+/* A connection's socket is ready (a ferry__watch on_event; ctx is the
+ * connection). */
+void ferry__multi_conn_event(void *ctx, int cselect);
 void ferry__multi_timer_event(ferry_multi *m);
 
 /* Schedule a transfer to run at the next timeout (soon list). */
@@ -115,17 +128,11 @@ void ferry__multi_set_deadline(ferry_multi *m, ferry_easy *e, uint64_t due_ms);
 void ferry__multi_post_done(ferry_multi *m, ferry_easy *e);
 /* A connection slot may have freed up: start waiting transfers. */
 void ferry__multi_wake_pending(ferry_multi *m);
-/* Map fd to its connection (NULL to clear). -1 when out of memory. */
-int ferry__multi_sock_set(ferry_multi *m, int fd, struct ferry__conn *c);
 
 /* The TLS context for a configuration (made and cached on first use). */
 ferry_code ferry__multi_tls_ctx(ferry_multi *m, const ferry__tls_config *cfg,
                                 const char *key, ferry__tls_ctx **out,
                                 char *errbuf, size_t errlen);
-
-/* Call the socket / timer callback, guarding against re-entry. */
-int ferry__multi_call_socketfn(ferry_multi *m, ferry_easy *e, int fd, int what,
-                               void *socketp);
 
 /* The adapter closed one of its handles. */
 void ferry__multi_handle_closed(ferry_multi *m);

@@ -1,16 +1,20 @@
 /* The connection pool: idle keep-alive connections grouped by host key
- * ("bundles"), and the multi's limits on open connections. Idle
- * connections stay IN-watched, so a server closing one is noticed while
- * the loop runs. That is not always before the next transfer takes it: a
- * perform-mode application runs no loop between transfers, and libuv runs
- * timers (which start transfers) before it polls. So a connection is also
- * checked, with one non-blocking peek, when it is taken. */
+ * ("bundles"), and the multi's limits on open connections. Where the
+ * libuv adapter watches sockets, idle connections stay IN-watched (through
+ * handles that do not keep the loop alive), so a server closing one is
+ * noticed while the loop runs. An application's SOCKETFUNCTION is not
+ * asked to watch idle connections (libcurl does not either): the socket
+ * callback hears REMOVE when a connection goes idle. So a connection that
+ * nobody watched is checked with one non-blocking peek when it is taken;
+ * a watched one is peeked only when its request could not be sent again,
+ * since a perform-mode application runs no loop between transfers and
+ * libuv runs timers (which start transfers) before it polls. A request
+ * that meets a dead connection anyway is retried once on a fresh one. */
 #include <string.h>
 
 #include "alloc.h"
 #include "conn.h"
 #include "multi.h"
-#include "uvbind.h"
 
 void ferry__pool_init(ferry__pool *pool) {
   ferry__list_init(&pool->bundles);
@@ -74,12 +78,12 @@ ferry__conn *ferry__pool_take_idle(ferry_multi *m, ferry__bundle *b,
      * this one died unseen; one that cannot (a read callback's upload)
      * pays for a peek first. One too old is closed, not tried. */
     if (!(now && too_old(c, now, max_idle_ms, max_life_ms)) &&
-        (!check_alive || !ferry__conn_idle_is_dead(c)))
+        ((!check_alive && ferry__watch_watched(&m->watches, &c->watch)) ||
+         !ferry__conn_idle_is_dead(c)))
       break;
     ferry__conn_destroy(c);
   }
   idle_unlink(m, c);
-  ferry__uv_sock_keep_loop(m, c->socketp, 1);
   return c;
 }
 
@@ -116,12 +120,12 @@ void ferry__pool_put_idle(ferry_multi *m, ferry__conn *c) {
   ferry__list_insert_head(&c->bundle->idle, &c->idle_node);
   ferry__list_insert_tail(&m->pool.idle_lru, &c->lru_node);
   m->pool.n_idle++;
-  /* Keep watching IN: readable while idle means closed (or junk). */
-  if (ferry__conn_watch(c, FERRY_POLL_IN) != 0) {
+  /* Where idle sockets are watched: readable while idle means closed (or
+   * junk). */
+  if (ferry__conn_watch_idle(c) != 0) {
     ferry__conn_destroy(c);
     return;
   }
-  ferry__uv_sock_keep_loop(m, c->socketp, 0);
   ferry__pool_trim(m);
 }
 

@@ -1,10 +1,10 @@
-/* The libuv adapter. The engine asks, through its socket callback, to watch
- * a socket for IN/OUT or to REMOVE it, and through its timer callback to
- * fire in N ms or never. Here that becomes uv_poll_start/stop on one
- * uv_poll_t per socket and uv_timer_start/stop on one uv_timer_t per multi.
- * Memory that a close callback touches is freed in that callback. */
+/* The libuv adapter. The engine asks, through the watchset, to watch a
+ * socket for IN/OUT or to REMOVE it, and in libuv mode through its timer
+ * callback to fire in N ms or never. Here that becomes uv_poll_start/stop
+ * on one uv_poll_t per socket and uv_timer_start/stop on one uv_timer_t
+ * per multi. Memory that a close callback touches is freed in that
+ * callback. */
 #include "alloc.h"
-#include "conn.h"
 #include "multi.h"
 #include "uvbind.h"
 
@@ -42,33 +42,31 @@ static void on_poll(uv_poll_t *h, int status, int events) {
   ferry__multi_engine_after(m);
 }
 
-int ferry__uv_socket_cb(ferry_easy *e, ferry_socket_t fd, int what, void *userp,
-                        void *socketp) {
-  ferry_multi *m = userp;
-  uvsock *s = socketp;
+int ferry__uv_watch(void *data, ferry__watch *w, int what) {
+  ferry_multi *m = data;
+  uvsock *s = w->adapter_socketp;
   int events = 0;
 
   if (what == FERRY_POLL_REMOVE) {
     if (s != NULL) {
       uv_poll_stop(&s->poll);
       uv_close((uv_handle_t *)&s->poll, on_sock_closed);
+      w->adapter_socketp = NULL;
     }
     return 0;
   }
   if (s == NULL) {
     s = ferry__malloc(sizeof(*s));
-    if (s == NULL) {
-      m->dead_code = FERRYE_OUT_OF_MEMORY;
+    if (s == NULL)
       return -1;
-    }
-    if (uv_poll_init_socket(m->loop, &s->poll, fd) != 0) {
+    if (uv_poll_init_socket(m->loop, &s->poll, w->fd) != 0) {
       ferry__free(s);
       return -1;
     }
     s->multi = m;
-    s->fd = fd;
+    s->fd = w->fd;
     m->uv_handles++;
-    ferry_multi_assign(m, fd, s);
+    w->adapter_socketp = s;
   }
   if (what & FERRY_POLL_IN)
     events |= UV_READABLE;
@@ -77,38 +75,34 @@ int ferry__uv_socket_cb(ferry_easy *e, ferry_socket_t fd, int what, void *userp,
   if (uv_poll_start(&s->poll, events, on_poll) != 0)
     return -1;
   m->uv_dirty = 1;
-  /* An idle pooled connection must not keep the application's loop alive. */
-  if (e == NULL)
+  /* An idle pooled connection must not keep the loop alive. */
+  if (what & FERRY__WATCH_IDLE)
     uv_unref((uv_handle_t *)&s->poll);
   else
     uv_ref((uv_handle_t *)&s->poll);
   return 0;
 }
 
-void ferry__uv_sock_keep_loop(ferry_multi *m, void *socketp, int keep) {
-  uvsock *s = socketp;
-  if (m->socketfn != ferry__uv_socket_cb || s == NULL)
-    return;
-  if (keep)
-    uv_ref((uv_handle_t *)&s->poll);
-  else
-    uv_unref((uv_handle_t *)&s->poll);
-}
-
 static void on_timer(uv_timer_t *t) {
   ferry_multi *m = t->data;
+  m->uv_in_timer = 1;
+  m->uv_timer_runs++;
   ferry__multi_timer_event(m);
   ferry__multi_engine_after(m);
+  m->uv_in_timer = 0;
 }
 
 int ferry__uv_timer_cb(ferry_multi *m, long timeout_ms, void *userp) {
   (void)userp;
   if (m->uv_timer == NULL)
     return 0;
-  if (timeout_ms < 0)
+  if (timeout_ms < 0) {
     uv_timer_stop(m->uv_timer);
-  else
-    uv_timer_start(m->uv_timer, on_timer, (uint64_t)timeout_ms, 0);
+    return 0;
+  }
+  if (timeout_ms == 0 && m->uv_in_timer)
+    timeout_ms = 1; /* see uvbind.h: never re-arm 0 ms from in here */
+  uv_timer_start(m->uv_timer, on_timer, (uint64_t)timeout_ms, 0);
   return 0;
 }
 
@@ -118,34 +112,30 @@ static void on_wakeup(uv_async_t *a) {
   ferry__multi_engine_after(m);
 }
 
-int ferry__uv_bind(ferry_multi *m) {
-  m->uv_timer = ferry__malloc(sizeof(*m->uv_timer));
+int ferry__uv_bind(ferry_multi *m, int with_timer) {
   m->uv_wakeup = ferry__malloc(sizeof(*m->uv_wakeup));
-  if (m->uv_timer == NULL || m->uv_wakeup == NULL)
-    goto failed_malloc;
-  if (uv_timer_init(m->loop, m->uv_timer) != 0)
-    goto failed_malloc;
-  m->uv_timer->data = m;
-  m->uv_handles++;
+  if (m->uv_wakeup == NULL)
+    return UV_ENOMEM;
   if (uv_async_init(m->loop, m->uv_wakeup, on_wakeup) != 0) {
     ferry__free(m->uv_wakeup);
     m->uv_wakeup = NULL;
-    uv_close((uv_handle_t *)m->uv_timer, on_handle_closed);
-    m->uv_timer = NULL;
     return UV_ENOMEM;
   }
   m->uv_wakeup->data = m;
   m->uv_handles++;
   /* The wakeup handle alone must not keep the loop running. */
   uv_unref((uv_handle_t *)m->uv_wakeup);
+  if (!with_timer)
+    return 0;
+  m->uv_timer = ferry__malloc(sizeof(*m->uv_timer));
+  if (m->uv_timer == NULL) {
+    ferry__uv_unbind(m);
+    return UV_ENOMEM;
+  }
+  uv_timer_init(m->loop, m->uv_timer);
+  m->uv_timer->data = m;
+  m->uv_handles++;
   return 0;
-
-failed_malloc:
-  ferry__free(m->uv_timer);
-  ferry__free(m->uv_wakeup);
-  m->uv_timer = NULL;
-  m->uv_wakeup = NULL;
-  return UV_ENOMEM;
 }
 
 void ferry__uv_unbind(ferry_multi *m) {

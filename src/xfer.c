@@ -414,7 +414,7 @@ static int progress_call(ferry_easy *e) {
 
 static void attach_conn(ferry_easy *e, ferry__conn *c) {
   e->conn = c;
-  c->easy = e;
+  ferry__conn_set_easy(c, e);
 }
 
 /* Give the transfer's connection back: to the pool when it can carry
@@ -785,7 +785,7 @@ static void start_race(ferry_easy *e) {
   c2 = ferry__conn_new(e->multi, e->conn->bundle);
   if (c2 == NULL)
     return; /* the first attempt goes on alone */
-  c2->easy = e;
+  ferry__conn_set_easy(c2, e);
   rc = start_attempt(e, c2);
   if (rc == 0) {
     if (ferry__trace_on(e))

@@ -109,6 +109,7 @@
   X(oom_each_allocation_of_easy_perform_fails_cleanly) \
   X(oom_each_allocation_of_multi_perform_fails_cleanly) \
   X(oom_each_allocation_of_uv_mode_fails_cleanly) \
+  X(oom_each_allocation_of_socket_action_style_fails_cleanly) \
   X(oom_each_allocation_of_a_digest_exchange_fails_cleanly) \
   X(nginx_thousand_transfers_fifty_in_flight_uv_mode) \
   X(nginx_thousand_transfers_fifty_in_flight_socket_action_mode)
@@ -535,10 +536,31 @@
   X(options_setopt_checks_values_and_duphandle_copies_strings)
 
 /* -- section: the Node-API addon (test/test-node.c) -- */
+/* -- section: the event-loop contract (test/test-loop.c) -- */
+#define TEST_LIST_LOOP(X) \
+  X(loop_uv_socket_action_run_returns_with_connections_pooled) \
+  X(loop_libevent_dispatch_returns_with_connections_pooled) \
+  X(loop_epoll_callbacks_set_after_adding_end_with_the_work) \
+  X(loop_uv_idle_connection_closed_unwatched_is_replaced) \
+  X(loop_libevent_idle_connection_closed_unwatched_is_replaced) \
+  X(loop_epoll_idle_connection_closed_unwatched_is_replaced) \
+  X(loop_switch_timer_set_then_cleared_then_perform_and_poll) \
+  X(loop_switch_callbacks_set_after_adding_then_socket_action_kick) \
+  X(loop_switch_callbacks_set_then_cleared_moves_to_perform) \
+  X(loop_switch_perform_then_socket_action_then_perform) \
+  X(loop_switch_callbacks_set_while_driving_with_perform) \
+  X(loop_switch_idle_closed_in_socket_action_then_reused_by_perform) \
+  X(loop_switch_idle_closed_in_perform_then_reused_by_socket_action) \
+  X(loop_uv_mode_idle_connection_closed_while_unpolled_is_replaced) \
+  X(loop_uv_mode_timer_never_rearms_zero_from_its_own_callback) \
+  X(loop_perform_mode_runs_the_timer_once_per_perform) \
+  X(loop_internal_socket_is_watched_only_while_a_lookup_runs)
+
 #define TEST_LIST_NODE(X) \
   X(node_addon_builds_hidden_and_its_node_tests_pass)
 
 #define TEST_LIST(X)   \
+  TEST_LIST_LOOP(X) \
   TEST_LIST_NODE(X) \
   TEST_LIST_OPTIONS(X) \
   TEST_LIST_DOCS(X) \

@@ -2,6 +2,7 @@
  * then run them again failing each allocation in turn. Every run must end
  * (no hang) with OK or a specific error code, never crash, and leak
  * nothing (the sanitizer build's LeakSanitizer checks each test process). */
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <uv.h>
@@ -168,6 +169,102 @@ out_loop:
   return rc;
 }
 
+/* socket_action style on a poll() loop: a name looked up (ferry's own
+ * socket is announced meanwhile) and a literal address, pooled sockets
+ * going idle, the application's callbacks set after the first add. */
+static short sa_watched[1024];
+static long sa_timer;
+
+static int sa_socket(ferry_easy *e, ferry_socket_t fd, int what, void *u,
+                     void *sp) {
+  (void)u;
+  (void)sp;
+  if (e == NULL || fd < 0 || fd >= 1024)
+    return -1;
+  sa_watched[fd] = what == FERRY_POLL_REMOVE
+                       ? 0
+                       : (short)(((what & FERRY_POLL_IN) ? POLLIN : 0) |
+                                 ((what & FERRY_POLL_OUT) ? POLLOUT : 0));
+  return 0;
+}
+
+static int sa_timer_cb(ferry_multi *m, long ms, void *u) {
+  (void)m;
+  (void)u;
+  sa_timer = ms;
+  return 0;
+}
+
+static ferry_code scenario_socket_action(tserver *s) {
+  ferry_multi *m = ferry_multi_init();
+  ferry_easy *e[2] = {NULL, NULL};
+  sink body[2];
+  ferry_code rc = FERRYE_OK;
+  int running = 1, rounds = 0;
+  char url[128];
+  ferry_msg *msg;
+
+  memset(body, 0, sizeof(body));
+  memset(sa_watched, 0, sizeof(sa_watched));
+  sa_timer = -1;
+  if (m == NULL)
+    return FERRYE_OUT_OF_MEMORY;
+  snprintf(url, sizeof(url), "http://localhost:%d/sa", tserver_port(s));
+  for (int i = 0; i < 2; i++) {
+    e[i] = fx_easy(i ? fx_url(s, "/sa") : url, &body[i], NULL);
+    if (e[i] == NULL ||
+        ferry_easy_setopt(e[i], FERRYOPT_IPRESOLVE, FERRY_IPRESOLVE_V4) !=
+            FERRYE_OK ||
+        ferry_multi_add_handle(m, e[i]) != FERRYM_OK) {
+      rc = FERRYE_OUT_OF_MEMORY;
+      goto out;
+    }
+    if (i == 0 &&
+        (ferry_multi_setopt(m, FERRYMOPT_SOCKETFUNCTION, sa_socket) !=
+             FERRYM_OK ||
+         ferry_multi_setopt(m, FERRYMOPT_TIMERFUNCTION, sa_timer_cb) !=
+             FERRYM_OK)) {
+      rc = FERRYE_OUT_OF_MEMORY;
+      goto out;
+    }
+  }
+  ferry_multi_socket_action(m, FERRY_SOCKET_TIMEOUT, 0, &running);
+  while (running && rounds++ < 2000) {
+    struct pollfd p[1024];
+    nfds_t n = 0;
+    for (int fd = 0; fd < 1024; fd++)
+      if (sa_watched[fd]) {
+        p[n].fd = fd;
+        p[n].events = sa_watched[fd];
+        p[n++].revents = 0;
+      }
+    poll(p, n, sa_timer < 0 || sa_timer > 100 ? 100 : (int)sa_timer);
+    for (nfds_t i = 0; i < n; i++)
+      if (p[i].revents)
+        ferry_multi_socket_action(m, p[i].fd, 0, &running);
+    ferry_multi_socket_action(m, FERRY_SOCKET_TIMEOUT, 0, &running);
+  }
+  if (running)
+    rc = FERRYE_LAST; /* hung */
+  while ((msg = ferry_multi_info_read(m, NULL)) != NULL)
+    if (msg->data.result != FERRYE_OK && rc == FERRYE_OK)
+      rc = msg->data.result;
+  /* whatever happened, nothing is left watched */
+  for (int fd = 0; fd < 1024; fd++)
+    if (sa_watched[fd] && rc == FERRYE_OK)
+      rc = FERRYE_LAST;
+out:
+  for (int i = 0; i < 2; i++) {
+    if (e[i]) {
+      ferry_multi_remove_handle(m, e[i]);
+      ferry_easy_cleanup(e[i]);
+    }
+    sink_free(&body[i]);
+  }
+  ferry_multi_cleanup(m);
+  return rc;
+}
+
 /* A GET answered with a Digest challenge first (the server's default
  * script): both requests, the challenge's parse and the response's hash. */
 static ferry_code scenario_digest(tserver *s) {
@@ -253,6 +350,10 @@ TEST_IMPL(oom_each_allocation_of_multi_perform_fails_cleanly) {
 
 TEST_IMPL(oom_each_allocation_of_uv_mode_fails_cleanly) {
   return run_failing_each(scenario_uv, "uv");
+}
+
+TEST_IMPL(oom_each_allocation_of_socket_action_style_fails_cleanly) {
+  return run_failing_each(scenario_socket_action, "socket_action");
 }
 
 TEST_IMPL(oom_each_allocation_of_a_digest_exchange_fails_cleanly) {
