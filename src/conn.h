@@ -1,6 +1,16 @@
-/* Connections and the connection pool. A connection owns one non-blocking
- * TCP socket. The pool keeps idle keep-alive connections per host key and
- * enforces the multi's connection limits. */
+/* Connections and the connection pool.
+ *
+ * A connection is a chain of connection filters (cf.h) over one socket:
+ * the socket, and as the route needs an HTTP proxy's CONNECT tunnel and
+ * TLS. It is made for the transfer that needs it, which drives its connect
+ * steps (ferry__conn_connect); once connected it carries requests. Whoever
+ * uses it (its owner) hears of its socket's readiness, and of what
+ * happens while it connects, through the hooks it set: nothing here knows
+ * easy handles or the multi.
+ *
+ * The pool keeps connections by host key ("bundles"): idle keep-alive
+ * ones for reuse, and the counts the multi's limits are checked against.
+ */
 #ifndef FERRY_CONN_H
 #define FERRY_CONN_H
 
@@ -9,29 +19,73 @@
 #include <sys/types.h>
 
 #include "ferry.h"
+#include "cf.h"
 #include "list.h"
 #include "watch.h"
 
+/* The size of the one read buffer the connections of a pool share. */
+#define FERRY__RBUF_SIZE (256 * 1024)
+
+struct ferry__tls_ctx;
+struct ferry__tls_sessions;
+struct ferry__tls;
+
 typedef struct ferry__bundle {
-  char *key;            /* "scheme://host:port" */
+  char *key;            /* "scheme://host:port" and the route */
   ferry__list idle;     /* idle connections, most recently used first */
   unsigned n_conns;     /* open connections, busy or idle */
   ferry__list node;     /* in pool->bundles */
 } ferry__bundle;
 
+/* What a connection tells its owner. Only event is required; the others
+ * are used while connecting and may be NULL when not needed. */
+typedef struct ferry__conn_hooks {
+  /* The socket is ready (FERRY_CSELECT_* bits): during connect, call
+   * ferry__conn_connect; after it, send and receive. */
+  void (*event)(void *ud, int cselect);
+  /* Verbose output: is anyone listening, and one line of text. */
+  int (*trace_on)(void *ud);
+  void (*trace)(void *ud, const char *text);
+  /* Bytes sent or received while connecting, as a FERRYINFO_* type (the
+   * CONNECT request goes out as FERRYINFO_HEADER_OUT). */
+  void (*trace_data)(void *ud, ferry_infotype type, const char *p, size_t n);
+  /* A proxy's CONNECT answer: each line of its header section (status
+   * line and blank line included), then its status. A non-OK return from
+   * tunnel_header ends the connect with that error. */
+  ferry_code (*tunnel_header)(void *ud, const char *line, size_t len);
+  void (*tunnel_status)(void *ud, int status);
+  /* The TLS context and session cache a TLS handshake starts with (errors
+   * as ferry__tls_ctx_new's, text in errbuf). */
+  ferry_code (*tls_ctx)(void *ud, struct ferry__tls_ctx **ctx,
+                        struct ferry__tls_sessions **sessions, char *errbuf,
+                        size_t errlen);
+} ferry__conn_hooks;
+
+/* Which filter a connection is connecting: the state its owner shows. */
+typedef enum {
+  FERRY__CONN_SOCKET,    /* TCP (or Unix socket) connect */
+  FERRY__CONN_TUNNEL,    /* the proxy's CONNECT */
+  FERRY__CONN_TLS,       /* the TLS handshake */
+  FERRY__CONN_CONNECTED
+} ferry__conn_phase;
+
+struct ferry__pool;
+
 typedef struct ferry__conn {
-  ferry_multi *multi;
-  int fd;
-  ferry__watch watch;      /* what the loop watches of fd, and who is told */
-  ferry__bundle *bundle;
+  struct ferry__pool *pool;
+  ferry__cf *top;          /* the filter chain, top first */
+  int fd;                  /* the connected socket; -1 before */
+  ferry__watch *watch;     /* its watch, once connected */
+  const ferry__conn_hooks *hooks; /* the owner's */
+  void *ud;
   ferry_easy *easy;        /* the transfer on it; NULL when idle */
+  ferry__bundle *bundle;
   ferry__list idle_node;   /* in bundle->idle while idle */
   ferry__list lru_node;    /* in pool->idle_lru while idle */
   uint64_t created_ms;
   uint64_t idle_since_ms;
   unsigned char connected;
-  unsigned char no_reuse;   /* it cannot carry another request */
-  struct ferry__tls *tls;  /* NULL for plain TCP */
+  unsigned char no_reuse;  /* it cannot carry another request */
   /* the socket's addresses, read once when it connected */
   char peer_ip[46];
   char local_ip[46];
@@ -44,75 +98,79 @@ typedef struct ferry__pool {
   ferry__list idle_lru;    /* every idle connection, oldest first */
   unsigned n_conns;
   unsigned n_idle;
+  ferry__watchset *watches; /* where connections register their sockets */
+  char *rbuf;              /* the shared read buffer, made on first use */
+  /* the multi's limits (0: none) and how many idle connections to keep */
+  long max_host_connections;
+  long max_total_connections;
+  unsigned cache_size;
+  /* an idle connection was closed: a waiting transfer may start */
+  void (*on_idle_closed)(void *ud);
+  void *ud;
 } ferry__pool;
 
-void ferry__pool_init(ferry__pool *pool);
-/* Close every connection and free the bundles. */
-void ferry__pool_close_all(ferry_multi *m);
+void ferry__pool_init(ferry__pool *pool, ferry__watchset *watches);
+/* Close every connection, free the bundles and the read buffer. */
+void ferry__pool_close_all(ferry__pool *pool);
+/* The shared read buffer (FERRY__RBUF_SIZE bytes), NULL when out of
+ * memory. */
+char *ferry__pool_rbuf(ferry__pool *pool);
 /* The bundle for key, made if create. NULL when out of memory/absent. */
-ferry__bundle *ferry__pool_bundle(ferry_multi *m, const char *key, int create);
+ferry__bundle *ferry__pool_bundle(ferry__pool *pool, const char *key,
+                                  int create);
 /* Take the most recently used idle connection of the bundle, or NULL.
- * With check_alive, one that the peer closed unseen is skipped (a peek).
- * One idle for more than max_idle_ms, or made more than max_life_ms ago,
- * is closed instead (0: no limit). */
-ferry__conn *ferry__pool_take_idle(ferry_multi *m, ferry__bundle *b,
+ * One that nobody watched while idle, or with check_alive any, is peeked
+ * at first, and one the peer closed is closed. One idle for more than
+ * max_idle_ms, or made more than max_life_ms ago, is closed instead (0: no
+ * limit). */
+ferry__conn *ferry__pool_take_idle(ferry__pool *pool, ferry__bundle *b,
                                    int check_alive, uint64_t max_idle_ms,
                                    uint64_t max_life_ms);
-/* May a new connection be opened for bundle b under the multi's limits?
- * Closes the oldest idle connection of another host when that makes room. */
-int ferry__pool_may_open(ferry_multi *m, ferry__bundle *b);
+/* May a new connection be opened for bundle b under the limits? Closes
+ * the oldest idle connection of another host when that makes room. */
+int ferry__pool_may_open(ferry__pool *pool, ferry__bundle *b);
 /* Park a connection that finished a response and can be reused. */
-void ferry__pool_put_idle(ferry_multi *m, ferry__conn *c);
+void ferry__pool_put_idle(ferry__pool *pool, ferry__conn *c);
 /* Close idle connections beyond the cache size. */
-void ferry__pool_trim(ferry_multi *m);
+void ferry__pool_trim(ferry__pool *pool);
 
-/* A new, unconnected connection counted in bundle b. NULL when out of
- * memory. */
-ferry__conn *ferry__conn_new(ferry_multi *m, ferry__bundle *b);
-/* Start a non-blocking connect to sa (AF_INET, AF_INET6 or AF_UNIX) with
- * what the options o ask of a new socket: TCP_NODELAY and TCP_KEEPALIVE
- * (TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT), and for an IP socket the
- * INTERFACE and LOCALPORT/LOCALPORTRANGE binding of its local end.
- * Returns 0 when started (or done); an errno value when it failed at once
- * (the connection has no socket then; ENOMEM: the socket could not be
- * registered); or, when the local end could not be bound, a negative
- * errno with the reason in why: -EAFNOSUPPORT when INTERFACE has nothing
- * of sa's family (an address of another family may do), any other for
- * FERRYE_INTERFACE_FAILED. */
-struct ferry__opts;
-int ferry__conn_connect(ferry__conn *c, const struct sockaddr *sa,
-                        const struct ferry__opts *o, char *why, size_t whylen);
-/* The connect finished: 0 on success, else the socket's errno. */
-int ferry__conn_connect_result(ferry__conn *c);
-/* Close the socket (telling the socket callback REMOVE first) and keep the
- * connection object for another attempt. */
+/* A new, unconnected connection counted in bundle b, with no filter yet.
+ * NULL when out of memory. */
+ferry__conn *ferry__conn_new(ferry__pool *pool, ferry__bundle *b);
+/* Set who hears of the connection (hooks borrowed; ud handed back). */
+void ferry__conn_set_owner(ferry__conn *c, const ferry__conn_hooks *hooks,
+                           void *ud);
+/* Put filter cf on top of the chain; the connection owns it from now. */
+void ferry__conn_push(ferry__conn *c, ferry__cf *cf);
+/* One connect step of the chain, on the socket's readiness (cselect) or a
+ * deadline (0): FERRYE_OK once every filter is connected, FERRYE_AGAIN
+ * while waiting (the socket is watched for what the connecting filter
+ * needs), or the error, described in *err. */
+ferry_code ferry__conn_connect(ferry__conn *c, int cselect, ferry__ioerr *err);
+/* Which filter is connecting now. */
+ferry__conn_phase ferry__conn_phase_of(const ferry__conn *c);
+/* When the connect wants a step without readiness (happy eyeballs), 0 for
+ * never. */
+uint64_t ferry__conn_deadline(const ferry__conn *c);
+/* The TLS connection of the chain, or NULL (plain, or not started). */
+struct ferry__tls *ferry__conn_tls(const ferry__conn *c);
+/* Close the socket (telling its driver REMOVE first) and free the chain;
+ * the connection object stays, unconnected. */
 void ferry__conn_close_socket(ferry__conn *c);
 /* Close the socket and free the connection, taking it out of the pool. */
 void ferry__conn_destroy(ferry__conn *c);
-/* Send pending TLS output: 0 when all is sent, 1 when the socket would
- * block (watch OUT), or an errno value. 0 for plain TCP. */
-int ferry__conn_tls_flush(ferry__conn *c);
-/* The transport below HTTP: plain TCP, or TLS on it.
- *
- * ferry__conn_send takes plaintext from iov. Returns how many bytes it took
- * (for TLS: into the TLS layer; call ferry__conn_tls_flush until it returns
- * 0 before counting the request as sent), FERRY__IO_AGAIN when nothing
- * could be taken now (watch OUT), or FERRY__IO_ERROR with *rc and *os_errno
- * set (and errbuf for TLS errors).
- *
- * ferry__conn_recv reads plaintext into buf. Returns the byte count,
- * 0 at end of stream (*clean: the peer closed properly; always 1 for TCP,
- * for TLS only after close_notify), FERRY__IO_AGAIN when nothing is there
- * now, or FERRY__IO_ERROR as above. */
-#define FERRY__IO_AGAIN (-1)
-#define FERRY__IO_ERROR (-2)
-struct iovec;
+
+/* Sending and receiving through the chain once connected (see the filter
+ * functions in cf.h for the return values). */
 ssize_t ferry__conn_send(ferry__conn *c, const struct iovec *iov, int n_iov,
-                         ferry_code *rc, int *os_errno, char *errbuf,
-                         size_t errlen);
+                         ferry__ioerr *err);
 ssize_t ferry__conn_recv(ferry__conn *c, char *buf, size_t cap, int *clean,
-                         ferry_code *rc, int *os_errno, char *errbuf,
-                         size_t errlen);
+                         ferry__ioerr *err);
+/* Put what the chain holds of sent bytes on the wire: 0 when all is out,
+ * 1 when the socket would block (watch OUT), or an errno value. */
+int ferry__conn_flush(ferry__conn *c);
+/* Does the chain hold received bytes no readiness will announce? */
+int ferry__conn_buffered(const ferry__conn *c);
 /* Watch the socket for what (FERRY_POLL_IN/OUT/INOUT, or NONE), for the
  * transfer on it. -1 when the driver failed (the multi fails its
  * transfers at the end of the engine run). */
@@ -127,5 +185,15 @@ void ferry__conn_set_easy(ferry__conn *c, ferry_easy *e);
 /* Has an idle connection been closed by the peer, failed, or received
  * bytes nobody asked for? Peeks without blocking or consuming. */
 int ferry__conn_idle_is_dead(const ferry__conn *c);
+
+/* For filters: the socket's readiness while connecting goes to the owner
+ * (who calls ferry__conn_connect). */
+void ferry__conn_notify(ferry__conn *c, int cselect);
+/* For filters: verbose text, when the owner listens. */
+int ferry__conn_trace_on(const ferry__conn *c);
+void ferry__conn_infof(ferry__conn *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* For the socket filter: its connected socket and that socket's watch. */
+void ferry__conn_set_socket(ferry__conn *c, int fd, ferry__watch *w);
 
 #endif

@@ -225,11 +225,8 @@ struct ferry_easy {
   unsigned strip_auth : 1; /* a redirect left the host of the credentials */
   char *conn_key;          /* "scheme://host:port" */
   struct ferry__addrs *addrs;
-  size_t addr_idx;
   struct ferry__dns_entry *dns_wait; /* lookup it waits for */
   struct ferry__conn *conn;
-  struct ferry__conn *conn2;   /* a racing connect attempt (happy eyeballs) */
-  uint64_t race_at_ms;         /* when to start the racing attempt */
 
   /* request */
   ferry__buf req;          /* the head, plus a small body */

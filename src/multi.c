@@ -19,8 +19,6 @@
 #include "xfer.h"
 #include "ferry_uv.h"
 
-uint64_t ferry__now_ms(void) { return uv_hrtime() / 1000000u; }
-
 /* ---- timer heap ------------------------------------------------------- */
 
 static int heap_less(ferry_easy *a, ferry_easy *b) {
@@ -242,31 +240,28 @@ void ferry__multi_post_done(ferry_multi *m, ferry_easy *e) {
   m->progress++;
 }
 
+/* How many idle connections the pool keeps: MAXCONNECTS, or libcurl's
+ * default of four per added handle. */
+static void update_cache_size(ferry_multi *m) {
+  m->pool.cache_size = m->maxconnects > 0 ? (unsigned)m->maxconnects
+                       : m->num_easies   ? 4u * m->num_easies
+                                         : 4u;
+}
+
+static void on_idle_closed(void *ud) { ferry__multi_wake_pending(ud); }
+
 void ferry__multi_wake_pending(ferry_multi *m) {
   ferry__list *it, *tmp;
   if (m->closing)
     return;
   FERRY__LIST_FOREACH_SAFE(it, tmp, &m->pending) {
     ferry_easy *e = FERRY__CONTAINER_OF(it, ferry_easy, queue_node);
-    ferry__bundle *b = ferry__pool_bundle(m, e->conn_key, 0);
+    ferry__bundle *b = ferry__pool_bundle(&m->pool, e->conn_key, 0);
     if (b == NULL || !ferry__list_empty(&b->idle) ||
-        ferry__pool_may_open(m, b)) {
+        ferry__pool_may_open(&m->pool, b)) {
       ferry__multi_run_soon(m, e);
       return;
     }
-  }
-}
-
-void ferry__multi_conn_event(void *ctx, int cselect) {
-  ferry__conn *c = ctx;
-  ferry_multi *m = c->multi;
-  if (c->easy != NULL) {
-    ferry__xfer_on_socket(c->easy, c, cselect);
-  } else {
-    /* An idle pooled connection became readable: the server closed it (or
-     * sent something unasked). Either way it cannot be reused. */
-    ferry__conn_destroy(c);
-    ferry__multi_wake_pending(m);
   }
 }
 
@@ -340,9 +335,11 @@ ferry_multi *ferry_multi_init(void) {
   if (uv_mutex_init(&m->submit_lock) != 0)
     goto failed_mutex;
   m->submit_lock_made = 1;
-  ferry__pool_init(&m->pool);
   ferry__dns_init(&m->dns);
   ferry__watchset_init(&m->watches, ferry__uv_watch, m, &m->in_callback);
+  ferry__pool_init(&m->pool, &m->watches);
+  m->pool.on_idle_closed = on_idle_closed;
+  m->pool.ud = m;
   m->backend.fd = -1;
   m->timer_told = -1;
   m->own_loop = ferry__malloc(sizeof(*m->own_loop));
@@ -499,7 +496,6 @@ static void multi_free_now(ferry_multi *m) {
     ferry__tls_sessions_free(m->tls_sessions);
   ferry__free(m->heap);
   ferry__watchset_free(&m->watches);
-  ferry__free(m->rbuf);
   if (m->admin != NULL)
     ferry_easy_cleanup(m->admin);
   m->magic = 0;
@@ -545,9 +541,10 @@ ferry_mcode ferry_multi_close(ferry_multi *m, ferry_close_cb cb, void *arg) {
     e->multi = NULL;
   }
   m->num_easies = m->num_alive = 0;
+  update_cache_size(m);
   m->num_msgs = 0;
   ferry__list_init(&m->msgs);
-  ferry__pool_close_all(m);
+  ferry__pool_close_all(&m->pool);
   ferry__dns_close(m);
   /* REMOVE for the backend fd if the application watches it; the private
    * loop (and the fd) go below */
@@ -589,7 +586,7 @@ ferry_mcode ferry_multi_use_loop(ferry_multi *m, uv_loop_t *loop) {
   /* Drop the private loop and bind the adapter to the application's. An
    * idle pooled connection (from a perform before) has a poll handle on
    * the private loop: it goes, since nothing would run that loop again. */
-  ferry__pool_close_all(m);
+  ferry__pool_close_all(&m->pool);
   ferry__watch_del(&m->watches, &m->backend);
   ferry__uv_unbind(m);
   while (m->uv_handles)
@@ -628,6 +625,7 @@ ferry_mcode ferry_multi_add_handle(ferry_multi *m, ferry_easy *e) {
   e->multi = m;
   ferry__list_insert_tail(&m->easies, &e->multi_node);
   m->num_easies++;
+  update_cache_size(m);
   m->num_alive++;
   ferry__xfer_state(e, FERRY__XS_INIT);
   e->result = FERRYE_OK;
@@ -660,6 +658,7 @@ ferry_mcode ferry_multi_remove_handle(ferry_multi *m, ferry_easy *e) {
   ferry__list_remove(&e->done_node);
   ferry__list_remove(&e->multi_node);
   m->num_easies--;
+  update_cache_size(m);
   e->multi = NULL;
   /* the pool is left as it is: removing and adding handles does not
    * affect it (curl_multi_add_handle's promise); its size is checked when
@@ -1058,10 +1057,11 @@ ferry_mcode ferry_multi_setopt(ferry_multi *m, ferry_moption opt, ...) {
     if (opt == FERRYMOPT_MAXCONNECTS)
       m->maxconnects = lval;
     else if (opt == FERRYMOPT_MAX_HOST_CONNECTIONS)
-      m->max_host_connections = lval;
+      m->pool.max_host_connections = lval;
     else
-      m->max_total_connections = lval;
-    ferry__pool_trim(m);
+      m->pool.max_total_connections = lval;
+    update_cache_size(m);
+    ferry__pool_trim(&m->pool);
     break;
   default:
     rc = FERRYM_UNKNOWN_OPTION;

@@ -8,6 +8,7 @@
 
 #include "ferry.h"
 #include "ferry_uv.h"
+#include "clock.h"
 #include "conn.h"
 #include "list.h"
 #include "resolve.h"
@@ -27,9 +28,6 @@ typedef enum {
   FERRY__MODE_PERFORM, /* the private loop (perform and socket_action style) */
   FERRY__MODE_UV       /* the application's uv loop (ferry_multi_use_loop) */
 } ferry__mode;
-
-/* Size of the one read buffer a multi shares among its sockets. */
-#define FERRY__RBUF_SIZE (256 * 1024)
 
 struct ferry_multi {
   unsigned magic;
@@ -74,14 +72,10 @@ struct ferry_multi {
   ferry_notify_callback notifyfn;
   void *notifydata;
 
-  long maxconnects;
-  long max_host_connections;
-  long max_total_connections;
+  long maxconnects;      /* MAXCONNECTS (the other limits are the pool's) */
 
   ferry__pool pool;
   ferry__dns_cache dns;
-
-  char *rbuf;           /* the shared read buffer, made on first read */
 
   /* TLS: one context per distinct configuration, and the session cache */
   struct ferry__tls_ctx **tls_ctxs;
@@ -111,13 +105,9 @@ static inline int ferry__multi_valid(const ferry_multi *m) {
   return m != NULL && m->magic == FERRY__MULTI_MAGIC;
 }
 
-uint64_t ferry__now_ms(void);
-
 /* Engine entry points, used by socket_action and the libuv adapter. */
 void ferry__multi_socket_event(ferry_multi *m, ferry_socket_t s, int cselect);
-/* A connection's socket is ready (a ferry__watch on_event; ctx is the
- * connection). */
-void ferry__multi_conn_event(void *ctx, int cselect);
+
 void ferry__multi_timer_event(ferry_multi *m);
 
 /* Schedule a transfer to run at the next timeout (soon list). */

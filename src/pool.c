@@ -13,25 +13,34 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "clock.h"
 #include "conn.h"
-#include "multi.h"
 
-void ferry__pool_init(ferry__pool *pool) {
+void ferry__pool_init(ferry__pool *pool, ferry__watchset *watches) {
+  memset(pool, 0, sizeof(*pool));
   ferry__list_init(&pool->bundles);
   ferry__list_init(&pool->idle_lru);
-  pool->n_conns = pool->n_idle = 0;
+  pool->watches = watches;
+  pool->cache_size = 4;
 }
 
-ferry__bundle *ferry__pool_bundle(ferry_multi *m, const char *key, int create) {
+char *ferry__pool_rbuf(ferry__pool *pool) {
+  if (pool->rbuf == NULL)
+    pool->rbuf = ferry__malloc(FERRY__RBUF_SIZE);
+  return pool->rbuf;
+}
+
+ferry__bundle *ferry__pool_bundle(ferry__pool *pool, const char *key,
+                                  int create) {
   ferry__list *it;
   ferry__bundle *b;
 
-  for (it = m->pool.bundles.next; it != &m->pool.bundles; it = it->next) {
+  for (it = pool->bundles.next; it != &pool->bundles; it = it->next) {
     b = FERRY__CONTAINER_OF(it, ferry__bundle, node);
     if (strcmp(b->key, key) == 0) {
-      if (it != m->pool.bundles.next) { /* keep hot bundles first */
+      if (it != pool->bundles.next) { /* keep hot bundles first */
         ferry__list_remove(it);
-        ferry__list_insert_head(&m->pool.bundles, it);
+        ferry__list_insert_head(&pool->bundles, it);
       }
       return b;
     }
@@ -47,14 +56,14 @@ ferry__bundle *ferry__pool_bundle(ferry_multi *m, const char *key, int create) {
     return NULL;
   }
   ferry__list_init(&b->idle);
-  ferry__list_insert_head(&m->pool.bundles, &b->node);
+  ferry__list_insert_head(&pool->bundles, &b->node);
   return b;
 }
 
-static void idle_unlink(ferry_multi *m, ferry__conn *c) {
+static void idle_unlink(ferry__pool *pool, ferry__conn *c) {
   ferry__list_remove(&c->idle_node);
   ferry__list_remove(&c->lru_node);
-  m->pool.n_idle--;
+  pool->n_idle--;
 }
 
 /* Too old for the transfer's MAXAGE_CONN (idle) or MAXLIFETIME_CONN
@@ -65,7 +74,7 @@ static int too_old(const ferry__conn *c, uint64_t now, uint64_t max_idle_ms,
          (max_life_ms && now - c->created_ms > max_life_ms);
 }
 
-ferry__conn *ferry__pool_take_idle(ferry_multi *m, ferry__bundle *b,
+ferry__conn *ferry__pool_take_idle(ferry__pool *pool, ferry__bundle *b,
                                    int check_alive, uint64_t max_idle_ms,
                                    uint64_t max_life_ms) {
   ferry__conn *c;
@@ -76,34 +85,27 @@ ferry__conn *ferry__pool_take_idle(ferry_multi *m, ferry__bundle *b,
     c = FERRY__CONTAINER_OF(b->idle.next, ferry__conn, idle_node);
     /* A request that can be sent again is retried on a fresh connection if
      * this one died unseen; one that cannot (a read callback's upload)
-     * pays for a peek first. One too old is closed, not tried. */
+     * pays for a peek first, as does one nobody watched. One too old is
+     * closed, not tried. */
     if (!(now && too_old(c, now, max_idle_ms, max_life_ms)) &&
-        ((!check_alive && ferry__watch_watched(&m->watches, &c->watch)) ||
+        ((!check_alive && ferry__watch_watched(pool->watches, c->watch)) ||
          !ferry__conn_idle_is_dead(c)))
       break;
     ferry__conn_destroy(c);
   }
-  idle_unlink(m, c);
+  idle_unlink(pool, c);
   return c;
 }
 
-/* The number of idle connections the pool keeps. */
-static unsigned cache_size(const ferry_multi *m) {
-  if (m->maxconnects > 0)
-    return (unsigned)m->maxconnects;
-  /* libcurl's default: four per added handle */
-  return m->num_easies ? 4u * m->num_easies : 4u;
-}
-
-int ferry__pool_may_open(ferry_multi *m, ferry__bundle *b) {
-  if (m->max_host_connections > 0 &&
-      b->n_conns >= (unsigned)m->max_host_connections)
+int ferry__pool_may_open(ferry__pool *pool, ferry__bundle *b) {
+  if (pool->max_host_connections > 0 &&
+      b->n_conns >= (unsigned)pool->max_host_connections)
     return 0;
-  if (m->max_total_connections > 0 &&
-      m->pool.n_conns >= (unsigned)m->max_total_connections) {
+  if (pool->max_total_connections > 0 &&
+      pool->n_conns >= (unsigned)pool->max_total_connections) {
     /* An idle connection to another host can make room. */
     ferry__list *it;
-    for (it = m->pool.idle_lru.next; it != &m->pool.idle_lru; it = it->next) {
+    for (it = pool->idle_lru.next; it != &pool->idle_lru; it = it->next) {
       ferry__conn *c = FERRY__CONTAINER_OF(it, ferry__conn, lru_node);
       if (c->bundle != b) {
         ferry__conn_destroy(c);
@@ -115,40 +117,56 @@ int ferry__pool_may_open(ferry_multi *m, ferry__bundle *b) {
   return 1;
 }
 
-void ferry__pool_put_idle(ferry_multi *m, ferry__conn *c) {
+/* An idle connection's socket became readable: the server closed it (or
+ * sent something unasked). Either way it cannot be reused. */
+static void idle_event(void *ud, int cselect) {
+  ferry__conn *c = ud;
+  ferry__pool *pool = c->pool;
+  (void)cselect;
+  ferry__conn_destroy(c);
+  if (pool->on_idle_closed != NULL)
+    pool->on_idle_closed(pool->ud);
+}
+
+static const ferry__conn_hooks idle_hooks = {idle_event, NULL, NULL, NULL,
+                                             NULL,       NULL, NULL};
+
+void ferry__pool_put_idle(ferry__pool *pool, ferry__conn *c) {
   c->idle_since_ms = ferry__now_ms();
   ferry__list_insert_head(&c->bundle->idle, &c->idle_node);
-  ferry__list_insert_tail(&m->pool.idle_lru, &c->lru_node);
-  m->pool.n_idle++;
+  ferry__list_insert_tail(&pool->idle_lru, &c->lru_node);
+  pool->n_idle++;
+  ferry__conn_set_owner(c, &idle_hooks, c);
   /* Where idle sockets are watched: readable while idle means closed (or
    * junk). */
   if (ferry__conn_watch_idle(c) != 0) {
     ferry__conn_destroy(c);
     return;
   }
-  ferry__pool_trim(m);
+  ferry__pool_trim(pool);
 }
 
-void ferry__pool_trim(ferry_multi *m) {
-  unsigned max = cache_size(m);
-  while (m->pool.n_idle > max) {
+void ferry__pool_trim(ferry__pool *pool) {
+  while (pool->n_idle > pool->cache_size) {
     ferry__conn *c =
-        FERRY__CONTAINER_OF(m->pool.idle_lru.next, ferry__conn, lru_node);
+        FERRY__CONTAINER_OF(pool->idle_lru.next, ferry__conn, lru_node);
     ferry__conn_destroy(c);
   }
 }
 
-void ferry__pool_close_all(ferry_multi *m) {
-  while (!ferry__list_empty(&m->pool.idle_lru)) {
+void ferry__pool_close_all(ferry__pool *pool) {
+  while (!ferry__list_empty(&pool->idle_lru)) {
     ferry__conn *c =
-        FERRY__CONTAINER_OF(m->pool.idle_lru.next, ferry__conn, lru_node);
+        FERRY__CONTAINER_OF(pool->idle_lru.next, ferry__conn, lru_node);
     ferry__conn_destroy(c);
   }
-  while (!ferry__list_empty(&m->pool.bundles)) {
+  while (!ferry__list_empty(&pool->bundles)) {
     ferry__bundle *b =
-        FERRY__CONTAINER_OF(m->pool.bundles.next, ferry__bundle, node);
+        FERRY__CONTAINER_OF(pool->bundles.next, ferry__bundle, node);
     ferry__list_remove(&b->node);
     ferry__free(b->key);
     ferry__free(b);
   }
+  ferry__free(pool->rbuf);
+  pool->rbuf = NULL;
 }

@@ -20,23 +20,6 @@
 #define DEFAULT_DNS_TTL_S 60
 #define MAX_CACHE_ENTRIES 1000
 
-ferry__addrs *ferry__addrs_ref(ferry__addrs *a) {
-  a->refs++;
-  return a;
-}
-
-void ferry__addrs_unref(ferry__addrs *a) {
-  if (a != NULL && --a->refs == 0)
-    ferry__free(a);
-}
-
-static ferry__addrs *addrs_new(size_t n) {
-  ferry__addrs *a = ferry__calloc(1, sizeof(*a) + (n ? n : 1) * sizeof(a->a[0]));
-  if (a == NULL)
-    return NULL;
-  a->refs = 1;
-  return a;
-}
 
 void ferry__dns_init(ferry__dns_cache *c) {
   ferry__list_init(&c->entries);
@@ -103,7 +86,7 @@ static ferry__addrs *filter_family(ferry__addrs *a, long ipresolve) {
   fam = ipresolve == FERRY_IPRESOLVE_V4 ? AF_INET : AF_INET6;
   for (i = 0; i < a->n; i++)
     n += a->a[i].ss_family == fam;
-  f = addrs_new(n);
+  f = ferry__addrs_new(n);
   if (f == NULL)
     return NULL;
   for (i = 0; i < a->n; i++)
@@ -138,7 +121,7 @@ static ferry_code resolve_override(ferry_easy *e, ferry__addrs **out) {
     addrs = end + 1;
     for (p = addrs; *p; p++)
       count += *p == ',';
-    a = addrs_new(count);
+    a = ferry__addrs_new(count);
     if (a == NULL)
       return FERRYE_OUT_OF_MEMORY;
     for (p = addrs; *p;) {
@@ -261,7 +244,7 @@ static void on_getaddrinfo(uv_getaddrinfo_t *req, int status,
   if (status == 0) {
     for (ai = res; ai; ai = ai->ai_next)
       n += ai->ai_family == AF_INET || ai->ai_family == AF_INET6;
-    a = addrs_new(n);
+    a = ferry__addrs_new(n);
     if (a != NULL)
       for (ai = res; ai; ai = ai->ai_next)
         if (ai->ai_family == AF_INET || ai->ai_family == AF_INET6)
@@ -334,7 +317,7 @@ ferry_code ferry__resolve_start(ferry_multi *m, ferry_easy *e) {
                "Unix socket path too long: '%.64s...'", path);
       return FERRYE_COULDNT_RESOLVE_HOST;
     }
-    a = addrs_new(1);
+    a = ferry__addrs_new(1);
     if (a == NULL)
       return FERRYE_OUT_OF_MEMORY;
     su = (struct sockaddr_un *)&a->a[0];
@@ -349,7 +332,7 @@ ferry_code ferry__resolve_start(ferry_multi *m, ferry_easy *e) {
       parse_ip(e->dest_host, e->dest_port, &ss)) {
     a = m->dns.literal;
     if (a == NULL || memcmp(&a->a[0], &ss, sizeof(ss)) != 0) {
-      a = addrs_new(1);
+      a = ferry__addrs_new(1);
       if (a == NULL)
         return FERRYE_OUT_OF_MEMORY;
       a->a[0] = ss;

@@ -9,14 +9,8 @@
 #include <uv.h>
 
 #include "ferry.h"
+#include "addrs.h"
 #include "list.h"
-
-/* A list of addresses, shared by reference between cache and transfers. */
-typedef struct ferry__addrs {
-  unsigned refs;
-  size_t n;
-  struct sockaddr_storage a[];
-} ferry__addrs;
 
 typedef struct ferry__dns_entry {
   char *key;              /* "host:port" */
@@ -49,8 +43,5 @@ void ferry__dns_close(ferry_multi *m);
 ferry_code ferry__resolve_start(ferry_multi *m, ferry_easy *e);
 /* Stop waiting for a lookup (transfer removed). */
 void ferry__resolve_cancel(ferry_easy *e);
-
-ferry__addrs *ferry__addrs_ref(ferry__addrs *a);
-void ferry__addrs_unref(ferry__addrs *a);
 
 #endif

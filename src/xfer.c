@@ -99,7 +99,6 @@ static void forget_hop(ferry_easy *e) {
   e->decoder = NULL;
   ferry__addrs_unref(e->addrs);
   e->addrs = NULL;
-  e->addr_idx = 0;
   ferry__buf_free(&e->req);
   ferry__buf_free(&e->upbuf);
   e->req_sent = 0;
@@ -374,9 +373,12 @@ static void update_deadline(ferry_easy *e) {
     due = e->next_progress_ms;
   if (e->expect_wait && (due == 0 || e->expect_until_ms < due))
     due = e->expect_until_ms;
-  if (e->state == FERRY__XS_CONNECT && e->race_at_ms &&
-      (due == 0 || e->race_at_ms < due))
-    due = e->race_at_ms;
+  if (e->state >= FERRY__XS_CONNECT && e->state <= FERRY__XS_TLS && e->conn) {
+    /* happy eyeballs: when to race the next address */
+    t = ferry__conn_deadline(e->conn);
+    if (t && (due == 0 || t < due))
+      due = t;
+  }
   if (e->rate_resume_ms && (due == 0 || e->rate_resume_ms < due))
     due = e->rate_resume_ms;
   ferry__multi_set_deadline(e->multi, e, due);
@@ -412,9 +414,12 @@ static int progress_call(ferry_easy *e) {
 
 /* ---- connection handling ---------------------------------------------- */
 
+static const ferry__conn_hooks conn_hooks;
+
 static void attach_conn(ferry_easy *e, ferry__conn *c) {
   e->conn = c;
   ferry__conn_set_easy(c, e);
+  ferry__conn_set_owner(c, &conn_hooks, e);
 }
 
 /* Give the transfer's connection back: to the pool when it can carry
@@ -427,53 +432,14 @@ static void release_conn(ferry_easy *e, int reusable) {
   c->easy = NULL;
   if (reusable && c->connected && !e->set.forbid_reuse &&
       !e->multi->closing)
-    ferry__pool_put_idle(e->multi, c);
+    ferry__pool_put_idle(&e->multi->pool, c);
   else
     ferry__conn_destroy(c);
 }
 
 static void start_send(ferry_easy *e);
-static void try_connect(ferry_easy *e);
-static void tls_start(ferry_easy *e);
-static void tunnel_start(ferry_easy *e);
 static void fail_with_parser(ferry_easy *e, ferry_code rc);
-
-/* "1.2.3.4" / "::1" and the port of a socket address. */
-static void addr_text(const struct sockaddr_storage *ss, char *ip, size_t iplen,
-                      long *port) {
-  if (ss->ss_family == AF_INET6) {
-    const struct sockaddr_in6 *s6 = (const void *)ss;
-    inet_ntop(AF_INET6, &s6->sin6_addr, ip, (socklen_t)iplen);
-    *port = ntohs(s6->sin6_port);
-  } else if (ss->ss_family == AF_UNIX) {
-    /* the socket's path, as libcurl shows it ("" for an unnamed end) */
-    const struct sockaddr_un *su = (const void *)ss;
-    size_t n = strnlen(su->sun_path, sizeof(su->sun_path));
-    if (n >= iplen)
-      n = iplen - 1; /* cut short, as libcurl's MAX_IPADR_LEN does */
-    memcpy(ip, su->sun_path, n);
-    ip[n] = '\0';
-    *port = 0;
-  } else {
-    const struct sockaddr_in *s4 = (const void *)ss;
-    inet_ntop(AF_INET, &s4->sin_addr, ip, (socklen_t)iplen);
-    *port = ntohs(s4->sin_port);
-  }
-}
-
-/* Read the connection's addresses once, when it has connected. */
-static void conn_learn_addrs(ferry__conn *c) {
-  struct sockaddr_storage ss;
-  socklen_t len = sizeof(ss);
-
-  memset(&ss, 0, sizeof(ss)); /* an unnamed Unix socket fills no path */
-  if (getpeername(c->fd, (struct sockaddr *)&ss, &len) == 0)
-    addr_text(&ss, c->peer_ip, sizeof(c->peer_ip), &c->peer_port);
-  len = sizeof(ss);
-  memset(&ss, 0, sizeof(ss));
-  if (getsockname(c->fd, (struct sockaddr *)&ss, &len) == 0)
-    addr_text(&ss, c->local_ip, sizeof(c->local_ip), &c->local_port);
-}
+static ferry_code on_header_line(void *ud, const char *line, size_t len);
 
 /* PRIMARY_IP/PORT and LOCAL_IP/PORT of the transfer, from its connection
  * (no system call: a reused connection costs nothing here). */
@@ -485,115 +451,6 @@ static void fill_addr_info(ferry_easy *e) {
   e->local_port = c->local_port;
 }
 
-/* ---- CONNECT tunnel through an HTTP proxy --------------------------- */
-
-static void tunnel_established(ferry_easy *e) {
-  /* the real request gets a fresh parser; the tunnel's is done */
-  ferry__h1_parser_free(&e->parser);
-  ferry__h1_parser_init(&e->parser, &h1_callbacks, e, e->is_head);
-  forget_response_headers(e);
-  e->in_tunnel = 0;
-  e->response_code = 0;
-  if (e->tls_hop) {
-    tls_start(e);
-    return;
-  }
-  start_send(e);
-}
-
-/* Send what is left of the CONNECT request, then read its answer. */
-static void tunnel_io(ferry_easy *e, int cselect) {
-  ferry__conn *c = e->conn;
-  ferry_multi *m = e->multi;
-
-  while (e->tunnel_sent < e->tunnel_req.len) {
-    ssize_t n = send(c->fd, e->tunnel_req.data + e->tunnel_sent,
-                     e->tunnel_req.len - e->tunnel_sent, MSG_NOSIGNAL);
-    if (n < 0) {
-      if (errno == EINTR)
-        continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) {
-        ferry__conn_watch(c, FERRY_POLL_OUT);
-        return;
-      }
-      e->os_errno = errno;
-      xfer_fail(e, FERRYE_SEND_ERROR, "Send failure to the proxy: %s",
-                strerror(errno));
-      return;
-    }
-    if (ferry__trace_on(e))
-      ferry__trace_data(e, FERRYINFO_HEADER_OUT, e->tunnel_req.data + e->tunnel_sent,
-                        (size_t)n);
-    e->tunnel_sent += (size_t)n;
-  }
-  ferry__conn_watch(c, FERRY_POLL_IN);
-  if (!(cselect & (FERRY_CSELECT_IN | FERRY_CSELECT_ERR)))
-    return;
-  if (m->rbuf == NULL && (m->rbuf = ferry__malloc(FERRY__RBUF_SIZE)) == NULL) {
-    xfer_fail(e, FERRYE_OUT_OF_MEMORY, "out of memory for the read buffer");
-    return;
-  }
-  for (;;) {
-    ssize_t n = recv(c->fd, m->rbuf, FERRY__RBUF_SIZE, 0);
-    size_t used = 0;
-    ferry_code rc;
-    if (n < 0) {
-      if (errno == EINTR)
-        continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK)
-        return;
-      e->os_errno = errno;
-      xfer_fail(e, FERRYE_RECV_ERROR, "Recv failure from the proxy: %s",
-                strerror(errno));
-      return;
-    }
-    if (n == 0) {
-      rc = ferry__h1_eof(&e->parser);
-      xfer_fail(e, rc == FERRYE_OK ? FERRYE_COULDNT_CONNECT : rc,
-                "Proxy closed the connection during CONNECT");
-      return;
-    }
-    rc = ferry__h1_feed(&e->parser, m->rbuf, (size_t)n, &used);
-    if (e->state == FERRY__XS_DONE)
-      return;
-    if (rc != FERRYE_OK) {
-      fail_with_parser(e, rc);
-      return;
-    }
-    if (e->parser.complete) {
-      if (used < (size_t)n) {
-        xfer_fail(e, FERRYE_WEIRD_SERVER_REPLY,
-                  "Proxy sent bytes after its CONNECT response");
-        return;
-      }
-      tunnel_established(e);
-      return;
-    }
-  }
-}
-
-static void tunnel_start(ferry_easy *e) {
-  ferry_code rc;
-
-  ferry__xfer_state(e, FERRY__XS_TUNNEL);
-  e->in_tunnel = 1;
-  e->tunnel_sent = 0;
-  ferry__buf_free(&e->tunnel_req);
-  ferry__buf_init(&e->tunnel_req, 64 * 1024);
-  rc = ferry__proxy_connect_request(e, &e->tunnel_req);
-  if (rc != FERRYE_OK) {
-    ferry__xfer_done(e, rc);
-    return;
-  }
-  /* the CONNECT response has no body whatever it says */
-  ferry__h1_parser_free(&e->parser);
-  ferry__h1_parser_init(&e->parser, &h1_callbacks, e, 1);
-  tunnel_io(e, 0);
-}
-
-/* ---- TLS handshake ----------------------------------------------------- */
-
-/* Drive the handshake as far as it goes now. */
 /* CERTINFO: list the chain of the transfer's TLS connection (a later hop
  * replaces an earlier one's). Fails the transfer when out of memory. */
 static ferry_code record_certinfo(ferry_easy *e) {
@@ -602,259 +459,181 @@ static ferry_code record_certinfo(ferry_easy *e) {
   if (!e->set.certinfo)
     return FERRYE_OK;
   ferry__tls_certinfo_free(&e->certinfo);
-  rc = ferry__tls_certinfo(e->conn->tls, &e->certinfo);
+  rc = ferry__tls_certinfo(ferry__conn_tls(e->conn), &e->certinfo);
   if (rc != FERRYE_OK)
     xfer_fail(e, rc, "out of memory for the certificate info");
   return rc;
 }
 
-static void tls_step(ferry_easy *e) {
-  ferry__conn *c = e->conn;
-  ferry_code rc = ferry__tls_handshake(c->tls, e->errtext, sizeof(e->errtext));
-  int f = ferry__conn_tls_flush(c);
-
-  if (rc != FERRYE_OK && rc != FERRYE_AGAIN) {
-    e->ssl_verifyresult = ferry__tls_verify_result(c->tls);
-    ferry__xfer_done(e, rc);
-    return;
-  }
-  if (f != 0 && f != 1) {
-    e->os_errno = f;
-    xfer_fail(e, FERRYE_SSL_CONNECT_ERROR, "Send failure during the TLS handshake: %s",
-              strerror(f));
-    return;
-  }
-  if (rc == FERRYE_AGAIN) {
-    ferry__conn_watch(c, f == 1 ? FERRY_POLL_INOUT : FERRY_POLL_IN);
-    return;
-  }
-  if (f == 1) {
-    ferry__conn_watch(c, FERRY_POLL_OUT); /* the last flight waits */
-    return;
-  }
-  e->t_appconnect = now_ns();
-  e->ssl_verifyresult = ferry__tls_verify_result(c->tls);
-  if (record_certinfo(e) != FERRYE_OK)
-    return;
-  if (ferry__trace_on(e))
-    ferry__infof(e, "TLS %s with %s%s%s, ALPN %s", ferry__tls_version(c->tls),
-                 ferry__tls_cipher(c->tls),
-                 ferry__tls_resumed(c->tls) ? " (resumed)" : "",
-                 ferry__tls_chain_cached(c->tls) ? " (chain verified before)" : "",
-                 ferry__tls_alpn(c->tls) ? ferry__tls_alpn(c->tls) : "none");
-  start_send(e);
+/* What the connection tells the transfer that owns it. */
+static void hook_event(void *ud, int cselect) {
+  ferry__xfer_on_socket(ud, cselect);
 }
 
-static void tls_start(ferry_easy *e) {
+static int hook_trace_on(void *ud) { return ferry__trace_on(ud); }
+
+static void hook_trace(void *ud, const char *text) {
+  ferry__infof(ud, "%s", text);
+}
+
+static void hook_trace_data(void *ud, ferry_infotype type, const char *p,
+                            size_t n) {
+  if (ferry__trace_on(ud))
+    ferry__trace_data(ud, type, p, n);
+}
+
+static void hook_tunnel_status(void *ud, int status) {
+  ((ferry_easy *)ud)->connectcode = status;
+}
+
+static ferry_code hook_tls_ctx(void *ud, ferry__tls_ctx **ctx,
+                               ferry__tls_sessions **sessions, char *errbuf,
+                               size_t errlen) {
+  ferry_easy *e = ud;
   ferry_multi *m = e->multi;
   ferry__tls_config cfg;
-  ferry__tls_ctx *ctx;
   ferry_code rc;
 
-  ferry__xfer_state(e, FERRY__XS_TLS);
   tls_config_of(e, &cfg);
-  rc = ferry__multi_tls_ctx(m, &cfg, hop_tls_key(e), &ctx, e->errtext,
-                            sizeof(e->errtext));
-  if (rc == FERRYE_OK)
-    rc = ferry__tls_new(&e->conn->tls, ctx, m->tls_sessions, e->url.host,
-                        e->url.port, e->errtext, sizeof(e->errtext));
-  if (rc != FERRYE_OK) {
-    ferry__xfer_done(e, rc);
-    return;
-  }
-  tls_step(e);
+  rc = ferry__multi_tls_ctx(m, &cfg, hop_tls_key(e), ctx, errbuf, errlen);
+  *sessions = m->tls_sessions;
+  return rc;
 }
 
-/* TLS input arrived during the handshake. */
-static void tls_on_socket(ferry_easy *e, int cselect) {
-  ferry__conn *c = e->conn;
-  ferry_multi *m = e->multi;
+static const ferry__conn_hooks conn_hooks = {
+    hook_event,     hook_trace_on,      hook_trace,  hook_trace_data,
+    on_header_line, hook_tunnel_status, hook_tls_ctx,
+};
 
-  if (cselect & (FERRY_CSELECT_IN | FERRY_CSELECT_ERR)) {
-    ssize_t n;
-    if (m->rbuf == NULL && (m->rbuf = ferry__malloc(FERRY__RBUF_SIZE)) == NULL) {
-      xfer_fail(e, FERRYE_OUT_OF_MEMORY, "out of memory for the read buffer");
-      return;
-    }
-    do
-      n = recv(c->fd, m->rbuf, FERRY__RBUF_SIZE, 0);
-    while (n < 0 && errno == EINTR);
-    if (n == 0) {
-      ferry__tls_feed_eof(c->tls);
-    } else if (n > 0) {
-      ferry_code frc = ferry__tls_feed(c->tls, m->rbuf, (size_t)n);
-      if (frc == FERRYE_OUT_OF_MEMORY) {
-        xfer_fail(e, frc, "out of memory for TLS handshake input");
-        return;
-      }
-      if (frc != FERRYE_OK) {
-        xfer_fail(e, FERRYE_SSL_CONNECT_ERROR, "TLS handshake input too large");
-        return;
-      }
-    } else if (errno != EAGAIN && errno != EWOULDBLOCK) {
-      e->os_errno = errno;
-      xfer_fail(e, FERRYE_SSL_CONNECT_ERROR, "Recv failure during the TLS handshake: %s",
-                strerror(errno));
-      return;
-    }
-  }
-  tls_step(e);
-}
-
-static void connected(ferry_easy *e) {
-  e->conn->connected = 1;
+/* The TCP (or Unix socket) connect finished. */
+static void socket_connected(ferry_easy *e) {
   /* the addresses are not needed any more (a retry looks them up again,
    * from the DNS cache): a transfer held open keeps less */
   ferry__addrs_unref(e->addrs);
   e->addrs = NULL;
-  e->addr_idx = 0;
   e->t_connect = now_ns();
   e->num_connects++;
-  conn_learn_addrs(e->conn);
   fill_addr_info(e);
   if (ferry__trace_on(e))
     ferry__infof(e, "Connected to %s (%s) port %ld", e->dest_host,
                  e->primary_ip, e->primary_port);
-  if (e->tunnel) {
-    tunnel_start(e);
+}
+
+/* The proxy opened the tunnel: the real request gets a fresh parser, and
+ * nothing of the CONNECT answer holds for the origin's. */
+static void tunnel_established(ferry_easy *e) {
+  ferry__h1_parser_free(&e->parser);
+  ferry__h1_parser_init(&e->parser, &h1_callbacks, e, e->is_head);
+  forget_response_headers(e);
+  e->in_tunnel = 0;
+  e->response_code = 0;
+}
+
+/* The TLS handshake finished. 0, or -1 when the transfer ended. */
+static int tls_connected(ferry_easy *e) {
+  ferry__tls *t = ferry__conn_tls(e->conn);
+  e->t_appconnect = now_ns();
+  e->ssl_verifyresult = ferry__tls_verify_result(t);
+  if (record_certinfo(e) != FERRYE_OK)
+    return -1;
+  if (ferry__trace_on(e))
+    ferry__infof(e, "TLS %s with %s%s%s, ALPN %s", ferry__tls_version(t),
+                 ferry__tls_cipher(t), ferry__tls_resumed(t) ? " (resumed)" : "",
+                 ferry__tls_chain_cached(t) ? " (chain verified before)" : "",
+                 ferry__tls_alpn(t) ? ferry__tls_alpn(t) : "none");
+  return 0;
+}
+
+static const ferry__xstate phase_state[] = {
+    [FERRY__CONN_SOCKET] = FERRY__XS_CONNECT,
+    [FERRY__CONN_TUNNEL] = FERRY__XS_TUNNEL,
+    [FERRY__CONN_TLS] = FERRY__XS_TLS,
+    [FERRY__CONN_CONNECTED] = FERRY__XS_SEND,
+};
+
+/* One connect step of the transfer's connection; the transfer's state
+ * follows the filter that connects (CONNECT, TUNNEL, TLS). */
+static void connect_step(ferry_easy *e, int cselect) {
+  ferry__conn *c = e->conn;
+  ferry__conn_phase before = ferry__conn_phase_of(c), now;
+  char why[FERRY_ERROR_SIZE] = "";
+  ferry__ioerr err = {FERRYE_OK, 0, why, sizeof(why)};
+  ferry_code rc = ferry__conn_connect(c, cselect, &err);
+
+  if (e->state == FERRY__XS_DONE)
+    return; /* a hook ended it */
+  now = ferry__conn_phase_of(c);
+  if (before == FERRY__CONN_SOCKET && now != FERRY__CONN_SOCKET)
+    socket_connected(e);
+  if (before <= FERRY__CONN_TUNNEL && now > FERRY__CONN_TUNNEL && e->tunnel)
+    tunnel_established(e);
+  if (rc == FERRYE_OK && ferry__conn_tls(c) != NULL && tls_connected(e) != 0)
     return;
+  if (rc != FERRYE_OK && rc != FERRYE_AGAIN) {
+    ferry__tls *t = ferry__conn_tls(c);
+    if (t != NULL)
+      e->ssl_verifyresult = ferry__tls_verify_result(t);
+    e->os_errno = err.os_errno;
+    if (rc == FERRYE_COULDNT_CONNECT && why[0] == '\0')
+      xfer_fail(e, rc, "Failed to connect to %s port %d: %s", e->dest_host,
+                e->dest_port, strerror(err.os_errno ? err.os_errno : ECONNREFUSED));
+    else
+      xfer_fail(e, rc, "%s", why);
+    return;
+  }
+  if (now == FERRY__CONN_TUNNEL)
+    e->in_tunnel = 1;
+  if (rc == FERRYE_OK) {
+    start_send(e);
+    return;
+  }
+  ferry__xfer_state(e, phase_state[now]);
+  update_deadline(e);
+}
+
+/* The addresses are known: build the connection's filters and connect. */
+static void start_connect(ferry_easy *e) {
+  ferry__conn *c = e->conn;
+  ferry__sockopts so;
+  ferry__cf *cf;
+  ferry_code rc;
+
+  memset(&so, 0, sizeof(so));
+  so.tcp_nodelay = e->set.tcp_nodelay;
+  so.tcp_keepalive = e->set.tcp_keepalive;
+  so.tcp_keepidle = e->set.tcp_keepidle;
+  so.tcp_keepintvl = e->set.tcp_keepintvl;
+  so.tcp_keepcnt = e->set.tcp_keepcnt;
+  so.interface = e->set.interface;
+  so.localport = e->set.localport;
+  so.localportrange = e->set.localportrange;
+  so.happy_eyeballs_ms = e->set.happy_eyeballs_ms;
+  ferry__xfer_state(e, FERRY__XS_CONNECT);
+  rc = ferry__cf_socket_new(&cf, c, e->addrs, &so);
+  if (rc != FERRYE_OK)
+    goto failed;
+  ferry__conn_push(c, cf);
+  if (e->tunnel) {
+    ferry__buf req;
+    ferry__buf_init(&req, 64 * 1024);
+    rc = ferry__proxy_connect_request(e, &req);
+    if (rc == FERRYE_OK)
+      rc = ferry__cf_tunnel_new(&cf, c, &req);
+    ferry__buf_free(&req);
+    if (rc != FERRYE_OK)
+      goto failed;
+    ferry__conn_push(c, cf);
   }
   if (e->tls_hop) {
-    tls_start(e);
-    return;
+    rc = ferry__cf_tls_new(&cf, c, e->url.host, e->url.port);
+    if (rc != FERRYE_OK)
+      goto failed;
+    ferry__conn_push(c, cf);
   }
-  start_send(e);
-}
-
-/* Start a connect on c to the next address that takes one. Returns 0 when
- * an attempt runs on c, 1 when no address is left, -1 when the transfer
- * has failed. */
-static int start_attempt(ferry_easy *e, ferry__conn *c) {
-  while (e->addr_idx < e->addrs->n) {
-    const struct sockaddr_storage *sa = &e->addrs->a[e->addr_idx++];
-    char why[FERRY_ERROR_SIZE];
-    int err = ferry__conn_connect(c, (const struct sockaddr *)sa, &e->set, why,
-                                  sizeof(why));
-    if (err < 0) {
-      /* INTERFACE / LOCALPORT could not be bound: another address of
-       * another family may do when the interface has none of this one */
-      e->os_errno = -err;
-      if (err == -EAFNOSUPPORT && e->addr_idx < e->addrs->n)
-        continue;
-      xfer_fail(e, FERRYE_INTERFACE_FAILED, "%s", why);
-      return -1;
-    }
-    if (err == 0) {
-      ferry__conn_watch(c, FERRY_POLL_OUT); /* wait for writable */
-      return 0;
-    }
-    if (err == ENOMEM) {
-      /* ferry__conn_connect could not register the socket */
-      xfer_fail(e, FERRYE_OUT_OF_MEMORY, "out of memory for a socket");
-      return -1;
-    }
-    e->os_errno = err;
-  }
-  return 1;
-}
-
-static void connect_failed(ferry_easy *e) {
-  xfer_fail(e, FERRYE_COULDNT_CONNECT, "Failed to connect to %s port %d: %s",
-            e->dest_host, e->dest_port,
-            strerror(e->os_errno ? (int)e->os_errno : ECONNREFUSED));
-}
-
-/* Happy eyeballs (RFC 8305): while an attempt has not connected after
- * HAPPY_EYEBALLS_TIMEOUT_MS, the next address (getaddrinfo's list is
- * interleaved by family) is tried in parallel; the first to connect wins. */
-static void arm_race(ferry_easy *e) {
-  e->race_at_ms = 0;
-  if (e->conn2 == NULL && e->addr_idx < e->addrs->n &&
-      e->set.happy_eyeballs_ms > 0)
-    e->race_at_ms = ferry__now_ms() + (uint64_t)e->set.happy_eyeballs_ms;
-  update_deadline(e);
-}
-
-static void start_race(ferry_easy *e) {
-  ferry__conn *c2;
-  int rc;
-
-  e->race_at_ms = 0;
-  if (e->conn2 != NULL || e->conn == NULL || e->addr_idx >= e->addrs->n)
-    return;
-  c2 = ferry__conn_new(e->multi, e->conn->bundle);
-  if (c2 == NULL)
-    return; /* the first attempt goes on alone */
-  ferry__conn_set_easy(c2, e);
-  rc = start_attempt(e, c2);
-  if (rc == 0) {
-    if (ferry__trace_on(e))
-      ferry__infof(e, "Happy eyeballs: racing address %zu", e->addr_idx - 1);
-    e->conn2 = c2;
-    update_deadline(e);
-    return;
-  }
-  ferry__conn_destroy(c2);
-}
-
-static void try_connect(ferry_easy *e) {
-  int rc;
-
-  ferry__xfer_state(e, FERRY__XS_CONNECT);
-  update_deadline(e);
-  rc = start_attempt(e, e->conn);
-  if (rc < 0)
-    return;
-  if (rc > 0) {
-    connect_failed(e);
-    return;
-  }
-  arm_race(e);
-}
-
-/* One of the transfer's connect attempts finished. */
-static void on_connect_ready(ferry_easy *e, ferry__conn *c) {
-  int err = ferry__conn_connect_result(c), rc;
-
-  if (err == 0) {
-    if (c == e->conn2) {
-      /* the racing attempt won */
-      ferry__conn_destroy(e->conn);
-      e->conn = c;
-    } else if (e->conn2 != NULL) {
-      ferry__conn_destroy(e->conn2);
-    }
-    e->conn2 = NULL;
-    e->race_at_ms = 0;
-    connected(e);
-    return;
-  }
-  e->os_errno = err;
-  if (ferry__trace_on(e))
-    ferry__infof(e, "connect to %s port %d failed: %s", e->dest_host,
-                 e->dest_port, strerror(err));
-  ferry__conn_close_socket(c);
-  rc = start_attempt(e, c);
-  if (rc < 0)
-    return;
-  if (rc == 0) {
-    if (c == e->conn && e->conn2 == NULL)
-      arm_race(e);
-    return;
-  }
-  /* no address left for this attempt */
-  if (c == e->conn2) {
-    ferry__conn_destroy(c);
-    e->conn2 = NULL;
-    return; /* the first attempt is still running */
-  }
-  if (e->conn2 != NULL) {
-    ferry__conn_destroy(e->conn);
-    e->conn = e->conn2;
-    e->conn2 = NULL;
-    return;
-  }
-  connect_failed(e);
+  connect_step(e, 0);
+  return;
+failed:
+  ferry__xfer_done(e, rc);
 }
 
 void ferry__xfer_resolved(ferry_easy *e, ferry_code result, const char *why) {
@@ -868,13 +647,13 @@ void ferry__xfer_resolved(ferry_easy *e, ferry_code result, const char *why) {
     return;
   }
   e->t_namelookup = now_ns();
-  try_connect(e);
+  start_connect(e);
 }
 
 /* Find or open a connection for the transfer. */
 static void acquire_conn(ferry_easy *e, int fresh) {
   ferry_multi *m = e->multi;
-  ferry__bundle *b = ferry__pool_bundle(m, e->conn_key, 1);
+  ferry__bundle *b = ferry__pool_bundle(&m->pool, e->conn_key, 1);
   ferry__conn *c;
   ferry_code rc;
 
@@ -883,19 +662,20 @@ static void acquire_conn(ferry_easy *e, int fresh) {
     return;
   }
   if (!fresh && !e->set.fresh_connect) {
-    c = ferry__pool_take_idle(m, b, e->upload_from_read,
+    c = ferry__pool_take_idle(&m->pool, b, e->upload_from_read,
                               (uint64_t)e->set.maxage_conn * 1000u,
                               (uint64_t)e->set.maxlifetime_conn * 1000u);
     if (c != NULL) {
+      ferry__tls *t = ferry__conn_tls(c);
       attach_conn(e, c);
       e->reused = 1;
       if (e->t_namelookup == 0)
         e->t_namelookup = e->t_connect = now_ns();
-      if (c->tls) {
+      if (t != NULL) {
         /* no handshake now: report the one the connection had */
         if (e->t_appconnect == 0)
           e->t_appconnect = e->t_connect;
-        e->ssl_verifyresult = ferry__tls_verify_result(c->tls);
+        e->ssl_verifyresult = ferry__tls_verify_result(t);
         if (record_certinfo(e) != FERRYE_OK)
           return;
       }
@@ -906,13 +686,13 @@ static void acquire_conn(ferry_easy *e, int fresh) {
       return;
     }
   }
-  if (!ferry__pool_may_open(m, b)) {
+  if (!ferry__pool_may_open(&m->pool, b)) {
     ferry__xfer_state(e, FERRY__XS_PENDING);
     ferry__multi_queue_pending(m, e);
     update_deadline(e);
     return;
   }
-  c = ferry__conn_new(m, b);
+  c = ferry__conn_new(&m->pool, b);
   if (c == NULL) {
     xfer_fail(e, FERRYE_OUT_OF_MEMORY, "out of memory");
     return;
@@ -923,8 +703,7 @@ static void acquire_conn(ferry_easy *e, int fresh) {
   update_deadline(e);
   if (e->addrs) {
     /* a retry: the addresses are known */
-    e->addr_idx = 0;
-    try_connect(e);
+    start_connect(e);
     return;
   }
   rc = ferry__resolve_start(m, e);
@@ -938,7 +717,7 @@ static void acquire_conn(ferry_easy *e, int fresh) {
     return;
   }
   e->t_namelookup = now_ns();
-  try_connect(e);
+  start_connect(e);
 }
 
 /* Go back to the start of a read-callback upload: SEEKFUNCTION, or for
@@ -1180,7 +959,7 @@ static void send_more(ferry_easy *e) {
     if (n_iov == 0) {
       if (upload_complete(e)) {
         /* for TLS, the last records must be on the wire first */
-        int f = ferry__conn_tls_flush(c);
+        int f = ferry__conn_flush(c);
         if (f == 1) {
           ferry__conn_watch(c, FERRY_POLL_OUT);
           return;
@@ -1198,19 +977,18 @@ static void send_more(ferry_easy *e) {
     if (e->set.max_send_speed > 0 && rate_trim(e, iov, &n_iov) == 0)
       return; /* throttled: rate_resume goes on */
     {
-      ferry_code rc = FERRYE_OK;
-      int os_errno = 0;
       char why[FERRY_ERROR_SIZE];
-      n = ferry__conn_send(c, iov, n_iov, &rc, &os_errno, why, sizeof(why));
+      ferry__ioerr err = {FERRYE_OK, 0, why, sizeof(why)};
+      n = ferry__conn_send(c, iov, n_iov, &err);
       if (n == FERRY__IO_AGAIN) {
         ferry__conn_watch(c, FERRY_POLL_OUT);
         return;
       }
       if (n == FERRY__IO_ERROR) {
-        e->os_errno = os_errno;
+        e->os_errno = err.os_errno;
         if (retry_on_fresh(e))
           return;
-        xfer_fail(e, rc, "%s", why);
+        xfer_fail(e, err.code, "%s", why);
         return;
       }
     }
@@ -1564,7 +1342,7 @@ static void response_complete(ferry_easy *e, int leftover) {
   e->response_done = 1;
   /* TLS records after the response (a renegotiation request, an alert)
    * wait inside the TLS layer: extra bytes too */
-  if (e->conn && e->conn->tls && ferry__tls_has_buffered(e->conn->tls))
+  if (e->conn && ferry__conn_buffered(e->conn))
     leftover = 1;
   if (leftover && e->conn)
     e->conn->no_reuse = 1; /* extra bytes after the response: not reusable */
@@ -1609,34 +1387,33 @@ static void recv_data(ferry_easy *e, int cselect) {
   ferry_multi *m = e->multi;
   ferry__conn *c = e->conn;
   int rounds = 0, drain = (cselect & FERRY_CSELECT_ERR) != 0;
+  char *rbuf = ferry__pool_rbuf(&m->pool);
+  int tls = ferry__conn_tls(c) != NULL;
 
-  if (m->rbuf == NULL) {
-    m->rbuf = ferry__malloc(FERRY__RBUF_SIZE);
-    if (m->rbuf == NULL) {
-      xfer_fail(e, FERRYE_OUT_OF_MEMORY, "out of memory for the read buffer");
-      return;
-    }
+  if (rbuf == NULL) {
+    xfer_fail(e, FERRYE_OUT_OF_MEMORY, "out of memory for the read buffer");
+    return;
   }
   /* TLS hands out one record at a time and keeps the rest inside: read on
    * until it says AGAIN, or those bytes would wait for a socket event that
    * never comes. */
-  while (rounds++ < 4 || drain || c->tls) {
-    ferry_code rc = FERRYE_OK;
-    int clean = 1, os_errno = 0;
+  while (rounds++ < 4 || drain || tls) {
+    int clean = 1;
     char why[FERRY_ERROR_SIZE];
+    ferry__ioerr err = {FERRYE_OK, 0, why, sizeof(why)};
     size_t cap = rate_allowance(e, 0, FERRY__RBUF_SIZE);
     ssize_t n = cap == 0 ? FERRY__IO_AGAIN /* throttled */
-                         : ferry__conn_recv(c, m->rbuf, cap, &clean, &rc,
-                                            &os_errno, why, sizeof(why));
+                         : ferry__conn_recv(c, rbuf, cap, &clean, &err);
     size_t used = 0;
+    ferry_code rc;
 
     if (n == FERRY__IO_AGAIN)
       return;
     if (n == FERRY__IO_ERROR) {
-      e->os_errno = os_errno;
+      e->os_errno = err.os_errno;
       if (retry_on_fresh(e))
         return;
-      xfer_fail(e, rc, "%s", why);
+      xfer_fail(e, err.code, "%s", why);
       return;
     }
     if (n == 0) {
@@ -1660,7 +1437,7 @@ static void recv_data(ferry_easy *e, int cselect) {
       return;
     }
     rate_spent(e, 0, (size_t)n);
-    rc = ferry__h1_feed(&e->parser, m->rbuf, (size_t)n, &used);
+    rc = ferry__h1_feed(&e->parser, rbuf, (size_t)n, &used);
     if (e->state == FERRY__XS_DONE)
       return;
     if (rc != FERRYE_OK) {
@@ -1681,7 +1458,7 @@ static void recv_data(ferry_easy *e, int cselect) {
       ferry__conn_watch(c, FERRY_POLL_NONE);
       return;
     }
-    if ((size_t)n < FERRY__RBUF_SIZE && !drain && !c->tls)
+    if ((size_t)n < FERRY__RBUF_SIZE && !drain && !tls)
       break;
   }
   if (!e->set.noprogress && e->set.xferinfofn)
@@ -1765,7 +1542,7 @@ void ferry__xfer_run(ferry_easy *e) {
       return; /* throttled: rate_resume reads on */
     ferry__conn_watch(e->conn, FERRY_POLL_IN);
     /* bytes the TLS layer kept while paused raise no socket event */
-    if (e->conn->tls && ferry__tls_has_buffered(e->conn->tls))
+    if (ferry__conn_buffered(e->conn))
       recv_data(e, 0);
     return;
   default:
@@ -1773,16 +1550,12 @@ void ferry__xfer_run(ferry_easy *e) {
   }
 }
 
-void ferry__xfer_on_socket(ferry_easy *e, ferry__conn *c, int cselect) {
+void ferry__xfer_on_socket(ferry_easy *e, int cselect) {
   switch (e->state) {
   case FERRY__XS_CONNECT:
-    on_connect_ready(e, c);
-    return;
   case FERRY__XS_TUNNEL:
-    tunnel_io(e, cselect);
-    return;
   case FERRY__XS_TLS:
-    tls_on_socket(e, cselect);
+    connect_step(e, cselect);
     return;
   case FERRY__XS_SEND:
     if (e->expect_wait) {
@@ -1807,8 +1580,14 @@ void ferry__xfer_on_socket(ferry_easy *e, ferry__conn *c, int cselect) {
 void ferry__xfer_on_deadline(ferry_easy *e) {
   uint64_t now = ferry__now_ms();
 
-  if (e->state == FERRY__XS_CONNECT && e->race_at_ms && now >= e->race_at_ms)
-    start_race(e);
+  if (e->state >= FERRY__XS_CONNECT && e->state <= FERRY__XS_TLS && e->conn) {
+    uint64_t race = ferry__conn_deadline(e->conn);
+    if (race && now >= race) {
+      connect_step(e, 0);
+      if (e->state == FERRY__XS_DONE)
+        return;
+    }
+  }
   if (e->expect_wait && now >= e->expect_until_ms) {
     /* no 100 Continue in time: send the body anyway, as libcurl does */
     e->expect_wait = 0;
@@ -1934,11 +1713,6 @@ void ferry__xfer_done(ferry_easy *e, ferry_code result) {
 
   if (e->state == FERRY__XS_DONE)
     return;
-  if (e->conn2) {
-    ferry__conn_destroy(e->conn2);
-    e->conn2 = NULL;
-  }
-  e->race_at_ms = 0;
   /* The last progress call shows the totals as they end, as libcurl's
    * Curl_pgrsDone from multi_done; not after the callback itself aborted. */
   if (result != FERRYE_ABORTED_BY_CALLBACK) {
@@ -1978,12 +1752,6 @@ void ferry__xfer_done(ferry_easy *e, ferry_code result) {
 
 void ferry__xfer_detach(ferry_easy *e) {
   ferry_multi *m = e->multi;
-
-  if (e->conn2) {
-    ferry__conn_destroy(e->conn2);
-    e->conn2 = NULL;
-  }
-  e->race_at_ms = 0;
 
   if (e->dns_wait)
     ferry__resolve_cancel(e);

@@ -13,9 +13,8 @@ void ferry__xfer_state(ferry_easy *e, ferry__xstate s);
 ferry_code ferry__xfer_setup(ferry_easy *e);
 /* Run a transfer from the soon list (start it, or continue after pause). */
 void ferry__xfer_run(ferry_easy *e);
-struct ferry__conn;
-/* Socket activity on connection c of the transfer (FERRY_CSELECT_* bits). */
-void ferry__xfer_on_socket(ferry_easy *e, struct ferry__conn *c, int cselect);
+/* Socket activity on the transfer's connection (FERRY_CSELECT_* bits). */
+void ferry__xfer_on_socket(ferry_easy *e, int cselect);
 /* Its deadline passed. */
 void ferry__xfer_on_deadline(ferry_easy *e);
 /* The name lookup it waited for ended (addresses in e->addrs or error). */

@@ -35,7 +35,7 @@ for l in mbedtls mbedx509 mbedcrypto z; do
   libs="$libs $a"
 done
 
-ferry_srcs=$(sed -n "s/^ *'\([a-z0-9_]*\.c\)',\{0,1\}\$/\1/p" "$root/src/meson.build")
+ferry_srcs=$(sed -n "s/^ *'\([a-z0-9_-]*\.c\)',\{0,1\}\$/\1/p" "$root/src/meson.build")
 [ -n "$ferry_srcs" ] || { echo "build.sh: no sources in src/meson.build" >&2; exit 1; }
 
 mkdir -p "$out/obj"
