@@ -22,6 +22,7 @@
  */
 #include "h2server.h"
 
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -171,7 +172,30 @@ struct h2stream {
   char content_length[32];
 };
 
-enum conn_mode { MODE_TLS_HANDSHAKE, MODE_SNIFF, MODE_HTTP1, MODE_H2 };
+/* What a connection's plaintext goes to; conn_set_mode() is the only
+ * writer. */
+#define CONN_MODES(X)                                                          \
+  X(TLS_HANDSHAKE) /* nothing yet: the handshake runs */                      \
+  X(SNIFF)         /* cleartext: the first bytes decide */                    \
+  X(HTTP1)         /* HTTP/1.1 requests, answered plainly or upgraded */      \
+  X(H2)            /* the frame recorder and nghttp2 */
+
+enum conn_mode {
+#define X(name) MODE_##name,
+  CONN_MODES(X)
+#undef X
+};
+
+static const char *conn_mode_name(enum conn_mode mode) {
+  switch (mode) {
+#define X(name)                                                                \
+  case MODE_##name:                                                            \
+    return #name;
+    CONN_MODES(X)
+#undef X
+  }
+  return "?";
+}
 
 enum reader_state { READER_PREFACE, READER_HEAD, READER_PAYLOAD, READER_DEAD };
 
@@ -280,6 +304,21 @@ struct h2server {
   size_t nrequests, requests_cap;
   struct cmd *cmds, *cmds_tail;
 };
+
+/* A message on stderr about connection c. */
+static void conn_warn(const struct h2conn *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void conn_warn(const struct h2conn *c, const char *fmt, ...) {
+  char text[512];
+  va_list ap;
+
+  va_start(ap, fmt);
+  vsnprintf(text, sizeof(text), fmt, ap);
+  va_end(ap);
+  fprintf(stderr, "h2server: connection %u [%s]: %s\n", c->index,
+          conn_mode_name(c->mode), text);
+}
 
 /* -- the configuration copy --------------------------------------------------- */
 
@@ -741,8 +780,7 @@ static void conn_send(struct h2conn *c, const void *data, size_t n) {
   while (n > 0) {
     int r = mbedtls_ssl_write(&c->ssl, p, n);
     if (r <= 0) {
-      fprintf(stderr, "h2server: connection %u: ssl_write: -0x%04x\n",
-              c->index, (unsigned)-r);
+      conn_warn(c, "ssl_write: -0x%04x", (unsigned)-r);
       conn_end(c, H2SERVER_CLOSE_FIN);
       return;
     }
@@ -772,8 +810,7 @@ static void conn_pull_session(struct h2conn *c, int all) {
       break;
     n = nghttp2_session_mem_send(c->session, &data);
     if (n < 0) {
-      fprintf(stderr, "h2server: connection %u: mem_send: %s\n", c->index,
-              nghttp2_strerror((int)n));
+      conn_warn(c, "mem_send: %s", nghttp2_strerror((int)n));
       conn_record_session_error(c, (int)n);
       conn_end(c, H2SERVER_CLOSE_FIN);
       break;
@@ -933,8 +970,7 @@ static void conn_submit_ping(struct h2conn *c) {
   }
   rv = nghttp2_submit_ping(c->session, NGHTTP2_FLAG_NONE, opaque);
   if (rv != 0)
-    fprintf(stderr, "h2server: connection %u: submit_ping: %s\n", c->index,
-            nghttp2_strerror(rv));
+    conn_warn(c, "submit_ping: %s", nghttp2_strerror(rv));
 }
 
 static void conn_submit_goaway(struct h2conn *c, const h2server_goaway *g) {
@@ -947,8 +983,7 @@ static void conn_submit_goaway(struct h2conn *c, const h2server_goaway *g) {
                              g->error_code, (const uint8_t *)g->debug_data,
                              g->debug_len);
   if (rv != 0) {
-    fprintf(stderr, "h2server: connection %u: submit_goaway(%d): %s\n",
-            c->index, (int)last, nghttp2_strerror(rv));
+    conn_warn(c, "submit_goaway(%d): %s", (int)last, nghttp2_strerror(rv));
     return;
   }
   if (g->close != H2SERVER_CLOSE_NONE)
@@ -957,8 +992,8 @@ static void conn_submit_goaway(struct h2conn *c, const h2server_goaway *g) {
 
 static void submit_failed(struct h2stream *st, const char *what, int rv) {
   if (rv < 0)
-    fprintf(stderr, "h2server: connection %u stream %d: %s: %s\n",
-            st->conn->index, (int)st->id, what, nghttp2_strerror(rv));
+    conn_warn(st->conn, "stream %d: %s: %s", (int)st->id, what,
+              nghttp2_strerror(rv));
 }
 
 /* nghttp2 name/value pairs for headers; with raw, sent exactly (no copy,
@@ -1362,8 +1397,7 @@ static int on_data_chunk_recv(nghttp2_session *session, uint8_t flags,
   }
   rv = nghttp2_session_consume(session, stream_id, len);
   if (rv != 0)
-    fprintf(stderr, "h2server: connection %u: consume: %s\n", c->index,
-            nghttp2_strerror(rv));
+    conn_warn(c, "consume: %s", nghttp2_strerror(rv));
   return 0;
 }
 
@@ -1457,10 +1491,8 @@ static int on_frame_not_send(nghttp2_session *session,
                              void *user_data) {
   struct h2conn *c = user_data;
   (void)session;
-  fprintf(stderr,
-          "h2server: connection %u: frame type %u on stream %d not sent: %s\n",
-          c->index, frame->hd.type, (int)frame->hd.stream_id,
-          nghttp2_strerror(lib_error_code));
+  conn_warn(c, "frame type %u on stream %d not sent: %s", frame->hd.type,
+            (int)frame->hd.stream_id, nghttp2_strerror(lib_error_code));
   return 0;
 }
 
@@ -1492,8 +1524,11 @@ static void on_reader_frame(void *arg, const h2server_frame *f) {
   uv_mutex_unlock(&s->lock);
 }
 
-static void conn_set_proto(struct h2conn *c, h2server_proto proto) {
+/* The only writer of c->mode (and of the protocol the tests see). */
+static void conn_set_mode(struct h2conn *c, enum conn_mode mode,
+                          h2server_proto proto) {
   h2server *s = c->server;
+  c->mode = mode;
   uv_mutex_lock(&s->lock);
   c->info.proto = proto;
   uv_mutex_unlock(&s->lock);
@@ -1504,8 +1539,7 @@ static int h2_session_new(struct h2conn *c) {
   int rv = nghttp2_session_server_new2(&c->session, s->callbacks, c,
                                        s->option);
   if (rv != 0) {
-    fprintf(stderr, "h2server: connection %u: session_server_new2: %s\n",
-            c->index, nghttp2_strerror(rv));
+    conn_warn(c, "session_server_new2: %s", nghttp2_strerror(rv));
     c->session = NULL;
   }
   return rv;
@@ -1517,9 +1551,8 @@ static void h2_begin(struct h2conn *c, h2server_proto proto) {
   const h2server_conn_script *cs = c->script;
   int rv;
 
-  c->mode = MODE_H2;
+  conn_set_mode(c, MODE_H2, proto);
   c->hold_all = cs->hold_window;
-  conn_set_proto(c, proto);
   if (c->session == NULL && h2_session_new(c) != 0) {
     conn_end(c, H2SERVER_CLOSE_FIN);
     return;
@@ -1529,15 +1562,13 @@ static void h2_begin(struct h2conn *c, h2server_proto proto) {
     rv = nghttp2_submit_settings(c->session, NGHTTP2_FLAG_NONE, s->settings,
                                  s->nsettings);
     if (rv != 0)
-      fprintf(stderr, "h2server: connection %u: submit_settings: %s\n",
-              c->index, nghttp2_strerror(rv));
+      conn_warn(c, "submit_settings: %s", nghttp2_strerror(rv));
   }
   if (s->cfg.connection_window > 0) {
     rv = nghttp2_session_set_local_window_size(
         c->session, NGHTTP2_FLAG_NONE, 0, s->cfg.connection_window);
     if (rv != 0)
-      fprintf(stderr, "h2server: connection %u: set_local_window_size: %s\n",
-              c->index, nghttp2_strerror(rv));
+      conn_warn(c, "set_local_window_size: %s", nghttp2_strerror(rv));
   }
   if (cs->raw_after_settings != NULL) {
     conn_pull_session(c, 1);
@@ -1785,8 +1816,7 @@ static int h1_upgrade(struct h2conn *c, const struct h1request *req,
                                 NULL);
   free(settings);
   if (rv != 0) {
-    fprintf(stderr, "h2server: connection %u: session_upgrade2: %s\n",
-            c->index, nghttp2_strerror(rv));
+    conn_warn(c, "session_upgrade2: %s", nghttp2_strerror(rv));
     nghttp2_session_del(c->session);
     c->session = NULL;
     return -1;
@@ -1832,8 +1862,7 @@ static void http1_serve(struct h2conn *c) {
 
     if (end == NULL) {
       if (avail > HTTP1_HEAD_MAX) {
-        fprintf(stderr, "h2server: connection %u: HTTP/1.1 head too long\n",
-                c->index);
+        conn_warn(c, "HTTP/1.1 head too long");
         conn_end(c, H2SERVER_CLOSE_FIN);
       }
       break;
@@ -1841,8 +1870,7 @@ static void http1_serve(struct h2conn *c) {
     head_len = (size_t)(end + 4 - base);
     h1_parse(base, head_len, &req);
     if (req.bad) {
-      fprintf(stderr, "h2server: connection %u: malformed HTTP/1.1 request\n",
-              c->index);
+      conn_warn(c, "malformed HTTP/1.1 request");
       free(req.fields);
       conn_send(c, s->cfg.http1_response, s->cfg.http1_response_len);
       conn_end(c, H2SERVER_CLOSE_FIN);
@@ -1891,8 +1919,7 @@ static void conn_input(struct h2conn *c, const char *p, size_t n) {
     bytes_add(&c->in, p, n);
     k = c->in.len < 4 ? c->in.len : 4;
     if (memcmp(c->in.data, "PRI ", k) != 0) {
-      c->mode = MODE_HTTP1;
-      conn_set_proto(c, H2SERVER_PROTO_HTTP1);
+      conn_set_mode(c, MODE_HTTP1, H2SERVER_PROTO_HTTP1);
       http1_serve(c);
     } else if (c->in.len >= 4) {
       struct bytes first = c->in;
@@ -1938,8 +1965,7 @@ static void conn_handshake(struct h2conn *c) {
   if (alpn != NULL && strcmp(alpn, "h2") == 0) {
     h2_begin(c, H2SERVER_PROTO_H2);
   } else {
-    c->mode = MODE_HTTP1;
-    conn_set_proto(c, H2SERVER_PROTO_HTTP1);
+    conn_set_mode(c, MODE_HTTP1, H2SERVER_PROTO_HTTP1);
   }
 }
 
@@ -1952,7 +1978,8 @@ static void conn_tls_input(struct h2conn *c) {
     if (c->mode == MODE_TLS_HANDSHAKE)
       return;
   }
-  while (!c->closing && !c->ending && !c->reset_when_flushed) {
+  /* Also while ending: what the client still sends is recorded. */
+  while (!c->closing) {
     int n = mbedtls_ssl_read(&c->ssl, (unsigned char *)s->plain_buffer,
                              sizeof(s->plain_buffer));
     if (n > 0) {
@@ -2013,7 +2040,7 @@ static void on_connection(uv_stream_t *listener, int status) {
   c = xcalloc(1, sizeof(*c));
   c->server = s;
   c->tls = s->cfg.tls;
-  c->mode = c->tls ? MODE_TLS_HANDSHAKE : MODE_SNIFF;
+  c->mode = c->tls ? MODE_TLS_HANDSHAKE : MODE_SNIFF; /* not shared yet */
   c->info.tls = c->tls;
   uv_tcp_init(&s->loop, &c->tcp);
   c->tcp.data = c;
@@ -2056,8 +2083,7 @@ static void conn_release_window(struct h2conn *c) {
     if (st->held > 0) {
       int rv = nghttp2_session_consume(c->session, st->id, st->held);
       if (rv != 0)
-        fprintf(stderr, "h2server: connection %u: consume: %s\n", c->index,
-                nghttp2_strerror(rv));
+        conn_warn(c, "consume: %s", nghttp2_strerror(rv));
       st->held = 0;
     }
   }
@@ -2083,8 +2109,7 @@ static void run_command(h2server *s, struct cmd *cmd) {
     rv = nghttp2_submit_window_update(c->session, NGHTTP2_FLAG_NONE,
                                       cmd->stream_id, cmd->increment);
     if (rv != 0)
-      fprintf(stderr, "h2server: connection %u: submit_window_update: %s\n",
-              c->index, nghttp2_strerror(rv));
+      conn_warn(c, "submit_window_update: %s", nghttp2_strerror(rv));
     break;
   case CMD_RELEASE:
     conn_release_window(c);

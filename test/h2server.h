@@ -105,7 +105,20 @@
  * requests it answers. Held DATA is not consumed, so a client upload
  * stalls once the windows are used, until h2server_release_window().
  * With SETTINGS_INITIAL_WINDOW_SIZE 0 the client can send no DATA at all
- * until the test sends a WINDOW_UPDATE with h2server_send_window_update().
+ * until the test sends a WINDOW_UPDATE with h2server_send_window_update()
+ * (which also grows nghttp2's idea of the window: from then on, what is
+ * consumed is given back as above).
+ *
+ * RAW BYTES (raw_at_start, raw_after_settings, a response's raw,
+ * h2server_inject) go out as is, after everything nghttp2 could send at
+ * that moment (DATA that the flow-control windows hold back may come
+ * after). nghttp2 knows nothing of them: a raw HEADERS block should use
+ * HPACK literals without indexing (h2server_hpack_literal) so nghttp2's
+ * compression state stays in step with the client's, and what the
+ * client answers to raw frames reaches nghttp2, which may take it as an
+ * error (a SETTINGS ACK it never asked for is a PROTOCOL_ERROR; PING ACKs
+ * are fine). conn.detach_after_raw leaves nghttp2 out after the first raw
+ * bytes for such cases.
  *
  * RECORDING. Per connection: every byte received (after TLS), the client
  * preface, and every frame the client sent, parsed from those bytes by
@@ -359,8 +372,11 @@ typedef struct h2server_conn_info {
   unsigned streams;    /* request streams opened */
   unsigned max_open_streams;
   unsigned ping_acks;
-  int session_error;   /* the nghttp2 error (negative) that ended the
-                        * session, 0 if none */
+  /* The error nghttp2_session_mem_recv() or _mem_send() returned, which
+   * ended the session (fatal, say NGHTTP2_ERR_BAD_CLIENT_MAGIC), 0 if
+   * none. Connection errors that nghttp2 answers with a GOAWAY are not
+   * errors of these calls (see H2SERVER_GOAWAYS_SENT). */
+  int session_error;
   int closed;
 } h2server_conn_info;
 
@@ -430,8 +446,13 @@ typedef struct h2server_request {
   uint32_t reset_code;
   int closed;       /* the stream is closed */
   uint32_t close_code; /* nghttp2's error code at close (0: NO_ERROR) */
-  unsigned invalid_headers; /* fields nghttp2 found invalid; the stream was
-                             * reset for them (PROTOCOL_ERROR) */
+  /* Regular fields nghttp2 gave its invalid-header callback (a bad
+   * character in a name, say); they are in headers[] too, and nghttp2
+   * reset the stream for them (PROTOCOL_ERROR). Other malformed fields
+   * (upper case, connection-specific, bad pseudo-headers) make nghttp2
+   * reset the stream without them being recorded: set no_http_messaging
+   * to record those. */
+  unsigned invalid_headers;
 } h2server_request;
 
 /* The number of requests recorded (H2SERVER_STREAMS). */

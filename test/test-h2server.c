@@ -1598,6 +1598,64 @@ TEST_IMPL(h2server_zero_initial_window_stalls_an_upload_until_told) {
   return 0;
 }
 
+static int response_ended(client *c, void *arg) {
+  (void)c;
+  return ((cstream *)arg)->ended;
+}
+
+/* With early set, the answer goes out while the upload cannot even start
+ * (a zero window); the upload then finishes on the half-closed stream. */
+TEST_IMPL(h2server_early_response_goes_out_before_the_request_ends) {
+  static const nghttp2_settings_entry iv[] = {
+      {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 0}};
+  h2server_response response;
+  h2server_config cfg;
+  h2server_request req;
+  char upload[1000];
+  client c;
+  cstream *st;
+  h2server *s;
+  int port;
+
+  memset(upload, 'u', sizeof(upload));
+  memset(&response, 0, sizeof(response));
+  response.path = "/early";
+  response.status = 413;
+  response.body = "too big";
+  response.early = 1;
+  memset(&cfg, 0, sizeof(cfg));
+  cfg.settings = iv;
+  cfg.nsettings = 1;
+  cfg.responses = &response;
+  cfg.nresponses = 1;
+  s = start_server(&cfg);
+  ASSERT_NOT_NULL(s);
+  port = h2server_port(s);
+  ASSERT_EQ(client_start(&c, port, NULL, 0), 0);
+  st = client_request(&c, port, "POST", "/early", NULL, upload,
+                      sizeof(upload));
+  ASSERT_EQ(client_run(&c, response_ended, st, WAIT_MS), 0);
+  ASSERT_EQ(st->status, 413);
+  ASSERT_MEM_EQ(st->body, st->body_len, "too big");
+  ASSERT(!st->closed);
+  ASSERT_EQ(h2server_request_get(s, 0, &req), 0);
+  ASSERT(!req.ended);
+  ASSERT_EQ(req.body_len, 0);
+  h2server_request_free(&req);
+
+  ASSERT_EQ(h2server_send_window_update(s, 0, st->id, sizeof(upload)), 0);
+  ASSERT_EQ(client_run(&c, stream_is_closed, st, WAIT_MS), 0);
+  ASSERT_EQ(st->close_code, NGHTTP2_NO_ERROR);
+  ASSERT_EQ(h2server_wait_requests(s, 1, WAIT_MS), 0);
+  ASSERT_EQ(h2server_request_get(s, 0, &req), 0);
+  ASSERT(req.ended);
+  ASSERT_EQ(req.body_len, sizeof(upload));
+  h2server_request_free(&req);
+  client_free(&c);
+  ASSERT_EQ(h2server_stop(s), 0);
+  return 0;
+}
+
 static size_t request_body_len(h2server *s, unsigned index) {
   h2server_request req;
   size_t n = 0;
@@ -1607,48 +1665,65 @@ static size_t request_body_len(h2server *s, unsigned index) {
   return n;
 }
 
-TEST_IMPL(h2server_withheld_window_update_stalls_an_upload_until_released) {
-  enum { UPLOAD = 200000, WINDOW = 65535 };
-  h2server_response response;
-  h2server_config cfg;
-  char *upload = malloc(UPLOAD);
+/* Upload UPLOAD bytes to path on a new connection, the conn-th (its one
+ * request is the conn-th request too): one window's worth arrives and no
+ * more until the test releases it. */
+enum { UPLOAD = 200000, WINDOW = 65535 };
+
+static int stalled_upload(h2server *s, unsigned conn, const char *path,
+                          const char *upload) {
+  int port = h2server_port(s);
   uint64_t deadline;
   client c;
   cstream *st;
-  h2server *s;
-  int port;
 
-  ASSERT_NOT_NULL(upload);
-  for (size_t i = 0; i < UPLOAD; i++)
-    upload[i] = (char)h2server_body_byte(i);
-  memset(&response, 0, sizeof(response));
-  response.echo = 1;
-  response.hold_window = 1;
-  memset(&cfg, 0, sizeof(cfg));
-  cfg.responses = &response;
-  cfg.nresponses = 1;
-  s = start_server(&cfg);
-  ASSERT_NOT_NULL(s);
-  port = h2server_port(s);
   ASSERT_EQ(client_start(&c, port, NULL, 0), 0);
-  st = client_request(&c, port, "PUT", "/big", NULL, upload, UPLOAD);
-
-  /* The client sends one window's worth, and no more comes. */
+  st = client_request(&c, port, "PUT", path, NULL, upload, UPLOAD);
   deadline = now_ms() + WAIT_MS;
-  while (request_body_len(s, 0) < WINDOW && now_ms() < deadline)
+  while (request_body_len(s, conn) < WINDOW && now_ms() < deadline)
     client_run_for(&c, 20);
-  ASSERT_EQ(request_body_len(s, 0), WINDOW);
+  ASSERT_EQ(request_body_len(s, conn), WINDOW);
   client_run_for(&c, 200);
-  ASSERT_EQ(request_body_len(s, 0), WINDOW);
+  ASSERT_EQ(request_body_len(s, conn), WINDOW);
   ASSERT(!st->closed);
 
-  ASSERT_EQ(h2server_release_window(s, 0), 0);
+  ASSERT_EQ(h2server_release_window(s, conn), 0);
   ASSERT_EQ(client_run(&c, stream_is_closed, st, WAIT_MS), 0);
   ASSERT_EQ(st->status, 200);
   ASSERT_EQ(st->body_len, UPLOAD);
   ASSERT(h2server_body_check(st->body, st->body_len, 0));
-  ASSERT_EQ(request_body_len(s, 0), UPLOAD);
+  ASSERT_EQ(request_body_len(s, conn), UPLOAD);
   client_free(&c);
+  return 0;
+}
+
+TEST_IMPL(h2server_withheld_window_update_stalls_an_upload_until_released) {
+  h2server_response responses[2];
+  h2server_conn_script conns[2];
+  h2server_config cfg;
+  char *upload = malloc(UPLOAD);
+  h2server *s;
+
+  ASSERT_NOT_NULL(upload);
+  for (size_t i = 0; i < UPLOAD; i++)
+    upload[i] = (char)h2server_body_byte(i);
+  memset(responses, 0, sizeof(responses));
+  responses[0].path = "/held";
+  responses[0].echo = 1;
+  responses[0].hold_window = 1;
+  responses[1].echo = 1;
+  memset(conns, 0, sizeof(conns));
+  conns[1].hold_window = 1;
+  memset(&cfg, 0, sizeof(cfg));
+  cfg.responses = responses;
+  cfg.nresponses = 2;
+  cfg.conns = conns;
+  cfg.nconns = 2;
+  s = start_server(&cfg);
+  ASSERT_NOT_NULL(s);
+  /* held by the path's script, then by the connection's */
+  ASSERT_EQ(stalled_upload(s, 0, "/held", upload), 0);
+  ASSERT_EQ(stalled_upload(s, 1, "/any", upload), 0);
   free(upload);
   ASSERT_EQ(h2server_stop(s), 0);
   return 0;
@@ -2193,6 +2268,32 @@ TEST_IMPL(h2server_settings_from_the_config_reach_the_client) {
   cfg.settings = bad;
   cfg.nsettings = 1;
   ASSERT_NULL(h2server_start(&cfg));
+  return 0;
+}
+
+TEST_IMPL(h2server_bad_client_preface_ends_the_connection) {
+  static const char bad[] = "PRI * HTTP/2.0\r\n\r\nXX\r\n\r\n";
+  h2server_config cfg;
+  h2server_conn_info info;
+  char buf[64];
+  client c;
+  h2server *s;
+
+  memset(&cfg, 0, sizeof(cfg));
+  s = start_server(&cfg);
+  ASSERT_NOT_NULL(s);
+  ASSERT_EQ(client_connect(&c, h2server_port(s)), 0);
+  ASSERT_EQ(client_send_raw(&c, bad, strlen(bad)), 0);
+  ASSERT_EQ(h2server_wait_closed(s, 1, WAIT_MS), 0);
+  client_read_n(&c, buf, sizeof(buf)); /* the SETTINGS, then EOF */
+  ASSERT_EQ(h2server_connection(s, 0, &info), 0);
+  ASSERT_EQ(info.proto, H2SERVER_PROTO_H2);
+  ASSERT(!info.preface_seen);
+  ASSERT(info.preface_bad);
+  ASSERT_EQ(info.session_error, NGHTTP2_ERR_BAD_CLIENT_MAGIC);
+  ASSERT_EQ(h2server_get(s, H2SERVER_FRAMES), 0);
+  client_free(&c);
+  ASSERT_EQ(h2server_stop(s), 0);
   return 0;
 }
 

@@ -576,6 +576,7 @@
   X(h2server_push_promise_delivers_the_pushed_response) \
   X(h2server_zero_initial_window_stalls_an_upload_until_told) \
   X(h2server_withheld_window_update_stalls_an_upload_until_released) \
+  X(h2server_early_response_goes_out_before_the_request_ends) \
   X(h2server_sends_informational_responses_and_trailers) \
   X(h2server_echo_returns_the_uploaded_body_and_records_trailers) \
   X(h2server_raw_bytes_are_injected_where_scripted) \
@@ -585,6 +586,7 @@
   X(h2server_raw_headers_are_sent_exactly) \
   X(h2server_no_http_messaging_records_requests_nghttp2_would_reset) \
   X(h2server_settings_from_the_config_reach_the_client) \
+  X(h2server_bad_client_preface_ends_the_connection) \
   X(h2server_stop_closes_connections_still_open) \
   X(h2server_serves_h2load_1000_requests_at_10_streams) \
   X(h2server_raw_frame_writers_build_exact_bytes)
