@@ -696,10 +696,13 @@ static void conn_maybe_finish(struct h2conn *c) {
 }
 
 /* Say nothing more: flush what is queued, then close as `how` says. */
+static void conn_write_out(struct h2conn *c);
+
 static void conn_end(struct h2conn *c, h2server_close how) {
   if (c->closing)
     return;
   c->feed_stopped = 1;
+  conn_write_out(c);
   if (how == H2SERVER_CLOSE_RESET)
     c->reset_when_flushed = 1;
   else
@@ -2150,7 +2153,7 @@ static int queue_command(h2server *s, struct cmd *cmd) {
   ok = cmd->conn_index < s->nconns;
   if (ok) {
     const h2server_conn_info *info = &s->conns[cmd->conn_index]->info;
-    ok = !info->closed &&
+    ok = !info->closed && info->proto != H2SERVER_PROTO_NONE &&
          (cmd->kind == CMD_INJECT || info->proto == H2SERVER_PROTO_H2 ||
           info->proto == H2SERVER_PROTO_H2_UPGRADE);
   }
@@ -2510,7 +2513,7 @@ int h2server_stop(h2server *s) {
 /* -- what was received --------------------------------------------------------------- */
 
 int h2server_connection(h2server *s, unsigned conn_index,
-                       h2server_conn_info *info) {
+                        h2server_conn_info *info) {
   int r = -1;
   uv_mutex_lock(&s->lock);
   if (conn_index < s->nconns) {

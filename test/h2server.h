@@ -29,9 +29,11 @@
  *    "HTTP/1.1 101 Switching Protocols" (Connection: Upgrade, Upgrade:
  *    h2c), applies the decoded settings with nghttp2_session_upgrade2(),
  *    sends its SETTINGS, then the scripted response to that request on
- *    stream 1, and expects the client preface next. Every other request
- *    (refused or malformed upgrades included) gets http1_response, and the
- *    connection stays HTTP/1.1 (keep-alive; the server never closes it).
+ *    stream 1, and expects the client preface next. The Connection header
+ *    is not checked. Every other request (refused or malformed upgrades
+ *    included) gets http1_response, and the connection stays HTTP/1.1
+ *    (keep-alive: the server does not close it, except after a request
+ *    it cannot parse, which gets http1_response and then FIN).
  *
  * TLS (tls == 1): mbedTLS 2.28, TLS 1.2, with cert/key (PEM paths, say
  * from certs.h). The alpn setting chooses what the server offers. When
@@ -70,9 +72,8 @@
  *  - PUSH_PROMISE for push_path, if set (:method GET, :scheme and
  *    :authority copied from the request, :path push_path), and the pushed
  *    stream is then answered with the entry for push_path (its push_path,
- *    raw and goaway are not used). If the client disabled push, no
- *    promise is made (nghttp2 refuses it) and H2SERVER_PUSHES is not
- *    counted;
+ *    raw and goaway are not used). If the client disabled push
+ *    (SETTINGS_ENABLE_PUSH 0), no promise is made;
  *  - RST_STREAM(rst_code) and nothing more, if rst is
  *    H2SERVER_RST_BEFORE_HEADERS;
  *  - the final HEADERS: ":status" then headers[] (with raw_headers, only
@@ -224,7 +225,8 @@ typedef struct h2server_response {
   const h2server_info *informational;
   size_t ninformational;
   unsigned delay_ms; /* before answering */
-  int early;         /* answer when the request headers are complete */
+  int early;         /* answer when the request headers are complete
+                      * (not with echo, which needs the whole body) */
   h2server_rst_when rst;
   uint32_t rst_code;
   size_t rst_after_bytes;
@@ -281,7 +283,8 @@ typedef struct h2server_config {
   const nghttp2_settings_entry *settings;
   size_t nsettings;
   /* If nonzero, the connection receive window is set to this many bytes
-   * at start (a WINDOW_UPDATE on stream 0 follows the SETTINGS). */
+   * at start (above 65535, nghttp2 sends the difference in a WINDOW_UPDATE
+   * on stream 0 after the SETTINGS). */
   int32_t connection_window;
   const h2server_response *responses;
   size_t nresponses;
@@ -327,7 +330,8 @@ typedef enum {
   H2SERVER_REQUESTS_ENDED,   /* requests whose END_STREAM arrived */
   H2SERVER_REQUESTS_DONE,    /* request streams closed, for any reason */
   H2SERVER_MAX_OPEN_STREAMS, /* most request streams open at once on one
-                              * connection */
+                              * connection (from their HEADERS until they
+                              * close on the server) */
   H2SERVER_PING_ACKS,        /* PING frames with ACK from clients */
   H2SERVER_PINGS_SENT,       /* PINGs the server sent (not ACKs) */
   H2SERVER_GOAWAYS_SENT,
@@ -383,7 +387,7 @@ typedef struct h2server_conn_info {
 /* Fill *info for the conn_index-th accepted connection (0-based). Returns
  * 0, or -1 if there is no such connection yet. */
 int h2server_connection(h2server *s, unsigned conn_index,
-                       h2server_conn_info *info);
+                        h2server_conn_info *info);
 
 /* Every byte the connection received (decrypted, under TLS): malloc'd
  * with a NUL after the last byte (the caller frees), count in *len (may
@@ -478,7 +482,10 @@ const char *h2server_request_header(const h2server_request *r,
  *
  * Each is queued to the server thread and runs there soon, in order.
  * They return 0 when queued, -1 if the connection has not been accepted
- * yet, is not (or no longer) speaking HTTP/2, or is closed. */
+ * yet, is closed, or is not (or no longer) speaking HTTP/2; except
+ * h2server_inject(), which takes any connection whose protocol is known
+ * (HTTP/1.1 too). A command that finds its connection ending does
+ * nothing. */
 
 /* nghttp2_submit_window_update(stream_id, increment); stream 0 is the
  * connection window. */

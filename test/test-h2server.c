@@ -1782,6 +1782,12 @@ TEST_IMPL(h2server_sends_informational_responses_and_trailers) {
   return 0;
 }
 
+/* The server's connection_window reached the client. */
+static int window_opened(client *c, void *arg) {
+  (void)arg;
+  return nghttp2_session_get_remote_window_size(c->session) == 1 << 20;
+}
+
 TEST_IMPL(h2server_echo_returns_the_uploaded_body_and_records_trailers) {
   enum { UPLOAD = 100000 };
   static const nghttp2_settings_entry iv[] = {
@@ -1806,10 +1812,12 @@ TEST_IMPL(h2server_echo_returns_the_uploaded_body_and_records_trailers) {
   memset(&cfg, 0, sizeof(cfg));
   cfg.responses = &response;
   cfg.nresponses = 1;
+  cfg.connection_window = 1 << 20;
   s = start_server(&cfg);
   ASSERT_NOT_NULL(s);
   port = h2server_port(s);
   ASSERT_EQ(client_start(&c, port, iv, 1), 0);
+  ASSERT_EQ(client_run(&c, window_opened, NULL, WAIT_MS), 0);
   st = client_request(&c, port, "POST", "/echo", NULL, upload, UPLOAD);
   st->up_trailer_name = "x-sum";
   st->up_trailer_value = "42";
