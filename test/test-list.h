@@ -559,8 +559,41 @@
 #define TEST_LIST_NODE(X) \
   X(node_addon_builds_hidden_and_its_node_tests_pass)
 
+/* -- section: the scripted HTTP/2 server (test/test-h2server.c) -- */
+#define TEST_LIST_H2SERVER(X) \
+  X(h2server_get_over_prior_knowledge_returns_the_scripted_response) \
+  X(h2server_tls_with_alpn_h2_speaks_http2) \
+  X(h2server_tls_without_h2_in_alpn_answers_in_http1) \
+  X(h2server_upgrade_h2c_answers_on_stream_1_then_speaks_http2) \
+  X(h2server_refused_upgrade_is_answered_in_http1) \
+  X(h2server_hundred_streams_are_open_at_once_on_one_connection) \
+  X(h2server_max_concurrent_streams_limits_open_streams) \
+  X(h2server_body_goes_in_data_frames_of_the_configured_size) \
+  X(h2server_rst_stream_before_headers_after_headers_and_mid_body) \
+  X(h2server_goaway_at_start_after_requests_and_on_a_path) \
+  X(h2server_goaway_with_reset_and_goaway_command) \
+  X(h2server_pings_from_the_server_are_acked_and_counted) \
+  X(h2server_push_promise_delivers_the_pushed_response) \
+  X(h2server_zero_initial_window_stalls_an_upload_until_told) \
+  X(h2server_withheld_window_update_stalls_an_upload_until_released) \
+  X(h2server_early_response_goes_out_before_the_request_ends) \
+  X(h2server_sends_informational_responses_and_trailers) \
+  X(h2server_echo_returns_the_uploaded_body_and_records_trailers) \
+  X(h2server_raw_bytes_are_injected_where_scripted) \
+  X(h2server_injected_floods_and_malformed_frames_reach_the_client) \
+  X(h2server_records_the_client_frames_with_their_values) \
+  X(h2server_content_length_that_disagrees_is_sent_as_scripted) \
+  X(h2server_raw_headers_are_sent_exactly) \
+  X(h2server_no_http_messaging_records_requests_nghttp2_would_reset) \
+  X(h2server_settings_from_the_config_reach_the_client) \
+  X(h2server_bad_client_preface_ends_the_connection) \
+  X(h2server_stop_closes_connections_still_open) \
+  X(h2server_serves_h2load_1000_requests_at_10_streams) \
+  X(h2server_raw_frame_writers_build_exact_bytes)
+
 #define TEST_LIST(X)   \
   TEST_LIST_LOOP(X) \
+  TEST_LIST_H2SERVER(X) \
   TEST_LIST_NODE(X) \
   TEST_LIST_OPTIONS(X) \
   TEST_LIST_DOCS(X) \
