@@ -237,6 +237,8 @@ void ferry__conn_destroy(ferry__conn *c) {
     pool->n_idle--;
   }
   c->easy = NULL;
+  if (c->session != NULL && c->session_free != NULL)
+    c->session_free(c->session);
   c->bundle->n_conns--;
   pool->n_conns--;
   ferry__free(c);

@@ -70,6 +70,7 @@ typedef enum {
 } ferry__conn_phase;
 
 struct ferry__pool;
+struct ferry__session;
 
 typedef struct ferry__conn {
   struct ferry__pool *pool;
@@ -79,6 +80,9 @@ typedef struct ferry__conn {
   const ferry__conn_hooks *hooks; /* the owner's */
   void *ud;
   ferry_easy *easy;        /* the transfer on it; NULL when idle */
+  /* the protocol session it carries once connected, freed with it */
+  struct ferry__session *session;
+  void (*session_free)(struct ferry__session *s);
   ferry__bundle *bundle;
   ferry__list idle_node;   /* in bundle->idle while idle */
   ferry__list lru_node;    /* in pool->idle_lru while idle */

@@ -21,13 +21,10 @@ static void easy_init_fields(ferry_easy *e) {
   ferry__list_init(&e->done_node);
   e->heap_idx = SIZE_MAX;
   e->state = FERRY__XS_INIT;
-  e->body_len = -1;
   e->content_length = -1;
-  ferry__buf_init(&e->req, SIZE_MAX / 2);
-  ferry__buf_init(&e->upbuf, SIZE_MAX / 2);
+  ferry__xfer_init_stream(e);
   ferry__buf_init(&e->pausebuf, FERRY__PAUSE_MAX);
   ferry__buf_init(&e->pause_encoded, FERRY__PAUSE_MAX);
-  ferry__buf_init(&e->tunnel_req, 64 * 1024);
 }
 
 ferry_easy *ferry_easy_init(void) {
@@ -150,11 +147,12 @@ ferry_code ferry_easy_pause(ferry_easy *e, int bitmask) {
   m = e->multi;
   if (m == NULL || e->state == FERRY__XS_DONE)
     return FERRYE_OK;
-  if (e->pause_recv && !was_recv && e->conn &&
+  /* a paused direction is not watched: no event can spin the loop */
+  if (e->pause_recv && !was_recv &&
       (e->state == FERRY__XS_RECV_HEADERS || e->state == FERRY__XS_RECV_BODY))
-    ferry__conn_watch(e->conn, FERRY_POLL_NONE);
-  if (e->pause_send && !was_send && e->conn && e->state == FERRY__XS_SEND)
-    ferry__conn_watch(e->conn, FERRY_POLL_NONE);
+    ferry__stream_pause(&e->stream, 0, 1);
+  if (e->pause_send && !was_send && e->state == FERRY__XS_SEND)
+    ferry__stream_pause(&e->stream, 1, 1);
   if ((was_recv && !e->pause_recv) || (was_send && !e->pause_send)) {
     /* A paused stretch is not slow: the LOW_SPEED_TIME count starts
      * afresh, as libcurl's curl_easy_pause resets its keeps_speed. */

@@ -8,10 +8,10 @@
 #include "ferry.h"
 #include "auth.h"
 #include "buf.h"
-#include "h1.h"
 #include "headers.h"
 #include "list.h"
 #include "rate.h"
+#include "session.h"
 #include "url.h"
 
 #define FERRY__EASY_MAGIC 0xfe77e45eu
@@ -204,8 +204,6 @@ struct ferry_easy {
   unsigned tunnel : 1;     /* ... with CONNECT first */
   unsigned in_tunnel : 1;  /* the CONNECT response is being read */
   long connectcode;        /* HTTP_CONNECTCODE */
-  ferry__buf tunnel_req;   /* the CONNECT request */
-  size_t tunnel_sent;
   /* redirects */
   long redirect_count;
   char *location;          /* Location of the current response, raw */
@@ -228,29 +226,18 @@ struct ferry_easy {
   struct ferry__dns_entry *dns_wait; /* lookup it waits for */
   struct ferry__conn *conn;
 
-  /* request */
-  ferry__buf req;          /* the head, plus a small body */
-  size_t req_sent;
-  const char *body;        /* POSTFIELDS body not copied into req */
-  ferry_off_t body_len;    /* -1: none, -2: chunked from the read callback */
-  ferry_off_t body_sent;
-  ferry__buf upbuf;        /* read-callback data not yet sent */
-  unsigned upload_from_read : 1;
-  unsigned upload_eof : 1;
+  /* the request and its response, on a session */
+  ferry__stream stream;
+  size_t upload_read;         /* bytes the read callback gave this attempt */
   unsigned reused : 1;        /* this attempt runs on a pooled connection */
   unsigned retried : 1;       /* a retry on a fresh connection was made */
-  unsigned is_head : 1;
   unsigned pause_recv : 1;
   unsigned pause_send : 1;
-  unsigned response_done : 1; /* the parser saw the whole response */
-  unsigned expect_100 : 1;    /* the request says Expect: 100-continue */
-  unsigned expect_wait : 1;   /* head sent, body held until 100 or timeout */
-  unsigned expect_go : 1;     /* 100 Continue came: send the body next */
+  unsigned response_done : 1; /* the session has the whole response */
+  unsigned expect_wait : 1;   /* the body waits for 100 Continue */
   uint64_t expect_until_ms;   /* when to send the body anyway */
 
   /* response */
-  ferry__h1_parser parser;
-  unsigned parser_live : 1;
   long response_code;
   long http_version;
   char *content_type;

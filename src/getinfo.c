@@ -135,7 +135,7 @@ ferry_code ferry_easy_getinfo(ferry_easy *e, ferry_info info, ...) {
     OFF(e->content_length);
     break;
   case FERRYINFO_CONTENT_LENGTH_UPLOAD_T:
-    OFF(e->body_len >= 0 ? e->body_len : -1);
+    OFF(e->stream.body_len >= 0 ? e->stream.body_len : -1);
     break;
   case FERRYINFO_HEADER_SIZE:
     LNG(e->header_size);

@@ -238,26 +238,27 @@ ferry_code ferry__http_build_request(ferry_easy *e) {
   if (e->hop_get) {
     /* a redirect turned the request into a GET: no body */
   } else if (e->set.upload && !e->set.nobody) {
-    e->upload_from_read = 1;
+    e->stream.pull = 1;
     r.body_len = e->set.infilesize >= 0 ? e->set.infilesize : -2;
     has_body = 1;
   } else if ((e->set.post || e->set.postfields) && !e->set.nobody) {
     has_body = 1;
     r.form_content_type = 1;
     if (e->set.postfields) {
-      e->body = e->set.postfields;
-      r.body_len = e->set.postfieldsize >= 0 ? e->set.postfieldsize
-                                             : (ferry_off_t)strlen(e->body);
+      e->stream.body = e->set.postfields;
+      r.body_len = e->set.postfieldsize >= 0
+                       ? e->set.postfieldsize
+                       : (ferry_off_t)strlen(e->stream.body);
     } else {
       /* POST=1 without POSTFIELDS reads the body from the read callback */
-      e->upload_from_read = 1;
+      e->stream.pull = 1;
       r.body_len = e->set.postfieldsize >= 0 ? e->set.postfieldsize
                    : e->set.infilesize >= 0  ? e->set.infilesize
                                              : -2;
     }
   }
-  e->body_len = has_body ? r.body_len : -1;
-  e->is_head = e->set.nobody && !has_body;
+  e->stream.body_len = has_body ? r.body_len : -1;
+  e->stream.is_head = e->set.nobody && !has_body;
   /* RANGE, RESUME_FROM and TIMECONDITION (partial.c): a resumed upload
    * sends less */
   rc = ferry__partial_request(e, &range_line, &cond_line);
@@ -265,19 +266,21 @@ ferry_code ferry__http_build_request(ferry_easy *e) {
     goto done;
   rc = FERRYE_OUT_OF_MEMORY;
   if (has_body)
-    r.body_len = e->body_len;
+    r.body_len = e->stream.body_len;
   r.range_line = range_line;
   r.cond_line = cond_line;
   /* Ask first before a large or unknown-size body, as libcurl does (over
    * 1 MiB): the server can refuse it before it is sent. An "Expect:" of
    * the user's own (empty, to turn it off) wins. */
-  e->expect_100 = has_body && (r.body_len == -2 || r.body_len > 1024 * 1024) &&
-                  !ferry__h1_user_sets_header(e->set.httpheader, "Expect");
-  r.expect_100 = e->expect_100;
+  e->stream.expect_100 = has_body &&
+                         (r.body_len == -2 || r.body_len > 1024 * 1024) &&
+                         !ferry__h1_user_sets_header(e->set.httpheader, "Expect");
+  r.expect_100 = e->stream.expect_100;
   /* HTTP_VERSION 1.0: that request line, no Expect, and no chunks */
   if (e->set.httpversion == FERRY_HTTP_VERSION_1_0) {
     r.http10 = 1;
-    e->expect_100 = r.expect_100 = 0;
+    e->stream.http10 = 1;
+    e->stream.expect_100 = r.expect_100 = 0;
     if (r.body_len == -2 &&
         !ferry__h1_user_sets_header(e->set.httpheader, "Transfer-Encoding")) {
       snprintf(e->errtext, sizeof(e->errtext),
@@ -317,19 +320,21 @@ ferry_code ferry__http_build_request(ferry_easy *e) {
   /* the COOKIE option is the user's own, like a Cookie in HTTPHEADER */
   if (!e->strip_auth && e->set.cookie && e->set.cookie[0])
     r.cookie_option = e->set.cookie;
-  ferry__buf_init(&e->req, SIZE_MAX / 2);
-  rc = ferry__h1_build_request(&e->req, &r);
+  ferry__buf_init(&e->stream.head, SIZE_MAX / 2);
+  rc = ferry__h1_build_request(&e->stream.head, &r);
   if (rc != FERRYE_OK)
     goto done;
-  e->request_size += (long)e->req.len;
-  if (e->body && e->body_len >= 0 && e->body_len <= FERRY__INLINE_BODY_MAX) {
-    if (ferry__buf_add(&e->req, e->body, (size_t)e->body_len)) {
+  e->request_size += (long)e->stream.head.len;
+  if (e->stream.body && e->stream.body_len >= 0 &&
+      e->stream.body_len <= FERRY__INLINE_BODY_MAX) {
+    if (ferry__buf_add(&e->stream.head, e->stream.body,
+                       (size_t)e->stream.body_len)) {
       rc = FERRYE_OUT_OF_MEMORY;
       goto done;
     }
-    e->body_sent = e->body_len; /* it travels inside req */
+    e->stream.body_sent = e->stream.body_len; /* it travels inside the head */
   }
-  ferry__buf_fit(&e->req);
+  ferry__buf_fit(&e->stream.head);
   rc = FERRYE_OK;
 done:
   if (auth)
@@ -624,14 +629,14 @@ ferry_code ferry__http_cookielist(ferry_easy *e, const char *cmd) {
   return FERRYE_OK;
 }
 
-ferry_code ferry__http_last_chunk(ferry_easy *e, ferry__buf *out) {
+ferry_code ferry__http_trailers(ferry_easy *e, ferry__buf *out) {
   ferry_multi *m = e->multi;
   ferry_slist *trailers = NULL, *t;
   ferry_code rc = FERRYE_OUT_OF_MEMORY;
   int cb;
 
   if (e->set.trailerfn == NULL)
-    return ferry__buf_adds(out, "0\r\n\r\n") ? FERRYE_OUT_OF_MEMORY : FERRYE_OK;
+    return FERRYE_OK;
   FERRY__CALLBACK_ENTER(m);
   cb = e->set.trailerfn(&trailers, e->set.trailerdata);
   FERRY__CALLBACK_LEAVE(m);
@@ -641,8 +646,6 @@ ferry_code ferry__http_last_chunk(ferry_easy *e, ferry__buf *out) {
     rc = FERRYE_ABORTED_BY_CALLBACK;
     goto done;
   }
-  if (ferry__buf_adds(out, "0\r\n"))
-    goto done;
   for (t = trailers; t != NULL; t = t->next) {
     /* only "Name: value" lines, as libcurl, and never a line break */
     const char *colon = t->data ? strchr(t->data, ':') : NULL;
@@ -654,7 +657,7 @@ ferry_code ferry__http_last_chunk(ferry_easy *e, ferry__buf *out) {
     if (ferry__buf_cat(out, t->data, "\r\n", NULL))
       goto done;
   }
-  rc = ferry__buf_adds(out, "\r\n") ? FERRYE_OUT_OF_MEMORY : FERRYE_OK;
+  rc = FERRYE_OK;
 done:
   ferry_slist_free_all(trailers);
   return rc;

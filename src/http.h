@@ -65,10 +65,11 @@ ferry_code ferry__http_set_cookie(ferry_easy *e, const char *line, size_t len);
 /* COOKIELIST: "ALL", "SESS", "FLUSH", "RELOAD" (any case), or a cookie as
  * a "Set-Cookie:" line or a Netscape file line. NULL does nothing. */
 ferry_code ferry__http_cookielist(ferry_easy *e, const char *cmd);
-/* The end of a chunked upload into out: "0\r\n", the TRAILERFUNCTION's
- * well-formed trailer lines, "\r\n". Calls the callback, and frees the
- * list it makes. FERRYE_OK, FERRYE_ABORTED_BY_CALLBACK (the callback said
+/* The trailers of an upload of unknown size: the TRAILERFUNCTION's
+ * well-formed lines, each "Name: value\r\n", appended to out (nothing
+ * without a TRAILERFUNCTION). Calls the callback, and frees the list it
+ * makes. FERRYE_OK, FERRYE_ABORTED_BY_CALLBACK (the callback said
  * FERRY_TRAILERFUNC_ABORT; e->errtext set), FERRYE_OUT_OF_MEMORY. */
-ferry_code ferry__http_last_chunk(ferry_easy *e, ferry__buf *out);
+ferry_code ferry__http_trailers(ferry_easy *e, ferry__buf *out);
 
 #endif

@@ -33,12 +33,12 @@ int ferry__partial_http_date(int64_t t, char *out, size_t n) {
 static char *range_line(ferry_easy *e, int *oom) {
   char num[96];
   const char *name, *pre, *value, *post = "";
-  ferry_off_t len = e->body_len >= 0 ? e->body_len : -1; /* -1: unknown */
+  ferry_off_t len = e->stream.body_len >= 0 ? e->stream.body_len : -1; /* -1: unknown */
   size_t n;
   char *out;
 
   *oom = 0;
-  if (e->body_len == -1) {
+  if (e->stream.body_len == -1) {
     /* GET or HEAD; a resume from -1 ("the end") means nothing here */
     name = "Range";
     pre = "Range: bytes=";
@@ -99,28 +99,28 @@ ferry_code ferry__partial_request(ferry_easy *e, char **range_out,
   e->content_range_ok = 0;
   e->last_modified = 0;
   e->upload_skip = 0;
-  if (e->body_len != -1 && e->resume_from > 0) {
+  if (e->stream.body_len != -1 && e->resume_from > 0) {
     /* resuming an upload: the first resume_from bytes of the body stay
      * behind, as with libcurl's readers */
-    if (e->body != NULL) {
-      if (e->resume_from > e->body_len) {
+    if (e->stream.body != NULL) {
+      if (e->resume_from > e->stream.body_len) {
         snprintf(e->errtext, sizeof(e->errtext),
                  "Unable to resume from offset %" PRId64,
                  (int64_t)e->resume_from);
         return FERRYE_READ_ERROR;
       }
-      e->body += e->resume_from;
-      e->body_len -= e->resume_from;
+      e->stream.body += e->resume_from;
+      e->stream.body_len -= e->resume_from;
     } else {
       e->upload_skip = e->resume_from;
-      if (e->body_len >= 0 && (e->body_len -= e->resume_from) <= 0) {
+      if (e->stream.body_len >= 0 && (e->stream.body_len -= e->resume_from) <= 0) {
         snprintf(e->errtext, sizeof(e->errtext),
                  "File already completely uploaded");
         return FERRYE_PARTIAL_FILE;
       }
     }
   }
-  if (e->range_asked || (e->set.resume_from < 0 && e->body_len != -1)) {
+  if (e->range_asked || (e->set.resume_from < 0 && e->stream.body_len != -1)) {
     *range_out = range_line(e, &oom);
     if (oom)
       return FERRYE_OUT_OF_MEMORY;
@@ -253,7 +253,7 @@ static int meets_timecondition(const ferry_easy *e) {
 }
 
 ferry_code ferry__partial_check(ferry_easy *e, int status, int *stop) {
-  int get = e->body_len == -1 && !e->is_head;
+  int get = e->stream.body_len == -1 && !e->stream.is_head;
 
   *stop = 0;
   if (status == 304 && e->set.timecondition != FERRY_TIMECOND_NONE)

@@ -87,9 +87,6 @@ static void forget_response_headers(ferry_easy *e) {
  * belongs to the whole transfer stays. Used between redirect hops and by
  * ferry__xfer_reset. */
 static void forget_hop(ferry_easy *e) {
-  if (e->parser_live)
-    ferry__h1_parser_free(&e->parser);
-  e->parser_live = 0;
   ferry__free(e->conn_key);
   e->conn_key = NULL;
   ferry__free(e->effective_url);
@@ -99,17 +96,12 @@ static void forget_hop(ferry_easy *e) {
   e->decoder = NULL;
   ferry__addrs_unref(e->addrs);
   e->addrs = NULL;
-  ferry__buf_free(&e->req);
-  ferry__buf_free(&e->upbuf);
-  e->req_sent = 0;
-  e->body = NULL;
-  e->body_len = -1;
-  e->body_sent = 0;
-  e->upload_from_read = e->upload_eof = 0;
+  ferry__stream_reset(&e->stream);
+  e->upload_read = 0;
   e->reused = e->retried = 0;
   e->response_done = 0;
   e->follow = 0;
-  e->expect_wait = e->expect_go = 0;
+  e->expect_wait = 0;
   e->dl_bytes = e->ul_bytes = 0;
   e->content_length = -1;
 }
@@ -128,7 +120,6 @@ void ferry__xfer_reset(ferry_easy *e) {
   e->connectcode = 0;
   e->url_cached = 0;
   ferry__buf_free(&e->pausebuf);
-  ferry__buf_free(&e->tunnel_req);
   ferry__buf_free(&e->pause_encoded);
   ferry__headers_clear(&e->headers);
   ferry__free(e->redirect_url);
@@ -140,9 +131,7 @@ void ferry__xfer_reset(ferry_easy *e) {
   ferry__http_forget_first_userinfo(e);
   e->redirect_count = 0;
   e->hop_get = e->strip_auth = 0;
-  e->is_head = 0;
   e->pause_recv = e->pause_send = 0;
-  e->expect_100 = 0;
   e->rate_resume_ms = 0;
   e->response_code = 0;
   e->http_version = 0;
@@ -163,8 +152,6 @@ void ferry__xfer_reset(ferry_easy *e) {
   e->result = FERRYE_OK;
   e->msg.msg = FERRYMSG_NONE;
 }
-
-static const ferry__h1_callbacks h1_callbacks;
 
 static const char *const alpn_http11[] = {"http/1.1", NULL};
 
@@ -278,12 +265,7 @@ static ferry_code prepare_hop(ferry_easy *e) {
   rc = ferry__route_hop(e);
   if (rc != FERRYE_OK)
     return rc;
-  rc = ferry__http_build_request(e);
-  if (rc != FERRYE_OK)
-    return rc;
-  ferry__h1_parser_init(&e->parser, &h1_callbacks, e, e->is_head);
-  e->parser_live = 1;
-  return FERRYE_OK;
+  return ferry__http_build_request(e);
 }
 
 ferry_code ferry__xfer_setup(ferry_easy *e) {
@@ -392,7 +374,7 @@ static int progress_report(ferry_easy *e) {
 
   if (e->set.noprogress || e->set.xferinfofn == NULL)
     return 0;
-  ultotal = e->body_len >= 0 ? e->body_len : 0;
+  ultotal = e->stream.body_len >= 0 ? e->stream.body_len : 0;
   FERRY__CALLBACK_ENTER(m);
   rc = e->set.xferinfofn(e->set.xferinfodata,
                          e->content_length > 0 ? e->content_length : 0,
@@ -422,23 +404,26 @@ static void attach_conn(ferry_easy *e, ferry__conn *c) {
   ferry__conn_set_owner(c, &conn_hooks, e);
 }
 
-/* Give the transfer's connection back: to the pool when it can carry
- * another request, else closed. */
-static void release_conn(ferry_easy *e, int reusable) {
+/* Let go of the transfer's stream and connection, as how says
+ * (FERRY__CLOSE_*): its session decides whether the connection carries
+ * another request. A connection that has no session yet (still
+ * connecting) is closed. */
+static void release_conn(ferry_easy *e, int how) {
   ferry__conn *c = e->conn;
   if (c == NULL)
     return;
   e->conn = NULL;
+  if (e->set.forbid_reuse || e->multi->closing)
+    how = FERRY__CLOSE_FAIL;
+  if (e->stream.session != NULL) {
+    ferry__stream_close(&e->stream, how);
+    return;
+  }
   c->easy = NULL;
-  if (reusable && c->connected && !e->set.forbid_reuse &&
-      !e->multi->closing)
-    ferry__pool_put_idle(&e->multi->pool, c);
-  else
-    ferry__conn_destroy(c);
+  ferry__conn_destroy(c);
 }
 
 static void start_send(ferry_easy *e);
-static void fail_with_parser(ferry_easy *e, ferry_code rc);
 static ferry_code on_header_line(void *ud, const char *line, size_t len);
 
 /* PRIMARY_IP/PORT and LOCAL_IP/PORT of the transfer, from its connection
@@ -519,11 +504,9 @@ static void socket_connected(ferry_easy *e) {
                  e->primary_ip, e->primary_port);
 }
 
-/* The proxy opened the tunnel: the real request gets a fresh parser, and
- * nothing of the CONNECT answer holds for the origin's. */
+/* The proxy opened the tunnel: nothing of the CONNECT answer holds for
+ * the origin's. */
 static void tunnel_established(ferry_easy *e) {
-  ferry__h1_parser_free(&e->parser);
-  ferry__h1_parser_init(&e->parser, &h1_callbacks, e, e->is_head);
   forget_response_headers(e);
   e->in_tunnel = 0;
   e->response_code = 0;
@@ -662,7 +645,7 @@ static void acquire_conn(ferry_easy *e, int fresh) {
     return;
   }
   if (!fresh && !e->set.fresh_connect) {
-    c = ferry__pool_take_idle(&m->pool, b, e->upload_from_read,
+    c = ferry__pool_take_idle(&m->pool, b, e->stream.pull,
                               (uint64_t)e->set.maxage_conn * 1000u,
                               (uint64_t)e->set.maxlifetime_conn * 1000u);
     if (c != NULL) {
@@ -724,7 +707,7 @@ static void acquire_conn(ferry_easy *e, int fresh) {
  * the default reader an fseek of READDATA. 0 when it can be sent again. */
 static int rewind_upload(ferry_easy *e) {
   ferry_multi *m = e->multi;
-  if (e->ul_bytes == 0 && !e->upload_eof && e->upbuf.len == 0)
+  if (e->upload_read == 0 && !e->stream.eof)
     return 0; /* nothing was read yet */
   if (e->set.seekfn) {
     long rc;
@@ -740,137 +723,52 @@ static int rewind_upload(ferry_easy *e) {
     return -1;
   }
   e->ul_bytes = 0;
-  e->upload_eof = 0;
-  ferry__buf_reset(&e->upbuf);
+  e->upload_read = 0;
+  e->stream.eof = 0;
   e->upload_skip = e->resume_from; /* a resumed upload starts there again */
   return 0;
+}
+
+/* The request goes out from its start again (a new attempt). */
+static void stream_rewound(ferry_easy *e) {
+  ferry__stream *st = &e->stream;
+  st->head_sent = 0;
+  /* a small body travels inside the head */
+  st->body_sent = st->body && st->body_len <= FERRY__INLINE_BODY_MAX
+                      ? st->body_len
+                      : 0;
+  st->eof = st->sent_all = st->complete = 0;
+  st->paused_send = st->paused_recv = 0;
+  st->os_errno = 0;
 }
 
 /* A reused connection turned out dead before any response byte: try once
  * more on a fresh one. Returns 1 if a retry was started. */
 static int retry_on_fresh(ferry_easy *e) {
-  if (!e->reused || e->retried || e->parser.any_bytes)
+  if (e->retried)
     return 0;
-  if (e->upload_from_read && rewind_upload(e) != 0)
+  if (e->stream.pull && rewind_upload(e) != 0)
     return 0; /* the read callback's data cannot be read again */
   if (ferry__trace_on(e))
     ferry__infof(e, "Connection died, retrying a fresh connect");
-  release_conn(e, 0);
+  release_conn(e, FERRY__CLOSE_FAIL);
+  e->errtext[0] = '\0';
+  e->os_errno = 0;
   e->retried = 1;
   e->reused = 0;
-  e->req_sent = 0;
-  e->expect_wait = e->expect_go = 0;
-  if (e->body && e->body_len > FERRY__INLINE_BODY_MAX)
-    e->body_sent = 0;
-  ferry__buf_reset(&e->upbuf);
+  e->expect_wait = 0;
+  stream_rewound(e);
   e->ul_bytes = 0;
-  ferry__h1_parser_free(&e->parser);
-  ferry__h1_parser_init(&e->parser, &h1_callbacks, e, e->is_head);
   e->header_size = 0;
   acquire_conn(e, 1);
   return 1;
 }
 
-/* ---- sending ---------------------------------------------------------- */
-
-/* Fill upbuf from the read callback. Returns 0, or 1 if the transfer ended
- * or paused. */
-static int fill_upload(ferry_easy *e) {
-  ferry_multi *m = e->multi;
-  char tmp[UPLOAD_CHUNK];
-  ferry_read_callback fn = e->set.readfn;
-  size_t n;
-  int chunked = e->body_len == -2;
-
-  if (e->upload_skip > 0) {
-    /* a resumed upload starts RESUME_FROM bytes in (partial.c) */
-    ferry_code rc = ferry__partial_skip_upload(e);
-    if (rc != FERRYE_OK) {
-      xfer_fail(e, rc, NULL);
-      return 1;
-    }
-    if (e->state != FERRY__XS_SEND)
-      return 1;
-  }
-  if (fn == NULL) {
-    /* libcurl's default reads the READDATA FILE * (stdin when unset) */
-    FILE *f = e->set.readdata ? e->set.readdata : stdin;
-    n = fread(tmp, 1, sizeof(tmp), f);
-  } else {
-    FERRY__CALLBACK_ENTER(m);
-    n = fn(tmp, 1, sizeof(tmp), e->set.readdata);
-    FERRY__CALLBACK_LEAVE(m);
-  }
-  if (n == FERRY_READFUNC_ABORT) {
-    xfer_fail(e, FERRYE_ABORTED_BY_CALLBACK, "operation aborted by callback");
-    return 1;
-  }
-  if (n == FERRY_READFUNC_PAUSE) {
-    /* watch nothing while paused: no event can spin the loop */
-    e->pause_send = 1;
-    ferry__conn_watch(e->conn, FERRY_POLL_NONE);
-    return 1;
-  }
-  if (n > sizeof(tmp)) {
-    xfer_fail(e, FERRYE_READ_ERROR, "read function returned funny value");
-    return 1;
-  }
-  if (n == 0) {
-    e->upload_eof = 1;
-    if (chunked) {
-      /* the last chunk, with TRAILERFUNCTION's trailers */
-      ferry_code rc = ferry__http_last_chunk(e, &e->upbuf);
-      if (rc != FERRYE_OK) {
-        xfer_fail(e, rc, "out of memory");
-        return 1;
-      }
-    }
-    if (!chunked && e->ul_bytes + (ferry_off_t)e->upbuf.len < e->body_len) {
-      xfer_fail(e, FERRYE_READ_ERROR,
-                "read callback ended the upload after %lld of %lld bytes",
-                (long long)e->ul_bytes, (long long)e->body_len);
-      return 1;
-    }
-    return 0;
-  }
-  if (chunked) {
-    if (ferry__buf_printf(&e->upbuf, "%zx\r\n", n) ||
-        ferry__buf_add(&e->upbuf, tmp, n) || ferry__buf_adds(&e->upbuf, "\r\n")) {
-      xfer_fail(e, FERRYE_OUT_OF_MEMORY, "out of memory");
-      return 1;
-    }
-    e->ul_bytes += (ferry_off_t)n; /* payload only, not the chunk framing */
-  } else {
-    if (e->ul_bytes + (ferry_off_t)(e->upbuf.len + n) > e->body_len) {
-      xfer_fail(e, FERRYE_READ_ERROR,
-                "read callback gave more than the announced %lld bytes",
-                (long long)e->body_len);
-      return 1;
-    }
-    if (ferry__buf_add(&e->upbuf, tmp, n)) {
-      xfer_fail(e, FERRYE_OUT_OF_MEMORY, "out of memory");
-      return 1;
-    }
-  }
-  return 0;
-}
-
-static int upload_complete(const ferry_easy *e) {
-  if (e->upload_from_read) {
-    if (e->upbuf.len)
-      return 0;
-    if (e->body_len == -2)
-      return e->upload_eof;
-    return e->ul_bytes >= e->body_len;
-  }
-  return e->body == NULL || e->body_sent >= e->body_len;
-}
-
 /* ---- speed caps (rate.c) ---------------------------------------------- */
 
 /* How many bytes may move now in that direction (cap when there is no
- * MAX_SEND_SPEED / MAX_RECV_SPEED). 0 means throttled: the socket is not
- * watched, and the deadline brings the transfer back when the bucket has
+ * MAX_SEND_SPEED / MAX_RECV_SPEED). 0 means throttled: the session stops
+ * watching, and the deadline brings the transfer back when the bucket has
  * filled (rate_resume), so no event can spin the loop meanwhile. */
 static size_t rate_allowance(ferry_easy *e, int send, size_t cap) {
   ferry_off_t limit = send ? e->set.max_send_speed : e->set.max_recv_speed;
@@ -883,7 +781,6 @@ static size_t rate_allowance(ferry_easy *e, int send, size_t cap) {
                         cap, &wait_ms);
   if (n == 0) {
     e->rate_resume_ms = ferry__now_ms() + wait_ms;
-    ferry__conn_watch(e->conn, FERRY_POLL_NONE);
     update_deadline(e);
   }
   return n;
@@ -894,137 +791,163 @@ static void rate_spent(ferry_easy *e, int send, size_t n) {
     ferry__rate_spend(send ? &e->rate_send : &e->rate_recv, n);
 }
 
-/* Shorten iov to what MAX_SEND_SPEED allows now; 0 when throttled. */
-static size_t rate_trim(ferry_easy *e, struct iovec *iov, int *n_iov) {
-  size_t total = 0, allowed;
-  for (int i = 0; i < *n_iov; i++)
-    total += iov[i].iov_len;
-  allowed = rate_allowance(e, 1, total);
-  if (allowed == 0 || allowed == total)
-    return allowed;
-  if (allowed <= iov[0].iov_len) {
-    iov[0].iov_len = allowed;
-    *n_iov = 1;
-  } else {
-    iov[1].iov_len = allowed - iov[0].iov_len;
+/* ---- the stream's hooks: what the session asks and tells --------------- */
+
+static void response_complete(ferry_easy *e);
+
+/* The body from the read callback (or READDATA's FILE *), after the bytes
+ * a resumed upload leaves out. */
+static ssize_t hook_read_body(void *ud, char *buf, size_t cap, int *eof) {
+  ferry_easy *e = ud;
+  ferry_multi *m = e->multi;
+  ferry_read_callback fn = e->set.readfn;
+  int chunked = e->stream.body_len == -2;
+  size_t n;
+
+  if (e->pause_send)
+    return FERRY__BODY_WAIT;
+  if (e->upload_skip > 0) {
+    /* a resumed upload starts RESUME_FROM bytes in (partial.c) */
+    ferry_code rc = ferry__partial_skip_upload(e);
+    if (rc != FERRYE_OK) {
+      xfer_fail(e, rc, NULL);
+      return FERRY__BODY_FAIL;
+    }
+    if (e->state == FERRY__XS_DONE)
+      return FERRY__BODY_FAIL;
   }
-  return allowed;
+  if (fn == NULL) {
+    /* libcurl's default reads the READDATA FILE * (stdin when unset) */
+    FILE *f = e->set.readdata ? e->set.readdata : stdin;
+    n = fread(buf, 1, cap, f);
+  } else {
+    FERRY__CALLBACK_ENTER(m);
+    n = fn(buf, 1, cap, e->set.readdata);
+    FERRY__CALLBACK_LEAVE(m);
+  }
+  if (n == FERRY_READFUNC_ABORT) {
+    xfer_fail(e, FERRYE_ABORTED_BY_CALLBACK, "operation aborted by callback");
+    return FERRY__BODY_FAIL;
+  }
+  if (n == FERRY_READFUNC_PAUSE) {
+    e->pause_send = 1;
+    return FERRY__BODY_WAIT;
+  }
+  if (n > cap) {
+    xfer_fail(e, FERRYE_READ_ERROR, "read function returned funny value");
+    return FERRY__BODY_FAIL;
+  }
+  if (n == 0) {
+    *eof = 1;
+    if (!chunked && (ferry_off_t)e->upload_read < e->stream.body_len) {
+      xfer_fail(e, FERRYE_READ_ERROR,
+                "read callback ended the upload after %lld of %lld bytes",
+                (long long)e->upload_read, (long long)e->stream.body_len);
+      return FERRY__BODY_FAIL;
+    }
+    return 0;
+  }
+  if (!chunked && (ferry_off_t)(e->upload_read + n) > e->stream.body_len) {
+    xfer_fail(e, FERRYE_READ_ERROR,
+              "read callback gave more than the announced %lld bytes",
+              (long long)e->stream.body_len);
+    return FERRY__BODY_FAIL;
+  }
+  e->upload_read += n;
+  if (chunked)
+    e->ul_bytes += (ferry_off_t)n; /* payload only, not the chunk framing */
+  return (ssize_t)n;
 }
 
-static void begin_receive(ferry_easy *e) {
+static ferry_code hook_trailers(void *ud, ferry__buf *out) {
+  return ferry__http_trailers(ud, out);
+}
+
+static size_t hook_allowance(void *ud, int send, size_t cap) {
+  return rate_allowance(ud, send, cap);
+}
+
+static void hook_sent(void *ud, ferry_infotype type, const char *p, size_t n,
+                      size_t body_payload) {
+  ferry_easy *e = ud;
+  rate_spent(e, 1, n);
+  if (ferry__trace_on(e))
+    ferry__trace_data(e, type, p, n);
+  e->ul_bytes += (ferry_off_t)body_payload;
+}
+
+static void hook_received(void *ud, size_t n) { rate_spent(ud, 0, n); }
+
+static void hook_expect_wait(void *ud) {
+  ferry_easy *e = ud;
+  e->expect_wait = 1;
+  e->expect_until_ms = ferry__now_ms() + (uint64_t)e->set.expect_100_timeout_ms;
+  update_deadline(e);
+}
+
+static void hook_request_sent(void *ud) {
+  ferry_easy *e = ud;
   ferry__xfer_state(e, FERRY__XS_RECV_HEADERS);
   update_deadline(e);
-  ferry__conn_watch(e->conn, FERRY_POLL_IN);
 }
 
-/* Write what can be written. */
-static void send_more(ferry_easy *e) {
-  ferry__conn *c = e->conn;
+static void hook_after_io(void *ud) {
+  ferry_easy *e = ud;
+  if (!e->set.noprogress && e->set.xferinfofn)
+    progress_call(e);
+}
 
-  for (;;) {
-    struct iovec iov[2];
-    int n_iov = 0;
-    ssize_t n;
-    size_t head_left = e->req.len - e->req_sent;
-
-    if (head_left) {
-      iov[n_iov].iov_base = e->req.data + e->req_sent;
-      iov[n_iov++].iov_len = head_left;
-    } else if (e->expect_100) {
-      /* the head is out: wait for 100 Continue (or a final answer, or the
-       * timeout) before the body */
-      if (!e->expect_wait) {
-        e->expect_wait = 1;
-        e->expect_until_ms = ferry__now_ms() + (uint64_t)e->set.expect_100_timeout_ms;
-        ferry__conn_watch(c, FERRY_POLL_IN);
-        update_deadline(e);
-      }
-      return;
-    }
-    if (e->body && e->body_sent < e->body_len && !e->expect_100) {
-      iov[n_iov].iov_base = (char *)e->body + e->body_sent;
-      iov[n_iov++].iov_len = (size_t)(e->body_len - e->body_sent);
-    } else if (e->upload_from_read && head_left == 0) {
-      if (e->upbuf.len == 0 && !e->upload_eof) {
-        if (fill_upload(e))
-          return;
-        if (e->state != FERRY__XS_SEND)
-          return;
-      }
-      if (e->upbuf.len) {
-        iov[n_iov].iov_base = e->upbuf.data;
-        iov[n_iov++].iov_len = e->upbuf.len;
-      }
-    }
-    if (n_iov == 0) {
-      if (upload_complete(e)) {
-        /* for TLS, the last records must be on the wire first */
-        int f = ferry__conn_flush(c);
-        if (f == 1) {
-          ferry__conn_watch(c, FERRY_POLL_OUT);
-          return;
-        }
-        if (f != 0) {
-          e->os_errno = f;
-          xfer_fail(e, FERRYE_SEND_ERROR, "Send failure: %s", strerror(f));
-          return;
-        }
-        begin_receive(e);
-        return;
-      }
-      continue;
-    }
-    if (e->set.max_send_speed > 0 && rate_trim(e, iov, &n_iov) == 0)
-      return; /* throttled: rate_resume goes on */
-    {
-      char why[FERRY_ERROR_SIZE];
-      ferry__ioerr err = {FERRYE_OK, 0, why, sizeof(why)};
-      n = ferry__conn_send(c, iov, n_iov, &err);
-      if (n == FERRY__IO_AGAIN) {
-        ferry__conn_watch(c, FERRY_POLL_OUT);
-        return;
-      }
-      if (n == FERRY__IO_ERROR) {
-        e->os_errno = err.os_errno;
-        if (retry_on_fresh(e))
-          return;
-        xfer_fail(e, err.code, "%s", why);
-        return;
-      }
-    }
-    rate_spent(e, 1, (size_t)n);
-    if (ferry__trace_on(e)) {
-      size_t h = (size_t)n < head_left ? (size_t)n : head_left;
-      if (h)
-        ferry__trace_data(e, FERRYINFO_HEADER_OUT, e->req.data + e->req_sent, h);
-      if ((size_t)n > h)
-        ferry__trace_data(e, FERRYINFO_DATA_OUT, iov[n_iov - 1].iov_base,
-                          (size_t)n - h);
-    }
-    if ((size_t)n <= head_left) {
-      e->req_sent += (size_t)n;
-      continue;
-    }
-    e->req_sent += head_left;
-    n -= (ssize_t)head_left;
-    if (e->body && e->body_sent < e->body_len) {
-      e->body_sent += n;
-      e->ul_bytes += n;
-    } else {
-      ferry__buf_consume(&e->upbuf, (size_t)n);
-      if (e->body_len >= 0)
-        e->ul_bytes += n; /* chunked uploads count payload when read */
-    }
+static void hook_done(void *ud, ferry_code result, int retry) {
+  ferry_easy *e = ud;
+  if (result == FERRYE_OK) {
+    e->response_done = 1;
+    response_complete(e);
+    return;
   }
+  if (e->stream.os_errno)
+    e->os_errno = e->stream.os_errno;
+  if (retry && retry_on_fresh(e))
+    return;
+  ferry__xfer_done(e, result);
 }
 
+static ferry_code on_header_line(void *ud, const char *line, size_t len);
+static int on_headers_done(void *ud, int status, long version, int interim,
+                           int64_t content_length);
+static ferry_code on_body(void *ud, const char *p, size_t n);
+
+static const ferry__stream_hooks stream_hooks = {
+    on_header_line,   on_headers_done, on_body,        hook_read_body,
+    hook_trailers,    hook_allowance,  hook_sent,      hook_received,
+    hook_expect_wait, hook_request_sent, hook_after_io, hook_done,
+};
+
+void ferry__xfer_init_stream(ferry_easy *e) {
+  ferry__stream_init(&e->stream, &stream_hooks, e, e->errtext,
+                     sizeof(e->errtext));
+}
+
+/* ---- sending ---------------------------------------------------------- */
+
+/* The connection is ready for the request: open the stream on its
+ * session, which sends it. */
 static void start_send(ferry_easy *e) {
+  ferry__session *s;
+  ferry_code rc;
+
   ferry__xfer_state(e, FERRY__XS_SEND);
   update_deadline(e);
   e->t_pretransfer = now_ns();
-  if (e->body && e->body_len <= FERRY__INLINE_BODY_MAX)
-    e->ul_bytes = e->body_len; /* inline body: counted as sent with the head */
-  send_more(e);
+  if (e->stream.body && e->stream.body_len <= FERRY__INLINE_BODY_MAX)
+    e->ul_bytes = e->stream.body_len; /* inline body: counted with the head */
+  s = ferry__session_of(e->conn);
+  if (s == NULL) {
+    xfer_fail(e, FERRYE_OUT_OF_MEMORY, "out of memory for the session");
+    return;
+  }
+  rc = ferry__stream_open(s, &e->stream);
+  if (rc != FERRYE_OK)
+    xfer_fail(e, rc, "the connection refused the request");
 }
 
 /* ---- receiving -------------------------------------------------------- */
@@ -1170,109 +1093,75 @@ static ferry_code on_header_line(void *ud, const char *line, size_t len) {
   return FERRYE_OK;
 }
 
-static int on_headers_done(void *ud, int status, int major, int minor,
-                           int interim) {
+static int on_headers_done(void *ud, int status, long version, int interim,
+                           int64_t content_length) {
   ferry_easy *e = ud;
   ferry_code rc;
   if (interim) {
-    if (status == 100 && e->expect_wait) {
-      /* go on with the body once this read is handled */
-      e->expect_wait = 0;
-      e->expect_100 = 0;
-      e->expect_go = 1;
-    }
+    if (status == 100 && e->expect_wait)
+      e->expect_wait = 0; /* the session sends the body now */
     /* nothing a 1xx says about itself holds for the final response */
     forget_response_headers(e);
-    return FERRY__H1_BODY;
+    return FERRY__STREAM_BODY;
   }
-  if (e->in_tunnel) {
-    e->connectcode = status;
-    if (status / 100 != 2) {
-      snprintf(e->errtext, sizeof(e->errtext),
-               "CONNECT tunnel failed, response %d", status);
-      ferry__h1_fail(&e->parser, FERRYE_COULDNT_CONNECT, e->errtext);
-      return -1;
-    }
-    return FERRY__H1_NOBODY;
-  }
-  if (e->expect_wait) {
-    /* a final answer before the body went: the body is never sent, and
-     * the connection cannot carry another request */
-    e->expect_wait = 0;
-    if (e->conn)
-      e->conn->no_reuse = 1;
-  }
+  /* a final answer before the body went: the body is never sent */
+  e->expect_wait = 0;
   e->response_code = status;
-  if (e->req_sent == e->req.len) {
-    /* the request went whole and an answer came: nothing sends it again
-     * (a retry is only made before any answer), so a transfer held open
-     * does not keep it */
-    ferry__buf_free(&e->req);
-    e->req_sent = 0;
-  }
   rc = ferry__http_check_redirect(e, status);
   if (rc == FERRYE_OK)
     rc = ferry__http_check_auth(e, status);
   if (rc != FERRYE_OK) {
-    ferry__h1_fail(&e->parser, rc, e->errtext[0] ? e->errtext : "redirect");
-    return -1;
+    if (e->errtext[0] == '\0')
+      snprintf(e->errtext, sizeof(e->errtext), "redirect");
+    return -(int)rc;
   }
-  e->http_version = (major == 1 && minor == 0) ? FERRY_HTTP_VERSION_1_0
-                                               : FERRY_HTTP_VERSION_1_1;
-  e->content_length = ferry__h1_content_length(&e->parser);
+  e->http_version = version;
+  e->content_length = content_length;
   if (e->set.failonerror && status >= 400 && !e->follow) {
     snprintf(e->errtext, sizeof(e->errtext),
              "The requested URL returned error: %d", status);
-    ferry__h1_fail(&e->parser, FERRYE_HTTP_RETURNED_ERROR, e->errtext);
-    return -1;
+    return -(int)FERRYE_HTTP_RETURNED_ERROR;
   }
   if (e->set.maxfilesize > 0 && e->content_length > e->set.maxfilesize &&
       !e->follow) {
     snprintf(e->errtext, sizeof(e->errtext),
              "Maximum file size exceeded (%lld > %lld)",
              (long long)e->content_length, (long long)e->set.maxfilesize);
-    ferry__h1_fail(&e->parser, FERRYE_FILESIZE_EXCEEDED, e->errtext);
-    return -1;
+    return -(int)FERRYE_FILESIZE_EXCEEDED;
   }
   if (!e->follow && (e->resume_from > 0 || e->set.timecondition)) {
     /* did a resume get its range, does a time condition hold? */
     int stop = 0;
     rc = ferry__partial_check(e, status, &stop);
-    if (rc != FERRYE_OK) {
-      ferry__h1_fail(&e->parser, rc, e->errtext);
-      return -1;
-    }
+    if (rc != FERRYE_OK)
+      return -(int)rc;
     if (stop) {
-      /* done with the header: the rest is never read, so the connection
-       * cannot carry another request */
-      if (e->conn)
-        e->conn->no_reuse = 1;
+      /* done with the header: the rest is never read (the session keeps
+       * the connection from other requests) */
       ferry__xfer_state(e, FERRY__XS_RECV_BODY);
-      return FERRY__H1_NOBODY;
+      return FERRY__STREAM_NOBODY;
     }
   }
   if (e->content_encoding && e->set.accept_encoding &&
-      !e->set.content_decoding_off && !e->follow && !e->is_head) {
+      !e->set.content_decoding_off && !e->follow && !e->stream.is_head) {
     rc = ferry__decoder_new(&e->decoder, e->content_encoding, e->errtext,
                             sizeof(e->errtext));
-    if (rc != FERRYE_OK) {
-      ferry__h1_fail(&e->parser, rc, e->errtext);
-      return -1;
-    }
+    if (rc != FERRYE_OK)
+      return -(int)rc;
   }
   ferry__xfer_state(e, FERRY__XS_RECV_BODY);
-  return FERRY__H1_BODY;
+  return FERRY__STREAM_BODY;
 }
 
-static int on_body(void *ud, const char *p, size_t n) {
+static ferry_code on_body(void *ud, const char *p, size_t n) {
   ferry_easy *e = ud;
   ferry_code rc;
 
   /* Counted here, as they arrive: bytes held by a pause and delivered
    * later go through deliver_body twice. */
   if (e->follow || e->skip_body)
-    return 0; /* the body of a redirect that is followed is not data, nor
-                 that of a 416 to a resume */
+    return FERRYE_OK; /* the body of a redirect that is followed is not
+                         data, nor that of a 416 to a resume */
   e->dl_bytes += (ferry_off_t)n;
   if (ferry__trace_on(e))
     ferry__trace_data(e, FERRYINFO_DATA_IN, p, n);
@@ -1286,23 +1175,15 @@ static int on_body(void *ud, const char *p, size_t n) {
   } else {
     rc = deliver_body(e, p, n);
   }
-  if (rc != FERRYE_OK) {
-    ferry__h1_fail(&e->parser, rc, e->errtext[0] ? e->errtext : "write failed");
-    return -1;
-  }
-  return 0;
+  if (rc != FERRYE_OK && e->errtext[0] == '\0')
+    snprintf(e->errtext, sizeof(e->errtext), "write failed");
+  return rc;
 }
 
 /* Decoded bytes from the content decoder go where plain ones go. */
 static int decoded_out(void *ud, const char *p, size_t n) {
   return (int)deliver_body(ud, p, n);
 }
-
-static const ferry__h1_callbacks h1_callbacks = {
-    on_header_line,
-    on_headers_done,
-    on_body,
-};
 
 /* Hand body bytes to the write callback in pieces of at most
  * FERRY_MAX_WRITE_SIZE; keep them while receiving is paused. */
@@ -1321,6 +1202,7 @@ static ferry_code deliver_body(ferry_easy *e, const char *p, size_t n) {
     FERRY__CALLBACK_LEAVE(m);
     if (w == FERRY_WRITEFUNC_PAUSE) {
       e->pause_recv = 1;
+      ferry__stream_pause(&e->stream, 0, 1);
       continue; /* the piece is kept in pausebuf above */
     }
     if (w != piece) {
@@ -1338,23 +1220,13 @@ static ferry_code deliver_body(ferry_easy *e, const char *p, size_t n) {
 /* The response is complete: finish unless body bytes wait behind a pause. */
 static void follow_redirect(ferry_easy *e);
 
-static void response_complete(ferry_easy *e, int leftover) {
-  e->response_done = 1;
-  /* TLS records after the response (a renegotiation request, an alert)
-   * wait inside the TLS layer: extra bytes too */
-  if (e->conn && ferry__conn_buffered(e->conn))
-    leftover = 1;
-  if (leftover && e->conn)
-    e->conn->no_reuse = 1; /* extra bytes after the response: not reusable */
+static void response_complete(ferry_easy *e) {
   if (e->follow) {
     follow_redirect(e);
     return;
   }
-  if (e->pausebuf.len || e->pause_recv) {
-    /* body bytes wait behind a pause: unpausing calls this again */
-    ferry__conn_watch(e->conn, FERRY_POLL_NONE);
-    return;
-  }
+  if (e->pausebuf.len || e->pause_recv)
+    return; /* body bytes wait behind a pause: unpausing calls this again */
   if (e->decoder) {
     ferry_code rc = ferry__decoder_finish(e->decoder, decoded_out, e);
     if (rc == FERRYE_OK && e->pausebuf.len)
@@ -1370,115 +1242,18 @@ static void response_complete(ferry_easy *e, int leftover) {
   ferry__xfer_done(e, FERRYE_OK);
 }
 
-static void fail_with_parser(ferry_easy *e, ferry_code rc) {
-  if (e->errtext[0] == '\0' && e->parser.errmsg != NULL &&
-      e->parser.errmsg != e->errtext)
-    snprintf(e->errtext, sizeof(e->errtext), "%s%s", e->parser.errprefix,
-             e->parser.errmsg);
-  ferry__xfer_done(e, rc);
-}
-
-/* Read and parse what has arrived. A short read normally means the socket
- * is drained, and the next readiness brings the rest. With
- * FERRY_CSELECT_ERR it may not: libuv (and libcurl-style glue on it) stops
- * watching a socket that reported an error, and a reset's error comes only
- * after the bytes before it are read. So then read on until the error. */
-static void recv_data(ferry_easy *e, int cselect) {
-  ferry_multi *m = e->multi;
-  ferry__conn *c = e->conn;
-  int rounds = 0, drain = (cselect & FERRY_CSELECT_ERR) != 0;
-  char *rbuf = ferry__pool_rbuf(&m->pool);
-  int tls = ferry__conn_tls(c) != NULL;
-
-  if (rbuf == NULL) {
-    xfer_fail(e, FERRYE_OUT_OF_MEMORY, "out of memory for the read buffer");
-    return;
-  }
-  /* TLS hands out one record at a time and keeps the rest inside: read on
-   * until it says AGAIN, or those bytes would wait for a socket event that
-   * never comes. */
-  while (rounds++ < 4 || drain || tls) {
-    int clean = 1;
-    char why[FERRY_ERROR_SIZE];
-    ferry__ioerr err = {FERRYE_OK, 0, why, sizeof(why)};
-    size_t cap = rate_allowance(e, 0, FERRY__RBUF_SIZE);
-    ssize_t n = cap == 0 ? FERRY__IO_AGAIN /* throttled */
-                         : ferry__conn_recv(c, rbuf, cap, &clean, &err);
-    size_t used = 0;
-    ferry_code rc;
-
-    if (n == FERRY__IO_AGAIN)
-      return;
-    if (n == FERRY__IO_ERROR) {
-      e->os_errno = err.os_errno;
-      if (retry_on_fresh(e))
-        return;
-      xfer_fail(e, err.code, "%s", why);
-      return;
-    }
-    if (n == 0) {
-      if (retry_on_fresh(e))
-        return;
-      rc = ferry__h1_eof(&e->parser);
-      if (rc != FERRYE_OK) {
-        fail_with_parser(e, rc);
-        return;
-      }
-      if (!clean) {
-        /* A body that only EOF ends must end with close_notify, or an
-         * attacker could cut it short unseen. */
-        xfer_fail(e, FERRYE_RECV_ERROR,
-                  "TLS connection closed without close_notify: the body may "
-                  "be truncated");
-        return;
-      }
-      e->conn->no_reuse = 1; /* the server closed it */
-      response_complete(e, 0);
-      return;
-    }
-    rate_spent(e, 0, (size_t)n);
-    rc = ferry__h1_feed(&e->parser, rbuf, (size_t)n, &used);
-    if (e->state == FERRY__XS_DONE)
-      return;
-    if (rc != FERRYE_OK) {
-      fail_with_parser(e, rc);
-      return;
-    }
-    if (e->parser.complete) {
-      response_complete(e, used < (size_t)n);
-      return;
-    }
-    if (e->expect_go) {
-      e->expect_go = 0;
-      update_deadline(e);
-      send_more(e);
-      return;
-    }
-    if (e->pause_recv) {
-      ferry__conn_watch(c, FERRY_POLL_NONE);
-      return;
-    }
-    if ((size_t)n < FERRY__RBUF_SIZE && !drain && !tls)
-      break;
-  }
-  if (!e->set.noprogress && e->set.xferinfofn)
-    progress_call(e);
-}
-
 /* A speed cap's bucket has filled: go on where the throttle stopped. */
 static void rate_resume(ferry_easy *e) {
   e->rate_resume_ms = 0;
   if (e->state == FERRY__XS_SEND && !e->expect_wait) {
     if (!e->pause_send)
-      send_more(e);
+      ferry__stream_resume(&e->stream, 0);
     return;
   }
   if ((e->state == FERRY__XS_SEND || e->state == FERRY__XS_RECV_HEADERS ||
        e->state == FERRY__XS_RECV_BODY) &&
-      !e->pause_recv && !e->response_done) {
-    ferry__conn_watch(e->conn, FERRY_POLL_IN);
-    recv_data(e, 0);
-  }
+      !e->pause_recv && !e->response_done)
+    ferry__stream_resume(&e->stream, 0);
 }
 
 /* ---- entry points ----------------------------------------------------- */
@@ -1522,8 +1297,10 @@ void ferry__xfer_run(ferry_easy *e) {
     acquire_conn(e, 0);
     return;
   case FERRY__XS_SEND:
-    if (!e->pause_send)
-      send_more(e);
+    if (!e->pause_send) {
+      ferry__stream_pause(&e->stream, 1, 0);
+      ferry__stream_resume(&e->stream, 0);
+    }
     return;
   case FERRY__XS_RECV_HEADERS:
   case FERRY__XS_RECV_BODY:
@@ -1535,15 +1312,13 @@ void ferry__xfer_run(ferry_easy *e) {
     if (e->pause_recv)
       return;
     if (e->response_done) {
-      response_complete(e, 0);
+      response_complete(e);
       return;
     }
     if (e->rate_resume_ms)
       return; /* throttled: rate_resume reads on */
-    ferry__conn_watch(e->conn, FERRY_POLL_IN);
-    /* bytes the TLS layer kept while paused raise no socket event */
-    if (ferry__conn_buffered(e->conn))
-      recv_data(e, 0);
+    ferry__stream_pause(&e->stream, 0, 0);
+    ferry__stream_resume(&e->stream, 0);
     return;
   default:
     return;
@@ -1551,30 +1326,10 @@ void ferry__xfer_run(ferry_easy *e) {
 }
 
 void ferry__xfer_on_socket(ferry_easy *e, int cselect) {
-  switch (e->state) {
-  case FERRY__XS_CONNECT:
-  case FERRY__XS_TUNNEL:
-  case FERRY__XS_TLS:
+  /* the connection tells its owner while connecting; after that the
+   * session on it does the work */
+  if (e->state >= FERRY__XS_CONNECT && e->state <= FERRY__XS_TLS)
     connect_step(e, cselect);
-    return;
-  case FERRY__XS_SEND:
-    if (e->expect_wait) {
-      /* waiting for 100 Continue: the answer is read as it comes */
-      if (cselect & (FERRY_CSELECT_IN | FERRY_CSELECT_ERR))
-        recv_data(e, cselect);
-      return;
-    }
-    if (!e->pause_send && (cselect & (FERRY_CSELECT_OUT | FERRY_CSELECT_ERR)))
-      send_more(e);
-    return;
-  case FERRY__XS_RECV_HEADERS:
-  case FERRY__XS_RECV_BODY:
-    if (!e->pause_recv)
-      recv_data(e, cselect);
-    return;
-  default:
-    return;
-  }
 }
 
 void ferry__xfer_on_deadline(ferry_easy *e) {
@@ -1591,8 +1346,7 @@ void ferry__xfer_on_deadline(ferry_easy *e) {
   if (e->expect_wait && now >= e->expect_until_ms) {
     /* no 100 Continue in time: send the body anyway, as libcurl does */
     e->expect_wait = 0;
-    e->expect_100 = 0;
-    send_more(e);
+    ferry__stream_resume(&e->stream, 1);
     if (e->state == FERRY__XS_DONE)
       return;
   }
@@ -1643,25 +1397,15 @@ void ferry__xfer_on_deadline(ferry_easy *e) {
   update_deadline(e);
 }
 
-/* May the connection carry another request after this hop? */
-static int conn_reusable(ferry_easy *e, ferry_code result) {
-  return result == FERRYE_OK && e->response_done && e->conn &&
-         !e->conn->no_reuse && ferry__h1_keep_alive(&e->parser) &&
-         upload_complete(e) && e->req_sent == e->req.len &&
-         /* an HTTP/1.0 request keeps it only when the server says so */
-         (e->set.httpversion != FERRY_HTTP_VERSION_1_0 ||
-          ferry__h1_says_keep_alive(&e->parser));
-}
-
 /* The response was a redirect to follow: the same transfer goes on with
  * the next hop, from INIT, on a pooled or new connection. */
 static void follow_redirect(ferry_easy *e) {
   ferry__url next;
   ferry_code rc;
-  /* judged before a rewind resets the upload's counters */
-  int reusable = conn_reusable(e, FERRYE_OK);
 
-  if (e->upload_from_read &&
+  /* the session judges whether the connection carries another request */
+  release_conn(e, FERRY__CLOSE_DONE);
+  if (e->stream.pull &&
       (e->auth_retry || e->response_code == 307 || e->response_code == 308) &&
       rewind_upload(e) != 0) {
     xfer_fail(e, FERRYE_SEND_FAIL_REWIND,
@@ -1692,7 +1436,6 @@ static void follow_redirect(ferry_easy *e) {
     if (ferry__trace_on(e))
       ferry__infof(e, "Following redirect to %s", e->redirect_url);
   }
-  release_conn(e, reusable);
   /* forget the previous hop, keep the transfer's totals */
   forget_hop(e);
   ferry__url_free(&e->url);
@@ -1727,7 +1470,8 @@ void ferry__xfer_done(ferry_easy *e, ferry_code result) {
   }
   if (e->dns_wait)
     ferry__resolve_cancel(e);
-  release_conn(e, conn_reusable(e, result));
+  release_conn(e, result == FERRYE_OK && e->response_done ? FERRY__CLOSE_DONE
+                                                          : FERRY__CLOSE_FAIL);
   ferry__list_remove(&e->queue_node);
   e->t_total = now_ns();
   if (e->t_starttransfer == 0 && result == FERRYE_OK)
@@ -1741,7 +1485,6 @@ void ferry__xfer_done(ferry_easy *e, ferry_code result) {
     if (ferry__trace_on(e))
       ferry__infof(e, "%s", e->errtext);
   }
-  ferry__buf_free(&e->upbuf);
   ferry__buf_free(&e->pausebuf);
   ferry__buf_free(&e->pause_encoded);
   ferry__xfer_state(e, FERRY__XS_DONE);
@@ -1759,9 +1502,9 @@ void ferry__xfer_detach(ferry_easy *e) {
   ferry__multi_set_deadline(m, e, 0);
   if (e->conn) {
     /* A connection on which nothing was sent yet can go back to the pool. */
-    int untouched = e->state == FERRY__XS_SEND && e->req_sent == 0 &&
-                    e->conn->connected && e->ul_bytes == 0;
-    release_conn(e, untouched);
+    int untouched = e->state == FERRY__XS_SEND &&
+                    e->stream.head_sent == 0 && e->ul_bytes == 0;
+    release_conn(e, untouched ? FERRY__CLOSE_UNUSED : FERRY__CLOSE_FAIL);
   }
   if (e->state != FERRY__XS_DONE && e->state != FERRY__XS_INIT)
     ferry__multi_wake_pending(m);

@@ -25,6 +25,8 @@ void ferry__xfer_done(ferry_easy *e, ferry_code result);
 /* Halt the transfer without a message (remove_handle): detach from lookups,
  * queues and its connection. */
 void ferry__xfer_detach(ferry_easy *e);
+/* Set up a new handle's stream (its hooks into the transfer). */
+void ferry__xfer_init_stream(ferry_easy *e);
 /* Free per-transfer state (not options). */
 void ferry__xfer_reset(ferry_easy *e);
 

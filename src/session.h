@@ -1,0 +1,170 @@
+/* Protocol sessions: HTTP exchanges on a connection.
+ *
+ * Once a connection is connected it carries a session: HTTP/1.1 (one
+ * exchange at a time, h1session.c) or HTTP/2 (many streams,
+ * h2session.c). A transfer owns a stream on a session, never the
+ * connection: it opens the stream with its request, and the session sends
+ * the request, receives the response and tells the stream's owner what
+ * came through the hooks the owner gave. Everything the owner hears is in
+ * HTTP/1.1's form whatever the protocol (the status line "HTTP/2 200" for
+ * HTTP/2), so redirects, authentication, decoding, cookies and progress
+ * above stay protocol-independent.
+ *
+ * The session sits on the connection (conn.h) and takes the connection's
+ * readiness; it tells a stream's owner about its stream only. Nothing here
+ * knows easy handles or the multi.
+ */
+#ifndef FERRY_SESSION_H
+#define FERRY_SESSION_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "ferry.h"
+#include "buf.h"
+#include "conn.h"
+
+struct ferry__session;
+
+/* What headers_done returns besides a failure. */
+enum { FERRY__STREAM_BODY = 0, FERRY__STREAM_NOBODY = 1 };
+
+/* What read_body returns besides a byte count. */
+#define FERRY__BODY_WAIT ((ssize_t)-1) /* paused or throttled */
+#define FERRY__BODY_FAIL ((ssize_t)-2) /* the owner ended the transfer */
+
+typedef struct ferry__stream_hooks {
+  /* One line of a response's header section with its line ending: the
+   * status line first, each header, then the blank line (1xx responses
+   * too). FERRYE_OK, or the error that ends the stream. */
+  ferry_code (*header_line)(void *ud, const char *line, size_t len);
+  /* A header section ended: its status, FERRY_HTTP_VERSION_*, whether it
+   * was a 1xx, and its Content-Length (-1: none). Returns
+   * FERRY__STREAM_BODY, FERRY__STREAM_NOBODY (the rest of this response is
+   * not wanted), or a negative ferry_code: the error that ends the stream
+   * (the owner has set its text). */
+  int (*headers_done)(void *ud, int status, long version, int interim,
+                      int64_t content_length);
+  /* Response body bytes (de-chunked). FERRYE_OK, or the error that ends
+   * the stream. */
+  ferry_code (*body)(void *ud, const char *p, size_t n);
+  /* The next piece of a body that the owner reads (read callback, file)
+   * into buf: a count, 0 with *eof at its end, FERRY__BODY_WAIT (paused or
+   * throttled: the owner calls ferry__stream_resume later), or
+   * FERRY__BODY_FAIL (the owner has ended the transfer). */
+  ssize_t (*read_body)(void *ud, char *buf, size_t cap, int *eof);
+  /* The end of a body of unknown size: the trailer lines to send after
+   * it, each "Name: value\r\n", appended to out. FERRYE_OK or the error
+   * that ends the stream (the owner has set its text). */
+  ferry_code (*trailers)(void *ud, ferry__buf *out);
+  /* How many bytes may move now (send: 1 for upload, 0 for download), at
+   * most cap; 0 when throttled (the owner resumes the stream later). */
+  size_t (*allowance)(void *ud, int send, size_t cap);
+  /* Bytes went out: the request head (FERRYINFO_HEADER_OUT) or body
+   * (FERRYINFO_DATA_OUT) as they were written; body_payload of them were
+   * body bytes (0 for framing). */
+  void (*sent)(void *ud, ferry_infotype type, const char *p, size_t n,
+               size_t body_payload);
+  /* n bytes came in (before they are parsed). */
+  void (*received)(void *ud, size_t n);
+  /* The head is out and the body waits for 100 Continue: the owner arms
+   * its timer and calls ferry__stream_resume if it fires first. */
+  void (*expect_wait)(void *ud);
+  /* The whole request is out: the owner waits for the answer. */
+  void (*request_sent)(void *ud);
+  /* A read or write round ended (the owner may report progress). */
+  void (*after_io)(void *ud);
+  /* The stream ended: the response is complete (FERRYE_OK) or the stream
+   * failed (text in the buffer given to ferry__stream_init). retry is 1
+   * when the request may be sent again on a new connection: it failed on
+   * a reused connection before any byte of an answer came. */
+  void (*done)(void *ud, ferry_code result, int retry);
+} ferry__stream_hooks;
+
+/* One request and its response. The owner makes it and fills the request;
+ * the session it is opened on does the rest. */
+typedef struct ferry__stream {
+  struct ferry__session *session; /* NULL when not open */
+  const ferry__stream_hooks *hooks;
+  void *ud;
+  char *errbuf;             /* the owner's error text buffer */
+  size_t errlen;
+  /* the request: its head in HTTP/1.1 form, with a small body in it */
+  ferry__buf head;
+  size_t head_sent;
+  /* the rest of the body: body_len bytes at body, or (pull) read through
+   * hooks->read_body; body_len -1: no body, -2: unknown size */
+  const char *body;
+  int64_t body_len;
+  int64_t body_sent;
+  unsigned pull : 1;        /* read_body gives the body */
+  unsigned eof : 1;         /* read_body said the body ended */
+  unsigned expect_100 : 1;  /* the head says Expect: 100-continue */
+  unsigned is_head : 1;     /* a HEAD request: no body comes back */
+  unsigned http10 : 1;      /* an HTTP/1.0 request */
+  unsigned paused_send : 1; /* read_body said WAIT */
+  unsigned paused_recv : 1; /* the owner holds what comes */
+  unsigned sent_all : 1;    /* the whole request is out */
+  unsigned complete : 1;    /* the response is complete */
+  int os_errno;             /* the system's error that failed it, or 0 */
+  int32_t id;               /* the session's stream id (HTTP/2) */
+  void *sdata;              /* the session's own per-stream data */
+} ferry__stream;
+
+typedef struct ferry__session_ops {
+  const char *name;
+  /* Start sending st's request. FERRYE_OK, or an error (nothing sent). */
+  ferry_code (*open)(struct ferry__session *s, ferry__stream *st);
+  /* Go on with st: it was paused or throttled, or (expect_timeout) its
+   * 100 Continue wait timed out and the body goes now. */
+  void (*resume)(struct ferry__session *s, ferry__stream *st,
+                 int expect_timeout);
+  /* The owner stops (paused 1) or starts again (0) sending (send 1) or
+   * taking what arrives (send 0) for st; a paused direction is not
+   * watched. Starting again is followed by resume. */
+  void (*pause)(struct ferry__session *s, ferry__stream *st, int send,
+                int paused);
+  /* The owner is done with st, as how says (FERRY__CLOSE_*). The session
+   * decides what becomes of the connection; s may be gone afterwards. */
+  void (*close)(struct ferry__session *s, ferry__stream *st, int how);
+  /* Free the session's state (the connection is being destroyed). */
+  void (*destroy)(struct ferry__session *s);
+} ferry__session_ops;
+
+/* A session's common part; each protocol's state follows it. */
+typedef struct ferry__session {
+  const ferry__session_ops *ops;
+  ferry__conn *conn;
+  unsigned reused : 1;      /* it served a request before this one */
+} ferry__session;
+
+/* How a stream is closed. */
+enum {
+  FERRY__CLOSE_FAIL,   /* it failed, or was halted mid-way */
+  FERRY__CLOSE_DONE,   /* its response completed and nothing more is wanted */
+  FERRY__CLOSE_UNUSED  /* halted before anything of it was sent */
+};
+
+/* Prepare a stream (an empty request). */
+void ferry__stream_init(ferry__stream *st, const ferry__stream_hooks *hooks,
+                        void *ud, char *errbuf, size_t errlen);
+/* Free the request's memory. */
+void ferry__stream_free(ferry__stream *st);
+/* Free the request's memory and make the stream new again (its hooks
+ * stay); it must not be open. */
+void ferry__stream_reset(ferry__stream *st);
+
+/* The session of a connected connection: the one it carries, or a new one
+ * for the protocol it negotiated (HTTP/1.1 here). NULL when out of memory. */
+ferry__session *ferry__session_of(ferry__conn *c);
+/* Open st on s (see ferry__session_ops.open). */
+ferry_code ferry__stream_open(ferry__session *s, ferry__stream *st);
+/* See ferry__session_ops; each is a no-op for a stream not open. */
+void ferry__stream_resume(ferry__stream *st, int expect_timeout);
+void ferry__stream_pause(ferry__stream *st, int send, int paused);
+void ferry__stream_close(ferry__stream *st, int how);
+
+/* HTTP/1.1 (h1session.c). */
+ferry__session *ferry__h1_session_new(ferry__conn *c);
+
+#endif
