@@ -556,7 +556,18 @@
   X(ws_decoder_accepts_caps_exactly_at_the_limit_and_valid_closes) \
   X(ws_decoder_pauses_after_an_event_and_goes_on) \
   X(ws_decoder_ends_on_a_failing_callback_and_on_eof_says_where) \
-  X(ws_encoder_frames_unmasked_decode_to_what_was_sent)
+  X(ws_encoder_frames_unmasked_decode_to_what_was_sent) \
+  X(wsserver_answers_the_handshake_and_records_the_request_exactly) \
+  X(wsserver_echoes_messages_and_records_every_client_frame) \
+  X(wsserver_sends_scripted_frames_fragmented_large_and_in_delayed_pieces) \
+  X(wsserver_ping_step_records_whether_the_pong_matched_and_close_step_its_echo) \
+  X(wsserver_answers_pings_unless_told_not_to_and_never_inside_a_frame) \
+  X(wsserver_faults_reach_the_codec_as_its_errors) \
+  X(wsserver_sends_a_close_without_status_raw_bytes_or_silence) \
+  X(wsserver_refuses_a_bad_handshake_request_and_says_why) \
+  X(wsserver_over_tls_runs_the_same_exchange) \
+  X(wsserver_serves_the_python_websockets_client) \
+  X(ws_codec_talks_to_the_python_websockets_server)
 
 #define TEST_LIST(X)   \
   TEST_LIST_WS(X) \
