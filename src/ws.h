@@ -9,6 +9,9 @@
  * text and ferry__ws_close_status() the close status (RFC 6455 7.4.1) a
  * client sends when it fails the connection for that code.
  *
+ * Threads: the functions keep no global state; each struct is used by one
+ * thread at a time.
+ *
  * Not supported: extensions (no RSV bit may be set), so permessage-deflate
  * is never negotiated; the server side of the protocol. */
 #ifndef FERRY_WS_H

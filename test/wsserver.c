@@ -469,8 +469,8 @@ static void conn_handle_frame(struct ws_conn *c, const wss_frame *f) {
   switch (f->opcode) {
   case 0x9:
     if (!s->no_autopong && !c->server_close_sent) {
-      conn_send_frame(c, 0xA, f->payload, f->len);
       stat_add(s, WSS_PINGS_ANSWERED);
+      conn_send_frame(c, 0xA, f->payload, f->len);
     }
     break;
   case 0xA:
@@ -715,12 +715,11 @@ static void conn_answer(struct ws_conn *c, const wss_step *st,
   char accept[29];
 
   if (st->data != NULL) {
-    conn_send(c, st->data, st->len);
+    bytes_add(&b, st->data, st->len);
     c->ws_open = st->len >= 12 && memcmp(st->data, "HTTP/1.1 101", 12) == 0;
   } else if (st->status != 0 && st->status != 101) {
     bytes_printf(&b, "HTTP/1.1 %u Refused\r\nContent-Length: 0\r\n%s\r\n",
                  st->status, st->headers ? st->headers : "");
-    conn_send(c, b.data, b.len);
   } else {
     compute_accept(ri->key, accept);
     bytes_printf(&b,
@@ -743,12 +742,14 @@ static void conn_answer(struct ws_conn *c, const wss_step *st,
     if (st->headers != NULL)
       bytes_add(&b, st->headers, strlen(st->headers));
     bytes_add(&b, "\r\n", 2);
-    conn_send(c, b.data, b.len);
     c->ws_open = 1;
   }
+  /* counted before the client can see the answer */
+  if (c->ws_open)
+    stat_add(c->server, WSS_HANDSHAKES);
+  conn_send(c, b.data, b.len);
   free(b.data);
   if (c->ws_open) {
-    stat_add(c->server, WSS_HANDSHAKES);
     c->parse_pos = c->request_len;
     conn_parse_frames(c);
   }

@@ -33,6 +33,11 @@
  * If the client closes (EOF) or resets while a step waits, the script
  * stops.
  *
+ * Records and counters change before the server sends anything in answer
+ * to what they count (the 101 after WSS_HANDSHAKES, a pong after
+ * WSS_PINGS_ANSWERED, an echo after the frame and message records), so a
+ * client that has seen the answer can read them without waiting.
+ *
  * Every function may be called from any thread but the server's own.
  * Memory: test code, so an allocation failure aborts.
  */
