@@ -591,9 +591,41 @@
   X(h2server_serves_h2load_1000_requests_at_10_streams) \
   X(h2server_raw_frame_writers_build_exact_bytes)
 
+/* -- section: WebSocket codec and test server (test/test-ws.c) -- */
+#define TEST_LIST_WS(X) \
+  X(ws_accept_is_the_rfc6455_example) \
+  X(ws_key_is_base64_of_sixteen_fresh_random_bytes) \
+  X(ws_handshake_check_accepts_a_good_101_and_names_each_failure) \
+  X(ws_utf8_check_takes_every_boundary_and_refuses_what_rfc3629_does) \
+  X(ws_encoder_writes_the_rfc6455_masked_examples_byte_for_byte) \
+  X(ws_encoder_masks_a_frame_sent_in_pieces_at_any_offset) \
+  X(ws_encoder_takes_a_fresh_random_mask_for_every_frame) \
+  X(ws_encoder_refuses_frames_rfc6455_forbids_and_changes_nothing) \
+  X(ws_close_payload_carries_status_and_utf8_reason_or_is_refused) \
+  X(ws_decoder_reads_the_rfc6455_unmasked_examples) \
+  X(ws_decoder_gives_the_same_events_a_byte_at_a_time_as_whole) \
+  X(ws_decoder_fails_each_violation_with_its_code_and_close_status) \
+  X(ws_decoder_delivers_the_valid_text_before_a_bad_byte) \
+  X(ws_decoder_accepts_caps_exactly_at_the_limit_and_valid_closes) \
+  X(ws_decoder_pauses_after_an_event_and_goes_on) \
+  X(ws_decoder_ends_on_a_failing_callback_and_on_eof_says_where) \
+  X(ws_encoder_frames_unmasked_decode_to_what_was_sent) \
+  X(wsserver_answers_the_handshake_and_records_the_request_exactly) \
+  X(wsserver_echoes_messages_and_records_every_client_frame) \
+  X(wsserver_sends_scripted_frames_fragmented_large_and_in_delayed_pieces) \
+  X(wsserver_ping_step_records_whether_the_pong_matched_and_close_step_its_echo) \
+  X(wsserver_answers_pings_unless_told_not_to_and_never_inside_a_frame) \
+  X(wsserver_faults_reach_the_codec_as_its_errors) \
+  X(wsserver_sends_a_close_without_status_raw_bytes_or_silence) \
+  X(wsserver_refuses_a_bad_handshake_request_and_says_why) \
+  X(wsserver_over_tls_runs_the_same_exchange) \
+  X(wsserver_serves_the_python_websockets_client) \
+  X(ws_codec_talks_to_the_python_websockets_server)
+
 #define TEST_LIST(X)   \
   TEST_LIST_LOOP(X) \
   TEST_LIST_H2SERVER(X) \
+  TEST_LIST_WS(X) \
   TEST_LIST_NODE(X) \
   TEST_LIST_OPTIONS(X) \
   TEST_LIST_DOCS(X) \
