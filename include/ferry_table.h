@@ -367,11 +367,11 @@
   X(PATH_AS_IS, LONG, 234, 0)                                                  \
   X(PROXY_SERVICE_NAME, STRINGPOINT, 235, 0)                                   \
   X(SERVICE_NAME, STRINGPOINT, 236, 0)                                         \
-  X(PIPEWAIT, LONG, 237, 0)                                                    \
+  X(PIPEWAIT, LONG, 237, 1)                                                    \
   X(DEFAULT_PROTOCOL, STRINGPOINT, 238, 0)                                     \
-  X(STREAM_WEIGHT, LONG, 239, 0)                                               \
-  X(STREAM_DEPENDS, OBJECTPOINT, 240, 0)                                       \
-  X(STREAM_DEPENDS_E, OBJECTPOINT, 241, 0)                                     \
+  X(STREAM_WEIGHT, LONG, 239, 1)                                               \
+  X(STREAM_DEPENDS, OBJECTPOINT, 240, 1)                                       \
+  X(STREAM_DEPENDS_E, OBJECTPOINT, 241, 1)                                     \
   X(TFTP_NO_OPTIONS, LONG, 242, 0)                                             \
   X(CONNECT_TO, SLISTPOINT, 243, 1)                                            \
   X(TCP_FASTOPEN, LONG, 244, 0)                                                \
@@ -495,7 +495,7 @@
   X(MAX_TOTAL_CONNECTIONS, LONG, 13, 1)                                        \
   X(PUSHFUNCTION, FUNCTIONPOINT, 14, 0)                                        \
   X(PUSHDATA, OBJECTPOINT, 15, 0)                                              \
-  X(MAX_CONCURRENT_STREAMS, LONG, 16, 0)                                       \
+  X(MAX_CONCURRENT_STREAMS, LONG, 16, 1)                                       \
   X(NETWORK_CHANGED, LONG, 17, 0)
 
 /* Multi options ferry adds (no CURLMOPT_ name). libcurl 8.17 added its own

@@ -33,7 +33,10 @@ struct ferry__tls;
 typedef struct ferry__bundle {
   char *key;            /* "scheme://host:port" and the route */
   ferry__list idle;     /* idle connections, most recently used first */
+  ferry__list mux;      /* connections that carry streams side by side */
   unsigned n_conns;     /* open connections, busy or idle */
+  unsigned n_connecting_mux; /* connecting ones that may multiplex */
+  unsigned char mux_seen; /* a connection of it did multiplex */
   ferry__list node;     /* in pool->bundles */
 } ferry__bundle;
 
@@ -84,6 +87,10 @@ typedef struct ferry__conn {
   struct ferry__session *session;
   void (*session_free)(struct ferry__session *s);
   ferry__bundle *bundle;
+  ferry__list mux_node;    /* in bundle->mux when it multiplexes */
+  unsigned streams;        /* streams its session carries now */
+  unsigned max_streams;    /* how many it takes (0: no new ones) */
+  unsigned char mux_pending; /* connecting, counted in n_connecting_mux */
   ferry__list idle_node;   /* in bundle->idle while idle */
   ferry__list lru_node;    /* in pool->idle_lru while idle */
   uint64_t created_ms;
@@ -135,6 +142,19 @@ ferry__conn *ferry__pool_take_idle(ferry__pool *pool, ferry__bundle *b,
 int ferry__pool_may_open(ferry__pool *pool, ferry__bundle *b);
 /* Park a connection that finished a response and can be reused. */
 void ferry__pool_put_idle(ferry__pool *pool, ferry__conn *c);
+/* A multiplexing connection with room for another stream (taken out of
+ * the idle list if it was idle), or NULL. */
+ferry__conn *ferry__pool_take_mux(ferry__pool *pool, ferry__bundle *b);
+/* Does the bundle have a multiplexing connection with room? */
+int ferry__pool_mux_room(const ferry__bundle *b);
+/* c carries streams side by side from now (its session set max_streams). */
+void ferry__pool_mux_add(ferry__pool *pool, ferry__conn *c);
+/* A multiplexing connection's last stream ended: it is idle, and stays
+ * with its session (which keeps reading what the server sends), watched
+ * as idle. */
+void ferry__pool_mux_idle(ferry__pool *pool, ferry__conn *c);
+/* Count c (connecting) as one that may multiplex, or stop counting it. */
+void ferry__pool_mux_pending(ferry__conn *c, int pending);
 /* Close idle connections beyond the cache size. */
 void ferry__pool_trim(ferry__pool *pool);
 

@@ -128,6 +128,7 @@ typedef struct ferry__opts {
   ferry_done_callback donefn; /* DONEFUNCTION */
   void *donedata;
   long priority;              /* PRIORITY: higher starts first when queued */
+  long stream_weight;         /* STREAM_WEIGHT (HTTP/2), 1..256 */
   unsigned followlocation : 1;
   unsigned autoreferer : 1;
   unsigned unrestricted_auth : 1;
@@ -147,6 +148,7 @@ typedef struct ferry__opts {
   unsigned httpproxytunnel : 1;
   unsigned headeropt_unified : 1; /* HEADEROPT UNIFIED (default SEPARATE) */
   unsigned tcp_keepalive : 1; /* TCP_KEEPALIVE */
+  unsigned pipewait : 1;      /* PIPEWAIT */
   /* partial and conditional requests (partial.c) */
   char *range;                /* RANGE, as given */
   ferry_off_t resume_from;    /* RESUME_FROM(_LARGE); -1: upload from the

@@ -539,8 +539,13 @@ static void h1_destroy(ferry__session *base) {
   ferry__free(s);
 }
 
-static const ferry__session_ops h1_ops = {"http/1.1", h1_open, h1_resume,
-                                          h1_pause,   h1_close, h1_destroy};
+static int h1_usable(ferry__session *base) {
+  return ((h1_session *)base)->st == NULL;
+}
+
+static const ferry__session_ops h1_ops = {"http/1.1", h1_open,    h1_resume,
+                                          h1_pause,   h1_close,   h1_destroy,
+                                          h1_usable};
 
 ferry__session *ferry__h1_session_new(ferry__conn *c) {
   h1_session *s = ferry__calloc(1, sizeof(*s));

@@ -254,9 +254,17 @@ void ferry__multi_wake_pending(ferry_multi *m) {
   ferry__list *it, *tmp;
   if (m->closing)
     return;
+  /* every transfer an HTTP/2 connection has room for, and the first one a
+   * freed connection slot lets go (first come, first served) */
   FERRY__LIST_FOREACH_SAFE(it, tmp, &m->pending) {
     ferry_easy *e = FERRY__CONTAINER_OF(it, ferry_easy, queue_node);
     ferry__bundle *b = ferry__pool_bundle(&m->pool, e->conn_key, 0);
+    if (b != NULL && ferry__pool_mux_room(b)) {
+      ferry__multi_run_soon(m, e);
+      continue;
+    }
+    if (b != NULL && b->n_connecting_mux > 0 && (e->set.pipewait || b->mux_seen))
+      continue; /* it waits for that connection */
     if (b == NULL || !ferry__list_empty(&b->idle) ||
         ferry__pool_may_open(&m->pool, b)) {
       ferry__multi_run_soon(m, e);
@@ -340,6 +348,8 @@ ferry_multi *ferry_multi_init(void) {
   ferry__pool_init(&m->pool, &m->watches);
   m->pool.on_idle_closed = on_idle_closed;
   m->pool.ud = m;
+  m->max_concurrent_streams = 100;
+  m->pipelining = FERRY__PIPE_MULTIPLEX;
   m->backend.fd = -1;
   m->timer_told = -1;
   m->own_loop = ferry__malloc(sizeof(*m->own_loop));
@@ -1046,8 +1056,15 @@ ferry_mcode ferry_multi_setopt(ferry_multi *m, ferry_moption opt, ...) {
     m->notifydata = pval;
     break;
   case FERRYMOPT_PIPELINING:
-    /* HTTP/1.1 pipelining is not done (libcurl dropped it too); the value
-     * is accepted and has no effect, as in libcurl. */
+    /* the multiplex bit shares HTTP/2 connections among transfers; HTTP/1.1
+     * pipelining is not done (libcurl dropped it too) */
+    if (lval < 0)
+      return FERRYM_BAD_FUNCTION_ARGUMENT;
+    m->pipelining = lval;
+    break;
+  case FERRYMOPT_MAX_CONCURRENT_STREAMS:
+    /* libcurl takes 1..2^31-1 and keeps 100 for anything else */
+    m->max_concurrent_streams = lval >= 1 ? lval : 100;
     break;
   case FERRYMOPT_MAXCONNECTS:
   case FERRYMOPT_MAX_HOST_CONNECTIONS:

@@ -17,6 +17,9 @@
 
 #define FERRY__MULTI_MAGIC 0xfe77b001u
 
+/* PIPELINING's multiplex bit (libcurl's CURLPIPE_MULTIPLEX). */
+#define FERRY__PIPE_MULTIPLEX 2L
+
 /* Where the multi's loop is. On the private loop, sockets are watched by
  * the application's SOCKETFUNCTION when one is set and by the adapter on
  * the private loop otherwise, and the timer is told to the application's
@@ -73,6 +76,8 @@ struct ferry_multi {
   void *notifydata;
 
   long maxconnects;      /* MAXCONNECTS (the other limits are the pool's) */
+  long max_concurrent_streams; /* MAX_CONCURRENT_STREAMS (default 100) */
+  long pipelining;       /* PIPELINING bits (default FERRY__PIPE_MULTIPLEX) */
 
   ferry__pool pool;
   ferry__dns_cache dns;

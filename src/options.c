@@ -657,15 +657,30 @@ ferry_code ferry_easy_setopt(ferry_easy *e, ferry_option opt, ...) {
     o->resume_from = ov;
     break;
   case FERRYOPT_HTTP_VERSION:
-    /* as a libcurl built without HTTP/2 and HTTP/3 */
+    /* as a libcurl built with HTTP/2 and without HTTP/3 */
     if (lv < 0)
       return FERRYE_BAD_FUNCTION_ARGUMENT;
-    if (lv > FERRY_HTTP_VERSION_1_1) {
-      ferry__easy_set_error(e, "HTTP_VERSION %ld: ferry speaks HTTP/1.x only",
-                            lv);
+    if (lv > FERRY_HTTP_VERSION_2_PRIOR_KNOWLEDGE) {
+      ferry__easy_set_error(e, "HTTP_VERSION %ld: ferry speaks HTTP/1.x and "
+                               "HTTP/2, not HTTP/3", lv);
       return FERRYE_UNSUPPORTED_PROTOCOL;
     }
     o->httpversion = lv;
+    break;
+  case FERRYOPT_PIPEWAIT:
+    o->pipewait = lv != 0;
+    break;
+  case FERRYOPT_STREAM_WEIGHT:
+    if (lv < 1 || lv > 256)
+      return FERRYE_BAD_FUNCTION_ARGUMENT;
+    o->stream_weight = lv;
+    break;
+  case FERRYOPT_STREAM_DEPENDS:
+  case FERRYOPT_STREAM_DEPENDS_E:
+    /* RFC 9113 deprecates the priority tree: accepted, as HTTP/2 servers
+     * are free to ignore it (ferry sends no dependency) */
+    if (pv != NULL && !ferry__easy_valid(pv))
+      return FERRYE_BAD_FUNCTION_ARGUMENT;
     break;
   case FERRYOPT_TIMECONDITION:
     if (lv < FERRY_TIMECOND_NONE || lv > FERRY_TIMECOND_LASTMOD)

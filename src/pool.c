@@ -56,6 +56,7 @@ ferry__bundle *ferry__pool_bundle(ferry__pool *pool, const char *key,
     return NULL;
   }
   ferry__list_init(&b->idle);
+  ferry__list_init(&b->mux);
   ferry__list_insert_head(&pool->bundles, &b->node);
   return b;
 }
@@ -77,24 +78,27 @@ static int too_old(const ferry__conn *c, uint64_t now, uint64_t max_idle_ms,
 ferry__conn *ferry__pool_take_idle(ferry__pool *pool, ferry__bundle *b,
                                    int check_alive, uint64_t max_idle_ms,
                                    uint64_t max_life_ms) {
-  ferry__conn *c;
+  ferry__list *it, *tmp;
   uint64_t now = max_idle_ms || max_life_ms ? ferry__now_ms() : 0;
-  for (;;) {
-    if (ferry__list_empty(&b->idle))
-      return NULL;
-    c = FERRY__CONTAINER_OF(b->idle.next, ferry__conn, idle_node);
+  FERRY__LIST_FOREACH_SAFE(it, tmp, &b->idle) {
+    ferry__conn *c = FERRY__CONTAINER_OF(it, ferry__conn, idle_node);
+    /* a multiplexing one is taken with ferry__pool_take_mux: its session
+     * reads what the server sends meanwhile */
+    if (ferry__list_linked(&c->mux_node))
+      continue;
     /* A request that can be sent again is retried on a fresh connection if
      * this one died unseen; one that cannot (a read callback's upload)
      * pays for a peek first, as does one nobody watched. One too old is
      * closed, not tried. */
     if (!(now && too_old(c, now, max_idle_ms, max_life_ms)) &&
         ((!check_alive && ferry__watch_watched(pool->watches, c->watch)) ||
-         !ferry__conn_idle_is_dead(c)))
-      break;
+         !ferry__conn_idle_is_dead(c))) {
+      idle_unlink(pool, c);
+      return c;
+    }
     ferry__conn_destroy(c);
   }
-  idle_unlink(pool, c);
-  return c;
+  return NULL;
 }
 
 int ferry__pool_may_open(ferry__pool *pool, ferry__bundle *b) {
@@ -144,6 +148,55 @@ void ferry__pool_put_idle(ferry__pool *pool, ferry__conn *c) {
     return;
   }
   ferry__pool_trim(pool);
+}
+
+ferry__conn *ferry__pool_take_mux(ferry__pool *pool, ferry__bundle *b) {
+  ferry__list *it;
+  for (it = b->mux.next; it != &b->mux; it = it->next) {
+    ferry__conn *c = FERRY__CONTAINER_OF(it, ferry__conn, mux_node);
+    if (c->streams >= c->max_streams)
+      continue;
+    if (ferry__list_linked(&c->idle_node))
+      idle_unlink(pool, c);
+    return c;
+  }
+  return NULL;
+}
+
+int ferry__pool_mux_room(const ferry__bundle *b) {
+  const ferry__list *it;
+  for (it = b->mux.next; it != &b->mux; it = it->next) {
+    const ferry__conn *c = FERRY__CONTAINER_OF(it, ferry__conn, mux_node);
+    if (c->streams < c->max_streams)
+      return 1;
+  }
+  return 0;
+}
+
+void ferry__pool_mux_add(ferry__pool *pool, ferry__conn *c) {
+  (void)pool;
+  if (!ferry__list_linked(&c->mux_node))
+    ferry__list_insert_tail(&c->bundle->mux, &c->mux_node);
+  c->bundle->mux_seen = 1;
+}
+
+void ferry__pool_mux_idle(ferry__pool *pool, ferry__conn *c) {
+  c->idle_since_ms = ferry__now_ms();
+  ferry__list_insert_head(&c->bundle->idle, &c->idle_node);
+  ferry__list_insert_tail(&pool->idle_lru, &c->lru_node);
+  pool->n_idle++;
+  ferry__conn_watch_idle(c);
+  ferry__pool_trim(pool);
+}
+
+void ferry__pool_mux_pending(ferry__conn *c, int pending) {
+  if (c->mux_pending == (pending != 0))
+    return;
+  c->mux_pending = pending != 0;
+  if (pending)
+    c->bundle->n_connecting_mux++;
+  else
+    c->bundle->n_connecting_mux--;
 }
 
 void ferry__pool_trim(ferry__pool *pool) {

@@ -1,8 +1,11 @@
 /* Streams and the choice of a session (see session.h). */
 #include <string.h>
 
+#include <stdio.h>
+
 #include "alloc.h"
 #include "session.h"
+#include "tls.h"
 
 void ferry__stream_init(ferry__stream *st, const ferry__stream_hooks *hooks,
                         void *ud, char *errbuf, size_t errlen) {
@@ -31,12 +34,51 @@ void ferry__stream_reset(ferry__stream *st) {
 
 static void session_free(ferry__session *s) { s->ops->destroy(s); }
 
-ferry__session *ferry__session_of(ferry__conn *c) {
-  if (c->session == NULL) {
-    c->session = ferry__h1_session_new(c);
-    c->session_free = session_free;
+/* RFC 9113 section 9.2.2: HTTP/2 over TLS 1.2 needs an ephemeral key
+ * exchange and an AEAD cipher. */
+static int suite_fits_h2(const char *suite) {
+  return suite != NULL && (strstr(suite, "ECDHE") || strstr(suite, "DHE")) &&
+         (strstr(suite, "GCM") || strstr(suite, "CCM") ||
+          strstr(suite, "CHACHA20-POLY1305"));
+}
+
+ferry_code ferry__session_of(ferry__conn *c, const ferry__session_config *cfg,
+                             ferry__session **out, char *errbuf,
+                             size_t errlen) {
+  ferry__tls *t;
+  int h2;
+
+  *out = c->session;
+  if (c->session != NULL)
+    return FERRYE_OK;
+  t = ferry__conn_tls(c);
+  if (t != NULL) {
+    const char *alpn = ferry__tls_alpn(t);
+    h2 = cfg->h2_allowed && alpn != NULL && strcmp(alpn, "h2") == 0;
+    if (h2 && !suite_fits_h2(ferry__tls_cipher(t))) {
+      snprintf(errbuf, errlen,
+               "the TLS suite %s is not allowed for HTTP/2 (RFC 9113 9.2)",
+               ferry__tls_cipher(t));
+      return FERRYE_HTTP2;
+    }
+  } else {
+    h2 = cfg->h2_prior_knowledge;
   }
-  return c->session;
+  c->session = h2 ? ferry__h2_session_new(c, cfg->max_streams)
+                  : ferry__h1_session_new(c);
+  if (c->session == NULL)
+    return FERRYE_OUT_OF_MEMORY;
+  c->session_free = session_free;
+  *out = c->session;
+  return FERRYE_OK;
+}
+
+int ferry__session_multiplexes(const ferry__session *s) {
+  return s->conn->max_streams > 1 || strcmp(s->ops->name, "h2") == 0;
+}
+
+int ferry__session_usable(ferry__session *s) {
+  return s->ops->usable(s);
 }
 
 ferry_code ferry__stream_open(ferry__session *s, ferry__stream *st) {

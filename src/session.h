@@ -107,6 +107,8 @@ typedef struct ferry__stream {
   unsigned sent_all : 1;    /* the whole request is out */
   unsigned complete : 1;    /* the response is complete */
   int os_errno;             /* the system's error that failed it, or 0 */
+  const char *scheme;       /* "https" or "http" (borrowed) */
+  int weight;               /* HTTP/2 weight, 1..256 (0: the default) */
   int32_t id;               /* the session's stream id (HTTP/2) */
   void *sdata;              /* the session's own per-stream data */
 } ferry__stream;
@@ -129,6 +131,10 @@ typedef struct ferry__session_ops {
   void (*close)(struct ferry__session *s, ferry__stream *st, int how);
   /* Free the session's state (the connection is being destroyed). */
   void (*destroy)(struct ferry__session *s);
+  /* Can it take a new stream now? An idle session first takes in what the
+   * server sent meanwhile; one that turns out finished frees its
+   * connection and says 0. */
+  int (*usable)(struct ferry__session *s);
 } ferry__session_ops;
 
 /* A session's common part; each protocol's state follows it. */
@@ -142,7 +148,8 @@ typedef struct ferry__session {
 enum {
   FERRY__CLOSE_FAIL,   /* it failed, or was halted mid-way */
   FERRY__CLOSE_DONE,   /* its response completed and nothing more is wanted */
-  FERRY__CLOSE_UNUSED  /* halted before anything of it was sent */
+  FERRY__CLOSE_UNUSED, /* halted before anything of it was sent */
+  FERRY__CLOSE_NOREUSE /* done, and the connection must carry nothing more */
 };
 
 /* Prepare a stream (an empty request). */
@@ -154,9 +161,25 @@ void ferry__stream_free(ferry__stream *st);
  * stay); it must not be open. */
 void ferry__stream_reset(ferry__stream *st);
 
+/* What a new session is made with. */
+typedef struct ferry__session_config {
+  int h2_prior_knowledge;   /* speak HTTP/2 on a connection without TLS */
+  int h2_allowed;           /* HTTP/2 when TLS negotiated it (ALPN h2) */
+  unsigned max_streams;     /* MAX_CONCURRENT_STREAMS (HTTP/2) */
+} ferry__session_config;
+
 /* The session of a connected connection: the one it carries, or a new one
- * for the protocol it negotiated (HTTP/1.1 here). NULL when out of memory. */
-ferry__session *ferry__session_of(ferry__conn *c);
+ * for the protocol it negotiated: HTTP/2 when TLS's ALPN chose h2 (and
+ * the suite is one RFC 9113 section 9.2 allows) or by prior knowledge,
+ * HTTP/1.1 otherwise. FERRYE_OK with *out; FERRYE_HTTP2 (a TLS suite
+ * HTTP/2 forbids; text in errbuf), FERRYE_OUT_OF_MEMORY. */
+ferry_code ferry__session_of(ferry__conn *c, const ferry__session_config *cfg,
+                             ferry__session **out, char *errbuf,
+                             size_t errlen);
+/* Is the session HTTP/2 (many streams)? */
+int ferry__session_multiplexes(const ferry__session *s);
+/* Can it take a new stream now (see ferry__session_ops.usable)? */
+int ferry__session_usable(ferry__session *s);
 /* Open st on s (see ferry__session_ops.open). */
 ferry_code ferry__stream_open(ferry__session *s, ferry__stream *st);
 /* See ferry__session_ops; each is a no-op for a stream not open. */
@@ -166,5 +189,8 @@ void ferry__stream_close(ferry__stream *st, int how);
 
 /* HTTP/1.1 (h1session.c). */
 ferry__session *ferry__h1_session_new(ferry__conn *c);
+/* HTTP/2 (h2session.c): at most max_streams streams at once (and no more
+ * than the server allows). */
+ferry__session *ferry__h2_session_new(ferry__conn *c, unsigned max_streams);
 
 #endif

@@ -154,6 +154,23 @@ void ferry__xfer_reset(ferry_easy *e) {
 }
 
 static const char *const alpn_http11[] = {"http/1.1", NULL};
+static const char *const alpn_h2[] = {"h2", "http/1.1", NULL};
+
+/* Does the transfer offer HTTP/2 over TLS? As libcurl: unless HTTP_VERSION
+ * asks for HTTP/1.x. */
+static int offers_h2(const ferry_easy *e) {
+  long v = e->set.httpversion;
+  return v == FERRY_HTTP_VERSION_NONE || v == FERRY_HTTP_VERSION_2_0 ||
+         v == FERRY_HTTP_VERSION_2TLS ||
+         v == FERRY_HTTP_VERSION_2_PRIOR_KNOWLEDGE;
+}
+
+/* Does the hop speak HTTP/2 without TLS, with prior knowledge? Not to a
+ * proxy that takes the request itself. */
+static int h2_prior_knowledge(const ferry_easy *e) {
+  return e->set.httpversion == FERRY_HTTP_VERSION_2_PRIOR_KNOWLEDGE &&
+         !e->tls_hop && !(e->use_proxy && !e->tunnel);
+}
 
 /* The TLS settings of the transfer, from its options. Pointers borrow the
  * handle's strings. */
@@ -179,7 +196,7 @@ static void tls_config_of(const ferry_easy *e, ferry__tls_config *cfg) {
   cfg->cipher_list = t->cipher_list;
   cfg->ec_curves = t->ec_curves;
   cfg->ssl_version = o->sslversion;
-  cfg->alpn = alpn_http11;
+  cfg->alpn = offers_h2(e) ? alpn_h2 : alpn_http11;
 }
 
 /* The pool key of the hop's connection. A plain proxied request may share
@@ -193,7 +210,7 @@ static ferry_code make_conn_key(ferry_easy *e, const char *tls_key) {
 
   if (origin == NULL)
     return FERRYE_OUT_OF_MEMORY;
-  if (!e->use_proxy && tls_key == NULL) {
+  if (!e->use_proxy && tls_key == NULL && !h2_prior_knowledge(e)) {
     e->conn_key = origin; /* the common case: the key is the origin */
     return FERRYE_OK;
   }
@@ -210,6 +227,8 @@ static ferry_code make_conn_key(ferry_easy *e, const char *tls_key) {
     bad = ferry__buf_cat(&k, "tunnel ", porigin, " to ", origin, NULL);
   if (!bad && tls_key != NULL)
     bad = ferry__buf_cat(&k, "#", tls_key, NULL);
+  if (!bad && h2_prior_knowledge(e))
+    bad = ferry__buf_adds(&k, "#h2c");
   ferry__free(origin);
   ferry__free(porigin);
   if (bad) {
@@ -414,7 +433,7 @@ static void release_conn(ferry_easy *e, int how) {
     return;
   e->conn = NULL;
   if (e->set.forbid_reuse || e->multi->closing)
-    how = FERRY__CLOSE_FAIL;
+    how = FERRY__CLOSE_NOREUSE;
   if (e->stream.session != NULL) {
     ferry__stream_close(&e->stream, how);
     return;
@@ -645,6 +664,28 @@ static void acquire_conn(ferry_easy *e, int fresh) {
     return;
   }
   if (!fresh && !e->set.fresh_connect) {
+    /* a stream on an HTTP/2 connection with room */
+    while ((c = ferry__pool_take_mux(&m->pool, b)) != NULL) {
+      if (ferry__session_usable(c->session)) {
+        attach_conn(e, c);
+        e->reused = 1;
+        if (e->t_namelookup == 0)
+          e->t_namelookup = e->t_connect = now_ns();
+        if (ferry__conn_tls(c) != NULL) {
+          if (e->t_appconnect == 0)
+            e->t_appconnect = e->t_connect;
+          e->ssl_verifyresult = ferry__tls_verify_result(ferry__conn_tls(c));
+          if (record_certinfo(e) != FERRYE_OK)
+            return;
+        }
+        fill_addr_info(e);
+        if (ferry__trace_on(e))
+          ferry__infof(e, "Re-using existing connection to %s (a stream of "
+                          "%u)", e->conn_key, c->streams + 1);
+        start_send(e);
+        return;
+      }
+    }
     c = ferry__pool_take_idle(&m->pool, b, e->stream.pull,
                               (uint64_t)e->set.maxage_conn * 1000u,
                               (uint64_t)e->set.maxlifetime_conn * 1000u);
@@ -669,7 +710,12 @@ static void acquire_conn(ferry_easy *e, int fresh) {
       return;
     }
   }
-  if (!ferry__pool_may_open(&m->pool, b)) {
+  /* PIPEWAIT (or an origin known to speak HTTP/2): wait for a connection
+   * being made that may multiplex, rather than make another */
+  if ((b->n_connecting_mux > 0 && (e->set.pipewait || b->mux_seen) &&
+       (m->pipelining & FERRY__PIPE_MULTIPLEX) && !fresh &&
+       !e->set.fresh_connect) ||
+      !ferry__pool_may_open(&m->pool, b)) {
     ferry__xfer_state(e, FERRY__XS_PENDING);
     ferry__multi_queue_pending(m, e);
     update_deadline(e);
@@ -682,6 +728,9 @@ static void acquire_conn(ferry_easy *e, int fresh) {
   }
   attach_conn(e, c);
   e->reused = 0;
+  /* a connection that may speak HTTP/2: others may wait for it */
+  if ((e->tls_hop && offers_h2(e)) || h2_prior_knowledge(e))
+    ferry__pool_mux_pending(c, 1);
   ferry__xfer_state(e, FERRY__XS_RESOLVE);
   update_deadline(e);
   if (e->addrs) {
@@ -929,6 +978,35 @@ void ferry__xfer_init_stream(ferry_easy *e) {
 
 /* ---- sending ---------------------------------------------------------- */
 
+/* The session on the transfer's connection, made when it is new: HTTP/2
+ * when negotiated, and then the connection takes other transfers' streams
+ * too (those waiting for it start). */
+static ferry_code session_for(ferry_easy *e, ferry__session **out) {
+  ferry_multi *m = e->multi;
+  ferry__conn *c = e->conn;
+  ferry__session_config sc;
+  ferry_code rc;
+  int is_new = c->session == NULL;
+
+  sc.h2_prior_knowledge = h2_prior_knowledge(e);
+  sc.h2_allowed = e->tls_hop && offers_h2(e);
+  sc.max_streams = (unsigned)m->max_concurrent_streams;
+  rc = ferry__session_of(c, &sc, out, e->errtext, sizeof(e->errtext));
+  ferry__pool_mux_pending(c, 0);
+  if (rc != FERRYE_OK)
+    return rc;
+  if (is_new && ferry__session_multiplexes(*out)) {
+    if (ferry__trace_on(e))
+      ferry__infof(e, "Using HTTP/2, %u streams at most on the connection",
+                   c->max_streams);
+    if (m->pipelining & FERRY__PIPE_MULTIPLEX) {
+      ferry__pool_mux_add(&m->pool, c);
+      ferry__multi_wake_pending(m);
+    }
+  }
+  return FERRYE_OK;
+}
+
 /* The connection is ready for the request: open the stream on its
  * session, which sends it. */
 static void start_send(ferry_easy *e) {
@@ -940,11 +1018,13 @@ static void start_send(ferry_easy *e) {
   e->t_pretransfer = now_ns();
   if (e->stream.body && e->stream.body_len <= FERRY__INLINE_BODY_MAX)
     e->ul_bytes = e->stream.body_len; /* inline body: counted with the head */
-  s = ferry__session_of(e->conn);
-  if (s == NULL) {
-    xfer_fail(e, FERRYE_OUT_OF_MEMORY, "out of memory for the session");
+  rc = session_for(e, &s);
+  if (rc != FERRYE_OK) {
+    xfer_fail(e, rc, "out of memory for the session");
     return;
   }
+  e->stream.scheme = e->url.scheme;
+  e->stream.weight = (int)e->set.stream_weight;
   rc = ferry__stream_open(s, &e->stream);
   if (rc != FERRYE_OK)
     xfer_fail(e, rc, "the connection refused the request");

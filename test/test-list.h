@@ -518,7 +518,7 @@
   X(resume_from_answered_416_is_ok_and_its_body_is_dropped) \
   X(resume_from_on_an_upload_skips_what_the_server_has) \
   X(http_version_1_0_sends_an_http10_request_and_keeps_no_connection_unasked) \
-  X(http_version_2_and_3_are_unsupported_protocol_as_without_them) \
+  X(http_version_3_is_unsupported_protocol_and_2_is_taken) \
   X(http_version_1_0_upload_of_unknown_size_is_upload_failed) \
   X(timecondition_sends_its_header_with_an_http_date) \
   X(timecondition_unmet_by_a_304_or_the_last_modified_is_condition_unmet) \
@@ -622,10 +622,18 @@
   X(wsserver_serves_the_python_websockets_client) \
   X(ws_codec_talks_to_the_python_websockets_server)
 
+/* -- section: HTTP/2 through the engine (test/test-h2.c) -- */
+#define TEST_LIST_H2(X) \
+  X(h2_prior_knowledge_get_gives_status_headers_and_body) \
+  X(h2_over_tls_is_chosen_by_alpn_by_default) \
+  X(h2_http_version_1_1_over_tls_offers_only_http11) \
+  X(h2_hundred_transfers_share_one_connection)
+
 #define TEST_LIST(X)   \
   TEST_LIST_LOOP(X) \
   TEST_LIST_H2SERVER(X) \
   TEST_LIST_WS(X) \
+  TEST_LIST_H2(X) \
   TEST_LIST_NODE(X) \
   TEST_LIST_OPTIONS(X) \
   TEST_LIST_DOCS(X) \

@@ -1,0 +1,979 @@
+/* The HTTP/2 session: many streams on one connection, on nghttp2.
+ *
+ * nghttp2 is used sans-IO: received bytes go in with
+ * nghttp2_session_mem_recv, and what it has to send comes out of
+ * nghttp2_session_mem_send into one output buffer, written to the
+ * connection in as few writes as possible. A stream's request arrives in
+ * HTTP/1.1 form (session.h) and is turned into HTTP/2 header fields here;
+ * its response goes to the owner as HTTP/1.1-style lines ("HTTP/2 200",
+ * lower-case names), so the layers above stay protocol-independent.
+ *
+ * Flow control: the window of a stream is given back (WINDOW_UPDATE) only
+ * for bytes its owner took, so a paused or throttled stream stops the
+ * server for that stream alone while the others go on. Requests bodies
+ * are read as nghttp2 asks for them (its data provider), never ahead.
+ *
+ * Re-entrancy: the hooks of a stream's owner run inside nghttp2's calls,
+ * and may close streams, open new ones or end the owner's transfer. So
+ * while nghttp2 runs (busy), closing only detaches a stream, nothing is
+ * written, and the connection is never freed: that happens when the
+ * outermost call returns. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/uio.h>
+
+#include <nghttp2/nghttp2.h>
+
+#include "alloc.h"
+#include "clock.h"
+#include "conn.h"
+#include "list.h"
+#include "session.h"
+#include "tls.h"
+
+/* Our SETTINGS: a stream's window (bounded by what a paused owner may
+ * hold), the connection's, and how many streams the server may push. */
+#define STREAM_WINDOW (8 * 1024 * 1024)
+#define CONN_WINDOW (32 * 1024 * 1024)
+/* What the output buffer gathers before it is written. */
+#define OUT_HIGH (64 * 1024)
+/* The most header bytes of one response (as HTTP/1's caps). */
+#define MAX_HEADER_BYTES (300 * 1024)
+
+typedef struct h2_stream {
+  ferry__stream *st;        /* NULL once its owner let go */
+  struct h2_session *sess;
+  int32_t id;
+  ferry__list node;         /* in sess->streams while its owner holds it */
+  /* the request body: what follows the header block in the head (a small
+   * body), then st->body or the owner's reader */
+  size_t inline_off, inline_len;
+  int status;
+  int64_t content_length;
+  size_t header_bytes;
+  size_t unconsumed;        /* DATA its owner has not taken yet */
+  unsigned in_headers : 1;  /* a header section is being received */
+  unsigned trailers : 1;    /* ... and it is the trailers */
+  unsigned got_final : 1;   /* the final response's header came */
+  unsigned any_bytes : 1;   /* a byte of an answer came */
+  unsigned closed : 1;      /* nghttp2 closed it */
+  unsigned complete : 1;    /* END_STREAM came from the server */
+  unsigned deferred : 1;    /* its body waits (NGHTTP2_ERR_DEFERRED) */
+  unsigned nobody : 1;      /* the owner wants no more of the body */
+  unsigned failed : 1;      /* its owner has been told it failed */
+} h2_stream;
+
+typedef struct h2_session {
+  ferry__session base;
+  nghttp2_session *ng;
+  ferry__buf out;           /* mem_send's bytes not written yet */
+  size_t out_off;
+  ferry__list streams;      /* h2_streams whose owners hold them */
+  unsigned limit;           /* MAX_CONCURRENT_STREAMS of the multi */
+  int busy;                 /* inside nghttp2 (or a hook) */
+  unsigned dead : 1;        /* no more streams: GOAWAY, an error, EOF */
+  unsigned destroy_due : 1; /* free the connection once not busy */
+  ferry_code fail_code;
+  char fail_text[FERRY_ERROR_SIZE];
+} h2_session;
+
+static void flush(h2_session *s);
+static void settle(h2_session *s);
+
+/* ---- nghttp2's allocations go through ferry's allocator -------------- */
+
+static void *mem_malloc(size_t n, void *ud) {
+  (void)ud;
+  return ferry__malloc(n);
+}
+static void mem_free(void *p, void *ud) {
+  (void)ud;
+  ferry__free(p);
+}
+static void *mem_calloc(size_t n, size_t size, void *ud) {
+  (void)ud;
+  return ferry__calloc(n, size);
+}
+static void *mem_realloc(void *p, size_t n, void *ud) {
+  (void)ud;
+  return ferry__realloc(p, n);
+}
+static nghttp2_mem ferry_mem = {NULL, mem_malloc, mem_free, mem_calloc,
+                                mem_realloc};
+
+/* ---- telling a stream's owner ------------------------------------------ */
+
+static h2_stream *stream_of(h2_session *s, int32_t id) {
+  return nghttp2_session_get_stream_user_data(s->ng, id);
+}
+
+/* The stream ends for its owner (once). */
+static void stream_done(h2_stream *h, ferry_code result, int retry) {
+  ferry__stream *st = h->st;
+  if (st == NULL || h->failed)
+    return;
+  h->failed = result != FERRYE_OK;
+  if (result == FERRYE_OK)
+    st->complete = 1;
+  st->hooks->done(st->ud, result, retry);
+}
+
+static void stream_fail(h2_stream *h, ferry_code code, int retry,
+                        const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void stream_fail(h2_stream *h, ferry_code code, int retry,
+                        const char *fmt, ...) {
+  ferry__stream *st = h->st;
+  if (st == NULL || h->failed)
+    return;
+  if (st->errbuf != NULL && st->errbuf[0] == '\0' && fmt != NULL) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(st->errbuf, st->errlen, fmt, ap);
+    va_end(ap);
+  }
+  stream_done(h, code, retry);
+}
+
+/* A line for the owner's header section. */
+static int header_out(h2_stream *h, const char *line, size_t len) {
+  ferry__stream *st = h->st;
+  ferry_code rc;
+  if (st == NULL)
+    return 0;
+  rc = st->hooks->header_line(st->ud, line, len);
+  if (rc != FERRYE_OK) {
+    nghttp2_submit_rst_stream(h->sess->ng, NGHTTP2_FLAG_NONE, h->id,
+                              NGHTTP2_CANCEL);
+    stream_fail(h, rc, 0, NULL);
+    return -1;
+  }
+  return 0;
+}
+
+/* The connection cannot go on: every stream still held fails, a request
+ * that got no byte of an answer on a connection that served before may
+ * be sent again elsewhere. */
+static void conn_failed(h2_session *s, ferry_code code, int os_errno,
+                        const char *why) {
+  ferry__list *it, *tmp;
+  if (!s->dead) {
+    s->dead = 1;
+    s->base.conn->max_streams = 0;
+  }
+  s->busy++;
+  FERRY__LIST_FOREACH_SAFE(it, tmp, &s->streams) {
+    h2_stream *h = FERRY__CONTAINER_OF(it, h2_stream, node);
+    if (h->st == NULL || h->complete)
+      continue;
+    h->st->os_errno = os_errno;
+    stream_fail(h, code, s->base.reused && !h->any_bytes, "%s", why);
+  }
+  s->busy--;
+}
+
+/* ---- nghttp2's callbacks ----------------------------------------------- */
+
+static int on_begin_headers(nghttp2_session *ng, const nghttp2_frame *frame,
+                            void *ud) {
+  h2_stream *h = stream_of(ud, frame->hd.stream_id);
+  (void)ng;
+  if (h == NULL || frame->hd.type != NGHTTP2_HEADERS)
+    return 0;
+  h->in_headers = 1;
+  h->trailers = h->got_final;
+  h->status = 0;
+  return 0;
+}
+
+static int on_header(nghttp2_session *ng, const nghttp2_frame *frame,
+                     const uint8_t *name, size_t namelen, const uint8_t *value,
+                     size_t valuelen, uint8_t flags, void *ud) {
+  h2_session *s = ud;
+  h2_stream *h = stream_of(s, frame->hd.stream_id);
+  char small[512], *line = small;
+  size_t len;
+  int rc;
+  (void)ng;
+  (void)flags;
+
+  if (h == NULL || h->st == NULL || frame->hd.type != NGHTTP2_HEADERS)
+    return 0;
+  h->any_bytes = 1;
+  h->header_bytes += namelen + valuelen + 4;
+  if (h->header_bytes > MAX_HEADER_BYTES) {
+    nghttp2_submit_rst_stream(s->ng, NGHTTP2_FLAG_NONE, h->id,
+                              NGHTTP2_ENHANCE_YOUR_CALM);
+    stream_fail(h, FERRYE_TOO_LARGE, 0,
+                "HTTP/2 header section over %d bytes", MAX_HEADER_BYTES);
+    return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+  }
+  if (namelen == 7 && memcmp(name, ":status", 7) == 0) {
+    char code[4];
+    if (valuelen != 3 || h->trailers) {
+      nghttp2_submit_rst_stream(s->ng, NGHTTP2_FLAG_NONE, h->id,
+                                NGHTTP2_PROTOCOL_ERROR);
+      stream_fail(h, FERRYE_HTTP2, 0, "HTTP/2 response with a bad :status");
+      return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+    }
+    memcpy(code, value, 3);
+    code[3] = '\0';
+    h->status = atoi(code);
+    len = (size_t)snprintf(small, sizeof(small), "HTTP/2 %d \r\n", h->status);
+    return header_out(h, small, len) ? NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE
+                                      : 0;
+  }
+  if (namelen > 0 && name[0] == ':')
+    return 0; /* no other pseudo-header is for the owner */
+  len = namelen + 2 + valuelen + 2;
+  if (len > sizeof(small) && (line = ferry__malloc(len)) == NULL) {
+    stream_fail(h, FERRYE_OUT_OF_MEMORY, 0, "out of memory");
+    return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+  }
+  memcpy(line, name, namelen);
+  memcpy(line + namelen, ": ", 2);
+  memcpy(line + namelen + 2, value, valuelen);
+  memcpy(line + namelen + 2 + valuelen, "\r\n", 2);
+  if (!h->trailers && namelen == 14 &&
+      strncasecmp((const char *)name, "content-length", 14) == 0) {
+    char digits[24];
+    size_t n = valuelen < sizeof(digits) - 1 ? valuelen : sizeof(digits) - 1;
+    memcpy(digits, value, n);
+    digits[n] = '\0';
+    h->content_length = strtoll(digits, NULL, 10);
+  }
+  rc = header_out(h, line, len);
+  if (line != small)
+    ferry__free(line);
+  return rc ? NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE : 0;
+}
+
+/* A header section ended: the blank line, and for a response the owner's
+ * decision on its body. */
+static void headers_end(h2_session *s, h2_stream *h) {
+  ferry__stream *st = h->st;
+  int interim, rc;
+
+  h->in_headers = 0;
+  h->header_bytes = 0;
+  if (header_out(h, "\r\n", 2) != 0 || h->st == NULL)
+    return;
+  if (h->trailers)
+    return;
+  interim = h->status / 100 == 1;
+  rc = st->hooks->headers_done(st->ud, h->status, FERRY_HTTP_VERSION_2_0,
+                               interim, interim ? -1 : h->content_length);
+  if (rc < 0) {
+    nghttp2_submit_rst_stream(s->ng, NGHTTP2_FLAG_NONE, h->id, NGHTTP2_CANCEL);
+    stream_done(h, (ferry_code)-rc, 0);
+    return;
+  }
+  if (interim)
+    return;
+  h->got_final = 1;
+  if (st->head.len) {
+    /* an answer came: nothing sends the head again */
+    ferry__buf_free(&st->head);
+    st->head_sent = 0;
+  }
+  if (rc == FERRY__STREAM_NOBODY) {
+    h->nobody = 1;
+    if (!h->complete)
+      nghttp2_submit_rst_stream(s->ng, NGHTTP2_FLAG_NONE, h->id,
+                                NGHTTP2_CANCEL);
+  }
+}
+
+static int on_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame,
+                         void *ud) {
+  h2_session *s = ud;
+  h2_stream *h;
+  (void)ng;
+
+  if (frame->hd.type == NGHTTP2_GOAWAY) {
+    /* no new streams; those above last_stream_id are closed by nghttp2
+     * with REFUSED_STREAM and sent again elsewhere */
+    s->dead = 1;
+    s->base.conn->max_streams = 0;
+    return 0;
+  }
+  if (frame->hd.type == NGHTTP2_SETTINGS && !(frame->hd.flags & NGHTTP2_FLAG_ACK)) {
+    uint32_t max = nghttp2_session_get_remote_settings(
+        s->ng, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS);
+    if (!s->dead)
+      s->base.conn->max_streams = max < s->limit ? max : s->limit;
+    return 0;
+  }
+  h = stream_of(s, frame->hd.stream_id);
+  if (h == NULL)
+    return 0;
+  if (frame->hd.type == NGHTTP2_HEADERS && h->in_headers && h->st != NULL)
+    headers_end(s, h);
+  if ((frame->hd.type == NGHTTP2_HEADERS || frame->hd.type == NGHTTP2_DATA) &&
+      (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) && !h->complete) {
+    h->complete = 1;
+    if (h->st != NULL && !h->failed) {
+      if (!h->got_final)
+        stream_fail(h, FERRYE_HTTP2, 0,
+                    "HTTP/2 stream %d ended without a final response", h->id);
+      else
+        stream_done(h, FERRYE_OK, 0);
+    }
+  }
+  return 0;
+}
+
+static int on_data(nghttp2_session *ng, uint8_t flags, int32_t id,
+                   const uint8_t *data, size_t len, void *ud) {
+  h2_session *s = ud;
+  h2_stream *h = stream_of(s, id);
+  ferry__stream *st;
+  ferry_code rc;
+  (void)flags;
+
+  if (h == NULL || (st = h->st) == NULL || h->nobody || h->failed) {
+    /* nobody wants it: give the window back at once */
+    nghttp2_session_consume(ng, id, len);
+    return 0;
+  }
+  h->any_bytes = 1;
+  st->hooks->received(st->ud, len);
+  rc = st->hooks->body(st->ud, (const char *)data, len);
+  if (h->st == NULL)
+    return 0;
+  if (rc != FERRYE_OK) {
+    nghttp2_session_consume(ng, id, len);
+    nghttp2_submit_rst_stream(ng, NGHTTP2_FLAG_NONE, id, NGHTTP2_CANCEL);
+    stream_done(h, rc, 0);
+    return 0;
+  }
+  /* a stream whose owner holds what comes (paused) or may take no more
+   * now (throttled) keeps its window closed */
+  if (st->paused_recv || st->hooks->allowance(st->ud, 0, 1) == 0)
+    h->unconsumed += len;
+  else
+    nghttp2_session_consume(ng, id, len);
+  return 0;
+}
+
+static int on_stream_close(nghttp2_session *ng, int32_t id, uint32_t error,
+                           void *ud) {
+  h2_session *s = ud;
+  h2_stream *h = stream_of(s, id);
+  (void)ng;
+
+  if (h == NULL)
+    return 0;
+  h->closed = 1;
+  nghttp2_session_set_stream_user_data(s->ng, id, NULL);
+  if (h->st == NULL) {
+    ferry__free(h); /* its owner had let go */
+    return 0;
+  }
+  if (h->complete || h->failed)
+    return 0;
+  if (error == NGHTTP2_REFUSED_STREAM)
+    stream_fail(h, FERRYE_HTTP2_STREAM, 1,
+                "HTTP/2 stream %d was refused by the server", id);
+  else
+    stream_fail(h, FERRYE_HTTP2_STREAM, 0,
+                "HTTP/2 stream %d was not closed cleanly: %s (err %u)", id,
+                nghttp2_http2_strerror(error), error);
+  return 0;
+}
+
+static int on_frame_send(nghttp2_session *ng, const nghttp2_frame *frame,
+                         void *ud) {
+  h2_stream *h;
+  (void)ng;
+  if (!(frame->hd.flags & NGHTTP2_FLAG_END_STREAM) ||
+      (frame->hd.type != NGHTTP2_DATA && frame->hd.type != NGHTTP2_HEADERS))
+    return 0;
+  h = stream_of(ud, frame->hd.stream_id);
+  if (h != NULL && h->st != NULL && !h->st->sent_all) {
+    h->st->sent_all = 1;
+    h->st->hooks->request_sent(h->st->ud);
+  }
+  return 0;
+}
+
+/* The request body, as nghttp2 asks for it. */
+static ssize_t read_body(nghttp2_session *ng, int32_t id, uint8_t *buf,
+                         size_t length, uint32_t *data_flags,
+                         nghttp2_data_source *source, void *ud) {
+  h2_stream *h = source->ptr;
+  ferry__stream *st = h->st;
+  size_t n = 0, allowed;
+  int eof = 0;
+  (void)ng;
+  (void)ud;
+
+  if (st == NULL)
+    return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+  allowed = st->hooks->allowance(st->ud, 1, length);
+  if (allowed == 0) {
+    h->deferred = 1; /* throttled: the owner resumes the stream */
+    return NGHTTP2_ERR_DEFERRED;
+  }
+  length = allowed;
+  if (h->inline_len > 0) {
+    /* a small body that travels in the head */
+    n = h->inline_len < length ? h->inline_len : length;
+    memcpy(buf, st->head.data + h->inline_off, n);
+    h->inline_off += n;
+    h->inline_len -= n;
+    eof = h->inline_len == 0 && st->body_sent >= st->body_len;
+  } else if (st->body != NULL && st->body_sent < st->body_len) {
+    int64_t left = st->body_len - st->body_sent;
+    n = (size_t)left < length ? (size_t)left : length;
+    memcpy(buf, st->body + st->body_sent, n);
+    st->body_sent += (int64_t)n;
+    eof = st->body_sent >= st->body_len;
+  } else if (st->pull) {
+    ssize_t r = st->hooks->read_body(st->ud, (char *)buf, length, &eof);
+    if (r == FERRY__BODY_FAIL)
+      return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+    if (r == FERRY__BODY_WAIT) {
+      st->paused_send = 1;
+      h->deferred = 1;
+      return NGHTTP2_ERR_DEFERRED;
+    }
+    n = (size_t)r;
+    if (st->body_len >= 0) {
+      st->body_sent += (int64_t)n;
+      if (!eof && st->body_sent >= st->body_len)
+        eof = 1;
+    }
+  } else {
+    eof = 1;
+  }
+  if (n > 0)
+    st->hooks->sent(st->ud, FERRYINFO_DATA_OUT, (const char *)buf, n,
+                    st->body_len >= 0 ? n : 0);
+  if (eof) {
+    ferry__buf trailers;
+    ferry_code rc = FERRYE_OK;
+    *data_flags |= NGHTTP2_DATA_FLAG_EOF;
+    st->eof = 1;
+    if (st->body_len == -2) {
+      ferry__buf_init(&trailers, 64 * 1024);
+      rc = st->hooks->trailers(st->ud, &trailers);
+      if (rc == FERRYE_OK && trailers.len > 0) {
+        /* "Name: value\r\n" lines into header fields */
+        nghttp2_nv nv[64];
+        size_t nnv = 0;
+        char *p = trailers.data;
+        while (*p && nnv < 64) {
+          char *eol = strstr(p, "\r\n"), *colon = strchr(p, ':');
+          if (eol == NULL || colon == NULL || colon > eol)
+            break;
+          for (char *q = p; q < colon; q++)
+            *q = (char)((*q >= 'A' && *q <= 'Z') ? *q + 32 : *q);
+          nv[nnv].name = (uint8_t *)p;
+          nv[nnv].namelen = (size_t)(colon - p);
+          colon++;
+          while (*colon == ' ')
+            colon++;
+          nv[nnv].value = (uint8_t *)colon;
+          nv[nnv].valuelen = (size_t)(eol - colon);
+          nv[nnv].flags = NGHTTP2_NV_FLAG_NONE;
+          nnv++;
+          p = eol + 2;
+        }
+        if (nnv > 0 &&
+            nghttp2_submit_trailer(h->sess->ng, id, nv, nnv) == 0)
+          *data_flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
+      }
+      ferry__buf_free(&trailers);
+      if (rc != FERRYE_OK) {
+        stream_done(h, rc, 0);
+        return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+      }
+    }
+  }
+  return (ssize_t)n;
+}
+
+static int on_error(nghttp2_session *ng, int code, const char *msg, size_t len,
+                    void *ud) {
+  h2_session *s = ud;
+  (void)ng;
+  (void)code;
+  if (s->fail_text[0] == '\0')
+    snprintf(s->fail_text, sizeof(s->fail_text), "%.*s", (int)len, msg);
+  return 0;
+}
+
+/* ---- the request: HTTP/1.1 head to HTTP/2 header fields ---------------- */
+
+/* Hop-by-hop headers HTTP/2 does not carry (RFC 9113 8.2.2). */
+static int connection_specific(const char *name, size_t n) {
+  static const char *const drop[] = {"connection", "keep-alive",
+                                     "proxy-connection", "transfer-encoding",
+                                     "upgrade", "host", "expect"};
+  for (size_t i = 0; i < sizeof(drop) / sizeof(drop[0]); i++)
+    if (strlen(drop[i]) == n && strncasecmp(drop[i], name, n) == 0)
+      return 1;
+  return 0;
+}
+
+/* Header fields of st's head (request line, then "Name: value" lines up
+ * to the blank line) into nva (cap entries), names lower-cased in place
+ * in copy (a copy of the head made by the caller). Returns the count, or
+ * -1 for a head ferry would never make. *body_off is where the head's
+ * inline body starts. */
+static int head_to_nv(char *copy, size_t len, const char *scheme,
+                      nghttp2_nv *nva, size_t cap, size_t *body_off) {
+  char *p = copy, *end = copy + len, *sp1, *sp2, *eol;
+  size_t n = 0;
+  const char *authority = NULL;
+  size_t alen = 0;
+
+  eol = memmem(p, (size_t)(end - p), "\r\n", 2);
+  if (eol == NULL)
+    return -1;
+  sp1 = memchr(p, ' ', (size_t)(eol - p));
+  sp2 = sp1 ? memchr(sp1 + 1, ' ', (size_t)(eol - sp1 - 1)) : NULL;
+  if (sp1 == NULL || sp2 == NULL || cap < 4)
+    return -1;
+#define NV(nm, nl, v, vl)                                                      \
+  do {                                                                         \
+    nva[n].name = (uint8_t *)(nm);                                             \
+    nva[n].namelen = (nl);                                                     \
+    nva[n].value = (uint8_t *)(v);                                             \
+    nva[n].valuelen = (vl);                                                    \
+    nva[n].flags = NGHTTP2_NV_FLAG_NONE;                                       \
+    n++;                                                                       \
+  } while (0)
+  NV(":method", 7, p, (size_t)(sp1 - p));
+  NV(":scheme", 7, scheme, strlen(scheme));
+  NV(":authority", 10, "", 0); /* filled below */
+  NV(":path", 5, sp1 + 1, (size_t)(sp2 - sp1 - 1));
+  p = eol + 2;
+  while (p < end) {
+    char *colon, *v, *ve;
+    eol = memmem(p, (size_t)(end - p), "\r\n", 2);
+    if (eol == NULL)
+      return -1;
+    if (eol == p) {
+      *body_off = (size_t)(eol + 2 - copy);
+      break;
+    }
+    colon = memchr(p, ':', (size_t)(eol - p));
+    if (colon == NULL)
+      return -1;
+    v = colon + 1;
+    while (v < eol && (*v == ' ' || *v == '\t'))
+      v++;
+    ve = eol;
+    while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
+      ve--;
+    if ((size_t)(colon - p) == 4 && strncasecmp(p, "host", 4) == 0) {
+      authority = v;
+      alen = (size_t)(ve - v);
+    } else if (!connection_specific(p, (size_t)(colon - p)) &&
+               !((size_t)(colon - p) == 2 && strncasecmp(p, "te", 2) == 0 &&
+                 !((size_t)(ve - v) == 8 && strncasecmp(v, "trailers", 8) == 0))) {
+      if (n >= cap)
+        return -1;
+      for (char *q = p; q < colon; q++)
+        *q = (char)((*q >= 'A' && *q <= 'Z') ? *q + 32 : *q);
+      NV(p, (size_t)(colon - p), v, (size_t)(ve - v));
+    }
+    p = eol + 2;
+  }
+#undef NV
+  if (authority == NULL)
+    return -1;
+  nva[2].value = (uint8_t *)authority;
+  nva[2].valuelen = alen;
+  return (int)n;
+}
+
+/* ---- I/O ----------------------------------------------------------------- */
+
+/* Write what nghttp2 has to send, gathered into few writes. */
+static void flush(h2_session *s) {
+  ferry__conn *c = s->base.conn;
+
+  if (s->busy || s->destroy_due || c->fd < 0)
+    return;
+  s->busy++;
+  for (;;) {
+    while (s->out.len - s->out_off < OUT_HIGH) {
+      const uint8_t *data;
+      ssize_t n = nghttp2_session_mem_send(s->ng, &data);
+      if (n < 0) {
+        s->busy--;
+        conn_failed(s, FERRYE_HTTP2, 0, nghttp2_strerror((int)n));
+        s->busy++;
+        break;
+      }
+      if (n == 0)
+        break;
+      if (ferry__buf_add(&s->out, data, (size_t)n)) {
+        s->busy--;
+        conn_failed(s, FERRYE_OUT_OF_MEMORY, 0, "out of memory");
+        s->busy++;
+        break;
+      }
+    }
+    if (s->out.len == s->out_off)
+      break;
+    {
+      struct iovec iov = {s->out.data + s->out_off, s->out.len - s->out_off};
+      char why[FERRY_ERROR_SIZE];
+      ferry__ioerr err = {FERRYE_OK, 0, why, sizeof(why)};
+      ssize_t n = ferry__conn_send(c, &iov, 1, &err);
+      if (n == FERRY__IO_AGAIN)
+        break;
+      if (n == FERRY__IO_ERROR) {
+        s->busy--;
+        conn_failed(s, err.code, err.os_errno, why);
+        s->busy++;
+        s->out.len = s->out_off = 0;
+        break;
+      }
+      s->out_off += (size_t)n;
+      if (s->out_off == s->out.len)
+        s->out.len = s->out_off = 0;
+    }
+  }
+  if (s->out.len == s->out_off) {
+    int f = ferry__conn_flush(c); /* TLS records still inside */
+    if (f == 1)
+      s->out_off = s->out.len; /* watch OUT below */
+    ferry__buf_reset(&s->out);
+    s->out_off = 0;
+    s->busy--;
+    if (f == 1 || nghttp2_session_want_write(s->ng))
+      ferry__conn_watch(c, FERRY_POLL_INOUT);
+    else if (c->streams == 0)
+      ferry__conn_watch_idle(c); /* watched only to see the server's frames */
+    else
+      ferry__conn_watch(c, FERRY_POLL_IN);
+    return;
+  }
+  s->busy--;
+  ferry__conn_watch(c, FERRY_POLL_INOUT);
+}
+
+/* Read and process what has arrived. */
+static void read_input(h2_session *s, int cselect) {
+  ferry__conn *c = s->base.conn;
+  char *rbuf = ferry__pool_rbuf(c->pool);
+  int tls = ferry__conn_tls(c) != NULL, rounds = 0;
+  int drain = (cselect & FERRY_CSELECT_ERR) != 0;
+
+  if (rbuf == NULL) {
+    conn_failed(s, FERRYE_OUT_OF_MEMORY, 0, "out of memory for the read buffer");
+    return;
+  }
+  while (!s->destroy_due && (rounds++ < 4 || drain || tls)) {
+    int clean;
+    char why[FERRY_ERROR_SIZE];
+    ferry__ioerr err = {FERRYE_OK, 0, why, sizeof(why)};
+    ssize_t n = ferry__conn_recv(c, rbuf, FERRY__RBUF_SIZE, &clean, &err), r;
+
+    if (n == FERRY__IO_AGAIN)
+      return;
+    if (n == FERRY__IO_ERROR) {
+      conn_failed(s, err.code, err.os_errno, why);
+      return;
+    }
+    if (n == 0) {
+      conn_failed(s, FERRYE_HTTP2_STREAM, 0,
+                  "HTTP/2 connection closed before the stream ended");
+      return;
+    }
+    s->busy++;
+    r = nghttp2_session_mem_recv(s->ng, (const uint8_t *)rbuf, (size_t)n);
+    s->busy--;
+    if (r < 0) {
+      char text[FERRY_ERROR_SIZE * 2];
+      snprintf(text, sizeof(text), "HTTP/2 framing layer error: %s%s%s",
+               nghttp2_strerror((int)r), s->fail_text[0] ? ": " : "",
+               s->fail_text);
+      conn_failed(s, r == NGHTTP2_ERR_NOMEM ? FERRYE_OUT_OF_MEMORY : FERRYE_HTTP2,
+                  0, text);
+      return;
+    }
+    if ((size_t)n < FERRY__RBUF_SIZE && !drain && !tls)
+      break;
+  }
+}
+
+/* After nghttp2 ran and hooks were called: write, and free the connection
+ * when it is finished. */
+static void settle(h2_session *s) {
+  ferry__conn *c = s->base.conn;
+  if (s->busy)
+    return;
+  if (!s->destroy_due)
+    flush(s);
+  if (s->dead && ferry__list_empty(&s->streams))
+    s->destroy_due = 1;
+  if (s->destroy_due)
+    ferry__conn_destroy(c); /* frees s */
+}
+
+static void h2_event(void *ud, int cselect) {
+  h2_session *s = ud;
+  s->busy++;
+  if (cselect & (FERRY_CSELECT_IN | FERRY_CSELECT_ERR))
+    read_input(s, cselect);
+  s->busy--;
+  if (!ferry__list_empty(&s->streams)) {
+    /* progress for the owners, once per read */
+    ferry__list *it, *tmp;
+    s->busy++;
+    FERRY__LIST_FOREACH_SAFE(it, tmp, &s->streams) {
+      h2_stream *h = FERRY__CONTAINER_OF(it, h2_stream, node);
+      if (h->st != NULL && !h->failed && !h->complete)
+        h->st->hooks->after_io(h->st->ud);
+    }
+    s->busy--;
+  }
+  settle(s);
+}
+
+static const ferry__conn_hooks h2_conn_hooks = {h2_event, NULL, NULL, NULL,
+                                                NULL,     NULL, NULL};
+
+/* ---- the session's operations ------------------------------------------ */
+
+static ferry_code h2_open(ferry__session *base, ferry__stream *st) {
+  h2_session *s = (h2_session *)base;
+  ferry__conn *c = base->conn;
+  h2_stream *h;
+  nghttp2_nv nva[128];
+  nghttp2_data_provider prd;
+  nghttp2_priority_spec pri;
+  char *copy;
+  size_t body_off = st->head.len;
+  int nnv;
+  int32_t id;
+  int has_body;
+
+  if (s->dead || c->streams >= c->max_streams)
+    return FERRYE_AGAIN;
+  h = ferry__calloc(1, sizeof(*h));
+  copy = ferry__memdup0(st->head.data, st->head.len);
+  if (h == NULL || copy == NULL) {
+    ferry__free(h);
+    ferry__free(copy);
+    return FERRYE_OUT_OF_MEMORY;
+  }
+  nnv = head_to_nv(copy, st->head.len, st->scheme ? st->scheme : "https", nva,
+                   sizeof(nva) / sizeof(nva[0]), &body_off);
+  if (nnv < 0) {
+    ferry__free(h);
+    ferry__free(copy);
+    snprintf(st->errbuf, st->errlen, "the request does not fit HTTP/2");
+    return FERRYE_HTTP2;
+  }
+  h->st = st;
+  h->sess = s;
+  h->content_length = -1;
+  h->inline_off = body_off;
+  h->inline_len = st->head.len - body_off;
+  has_body = h->inline_len > 0 || st->body != NULL || st->pull;
+  prd.source.ptr = h;
+  prd.read_callback = read_body;
+  nghttp2_priority_spec_init(&pri, 0, st->weight > 0 ? st->weight : 16, 0);
+  id = nghttp2_submit_request(s->ng, &pri, nva, (size_t)nnv,
+                              has_body ? &prd : NULL, h);
+  if (id < 0) {
+    ferry__free(h);
+    ferry__free(copy);
+    snprintf(st->errbuf, st->errlen, "HTTP/2: %s", nghttp2_strerror(id));
+    return id == NGHTTP2_ERR_NOMEM ? FERRYE_OUT_OF_MEMORY : FERRYE_HTTP2;
+  }
+  h->id = id;
+  st->id = id;
+  st->sdata = h;
+  st->session = base;
+  ferry__list_insert_tail(&s->streams, &h->node);
+  c->streams++;
+  ferry__conn_set_owner(c, &h2_conn_hooks, s);
+  /* the head as it would go in HTTP/1.1, for the trace */
+  st->hooks->sent(st->ud, FERRYINFO_HEADER_OUT, st->head.data, body_off, 0);
+  st->head_sent = st->head.len;
+  ferry__free(copy);
+  settle(s);
+  return FERRYE_OK;
+}
+
+static void h2_resume(ferry__session *base, ferry__stream *st, int expect_timeout) {
+  h2_session *s = (h2_session *)base;
+  h2_stream *h = st->sdata;
+  (void)expect_timeout;
+  if (h == NULL || s->dead)
+    return;
+  st->paused_send = 0;
+  if (h->deferred && !h->closed) {
+    h->deferred = 0;
+    nghttp2_session_resume_data(s->ng, h->id);
+  }
+  if (!st->paused_recv && h->unconsumed && !h->closed &&
+      st->hooks->allowance(st->ud, 0, 1) != 0) {
+    nghttp2_session_consume(s->ng, h->id, h->unconsumed);
+    h->unconsumed = 0;
+  }
+  settle(s);
+}
+
+static void h2_pause(ferry__session *base, ferry__stream *st, int send,
+                     int paused) {
+  (void)base;
+  /* the stream's window stays closed while paused (on_data); sending
+   * waits in the data provider */
+  if (send)
+    st->paused_send = (unsigned)(paused != 0);
+  else
+    st->paused_recv = (unsigned)(paused != 0);
+}
+
+static void h2_close(ferry__session *base, ferry__stream *st, int how) {
+  h2_session *s = (h2_session *)base;
+  ferry__conn *c = base->conn;
+  h2_stream *h = st->sdata;
+
+  if (h == NULL)
+    return;
+  st->sdata = NULL;
+  st->session = NULL;
+  h->st = NULL;
+  ferry__list_remove(&h->node);
+  c->streams--;
+  /* the socket callback hears of the connection's own handle from now */
+  c->easy = NULL;
+  if (c->watch != NULL)
+    c->watch->easy = NULL;
+  if (h->closed) {
+    ferry__free(h);
+  } else {
+    /* nghttp2 frees it with the stream; tell the server unless it is
+     * done with it already */
+    if (!h->complete || !st->sent_all)
+      nghttp2_submit_rst_stream(s->ng, NGHTTP2_FLAG_NONE, h->id,
+                                h->complete ? NGHTTP2_NO_ERROR : NGHTTP2_CANCEL);
+    if (h->unconsumed)
+      nghttp2_session_consume(s->ng, h->id, h->unconsumed);
+    h->unconsumed = 0;
+  }
+  if (how == FERRY__CLOSE_NOREUSE && !s->dead) {
+    /* FORBID_REUSE: no new stream; it closes when the others are done */
+    s->dead = 1;
+    c->max_streams = 0;
+  }
+  if (c->streams == 0) {
+    base->reused = 1;
+    if (s->dead) {
+      s->dead = 1;
+      c->max_streams = 0;
+    } else {
+      ferry__pool_mux_idle(c->pool, c);
+    }
+  }
+  settle(s);
+}
+
+static void h2_destroy(ferry__session *base) {
+  h2_session *s = (h2_session *)base;
+  ferry__list *it, *tmp;
+  FERRY__LIST_FOREACH_SAFE(it, tmp, &s->streams) {
+    h2_stream *h = FERRY__CONTAINER_OF(it, h2_stream, node);
+    ferry__list_remove(&h->node);
+    if (h->st != NULL) {
+      h->st->sdata = NULL;
+      h->st->session = NULL;
+    }
+  }
+  nghttp2_session_del(s->ng); /* frees nothing of ours: streams below */
+  ferry__buf_free(&s->out);
+  ferry__free(s);
+}
+
+static int h2_usable(ferry__session *base) {
+  h2_session *s = (h2_session *)base;
+  ferry__conn *c = base->conn;
+  if (!s->dead && c->streams == 0) {
+    /* idle, maybe unwatched: take in what the server sent meanwhile (a
+     * GOAWAY, a close) */
+    s->busy++;
+    read_input(s, 0);
+    s->busy--;
+    if (s->dead) {
+      s->destroy_due = 1;
+      settle(s);
+      return 0;
+    }
+  }
+  return !s->dead && c->streams < c->max_streams;
+}
+
+static const ferry__session_ops h2_ops = {"h2",     h2_open,  h2_resume, h2_pause,
+                                          h2_close, h2_destroy, h2_usable};
+
+ferry__session *ferry__h2_session_new(ferry__conn *c, unsigned max_streams) {
+  h2_session *s = ferry__calloc(1, sizeof(*s));
+  nghttp2_session_callbacks *cbs = NULL;
+  nghttp2_option *opt = NULL;
+  nghttp2_settings_entry iv[3];
+  int rv;
+
+  if (s == NULL)
+    return NULL;
+  s->base.ops = &h2_ops;
+  s->base.conn = c;
+  s->limit = max_streams ? max_streams : 100;
+  ferry__list_init(&s->streams);
+  ferry__buf_init(&s->out, SIZE_MAX / 2);
+  if (nghttp2_session_callbacks_new(&cbs) != 0 || nghttp2_option_new(&opt) != 0)
+    goto failed;
+  nghttp2_session_callbacks_set_on_begin_headers_callback(cbs, on_begin_headers);
+  nghttp2_session_callbacks_set_on_header_callback(cbs, on_header);
+  nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, on_frame_recv);
+  nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, on_data);
+  nghttp2_session_callbacks_set_on_stream_close_callback(cbs, on_stream_close);
+  nghttp2_session_callbacks_set_on_frame_send_callback(cbs, on_frame_send);
+  nghttp2_session_callbacks_set_error_callback2(cbs, on_error);
+  nghttp2_option_set_no_auto_window_update(opt, 1);
+  /* until the server's SETTINGS say otherwise */
+  nghttp2_option_set_peer_max_concurrent_streams(opt, s->limit);
+  rv = nghttp2_session_client_new3(&s->ng, cbs, s, opt, &ferry_mem);
+  nghttp2_session_callbacks_del(cbs);
+  nghttp2_option_del(opt);
+  cbs = NULL;
+  opt = NULL;
+  if (rv != 0)
+    goto failed;
+  iv[0].settings_id = NGHTTP2_SETTINGS_ENABLE_PUSH;
+  iv[0].value = 0;
+  iv[1].settings_id = NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE;
+  iv[1].value = STREAM_WINDOW;
+  iv[2].settings_id = NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS;
+  iv[2].value = 100;
+  if (nghttp2_submit_settings(s->ng, NGHTTP2_FLAG_NONE, iv, 3) != 0 ||
+      nghttp2_session_set_local_window_size(s->ng, NGHTTP2_FLAG_NONE, 0,
+                                            CONN_WINDOW) != 0)
+    goto failed;
+  c->max_streams = s->limit;
+  ferry__conn_set_owner(c, &h2_conn_hooks, s);
+  return &s->base;
+
+failed:
+  if (cbs)
+    nghttp2_session_callbacks_del(cbs);
+  if (opt)
+    nghttp2_option_del(opt);
+  if (s->ng)
+    nghttp2_session_del(s->ng);
+  ferry__buf_free(&s->out);
+  ferry__free(s);
+  return NULL;
+}
