@@ -173,7 +173,7 @@
   X(RESUME_FROM, LONG, 21, 1)                                                  \
   X(COOKIE, STRINGPOINT, 22, 1)                                                \
   X(HTTPHEADER, SLISTPOINT, 23, 1)                                             \
-  X(HTTPPOST, OBJECTPOINT, 24, 0)                                              \
+  X(HTTPPOST, OBJECTPOINT, 24, 1)                                              \
   X(SSLCERT, STRINGPOINT, 25, 1)                                               \
   X(KEYPASSWD, STRINGPOINT, 26, 1)                                             \
   X(CRLF, LONG, 27, 0)                                                         \
@@ -399,7 +399,7 @@
   X(REQUEST_TARGET, STRINGPOINT, 266, 0)                                       \
   X(SOCKS5_AUTH, LONG, 267, 0)                                                 \
   X(SSH_COMPRESSION, LONG, 268, 0)                                             \
-  X(MIMEPOST, OBJECTPOINT, 269, 0)                                             \
+  X(MIMEPOST, OBJECTPOINT, 269, 1)                                             \
   X(TIMEVALUE_LARGE, OFF_T, 270, 1)                                            \
   X(HAPPY_EYEBALLS_TIMEOUT_MS, LONG, 271, 1)                                   \
   X(RESOLVER_START_FUNCTION, FUNCTIONPOINT, 272, 0)                            \
@@ -445,7 +445,7 @@
   X(PREREQFUNCTION, FUNCTIONPOINT, 312, 0)                                     \
   X(PREREQDATA, CBPOINT, 313, 0)                                               \
   X(MAXLIFETIME_CONN, LONG, 314, 1)                                            \
-  X(MIME_OPTIONS, LONG, 315, 0)                                                \
+  X(MIME_OPTIONS, LONG, 315, 1)                                                \
   X(SSH_HOSTKEYFUNCTION, FUNCTIONPOINT, 316, 0)                                \
   X(SSH_HOSTKEYDATA, CBPOINT, 317, 0)                                          \
   X(PROTOCOLS_STR, STRINGPOINT, 318, 1)                                        \

@@ -566,6 +566,7 @@
   X(mime_api_checks_its_arguments_and_owns_what_it_says) \
   X(mime_boundaries_are_24_dashes_and_22_random_alphanumerics) \
   X(mime_dup_gives_the_same_bytes_with_a_boundary_of_its_own) \
+  X(mime_options_pick_the_body_and_duphandle_copies_the_form) \
   X(form_every_formadd_option_sends_libcurls_bytes) \
   X(form_formget_serialises_like_libcurl) \
   X(form_formadd_errors_have_libcurls_codes_and_add_nothing) \

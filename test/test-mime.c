@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "easy.h"
 #include "fx.h"
 #include "mime.h"
 #include "test.h"
@@ -2716,6 +2717,83 @@ TEST_IMPL(mime_dup_gives_the_same_bytes_with_a_boundary_of_its_own) {
   ASSERT_NULL(copy);
   curl_easy_cleanup(e);
   fixture_remove();
+  return 0;
+}
+
+/* ---- the options ---------------------------------------------------------- */
+
+TEST_IMPL(mime_options_pick_the_body_and_duphandle_copies_the_form) {
+  CURL *e = curl_easy_init(), *copy;
+  curl_mime *m = curl_mime_init(e), *sub = curl_mime_init(e);
+  struct curl_httppost *post = NULL, *last = NULL;
+  size_t len = 0, lastrc = 0;
+  char *got;
+
+  ASSERT_NOT_NULL(e);
+  curl_mime_data(add(m, "field"), "value", CURL_ZERO_TERMINATED);
+  curl_mime_subparts(add(m, "nested"), sub);
+  ASSERT_EQ(curl_formadd(&post, &last, CURLFORM_COPYNAME, "f",
+                         CURLFORM_COPYCONTENTS, "v", CURLFORM_END),
+            CURL_FORMADD_OK);
+
+  ASSERT_EQ(curl_easy_setopt(e, CURLOPT_MIMEPOST, m), CURLE_OK);
+  ASSERT(e->set.form_post && !e->set.form_httppost);
+  /* a nested mime is not a body */
+  ASSERT_EQ(curl_easy_setopt(e, CURLOPT_MIMEPOST, sub),
+            CURLE_BAD_FUNCTION_ARGUMENT);
+  ASSERT(e->set.mimepost == m);
+  /* the option set last among those choosing the body wins */
+  ASSERT_EQ(curl_easy_setopt(e, CURLOPT_POSTFIELDS, "a=b"), CURLE_OK);
+  ASSERT(!e->set.form_post);
+  ASSERT_EQ(curl_easy_setopt(e, CURLOPT_HTTPPOST, post), CURLE_OK);
+  ASSERT(e->set.form_post && e->set.form_httppost);
+  ASSERT_EQ(curl_easy_setopt(e, CURLOPT_UPLOAD, 1L), CURLE_OK);
+  ASSERT(!e->set.form_post);
+  ASSERT_EQ(curl_easy_setopt(e, CURLOPT_MIMEPOST, m), CURLE_OK);
+  ASSERT(e->set.form_post && !e->set.form_httppost && !e->set.upload);
+  ASSERT_EQ(curl_easy_setopt(e, CURLOPT_NOBODY, 1L), CURLE_OK);
+  ASSERT(!e->set.form_post);
+  ASSERT_EQ(curl_easy_setopt(e, CURLOPT_MIMEPOST, m), CURLE_OK);
+  ASSERT(e->set.form_post && !e->set.nobody);
+  ASSERT_EQ(curl_easy_setopt(e, CURLOPT_HTTPGET, 1L), CURLE_OK);
+  ASSERT(!e->set.form_post);
+  ASSERT_EQ(curl_easy_setopt(e, CURLOPT_MIMEPOST, m), CURLE_OK);
+  ASSERT_EQ(curl_easy_setopt(e, CURLOPT_POST, 1L), CURLE_OK);
+  ASSERT(!e->set.form_post);
+  ASSERT_EQ(curl_easy_setopt(e, CURLOPT_MIMEPOST, NULL), CURLE_OK);
+  ASSERT(!e->set.form_post);
+  ASSERT_EQ(curl_easy_setopt(e, CURLOPT_MIME_OPTIONS,
+                             (long)CURLMIMEOPT_FORMESCAPE),
+            CURLE_OK);
+  ASSERT_EQ(e->set.mime_options, CURLMIMEOPT_FORMESCAPE);
+
+  /* duphandle: the copy has a form of its own, which outlives the
+   * original's */
+  ASSERT_EQ(curl_easy_setopt(e, CURLOPT_MIMEPOST, m), CURLE_OK);
+  copy = curl_easy_duphandle(e);
+  ASSERT_NOT_NULL(copy);
+  ASSERT(copy->set.form_post);
+  ASSERT(copy->set.mimepost != NULL && copy->set.mimepost != m);
+  ASSERT(copy->set.mimepost == copy->set.mimepost_copy);
+  curl_easy_cleanup(e);
+  curl_mime_free(m);
+  ASSERT_EQ(ferry__mime_set_boundary(copy->set.mimepost, "b"), FERRYE_OK);
+  ASSERT_EQ(ferry__mime_prepare(copy->set.mimepost, NULL, 0), FERRYE_OK);
+  got = read_body(copy->set.mimepost, 10, &len, &lastrc);
+  ASSERT_NOT_NULL(got);
+  ASSERT_NOT_NULL(strstr(got, "name=\"field\"\r\n\r\nvalue\r\n"));
+  free(got);
+  /* the copy's HTTPPOST is the same list */
+  ASSERT_EQ(curl_easy_setopt(copy, CURLOPT_HTTPPOST, post), CURLE_OK);
+  e = curl_easy_duphandle(copy);
+  ASSERT_NOT_NULL(e);
+  ASSERT(e->set.httppost == post && e->set.form_httppost);
+  curl_easy_cleanup(e);
+  /* a new MIMEPOST drops the copy (LeakSanitizer watches) */
+  ASSERT_EQ(curl_easy_setopt(copy, CURLOPT_MIMEPOST, NULL), CURLE_OK);
+  ASSERT_NULL(copy->set.mimepost_copy);
+  curl_easy_cleanup(copy);
+  curl_formfree(post);
   return 0;
 }
 
