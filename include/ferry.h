@@ -459,13 +459,14 @@ FERRY_EXTERN ferry_code ferry_easy_cleanup(ferry_easy *easy);
  * libcurl does). Not allowed while added to a multi (no-op). */
 FERRY_EXTERN void ferry_easy_reset(ferry_easy *easy);
 /* A new handle with the same options. Strings are copied; slists and
- * pointers (POSTFIELDS, callbacks' data) are shared, as in libcurl. NULL on
- * out of memory or a bad argument. */
+ * pointers (POSTFIELDS, HTTPPOST's list, callbacks' data) are shared, as in
+ * libcurl; a MIMEPOST mime is copied, as in libcurl, and the copy belongs
+ * to the new handle. NULL on out of memory or a bad argument. */
 FERRY_EXTERN ferry_easy *ferry_easy_duphandle(ferry_easy *easy);
 /* Set one option; the argument's type comes from the option (ferry_table.h):
  * long for LONG/VALUES, ferry_off_t for OFF_T, a pointer otherwise.
- * STRINGPOINT values are copied; SLISTPOINT lists and POSTFIELDS are borrowed
- * until the transfer is done. Returns FERRYE_OK,
+ * STRINGPOINT values are copied; SLISTPOINT lists, POSTFIELDS, MIMEPOST's
+ * mime and HTTPPOST's list are borrowed until the transfer is done. Returns FERRYE_OK,
  * FERRYE_UNKNOWN_OPTION (no such option), FERRYE_NOT_BUILT_IN (an option
  * ferry does not implement), FERRYE_BAD_FUNCTION_ARGUMENT (a value out of
  * range or a NULL/foreign handle), FERRYE_OUT_OF_MEMORY. The error text goes
