@@ -247,6 +247,9 @@ struct ferry_easy {
   ferry_off_t body_len;    /* -1: none, -2: chunked from the read callback */
   ferry_off_t body_sent;
   ferry__buf upbuf;        /* read-callback data not yet sent */
+  ferry_mime *upload_mime; /* a form this hop sends: read through
+                              ferry__mime_read/seek, not READFUNCTION */
+  ferry_mime *form_mime;   /* HTTPPOST as a mime, made for the transfer */
   unsigned upload_from_read : 1;
   unsigned upload_eof : 1;
   unsigned reused : 1;        /* this attempt runs on a pooled connection */

@@ -21,6 +21,7 @@
 #include "conn.h"
 #include "decode.h"
 #include "http.h"
+#include "mime.h"
 #include "proxy.h"
 #include "easy.h"
 #include "multi.h"
@@ -117,6 +118,9 @@ static void forget_hop(ferry_easy *e) {
 
 void ferry__xfer_reset(ferry_easy *e) {
   forget_hop(e);
+  e->upload_mime = NULL;
+  ferry_mime_free(e->form_mime); /* HTTPPOST's, made for each transfer */
+  e->form_mime = NULL;
   ferry__digest_free(&e->digest);
   e->auth_retry = e->auth_tried = e->auth_basic = 0;
   if (e->dest_host == e->connect_to_host)
@@ -947,7 +951,14 @@ static int rewind_upload(ferry_easy *e) {
   ferry_multi *m = e->multi;
   if (e->ul_bytes == 0 && !e->upload_eof && e->upbuf.len == 0)
     return 0; /* nothing was read yet */
-  if (e->set.seekfn) {
+  if (e->upload_mime) {
+    int rc;
+    FERRY__CALLBACK_ENTER(m); /* a part's seekfunc may be called */
+    rc = ferry__mime_seek(e->upload_mime, 0, SEEK_SET);
+    FERRY__CALLBACK_LEAVE(m);
+    if (rc != FERRY_SEEKFUNC_OK)
+      return -1;
+  } else if (e->set.seekfn) {
     long rc;
     FERRY__CALLBACK_ENTER(m);
     rc = e->set.seekfn(e->set.seekdata, 0, SEEK_SET);
@@ -999,7 +1010,9 @@ static int retry_on_fresh(ferry_easy *e) {
 static int fill_upload(ferry_easy *e) {
   ferry_multi *m = e->multi;
   char tmp[UPLOAD_CHUNK];
-  ferry_read_callback fn = e->set.readfn;
+  /* a form is read like a READFUNCTION (mime.c) */
+  ferry_read_callback fn = e->upload_mime ? ferry__mime_read : e->set.readfn;
+  void *arg = e->upload_mime ? (void *)e->upload_mime : e->set.readdata;
   size_t n;
   int chunked = e->body_len == -2;
 
@@ -1019,8 +1032,15 @@ static int fill_upload(ferry_easy *e) {
     n = fread(tmp, 1, sizeof(tmp), f);
   } else {
     FERRY__CALLBACK_ENTER(m);
-    n = fn(tmp, 1, sizeof(tmp), e->set.readdata);
+    n = fn(tmp, 1, sizeof(tmp), arg);
     FERRY__CALLBACK_LEAVE(m);
+  }
+  if (n == FERRY_READFUNC_ABORT && e->upload_mime &&
+      ferry__mime_error(e->upload_mime) != FERRYE_ABORTED_BY_CALLBACK) {
+    /* a form's file or part failed: its own code and text */
+    xfer_fail(e, ferry__mime_error(e->upload_mime), "%s",
+              e->upload_mime->errtext);
+    return 1;
   }
   if (n == FERRY_READFUNC_ABORT) {
     xfer_fail(e, FERRYE_ABORTED_BY_CALLBACK, "operation aborted by callback");

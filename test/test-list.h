@@ -571,6 +571,12 @@
   X(form_formget_serialises_like_libcurl) \
   X(form_formadd_errors_have_libcurls_codes_and_add_nothing) \
   X(form_formadd_fills_libcurls_struct_and_appends_in_order) \
+  X(mime_post_sends_libcurls_request_for_text_file_and_callback) \
+  X(mime_post_307_redirect_sends_the_whole_form_again) \
+  X(mime_post_of_unknown_size_goes_chunked_after_100_continue) \
+  X(mime_post_users_content_type_carries_the_boundary) \
+  X(httppost_sends_libcurls_request_for_every_formadd_option) \
+  X(mime_post_failures_end_the_transfer_with_their_codes) \
   X(mime_oom_each_allocation_of_building_and_reading_fails_cleanly)
 
 #define TEST_LIST(X)   \

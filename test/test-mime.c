@@ -3118,6 +3118,319 @@ TEST_IMPL(form_formadd_fills_libcurls_struct_and_appends_in_order) {
   return 0;
 }
 
+/* ---- the transfer ---------------------------------------------------------- */
+
+/* The request head libcurl 7.88.1 sent before a form of known size,
+ * with ferry's path and port. */
+static void form_head(char *out, size_t cap, tserver *s, const char *path,
+                      const char *type, size_t len) {
+  snprintf(out, cap,
+           "POST %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nAccept: */*\r\n"
+           "Content-Length: %zu\r\nContent-Type: %s\r\n\r\n",
+           path, tserver_port(s), len, type);
+}
+
+/* Does the request hold head then body exactly? */
+static int request_is(const char *req, size_t len, const char *head,
+                      const char *body, size_t body_len) {
+  size_t hl = strlen(head);
+  return len == hl + body_len && memcmp(req, head, hl) == 0 &&
+         memcmp(req + hl, body, body_len) == 0;
+}
+
+TEST_IMPL(mime_post_sends_libcurls_request_for_text_file_and_callback) {
+  tserver *s = tserver_start();
+  const char *dir = fixture_make();
+  const char *const *b = text_file_callback_boundaries;
+  ts_step steps[] = {FX_STEP_REQ, FX_STEP_SEND(FX_OK_HELLO)};
+  sink body = {0};
+  CURL *e;
+  curl_mime *m;
+  char head[512], *req;
+  size_t len;
+
+  ASSERT_NOT_NULL(dir);
+  tserver_script(s, 0, FX_STEPS(steps));
+  e = fx_easy(fx_url(s, "/form"), &body, NULL);
+  m = form_text_file_callback(e, dir);
+  ASSERT_EQ(set_boundaries(m, &b), 0);
+  ASSERT_EQ(curl_easy_setopt(e, CURLOPT_MIMEPOST, m), CURLE_OK);
+  ASSERT_EQ(curl_easy_perform(e), CURLE_OK);
+  ASSERT_MEM_EQ(body.data, body.len, "hello");
+  req = tserver_request(s, 0, &len);
+  form_head(head, sizeof(head), s, "/form", text_file_callback_type,
+            sizeof(text_file_callback_body) - 1);
+  if (!request_is(req, len, head, text_file_callback_body,
+                  sizeof(text_file_callback_body) - 1))
+    TEST_FAIL_("request differs: %s", req);
+  free(req);
+  /* the same handle sends the same form again */
+  tserver_script(s, 1, FX_STEPS(steps));
+  ASSERT_EQ(curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L), CURLE_OK);
+  ASSERT_EQ(curl_easy_perform(e), CURLE_OK);
+  req = tserver_request(s, 1, &len);
+  ASSERT(request_is(req, len, head, text_file_callback_body,
+                    sizeof(text_file_callback_body) - 1));
+  free(req);
+  curl_easy_cleanup(e);
+  curl_mime_free(m);
+  sink_free(&body);
+  fixture_remove();
+  ASSERT_EQ(tserver_stop(s), 0);
+  return 0;
+}
+
+TEST_IMPL(mime_post_307_redirect_sends_the_whole_form_again) {
+  tserver *s = tserver_start();
+  const char *dir = fixture_make();
+  const char *const *b = text_file_callback_boundaries;
+  ts_step steps[] = {
+      FX_STEP_REQ,
+      FX_STEP_SEND("HTTP/1.1 307 Temporary Redirect\r\nLocation: /two\r\n"
+                   "Content-Length: 0\r\n\r\n"),
+      FX_STEP_REQ,
+      FX_STEP_SEND(FX_OK_HELLO),
+  };
+  sink body = {0};
+  CURL *e;
+  curl_mime *m;
+  char head[512], *req;
+  size_t len;
+
+  ASSERT_NOT_NULL(dir);
+  tserver_script(s, 0, FX_STEPS(steps));
+  e = fx_easy(fx_url(s, "/one"), &body, NULL);
+  m = form_text_file_callback(e, dir);
+  ASSERT_EQ(set_boundaries(m, &b), 0);
+  curl_easy_setopt(e, CURLOPT_MIMEPOST, m);
+  curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+  ASSERT_EQ(curl_easy_perform(e), CURLE_OK);
+  ASSERT_MEM_EQ(body.data, body.len, "hello");
+  ASSERT_EQ(tserver_requests(s), 2);
+  req = tserver_request(s, 0, &len);
+  form_head(head, sizeof(head), s, "/one", text_file_callback_type,
+            sizeof(text_file_callback_body) - 1);
+  ASSERT(request_is(req, len, head, text_file_callback_body,
+                    sizeof(text_file_callback_body) - 1));
+  free(req);
+  /* every byte again, the file's and the callback's (rewound) included */
+  req = tserver_request(s, 1, &len);
+  form_head(head, sizeof(head), s, "/two", text_file_callback_type,
+            sizeof(text_file_callback_body) - 1);
+  if (!request_is(req, len, head, text_file_callback_body,
+                  sizeof(text_file_callback_body) - 1))
+    TEST_FAIL_("second request differs: %s", req);
+  free(req);
+  ASSERT_EQ(src_a.seeks, 1);
+  curl_easy_cleanup(e);
+  curl_mime_free(m);
+  sink_free(&body);
+  fixture_remove();
+  ASSERT_EQ(tserver_stop(s), 0);
+  return 0;
+}
+
+TEST_IMPL(mime_post_of_unknown_size_goes_chunked_after_100_continue) {
+  tserver *s = tserver_start();
+  const char *const *b = callback_unknown_size_boundaries;
+  ts_step steps[] = {
+      FX_STEP_REQ,
+      FX_STEP_SEND("HTTP/1.1 100 Continue\r\n\r\n"),
+      {TS_WAIT_BODY, NULL, 0, 0, 0},
+      FX_STEP_SEND(FX_OK_HELLO),
+  };
+  sink body = {0};
+  CURL *e;
+  curl_mime *m;
+  char want[1024], *req;
+  size_t len, body_len = sizeof(callback_unknown_size_body) - 1;
+  int n;
+
+  tserver_script(s, 0, FX_STEPS(steps));
+  e = fx_easy(fx_url(s, "/chunked"), &body, NULL);
+  m = form_callback_unknown_size(e, NULL);
+  ASSERT_EQ(set_boundaries(m, &b), 0);
+  curl_easy_setopt(e, CURLOPT_MIMEPOST, m);
+  ASSERT_EQ(curl_easy_perform(e), CURLE_OK);
+  ASSERT_MEM_EQ(body.data, body.len, "hello");
+  /* libcurl's head; the body in one chunk (libcurl's chunks follow its
+   * reads, ferry's its own), then the last chunk */
+  n = snprintf(want, sizeof(want),
+               "POST /chunked HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
+               "Accept: */*\r\nTransfer-Encoding: chunked\r\n"
+               "Content-Type: %s\r\nExpect: 100-continue\r\n\r\n%zx\r\n",
+               tserver_port(s), callback_unknown_size_type, body_len);
+  memcpy(want + n, callback_unknown_size_body, body_len);
+  memcpy(want + n + body_len, "\r\n0\r\n\r\n", 8);
+  req = tserver_request(s, 0, &len);
+  ASSERT_MEM_EQ(req, len, want);
+  free(req);
+  curl_easy_cleanup(e);
+  curl_mime_free(m);
+  sink_free(&body);
+  ASSERT_EQ(tserver_stop(s), 0);
+  return 0;
+}
+
+TEST_IMPL(mime_post_users_content_type_carries_the_boundary) {
+  tserver *s = tserver_start();
+  const char *const *b = related_boundaries;
+  ts_step steps[] = {FX_STEP_REQ, FX_STEP_SEND(FX_OK_HELLO)};
+  struct curl_slist *h = curl_slist_append(NULL, "X-Before: 1");
+  sink body = {0};
+  CURL *e;
+  curl_mime *m;
+  char head[512], *req;
+  size_t len;
+
+  h = curl_slist_append(h, "content-type: multipart/related");
+  h = curl_slist_append(h, "X-After: 2");
+  tserver_script(s, 0, FX_STEPS(steps));
+  e = fx_easy(fx_url(s, "/rel"), &body, NULL);
+  m = form_two_fields(e, NULL);
+  ASSERT_EQ(set_boundaries(m, &b), 0);
+  curl_easy_setopt(e, CURLOPT_MIMEPOST, m);
+  curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
+  ASSERT_EQ(curl_easy_perform(e), CURLE_OK);
+  /* the user's line is not sent as it is: its value, with the boundary,
+   * goes where the form's type goes */
+  snprintf(head, sizeof(head),
+           "POST /rel HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nAccept: */*\r\n"
+           "X-Before: 1\r\nX-After: 2\r\nContent-Length: %zu\r\n"
+           "Content-Type: %s\r\n\r\n",
+           tserver_port(s), sizeof(related_body) - 1, related_type);
+  req = tserver_request(s, 0, &len);
+  if (!request_is(req, len, head, related_body, sizeof(related_body) - 1))
+    TEST_FAIL_("request differs: %s", req);
+  free(req);
+  curl_easy_cleanup(e);
+  curl_mime_free(m);
+  curl_slist_free_all(h);
+  sink_free(&body);
+  ASSERT_EQ(tserver_stop(s), 0);
+  return 0;
+}
+
+TEST_IMPL(httppost_sends_libcurls_request_for_every_formadd_option) {
+  tserver *s = tserver_start();
+  const char *dir = fixture_make();
+  ts_step steps[] = {FX_STEP_REQ, FX_STEP_SEND(FX_OK_HELLO)};
+  struct curl_slist *hdrs = curl_slist_append(NULL, "X-Part: yes");
+  struct curl_httppost *post;
+  sink body = {0};
+  collected got = {NULL, 0, 0, 0};
+  CURL *e;
+  char head[512], *req;
+  size_t len;
+
+  ASSERT_NOT_NULL(dir);
+  tserver_script(s, 0, FX_STEPS(steps));
+  post = formadd_everything(dir, hdrs);
+  ASSERT_NOT_NULL(post);
+  e = fx_easy(fx_url(s, "/post"), &body, NULL);
+  curl_easy_setopt(e, CURLOPT_READFUNCTION, cb_read); /* STREAM fields */
+  ASSERT_EQ(curl_easy_setopt(e, CURLOPT_HTTPPOST, post), CURLE_OK);
+  ASSERT_EQ(curl_easy_perform(e), CURLE_OK);
+  req = tserver_request(s, 0, &len);
+  ASSERT_NOT_NULL(req);
+  /* the boundaries are random here: the Content-Length (which counts
+   * ferry's longer ones) must be the body's; then swap in libcurl's
+   * boundaries and compare */
+  {
+    const char *cl = strstr(req, "Content-Length: ");
+    const char *start = strstr(req, "\r\n\r\n");
+    size_t ferry_len;
+    char *want;
+    ASSERT(cl != NULL && start != NULL);
+    ferry_len = strtoul(cl + 16, NULL, 10);
+    ASSERT_EQ(ferry_len, len - (size_t)(start + 4 - req));
+    form_head(head, sizeof(head), s, "/post", httppost_type, ferry_len);
+    got.p = req;
+    got.len = len;
+    want = malloc(strlen(head) + sizeof(httppost_body));
+    memcpy(want, head, strlen(head));
+    memcpy(want + strlen(head), httppost_body, sizeof(httppost_body));
+    swap_boundaries(&got, want, strlen(head) + sizeof(httppost_body) - 1);
+    free(want);
+  }
+  if (!request_is(got.p, got.len, head, httppost_body,
+                  sizeof(httppost_body) - 1))
+    TEST_FAIL_("request differs: %s", got.p);
+  free(got.p);
+  curl_easy_cleanup(e);
+  curl_formfree(post);
+  curl_slist_free_all(hdrs);
+  sink_free(&body);
+  fixture_remove();
+  ASSERT_EQ(tserver_stop(s), 0);
+  return 0;
+}
+
+/* Run a form's transfer against a server that answers 200; returns the
+ * result and leaves the error buffer's text in err. */
+static CURLcode post_form(tserver *s, curl_mime *m,
+                          struct curl_httppost *post, char *err) {
+  sink body = {0};
+  CURL *e = fx_easy(fx_url(s, "/x"), &body, NULL);
+  /* the body goes at once: the server answers when it has it */
+  struct curl_slist *h = curl_slist_append(NULL, "Expect:");
+  CURLcode rc;
+  err[0] = '\0';
+  curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
+  curl_easy_setopt(e, CURLOPT_ERRORBUFFER, err);
+  if (post)
+    curl_easy_setopt(e, CURLOPT_HTTPPOST, post);
+  else
+    curl_easy_setopt(e, CURLOPT_MIMEPOST, m);
+  rc = curl_easy_perform(e);
+  curl_easy_cleanup(e);
+  curl_slist_free_all(h);
+  sink_free(&body);
+  return rc;
+}
+
+TEST_IMPL(mime_post_failures_end_the_transfer_with_their_codes) {
+  tserver *s = tserver_start();
+  const char *dir = fixture_make();
+  char err[CURL_ERROR_SIZE];
+  struct curl_httppost *post = NULL, *last = NULL;
+  curl_mime *m;
+  moody md = {"0123456789", 10, 0, 0, 3, 4}; /* no pause, then ABORT */
+
+  ASSERT_NOT_NULL(dir);
+  tserver_respond_always(s, FX_OK_HELLO, 0);
+  /* a missing file: READ_ERROR, naming it */
+  m = curl_mime_init(NULL);
+  curl_mime_filedata(add(m, "f"), fpath(dir, "gone.txt"));
+  ASSERT_EQ(post_form(s, m, NULL, err), CURLE_READ_ERROR);
+  ASSERT_NOT_NULL(strstr(err, "gone.txt"));
+  curl_mime_free(m);
+  /* a 7bit part with a byte above 127 */
+  m = curl_mime_init(NULL);
+  curl_mime_data(add(m, "a"), "caf\xc3\xa9", CURL_ZERO_TERMINATED);
+  curl_mime_encoder(m->first, "7bit");
+  ASSERT_EQ(post_form(s, m, NULL, err), CURLE_READ_ERROR);
+  curl_mime_free(m);
+  /* a callback part that aborts */
+  m = curl_mime_init(NULL);
+  curl_mime_data_cb(add(m, "cb"), 10, moody_read, NULL, NULL, &md);
+  ASSERT_EQ(post_form(s, m, NULL, err), CURLE_ABORTED_BY_CALLBACK);
+  curl_mime_free(m);
+  /* HTTPPOST of a missing file fails before a connection is made */
+  ASSERT_EQ(curl_formadd(&post, &last, CURLFORM_COPYNAME, "f", CURLFORM_FILE,
+                         fpath(dir, "gone.txt"), CURLFORM_END),
+            CURL_FORMADD_OK);
+  {
+    unsigned before = tserver_connections(s);
+    ASSERT_EQ(post_form(s, NULL, post, err), CURLE_READ_ERROR);
+    ASSERT_EQ(tserver_connections(s), before);
+  }
+  curl_formfree(post);
+  fixture_remove();
+  ASSERT_EQ(tserver_stop(s), 0);
+  return 0;
+}
+
 /* ---- allocation failure ------------------------------------------------ */
 
 static long oom_count, oom_fail_at;
