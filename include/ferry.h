@@ -497,13 +497,14 @@ FERRY_EXTERN ferry_code ferry_easy_cleanup(ferry_easy *easy);
  * libcurl does). Not allowed while added to a multi (no-op). */
 FERRY_EXTERN void ferry_easy_reset(ferry_easy *easy);
 /* A new handle with the same options. Strings are copied; slists and
- * pointers (POSTFIELDS, callbacks' data) are shared, as in libcurl. NULL on
- * out of memory or a bad argument. */
+ * pointers (POSTFIELDS, HTTPPOST's list, callbacks' data) are shared, as in
+ * libcurl; a MIMEPOST mime is copied, as in libcurl, and the copy belongs
+ * to the new handle. NULL on out of memory or a bad argument. */
 FERRY_EXTERN ferry_easy *ferry_easy_duphandle(ferry_easy *easy);
 /* Set one option; the argument's type comes from the option (ferry_table.h):
  * long for LONG/VALUES, ferry_off_t for OFF_T, a pointer otherwise.
- * STRINGPOINT values are copied; SLISTPOINT lists and POSTFIELDS are borrowed
- * until the transfer is done. Returns FERRYE_OK,
+ * STRINGPOINT values are copied; SLISTPOINT lists, POSTFIELDS, MIMEPOST's
+ * mime and HTTPPOST's list are borrowed until the transfer is done. Returns FERRYE_OK,
  * FERRYE_UNKNOWN_OPTION (no such option), FERRYE_NOT_BUILT_IN (an option
  * ferry does not implement), FERRYE_BAD_FUNCTION_ARGUMENT (a value out of
  * range or a NULL/foreign handle), FERRYE_OUT_OF_MEMORY. The error text goes
@@ -898,6 +899,250 @@ FERRY_EXTERN ferry_ucode ferry_url_set(ferry_urlh *url, ferry_upart part,
  * error. Reads the handle only. */
 FERRY_EXTERN ferry_ucode ferry_url_get(const ferry_urlh *url, ferry_upart part,
                                        char **content, unsigned int flags);
+
+/* ---- multipart forms: the MIME API ------------------------------------ */
+
+/* A multipart body (libcurl's curl_mime) and one of its parts
+ * (curl_mimepart): distinct incomplete types. A mime is a list of parts;
+ * a part's content is data copied from memory, a file read while it is
+ * sent, a read callback, or another mime (a nested multipart). Give the
+ * top mime to FERRYOPT_MIMEPOST to send it as a multipart/form-data POST.
+ *
+ * The body is made as it is sent, in whatever pieces the transfer asks
+ * for: "--" boundary CRLF, each part's headers, a blank line, its
+ * (encoded) content, CRLF, and "--" boundary "--" CRLF after the last
+ * part. A boundary is 24 dashes and 22 random letters and digits. Its
+ * size is known (and sent as Content-Length) when every part's size is
+ * known, otherwise the body goes chunked.
+ *
+ * Each part gets the headers libcurl makes, in libcurl's order:
+ * Content-Disposition ("form-data" with name and filename in a form,
+ * "attachment" inside other multiparts when the part has a name or a
+ * filename), Content-Type (curl_mime_type's; else a "Content-Type:" of the
+ * part's own headers; else multipart/mixed for a multipart, a type from
+ * the filename's extension (.gif .jpg .jpeg .png .svg .txt .htm .html
+ * .pdf .xml) for a part with a filename, and for a file part with a
+ * filename one from the file's own name, or application/octet-stream),
+ * Content-Transfer-Encoding when an encoder is set, then the part's own
+ * headers (their Content-Type lines excepted). A header of the part's own
+ * named Content-Disposition or Content-Transfer-Encoding replaces ferry's.
+ * In a name or filename, '"', CR and LF are sent as %22, %0D and %0A;
+ * with FERRYMIMEOPT_FORMESCAPE (FERRYOPT_MIME_OPTIONS) '\' and '"' get a
+ * backslash in front instead.
+ *
+ * Threads: a mime and its parts are used by one thread at a time, and not
+ * changed while a transfer sends them. */
+typedef struct ferry_mime ferry_mime;
+typedef struct ferry_mimepart ferry_mimepart;
+
+/* A datasize for ferry_mime_data: data is a NUL-terminated string. */
+#define FERRY_ZERO_TERMINATED ((size_t)-1)
+/* FERRYOPT_MIME_OPTIONS bits. */
+#define FERRYMIMEOPT_FORMESCAPE (1L << 0) /* backslash-escape, not %XX */
+
+/* A new empty mime, or NULL when out of memory. easy is not kept (libcurl
+ * took it for its random numbers and error messages) and may be NULL.
+ * Free the mime with ferry_mime_free, unless it was handed to
+ * ferry_mime_subparts. */
+FERRY_EXTERN ferry_mime *ferry_mime_init(ferry_easy *easy);
+/* Free a mime, its parts and every mime nested in them; calls each
+ * callback part's freefunc, closes open files, frees headers lists given
+ * with take_ownership. NULL is a no-op. A mime nested in a part is taken
+ * out of that part first. Do not free a mime that an easy handle still
+ * uses (FERRYOPT_MIMEPOST) before its transfer is done. */
+FERRY_EXTERN void ferry_mime_free(ferry_mime *mime);
+/* Append a new empty part (no name, no content) to mime and return it;
+ * the part belongs to the mime. NULL when out of memory or mime is NULL. */
+FERRY_EXTERN ferry_mimepart *ferry_mime_addpart(ferry_mime *mime);
+/* Set (copied) or with NULL clear the part's name, its form field name.
+ * FERRYE_OK, FERRYE_BAD_FUNCTION_ARGUMENT (part NULL),
+ * FERRYE_OUT_OF_MEMORY (the part is then unchanged). */
+FERRY_EXTERN ferry_code ferry_mime_name(ferry_mimepart *part,
+                                        const char *name);
+/* Set (copied) or with NULL clear the part's remote filename, sent in its
+ * Content-Disposition. Errors as ferry_mime_name. */
+FERRY_EXTERN ferry_code ferry_mime_filename(ferry_mimepart *part,
+                                            const char *filename);
+/* Set (copied) or with NULL clear the part's Content-Type. Errors as
+ * ferry_mime_name. */
+FERRY_EXTERN ferry_code ferry_mime_type(ferry_mimepart *part,
+                                        const char *mimetype);
+/* Encode the part's content as it is sent, and say so in a
+ * Content-Transfer-Encoding header: "binary", "8bit" (sent as they are),
+ * "7bit" (as it is; a byte above 127 fails the transfer with
+ * FERRYE_READ_ERROR), "base64" (lines of 76 characters), or
+ * "quoted-printable" (lines of at most 76 characters, soft breaks as
+ * "=" CRLF); names in any case. NULL removes the encoder. Returns
+ * FERRYE_OK, FERRYE_BAD_FUNCTION_ARGUMENT (part NULL, or an encoding
+ * ferry does not know: the part is then unchanged). */
+FERRY_EXTERN ferry_code ferry_mime_encoder(ferry_mimepart *part,
+                                           const char *encoding);
+/* The part's content: a copy of datasize bytes of data (strlen(data) with
+ * FERRY_ZERO_TERMINATED). NULL data clears the content. Replaces the
+ * part's earlier content (calling its freefunc, or freeing its subparts).
+ * FERRYE_OK, FERRYE_BAD_FUNCTION_ARGUMENT (part NULL),
+ * FERRYE_OUT_OF_MEMORY (the part is then unchanged). */
+FERRY_EXTERN ferry_code ferry_mime_data(ferry_mimepart *part, const char *data,
+                                        size_t datasize);
+/* The part's content: the file at path filename (copied), opened when its
+ * part starts to be sent and read as it goes, never loaded whole. Its size
+ * is taken with stat() when the transfer starts; a file that is not a
+ * regular file (a pipe, a device) has an unknown size, and the body goes
+ * chunked. Also sets the part's filename to the last component of the
+ * path. NULL clears the content. Returns FERRYE_OK;
+ * FERRYE_READ_ERROR when the file cannot be read now (the part is set
+ * all the same, as in libcurl; sending it fails unless the file appears);
+ * FERRYE_BAD_FUNCTION_ARGUMENT (part NULL); FERRYE_OUT_OF_MEMORY (the
+ * part is then unchanged). */
+FERRY_EXTERN ferry_code ferry_mime_filedata(ferry_mimepart *part,
+                                            const char *filename);
+/* The part's content comes from readfunc(buffer, size, nitems, arg),
+ * called as it is sent; it returns the bytes it wrote (at most
+ * size * nitems), 0 at the end, FERRY_READFUNC_ABORT (the transfer fails
+ * with FERRYE_ABORTED_BY_CALLBACK) or FERRY_READFUNC_PAUSE (sending
+ * pauses until ferry_easy_pause resumes it). datasize is the number of
+ * bytes it gives, or -1 when unknown (the body then goes chunked); with a
+ * known size, ending early or giving more fails with FERRYE_READ_ERROR.
+ * seekfunc(arg, 0, SEEK_SET), if not NULL, rewinds it when the body must
+ * be sent again (a 307 or 308 redirect, a retry, authentication); a part
+ * that was read and has none makes the rewind fail. freefunc(arg), if not
+ * NULL, is called when the content is replaced or the mime freed. A NULL
+ * readfunc clears the content. Returns FERRYE_OK,
+ * FERRYE_BAD_FUNCTION_ARGUMENT (part NULL). */
+FERRY_EXTERN ferry_code ferry_mime_data_cb(ferry_mimepart *part,
+                                           ferry_off_t datasize,
+                                           ferry_read_callback readfunc,
+                                           ferry_seek_callback seekfunc,
+                                           ferry_free_callback freefunc,
+                                           void *arg);
+/* The part's content is the multipart subparts, which the part then owns
+ * (do not free it yourself; it is freed with the part's mime). Its
+ * default type is multipart/mixed. NULL clears the content. Returns
+ * FERRYE_OK; FERRYE_BAD_FUNCTION_ARGUMENT when part is NULL, when
+ * subparts already belongs to another part, or when part lies inside
+ * subparts (a loop). */
+FERRY_EXTERN ferry_code ferry_mime_subparts(ferry_mimepart *part,
+                                            ferry_mime *subparts);
+/* Extra header lines ("Name: value") for the part; NULL removes them.
+ * With take_ownership non-zero the part frees the list (when it is
+ * replaced or the mime freed), otherwise it is borrowed and must live as
+ * long as the mime is used. FERRYE_OK, FERRYE_BAD_FUNCTION_ARGUMENT
+ * (part NULL). */
+FERRY_EXTERN ferry_code ferry_mime_headers(ferry_mimepart *part,
+                                           ferry_slist *headers,
+                                           int take_ownership);
+
+/* ---- multipart forms: the older formadd API ----------------------------- */
+
+/* The options of ferry_formadd (libcurl's CURLformoption, same numbers). */
+typedef enum {
+  FERRYFORM_NOTHING,        /* not an option: refused */
+  FERRYFORM_COPYNAME,       /* char *: the field name, copied */
+  FERRYFORM_PTRNAME,        /* char *: the field name, borrowed */
+  FERRYFORM_NAMELENGTH,     /* long: the name's length (0: strlen) */
+  FERRYFORM_COPYCONTENTS,   /* char *: the contents, copied */
+  FERRYFORM_PTRCONTENTS,    /* char *: the contents, borrowed */
+  FERRYFORM_CONTENTSLENGTH, /* long: the contents' length (0: strlen) */
+  FERRYFORM_FILECONTENT,    /* char *: a file whose bytes are the contents */
+  FERRYFORM_ARRAY,          /* struct ferry_forms *: more options */
+  FERRYFORM_OBSOLETE,       /* refused */
+  FERRYFORM_FILE,           /* char *: a file to upload (may repeat) */
+  FERRYFORM_BUFFER,         /* char *: the filename of a buffer upload */
+  FERRYFORM_BUFFERPTR,      /* char *: the buffer, borrowed */
+  FERRYFORM_BUFFERLENGTH,   /* long: the buffer's length */
+  FERRYFORM_CONTENTTYPE,    /* char *: the Content-Type, copied */
+  FERRYFORM_CONTENTHEADER,  /* ferry_slist *: extra headers, borrowed */
+  FERRYFORM_FILENAME,       /* char *: the filename to send, copied */
+  FERRYFORM_END,            /* the end of the options */
+  FERRYFORM_OBSOLETE2,      /* refused */
+  FERRYFORM_STREAM,         /* void *: READDATA for the READFUNCTION */
+  FERRYFORM_CONTENTLEN,     /* ferry_off_t: the contents' length */
+  FERRYFORM_LASTENTRY
+} ferry_formoption;
+
+/* One option of a FERRYFORM_ARRAY; the array ends with FERRYFORM_END. A
+ * long option's value is the number cast to char *. */
+struct ferry_forms {
+  ferry_formoption option;
+  const char *value;
+};
+
+/* Results of ferry_formadd (libcurl's CURLFORMcode, same numbers). */
+typedef enum {
+  FERRY_FORMADD_OK,
+  FERRY_FORMADD_MEMORY,         /* out of memory */
+  FERRY_FORMADD_OPTION_TWICE,   /* an option given twice for one field */
+  FERRY_FORMADD_NULL,           /* a NULL where a pointer is needed */
+  FERRY_FORMADD_UNKNOWN_OPTION, /* not an option ferry_formadd takes */
+  FERRY_FORMADD_INCOMPLETE,     /* no name, no contents, or a combination
+                                   that does not make a field */
+  FERRY_FORMADD_ILLEGAL_ARRAY,  /* FERRYFORM_ARRAY inside an array */
+  FERRY_FORMADD_DISABLED,       /* not returned by ferry */
+  FERRY_FORMADD_LAST
+} ferry_formcode;
+
+/* Bits of ferry_httppost.flags (libcurl's CURL_HTTPPOST_*). */
+#define FERRY_HTTPPOST_FILENAME (1 << 0)    /* contents names a file */
+#define FERRY_HTTPPOST_READFILE (1 << 1)    /* contents: read this file */
+#define FERRY_HTTPPOST_PTRNAME (1 << 2)     /* name is borrowed */
+#define FERRY_HTTPPOST_PTRCONTENTS (1 << 3) /* contents is borrowed */
+#define FERRY_HTTPPOST_BUFFER (1 << 4)      /* buffer upload */
+#define FERRY_HTTPPOST_PTRBUFFER (1 << 5)   /* buffer is borrowed */
+#define FERRY_HTTPPOST_CALLBACK (1 << 6)    /* userp goes to READFUNCTION */
+#define FERRY_HTTPPOST_LARGE (1 << 7)       /* contentlen holds the length */
+
+/* One field of a form built with ferry_formadd. Layout matches libcurl's
+ * struct curl_httppost, so a list built by hand works too. */
+struct ferry_httppost {
+  struct ferry_httppost *next;  /* the next field */
+  char *name;                   /* field name */
+  long namelength;              /* its length, or 0 for strlen */
+  char *contents;               /* contents, or a file's path */
+  long contentslength;          /* its length, 0 for strlen (not LARGE) */
+  char *buffer;                 /* a BUFFER upload's bytes */
+  long bufferlength;            /* their length */
+  char *contenttype;            /* Content-Type, or NULL */
+  struct ferry_slist *contentheader; /* extra headers, or NULL */
+  struct ferry_httppost *more;  /* the next file of this field */
+  long flags;                   /* FERRY_HTTPPOST_* */
+  char *showfilename;           /* the filename to send, or NULL */
+  void *userp;                  /* READDATA of a CALLBACK field */
+  ferry_off_t contentlen;       /* contents' length when LARGE */
+};
+
+/* Called by ferry_formget with the next piece of the serialised form;
+ * returns len to go on (anything else stops ferry_formget). */
+typedef size_t (*ferry_formget_callback)(void *arg, const char *buf,
+                                         size_t len);
+
+/* Add one field to the form *httppost (NULL for a new form), after
+ * *last_post (the field the previous call added; NULL to look for the
+ * end). The options (ferry_formoption values, each followed by its
+ * argument) end with FERRYFORM_END; FERRYFORM_FILE may be given several
+ * times to send several files in one field (as a multipart/mixed). Names,
+ * COPYCONTENTS, CONTENTTYPE, FILENAME and file paths are copied; PTRNAME,
+ * PTRCONTENTS, BUFFERPTR, CONTENTHEADER lists and STREAM pointers are
+ * borrowed and must live until the form is freed. A FILE or BUFFER field
+ * without CONTENTTYPE gets one from its file name's extension (else the
+ * field's previous file's type, else application/octet-stream). A file
+ * named "-" is read from stdin. On success *last_post is the new field.
+ * Returns FERRY_FORMADD_OK or the error (nothing is added then). Free the
+ * form with ferry_formfree. */
+FERRY_EXTERN ferry_formcode ferry_formadd(struct ferry_httppost **httppost,
+                                          struct ferry_httppost **last_post,
+                                          ...);
+/* Serialise form as FERRYOPT_HTTPPOST would send it, headers included
+ * ("Content-Type: multipart/form-data; boundary=..." and a blank line
+ * first), through append(arg, buf, len), in pieces. Files are read now;
+ * STREAM fields give no bytes (their callback is the transfer's). Returns
+ * 0, or a ferry_code: FERRYE_READ_ERROR (append returned another length,
+ * or a file could not be read), FERRYE_OUT_OF_MEMORY. */
+FERRY_EXTERN int ferry_formget(struct ferry_httppost *form, void *arg,
+                               ferry_formget_callback append);
+/* Free a form built with ferry_formadd: every field, the strings it
+ * copied, and the files' fields chained with `more`; borrowed pointers
+ * stay. NULL is a no-op. */
+FERRY_EXTERN void ferry_formfree(struct ferry_httppost *form);
 
 /* ---- utilities ------------------------------------------------------- */
 

@@ -173,7 +173,7 @@
   X(RESUME_FROM, LONG, 21, 1)                                                  \
   X(COOKIE, STRINGPOINT, 22, 1)                                                \
   X(HTTPHEADER, SLISTPOINT, 23, 1)                                             \
-  X(HTTPPOST, OBJECTPOINT, 24, 0)                                              \
+  X(HTTPPOST, OBJECTPOINT, 24, 1)                                              \
   X(SSLCERT, STRINGPOINT, 25, 1)                                               \
   X(KEYPASSWD, STRINGPOINT, 26, 1)                                             \
   X(CRLF, LONG, 27, 0)                                                         \
@@ -399,7 +399,7 @@
   X(REQUEST_TARGET, STRINGPOINT, 266, 0)                                       \
   X(SOCKS5_AUTH, LONG, 267, 0)                                                 \
   X(SSH_COMPRESSION, LONG, 268, 0)                                             \
-  X(MIMEPOST, OBJECTPOINT, 269, 0)                                             \
+  X(MIMEPOST, OBJECTPOINT, 269, 1)                                             \
   X(TIMEVALUE_LARGE, OFF_T, 270, 1)                                            \
   X(HAPPY_EYEBALLS_TIMEOUT_MS, LONG, 271, 1)                                   \
   X(RESOLVER_START_FUNCTION, FUNCTIONPOINT, 272, 0)                            \
@@ -445,7 +445,7 @@
   X(PREREQFUNCTION, FUNCTIONPOINT, 312, 0)                                     \
   X(PREREQDATA, CBPOINT, 313, 0)                                               \
   X(MAXLIFETIME_CONN, LONG, 314, 1)                                            \
-  X(MIME_OPTIONS, LONG, 315, 0)                                                \
+  X(MIME_OPTIONS, LONG, 315, 1)                                                \
   X(SSH_HOSTKEYFUNCTION, FUNCTIONPOINT, 316, 0)                                \
   X(SSH_HOSTKEYDATA, CBPOINT, 317, 0)                                          \
   X(PROTOCOLS_STR, STRINGPOINT, 318, 1)                                        \
@@ -620,6 +620,47 @@
   X(FERRY_SEEKFUNC_CANTSEEK, CURL_SEEKFUNC_CANTSEEK)                           \
   X(FERRY_TRAILERFUNC_OK, CURL_TRAILERFUNC_OK)                                 \
   X(FERRY_TRAILERFUNC_ABORT, CURL_TRAILERFUNC_ABORT)                           \
+  X(FERRY_ZERO_TERMINATED, CURL_ZERO_TERMINATED)                               \
+  X(FERRYMIMEOPT_FORMESCAPE, CURLMIMEOPT_FORMESCAPE)                           \
+  X(FERRYFORM_NOTHING, CURLFORM_NOTHING)                                       \
+  X(FERRYFORM_COPYNAME, CURLFORM_COPYNAME)                                     \
+  X(FERRYFORM_PTRNAME, CURLFORM_PTRNAME)                                       \
+  X(FERRYFORM_NAMELENGTH, CURLFORM_NAMELENGTH)                                 \
+  X(FERRYFORM_COPYCONTENTS, CURLFORM_COPYCONTENTS)                             \
+  X(FERRYFORM_PTRCONTENTS, CURLFORM_PTRCONTENTS)                               \
+  X(FERRYFORM_CONTENTSLENGTH, CURLFORM_CONTENTSLENGTH)                         \
+  X(FERRYFORM_FILECONTENT, CURLFORM_FILECONTENT)                               \
+  X(FERRYFORM_ARRAY, CURLFORM_ARRAY)                                           \
+  X(FERRYFORM_OBSOLETE, CURLFORM_OBSOLETE)                                     \
+  X(FERRYFORM_FILE, CURLFORM_FILE)                                             \
+  X(FERRYFORM_BUFFER, CURLFORM_BUFFER)                                         \
+  X(FERRYFORM_BUFFERPTR, CURLFORM_BUFFERPTR)                                   \
+  X(FERRYFORM_BUFFERLENGTH, CURLFORM_BUFFERLENGTH)                             \
+  X(FERRYFORM_CONTENTTYPE, CURLFORM_CONTENTTYPE)                               \
+  X(FERRYFORM_CONTENTHEADER, CURLFORM_CONTENTHEADER)                           \
+  X(FERRYFORM_FILENAME, CURLFORM_FILENAME)                                     \
+  X(FERRYFORM_END, CURLFORM_END)                                               \
+  X(FERRYFORM_OBSOLETE2, CURLFORM_OBSOLETE2)                                   \
+  X(FERRYFORM_STREAM, CURLFORM_STREAM)                                         \
+  X(FERRYFORM_CONTENTLEN, CURLFORM_CONTENTLEN)                                 \
+  X(FERRYFORM_LASTENTRY, CURLFORM_LASTENTRY)                                   \
+  X(FERRY_FORMADD_OK, CURL_FORMADD_OK)                                         \
+  X(FERRY_FORMADD_MEMORY, CURL_FORMADD_MEMORY)                                 \
+  X(FERRY_FORMADD_OPTION_TWICE, CURL_FORMADD_OPTION_TWICE)                     \
+  X(FERRY_FORMADD_NULL, CURL_FORMADD_NULL)                                     \
+  X(FERRY_FORMADD_UNKNOWN_OPTION, CURL_FORMADD_UNKNOWN_OPTION)                 \
+  X(FERRY_FORMADD_INCOMPLETE, CURL_FORMADD_INCOMPLETE)                         \
+  X(FERRY_FORMADD_ILLEGAL_ARRAY, CURL_FORMADD_ILLEGAL_ARRAY)                   \
+  X(FERRY_FORMADD_DISABLED, CURL_FORMADD_DISABLED)                             \
+  X(FERRY_FORMADD_LAST, CURL_FORMADD_LAST)                                     \
+  X(FERRY_HTTPPOST_FILENAME, CURL_HTTPPOST_FILENAME)                           \
+  X(FERRY_HTTPPOST_READFILE, CURL_HTTPPOST_READFILE)                           \
+  X(FERRY_HTTPPOST_PTRNAME, CURL_HTTPPOST_PTRNAME)                             \
+  X(FERRY_HTTPPOST_PTRCONTENTS, CURL_HTTPPOST_PTRCONTENTS)                     \
+  X(FERRY_HTTPPOST_BUFFER, CURL_HTTPPOST_BUFFER)                               \
+  X(FERRY_HTTPPOST_PTRBUFFER, CURL_HTTPPOST_PTRBUFFER)                         \
+  X(FERRY_HTTPPOST_CALLBACK, CURL_HTTPPOST_CALLBACK)                           \
+  X(FERRY_HTTPPOST_LARGE, CURL_HTTPPOST_LARGE)                                 \
   X(FERRY_MAX_WRITE_SIZE, CURL_MAX_WRITE_SIZE)                                 \
   X(FERRY_MAX_READ_SIZE, CURL_MAX_READ_SIZE)                                   \
   X(FERRY_MAX_HTTP_HEADER, CURL_MAX_HTTP_HEADER)                               \
@@ -920,7 +961,13 @@
   X(ferry_realloc_callback, curl_realloc_callback)                             \
   X(ferry_strdup_callback, curl_strdup_callback)                               \
   X(ferry_calloc_callback, curl_calloc_callback)                               \
-  X(ferry_trailer_callback, curl_trailer_callback)
+  X(ferry_trailer_callback, curl_trailer_callback)                             \
+  X(ferry_seek_callback, curl_seek_callback)                                   \
+  X(ferry_mime, curl_mime)                                                     \
+  X(ferry_mimepart, curl_mimepart)                                             \
+  X(ferry_formoption, CURLformoption)                                          \
+  X(ferry_formcode, CURLFORMcode)                                              \
+  X(ferry_formget_callback, curl_formget_callback)
 
 /* Struct tags: X(ferry_tag, curl_tag) so `struct curl_slist` works. */
 #define FERRY_STRUCTS(X)                                                       \
@@ -931,7 +978,11 @@
   X(ferry_waitfd, curl_waitfd)                                                 \
   X(ferry_msg, CURLMsg)                                                        \
   X(ferry_version_info_data, curl_version_info_data)                           \
-  X(ferry_certinfo, curl_certinfo)
+  X(ferry_certinfo, curl_certinfo)                                             \
+  X(ferry_mime, curl_mime)                                                     \
+  X(ferry_mimepart, curl_mimepart)                                             \
+  X(ferry_httppost, curl_httppost)                                             \
+  X(ferry_forms, curl_forms)
 
 /* Functions: X(ferry_name, curl_name) */
 #define FERRY_FUNCTIONS(X)                                                     \
@@ -979,7 +1030,22 @@
   X(ferry_slist_free_all, curl_slist_free_all)                                 \
   X(ferry_free, curl_free)                                                     \
   X(ferry_version, curl_version)                                               \
-  X(ferry_version_info, curl_version_info)
+  X(ferry_version_info, curl_version_info)                                     \
+  X(ferry_mime_init, curl_mime_init)                                           \
+  X(ferry_mime_free, curl_mime_free)                                           \
+  X(ferry_mime_addpart, curl_mime_addpart)                                     \
+  X(ferry_mime_name, curl_mime_name)                                           \
+  X(ferry_mime_filename, curl_mime_filename)                                   \
+  X(ferry_mime_type, curl_mime_type)                                           \
+  X(ferry_mime_encoder, curl_mime_encoder)                                     \
+  X(ferry_mime_data, curl_mime_data)                                           \
+  X(ferry_mime_filedata, curl_mime_filedata)                                   \
+  X(ferry_mime_data_cb, curl_mime_data_cb)                                     \
+  X(ferry_mime_subparts, curl_mime_subparts)                                   \
+  X(ferry_mime_headers, curl_mime_headers)                                     \
+  X(ferry_formadd, curl_formadd)                                               \
+  X(ferry_formget, curl_formget)                                               \
+  X(ferry_formfree, curl_formfree)
 
 /* libcurl-only spellings: X(CURL_ALIAS, CURL_TARGET). <curl/curl.h> gets
  * `#define CURL_ALIAS CURL_TARGET`. TARGET is the text the alias stands for:

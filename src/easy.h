@@ -169,6 +169,15 @@ typedef struct ferry__opts {
   long localportrange;        /* LOCALPORTRANGE */
   ferry_off_t max_recv_speed; /* MAX_RECV_SPEED_LARGE, bytes/s; 0: none */
   ferry_off_t max_send_speed; /* MAX_SEND_SPEED_LARGE */
+  /* multipart forms (mime.c, form.c) */
+  ferry_mime *mimepost;       /* MIMEPOST: borrowed, or == mimepost_copy */
+  ferry_mime *mimepost_copy;  /* duphandle's copy of the original's, owned */
+  struct ferry_httppost *httppost; /* HTTPPOST: borrowed */
+  long mime_options;          /* MIME_OPTIONS bits */
+  unsigned form_post : 1;     /* the body is the form: MIMEPOST or HTTPPOST
+                                 was set last among the options that choose
+                                 the request's body */
+  unsigned form_httppost : 1; /* ... and it is the HTTPPOST list */
 } ferry__opts;
 
 struct ferry_easy {
@@ -231,6 +240,9 @@ struct ferry_easy {
   /* the request and its response, on a session */
   ferry__stream stream;
   size_t upload_read;         /* bytes the read callback gave this attempt */
+  ferry_mime *upload_mime;    /* a form this hop sends: read through
+                                 ferry__mime_read/seek, not READFUNCTION */
+  ferry_mime *form_mime;      /* HTTPPOST as a mime, made for the transfer */
   unsigned reused : 1;        /* this attempt runs on a pooled connection */
   unsigned retried : 1;       /* a retry on a fresh connection was made */
   unsigned pause_recv : 1;

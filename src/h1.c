@@ -323,6 +323,22 @@ int ferry__h1_user_sets_header(const ferry_slist *h, const char *name) {
   return user_sets_header(h, name);
 }
 
+const char *ferry__h1_user_header_value(const ferry_slist *h,
+                                        const char *name) {
+  size_t n = strlen(name);
+  for (; h != NULL; h = h->next) {
+    const char *d = h->data;
+    if (d && strncasecmp(d, name, n) == 0 && (d[n] == ':' || d[n] == ';')) {
+      if (strpbrk(d, "\r\n"))
+        return NULL;
+      for (d += n + 1; *d == ' ' || *d == '\t'; d++)
+        ;
+      return d;
+    }
+  }
+  return NULL;
+}
+
 /* The user's replacement Host header ("Host: v" with a value and no line
  * break), or NULL. It goes where ferry's own Host would: first, as RFC 9112
  * section 3.2 asks and as libcurl does. */
@@ -349,8 +365,10 @@ static int is_credential_header(const char *d, size_t nlen) {
   return 0;
 }
 
+/* skip_type: a form's Content-Type, made from the user's, goes apart. */
 static int add_user_headers(ferry__buf *out, const ferry_slist *h,
-                            int host_sent, int strip_credentials) {
+                            int host_sent, int strip_credentials,
+                            int skip_type) {
   for (; h != NULL; h = h->next) {
     const char *d = h->data, *sep;
     size_t nlen;
@@ -361,6 +379,8 @@ static int add_user_headers(ferry__buf *out, const ferry_slist *h,
     if (*sep == '\0' || nlen == 0)
       continue; /* not a header line: skip it, as libcurl does */
     if (strip_credentials && is_credential_header(d, nlen))
+      continue;
+    if (skip_type && nlen == 12 && strncasecmp(d, "Content-Type", 12) == 0)
       continue;
     if (*sep == ';') {
       const char *rest = sep + 1;
@@ -439,13 +459,14 @@ ferry_code ferry__h1_build_request(ferry__buf *out, const ferry__h1_request *r) 
     return FERRYE_OUT_OF_MEMORY;
   if (r->cond_line && ferry__buf_cat(out, r->cond_line, "\r\n", NULL))
     return FERRYE_OUT_OF_MEMORY;
-  if (add_user_headers(out, h, host_line != NULL, r->strip_credentials))
+  if (add_user_headers(out, h, host_line != NULL, r->strip_credentials,
+                       r->mime_content_type != NULL))
     return FERRYE_OUT_OF_MEMORY;
   if (r->proxy_authorization &&
       ferry__buf_cat(out, "Proxy-Authorization: ", r->proxy_authorization,
                      "\r\n", NULL))
     return FERRYE_OUT_OF_MEMORY;
-  if (add_user_headers(out, r->proxy_headers, host_line != NULL, 0))
+  if (add_user_headers(out, r->proxy_headers, host_line != NULL, 0, 0))
     return FERRYE_OUT_OF_MEMORY;
   if (r->body_len >= 0 && !user_sets_header(h, "Content-Length") &&
       (ferry__buf_adds(out, "Content-Length: ") ||
@@ -454,6 +475,11 @@ ferry_code ferry__h1_build_request(ferry__buf *out, const ferry__h1_request *r) 
     return FERRYE_OUT_OF_MEMORY;
   if (r->body_len == -2 && !user_sets_header(h, "Transfer-Encoding") &&
       ferry__buf_adds(out, "Transfer-Encoding: chunked\r\n"))
+    return FERRYE_OUT_OF_MEMORY;
+  /* a form's type goes where libcurl puts it, before Expect */
+  if (r->mime_content_type &&
+      ferry__buf_cat(out, "Content-Type: ", r->mime_content_type, "\r\n",
+                     NULL))
     return FERRYE_OUT_OF_MEMORY;
   if (r->expect_100 && ferry__buf_adds(out, "Expect: 100-continue\r\n"))
     return FERRYE_OUT_OF_MEMORY;

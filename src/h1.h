@@ -98,6 +98,10 @@ typedef struct ferry__h1_request {
   const char *cookie_option;/* COOKIE: added to the same Cookie: line,
                                unless the user sets a Cookie header */
   int expect_100;           /* send Expect: 100-continue */
+  const char *mime_content_type; /* a form's Content-Type value, sent after
+                               the body's length (the user's own
+                               Content-Type line is then left out: this
+                               value is made from it) */
   const char *range_line;   /* "Range: ..." or "Content-Range: ...", or NULL */
   const char *cond_line;    /* a time condition's header line, or NULL */
   const char *proxy_authorization; /* Proxy-Authorization: value, or NULL */
@@ -110,6 +114,11 @@ typedef struct ferry__h1_request {
 /* Does the user's HTTPHEADER list name header `name` ("N: v" replaces it,
  * "N:" removes it, "N;" sends it empty)? */
 int ferry__h1_user_sets_header(const ferry_slist *h, const char *name);
+/* The value of the user's first "N: v" (or empty "N;") entry for header
+ * `name`, blanks after the separator skipped; NULL when there is none or
+ * it holds a line break. */
+const char *ferry__h1_user_header_value(const ferry_slist *h,
+                                        const char *name);
 
 /* Append the request head to out. FERRYE_OK or FERRYE_OUT_OF_MEMORY. */
 ferry_code ferry__h1_build_request(ferry__buf *out, const ferry__h1_request *r);

@@ -15,6 +15,7 @@
 #include "cookie.h"
 #include "decode.h"
 #include "http.h"
+#include "mime.h"
 #include "multi.h"
 #include "partial.h"
 #include "proxy.h"
@@ -27,6 +28,8 @@ const char *ferry__http_method(const ferry_easy *e) {
     return e->set.customrequest;
   if (e->set.nobody)
     return "HEAD";
+  if (e->set.form_post)
+    return "POST";
   if (e->set.upload)
     return "PUT";
   if (e->set.post || e->set.postfields)
@@ -224,6 +227,40 @@ static ferry_code cookie_header(ferry_easy *e, char **out) {
   return rc;
 }
 
+/* A form (MIMEPOST, or HTTPPOST made into a mime once per transfer) as
+ * the hop's body: prepared with the user's own Content-Type, if any, and
+ * read and rewound by the engine like a READFUNCTION upload. */
+static ferry_code form_body(ferry_easy *e, ferry__h1_request *r) {
+  ferry_mime *m = e->set.mimepost;
+  ferry_code rc;
+
+  if (e->set.form_httppost) {
+    if (e->form_mime == NULL) {
+      rc = ferry__form_to_mime(&e->form_mime, e->set.httppost,
+                               e->set.readfn, 1);
+      if (rc == FERRYE_READ_ERROR)
+        snprintf(e->errtext, sizeof(e->errtext),
+                 "a file of the HTTPPOST form cannot be read");
+      if (rc != FERRYE_OK)
+        return rc;
+    }
+    m = e->form_mime;
+  }
+  rc = ferry__mime_prepare(
+      m, ferry__h1_user_header_value(e->set.httpheader, "Content-Type"),
+      e->set.mime_options);
+  if (rc != FERRYE_OK) {
+    if (rc == FERRYE_SEND_FAIL_REWIND)
+      snprintf(e->errtext, sizeof(e->errtext), "%s", m->errtext);
+    return rc;
+  }
+  e->upload_mime = m;
+  e->stream.pull = 1;
+  r->body_len = ferry__mime_size(m) >= 0 ? ferry__mime_size(m) : -2;
+  r->mime_content_type = ferry__mime_content_type(m);
+  return FERRYE_OK;
+}
+
 ferry_code ferry__http_build_request(ferry_easy *e) {
   ferry__h1_request r;
   char *target = NULL, *host = NULL, *auth = NULL, *cookies = NULL;
@@ -235,8 +272,14 @@ ferry_code ferry__http_build_request(ferry_easy *e) {
   memset(&r, 0, sizeof(r));
   r.method = ferry__http_method(e);
   r.body_len = -1;
+  e->upload_mime = NULL;
   if (e->hop_get) {
     /* a redirect turned the request into a GET: no body */
+  } else if (e->set.form_post) {
+    rc = form_body(e, &r);
+    if (rc != FERRYE_OK)
+      return rc;
+    has_body = 1;
   } else if (e->set.upload && !e->set.nobody) {
     e->stream.pull = 1;
     r.body_len = e->set.infilesize >= 0 ? e->set.infilesize : -2;

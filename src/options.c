@@ -7,6 +7,7 @@
 #include "alloc.h"
 #include "easy.h"
 #include "http.h"
+#include "mime.h"
 
 void ferry__opts_defaults(ferry__opts *o) {
   memset(o, 0, sizeof(*o));
@@ -54,6 +55,7 @@ void ferry__opts_free(ferry__opts *o) {
   ferry__free(o->range);
   ferry__free(o->unix_socket_path);
   ferry__free(o->interface);
+  ferry_mime_free(o->mimepost_copy);
   memset(o, 0, sizeof(*o));
 }
 
@@ -159,8 +161,15 @@ ferry_code ferry__opts_copy(ferry__opts *dst, const ferry__opts *src) {
   dst->cookiefiles_loaded = 0; /* the copy's jar starts empty */
   dst->proxy = dst->noproxy = dst->proxyuserpwd = NULL;
   dst->tls = NULL;
+  dst->mimepost = dst->mimepost_copy = NULL;
   if (tls_opts_copy(&dst->tls, src->tls))
     goto failed;
+  /* as libcurl, the copy sends a form of its own: the mime is copied
+   * (callback parts share their functions and arg); HTTPPOST's list is
+   * shared */
+  if (ferry__mime_dup(&dst->mimepost_copy, src->mimepost) != FERRYE_OK)
+    goto failed;
+  dst->mimepost = dst->mimepost_copy;
   if (dup_string(&dst->url, src->url) ||
       dup_string(&dst->useragent, src->useragent) ||
       dup_string(&dst->customrequest, src->customrequest) ||
@@ -540,6 +549,7 @@ ferry_code ferry_easy_setopt(ferry_easy *e, ferry_option opt, ...) {
     o->post = pv != NULL;
     o->upload = 0;
     o->nobody = 0;
+    o->form_post = 0;
     break;
   case FERRYOPT_COPYPOSTFIELDS: {
     char *copy = NULL;
@@ -556,8 +566,36 @@ ferry_code ferry_easy_setopt(ferry_easy *e, ferry_option opt, ...) {
     o->post = copy != NULL;
     o->upload = 0;
     o->nobody = 0;
+    o->form_post = 0;
     break;
   }
+  case FERRYOPT_MIMEPOST: {
+    ferry_mime *m = pv;
+    /* a mime nested in a part is not a body of its own */
+    if (m != NULL && m->parent != NULL)
+      return FERRYE_BAD_FUNCTION_ARGUMENT;
+    if (o->mimepost_copy != NULL && o->mimepost_copy != m) {
+      ferry_mime_free(o->mimepost_copy);
+      o->mimepost_copy = NULL;
+    }
+    o->mimepost = m;
+    /* NULL goes back to the default request, as libcurl documents */
+    o->form_post = m != NULL;
+    o->form_httppost = 0;
+    if (m != NULL)
+      o->upload = o->nobody = 0;
+    break;
+  }
+  case FERRYOPT_HTTPPOST:
+    o->httppost = pv;
+    o->form_post = pv != NULL;
+    o->form_httppost = 1;
+    if (pv != NULL)
+      o->upload = o->nobody = 0;
+    break;
+  case FERRYOPT_MIME_OPTIONS:
+    o->mime_options = lv;
+    break;
   case FERRYOPT_POSTFIELDSIZE:
     o->postfieldsize = lv < 0 ? -1 : lv;
     break;
@@ -584,6 +622,7 @@ ferry_code ferry_easy_setopt(ferry_easy *e, ferry_option opt, ...) {
     if (o->nobody) {
       o->upload = 0;
       o->post = 0;
+      o->form_post = 0;
     }
     break;
   case FERRYOPT_FAILONERROR:
@@ -595,9 +634,11 @@ ferry_code ferry_easy_setopt(ferry_easy *e, ferry_option opt, ...) {
     if (o->upload) {
       o->nobody = 0;
       o->post = 0;
+      o->form_post = 0;
     }
     break;
   case FERRYOPT_POST:
+    o->form_post = 0; /* a plain POST, or none */
     o->post = lv != 0;
     if (o->post) {
       o->upload = 0;
@@ -608,7 +649,7 @@ ferry_code ferry_easy_setopt(ferry_easy *e, ferry_option opt, ...) {
     break;
   case FERRYOPT_HTTPGET:
     if (lv) {
-      o->post = o->upload = o->nobody = 0;
+      o->post = o->upload = o->nobody = o->form_post = 0;
       o->postfields = NULL;
     }
     break;

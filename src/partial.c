@@ -9,6 +9,7 @@
 #include "h1.h"
 #include "cookie.h"
 #include "multi.h"
+#include "mime.h"
 #include "partial.h"
 
 int ferry__partial_http_date(int64_t t, char *out, size_t n) {
@@ -154,7 +155,8 @@ ferry_code ferry__partial_skip_upload(ferry_easy *e) {
   ferry_off_t offset = e->upload_skip, passed = 0;
 
   e->upload_skip = 0;
-  if (e->set.seekfn != NULL) {
+  /* a form (mime.c) rewinds only to its start: it is read and dropped */
+  if (e->set.seekfn != NULL && e->upload_mime == NULL) {
     long rc;
     FERRY__CALLBACK_ENTER(m);
     rc = e->set.seekfn(e->set.seekdata, offset, SEEK_SET);
@@ -173,7 +175,11 @@ ferry_code ferry__partial_skip_upload(ferry_easy *e) {
                       ? sizeof(scratch)
                       : (size_t)(offset - passed),
            got;
-    if (e->set.readfn != NULL) {
+    if (e->upload_mime != NULL) {
+      FERRY__CALLBACK_ENTER(m);
+      got = ferry__mime_read(scratch, 1, want, e->upload_mime);
+      FERRY__CALLBACK_LEAVE(m);
+    } else if (e->set.readfn != NULL) {
       FERRY__CALLBACK_ENTER(m);
       got = e->set.readfn(scratch, 1, want, e->set.readdata);
       FERRY__CALLBACK_LEAVE(m);

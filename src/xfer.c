@@ -21,6 +21,7 @@
 #include "conn.h"
 #include "decode.h"
 #include "http.h"
+#include "mime.h"
 #include "proxy.h"
 #include "easy.h"
 #include "multi.h"
@@ -108,6 +109,9 @@ static void forget_hop(ferry_easy *e) {
 
 void ferry__xfer_reset(ferry_easy *e) {
   forget_hop(e);
+  e->upload_mime = NULL;
+  ferry_mime_free(e->form_mime); /* HTTPPOST's, made for each transfer */
+  e->form_mime = NULL;
   ferry__digest_free(&e->digest);
   e->auth_retry = e->auth_tried = e->auth_basic = 0;
   if (e->dest_host == e->connect_to_host)
@@ -758,7 +762,14 @@ static int rewind_upload(ferry_easy *e) {
   ferry_multi *m = e->multi;
   if (e->upload_read == 0 && !e->stream.eof)
     return 0; /* nothing was read yet */
-  if (e->set.seekfn) {
+  if (e->upload_mime) {
+    int rc;
+    FERRY__CALLBACK_ENTER(m); /* a part's seekfunc may be called */
+    rc = ferry__mime_seek(e->upload_mime, 0, SEEK_SET);
+    FERRY__CALLBACK_LEAVE(m);
+    if (rc != FERRY_SEEKFUNC_OK)
+      return -1;
+  } else if (e->set.seekfn) {
     long rc;
     FERRY__CALLBACK_ENTER(m);
     rc = e->set.seekfn(e->set.seekdata, 0, SEEK_SET);
@@ -849,7 +860,9 @@ static void response_complete(ferry_easy *e);
 static ssize_t hook_read_body(void *ud, char *buf, size_t cap, int *eof) {
   ferry_easy *e = ud;
   ferry_multi *m = e->multi;
-  ferry_read_callback fn = e->set.readfn;
+  /* a form is read like a READFUNCTION (mime.c) */
+  ferry_read_callback fn = e->upload_mime ? ferry__mime_read : e->set.readfn;
+  void *arg = e->upload_mime ? (void *)e->upload_mime : e->set.readdata;
   int chunked = e->stream.body_len == -2;
   size_t n;
 
@@ -871,8 +884,15 @@ static ssize_t hook_read_body(void *ud, char *buf, size_t cap, int *eof) {
     n = fread(buf, 1, cap, f);
   } else {
     FERRY__CALLBACK_ENTER(m);
-    n = fn(buf, 1, cap, e->set.readdata);
+    n = fn(buf, 1, cap, arg);
     FERRY__CALLBACK_LEAVE(m);
+  }
+  if (n == FERRY_READFUNC_ABORT && e->upload_mime &&
+      ferry__mime_error(e->upload_mime) != FERRYE_ABORTED_BY_CALLBACK) {
+    /* a form's file or part failed: its own code and text */
+    xfer_fail(e, ferry__mime_error(e->upload_mime), "%s",
+              e->upload_mime->errtext);
+    return FERRY__BODY_FAIL;
   }
   if (n == FERRY_READFUNC_ABORT) {
     xfer_fail(e, FERRYE_ABORTED_BY_CALLBACK, "operation aborted by callback");

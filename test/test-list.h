@@ -629,11 +629,53 @@
   X(h2_http_version_1_1_over_tls_offers_only_http11) \
   X(h2_hundred_transfers_share_one_connection)
 
+/* -- section: multipart forms, MIME and formadd (test/test-mime.c) -- */
+#define TEST_LIST_MIME(X) \
+  X(mime_text_file_and_callback_fields_match_libcurl) \
+  X(mime_callback_of_unknown_size_leaves_the_size_unknown) \
+  X(mime_names_are_percent_escaped_or_backslash_escaped) \
+  X(mime_default_content_types_follow_filenames_like_libcurl) \
+  X(mime_every_encoder_matches_libcurl) \
+  X(mime_base64_lines_and_padding_match_libcurl) \
+  X(mime_quoted_printable_line_rules_match_libcurl) \
+  X(mime_quoted_printable_of_every_byte_from_each_source) \
+  X(mime_part_headers_meet_generated_ones_like_libcurl) \
+  X(mime_nested_multiparts_match_libcurl) \
+  X(mime_empty_form_and_bare_parts_match_libcurl) \
+  X(mime_users_content_type_gets_the_boundary_and_sets_dispositions) \
+  X(mime_file_is_opened_when_its_part_starts_and_closed_at_its_end) \
+  X(mime_100_mib_file_part_streams_without_growing_memory) \
+  X(mime_size_is_unknown_when_a_part_size_is) \
+  X(mime_missing_file_fails_with_read_error_after_its_headers) \
+  X(mime_file_that_changes_size_is_a_read_error_not_a_bad_body) \
+  X(mime_7bit_part_fails_at_a_byte_above_127_after_the_ones_before) \
+  X(mime_callback_pause_and_abort_reach_the_reader) \
+  X(mime_callback_giving_another_size_than_it_said_is_a_read_error) \
+  X(mime_callback_returning_more_than_asked_is_a_read_error) \
+  X(mime_rewind_starts_over_and_seeks_callback_parts_that_were_read) \
+  X(mime_rewind_fails_for_callback_parts_that_cannot_seek) \
+  X(mime_api_checks_its_arguments_and_owns_what_it_says) \
+  X(mime_boundaries_are_24_dashes_and_22_random_alphanumerics) \
+  X(mime_dup_gives_the_same_bytes_with_a_boundary_of_its_own) \
+  X(mime_options_pick_the_body_and_duphandle_copies_the_form) \
+  X(form_every_formadd_option_sends_libcurls_bytes) \
+  X(form_formget_serialises_like_libcurl) \
+  X(form_formadd_errors_have_libcurls_codes_and_add_nothing) \
+  X(form_formadd_fills_libcurls_struct_and_appends_in_order) \
+  X(mime_post_sends_libcurls_request_for_text_file_and_callback) \
+  X(mime_post_307_redirect_sends_the_whole_form_again) \
+  X(mime_post_of_unknown_size_goes_chunked_after_100_continue) \
+  X(mime_post_users_content_type_carries_the_boundary) \
+  X(httppost_sends_libcurls_request_for_every_formadd_option) \
+  X(mime_post_failures_end_the_transfer_with_their_codes) \
+  X(mime_oom_each_allocation_of_building_and_reading_fails_cleanly)
+
 #define TEST_LIST(X)   \
   TEST_LIST_LOOP(X) \
   TEST_LIST_H2SERVER(X) \
   TEST_LIST_WS(X) \
   TEST_LIST_H2(X) \
+  TEST_LIST_MIME(X) \
   TEST_LIST_NODE(X) \
   TEST_LIST_OPTIONS(X) \
   TEST_LIST_DOCS(X) \
