@@ -16,7 +16,7 @@ static void easy_init_fields(ferry_easy *e) {
   e->magic = FERRY__EASY_MAGIC;
   ferry__list_init(&e->multi_node);
   ferry__list_init(&e->queue_node);
-  ferry__list_init(&e->wait_node);
+  ferry__list_init(&e->dns.node);
   ferry__list_init(&e->msg_node);
   ferry__list_init(&e->done_node);
   e->heap_idx = SIZE_MAX;

@@ -11,6 +11,7 @@
 #include "headers.h"
 #include "list.h"
 #include "rate.h"
+#include "resolve.h"
 #include "session.h"
 #include "url.h"
 
@@ -188,7 +189,6 @@ struct ferry_easy {
   ferry_multi *own_multi;  /* private multi of ferry_easy_perform */
   ferry__list multi_node;  /* in multi->easies */
   ferry__list queue_node;  /* in multi->soon or multi->pending */
-  ferry__list wait_node;   /* waiting on a DNS lookup */
   size_t heap_idx;         /* position in the multi's timer heap */
   uint64_t deadline_ms;    /* next time the timer must look at it; 0 none */
 
@@ -234,7 +234,7 @@ struct ferry_easy {
   unsigned strip_auth : 1; /* a redirect left the host of the credentials */
   char *conn_key;          /* "scheme://host:port" */
   struct ferry__addrs *addrs;
-  struct ferry__dns_entry *dns_wait; /* lookup it waits for */
+  ferry__dns_query dns;    /* the name lookup of the hop's destination */
   struct ferry__conn *conn;
 
   /* the request and its response, on a session */

@@ -15,7 +15,6 @@
 #include "multi.h"
 #include "resolve.h"
 #include "tls.h"
-#include "uvbind.h"
 #include "xfer.h"
 #include "ferry_uv.h"
 
@@ -329,7 +328,12 @@ void ferry__multi_timer_event(ferry_multi *m) {
 
 /* ---- init and close --------------------------------------------------- */
 
-ferry_multi *ferry_multi_init(void) {
+/* The name lookups' ends: the engine's end of a run; and after a closed
+ * multi's last lookup, its memory. */
+static void dns_after(void *ud) { ferry__multi_engine_after(ud); }
+static void dns_drained(void *ud) { ferry__multi_maybe_free(ud); }
+
+ferry_multi *ferry__multi_new(void) {
   ferry_multi *m = ferry__calloc(1, sizeof(*m));
   if (m == NULL)
     return NULL;
@@ -340,11 +344,16 @@ ferry_multi *ferry_multi_init(void) {
   ferry__list_init(&m->pending);
   ferry__list_init(&m->msgs);
   ferry__list_init(&m->done_calls);
-  if (uv_mutex_init(&m->submit_lock) != 0)
-    goto failed_mutex;
+  if (uv_mutex_init(&m->submit_lock) != 0) {
+    ferry__free(m);
+    return NULL;
+  }
   m->submit_lock_made = 1;
-  ferry__dns_init(&m->dns);
-  ferry__watchset_init(&m->watches, ferry__uv_watch, m, &m->in_callback);
+  ferry__dns_init(&m->dns, NULL);
+  m->dns.after = dns_after;
+  m->dns.drained = dns_drained;
+  m->dns.ud = m;
+  ferry__watchset_init(&m->watches, NULL, NULL, &m->in_callback);
   ferry__pool_init(&m->pool, &m->watches);
   m->pool.on_idle_closed = on_idle_closed;
   m->pool.ud = m;
@@ -352,42 +361,16 @@ ferry_multi *ferry_multi_init(void) {
   m->pipelining = FERRY__PIPE_MULTIPLEX;
   m->backend.fd = -1;
   m->timer_told = -1;
-  m->own_loop = ferry__malloc(sizeof(*m->own_loop));
-  if (m->own_loop == NULL)
-    goto failed_loop_alloc;
-  if (uv_loop_init(m->own_loop) != 0)
-    goto failed_loop_init;
-  m->loop = m->own_loop;
-  if (ferry__uv_bind(m, 0) != 0)
-    goto failed_bind;
+  return m;
+}
+
+int ferry__multi_watch_backend(ferry_multi *m) {
   /* The backend fd is watched by the application only (when it drives
    * sockets and a lookup runs); the adapter lives on that very loop. */
   m->backend.app_only = 1;
   m->backend.on_event = backend_event;
   m->backend.ctx = m;
-  if (ferry__watch_add(&m->watches, &m->backend,
-                       uv_backend_fd(m->own_loop)) != 0)
-    goto failed_watch;
-  /* Register the loop's internal watchers with its epoll set now, so that
-   * the backend fd reports wakeups from the first wait on. uv_run polls
-   * only a loop that something keeps alive: the wakeup handle does, here. */
-  uv_ref((uv_handle_t *)m->uv_wakeup);
-  uv_run(m->own_loop, UV_RUN_NOWAIT);
-  uv_unref((uv_handle_t *)m->uv_wakeup);
-  return m;
-
-failed_watch:
-  ferry__uv_unbind(m);
-failed_bind:
-  uv_run(m->own_loop, UV_RUN_DEFAULT);
-  uv_loop_close(m->own_loop);
-failed_loop_init:
-  ferry__free(m->own_loop);
-failed_loop_alloc:
-  uv_mutex_destroy(&m->submit_lock);
-failed_mutex:
-  ferry__free(m);
-  return NULL;
+  return ferry__watch_add(&m->watches, &m->backend, uv_backend_fd(m->own_loop));
 }
 
 ferry_code ferry__multi_tls_ctx(ferry_multi *m, const ferry__tls_config *cfg,
@@ -491,7 +474,7 @@ void ferry__multi_queue_pending(ferry_multi *m, ferry_easy *e) {
   ferry__list_insert_head(it, &e->queue_node);
 }
 
-static void multi_free_now(ferry_multi *m) {
+void ferry__multi_free(ferry_multi *m) {
   while (m->submits != NULL) {
     ferry__submit *next = m->submits->next;
     ferry__free(m->submits);
@@ -524,7 +507,7 @@ void ferry__multi_maybe_free(ferry_multi *m) {
     return; /* own-loop modes finish in multi_close itself */
   cb = m->close_cb;
   arg = m->close_arg;
-  multi_free_now(m);
+  ferry__multi_free(m);
   if (cb)
     cb(m, arg);
 }
@@ -555,7 +538,7 @@ ferry_mcode ferry_multi_close(ferry_multi *m, ferry_close_cb cb, void *arg) {
   m->num_msgs = 0;
   ferry__list_init(&m->msgs);
   ferry__pool_close_all(&m->pool);
-  ferry__dns_close(m);
+  ferry__dns_close(&m->dns);
   /* REMOVE for the backend fd if the application watches it; the private
    * loop (and the fd) go below */
   ferry__watch_del(&m->watches, &m->backend);
@@ -564,7 +547,7 @@ ferry_mcode ferry_multi_close(ferry_multi *m, ferry_close_cb cb, void *arg) {
     m->timerfn(m, -1, m->timerdata);
     FERRY__CALLBACK_LEAVE(m);
   }
-  ferry__uv_unbind(m);
+  m->driver->unbind(m);
   if (m->own_loop) {
     uv_loop_t *loop = m->own_loop;
     while (m->uv_handles || m->dns.inflight)
@@ -573,7 +556,7 @@ ferry_mcode ferry_multi_close(ferry_multi *m, ferry_close_cb cb, void *arg) {
     uv_loop_close(loop);
     ferry__free(loop);
     m->own_loop = NULL;
-    multi_free_now(m);
+    ferry__multi_free(m);
     if (cb)
       cb(m, arg);
     return FERRYM_OK;
@@ -587,31 +570,6 @@ ferry_mcode ferry_multi_cleanup(ferry_multi *m) {
   return ferry_multi_close(m, NULL, NULL);
 }
 
-ferry_mcode ferry_multi_use_loop(ferry_multi *m, uv_loop_t *loop) {
-  if (!ferry__multi_valid(m) || m->closing)
-    return FERRYM_BAD_HANDLE;
-  if (loop == NULL || m->num_easies || m->mode != FERRY__MODE_PERFORM ||
-      m->own_loop == NULL || m->watches.app_fn != NULL || m->timerfn != NULL)
-    return FERRYM_BAD_FUNCTION_ARGUMENT;
-  /* Drop the private loop and bind the adapter to the application's. An
-   * idle pooled connection (from a perform before) has a poll handle on
-   * the private loop: it goes, since nothing would run that loop again. */
-  ferry__pool_close_all(&m->pool);
-  ferry__watch_del(&m->watches, &m->backend);
-  ferry__uv_unbind(m);
-  while (m->uv_handles)
-    uv_run(m->own_loop, UV_RUN_ONCE);
-  uv_loop_close(m->own_loop);
-  ferry__free(m->own_loop);
-  m->own_loop = NULL;
-  m->loop = loop;
-  m->mode = FERRY__MODE_UV;
-  if (ferry__uv_bind(m, 1) != 0)
-    return FERRYM_OUT_OF_MEMORY;
-  m->timerfn = ferry__uv_timer_cb;
-  m->timerdata = m;
-  return FERRYM_OK;
-}
 
 /* ---- handles ---------------------------------------------------------- */
 

@@ -643,7 +643,6 @@ failed:
 }
 
 void ferry__xfer_resolved(ferry_easy *e, ferry_code result, const char *why) {
-  e->dns_wait = NULL;
   if (result != FERRYE_OK) {
     if (e->use_proxy && result == FERRYE_COULDNT_RESOLVE_HOST)
       result = FERRYE_COULDNT_RESOLVE_PROXY;
@@ -654,6 +653,16 @@ void ferry__xfer_resolved(ferry_easy *e, ferry_code result, const char *why) {
   }
   e->t_namelookup = now_ns();
   start_connect(e);
+}
+
+/* The lookup the transfer waited for ended. */
+static void dns_done(ferry__dns_query *q, ferry_code rc, const char *why) {
+  ferry_easy *e = FERRY__CONTAINER_OF(q, ferry_easy, dns);
+  if (rc == FERRYE_OK) {
+    e->addrs = q->addrs;
+    q->addrs = NULL;
+  }
+  ferry__xfer_resolved(e, rc, why);
 }
 
 /* Find or open a connection for the transfer. */
@@ -742,16 +751,35 @@ static void acquire_conn(ferry_easy *e, int fresh) {
     start_connect(e);
     return;
   }
-  rc = ferry__resolve_start(m, e);
+  e->dns.host = e->dest_host;
+  e->dns.port = e->dest_port;
+  e->dns.literal = e->dest_kind != FERRY__HOST_NAME;
+  e->dns.unix_path = e->set.unix_socket_path;
+  e->dns.resolve = e->set.resolve;
+  e->dns.ipresolve = e->set.ipresolve;
+  e->dns.ttl = e->set.dns_cache_timeout;
+  e->dns.done = dns_done;
+  rc = ferry__dns_resolve(&m->dns, &e->dns);
+  if (ferry__trace_on(e)) {
+    if (e->dns.how == FERRY__DNS_OVERRIDE)
+      ferry__infof(e, "RESOLVE %s:%d is overridden", e->dest_host, e->dest_port);
+    else if (rc == FERRYE_AGAIN)
+      ferry__infof(e, "Resolving %s", e->dest_host);
+  }
   if (rc == FERRYE_AGAIN)
     return;
   if (rc != FERRYE_OK) {
     if (e->use_proxy && rc == FERRYE_COULDNT_RESOLVE_HOST)
       rc = FERRYE_COULDNT_RESOLVE_PROXY;
-    xfer_fail(e, rc, "Could not resolve %s: %s",
-              e->use_proxy ? "proxy" : "host", e->dest_host);
+    if (e->dns.why[0] != '\0')
+      xfer_fail(e, rc, "%s", e->dns.why);
+    else
+      xfer_fail(e, rc, "Could not resolve %s: %s",
+                e->use_proxy ? "proxy" : "host", e->dest_host);
     return;
   }
+  e->addrs = e->dns.addrs;
+  e->dns.addrs = NULL;
   e->t_namelookup = now_ns();
   start_connect(e);
 }
@@ -1568,8 +1596,8 @@ void ferry__xfer_done(ferry_easy *e, ferry_code result) {
       result = FERRYE_ABORTED_BY_CALLBACK;
     }
   }
-  if (e->dns_wait)
-    ferry__resolve_cancel(e);
+  if (e->dns.entry != NULL)
+    ferry__dns_cancel(&e->dns);
   release_conn(e, result == FERRYE_OK && e->response_done ? FERRY__CLOSE_DONE
                                                           : FERRY__CLOSE_FAIL);
   ferry__list_remove(&e->queue_node);
@@ -1596,8 +1624,8 @@ void ferry__xfer_done(ferry_easy *e, ferry_code result) {
 void ferry__xfer_detach(ferry_easy *e) {
   ferry_multi *m = e->multi;
 
-  if (e->dns_wait)
-    ferry__resolve_cancel(e);
+  if (e->dns.entry != NULL)
+    ferry__dns_cancel(&e->dns);
   ferry__list_remove(&e->queue_node);
   ferry__multi_set_deadline(m, e, 0);
   if (e->conn) {
