@@ -442,10 +442,44 @@ typedef int (*ferry_socket_callback)(ferry_easy *easy, ferry_socket_t s,
  * Return 0; -1 fails every transfer. */
 typedef int (*ferry_multi_timer_callback)(ferry_multi *multi, long timeout_ms,
                                           void *userp);
-/* FERRYMOPT_NOTIFYFUNCTION (ferry's own): called when one or more completion
- * messages have been queued, so that a loop application never has to poll
- * ferry_multi_info_read. */
-typedef void (*ferry_notify_callback)(ferry_multi *multi, void *userp);
+/* FERRYMOPT_NOTIFYFUNCTION (libcurl 8.17's CURLMOPT_NOTIFYFUNCTION): what
+ * happened in the multi, for the kinds of notification enabled with
+ * ferry_multi_notify_enable (none by default):
+ *  - FERRYMNOTIFY_INFO_READ: a message was queued while the queue was
+ *    empty; read them all with ferry_multi_info_read (the next one after
+ *    that notifies again). easy is the multi's internal handle.
+ *  - FERRYMNOTIFY_EASY_DONE: the transfer easy ended (either way).
+ * ferry calls it only with its own stack unwound: from the loop in libuv
+ * mode (so a loop application never polls info_read), at the end of
+ * perform, socket_action or add_handle otherwise. From inside it, every
+ * call but ferry_multi_perform, ferry_multi_socket_action and
+ * ferry_multi_cleanup is allowed, adding and removing handles included
+ * (and in libuv mode ferry_multi_close). userp is FERRYMOPT_NOTIFYDATA. */
+typedef void (*ferry_notify_callback)(ferry_multi *multi,
+                                      unsigned int notification,
+                                      ferry_easy *easy, void *userp);
+#define FERRYMNOTIFY_INFO_READ 0
+#define FERRYMNOTIFY_EASY_DONE 1
+
+/* FERRYMOPT_NETWORK_CHANGED bits (libcurl's values since 8.20, where 1,
+ * all that 8.16 to 8.19 defined, clears both). */
+#define FERRYMNWC_CLEAR_ALL (1L << 0)   /* connections and DNS */
+#define FERRYMNWC_CLEAR_CONNS (1L << 1) /* no connection is reused; idle
+                                           ones close, busy ones finish */
+#define FERRYMNWC_CLEAR_DNS (1L << 2)   /* the DNS cache is emptied */
+
+/* What ferry_multi_get_offt reports. Numbers are libcurl's. */
+typedef enum {
+  FERRYMINFO_NONE,
+  FERRYMINFO_XFERS_CURRENT = 1, /* handles added now */
+  FERRYMINFO_XFERS_RUNNING = 2, /* started (connecting or further), not done */
+  FERRYMINFO_XFERS_PENDING = 3, /* added, waiting to start: not run yet, held
+                                   by a connection limit or an HTTP/2
+                                   connection being made, or resolving */
+  FERRYMINFO_XFERS_DONE = 4,    /* done, message not read yet */
+  FERRYMINFO_XFERS_ADDED = 5,   /* handles ever added */
+  FERRYMINFO_LASTENTRY
+} ferry_minfo_offt;
 
 /* FERRYOPT_DONEFUNCTION (ferry's own): called once for each transfer that
  * ends, with its result, from the loop after ferry has unwound its stack
@@ -626,6 +660,29 @@ FERRY_EXTERN ferry_mcode ferry_multi_socket_action(ferry_multi *multi,
 FERRY_EXTERN ferry_easy **ferry_multi_get_handles(ferry_multi *multi);
 /* A static English text for a multi code; never NULL. */
 FERRY_EXTERN const char *ferry_multi_strerror(ferry_mcode code);
+/* The fds ferry_multi_poll would wait on, with their events, in ufds (room
+ * for size; NULL with size 0 just counts); *fd_count (optional) is how
+ * many there are. FERRYM_OUT_OF_MEMORY when size is too small (the first
+ * size are filled), FERRYM_BAD_HANDLE (also in libuv mode),
+ * FERRYM_BAD_FUNCTION_ARGUMENT (ufds NULL with size > 0). Call
+ * ferry_multi_perform when one is ready. */
+FERRY_EXTERN ferry_mcode ferry_multi_waitfds(ferry_multi *multi,
+                                             ferry_waitfd *ufds,
+                                             unsigned int size,
+                                             unsigned int *fd_count);
+/* A count of the multi's transfers (ferry_minfo_offt) into *value.
+ * FERRYM_UNKNOWN_OPTION for another info, FERRYM_BAD_HANDLE,
+ * FERRYM_BAD_FUNCTION_ARGUMENT (value NULL). */
+FERRY_EXTERN ferry_mcode ferry_multi_get_offt(ferry_multi *multi,
+                                              ferry_minfo_offt info,
+                                              ferry_off_t *value);
+/* Enable or disable a kind of notification (FERRYMNOTIFY_*) for
+ * FERRYMOPT_NOTIFYFUNCTION; enabling one twice is not an error.
+ * FERRYM_UNKNOWN_OPTION for an unknown kind, FERRYM_BAD_HANDLE. */
+FERRY_EXTERN ferry_mcode ferry_multi_notify_enable(ferry_multi *multi,
+                                                   unsigned int notification);
+FERRY_EXTERN ferry_mcode ferry_multi_notify_disable(ferry_multi *multi,
+                                                    unsigned int notification);
 
 /* ---- received headers ------------------------------------------------ */
 

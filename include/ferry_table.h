@@ -496,15 +496,14 @@
   X(PUSHFUNCTION, FUNCTIONPOINT, 14, 0)                                        \
   X(PUSHDATA, OBJECTPOINT, 15, 0)                                              \
   X(MAX_CONCURRENT_STREAMS, LONG, 16, 1)                                       \
-  X(NETWORK_CHANGED, LONG, 17, 0)
+  X(NETWORK_CHANGED, LONG, 17, 1)                                              \
+  X(NOTIFYFUNCTION, FUNCTIONPOINT, 18, 1)                                      \
+  X(NOTIFYDATA, OBJECTPOINT, 19, 1)
 
-/* Multi options ferry adds (no CURLMOPT_ name). libcurl 8.17 added its own
- * CURLMOPT_NOTIFYFUNCTION (FUNCTIONPOINT 18, another callback signature) and
- * CURLMOPT_NOTIFYDATA (OBJECTPOINT 19); they are not in FERRY_MOPTIONS
- * because their FERRYMOPT_ names would collide with these. */
-#define FERRY_OWN_MOPTIONS(X)                                                  \
-  X(NOTIFYFUNCTION, FUNCTIONPOINT, 9001, 1)                                    \
-  X(NOTIFYDATA, OBJECTPOINT, 9002, 1)
+/* Multi options ferry adds (no CURLMOPT_ name): none now. ferry's
+ * NOTIFYFUNCTION is libcurl 8.17's CURLMOPT_NOTIFYFUNCTION, with what
+ * ferry's earlier one gave (calls only with ferry's stack unwound). */
+#define FERRY_OWN_MOPTIONS(X)
 
 /* Info ids: X(NAME, TYPE, NUMBER, SUPPORTED); TYPE is STRING, LONG, DOUBLE,
  * SLIST, PTR, SOCKET or OFF_T, and the id is the type's base plus NUMBER. */
@@ -871,6 +870,18 @@
   X(FERRYPIPE_NOTHING, CURLPIPE_NOTHING)                                       \
   X(FERRYPIPE_HTTP1, CURLPIPE_HTTP1)                                           \
   X(FERRYPIPE_MULTIPLEX, CURLPIPE_MULTIPLEX)                                   \
+  X(FERRYMNOTIFY_INFO_READ, CURLMNOTIFY_INFO_READ)                             \
+  X(FERRYMNOTIFY_EASY_DONE, CURLMNOTIFY_EASY_DONE)                             \
+  X(FERRYMNWC_CLEAR_ALL, CURLMNWC_CLEAR_ALL)                                   \
+  X(FERRYMNWC_CLEAR_CONNS, CURLMNWC_CLEAR_CONNS)                               \
+  X(FERRYMNWC_CLEAR_DNS, CURLMNWC_CLEAR_DNS)                                   \
+  X(FERRYMINFO_NONE, CURLMINFO_NONE)                                           \
+  X(FERRYMINFO_XFERS_CURRENT, CURLMINFO_XFERS_CURRENT)                         \
+  X(FERRYMINFO_XFERS_RUNNING, CURLMINFO_XFERS_RUNNING)                         \
+  X(FERRYMINFO_XFERS_PENDING, CURLMINFO_XFERS_PENDING)                         \
+  X(FERRYMINFO_XFERS_DONE, CURLMINFO_XFERS_DONE)                               \
+  X(FERRYMINFO_XFERS_ADDED, CURLMINFO_XFERS_ADDED)                             \
+  X(FERRYMINFO_LASTENTRY, CURLMINFO_LASTENTRY)                                 \
   X(FERRYPROTO_HTTP, CURLPROTO_HTTP)                                           \
   X(FERRYPROTO_HTTPS, CURLPROTO_HTTPS)                                         \
   X(FERRYPROTO_FTP, CURLPROTO_FTP)                                             \
@@ -962,6 +973,8 @@
   X(ferry_strdup_callback, curl_strdup_callback)                               \
   X(ferry_calloc_callback, curl_calloc_callback)                               \
   X(ferry_trailer_callback, curl_trailer_callback)                             \
+  X(ferry_notify_callback, curl_notify_callback)                               \
+  X(ferry_minfo_offt, CURLMinfo_offt)                             \
   X(ferry_seek_callback, curl_seek_callback)                                   \
   X(ferry_mime, curl_mime)                                                     \
   X(ferry_mimepart, curl_mimepart)                                             \
@@ -1026,6 +1039,10 @@
   X(ferry_multi_socket_action, curl_multi_socket_action)                       \
   X(ferry_multi_get_handles, curl_multi_get_handles)                           \
   X(ferry_multi_strerror, curl_multi_strerror)                                 \
+  X(ferry_multi_waitfds, curl_multi_waitfds)                                   \
+  X(ferry_multi_get_offt, curl_multi_get_offt)                                 \
+  X(ferry_multi_notify_enable, curl_multi_notify_enable)                       \
+  X(ferry_multi_notify_disable, curl_multi_notify_disable)                     \
   X(ferry_slist_append, curl_slist_append)                                     \
   X(ferry_slist_free_all, curl_slist_free_all)                                 \
   X(ferry_free, curl_free)                                                     \

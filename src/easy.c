@@ -19,6 +19,7 @@ static void easy_init_fields(ferry_easy *e) {
   ferry__list_init(&e->dns.node);
   ferry__list_init(&e->msg_node);
   ferry__list_init(&e->done_node);
+  ferry__list_init(&e->notify_node);
   e->heap_idx = SIZE_MAX;
   e->state = FERRY__XS_INIT;
   e->content_length = -1;

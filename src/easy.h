@@ -197,6 +197,7 @@ struct ferry_easy {
   ferry_msg msg;
   ferry__list msg_node;    /* in multi->msgs while queued */
   ferry__list done_node;   /* in multi->done_calls until its done callback */
+  ferry__list notify_node; /* in multi->notify_done until EASY_DONE is told */
 
   /* where to; for a redirect hop, the hop's URL */
   ferry__url url;

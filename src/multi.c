@@ -211,11 +211,25 @@ void ferry__multi_engine_after(ferry_multi *m) {
     e->set.donefn(e, e->result, e->set.donedata);
     m->in_notify--;
   }
-  if (m->msgs_since_notify && m->notifyfn && !m->closing) {
-    m->msgs_since_notify = 0;
+  /* Then the notifications, in the order they happened: each transfer
+   * that ended, and that messages wait. */
+  while (!ferry__list_empty(&m->notify_done) && !m->closing) {
+    ferry_easy *e =
+        FERRY__CONTAINER_OF(m->notify_done.next, ferry_easy, notify_node);
+    ferry__list_remove(&e->notify_node);
+    if (m->notifyfn == NULL)
+      continue;
     m->in_notify++;
-    m->notifyfn(m, m->notifydata);
+    m->notifyfn(m, FERRYMNOTIFY_EASY_DONE, e, m->notifydata);
     m->in_notify--;
+  }
+  if (m->notify_info && !m->closing) {
+    m->notify_info = 0;
+    if (m->notifyfn != NULL && m->num_msgs > 0) {
+      m->in_notify++;
+      m->notifyfn(m, FERRYMNOTIFY_INFO_READ, m->admin, m->notifydata);
+      m->in_notify--;
+    }
   }
 }
 
@@ -235,7 +249,14 @@ void ferry__multi_post_done(ferry_multi *m, ferry_easy *e) {
   if (e->set.donefn)
     ferry__list_insert_tail(&m->done_calls, &e->done_node);
   m->num_alive--;
-  m->msgs_since_notify++;
+  if (m->notifyfn != NULL) {
+    if (m->notify_enabled & (1u << FERRYMNOTIFY_EASY_DONE))
+      ferry__list_insert_tail(&m->notify_done, &e->notify_node);
+    /* INFO_READ when the queue was empty: the callback reads them all */
+    if ((m->notify_enabled & (1u << FERRYMNOTIFY_INFO_READ)) &&
+        m->num_msgs == 1)
+      m->notify_info = 1;
+  }
   m->progress++;
 }
 
@@ -344,6 +365,7 @@ ferry_multi *ferry__multi_new(void) {
   ferry__list_init(&m->pending);
   ferry__list_init(&m->msgs);
   ferry__list_init(&m->done_calls);
+  ferry__list_init(&m->notify_done);
   if (uv_mutex_init(&m->submit_lock) != 0) {
     ferry__free(m);
     return NULL;
@@ -530,9 +552,11 @@ ferry_mcode ferry_multi_close(ferry_multi *m, ferry_close_cb cb, void *arg) {
     ferry__xfer_detach(e);
     ferry__list_remove(&e->msg_node);
     ferry__list_remove(&e->done_node);
+    ferry__list_remove(&e->notify_node);
     ferry__list_remove(&e->multi_node);
     e->multi = NULL;
   }
+  m->notify_info = 0;
   m->num_easies = m->num_alive = 0;
   update_cache_size(m);
   m->num_msgs = 0;
@@ -593,6 +617,7 @@ ferry_mcode ferry_multi_add_handle(ferry_multi *m, ferry_easy *e) {
   e->multi = m;
   ferry__list_insert_tail(&m->easies, &e->multi_node);
   m->num_easies++;
+  m->xfers_added++;
   update_cache_size(m);
   m->num_alive++;
   ferry__xfer_state(e, FERRY__XS_INIT);
@@ -624,6 +649,7 @@ ferry_mcode ferry_multi_remove_handle(ferry_multi *m, ferry_easy *e) {
     m->num_msgs--;
   }
   ferry__list_remove(&e->done_node);
+  ferry__list_remove(&e->notify_node);
   ferry__list_remove(&e->multi_node);
   m->num_easies--;
   update_cache_size(m);
@@ -649,6 +675,108 @@ ferry_easy **ferry_multi_get_handles(ferry_multi *m) {
     a[i++] = FERRY__CONTAINER_OF(it, ferry_easy, multi_node);
   a[i] = NULL;
   return a;
+}
+
+static void run_own_loop(ferry_multi *m);
+
+ferry_mcode ferry_multi_notify_enable(ferry_multi *m, unsigned int n) {
+  if (!ferry__multi_valid(m))
+    return FERRYM_BAD_HANDLE;
+  if (n > FERRYMNOTIFY_EASY_DONE)
+    return FERRYM_UNKNOWN_OPTION;
+  m->notify_enabled |= 1u << n;
+  return FERRYM_OK;
+}
+
+ferry_mcode ferry_multi_notify_disable(ferry_multi *m, unsigned int n) {
+  if (!ferry__multi_valid(m))
+    return FERRYM_BAD_HANDLE;
+  if (n > FERRYMNOTIFY_EASY_DONE)
+    return FERRYM_UNKNOWN_OPTION;
+  m->notify_enabled &= ~(1u << n);
+  if (n == FERRYMNOTIFY_EASY_DONE)
+    while (!ferry__list_empty(&m->notify_done))
+      ferry__list_remove(m->notify_done.next);
+  else
+    m->notify_info = 0;
+  return FERRYM_OK;
+}
+
+ferry_mcode ferry_multi_get_offt(ferry_multi *m, ferry_minfo_offt info,
+                                 ferry_off_t *value) {
+  ferry__list *it;
+  ferry_off_t n = 0;
+
+  if (!ferry__multi_valid(m))
+    return FERRYM_BAD_HANDLE;
+  if (value == NULL)
+    return FERRYM_BAD_FUNCTION_ARGUMENT;
+  switch (info) {
+  case FERRYMINFO_XFERS_CURRENT:
+    n = m->num_easies;
+    break;
+  case FERRYMINFO_XFERS_ADDED:
+    n = (ferry_off_t)m->xfers_added;
+    break;
+  case FERRYMINFO_XFERS_DONE:
+    n = m->num_msgs;
+    break;
+  case FERRYMINFO_XFERS_RUNNING:
+  case FERRYMINFO_XFERS_PENDING:
+    for (it = m->easies.next; it != &m->easies; it = it->next) {
+      ferry_easy *e = FERRY__CONTAINER_OF(it, ferry_easy, multi_node);
+      int waiting = e->state == FERRY__XS_INIT ||
+                    e->state == FERRY__XS_PENDING ||
+                    e->state == FERRY__XS_RESOLVE;
+      if (e->state == FERRY__XS_DONE)
+        continue;
+      n += info == FERRYMINFO_XFERS_PENDING ? waiting : !waiting;
+    }
+    break;
+  default:
+    return FERRYM_UNKNOWN_OPTION;
+  }
+  *value = n;
+  return FERRYM_OK;
+}
+
+ferry_mcode ferry_multi_waitfds(ferry_multi *m, ferry_waitfd *ufds,
+                                unsigned int size, unsigned int *fd_count) {
+  size_t n = 0, i = 0;
+  ferry__watch *w;
+
+  if (fd_count)
+    *fd_count = 0;
+  if (!ferry__multi_valid(m) || m->mode != FERRY__MODE_PERFORM)
+    return FERRYM_BAD_HANDLE;
+  if (ufds == NULL && size > 0)
+    return FERRYM_BAD_FUNCTION_ARGUMENT;
+  engine_enter(m);
+  if (m->uv_dirty)
+    run_own_loop(m);
+  /* what ferry_multi_poll polls: the private loop, and the sockets an
+   * application's SOCKETFUNCTION watches */
+  if (size > 0) {
+    ufds[0].fd = uv_backend_fd(m->own_loop);
+    ufds[0].events = FERRY_WAIT_POLLIN;
+    ufds[0].revents = 0;
+  }
+  n = 1;
+  while (m->watches.app_fn != NULL &&
+         (w = ferry__watchset_next(&m->watches, &i)) != NULL) {
+    if (w->app_told == 0 || w == &m->backend)
+      continue;
+    if (n < size) {
+      ufds[n].fd = w->fd;
+      ufds[n].events = (short)(((w->app_told & FERRY_POLL_IN) ? FERRY_WAIT_POLLIN : 0) |
+                               ((w->app_told & FERRY_POLL_OUT) ? FERRY_WAIT_POLLOUT : 0));
+      ufds[n].revents = 0;
+    }
+    n++;
+  }
+  if (fd_count)
+    *fd_count = (unsigned)n;
+  return size > 0 && n > size ? FERRYM_OUT_OF_MEMORY : FERRYM_OK;
 }
 
 ferry_msg *ferry_multi_info_read(ferry_multi *m, int *msgs_in_queue) {
@@ -1008,7 +1136,20 @@ ferry_mcode ferry_multi_setopt(ferry_multi *m, ferry_moption opt, ...) {
     m->timerdata = pval;
     break;
   case FERRYMOPT_NOTIFYFUNCTION:
+    if (pval != NULL && m->admin == NULL) {
+      /* the handle INFO_READ notifications name */
+      if ((m->admin = ferry_easy_init()) == NULL)
+        return FERRYM_OUT_OF_MEMORY;
+      m->watches.admin = m->admin;
+    }
     m->notifyfn = (ferry_notify_callback)pval;
+    break;
+  case FERRYMOPT_NETWORK_CHANGED:
+    /* a trigger, not a setting: what is cached now goes */
+    if (lval & (FERRYMNWC_CLEAR_ALL | FERRYMNWC_CLEAR_CONNS))
+      ferry__pool_forget(&m->pool);
+    if (lval & (FERRYMNWC_CLEAR_ALL | FERRYMNWC_CLEAR_DNS))
+      ferry__dns_clear(&m->dns);
     break;
   case FERRYMOPT_NOTIFYDATA:
     m->notifydata = pval;

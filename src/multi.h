@@ -59,7 +59,10 @@ struct ferry_multi {
   struct ferry__submit *submits;
   int submit_lock_made;
   int num_msgs;
-  unsigned msgs_since_notify;
+  unsigned notify_enabled;  /* 1 << FERRYMNOTIFY_* enabled */
+  unsigned notify_info : 1; /* an INFO_READ notification is due */
+  ferry__list notify_done;  /* ended transfers whose EASY_DONE is due */
+  uint64_t xfers_added;     /* handles ever added (get_offt) */
   uint64_t progress;    /* bumps when a transfer finishes */
 
   /* timer heap of transfers by deadline */

@@ -424,6 +424,19 @@ have_addrs:
   return FERRYE_OK;
 }
 
+void ferry__dns_clear(ferry__dns_cache *c) {
+  ferry__list *it, *tmp;
+  ferry__addrs_unref(c->literal);
+  c->literal = NULL;
+  FERRY__LIST_FOREACH_SAFE(it, tmp, &c->entries) {
+    ferry__dns_entry *d = FERRY__CONTAINER_OF(it, ferry__dns_entry, node);
+    if (d->req != NULL)
+      d->expires_ms = 1; /* long expired once it answers */
+    else
+      cache_drop(c, d);
+  }
+}
+
 void ferry__dns_cancel(ferry__dns_query *q) {
   ferry__list_remove(&q->node);
   q->entry = NULL;

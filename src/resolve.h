@@ -75,6 +75,10 @@ void ferry__dns_init(ferry__dns_cache *c, uv_loop_t *loop);
  * is called once the last of them ended). */
 void ferry__dns_close(ferry__dns_cache *c);
 
+/* Forget every cached answer (a lookup in flight still answers its
+ * waiters, but is not kept). */
+void ferry__dns_clear(ferry__dns_cache *c);
+
 /* Find addresses for q, filtered by its IPRESOLVE. Returns FERRYE_OK with
  * q->addrs set (IP literal, RESOLVE override, fresh cache entry),
  * FERRYE_AGAIN when a lookup runs and q->done will be called (from the

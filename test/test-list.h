@@ -670,12 +670,23 @@
   X(mime_post_failures_end_the_transfer_with_their_codes) \
   X(mime_oom_each_allocation_of_building_and_reading_fails_cleanly)
 
+/* -- section: libcurl 8.x multi calls (test/test-multi-api.c) -- */
+#define TEST_LIST_MULTI_API(X) \
+  X(multi_notify_info_read_lets_a_loop_program_read_every_message) \
+  X(multi_notify_easy_done_names_each_transfer_once_in_perform_mode) \
+  X(multi_notify_enable_checks_its_arguments) \
+  X(multi_get_offt_counts_transfers_through_their_life) \
+  X(multi_waitfds_counts_then_fills_and_checks_misuse) \
+  X(multi_network_changed_clear_conns_closes_idle_and_connects_anew) \
+  X(multi_network_changed_clear_dns_looks_names_up_again)
+
 #define TEST_LIST(X)   \
   TEST_LIST_LOOP(X) \
   TEST_LIST_H2SERVER(X) \
   TEST_LIST_WS(X) \
   TEST_LIST_H2(X) \
   TEST_LIST_MIME(X) \
+  TEST_LIST_MULTI_API(X) \
   TEST_LIST_NODE(X) \
   TEST_LIST_OPTIONS(X) \
   TEST_LIST_DOCS(X) \

@@ -86,7 +86,10 @@ static void check_done(app *a, slot *s, ferry_code result) {
               s->bytes);
 }
 
-static void on_notify(ferry_multi *m, void *userp) {
+static void on_notify(ferry_multi *m, unsigned int what, ferry_easy *easy,
+                      void *userp) {
+  (void)what;
+  (void)easy;
   app *a = userp;
   ferry_msg *msg;
 
@@ -172,6 +175,7 @@ int main(int argc, char **argv) {
   if (a.multi == NULL || ferry_multi_use_loop(a.multi, &a.loop) != FERRYM_OK)
     return 2;
   ferry_multi_setopt(a.multi, FERRYMOPT_NOTIFYFUNCTION, on_notify);
+  ferry_multi_notify_enable(a.multi, FERRYMNOTIFY_INFO_READ);
   ferry_multi_setopt(a.multi, FERRYMOPT_NOTIFYDATA, &a);
   uv_timer_init(&a.loop, &a.hold_timer);
   uv_timer_init(&a.loop, &a.wait_timer);
