@@ -622,10 +622,39 @@
   X(wsserver_serves_the_python_websockets_client) \
   X(ws_codec_talks_to_the_python_websockets_server)
 
+/* -- section: the differential test, libcurl vs ferry (test/test-diff.c) -- */
+#define TEST_LIST_DIFF(X) \
+  X(server_routes_answer_by_request_and_send_100_continue) \
+  X(diff_get) \
+  X(diff_post) \
+  X(diff_put) \
+  X(diff_headers) \
+  X(diff_redirect) \
+  X(diff_cookies) \
+  X(diff_auth) \
+  X(diff_range) \
+  X(diff_timecond) \
+  X(diff_encoding) \
+  X(diff_failonerror) \
+  X(diff_head) \
+  X(diff_headerapi) \
+  X(diff_urlapi) \
+  X(diff_escape) \
+  X(diff_options) \
+  X(diff_multi) \
+  X(diff_socket_epoll) \
+  X(diff_errors) \
+  X(diff_easy_get) \
+  X(diff_multi_poll) \
+  X(diff_multi_select) \
+  X(diff_multi_uv) \
+  X(diff_multi_epoll)
+
 #define TEST_LIST(X)   \
   TEST_LIST_LOOP(X) \
   TEST_LIST_H2SERVER(X) \
   TEST_LIST_WS(X) \
+  TEST_LIST_DIFF(X) \
   TEST_LIST_NODE(X) \
   TEST_LIST_OPTIONS(X) \
   TEST_LIST_DOCS(X) \
