@@ -455,11 +455,12 @@ ferry_code ferry__h1_build_request(ferry__buf *out, const ferry__h1_request *r) 
   if (r->body_len == -2 && !user_sets_header(h, "Transfer-Encoding") &&
       ferry__buf_adds(out, "Transfer-Encoding: chunked\r\n"))
     return FERRYE_OUT_OF_MEMORY;
-  if (r->expect_100 && ferry__buf_adds(out, "Expect: 100-continue\r\n"))
-    return FERRYE_OUT_OF_MEMORY;
+  /* Content-Type before Expect, where libcurl puts them */
   if (r->form_content_type && !user_sets_header(h, "Content-Type") &&
       ferry__buf_adds(out,
                       "Content-Type: application/x-www-form-urlencoded\r\n"))
+    return FERRYE_OUT_OF_MEMORY;
+  if (r->expect_100 && ferry__buf_adds(out, "Expect: 100-continue\r\n"))
     return FERRYE_OUT_OF_MEMORY;
   if (ferry__buf_adds(out, "\r\n"))
     return FERRYE_OUT_OF_MEMORY;

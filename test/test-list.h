@@ -650,11 +650,17 @@
   X(diff_multi_uv) \
   X(diff_multi_epoll)
 
+/* -- section: libcurl behaviours the differential test found
+ *    (test/test-libcurl-compat.c) -- */
+#define TEST_LIST_LIBCURL_COMPAT(X) \
+  X(libcurl_compat_post_puts_content_type_before_expect)
+
 #define TEST_LIST(X)   \
   TEST_LIST_LOOP(X) \
   TEST_LIST_H2SERVER(X) \
   TEST_LIST_WS(X) \
   TEST_LIST_DIFF(X) \
+  TEST_LIST_LIBCURL_COMPAT(X) \
   TEST_LIST_NODE(X) \
   TEST_LIST_OPTIONS(X) \
   TEST_LIST_DOCS(X) \

@@ -1,0 +1,70 @@
+/* Behaviours the differential test (test/test-diff.c) found where ferry
+ * did not do what libcurl does, each fixed in ferry and pinned here with
+ * ferry's own API: what a libcurl program observes through ferry's
+ * <curl/curl.h> is what it observes here. Each test names the libcurl
+ * behaviour it follows (checked against Debian's libcurl 7.88 and libcurl
+ * 8.11's source). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fx.h"
+#include "test.h"
+
+/* A read callback that hands out a string. */
+typedef struct strsrc {
+  const char *data;
+  size_t len, off;
+} strsrc;
+
+static size_t strsrc_read(char *buf, size_t size, size_t n, void *ud) {
+  strsrc *r = ud;
+  size_t want = size * n, left = r->len - r->off;
+  if (want > left)
+    want = left;
+  memcpy(buf, r->data + r->off, want);
+  r->off += want;
+  return want;
+}
+
+static const char *fmt(char *buf, size_t len, const char *f, int port) {
+  snprintf(buf, len, f, port);
+  return buf;
+}
+
+/* libcurl writes Content-Type before Expect in a POST it asks about. */
+TEST_IMPL(libcurl_compat_post_puts_content_type_before_expect) {
+  static const ts_route routes[] = {
+      {.prefix = "POST /form ", .response = FX_OK_HELLO},
+  };
+  tserver *s = tserver_start();
+  strsrc r = {"a=1", 3, 0};
+  sink body = {0};
+  ferry_easy *e;
+  char want[512], *req;
+  size_t len;
+
+  ASSERT_NOT_NULL(s);
+  tserver_routes(s, routes, 1);
+  e = fx_easy(fx_url(s, "/form"), &body, NULL);
+  ASSERT_NOT_NULL(e);
+  ferry_easy_setopt(e, FERRYOPT_POST, 1L);
+  ferry_easy_setopt(e, FERRYOPT_READFUNCTION, strsrc_read);
+  ferry_easy_setopt(e, FERRYOPT_READDATA, &r);
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
+  ASSERT_MEM_EQ(body.data, body.len, "hello");
+  req = tserver_request(s, 0, &len);
+  ASSERT_NOT_NULL(req);
+  ASSERT_MEM_EQ(req, len,
+                fmt(want, sizeof(want),
+                    "POST /form HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
+                    "Accept: */*\r\nTransfer-Encoding: chunked\r\n"
+                    "Content-Type: application/x-www-form-urlencoded\r\n"
+                    "Expect: 100-continue\r\n\r\n3\r\na=1\r\n0\r\n\r\n",
+                    tserver_port(s)));
+  free(req);
+  ferry_easy_cleanup(e);
+  sink_free(&body);
+  ASSERT_EQ(tserver_stop(s), 0);
+  return 0;
+}
