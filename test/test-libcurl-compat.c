@@ -68,3 +68,57 @@ TEST_IMPL(libcurl_compat_post_puts_content_type_before_expect) {
   ASSERT_EQ(tserver_stop(s), 0);
   return 0;
 }
+
+static ferry_off_t upload_length(ferry_easy *e) {
+  ferry_off_t v = -2;
+  if (ferry_easy_getinfo(e, FERRYINFO_CONTENT_LENGTH_UPLOAD_T, &v) != FERRYE_OK)
+    return -3;
+  return v;
+}
+
+/* CURLINFO_CONTENT_LENGTH_UPLOAD_T is -1 until a request is made, then the
+ * last request's body size: 0 for a GET, -1 for a chunked body.
+ * CURLINFO_EFFECTIVE_URL keeps the fragment, and is "" with no URL. */
+TEST_IMPL(libcurl_compat_getinfo_upload_length_and_effective_url) {
+  static const ts_route routes[] = {
+      {.prefix = "", .response = FX_OK_HELLO},
+  };
+  tserver *s = tserver_start();
+  strsrc r = {"chunk", 5, 0};
+  sink body = {0};
+  ferry_easy *e;
+  char *url = NULL, want[256];
+
+  ASSERT_NOT_NULL(s);
+  tserver_routes(s, routes, 1);
+  e = ferry_easy_init();
+  ASSERT_NOT_NULL(e);
+  ASSERT_EQ(ferry_easy_getinfo(e, FERRYINFO_EFFECTIVE_URL, &url), FERRYE_OK);
+  ASSERT_STR_EQ(url, "");
+  ASSERT_EQ(upload_length(e), -1);
+  ferry_easy_cleanup(e);
+
+  e = fx_easy(fx_url(s, "/a?b=1#frag"), &body, NULL);
+  ASSERT_NOT_NULL(e);
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
+  ASSERT_EQ(ferry_easy_getinfo(e, FERRYINFO_EFFECTIVE_URL, &url), FERRYE_OK);
+  snprintf(want, sizeof(want), "http://127.0.0.1:%d/a?b=1#frag",
+           tserver_port(s));
+  ASSERT_STR_EQ(url, want);
+  ASSERT_EQ(upload_length(e), 0);
+
+  ferry_easy_setopt(e, FERRYOPT_POSTFIELDS, "abc");
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
+  ASSERT_EQ(upload_length(e), 3);
+
+  ferry_easy_setopt(e, FERRYOPT_POSTFIELDS, NULL);
+  ferry_easy_setopt(e, FERRYOPT_POST, 1L);
+  ferry_easy_setopt(e, FERRYOPT_READFUNCTION, strsrc_read);
+  ferry_easy_setopt(e, FERRYOPT_READDATA, &r);
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
+  ASSERT_EQ(upload_length(e), -1);
+  ferry_easy_cleanup(e);
+  sink_free(&body);
+  ASSERT_EQ(tserver_stop(s), 0);
+  return 0;
+}

@@ -653,7 +653,8 @@
 /* -- section: libcurl behaviours the differential test found
  *    (test/test-libcurl-compat.c) -- */
 #define TEST_LIST_LIBCURL_COMPAT(X) \
-  X(libcurl_compat_post_puts_content_type_before_expect)
+  X(libcurl_compat_post_puts_content_type_before_expect) \
+  X(libcurl_compat_getinfo_upload_length_and_effective_url)
 
 #define TEST_LIST(X)   \
   TEST_LIST_LOOP(X) \
