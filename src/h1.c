@@ -302,6 +302,10 @@ int ferry__h1_says_keep_alive(const ferry__h1_parser *p) {
 }
 
 int64_t ferry__h1_content_length(const ferry__h1_parser *p) {
+  /* 204 and 304 never have a body, whatever they say (libcurl then
+   * reports a length of 0) */
+  if (p->llh.status_code == 204 || p->llh.status_code == 304)
+    return 0;
   if (p->llh.flags & F_CONTENT_LENGTH)
     return (int64_t)p->llh.content_length;
   return -1;

@@ -122,3 +122,46 @@ TEST_IMPL(libcurl_compat_getinfo_upload_length_and_effective_url) {
   ASSERT_EQ(tserver_stop(s), 0);
   return 0;
 }
+
+static ferry_off_t download_length(ferry_easy *e) {
+  ferry_off_t v = -2;
+  if (ferry_easy_getinfo(e, FERRYINFO_CONTENT_LENGTH_DOWNLOAD_T, &v) !=
+      FERRYE_OK)
+    return -3;
+  return v;
+}
+
+/* A 204 or a 304 has no body whatever its headers say: libcurl reports
+ * CONTENT_LENGTH_DOWNLOAD_T 0 for them (-1 is "not known"). */
+TEST_IMPL(libcurl_compat_no_content_and_not_modified_have_length_0) {
+  static const ts_route routes[] = {
+      {.prefix = "GET /204 ", .response = "HTTP/1.1 204 No Content\r\n\r\n"},
+      {.prefix = "GET /304 ",
+       .response = "HTTP/1.1 304 Not Modified\r\nContent-Length: 100\r\n\r\n"},
+      {.prefix = "GET /200 ", .response = FX_OK_HELLO},
+  };
+  tserver *s = tserver_start();
+  sink body = {0};
+  ferry_easy *e;
+
+  ASSERT_NOT_NULL(s);
+  tserver_routes(s, routes, 3);
+  e = fx_easy(fx_url(s, "/204"), &body, NULL);
+  ASSERT_NOT_NULL(e);
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
+  ASSERT_EQ(download_length(e), 0);
+  ferry_easy_setopt(e, FERRYOPT_URL, fx_url(s, "/304"));
+  /* a MAXFILESIZE below the 304's Content-Length is no matter either */
+  ferry_easy_setopt(e, FERRYOPT_MAXFILESIZE, 10L);
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
+  ASSERT_EQ(download_length(e), 0);
+  ferry_easy_setopt(e, FERRYOPT_URL, fx_url(s, "/200"));
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
+  ASSERT_EQ(download_length(e), 5);
+  ASSERT_MEM_EQ(body.data, body.len, "hello");
+  ASSERT_EQ(tserver_connections(s), 1);
+  ferry_easy_cleanup(e);
+  sink_free(&body);
+  ASSERT_EQ(tserver_stop(s), 0);
+  return 0;
+}
