@@ -165,3 +165,57 @@ TEST_IMPL(libcurl_compat_no_content_and_not_modified_have_length_0) {
   ASSERT_EQ(tserver_stop(s), 0);
   return 0;
 }
+
+/* POSTFIELDS and COPYPOSTFIELDS set the body of a POST, but NOBODY still
+ * makes the request a HEAD and UPLOAD a PUT from the read callback, as in
+ * libcurl, which decides the method from those first. */
+TEST_IMPL(libcurl_compat_postfields_leave_nobody_and_upload_in_force) {
+  static const ts_route routes[] = {
+      {.prefix = "HEAD /x ",
+       .response = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n"},
+      {.prefix = "PUT /x ", .response = FX_OK_HELLO},
+  };
+  tserver *s = tserver_start();
+  strsrc r = {"from-read", 9, 0};
+  sink body = {0};
+  ferry_easy *e;
+  char want[512], *req;
+  size_t len;
+
+  ASSERT_NOT_NULL(s);
+  tserver_routes(s, routes, 2);
+  e = fx_easy(fx_url(s, "/x"), &body, NULL);
+  ASSERT_NOT_NULL(e);
+  ferry_easy_setopt(e, FERRYOPT_NOBODY, 1L);
+  ferry_easy_setopt(e, FERRYOPT_POSTFIELDS, "a=1");
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
+  ASSERT_EQ(body.len, 0);
+  req = tserver_request(s, 0, &len);
+  ASSERT_NOT_NULL(req);
+  ASSERT_MEM_EQ(req, len,
+                fmt(want, sizeof(want),
+                    "HEAD /x HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
+                    "Accept: */*\r\n\r\n",
+                    tserver_port(s)));
+  free(req);
+
+  ferry_easy_setopt(e, FERRYOPT_UPLOAD, 1L);
+  ferry_easy_setopt(e, FERRYOPT_READFUNCTION, strsrc_read);
+  ferry_easy_setopt(e, FERRYOPT_READDATA, &r);
+  ferry_easy_setopt(e, FERRYOPT_INFILESIZE, 9L);
+  ferry_easy_setopt(e, FERRYOPT_COPYPOSTFIELDS, "b=2");
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
+  ASSERT_MEM_EQ(body.data, body.len, "hello");
+  req = tserver_request(s, 1, &len);
+  ASSERT_NOT_NULL(req);
+  ASSERT_MEM_EQ(req, len,
+                fmt(want, sizeof(want),
+                    "PUT /x HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
+                    "Accept: */*\r\nContent-Length: 9\r\n\r\nfrom-read",
+                    tserver_port(s)));
+  free(req);
+  ferry_easy_cleanup(e);
+  sink_free(&body);
+  ASSERT_EQ(tserver_stop(s), 0);
+  return 0;
+}

@@ -655,7 +655,8 @@
 #define TEST_LIST_LIBCURL_COMPAT(X) \
   X(libcurl_compat_post_puts_content_type_before_expect) \
   X(libcurl_compat_getinfo_upload_length_and_effective_url) \
-  X(libcurl_compat_no_content_and_not_modified_have_length_0)
+  X(libcurl_compat_no_content_and_not_modified_have_length_0) \
+  X(libcurl_compat_postfields_leave_nobody_and_upload_in_force)
 
 #define TEST_LIST(X)   \
   TEST_LIST_LOOP(X) \
