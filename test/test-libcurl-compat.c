@@ -219,3 +219,58 @@ TEST_IMPL(libcurl_compat_postfields_leave_nobody_and_upload_in_force) {
   ASSERT_EQ(tserver_stop(s), 0);
   return 0;
 }
+
+/* A Digest answer names the algorithm only when the challenge did, in the
+ * challenge's own spelling, as libcurl does. */
+TEST_IMPL(libcurl_compat_digest_names_the_algorithm_only_when_asked) {
+  static const ts_route routes[] = {
+      {.prefix = "GET /plain ", .contains = "\r\nAuthorization: Digest ",
+       .response = FX_OK_HELLO},
+      {.prefix = "GET /plain ",
+       .response = "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Digest "
+                   "realm=\"r\", nonce=\"n1\"\r\nContent-Length: 0\r\n\r\n"},
+      {.prefix = "GET /named ", .contains = "\r\nAuthorization: Digest ",
+       .response = FX_OK_HELLO},
+      {.prefix = "GET /named ",
+       .response = "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Digest "
+                   "realm=\"r\", nonce=\"n2\", algorithm=md5\r\n"
+                   "Content-Length: 0\r\n\r\n"},
+  };
+  tserver *s = tserver_start();
+  sink body = {0};
+  ferry_easy *e;
+  char *req;
+  size_t len;
+
+  ASSERT_NOT_NULL(s);
+  tserver_routes(s, routes, 4);
+  e = fx_easy(fx_url(s, "/plain"), &body, NULL);
+  ASSERT_NOT_NULL(e);
+  ferry_easy_setopt(e, FERRYOPT_USERPWD, "user:pass");
+  ferry_easy_setopt(e, FERRYOPT_HTTPAUTH, (long)FERRYAUTH_DIGEST);
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
+  ferry_easy_cleanup(e);
+  e = fx_easy(fx_url(s, "/named"), &body, NULL);
+  ASSERT_NOT_NULL(e);
+  ferry_easy_setopt(e, FERRYOPT_USERPWD, "user:pass");
+  ferry_easy_setopt(e, FERRYOPT_HTTPAUTH, (long)FERRYAUTH_DIGEST);
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
+  ferry_easy_cleanup(e);
+  ASSERT_MEM_EQ(body.data, body.len, "hellohello");
+  ASSERT_EQ(tserver_requests(s), 4);
+  /* no qop: the response is fixed by the credentials and the nonce,
+   * MD5(MD5("user:r:pass") ":n1:" MD5("GET:/plain")) */
+  req = tserver_request(s, 1, &len);
+  ASSERT_NOT_NULL(req);
+  ASSERT(strstr(req, "\r\nAuthorization: Digest username=\"user\", realm=\"r\", "
+                     "nonce=\"n1\", uri=\"/plain\", "
+                     "response=\"3a978d77b3ad32b16634fd4c26ba8256\"\r\n") != NULL);
+  free(req);
+  req = tserver_request(s, 3, &len);
+  ASSERT_NOT_NULL(req);
+  ASSERT(strstr(req, "\", algorithm=md5\r\n") != NULL);
+  free(req);
+  sink_free(&body);
+  ASSERT_EQ(tserver_stop(s), 0);
+  return 0;
+}
