@@ -14,7 +14,8 @@
  *
  * What ferry adds to RFC 6265, from its successor draft (6265bis) and
  * libcurl's practice: a Secure cookie is only taken from a secure
- * (https) origin, and a cookie from an insecure origin may not replace or
+ * origin (the caller says which: https, and the loopback names, as in
+ * libcurl), and a cookie from an insecure origin may not replace or
  * shadow a Secure one; the __Secure- and __Host- name prefixes are
  * enforced; expiry is capped at 400 days; control characters (a tab
  * included, which would break the file format) reject a cookie. There is

@@ -274,3 +274,36 @@ TEST_IMPL(libcurl_compat_digest_names_the_algorithm_only_when_asked) {
   ASSERT_EQ(tserver_stop(s), 0);
   return 0;
 }
+
+/* libcurl takes and sends Secure cookies over plain http on the loopback
+ * names (localhost, 127.0.0.1, ::1): they count as secure origins. */
+TEST_IMPL(libcurl_compat_secure_cookies_work_on_loopback_over_http) {
+  static const ts_route routes[] = {
+      {.prefix = "GET /set ",
+       .response = "HTTP/1.1 200 OK\r\nSet-Cookie: sec=1; Secure\r\n"
+                   "Set-Cookie: plain=2\r\nContent-Length: 0\r\n\r\n"},
+      {.prefix = "GET /check ", .response = FX_OK_HELLO},
+  };
+  tserver *s = tserver_start();
+  sink body = {0};
+  ferry_easy *e;
+  char *req;
+  size_t len;
+
+  ASSERT_NOT_NULL(s);
+  tserver_routes(s, routes, 2);
+  e = fx_easy(fx_url(s, "/set"), &body, NULL);
+  ASSERT_NOT_NULL(e);
+  ferry_easy_setopt(e, FERRYOPT_COOKIEFILE, "");
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
+  ferry_easy_setopt(e, FERRYOPT_URL, fx_url(s, "/check"));
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
+  req = tserver_request(s, 1, &len);
+  ASSERT_NOT_NULL(req);
+  ASSERT(strstr(req, "\r\nCookie: sec=1; plain=2\r\n") != NULL);
+  free(req);
+  ferry_easy_cleanup(e);
+  sink_free(&body);
+  ASSERT_EQ(tserver_stop(s), 0);
+  return 0;
+}
