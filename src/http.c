@@ -328,7 +328,6 @@ ferry_code ferry__http_build_request(ferry_easy *e) {
   rc = ferry__h1_build_request(&e->stream.head, &r);
   if (rc != FERRYE_OK)
     goto done;
-  e->request_size += (long)e->stream.head.len;
   if (e->stream.body && e->stream.body_len >= 0 &&
       e->stream.body_len <= FERRY__INLINE_BODY_MAX) {
     if (ferry__buf_add(&e->stream.head, e->stream.body,
@@ -338,6 +337,9 @@ ferry_code ferry__http_build_request(ferry_easy *e) {
     }
     e->stream.body_sent = e->stream.body_len; /* it travels inside the head */
   }
+  /* REQUEST_SIZE counts a small body that goes with the head, as libcurl
+   * counts the body it sends in the same write as the head */
+  e->request_size += (long)e->stream.head.len;
   ferry__buf_fit(&e->stream.head);
   rc = FERRYE_OK;
 done:

@@ -307,3 +307,41 @@ TEST_IMPL(libcurl_compat_secure_cookies_work_on_loopback_over_http) {
   ASSERT_EQ(tserver_stop(s), 0);
   return 0;
 }
+
+static long request_size(ferry_easy *e) {
+  long v = -1;
+  if (ferry_easy_getinfo(e, FERRYINFO_REQUEST_SIZE, &v) != FERRYE_OK)
+    return -2;
+  return v;
+}
+
+/* REQUEST_SIZE counts a small POSTFIELDS body with the head, as libcurl
+ * counts the body it sends in the same write as the head. */
+TEST_IMPL(libcurl_compat_request_size_counts_a_small_body_sent_with_the_head) {
+  static const ts_route routes[] = {{.prefix = "", .response = FX_OK_HELLO}};
+  tserver *s = tserver_start();
+  sink body = {0};
+  ferry_easy *e;
+  size_t len0, len1;
+  char *req;
+
+  ASSERT_NOT_NULL(s);
+  tserver_routes(s, routes, 1);
+  e = fx_easy(fx_url(s, "/"), &body, NULL);
+  ASSERT_NOT_NULL(e);
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
+  req = tserver_request(s, 0, &len0);
+  free(req);
+  ASSERT_EQ(request_size(e), (long)len0);
+  ferry_easy_setopt(e, FERRYOPT_POSTFIELDS, "name=value");
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
+  req = tserver_request(s, 1, &len1);
+  ASSERT_NOT_NULL(req);
+  ASSERT(len1 > 10 && memcmp(req + len1 - 10, "name=value", 10) == 0);
+  free(req);
+  ASSERT_EQ(request_size(e), (long)len1);
+  ferry_easy_cleanup(e);
+  sink_free(&body);
+  ASSERT_EQ(tserver_stop(s), 0);
+  return 0;
+}
