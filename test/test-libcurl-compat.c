@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fx.h"
 #include "test.h"
@@ -341,6 +342,62 @@ TEST_IMPL(libcurl_compat_request_size_counts_a_small_body_sent_with_the_head) {
   free(req);
   ASSERT_EQ(request_size(e), (long)len1);
   ferry_easy_cleanup(e);
+  sink_free(&body);
+  ASSERT_EQ(tserver_stop(s), 0);
+  return 0;
+}
+
+/* libcurl reads "Set-Cookie:" header lines from a cookie file as well as
+ * Netscape lines; COOKIESESSION skips the session cookies among them. */
+TEST_IMPL(libcurl_compat_cookie_file_takes_set_cookie_lines) {
+  static const ts_route routes[] = {{.prefix = "", .response = FX_OK_HELLO}};
+  const char *tmp = getenv("TMPDIR");
+  char path[512];
+  tserver *s = tserver_start();
+  sink body = {0};
+  ferry_easy *e;
+  FILE *f;
+  char *req;
+  size_t len;
+  int fd;
+
+  ASSERT_NOT_NULL(s);
+  tserver_routes(s, routes, 1);
+  snprintf(path, sizeof(path), "%s/ferry-cookies-XXXXXX",
+           tmp && *tmp ? tmp : "/tmp");
+  fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  f = fdopen(fd, "w");
+  ASSERT_NOT_NULL(f);
+  fputs("127.0.0.1\tFALSE\t/\tFALSE\t0\tnetscape\t1\n"
+        "Set-Cookie: header=2; Domain=127.0.0.1; Path=/\n"
+        "set-cookie: kept=3; domain=127.0.0.1; Expires=Wed, 01 Jan 2070 "
+        "00:00:00 GMT\n"
+        "Set-Cookie: nodomain=4; Path=/\n",
+        f);
+  fclose(f);
+
+  e = fx_easy(fx_url(s, "/"), &body, NULL);
+  ASSERT_NOT_NULL(e);
+  ferry_easy_setopt(e, FERRYOPT_COOKIEFILE, path);
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
+  ferry_easy_cleanup(e);
+  e = fx_easy(fx_url(s, "/"), &body, NULL);
+  ASSERT_NOT_NULL(e);
+  ferry_easy_setopt(e, FERRYOPT_COOKIESESSION, 1L);
+  ferry_easy_setopt(e, FERRYOPT_COOKIEFILE, path);
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
+  ferry_easy_cleanup(e);
+  unlink(path);
+
+  req = tserver_request(s, 0, &len);
+  ASSERT_NOT_NULL(req);
+  ASSERT(strstr(req, "\r\nCookie: netscape=1; header=2; kept=3\r\n") != NULL);
+  free(req);
+  req = tserver_request(s, 1, &len);
+  ASSERT_NOT_NULL(req);
+  ASSERT(strstr(req, "\r\nCookie: kept=3\r\n") != NULL);
+  free(req);
   sink_free(&body);
   ASSERT_EQ(tserver_stop(s), 0);
   return 0;

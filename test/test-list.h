@@ -659,7 +659,8 @@
   X(libcurl_compat_postfields_leave_nobody_and_upload_in_force) \
   X(libcurl_compat_digest_names_the_algorithm_only_when_asked) \
   X(libcurl_compat_secure_cookies_work_on_loopback_over_http) \
-  X(libcurl_compat_request_size_counts_a_small_body_sent_with_the_head)
+  X(libcurl_compat_request_size_counts_a_small_body_sent_with_the_head) \
+  X(libcurl_compat_cookie_file_takes_set_cookie_lines)
 
 #define TEST_LIST(X)   \
   TEST_LIST_LOOP(X) \
