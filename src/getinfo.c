@@ -138,9 +138,9 @@ ferry_code ferry_easy_getinfo(ferry_easy *e, ferry_info info, ...) {
     OFF(e->content_length);
     break;
   case FERRYINFO_CONTENT_LENGTH_UPLOAD_T:
-    /* As libcurl: -1 until a request is made, then the size of the last
+    /* As libcurl: -1 until a request is sent, then the size of the last
      * request's body: 0 for none, -1 for one of unknown size (chunked). */
-    OFF(e->request_size == 0         ? -1
+    OFF(e->t_pretransfer == 0        ? -1
         : e->stream.body_len == -1 ? 0
         : e->stream.body_len < 0   ? -1
                                    : e->stream.body_len);

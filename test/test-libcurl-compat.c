@@ -4,9 +4,12 @@
  * <curl/curl.h> is what it observes here. Each test names the libcurl
  * behaviour it follows (checked against Debian's libcurl 7.88 and libcurl
  * 8.11's source). */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "fx.h"
@@ -70,6 +73,26 @@ TEST_IMPL(libcurl_compat_post_puts_content_type_before_expect) {
   return 0;
 }
 
+/* A port on 127.0.0.1 where nothing listens: bound, never listening, so
+ * a connect is refused. Close *fd afterwards. -1 on failure. */
+static int refused_port(int *fd) {
+  struct sockaddr_in sa;
+  socklen_t len = sizeof(sa);
+
+  *fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (*fd < 0)
+    return -1;
+  memset(&sa, 0, sizeof(sa));
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (bind(*fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+      getsockname(*fd, (struct sockaddr *)&sa, &len) != 0) {
+    close(*fd);
+    return -1;
+  }
+  return ntohs(sa.sin_port);
+}
+
 static ferry_off_t upload_length(ferry_easy *e) {
   ferry_off_t v = -2;
   if (ferry_easy_getinfo(e, FERRYINFO_CONTENT_LENGTH_UPLOAD_T, &v) != FERRYE_OK)
@@ -77,8 +100,9 @@ static ferry_off_t upload_length(ferry_easy *e) {
   return v;
 }
 
-/* CURLINFO_CONTENT_LENGTH_UPLOAD_T is -1 until a request is made, then the
- * last request's body size: 0 for a GET, -1 for a chunked body.
+/* CURLINFO_CONTENT_LENGTH_UPLOAD_T is -1 until a request is sent (none is
+ * when the connection is refused), then the last request's body size: 0
+ * for a GET, -1 for a chunked body.
  * CURLINFO_EFFECTIVE_URL keeps the fragment, and is "" with no URL. */
 TEST_IMPL(libcurl_compat_getinfo_upload_length_and_effective_url) {
   static const ts_route routes[] = {
@@ -97,6 +121,16 @@ TEST_IMPL(libcurl_compat_getinfo_upload_length_and_effective_url) {
   ASSERT_EQ(ferry_easy_getinfo(e, FERRYINFO_EFFECTIVE_URL, &url), FERRYE_OK);
   ASSERT_STR_EQ(url, "");
   ASSERT_EQ(upload_length(e), -1);
+  {
+    char url[64];
+    int fd, port = refused_port(&fd);
+    ASSERT_GE(port, 1);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/", port);
+    ferry_easy_setopt(e, FERRYOPT_URL, url);
+    ASSERT_EQ(ferry_easy_perform(e), FERRYE_COULDNT_CONNECT);
+    close(fd);
+    ASSERT_EQ(upload_length(e), -1);
+  }
   ferry_easy_cleanup(e);
 
   e = fx_easy(fx_url(s, "/a?b=1#frag"), &body, NULL);
