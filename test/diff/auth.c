@@ -16,6 +16,9 @@ static void run(dp_rec *rec, const char *label, const char *url,
                 const char *userpwd, long httpauth, const char *postfields) {
   CURL *e = dp_easy(rec);
 
+  /* a Digest answer with qop holds a random cnonce whose length is each
+   * library's own: REQUEST_SIZE is left out for those */
+  rec->no_request_size = strstr(label, "qop") != NULL;
   curl_easy_setopt(e, CURLOPT_URL, url);
   if (userpwd)
     curl_easy_setopt(e, CURLOPT_USERPWD, userpwd);
@@ -57,7 +60,7 @@ int main(int argc, char **argv) {
       CURLAUTH_DIGEST, NULL);
   run(&rec, "Digest, SHA-256, qop auth", dp_url(argv[1], "/digest-sha256"),
       "user:pass", CURLAUTH_DIGEST, NULL);
-  run(&rec, "Digest, MD5-sess, qop auth, userhash",
+  run(&rec, "Digest, MD5-sess, qop auth",
       dp_url(argv[1], "/digest-sess"), "user:pass", CURLAUTH_DIGEST, NULL);
   run(&rec, "HTTPAUTH ANY, a Digest challenge", dp_url(argv[1], "/digest?x=1"),
       "user:pass", CURLAUTH_ANY, NULL);
@@ -87,6 +90,7 @@ int main(int argc, char **argv) {
   curl_easy_setopt(e, CURLOPT_USERPWD, "user:pass");
   curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_DIGEST);
   curl_easy_setopt(e, CURLOPT_URL, dp_url(argv[1], "/digest-qop"));
+  rec.no_request_size = 1; /* the cnonce, as above */
   dp_perform("Digest: first transfer", e, &rec);
   dp_perform("Digest: second transfer, same handle", e, &rec);
   curl_easy_cleanup(e);

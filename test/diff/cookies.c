@@ -30,7 +30,7 @@ static void print_cookielist(CURL *e, const char *label) {
 }
 
 /* The jar's lines: comments (the library's own words) apart from the
- * cookies. */
+ * cookies ("#HttpOnly_" starts a cookie line, not a comment). */
 static void print_file(const char *path, const char *what) {
   char line[1024];
   FILE *f = fopen(path, "r");
@@ -41,8 +41,10 @@ static void print_file(const char *path, const char *what) {
     return;
   }
   while (fgets(line, sizeof(line), f) != NULL)
-    dp_print_escaped(line[0] == '#' ? "file.comment" : "file.line", line,
-                     strlen(line));
+    dp_print_escaped(line[0] == '#' && strncmp(line, "#HttpOnly_", 10) != 0
+                         ? "file.comment"
+                         : "file.line",
+                     line, strlen(line));
   fclose(f);
 }
 

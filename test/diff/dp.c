@@ -345,7 +345,7 @@ static void info_str(CURL *e, const char *name, CURLINFO info) {
   dp_print_escaped(key, v, strlen(v));
 }
 
-void dp_print_info(CURL *e) {
+void dp_print_info(CURL *e, int no_request_size) {
   info_long(e, "response_code", CURLINFO_RESPONSE_CODE);
   info_long(e, "http_connectcode", CURLINFO_HTTP_CONNECTCODE);
   info_long(e, "http_version", CURLINFO_HTTP_VERSION);
@@ -359,7 +359,8 @@ void dp_print_info(CURL *e) {
   info_off(e, "content_length_download", CURLINFO_CONTENT_LENGTH_DOWNLOAD_T);
   info_off(e, "content_length_upload", CURLINFO_CONTENT_LENGTH_UPLOAD_T);
   info_long(e, "header_size", CURLINFO_HEADER_SIZE);
-  info_long(e, "request_size", CURLINFO_REQUEST_SIZE);
+  if (!no_request_size)
+    info_long(e, "request_size", CURLINFO_REQUEST_SIZE);
   info_long(e, "num_connects", CURLINFO_NUM_CONNECTS);
   info_str(e, "primary_ip", CURLINFO_PRIMARY_IP);
   info_long(e, "primary_port", CURLINFO_PRIMARY_PORT);
@@ -385,7 +386,7 @@ void dp_report(const char *label, CURL *e, CURLcode rc, dp_rec *rec) {
            " ulnow=%" CURL_FORMAT_CURL_OFF_T "\n",
            rec->progress_calls ? "yes" : "no", rec->last_dltotal,
            rec->last_dlnow, rec->last_ultotal, rec->last_ulnow);
-  dp_print_info(e);
+  dp_print_info(e, rec->no_request_size);
   dp_rec_reset(rec);
 }
 

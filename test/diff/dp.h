@@ -36,6 +36,9 @@ typedef struct dp_rec {
   int debug;    /* set: VERBOSE with a DEBUGFUNCTION that records */
   int progress; /* set: NOPROGRESS 0 with an XFERINFOFUNCTION that records */
   int quiet_body; /* set: do not record the body's bytes, only their count */
+  /* set: leave out REQUEST_SIZE, for a request that holds a random value
+   * whose length is each library's own (a Digest cnonce) */
+  int no_request_size;
 
   /* Filled in by the callbacks. */
   char *events; /* the lines to print, in order */
@@ -77,8 +80,8 @@ CURLcode dp_perform(const char *label, CURL *e, dp_rec *rec);
 /* Print a finished transfer: "== LABEL", its result, its events and its
  * info. Leaves rec reset for the next transfer. */
 void dp_report(const char *label, CURL *e, CURLcode rc, dp_rec *rec);
-/* Only the "info.NAME: VALUE" lines. */
-void dp_print_info(CURL *e);
+/* Only the "info.NAME: VALUE" lines (REQUEST_SIZE left out if asked). */
+void dp_print_info(CURL *e, int no_request_size);
 
 /* "KEY: \"...\"" with bytes outside printable ASCII as \r, \n, \t, \xNN. */
 void dp_print_escaped(const char *key, const char *data, size_t len);
