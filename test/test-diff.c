@@ -1529,44 +1529,51 @@ TEST_IMPL(diff_socket_epoll) {
 
 TEST_IMPL(diff_errors) {
   static const char nul_header[] =
-      "HTTP/1.1 200 OK\r\nX-Nul: a\0b\r\nContent-Length: 2\r\n\r\nok";
+      "HTTP/1.1 200 OK\r\nConnection: close\r\nX-Nul: a\0b\r\n"
+      "Content-Length: 2\r\n\r\nok";
+  /* Each answer that a client could take whole says Connection: close
+   * before the server closes, so that no client reuses a connection the
+   * server is closing (whether it notices in time would be a race). */
   static const ts_route routes[] = {
       R_CLOSE("GET /bad-status-line ", "HTTP/1.1 abc\r\n\r\n"),
       R_CLOSE("GET /http09 ", "hello there\r\n"),
       R_CLOSE("GET /nothing ", ""),
       R_CLOSE("GET /cut-body ",
-              "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly this"),
+              "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 100\r\n\r\n"
+              "only this"),
       R_CLOSE("GET /bad-chunk ",
-              "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-              "zz\r\nabc\r\n0\r\n\r\n"),
+              "HTTP/1.1 200 OK\r\nConnection: close\r\n"
+              "Transfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n"),
       R_CLOSE("GET /two-lengths ",
-              "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n"
+              "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 5\r\nContent-Length: 6\r\n"
               "\r\nhello!"),
       R_CLOSE("GET /no-colon ",
-              "HTTP/1.1 200 OK\r\nX-Good: 1\r\nNoColonHere\r\n"
+              "HTTP/1.1 200 OK\r\nConnection: close\r\nX-Good: 1\r\nNoColonHere\r\n"
               "Content-Length: 2\r\n\r\nok"),
       R_CLOSE("GET /bad-length ",
-              "HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\nok"),
+              "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: abc\r\n\r\nok"),
       R_CLOSE("GET /space-before-colon ",
-              "HTTP/1.1 200 OK\r\nContent-Length : 2\r\n\r\nok"),
-      R_CLOSE("GET /http2-status ", "HTTP/2 200\r\nContent-Length: 2\r\n\r\nok"),
+              "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length : 2\r\n\r\nok"),
+      R_CLOSE("GET /http2-status ", "HTTP/2 200\r\nConnection: close\r\n"
+                                      "Content-Length: 2\r\n\r\nok"),
       R_CLOSE("GET /status-999 ",
-              "HTTP/1.1 999 Weird\r\nContent-Length: 2\r\n\r\nok"),
+              "HTTP/1.1 999 Weird\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok"),
       R_CLOSE("GET /status-abc ",
-              "HTTP/1.1 2x0 OK\r\nContent-Length: 2\r\n\r\nok"),
-      R_CLOSE("GET /lf-only ", "HTTP/1.1 200 OK\nContent-Length: 2\n\nok"),
+              "HTTP/1.1 2x0 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok"),
+      R_CLOSE("GET /lf-only ", "HTTP/1.1 200 OK\nConnection: close\n"
+                                 "Content-Length: 2\n\nok"),
       R_CLOSE("GET /folded ",
-              "HTTP/1.1 200 OK\r\nX-Folded: a\r\n b\r\nContent-Length: 2\r\n"
+              "HTTP/1.1 200 OK\r\nConnection: close\r\nX-Folded: a\r\n b\r\nContent-Length: 2\r\n"
               "\r\nok"),
       {.prefix = "GET /nul-in-header ", .response = nul_header,
        .len = sizeof(nul_header) - 1, .close = 1},
       R_CLOSE("GET /chunked-and-length ",
-              "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
+              "HTTP/1.1 200 OK\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n"
               "Content-Length: 100\r\n\r\n2\r\nok\r\n0\r\n\r\n"),
       R_CLOSE("GET /cut-chunked ",
-              "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab"),
+              "HTTP/1.1 200 OK\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab"),
       R_CLOSE("GET /huge-chunk ",
-              "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+              "HTTP/1.1 200 OK\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n"
               "FFFFFFFFFFFFFFFFFF\r\nab"),
       R("GET /ok ", OK_HELLO),
   };

@@ -19,7 +19,7 @@ static size_t refuse_bytes(char *data, size_t size, size_t nmemb,
 
 int main(int argc, char **argv) {
   static const char *const bad_urls[] = {
-      "", "http://", "http://[::1", "htp://127.0.0.1/", "ftp://127.0.0.1:1/",
+      "", "http://", "http://[::1", "htp://127.0.0.1/", "nosuch://127.0.0.1:1/",
       "http://127.0.0.1:99999/", "http://exa mple/", "not a url",
       "http://127.0.0.1:1:2/",
   };
@@ -37,9 +37,6 @@ int main(int argc, char **argv) {
     return 2;
   dp_start();
   e = dp_easy(&rec);
-
-  curl_easy_setopt(e, CURLOPT_URL, dp_url(argv[2], "/refused"));
-  dp_perform("connection refused", e, &rec);
 
   for (size_t i = 0; i < sizeof(bad_urls) / sizeof(bad_urls[0]); i++) {
     char label[128];
@@ -79,6 +76,13 @@ int main(int argc, char **argv) {
   curl_easy_setopt(e, CURLOPT_URL, dp_url(argv[1], "/ok"));
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, refuse_bytes);
   dp_perform("a write callback that takes one byte less", e, &rec);
+  curl_easy_cleanup(e);
+
+  /* Last: libcurl 7.88 keeps OS_ERRNO from one transfer to the next on a
+   * handle; libcurl 8 and ferry start each transfer at 0. */
+  e = dp_easy(&rec);
+  curl_easy_setopt(e, CURLOPT_URL, dp_url(argv[2], "/refused"));
+  dp_perform("connection refused", e, &rec);
   curl_easy_cleanup(e);
 
   for (int i = 0; i <= 100; i++)
