@@ -1472,7 +1472,11 @@ TEST_IMPL(diff_headerapi) {
 
 TEST_IMPL(diff_urlapi) {
   diff_case c = {.program = "urlapi"};
-  return diff_run(&c);
+  diff_case fragment = {.program = "urlapi", .name = "urlapi-fragment-only",
+                        .args = {"fragment-only"}};
+  int rc = diff_run(&c);
+
+  return diff_run(&fragment) | rc;
 }
 
 TEST_IMPL(diff_escape) {
