@@ -37,6 +37,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,8 +87,6 @@ static void ds_str(dstr *d, const char *s) {
 
 static void ds_fmt(dstr *d, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-
-#include <stdarg.h>
 
 static void ds_fmt(dstr *d, const char *fmt, ...) {
   char buf[1024];
@@ -317,7 +316,7 @@ static void describe_server(dstr *d, tserver *s, const char *label,
     qsort(blocks, n, sizeof(*blocks), cmp_str);
   for (unsigned i = 0; i < n; i++) {
     if (flags & DIFF_REQUESTS_UNORDERED)
-      ds_fmt(d, "-- request%s\n", "");
+      ds_str(d, "-- request\n");
     else
       ds_fmt(d, "-- connection %u\n",
              (flags & DIFF_CONNECTIONS_UNORDERED) ? 0u : i);
