@@ -1480,8 +1480,8 @@ TEST_IMPL(diff_headerapi) {
 
 TEST_IMPL(diff_urlapi) {
   diff_case c = {.program = "urlapi"};
-  diff_case fragment = {.program = "urlapi", .name = "urlapi-fragment-only",
-                        .args = {"fragment-only"}};
+  diff_case fragment = {.program = "urlapi", .name = "urlapi-libcurl8",
+                        .args = {"libcurl8"}};
   int rc = diff_run(&c);
 
   return diff_run(&fragment) | rc;
