@@ -207,8 +207,12 @@ ferry_code ferry__http_check_auth(ferry_easy *e, int status) {
   return FERRYE_OK;
 }
 
-static int hop_is_https(const ferry_easy *e) {
-  return strcmp(e->url.scheme, "https") == 0;
+/* May this hop set and get Secure cookies? Over https, and, as in libcurl
+ * (and RFC 6265bis), on the loopback names: localhost, 127.0.0.1, ::1. */
+static int cookie_secure_origin(const ferry_easy *e) {
+  const char *h = e->url.host;
+  return strcmp(e->url.scheme, "https") == 0 || strcasecmp(h, "localhost") == 0 ||
+         strcmp(h, "127.0.0.1") == 0 || strcmp(h, "::1") == 0;
 }
 
 /* The cookie engine's Cookie value for this hop, or NULL. */
@@ -220,7 +224,7 @@ static ferry_code cookie_header(ferry_easy *e, char **out) {
   if (e->cookies == NULL)
     return FERRYE_OK;
   rc = ferry__cookie_header(e->cookies, e->url.host, e->url.path,
-                            hop_is_https(e), out, &left_out);
+                            cookie_secure_origin(e), out, &left_out);
   if (rc == FERRYE_OK && left_out && ferry__trace_on(e))
     ferry__infof(e, "Left out %zu cookies: the Cookie header would pass "
                  "%d bytes", left_out, FERRY__COOKIE_MAX_HEADER);
@@ -367,7 +371,6 @@ ferry_code ferry__http_build_request(ferry_easy *e) {
   rc = ferry__h1_build_request(&e->stream.head, &r);
   if (rc != FERRYE_OK)
     goto done;
-  e->request_size += (long)e->stream.head.len;
   if (e->stream.body && e->stream.body_len >= 0 &&
       e->stream.body_len <= FERRY__INLINE_BODY_MAX) {
     if (ferry__buf_add(&e->stream.head, e->stream.body,
@@ -377,6 +380,9 @@ ferry_code ferry__http_build_request(ferry_easy *e) {
     }
     e->stream.body_sent = e->stream.body_len; /* it travels inside the head */
   }
+  /* REQUEST_SIZE counts a small body that goes with the head, as libcurl
+   * counts the body it sends in the same write as the head */
+  e->request_size += (long)e->stream.head.len;
   ferry__buf_fit(&e->stream.head);
   rc = FERRYE_OK;
 done:
@@ -633,7 +639,7 @@ ferry_code ferry__http_set_cookie(ferry_easy *e, const char *line, size_t len) {
   if (e->cookies == NULL || len < n || strncasecmp(line, name, n) != 0)
     return FERRYE_OK;
   res = ferry__cookie_set(e->cookies, line + n, len - n, e->url.host,
-                          e->url.path, hop_is_https(e), &why);
+                          e->url.path, cookie_secure_origin(e), &why);
   if (res == FERRY__COOKIE_NOMEM)
     return FERRYE_OUT_OF_MEMORY;
   trace_cookie(e, res, line, len, why);

@@ -547,8 +547,8 @@ ferry_code ferry_easy_setopt(ferry_easy *e, ferry_option opt, ...) {
     o->postfields_copy = NULL;
     o->postfields = pv;
     o->post = pv != NULL;
-    o->upload = 0;
-    o->nobody = 0;
+    /* as in libcurl, NOBODY (a HEAD) and UPLOAD (a PUT from the read
+     * callback) still win over a body set here; a form does not */
     o->form_post = 0;
     break;
   case FERRYOPT_COPYPOSTFIELDS: {
@@ -564,8 +564,6 @@ ferry_code ferry_easy_setopt(ferry_easy *e, ferry_option opt, ...) {
     o->postfields_copy = copy;
     o->postfields = copy;
     o->post = copy != NULL;
-    o->upload = 0;
-    o->nobody = 0;
     o->form_post = 0;
     break;
   }

@@ -680,6 +680,46 @@
   X(multi_network_changed_clear_conns_closes_idle_and_connects_anew) \
   X(multi_network_changed_clear_dns_looks_names_up_again)
 
+/* -- section: the differential test, libcurl vs ferry (test/test-diff.c) -- */
+#define TEST_LIST_DIFF(X) \
+  X(server_routes_answer_by_request_and_send_100_continue) \
+  X(diff_get) \
+  X(diff_post) \
+  X(diff_put) \
+  X(diff_headers) \
+  X(diff_redirect) \
+  X(diff_cookies) \
+  X(diff_auth) \
+  X(diff_range) \
+  X(diff_timecond) \
+  X(diff_encoding) \
+  X(diff_failonerror) \
+  X(diff_head) \
+  X(diff_headerapi) \
+  X(diff_urlapi) \
+  X(diff_escape) \
+  X(diff_options) \
+  X(diff_multi) \
+  X(diff_socket_epoll) \
+  X(diff_errors) \
+  X(diff_easy_get) \
+  X(diff_multi_poll) \
+  X(diff_multi_select) \
+  X(diff_multi_uv) \
+  X(diff_multi_epoll)
+
+/* -- section: libcurl behaviours the differential test found
+ *    (test/test-libcurl-compat.c) -- */
+#define TEST_LIST_LIBCURL_COMPAT(X) \
+  X(libcurl_compat_post_puts_content_type_before_expect) \
+  X(libcurl_compat_getinfo_upload_length_and_effective_url) \
+  X(libcurl_compat_no_content_and_not_modified_have_length_0) \
+  X(libcurl_compat_postfields_leave_nobody_and_upload_in_force) \
+  X(libcurl_compat_digest_names_the_algorithm_only_when_asked) \
+  X(libcurl_compat_secure_cookies_work_on_loopback_over_http) \
+  X(libcurl_compat_request_size_counts_a_small_body_sent_with_the_head) \
+  X(libcurl_compat_cookie_file_takes_set_cookie_lines)
+
 #define TEST_LIST(X)   \
   TEST_LIST_LOOP(X) \
   TEST_LIST_H2SERVER(X) \
@@ -687,6 +727,8 @@
   TEST_LIST_H2(X) \
   TEST_LIST_MIME(X) \
   TEST_LIST_MULTI_API(X) \
+  TEST_LIST_DIFF(X) \
+  TEST_LIST_LIBCURL_COMPAT(X) \
   TEST_LIST_NODE(X) \
   TEST_LIST_OPTIONS(X) \
   TEST_LIST_DOCS(X) \
