@@ -1,7 +1,29 @@
 /* The HTTP/1.1 codec, sans-IO: requests are serialised into a buffer, and a
- * response is parsed from whatever bytes arrive, with llhttp doing the
- * grammar and ferry adding the caps llhttp does not have. Nothing here calls
- * libuv or the socket API. */
+ * response is parsed from whatever bytes arrive. Nothing here calls libuv or
+ * the socket API.
+ *
+ * The response parser is ferry's own and takes what libcurl takes: libcurl
+ * applications meet servers that libcurl has always talked to, and a
+ * stricter parser would fail their transfers. It reads a header section a
+ * line at a time and hands each line on as it is read, checked first, the
+ * way libcurl does (lib/http.c): a status line that does not start with
+ * "HTTP/" is HTTP/0.9, which is refused; "HTTP/1.0", "HTTP/1.1" and "HTTP/2"
+ * status lines are taken; a header line needs a colon unless it continues
+ * the one before (obs-fold); lines may end in LF alone; a line that starts
+ * with CR or LF ends the section. The body is framed by Transfer-Encoding
+ * chunked (whose Content-Length is then ignored), by Content-Length, or by
+ * the close, and a chunked body is decoded as libcurl's http_chunks.c does
+ * (sizes of up to 16 hex digits, anything up to the LF after a size
+ * skipped, CR optional, trailers handed on line by line).
+ *
+ * What libcurl refuses is refused with libcurl's code, and where the framing
+ * could be read two ways ferry follows libcurl 8.17 and later, which refuse
+ * more than older ones: differing Content-Length values, a transfer coding
+ * other than chunked (and identity). Caps: a header line of at most
+ * FERRY__H1_MAX_LINE bytes (FERRYE_TOO_LARGE), FERRY__H1_MAX_HEADERS bytes
+ * of header lines per response, 1xx sections included (FERRYE_RECV_ERROR,
+ * after the line that passes it was handed on, as libcurl), and trailer
+ * lines of at most FERRY__H1_MAX_TRAILER bytes (FERRYE_TOO_LARGE). */
 #ifndef FERRY_H1_H
 #define FERRY_H1_H
 
@@ -10,20 +32,20 @@
 
 #include "ferry.h"
 #include "buf.h"
-#include "llhttp.h"
 
 /* Caps on what a server can make us hold. */
 #define FERRY__H1_MAX_LINE FERRY_MAX_HTTP_HEADER      /* one header line */
 #define FERRY__H1_MAX_HEADERS (300 * 1024)            /* all header bytes */
-#define FERRY__H1_MAX_INTERIM 100                     /* 1xx responses */
+#define FERRY__H1_MAX_TRAILER 4096                    /* one trailer line */
 
 /* What on_headers_done returns. */
 enum { FERRY__H1_BODY = 0, FERRY__H1_NOBODY = 1 };
 
 typedef struct ferry__h1_callbacks {
   /* One raw header line with its line ending: the status line first, then
-   * each header line, then the blank line. Interim (1xx) responses are
-   * delivered the same way. Non-zero stops the parse with that error. */
+   * each header line, then the line that ends the section (normally blank).
+   * Interim (1xx) responses are delivered the same way. Non-zero stops the
+   * parse with that error. */
   ferry_code (*on_header_line)(void *ud, const char *line, size_t len);
   /* A header section is complete. interim is 1 for 1xx. Returns
    * FERRY__H1_BODY or FERRY__H1_NOBODY, or a negative value to stop (the
@@ -33,22 +55,74 @@ typedef struct ferry__h1_callbacks {
   /* Body bytes (already de-chunked). Returns 0 to go on, -1 to stop (after
    * ferry__h1_fail). A paused transfer keeps what it is given. */
   int (*on_body)(void *ud, const char *p, size_t n);
+  /* The rest may be NULL. */
+  /* A status line was read (status, HTTP version major and minor), before
+   * it goes to on_header_line. Non-zero stops the parse with that error. */
+  ferry_code (*on_status)(void *ud, int status, int major, int minor);
+  /* A final response's header section ends: before the line that ends it
+   * goes to on_header_line. length is the body length the response
+   * announces: its Content-Length, 0 for a 204 or 304, INT64_MAX for a
+   * Content-Length too big for 64 bits, -1 for none (chunked, or up to the
+   * close). Non-zero stops the parse with that error (the line is then
+   * not handed on). */
+  ferry_code (*on_headers_end)(void *ud, int status, int64_t length);
+  /* One trailer line of a chunked body: its bytes up to the CR or LF that
+   * ends it, then "\r\n". Non-zero stops the parse with that error. */
+  ferry_code (*on_trailer)(void *ud, const char *line, size_t len);
+  /* The bytes of a read that come after the header section, as they came
+   * (chunk framing and trailers included; bytes after the response too),
+   * before they are parsed. */
+  void (*on_body_raw)(void *ud, const char *p, size_t n);
 } ferry__h1_callbacks;
 
+/* The parser's states: one header section, then the body's framing. */
+#define FERRY__H1_STATES(X)                                                    \
+  X(HEADERS)        /* reading header lines */                                 \
+  X(LENGTH)         /* a body of Content-Length bytes */                       \
+  X(CLOSE)          /* a body that ends with the connection */                 \
+  X(CHUNK_HEX)      /* a chunk's size */                                       \
+  X(CHUNK_LF)       /* up to the LF after the size */                          \
+  X(CHUNK_DATA)     /* a chunk's bytes */                                      \
+  X(CHUNK_POSTLF)   /* the CRLF after a chunk's bytes */                       \
+  X(TRAILER)        /* a trailer line */                                       \
+  X(TRAILER_CR)     /* the LF after a trailer line */                          \
+  X(TRAILER_POSTCR) /* another trailer, or the last CRLF */                    \
+  X(CHUNK_STOP)     /* the LF of the last CRLF */                              \
+  X(DONE)           /* the response is complete */
+
+typedef enum {
+#define FERRY__H1_STATE_ENUM(name) FERRY__H1_##name,
+  FERRY__H1_STATES(FERRY__H1_STATE_ENUM)
+#undef FERRY__H1_STATE_ENUM
+} ferry__h1_state;
+
 typedef struct ferry__h1_parser {
-  llhttp_t llh;
   const ferry__h1_callbacks *cb;
   void *ud;
-  ferry__buf hdr;       /* the header section being received */
-  size_t hdr_total;     /* header bytes of this response, 1xx included */
-  size_t line_len;      /* bytes of the current line so far */
-  unsigned interim;     /* 1xx responses seen */
-  unsigned char nl;     /* end-of-section scan: 0, 1 after \n, 2 after \n\r */
-  unsigned char cr;     /* the header bytes so far end in \r */
-  unsigned char in_headers;
-  unsigned char complete;
+  ferry__buf line;          /* a header or trailer line not complete yet */
+  size_t hdr_total;         /* header bytes of this response, 1xx included */
+  int64_t content_length;   /* this section's Content-Length; -1: none */
+  int64_t left;             /* bytes left of the body (LENGTH) or chunk */
+  unsigned lineno;          /* lines of this header section so far */
+  int status;
+  unsigned char major, minor;
+  /* major * 10 + minor of the last status line seen on the connection (0:
+   * none): an HTTP/0.9 answer after one is an invalid status line, and the
+   * major version may not change (set before the first feed) */
+  unsigned char conn_version;
+  unsigned char state;      /* ferry__h1_state */
+  unsigned char hexlen;
+  char hex[17];             /* a chunk size's hex digits */
   unsigned char head_request;
+  unsigned char complete;
   unsigned char any_bytes;
+  unsigned char bodyless;   /* 1xx, 204, 304: Content-Length and
+                               Transfer-Encoding do not apply */
+  unsigned char chunked;
+  unsigned char te_seen;    /* a Transfer-Encoding header applied */
+  unsigned char cl_overflow;/* a Content-Length past 64 bits */
+  unsigned char close;      /* the connection ends with this response */
+  unsigned char keep_alive; /* an HTTP/1.0 response said keep-alive */
   ferry_code err;
   /* Why it failed: errprefix then errmsg. Both are string literals or the
    * text given to ferry__h1_fail, which must outlive the parser's error. */
@@ -56,30 +130,45 @@ typedef struct ferry__h1_parser {
   const char *errmsg;
 } ferry__h1_parser;
 
+/* The printable name of a state ("HEADERS", ...). */
+const char *ferry__h1_state_name(ferry__h1_state s);
+
+/* Prepare a parser for one response; head_request: it answers a HEAD (or
+ * a CONNECT), so it has no body whatever it says. */
 void ferry__h1_parser_init(ferry__h1_parser *p, const ferry__h1_callbacks *cb,
                            void *ud, int head_request);
 void ferry__h1_parser_free(ferry__h1_parser *p);
 
 /* Feed received bytes. Returns FERRYE_OK and sets *consumed. Fewer bytes
  * than given are consumed only when the response completed (the rest is
- * not part of it). Any other
- * return is the error, with text in p->errprefix and p->errmsg. */
+ * not part of it). Any other return is the error, with text in
+ * p->errprefix and p->errmsg: FERRYE_UNSUPPORTED_PROTOCOL (HTTP/0.9, an
+ * unsupported version or status code), FERRYE_WEIRD_SERVER_REPLY (an
+ * invalid status line, a NUL byte, a header line without a colon, a bad
+ * Content-Length, a 101 that is not HTTP/1.1), FERRYE_BAD_CONTENT_ENCODING
+ * (a Transfer-Encoding other than chunked), FERRYE_RECV_ERROR (bad chunk
+ * framing, header section over the cap), FERRYE_TOO_LARGE (a line over its
+ * cap), FERRYE_OUT_OF_MEMORY, or a callback's error. */
 ferry_code ferry__h1_feed(ferry__h1_parser *p, const char *data, size_t len,
                           size_t *consumed);
-/* The peer closed. FERRYE_OK if that ends the response (close-delimited
- * body or already complete); otherwise GOT_NOTHING, WEIRD_SERVER_REPLY or
- * PARTIAL_FILE with text in p->errprefix and p->errmsg. */
+/* The peer closed. FERRYE_OK if that ends the response: a body up to the
+ * close, a response already complete, or, as in libcurl, a header section
+ * cut after one of its lines when no Content-Length was seen. Otherwise
+ * GOT_NOTHING (no line of a final response) or PARTIAL_FILE, with text in
+ * p->errprefix and p->errmsg. */
 ferry_code ferry__h1_eof(ferry__h1_parser *p);
 /* Record an error from inside a callback. msg is kept, not copied: a
  * string literal, or text that outlives the parser's error. */
 void ferry__h1_fail(ferry__h1_parser *p, ferry_code code, const char *msg);
-/* May the connection carry another request after this response? */
+/* May the connection carry another request after this response? As
+ * libcurl decides: HTTP/1.1 unless "Connection: close", HTTP/1.0 only with
+ * "Connection: keep-alive"; never after a body that the close ended, an
+ * "HTTP/2" status line, or a response whose framing was doubtful
+ * (Transfer-Encoding with Content-Length, an overflowing Content-Length). */
 int ferry__h1_keep_alive(const ferry__h1_parser *p);
-/* Did the response say "Connection: keep-alive"? (An HTTP/1.0 request
- * keeps its connection only then.) */
-int ferry__h1_says_keep_alive(const ferry__h1_parser *p);
-/* The body length the response announces: its Content-Length, 0 for a
- * 204 or 304 (which never have a body), or -1. */
+/* The body length the final response announces: its Content-Length, 0 for
+ * a 204 or 304 (which never have a body), or -1 (none, chunked, or too
+ * big). */
 int64_t ferry__h1_content_length(const ferry__h1_parser *p);
 
 /* A request to serialise. */

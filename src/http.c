@@ -380,9 +380,6 @@ ferry_code ferry__http_build_request(ferry_easy *e) {
     }
     e->stream.body_sent = e->stream.body_len; /* it travels inside the head */
   }
-  /* REQUEST_SIZE counts a small body that goes with the head, as libcurl
-   * counts the body it sends in the same write as the head */
-  e->request_size += (long)e->stream.head.len;
   ferry__buf_fit(&e->stream.head);
   rc = FERRYE_OK;
 done:

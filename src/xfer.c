@@ -103,6 +103,7 @@ static void forget_hop(ferry_easy *e) {
   e->response_done = 0;
   e->follow = 0;
   e->expect_wait = 0;
+  e->body_raw_seen = e->coding_refused = 0;
   e->dl_bytes = e->ul_bytes = 0;
   e->content_length = -1;
 }
@@ -951,8 +952,12 @@ static ssize_t hook_read_body(void *ud, char *buf, size_t cap, int *eof) {
     return FERRY__BODY_FAIL;
   }
   e->upload_read += n;
-  if (chunked)
-    e->ul_bytes += (ferry_off_t)n; /* payload only, not the chunk framing */
+  /* HTTP/1.1 counts what it sends, chunk framing included (hook_sent);
+   * HTTP/2 counts no bytes of a body of unknown size there, so its payload
+   * counts here */
+  if (chunked && e->stream.session != NULL &&
+      ferry__session_multiplexes(e->stream.session))
+    e->ul_bytes += (ferry_off_t)n;
   return (ssize_t)n;
 }
 
@@ -970,6 +975,11 @@ static void hook_sent(void *ud, ferry_infotype type, const char *p, size_t n,
   rate_spent(e, 1, n);
   if (ferry__trace_on(e))
     ferry__trace_data(e, type, p, n);
+  /* REQUEST_SIZE: the bytes of the head that went out, with a small body
+   * that goes in the same write, as libcurl counts them (nothing when the
+   * connect failed) */
+  if (type == FERRYINFO_HEADER_OUT)
+    e->request_size += (long)n;
   e->ul_bytes += (ferry_off_t)body_payload;
 }
 
@@ -1008,15 +1018,42 @@ static void hook_done(void *ud, ferry_code result, int retry) {
   ferry__xfer_done(e, result);
 }
 
+/* A status line was read: libcurl's RESPONSE_CODE and HTTP_VERSION are
+ * set at once (a 1xx's too), so a header line that fails later leaves
+ * them known. */
+static void hook_status(void *ud, int status, long version) {
+  ferry_easy *e = ud;
+  e->response_code = status;
+  e->http_version = version;
+}
+
+static ferry_code check_filesize(ferry_easy *e, int status,
+                                 int64_t content_length);
+
+static ferry_code hook_headers_end(void *ud, int status,
+                                   int64_t content_length) {
+  return check_filesize(ud, status, content_length);
+}
+
+/* The body's bytes as they came: libcurl's DATA_IN shows them so, chunk
+ * framing included, one call per read (not for a body that is dropped). */
+static void hook_body_raw(void *ud, const char *p, size_t n) {
+  ferry_easy *e = ud;
+  e->body_raw_seen = 1;
+  if (!e->follow && !e->skip_body && ferry__trace_on(e))
+    ferry__trace_data(e, FERRYINFO_DATA_IN, p, n);
+}
+
 static ferry_code on_header_line(void *ud, const char *line, size_t len);
 static int on_headers_done(void *ud, int status, long version, int interim,
                            int64_t content_length);
 static ferry_code on_body(void *ud, const char *p, size_t n);
 
 static const ferry__stream_hooks stream_hooks = {
-    on_header_line,   on_headers_done, on_body,        hook_read_body,
-    hook_trailers,    hook_allowance,  hook_sent,      hook_received,
+    on_header_line,   on_headers_done,   on_body,       hook_read_body,
+    hook_trailers,    hook_allowance,    hook_sent,     hook_received,
     hook_expect_wait, hook_request_sent, hook_after_io, hook_done,
+    hook_status,      hook_headers_end,  hook_body_raw,
 };
 
 void ferry__xfer_init_stream(ferry_easy *e) {
@@ -1161,12 +1198,66 @@ static int remember_header(const char *line, size_t len, const char *name,
   return 0;
 }
 
-static ferry_code on_header_line(void *ud, const char *line, size_t len) {
-  ferry_easy *e = ud;
+/* A header line for the application: with HEADER set to the write
+ * callback first, then to the header callback (or HEADERDATA), in that
+ * order as libcurl's client writer has it. */
+static ferry_code header_out(ferry_easy *e, const char *line, size_t len) {
   ferry_multi *m = e->multi;
   ferry_code rc;
   size_t w;
 
+  if (e->set.header) {
+    rc = deliver_body(e, line, len);
+    if (rc != FERRYE_OK)
+      return rc;
+  }
+  if (e->set.headerfn) {
+    FERRY__CALLBACK_ENTER(m);
+    w = e->set.headerfn((char *)line, 1, len, e->set.headerdata);
+    FERRY__CALLBACK_LEAVE(m);
+    if (w != len) {
+      snprintf(e->errtext, sizeof(e->errtext),
+               "Failed writing header (callback returned %zu of %zu)", w, len);
+      return FERRYE_WRITE_ERROR;
+    }
+  } else if (e->set.headerdata) {
+    /* HEADERDATA without HEADERFUNCTION: written like the body */
+    ferry_write_callback fn = e->set.writefn;
+    FERRY__CALLBACK_ENTER(m);
+    w = fn ? fn((char *)line, 1, len, e->set.headerdata)
+           : fwrite(line, 1, len, (FILE *)e->set.headerdata);
+    FERRY__CALLBACK_LEAVE(m);
+    if (w != len) {
+      snprintf(e->errtext, sizeof(e->errtext), "Failed writing header");
+      return FERRYE_WRITE_ERROR;
+    }
+  }
+  return FERRYE_OK;
+}
+
+/* A trailer line, which comes once the body's bytes are through: kept for
+ * ferry_easy_header (FERRYH_TRAILER) and handed on like a header line,
+ * without counting in HEADER_SIZE or showing as HEADER_IN (its bytes
+ * showed as DATA_IN), as in libcurl. HTTP/2 ends its trailers with a
+ * blank line, which is not handed on. */
+static ferry_code on_trailer_line(ferry_easy *e, const char *line,
+                                  size_t len) {
+  ferry_code rc;
+
+  if (len == 0 || line[0] == '\r' || line[0] == '\n')
+    return FERRYE_OK;
+  rc = ferry__headers_record_trailer(e, line, len);
+  if (rc != FERRYE_OK)
+    return rc;
+  return header_out(e, line, len);
+}
+
+static ferry_code on_header_line(void *ud, const char *line, size_t len) {
+  ferry_easy *e = ud;
+  ferry_code rc;
+
+  if (e->state == FERRY__XS_RECV_BODY)
+    return on_trailer_line(e, line, len);
   e->header_size += (long)len;
   if (e->t_starttransfer == 0)
     e->t_starttransfer = now_ns();
@@ -1195,30 +1286,21 @@ static ferry_code on_header_line(void *ud, const char *line, size_t len) {
   if ((line[0] | 0x20) == 's' && e->cookies && !e->in_tunnel &&
       ferry__http_set_cookie(e, line, len) != FERRYE_OK)
     return FERRYE_OUT_OF_MEMORY;
-  if (e->set.headerfn) {
-    FERRY__CALLBACK_ENTER(m);
-    w = e->set.headerfn((char *)line, 1, len, e->set.headerdata);
-    FERRY__CALLBACK_LEAVE(m);
-    if (w != len) {
-      snprintf(e->errtext, sizeof(e->errtext),
-               "Failed writing header (callback returned %zu of %zu)", w, len);
-      return FERRYE_WRITE_ERROR;
-    }
-  } else if (e->set.headerdata) {
-    /* HEADERDATA without HEADERFUNCTION: written like the body */
-    ferry_write_callback fn = e->set.writefn;
-    FERRY__CALLBACK_ENTER(m);
-    w = fn ? fn((char *)line, 1, len, e->set.headerdata)
-           : fwrite(line, 1, len, (FILE *)e->set.headerdata);
-    FERRY__CALLBACK_LEAVE(m);
-    if (w != len) {
-      snprintf(e->errtext, sizeof(e->errtext), "Failed writing header");
-      return FERRYE_WRITE_ERROR;
-    }
-  }
-  if (e->set.header)
-    return deliver_body(e, line, len);
-  return FERRYE_OK;
+  return header_out(e, line, len);
+}
+
+/* MAXFILESIZE against the body length a final response announces: as in
+ * libcurl, once its header lines are in, and not for the body of a
+ * redirect that is followed (it is dropped). A Content-Length past 64 bits
+ * (INT64_MAX from the session) fails any cap, as libcurl's. */
+static ferry_code check_filesize(ferry_easy *e, int status,
+                                 int64_t content_length) {
+  if (e->set.maxfilesize <= 0 || content_length <= e->set.maxfilesize)
+    return FERRYE_OK;
+  if (ferry__http_check_redirect(e, status) == FERRYE_OK && e->follow)
+    return FERRYE_OK;
+  snprintf(e->errtext, sizeof(e->errtext), "Maximum file size exceeded");
+  return FERRYE_FILESIZE_EXCEEDED;
 }
 
 static int on_headers_done(void *ud, int status, long version, int interim,
@@ -1244,18 +1326,18 @@ static int on_headers_done(void *ud, int status, long version, int interim,
     return -(int)rc;
   }
   e->http_version = version;
+  /* HTTP/1.1 checked this before the blank line (hook_headers_end); a
+   * session that does not call that hook gets it here. The length is
+   * known (CONTENT_LENGTH_DOWNLOAD) past this check, before FAILONERROR's,
+   * as in libcurl */
+  rc = check_filesize(e, status, content_length);
+  if (rc != FERRYE_OK)
+    return -(int)rc;
   e->content_length = content_length;
   if (e->set.failonerror && status >= 400 && !e->follow) {
     snprintf(e->errtext, sizeof(e->errtext),
              "The requested URL returned error: %d", status);
     return -(int)FERRYE_HTTP_RETURNED_ERROR;
-  }
-  if (e->set.maxfilesize > 0 && e->content_length > e->set.maxfilesize &&
-      !e->follow) {
-    snprintf(e->errtext, sizeof(e->errtext),
-             "Maximum file size exceeded (%lld > %lld)",
-             (long long)e->content_length, (long long)e->set.maxfilesize);
-    return -(int)FERRYE_FILESIZE_EXCEEDED;
   }
   if (!e->follow && (e->resume_from > 0 || e->set.timecondition)) {
     /* did a resume get its range, does a time condition hold? */
@@ -1270,12 +1352,23 @@ static int on_headers_done(void *ud, int status, long version, int interim,
       return FERRY__STREAM_NOBODY;
     }
   }
+  /* no decoder for a response that has no body (HEAD, 204, 304) */
   if (e->content_encoding && e->set.accept_encoding &&
-      !e->set.content_decoding_off && !e->follow && !e->stream.is_head) {
-    rc = ferry__decoder_new(&e->decoder, e->content_encoding, e->errtext,
-                            sizeof(e->errtext));
-    if (rc != FERRYE_OK)
+      !e->set.content_decoding_off && !e->follow && !e->stream.is_head &&
+      status != 204 && status != 304) {
+    rc = ferry__decoder_new(&e->decoder, e->content_encoding, NULL, 0);
+    if (rc == FERRYE_BAD_CONTENT_ENCODING &&
+        ferry__decoder_unknown(e->content_encoding)) {
+      /* a coding ferry does not have fails when the body starts, as
+       * libcurl's: an empty body is fine */
+      e->coding_refused = 1;
+      rc = FERRYE_OK;
+    } else if (rc != FERRYE_OK) {
+      /* recreated for its text */
+      ferry__decoder_new(&e->decoder, e->content_encoding, e->errtext,
+                         sizeof(e->errtext));
       return -(int)rc;
+    }
   }
   ferry__xfer_state(e, FERRY__XS_RECV_BODY);
   return FERRY__STREAM_BODY;
@@ -1291,8 +1384,17 @@ static ferry_code on_body(void *ud, const char *p, size_t n) {
     return FERRYE_OK; /* the body of a redirect that is followed is not
                          data, nor that of a 416 to a resume */
   e->dl_bytes += (ferry_off_t)n;
-  if (ferry__trace_on(e))
+  if (!e->body_raw_seen && ferry__trace_on(e))
     ferry__trace_data(e, FERRYINFO_DATA_IN, p, n);
+  if (e->coding_refused && n > 0) {
+    /* counted as received, then refused, as libcurl does; the text comes
+     * from the refusal */
+    ferry__decoder *d = NULL;
+    rc = ferry__decoder_new(&d, e->content_encoding, e->errtext,
+                            sizeof(e->errtext));
+    ferry__decoder_free(d);
+    return rc != FERRYE_OK ? rc : FERRYE_BAD_CONTENT_ENCODING;
+  }
   if (e->decoder) {
     rc = decode_body(e, p, n);
   } else if (e->set.maxfilesize > 0 && e->dl_bytes > e->set.maxfilesize) {

@@ -116,21 +116,23 @@
 
 /* -- section: hostile servers and HTTP/1.1 framing (test/test-hostile.c) -- */
 #define TEST_LIST_HOSTILE(X) \
-  X(hostile_garbage_instead_of_status_line_is_weird_server_reply) \
-  X(hostile_http09_body_without_status_line_is_weird_server_reply) \
+  X(hostile_garbage_instead_of_status_line_is_unsupported_protocol) \
+  X(hostile_http09_body_without_status_line_is_unsupported_protocol) \
   X(hostile_empty_reply_is_got_nothing) \
-  X(hostile_close_inside_header_is_weird_server_reply) \
+  X(hostile_close_inside_header_ends_it_unless_a_body_was_due) \
   X(hostile_body_cut_short_under_content_length_is_partial_file) \
   X(hostile_chunked_body_cut_short_is_partial_file) \
   X(hostile_non_hex_chunk_size_is_recv_error) \
   X(hostile_chunk_size_overflowing_64_bits_is_recv_error) \
-  X(hostile_duplicate_content_length_is_weird_server_reply) \
+  X(hostile_differing_content_lengths_are_weird_server_reply) \
   X(hostile_negative_content_length_is_weird_server_reply) \
-  X(hostile_content_length_with_chunked_is_weird_server_reply) \
+  X(hostile_content_length_past_64_bits_is_ignored_up_to_the_close) \
+  X(hostile_content_length_with_chunked_takes_chunks_and_closes) \
+  X(hostile_transfer_coding_other_than_chunked_is_bad_content_encoding) \
   X(hostile_header_line_of_300_kb_is_too_large) \
-  X(hostile_sixty_thousand_small_headers_are_too_large) \
+  X(hostile_sixty_thousand_small_headers_are_recv_error) \
   X(hostile_nul_byte_in_header_is_weird_server_reply) \
-  X(hostile_thousand_interim_responses_are_weird_server_reply) \
+  X(hostile_interim_responses_count_against_the_header_cap) \
   X(hostile_three_interim_100s_then_200_delivers_final_body_only) \
   X(hostile_reset_in_middle_of_body_is_recv_error) \
   X(hostile_reset_in_middle_of_body_is_recv_error_in_socket_action_mode) \
@@ -151,8 +153,8 @@
   X(hostile_unsupported_scheme_is_unsupported_protocol) \
   X(hostile_malformed_url_is_url_malformat) \
   X(hostile_invalid_tld_is_couldnt_resolve_host_without_lookup) \
-  X(hostile_bare_cr_in_header_section_is_weird_server_reply) \
-  X(hostile_h1_codec_refuses_fuzz_input_with_bare_cr_fed_byte_by_byte)
+  X(hostile_bare_cr_in_header_section_is_read_as_libcurl_reads_it) \
+  X(hostile_h1_codec_reads_fuzz_input_with_bare_cr_fed_byte_by_byte)
 
 /* -- section: content decoders (test/test-decode.c) -- */
 #define TEST_LIST_DECODE(X) \
@@ -517,7 +519,7 @@
   X(resume_from_at_the_documents_end_is_ok_without_a_body) \
   X(resume_from_answered_416_is_ok_and_its_body_is_dropped) \
   X(resume_from_on_an_upload_skips_what_the_server_has) \
-  X(http_version_1_0_sends_an_http10_request_and_keeps_no_connection_unasked) \
+  X(http_version_1_0_sends_an_http10_request_and_the_answer_keeps_the_connection) \
   X(http_version_3_is_unsupported_protocol_and_2_is_taken) \
   X(http_version_1_0_upload_of_unknown_size_is_upload_failed) \
   X(timecondition_sends_its_header_with_an_http_date) \
