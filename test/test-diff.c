@@ -1596,7 +1596,13 @@ TEST_IMPL(diff_errors) {
   };
   diff_case c = {.program = "errors", .args = {"$1", "$R"}, .routes = routes,
                  .nroutes = ROUTES_N(routes), .masks = masks};
-  return diff_run(&c);
+  diff_case two = {.program = "errors", .name = "errors-two-lengths",
+                   .args = {"$1", "$R", "two-lengths"}, .routes = routes,
+                   .nroutes = ROUTES_N(routes), .masks = masks};
+  int rc = diff_run(&c);
+
+  rc |= diff_run(&two);
+  return rc;
 }
 
 /* ---- the examples ---------------------------------------------------------- */
