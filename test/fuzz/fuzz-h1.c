@@ -1,7 +1,9 @@
 /* libFuzzer target: the HTTP/1 response codec with ferry's caps. The first
  * byte picks HEAD or not and a split size; the rest is fed as a response in
- * pieces of that size, then EOF. Body bytes are counted and must never
- * exceed what was fed. */
+ * pieces of that size, then EOF. Checked: every header and trailer line
+ * handed on ends with its newline, a trailer line with CRLF and within its
+ * cap; the body bytes handed on are never more than what was fed, and
+ * neither are the raw body bytes shown. */
 #include <stdint.h>
 #include <string.h>
 
@@ -9,6 +11,7 @@
 
 typedef struct fz {
   size_t body;
+  size_t raw;
   size_t lines;
 } fz;
 
@@ -24,7 +27,7 @@ static int on_done(void *ud, int status, int major, int minor, int interim) {
   (void)ud;
   (void)major;
   (void)minor;
-  if (interim != (status >= 100 && status < 200))
+  if (interim && !(status >= 100 && status < 200))
     __builtin_trap();
   return FERRY__H1_BODY;
 }
@@ -36,11 +39,30 @@ static int on_body(void *ud, const char *p, size_t n) {
   return 0;
 }
 
-static const ferry__h1_callbacks cbs = {on_line, on_done, on_body};
+static ferry_code on_trailer(void *ud, const char *l, size_t n) {
+  fz *f = ud;
+  if (n < 2 || l[n - 2] != '\r' || l[n - 1] != '\n' ||
+      n >= FERRY__H1_MAX_TRAILER || memchr(l, '\n', n - 1) != NULL)
+    __builtin_trap();
+  f->lines++;
+  return FERRYE_OK;
+}
+
+static void on_body_raw(void *ud, const char *p, size_t n) {
+  fz *f = ud;
+  (void)p;
+  f->raw += n;
+}
+
+static const ferry__h1_callbacks cbs = {.on_header_line = on_line,
+                                        .on_headers_done = on_done,
+                                        .on_body = on_body,
+                                        .on_trailer = on_trailer,
+                                        .on_body_raw = on_body_raw};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   ferry__h1_parser p;
-  fz f = {0, 0};
+  fz f = {0, 0, 0};
   size_t split, off = 1;
   int head;
 
@@ -60,7 +82,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   if (!p.complete && p.err == FERRYE_OK)
     (void)ferry__h1_eof(&p);
-  if (f.body > size)
+  if (f.body > size || f.raw > size || f.body > f.raw)
     __builtin_trap();
   ferry__h1_parser_free(&p);
   return 0;
