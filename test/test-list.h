@@ -720,7 +720,16 @@
   X(libcurl_compat_digest_names_the_algorithm_only_when_asked) \
   X(libcurl_compat_secure_cookies_work_on_loopback_over_http) \
   X(libcurl_compat_request_size_counts_a_small_body_sent_with_the_head) \
-  X(libcurl_compat_cookie_file_takes_set_cookie_lines)
+  X(libcurl_compat_cookie_file_takes_set_cookie_lines) \
+  X(libcurl_compat_chunked_trailers_and_raw_data_in) \
+  X(libcurl_compat_trailer_without_colon_is_bad_function_argument) \
+  X(libcurl_compat_header_option_writes_each_line_before_its_callback) \
+  X(libcurl_compat_size_upload_counts_chunk_framing) \
+  X(libcurl_compat_maxfilesize_fails_before_the_blank_line) \
+  X(libcurl_compat_unknown_content_encoding_fails_at_the_body) \
+  X(libcurl_compat_http10_request_keeps_a_connection_the_answer_keeps) \
+  X(libcurl_compat_http1_responses_are_taken_as_libcurl_takes_them) \
+  X(libcurl_compat_status_lines_on_a_reused_connection)
 
 #define TEST_LIST(X)   \
   TEST_LIST_LOOP(X) \
