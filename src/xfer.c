@@ -1356,17 +1356,15 @@ static int on_headers_done(void *ud, int status, long version, int interim,
   if (e->content_encoding && e->set.accept_encoding &&
       !e->set.content_decoding_off && !e->follow && !e->stream.is_head &&
       status != 204 && status != 304) {
-    rc = ferry__decoder_new(&e->decoder, e->content_encoding, NULL, 0);
+    rc = ferry__decoder_new(&e->decoder, e->content_encoding, e->errtext,
+                            sizeof(e->errtext));
     if (rc == FERRYE_BAD_CONTENT_ENCODING &&
         ferry__decoder_unknown(e->content_encoding)) {
       /* a coding ferry does not have fails when the body starts, as
        * libcurl's: an empty body is fine */
+      e->errtext[0] = '\0';
       e->coding_refused = 1;
-      rc = FERRYE_OK;
     } else if (rc != FERRYE_OK) {
-      /* recreated for its text */
-      ferry__decoder_new(&e->decoder, e->content_encoding, e->errtext,
-                         sizeof(e->errtext));
       return -(int)rc;
     }
   }
