@@ -326,7 +326,6 @@ ferry_code ferry__http_build_request(ferry_easy *e) {
   /* HTTP_VERSION 1.0: that request line, no Expect, and no chunks */
   if (e->set.httpversion == FERRY_HTTP_VERSION_1_0) {
     r.http10 = 1;
-    e->stream.http10 = 1;
     e->stream.expect_100 = r.expect_100 = 0;
     if (r.body_len == -2 &&
         !ferry__h1_user_sets_header(e->set.httpheader, "Transfer-Encoding")) {

@@ -120,7 +120,6 @@ typedef struct ferry__stream {
   unsigned eof : 1;         /* read_body said the body ended */
   unsigned expect_100 : 1;  /* the head says Expect: 100-continue */
   unsigned is_head : 1;     /* a HEAD request: no body comes back */
-  unsigned http10 : 1;      /* an HTTP/1.0 request */
   unsigned paused_send : 1; /* read_body said WAIT */
   unsigned paused_recv : 1; /* the owner holds what comes */
   unsigned sent_all : 1;    /* the whole request is out */
