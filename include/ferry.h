@@ -564,6 +564,41 @@ FERRY_EXTERN ferry_code ferry_easy_getinfo(ferry_easy *easy, ferry_info info,
 FERRY_EXTERN ferry_code ferry_easy_perform(ferry_easy *easy);
 /* Pause or resume receiving and/or sending (FERRY_PAUSE_*). */
 FERRY_EXTERN ferry_code ferry_easy_pause(ferry_easy *easy, int bitmask);
+
+/* The connection of a FERRYOPT_CONNECT_ONLY transfer.
+ *
+ * A CONNECT_ONLY transfer connects (TCP, a proxy's tunnel, TLS, as its URL
+ * and proxy options say), ends with FERRYE_OK, and leaves the connection
+ * to the application: no request is sent, nothing of ferry watches the
+ * socket from then on (a SOCKETFUNCTION hears FERRY_POLL_REMOVE for it),
+ * and it is never reused. Poll FERRYINFO_ACTIVESOCKET yourself and move
+ * bytes with these two calls. The connection stays open
+ *  - after ferry_easy_perform, until the handle's next transfer, reset or
+ *    cleanup;
+ *  - in a multi, until the handle is removed (as libcurl, the connection
+ *    closes at ferry_multi_remove_handle) or the multi is cleaned up.
+ * A CONNECT_ONLY transfer never reuses a connection. Over TLS it offers
+ * only "http/1.1" in ALPN.
+ *
+ * ferry_easy_send sends up to buflen bytes of buffer; *n is how many were
+ * taken. FERRYE_AGAIN (with *n 0) when the socket takes nothing now: wait
+ * until it is writable and call again with the same bytes. Over TLS, bytes
+ * whose records did not all reach the socket are reported that way too,
+ * and the repeated call reports them sent once they are out, so a send
+ * that returned FERRYE_OK has left nothing behind in ferry.
+ * ferry_easy_recv reads up to buflen bytes into buffer; *n is the count,
+ * and 0 with FERRYE_OK means the peer closed. FERRYE_AGAIN when nothing is
+ * there yet: wait until the socket is readable.
+ * Both: FERRYE_UNSUPPORTED_PROTOCOL when the handle has no such connection
+ * (CONNECT_ONLY not set, not performed yet, or closed), FERRYE_SEND_ERROR
+ * / FERRYE_RECV_ERROR when the connection failed (the text is in the
+ * ERRORBUFFER; a TLS peer that closes without close_notify is a
+ * FERRYE_RECV_ERROR, since its last bytes may have been cut off),
+ * FERRYE_BAD_FUNCTION_ARGUMENT for a bad handle or a NULL buffer or n. */
+FERRY_EXTERN ferry_code ferry_easy_send(ferry_easy *easy, const void *buffer,
+                                        size_t buflen, size_t *n);
+FERRY_EXTERN ferry_code ferry_easy_recv(ferry_easy *easy, void *buffer,
+                                        size_t buflen, size_t *n);
 /* A static English text for a code; never NULL. */
 FERRY_EXTERN const char *ferry_easy_strerror(ferry_code code);
 

@@ -271,7 +271,7 @@
   X(FTP_FILEMETHOD, VALUES, 138, 0)                                            \
   X(LOCALPORT, LONG, 139, 1)                                                   \
   X(LOCALPORTRANGE, LONG, 140, 1)                                              \
-  X(CONNECT_ONLY, LONG, 141, 0)                                                \
+  X(CONNECT_ONLY, LONG, 141, 1)                                                \
   X(CONV_FROM_NETWORK_FUNCTION, FUNCTIONPOINT, 142, 0)                         \
   X(CONV_TO_NETWORK_FUNCTION, FUNCTIONPOINT, 143, 0)                           \
   X(CONV_FROM_UTF8_FUNCTION, FUNCTIONPOINT, 144, 0)                            \
@@ -470,7 +470,8 @@
   X(SSL_EC_CURVES, "OpenSSL or mbedTLS names; default X25519:P-256:P-384:P-521:X448, brainpool, secp256k1") \
   X(PROXY, "http:// proxies only (no SOCKS, no https:// proxy)")              \
   X(MAXREDIRS, "default 30, as libcurl 8")                                     \
-  X(PUT, "the same as UPLOAD")
+  X(PUT, "the same as UPLOAD")                                                \
+  X(CONNECT_ONLY, "over TLS, ALPN offers only http/1.1 (the bytes are the application's)")
 
 /* Options ferry adds: X(NAME, TYPE, NUMBER, SUPPORTED), no CURLOPT_ name. */
 #define FERRY_OWN_OPTIONS(X)                                                   \
@@ -543,7 +544,7 @@
   X(NUM_CONNECTS, LONG, 26, 1)                                                 \
   X(SSL_ENGINES, SLIST, 27, 0)                                                 \
   X(COOKIELIST, SLIST, 28, 1)                                                  \
-  X(LASTSOCKET, LONG, 29, 0)                                                   \
+  X(LASTSOCKET, LONG, 29, 1)                                                   \
   X(FTP_ENTRY_PATH, STRING, 30, 0)                                             \
   X(REDIRECT_URL, STRING, 31, 1)                                               \
   X(PRIMARY_IP, STRING, 32, 1)                                                 \
@@ -558,7 +559,7 @@
   X(LOCAL_IP, STRING, 41, 1)                                                   \
   X(LOCAL_PORT, LONG, 42, 1)                                                   \
   X(TLS_SESSION, PTR, 43, 0)                                                   \
-  X(ACTIVESOCKET, SOCKET, 44, 0)                                               \
+  X(ACTIVESOCKET, SOCKET, 44, 1)                                               \
   X(TLS_SSL_PTR, PTR, 45, 0)                                                   \
   X(HTTP_VERSION, LONG, 46, 1)                                                 \
   X(PROXY_SSL_VERIFYRESULT, LONG, 47, 0)                                       \
@@ -1010,6 +1011,8 @@
   X(ferry_easy_getinfo, curl_easy_getinfo)                                     \
   X(ferry_easy_perform, curl_easy_perform)                                     \
   X(ferry_easy_pause, curl_easy_pause)                                         \
+  X(ferry_easy_send, curl_easy_send)                                           \
+  X(ferry_easy_recv, curl_easy_recv)                                           \
   X(ferry_easy_strerror, curl_easy_strerror)                                   \
   X(ferry_easy_header, curl_easy_header)                                       \
   X(ferry_easy_nextheader, curl_easy_nextheader)                               \

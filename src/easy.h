@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "headers.h"
 #include "list.h"
+#include "raw.h"
 #include "rate.h"
 #include "resolve.h"
 #include "session.h"
@@ -141,6 +142,7 @@ typedef struct ferry__opts {
   unsigned upload : 1;
   unsigned post : 1;
   unsigned fresh_connect : 1;
+  unsigned char connect_only; /* CONNECT_ONLY: 0, 1, or 2 (WebSocket) */
   unsigned forbid_reuse : 1;
   unsigned tcp_nodelay : 1;
   unsigned cookiesession : 1; /* COOKIESESSION */
@@ -237,6 +239,10 @@ struct ferry_easy {
   struct ferry__addrs *addrs;
   ferry__dns_query dns;    /* the name lookup of the hop's destination */
   struct ferry__conn *conn;
+  /* the connection a CONNECT_ONLY transfer handed over (ferry_easy_send,
+   * ferry_easy_recv); it lives in the pool of the multi that made it */
+  ferry__raw raw;
+  ferry_multi *raw_multi;
 
   /* the request and its response, on a session */
   ferry__stream stream;

@@ -659,6 +659,11 @@ ferry_code ferry_easy_setopt(ferry_easy *e, ferry_option opt, ...) {
   case FERRYOPT_FRESH_CONNECT:
     o->fresh_connect = lv != 0;
     break;
+  case FERRYOPT_CONNECT_ONLY:
+    if (lv < 0 || lv > 2)
+      return FERRYE_BAD_FUNCTION_ARGUMENT;
+    o->connect_only = (unsigned char)lv;
+    break;
   case FERRYOPT_FORBID_REUSE:
     o->forbid_reuse = lv != 0;
     break;

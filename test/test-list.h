@@ -111,6 +111,7 @@
   X(oom_each_allocation_of_uv_mode_fails_cleanly) \
   X(oom_each_allocation_of_socket_action_style_fails_cleanly) \
   X(oom_each_allocation_of_a_digest_exchange_fails_cleanly) \
+  X(oom_each_allocation_of_a_connect_only_exchange_fails_cleanly) \
   X(nginx_thousand_transfers_fifty_in_flight_uv_mode) \
   X(nginx_thousand_transfers_fifty_in_flight_socket_action_mode)
 
@@ -680,6 +681,21 @@
   X(multi_network_changed_clear_conns_closes_idle_and_connects_anew) \
   X(multi_network_changed_clear_dns_looks_names_up_again)
 
+/* -- section: CONNECT_ONLY, ferry_easy_send and recv (test/test-raw.c) -- */
+#define TEST_LIST_RAW(X) \
+  X(raw_connect_only_perform_hands_the_connection_over) \
+  X(raw_connect_only_never_reuses_and_closes_at_the_next_transfer) \
+  X(raw_connect_only_through_a_proxy_tunnel) \
+  X(raw_connect_only_over_tls_offers_only_http11_to_an_h2_server) \
+  X(raw_connect_only_tls_end_is_clean_only_with_close_notify) \
+  X(raw_tls_send_that_fills_the_socket_says_again_and_loses_nothing) \
+  X(raw_connect_only_on_a_uv_loop_ends_the_loop_and_closes_at_removal) \
+  X(raw_connect_only_socket_callback_hears_remove_at_the_hand_over) \
+  X(raw_connect_only_holds_its_host_slot_until_removed) \
+  X(raw_send_to_a_closed_peer_is_a_send_error_not_sigpipe) \
+  X(raw_send_and_recv_check_their_arguments_and_say_why) \
+  X(raw_connect_only_that_cannot_connect_fails_like_any_transfer)
+
 /* -- section: the differential test, libcurl vs ferry (test/test-diff.c) -- */
 #define TEST_LIST_DIFF(X) \
   X(server_routes_answer_by_request_and_send_100_continue) \
@@ -696,6 +712,7 @@
   X(diff_failonerror) \
   X(diff_head) \
   X(diff_headerapi) \
+  X(diff_connectonly) \
   X(diff_urlapi) \
   X(diff_escape) \
   X(diff_options) \
@@ -727,6 +744,7 @@
   TEST_LIST_H2(X) \
   TEST_LIST_MIME(X) \
   TEST_LIST_MULTI_API(X) \
+  TEST_LIST_RAW(X) \
   TEST_LIST_DIFF(X) \
   TEST_LIST_LIBCURL_COMPAT(X) \
   TEST_LIST_NODE(X) \
