@@ -267,6 +267,12 @@ typedef enum {
 #define FERRY_TIMECOND_IFUNMODSINCE 2L
 #define FERRY_TIMECOND_LASTMOD 3L
 
+/* FERRYOPT_HSTS_CTRL bits: ENABLE turns the handle's HSTS store on (0
+ * turns it off and drops it); READONLYFILE keeps ferry_easy_cleanup from
+ * writing the FERRYOPT_HSTS file. */
+#define FERRYHSTS_ENABLE (1L << 0)
+#define FERRYHSTS_READONLYFILE (1L << 1)
+
 /* FERRYOPT_HEADEROPT */
 #define FERRYHEADER_UNIFIED 0L
 #define FERRYHEADER_SEPARATE (1L << 0)
@@ -415,6 +421,48 @@ typedef int (*ferry_seek_callback)(void *userp, ferry_off_t offset, int origin);
  * chunk and frees the list. Return FERRY_TRAILERFUNC_OK, or
  * FERRY_TRAILERFUNC_ABORT to fail with FERRYE_ABORTED_BY_CALLBACK. */
 typedef int (*ferry_trailer_callback)(ferry_slist **list, void *userdata);
+/* HSTS (FERRYOPT_HSTS and friends). An entry as the HSTS callbacks see
+ * it; layout matches libcurl's curl_hstsentry. name is a host name,
+ * NUL-terminated; a set includeSubDomains makes the entry hold for the
+ * host's subdomains too; expire is "YYYYMMDD HH:MM:SS" (UTC) or
+ * "unlimited" as ferry writes it, and may be empty ("never expires") or
+ * any date a cookie's Expires may be when the application fills it. */
+struct ferry_hstsentry {
+  char *name;
+  size_t namelen;
+  unsigned int includeSubDomains : 1;
+  char expire[18];
+};
+/* Where an entry stands among those a FERRYOPT_HSTSWRITEFUNCTION is handed:
+ * index from 0, and their total. Layout matches libcurl's curl_index. */
+struct ferry_index {
+  size_t index;
+  size_t total;
+};
+/* What an HSTS callback returns. */
+typedef enum { FERRYSTS_OK, FERRYSTS_DONE, FERRYSTS_FAIL } ferry_stscode;
+/* FERRYOPT_HSTSREADFUNCTION: called when a transfer starts (and once by
+ * ferry_easy_duphandle for the copy), again and again until it returns
+ * FERRYSTS_DONE, to add known HSTS hosts to the handle's store. Each call
+ * gets a fresh entry: copy a host name of at most e->namelen bytes into
+ * e->name (a buffer of namelen + 1 bytes) and set includeSubDomains and
+ * expire (empty: it never expires), then return FERRYSTS_OK. An entry
+ * whose expire is no date, or has passed, or names an IP address, is not
+ * taken; one with an empty name fails the transfer with
+ * FERRYE_BAD_FUNCTION_ARGUMENT. FERRYSTS_FAIL fails the transfer with
+ * FERRYE_ABORTED_BY_CALLBACK (the entries given before stay). */
+typedef ferry_stscode (*ferry_hstsread_callback)(ferry_easy *easy,
+                                                 struct ferry_hstsentry *e,
+                                                 void *userp);
+/* FERRYOPT_HSTSWRITEFUNCTION: called from ferry_easy_cleanup once for each
+ * HSTS host in force in the handle's store, in the order they were first
+ * noted, with i->index counting from 0 and i->total. e and its strings
+ * are valid during the call only. Return FERRYSTS_OK for the next entry;
+ * anything else ends the calls. */
+typedef ferry_stscode (*ferry_hstswrite_callback)(ferry_easy *easy,
+                                                  struct ferry_hstsentry *e,
+                                                  struct ferry_index *i,
+                                                  void *userp);
 typedef int (*ferry_debug_callback)(ferry_easy *handle, ferry_infotype type,
                                     char *data, size_t size, void *userptr);
 /* FERRYMOPT_SOCKETFUNCTION: watch socket s for what: FERRY_POLL_IN, OUT or

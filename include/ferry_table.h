@@ -429,12 +429,12 @@
   X(PROXY_ISSUERCERT, STRINGPOINT, 296, 0)                                     \
   X(PROXY_ISSUERCERT_BLOB, BLOB, 297, 0)                                       \
   X(SSL_EC_CURVES, STRINGPOINT, 298, 1)                                        \
-  X(HSTS_CTRL, LONG, 299, 0)                                                   \
-  X(HSTS, STRINGPOINT, 300, 0)                                                 \
-  X(HSTSREADFUNCTION, FUNCTIONPOINT, 301, 0)                                   \
-  X(HSTSREADDATA, CBPOINT, 302, 0)                                             \
-  X(HSTSWRITEFUNCTION, FUNCTIONPOINT, 303, 0)                                  \
-  X(HSTSWRITEDATA, CBPOINT, 304, 0)                                            \
+  X(HSTS_CTRL, LONG, 299, 1)                                                   \
+  X(HSTS, STRINGPOINT, 300, 1)                                                 \
+  X(HSTSREADFUNCTION, FUNCTIONPOINT, 301, 1)                                   \
+  X(HSTSREADDATA, CBPOINT, 302, 1)                                             \
+  X(HSTSWRITEFUNCTION, FUNCTIONPOINT, 303, 1)                                  \
+  X(HSTSWRITEDATA, CBPOINT, 304, 1)                                            \
   X(AWS_SIGV4, STRINGPOINT, 305, 0)                                            \
   X(DOH_SSL_VERIFYPEER, LONG, 306, 0)                                          \
   X(DOH_SSL_VERIFYHOST, LONG, 307, 0)                                          \
@@ -470,7 +470,9 @@
   X(SSL_EC_CURVES, "OpenSSL or mbedTLS names; default X25519:P-256:P-384:P-521:X448, brainpool, secp256k1") \
   X(PROXY, "http:// proxies only (no SOCKS, no https:// proxy)")              \
   X(MAXREDIRS, "default 30, as libcurl 8")                                     \
-  X(PUT, "the same as UPLOAD")
+  X(PUT, "the same as UPLOAD")                                                 \
+  X(HSTS, "the header is taken only over HTTPS with a verified certificate, and never noted or applied for an IP address; at most 1000 hosts") \
+  X(HSTSREADFUNCTION, "an entry for a host already known raises its expiry (libcurl adds a second one); an expired or undated one is not taken")
 
 /* Options ferry adds: X(NAME, TYPE, NUMBER, SUPPORTED), no CURLOPT_ name. */
 #define FERRY_OWN_OPTIONS(X)                                                   \
@@ -720,6 +722,11 @@
   X(FERRY_TIMECOND_IFMODSINCE, CURL_TIMECOND_IFMODSINCE)                       \
   X(FERRY_TIMECOND_IFUNMODSINCE, CURL_TIMECOND_IFUNMODSINCE)                   \
   X(FERRY_TIMECOND_LASTMOD, CURL_TIMECOND_LASTMOD)                             \
+  X(FERRYHSTS_ENABLE, CURLHSTS_ENABLE)                                         \
+  X(FERRYHSTS_READONLYFILE, CURLHSTS_READONLYFILE)                             \
+  X(FERRYSTS_OK, CURLSTS_OK)                                                   \
+  X(FERRYSTS_DONE, CURLSTS_DONE)                                               \
+  X(FERRYSTS_FAIL, CURLSTS_FAIL)                                               \
   X(FERRYHEADER_UNIFIED, CURLHEADER_UNIFIED)                                   \
   X(FERRYHEADER_SEPARATE, CURLHEADER_SEPARATE)                                 \
   X(FERRYH_HEADER, CURLH_HEADER)                                               \
@@ -920,7 +927,10 @@
   X(ferry_realloc_callback, curl_realloc_callback)                             \
   X(ferry_strdup_callback, curl_strdup_callback)                               \
   X(ferry_calloc_callback, curl_calloc_callback)                               \
-  X(ferry_trailer_callback, curl_trailer_callback)
+  X(ferry_trailer_callback, curl_trailer_callback)                             \
+  X(ferry_stscode, CURLSTScode)                                                \
+  X(ferry_hstsread_callback, curl_hstsread_callback)                           \
+  X(ferry_hstswrite_callback, curl_hstswrite_callback)
 
 /* Struct tags: X(ferry_tag, curl_tag) so `struct curl_slist` works. */
 #define FERRY_STRUCTS(X)                                                       \
@@ -931,7 +941,9 @@
   X(ferry_waitfd, curl_waitfd)                                                 \
   X(ferry_msg, CURLMsg)                                                        \
   X(ferry_version_info_data, curl_version_info_data)                           \
-  X(ferry_certinfo, curl_certinfo)
+  X(ferry_certinfo, curl_certinfo)                                             \
+  X(ferry_hstsentry, curl_hstsentry)                                           \
+  X(ferry_index, curl_index)
 
 /* Functions: X(ferry_name, curl_name) */
 #define FERRY_FUNCTIONS(X)                                                     \
