@@ -429,7 +429,10 @@ ferry_code ferry__http_next_hop(ferry_easy *e, ferry__url *next) {
     return FERRYE_URL_MALFORMAT;
   }
   /* a known HSTS host is only ever asked over https, redirects included */
-  ferry__http_hsts_upgrade(e, next, NULL);
+  if (ferry__http_hsts_upgrade(e, next, NULL) != FERRYE_OK) {
+    ferry__url_free(next);
+    return FERRYE_OUT_OF_MEMORY;
+  }
   /* PROTOCOLS_STR limits the whole transfer, redirects included */
   if (!(proto_bit(next) & e->set.redir_protocols & e->set.protocols)) {
     snprintf(e->errtext, sizeof(e->errtext),
@@ -493,7 +496,9 @@ ferry_code ferry__http_first_hop(ferry_easy *e) {
   rc = ferry__http_hsts_load(e);
   if (rc != FERRYE_OK)
     return rc;
-  ferry__http_hsts_upgrade(e, &e->url, &switched);
+  rc = ferry__http_hsts_upgrade(e, &e->url, &switched);
+  if (rc != FERRYE_OK)
+    return rc;
   if (switched)
     e->url_cached = 0; /* e->url is no longer the option's parse */
   e->first_host = ferry__http_origin(&e->url);
@@ -754,17 +759,19 @@ ferry_code ferry__http_hsts_load(ferry_easy *e) {
   return rc;
 }
 
-void ferry__http_hsts_upgrade(ferry_easy *e, ferry__url *u, int *switched) {
+ferry_code ferry__http_hsts_upgrade(ferry_easy *e, ferry__url *u,
+                                   int *switched) {
   char *https;
 
   if (switched)
     *switched = 0;
   if (e->hsts == NULL || strcmp(u->scheme, "http") != 0 ||
       u->host_kind != FERRY__HOST_NAME || !ferry__hsts_known(e->hsts, u->host))
-    return;
+    return FERRYE_OK;
+  /* never a byte in the clear to a known host: out of memory fails */
   https = ferry__strdup("https");
   if (https == NULL)
-    return; /* out of memory: the URL stays, and the request soon fails */
+    return FERRYE_OUT_OF_MEMORY;
   ferry__free(u->scheme);
   u->scheme = https;
   if (!u->port_explicit)
@@ -777,6 +784,7 @@ void ferry__http_hsts_upgrade(ferry_easy *e, ferry__url *u, int *switched) {
                  s ? s : "https");
     ferry__free(s);
   }
+  return FERRYE_OK;
 }
 
 ferry_code ferry__http_sts_header(ferry_easy *e, const char *line,

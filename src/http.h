@@ -82,8 +82,10 @@ ferry_code ferry__http_hsts_file(ferry_easy *e, const char *name);
 ferry_code ferry__http_hsts_load(ferry_easy *e);
 /* If u is an http:// URL to a known HSTS host, make it https:// (a port
  * the URL did not name becomes 443; a named one stays, as in libcurl)
- * and trace it. Sets *switched (optional). */
-void ferry__http_hsts_upgrade(ferry_easy *e, ferry__url *u, int *switched);
+ * and trace it. Sets *switched (optional). Out of memory fails: a
+ * known host never gets a byte in the clear. */
+ferry_code ferry__http_hsts_upgrade(ferry_easy *e, ferry__url *u,
+                                   int *switched);
 /* A raw response header line: the first Strict-Transport-Security of a
  * final response goes to the store, when the hop is https with its
  * certificate verified (VERIFYPEER and VERIFYHOST on) and its host a
