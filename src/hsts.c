@@ -117,7 +117,9 @@ static int is_ip_address(const char *host, size_t len) {
 
 /* Is this a host name the store can hold and the file format can write? */
 static int valid_name(const char *host, size_t len) {
-  if (len == 0 || len > FERRY__HSTS_MAX_HOST || host[0] == '.')
+  /* a '#' first would read back as a comment line */
+  if (len == 0 || len > FERRY__HSTS_MAX_HOST || host[0] == '.' ||
+      host[0] == '#' || host[len - 1] == '.')
     return 0;
   for (size_t i = 0; i < len; i++) {
     unsigned char c = (unsigned char)host[i];

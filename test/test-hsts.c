@@ -408,6 +408,8 @@ TEST_IMPL(hsts_file_lines_are_read_as_libcurl_reads_them) {
   ASSERT_EQ(line(h, "old.example \"20250101 00:00:00\""), FERRY__HSTS_SKIPPED);
   ASSERT_EQ(line(h, ". \"20300101 00:00:00\""), FERRY__HSTS_SKIPPED);
   ASSERT_EQ(line(h, ".. \"20300101 00:00:00\""), FERRY__HSTS_SKIPPED);
+  ASSERT_EQ(line(h, "dots.example.. \"unlimited\""), FERRY__HSTS_SKIPPED);
+  ASSERT_EQ(line(h, "#x.example \"unlimited\""), FERRY__HSTS_SKIPPED);
   ASSERT_EQ(line(h, "\"q.example\" \"20300101 00:00:00\""), FERRY__HSTS_SKIPPED);
   memset(longhost, 'a', sizeof(longhost));
   memcpy(longhost + FERRY__HSTS_MAX_HOST + 1, " \"unlimited\"", 13);
