@@ -472,6 +472,7 @@
   X(MAXREDIRS, "default 30, as libcurl 8")                                     \
   X(PUT, "the same as UPLOAD")                                                 \
   X(HSTS, "the header is taken only over HTTPS with a verified certificate, and never noted or applied for an IP address; at most 1000 hosts") \
+  X(HSTS_CTRL, "READONLYFILE keeps the file unwritten, as documented (libcurl 7.88 writes it anyway)") \
   X(HSTSREADFUNCTION, "an entry for a host already known raises its expiry (libcurl adds a second one); an expired or undated one is not taken")
 
 /* Options ferry adds: X(NAME, TYPE, NUMBER, SUPPORTED), no CURLOPT_ name. */
