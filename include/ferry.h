@@ -267,7 +267,28 @@ typedef enum {
 #define FERRY_TIMECOND_IFUNMODSINCE 2L
 #define FERRY_TIMECOND_LASTMOD 3L
 
-/* FERRYOPT_HSTS_CTRL bits: ENABLE turns the handle's HSTS store on (0
+/* HSTS (RFC 6797), as libcurl has it. A handle with HSTS on keeps a store
+ * of known HSTS hosts for its whole life (ferry_easy_reset keeps it): an
+ * http:// URL to a known host, or to a subdomain of one known with
+ * includeSubDomains, goes to https:// before anything is sent (a port the
+ * URL did not name becomes 443; a named one stays), redirects included;
+ * the first Strict-Transport-Security header of a response over HTTPS
+ * with its certificate verified (SSL_VERIFYPEER and SSL_VERIFYHOST on)
+ * notes or updates its host, max-age=0 removes it. IP addresses are never
+ * noted nor switched. The store holds at most 1000 hosts.
+ *
+ * FERRYOPT_HSTS (char *, copied): turns HSTS on and adds a file in
+ * libcurl's HSTS format to those read at every transfer start; the last
+ * one is written at ferry_easy_cleanup (under a temporary name, then
+ * renamed). "" turns HSTS on without a file; NULL forgets the files and
+ * turns HSTS off, dropping the store. A file that cannot be read or
+ * written is skipped (traced with VERBOSE).
+ * FERRYOPT_HSTS_CTRL (long): the bits below.
+ * FERRYOPT_HSTSREADFUNCTION / HSTSREADDATA, FERRYOPT_HSTSWRITEFUNCTION /
+ * HSTSWRITEDATA: see ferry_hstsread_callback and ferry_hstswrite_callback;
+ * the data pointers are handed over as they are. Neither turns HSTS on.
+ *
+ * FERRYOPT_HSTS_CTRL bits: ENABLE turns the handle's HSTS store on (0
  * turns it off and drops it); READONLYFILE keeps ferry_easy_cleanup from
  * writing the FERRYOPT_HSTS file. */
 #define FERRYHSTS_ENABLE (1L << 0)
@@ -535,17 +556,21 @@ FERRY_EXTERN ferry_easy *ferry_easy_init(void);
 /* Free an easy handle and everything it owns. A handle that is still added
  * to a multi is removed first (its transfer halted). With a cookie engine
  * and FERRYOPT_COOKIEJAR, the cookies are written to that file first (a
- * failure to write is only traced). Returns FERRYE_OK;
+ * failure to write is only traced); with HSTS on, the store is written to
+ * the last FERRYOPT_HSTS file unless FERRYHSTS_READONLYFILE, and handed to
+ * the FERRYOPT_HSTSWRITEFUNCTION. Returns FERRYE_OK;
  * FERRYE_RECURSIVE_API_CALL when called on an added handle from inside a
  * ferry callback (the handle is then left alone); FERRYE_BAD_FUNCTION_ARGUMENT
  * for a pointer that is not a live easy handle. NULL is a no-op. */
 FERRY_EXTERN ferry_code ferry_easy_cleanup(ferry_easy *easy);
 /* Put every option back to its default, keep live connections of the
- * handle's private perform multi and the cookies of its cookie engine (as
- * libcurl does). Not allowed while added to a multi (no-op). */
+ * handle's private perform multi, the cookies of its cookie engine and
+ * its HSTS store (as libcurl does). Not allowed while added to a multi (no-op). */
 FERRY_EXTERN void ferry_easy_reset(ferry_easy *easy);
 /* A new handle with the same options. Strings are copied; slists and
- * pointers (POSTFIELDS, callbacks' data) are shared, as in libcurl. NULL on
+ * pointers (POSTFIELDS, callbacks' data) are shared, as in libcurl. A
+ * handle with HSTS on gives the copy a store of its own, filled at once
+ * from the FERRYOPT_HSTS files and the HSTSREADFUNCTION, as libcurl does. NULL on
  * out of memory or a bad argument. */
 FERRY_EXTERN ferry_easy *ferry_easy_duphandle(ferry_easy *easy);
 /* Set one option; the argument's type comes from the option (ferry_table.h):

@@ -304,9 +304,9 @@ struct ferry_easy {
                                         lives as long as the handle */
   struct ferry__hsts *hsts;   /* the HSTS store when enabled; lives as long
                                  as the handle (reset keeps it) */
-  int hsts_taken_for;         /* 1 + the request index whose response's
-                                 Strict-Transport-Security was taken: only
-                                 a response's first one counts */
+  unsigned hsts_taken : 1;    /* this request's response gave its
+                                 Strict-Transport-Security: only the first
+                                 one counts (RFC 6797 section 8.1) */
   /* partial and conditional requests of this hop (partial.c) */
   ferry_off_t resume_from;    /* the offset asked for; 0 when none, or when
                                  the server said it sends it all */

@@ -234,6 +234,7 @@ ferry_code ferry__http_build_request(ferry_easy *e) {
   int has_body = 0, oom = 0;
 
   memset(&r, 0, sizeof(r));
+  e->hsts_taken = 0; /* a new request: its response's header counts */
   r.method = ferry__http_method(e);
   r.body_len = -1;
   if (e->hop_get) {
@@ -492,7 +493,6 @@ ferry_code ferry__http_first_hop(ferry_easy *e) {
   ferry__free(e->first_host);
   ferry__http_forget_first_userinfo(e);
   /* HSTS first: the URL may go to https before anything is decided */
-  e->hsts_taken_for = 0;
   rc = ferry__http_hsts_load(e);
   if (rc != FERRYE_OK)
     return rc;
@@ -807,9 +807,9 @@ ferry_code ferry__http_sts_header(ferry_easy *e, const char *line,
                        : "the certificate was not verified");
     return FERRYE_OK;
   }
-  if (e->hsts_taken_for == e->headers.request + 1)
+  if (e->hsts_taken)
     return FERRYE_OK; /* only a response's first one counts (RFC 6797 8.1) */
-  e->hsts_taken_for = e->headers.request + 1;
+  e->hsts_taken = 1;
   res = ferry__hsts_header(e->hsts, e->url.host, line + n, len - n, &why);
   if (res == FERRY__HSTS_NOMEM)
     return FERRYE_OUT_OF_MEMORY;

@@ -929,6 +929,30 @@ TEST_IMPL(hsts_header_over_plain_http_or_unverified_https_is_ignored) {
   return 0;
 }
 
+TEST_IMPL(hsts_only_the_first_header_of_a_response_counts) {
+  rig r;
+  ferry_easy *e;
+  wstate w;
+
+  ASSERT_EQ(rig_start(&r, "HTTP/1.1 200 OK\r\n"
+                          "Strict-Transport-Security: max-age=60\r\n"
+                          "Strict-Transport-Security: max-age=0\r\n"
+                          "Content-Length: 5\r\n\r\nhello",
+                      NULL),
+            0);
+  e = rig_easy(&r);
+  ASSERT_NOT_NULL(e);
+  ASSERT_EQ(ferry_easy_setopt(e, FERRYOPT_HSTS_CTRL, FERRYHSTS_ENABLE),
+            FERRYE_OK);
+  ASSERT_EQ(get(e, "https://localhost:%d/", tlsserver_port(r.tls)), FERRYE_OK);
+  ASSERT_EQ(get(e, "https://localhost:%d/", tlsserver_port(r.tls)), FERRYE_OK);
+  ASSERT_EQ(store_lines(&r, e, &w), FERRYE_OK);
+  ASSERT_EQ(w.calls, 1);
+  ASSERT_EQ(strncmp(w.lines[0], "0/1 localhost ", 14), 0);
+  ASSERT_EQ(rig_stop(&r), 0);
+  return 0;
+}
+
 TEST_IMPL(hsts_file_is_read_at_transfer_start_and_written_at_cleanup) {
   rig r;
   ferry_easy *e;

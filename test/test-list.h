@@ -453,6 +453,7 @@
   X(hsts_known_host_gets_no_byte_over_plain_http) \
   X(hsts_redirect_to_http_of_a_known_host_goes_https) \
   X(hsts_header_over_plain_http_or_unverified_https_is_ignored) \
+  X(hsts_only_the_first_header_of_a_response_counts) \
   X(hsts_file_is_read_at_transfer_start_and_written_at_cleanup) \
   X(hsts_readonlyfile_is_never_written) \
   X(hsts_callbacks_see_the_entries_with_their_indexes) \
