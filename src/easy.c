@@ -8,6 +8,7 @@
 #include "conn.h"
 #include "cookie.h"
 #include "easy.h"
+#include "hsts.h"
 #include "http.h"
 #include "multi.h"
 #include "trace.h"
@@ -55,6 +56,8 @@ ferry_code ferry_easy_cleanup(ferry_easy *e) {
   ferry__headers_free(&e->headers);
   ferry__http_cookies_flush(e); /* COOKIEJAR; a failure is only traced */
   ferry__cookie_jar_free(e->cookies);
+  ferry__http_hsts_flush(e); /* HSTS file and HSTSWRITEFUNCTION */
+  ferry__hsts_free(e->hsts); /* one a write callback may have made */
   ferry__opts_free(&e->set);
   e->magic = 0;
   ferry__free(e);
@@ -84,7 +87,10 @@ ferry_easy *ferry_easy_duphandle(ferry_easy *src) {
   }
   /* as in libcurl, the copy's cookie engine is on with an empty jar,
    * which reads the COOKIEFILE list at the copy's first transfer */
-  if (src->cookies && (e->cookies = ferry__cookie_jar_new()) == NULL) {
+  if ((src->cookies && (e->cookies = ferry__cookie_jar_new()) == NULL) ||
+      (src->hsts && ferry__http_hsts_dup(e) != FERRYE_OK)) {
+    ferry__cookie_jar_free(e->cookies);
+    ferry__hsts_free(e->hsts);
     ferry__opts_free(&e->set);
     e->magic = 0;
     ferry__free(e);

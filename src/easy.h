@@ -49,6 +49,7 @@ const char *ferry__xstate_name(ferry__xstate s);
 struct ferry__conn;
 struct ferry__addrs;
 struct ferry__cookie_jar;
+struct ferry__hsts;
 
 /* The TLS files, blobs and lists: most handles set none of them, so they
  * live in a block made at the first such setopt. Copies owned by it. */
@@ -103,6 +104,13 @@ typedef struct ferry__opts {
   ferry_slist *cookiefiles;   /* COOKIEFILE names, owned copies, in order */
   size_t cookiefiles_loaded;  /* how many of them the jar has read */
   char *cookiejar;            /* COOKIEJAR */
+  ferry_slist *hstsfiles;     /* HSTS names, owned copies, in order: each
+                                 is read at every transfer start, the
+                                 last one written at cleanup */
+  ferry_hstsread_callback hstsreadfn;   /* HSTSREADFUNCTION */
+  void *hstsreaddata;
+  ferry_hstswrite_callback hstswritefn; /* HSTSWRITEFUNCTION */
+  void *hstswritedata;
   /* TLS: strings and blobs are copies owned by the handle */
   long ssl_verifypeer;        /* default 1 */
   long ssl_verifyhost;        /* default 2 */
@@ -152,6 +160,9 @@ typedef struct ferry__opts {
   unsigned headeropt_unified : 1; /* HEADEROPT UNIFIED (default SEPARATE) */
   unsigned tcp_keepalive : 1; /* TCP_KEEPALIVE */
   unsigned pipewait : 1;      /* PIPEWAIT */
+  unsigned hsts_readonly : 1; /* HSTS_CTRL READONLYFILE */
+  unsigned hstsfiles_loaded : 1; /* a transfer has read the HSTS files
+                                    since the last one was set */
   /* partial and conditional requests (partial.c) */
   char *range;                /* RANGE, as given */
   ferry_off_t resume_from;    /* RESUME_FROM(_LARGE); -1: upload from the
@@ -296,6 +307,11 @@ struct ferry_easy {
   ferry__headers headers;  /* every response header, for ferry_easy_header */
   struct ferry__cookie_jar *cookies; /* the cookie engine when enabled;
                                         lives as long as the handle */
+  struct ferry__hsts *hsts;   /* the HSTS store when enabled; lives as long
+                                 as the handle (reset keeps it) */
+  unsigned hsts_taken : 1;    /* this request's response gave its
+                                 Strict-Transport-Security: only the first
+                                 one counts (RFC 6797 section 8.1) */
   /* partial and conditional requests of this hop (partial.c) */
   ferry_off_t resume_from;    /* the offset asked for; 0 when none, or when
                                  the server said it sends it all */

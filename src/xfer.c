@@ -1234,6 +1234,10 @@ static ferry_code on_header_line(void *ud, const char *line, size_t len) {
   if ((line[0] | 0x20) == 's' && e->cookies && !e->in_tunnel &&
       ferry__http_set_cookie(e, line, len) != FERRYE_OK)
     return FERRYE_OUT_OF_MEMORY;
+  /* Strict-Transport-Security, when HSTS is on (http.c decides) */
+  if ((line[0] | 0x20) == 's' && e->hsts &&
+      ferry__http_sts_header(e, line, len) != FERRYE_OK)
+    return FERRYE_OUT_OF_MEMORY;
   if (e->set.headerfn) {
     FERRY__CALLBACK_ENTER(m);
     w = e->set.headerfn((char *)line, 1, len, e->set.headerdata);

@@ -433,6 +433,36 @@
   X(proxy_unresolvable_is_couldnt_resolve_proxy_and_bad_scheme_is_refused) \
   X(proxy_redirect_to_another_origin_keeps_the_proxy_credentials_only)
 
+/* -- section: HSTS (test/test-hsts.c) -- */
+#define TEST_LIST_HSTS(X) \
+  X(hsts_parse_takes_the_rfc6797_examples) \
+  X(hsts_parse_ignores_unknown_directives) \
+  X(hsts_parse_refuses_invalid_headers_whole) \
+  X(hsts_store_notes_updates_and_removes_hosts) \
+  X(hsts_lookup_is_exact_or_a_parent_with_subdomains) \
+  X(hsts_ip_addresses_are_never_noted_nor_known) \
+  X(hsts_entries_expire_at_max_age) \
+  X(hsts_store_is_capped_and_drops_what_expires_first) \
+  X(hsts_expiry_is_written_and_read_as_libcurl_does) \
+  X(hsts_file_lines_are_read_as_libcurl_reads_them) \
+  X(hsts_file_is_written_byte_for_byte_as_libcurl_writes_it) \
+  X(hsts_file_libcurl_wrote_is_read_and_written_back_the_same) \
+  X(hsts_read_callback_fills_the_store_until_done) \
+  X(hsts_read_callback_fail_and_empty_name_are_errors) \
+  X(hsts_write_callback_gets_every_entry_with_its_index) \
+  X(hsts_https_header_sends_later_http_urls_to_https_first) \
+  X(hsts_known_host_gets_no_byte_over_plain_http) \
+  X(hsts_redirect_to_http_of_a_known_host_goes_https) \
+  X(hsts_header_over_plain_http_or_unverified_https_is_ignored) \
+  X(hsts_only_the_first_header_of_a_response_counts) \
+  X(hsts_file_is_read_at_transfer_start_and_written_at_cleanup) \
+  X(hsts_readonlyfile_is_never_written) \
+  X(hsts_callbacks_see_the_entries_with_their_indexes) \
+  X(hsts_read_callback_fail_fails_the_transfer_before_connecting) \
+  X(hsts_options_turn_the_store_on_and_off_as_libcurl) \
+  X(hsts_oom_each_allocation_of_the_store_fails_cleanly) \
+  X(hsts_oom_each_allocation_of_hsts_transfers_fails_cleanly)
+
 /* -- section: cookie engine (test/test-cookie.c) -- */
 #define TEST_LIST_COOKIE(X) \
   X(cookie_set_cookie_attributes_are_parsed_and_stored) \
@@ -755,6 +785,7 @@
   TEST_LIST_APIS(X) \
   TEST_LIST_UPLOAD(X) \
   TEST_LIST_COOKIE(X) \
+  TEST_LIST_HSTS(X) \
   TEST_LIST_PROXY(X) \
   TEST_LIST_EMBED(X) \
   TEST_LIST_RUNNER(X)  \
