@@ -335,7 +335,8 @@ TEST_IMPL(libcurl_compat_secure_cookies_work_on_loopback_over_http) {
   ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
   req = tserver_request(s, 1, &len);
   ASSERT_NOT_NULL(req);
-  ASSERT(strstr(req, "\r\nCookie: sec=1; plain=2\r\n") != NULL);
+  /* libcurl's order: the longer name first */
+  ASSERT(strstr(req, "\r\nCookie: plain=2; sec=1\r\n") != NULL);
   free(req);
   ferry_easy_cleanup(e);
   sink_free(&body);
@@ -432,6 +433,72 @@ TEST_IMPL(libcurl_compat_cookie_file_takes_set_cookie_lines) {
   ASSERT_NOT_NULL(req);
   ASSERT(strstr(req, "\r\nCookie: kept=3\r\n") != NULL);
   free(req);
+  sink_free(&body);
+  ASSERT_EQ(tserver_stop(s), 0);
+  return 0;
+}
+
+/* libcurl's Cookie header order (lib/cookie.c cookie_sort, 7.88 and 8.11
+ * alike): the longer path first, then the longer domain, then the longer
+ * name, then the newer cookie; a replaced cookie keeps its age. Its
+ * COOKIEJAR file lists the cookies newest first (cookie_output). */
+TEST_IMPL(libcurl_compat_cookie_header_and_jar_go_in_libcurls_order) {
+  static const ts_route routes[] = {
+      {.prefix = "GET /set ",
+       .response = "HTTP/1.1 200 OK\r\n"
+                   "Set-Cookie: aa=1; Path=/\r\n"
+                   "Set-Cookie: b=2; Path=/\r\n"
+                   "Set-Cookie: c=3; Path=/\r\n"
+                   "Set-Cookie: d=4; Path=/deep\r\n"
+                   "Set-Cookie: b=5; Path=/\r\n"
+                   "Content-Length: 0\r\n\r\n"},
+      {.prefix = "GET /deep/x ", .response = FX_OK_HELLO},
+  };
+  const char *tmp = getenv("TMPDIR");
+  char path[512], text[1024];
+  tserver *s = tserver_start();
+  sink body = {0};
+  ferry_easy *e;
+  FILE *f;
+  char *req;
+  size_t len, n;
+  int fd;
+
+  ASSERT_NOT_NULL(s);
+  tserver_routes(s, routes, 2);
+  snprintf(path, sizeof(path), "%s/ferry-jar-XXXXXX",
+           tmp && *tmp ? tmp : "/tmp");
+  fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  close(fd);
+  e = fx_easy(fx_url(s, "/set"), &body, NULL);
+  ASSERT_NOT_NULL(e);
+  ferry_easy_setopt(e, FERRYOPT_COOKIEFILE, "");
+  ferry_easy_setopt(e, FERRYOPT_COOKIEJAR, path);
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
+  ferry_easy_setopt(e, FERRYOPT_URL, fx_url(s, "/deep/x"));
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
+  req = tserver_request(s, 1, &len);
+  ASSERT_NOT_NULL(req);
+  /* d's path is longer; aa's name is longer; c is newer than b, which
+   * kept the age of the b=2 it replaced */
+  ASSERT(strstr(req, "\r\nCookie: d=4; aa=1; c=3; b=5\r\n") != NULL);
+  free(req);
+  ASSERT_EQ(ferry_easy_cleanup(e), FERRYE_OK);
+
+  f = fopen(path, "r");
+  ASSERT_NOT_NULL(f);
+  n = fread(text, 1, sizeof(text) - 1, f);
+  fclose(f);
+  unlink(path);
+  text[n] = '\0';
+  /* the cookie lines, after the comment lines, newest first */
+  ASSERT_NOT_NULL(strstr(text, "\n\n"));
+  ASSERT_STR_EQ(strstr(text, "\n\n") + 2,
+                "127.0.0.1\tFALSE\t/deep\tFALSE\t0\td\t4\n"
+                "127.0.0.1\tFALSE\t/\tFALSE\t0\tc\t3\n"
+                "127.0.0.1\tFALSE\t/\tFALSE\t0\tb\t5\n"
+                "127.0.0.1\tFALSE\t/\tFALSE\t0\taa\t1\n");
   sink_free(&body);
   ASSERT_EQ(tserver_stop(s), 0);
   return 0;
