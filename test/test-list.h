@@ -719,7 +719,8 @@
   X(libcurl_compat_secure_cookies_work_on_loopback_over_http) \
   X(libcurl_compat_request_size_counts_a_small_body_sent_with_the_head) \
   X(libcurl_compat_cookie_file_takes_set_cookie_lines) \
-  X(libcurl_compat_cookie_header_and_jar_go_in_libcurls_order)
+  X(libcurl_compat_cookie_header_and_jar_go_in_libcurls_order) \
+  X(libcurl_compat_url_api_parses_urls_as_libcurl_8_11)
 
 #define TEST_LIST(X)   \
   TEST_LIST_LOOP(X) \
