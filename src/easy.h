@@ -273,6 +273,12 @@ struct ferry_easy {
   long http_version;
   char *content_type;
   char *content_encoding;     /* Content-Encoding of the final response */
+  /* what the response's Connection and Transfer-Encoding said: whether
+   * the connection ends with it (a followed response's body is then not
+   * read, as libcurl does not read it) */
+  unsigned resp_close : 1;    /* Connection: close */
+  unsigned resp_keep_alive : 1; /* Connection: keep-alive */
+  unsigned resp_chunked : 1;  /* Transfer-Encoding ends in chunked */
   unsigned tls_hop : 1;       /* an https hop: set.tls holds its TLS
                                  configuration key, which also ends
                                  conn_key after a '#' */

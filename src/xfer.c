@@ -82,6 +82,7 @@ static void forget_response_headers(ferry_easy *e) {
   e->content_type = NULL;
   ferry__free(e->content_encoding);
   e->content_encoding = NULL;
+  e->resp_close = e->resp_keep_alive = e->resp_chunked = 0;
 }
 
 /* Forget what belongs to one hop (one request and its response); what
@@ -252,24 +253,32 @@ static const char *hop_tls_key(const ferry_easy *e) {
   return e->set.tls->key;
 }
 
+/* Is the scheme of u refused: by PROTOCOLS_STR on every hop, by
+ * REDIR_PROTOCOLS_STR once a Location was followed? Writes the error
+ * text then. */
+static int protocol_refused(ferry_easy *e, const ferry__url *u) {
+  unsigned proto = strcmp(u->scheme, "https") == 0 ? FERRY__PROTO_HTTPS
+                                                   : FERRY__PROTO_HTTP;
+
+  if ((proto & e->set.protocols) &&
+      !(e->followed && !(proto & e->set.redir_protocols)))
+    return 0;
+  snprintf(e->errtext, sizeof(e->errtext),
+           e->followed
+               ? "Protocol \"%s\" not supported or disabled for redirects"
+               : "Protocol \"%s\" not supported or disabled by PROTOCOLS_STR",
+           u->scheme);
+  return 1;
+}
+
 /* Set up the current hop (e->url parsed): connection key, request, parser. */
 static ferry_code prepare_hop(ferry_easy *e) {
   unsigned proto = strcmp(e->url.scheme, "https") == 0 ? FERRY__PROTO_HTTPS
                                                        : FERRY__PROTO_HTTP;
   ferry_code rc;
 
-  /* PROTOCOLS_STR limits every hop, REDIR_PROTOCOLS_STR those after a
-   * Location was followed */
-  if (!(proto & e->set.protocols) ||
-      (e->followed && !(proto & e->set.redir_protocols))) {
-    snprintf(e->errtext, sizeof(e->errtext),
-             e->followed
-                 ? "Protocol \"%s\" not supported or disabled for redirects"
-                 : "Protocol \"%s\" not supported or disabled by "
-                   "PROTOCOLS_STR",
-             e->url.scheme);
+  if (protocol_refused(e, &e->url))
     return FERRYE_UNSUPPORTED_PROTOCOL;
-  }
   e->tls_hop = proto == FERRY__PROTO_HTTPS;
   if (e->tls_hop) {
     /* the key of the handle's TLS options, made once while they stay as
@@ -1167,6 +1176,59 @@ static int remember_header(const char *line, size_t len, const char *name,
   return 0;
 }
 
+/* Does the header line's value (after its colon) hold token, as a
+ * comma-separated element, without regard to case? */
+static int value_has_token(const char *line, size_t len, const char *token) {
+  const char *p = memchr(line, ':', len), *end = line + len;
+  size_t n = strlen(token);
+
+  if (p == NULL)
+    return 0;
+  for (p++; p < end;) {
+    const char *e;
+    while (p < end && (*p == ' ' || *p == '\t' || *p == ','))
+      p++;
+    for (e = p; e < end && *e != ',' && *e != '\r' && *e != '\n'; e++)
+      ;
+    {
+      const char *t = e;
+      while (t > p && (t[-1] == ' ' || t[-1] == '\t'))
+        t--;
+      if ((size_t)(t - p) == n && strncasecmp(p, token, n) == 0)
+        return 1;
+    }
+    p = e < end && *e == ',' ? e + 1 : end;
+  }
+  return 0;
+}
+
+/* Connection and Transfer-Encoding: does the connection end with this
+ * response? */
+static void note_connection_header(ferry_easy *e, const char *line,
+                                   size_t len) {
+  if (len > 11 && strncasecmp(line, "Connection:", 11) == 0) {
+    if (value_has_token(line, len, "close"))
+      e->resp_close = 1;
+    if (value_has_token(line, len, "keep-alive"))
+      e->resp_keep_alive = 1;
+  } else if (len > 18 && strncasecmp(line, "Transfer-Encoding:", 18) == 0) {
+    e->resp_chunked = value_has_token(line, len, "chunked");
+  }
+}
+
+/* Will the connection close after this response (HTTP/1: Connection:
+ * close, HTTP/1.0 without keep-alive, or a body that runs to the close)? */
+static int response_ends_connection(const ferry_easy *e, long version,
+                                    int64_t content_length) {
+  if (version != FERRY_HTTP_VERSION_1_0 && version != FERRY_HTTP_VERSION_1_1)
+    return 0;
+  if (e->resp_close)
+    return 1;
+  if (version == FERRY_HTTP_VERSION_1_0 && !e->resp_keep_alive)
+    return 1;
+  return content_length < 0 && !e->resp_chunked && !e->stream.is_head;
+}
+
 static ferry_code on_header_line(void *ud, const char *line, size_t len) {
   ferry_easy *e = ud;
   ferry_multi *m = e->multi;
@@ -1197,6 +1259,8 @@ static ferry_code on_header_line(void *ud, const char *line, size_t len) {
         remember_header(line, len, "Content-Encoding:", &e->content_encoding,
                         1))))
     return FERRYE_OUT_OF_MEMORY;
+  if (((line[0] | 0x20) == 'c' || (line[0] | 0x20) == 't') && !e->in_tunnel)
+    note_connection_header(e, line, len);
   /* Set-Cookie of every response, redirects included, for this hop's URL;
    * never a proxy's CONNECT answer */
   if ((line[0] | 0x20) == 's' && e->cookies && !e->in_tunnel &&
@@ -1249,6 +1313,12 @@ static int on_headers_done(void *ud, int status, long version, int interim,
     rc = ferry__http_check_auth(e, status);
   if (rc != FERRYE_OK)
     return -(int)rc;
+  if (e->follow && response_ends_connection(e, version, content_length)) {
+    /* as libcurl: a followed response on a connection that ends with it
+     * is not read further */
+    ferry__xfer_state(e, FERRY__XS_RECV_BODY);
+    return FERRY__STREAM_NOBODY;
+  }
   if (e->set.failonerror && status >= 400 && !e->follow) {
     snprintf(e->errtext, sizeof(e->errtext),
              "The requested URL returned error: %d", status);
@@ -1546,6 +1616,17 @@ static void follow_redirect(ferry_easy *e) {
   rc = ferry__http_next_hop(e, &next);
   if (rc != FERRYE_OK) {
     ferry__xfer_done(e, rc);
+    return;
+  }
+  if (protocol_refused(e, &next)) {
+    /* as libcurl: the refused URL is the effective one, the response
+     * before it keeps its counts */
+    ferry__url_free(&e->url);
+    e->url = next;
+    e->url_cached = 0;
+    ferry__free(e->effective_url);
+    e->effective_url = NULL;
+    ferry__xfer_done(e, FERRYE_UNSUPPORTED_PROTOCOL);
     return;
   }
   /* a body sent again is read again from its start */
