@@ -217,13 +217,19 @@ typedef enum {
 #define FERRY_IPRESOLVE_V6 2L
 
 /* FERRYOPT_HTTPAUTH and FERRYOPT_PROXYAUTH bits. ferry speaks Basic, Digest
- * (RFC 7616: MD5, SHA-256 and their -sess forms, qop "auth") and Bearer;
- * a set without any of them is refused with FERRYE_NOT_BUILT_IN. As in
- * libcurl, Basic alone is sent with the first request; a set that allows
- * Digest sends the first request without credentials and answers the
- * server's 401 once, on the same connection when it stays open, with
- * Digest when offered, else Basic when allowed and offered. The 401's body
- * is not delivered then; a second 401 ends the transfer with it. */
+ * (RFC 7616: MD5, SHA-256 and their -sess forms, qop "auth" or "auth-int")
+ * and Bearer; a set without any of them is refused with FERRYE_NOT_BUILT_IN
+ * (NONE sends no credentials; DIGEST_IE is Digest hashing the path without
+ * its query). As in libcurl: a method named alone goes with the first
+ * request; a set of several sends the first request without credentials
+ * and picks from what the server's 401 offers (Bearer, Digest, then
+ * Basic), asking again on the same connection when it stays open. Digest
+ * alone, before any challenge, sends a request's body behind an empty
+ * probe ("Content-Length: 0"). The method picked and the Digest challenge
+ * stay with the handle for its later transfers and redirects
+ * (ferry_easy_reset forgets them). A request asked again counts as a
+ * redirect (REDIRECT_COUNT, MAXREDIRS); the 401's body is not delivered
+ * then. A 401 that refuses the credentials sent ends the transfer with it. */
 #define FERRYAUTH_NONE ((unsigned long)0)
 #define FERRYAUTH_BASIC (((unsigned long)1) << 0)
 #define FERRYAUTH_DIGEST (((unsigned long)1) << 1)

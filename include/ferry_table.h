@@ -465,7 +465,7 @@
 #define FERRY_OPTION_NOTES(X)                                                  \
   X(BUFFERSIZE, "checked, then unused: ferry reads through one 256 KiB buffer per multi") \
   X(NOSIGNAL, "accepted: ferry never uses signals")                           \
-  X(HTTPAUTH, "Basic, Digest (MD5, SHA-256, -sess; qop auth) and Bearer")     \
+  X(HTTPAUTH, "Basic, Digest (MD5, SHA-256, -sess; qop auth, auth-int) and Bearer") \
   X(SSLVERSION, "TLS 1.2 at most (Debian's mbedTLS 2.28)")                     \
   X(SSL_EC_CURVES, "OpenSSL or mbedTLS names; default X25519:P-256:P-384:P-521:X448, brainpool, secp256k1") \
   X(PROXY, "http:// proxies only (no SOCKS, no https:// proxy)")              \

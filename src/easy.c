@@ -53,6 +53,7 @@ ferry_code ferry_easy_cleanup(ferry_easy *e) {
   if (e->own_multi != NULL)
     ferry_multi_cleanup(e->own_multi);
   ferry__xfer_reset(e);
+  ferry__http_auth_forget(e);
   ferry__headers_free(&e->headers);
   ferry__http_cookies_flush(e); /* COOKIEJAR; a failure is only traced */
   ferry__cookie_jar_free(e->cookies);
@@ -68,6 +69,8 @@ void ferry_easy_reset(ferry_easy *e) {
   if (!ferry__easy_valid(e) || e->multi != NULL)
     return;
   ferry__xfer_reset(e);
+  /* as libcurl's reset: the authentication the handle learnt goes too */
+  ferry__http_auth_forget(e);
   ferry__opts_free(&e->set);
   ferry__opts_defaults(&e->set);
 }

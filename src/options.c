@@ -17,6 +17,7 @@ void ferry__opts_defaults(ferry__opts *o) {
   o->postfieldsize = -1;
   o->dns_cache_timeout = 60;
   o->maxredirs = 30; /* libcurl's default since 8.3 */
+  o->httpauth = 1UL << 0; /* Basic */
   o->expect_100_timeout_ms = 1000;
   o->happy_eyeballs_ms = 200;
   o->ssl_verifypeer = 1;
@@ -440,16 +441,24 @@ ferry_code ferry_easy_setopt(ferry_easy *e, ferry_option opt, ...) {
     return set_string(e, &o->password, pv);
   case FERRYOPT_XOAUTH2_BEARER:
     return set_string(e, &o->bearer, pv);
-  case FERRYOPT_HTTPAUTH:
-    /* Basic, Digest and Bearer are what ferry speaks */
-    if ((unsigned long)lv != 0 &&
-        !((unsigned long)lv & ((1UL << 0) | (1UL << 1) | (1UL << 6)))) {
+  case FERRYOPT_HTTPAUTH: {
+    /* Basic, Digest and Bearer are what ferry speaks. As in libcurl, 0
+     * (NONE) sends no credentials, and DIGEST_IE is Digest with the
+     * query left out of the uri it hashes. */
+    unsigned long bits = (unsigned long)lv;
+    int ie = (bits & FERRYAUTH_DIGEST_IE) != 0;
+    if (ie)
+      bits = (bits | FERRYAUTH_DIGEST) & ~FERRYAUTH_DIGEST_IE;
+    if (bits != 0 &&
+        !(bits & (FERRYAUTH_BASIC | FERRYAUTH_DIGEST | FERRYAUTH_BEARER))) {
       ferry__easy_set_error(e, "HTTPAUTH: only Basic, Digest and Bearer are "
                                "supported");
       return FERRYE_NOT_BUILT_IN;
     }
-    o->httpauth = (unsigned long)lv;
+    o->httpauth = bits;
+    o->digest_ie = (unsigned)ie;
     break;
+  }
   case FERRYOPT_FOLLOWLOCATION:
     o->followlocation = lv != 0;
     break;

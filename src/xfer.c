@@ -82,6 +82,7 @@ static void forget_response_headers(ferry_easy *e) {
   e->content_type = NULL;
   ferry__free(e->content_encoding);
   e->content_encoding = NULL;
+  e->resp_close = e->resp_keep_alive = e->resp_chunked = 0;
 }
 
 /* Forget what belongs to one hop (one request and its response); what
@@ -122,8 +123,8 @@ void ferry__xfer_reset(ferry_easy *e) {
   e->upload_mime = NULL;
   ferry_mime_free(e->form_mime); /* HTTPPOST's, made for each transfer */
   e->form_mime = NULL;
-  ferry__digest_free(&e->digest);
-  e->auth_retry = e->auth_tried = e->auth_basic = 0;
+  /* the handle's authentication state stays (ferry__http_auth_forget) */
+  e->auth_retry = e->auth_probe = 0;
   if (e->dest_host == e->connect_to_host)
     e->dest_host = NULL;
   ferry__free(e->connect_to_host);
@@ -144,7 +145,7 @@ void ferry__xfer_reset(ferry_easy *e) {
   e->first_host = NULL;
   ferry__http_forget_first_userinfo(e);
   e->redirect_count = 0;
-  e->hop_get = e->strip_auth = 0;
+  e->hop_get = e->strip_auth = e->followed = 0;
   e->pause_recv = e->pause_send = 0;
   e->rate_resume_ms = 0;
   e->response_code = 0;
@@ -266,18 +267,32 @@ static const char *hop_tls_key(const ferry_easy *e) {
   return e->set.tls->key;
 }
 
+/* Is the scheme of u refused: by PROTOCOLS_STR on every hop, by
+ * REDIR_PROTOCOLS_STR once a Location was followed? Writes the error
+ * text then. */
+static int protocol_refused(ferry_easy *e, const ferry__url *u) {
+  unsigned proto = strcmp(u->scheme, "https") == 0 ? FERRY__PROTO_HTTPS
+                                                   : FERRY__PROTO_HTTP;
+
+  if ((proto & e->set.protocols) &&
+      !(e->followed && !(proto & e->set.redir_protocols)))
+    return 0;
+  snprintf(e->errtext, sizeof(e->errtext),
+           e->followed
+               ? "Protocol \"%s\" not supported or disabled for redirects"
+               : "Protocol \"%s\" not supported or disabled by PROTOCOLS_STR",
+           u->scheme);
+  return 1;
+}
+
 /* Set up the current hop (e->url parsed): connection key, request, parser. */
 static ferry_code prepare_hop(ferry_easy *e) {
   unsigned proto = strcmp(e->url.scheme, "https") == 0 ? FERRY__PROTO_HTTPS
                                                        : FERRY__PROTO_HTTP;
   ferry_code rc;
 
-  if (e->redirect_count == 0 && !(proto & e->set.protocols)) {
-    snprintf(e->errtext, sizeof(e->errtext),
-             "Protocol \"%s\" not supported or disabled by PROTOCOLS_STR",
-             e->url.scheme);
+  if (protocol_refused(e, &e->url))
     return FERRYE_UNSUPPORTED_PROTOCOL;
-  }
   e->tls_hop = proto == FERRY__PROTO_HTTPS;
   if (e->tls_hop) {
     /* the key of the handle's TLS options, made once while they stay as
@@ -1200,6 +1215,59 @@ static int remember_header(const char *line, size_t len, const char *name,
   return 0;
 }
 
+/* Does the header line's value (after its colon) hold token, as a
+ * comma-separated element, without regard to case? */
+static int value_has_token(const char *line, size_t len, const char *token) {
+  const char *p = memchr(line, ':', len), *end = line + len;
+  size_t n = strlen(token);
+
+  if (p == NULL)
+    return 0;
+  for (p++; p < end;) {
+    const char *e;
+    while (p < end && (*p == ' ' || *p == '\t' || *p == ','))
+      p++;
+    for (e = p; e < end && *e != ',' && *e != '\r' && *e != '\n'; e++)
+      ;
+    {
+      const char *t = e;
+      while (t > p && (t[-1] == ' ' || t[-1] == '\t'))
+        t--;
+      if ((size_t)(t - p) == n && strncasecmp(p, token, n) == 0)
+        return 1;
+    }
+    p = e < end && *e == ',' ? e + 1 : end;
+  }
+  return 0;
+}
+
+/* Connection and Transfer-Encoding: does the connection end with this
+ * response? */
+static void note_connection_header(ferry_easy *e, const char *line,
+                                   size_t len) {
+  if (len > 11 && strncasecmp(line, "Connection:", 11) == 0) {
+    if (value_has_token(line, len, "close"))
+      e->resp_close = 1;
+    if (value_has_token(line, len, "keep-alive"))
+      e->resp_keep_alive = 1;
+  } else if (len > 18 && strncasecmp(line, "Transfer-Encoding:", 18) == 0) {
+    e->resp_chunked = value_has_token(line, len, "chunked");
+  }
+}
+
+/* Will the connection close after this response (HTTP/1: Connection:
+ * close, HTTP/1.0 without keep-alive, or a body that runs to the close)? */
+static int response_ends_connection(const ferry_easy *e, long version,
+                                    int64_t content_length) {
+  if (version != FERRY_HTTP_VERSION_1_0 && version != FERRY_HTTP_VERSION_1_1)
+    return 0;
+  if (e->resp_close)
+    return 1;
+  if (version == FERRY_HTTP_VERSION_1_0 && !e->resp_keep_alive)
+    return 1;
+  return content_length < 0 && !e->resp_chunked && !e->stream.is_head;
+}
+
 static ferry_code on_header_line(void *ud, const char *line, size_t len) {
   ferry_easy *e = ud;
   ferry_multi *m = e->multi;
@@ -1219,8 +1287,9 @@ static ferry_code on_header_line(void *ud, const char *line, size_t len) {
    * needs them (partial.c) */
   if (e->resume_from > 0 || e->set.timecondition)
     ferry__partial_header(e, line, len);
-  /* only three headers matter here; most lines fail the first test */
-  if (((line[0] | 0x20) == 'l' &&
+  /* only these headers matter here; most lines fail the first test (of
+   * several Location lines the first counts, as in libcurl) */
+  if (((line[0] | 0x20) == 'l' && e->location == NULL &&
        remember_header(line, len, "Location:", &e->location, 0)) ||
       ((line[0] | 0x20) == 'w' && !e->in_tunnel &&
        remember_header(line, len, "WWW-Authenticate:", &e->www_auth, 1)) ||
@@ -1229,6 +1298,8 @@ static ferry_code on_header_line(void *ud, const char *line, size_t len) {
         remember_header(line, len, "Content-Encoding:", &e->content_encoding,
                         1))))
     return FERRYE_OUT_OF_MEMORY;
+  if (((line[0] | 0x20) == 'c' || (line[0] | 0x20) == 't') && !e->in_tunnel)
+    note_connection_header(e, line, len);
   /* Set-Cookie of every response, redirects included, for this hop's URL;
    * never a proxy's CONNECT answer */
   if ((line[0] | 0x20) == 's' && e->cookies && !e->in_tunnel &&
@@ -1278,16 +1349,19 @@ static int on_headers_done(void *ud, int status, long version, int interim,
   /* a final answer before the body went: the body is never sent */
   e->expect_wait = 0;
   e->response_code = status;
+  e->http_version = version;
+  e->content_length = content_length;
   rc = ferry__http_check_redirect(e, status);
   if (rc == FERRYE_OK)
     rc = ferry__http_check_auth(e, status);
-  if (rc != FERRYE_OK) {
-    if (e->errtext[0] == '\0')
-      snprintf(e->errtext, sizeof(e->errtext), "redirect");
+  if (rc != FERRYE_OK)
     return -(int)rc;
+  if (e->follow && response_ends_connection(e, version, content_length)) {
+    /* as libcurl: a followed response on a connection that ends with it
+     * is not read further */
+    ferry__xfer_state(e, FERRY__XS_RECV_BODY);
+    return FERRY__STREAM_NOBODY;
   }
-  e->http_version = version;
-  e->content_length = content_length;
   if (e->set.failonerror && status >= 400 && !e->follow) {
     snprintf(e->errtext, sizeof(e->errtext),
              "The requested URL returned error: %d", status);
@@ -1330,10 +1404,13 @@ static ferry_code on_body(void *ud, const char *p, size_t n) {
 
   /* Counted here, as they arrive: bytes held by a pause and delivered
    * later go through deliver_body twice. */
-  if (e->follow || e->skip_body)
-    return FERRYE_OK; /* the body of a redirect that is followed is not
-                         data, nor that of a 416 to a resume */
+  if (e->skip_body)
+    return FERRYE_OK; /* the body of a 416 to a resume is not data */
   e->dl_bytes += (ferry_off_t)n;
+  if (e->follow)
+    return FERRYE_OK; /* nor is that of a response followed: read (the
+                         connection can carry the next request) and
+                         counted, as libcurl counts it, not delivered */
   if (ferry__trace_on(e))
     ferry__trace_data(e, FERRYINFO_DATA_IN, p, n);
   if (e->decoder) {
@@ -1410,7 +1487,8 @@ static void response_complete(ferry_easy *e) {
       return;
     }
   }
-  ferry__xfer_done(e, FERRYE_OK);
+  /* a 3xx not followed tells where it would have led */
+  ferry__xfer_done(e, ferry__http_redirect_url(e));
 }
 
 /* A speed cap's bucket has filled: go on where the throttle stopped. */
@@ -1568,44 +1646,52 @@ void ferry__xfer_on_deadline(ferry_easy *e) {
   update_deadline(e);
 }
 
-/* The response was a redirect to follow: the same transfer goes on with
- * the next hop, from INIT, on a pooled or new connection. */
+/* The response is followed (its Location, or the same URL again with
+ * credentials): the same transfer goes on with the next hop, from INIT, on
+ * a pooled or new connection. */
 static void follow_redirect(ferry_easy *e) {
   ferry__url next;
   ferry_code rc;
+  int auth = e->auth_retry;
 
   /* the session judges whether the connection carries another request */
   release_conn(e, FERRY__CLOSE_DONE);
-  if (e->stream.pull &&
-      (e->auth_retry || e->response_code == 307 || e->response_code == 308) &&
-      rewind_upload(e) != 0) {
+  rc = ferry__http_next_hop(e, &next);
+  if (rc != FERRYE_OK) {
+    ferry__xfer_done(e, rc);
+    return;
+  }
+  if (protocol_refused(e, &next)) {
+    /* as libcurl: the refused URL is the effective one, the response
+     * before it keeps its counts */
+    ferry__url_free(&e->url);
+    e->url = next;
+    e->url_cached = 0;
+    ferry__free(e->effective_url);
+    e->effective_url = NULL;
+    ferry__xfer_done(e, FERRYE_UNSUPPORTED_PROTOCOL);
+    return;
+  }
+  /* a body sent again is read again from its start */
+  if (e->stream.pull && !e->hop_get && rewind_upload(e) != 0) {
+    ferry__url_free(&next);
     xfer_fail(e, FERRYE_SEND_FAIL_REWIND,
               "a %ld answer needs the upload again, and it cannot be rewound",
               e->response_code);
     return;
   }
-  if (e->auth_retry) {
-    /* the same request again, now with credentials */
-    if (ferry__url_copy(&next, &e->url) != FERRY__URL_OK) {
-      ferry__xfer_done(e, FERRYE_OUT_OF_MEMORY);
-      return;
-    }
-    e->auth_retry = 0;
-    e->auth_tried = 1;
-    if (ferry__trace_on(e))
+  e->auth_retry = 0;
+  if (ferry__trace_on(e)) {
+    char *to = auth ? NULL : ferry__url_to_string(&next, 0, 0);
+    if (auth)
       ferry__infof(e, "Asking again with %s credentials",
-                   e->digest.nonce ? "Digest" : "Basic");
-  } else {
-    rc = ferry__http_next_hop(e, &next);
-    if (rc != FERRYE_OK) {
-      ferry__xfer_done(e, rc);
-      return;
-    }
-    /* a challenge belongs to the server that made it */
-    ferry__digest_free(&e->digest);
-    e->auth_basic = e->auth_tried = 0;
-    if (ferry__trace_on(e))
-      ferry__infof(e, "Following redirect to %s", e->redirect_url);
+                   e->auth_picked == FERRYAUTH_DIGEST   ? "Digest"
+                   : e->auth_picked == FERRYAUTH_BASIC  ? "Basic"
+                   : e->auth_picked == FERRYAUTH_BEARER ? "Bearer"
+                                                        : "no");
+    else
+      ferry__infof(e, "Following redirect to %s", to ? to : "?");
+    ferry__free(to);
   }
   /* forget the previous hop, keep the transfer's totals */
   forget_hop(e);

@@ -767,7 +767,14 @@
   X(libcurl_compat_request_size_counts_a_small_body_sent_with_the_head) \
   X(libcurl_compat_cookie_file_takes_set_cookie_lines) \
   X(libcurl_compat_cookie_header_and_jar_go_in_libcurls_order) \
-  X(libcurl_compat_url_api_parses_urls_as_libcurl_8_11)
+  X(libcurl_compat_url_api_parses_urls_as_libcurl_8_11) \
+  X(libcurl_compat_maxredirs_counts_the_last_redirect_body) \
+  X(libcurl_compat_unfollowable_location_ends_after_the_response) \
+  X(libcurl_compat_any_3xx_location_is_followed_and_encoded) \
+  X(libcurl_compat_auth_retry_counts_as_a_redirect) \
+  X(libcurl_compat_auth_state_stays_on_the_handle_until_reset) \
+  X(libcurl_compat_digest_new_nonce_without_stale_ends_the_asking) \
+  X(libcurl_compat_digest_body_waits_behind_an_empty_probe)
 
 #define TEST_LIST(X)   \
   TEST_LIST_LOOP(X) \
