@@ -201,7 +201,17 @@ static int run_both(const char *prog, const char *const *args, serve_mode mode,
             count_substr(f.r.out, "loop returned"));
   /* the same requests, byte for byte (the port aside) */
   ASSERT_EQ(c.requests, f.requests);
-  ASSERT_EQ(c.connections, f.connections);
+  if (mode == SERVE_IDLE_CLOSE) {
+    /* libcurl starts a batch's transfers over several perform calls, so
+     * one may finish before the last starts and lend it its connection:
+     * it then makes no replacement for the closed one. ferry starts them
+     * all in one engine run: always one replacement (the caller checks
+     * ferry's count). */
+    ASSERT_LE(c.connections, f.connections);
+    ASSERT_GE(c.connections + 1, f.connections);
+  } else {
+    ASSERT_EQ(c.connections, f.connections);
+  }
   ASSERT_NOT_NULL(c.request0);
   ASSERT_NOT_NULL(f.request0);
   port = strstr(c.request0, "Host: 127.0.0.1:");
