@@ -528,7 +528,9 @@ struct ferry_sockaddr {
  * From the moment it is returned ferry owns the socket: it closes it (with
  * FERRYOPT_CLOSESOCKETFUNCTION when set, else close()) when the attempt
  * loses or fails or the connection ends. A socket number ferry uses
- * already (one returned twice) fails the attempt, and is not closed.
+ * already (one returned twice) fails the attempt, and is not closed. When
+ * O_NONBLOCK cannot be set the attempt fails as in libcurl, and if it was
+ * the last, the transfer with FERRYE_UNSUPPORTED_PROTOCOL.
  *
  * Return FERRY_SOCKET_BAD to refuse the attempt: ferry goes on with the
  * next address, and when none is left the transfer fails with
@@ -547,10 +549,11 @@ typedef ferry_socket_t (*ferry_opensocket_callback)(
  *  - FERRY_SOCKOPT_ALREADY_CONNECTED: ferry does not call connect(): the
  *    socket counts as connected now (INTERFACE/LOCALPORT are still bound,
  *    as libcurl does, which fails on a connected socket: set neither);
- *  - FERRY_SOCKOPT_ERROR, or any other value: the socket is closed and
- *    the attempt fails with FERRYE_ABORTED_BY_CALLBACK; as in libcurl,
- *    the next address is tried, and the transfer fails with that code
- *    when the refused attempt was the last. */
+ *  - FERRY_SOCKOPT_ERROR, or any other value: the socket is closed (with
+ *    the CLOSESOCKETFUNCTION when set) and the attempt fails; as in
+ *    libcurl the next address is tried, and when the refused attempt was
+ *    the last one to fail the transfer fails with
+ *    FERRYE_ABORTED_BY_CALLBACK and a text naming the callback. */
 typedef int (*ferry_sockopt_callback)(void *clientp, ferry_socket_t curlfd,
                                       ferry_socktype purpose);
 #define FERRY_SOCKOPT_OK 0
