@@ -649,16 +649,18 @@ typedef int (*ferry_closesocket_callback)(void *clientp, ferry_socket_t item);
  * authentication round, a retry on a fresh connection) when its
  * connection is ready: after connect, proxy tunnel and TLS handshake, or
  * at once on a reused connection, and before any byte of the request
- * goes. conn_primary_ip and conn_primary_port are the address connected to
+ * goes; with FERRYOPT_CONNECT_ONLY, before the connection is handed over
+ * (as libcurl, which calls it in its DO state either way). conn_primary_ip and conn_primary_port are the address connected to
  * (the proxy's for a proxied request; for UNIX_SOCKET_PATH the path and
  * 0), conn_local_ip and conn_local_port the local end: what
  * FERRYINFO_PRIMARY_IP, PRIMARY_PORT, LOCAL_IP and LOCAL_PORT report. The
  * strings are ferry's, valid during the call. clientp is
  * FERRYOPT_PREREQDATA. Return FERRY_PREREQFUNC_OK; anything else fails
  * the transfer with FERRYE_ABORTED_BY_CALLBACK ("operation aborted by
- * pre-request callback") and nothing of the request is sent; the
- * connection is closed, as in libcurl, unless it is an HTTP/2 connection
- * (it stays for other streams). */
+ * pre-request callback") and nothing of the request is sent (nor is a
+ * CONNECT_ONLY connection handed over); the connection is closed, as in
+ * libcurl, unless it is an HTTP/2 connection (it stays for other
+ * streams). */
 typedef int (*ferry_prereq_callback)(void *clientp, char *conn_primary_ip,
                                      char *conn_local_ip,
                                      int conn_primary_port,

@@ -464,6 +464,7 @@ static void release_conn(ferry_easy *e, int how) {
 }
 
 static void start_send(ferry_easy *e);
+static int prereq_refused(ferry_easy *e);
 static ferry_code on_header_line(void *ud, const char *line, size_t len);
 
 /* PRIMARY_IP/PORT and LOCAL_IP/PORT of the transfer, from its connection
@@ -625,10 +626,10 @@ static void connect_step(ferry_easy *e, int cselect) {
   if (now == FERRY__CONN_TUNNEL)
     e->in_tunnel = 1;
   if (rc == FERRYE_OK) {
-    if (e->set.connect_only)
-      hand_over(e);
-    else
+    if (!e->set.connect_only)
       start_send(e);
+    else if (!prereq_refused(e)) /* as libcurl, for CONNECT_ONLY too */
+      hand_over(e);
     return;
   }
   ferry__xfer_state(e, phase_state[now]);

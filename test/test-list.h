@@ -787,6 +787,7 @@
   X(sockcb_prereq_is_called_for_every_redirect_hop) \
   X(sockcb_prereq_abort_fails_with_42_and_sends_nothing) \
   X(sockcb_prereq_abort_leaves_an_http2_connection_for_others) \
+  X(sockcb_prereq_runs_for_connect_only_too) \
   X(sockcb_happy_eyeballs_calls_open_for_each_racing_attempt) \
   X(sockcb_duphandle_copies_and_reset_clears_the_callbacks) \
   X(sockcb_api_calls_inside_the_callbacks_are_recursive) \

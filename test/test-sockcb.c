@@ -63,17 +63,23 @@ typedef struct rec {
   int recursive;           /* API calls from inside came back RECURSIVE */
 } rec;
 
+/* Which of the open callback's sockets fd is: the one still open with
+ * that number (numbers are reused once closed), else the last one closed
+ * with it; -1 for none. */
+static int slot_of(const rec *r, int fd) {
+  int found = -1;
+  for (int i = 0; i < r->n_fds; i++)
+    if (r->fds[i] == fd && (found < 0 || r->closed[found] || !r->closed[i]))
+      found = i;
+  return found;
+}
+
 static void log_add(rec *r, const char *fmt, int fd) {
   size_t n = strlen(r->log);
-  char word[48];
-  const char *name = NULL;
-  char sname[16];
-  for (int i = 0; i < r->n_fds; i++)
-    if (r->fds[i] == fd) {
-      snprintf(sname, sizeof(sname), "s%d", i + 1);
-      name = sname;
-    }
-  snprintf(word, sizeof(word), fmt, name ? name : "s?");
+  char word[48], sname[16];
+  int i = slot_of(r, fd);
+  snprintf(sname, sizeof(sname), "s%d", i + 1);
+  snprintf(word, sizeof(word), fmt, i >= 0 ? sname : "s?");
   snprintf(r->log + n, sizeof(r->log) - n, "%s ", word);
 }
 
@@ -149,17 +155,14 @@ static int on_sockopt(void *clientp, ferry_socket_t fd, ferry_socktype purpose) 
 
 static int on_close(void *clientp, ferry_socket_t fd) {
   rec *r = clientp;
-  int known = 0;
+  int i = slot_of(r, fd);
   r->closes++;
   r->last_closed_fd = fd;
-  for (int i = 0; i < r->n_fds; i++)
-    if (r->fds[i] == fd) {
-      r->closed[i]++;
-      known = 1;
-    }
-  if (!known)
-    r->closed_other++;
   log_add(r, "close:%s", fd);
+  if (i >= 0)
+    r->closed[i]++;
+  else
+    r->closed_other++;
   check_recursive(r);
   close(fd);
   return 0;
@@ -771,6 +774,42 @@ TEST_IMPL(sockcb_prereq_abort_fails_with_42_and_sends_nothing) {
   ASSERT_EQ(len, 0);
   free(got);
   ASSERT_EQ(body.len, 0);
+  ferry_easy_cleanup(e);
+  ASSERT_EQ(r.closes, 2);
+  sink_free(&body);
+  ASSERT_EQ(tserver_stop(s), 0);
+  return 0;
+}
+
+/* libcurl calls it for CONNECT_ONLY too (in its DO state, before the
+ * connection is handed over); a refusal fails the transfer and closes the
+ * connection instead. */
+TEST_IMPL(sockcb_prereq_runs_for_connect_only_too) {
+  tserver *s = tserver_start();
+  ferry_socket_t active = FERRY_SOCKET_BAD;
+  sink body = {0};
+  ferry_easy *e;
+  rec r;
+
+  ASSERT_NOT_NULL(s);
+  tserver_respond_always(s, FX_OK_HELLO, 0);
+  rec_init(&r);
+  e = fx_easy(fx_url(s, "/co"), &body, NULL);
+  set_all(e, &r);
+  ferry_easy_setopt(e, FERRYOPT_CONNECT_ONLY, 1L);
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
+  ASSERT_STR_EQ(r.log, "open sockopt prereq ");
+  ASSERT_EQ(r.pre_port, tserver_port(s));
+  ASSERT_EQ(ferry_easy_getinfo(e, FERRYINFO_ACTIVESOCKET, &active), FERRYE_OK);
+  ASSERT_EQ(active, r.fds[0]);
+  r.prereq_rc = FERRY_PREREQFUNC_ABORT;
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_ABORTED_BY_CALLBACK);
+  ASSERT_EQ(r.prereqs, 2);
+  ASSERT_EQ(r.n_fds, 2);
+  ASSERT_EQ(r.closed[0], 1); /* the handed-over one, at the next transfer */
+  ASSERT_EQ(r.closed[1], 1); /* the refused one */
+  ASSERT_EQ(ferry_easy_getinfo(e, FERRYINFO_ACTIVESOCKET, &active), FERRYE_OK);
+  ASSERT_EQ(active, FERRY_SOCKET_BAD);
   ferry_easy_cleanup(e);
   ASSERT_EQ(r.closes, 2);
   sink_free(&body);

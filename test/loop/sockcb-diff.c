@@ -53,17 +53,27 @@ static void fail(struct run *r, const char *what) {
   r->failures++;
 }
 
+/* Which of the open callback's sockets fd is: the one still open with
+ * that number (numbers are reused once closed), else the last one closed
+ * with it; -1 for none. */
+static int slot_of(const struct run *r, int fd) {
+  int found = -1;
+  for (int i = 0; i < r->n_fds; i++)
+    if (r->fds[i] == fd && (found < 0 || r->closed[found] || !r->closed[i]))
+      found = i;
+  return found;
+}
+
 /* "s1" for the first socket the open callback made, "s?" for another. */
 static const char *sock_name(const struct run *r, int fd) {
   static char names[4][16];
   static int slot;
   char *n = names[slot++ % 4];
-  for (int i = 0; i < r->n_fds; i++)
-    if (r->fds[i] == fd) {
-      snprintf(n, 16, "s%d", i + 1);
-      return n;
-    }
-  return "s?";
+  int i = slot_of(r, fd);
+  if (i < 0)
+    return "s?";
+  snprintf(n, 16, "s%d", i + 1);
+  return n;
 }
 
 static const char *port_name(const struct run *r, int port) {
@@ -124,16 +134,12 @@ static int on_sockopt(void *clientp, curl_socket_t fd, curlsocktype purpose) {
 
 static int on_close(void *clientp, curl_socket_t fd) {
   struct run *r = clientp;
-  int known = 0;
-  for (int i = 0; i < r->n_fds; i++)
-    if (r->fds[i] == fd) {
-      known = 1;
-      if (r->closed[i]++)
-        fail(r, "a socket closed twice");
-    }
-  if (!known)
-    fail(r, "closing a socket the open callback did not make");
+  int i = slot_of(r, fd);
   printf("close %s\n", sock_name(r, fd));
+  if (i < 0)
+    fail(r, "closing a socket the open callback did not make");
+  else if (r->closed[i]++)
+    fail(r, "a socket closed twice");
   close(fd);
   return 0;
 }
