@@ -52,6 +52,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/select.h>
+#include <sys/socket.h>
 
 #include "ferry_table.h"
 
@@ -555,6 +556,123 @@ typedef enum {
   FERRYMINFO_XFERS_ADDED = 5,   /* handles ever added */
   FERRYMINFO_LASTENTRY
 } ferry_minfo_offt;
+
+/* ---- connection sockets, and the moment before a request ------------- */
+
+/* What a socket is for (libcurl's curlsocktype, same numbers). ferry only
+ * makes sockets for connections: its callbacks always get
+ * FERRYSOCKTYPE_IPCXN. */
+typedef enum {
+  FERRYSOCKTYPE_IPCXN,  /* a socket for a connection */
+  FERRYSOCKTYPE_ACCEPT, /* libcurl's accept()ed FTP data socket; not used */
+  FERRYSOCKTYPE_LAST
+} ferry_socktype;
+
+/* The address FERRYOPT_OPENSOCKETFUNCTION is asked to open a socket for.
+ * Layout matches libcurl's struct curl_sockaddr. addr is where the socket
+ * address starts: the object ferry passes has room for a whole struct
+ * sockaddr_storage from &addr on (as libcurl's has), so a sockaddr_in6 or
+ * a sockaddr_un fits there although addr is declared a struct sockaddr. */
+struct ferry_sockaddr {
+  int family;           /* AF_INET, AF_INET6, or AF_UNIX (UNIX_SOCKET_PATH) */
+  int socktype;         /* SOCK_STREAM */
+  int protocol;         /* IPPROTO_TCP; for AF_UNIX 0 (IPPROTO_IP) */
+  unsigned int addrlen; /* the address's length in bytes */
+  struct sockaddr addr; /* the address (with room: see above) */
+};
+
+/* FERRYOPT_OPENSOCKETFUNCTION: make the socket of one connect attempt,
+ * instead of ferry's socket() call. Called for every attempt: each address
+ * tried in turn, both addresses happy eyeballs races (one call each), a
+ * retry on a fresh connection, a connection to a proxy. purpose is
+ * FERRYSOCKTYPE_IPCXN; clientp is FERRYOPT_OPENSOCKETDATA; *address says
+ * what ferry is about to connect to.
+ *
+ * Return a socket of your own, not connected (unless the
+ * SOCKOPTFUNCTION says FERRY_SOCKOPT_ALREADY_CONNECTED), and ferry
+ * connects it to what *address holds when the callback returns: the
+ * callback may change the address (family, addrlen up to
+ * sizeof(struct sockaddr_storage), and the bytes at &address->addr), and
+ * the connection goes there. With the socket returned, as libcurl does,
+ * ferry sets TCP_NODELAY (unless FERRYOPT_TCP_NODELAY is 0) and
+ * FERRYOPT_TCP_KEEPALIVE's options when family is AF_INET or AF_INET6 and
+ * socktype is SOCK_STREAM after the call, calls the SOCKOPTFUNCTION, binds
+ * INTERFACE/LOCALPORT, and makes the socket non-blocking (O_NONBLOCK); it
+ * does not set close-on-exec on your socket.
+ *
+ * From the moment it is returned ferry owns the socket: it closes it (with
+ * FERRYOPT_CLOSESOCKETFUNCTION when set, else close()) when the attempt
+ * loses or fails or the connection ends. A socket number ferry uses
+ * already (one returned twice) fails the attempt, and is not closed. When
+ * O_NONBLOCK cannot be set the attempt fails as in libcurl, and if it was
+ * the last, the transfer with FERRYE_UNSUPPORTED_PROTOCOL.
+ *
+ * Return FERRY_SOCKET_BAD to refuse the attempt: ferry goes on with the
+ * next address, and when none is left the transfer fails with
+ * FERRYE_COULDNT_CONNECT and a text saying the callback refused. Called
+ * from inside ferry: API calls on the multi or the handle are refused with
+ * RECURSIVE_API_CALL, as in every callback. */
+typedef ferry_socket_t (*ferry_opensocket_callback)(
+    void *clientp, ferry_socktype purpose, struct ferry_sockaddr *address);
+
+/* FERRYOPT_SOCKOPTFUNCTION: set options on a new socket (made by ferry or
+ * by the OPENSOCKETFUNCTION), after ferry's TCP_NODELAY and keepalive
+ * options and before INTERFACE/LOCALPORT binding and connect; once for
+ * every socket. clientp is FERRYOPT_SOCKOPTDATA, purpose
+ * FERRYSOCKTYPE_IPCXN. Return
+ *  - FERRY_SOCKOPT_OK: go on;
+ *  - FERRY_SOCKOPT_ALREADY_CONNECTED: ferry does not call connect(): the
+ *    socket counts as connected now (INTERFACE/LOCALPORT are still bound,
+ *    as libcurl does, which fails on a connected socket: set neither);
+ *  - FERRY_SOCKOPT_ERROR, or any other value: the socket is closed (with
+ *    the CLOSESOCKETFUNCTION when set) and the attempt fails; as in
+ *    libcurl the next address is tried, and when the refused attempt was
+ *    the last one to fail the transfer fails with
+ *    FERRYE_ABORTED_BY_CALLBACK and a text naming the callback. */
+typedef int (*ferry_sockopt_callback)(void *clientp, ferry_socket_t curlfd,
+                                      ferry_socktype purpose);
+#define FERRY_SOCKOPT_OK 0
+#define FERRY_SOCKOPT_ERROR 1
+#define FERRY_SOCKOPT_ALREADY_CONNECTED 2
+
+/* FERRYOPT_CLOSESOCKETFUNCTION: close a socket, instead of ferry's
+ * close(). As in libcurl it is called for every socket ferry closes of a
+ * connection, whether the OPENSOCKETFUNCTION or ferry's own socket() made
+ * it: an attempt that failed, was refused or lost the happy eyeballs race,
+ * a connection that ends, and idle pooled connections when the multi is
+ * cleaned up (for ferry_easy_perform's private multi: at the handle's
+ * ferry_easy_cleanup). The socket callback (FERRYMOPT_SOCKETFUNCTION) has
+ * heard REMOVE for the socket first, if it watched it. The connection
+ * keeps the function and FERRYOPT_CLOSESOCKETDATA (clientp) of the handle
+ * that made it: a pooled connection that another handle reuses, or that
+ * outlives its handle, is closed with them, so clientp must live as long
+ * as the connections. The socket must be closed (ferry forgets it); the
+ * return value is ignored. */
+typedef int (*ferry_closesocket_callback)(void *clientp, ferry_socket_t item);
+
+/* FERRYOPT_PREREQFUNCTION (libcurl 7.80): the request is about to be sent.
+ * Called once for every request of the transfer (each redirect hop, an
+ * authentication round, a retry on a fresh connection) when its
+ * connection is ready: after connect, proxy tunnel and TLS handshake, or
+ * at once on a reused connection, and before any byte of the request
+ * goes; with FERRYOPT_CONNECT_ONLY, before the connection is handed over
+ * (as libcurl, which calls it in its DO state either way). conn_primary_ip and conn_primary_port are the address connected to
+ * (the proxy's for a proxied request; for UNIX_SOCKET_PATH the path and
+ * 0), conn_local_ip and conn_local_port the local end: what
+ * FERRYINFO_PRIMARY_IP, PRIMARY_PORT, LOCAL_IP and LOCAL_PORT report. The
+ * strings are ferry's, valid during the call. clientp is
+ * FERRYOPT_PREREQDATA. Return FERRY_PREREQFUNC_OK; anything else fails
+ * the transfer with FERRYE_ABORTED_BY_CALLBACK ("operation aborted by
+ * pre-request callback") and nothing of the request is sent (nor is a
+ * CONNECT_ONLY connection handed over); the connection is closed, as in
+ * libcurl, unless it is an HTTP/2 connection (it stays for other
+ * streams). */
+typedef int (*ferry_prereq_callback)(void *clientp, char *conn_primary_ip,
+                                     char *conn_local_ip,
+                                     int conn_primary_port,
+                                     int conn_local_port);
+#define FERRY_PREREQFUNC_OK 0
+#define FERRY_PREREQFUNC_ABORT 1
 
 /* FERRYOPT_DONEFUNCTION (ferry's own): called once for each transfer that
  * ends, with its result, from the loop after ferry has unwound its stack

@@ -278,8 +278,8 @@
   X(MAX_SEND_SPEED_LARGE, OFF_T, 145, 1)                                       \
   X(MAX_RECV_SPEED_LARGE, OFF_T, 146, 1)                                       \
   X(FTP_ALTERNATIVE_TO_USER, STRINGPOINT, 147, 0)                              \
-  X(SOCKOPTFUNCTION, FUNCTIONPOINT, 148, 0)                                    \
-  X(SOCKOPTDATA, CBPOINT, 149, 0)                                              \
+  X(SOCKOPTFUNCTION, FUNCTIONPOINT, 148, 1)                                    \
+  X(SOCKOPTDATA, CBPOINT, 149, 1)                                              \
   X(SSL_SESSIONID_CACHE, LONG, 150, 0)                                         \
   X(SSH_AUTH_TYPES, VALUES, 151, 0)                                            \
   X(SSH_PUBLIC_KEYFILE, STRINGPOINT, 152, 0)                                   \
@@ -293,8 +293,8 @@
   X(NEW_DIRECTORY_PERMS, LONG, 160, 0)                                         \
   X(POSTREDIR, VALUES, 161, 1)                                                 \
   X(SSH_HOST_PUBLIC_KEY_MD5, STRINGPOINT, 162, 0)                              \
-  X(OPENSOCKETFUNCTION, FUNCTIONPOINT, 163, 0)                                 \
-  X(OPENSOCKETDATA, CBPOINT, 164, 0)                                           \
+  X(OPENSOCKETFUNCTION, FUNCTIONPOINT, 163, 1)                                 \
+  X(OPENSOCKETDATA, CBPOINT, 164, 1)                                           \
   X(COPYPOSTFIELDS, OBJECTPOINT, 165, 1)                                       \
   X(PROXY_TRANSFER_MODE, LONG, 166, 0)                                         \
   X(SEEKFUNCTION, FUNCTIONPOINT, 167, 1)                                       \
@@ -338,8 +338,8 @@
   X(TLSAUTH_PASSWORD, STRINGPOINT, 205, 0)                                     \
   X(TLSAUTH_TYPE, STRINGPOINT, 206, 0)                                         \
   X(TRANSFER_ENCODING, LONG, 207, 0)                                           \
-  X(CLOSESOCKETFUNCTION, FUNCTIONPOINT, 208, 0)                                \
-  X(CLOSESOCKETDATA, CBPOINT, 209, 0)                                          \
+  X(CLOSESOCKETFUNCTION, FUNCTIONPOINT, 208, 1)                                \
+  X(CLOSESOCKETDATA, CBPOINT, 209, 1)                                          \
   X(GSSAPI_DELEGATION, VALUES, 210, 0)                                         \
   X(DNS_SERVERS, STRINGPOINT, 211, 0)                                          \
   X(ACCEPTTIMEOUT_MS, LONG, 212, 0)                                            \
@@ -442,8 +442,8 @@
   X(CAINFO_BLOB, BLOB, 309, 1)                                                 \
   X(PROXY_CAINFO_BLOB, BLOB, 310, 0)                                           \
   X(SSH_HOST_PUBLIC_KEY_SHA256, STRINGPOINT, 311, 0)                           \
-  X(PREREQFUNCTION, FUNCTIONPOINT, 312, 0)                                     \
-  X(PREREQDATA, CBPOINT, 313, 0)                                               \
+  X(PREREQFUNCTION, FUNCTIONPOINT, 312, 1)                                     \
+  X(PREREQDATA, CBPOINT, 313, 1)                                               \
   X(MAXLIFETIME_CONN, LONG, 314, 1)                                            \
   X(MIME_OPTIONS, LONG, 315, 1)                                                \
   X(SSH_HOSTKEYFUNCTION, FUNCTIONPOINT, 316, 0)                                \
@@ -623,6 +623,14 @@
   X(FERRY_SEEKFUNC_CANTSEEK, CURL_SEEKFUNC_CANTSEEK)                           \
   X(FERRY_TRAILERFUNC_OK, CURL_TRAILERFUNC_OK)                                 \
   X(FERRY_TRAILERFUNC_ABORT, CURL_TRAILERFUNC_ABORT)                           \
+  X(FERRYSOCKTYPE_IPCXN, CURLSOCKTYPE_IPCXN)                                   \
+  X(FERRYSOCKTYPE_ACCEPT, CURLSOCKTYPE_ACCEPT)                                 \
+  X(FERRYSOCKTYPE_LAST, CURLSOCKTYPE_LAST)                                     \
+  X(FERRY_SOCKOPT_OK, CURL_SOCKOPT_OK)                                         \
+  X(FERRY_SOCKOPT_ERROR, CURL_SOCKOPT_ERROR)                                   \
+  X(FERRY_SOCKOPT_ALREADY_CONNECTED, CURL_SOCKOPT_ALREADY_CONNECTED)           \
+  X(FERRY_PREREQFUNC_OK, CURL_PREREQFUNC_OK)                                   \
+  X(FERRY_PREREQFUNC_ABORT, CURL_PREREQFUNC_ABORT)                             \
   X(FERRY_ZERO_TERMINATED, CURL_ZERO_TERMINATED)                               \
   X(FERRYMIMEOPT_FORMESCAPE, CURLMIMEOPT_FORMESCAPE)                           \
   X(FERRYFORM_NOTHING, CURLFORM_NOTHING)                                       \
@@ -982,6 +990,11 @@
   X(ferry_strdup_callback, curl_strdup_callback)                               \
   X(ferry_calloc_callback, curl_calloc_callback)                               \
   X(ferry_trailer_callback, curl_trailer_callback)                             \
+  X(ferry_socktype, curlsocktype)                                              \
+  X(ferry_opensocket_callback, curl_opensocket_callback)                       \
+  X(ferry_sockopt_callback, curl_sockopt_callback)                             \
+  X(ferry_closesocket_callback, curl_closesocket_callback)                     \
+  X(ferry_prereq_callback, curl_prereq_callback)                               \
   X(ferry_notify_callback, curl_notify_callback)                               \
   X(ferry_minfo_offt, CURLMinfo_offt)                             \
   X(ferry_seek_callback, curl_seek_callback)                                   \
@@ -1004,6 +1017,7 @@
   X(ferry_msg, CURLMsg)                                                        \
   X(ferry_version_info_data, curl_version_info_data)                           \
   X(ferry_certinfo, curl_certinfo)                                             \
+  X(ferry_sockaddr, curl_sockaddr)                                             \
   X(ferry_mime, curl_mime)                                                     \
   X(ferry_mimepart, curl_mimepart)                                             \
   X(ferry_httppost, curl_httppost)                                             \

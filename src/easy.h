@@ -65,6 +65,19 @@ typedef struct ferry__tls_opts {
   unsigned key_valid : 1;
 } ferry__tls_opts;
 
+/* The socket callbacks and PREREQFUNCTION, with their data: most handles
+ * set none, so they live in a block made at the first such setopt. */
+typedef struct ferry__sockcb_opts {
+  ferry_opensocket_callback opensocketfn;   /* OPENSOCKETFUNCTION */
+  void *opensocketdata;
+  ferry_sockopt_callback sockoptfn;         /* SOCKOPTFUNCTION */
+  void *sockoptdata;
+  ferry_closesocket_callback closesocketfn; /* CLOSESOCKETFUNCTION */
+  void *closesocketdata;
+  ferry_prereq_callback prereqfn;           /* PREREQFUNCTION */
+  void *prereqdata;
+} ferry__sockcb_opts;
+
 /* What setopt sets. Reset and duphandle work on this struct alone. */
 typedef struct ferry__opts {
   char *url;
@@ -116,6 +129,7 @@ typedef struct ferry__opts {
   long ssl_verifyhost;        /* default 2 */
   long sslversion;
   ferry__tls_opts *tls;       /* NULL: none set */
+  ferry__sockcb_opts *sockcb; /* socket callbacks, PREREQ; NULL: none */
   ferry_off_t maxfilesize;    /* MAXFILESIZE(_LARGE); 0 = no limit */
   char *userpwd;              /* USERPWD "user:password" */
   char *username;             /* USERNAME */

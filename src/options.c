@@ -50,6 +50,7 @@ void ferry__opts_free(ferry__opts *o) {
     memset(o->proxyuserpwd, 0, strlen(o->proxyuserpwd));
   ferry__free(o->proxyuserpwd);
   tls_opts_free(o->tls);
+  ferry__free(o->sockcb);
   ferry__free(o->userpwd);
   ferry__free(o->username);
   ferry__free(o->password);
@@ -164,9 +165,16 @@ ferry_code ferry__opts_copy(ferry__opts *dst, const ferry__opts *src) {
   dst->hstsfiles = NULL;
   dst->proxy = dst->noproxy = dst->proxyuserpwd = NULL;
   dst->tls = NULL;
+  dst->sockcb = NULL;
   dst->mimepost = dst->mimepost_copy = NULL;
   if (tls_opts_copy(&dst->tls, src->tls))
     goto failed;
+  if (src->sockcb != NULL) {
+    dst->sockcb = ferry__malloc(sizeof(*dst->sockcb));
+    if (dst->sockcb == NULL)
+      goto failed;
+    *dst->sockcb = *src->sockcb;
+  }
   /* as libcurl, the copy sends a form of its own: the mime is copied
    * (callback parts share their functions and arg); HTTPPOST's list is
    * shared */
@@ -768,6 +776,37 @@ ferry_code ferry_easy_setopt(ferry_easy *e, ferry_option opt, ...) {
   case FERRYOPT_HEADEROPT:
     o->headeropt_unified = !(lv & FERRYHEADER_SEPARATE);
     break;
+  case FERRYOPT_OPENSOCKETFUNCTION:
+  case FERRYOPT_OPENSOCKETDATA:
+  case FERRYOPT_SOCKOPTFUNCTION:
+  case FERRYOPT_SOCKOPTDATA:
+  case FERRYOPT_CLOSESOCKETFUNCTION:
+  case FERRYOPT_CLOSESOCKETDATA:
+  case FERRYOPT_PREREQFUNCTION:
+  case FERRYOPT_PREREQDATA: {
+    ferry__sockcb_opts *k = o->sockcb;
+    if (k == NULL && pv == NULL)
+      break; /* nothing set, nothing to clear */
+    if (k == NULL && (k = o->sockcb = ferry__calloc(1, sizeof(*k))) == NULL)
+      return FERRYE_OUT_OF_MEMORY;
+    if (opt == FERRYOPT_OPENSOCKETFUNCTION)
+      k->opensocketfn = (ferry_opensocket_callback)pv;
+    else if (opt == FERRYOPT_OPENSOCKETDATA)
+      k->opensocketdata = pv;
+    else if (opt == FERRYOPT_SOCKOPTFUNCTION)
+      k->sockoptfn = (ferry_sockopt_callback)pv;
+    else if (opt == FERRYOPT_SOCKOPTDATA)
+      k->sockoptdata = pv;
+    else if (opt == FERRYOPT_CLOSESOCKETFUNCTION)
+      k->closesocketfn = (ferry_closesocket_callback)pv;
+    else if (opt == FERRYOPT_CLOSESOCKETDATA)
+      k->closesocketdata = pv;
+    else if (opt == FERRYOPT_PREREQFUNCTION)
+      k->prereqfn = (ferry_prereq_callback)pv;
+    else
+      k->prereqdata = pv;
+    break;
+  }
   case FERRYOPT_TRAILERFUNCTION:
     o->trailerfn = (ferry_trailer_callback)pv;
     break;

@@ -479,6 +479,7 @@ static void release_conn(ferry_easy *e, int how) {
 }
 
 static void start_send(ferry_easy *e);
+static int prereq_refused(ferry_easy *e);
 static ferry_code on_header_line(void *ud, const char *line, size_t len);
 
 /* PRIMARY_IP/PORT and LOCAL_IP/PORT of the transfer, from its connection
@@ -640,10 +641,10 @@ static void connect_step(ferry_easy *e, int cselect) {
   if (now == FERRY__CONN_TUNNEL)
     e->in_tunnel = 1;
   if (rc == FERRYE_OK) {
-    if (e->set.connect_only)
-      hand_over(e);
-    else
+    if (!e->set.connect_only)
       start_send(e);
+    else if (!prereq_refused(e)) /* as libcurl, for CONNECT_ONLY too */
+      hand_over(e);
     return;
   }
   ferry__xfer_state(e, phase_state[now]);
@@ -667,6 +668,15 @@ static void start_connect(ferry_easy *e) {
   so.localport = e->set.localport;
   so.localportrange = e->set.localportrange;
   so.happy_eyeballs_ms = e->set.happy_eyeballs_ms;
+  if (e->set.sockcb != NULL) {
+    const ferry__sockcb_opts *k = e->set.sockcb;
+    so.opensocket = k->opensocketfn;
+    so.opensocket_data = k->opensocketdata;
+    so.sockopt = k->sockoptfn;
+    so.sockopt_data = k->sockoptdata;
+    so.closesocket = k->closesocketfn;
+    so.closesocket_data = k->closesocketdata;
+  }
   ferry__xfer_state(e, FERRY__XS_CONNECT);
   rc = ferry__cf_socket_new(&cf, c, e->addrs, &so);
   if (rc != FERRYE_OK)
@@ -1109,6 +1119,29 @@ static ferry_code session_for(ferry_easy *e, ferry__session **out) {
   return FERRYE_OK;
 }
 
+/* PREREQFUNCTION, before anything of the request goes (libcurl calls it
+ * in its DO state, for new and reused connections alike). 0 to go on; -1
+ * when it refused and the transfer ended: as libcurl, the connection is
+ * closed, unless other streams may use it. */
+static int prereq_refused(ferry_easy *e) {
+  const ferry__sockcb_opts *k = e->set.sockcb;
+  int rc;
+
+  if (k == NULL || k->prereqfn == NULL)
+    return 0;
+  FERRY__CALLBACK_ENTER(e->multi);
+  rc = k->prereqfn(k->prereqdata, e->primary_ip, e->local_ip,
+                   (int)e->primary_port, (int)e->local_port);
+  FERRY__CALLBACK_LEAVE(e->multi);
+  if (rc == FERRY_PREREQFUNC_OK)
+    return 0;
+  if (ferry__pool_keep_unused(&e->multi->pool, e->conn))
+    e->conn = NULL;
+  xfer_fail(e, FERRYE_ABORTED_BY_CALLBACK,
+            "operation aborted by pre-request callback");
+  return -1;
+}
+
 /* The connection is ready for the request: open the stream on its
  * session, which sends it. */
 static void start_send(ferry_easy *e) {
@@ -1125,6 +1158,8 @@ static void start_send(ferry_easy *e) {
     xfer_fail(e, rc, "out of memory for the session");
     return;
   }
+  if (prereq_refused(e))
+    return;
   e->stream.scheme = e->url.scheme;
   e->stream.weight = (int)e->set.stream_weight;
   rc = ferry__stream_open(s, &e->stream);

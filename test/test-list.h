@@ -776,7 +776,32 @@
   X(libcurl_compat_digest_new_nonce_without_stale_ends_the_asking) \
   X(libcurl_compat_digest_body_waits_behind_an_empty_probe)
 
+/* -- section: socket callbacks and PREREQFUNCTION (test/test-sockcb.c) -- */
+#define TEST_LIST_SOCKCB(X) \
+  X(sockcb_open_callback_sees_the_address_and_its_socket_is_used) \
+  X(sockcb_open_callback_has_room_for_an_ipv6_address) \
+  X(sockcb_open_callback_moves_the_connection_to_another_server) \
+  X(sockcb_open_callback_bad_socket_fails_with_couldnt_connect) \
+  X(sockcb_open_callback_refusing_an_address_goes_on_to_the_next) \
+  X(sockcb_open_callback_giving_a_socket_ferry_uses_is_refused) \
+  X(sockcb_sockopt_callback_runs_after_socket_options_before_connect) \
+  X(sockcb_sockopt_error_fails_with_aborted_by_callback) \
+  X(sockcb_sockopt_already_connected_skips_connect) \
+  X(sockcb_close_callback_gets_ferrys_own_sockets_too) \
+  X(sockcb_close_callback_of_a_pooled_connection_outlives_its_easy) \
+  X(sockcb_socket_callback_hears_remove_before_the_close_callback) \
+  X(sockcb_prereq_sees_the_connection_addresses_new_and_reused) \
+  X(sockcb_prereq_is_called_for_every_redirect_hop) \
+  X(sockcb_prereq_abort_fails_with_42_and_sends_nothing) \
+  X(sockcb_prereq_abort_leaves_an_http2_connection_for_others) \
+  X(sockcb_prereq_runs_for_connect_only_too) \
+  X(sockcb_happy_eyeballs_calls_open_for_each_racing_attempt) \
+  X(sockcb_duphandle_copies_and_reset_clears_the_callbacks) \
+  X(sockcb_api_calls_inside_the_callbacks_are_recursive) \
+  X(sockcb_libcurl_and_ferry_builds_agree)
+
 #define TEST_LIST(X)   \
+  TEST_LIST_SOCKCB(X) \
   TEST_LIST_LOOP(X) \
   TEST_LIST_H2SERVER(X) \
   TEST_LIST_WS(X) \
