@@ -52,6 +52,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/select.h>
+#include <sys/socket.h>
 
 #include "ferry_table.h"
 
@@ -217,13 +218,19 @@ typedef enum {
 #define FERRY_IPRESOLVE_V6 2L
 
 /* FERRYOPT_HTTPAUTH and FERRYOPT_PROXYAUTH bits. ferry speaks Basic, Digest
- * (RFC 7616: MD5, SHA-256 and their -sess forms, qop "auth") and Bearer;
- * a set without any of them is refused with FERRYE_NOT_BUILT_IN. As in
- * libcurl, Basic alone is sent with the first request; a set that allows
- * Digest sends the first request without credentials and answers the
- * server's 401 once, on the same connection when it stays open, with
- * Digest when offered, else Basic when allowed and offered. The 401's body
- * is not delivered then; a second 401 ends the transfer with it. */
+ * (RFC 7616: MD5, SHA-256 and their -sess forms, qop "auth" or "auth-int")
+ * and Bearer; a set without any of them is refused with FERRYE_NOT_BUILT_IN
+ * (NONE sends no credentials; DIGEST_IE is Digest hashing the path without
+ * its query). As in libcurl: a method named alone goes with the first
+ * request; a set of several sends the first request without credentials
+ * and picks from what the server's 401 offers (Bearer, Digest, then
+ * Basic), asking again on the same connection when it stays open. Digest
+ * alone, before any challenge, sends a request's body behind an empty
+ * probe ("Content-Length: 0"). The method picked and the Digest challenge
+ * stay with the handle for its later transfers and redirects
+ * (ferry_easy_reset forgets them). A request asked again counts as a
+ * redirect (REDIRECT_COUNT, MAXREDIRS); the 401's body is not delivered
+ * then. A 401 that refuses the credentials sent ends the transfer with it. */
 #define FERRYAUTH_NONE ((unsigned long)0)
 #define FERRYAUTH_BASIC (((unsigned long)1) << 0)
 #define FERRYAUTH_DIGEST (((unsigned long)1) << 1)
@@ -266,6 +273,33 @@ typedef enum {
 #define FERRY_TIMECOND_IFMODSINCE 1L
 #define FERRY_TIMECOND_IFUNMODSINCE 2L
 #define FERRY_TIMECOND_LASTMOD 3L
+
+/* HSTS (RFC 6797), as libcurl has it. A handle with HSTS on keeps a store
+ * of known HSTS hosts for its whole life (ferry_easy_reset keeps it): an
+ * http:// URL to a known host, or to a subdomain of one known with
+ * includeSubDomains, goes to https:// before anything is sent (a port the
+ * URL did not name becomes 443; a named one stays), redirects included;
+ * the first Strict-Transport-Security header of a response over HTTPS
+ * with its certificate verified (SSL_VERIFYPEER and SSL_VERIFYHOST on)
+ * notes or updates its host, max-age=0 removes it. IP addresses are never
+ * noted nor switched. The store holds at most 1000 hosts.
+ *
+ * FERRYOPT_HSTS (char *, copied): turns HSTS on and adds a file in
+ * libcurl's HSTS format to those read at every transfer start; the last
+ * one is written at ferry_easy_cleanup (under a temporary name, then
+ * renamed). "" turns HSTS on without a file; NULL forgets the files and
+ * turns HSTS off, dropping the store. A file that cannot be read or
+ * written is skipped (traced with VERBOSE).
+ * FERRYOPT_HSTS_CTRL (long): the bits below.
+ * FERRYOPT_HSTSREADFUNCTION / HSTSREADDATA, FERRYOPT_HSTSWRITEFUNCTION /
+ * HSTSWRITEDATA: see ferry_hstsread_callback and ferry_hstswrite_callback;
+ * the data pointers are handed over as they are. Neither turns HSTS on.
+ *
+ * FERRYOPT_HSTS_CTRL bits: ENABLE turns the handle's HSTS store on (0
+ * turns it off and drops it); READONLYFILE keeps ferry_easy_cleanup from
+ * writing the FERRYOPT_HSTS file. */
+#define FERRYHSTS_ENABLE (1L << 0)
+#define FERRYHSTS_READONLYFILE (1L << 1)
 
 /* FERRYOPT_HEADEROPT */
 #define FERRYHEADER_UNIFIED 0L
@@ -415,6 +449,48 @@ typedef int (*ferry_seek_callback)(void *userp, ferry_off_t offset, int origin);
  * chunk and frees the list. Return FERRY_TRAILERFUNC_OK, or
  * FERRY_TRAILERFUNC_ABORT to fail with FERRYE_ABORTED_BY_CALLBACK. */
 typedef int (*ferry_trailer_callback)(ferry_slist **list, void *userdata);
+/* HSTS (FERRYOPT_HSTS and friends). An entry as the HSTS callbacks see
+ * it; layout matches libcurl's curl_hstsentry. name is a host name,
+ * NUL-terminated; a set includeSubDomains makes the entry hold for the
+ * host's subdomains too; expire is "YYYYMMDD HH:MM:SS" (UTC) or
+ * "unlimited" as ferry writes it, and may be empty ("never expires") or
+ * any date a cookie's Expires may be when the application fills it. */
+struct ferry_hstsentry {
+  char *name;
+  size_t namelen;
+  unsigned int includeSubDomains : 1;
+  char expire[18];
+};
+/* Where an entry stands among those a FERRYOPT_HSTSWRITEFUNCTION is handed:
+ * index from 0, and their total. Layout matches libcurl's curl_index. */
+struct ferry_index {
+  size_t index;
+  size_t total;
+};
+/* What an HSTS callback returns. */
+typedef enum { FERRYSTS_OK, FERRYSTS_DONE, FERRYSTS_FAIL } ferry_stscode;
+/* FERRYOPT_HSTSREADFUNCTION: called when a transfer starts (and once by
+ * ferry_easy_duphandle for the copy), again and again until it returns
+ * FERRYSTS_DONE, to add known HSTS hosts to the handle's store. Each call
+ * gets a fresh entry: copy a host name of at most e->namelen bytes into
+ * e->name (a buffer of namelen + 1 bytes) and set includeSubDomains and
+ * expire (empty: it never expires), then return FERRYSTS_OK. An entry
+ * whose expire is no date, or has passed, or names an IP address, is not
+ * taken; one with an empty name fails the transfer with
+ * FERRYE_BAD_FUNCTION_ARGUMENT. FERRYSTS_FAIL fails the transfer with
+ * FERRYE_ABORTED_BY_CALLBACK (the entries given before stay). */
+typedef ferry_stscode (*ferry_hstsread_callback)(ferry_easy *easy,
+                                                 struct ferry_hstsentry *e,
+                                                 void *userp);
+/* FERRYOPT_HSTSWRITEFUNCTION: called from ferry_easy_cleanup once for each
+ * HSTS host in force in the handle's store, in the order they were first
+ * noted, with i->index counting from 0 and i->total. e and its strings
+ * are valid during the call only. Return FERRYSTS_OK for the next entry;
+ * anything else ends the calls. */
+typedef ferry_stscode (*ferry_hstswrite_callback)(ferry_easy *easy,
+                                                  struct ferry_hstsentry *e,
+                                                  struct ferry_index *i,
+                                                  void *userp);
 typedef int (*ferry_debug_callback)(ferry_easy *handle, ferry_infotype type,
                                     char *data, size_t size, void *userptr);
 /* FERRYMOPT_SOCKETFUNCTION: watch socket s for what: FERRY_POLL_IN, OUT or
@@ -481,6 +557,123 @@ typedef enum {
   FERRYMINFO_LASTENTRY
 } ferry_minfo_offt;
 
+/* ---- connection sockets, and the moment before a request ------------- */
+
+/* What a socket is for (libcurl's curlsocktype, same numbers). ferry only
+ * makes sockets for connections: its callbacks always get
+ * FERRYSOCKTYPE_IPCXN. */
+typedef enum {
+  FERRYSOCKTYPE_IPCXN,  /* a socket for a connection */
+  FERRYSOCKTYPE_ACCEPT, /* libcurl's accept()ed FTP data socket; not used */
+  FERRYSOCKTYPE_LAST
+} ferry_socktype;
+
+/* The address FERRYOPT_OPENSOCKETFUNCTION is asked to open a socket for.
+ * Layout matches libcurl's struct curl_sockaddr. addr is where the socket
+ * address starts: the object ferry passes has room for a whole struct
+ * sockaddr_storage from &addr on (as libcurl's has), so a sockaddr_in6 or
+ * a sockaddr_un fits there although addr is declared a struct sockaddr. */
+struct ferry_sockaddr {
+  int family;           /* AF_INET, AF_INET6, or AF_UNIX (UNIX_SOCKET_PATH) */
+  int socktype;         /* SOCK_STREAM */
+  int protocol;         /* IPPROTO_TCP; for AF_UNIX 0 (IPPROTO_IP) */
+  unsigned int addrlen; /* the address's length in bytes */
+  struct sockaddr addr; /* the address (with room: see above) */
+};
+
+/* FERRYOPT_OPENSOCKETFUNCTION: make the socket of one connect attempt,
+ * instead of ferry's socket() call. Called for every attempt: each address
+ * tried in turn, both addresses happy eyeballs races (one call each), a
+ * retry on a fresh connection, a connection to a proxy. purpose is
+ * FERRYSOCKTYPE_IPCXN; clientp is FERRYOPT_OPENSOCKETDATA; *address says
+ * what ferry is about to connect to.
+ *
+ * Return a socket of your own, not connected (unless the
+ * SOCKOPTFUNCTION says FERRY_SOCKOPT_ALREADY_CONNECTED), and ferry
+ * connects it to what *address holds when the callback returns: the
+ * callback may change the address (family, addrlen up to
+ * sizeof(struct sockaddr_storage), and the bytes at &address->addr), and
+ * the connection goes there. With the socket returned, as libcurl does,
+ * ferry sets TCP_NODELAY (unless FERRYOPT_TCP_NODELAY is 0) and
+ * FERRYOPT_TCP_KEEPALIVE's options when family is AF_INET or AF_INET6 and
+ * socktype is SOCK_STREAM after the call, calls the SOCKOPTFUNCTION, binds
+ * INTERFACE/LOCALPORT, and makes the socket non-blocking (O_NONBLOCK); it
+ * does not set close-on-exec on your socket.
+ *
+ * From the moment it is returned ferry owns the socket: it closes it (with
+ * FERRYOPT_CLOSESOCKETFUNCTION when set, else close()) when the attempt
+ * loses or fails or the connection ends. A socket number ferry uses
+ * already (one returned twice) fails the attempt, and is not closed. When
+ * O_NONBLOCK cannot be set the attempt fails as in libcurl, and if it was
+ * the last, the transfer with FERRYE_UNSUPPORTED_PROTOCOL.
+ *
+ * Return FERRY_SOCKET_BAD to refuse the attempt: ferry goes on with the
+ * next address, and when none is left the transfer fails with
+ * FERRYE_COULDNT_CONNECT and a text saying the callback refused. Called
+ * from inside ferry: API calls on the multi or the handle are refused with
+ * RECURSIVE_API_CALL, as in every callback. */
+typedef ferry_socket_t (*ferry_opensocket_callback)(
+    void *clientp, ferry_socktype purpose, struct ferry_sockaddr *address);
+
+/* FERRYOPT_SOCKOPTFUNCTION: set options on a new socket (made by ferry or
+ * by the OPENSOCKETFUNCTION), after ferry's TCP_NODELAY and keepalive
+ * options and before INTERFACE/LOCALPORT binding and connect; once for
+ * every socket. clientp is FERRYOPT_SOCKOPTDATA, purpose
+ * FERRYSOCKTYPE_IPCXN. Return
+ *  - FERRY_SOCKOPT_OK: go on;
+ *  - FERRY_SOCKOPT_ALREADY_CONNECTED: ferry does not call connect(): the
+ *    socket counts as connected now (INTERFACE/LOCALPORT are still bound,
+ *    as libcurl does, which fails on a connected socket: set neither);
+ *  - FERRY_SOCKOPT_ERROR, or any other value: the socket is closed (with
+ *    the CLOSESOCKETFUNCTION when set) and the attempt fails; as in
+ *    libcurl the next address is tried, and when the refused attempt was
+ *    the last one to fail the transfer fails with
+ *    FERRYE_ABORTED_BY_CALLBACK and a text naming the callback. */
+typedef int (*ferry_sockopt_callback)(void *clientp, ferry_socket_t curlfd,
+                                      ferry_socktype purpose);
+#define FERRY_SOCKOPT_OK 0
+#define FERRY_SOCKOPT_ERROR 1
+#define FERRY_SOCKOPT_ALREADY_CONNECTED 2
+
+/* FERRYOPT_CLOSESOCKETFUNCTION: close a socket, instead of ferry's
+ * close(). As in libcurl it is called for every socket ferry closes of a
+ * connection, whether the OPENSOCKETFUNCTION or ferry's own socket() made
+ * it: an attempt that failed, was refused or lost the happy eyeballs race,
+ * a connection that ends, and idle pooled connections when the multi is
+ * cleaned up (for ferry_easy_perform's private multi: at the handle's
+ * ferry_easy_cleanup). The socket callback (FERRYMOPT_SOCKETFUNCTION) has
+ * heard REMOVE for the socket first, if it watched it. The connection
+ * keeps the function and FERRYOPT_CLOSESOCKETDATA (clientp) of the handle
+ * that made it: a pooled connection that another handle reuses, or that
+ * outlives its handle, is closed with them, so clientp must live as long
+ * as the connections. The socket must be closed (ferry forgets it); the
+ * return value is ignored. */
+typedef int (*ferry_closesocket_callback)(void *clientp, ferry_socket_t item);
+
+/* FERRYOPT_PREREQFUNCTION (libcurl 7.80): the request is about to be sent.
+ * Called once for every request of the transfer (each redirect hop, an
+ * authentication round, a retry on a fresh connection) when its
+ * connection is ready: after connect, proxy tunnel and TLS handshake, or
+ * at once on a reused connection, and before any byte of the request
+ * goes; with FERRYOPT_CONNECT_ONLY, before the connection is handed over
+ * (as libcurl, which calls it in its DO state either way). conn_primary_ip and conn_primary_port are the address connected to
+ * (the proxy's for a proxied request; for UNIX_SOCKET_PATH the path and
+ * 0), conn_local_ip and conn_local_port the local end: what
+ * FERRYINFO_PRIMARY_IP, PRIMARY_PORT, LOCAL_IP and LOCAL_PORT report. The
+ * strings are ferry's, valid during the call. clientp is
+ * FERRYOPT_PREREQDATA. Return FERRY_PREREQFUNC_OK; anything else fails
+ * the transfer with FERRYE_ABORTED_BY_CALLBACK ("operation aborted by
+ * pre-request callback") and nothing of the request is sent (nor is a
+ * CONNECT_ONLY connection handed over); the connection is closed, as in
+ * libcurl, unless it is an HTTP/2 connection (it stays for other
+ * streams). */
+typedef int (*ferry_prereq_callback)(void *clientp, char *conn_primary_ip,
+                                     char *conn_local_ip,
+                                     int conn_primary_port,
+                                     int conn_local_port);
+#define FERRY_PREREQFUNC_OK 0
+#define FERRY_PREREQFUNC_ABORT 1
+
 /* FERRYOPT_DONEFUNCTION (ferry's own): called once for each transfer that
  * ends, with its result, from the loop after ferry has unwound its stack
  * (never from inside another ferry call). From inside it the application
@@ -521,19 +714,24 @@ FERRY_EXTERN ferry_easy *ferry_easy_init(void);
 /* Free an easy handle and everything it owns. A handle that is still added
  * to a multi is removed first (its transfer halted). With a cookie engine
  * and FERRYOPT_COOKIEJAR, the cookies are written to that file first (a
- * failure to write is only traced). Returns FERRYE_OK;
+ * failure to write is only traced); with HSTS on, the store is written to
+ * the last FERRYOPT_HSTS file unless FERRYHSTS_READONLYFILE, and handed to
+ * the FERRYOPT_HSTSWRITEFUNCTION. Returns FERRYE_OK;
  * FERRYE_RECURSIVE_API_CALL when called on an added handle from inside a
  * ferry callback (the handle is then left alone); FERRYE_BAD_FUNCTION_ARGUMENT
  * for a pointer that is not a live easy handle. NULL is a no-op. */
 FERRY_EXTERN ferry_code ferry_easy_cleanup(ferry_easy *easy);
 /* Put every option back to its default, keep live connections of the
- * handle's private perform multi and the cookies of its cookie engine (as
- * libcurl does). Not allowed while added to a multi (no-op). */
+ * handle's private perform multi, the cookies of its cookie engine and
+ * its HSTS store (as libcurl does). Not allowed while added to a multi (no-op). */
 FERRY_EXTERN void ferry_easy_reset(ferry_easy *easy);
 /* A new handle with the same options. Strings are copied; slists and
  * pointers (POSTFIELDS, HTTPPOST's list, callbacks' data) are shared, as in
  * libcurl; a MIMEPOST mime is copied, as in libcurl, and the copy belongs
- * to the new handle. NULL on out of memory or a bad argument. */
+ * to the new handle. A handle with HSTS on gives the copy a store of its
+ * own, filled at once from the FERRYOPT_HSTS files and the
+ * HSTSREADFUNCTION, as libcurl does. NULL on out of memory or a bad
+ * argument. */
 FERRY_EXTERN ferry_easy *ferry_easy_duphandle(ferry_easy *easy);
 /* Set one option; the argument's type comes from the option (ferry_table.h):
  * long for LONG/VALUES, ferry_off_t for OFF_T, a pointer otherwise.
@@ -564,6 +762,41 @@ FERRY_EXTERN ferry_code ferry_easy_getinfo(ferry_easy *easy, ferry_info info,
 FERRY_EXTERN ferry_code ferry_easy_perform(ferry_easy *easy);
 /* Pause or resume receiving and/or sending (FERRY_PAUSE_*). */
 FERRY_EXTERN ferry_code ferry_easy_pause(ferry_easy *easy, int bitmask);
+
+/* The connection of a FERRYOPT_CONNECT_ONLY transfer.
+ *
+ * A CONNECT_ONLY transfer connects (TCP, a proxy's tunnel, TLS, as its URL
+ * and proxy options say), ends with FERRYE_OK, and leaves the connection
+ * to the application: no request is sent, nothing of ferry watches the
+ * socket from then on (a SOCKETFUNCTION hears FERRY_POLL_REMOVE for it),
+ * and it is never reused. Poll FERRYINFO_ACTIVESOCKET yourself and move
+ * bytes with these two calls. The connection stays open
+ *  - after ferry_easy_perform, until the handle's next transfer, reset or
+ *    cleanup;
+ *  - in a multi, until the handle is removed (as libcurl, the connection
+ *    closes at ferry_multi_remove_handle) or the multi is cleaned up.
+ * A CONNECT_ONLY transfer never reuses a connection. Over TLS it offers
+ * only "http/1.1" in ALPN.
+ *
+ * ferry_easy_send sends up to buflen bytes of buffer; *n is how many were
+ * taken. FERRYE_AGAIN (with *n 0) when the socket takes nothing now: wait
+ * until it is writable and call again with the same bytes. Over TLS, bytes
+ * whose records did not all reach the socket are reported that way too,
+ * and the repeated call reports them sent once they are out, so a send
+ * that returned FERRYE_OK has left nothing behind in ferry.
+ * ferry_easy_recv reads up to buflen bytes into buffer; *n is the count,
+ * and 0 with FERRYE_OK means the peer closed. FERRYE_AGAIN when nothing is
+ * there yet: wait until the socket is readable.
+ * Both: FERRYE_UNSUPPORTED_PROTOCOL when the handle has no such connection
+ * (CONNECT_ONLY not set, not performed yet, or closed), FERRYE_SEND_ERROR
+ * / FERRYE_RECV_ERROR when the connection failed (the text is in the
+ * ERRORBUFFER; a TLS peer that closes without close_notify is a
+ * FERRYE_RECV_ERROR, since its last bytes may have been cut off),
+ * FERRYE_BAD_FUNCTION_ARGUMENT for a bad handle or a NULL buffer or n. */
+FERRY_EXTERN ferry_code ferry_easy_send(ferry_easy *easy, const void *buffer,
+                                        size_t buflen, size_t *n);
+FERRY_EXTERN ferry_code ferry_easy_recv(ferry_easy *easy, void *buffer,
+                                        size_t buflen, size_t *n);
 /* A static English text for a code; never NULL. */
 FERRY_EXTERN const char *ferry_easy_strerror(ferry_code code);
 
@@ -817,9 +1050,8 @@ FERRY_EXTERN const struct ferry_easyoption *ferry_easy_option_next(
 
 /* ---- URL handles ------------------------------------------------------- */
 
-/* A URL held as its parts, to parse, change and build URLs with ferry's
- * own parser: what a transfer would accept, it accepts. A distinct
- * incomplete type (libcurl's CURLU). */
+/* A URL held as its parts, to parse, change and build URLs as libcurl's
+ * URL API (8.11) does. A distinct incomplete type (libcurl's CURLU). */
 typedef struct ferry_urlh ferry_urlh;
 
 /* Results of ferry_url_set and ferry_url_get. Numbers are libcurl's
@@ -844,18 +1076,18 @@ typedef enum {
   FERRYUE_NO_QUERY,
   FERRYUE_NO_FRAGMENT,
   FERRYUE_NO_ZONEID,
-  FERRYUE_BAD_FILE_URL,       /* not returned by ferry */
+  FERRYUE_BAD_FILE_URL,       /* a file: URL with a host or a drive */
   FERRYUE_BAD_FRAGMENT,       /* not returned by ferry */
   FERRYUE_BAD_HOSTNAME,
   FERRYUE_BAD_IPV6,
   FERRYUE_BAD_LOGIN,          /* not returned by ferry */
-  FERRYUE_BAD_PASSWORD,       /* a control byte in the encoded password */
+  FERRYUE_BAD_PASSWORD,       /* not returned by ferry (nor libcurl 8) */
   FERRYUE_BAD_PATH,           /* not returned by ferry */
   FERRYUE_BAD_QUERY,          /* not returned by ferry */
   FERRYUE_BAD_SCHEME,         /* not a scheme, or none without a flag */
-  FERRYUE_BAD_SLASHES,        /* not "scheme://" */
-  FERRYUE_BAD_USER,           /* a control byte in the encoded user name */
-  FERRYUE_LACKS_IDN,          /* a punycode host to convert: no IDN */
+  FERRYUE_BAD_SLASHES,        /* not 1 to 3 slashes after "scheme:" */
+  FERRYUE_BAD_USER,           /* not returned by ferry (nor libcurl 8) */
+  FERRYUE_LACKS_IDN,          /* a host to convert to or from IDN: none */
   FERRYUE_TOO_LARGE,          /* not returned by ferry */
   FERRYUE_LAST
 } ferry_ucode;
@@ -886,10 +1118,10 @@ typedef enum {
 #define FERRYU_URLDECODE (1 << 6)          /* get: decode the part */
 #define FERRYU_URLENCODE (1 << 7)          /* set: encode; get: see below */
 #define FERRYU_APPENDQUERY (1 << 8)        /* set QUERY: add with '&' */
-#define FERRYU_GUESS_SCHEME (1 << 9)       /* set URL: no scheme? "http" */
-#define FERRYU_NO_AUTHORITY (1 << 10)      /* ignored: a host is needed */
-#define FERRYU_ALLOW_SPACE (1 << 11)       /* ignored: spaces are refused */
-#define FERRYU_PUNYCODE (1 << 12)          /* ignored: hosts are ASCII */
+#define FERRYU_GUESS_SCHEME (1 << 9)       /* set URL: no scheme? guess */
+#define FERRYU_NO_AUTHORITY (1 << 10)      /* set: the host may be empty */
+#define FERRYU_ALLOW_SPACE (1 << 11)       /* set URL: take spaces */
+#define FERRYU_PUNYCODE (1 << 12)          /* get: IDN host? LACKS_IDN */
 #define FERRYU_PUNY2IDN (1 << 13)          /* get: xn-- host? LACKS_IDN */
 #define FERRYU_GET_EMPTY (1 << 14)         /* get: empty query, fragment */
 #define FERRYU_NO_GUESS_SCHEME (1 << 15)   /* get: a guessed scheme? none */
@@ -905,32 +1137,43 @@ FERRY_EXTERN ferry_urlh *ferry_url_dup(const ferry_urlh *url);
  * NUL-terminated string of at most 8 MiB (copied). NULL content clears
  * the part (with FERRYUPART_URL, every part).
  *
- * FERRYUPART_URL parses content as ferry's transfers do: "scheme://",
- * user info, host (lower-cased; IPv4 and IPv6 addresses normalised),
- * port, dot segments removed from the path (unless FERRYU_PATH_AS_IS).
- * Schemes are http and https, others only with FERRYU_NON_SUPPORT_SCHEME
- * (parsed the same way, with no default port). Without a scheme the URL
- * is refused, unless FERRYU_DEFAULT_SCHEME makes it https or
- * FERRYU_GUESS_SCHEME makes it http (as ferry's transfers guess). When
- * content has no scheme and the handle already holds a full URL, content
- * is a relative reference resolved against it (RFC 3986 section 5.2), its
- * spaces and non-ASCII bytes percent-encoded first.
+ * FERRYUPART_URL parses content as libcurl 8.11's URL API does, with its
+ * error codes: no control byte, and no space without FERRYU_ALLOW_SPACE;
+ * "scheme:" and one to three slashes; a login up to the first '@' (user,
+ * ":password", and ";options" for imap, pop3 and smtp); a decimal port;
+ * the host: an IPv4 address (normalised, "127.1" is 127.0.0.1), an IPv6
+ * literal (its zone id split off into ZONEID), or a name, percent-decoded
+ * and kept in its case, refused when it holds a control byte, a space or
+ * one of the bytes / : # ? ! @ { } [ ] \ $ ' " ^ ` < > = ; , + & ( ) % *
+ * (as in libcurl); dot segments removed from the path (unless
+ * FERRYU_PATH_AS_IS). Schemes are http and https, others only with
+ * FERRYU_NON_SUPPORT_SCHEME (parsed the same way, with libcurl's default
+ * ports); a file: URL is a path, with an empty, "localhost" or
+ * "127.0.0.1" host (FERRYUE_BAD_FILE_URL else).
+ * Without a scheme the URL is refused, unless FERRYU_DEFAULT_SCHEME makes
+ * it https or FERRYU_GUESS_SCHEME guesses from the host name (ftp., dict.,
+ * ldap., imap., smtp. and pop3. give those schemes, anything else http).
+ * FERRYU_URLENCODE encodes spaces ("%20", '+' in the query) and bytes
+ * above 0x7f of the path, query and fragment. When content has no scheme
+ * and the handle already holds a full URL, content is a relative reference
+ * resolved against it (RFC 3986 section 5.2), its spaces and non-ASCII
+ * bytes percent-encoded first.
  *
  * Other parts are stored as given, in URL-encoded form, percent-escapes
  * lower-cased; with FERRYU_URLENCODE, content is encoded first (every byte
  * but unreserved ones, '/' kept in a path, a space as '+' in a query).
  * SCHEME must be a scheme (and http or https without
  * FERRYU_NON_SUPPORT_SCHEME), PORT a decimal number up to 65535, HOST a
- * host ferry accepts (it is normalised, an IPv6 one in brackets, a zone id
- * split off into ZONEID). A PATH gets a leading '/'. QUERY with
- * FERRYU_APPENDQUERY adds content after an '&' (with FERRYU_URLENCODE its
- * first '=' is kept).
+ * host libcurl takes (checked as above but kept as given, not normalised;
+ * the zone id of an IPv6 literal split off into ZONEID). A PATH gets a
+ * leading '/'. QUERY with FERRYU_APPENDQUERY adds content after an '&'
+ * (with FERRYU_URLENCODE its first '=' is kept).
  *
  * Returns FERRYUE_OK and the codes above: FERRYUE_BAD_HANDLE,
  * FERRYUE_UNKNOWN_PART, FERRYUE_MALFORMED_INPUT, FERRYUE_BAD_SCHEME,
- * FERRYUE_UNSUPPORTED_SCHEME, FERRYUE_BAD_SLASHES, FERRYUE_NO_HOST,
- * FERRYUE_BAD_HOSTNAME, FERRYUE_BAD_IPV6, FERRYUE_BAD_PORT_NUMBER,
- * FERRYUE_USER_NOT_ALLOWED, FERRYUE_BAD_USER, FERRYUE_BAD_PASSWORD,
+ * FERRYUE_UNSUPPORTED_SCHEME, FERRYUE_BAD_SLASHES, FERRYUE_BAD_FILE_URL,
+ * FERRYUE_NO_HOST, FERRYUE_BAD_HOSTNAME, FERRYUE_BAD_IPV6,
+ * FERRYUE_BAD_PORT_NUMBER, FERRYUE_USER_NOT_ALLOWED,
  * FERRYUE_OUT_OF_MEMORY. On an error the handle is unchanged. */
 FERRY_EXTERN ferry_ucode ferry_url_set(ferry_urlh *url, ferry_upart part,
                                        const char *content,
@@ -945,10 +1188,14 @@ FERRY_EXTERN ferry_ucode ferry_url_set(ferry_urlh *url, ferry_upart part,
  * below 0x20. FERRYU_URLENCODE encodes spaces ("%20", '+' in a query) and
  * non-ASCII bytes of a part, and the host of a URL. For PORT and URL,
  * FERRYU_DEFAULT_PORT gives the scheme's port when none is set and
- * FERRYU_NO_DEFAULT_PORT leaves out a port equal to it. A URL needs a
- * host (FERRYUE_NO_HOST) and a scheme (FERRYUE_NO_SCHEME, unless
- * FERRYU_DEFAULT_SCHEME gives https); for http and https it leaves the
- * OPTIONS part out, as libcurl does.
+ * FERRYU_NO_DEFAULT_PORT leaves out a port equal to it (libcurl's default
+ * ports). A URL needs a host (FERRYUE_NO_HOST) and a scheme
+ * (FERRYUE_NO_SCHEME, unless FERRYU_DEFAULT_SCHEME gives https); it leaves
+ * the OPTIONS part out for the schemes that take none (all that libcurl
+ * knows but imap, pop3 and smtp), and a file: URL is "file://", the path
+ * and the fragment, as libcurl does. ferry has no IDN: FERRYU_PUNYCODE on
+ * a host with a byte above 0x7f, and FERRYU_PUNY2IDN on an "xn--" one,
+ * give FERRYUE_LACKS_IDN.
  *
  * Returns FERRYUE_OK, FERRYUE_BAD_HANDLE, FERRYUE_BAD_PARTPOINTER,
  * FERRYUE_UNKNOWN_PART, FERRYUE_NO_*, FERRYUE_URLDECODE,

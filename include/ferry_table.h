@@ -271,15 +271,15 @@
   X(FTP_FILEMETHOD, VALUES, 138, 0)                                            \
   X(LOCALPORT, LONG, 139, 1)                                                   \
   X(LOCALPORTRANGE, LONG, 140, 1)                                              \
-  X(CONNECT_ONLY, LONG, 141, 0)                                                \
+  X(CONNECT_ONLY, LONG, 141, 1)                                                \
   X(CONV_FROM_NETWORK_FUNCTION, FUNCTIONPOINT, 142, 0)                         \
   X(CONV_TO_NETWORK_FUNCTION, FUNCTIONPOINT, 143, 0)                           \
   X(CONV_FROM_UTF8_FUNCTION, FUNCTIONPOINT, 144, 0)                            \
   X(MAX_SEND_SPEED_LARGE, OFF_T, 145, 1)                                       \
   X(MAX_RECV_SPEED_LARGE, OFF_T, 146, 1)                                       \
   X(FTP_ALTERNATIVE_TO_USER, STRINGPOINT, 147, 0)                              \
-  X(SOCKOPTFUNCTION, FUNCTIONPOINT, 148, 0)                                    \
-  X(SOCKOPTDATA, CBPOINT, 149, 0)                                              \
+  X(SOCKOPTFUNCTION, FUNCTIONPOINT, 148, 1)                                    \
+  X(SOCKOPTDATA, CBPOINT, 149, 1)                                              \
   X(SSL_SESSIONID_CACHE, LONG, 150, 0)                                         \
   X(SSH_AUTH_TYPES, VALUES, 151, 0)                                            \
   X(SSH_PUBLIC_KEYFILE, STRINGPOINT, 152, 0)                                   \
@@ -293,8 +293,8 @@
   X(NEW_DIRECTORY_PERMS, LONG, 160, 0)                                         \
   X(POSTREDIR, VALUES, 161, 1)                                                 \
   X(SSH_HOST_PUBLIC_KEY_MD5, STRINGPOINT, 162, 0)                              \
-  X(OPENSOCKETFUNCTION, FUNCTIONPOINT, 163, 0)                                 \
-  X(OPENSOCKETDATA, CBPOINT, 164, 0)                                           \
+  X(OPENSOCKETFUNCTION, FUNCTIONPOINT, 163, 1)                                 \
+  X(OPENSOCKETDATA, CBPOINT, 164, 1)                                           \
   X(COPYPOSTFIELDS, OBJECTPOINT, 165, 1)                                       \
   X(PROXY_TRANSFER_MODE, LONG, 166, 0)                                         \
   X(SEEKFUNCTION, FUNCTIONPOINT, 167, 1)                                       \
@@ -338,8 +338,8 @@
   X(TLSAUTH_PASSWORD, STRINGPOINT, 205, 0)                                     \
   X(TLSAUTH_TYPE, STRINGPOINT, 206, 0)                                         \
   X(TRANSFER_ENCODING, LONG, 207, 0)                                           \
-  X(CLOSESOCKETFUNCTION, FUNCTIONPOINT, 208, 0)                                \
-  X(CLOSESOCKETDATA, CBPOINT, 209, 0)                                          \
+  X(CLOSESOCKETFUNCTION, FUNCTIONPOINT, 208, 1)                                \
+  X(CLOSESOCKETDATA, CBPOINT, 209, 1)                                          \
   X(GSSAPI_DELEGATION, VALUES, 210, 0)                                         \
   X(DNS_SERVERS, STRINGPOINT, 211, 0)                                          \
   X(ACCEPTTIMEOUT_MS, LONG, 212, 0)                                            \
@@ -429,12 +429,12 @@
   X(PROXY_ISSUERCERT, STRINGPOINT, 296, 0)                                     \
   X(PROXY_ISSUERCERT_BLOB, BLOB, 297, 0)                                       \
   X(SSL_EC_CURVES, STRINGPOINT, 298, 1)                                        \
-  X(HSTS_CTRL, LONG, 299, 0)                                                   \
-  X(HSTS, STRINGPOINT, 300, 0)                                                 \
-  X(HSTSREADFUNCTION, FUNCTIONPOINT, 301, 0)                                   \
-  X(HSTSREADDATA, CBPOINT, 302, 0)                                             \
-  X(HSTSWRITEFUNCTION, FUNCTIONPOINT, 303, 0)                                  \
-  X(HSTSWRITEDATA, CBPOINT, 304, 0)                                            \
+  X(HSTS_CTRL, LONG, 299, 1)                                                   \
+  X(HSTS, STRINGPOINT, 300, 1)                                                 \
+  X(HSTSREADFUNCTION, FUNCTIONPOINT, 301, 1)                                   \
+  X(HSTSREADDATA, CBPOINT, 302, 1)                                             \
+  X(HSTSWRITEFUNCTION, FUNCTIONPOINT, 303, 1)                                  \
+  X(HSTSWRITEDATA, CBPOINT, 304, 1)                                            \
   X(AWS_SIGV4, STRINGPOINT, 305, 0)                                            \
   X(DOH_SSL_VERIFYPEER, LONG, 306, 0)                                          \
   X(DOH_SSL_VERIFYHOST, LONG, 307, 0)                                          \
@@ -442,8 +442,8 @@
   X(CAINFO_BLOB, BLOB, 309, 1)                                                 \
   X(PROXY_CAINFO_BLOB, BLOB, 310, 0)                                           \
   X(SSH_HOST_PUBLIC_KEY_SHA256, STRINGPOINT, 311, 0)                           \
-  X(PREREQFUNCTION, FUNCTIONPOINT, 312, 0)                                     \
-  X(PREREQDATA, CBPOINT, 313, 0)                                               \
+  X(PREREQFUNCTION, FUNCTIONPOINT, 312, 1)                                     \
+  X(PREREQDATA, CBPOINT, 313, 1)                                               \
   X(MAXLIFETIME_CONN, LONG, 314, 1)                                            \
   X(MIME_OPTIONS, LONG, 315, 1)                                                \
   X(SSH_HOSTKEYFUNCTION, FUNCTIONPOINT, 316, 0)                                \
@@ -465,12 +465,16 @@
 #define FERRY_OPTION_NOTES(X)                                                  \
   X(BUFFERSIZE, "checked, then unused: ferry reads through one 256 KiB buffer per multi") \
   X(NOSIGNAL, "accepted: ferry never uses signals")                           \
-  X(HTTPAUTH, "Basic, Digest (MD5, SHA-256, -sess; qop auth) and Bearer")     \
+  X(HTTPAUTH, "Basic, Digest (MD5, SHA-256, -sess; qop auth, auth-int) and Bearer") \
   X(SSLVERSION, "TLS 1.2 at most (Debian's mbedTLS 2.28)")                     \
   X(SSL_EC_CURVES, "OpenSSL or mbedTLS names; default X25519:P-256:P-384:P-521:X448, brainpool, secp256k1") \
   X(PROXY, "http:// proxies only (no SOCKS, no https:// proxy)")              \
   X(MAXREDIRS, "default 30, as libcurl 8")                                     \
-  X(PUT, "the same as UPLOAD")
+  X(PUT, "the same as UPLOAD")                                                \
+  X(CONNECT_ONLY, "over TLS, ALPN offers only http/1.1 (the bytes are the application's)") \
+  X(HSTS, "the header is taken only over HTTPS with a verified certificate, and never noted or applied for an IP address; at most 1000 hosts") \
+  X(HSTS_CTRL, "READONLYFILE keeps the file unwritten, as documented (libcurl 7.88 writes it anyway)") \
+  X(HSTSREADFUNCTION, "an entry for a host already known raises its expiry (libcurl adds a second one); an expired or undated one is not taken")
 
 /* Options ferry adds: X(NAME, TYPE, NUMBER, SUPPORTED), no CURLOPT_ name. */
 #define FERRY_OWN_OPTIONS(X)                                                   \
@@ -543,7 +547,7 @@
   X(NUM_CONNECTS, LONG, 26, 1)                                                 \
   X(SSL_ENGINES, SLIST, 27, 0)                                                 \
   X(COOKIELIST, SLIST, 28, 1)                                                  \
-  X(LASTSOCKET, LONG, 29, 0)                                                   \
+  X(LASTSOCKET, LONG, 29, 1)                                                   \
   X(FTP_ENTRY_PATH, STRING, 30, 0)                                             \
   X(REDIRECT_URL, STRING, 31, 1)                                               \
   X(PRIMARY_IP, STRING, 32, 1)                                                 \
@@ -558,7 +562,7 @@
   X(LOCAL_IP, STRING, 41, 1)                                                   \
   X(LOCAL_PORT, LONG, 42, 1)                                                   \
   X(TLS_SESSION, PTR, 43, 0)                                                   \
-  X(ACTIVESOCKET, SOCKET, 44, 0)                                               \
+  X(ACTIVESOCKET, SOCKET, 44, 1)                                               \
   X(TLS_SSL_PTR, PTR, 45, 0)                                                   \
   X(HTTP_VERSION, LONG, 46, 1)                                                 \
   X(PROXY_SSL_VERIFYRESULT, LONG, 47, 0)                                       \
@@ -619,6 +623,14 @@
   X(FERRY_SEEKFUNC_CANTSEEK, CURL_SEEKFUNC_CANTSEEK)                           \
   X(FERRY_TRAILERFUNC_OK, CURL_TRAILERFUNC_OK)                                 \
   X(FERRY_TRAILERFUNC_ABORT, CURL_TRAILERFUNC_ABORT)                           \
+  X(FERRYSOCKTYPE_IPCXN, CURLSOCKTYPE_IPCXN)                                   \
+  X(FERRYSOCKTYPE_ACCEPT, CURLSOCKTYPE_ACCEPT)                                 \
+  X(FERRYSOCKTYPE_LAST, CURLSOCKTYPE_LAST)                                     \
+  X(FERRY_SOCKOPT_OK, CURL_SOCKOPT_OK)                                         \
+  X(FERRY_SOCKOPT_ERROR, CURL_SOCKOPT_ERROR)                                   \
+  X(FERRY_SOCKOPT_ALREADY_CONNECTED, CURL_SOCKOPT_ALREADY_CONNECTED)           \
+  X(FERRY_PREREQFUNC_OK, CURL_PREREQFUNC_OK)                                   \
+  X(FERRY_PREREQFUNC_ABORT, CURL_PREREQFUNC_ABORT)                             \
   X(FERRY_ZERO_TERMINATED, CURL_ZERO_TERMINATED)                               \
   X(FERRYMIMEOPT_FORMESCAPE, CURLMIMEOPT_FORMESCAPE)                           \
   X(FERRYFORM_NOTHING, CURLFORM_NOTHING)                                       \
@@ -760,6 +772,11 @@
   X(FERRY_TIMECOND_IFMODSINCE, CURL_TIMECOND_IFMODSINCE)                       \
   X(FERRY_TIMECOND_IFUNMODSINCE, CURL_TIMECOND_IFUNMODSINCE)                   \
   X(FERRY_TIMECOND_LASTMOD, CURL_TIMECOND_LASTMOD)                             \
+  X(FERRYHSTS_ENABLE, CURLHSTS_ENABLE)                                         \
+  X(FERRYHSTS_READONLYFILE, CURLHSTS_READONLYFILE)                             \
+  X(FERRYSTS_OK, CURLSTS_OK)                                                   \
+  X(FERRYSTS_DONE, CURLSTS_DONE)                                               \
+  X(FERRYSTS_FAIL, CURLSTS_FAIL)                                               \
   X(FERRYHEADER_UNIFIED, CURLHEADER_UNIFIED)                                   \
   X(FERRYHEADER_SEPARATE, CURLHEADER_SEPARATE)                                 \
   X(FERRYH_HEADER, CURLH_HEADER)                                               \
@@ -973,6 +990,11 @@
   X(ferry_strdup_callback, curl_strdup_callback)                               \
   X(ferry_calloc_callback, curl_calloc_callback)                               \
   X(ferry_trailer_callback, curl_trailer_callback)                             \
+  X(ferry_socktype, curlsocktype)                                              \
+  X(ferry_opensocket_callback, curl_opensocket_callback)                       \
+  X(ferry_sockopt_callback, curl_sockopt_callback)                             \
+  X(ferry_closesocket_callback, curl_closesocket_callback)                     \
+  X(ferry_prereq_callback, curl_prereq_callback)                               \
   X(ferry_notify_callback, curl_notify_callback)                               \
   X(ferry_minfo_offt, CURLMinfo_offt)                             \
   X(ferry_seek_callback, curl_seek_callback)                                   \
@@ -980,7 +1002,10 @@
   X(ferry_mimepart, curl_mimepart)                                             \
   X(ferry_formoption, CURLformoption)                                          \
   X(ferry_formcode, CURLFORMcode)                                              \
-  X(ferry_formget_callback, curl_formget_callback)
+  X(ferry_formget_callback, curl_formget_callback)                             \
+  X(ferry_stscode, CURLSTScode)                                                \
+  X(ferry_hstsread_callback, curl_hstsread_callback)                           \
+  X(ferry_hstswrite_callback, curl_hstswrite_callback)
 
 /* Struct tags: X(ferry_tag, curl_tag) so `struct curl_slist` works. */
 #define FERRY_STRUCTS(X)                                                       \
@@ -992,10 +1017,13 @@
   X(ferry_msg, CURLMsg)                                                        \
   X(ferry_version_info_data, curl_version_info_data)                           \
   X(ferry_certinfo, curl_certinfo)                                             \
+  X(ferry_sockaddr, curl_sockaddr)                                             \
   X(ferry_mime, curl_mime)                                                     \
   X(ferry_mimepart, curl_mimepart)                                             \
   X(ferry_httppost, curl_httppost)                                             \
-  X(ferry_forms, curl_forms)
+  X(ferry_forms, curl_forms)                                                   \
+  X(ferry_hstsentry, curl_hstsentry)                                           \
+  X(ferry_index, curl_index)
 
 /* Functions: X(ferry_name, curl_name) */
 #define FERRY_FUNCTIONS(X)                                                     \
@@ -1010,6 +1038,8 @@
   X(ferry_easy_getinfo, curl_easy_getinfo)                                     \
   X(ferry_easy_perform, curl_easy_perform)                                     \
   X(ferry_easy_pause, curl_easy_pause)                                         \
+  X(ferry_easy_send, curl_easy_send)                                           \
+  X(ferry_easy_recv, curl_easy_recv)                                           \
   X(ferry_easy_strerror, curl_easy_strerror)                                   \
   X(ferry_easy_header, curl_easy_header)                                       \
   X(ferry_easy_nextheader, curl_easy_nextheader)                               \

@@ -157,6 +157,12 @@ void ferry__pool_mux_add(ferry__pool *pool, ferry__conn *c);
 void ferry__pool_mux_idle(ferry__pool *pool, ferry__conn *c);
 /* Count c (connecting) as one that may multiplex, or stop counting it. */
 void ferry__pool_mux_pending(ferry__conn *c, int pending);
+/* c was taken for a transfer that then sent nothing and opened no stream
+ * on it (its PREREQFUNCTION refused). A connection that carries streams
+ * side by side stays, idle again when no stream runs on it, and 1 is
+ * returned: the transfer lets go of it; otherwise 0, and the transfer
+ * closes it as usual. */
+int ferry__pool_keep_unused(ferry__pool *pool, ferry__conn *c);
 /* Close idle connections beyond the cache size. */
 void ferry__pool_trim(ferry__pool *pool);
 /* The network changed: close every idle connection, and let the busy

@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "headers.h"
 #include "list.h"
+#include "raw.h"
 #include "rate.h"
 #include "resolve.h"
 #include "session.h"
@@ -48,6 +49,7 @@ const char *ferry__xstate_name(ferry__xstate s);
 struct ferry__conn;
 struct ferry__addrs;
 struct ferry__cookie_jar;
+struct ferry__hsts;
 
 /* The TLS files, blobs and lists: most handles set none of them, so they
  * live in a block made at the first such setopt. Copies owned by it. */
@@ -62,6 +64,19 @@ typedef struct ferry__tls_opts {
   char key[64 + 1];
   unsigned key_valid : 1;
 } ferry__tls_opts;
+
+/* The socket callbacks and PREREQFUNCTION, with their data: most handles
+ * set none, so they live in a block made at the first such setopt. */
+typedef struct ferry__sockcb_opts {
+  ferry_opensocket_callback opensocketfn;   /* OPENSOCKETFUNCTION */
+  void *opensocketdata;
+  ferry_sockopt_callback sockoptfn;         /* SOCKOPTFUNCTION */
+  void *sockoptdata;
+  ferry_closesocket_callback closesocketfn; /* CLOSESOCKETFUNCTION */
+  void *closesocketdata;
+  ferry_prereq_callback prereqfn;           /* PREREQFUNCTION */
+  void *prereqdata;
+} ferry__sockcb_opts;
 
 /* What setopt sets. Reset and duphandle work on this struct alone. */
 typedef struct ferry__opts {
@@ -102,17 +117,26 @@ typedef struct ferry__opts {
   ferry_slist *cookiefiles;   /* COOKIEFILE names, owned copies, in order */
   size_t cookiefiles_loaded;  /* how many of them the jar has read */
   char *cookiejar;            /* COOKIEJAR */
+  ferry_slist *hstsfiles;     /* HSTS names, owned copies, in order: each
+                                 is read at every transfer start, the
+                                 last one written at cleanup */
+  ferry_hstsread_callback hstsreadfn;   /* HSTSREADFUNCTION */
+  void *hstsreaddata;
+  ferry_hstswrite_callback hstswritefn; /* HSTSWRITEFUNCTION */
+  void *hstswritedata;
   /* TLS: strings and blobs are copies owned by the handle */
   long ssl_verifypeer;        /* default 1 */
   long ssl_verifyhost;        /* default 2 */
   long sslversion;
   ferry__tls_opts *tls;       /* NULL: none set */
+  ferry__sockcb_opts *sockcb; /* socket callbacks, PREREQ; NULL: none */
   ferry_off_t maxfilesize;    /* MAXFILESIZE(_LARGE); 0 = no limit */
   char *userpwd;              /* USERPWD "user:password" */
   char *username;             /* USERNAME */
   char *password;             /* PASSWORD */
   char *bearer;               /* XOAUTH2_BEARER */
-  unsigned long httpauth;     /* HTTPAUTH bits */
+  unsigned long httpauth;     /* HTTPAUTH bits (FERRYAUTH_BASIC unless
+                                 set; 0: none), DIGEST_IE made DIGEST */
   long maxredirs;             /* -1: no limit */
   long postredir;             /* FERRY_REDIR_POST_* bits */
   unsigned protocols;         /* FERRY__PROTO_* allowed for the URL */
@@ -133,6 +157,8 @@ typedef struct ferry__opts {
   unsigned followlocation : 1;
   unsigned autoreferer : 1;
   unsigned unrestricted_auth : 1;
+  unsigned digest_ie : 1;     /* HTTPAUTH had DIGEST_IE: the Digest uri is
+                                 the path without its query */
   unsigned verbose : 1;
   unsigned header : 1;
   unsigned noprogress : 1;
@@ -141,6 +167,7 @@ typedef struct ferry__opts {
   unsigned upload : 1;
   unsigned post : 1;
   unsigned fresh_connect : 1;
+  unsigned char connect_only; /* CONNECT_ONLY: 0, 1, or 2 (WebSocket) */
   unsigned forbid_reuse : 1;
   unsigned tcp_nodelay : 1;
   unsigned cookiesession : 1; /* COOKIESESSION */
@@ -150,6 +177,9 @@ typedef struct ferry__opts {
   unsigned headeropt_unified : 1; /* HEADEROPT UNIFIED (default SEPARATE) */
   unsigned tcp_keepalive : 1; /* TCP_KEEPALIVE */
   unsigned pipewait : 1;      /* PIPEWAIT */
+  unsigned hsts_readonly : 1; /* HSTS_CTRL READONLYFILE */
+  unsigned hstsfiles_loaded : 1; /* a transfer has read the HSTS files
+                                    since the last one was set */
   /* partial and conditional requests (partial.c) */
   char *range;                /* RANGE, as given */
   ferry_off_t resume_from;    /* RESUME_FROM(_LARGE); -1: upload from the
@@ -221,22 +251,39 @@ struct ferry_easy {
   char *location;          /* Location of the current response, raw */
   char *redirect_url;      /* where Location points (REDIRECT_URL) */
   char *hop_referer;       /* AUTOREFERER value for the next hop */
-  /* HTTP authentication (http.c) */
+  /* HTTP authentication (http.c). The method picked, what the 401s
+   * offered and the Digest challenge belong to the handle, as in libcurl:
+   * a later transfer on it answers at once with what an earlier one
+   * learnt (the Digest nonce counted on). ferry_easy_reset forgets them;
+   * a duphandle copy starts without. */
   char *www_auth;          /* WWW-Authenticate values of the response */
   ferry__digest digest;    /* the Digest challenge being answered */
-  unsigned auth_retry : 1; /* a 401 is answered by asking again with auth */
-  unsigned auth_tried : 1; /* ... which this transfer has done already */
-  unsigned auth_basic : 1; /* probing found Basic, not Digest: use Basic */
+  unsigned long auth_picked; /* the method in use: HTTPAUTH's bits until a
+                                401 picks one (FERRY__AUTH_PICKNONE when
+                                none could be) */
+  unsigned long auth_avail;  /* methods 401s offered, not picked from yet */
+  unsigned auth_done : 1;  /* the last request needed no more round trip */
+  unsigned auth_problem : 1; /* this transfer gave up authenticating */
+  unsigned auth_probe : 1; /* this request is a probe: an empty body, the
+                              real one waits for the challenge (libcurl's
+                              authneg) */
+  unsigned auth_retry : 1; /* this response is answered by asking again */
   char *first_host;        /* "scheme://host:port" credentials belong to */
   char *first_user;        /* the first URL's userinfo, which goes to */
   char *first_password;    /* first_host on every hop, as in libcurl */
   unsigned follow : 1;     /* following this response's Location */
   unsigned hop_get : 1;    /* a redirect turned the request into a GET */
+  unsigned followed : 1;   /* a Location was followed: REDIR_PROTOCOLS_STR
+                              applies to the hops from there on */
   unsigned strip_auth : 1; /* a redirect left the host of the credentials */
   char *conn_key;          /* "scheme://host:port" */
   struct ferry__addrs *addrs;
   ferry__dns_query dns;    /* the name lookup of the hop's destination */
   struct ferry__conn *conn;
+  /* the connection a CONNECT_ONLY transfer handed over (ferry_easy_send,
+   * ferry_easy_recv); it lives in the pool of the multi that made it */
+  ferry__raw raw;
+  ferry_multi *raw_multi;
 
   /* the request and its response, on a session */
   ferry__stream stream;
@@ -262,6 +309,12 @@ struct ferry_easy {
   long http_version;
   char *content_type;
   char *content_encoding;     /* Content-Encoding of the final response */
+  /* what the response's Connection and Transfer-Encoding said: whether
+   * the connection ends with it (a followed response's body is then not
+   * read, as libcurl does not read it) */
+  unsigned resp_close : 1;    /* Connection: close */
+  unsigned resp_keep_alive : 1; /* Connection: keep-alive */
+  unsigned resp_chunked : 1;  /* Transfer-Encoding ends in chunked */
   unsigned tls_hop : 1;       /* an https hop: set.tls holds its TLS
                                  configuration key, which also ends
                                  conn_key after a '#' */
@@ -295,6 +348,11 @@ struct ferry_easy {
   ferry__headers headers;  /* every response header, for ferry_easy_header */
   struct ferry__cookie_jar *cookies; /* the cookie engine when enabled;
                                         lives as long as the handle */
+  struct ferry__hsts *hsts;   /* the HSTS store when enabled; lives as long
+                                 as the handle (reset keeps it) */
+  unsigned hsts_taken : 1;    /* this request's response gave its
+                                 Strict-Transport-Security: only the first
+                                 one counts (RFC 6797 section 8.1) */
   /* partial and conditional requests of this hop (partial.c) */
   ferry_off_t resume_from;    /* the offset asked for; 0 when none, or when
                                  the server said it sends it all */

@@ -163,6 +163,14 @@ ferry_code ferry_easy_getinfo(ferry_easy *e, ferry_info info, ...) {
   case FERRYINFO_NUM_CONNECTS:
     LNG(e->num_connects);
     break;
+  case FERRYINFO_ACTIVESOCKET:
+    /* a CONNECT_ONLY transfer's connection, while ferry_easy_send and
+     * ferry_easy_recv can use it; FERRY_SOCKET_BAD otherwise */
+    *(ferry_socket_t *)out = ferry__raw_fd(&e->raw);
+    break;
+  case FERRYINFO_LASTSOCKET:
+    LNG(ferry__raw_fd(&e->raw));
+    break;
   case FERRYINFO_SSL_VERIFYRESULT:
     LNG(e->ssl_verifyresult);
     break;

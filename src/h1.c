@@ -785,10 +785,11 @@ static int is_credential_header(const char *d, size_t nlen) {
   return 0;
 }
 
-/* skip_type: a form's Content-Type, made from the user's, goes apart. */
+/* skip_type: a form's Content-Type, made from the user's, goes apart.
+ * skip_length: an authentication probe says its own Content-Length. */
 static int add_user_headers(ferry__buf *out, const ferry_slist *h,
                             int host_sent, int strip_credentials,
-                            int skip_type) {
+                            int skip_type, int skip_length) {
   for (; h != NULL; h = h->next) {
     const char *d = h->data, *sep;
     size_t nlen;
@@ -801,6 +802,9 @@ static int add_user_headers(ferry__buf *out, const ferry_slist *h,
     if (strip_credentials && is_credential_header(d, nlen))
       continue;
     if (skip_type && nlen == 12 && strncasecmp(d, "Content-Type", 12) == 0)
+      continue;
+    if (skip_length && nlen == 14 &&
+        strncasecmp(d, "Content-Length", 14) == 0)
       continue;
     if (*sep == ';') {
       const char *rest = sep + 1;
@@ -880,15 +884,17 @@ ferry_code ferry__h1_build_request(ferry__buf *out, const ferry__h1_request *r) 
   if (r->cond_line && ferry__buf_cat(out, r->cond_line, "\r\n", NULL))
     return FERRYE_OUT_OF_MEMORY;
   if (add_user_headers(out, h, host_line != NULL, r->strip_credentials,
-                       r->mime_content_type != NULL))
+                       r->mime_content_type != NULL || r->form_probe,
+                       r->auth_probe))
     return FERRYE_OUT_OF_MEMORY;
   if (r->proxy_authorization &&
       ferry__buf_cat(out, "Proxy-Authorization: ", r->proxy_authorization,
                      "\r\n", NULL))
     return FERRYE_OUT_OF_MEMORY;
-  if (add_user_headers(out, r->proxy_headers, host_line != NULL, 0, 0))
+  if (add_user_headers(out, r->proxy_headers, host_line != NULL, 0, 0, 0))
     return FERRYE_OUT_OF_MEMORY;
-  if (r->body_len >= 0 && !user_sets_header(h, "Content-Length") &&
+  if (r->body_len >= 0 &&
+      (r->auth_probe || !user_sets_header(h, "Content-Length")) &&
       (ferry__buf_adds(out, "Content-Length: ") ||
        ferry__buf_add_int(out, (long long)r->body_len) ||
        ferry__buf_adds(out, "\r\n")))

@@ -199,6 +199,11 @@ typedef struct ferry__h1_request {
   int strip_credentials;    /* drop the user's Authorization, Cookie and
                                Proxy-Authorization headers (redirect to
                                another host) */
+  int auth_probe;           /* an authentication probe (body_len 0): its
+                               "Content-Length: 0" replaces the user's */
+  int form_probe;           /* ... for a form: the user's Content-Type is
+                               left out too (a form's type goes only with
+                               the form) */
 } ferry__h1_request;
 
 /* Does the user's HTTPHEADER list name header `name` ("N: v" replaces it,

@@ -14,6 +14,7 @@
 #include "h1.h"
 #include "cookie.h"
 #include "decode.h"
+#include "hsts.h"
 #include "http.h"
 #include "mime.h"
 #include "multi.h"
@@ -103,9 +104,13 @@ char *ferry__http_basic(const char *user, size_t ulen, const char *pass,
   return out;
 }
 
-#define AUTH_BASIC (1UL << 0)
-#define AUTH_DIGEST (1UL << 1)
-#define AUTH_BEARER (1UL << 6)
+#define AUTH_BASIC FERRYAUTH_BASIC
+#define AUTH_DIGEST FERRYAUTH_DIGEST
+#define AUTH_BEARER FERRYAUTH_BEARER
+/* No method could be picked: none is used (libcurl's CURLAUTH_PICKNONE;
+ * FERRYAUTH_ANY holds this bit, so it survives a transfer's "picked &=
+ * HTTPAUTH" as it does in libcurl) */
+#define AUTH_PICKNONE (1UL << 30)
 
 /* The credentials for this hop: *user (ulen bytes) and *pass, or 0 when
  * there are none. */
@@ -136,75 +141,201 @@ static int credentials(const ferry_easy *e, const char **user, size_t *ulen,
   return 1;
 }
 
+/* Has this hop something to authenticate with: credentials or a bearer
+ * token that may go to its host? */
+static int has_credentials(const ferry_easy *e) {
+  const char *user, *pass;
+  size_t ulen;
+  return !e->strip_auth &&
+         (e->set.bearer != NULL || credentials(e, &user, &ulen, &pass));
+}
+
 /* The Authorization value for this hop's request (method to target), or
- * NULL (none, or out of memory: *oom says which).
+ * NULL (none, or out of memory: *oom says which). Sets e->auth_probe.
  *
- * As in libcurl: Basic alone is sent at once; when Digest is allowed, the
- * first request goes without credentials, and a 401's challenge decides
- * (ferry__http_check_auth): Digest if offered, else Basic if allowed. */
+ * As libcurl's handle does: a method HTTPAUTH names alone is used at
+ * once, and several wait for a 401 to pick one (ferry__http_check_auth);
+ * the pick stays for the handle's later requests. Digest with no
+ * challenge yet sends nothing, and a request with a body then goes as a
+ * probe, with an empty one (body: the request has a body to send). */
 static char *authorization(ferry_easy *e, const char *method,
-                           const char *target, int *oom) {
+                           const char *target, int body, int *oom) {
   const char *user = NULL, *pass = NULL;
-  char *out = NULL, *name;
+  char *out = NULL, *name, *uri = NULL;
   size_t ulen = 0;
-  unsigned long auth = e->set.httpauth ? e->set.httpauth : AUTH_BASIC;
+  int have_user, named = 0;
 
   *oom = 0;
-  if (e->strip_auth || target == NULL)
-    return NULL;
-  if ((auth & AUTH_BEARER) && e->set.bearer) {
-    size_t n = strlen(e->set.bearer) + 8;
-    out = ferry__malloc(n);
-    if (out == NULL) {
-      *oom = 1;
-      return NULL;
-    }
-    snprintf(out, n, "Bearer %s", e->set.bearer);
-    return out;
+  e->auth_probe = 0;
+  have_user = credentials(e, &user, &ulen, &pass);
+  if (!have_user && e->set.bearer == NULL) {
+    e->auth_done = 1;
+    return NULL; /* nothing to authenticate with */
   }
-  if (!(auth & (AUTH_BASIC | AUTH_DIGEST)) ||
-      !credentials(e, &user, &ulen, &pass))
-    return NULL;
-  if ((auth & AUTH_DIGEST) && e->digest.nonce != NULL) {
-    name = ferry__memdup0(user, ulen);
-    if (name == NULL) {
-      *oom = 1;
-      return NULL;
-    }
-    out = ferry__digest_response(&e->digest, name, pass, method, target, NULL);
-    ferry__free(name);
-    if (out == NULL)
-      *oom = 1;
-    return out;
+  if (e->set.httpauth && !e->auth_picked)
+    e->auth_picked = e->set.httpauth;
+  if (e->strip_auth || target == NULL) {
+    e->auth_done = 1;
+    return NULL; /* a redirect left the host the credentials are for */
   }
-  if (!(auth & AUTH_BASIC) || ((auth & AUTH_DIGEST) && !e->auth_basic))
-    return NULL; /* ask first: the challenge picks the method */
-  return ferry__http_basic(user, ulen, pass, oom);
+  if (e->auth_picked == AUTH_DIGEST) {
+    named = 1;
+    if (e->digest.nonce == NULL) {
+      e->auth_done = 0; /* a 401 has to bring the challenge first */
+    } else {
+      /* DIGEST_IE: the uri is the path without the query */
+      const char *u = target;
+      if (e->set.digest_ie && strchr(target, '?') != NULL) {
+        if ((uri = ferry__memdup0(target, strcspn(target, "?"))) == NULL) {
+          *oom = 1;
+          return NULL;
+        }
+        u = uri;
+      }
+      name = ferry__memdup0(have_user ? user : "", have_user ? ulen : 0);
+      if (name != NULL)
+        out = ferry__digest_response(&e->digest, name, have_user ? pass : "",
+                                     method, u, NULL);
+      ferry__free(name);
+      ferry__free(uri);
+      if (out == NULL) {
+        *oom = 1;
+        return NULL;
+      }
+      e->auth_done = 1;
+    }
+  } else if (e->auth_picked == AUTH_BASIC) {
+    if (have_user) {
+      out = ferry__http_basic(user, ulen, pass, oom);
+      named = 1;
+    }
+    e->auth_done = 1;
+  } else if (e->auth_picked == AUTH_BEARER) {
+    if (e->set.bearer) {
+      size_t n = strlen(e->set.bearer) + 8;
+      out = ferry__malloc(n);
+      if (out == NULL) {
+        *oom = 1;
+        return NULL;
+      }
+      snprintf(out, n, "Bearer %s", e->set.bearer);
+      named = 1;
+    }
+    e->auth_done = 1;
+  }
+  /* a method that needs another round trip, and a body to send: ask with
+   * an empty one first */
+  e->auth_probe = named && !e->auth_done && body;
+  return out;
+}
+
+/* Pick the method for the next request from what the 401s offered and
+ * HTTPAUTH allows, in libcurl's order of preference. 1 when one was. */
+static int pick_auth(ferry_easy *e) {
+  unsigned long avail = e->auth_avail & e->set.httpauth;
+
+  if (e->set.bearer == NULL)
+    avail &= ~AUTH_BEARER;
+  e->auth_avail = 0;
+  if (avail & AUTH_BEARER)
+    e->auth_picked = AUTH_BEARER;
+  else if (avail & AUTH_DIGEST)
+    e->auth_picked = AUTH_DIGEST;
+  else if (avail & AUTH_BASIC)
+    e->auth_picked = AUTH_BASIC;
+  else {
+    e->auth_picked = AUTH_PICKNONE;
+    return 0;
+  }
+  return 1;
+}
+
+/* A 401's challenges: what is offered, and the Digest challenge taken in
+ * (even when Digest is not wanted yet, as libcurl does). A challenge that
+ * shows the credentials just sent were refused is a problem: this
+ * transfer stops asking. */
+static ferry_code take_challenges(ferry_easy *e) {
+  const char *v = e->www_auth;
+
+  if (ferry__auth_offers(v, "Digest")) {
+    if (e->auth_avail & AUTH_DIGEST) {
+      if (ferry__trace_on(e))
+        ferry__infof(e, "Ignoring a second Digest challenge");
+    } else {
+      int before = e->digest.nonce != NULL;
+      int r = ferry__digest_challenge(&e->digest, v);
+      e->auth_avail |= AUTH_DIGEST;
+      if (r < 0)
+        return FERRYE_OUT_OF_MEMORY;
+      /* a new nonce that is not stale after one was answered: the
+       * credentials were refused */
+      if (r == 0 || (before && !e->digest.stale)) {
+        e->auth_problem = 1;
+        if (ferry__trace_on(e))
+          ferry__infof(e, "Digest challenge refused: no more asking");
+      }
+    }
+  }
+  if (ferry__auth_offers(v, "Basic")) {
+    e->auth_avail |= AUTH_BASIC;
+    if (e->auth_picked == AUTH_BASIC) {
+      /* Basic went with the request, and was refused */
+      e->auth_avail = 0;
+      e->auth_problem = 1;
+    }
+  }
+  if (ferry__auth_offers(v, "Bearer")) {
+    e->auth_avail |= AUTH_BEARER;
+    if (e->auth_picked == AUTH_BEARER) {
+      e->auth_avail = 0;
+      e->auth_problem = 1;
+    }
+  }
+  return FERRYE_OK;
 }
 
 ferry_code ferry__http_check_auth(ferry_easy *e, int status) {
-  unsigned long auth = e->set.httpauth ? e->set.httpauth : AUTH_BASIC;
-  const char *user, *pass;
-  size_t ulen;
-  int r;
+  int retry = 0;
 
   e->auth_retry = 0;
-  if (status != 401 || e->follow || e->auth_tried || e->www_auth == NULL ||
-      e->strip_auth || !(auth & AUTH_DIGEST) ||
-      !credentials(e, &user, &ulen, &pass))
-    return FERRYE_OK;
-  r = ferry__digest_challenge(&e->digest, e->www_auth);
-  if (r < 0)
-    return FERRYE_OUT_OF_MEMORY;
-  if (r == 0) {
-    /* no usable Digest challenge: Basic, when allowed and offered */
-    if (!(auth & AUTH_BASIC) || !ferry__auth_offers(e->www_auth, "Basic"))
-      return FERRYE_OK;
-    e->auth_basic = 1;
+  if (status == 401 && e->www_auth != NULL) {
+    ferry_code rc = take_challenges(e);
+    if (rc != FERRYE_OK)
+      return rc;
   }
-  e->auth_retry = 1;
-  e->follow = 1; /* the 401's body is not the transfer's data */
+  if (e->auth_problem)
+    return FERRYE_OK;
+  if (has_credentials(e) &&
+      (status == 401 || (e->auth_probe && status < 300))) {
+    if (pick_auth(e))
+      retry = 1;
+    else
+      e->auth_problem = 1;
+  }
+  if (!retry && status < 300 && e->auth_probe && !e->auth_done) {
+    /* the probe needed no credentials: send the body now */
+    retry = 1;
+    e->auth_done = 1;
+  }
+  if (retry) {
+    e->auth_retry = 1;
+    e->follow = 1; /* this response's body is not the transfer's data */
+  }
   return FERRYE_OK;
+}
+
+void ferry__http_auth_start(ferry_easy *e) {
+  e->auth_problem = 0;
+  e->auth_probe = 0;
+  e->auth_retry = 0;
+  /* a pick stays only while HTTPAUTH allows it */
+  e->auth_picked &= e->set.httpauth;
+}
+
+void ferry__http_auth_forget(ferry_easy *e) {
+  ferry__digest_free(&e->digest);
+  e->auth_picked = e->auth_avail = 0;
+  e->auth_done = e->auth_problem = e->auth_probe = e->auth_retry = 0;
 }
 
 /* May this hop set and get Secure cookies? Over https, and, as in libcurl
@@ -274,6 +405,7 @@ ferry_code ferry__http_build_request(ferry_easy *e) {
   int has_body = 0, oom = 0;
 
   memset(&r, 0, sizeof(r));
+  e->hsts_taken = 0; /* a new request: its response's header counts */
   r.method = ferry__http_method(e);
   r.body_len = -1;
   e->upload_mime = NULL;
@@ -316,6 +448,34 @@ ferry_code ferry__http_build_request(ferry_easy *e) {
     r.body_len = e->stream.body_len;
   r.range_line = range_line;
   r.cond_line = cond_line;
+  /* through a proxy without a tunnel, the request names the whole URL */
+  if (e->use_proxy && !e->tunnel) {
+    target = ferry__url_to_string(&e->url, 0, 1);
+    proxy_auth = ferry__proxy_authorization(e, &oom);
+    if (oom)
+      goto done;
+    r.proxy_authorization = proxy_auth;
+    /* HEADEROPT UNIFIED: HTTPHEADER alone goes to the proxy too */
+    r.proxy_headers = e->set.headeropt_unified ? NULL : e->set.proxyheader;
+  } else {
+    target = ferry__url_request_target(&e->url);
+  }
+  auth = authorization(e, r.method, target, has_body, &oom);
+  if (oom)
+    goto done;
+  if (e->auth_probe) {
+    /* As libcurl's authneg: the body waits for the challenge. This
+     * request says "Content-Length: 0" (the user's own Content-Length
+     * left out), with POSTFIELDS' default Content-Type but no form's, no
+     * Expect, nothing read from the body's source. */
+    e->stream.body = NULL;
+    e->stream.pull = 0;
+    e->stream.body_len = r.body_len = 0;
+    e->upload_mime = NULL;
+    r.mime_content_type = NULL;
+    r.form_probe = e->set.form_post;
+    r.auth_probe = 1;
+  }
   /* Ask first before a large or unknown-size body, as libcurl does (over
    * 1 MiB): the server can refuse it before it is sent. An "Expect:" of
    * the user's own (empty, to turn it off) wins. */
@@ -335,21 +495,8 @@ ferry_code ferry__http_build_request(ferry_easy *e) {
       goto done;
     }
   }
-  /* through a proxy without a tunnel, the request names the whole URL */
-  if (e->use_proxy && !e->tunnel) {
-    target = ferry__url_to_string(&e->url, 0, 1);
-    proxy_auth = ferry__proxy_authorization(e, &oom);
-    if (oom)
-      goto done;
-    r.proxy_authorization = proxy_auth;
-    /* HEADEROPT UNIFIED: HTTPHEADER alone goes to the proxy too */
-    r.proxy_headers = e->set.headeropt_unified ? NULL : e->set.proxyheader;
-  } else {
-    target = ferry__url_request_target(&e->url);
-  }
   host = ferry__url_host_header(&e->url);
-  auth = authorization(e, r.method, target, &oom);
-  if (target == NULL || host == NULL || oom ||
+  if (target == NULL || host == NULL ||
       cookie_header(e, &cookies) != FERRYE_OK)
     goto done;
   r.target = target;
@@ -396,39 +543,109 @@ done:
   return rc;
 }
 
-static int is_redirect(int status) {
-  return status == 301 || status == 302 || status == 303 || status == 307 ||
-         status == 308;
-}
-
 ferry_code ferry__http_check_redirect(ferry_easy *e, int status) {
-  ferry__url next;
-  const char *why = NULL;
-  ferry__url_err uerr;
-
   ferry__free(e->redirect_url);
   e->redirect_url = NULL;
   e->follow = 0;
-  if (status < 300 || status > 399 || e->location == NULL)
-    return FERRYE_OK;
-  uerr = ferry__url_resolve(&next, &e->url, e->location, &why);
-  if (uerr == FERRY__URL_NOMEM)
-    return FERRYE_OUT_OF_MEMORY;
-  if (uerr != FERRY__URL_OK) {
-    if (!e->set.followlocation)
-      return FERRYE_OK; /* REDIRECT_URL stays empty */
-    snprintf(e->errtext, sizeof(e->errtext), "Malformed Location: %s",
-             why ? why : "bad URL");
-    return uerr == FERRY__URL_UNSUPPORTED_SCHEME ? FERRYE_UNSUPPORTED_PROTOCOL
-                                                 : FERRYE_URL_MALFORMAT;
-  }
-  e->redirect_url = ferry__url_to_string(&next, 1, 0);
-  ferry__url_free(&next);
-  if (e->redirect_url == NULL)
-    return FERRYE_OUT_OF_MEMORY;
-  if (e->set.followlocation && is_redirect(status))
+  /* as libcurl: any 3xx with a Location is followed when asked to; where
+   * it leads is worked out once the response is in */
+  if (status >= 300 && status <= 399 && e->location != NULL &&
+      e->location[0] != '\0' && e->set.followlocation)
     e->follow = 1;
   return FERRYE_OK;
+}
+
+/* Where a scheme-relative or absolute reference's authority ends (the
+ * host is never encoded), or ref itself when it has none. */
+static const char *after_authority(const char *ref) {
+  const char *p = ref;
+
+  if (p[0] != '/' || p[1] != '/') {
+    if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
+      return ref;
+    while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+           (*p >= '0' && *p <= '9') || *p == '+' || *p == '-' || *p == '.')
+      p++;
+    if (p[0] != ':' || p[1] != '/' || p[2] != '/')
+      return ref;
+    p++;
+  }
+  p += 2;
+  return p + strcspn(p, "/?#");
+}
+
+/* The Location as a reference the URL parser takes, encoded as libcurl
+ * encodes one it follows: past the authority, a space is "%20" before the
+ * query and "+" in it, and a byte above 127 is "%xx". NULL when out of
+ * memory. */
+static char *location_encoded(const char *loc) {
+  static const char hex[] = "0123456789abcdef";
+  const char *from = after_authority(loc);
+  ferry__buf b;
+  int query = 0;
+
+  ferry__buf_init(&b, SIZE_MAX / 2);
+  if (ferry__buf_add(&b, loc, (size_t)(from - loc)))
+    goto failed;
+  for (const char *p = from; *p; p++) {
+    unsigned char c = (unsigned char)*p;
+    char esc[3] = {'%', hex[c >> 4], hex[c & 15]};
+    int bad;
+    if (c == '?')
+      query = 1;
+    if (c == ' ')
+      bad = query ? ferry__buf_add(&b, "+", 1) : ferry__buf_add(&b, "%20", 3);
+    else if (c >= 0x80)
+      bad = ferry__buf_add(&b, esc, 3);
+    else
+      bad = ferry__buf_add(&b, p, 1);
+    if (bad)
+      goto failed;
+  }
+  if (ferry__buf_add(&b, "", 0) || b.data == NULL)
+    goto failed;
+  return b.data;
+failed:
+  ferry__buf_free(&b);
+  return NULL;
+}
+
+/* Resolve the response's Location against the hop's URL into *next. */
+static ferry__url_err resolve_location(ferry_easy *e, ferry__url *next,
+                                       const char **why) {
+  char *ref = location_encoded(e->location);
+  ferry__url_err uerr;
+
+  if (ref == NULL)
+    return FERRY__URL_NOMEM;
+  uerr = ferry__url_resolve(next, &e->url, ref, why);
+  ferry__free(ref);
+  return uerr;
+}
+
+/* REDIRECT_URL: where the Location leads, or the Location as it came
+ * when it leads nowhere ferry can go (as libcurl gives it). */
+static ferry_code set_redirect_url(ferry_easy *e) {
+  ferry__url next;
+  ferry__url_err uerr = resolve_location(e, &next, NULL);
+
+  ferry__free(e->redirect_url);
+  if (uerr == FERRY__URL_NOMEM)
+    e->redirect_url = NULL;
+  else if (uerr != FERRY__URL_OK)
+    e->redirect_url = ferry__strdup(e->location);
+  else {
+    e->redirect_url = ferry__url_to_string(&next, 1, 0);
+    ferry__url_free(&next);
+  }
+  return e->redirect_url ? FERRYE_OK : FERRYE_OUT_OF_MEMORY;
+}
+
+ferry_code ferry__http_redirect_url(ferry_easy *e) {
+  if (e->response_code < 300 || e->response_code > 399 || e->location == NULL ||
+      e->location[0] == '\0')
+    return FERRYE_OK;
+  return set_redirect_url(e);
 }
 
 unsigned ferry__http_parse_protocols(const char *list) {
@@ -453,10 +670,6 @@ unsigned ferry__http_parse_protocols(const char *list) {
   return bits;
 }
 
-static unsigned proto_bit(const ferry__url *u) {
-  return strcmp(u->scheme, "https") == 0 ? FERRY__PROTO_HTTPS : FERRY__PROTO_HTTP;
-}
-
 ferry_code ferry__http_next_hop(ferry_easy *e, ferry__url *next) {
   const char *why = NULL;
   ferry__url_err uerr;
@@ -464,30 +677,55 @@ ferry_code ferry__http_next_hop(ferry_easy *e, ferry__url *next) {
   int status = (int)e->response_code;
   const char *method = ferry__http_method(e);
 
+  /* as libcurl, an authentication retry counts as a redirect: MAXREDIRS
+   * bounds it, REDIRECT_COUNT counts it, AUTOREFERER names the URL */
   if (e->set.maxredirs >= 0 && e->redirect_count >= e->set.maxredirs) {
+    ferry_code rc;
+    if (e->auth_retry) {
+      ferry__free(e->redirect_url);
+      e->redirect_url = ferry__url_to_string(&e->url, 1, 0);
+      rc = e->redirect_url ? FERRYE_OK : FERRYE_OUT_OF_MEMORY;
+    } else {
+      rc = set_redirect_url(e);
+    }
+    if (rc != FERRYE_OK)
+      return rc;
     snprintf(e->errtext, sizeof(e->errtext), "Maximum (%ld) redirects followed",
              e->set.maxredirs);
     return FERRYE_TOO_MANY_REDIRECTS;
   }
-  uerr = ferry__url_parse(next, e->redirect_url, 0, &why);
+  e->redirect_count++;
+  if (e->set.autoreferer) {
+    ferry__free(e->hop_referer);
+    e->hop_referer = ferry__url_to_string(&e->url, 0, 1);
+    if (e->hop_referer == NULL)
+      return FERRYE_OUT_OF_MEMORY;
+  }
+  if (e->auth_retry)
+    return ferry__url_copy(next, &e->url) == FERRY__URL_OK
+               ? FERRYE_OK
+               : FERRYE_OUT_OF_MEMORY;
+  uerr = resolve_location(e, next, &why);
   if (uerr == FERRY__URL_NOMEM)
     return FERRYE_OUT_OF_MEMORY;
   if (uerr != FERRY__URL_OK) {
     snprintf(e->errtext, sizeof(e->errtext), "Malformed Location: %s",
              why ? why : "bad URL");
-    return FERRYE_URL_MALFORMAT;
+    return uerr == FERRY__URL_UNSUPPORTED_SCHEME ? FERRYE_UNSUPPORTED_PROTOCOL
+                                                 : FERRYE_URL_MALFORMAT;
   }
-  /* PROTOCOLS_STR limits the whole transfer, redirects included */
-  if (!(proto_bit(next) & e->set.redir_protocols & e->set.protocols)) {
-    snprintf(e->errtext, sizeof(e->errtext),
-             "Protocol \"%s\" not supported or disabled for redirects",
-             next->scheme);
+  /* a known HSTS host is only ever asked over https, redirects included */
+  if (ferry__http_hsts_upgrade(e, next, NULL) != FERRYE_OK) {
     ferry__url_free(next);
-    return FERRYE_UNSUPPORTED_PROTOCOL;
+    return FERRYE_OUT_OF_MEMORY;
   }
+  /* from now on REDIR_PROTOCOLS_STR applies (prepare_hop checks it, once
+   * the hop's URL is the transfer's, as in libcurl) */
+  e->followed = 1;
   /* 303 makes anything but HEAD a GET (a POST stays with POSTREDIR's 303
    * bit, as in libcurl); 301 and 302 turn a POST into a GET unless
-   * POSTREDIR keeps it; 307 and 308 keep the method and body. */
+   * POSTREDIR keeps it; 307, 308 and the other 3xx keep the method and
+   * body. */
   if (status == 303 && strcmp(method, "HEAD") != 0 &&
       !(strcmp(method, "POST") == 0 && (e->set.postredir & 4)))
     e->hop_get = 1;
@@ -495,14 +733,6 @@ ferry_code ferry__http_next_hop(ferry_easy *e, ferry__url *next) {
             (status == 302 && !(e->set.postredir & 2))) &&
            strcmp(method, "POST") == 0)
     e->hop_get = 1;
-  if (e->set.autoreferer) {
-    ferry__free(e->hop_referer);
-    e->hop_referer = ferry__url_to_string(&e->url, 0, 1);
-    if (e->hop_referer == NULL) {
-      ferry__url_free(next);
-      return FERRYE_OUT_OF_MEMORY;
-    }
-  }
   origin = ferry__http_origin(next);
   if (origin == NULL) {
     ferry__url_free(next);
@@ -511,7 +741,6 @@ ferry_code ferry__http_next_hop(ferry_easy *e, ferry__url *next) {
   e->strip_auth = !e->set.unrestricted_auth && e->first_host &&
                   strcmp(origin, e->first_host) != 0;
   ferry__free(origin);
-  e->redirect_count++;
   return FERRYE_OK;
 }
 
@@ -530,8 +759,21 @@ void ferry__http_forget_first_userinfo(ferry_easy *e) {
 /* Remember where credentials may go, the first hop's origin, and the
  * first URL's userinfo. */
 ferry_code ferry__http_first_hop(ferry_easy *e) {
+  ferry_code rc;
+  int switched = 0;
+
+  ferry__http_auth_start(e);
   ferry__free(e->first_host);
   ferry__http_forget_first_userinfo(e);
+  /* HSTS first: the URL may go to https before anything is decided */
+  rc = ferry__http_hsts_load(e);
+  if (rc != FERRYE_OK)
+    return rc;
+  rc = ferry__http_hsts_upgrade(e, &e->url, &switched);
+  if (rc != FERRYE_OK)
+    return rc;
+  if (switched)
+    e->url_cached = 0; /* e->url is no longer the option's parse */
   e->first_host = ferry__http_origin(&e->url);
   if (e->first_host == NULL)
     return FERRYE_OUT_OF_MEMORY;
@@ -706,4 +948,182 @@ ferry_code ferry__http_trailers(ferry_easy *e, ferry__buf *out) {
 done:
   ferry_slist_free_all(trailers);
   return rc;
+}
+
+/* ---- HSTS ------------------------------------------------------------- *
+ *
+ * As in libcurl without a share, the store belongs to the easy handle: it
+ * lasts across the handle's transfers and ferry_easy_reset, the HSTS files
+ * are read at every transfer start, and ferry_easy_cleanup writes the last
+ * one. */
+
+static int *callback_counter(ferry_easy *e) {
+  return e->multi ? &e->multi->in_callback : NULL;
+}
+
+static ferry_code hsts_enable(ferry_easy *e) {
+  if (e->hsts == NULL && (e->hsts = ferry__hsts_new()) == NULL)
+    return FERRYE_OUT_OF_MEMORY;
+  return FERRYE_OK;
+}
+
+ferry_code ferry__http_hsts_ctrl(ferry_easy *e, long bits) {
+  e->set.hsts_readonly = (bits & FERRYHSTS_READONLYFILE) != 0;
+  if (bits & FERRYHSTS_ENABLE)
+    return hsts_enable(e);
+  ferry__hsts_free(e->hsts);
+  e->hsts = NULL;
+  return FERRYE_OK;
+}
+
+ferry_code ferry__http_hsts_file(ferry_easy *e, const char *name) {
+  ferry_slist *l;
+
+  if (name == NULL) {
+    ferry_slist_free_all(e->set.hstsfiles);
+    e->set.hstsfiles = NULL;
+    ferry__hsts_free(e->hsts);
+    e->hsts = NULL;
+    return FERRYE_OK;
+  }
+  if (hsts_enable(e) != FERRYE_OK)
+    return FERRYE_OUT_OF_MEMORY;
+  if (name[0] == '\0')
+    return FERRYE_OK; /* HSTS on, no file */
+  l = ferry_slist_append(e->set.hstsfiles, name);
+  if (l == NULL)
+    return FERRYE_OUT_OF_MEMORY;
+  e->set.hstsfiles = l;
+  e->set.hstsfiles_loaded = 0;
+  return FERRYE_OK;
+}
+
+/* Read every HSTS file into the store. */
+static ferry_code hsts_read_files(ferry_easy *e) {
+  for (const ferry_slist *f = e->set.hstsfiles; f != NULL; f = f->next) {
+    ferry_code rc = ferry__hsts_load(e->hsts, f->data);
+    if (rc == FERRYE_OUT_OF_MEMORY)
+      return rc;
+    if (rc != FERRYE_OK && ferry__trace_on(e))
+      ferry__infof(e, "Could not read HSTS file %s", f->data);
+  }
+  e->set.hstsfiles_loaded = 1;
+  return FERRYE_OK;
+}
+
+ferry_code ferry__http_hsts_load(ferry_easy *e) {
+  ferry_code rc;
+
+  if (e->hsts == NULL)
+    return FERRYE_OK;
+  rc = hsts_read_files(e);
+  if (rc != FERRYE_OK || e->set.hstsreadfn == NULL)
+    return rc;
+  rc = ferry__hsts_read_callback(e->hsts, e->set.hstsreadfn, e,
+                                 e->set.hstsreaddata, callback_counter(e));
+  if (rc == FERRYE_ABORTED_BY_CALLBACK)
+    snprintf(e->errtext, sizeof(e->errtext),
+             "HSTS read callback returned failure");
+  else if (rc == FERRYE_BAD_FUNCTION_ARGUMENT)
+    snprintf(e->errtext, sizeof(e->errtext),
+             "HSTS read callback gave an entry without a host name");
+  return rc;
+}
+
+ferry_code ferry__http_hsts_upgrade(ferry_easy *e, ferry__url *u,
+                                   int *switched) {
+  char *https;
+
+  if (switched)
+    *switched = 0;
+  if (e->hsts == NULL || strcmp(u->scheme, "http") != 0 ||
+      u->host_kind != FERRY__HOST_NAME || !ferry__hsts_known(e->hsts, u->host))
+    return FERRYE_OK;
+  /* never a byte in the clear to a known host: out of memory fails */
+  https = ferry__strdup("https");
+  if (https == NULL)
+    return FERRYE_OUT_OF_MEMORY;
+  ferry__free(u->scheme);
+  u->scheme = https;
+  if (!u->port_explicit)
+    u->port = 443;
+  if (switched)
+    *switched = 1;
+  if (ferry__trace_on(e)) {
+    char *s = ferry__url_to_string(u, 0, 1);
+    ferry__infof(e, "HSTS: %s is a known HSTS host, using %s", u->host,
+                 s ? s : "https");
+    ferry__free(s);
+  }
+  return FERRYE_OK;
+}
+
+ferry_code ferry__http_sts_header(ferry_easy *e, const char *line,
+                                  size_t len) {
+  static const char name[] = "Strict-Transport-Security:";
+  const size_t n = sizeof(name) - 1;
+  const char *why = NULL;
+  ferry__hsts_result res;
+
+  if (e->hsts == NULL || len < n || strncasecmp(line, name, n) != 0 ||
+      e->in_tunnel || e->headers.origin != FERRYH_HEADER)
+    return FERRYE_OK;
+  if (!e->tls_hop || !e->set.ssl_verifypeer || !e->set.ssl_verifyhost ||
+      e->url.host_kind != FERRY__HOST_NAME) {
+    if (ferry__trace_on(e))
+      ferry__infof(e, "HSTS: header ignored: %s",
+                   !e->tls_hop ? "not received over HTTPS"
+                   : e->url.host_kind != FERRY__HOST_NAME
+                       ? "the host is an IP address"
+                       : "the certificate was not verified");
+    return FERRYE_OK;
+  }
+  if (e->hsts_taken)
+    return FERRYE_OK; /* only a response's first one counts (RFC 6797 8.1) */
+  e->hsts_taken = 1;
+  res = ferry__hsts_header(e->hsts, e->url.host, line + n, len - n, &why);
+  if (res == FERRY__HSTS_NOMEM)
+    return FERRYE_OUT_OF_MEMORY;
+  if (res == FERRY__HSTS_SKIPPED && ferry__trace_on(e))
+    ferry__infof(e, "HSTS: header ignored: %s", why ? why : "invalid");
+  return FERRYE_OK;
+}
+
+void ferry__http_hsts_flush(ferry_easy *e) {
+  ferry__hsts *h = e->hsts;
+  const ferry_slist *last = e->set.hstsfiles;
+
+  if (h == NULL)
+    return;
+  /* the callback cannot reach the store through the handle now */
+  e->hsts = NULL;
+  while (last && last->next)
+    last = last->next;
+  if (last && !e->set.hsts_readonly) {
+    ferry_code rc = FERRYE_OK;
+    if (!e->set.hstsfiles_loaded) {
+      e->hsts = h;
+      rc = hsts_read_files(e);
+      e->hsts = NULL;
+    }
+    if (rc == FERRYE_OK)
+      rc = ferry__hsts_save(h, last->data);
+    if (rc != FERRYE_OK && ferry__trace_on(e))
+      ferry__infof(e, "Could not write HSTS file %s", last->data);
+  }
+  if (e->set.hstswritefn)
+    ferry__hsts_write_callback(h, e->set.hstswritefn, e, e->set.hstswritedata,
+                               callback_counter(e));
+  ferry__hsts_free(h);
+}
+
+ferry_code ferry__http_hsts_dup(ferry_easy *e) {
+  ferry_code rc = hsts_enable(e);
+
+  if (rc == FERRYE_OK)
+    rc = hsts_read_files(e);
+  if (rc == FERRYE_OK && e->set.hstsreadfn)
+    rc = ferry__hsts_read_callback(e->hsts, e->set.hstsreadfn, e,
+                                   e->set.hstsreaddata, NULL);
+  return rc == FERRYE_OUT_OF_MEMORY ? rc : FERRYE_OK;
 }

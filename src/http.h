@@ -14,21 +14,38 @@ const char *ferry__http_method(const ferry_easy *e);
 /* Serialise the current hop's request head (and a small body) into e->req
  * and set up the body fields. FERRYE_OK or FERRYE_OUT_OF_MEMORY. */
 ferry_code ferry__http_build_request(ferry_easy *e);
-/* A final response's header section ended: decide whether to follow its
- * Location (sets e->redirect_url and e->follow). Returns FERRYE_OK or the
- * error that ends the transfer (a malformed Location when following). */
+/* A final response's header section ended: is its Location followed
+ * (sets e->follow)? Any 3xx with a Location is, with FOLLOWLOCATION, as
+ * in libcurl; where it leads is worked out by ferry__http_next_hop once
+ * the response is in. Returns FERRYE_OK. */
 ferry_code ferry__http_check_redirect(ferry_easy *e, int status);
-/* After the response's header, and ferry__http_check_redirect: is it a
- * 401 whose challenge this transfer answers by asking again, with Digest
- * (or Basic, when Digest was allowed but only Basic offered)? Sets
- * e->follow and e->auth_retry then. Once per transfer. Returns FERRYE_OK
- * or FERRYE_OUT_OF_MEMORY. */
+/* After the response's header, and ferry__http_check_redirect: take in a
+ * 401's challenges (what is offered, the handle's Digest challenge) and
+ * decide, as libcurl does, whether the request is made again: with the
+ * method a 401 lets it pick, or with its body after a probe the server
+ * did not challenge. Sets e->follow and e->auth_retry then. Returns
+ * FERRYE_OK or FERRYE_OUT_OF_MEMORY. */
 ferry_code ferry__http_check_auth(ferry_easy *e, int status);
-/* Prepare the next hop after a followed redirect: checks MAXREDIRS and the
- * allowed protocols, turns POST into GET where libcurl does, and decides
- * whether credentials may go to the new host. On success e->url is the new
- * hop's URL. */
+/* A transfer starts: what its authentication learns starts afresh, what
+ * the handle learnt before stays (a method picked stays while HTTPAUTH
+ * allows it). */
+void ferry__http_auth_start(ferry_easy *e);
+/* Forget what the handle learnt about authentication (ferry_easy_reset,
+ * cleanup). */
+void ferry__http_auth_forget(ferry_easy *e);
+/* The response is followed (a Location, or an authentication retry of
+ * the same URL): count it against MAXREDIRS (FERRYE_TOO_MANY_REDIRECTS,
+ * with REDIRECT_URL where it would have led) and in REDIRECT_COUNT, make
+ * AUTOREFERER's Referer, then for a Location resolve it
+ * (FERRYE_URL_MALFORMAT, or FERRYE_UNSUPPORTED_PROTOCOL for another
+ * scheme), check the protocols allowed, turn POST into GET where libcurl
+ * does, and decide whether credentials may go to the new host. On success
+ * *next is the next hop's URL, for the caller to own. */
 ferry_code ferry__http_next_hop(ferry_easy *e, ferry__url *next);
+/* A response that is not followed ended: REDIRECT_URL for the Location of
+ * a 3xx (as it came, when it leads nowhere ferry can go). FERRYE_OK or
+ * FERRYE_OUT_OF_MEMORY. */
+ferry_code ferry__http_redirect_url(ferry_easy *e);
 /* "Basic <base64 of user:pass>" (user is ulen bytes); NULL when out of
  * memory (*oom set). The caller frees it. */
 char *ferry__http_basic(const char *user, size_t ulen, const char *pass,
@@ -65,6 +82,42 @@ ferry_code ferry__http_set_cookie(ferry_easy *e, const char *line, size_t len);
 /* COOKIELIST: "ALL", "SESS", "FLUSH", "RELOAD" (any case), or a cookie as
  * a "Set-Cookie:" line or a Netscape file line. NULL does nothing. */
 ferry_code ferry__http_cookielist(ferry_easy *e, const char *cmd);
+/* HSTS. The store (e->hsts) exists while HSTS is on for the handle; it
+ * outlives ferry_easy_reset, as libcurl's does. Every function here
+ * returns FERRYE_OK or FERRYE_OUT_OF_MEMORY unless it says otherwise. */
+/* HSTS_CTRL: with FERRYHSTS_ENABLE the store is made if there is none,
+ * without it the store is dropped; READONLYFILE is kept for cleanup. */
+ferry_code ferry__http_hsts_ctrl(ferry_easy *e, long bits);
+/* HSTS: turn HSTS on and add name (copied) to the files read at every
+ * transfer start, the last of which cleanup writes ("" only turns HSTS
+ * on). NULL empties the list and turns HSTS off, dropping the store. */
+ferry_code ferry__http_hsts_file(ferry_easy *e, const char *name);
+/* At a transfer's start, as libcurl does it: read every HSTS file (one
+ * that cannot be read is skipped), then call the HSTSREADFUNCTION until it
+ * is done. FERRYE_ABORTED_BY_CALLBACK or FERRYE_BAD_FUNCTION_ARGUMENT
+ * from the callback (see ferry_hstsread_callback), with e->errtext set. */
+ferry_code ferry__http_hsts_load(ferry_easy *e);
+/* If u is an http:// URL to a known HSTS host, make it https:// (a port
+ * the URL did not name becomes 443; a named one stays, as in libcurl)
+ * and trace it. Sets *switched (optional). Out of memory fails: a
+ * known host never gets a byte in the clear. */
+ferry_code ferry__http_hsts_upgrade(ferry_easy *e, ferry__url *u,
+                                   int *switched);
+/* A raw response header line: the first Strict-Transport-Security of a
+ * final response goes to the store, when the hop is https with its
+ * certificate verified (VERIFYPEER and VERIFYHOST on) and its host a
+ * name, not an IP address. */
+ferry_code ferry__http_sts_header(ferry_easy *e, const char *line, size_t len);
+/* At cleanup: write the store to the last HSTS file unless READONLYFILE
+ * (files no transfer has read yet are read first, so none loses what it
+ * held), hand every entry to the HSTSWRITEFUNCTION, and drop the store.
+ * Failures are only traced. */
+void ferry__http_hsts_flush(ferry_easy *e);
+/* ferry_easy_duphandle: the copy of a handle with HSTS on gets a store of
+ * its own, filled from the HSTS files and the read callback at once, as
+ * libcurl does (their failures, but running out of memory, are
+ * ignored). */
+ferry_code ferry__http_hsts_dup(ferry_easy *e);
 /* The trailers of an upload of unknown size: the TRAILERFUNCTION's
  * well-formed lines, each "Name: value\r\n", appended to out (nothing
  * without a TRAILERFUNCTION). Calls the callback, and frees the list it

@@ -82,6 +82,7 @@ static void forget_response_headers(ferry_easy *e) {
   e->content_type = NULL;
   ferry__free(e->content_encoding);
   e->content_encoding = NULL;
+  e->resp_close = e->resp_keep_alive = e->resp_chunked = 0;
 }
 
 /* Forget what belongs to one hop (one request and its response); what
@@ -108,13 +109,23 @@ static void forget_hop(ferry_easy *e) {
   e->content_length = -1;
 }
 
+void ferry__xfer_close_raw(ferry_easy *e) {
+  if (e->raw.conn == NULL)
+    return;
+  ferry__raw_close(&e->raw);
+  /* a transfer waiting for room under a connection limit may start */
+  ferry__multi_wake_pending(e->raw_multi);
+  e->raw_multi = NULL;
+}
+
 void ferry__xfer_reset(ferry_easy *e) {
+  ferry__xfer_close_raw(e);
   forget_hop(e);
   e->upload_mime = NULL;
   ferry_mime_free(e->form_mime); /* HTTPPOST's, made for each transfer */
   e->form_mime = NULL;
-  ferry__digest_free(&e->digest);
-  e->auth_retry = e->auth_tried = e->auth_basic = 0;
+  /* the handle's authentication state stays (ferry__http_auth_forget) */
+  e->auth_retry = e->auth_probe = 0;
   if (e->dest_host == e->connect_to_host)
     e->dest_host = NULL;
   ferry__free(e->connect_to_host);
@@ -135,7 +146,7 @@ void ferry__xfer_reset(ferry_easy *e) {
   e->first_host = NULL;
   ferry__http_forget_first_userinfo(e);
   e->redirect_count = 0;
-  e->hop_get = e->strip_auth = 0;
+  e->hop_get = e->strip_auth = e->followed = 0;
   e->pause_recv = e->pause_send = 0;
   e->rate_resume_ms = 0;
   e->response_code = 0;
@@ -165,6 +176,9 @@ static const char *const alpn_h2[] = {"h2", "http/1.1", NULL};
  * asks for HTTP/1.x. */
 static int offers_h2(const ferry_easy *e) {
   long v = e->set.httpversion;
+  /* a CONNECT_ONLY connection carries the application's bytes */
+  if (e->set.connect_only)
+    return 0;
   return v == FERRY_HTTP_VERSION_NONE || v == FERRY_HTTP_VERSION_2_0 ||
          v == FERRY_HTTP_VERSION_2TLS ||
          v == FERRY_HTTP_VERSION_2_PRIOR_KNOWLEDGE;
@@ -174,6 +188,7 @@ static int offers_h2(const ferry_easy *e) {
  * proxy that takes the request itself. */
 static int h2_prior_knowledge(const ferry_easy *e) {
   return e->set.httpversion == FERRY_HTTP_VERSION_2_PRIOR_KNOWLEDGE &&
+         !e->set.connect_only &&
          !e->tls_hop && !(e->use_proxy && !e->tunnel);
 }
 
@@ -253,18 +268,32 @@ static const char *hop_tls_key(const ferry_easy *e) {
   return e->set.tls->key;
 }
 
+/* Is the scheme of u refused: by PROTOCOLS_STR on every hop, by
+ * REDIR_PROTOCOLS_STR once a Location was followed? Writes the error
+ * text then. */
+static int protocol_refused(ferry_easy *e, const ferry__url *u) {
+  unsigned proto = strcmp(u->scheme, "https") == 0 ? FERRY__PROTO_HTTPS
+                                                   : FERRY__PROTO_HTTP;
+
+  if ((proto & e->set.protocols) &&
+      !(e->followed && !(proto & e->set.redir_protocols)))
+    return 0;
+  snprintf(e->errtext, sizeof(e->errtext),
+           e->followed
+               ? "Protocol \"%s\" not supported or disabled for redirects"
+               : "Protocol \"%s\" not supported or disabled by PROTOCOLS_STR",
+           u->scheme);
+  return 1;
+}
+
 /* Set up the current hop (e->url parsed): connection key, request, parser. */
 static ferry_code prepare_hop(ferry_easy *e) {
   unsigned proto = strcmp(e->url.scheme, "https") == 0 ? FERRY__PROTO_HTTPS
                                                        : FERRY__PROTO_HTTP;
   ferry_code rc;
 
-  if (e->redirect_count == 0 && !(proto & e->set.protocols)) {
-    snprintf(e->errtext, sizeof(e->errtext),
-             "Protocol \"%s\" not supported or disabled by PROTOCOLS_STR",
-             e->url.scheme);
+  if (protocol_refused(e, &e->url))
     return FERRYE_UNSUPPORTED_PROTOCOL;
-  }
   e->tls_hop = proto == FERRY__PROTO_HTTPS;
   if (e->tls_hop) {
     /* the key of the handle's TLS options, made once while they stay as
@@ -289,6 +318,9 @@ static ferry_code prepare_hop(ferry_easy *e) {
   rc = ferry__route_hop(e);
   if (rc != FERRYE_OK)
     return rc;
+  /* a CONNECT_ONLY transfer sends no request of its own */
+  if (e->set.connect_only)
+    return FERRYE_OK;
   return ferry__http_build_request(e);
 }
 
@@ -448,6 +480,7 @@ static void release_conn(ferry_easy *e, int how) {
 }
 
 static void start_send(ferry_easy *e);
+static int prereq_refused(ferry_easy *e);
 static ferry_code on_header_line(void *ud, const char *line, size_t len);
 
 /* PRIMARY_IP/PORT and LOCAL_IP/PORT of the transfer, from its connection
@@ -558,6 +591,24 @@ static const ferry__xstate phase_state[] = {
     [FERRY__CONN_CONNECTED] = FERRY__XS_SEND,
 };
 
+/* CONNECT_ONLY: the connection is made; the application takes it over
+ * (raw.h) and the transfer ends. */
+static void hand_over(ferry_easy *e) {
+  ferry__conn *c = e->conn;
+  ferry_code rc = ferry__raw_adopt(&e->raw, c, NULL, 0);
+  if (rc != FERRYE_OK) {
+    xfer_fail(e, rc, "out of memory handing over the connection");
+    return;
+  }
+  e->raw_multi = e->multi;
+  e->conn = NULL;
+  e->response_done = 1;
+  if (ferry__trace_on(e))
+    ferry__infof(e, "Connection to %s handed over (CONNECT_ONLY)",
+                 e->dest_host);
+  ferry__xfer_done(e, FERRYE_OK);
+}
+
 /* One connect step of the transfer's connection; the transfer's state
  * follows the filter that connects (CONNECT, TUNNEL, TLS). */
 static void connect_step(ferry_easy *e, int cselect) {
@@ -591,7 +642,10 @@ static void connect_step(ferry_easy *e, int cselect) {
   if (now == FERRY__CONN_TUNNEL)
     e->in_tunnel = 1;
   if (rc == FERRYE_OK) {
-    start_send(e);
+    if (!e->set.connect_only)
+      start_send(e);
+    else if (!prereq_refused(e)) /* as libcurl, for CONNECT_ONLY too */
+      hand_over(e);
     return;
   }
   ferry__xfer_state(e, phase_state[now]);
@@ -615,6 +669,15 @@ static void start_connect(ferry_easy *e) {
   so.localport = e->set.localport;
   so.localportrange = e->set.localportrange;
   so.happy_eyeballs_ms = e->set.happy_eyeballs_ms;
+  if (e->set.sockcb != NULL) {
+    const ferry__sockcb_opts *k = e->set.sockcb;
+    so.opensocket = k->opensocketfn;
+    so.opensocket_data = k->opensocketdata;
+    so.sockopt = k->sockoptfn;
+    so.sockopt_data = k->sockoptdata;
+    so.closesocket = k->closesocketfn;
+    so.closesocket_data = k->closesocketdata;
+  }
   ferry__xfer_state(e, FERRY__XS_CONNECT);
   rc = ferry__cf_socket_new(&cf, c, e->addrs, &so);
   if (rc != FERRYE_OK)
@@ -677,7 +740,8 @@ static void acquire_conn(ferry_easy *e, int fresh) {
     xfer_fail(e, FERRYE_OUT_OF_MEMORY, "out of memory");
     return;
   }
-  if (!fresh && !e->set.fresh_connect) {
+  /* as libcurl, a CONNECT_ONLY transfer never takes a pooled connection */
+  if (!fresh && !e->set.fresh_connect && !e->set.connect_only) {
     /* a stream on an HTTP/2 connection with room */
     while ((c = ferry__pool_take_mux(&m->pool, b)) != NULL) {
       if (ferry__session_usable(c->session)) {
@@ -728,7 +792,7 @@ static void acquire_conn(ferry_easy *e, int fresh) {
    * being made that may multiplex, rather than make another */
   if ((b->n_connecting_mux > 0 && (e->set.pipewait || b->mux_seen) &&
        (m->pipelining & FERRY__PIPE_MULTIPLEX) && !fresh &&
-       !e->set.fresh_connect) ||
+       !e->set.fresh_connect && !e->set.connect_only) ||
       !ferry__pool_may_open(&m->pool, b)) {
     ferry__xfer_state(e, FERRY__XS_PENDING);
     ferry__multi_queue_pending(m, e);
@@ -1092,6 +1156,29 @@ static ferry_code session_for(ferry_easy *e, ferry__session **out) {
   return FERRYE_OK;
 }
 
+/* PREREQFUNCTION, before anything of the request goes (libcurl calls it
+ * in its DO state, for new and reused connections alike). 0 to go on; -1
+ * when it refused and the transfer ended: as libcurl, the connection is
+ * closed, unless other streams may use it. */
+static int prereq_refused(ferry_easy *e) {
+  const ferry__sockcb_opts *k = e->set.sockcb;
+  int rc;
+
+  if (k == NULL || k->prereqfn == NULL)
+    return 0;
+  FERRY__CALLBACK_ENTER(e->multi);
+  rc = k->prereqfn(k->prereqdata, e->primary_ip, e->local_ip,
+                   (int)e->primary_port, (int)e->local_port);
+  FERRY__CALLBACK_LEAVE(e->multi);
+  if (rc == FERRY_PREREQFUNC_OK)
+    return 0;
+  if (ferry__pool_keep_unused(&e->multi->pool, e->conn))
+    e->conn = NULL;
+  xfer_fail(e, FERRYE_ABORTED_BY_CALLBACK,
+            "operation aborted by pre-request callback");
+  return -1;
+}
+
 /* The connection is ready for the request: open the stream on its
  * session, which sends it. */
 static void start_send(ferry_easy *e) {
@@ -1108,6 +1195,8 @@ static void start_send(ferry_easy *e) {
     xfer_fail(e, rc, "out of memory for the session");
     return;
   }
+  if (prereq_refused(e))
+    return;
   e->stream.scheme = e->url.scheme;
   e->stream.weight = (int)e->set.stream_weight;
   rc = ferry__stream_open(s, &e->stream);
@@ -1198,6 +1287,59 @@ static int remember_header(const char *line, size_t len, const char *name,
   return 0;
 }
 
+/* Does the header line's value (after its colon) hold token, as a
+ * comma-separated element, without regard to case? */
+static int value_has_token(const char *line, size_t len, const char *token) {
+  const char *p = memchr(line, ':', len), *end = line + len;
+  size_t n = strlen(token);
+
+  if (p == NULL)
+    return 0;
+  for (p++; p < end;) {
+    const char *e;
+    while (p < end && (*p == ' ' || *p == '\t' || *p == ','))
+      p++;
+    for (e = p; e < end && *e != ',' && *e != '\r' && *e != '\n'; e++)
+      ;
+    {
+      const char *t = e;
+      while (t > p && (t[-1] == ' ' || t[-1] == '\t'))
+        t--;
+      if ((size_t)(t - p) == n && strncasecmp(p, token, n) == 0)
+        return 1;
+    }
+    p = e < end && *e == ',' ? e + 1 : end;
+  }
+  return 0;
+}
+
+/* Connection and Transfer-Encoding: does the connection end with this
+ * response? */
+static void note_connection_header(ferry_easy *e, const char *line,
+                                   size_t len) {
+  if (len > 11 && strncasecmp(line, "Connection:", 11) == 0) {
+    if (value_has_token(line, len, "close"))
+      e->resp_close = 1;
+    if (value_has_token(line, len, "keep-alive"))
+      e->resp_keep_alive = 1;
+  } else if (len > 18 && strncasecmp(line, "Transfer-Encoding:", 18) == 0) {
+    e->resp_chunked = value_has_token(line, len, "chunked");
+  }
+}
+
+/* Will the connection close after this response (HTTP/1: Connection:
+ * close, HTTP/1.0 without keep-alive, or a body that runs to the close)? */
+static int response_ends_connection(const ferry_easy *e, long version,
+                                    int64_t content_length) {
+  if (version != FERRY_HTTP_VERSION_1_0 && version != FERRY_HTTP_VERSION_1_1)
+    return 0;
+  if (e->resp_close)
+    return 1;
+  if (version == FERRY_HTTP_VERSION_1_0 && !e->resp_keep_alive)
+    return 1;
+  return content_length < 0 && !e->resp_chunked && !e->stream.is_head;
+}
+
 /* A header line for the application: with HEADER set to the write
  * callback first, then to the header callback (or HEADERDATA), in that
  * order as libcurl's client writer has it. */
@@ -1271,8 +1413,9 @@ static ferry_code on_header_line(void *ud, const char *line, size_t len) {
    * needs them (partial.c) */
   if (e->resume_from > 0 || e->set.timecondition)
     ferry__partial_header(e, line, len);
-  /* only three headers matter here; most lines fail the first test */
-  if (((line[0] | 0x20) == 'l' &&
+  /* only these headers matter here; most lines fail the first test (of
+   * several Location lines the first counts, as in libcurl) */
+  if (((line[0] | 0x20) == 'l' && e->location == NULL &&
        remember_header(line, len, "Location:", &e->location, 0)) ||
       ((line[0] | 0x20) == 'w' && !e->in_tunnel &&
        remember_header(line, len, "WWW-Authenticate:", &e->www_auth, 1)) ||
@@ -1281,10 +1424,16 @@ static ferry_code on_header_line(void *ud, const char *line, size_t len) {
         remember_header(line, len, "Content-Encoding:", &e->content_encoding,
                         1))))
     return FERRYE_OUT_OF_MEMORY;
+  if (((line[0] | 0x20) == 'c' || (line[0] | 0x20) == 't') && !e->in_tunnel)
+    note_connection_header(e, line, len);
   /* Set-Cookie of every response, redirects included, for this hop's URL;
    * never a proxy's CONNECT answer */
   if ((line[0] | 0x20) == 's' && e->cookies && !e->in_tunnel &&
       ferry__http_set_cookie(e, line, len) != FERRYE_OK)
+    return FERRYE_OUT_OF_MEMORY;
+  /* Strict-Transport-Security, when HSTS is on (http.c decides) */
+  if ((line[0] | 0x20) == 's' && e->hsts &&
+      ferry__http_sts_header(e, line, len) != FERRYE_OK)
     return FERRYE_OUT_OF_MEMORY;
   return header_out(e, line, len);
 }
@@ -1317,23 +1466,28 @@ static int on_headers_done(void *ud, int status, long version, int interim,
   /* a final answer before the body went: the body is never sent */
   e->expect_wait = 0;
   e->response_code = status;
+  e->http_version = version;
+  e->content_length = content_length;
   rc = ferry__http_check_redirect(e, status);
   if (rc == FERRYE_OK)
     rc = ferry__http_check_auth(e, status);
-  if (rc != FERRYE_OK) {
-    if (e->errtext[0] == '\0')
-      snprintf(e->errtext, sizeof(e->errtext), "redirect");
-    return -(int)rc;
-  }
-  e->http_version = version;
-  /* HTTP/1.1 checked this before the blank line (hook_headers_end); a
-   * session that does not call that hook gets it here. The length is
-   * known (CONTENT_LENGTH_DOWNLOAD) past this check, before FAILONERROR's,
-   * as in libcurl */
-  rc = check_filesize(e, status, content_length);
   if (rc != FERRYE_OK)
     return -(int)rc;
-  e->content_length = content_length;
+  if (e->follow && response_ends_connection(e, version, content_length)) {
+    /* as libcurl: a followed response on a connection that ends with it
+     * is not read further */
+    ferry__xfer_state(e, FERRY__XS_RECV_BODY);
+    return FERRY__STREAM_NOBODY;
+  }
+  /* HTTP/1.1 checked this before the blank line (hook_headers_end); a
+   * session that does not call that hook gets it here, before
+   * FAILONERROR's, as in libcurl. The length is not known past a failed
+   * check (CONTENT_LENGTH_DOWNLOAD), as in libcurl */
+  rc = check_filesize(e, status, content_length);
+  if (rc != FERRYE_OK) {
+    e->content_length = -1;
+    return -(int)rc;
+  }
   if (e->set.failonerror && status >= 400 && !e->follow) {
     snprintf(e->errtext, sizeof(e->errtext),
              "The requested URL returned error: %d", status);
@@ -1378,10 +1532,13 @@ static ferry_code on_body(void *ud, const char *p, size_t n) {
 
   /* Counted here, as they arrive: bytes held by a pause and delivered
    * later go through deliver_body twice. */
-  if (e->follow || e->skip_body)
-    return FERRYE_OK; /* the body of a redirect that is followed is not
-                         data, nor that of a 416 to a resume */
+  if (e->skip_body)
+    return FERRYE_OK; /* the body of a 416 to a resume is not data */
   e->dl_bytes += (ferry_off_t)n;
+  if (e->follow)
+    return FERRYE_OK; /* nor is that of a response followed: read (the
+                         connection can carry the next request) and
+                         counted, as libcurl counts it, not delivered */
   if (!e->body_raw_seen && ferry__trace_on(e))
     ferry__trace_data(e, FERRYINFO_DATA_IN, p, n);
   if (e->coding_refused && n > 0) {
@@ -1467,7 +1624,8 @@ static void response_complete(ferry_easy *e) {
       return;
     }
   }
-  ferry__xfer_done(e, FERRYE_OK);
+  /* a 3xx not followed tells where it would have led */
+  ferry__xfer_done(e, ferry__http_redirect_url(e));
 }
 
 /* A speed cap's bucket has filled: go on where the throttle stopped. */
@@ -1625,44 +1783,52 @@ void ferry__xfer_on_deadline(ferry_easy *e) {
   update_deadline(e);
 }
 
-/* The response was a redirect to follow: the same transfer goes on with
- * the next hop, from INIT, on a pooled or new connection. */
+/* The response is followed (its Location, or the same URL again with
+ * credentials): the same transfer goes on with the next hop, from INIT, on
+ * a pooled or new connection. */
 static void follow_redirect(ferry_easy *e) {
   ferry__url next;
   ferry_code rc;
+  int auth = e->auth_retry;
 
   /* the session judges whether the connection carries another request */
   release_conn(e, FERRY__CLOSE_DONE);
-  if (e->stream.pull &&
-      (e->auth_retry || e->response_code == 307 || e->response_code == 308) &&
-      rewind_upload(e) != 0) {
+  rc = ferry__http_next_hop(e, &next);
+  if (rc != FERRYE_OK) {
+    ferry__xfer_done(e, rc);
+    return;
+  }
+  if (protocol_refused(e, &next)) {
+    /* as libcurl: the refused URL is the effective one, the response
+     * before it keeps its counts */
+    ferry__url_free(&e->url);
+    e->url = next;
+    e->url_cached = 0;
+    ferry__free(e->effective_url);
+    e->effective_url = NULL;
+    ferry__xfer_done(e, FERRYE_UNSUPPORTED_PROTOCOL);
+    return;
+  }
+  /* a body sent again is read again from its start */
+  if (e->stream.pull && !e->hop_get && rewind_upload(e) != 0) {
+    ferry__url_free(&next);
     xfer_fail(e, FERRYE_SEND_FAIL_REWIND,
               "a %ld answer needs the upload again, and it cannot be rewound",
               e->response_code);
     return;
   }
-  if (e->auth_retry) {
-    /* the same request again, now with credentials */
-    if (ferry__url_copy(&next, &e->url) != FERRY__URL_OK) {
-      ferry__xfer_done(e, FERRYE_OUT_OF_MEMORY);
-      return;
-    }
-    e->auth_retry = 0;
-    e->auth_tried = 1;
-    if (ferry__trace_on(e))
+  e->auth_retry = 0;
+  if (ferry__trace_on(e)) {
+    char *to = auth ? NULL : ferry__url_to_string(&next, 0, 0);
+    if (auth)
       ferry__infof(e, "Asking again with %s credentials",
-                   e->digest.nonce ? "Digest" : "Basic");
-  } else {
-    rc = ferry__http_next_hop(e, &next);
-    if (rc != FERRYE_OK) {
-      ferry__xfer_done(e, rc);
-      return;
-    }
-    /* a challenge belongs to the server that made it */
-    ferry__digest_free(&e->digest);
-    e->auth_basic = e->auth_tried = 0;
-    if (ferry__trace_on(e))
-      ferry__infof(e, "Following redirect to %s", e->redirect_url);
+                   e->auth_picked == FERRYAUTH_DIGEST   ? "Digest"
+                   : e->auth_picked == FERRYAUTH_BASIC  ? "Basic"
+                   : e->auth_picked == FERRYAUTH_BEARER ? "Bearer"
+                                                        : "no");
+    else
+      ferry__infof(e, "Following redirect to %s", to ? to : "?");
+    ferry__free(to);
   }
   /* forget the previous hop, keep the transfer's totals */
   forget_hop(e);
@@ -1724,6 +1890,11 @@ void ferry__xfer_done(ferry_easy *e, ferry_code result) {
 void ferry__xfer_detach(ferry_easy *e) {
   ferry_multi *m = e->multi;
 
+  /* as libcurl, a CONNECT_ONLY connection closes with the handle's removal
+   * from an application's multi; ferry_easy_perform's private one keeps
+   * it for ferry_easy_send and ferry_easy_recv */
+  if (m != e->own_multi)
+    ferry__xfer_close_raw(e);
   if (e->dns.entry != NULL)
     ferry__dns_cancel(&e->dns);
   ferry__list_remove(&e->queue_node);

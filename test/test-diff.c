@@ -1448,6 +1448,20 @@ TEST_IMPL(diff_head) {
   return diff_run(&c);
 }
 
+TEST_IMPL(diff_connectonly) {
+  static const ts_route routes[] = {
+      R("GET /doc ", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"),
+  };
+  diff_case c = {.program = "connectonly", .args = {"$1", "$A"},
+                 .routes = routes, .nroutes = ROUTES_N(routes)};
+  diff_case quirk = {.program = "connectonly", .name = "connectonly-quirk",
+                     .args = {"$1", "$A", "quirk"}, .routes = routes,
+                     .nroutes = ROUTES_N(routes)};
+  int rc = diff_run(&c);
+
+  return diff_run(&quirk) | rc;
+}
+
 TEST_IMPL(diff_headerapi) {
   static const ts_route routes[] = {
       R("GET /many ",

@@ -111,6 +111,7 @@
   X(oom_each_allocation_of_uv_mode_fails_cleanly) \
   X(oom_each_allocation_of_socket_action_style_fails_cleanly) \
   X(oom_each_allocation_of_a_digest_exchange_fails_cleanly) \
+  X(oom_each_allocation_of_a_connect_only_exchange_fails_cleanly) \
   X(nginx_thousand_transfers_fifty_in_flight_uv_mode) \
   X(nginx_thousand_transfers_fifty_in_flight_socket_action_mode)
 
@@ -434,6 +435,36 @@
   X(proxy_unresolvable_is_couldnt_resolve_proxy_and_bad_scheme_is_refused) \
   X(proxy_redirect_to_another_origin_keeps_the_proxy_credentials_only)
 
+/* -- section: HSTS (test/test-hsts.c) -- */
+#define TEST_LIST_HSTS(X) \
+  X(hsts_parse_takes_the_rfc6797_examples) \
+  X(hsts_parse_ignores_unknown_directives) \
+  X(hsts_parse_refuses_invalid_headers_whole) \
+  X(hsts_store_notes_updates_and_removes_hosts) \
+  X(hsts_lookup_is_exact_or_a_parent_with_subdomains) \
+  X(hsts_ip_addresses_are_never_noted_nor_known) \
+  X(hsts_entries_expire_at_max_age) \
+  X(hsts_store_is_capped_and_drops_what_expires_first) \
+  X(hsts_expiry_is_written_and_read_as_libcurl_does) \
+  X(hsts_file_lines_are_read_as_libcurl_reads_them) \
+  X(hsts_file_is_written_byte_for_byte_as_libcurl_writes_it) \
+  X(hsts_file_libcurl_wrote_is_read_and_written_back_the_same) \
+  X(hsts_read_callback_fills_the_store_until_done) \
+  X(hsts_read_callback_fail_and_empty_name_are_errors) \
+  X(hsts_write_callback_gets_every_entry_with_its_index) \
+  X(hsts_https_header_sends_later_http_urls_to_https_first) \
+  X(hsts_known_host_gets_no_byte_over_plain_http) \
+  X(hsts_redirect_to_http_of_a_known_host_goes_https) \
+  X(hsts_header_over_plain_http_or_unverified_https_is_ignored) \
+  X(hsts_only_the_first_header_of_a_response_counts) \
+  X(hsts_file_is_read_at_transfer_start_and_written_at_cleanup) \
+  X(hsts_readonlyfile_is_never_written) \
+  X(hsts_callbacks_see_the_entries_with_their_indexes) \
+  X(hsts_read_callback_fail_fails_the_transfer_before_connecting) \
+  X(hsts_options_turn_the_store_on_and_off_as_libcurl) \
+  X(hsts_oom_each_allocation_of_the_store_fails_cleanly) \
+  X(hsts_oom_each_allocation_of_hsts_transfers_fails_cleanly)
+
 /* -- section: cookie engine (test/test-cookie.c) -- */
 #define TEST_LIST_COOKIE(X) \
   X(cookie_set_cookie_attributes_are_parsed_and_stored) \
@@ -447,7 +478,7 @@
   X(cookie_dates_parse_in_every_common_format) \
   X(cookie_expires_and_max_age_expire_cookies_and_max_age_wins) \
   X(cookie_same_name_domain_and_path_replaces_and_keeps_its_age) \
-  X(cookie_header_puts_longer_paths_first_then_older_cookies) \
+  X(cookie_header_goes_longer_path_domain_name_first_then_newer) \
   X(cookie_caps_per_domain_and_in_total_drop_the_oldest) \
   X(cookie_larger_than_4096_bytes_is_rejected) \
   X(cookie_header_stops_before_8190_bytes) \
@@ -682,6 +713,21 @@
   X(multi_network_changed_clear_conns_closes_idle_and_connects_anew) \
   X(multi_network_changed_clear_dns_looks_names_up_again)
 
+/* -- section: CONNECT_ONLY, ferry_easy_send and recv (test/test-raw.c) -- */
+#define TEST_LIST_RAW(X) \
+  X(raw_connect_only_perform_hands_the_connection_over) \
+  X(raw_connect_only_never_reuses_and_closes_at_the_next_transfer) \
+  X(raw_connect_only_through_a_proxy_tunnel) \
+  X(raw_connect_only_over_tls_offers_only_http11_to_an_h2_server) \
+  X(raw_connect_only_tls_end_is_clean_only_with_close_notify) \
+  X(raw_tls_send_that_fills_the_socket_says_again_and_loses_nothing) \
+  X(raw_connect_only_on_a_uv_loop_ends_the_loop_and_closes_at_removal) \
+  X(raw_connect_only_socket_callback_hears_remove_at_the_hand_over) \
+  X(raw_connect_only_holds_its_host_slot_until_removed) \
+  X(raw_send_to_a_closed_peer_is_a_send_error_not_sigpipe) \
+  X(raw_send_and_recv_check_their_arguments_and_say_why) \
+  X(raw_connect_only_that_cannot_connect_fails_like_any_transfer)
+
 /* -- section: the differential test, libcurl vs ferry (test/test-diff.c) -- */
 #define TEST_LIST_DIFF(X) \
   X(server_routes_answer_by_request_and_send_100_continue) \
@@ -698,6 +744,7 @@
   X(diff_failonerror) \
   X(diff_head) \
   X(diff_headerapi) \
+  X(diff_connectonly) \
   X(diff_urlapi) \
   X(diff_escape) \
   X(diff_options) \
@@ -721,6 +768,15 @@
   X(libcurl_compat_secure_cookies_work_on_loopback_over_http) \
   X(libcurl_compat_request_size_counts_a_small_body_sent_with_the_head) \
   X(libcurl_compat_cookie_file_takes_set_cookie_lines) \
+  X(libcurl_compat_cookie_header_and_jar_go_in_libcurls_order) \
+  X(libcurl_compat_url_api_parses_urls_as_libcurl_8_11) \
+  X(libcurl_compat_maxredirs_counts_the_last_redirect_body) \
+  X(libcurl_compat_unfollowable_location_ends_after_the_response) \
+  X(libcurl_compat_any_3xx_location_is_followed_and_encoded) \
+  X(libcurl_compat_auth_retry_counts_as_a_redirect) \
+  X(libcurl_compat_auth_state_stays_on_the_handle_until_reset) \
+  X(libcurl_compat_digest_new_nonce_without_stale_ends_the_asking) \
+  X(libcurl_compat_digest_body_waits_behind_an_empty_probe) \
   X(libcurl_compat_chunked_trailers_and_raw_data_in) \
   X(libcurl_compat_trailer_without_colon_is_bad_function_argument) \
   X(libcurl_compat_header_option_writes_each_line_before_its_callback) \
@@ -731,13 +787,39 @@
   X(libcurl_compat_http1_responses_are_taken_as_libcurl_takes_them) \
   X(libcurl_compat_status_lines_on_a_reused_connection)
 
+/* -- section: socket callbacks and PREREQFUNCTION (test/test-sockcb.c) -- */
+#define TEST_LIST_SOCKCB(X) \
+  X(sockcb_open_callback_sees_the_address_and_its_socket_is_used) \
+  X(sockcb_open_callback_has_room_for_an_ipv6_address) \
+  X(sockcb_open_callback_moves_the_connection_to_another_server) \
+  X(sockcb_open_callback_bad_socket_fails_with_couldnt_connect) \
+  X(sockcb_open_callback_refusing_an_address_goes_on_to_the_next) \
+  X(sockcb_open_callback_giving_a_socket_ferry_uses_is_refused) \
+  X(sockcb_sockopt_callback_runs_after_socket_options_before_connect) \
+  X(sockcb_sockopt_error_fails_with_aborted_by_callback) \
+  X(sockcb_sockopt_already_connected_skips_connect) \
+  X(sockcb_close_callback_gets_ferrys_own_sockets_too) \
+  X(sockcb_close_callback_of_a_pooled_connection_outlives_its_easy) \
+  X(sockcb_socket_callback_hears_remove_before_the_close_callback) \
+  X(sockcb_prereq_sees_the_connection_addresses_new_and_reused) \
+  X(sockcb_prereq_is_called_for_every_redirect_hop) \
+  X(sockcb_prereq_abort_fails_with_42_and_sends_nothing) \
+  X(sockcb_prereq_abort_leaves_an_http2_connection_for_others) \
+  X(sockcb_prereq_runs_for_connect_only_too) \
+  X(sockcb_happy_eyeballs_calls_open_for_each_racing_attempt) \
+  X(sockcb_duphandle_copies_and_reset_clears_the_callbacks) \
+  X(sockcb_api_calls_inside_the_callbacks_are_recursive) \
+  X(sockcb_libcurl_and_ferry_builds_agree)
+
 #define TEST_LIST(X)   \
+  TEST_LIST_SOCKCB(X) \
   TEST_LIST_LOOP(X) \
   TEST_LIST_H2SERVER(X) \
   TEST_LIST_WS(X) \
   TEST_LIST_H2(X) \
   TEST_LIST_MIME(X) \
   TEST_LIST_MULTI_API(X) \
+  TEST_LIST_RAW(X) \
   TEST_LIST_DIFF(X) \
   TEST_LIST_LIBCURL_COMPAT(X) \
   TEST_LIST_NODE(X) \
@@ -748,6 +830,7 @@
   TEST_LIST_APIS(X) \
   TEST_LIST_UPLOAD(X) \
   TEST_LIST_COOKIE(X) \
+  TEST_LIST_HSTS(X) \
   TEST_LIST_PROXY(X) \
   TEST_LIST_EMBED(X) \
   TEST_LIST_RUNNER(X)  \
