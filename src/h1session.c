@@ -545,7 +545,7 @@ static int h1_usable(ferry__session *base) {
 
 static const ferry__session_ops h1_ops = {"http/1.1", h1_open,    h1_resume,
                                           h1_pause,   h1_close,   h1_destroy,
-                                          h1_usable};
+                                          h1_usable,  NULL};
 
 ferry__session *ferry__h1_session_new(ferry__conn *c) {
   h1_session *s = ferry__calloc(1, sizeof(*s));
