@@ -625,6 +625,11 @@ static int on_frame_send(nghttp2_session *ng, const nghttp2_frame *frame,
   if (frame->hd.type == NGHTTP2_GOAWAY) {
     s->goaway_sent = 1;
     s->goaway_code = frame->goaway.error_code;
+    /* nghttp2 says why in the GOAWAY's debug data */
+    if (s->fail_text[0] == '\0' && frame->goaway.opaque_data_len > 0)
+      snprintf(s->fail_text, sizeof(s->fail_text), "%.*s",
+               (int)frame->goaway.opaque_data_len,
+               (const char *)frame->goaway.opaque_data);
     return 0;
   }
   if (frame->hd.type != NGHTTP2_DATA && frame->hd.type != NGHTTP2_HEADERS)
