@@ -949,7 +949,9 @@ static void read_input(h2_session *s, int cselect) {
       return;
     }
     s->busy++;
+    c->pool->rbuf_in_use++;
     r = nghttp2_session_mem_recv(s->ng, (const uint8_t *)rbuf, (size_t)n);
+    c->pool->rbuf_in_use--;
     s->busy--;
     if (r < 0) {
       char text[FERRY_ERROR_SIZE * 2];
@@ -1190,15 +1192,18 @@ static int idle_read(h2_session *s) {
 static int h2_usable(ferry__session *base) {
   h2_session *s = (h2_session *)base;
   ferry__conn *c = base->conn;
-  /* (never from inside nghttp2: a refused stream's retry may look here) */
-  if (!s->dead && c->streams == 0 && !s->busy && !idle_read(s))
+  /* never from inside nghttp2, nor while the shared read buffer is being
+   * parsed (a hook there may be looking for a connection) */
+  if (!s->dead && c->streams == 0 && !s->busy && !c->pool->rbuf_in_use &&
+      !idle_read(s))
     return 0;
   return !s->dead && c->streams < c->max_streams;
 }
 
 static void h2_upkeep(ferry__session *base, uint64_t now_ms, long interval_ms) {
   h2_session *s = (h2_session *)base;
-  if (s->dead || s->busy || base->conn->streams > 0 || !idle_read(s))
+  if (s->dead || s->busy || base->conn->streams > 0 ||
+      base->conn->pool->rbuf_in_use || !idle_read(s))
     return;
   if (now_ms - s->upkeep_ms < (uint64_t)interval_ms)
     return;
@@ -1295,6 +1300,82 @@ failed:
   ferry__buf_free(&s->out);
   ferry__free(s);
   return NULL;
+}
+
+int ferry__h2_settings_header(char *out, size_t cap, int push_enabled) {
+  static const char b64url[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  uint8_t raw[64];
+  ssize_t n = ferry__h2_settings_payload(raw, sizeof(raw), push_enabled);
+  size_t o = 0;
+  if (n < 0)
+    return -1;
+  for (ssize_t i = 0; i < n; i += 3) {
+    uint32_t v = (uint32_t)raw[i] << 16;
+    int k = n - i >= 3 ? 4 : (int)(n - i) + 1;
+    if (i + 1 < n)
+      v |= (uint32_t)raw[i + 1] << 8;
+    if (i + 2 < n)
+      v |= raw[i + 2];
+    for (int j = 0; j < k; j++) {
+      if (o + 1 >= cap)
+        return -1;
+      out[o++] = b64url[(v >> (18 - 6 * j)) & 63];
+    }
+  }
+  out[o] = '\0';
+  return (int)o;
+}
+
+ferry__session *ferry__h2_session_upgrade(ferry__conn *c, ferry__stream *st,
+                                          unsigned max_streams,
+                                          int push_enabled) {
+  h2_session *s = session_make(c, max_streams, push_enabled, 1);
+  h2_stream *h;
+  uint8_t payload[64];
+  ssize_t n = ferry__h2_settings_payload(payload, sizeof(payload),
+                                         push_enabled);
+  if (s == NULL)
+    return NULL;
+  h = ferry__calloc(1, sizeof(*h));
+  if (h == NULL || n < 0 ||
+      nghttp2_session_upgrade2(s->ng, payload, (size_t)n, st->is_head, h) !=
+          0) {
+    ferry__free(h);
+    h2_destroy(&s->base);
+    return NULL;
+  }
+  h->content_length = -1;
+  h->sent_all = 1;
+  stream_attach(s, h, st, 1);
+  stream_window(s, h);
+  ferry__conn_set_owner(c, &h2_conn_hooks, s);
+  /* other transfers may take streams on it */
+  ferry__pool_mux_add(c->pool, c);
+  ferry__pool_room(c->pool);
+  return &s->base;
+}
+
+void ferry__h2_session_input(ferry__session *base, const char *p, size_t n) {
+  h2_session *s = (h2_session *)base;
+  ferry__conn *c = base->conn;
+  if (n > 0) {
+    ssize_t r;
+    s->busy++;
+    c->pool->rbuf_in_use++;
+    r = nghttp2_session_mem_recv(s->ng, (const uint8_t *)p, n);
+    c->pool->rbuf_in_use--;
+    s->busy--;
+    if (r < 0) {
+      char text[FERRY_ERROR_SIZE * 2];
+      snprintf(text, sizeof(text), "HTTP/2 framing layer error: %s",
+               nghttp2_strerror((int)r));
+      conn_failed(s, r == NGHTTP2_ERR_NOMEM ? FERRYE_OUT_OF_MEMORY
+                                            : FERRYE_HTTP2,
+                  0, text);
+    }
+  }
+  settle(s);
 }
 
 ferry__session *ferry__h2_session_new(ferry__conn *c, unsigned max_streams,

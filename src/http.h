@@ -65,6 +65,10 @@ ferry_code ferry__http_set_cookie(ferry_easy *e, const char *line, size_t len);
 /* COOKIELIST: "ALL", "SESS", "FLUSH", "RELOAD" (any case), or a cookie as
  * a "Set-Cookie:" line or a Netscape file line. NULL does nothing. */
 ferry_code ferry__http_cookielist(ferry_easy *e, const char *cmd);
+/* Does the hop ask to upgrade to HTTP/2 on http:// (HTTP_VERSION 2_0,
+ * no TLS, not a request a proxy takes)? */
+int ferry__http_h2c_upgrade(const ferry_easy *e);
+
 /* The trailers of an upload of unknown size: the TRAILERFUNCTION's
  * well-formed lines, each "Name: value\r\n", appended to out (nothing
  * without a TRAILERFUNCTION). Calls the callback, and frees the list it

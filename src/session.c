@@ -66,7 +66,7 @@ ferry_code ferry__session_of(ferry__conn *c, const ferry__session_config *cfg,
     h2 = cfg->h2_prior_knowledge;
   }
   c->session = h2 ? ferry__h2_session_new(c, cfg->max_streams, cfg->push_enabled)
-                  : ferry__h1_session_new(c);
+                  : ferry__h1_session_new(c, cfg);
   if (c->session == NULL)
     return FERRYE_OUT_OF_MEMORY;
   c->session_free = session_free;

@@ -149,6 +149,9 @@ typedef struct ferry__stream {
                              * (MAX_RECV_SPEED), 0: no cap; an HTTP/2
                              * stream's window is sized by it */
   unsigned pushed : 1;      /* the server pushed it: nothing is sent */
+  unsigned h2c_upgrade : 1; /* the head asks to upgrade to h2c (an HTTP/1.1
+                             * session switches the connection to HTTP/2
+                             * on a 101) */
   int32_t id;               /* the session's stream id (HTTP/2) */
   void *sdata;              /* the session's own per-stream data */
 } ferry__stream;
@@ -231,8 +234,9 @@ void ferry__stream_resume(ferry__stream *st, int expect_timeout);
 void ferry__stream_pause(ferry__stream *st, int send, int paused);
 void ferry__stream_close(ferry__stream *st, int how);
 
-/* HTTP/1.1 (h1session.c). */
-ferry__session *ferry__h1_session_new(ferry__conn *c);
+/* HTTP/1.1 (h1session.c); cfg says what an upgrade to h2c makes. */
+ferry__session *ferry__h1_session_new(ferry__conn *c,
+                                      const ferry__session_config *cfg);
 /* The keep-alive work of every idle connection of the pool (see
  * ferry__session_ops.upkeep). */
 void ferry__sessions_upkeep(ferry__pool *pool, long interval_ms);
@@ -247,5 +251,19 @@ ferry__session *ferry__h2_session_new(ferry__conn *c, unsigned max_streams,
  * header of an upgrade) into buf: its length, or a negative nghttp2
  * error when cap is too small. */
 ssize_t ferry__h2_settings_payload(uint8_t *buf, size_t cap, int push_enabled);
+/* The same as the value of an HTTP2-Settings header (base64url, no
+ * padding) into out (cap bytes, NUL-terminated): its length, or -1. */
+int ferry__h2_settings_header(char *out, size_t cap, int push_enabled);
+/* An HTTP/1.1 upgrade to h2c succeeded on c (RFC 7540 3.2): a new HTTP/2
+ * session whose stream 1 is st (its request sent, its response to come),
+ * the connection's owner from now; the caller frees the HTTP/1.1 session
+ * and then gives the bytes that followed the 101 to
+ * ferry__h2_session_input. NULL when out of memory. */
+ferry__session *ferry__h2_session_upgrade(ferry__conn *c, ferry__stream *st,
+                                          unsigned max_streams,
+                                          int push_enabled);
+/* Bytes that arrived for session s before it was the connection's (after
+ * a 101). s, and the connection, may be gone afterwards. */
+void ferry__h2_session_input(ferry__session *s, const char *p, size_t n);
 
 #endif

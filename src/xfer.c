@@ -216,7 +216,8 @@ static ferry_code make_conn_key(ferry_easy *e, const char *tls_key) {
 
   if (origin == NULL)
     return FERRYE_OUT_OF_MEMORY;
-  if (!e->use_proxy && tls_key == NULL && !h2_prior_knowledge(e)) {
+  if (!e->use_proxy && tls_key == NULL && !h2_prior_knowledge(e) &&
+      !ferry__http_h2c_upgrade(e)) {
     e->conn_key = origin; /* the common case: the key is the origin */
     return FERRYE_OK;
   }
@@ -235,6 +236,8 @@ static ferry_code make_conn_key(ferry_easy *e, const char *tls_key) {
     bad = ferry__buf_cat(&k, "#", tls_key, NULL);
   if (!bad && h2_prior_knowledge(e))
     bad = ferry__buf_adds(&k, "#h2c");
+  else if (!bad && ferry__http_h2c_upgrade(e))
+    bad = ferry__buf_adds(&k, "#h2c-upgrade"); /* its own: h1 or h2 */
   ferry__free(origin);
   ferry__free(porigin);
   if (bad) {

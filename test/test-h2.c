@@ -1836,3 +1836,105 @@ TEST_IMPL(h2_hostile_window_never_opened_ends_by_timeout_without_spinning) {
   ASSERT_EQ(h2server_stop(s), 0);
   return 0;
 }
+
+/* ---- HTTP/2 on http:// by Upgrade: h2c ------------------------------------ */
+
+TEST_IMPL(h2_upgrade_h2c_switches_and_the_answer_comes_on_stream_1) {
+  h2server *s = start_hello(0);
+  sink body = {0}, hdr = {0};
+  ferry_easy *e;
+  h2server_request req;
+  h2server_conn_info info;
+  long version = 0, conns = -1;
+
+  ASSERT_NOT_NULL(s);
+  e = h2_easy(h2_url(s, 0, "/up"), FERRY_HTTP_VERSION_2_0, &body, &hdr);
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
+  ASSERT_MEM_EQ(body.data, body.len, "hello");
+  /* the 101 as an informational response, then the HTTP/2 answer, as
+   * libcurl gives them */
+  ASSERT_MEM_EQ(hdr.data, hdr.len,
+                "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\n"
+                "Upgrade: h2c\r\n\r\n" HELLO_HEADER_LINES);
+  ASSERT_EQ(ferry_easy_getinfo(e, FERRYINFO_HTTP_VERSION, &version), FERRYE_OK);
+  ASSERT_EQ(version, FERRY_HTTP_VERSION_2_0);
+  ASSERT_EQ(h2server_get(s, H2SERVER_UPGRADES), 1);
+  ASSERT_EQ(h2server_connection(s, 0, &info), 0);
+  ASSERT_EQ(info.proto, H2SERVER_PROTO_H2_UPGRADE);
+  ASSERT_EQ(h2server_wait_requests(s, 1, 5000), 0);
+  ASSERT_EQ(h2server_request_get(s, 0, &req), 0);
+  ASSERT_EQ(req.stream_id, 1);
+  ASSERT_STR_EQ(h2server_request_header(&req, "upgrade"), "h2c");
+  ASSERT_STR_EQ(h2server_request_header(&req, "connection"),
+                "Upgrade, HTTP2-Settings");
+  ASSERT_NOT_NULL(h2server_request_header(&req, "http2-settings"));
+  h2server_request_free(&req);
+  /* the next transfer is a stream on the same connection, in HTTP/2 */
+  sink_free(&body);
+  sink_free(&hdr);
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
+  ASSERT_MEM_EQ(hdr.data, hdr.len, HELLO_HEADER_LINES);
+  ASSERT_EQ(ferry_easy_getinfo(e, FERRYINFO_NUM_CONNECTS, &conns), FERRYE_OK);
+  ASSERT_EQ(conns, 0);
+  ASSERT_EQ(h2server_wait_requests(s, 2, 5000), 0);
+  ASSERT_EQ(h2server_request_get(s, 1, &req), 0);
+  ASSERT_EQ(req.stream_id, 3);
+  ASSERT_NULL(h2server_request_header(&req, "upgrade"));
+  ASSERT_NULL(h2server_request_header(&req, "http2-settings"));
+  h2server_request_free(&req);
+  ASSERT_EQ(h2server_connection(s, 0, &info), 0);
+  ASSERT(info.preface_seen);
+  ASSERT_EQ(h2server_get(s, H2SERVER_CONNECTIONS), 1);
+  ferry_easy_cleanup(e);
+  sink_free(&body);
+  sink_free(&hdr);
+  ASSERT_EQ(h2server_stop(s), 0);
+  return 0;
+}
+
+TEST_IMPL(h2_upgrade_ignored_or_with_a_body_stays_http11) {
+  static const h2server_response resp = {.status = 200, .body = "hello"};
+  h2server_config cfg;
+  h2server *s;
+  long version = 0;
+  char *up;
+
+  memset(&cfg, 0, sizeof(cfg));
+  cfg.responses = &resp;
+  cfg.nresponses = 1;
+  cfg.refuse_upgrade = 1;
+  s = h2server_start(&cfg);
+  ASSERT_NOT_NULL(s);
+  for (int k = 0; k < 2; k++) {
+    sink body = {0};
+    ferry_easy *e = h2_easy(h2_url(s, 0, "/x"), FERRY_HTTP_VERSION_2_0, &body,
+                            NULL);
+    if (k == 1)
+      ferry_easy_setopt(e, FERRYOPT_POSTFIELDS, "a=b");
+    ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
+    ASSERT_MEM_EQ(body.data, body.len, "http/1");
+    ASSERT_EQ(ferry_easy_getinfo(e, FERRYINFO_HTTP_VERSION, &version),
+              FERRYE_OK);
+    ASSERT_EQ(version, FERRY_HTTP_VERSION_1_1);
+    ferry_easy_cleanup(e);
+    sink_free(&body);
+  }
+  ASSERT_EQ(h2server_get(s, H2SERVER_UPGRADES), 0);
+  ASSERT_EQ(h2server_get(s, H2SERVER_HTTP1_REQUESTS), 2);
+  /* the GET asked; the POST (on a connection of its own) did not */
+  {
+    char *got = h2server_received(s, 0, NULL);
+    ASSERT_NOT_NULL(got);
+    ASSERT_NOT_NULL(strstr(got, "GET /x HTTP/1.1\r\n"));
+    up = strstr(got, "Upgrade: h2c\r\n");
+    ASSERT_NOT_NULL(up);
+    free(got);
+    got = h2server_received(s, 1, NULL);
+    ASSERT_NOT_NULL(got);
+    ASSERT_NOT_NULL(strstr(got, "POST /x HTTP/1.1\r\n"));
+    ASSERT_NULL(strstr(got, "Upgrade"));
+    free(got);
+  }
+  ASSERT_EQ(h2server_stop(s), 0);
+  return 0;
+}

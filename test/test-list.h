@@ -654,7 +654,9 @@
   X(h2_hostile_rst_flood_ends_one_stream_and_spares_the_other) \
   X(h2_hostile_push_when_refused_is_a_connection_error) \
   X(h2_hostile_content_length_that_disagrees_with_the_data) \
-  X(h2_hostile_window_never_opened_ends_by_timeout_without_spinning)
+  X(h2_hostile_window_never_opened_ends_by_timeout_without_spinning) \
+  X(h2_upgrade_h2c_switches_and_the_answer_comes_on_stream_1) \
+  X(h2_upgrade_ignored_or_with_a_body_stays_http11)
 
 /* -- section: HTTP/2 through the engine (test/test-h2.c) -- */
 #define TEST_LIST_H2(X) \
