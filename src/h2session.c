@@ -119,6 +119,9 @@ typedef struct h2_session {
   unsigned dead : 1;        /* no more streams: GOAWAY, an error, EOF */
   unsigned destroy_due : 1; /* free the connection once not busy */
   unsigned goaway_sent : 1; /* nghttp2 ended the connection (an error) */
+  unsigned nomem : 1;       /* an nghttp2 call ran out of memory: its
+                             * state may be half changed, so the
+                             * connection fails (in settle) */
   uint32_t goaway_code;     /* ... with this code */
   char fail_text[FERRY_ERROR_SIZE];
 } h2_session;
@@ -151,6 +154,13 @@ static nghttp2_mem ferry_mem = {NULL, mem_malloc, mem_free, mem_calloc,
 
 static h2_stream *stream_of(h2_session *s, int32_t id) {
   return nghttp2_session_get_stream_user_data(s->ng, id);
+}
+
+/* The result of an nghttp2 call that changes state: out of memory ends
+ * the connection (see nomem). */
+static void ng_ok(h2_session *s, int rv) {
+  if (rv == NGHTTP2_ERR_NOMEM)
+    s->nomem = 1;
 }
 
 static void stream_free(h2_stream *h) {
@@ -189,7 +199,8 @@ static void stream_fail(h2_stream *h, ferry_code code, int retry,
 /* Reset the stream towards the server and fail it for its owner. */
 static void stream_abort(h2_stream *h, uint32_t h2code, ferry_code code,
                          const char *text) {
-  nghttp2_submit_rst_stream(h->sess->ng, NGHTTP2_FLAG_NONE, h->id, h2code);
+  ng_ok(h->sess, nghttp2_submit_rst_stream(h->sess->ng, NGHTTP2_FLAG_NONE,
+                                           h->id, h2code));
   stream_fail(h, code, FERRY__RETRY_NO, "%s", text);
 }
 
@@ -204,8 +215,8 @@ static int header_out(h2_stream *h, const char *line, size_t len) {
                           : FERRYE_OK)
                    : st->hooks->header_line(st->ud, line, len);
   if (rc != FERRYE_OK) {
-    nghttp2_submit_rst_stream(h->sess->ng, NGHTTP2_FLAG_NONE, h->id,
-                              NGHTTP2_CANCEL);
+    ng_ok(h->sess, nghttp2_submit_rst_stream(h->sess->ng, NGHTTP2_FLAG_NONE,
+                                             h->id, NGHTTP2_CANCEL));
     stream_fail(h, rc, FERRY__RETRY_NO, NULL);
     return -1;
   }
@@ -262,8 +273,8 @@ static void stream_window(h2_session *s, h2_stream *h) {
   if (h->st != NULL && h->st->recv_rate > 0 && h->st->recv_rate / 2 < w)
     w = h->st->recv_rate / 2;
   if (w > INITIAL_WINDOW)
-    nghttp2_session_set_local_window_size(s->ng, NGHTTP2_FLAG_NONE, h->id,
-                                          (int32_t)w);
+    ng_ok(s, nghttp2_session_set_local_window_size(s->ng, NGHTTP2_FLAG_NONE,
+                                                   h->id, (int32_t)w));
 }
 
 /* ---- nghttp2's callbacks ----------------------------------------------- */
@@ -350,7 +361,8 @@ static int on_header(nghttp2_session *ng, const nghttp2_frame *frame,
   }
   if (namelen == 7 && memcmp(name, ":status", 7) == 0) {
     char code[4];
-    if (valuelen != 3 || h->trailers) {
+    if (valuelen != 3 || h->trailers || value[0] < '1' || value[0] > '9' ||
+        value[1] < '0' || value[1] > '9' || value[2] < '0' || value[2] > '9') {
       stream_abort(h, NGHTTP2_PROTOCOL_ERROR, FERRYE_HTTP2,
                    "HTTP/2 response with a bad :status");
       return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
@@ -411,7 +423,8 @@ static void headers_end(h2_session *s, h2_stream *h) {
   if (h->st == NULL)
     return;
   if (rc < 0) {
-    nghttp2_submit_rst_stream(s->ng, NGHTTP2_FLAG_NONE, h->id, NGHTTP2_CANCEL);
+    ng_ok(s, nghttp2_submit_rst_stream(s->ng, NGHTTP2_FLAG_NONE, h->id,
+                                       NGHTTP2_CANCEL));
     stream_done(h, (ferry_code)-rc, FERRY__RETRY_NO);
     return;
   }
@@ -426,8 +439,8 @@ static void headers_end(h2_session *s, h2_stream *h) {
   if (rc == FERRY__STREAM_NOBODY) {
     h->nobody = 1;
     if (!h->complete)
-      nghttp2_submit_rst_stream(s->ng, NGHTTP2_FLAG_NONE, h->id,
-                                NGHTTP2_CANCEL);
+      ng_ok(s, nghttp2_submit_rst_stream(s->ng, NGHTTP2_FLAG_NONE, h->id,
+                                         NGHTTP2_CANCEL));
   }
 }
 
@@ -472,7 +485,8 @@ static void push_promised(h2_session *s, const nghttp2_frame *frame) {
     stream_window(s, p);
     return;
   }
-  nghttp2_submit_rst_stream(s->ng, NGHTTP2_FLAG_NONE, pid, NGHTTP2_CANCEL);
+  ng_ok(s, nghttp2_submit_rst_stream(s->ng, NGHTTP2_FLAG_NONE, pid,
+                                     NGHTTP2_CANCEL));
   if (rc == FERRY__PUSH_ERROROUT && parent != NULL && parent->st != NULL) {
     char text[96];
     snprintf(text, sizeof(text),
@@ -531,19 +545,19 @@ static int on_data(nghttp2_session *ng, uint8_t flags, int32_t id,
 
   if (h == NULL || (st = h->st) == NULL || h->nobody || h->failed) {
     /* nobody wants it: give the windows back at once */
-    nghttp2_session_consume(ng, id, len);
+    ng_ok(s, nghttp2_session_consume(ng, id, len));
     return 0;
   }
   /* the connection's window never waits for an owner */
-  nghttp2_session_consume_connection(ng, len);
+  ng_ok(s, nghttp2_session_consume_connection(ng, len));
   h->any_bytes = 1;
   st->hooks->received(st->ud, len);
   rc = st->hooks->body(st->ud, (const char *)data, len);
   if (h->st == NULL)
     return 0;
   if (rc != FERRYE_OK) {
-    nghttp2_session_consume_stream(ng, id, len);
-    nghttp2_submit_rst_stream(ng, NGHTTP2_FLAG_NONE, id, NGHTTP2_CANCEL);
+    ng_ok(s, nghttp2_session_consume_stream(ng, id, len));
+    ng_ok(s, nghttp2_submit_rst_stream(ng, NGHTTP2_FLAG_NONE, id, NGHTTP2_CANCEL));
     stream_done(h, rc, FERRY__RETRY_NO);
     return 0;
   }
@@ -552,7 +566,7 @@ static int on_data(nghttp2_session *ng, uint8_t flags, int32_t id,
   if (st->paused_recv || st->hooks->allowance(st->ud, 0, 1) == 0)
     h->unconsumed += len;
   else
-    nghttp2_session_consume_stream(ng, id, len);
+    ng_ok(s, nghttp2_session_consume_stream(ng, id, len));
   return 0;
 }
 
@@ -606,7 +620,8 @@ static int on_frame_not_send(nghttp2_session *ng, const nghttp2_frame *frame,
   h = held_stream(s, frame->hd.stream_id);
   if (h == NULL || h->st == NULL || h->any_bytes)
     return 0;
-  h->closed = 1; /* nghttp2 never opened it */
+  /* (nghttp2 may still close it, with on_stream_close: h stays known to
+   * it until then, or until the session ends) */
   stream_fail(h, FERRYE_HTTP2_STREAM,
               lib_error == NGHTTP2_ERR_START_STREAM_NOT_ALLOWED ||
                       lib_error == NGHTTP2_ERR_STREAM_CLOSING
@@ -973,6 +988,11 @@ static void settle(h2_session *s) {
   ferry__conn *c = s->base.conn;
   if (s->busy)
     return;
+  if (s->nomem && !s->destroy_due) {
+    s->nomem = 0;
+    conn_failed(s, FERRYE_OUT_OF_MEMORY, 0,
+                "out of memory in the HTTP/2 session");
+  }
   if (!s->destroy_due) {
     flush(s);
     check_ended(s);
@@ -1087,11 +1107,11 @@ static void h2_resume(ferry__session *base, ferry__stream *st, int expect_timeou
   st->paused_send = 0;
   if (h->deferred && !h->closed) {
     h->deferred = 0;
-    nghttp2_session_resume_data(s->ng, h->id);
+    ng_ok(s, nghttp2_session_resume_data(s->ng, h->id));
   }
   if (!st->paused_recv && h->unconsumed && !h->closed &&
       st->hooks->allowance(st->ud, 0, 1) != 0) {
-    nghttp2_session_consume_stream(s->ng, h->id, h->unconsumed);
+    ng_ok(s, nghttp2_session_consume_stream(s->ng, h->id, h->unconsumed));
     h->unconsumed = 0;
   }
   settle(s);
@@ -1131,10 +1151,11 @@ static void h2_close(ferry__session *base, ferry__stream *st, int how) {
      * done with it already */
     ferry__list_insert_tail(&s->detached, &h->node);
     if (!h->complete || !h->sent_all)
-      nghttp2_submit_rst_stream(s->ng, NGHTTP2_FLAG_NONE, h->id,
-                                h->complete ? NGHTTP2_NO_ERROR : NGHTTP2_CANCEL);
+      ng_ok(s, nghttp2_submit_rst_stream(s->ng, NGHTTP2_FLAG_NONE, h->id,
+                                         h->complete ? NGHTTP2_NO_ERROR
+                                                     : NGHTTP2_CANCEL));
     if (h->unconsumed)
-      nghttp2_session_consume_stream(s->ng, h->id, h->unconsumed);
+      ng_ok(s, nghttp2_session_consume_stream(s->ng, h->id, h->unconsumed));
     h->unconsumed = 0;
   }
   if (how == FERRY__CLOSE_NOREUSE && !s->dead) {
@@ -1208,8 +1229,8 @@ static void h2_upkeep(ferry__session *base, uint64_t now_ms, long interval_ms) {
   if (now_ms - s->upkeep_ms < (uint64_t)interval_ms)
     return;
   s->upkeep_ms = now_ms;
-  if (nghttp2_submit_ping(s->ng, NGHTTP2_FLAG_NONE, NULL) == 0)
-    settle(s);
+  ng_ok(s, nghttp2_submit_ping(s->ng, NGHTTP2_FLAG_NONE, NULL));
+  settle(s);
 }
 
 static const ferry__session_ops h2_ops = {

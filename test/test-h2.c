@@ -1938,3 +1938,122 @@ TEST_IMPL(h2_upgrade_ignored_or_with_a_body_stays_http11) {
   ASSERT_EQ(h2server_stop(s), 0);
   return 0;
 }
+
+/* ---- allocation failure ------------------------------------------------------ */
+
+static long oom_count, oom_fail_at;
+
+#include <execinfo.h>
+static int oom_should_fail(void) {
+  if (++oom_count == oom_fail_at && getenv("OOMBT")) {
+    void *bt[20];
+    int n = backtrace(bt, 20);
+    backtrace_symbols_fd(bt, n, 2);
+  }
+  return oom_count == oom_fail_at;
+}
+static void *oom_malloc(size_t n) { return oom_should_fail() ? NULL : malloc(n); }
+static void oom_free(void *p) { free(p); }
+static void *oom_realloc(void *p, size_t n) {
+  return oom_should_fail() ? NULL : realloc(p, n);
+}
+static char *oom_strdup(const char *s) {
+  return oom_should_fail() ? NULL : strdup(s);
+}
+static void *oom_calloc(size_t a, size_t b) {
+  return oom_should_fail() ? NULL : calloc(a, b);
+}
+
+/* A GET whose answer has trailers, then on the same connection an upload
+ * of unknown size with trailers, and a POST: every part of an HTTP/2
+ * exchange that allocates. FERRYE_LAST when a run that succeeded got
+ * something wrong. */
+static ferry_code oom_scenario(h2server *s) {
+  sink body = {0}, hdr = {0};
+  upsrc u = {.size = 70000};
+  ferry_easy *e = ferry_easy_init();
+  ferry_code rc;
+
+  if (e == NULL)
+    return FERRYE_OUT_OF_MEMORY;
+  if (ferry_easy_setopt(e, FERRYOPT_URL, h2_url(s, 0, "/t")) != FERRYE_OK) {
+    ferry_easy_cleanup(e);
+    return FERRYE_OUT_OF_MEMORY;
+  }
+  ferry_easy_setopt(e, FERRYOPT_HTTP_VERSION, PK);
+  ferry_easy_setopt(e, FERRYOPT_TIMEOUT_MS, 5000L);
+  ferry_easy_setopt(e, FERRYOPT_WRITEFUNCTION, sink_write);
+  ferry_easy_setopt(e, FERRYOPT_WRITEDATA, &body);
+  ferry_easy_setopt(e, FERRYOPT_HEADERFUNCTION, sink_write);
+  ferry_easy_setopt(e, FERRYOPT_HEADERDATA, &hdr);
+  rc = ferry_easy_perform(e);
+  if (rc == FERRYE_OK &&
+      (body.len != 5 || hdr.len == 0 || strstr(hdr.data, "x-t: 1") == NULL))
+    rc = FERRYE_LAST;
+  if (rc == FERRYE_OK) {
+    sink_free(&body);
+    if (ferry_easy_setopt(e, FERRYOPT_URL, h2_url(s, 0, "/echo")) != FERRYE_OK)
+      rc = FERRYE_OUT_OF_MEMORY;
+    ferry_easy_setopt(e, FERRYOPT_UPLOAD, 1L);
+    ferry_easy_setopt(e, FERRYOPT_READFUNCTION, up_read);
+    ferry_easy_setopt(e, FERRYOPT_READDATA, &u);
+    ferry_easy_setopt(e, FERRYOPT_TRAILERFUNCTION, up_trailers);
+    if (rc == FERRYE_OK)
+      rc = ferry_easy_perform(e);
+    if (rc == FERRYE_OK &&
+        (body.len != u.size || !h2server_body_check(body.data, body.len, 0)))
+      rc = FERRYE_LAST;
+  }
+  ferry_easy_cleanup(e);
+  sink_free(&body);
+  sink_free(&hdr);
+  return rc;
+}
+
+TEST_IMPL(h2_oom_each_allocation_of_an_exchange_fails_cleanly) {
+  static const h2server_header tr[] = {{"x-t", "1", 0, 0}};
+  static const h2server_response resps[] = {
+      {.path = "/t", .status = 200, .body = "hello", .trailers = tr,
+       .ntrailers = 1},
+      {.path = "/echo", .status = 200, .echo = 1}};
+  h2server_config cfg;
+  h2server *s;
+  long total, oom_results = 0;
+  ferry_code rc;
+
+  memset(&cfg, 0, sizeof(cfg));
+  cfg.responses = resps;
+  cfg.nresponses = 2;
+  s = h2server_start(&cfg);
+  ASSERT_NOT_NULL(s);
+  ASSERT_EQ(ferry_global_init_mem(FERRY_GLOBAL_ALL, oom_malloc, oom_free,
+                                  oom_realloc, oom_strdup, oom_calloc),
+            FERRYE_OK);
+  oom_count = oom_fail_at = 0;
+  ASSERT_EQ(oom_scenario(s), FERRYE_OK);
+  total = oom_count;
+  ASSERT_GE(total, 50);
+  for (long i = 1; i <= total; i++) {
+    oom_count = 0;
+    oom_fail_at = i;
+    rc = oom_scenario(s);
+    if (rc != FERRYE_OK && rc != FERRYE_OUT_OF_MEMORY &&
+        rc != FERRYE_FAILED_INIT && rc != FERRYE_HTTP2 &&
+        rc != FERRYE_HTTP2_STREAM && rc != FERRYE_WRITE_ERROR &&
+        rc != FERRYE_COULDNT_CONNECT) {
+      fprintf(stderr, "  failing allocation %ld of %ld gave %d (%s)\n", i,
+              total, (int)rc, ferry_easy_strerror(rc));
+      oom_fail_at = 0;
+      ferry_global_cleanup();
+      h2server_stop(s);
+      return 1;
+    }
+    oom_results += rc == FERRYE_OUT_OF_MEMORY;
+  }
+  oom_fail_at = 0;
+  /* most of them say so */
+  ASSERT_GE(oom_results * 2, total);
+  ferry_global_cleanup();
+  ASSERT_EQ(h2server_stop(s), 0);
+  return 0;
+}
