@@ -2057,3 +2057,261 @@ TEST_IMPL(h2_oom_each_allocation_of_an_exchange_fails_cleanly) {
   ASSERT_EQ(h2server_stop(s), 0);
   return 0;
 }
+
+/* ---- a real server: nginx with http2 ------------------------------------------ */
+
+#include "nginx.h"
+
+#define NG_TOTAL 1000
+#define NG_INFLIGHT 100
+#define NG_FILES 25
+
+typedef struct ng_slot {
+  struct ng_flight *f;
+  ferry_easy *e;
+  int file;
+  size_t got;
+  int bad;
+} ng_slot;
+
+typedef struct ng_flight {
+  uv_loop_t loop;
+  uv_timer_t timer;
+  ferry_multi *m;
+  const char *base;
+  long version;
+  ng_slot slot[NG_INFLIGHT];
+  int started, done, failed;
+  long conns;
+  ferry_code first_error;
+  char first_text[FERRY_ERROR_SIZE];
+  char err[NG_INFLIGHT][FERRY_ERROR_SIZE];
+} ng_flight;
+
+static size_t ng_size(int i) { return (size_t)(i * 7919) % 200000 + 1; }
+
+static size_t ng_write(char *p, size_t size, size_t n, void *ud) {
+  ng_slot *s = ud;
+  size_t len = size * n;
+  if (tnginx_check_bytes((unsigned)s->file + 1, s->got, p, len) != len)
+    s->bad = 1;
+  s->got += len;
+  return len;
+}
+
+/* Start transfer number f->started on slot s. */
+static int ng_start(ng_flight *f, ng_slot *s) {
+  char url[128];
+  s->file = f->started % NG_FILES;
+  s->got = 0;
+  s->bad = 0;
+  snprintf(url, sizeof(url), "%s/f%02d", f->base, s->file);
+  ferry_easy_setopt(s->e, FERRYOPT_URL, url);
+  f->started++;
+  return ferry_multi_add_handle(f->m, s->e) == FERRYM_OK ? 0 : -1;
+}
+
+/* Take the finished ones, check them, start the next. */
+static void ng_collect(ng_flight *f) {
+  ferry_msg *msg;
+  while ((msg = ferry_multi_info_read(f->m, NULL)) != NULL) {
+    ferry_easy *e = msg->easy_handle;
+    ferry_code rc = msg->data.result;
+    ng_slot *s = NULL;
+    long c = 0, v = 0;
+    for (int i = 0; i < NG_INFLIGHT; i++)
+      if (f->slot[i].e == e)
+        s = &f->slot[i];
+    if (s == NULL)
+      continue;
+    ferry_easy_getinfo(e, FERRYINFO_NUM_CONNECTS, &c);
+    ferry_easy_getinfo(e, FERRYINFO_HTTP_VERSION, &v);
+    f->conns += c;
+    if (rc == FERRYE_OK && (s->bad || s->got != ng_size(s->file) ||
+                            v != FERRY_HTTP_VERSION_2_0))
+      rc = FERRYE_LAST;
+    if (rc != FERRYE_OK && f->failed++ == 0) {
+      f->first_error = rc;
+      snprintf(f->first_text, sizeof(f->first_text), "%s",
+               f->err[s - f->slot]);
+    }
+    f->done++;
+    ferry_multi_remove_handle(f->m, e);
+    if (f->started < NG_TOTAL)
+      ng_start(f, s);
+  }
+}
+
+static void ng_notify(ferry_multi *m, void *ud) {
+  (void)m;
+  ng_collect(ud);
+}
+
+/* socket_action mode: the application's own poll handles and timer. */
+typedef struct ng_sock {
+  uv_poll_t poll;
+  ng_flight *f;
+  ferry_socket_t fd;
+} ng_sock;
+
+static void ng_on_poll(uv_poll_t *p, int status, int events) {
+  ng_sock *s = p->data;
+  int flags = status < 0 ? FERRY_CSELECT_ERR : 0, running;
+  if (events & UV_READABLE)
+    flags |= FERRY_CSELECT_IN;
+  if (events & UV_WRITABLE)
+    flags |= FERRY_CSELECT_OUT;
+  ferry_multi_socket_action(s->f->m, s->fd, flags, &running);
+  ng_collect(s->f);
+}
+
+static void ng_sock_closed(uv_handle_t *h) { free(h->data); }
+
+static int ng_socket_cb(ferry_easy *e, ferry_socket_t fd, int what, void *ud,
+                        void *sockp) {
+  ng_flight *f = ud;
+  ng_sock *s = sockp;
+  (void)e;
+  if (what == FERRY_POLL_REMOVE) {
+    if (s != NULL) {
+      uv_poll_stop(&s->poll);
+      uv_close((uv_handle_t *)&s->poll, ng_sock_closed);
+      ferry_multi_assign(f->m, fd, NULL);
+    }
+    return 0;
+  }
+  if (s == NULL) {
+    s = calloc(1, sizeof(*s));
+    if (s == NULL)
+      return -1;
+    s->f = f;
+    s->fd = fd;
+    uv_poll_init_socket(&f->loop, &s->poll, fd);
+    s->poll.data = s;
+    ferry_multi_assign(f->m, fd, s);
+  }
+  uv_poll_start(&s->poll,
+                ((what & FERRY_POLL_IN) ? UV_READABLE : 0) |
+                    ((what & FERRY_POLL_OUT) ? UV_WRITABLE : 0),
+                ng_on_poll);
+  return 0;
+}
+
+static void ng_on_timer(uv_timer_t *t) {
+  ng_flight *f = t->data;
+  int running;
+  ferry_multi_socket_action(f->m, FERRY_SOCKET_TIMEOUT, 0, &running);
+  ng_collect(f);
+}
+
+static int ng_timer_cb(ferry_multi *m, long ms, void *ud) {
+  ng_flight *f = ud;
+  (void)m;
+  if (ms < 0)
+    uv_timer_stop(&f->timer);
+  else
+    uv_timer_start(&f->timer, ng_on_timer, (uint64_t)ms, 0);
+  return 0;
+}
+
+/* NG_TOTAL transfers, NG_INFLIGHT at a time, to base; libuv mode or
+ * socket_action mode. */
+static int ng_run(const char *base, long version, int socket_action,
+                  ng_flight *f) {
+  memset(f, 0, sizeof(*f));
+  f->base = base;
+  f->version = version;
+  if (uv_loop_init(&f->loop) != 0)
+    return -1;
+  uv_timer_init(&f->loop, &f->timer);
+  f->timer.data = f;
+  f->m = ferry_multi_init();
+  if (f->m == NULL)
+    return -1;
+  if (socket_action) {
+    ferry_multi_setopt(f->m, FERRYMOPT_SOCKETFUNCTION, ng_socket_cb);
+    ferry_multi_setopt(f->m, FERRYMOPT_SOCKETDATA, f);
+    ferry_multi_setopt(f->m, FERRYMOPT_TIMERFUNCTION, ng_timer_cb);
+    ferry_multi_setopt(f->m, FERRYMOPT_TIMERDATA, f);
+  } else {
+    if (ferry_multi_use_loop(f->m, &f->loop) != FERRYM_OK)
+      return -1;
+    ferry_multi_setopt(f->m, FERRYMOPT_NOTIFYFUNCTION, ng_notify);
+    ferry_multi_setopt(f->m, FERRYMOPT_NOTIFYDATA, f);
+  }
+  for (int i = 0; i < NG_INFLIGHT; i++) {
+    ng_slot *s = &f->slot[i];
+    s->f = f;
+    s->e = ferry_easy_init();
+    if (s->e == NULL)
+      return -1;
+    ferry_easy_setopt(s->e, FERRYOPT_HTTP_VERSION, version);
+    ferry_easy_setopt(s->e, FERRYOPT_PIPEWAIT, 1L);
+    ferry_easy_setopt(s->e, FERRYOPT_WRITEFUNCTION, ng_write);
+    ferry_easy_setopt(s->e, FERRYOPT_WRITEDATA, s);
+    ferry_easy_setopt(s->e, FERRYOPT_TIMEOUT_MS, 60000L);
+    ferry_easy_setopt(s->e, FERRYOPT_ERRORBUFFER, f->err[i]);
+    ferry_easy_setopt(s->e, FERRYOPT_CAINFO, certs.ca);
+    if (ng_start(f, s) != 0)
+      return -1;
+  }
+  while (f->done < NG_TOTAL)
+    if (uv_run(&f->loop, UV_RUN_ONCE) == 0 && f->done < NG_TOTAL) {
+      ng_collect(f);
+      if (f->done < NG_TOTAL)
+        return -1;
+    }
+  for (int i = 0; i < NG_INFLIGHT; i++) {
+    ferry_multi_remove_handle(f->m, f->slot[i].e);
+    ferry_easy_cleanup(f->slot[i].e);
+  }
+  if (socket_action) {
+    ferry_multi_cleanup(f->m);
+  } else {
+    ferry_multi_close(f->m, NULL, NULL);
+  }
+  uv_close((uv_handle_t *)&f->timer, NULL);
+  uv_run(&f->loop, UV_RUN_DEFAULT);
+  return uv_loop_close(&f->loop);
+}
+
+TEST_IMPL(h2_nginx_thousand_transfers_at_hundred_in_flight_on_one_connection) {
+  tnginx_opts opts;
+  tnginx *n;
+  ng_flight *f = calloc(1, sizeof(*f));
+  char base[64];
+
+  ASSERT_NOT_NULL(f);
+  ASSERT_EQ(make_certs(), 0);
+  memset(&opts, 0, sizeof(opts));
+  opts.tls = 1;
+  opts.h2 = 1;
+  opts.tls_cert = certs.server;
+  opts.tls_key = certs.server_key;
+  n = tnginx_start(&opts);
+  ASSERT_NOT_NULL(n);
+  for (int i = 0; i < NG_FILES; i++) {
+    char name[16];
+    snprintf(name, sizeof(name), "f%02d", i);
+    ASSERT_EQ(tnginx_write_file(n, name, ng_size(i), (unsigned)i + 1), 0);
+  }
+  /* HTTP/2 over TLS, libuv mode; then h2c by prior knowledge,
+   * socket_action mode; then each the other way */
+  for (int k = 0; k < 4; k++) {
+    int tls = k == 0 || k == 3;
+    int sa = k == 1 || k == 3;
+    snprintf(base, sizeof(base), "%s://%s:%d", tls ? "https" : "http",
+             tls ? "localhost" : "127.0.0.1",
+             tls ? tnginx_h2_port(n) : tnginx_h2c_port(n));
+    ASSERT_EQ(ng_run(base, tls ? FERRY_HTTP_VERSION_2TLS : PK, sa, f), 0);
+    if (f->failed)
+      fprintf(stderr, "  run %d: %d failed, first %d: %s\n", k, f->failed,
+              (int)f->first_error, f->first_text);
+    ASSERT_EQ(f->failed, 0);
+    ASSERT_EQ(f->done, NG_TOTAL);
+    ASSERT_EQ(f->conns, 1);
+  }
+  free(f);
+  ASSERT_EQ(tnginx_stop(n), 0);
+  return 0;
+}

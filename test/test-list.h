@@ -657,7 +657,8 @@
   X(h2_hostile_window_never_opened_ends_by_timeout_without_spinning) \
   X(h2_upgrade_h2c_switches_and_the_answer_comes_on_stream_1) \
   X(h2_upgrade_ignored_or_with_a_body_stays_http11) \
-  X(h2_oom_each_allocation_of_an_exchange_fails_cleanly)
+  X(h2_oom_each_allocation_of_an_exchange_fails_cleanly) \
+  X(h2_nginx_thousand_transfers_at_hundred_in_flight_on_one_connection)
 
 /* -- section: HTTP/2 through the engine (test/test-h2.c) -- */
 #define TEST_LIST_H2(X) \
