@@ -208,7 +208,11 @@ typedef enum {
 
 /* Values of long options are longs, since setopt reads a long for them. */
 
-/* FERRYOPT_HTTP_VERSION */
+/* FERRYOPT_HTTP_VERSION. NONE (the default), 2_0 and 2TLS offer HTTP/2
+ * over TLS (ALPN h2, then http/1.1); 2_0 also asks an http:// server to
+ * upgrade (Upgrade: h2c) on a GET or HEAD without a body, and
+ * 2_PRIOR_KNOWLEDGE speaks HTTP/2 on http:// from the start; 1_0 and 1_1
+ * keep to HTTP/1. 3 and 3ONLY are refused. */
 #define FERRY_HTTP_VERSION_NONE 0L
 #define FERRY_HTTP_VERSION_1_0 1L
 #define FERRY_HTTP_VERSION_1_1 2L

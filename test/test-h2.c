@@ -2315,3 +2315,155 @@ TEST_IMPL(h2_nginx_thousand_transfers_at_hundred_in_flight_on_one_connection) {
   ASSERT_EQ(tnginx_stop(n), 0);
   return 0;
 }
+
+/* ---- socket_action style: idle connections are not watched ----------------- */
+
+typedef struct sa_app {
+  uv_loop_t loop;
+  uv_timer_t timer;
+  ferry_multi *m;
+  int watched; /* sockets the application watches now */
+} sa_app;
+
+typedef struct sa_sock {
+  uv_poll_t poll;
+  sa_app *a;
+  ferry_socket_t fd;
+} sa_sock;
+
+static void sa_on_poll(uv_poll_t *p, int status, int events) {
+  sa_sock *s = p->data;
+  int flags = status < 0 ? FERRY_CSELECT_ERR : 0, running;
+  if (events & UV_READABLE)
+    flags |= FERRY_CSELECT_IN;
+  if (events & UV_WRITABLE)
+    flags |= FERRY_CSELECT_OUT;
+  ferry_multi_socket_action(s->a->m, s->fd, flags, &running);
+}
+
+static void sa_closed(uv_handle_t *h) { free(h->data); }
+
+static int sa_socket_cb(ferry_easy *e, ferry_socket_t fd, int what, void *ud,
+                        void *sockp) {
+  sa_app *a = ud;
+  sa_sock *s = sockp;
+  (void)e;
+  if (what == FERRY_POLL_REMOVE) {
+    if (s != NULL) {
+      uv_poll_stop(&s->poll);
+      uv_close((uv_handle_t *)&s->poll, sa_closed);
+      ferry_multi_assign(a->m, fd, NULL);
+      a->watched--;
+    }
+    return 0;
+  }
+  if (s == NULL) {
+    s = calloc(1, sizeof(*s));
+    if (s == NULL)
+      return -1;
+    s->a = a;
+    s->fd = fd;
+    uv_poll_init_socket(&a->loop, &s->poll, fd);
+    s->poll.data = s;
+    ferry_multi_assign(a->m, fd, s);
+    a->watched++;
+  }
+  uv_poll_start(&s->poll,
+                ((what & FERRY_POLL_IN) ? UV_READABLE : 0) |
+                    ((what & FERRY_POLL_OUT) ? UV_WRITABLE : 0),
+                sa_on_poll);
+  return 0;
+}
+
+static void sa_on_timer(uv_timer_t *t) {
+  sa_app *a = t->data;
+  int running;
+  ferry_multi_socket_action(a->m, FERRY_SOCKET_TIMEOUT, 0, &running);
+}
+
+static int sa_timer_cb(ferry_multi *m, long ms, void *ud) {
+  sa_app *a = ud;
+  (void)m;
+  if (ms < 0)
+    uv_timer_stop(&a->timer);
+  else
+    uv_timer_start(&a->timer, sa_on_timer, (uint64_t)ms, 0);
+  return 0;
+}
+
+/* Run e to its end on a's multi; its result (FERRYE_LAST if the loop ran
+ * dry first). */
+static ferry_code sa_run_one(sa_app *a, ferry_easy *e) {
+  ferry_msg *msg;
+  if (ferry_multi_add_handle(a->m, e) != FERRYM_OK)
+    return FERRYE_LAST;
+  for (int alive = 1;; alive = uv_run(&a->loop, UV_RUN_ONCE)) {
+    while ((msg = ferry_multi_info_read(a->m, NULL)) != NULL)
+      if (msg->easy_handle == e) {
+        ferry_code rc = msg->data.result;
+        ferry_multi_remove_handle(a->m, e);
+        return rc;
+      }
+    if (!alive)
+      return FERRYE_LAST;
+  }
+}
+
+TEST_IMPL(h2_socket_action_idle_connection_the_server_ended_is_not_reused) {
+  for (int how = 0; how < 2; how++) {
+    h2server_conn_script first;
+    static const h2server_response resp = {.status = 200, .body = "hello"};
+    h2server_config cfg;
+    h2server *s;
+    sink body = {0};
+    ferry_easy *e;
+    sa_app a;
+    long conns = 0;
+
+    memset(&first, 0, sizeof(first));
+    first.goaway.when = H2SERVER_GOAWAY_AFTER_REQUESTS;
+    first.goaway.after_requests = 1;
+    first.goaway.last_stream_id = H2SERVER_LAST_STREAM_SEEN;
+    first.goaway.close = how == 0 ? H2SERVER_CLOSE_FIN : H2SERVER_CLOSE_NONE;
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.responses = &resp;
+    cfg.nresponses = 1;
+    cfg.conns = &first;
+    cfg.nconns = 1;
+    s = h2server_start(&cfg);
+    ASSERT_NOT_NULL(s);
+    memset(&a, 0, sizeof(a));
+    ASSERT_EQ(uv_loop_init(&a.loop), 0);
+    uv_timer_init(&a.loop, &a.timer);
+    a.timer.data = &a;
+    a.m = ferry_multi_init();
+    ferry_multi_setopt(a.m, FERRYMOPT_SOCKETFUNCTION, sa_socket_cb);
+    ferry_multi_setopt(a.m, FERRYMOPT_SOCKETDATA, &a);
+    ferry_multi_setopt(a.m, FERRYMOPT_TIMERFUNCTION, sa_timer_cb);
+    ferry_multi_setopt(a.m, FERRYMOPT_TIMERDATA, &a);
+    e = h2_easy(h2_url(s, 0, "/a"), PK, &body, NULL);
+    ASSERT_EQ(sa_run_one(&a, e), FERRYE_OK);
+    /* the idle connection: the application watches nothing */
+    ASSERT_EQ(a.watched, 0);
+    ASSERT_EQ(h2server_wait(s, H2SERVER_GOAWAYS_SENT, 1, 5000), 0);
+    if (how == 0)
+      ASSERT_EQ(h2server_wait_closed(s, 1, 5000), 0);
+    else
+      uv_sleep(50); /* for the GOAWAY to arrive */
+    ASSERT_EQ(sa_run_one(&a, e), FERRYE_OK);
+    ASSERT_MEM_EQ(body.data, body.len, "hellohello");
+    ASSERT_EQ(ferry_easy_getinfo(e, FERRYINFO_NUM_CONNECTS, &conns), FERRYE_OK);
+    ASSERT_EQ(conns, 1);
+    ASSERT_EQ(h2server_get(s, H2SERVER_CONNECTIONS), 2);
+    ASSERT_EQ(h2server_get(s, H2SERVER_STREAMS), 2);
+    ferry_easy_cleanup(e);
+    ASSERT_EQ(ferry_multi_cleanup(a.m), FERRYM_OK);
+    ASSERT_EQ(a.watched, 0);
+    uv_close((uv_handle_t *)&a.timer, NULL);
+    uv_run(&a.loop, UV_RUN_DEFAULT);
+    ASSERT_EQ(uv_loop_close(&a.loop), 0);
+    sink_free(&body);
+    ASSERT_EQ(h2server_stop(s), 0);
+  }
+  return 0;
+}

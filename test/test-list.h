@@ -641,6 +641,7 @@
   X(h2_goaway_streams_above_the_last_go_to_a_new_connection) \
   X(h2_goaway_during_an_upload_sends_it_again_on_a_new_connection) \
   X(h2_idle_connection_the_server_ended_is_not_used_again) \
+  X(h2_socket_action_idle_connection_the_server_ended_is_not_reused) \
   X(h2_easy_upkeep_pings_an_idle_connection) \
   X(h2_server_max_concurrent_streams_holds_the_rest_back) \
   X(h2_connection_window_keeps_parallel_downloads_going) \
