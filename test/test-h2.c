@@ -2467,3 +2467,38 @@ TEST_IMPL(h2_socket_action_idle_connection_the_server_ended_is_not_reused) {
   }
   return 0;
 }
+
+TEST_IMPL(h2_refused_stream_is_sent_again_five_times_then_fails) {
+  static const h2server_response resps[] = {
+      {.path = "/no", .rst = H2SERVER_RST_BEFORE_HEADERS,
+       .rst_code = NGHTTP2_REFUSED_STREAM},
+      {.path = NULL, .status = 200, .body = "fine"}};
+  h2server_config cfg;
+  h2server *s;
+  sink body = {0};
+  char err[FERRY_ERROR_SIZE];
+  ferry_easy *e;
+
+  memset(&cfg, 0, sizeof(cfg));
+  cfg.responses = resps;
+  cfg.nresponses = 2;
+  s = h2server_start(&cfg);
+  ASSERT_NOT_NULL(s);
+  e = h2_easy(h2_url(s, 0, "/no"), PK, &body, NULL);
+  ferry_easy_setopt(e, FERRYOPT_ERRORBUFFER, err);
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_HTTP2_STREAM);
+  ASSERT_STR_EQ(err, "HTTP/2 stream 11 was refused by the server");
+  /* the first request and 5 more, as libcurl's CONN_MAX_RETRIES; the
+   * connection stays good */
+  ASSERT_EQ(h2server_wait_requests(s, 6, 5000), 0);
+  ASSERT_EQ(h2server_get(s, H2SERVER_STREAMS), 6);
+  ASSERT_EQ(h2server_get(s, H2SERVER_CONNECTIONS), 1);
+  ferry_easy_setopt(e, FERRYOPT_URL, h2_url(s, 0, "/yes"));
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
+  ASSERT_MEM_EQ(body.data, body.len, "fine");
+  ASSERT_EQ(h2server_get(s, H2SERVER_CONNECTIONS), 1);
+  ferry_easy_cleanup(e);
+  sink_free(&body);
+  ASSERT_EQ(h2server_stop(s), 0);
+  return 0;
+}

@@ -635,6 +635,7 @@
   X(h2_response_trailers_go_to_the_header_callback_and_easy_header) \
   X(h2_informational_responses_come_before_the_final_one) \
   X(h2_rst_stream_ends_only_that_transfer) \
+  X(h2_refused_stream_is_sent_again_five_times_then_fails) \
   X(h2_redirect_and_digest_auth_go_over_the_same_connection) \
   X(h2_gzip_body_is_decoded_head_gets_no_body_failonerror_fails) \
   X(h2_getinfo_reports_version_connects_sizes_and_addresses) \
