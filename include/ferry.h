@@ -278,6 +278,33 @@ typedef enum {
 #define FERRY_TIMECOND_IFUNMODSINCE 2L
 #define FERRY_TIMECOND_LASTMOD 3L
 
+/* HSTS (RFC 6797), as libcurl has it. A handle with HSTS on keeps a store
+ * of known HSTS hosts for its whole life (ferry_easy_reset keeps it): an
+ * http:// URL to a known host, or to a subdomain of one known with
+ * includeSubDomains, goes to https:// before anything is sent (a port the
+ * URL did not name becomes 443; a named one stays), redirects included;
+ * the first Strict-Transport-Security header of a response over HTTPS
+ * with its certificate verified (SSL_VERIFYPEER and SSL_VERIFYHOST on)
+ * notes or updates its host, max-age=0 removes it. IP addresses are never
+ * noted nor switched. The store holds at most 1000 hosts.
+ *
+ * FERRYOPT_HSTS (char *, copied): turns HSTS on and adds a file in
+ * libcurl's HSTS format to those read at every transfer start; the last
+ * one is written at ferry_easy_cleanup (under a temporary name, then
+ * renamed). "" turns HSTS on without a file; NULL forgets the files and
+ * turns HSTS off, dropping the store. A file that cannot be read or
+ * written is skipped (traced with VERBOSE).
+ * FERRYOPT_HSTS_CTRL (long): the bits below.
+ * FERRYOPT_HSTSREADFUNCTION / HSTSREADDATA, FERRYOPT_HSTSWRITEFUNCTION /
+ * HSTSWRITEDATA: see ferry_hstsread_callback and ferry_hstswrite_callback;
+ * the data pointers are handed over as they are. Neither turns HSTS on.
+ *
+ * FERRYOPT_HSTS_CTRL bits: ENABLE turns the handle's HSTS store on (0
+ * turns it off and drops it); READONLYFILE keeps ferry_easy_cleanup from
+ * writing the FERRYOPT_HSTS file. */
+#define FERRYHSTS_ENABLE (1L << 0)
+#define FERRYHSTS_READONLYFILE (1L << 1)
+
 /* FERRYOPT_HEADEROPT */
 #define FERRYHEADER_UNIFIED 0L
 #define FERRYHEADER_SEPARATE (1L << 0)
@@ -426,6 +453,48 @@ typedef int (*ferry_seek_callback)(void *userp, ferry_off_t offset, int origin);
  * chunk and frees the list. Return FERRY_TRAILERFUNC_OK, or
  * FERRY_TRAILERFUNC_ABORT to fail with FERRYE_ABORTED_BY_CALLBACK. */
 typedef int (*ferry_trailer_callback)(ferry_slist **list, void *userdata);
+/* HSTS (FERRYOPT_HSTS and friends). An entry as the HSTS callbacks see
+ * it; layout matches libcurl's curl_hstsentry. name is a host name,
+ * NUL-terminated; a set includeSubDomains makes the entry hold for the
+ * host's subdomains too; expire is "YYYYMMDD HH:MM:SS" (UTC) or
+ * "unlimited" as ferry writes it, and may be empty ("never expires") or
+ * any date a cookie's Expires may be when the application fills it. */
+struct ferry_hstsentry {
+  char *name;
+  size_t namelen;
+  unsigned int includeSubDomains : 1;
+  char expire[18];
+};
+/* Where an entry stands among those a FERRYOPT_HSTSWRITEFUNCTION is handed:
+ * index from 0, and their total. Layout matches libcurl's curl_index. */
+struct ferry_index {
+  size_t index;
+  size_t total;
+};
+/* What an HSTS callback returns. */
+typedef enum { FERRYSTS_OK, FERRYSTS_DONE, FERRYSTS_FAIL } ferry_stscode;
+/* FERRYOPT_HSTSREADFUNCTION: called when a transfer starts (and once by
+ * ferry_easy_duphandle for the copy), again and again until it returns
+ * FERRYSTS_DONE, to add known HSTS hosts to the handle's store. Each call
+ * gets a fresh entry: copy a host name of at most e->namelen bytes into
+ * e->name (a buffer of namelen + 1 bytes) and set includeSubDomains and
+ * expire (empty: it never expires), then return FERRYSTS_OK. An entry
+ * whose expire is no date, or has passed, or names an IP address, is not
+ * taken; one with an empty name fails the transfer with
+ * FERRYE_BAD_FUNCTION_ARGUMENT. FERRYSTS_FAIL fails the transfer with
+ * FERRYE_ABORTED_BY_CALLBACK (the entries given before stay). */
+typedef ferry_stscode (*ferry_hstsread_callback)(ferry_easy *easy,
+                                                 struct ferry_hstsentry *e,
+                                                 void *userp);
+/* FERRYOPT_HSTSWRITEFUNCTION: called from ferry_easy_cleanup once for each
+ * HSTS host in force in the handle's store, in the order they were first
+ * noted, with i->index counting from 0 and i->total. e and its strings
+ * are valid during the call only. Return FERRYSTS_OK for the next entry;
+ * anything else ends the calls. */
+typedef ferry_stscode (*ferry_hstswrite_callback)(ferry_easy *easy,
+                                                  struct ferry_hstsentry *e,
+                                                  struct ferry_index *i,
+                                                  void *userp);
 typedef int (*ferry_debug_callback)(ferry_easy *handle, ferry_infotype type,
                                     char *data, size_t size, void *userptr);
 /* FERRYMOPT_SOCKETFUNCTION: watch socket s for what: FERRY_POLL_IN, OUT or
@@ -453,10 +522,44 @@ typedef int (*ferry_socket_callback)(ferry_easy *easy, ferry_socket_t s,
  * Return 0; -1 fails every transfer. */
 typedef int (*ferry_multi_timer_callback)(ferry_multi *multi, long timeout_ms,
                                           void *userp);
-/* FERRYMOPT_NOTIFYFUNCTION (ferry's own): called when one or more completion
- * messages have been queued, so that a loop application never has to poll
- * ferry_multi_info_read. */
-typedef void (*ferry_notify_callback)(ferry_multi *multi, void *userp);
+/* FERRYMOPT_NOTIFYFUNCTION (libcurl 8.17's CURLMOPT_NOTIFYFUNCTION): what
+ * happened in the multi, for the kinds of notification enabled with
+ * ferry_multi_notify_enable (none by default):
+ *  - FERRYMNOTIFY_INFO_READ: a message was queued while the queue was
+ *    empty; read them all with ferry_multi_info_read (the next one after
+ *    that notifies again). easy is the multi's internal handle.
+ *  - FERRYMNOTIFY_EASY_DONE: the transfer easy ended (either way).
+ * ferry calls it only with its own stack unwound: from the loop in libuv
+ * mode (so a loop application never polls info_read), at the end of
+ * perform, socket_action or add_handle otherwise. From inside it, every
+ * call but ferry_multi_perform, ferry_multi_socket_action and
+ * ferry_multi_cleanup is allowed, adding and removing handles included
+ * (and in libuv mode ferry_multi_close). userp is FERRYMOPT_NOTIFYDATA. */
+typedef void (*ferry_notify_callback)(ferry_multi *multi,
+                                      unsigned int notification,
+                                      ferry_easy *easy, void *userp);
+#define FERRYMNOTIFY_INFO_READ 0
+#define FERRYMNOTIFY_EASY_DONE 1
+
+/* FERRYMOPT_NETWORK_CHANGED bits (libcurl's values since 8.20, where 1,
+ * all that 8.16 to 8.19 defined, clears both). */
+#define FERRYMNWC_CLEAR_ALL (1L << 0)   /* connections and DNS */
+#define FERRYMNWC_CLEAR_CONNS (1L << 1) /* no connection is reused; idle
+                                           ones close, busy ones finish */
+#define FERRYMNWC_CLEAR_DNS (1L << 2)   /* the DNS cache is emptied */
+
+/* What ferry_multi_get_offt reports. Numbers are libcurl's. */
+typedef enum {
+  FERRYMINFO_NONE,
+  FERRYMINFO_XFERS_CURRENT = 1, /* handles added now */
+  FERRYMINFO_XFERS_RUNNING = 2, /* started (connecting or further), not done */
+  FERRYMINFO_XFERS_PENDING = 3, /* added, waiting to start: not run yet, held
+                                   by a connection limit or an HTTP/2
+                                   connection being made, or resolving */
+  FERRYMINFO_XFERS_DONE = 4,    /* done, message not read yet */
+  FERRYMINFO_XFERS_ADDED = 5,   /* handles ever added */
+  FERRYMINFO_LASTENTRY
+} ferry_minfo_offt;
 
 /* The request header fields of a server push, for a PUSHFUNCTION. */
 struct ferry_pushheaders;
@@ -519,19 +622,24 @@ FERRY_EXTERN ferry_easy *ferry_easy_init(void);
 /* Free an easy handle and everything it owns. A handle that is still added
  * to a multi is removed first (its transfer halted). With a cookie engine
  * and FERRYOPT_COOKIEJAR, the cookies are written to that file first (a
- * failure to write is only traced). Returns FERRYE_OK;
+ * failure to write is only traced); with HSTS on, the store is written to
+ * the last FERRYOPT_HSTS file unless FERRYHSTS_READONLYFILE, and handed to
+ * the FERRYOPT_HSTSWRITEFUNCTION. Returns FERRYE_OK;
  * FERRYE_RECURSIVE_API_CALL when called on an added handle from inside a
  * ferry callback (the handle is then left alone); FERRYE_BAD_FUNCTION_ARGUMENT
  * for a pointer that is not a live easy handle. NULL is a no-op. */
 FERRY_EXTERN ferry_code ferry_easy_cleanup(ferry_easy *easy);
 /* Put every option back to its default, keep live connections of the
- * handle's private perform multi and the cookies of its cookie engine (as
- * libcurl does). Not allowed while added to a multi (no-op). */
+ * handle's private perform multi, the cookies of its cookie engine and
+ * its HSTS store (as libcurl does). Not allowed while added to a multi (no-op). */
 FERRY_EXTERN void ferry_easy_reset(ferry_easy *easy);
 /* A new handle with the same options. Strings are copied; slists and
  * pointers (POSTFIELDS, HTTPPOST's list, callbacks' data) are shared, as in
  * libcurl; a MIMEPOST mime is copied, as in libcurl, and the copy belongs
- * to the new handle. NULL on out of memory or a bad argument. */
+ * to the new handle. A handle with HSTS on gives the copy a store of its
+ * own, filled at once from the FERRYOPT_HSTS files and the
+ * HSTSREADFUNCTION, as libcurl does. NULL on out of memory or a bad
+ * argument. */
 FERRY_EXTERN ferry_easy *ferry_easy_duphandle(ferry_easy *easy);
 /* Set one option; the argument's type comes from the option (ferry_table.h):
  * long for LONG/VALUES, ferry_off_t for OFF_T, a pointer otherwise.
@@ -562,6 +670,41 @@ FERRY_EXTERN ferry_code ferry_easy_getinfo(ferry_easy *easy, ferry_info info,
 FERRY_EXTERN ferry_code ferry_easy_perform(ferry_easy *easy);
 /* Pause or resume receiving and/or sending (FERRY_PAUSE_*). */
 FERRY_EXTERN ferry_code ferry_easy_pause(ferry_easy *easy, int bitmask);
+
+/* The connection of a FERRYOPT_CONNECT_ONLY transfer.
+ *
+ * A CONNECT_ONLY transfer connects (TCP, a proxy's tunnel, TLS, as its URL
+ * and proxy options say), ends with FERRYE_OK, and leaves the connection
+ * to the application: no request is sent, nothing of ferry watches the
+ * socket from then on (a SOCKETFUNCTION hears FERRY_POLL_REMOVE for it),
+ * and it is never reused. Poll FERRYINFO_ACTIVESOCKET yourself and move
+ * bytes with these two calls. The connection stays open
+ *  - after ferry_easy_perform, until the handle's next transfer, reset or
+ *    cleanup;
+ *  - in a multi, until the handle is removed (as libcurl, the connection
+ *    closes at ferry_multi_remove_handle) or the multi is cleaned up.
+ * A CONNECT_ONLY transfer never reuses a connection. Over TLS it offers
+ * only "http/1.1" in ALPN.
+ *
+ * ferry_easy_send sends up to buflen bytes of buffer; *n is how many were
+ * taken. FERRYE_AGAIN (with *n 0) when the socket takes nothing now: wait
+ * until it is writable and call again with the same bytes. Over TLS, bytes
+ * whose records did not all reach the socket are reported that way too,
+ * and the repeated call reports them sent once they are out, so a send
+ * that returned FERRYE_OK has left nothing behind in ferry.
+ * ferry_easy_recv reads up to buflen bytes into buffer; *n is the count,
+ * and 0 with FERRYE_OK means the peer closed. FERRYE_AGAIN when nothing is
+ * there yet: wait until the socket is readable.
+ * Both: FERRYE_UNSUPPORTED_PROTOCOL when the handle has no such connection
+ * (CONNECT_ONLY not set, not performed yet, or closed), FERRYE_SEND_ERROR
+ * / FERRYE_RECV_ERROR when the connection failed (the text is in the
+ * ERRORBUFFER; a TLS peer that closes without close_notify is a
+ * FERRYE_RECV_ERROR, since its last bytes may have been cut off),
+ * FERRYE_BAD_FUNCTION_ARGUMENT for a bad handle or a NULL buffer or n. */
+FERRY_EXTERN ferry_code ferry_easy_send(ferry_easy *easy, const void *buffer,
+                                        size_t buflen, size_t *n);
+FERRY_EXTERN ferry_code ferry_easy_recv(ferry_easy *easy, void *buffer,
+                                        size_t buflen, size_t *n);
 /* Keep-alive work on the idle connections that ferry_easy_perform keeps
  * for this handle (as libcurl's curl_easy_upkeep: the connections of a
  * multi the handle is added to are not touched): each HTTP/2 connection
@@ -667,6 +810,29 @@ FERRY_EXTERN ferry_mcode ferry_multi_socket_action(ferry_multi *multi,
 FERRY_EXTERN ferry_easy **ferry_multi_get_handles(ferry_multi *multi);
 /* A static English text for a multi code; never NULL. */
 FERRY_EXTERN const char *ferry_multi_strerror(ferry_mcode code);
+/* The fds ferry_multi_poll would wait on, with their events, in ufds (room
+ * for size; NULL with size 0 just counts); *fd_count (optional) is how
+ * many there are. FERRYM_OUT_OF_MEMORY when size is too small (the first
+ * size are filled), FERRYM_BAD_HANDLE (also in libuv mode),
+ * FERRYM_BAD_FUNCTION_ARGUMENT (ufds NULL with size > 0). Call
+ * ferry_multi_perform when one is ready. */
+FERRY_EXTERN ferry_mcode ferry_multi_waitfds(ferry_multi *multi,
+                                             ferry_waitfd *ufds,
+                                             unsigned int size,
+                                             unsigned int *fd_count);
+/* A count of the multi's transfers (ferry_minfo_offt) into *value.
+ * FERRYM_UNKNOWN_OPTION for another info, FERRYM_BAD_HANDLE,
+ * FERRYM_BAD_FUNCTION_ARGUMENT (value NULL). */
+FERRY_EXTERN ferry_mcode ferry_multi_get_offt(ferry_multi *multi,
+                                              ferry_minfo_offt info,
+                                              ferry_off_t *value);
+/* Enable or disable a kind of notification (FERRYMNOTIFY_*) for
+ * FERRYMOPT_NOTIFYFUNCTION; enabling one twice is not an error.
+ * FERRYM_UNKNOWN_OPTION for an unknown kind, FERRYM_BAD_HANDLE. */
+FERRY_EXTERN ferry_mcode ferry_multi_notify_enable(ferry_multi *multi,
+                                                   unsigned int notification);
+FERRY_EXTERN ferry_mcode ferry_multi_notify_disable(ferry_multi *multi,
+                                                    unsigned int notification);
 
 /* ---- HTTP/2 server push ---------------------------------------------- */
 

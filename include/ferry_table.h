@@ -271,7 +271,7 @@
   X(FTP_FILEMETHOD, VALUES, 138, 0)                                            \
   X(LOCALPORT, LONG, 139, 1)                                                   \
   X(LOCALPORTRANGE, LONG, 140, 1)                                              \
-  X(CONNECT_ONLY, LONG, 141, 0)                                                \
+  X(CONNECT_ONLY, LONG, 141, 1)                                                \
   X(CONV_FROM_NETWORK_FUNCTION, FUNCTIONPOINT, 142, 0)                         \
   X(CONV_TO_NETWORK_FUNCTION, FUNCTIONPOINT, 143, 0)                           \
   X(CONV_FROM_UTF8_FUNCTION, FUNCTIONPOINT, 144, 0)                            \
@@ -429,12 +429,12 @@
   X(PROXY_ISSUERCERT, STRINGPOINT, 296, 0)                                     \
   X(PROXY_ISSUERCERT_BLOB, BLOB, 297, 0)                                       \
   X(SSL_EC_CURVES, STRINGPOINT, 298, 1)                                        \
-  X(HSTS_CTRL, LONG, 299, 0)                                                   \
-  X(HSTS, STRINGPOINT, 300, 0)                                                 \
-  X(HSTSREADFUNCTION, FUNCTIONPOINT, 301, 0)                                   \
-  X(HSTSREADDATA, CBPOINT, 302, 0)                                             \
-  X(HSTSWRITEFUNCTION, FUNCTIONPOINT, 303, 0)                                  \
-  X(HSTSWRITEDATA, CBPOINT, 304, 0)                                            \
+  X(HSTS_CTRL, LONG, 299, 1)                                                   \
+  X(HSTS, STRINGPOINT, 300, 1)                                                 \
+  X(HSTSREADFUNCTION, FUNCTIONPOINT, 301, 1)                                   \
+  X(HSTSREADDATA, CBPOINT, 302, 1)                                             \
+  X(HSTSWRITEFUNCTION, FUNCTIONPOINT, 303, 1)                                  \
+  X(HSTSWRITEDATA, CBPOINT, 304, 1)                                            \
   X(AWS_SIGV4, STRINGPOINT, 305, 0)                                            \
   X(DOH_SSL_VERIFYPEER, LONG, 306, 0)                                          \
   X(DOH_SSL_VERIFYHOST, LONG, 307, 0)                                          \
@@ -470,7 +470,11 @@
   X(SSL_EC_CURVES, "OpenSSL or mbedTLS names; default X25519:P-256:P-384:P-521:X448, brainpool, secp256k1") \
   X(PROXY, "http:// proxies only (no SOCKS, no https:// proxy)")              \
   X(MAXREDIRS, "default 30, as libcurl 8")                                     \
-  X(PUT, "the same as UPLOAD")
+  X(PUT, "the same as UPLOAD")                                                \
+  X(CONNECT_ONLY, "over TLS, ALPN offers only http/1.1 (the bytes are the application's)") \
+  X(HSTS, "the header is taken only over HTTPS with a verified certificate, and never noted or applied for an IP address; at most 1000 hosts") \
+  X(HSTS_CTRL, "READONLYFILE keeps the file unwritten, as documented (libcurl 7.88 writes it anyway)") \
+  X(HSTSREADFUNCTION, "an entry for a host already known raises its expiry (libcurl adds a second one); an expired or undated one is not taken")
 
 /* Options ferry adds: X(NAME, TYPE, NUMBER, SUPPORTED), no CURLOPT_ name. */
 #define FERRY_OWN_OPTIONS(X)                                                   \
@@ -496,15 +500,14 @@
   X(PUSHFUNCTION, FUNCTIONPOINT, 14, 1)                                        \
   X(PUSHDATA, OBJECTPOINT, 15, 1)                                              \
   X(MAX_CONCURRENT_STREAMS, LONG, 16, 1)                                       \
-  X(NETWORK_CHANGED, LONG, 17, 0)
+  X(NETWORK_CHANGED, LONG, 17, 1)                                              \
+  X(NOTIFYFUNCTION, FUNCTIONPOINT, 18, 1)                                      \
+  X(NOTIFYDATA, OBJECTPOINT, 19, 1)
 
-/* Multi options ferry adds (no CURLMOPT_ name). libcurl 8.17 added its own
- * CURLMOPT_NOTIFYFUNCTION (FUNCTIONPOINT 18, another callback signature) and
- * CURLMOPT_NOTIFYDATA (OBJECTPOINT 19); they are not in FERRY_MOPTIONS
- * because their FERRYMOPT_ names would collide with these. */
-#define FERRY_OWN_MOPTIONS(X)                                                  \
-  X(NOTIFYFUNCTION, FUNCTIONPOINT, 9001, 1)                                    \
-  X(NOTIFYDATA, OBJECTPOINT, 9002, 1)
+/* Multi options ferry adds (no CURLMOPT_ name): none now. ferry's
+ * NOTIFYFUNCTION is libcurl 8.17's CURLMOPT_NOTIFYFUNCTION, with what
+ * ferry's earlier one gave (calls only with ferry's stack unwound). */
+#define FERRY_OWN_MOPTIONS(X)
 
 /* Info ids: X(NAME, TYPE, NUMBER, SUPPORTED); TYPE is STRING, LONG, DOUBLE,
  * SLIST, PTR, SOCKET or OFF_T, and the id is the type's base plus NUMBER. */
@@ -544,7 +547,7 @@
   X(NUM_CONNECTS, LONG, 26, 1)                                                 \
   X(SSL_ENGINES, SLIST, 27, 0)                                                 \
   X(COOKIELIST, SLIST, 28, 1)                                                  \
-  X(LASTSOCKET, LONG, 29, 0)                                                   \
+  X(LASTSOCKET, LONG, 29, 1)                                                   \
   X(FTP_ENTRY_PATH, STRING, 30, 0)                                             \
   X(REDIRECT_URL, STRING, 31, 1)                                               \
   X(PRIMARY_IP, STRING, 32, 1)                                                 \
@@ -559,7 +562,7 @@
   X(LOCAL_IP, STRING, 41, 1)                                                   \
   X(LOCAL_PORT, LONG, 42, 1)                                                   \
   X(TLS_SESSION, PTR, 43, 0)                                                   \
-  X(ACTIVESOCKET, SOCKET, 44, 0)                                               \
+  X(ACTIVESOCKET, SOCKET, 44, 1)                                               \
   X(TLS_SSL_PTR, PTR, 45, 0)                                                   \
   X(HTTP_VERSION, LONG, 46, 1)                                                 \
   X(PROXY_SSL_VERIFYRESULT, LONG, 47, 0)                                       \
@@ -764,6 +767,11 @@
   X(FERRY_TIMECOND_IFMODSINCE, CURL_TIMECOND_IFMODSINCE)                       \
   X(FERRY_TIMECOND_IFUNMODSINCE, CURL_TIMECOND_IFUNMODSINCE)                   \
   X(FERRY_TIMECOND_LASTMOD, CURL_TIMECOND_LASTMOD)                             \
+  X(FERRYHSTS_ENABLE, CURLHSTS_ENABLE)                                         \
+  X(FERRYHSTS_READONLYFILE, CURLHSTS_READONLYFILE)                             \
+  X(FERRYSTS_OK, CURLSTS_OK)                                                   \
+  X(FERRYSTS_DONE, CURLSTS_DONE)                                               \
+  X(FERRYSTS_FAIL, CURLSTS_FAIL)                                               \
   X(FERRYHEADER_UNIFIED, CURLHEADER_UNIFIED)                                   \
   X(FERRYHEADER_SEPARATE, CURLHEADER_SEPARATE)                                 \
   X(FERRYH_HEADER, CURLH_HEADER)                                               \
@@ -874,6 +882,18 @@
   X(FERRYPIPE_NOTHING, CURLPIPE_NOTHING)                                       \
   X(FERRYPIPE_HTTP1, CURLPIPE_HTTP1)                                           \
   X(FERRYPIPE_MULTIPLEX, CURLPIPE_MULTIPLEX)                                   \
+  X(FERRYMNOTIFY_INFO_READ, CURLMNOTIFY_INFO_READ)                             \
+  X(FERRYMNOTIFY_EASY_DONE, CURLMNOTIFY_EASY_DONE)                             \
+  X(FERRYMNWC_CLEAR_ALL, CURLMNWC_CLEAR_ALL)                                   \
+  X(FERRYMNWC_CLEAR_CONNS, CURLMNWC_CLEAR_CONNS)                               \
+  X(FERRYMNWC_CLEAR_DNS, CURLMNWC_CLEAR_DNS)                                   \
+  X(FERRYMINFO_NONE, CURLMINFO_NONE)                                           \
+  X(FERRYMINFO_XFERS_CURRENT, CURLMINFO_XFERS_CURRENT)                         \
+  X(FERRYMINFO_XFERS_RUNNING, CURLMINFO_XFERS_RUNNING)                         \
+  X(FERRYMINFO_XFERS_PENDING, CURLMINFO_XFERS_PENDING)                         \
+  X(FERRYMINFO_XFERS_DONE, CURLMINFO_XFERS_DONE)                               \
+  X(FERRYMINFO_XFERS_ADDED, CURLMINFO_XFERS_ADDED)                             \
+  X(FERRYMINFO_LASTENTRY, CURLMINFO_LASTENTRY)                                 \
   X(FERRYPROTO_HTTP, CURLPROTO_HTTP)                                           \
   X(FERRYPROTO_HTTPS, CURLPROTO_HTTPS)                                         \
   X(FERRYPROTO_FTP, CURLPROTO_FTP)                                             \
@@ -965,13 +985,18 @@
   X(ferry_strdup_callback, curl_strdup_callback)                               \
   X(ferry_calloc_callback, curl_calloc_callback)                               \
   X(ferry_trailer_callback, curl_trailer_callback)                             \
+  X(ferry_notify_callback, curl_notify_callback)                               \
+  X(ferry_minfo_offt, CURLMinfo_offt)                             \
   X(ferry_push_callback, curl_push_callback)                                   \
   X(ferry_seek_callback, curl_seek_callback)                                   \
   X(ferry_mime, curl_mime)                                                     \
   X(ferry_mimepart, curl_mimepart)                                             \
   X(ferry_formoption, CURLformoption)                                          \
   X(ferry_formcode, CURLFORMcode)                                              \
-  X(ferry_formget_callback, curl_formget_callback)
+  X(ferry_formget_callback, curl_formget_callback)                             \
+  X(ferry_stscode, CURLSTScode)                                                \
+  X(ferry_hstsread_callback, curl_hstsread_callback)                           \
+  X(ferry_hstswrite_callback, curl_hstswrite_callback)
 
 /* Struct tags: X(ferry_tag, curl_tag) so `struct curl_slist` works. */
 #define FERRY_STRUCTS(X)                                                       \
@@ -986,7 +1011,9 @@
   X(ferry_mime, curl_mime)                                                     \
   X(ferry_mimepart, curl_mimepart)                                             \
   X(ferry_httppost, curl_httppost)                                             \
-  X(ferry_forms, curl_forms)                                                    \
+  X(ferry_forms, curl_forms)                                                   \
+  X(ferry_hstsentry, curl_hstsentry)                                           \
+  X(ferry_index, curl_index)                                                   \
   X(ferry_pushheaders, curl_pushheaders)
 
 /* Functions: X(ferry_name, curl_name) */
@@ -1002,6 +1029,8 @@
   X(ferry_easy_getinfo, curl_easy_getinfo)                                     \
   X(ferry_easy_perform, curl_easy_perform)                                     \
   X(ferry_easy_pause, curl_easy_pause)                                         \
+  X(ferry_easy_send, curl_easy_send)                                           \
+  X(ferry_easy_recv, curl_easy_recv)                                           \
   X(ferry_easy_upkeep, curl_easy_upkeep)                                       \
   X(ferry_easy_strerror, curl_easy_strerror)                                   \
   X(ferry_easy_header, curl_easy_header)                                       \
@@ -1032,6 +1061,10 @@
   X(ferry_multi_socket_action, curl_multi_socket_action)                       \
   X(ferry_multi_get_handles, curl_multi_get_handles)                           \
   X(ferry_multi_strerror, curl_multi_strerror)                                 \
+  X(ferry_multi_waitfds, curl_multi_waitfds)                                   \
+  X(ferry_multi_get_offt, curl_multi_get_offt)                                 \
+  X(ferry_multi_notify_enable, curl_multi_notify_enable)                       \
+  X(ferry_multi_notify_disable, curl_multi_notify_disable)                     \
   X(ferry_pushheader_bynum, curl_pushheader_bynum)                             \
   X(ferry_pushheader_byname, curl_pushheader_byname)                           \
   X(ferry_slist_append, curl_slist_append)                                     \

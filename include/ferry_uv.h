@@ -13,7 +13,8 @@ extern "C" {
 /* Put the multi on `loop` (libuv mode): ferry watches each socket with a
  * uv_poll_t and keeps one uv_timer_t, all on `loop`, and runs whenever the
  * loop runs. No glue code is needed: add handles and run the loop. Set
- * FERRYMOPT_NOTIFYFUNCTION to learn when messages are queued.
+ * FERRYMOPT_NOTIFYFUNCTION and enable FERRYMNOTIFY_INFO_READ to learn when
+ * messages are queued.
  * What keeps the loop alive: the poll handle of a socket a transfer needs,
  * the timer while it is armed, and a name lookup in flight. Idle pooled
  * connections stay watched (so a server's close is seen at once) through

@@ -146,6 +146,8 @@ int ferry__digest_challenge(ferry__digest *d, const char *value) {
           nd.algo = FERRY__DIGEST_SHA256_SESS;
         else
           algo_ok = 0;
+        if (algo_ok)
+          snprintf(nd.algorithm, sizeof(nd.algorithm), "%s", v);
       } else if (strcasecmp(name, "qop") == 0) {
         /* a list: "auth", "auth-int" or "auth,auth-int" */
         const char *q = v;
@@ -269,15 +271,6 @@ static int add_quoted(ferry__buf *b, const char *s) {
   return ferry__buf_add(b, "\"", 1);
 }
 
-static const char *algo_name(ferry__digest_algo a) {
-  switch (a) {
-  case FERRY__DIGEST_MD5_SESS: return "MD5-sess";
-  case FERRY__DIGEST_SHA256: return "SHA-256";
-  case FERRY__DIGEST_SHA256_SESS: return "SHA-256-sess";
-  default: return "MD5";
-  }
-}
-
 char *ferry__digest_response(ferry__digest *d, const char *user,
                              const char *password, const char *method,
                              const char *uri, const char *cnonce) {
@@ -320,8 +313,8 @@ char *ferry__digest_response(ferry__digest *d, const char *user,
     bad = ferry__buf_cat(&b, ", response=\"", response, "\"", NULL);
   if (!bad && d->opaque)
     bad = ferry__buf_adds(&b, ", opaque=") || add_quoted(&b, d->opaque);
-  if (!bad)
-    bad = ferry__buf_cat(&b, ", algorithm=", algo_name(d->algo), NULL);
+  if (!bad && d->algorithm[0])
+    bad = ferry__buf_cat(&b, ", algorithm=", d->algorithm, NULL);
   if (bad) {
     ferry__buf_free(&b);
     return NULL;

@@ -22,6 +22,10 @@ typedef struct ferry__digest {
   char *nonce;
   char *opaque;  /* NULL if the server sent none */
   ferry__digest_algo algo;
+  /* the challenge's algorithm as it spelled it ("MD5", "md5-sess"), sent
+   * back as is, as libcurl does; "" when it named none, and then none is
+   * sent */
+  char algorithm[sizeof("SHA-256-sess")];
   int qop_auth;  /* the server offered qop "auth" */
   unsigned nc;   /* requests made with this nonce so far */
 } ferry__digest;

@@ -23,6 +23,7 @@ ferry__conn *ferry__conn_new(ferry__pool *pool, ferry__bundle *b) {
   c->bundle = b;
   c->max_streams = 1;
   ferry__list_init(&c->mux_node);
+  ferry__list_insert_tail(&pool->all, &c->all_node);
   ferry__list_init(&c->idle_node);
   ferry__list_init(&c->lru_node);
   c->created_ms = ferry__now_ms();
@@ -235,6 +236,7 @@ void ferry__conn_destroy(ferry__conn *c) {
   ferry__conn_close_socket(c);
   ferry__pool_mux_pending(c, 0);
   ferry__list_remove(&c->mux_node);
+  ferry__list_remove(&c->all_node);
   if (ferry__list_linked(&c->idle_node)) {
     ferry__list_remove(&c->idle_node);
     ferry__list_remove(&c->lru_node);

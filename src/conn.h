@@ -91,6 +91,7 @@ typedef struct ferry__conn {
   unsigned streams;        /* streams its session carries now */
   unsigned max_streams;    /* how many it takes (0: no new ones) */
   unsigned char mux_pending; /* connecting, counted in n_connecting_mux */
+  ferry__list all_node;    /* in pool->all */
   ferry__list idle_node;   /* in bundle->idle while idle */
   ferry__list lru_node;    /* in pool->idle_lru while idle */
   uint64_t created_ms;
@@ -109,6 +110,7 @@ typedef struct ferry__pool {
   ferry__list idle_lru;    /* every idle connection, oldest first */
   unsigned n_conns;
   unsigned n_idle;
+  ferry__list all;         /* every connection, busy or idle */
   ferry__watchset *watches; /* where connections register their sockets */
   char *rbuf;              /* the shared read buffer, made on first use */
   unsigned rbuf_in_use;    /* bytes in it are being parsed: a hook that
@@ -162,6 +164,9 @@ void ferry__pool_mux_pending(ferry__conn *c, int pending);
 void ferry__pool_room(ferry__pool *pool);
 /* Close idle connections beyond the cache size. */
 void ferry__pool_trim(ferry__pool *pool);
+/* The network changed: close every idle connection, and let the busy
+ * ones finish without carrying another request. */
+void ferry__pool_forget(ferry__pool *pool);
 
 /* A new, unconnected connection counted in bundle b, with no filter yet.
  * NULL when out of memory. */

@@ -836,8 +836,24 @@ failed:
   return FERRYE_OUT_OF_MEMORY;
 }
 
+/* Does the attribute part of a Set-Cookie value (after its first ';')
+ * name an expiry? A cookie without one is a session cookie. */
+static int names_an_expiry(const char *v, size_t n) {
+  const char *semi = memchr(v, ';', n);
+
+  for (const char *p = semi; p != NULL && p < v + n; p++) {
+    size_t left = (size_t)(v + n - p);
+    if ((left >= 8 && strncasecmp(p, "expires=", 8) == 0) ||
+        (left >= 8 && strncasecmp(p, "max-age=", 8) == 0))
+      return 1;
+  }
+  return 0;
+}
+
 ferry_code ferry__cookie_load(ferry__cookie_jar *jar, const char *filename,
                               int skip_session) {
+  static const char set_cookie[] = "Set-Cookie:";
+  const size_t sc_len = sizeof(set_cookie) - 1;
   int use_stdin = strcmp(filename, "-") == 0;
   FILE *fp = use_stdin ? stdin : fopen(filename, "re");
   char *line;
@@ -856,6 +872,18 @@ ferry_code ferry__cookie_load(ferry__cookie_jar *jar, const char *filename,
       int ch; /* too long (or a NUL inside): skip the rest of the line */
       while ((ch = fgetc(fp)) != EOF && ch != '\n')
         ;
+      continue;
+    }
+    if (n >= sc_len && strncasecmp(line, set_cookie, sc_len) == 0) {
+      /* a header line, which libcurl reads from cookie files too: the
+       * file names no host, so the cookie needs a Domain attribute */
+      if (skip_session && !names_an_expiry(line + sc_len, n - sc_len))
+        continue;
+      if (ferry__cookie_set(jar, line + sc_len, n - sc_len, NULL, NULL, 1,
+                            NULL) == FERRY__COOKIE_NOMEM) {
+        rc = FERRYE_OUT_OF_MEMORY;
+        goto done;
+      }
       continue;
     }
     if (ferry__cookie_add_netscape(jar, line, n, skip_session, NULL) ==

@@ -14,7 +14,8 @@
  *
  * What ferry adds to RFC 6265, from its successor draft (6265bis) and
  * libcurl's practice: a Secure cookie is only taken from a secure
- * (https) origin, and a cookie from an insecure origin may not replace or
+ * origin (the caller says which: https, and the loopback names, as in
+ * libcurl), and a cookie from an insecure origin may not replace or
  * shadow a Secure one; the __Secure- and __Host- name prefixes are
  * enforced; expiry is capped at 400 days; control characters (a tab
  * included, which would break the file format) reject a cookie. There is
@@ -143,7 +144,10 @@ char *ferry__cookie_netscape_line(const ferry__cookie *c);
 ferry_code ferry__cookie_list(ferry__cookie_jar *jar, ferry_slist **out);
 
 /* Read a Netscape cookie file ("-" reads stdin) into the jar, skipping
- * lines ferry__cookie_add_netscape rejects. Returns FERRYE_OK,
+ * lines ferry__cookie_add_netscape rejects. A "Set-Cookie:" header line is
+ * taken as ferry__cookie_set takes it from an application (it needs a
+ * Domain attribute), as libcurl reads such lines too; with skip_session,
+ * one that names no expiry is skipped. Returns FERRYE_OK,
  * FERRYE_READ_ERROR when the file cannot be opened or read (the cookies
  * read before a read error are kept), FERRYE_OUT_OF_MEMORY. */
 ferry_code ferry__cookie_load(ferry__cookie_jar *jar, const char *filename,

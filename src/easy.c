@@ -1,12 +1,14 @@
 /* Easy handles: init, cleanup, reset, duphandle, perform, pause. An easy
  * perform is a private multi with one transfer: there is one engine. */
 #include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "alloc.h"
 #include "conn.h"
 #include "cookie.h"
 #include "easy.h"
+#include "hsts.h"
 #include "http.h"
 #include "multi.h"
 #include "trace.h"
@@ -16,9 +18,10 @@ static void easy_init_fields(ferry_easy *e) {
   e->magic = FERRY__EASY_MAGIC;
   ferry__list_init(&e->multi_node);
   ferry__list_init(&e->queue_node);
-  ferry__list_init(&e->wait_node);
+  ferry__list_init(&e->dns.node);
   ferry__list_init(&e->msg_node);
   ferry__list_init(&e->done_node);
+  ferry__list_init(&e->notify_node);
   e->heap_idx = SIZE_MAX;
   e->state = FERRY__XS_INIT;
   e->content_length = -1;
@@ -46,12 +49,15 @@ ferry_code ferry_easy_cleanup(ferry_easy *e) {
       return FERRYE_RECURSIVE_API_CALL;
     ferry_multi_remove_handle(e->multi, e);
   }
+  ferry__xfer_close_raw(e); /* before the pool it lives in goes */
   if (e->own_multi != NULL)
     ferry_multi_cleanup(e->own_multi);
   ferry__xfer_reset(e);
   ferry__headers_free(&e->headers);
   ferry__http_cookies_flush(e); /* COOKIEJAR; a failure is only traced */
   ferry__cookie_jar_free(e->cookies);
+  ferry__http_hsts_flush(e); /* HSTS file and HSTSWRITEFUNCTION */
+  ferry__hsts_free(e->hsts); /* one a write callback may have made */
   ferry__opts_free(&e->set);
   e->magic = 0;
   ferry__free(e);
@@ -81,7 +87,10 @@ ferry_easy *ferry_easy_duphandle(ferry_easy *src) {
   }
   /* as in libcurl, the copy's cookie engine is on with an empty jar,
    * which reads the COOKIEFILE list at the copy's first transfer */
-  if (src->cookies && (e->cookies = ferry__cookie_jar_new()) == NULL) {
+  if ((src->cookies && (e->cookies = ferry__cookie_jar_new()) == NULL) ||
+      (src->hsts && ferry__http_hsts_dup(e) != FERRYE_OK)) {
+    ferry__cookie_jar_free(e->cookies);
+    ferry__hsts_free(e->hsts);
     ferry__opts_free(&e->set);
     e->magic = 0;
     ferry__free(e);
@@ -132,6 +141,48 @@ ferry_code ferry_easy_perform(ferry_easy *e) {
                                              : FERRYE_RECV_ERROR);
   ferry_multi_remove_handle(m, e);
   return result;
+}
+
+/* ferry_easy_send and ferry_easy_recv: the CONNECT_ONLY connection. */
+static ferry_code raw_result(ferry_easy *e, ferry_code rc, const char *why) {
+  if (rc == FERRYE_OK || rc == FERRYE_AGAIN)
+    return rc;
+  if (rc == FERRYE_UNSUPPORTED_PROTOCOL)
+    why = e->set.connect_only ? "no connection: the CONNECT_ONLY transfer "
+                                "has not connected, or its connection closed"
+                              : "CONNECT_ONLY is required";
+  if (e->set.errorbuffer != NULL)
+    snprintf(e->set.errorbuffer, FERRY_ERROR_SIZE, "%s",
+             why[0] ? why : ferry_easy_strerror(rc));
+  if (ferry__trace_on(e))
+    ferry__infof(e, "%s", why[0] ? why : ferry_easy_strerror(rc));
+  return rc;
+}
+
+ferry_code ferry_easy_send(ferry_easy *e, const void *buffer, size_t buflen,
+                           size_t *n) {
+  char why[FERRY_ERROR_SIZE];
+  ferry_code rc;
+
+  if (n != NULL)
+    *n = 0;
+  if (!ferry__easy_valid(e) || n == NULL || (buffer == NULL && buflen > 0))
+    return FERRYE_BAD_FUNCTION_ARGUMENT;
+  rc = ferry__raw_send(&e->raw, buffer, buflen, n, why, sizeof(why));
+  return raw_result(e, rc, why);
+}
+
+ferry_code ferry_easy_recv(ferry_easy *e, void *buffer, size_t buflen,
+                           size_t *n) {
+  char why[FERRY_ERROR_SIZE];
+  ferry_code rc;
+
+  if (n != NULL)
+    *n = 0;
+  if (!ferry__easy_valid(e) || n == NULL || (buffer == NULL && buflen > 0))
+    return FERRYE_BAD_FUNCTION_ARGUMENT;
+  rc = ferry__raw_recv(&e->raw, buffer, buflen, n, why, sizeof(why));
+  return raw_result(e, rc, why);
 }
 
 ferry_code ferry_easy_pause(ferry_easy *e, int bitmask) {

@@ -10,7 +10,9 @@
 #include "buf.h"
 #include "headers.h"
 #include "list.h"
+#include "raw.h"
 #include "rate.h"
+#include "resolve.h"
 #include "session.h"
 #include "url.h"
 
@@ -51,6 +53,7 @@ const char *ferry__xstate_name(ferry__xstate s);
 struct ferry__conn;
 struct ferry__addrs;
 struct ferry__cookie_jar;
+struct ferry__hsts;
 
 /* The TLS files, blobs and lists: most handles set none of them, so they
  * live in a block made at the first such setopt. Copies owned by it. */
@@ -105,6 +108,13 @@ typedef struct ferry__opts {
   ferry_slist *cookiefiles;   /* COOKIEFILE names, owned copies, in order */
   size_t cookiefiles_loaded;  /* how many of them the jar has read */
   char *cookiejar;            /* COOKIEJAR */
+  ferry_slist *hstsfiles;     /* HSTS names, owned copies, in order: each
+                                 is read at every transfer start, the
+                                 last one written at cleanup */
+  ferry_hstsread_callback hstsreadfn;   /* HSTSREADFUNCTION */
+  void *hstsreaddata;
+  ferry_hstswrite_callback hstswritefn; /* HSTSWRITEFUNCTION */
+  void *hstswritedata;
   /* TLS: strings and blobs are copies owned by the handle */
   long ssl_verifypeer;        /* default 1 */
   long ssl_verifyhost;        /* default 2 */
@@ -145,6 +155,7 @@ typedef struct ferry__opts {
   unsigned upload : 1;
   unsigned post : 1;
   unsigned fresh_connect : 1;
+  unsigned char connect_only; /* CONNECT_ONLY: 0, 1, or 2 (WebSocket) */
   unsigned forbid_reuse : 1;
   unsigned tcp_nodelay : 1;
   unsigned cookiesession : 1; /* COOKIESESSION */
@@ -154,6 +165,9 @@ typedef struct ferry__opts {
   unsigned headeropt_unified : 1; /* HEADEROPT UNIFIED (default SEPARATE) */
   unsigned tcp_keepalive : 1; /* TCP_KEEPALIVE */
   unsigned pipewait : 1;      /* PIPEWAIT */
+  unsigned hsts_readonly : 1; /* HSTS_CTRL READONLYFILE */
+  unsigned hstsfiles_loaded : 1; /* a transfer has read the HSTS files
+                                    since the last one was set */
   /* partial and conditional requests (partial.c) */
   char *range;                /* RANGE, as given */
   ferry_off_t resume_from;    /* RESUME_FROM(_LARGE); -1: upload from the
@@ -193,7 +207,6 @@ struct ferry_easy {
   ferry_multi *own_multi;  /* private multi of ferry_easy_perform */
   ferry__list multi_node;  /* in multi->easies */
   ferry__list queue_node;  /* in multi->soon or multi->pending */
-  ferry__list wait_node;   /* waiting on a DNS lookup */
   size_t heap_idx;         /* position in the multi's timer heap */
   uint64_t deadline_ms;    /* next time the timer must look at it; 0 none */
 
@@ -202,6 +215,7 @@ struct ferry_easy {
   ferry_msg msg;
   ferry__list msg_node;    /* in multi->msgs while queued */
   ferry__list done_node;   /* in multi->done_calls until its done callback */
+  ferry__list notify_node; /* in multi->notify_done until EASY_DONE is told */
 
   /* where to; for a redirect hop, the hop's URL */
   ferry__url url;
@@ -239,8 +253,12 @@ struct ferry_easy {
   unsigned strip_auth : 1; /* a redirect left the host of the credentials */
   char *conn_key;          /* "scheme://host:port" */
   struct ferry__addrs *addrs;
-  struct ferry__dns_entry *dns_wait; /* lookup it waits for */
+  ferry__dns_query dns;    /* the name lookup of the hop's destination */
   struct ferry__conn *conn;
+  /* the connection a CONNECT_ONLY transfer handed over (ferry_easy_send,
+   * ferry_easy_recv); it lives in the pool of the multi that made it */
+  ferry__raw raw;
+  ferry_multi *raw_multi;
 
   /* the request and its response, on a session */
   ferry__stream stream;
@@ -295,6 +313,11 @@ struct ferry_easy {
   ferry__headers headers;  /* every response header, for ferry_easy_header */
   struct ferry__cookie_jar *cookies; /* the cookie engine when enabled;
                                         lives as long as the handle */
+  struct ferry__hsts *hsts;   /* the HSTS store when enabled; lives as long
+                                 as the handle (reset keeps it) */
+  unsigned hsts_taken : 1;    /* this request's response gave its
+                                 Strict-Transport-Security: only the first
+                                 one counts (RFC 6797 section 8.1) */
   /* partial and conditional requests of this hop (partial.c) */
   ferry_off_t resume_from;    /* the offset asked for; 0 when none, or when
                                  the server said it sends it all */

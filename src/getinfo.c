@@ -66,10 +66,13 @@ ferry_code ferry_easy_getinfo(ferry_easy *e, ferry_info info, ...) {
 #define OFF(v) (*(ferry_off_t *)out = (ferry_off_t)(v))
   switch (info) {
   case FERRYINFO_EFFECTIVE_URL:
-    /* made when asked for: most transfers never are */
+    /* made when asked for: most transfers never are. With its fragment,
+     * as libcurl gives it, and "" when there is no URL at all. */
     if (e->effective_url == NULL && e->url.scheme != NULL)
-      e->effective_url = ferry__url_to_string(&e->url, 1, 1);
-    STR(e->effective_url ? e->effective_url : e->set.url);
+      e->effective_url = ferry__url_to_string(&e->url, 1, 0);
+    STR(e->effective_url ? e->effective_url
+        : e->set.url     ? e->set.url
+                         : "");
     break;
   case FERRYINFO_RESPONSE_CODE:
     LNG(e->response_code);
@@ -135,7 +138,12 @@ ferry_code ferry_easy_getinfo(ferry_easy *e, ferry_info info, ...) {
     OFF(e->content_length);
     break;
   case FERRYINFO_CONTENT_LENGTH_UPLOAD_T:
-    OFF(e->stream.body_len >= 0 ? e->stream.body_len : -1);
+    /* As libcurl: -1 until a request is sent, then the size of the last
+     * request's body: 0 for none, -1 for one of unknown size (chunked). */
+    OFF(e->t_pretransfer == 0        ? -1
+        : e->stream.body_len == -1 ? 0
+        : e->stream.body_len < 0   ? -1
+                                   : e->stream.body_len);
     break;
   case FERRYINFO_HEADER_SIZE:
     LNG(e->header_size);
@@ -154,6 +162,14 @@ ferry_code ferry_easy_getinfo(ferry_easy *e, ferry_info info, ...) {
     break;
   case FERRYINFO_NUM_CONNECTS:
     LNG(e->num_connects);
+    break;
+  case FERRYINFO_ACTIVESOCKET:
+    /* a CONNECT_ONLY transfer's connection, while ferry_easy_send and
+     * ferry_easy_recv can use it; FERRY_SOCKET_BAD otherwise */
+    *(ferry_socket_t *)out = ferry__raw_fd(&e->raw);
+    break;
+  case FERRYINFO_LASTSOCKET:
+    LNG(ferry__raw_fd(&e->raw));
     break;
   case FERRYINFO_SSL_VERIFYRESULT:
     LNG(e->ssl_verifyresult);

@@ -314,6 +314,10 @@ int ferry__h1_says_keep_alive(const ferry__h1_parser *p) {
 }
 
 int64_t ferry__h1_content_length(const ferry__h1_parser *p) {
+  /* 204 and 304 never have a body, whatever they say (libcurl then
+   * reports a length of 0) */
+  if (p->llh.status_code == 204 || p->llh.status_code == 304)
+    return 0;
   if (p->llh.flags & F_CONTENT_LENGTH)
     return (int64_t)p->llh.content_length;
   return -1;
@@ -488,16 +492,17 @@ ferry_code ferry__h1_build_request(ferry__buf *out, const ferry__h1_request *r) 
   if (r->body_len == -2 && !user_sets_header(h, "Transfer-Encoding") &&
       ferry__buf_adds(out, "Transfer-Encoding: chunked\r\n"))
     return FERRYE_OUT_OF_MEMORY;
-  /* a form's type goes where libcurl puts it, before Expect */
+  /* Content-Type before Expect, where libcurl puts them: a form's type,
+   * or POSTFIELDS' default */
   if (r->mime_content_type &&
       ferry__buf_cat(out, "Content-Type: ", r->mime_content_type, "\r\n",
                      NULL))
     return FERRYE_OUT_OF_MEMORY;
-  if (r->expect_100 && ferry__buf_adds(out, "Expect: 100-continue\r\n"))
-    return FERRYE_OUT_OF_MEMORY;
   if (r->form_content_type && !user_sets_header(h, "Content-Type") &&
       ferry__buf_adds(out,
                       "Content-Type: application/x-www-form-urlencoded\r\n"))
+    return FERRYE_OUT_OF_MEMORY;
+  if (r->expect_100 && ferry__buf_adds(out, "Expect: 100-continue\r\n"))
     return FERRYE_OUT_OF_MEMORY;
   if (r->h2c_settings &&
       ferry__buf_cat(out, "Connection: Upgrade, HTTP2-Settings\r\n"

@@ -82,7 +82,8 @@ int ferry__h1_keep_alive(const ferry__h1_parser *p);
 /* Did the response say "Connection: keep-alive"? (An HTTP/1.0 request
  * keeps its connection only then.) */
 int ferry__h1_says_keep_alive(const ferry__h1_parser *p);
-/* Content-Length of the response, or -1. */
+/* The body length the response announces: its Content-Length, 0 for a
+ * 204 or 304 (which never have a body), or -1. */
 int64_t ferry__h1_content_length(const ferry__h1_parser *p);
 
 /* A request to serialise. */

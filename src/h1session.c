@@ -553,7 +553,7 @@ static void h1_close(ferry__session *base, ferry__stream *st, int ok) {
   /* a connection on which nothing was sent yet can go back too */
   keep = ok == FERRY__CLOSE_UNUSED ? st->head_sent == 0
                                    : ok == FERRY__CLOSE_DONE && reusable(s);
-  if (s->no_reuse)
+  if (s->no_reuse || c->no_reuse)
     keep = 0;
   s->st = NULL;
   st->session = NULL;

@@ -1158,7 +1158,7 @@ static void h2_close(ferry__session *base, ferry__stream *st, int how) {
       ng_ok(s, nghttp2_session_consume_stream(s->ng, h->id, h->unconsumed));
     h->unconsumed = 0;
   }
-  if (how == FERRY__CLOSE_NOREUSE && !s->dead) {
+  if ((how == FERRY__CLOSE_NOREUSE || c->no_reuse) && !s->dead) {
     /* FORBID_REUSE: no new stream; it closes when the others are done */
     s->dead = 1;
     c->max_streams = 0;

@@ -14,6 +14,7 @@
 #include "h1.h"
 #include "cookie.h"
 #include "decode.h"
+#include "hsts.h"
 #include "http.h"
 #include "mime.h"
 #include "multi.h"
@@ -207,8 +208,12 @@ ferry_code ferry__http_check_auth(ferry_easy *e, int status) {
   return FERRYE_OK;
 }
 
-static int hop_is_https(const ferry_easy *e) {
-  return strcmp(e->url.scheme, "https") == 0;
+/* May this hop set and get Secure cookies? Over https, and, as in libcurl
+ * (and RFC 6265bis), on the loopback names: localhost, 127.0.0.1, ::1. */
+static int cookie_secure_origin(const ferry_easy *e) {
+  const char *h = e->url.host;
+  return strcmp(e->url.scheme, "https") == 0 || strcasecmp(h, "localhost") == 0 ||
+         strcmp(h, "127.0.0.1") == 0 || strcmp(h, "::1") == 0;
 }
 
 /* The cookie engine's Cookie value for this hop, or NULL. */
@@ -220,7 +225,7 @@ static ferry_code cookie_header(ferry_easy *e, char **out) {
   if (e->cookies == NULL)
     return FERRYE_OK;
   rc = ferry__cookie_header(e->cookies, e->url.host, e->url.path,
-                            hop_is_https(e), out, &left_out);
+                            cookie_secure_origin(e), out, &left_out);
   if (rc == FERRYE_OK && left_out && ferry__trace_on(e))
     ferry__infof(e, "Left out %zu cookies: the Cookie header would pass "
                  "%d bytes", left_out, FERRY__COOKIE_MAX_HEADER);
@@ -271,6 +276,7 @@ ferry_code ferry__http_build_request(ferry_easy *e) {
   int has_body = 0, oom = 0;
 
   memset(&r, 0, sizeof(r));
+  e->hsts_taken = 0; /* a new request: its response's header counts */
   r.method = ferry__http_method(e);
   r.body_len = -1;
   e->upload_mime = NULL;
@@ -378,7 +384,6 @@ ferry_code ferry__http_build_request(ferry_easy *e) {
   rc = ferry__h1_build_request(&e->stream.head, &r);
   if (rc != FERRYE_OK)
     goto done;
-  e->request_size += (long)e->stream.head.len;
   if (e->stream.body && e->stream.body_len >= 0 &&
       e->stream.body_len <= FERRY__INLINE_BODY_MAX) {
     if (ferry__buf_add(&e->stream.head, e->stream.body,
@@ -388,6 +393,9 @@ ferry_code ferry__http_build_request(ferry_easy *e) {
     }
     e->stream.body_sent = e->stream.body_len; /* it travels inside the head */
   }
+  /* REQUEST_SIZE counts a small body that goes with the head, as libcurl
+   * counts the body it sends in the same write as the head */
+  e->request_size += (long)e->stream.head.len;
   ferry__buf_fit(&e->stream.head);
   rc = FERRYE_OK;
 done:
@@ -491,6 +499,11 @@ ferry_code ferry__http_next_hop(ferry_easy *e, ferry__url *next) {
              why ? why : "bad URL");
     return FERRYE_URL_MALFORMAT;
   }
+  /* a known HSTS host is only ever asked over https, redirects included */
+  if (ferry__http_hsts_upgrade(e, next, NULL) != FERRYE_OK) {
+    ferry__url_free(next);
+    return FERRYE_OUT_OF_MEMORY;
+  }
   /* PROTOCOLS_STR limits the whole transfer, redirects included */
   if (!(proto_bit(next) & e->set.redir_protocols & e->set.protocols)) {
     snprintf(e->errtext, sizeof(e->errtext),
@@ -544,8 +557,20 @@ void ferry__http_forget_first_userinfo(ferry_easy *e) {
 /* Remember where credentials may go, the first hop's origin, and the
  * first URL's userinfo. */
 ferry_code ferry__http_first_hop(ferry_easy *e) {
+  ferry_code rc;
+  int switched = 0;
+
   ferry__free(e->first_host);
   ferry__http_forget_first_userinfo(e);
+  /* HSTS first: the URL may go to https before anything is decided */
+  rc = ferry__http_hsts_load(e);
+  if (rc != FERRYE_OK)
+    return rc;
+  rc = ferry__http_hsts_upgrade(e, &e->url, &switched);
+  if (rc != FERRYE_OK)
+    return rc;
+  if (switched)
+    e->url_cached = 0; /* e->url is no longer the option's parse */
   e->first_host = ferry__http_origin(&e->url);
   if (e->first_host == NULL)
     return FERRYE_OUT_OF_MEMORY;
@@ -649,7 +674,7 @@ ferry_code ferry__http_set_cookie(ferry_easy *e, const char *line, size_t len) {
   if (e->cookies == NULL || len < n || strncasecmp(line, name, n) != 0)
     return FERRYE_OK;
   res = ferry__cookie_set(e->cookies, line + n, len - n, e->url.host,
-                          e->url.path, hop_is_https(e), &why);
+                          e->url.path, cookie_secure_origin(e), &why);
   if (res == FERRY__COOKIE_NOMEM)
     return FERRYE_OUT_OF_MEMORY;
   trace_cookie(e, res, line, len, why);
@@ -720,4 +745,182 @@ ferry_code ferry__http_trailers(ferry_easy *e, ferry__buf *out) {
 done:
   ferry_slist_free_all(trailers);
   return rc;
+}
+
+/* ---- HSTS ------------------------------------------------------------- *
+ *
+ * As in libcurl without a share, the store belongs to the easy handle: it
+ * lasts across the handle's transfers and ferry_easy_reset, the HSTS files
+ * are read at every transfer start, and ferry_easy_cleanup writes the last
+ * one. */
+
+static int *callback_counter(ferry_easy *e) {
+  return e->multi ? &e->multi->in_callback : NULL;
+}
+
+static ferry_code hsts_enable(ferry_easy *e) {
+  if (e->hsts == NULL && (e->hsts = ferry__hsts_new()) == NULL)
+    return FERRYE_OUT_OF_MEMORY;
+  return FERRYE_OK;
+}
+
+ferry_code ferry__http_hsts_ctrl(ferry_easy *e, long bits) {
+  e->set.hsts_readonly = (bits & FERRYHSTS_READONLYFILE) != 0;
+  if (bits & FERRYHSTS_ENABLE)
+    return hsts_enable(e);
+  ferry__hsts_free(e->hsts);
+  e->hsts = NULL;
+  return FERRYE_OK;
+}
+
+ferry_code ferry__http_hsts_file(ferry_easy *e, const char *name) {
+  ferry_slist *l;
+
+  if (name == NULL) {
+    ferry_slist_free_all(e->set.hstsfiles);
+    e->set.hstsfiles = NULL;
+    ferry__hsts_free(e->hsts);
+    e->hsts = NULL;
+    return FERRYE_OK;
+  }
+  if (hsts_enable(e) != FERRYE_OK)
+    return FERRYE_OUT_OF_MEMORY;
+  if (name[0] == '\0')
+    return FERRYE_OK; /* HSTS on, no file */
+  l = ferry_slist_append(e->set.hstsfiles, name);
+  if (l == NULL)
+    return FERRYE_OUT_OF_MEMORY;
+  e->set.hstsfiles = l;
+  e->set.hstsfiles_loaded = 0;
+  return FERRYE_OK;
+}
+
+/* Read every HSTS file into the store. */
+static ferry_code hsts_read_files(ferry_easy *e) {
+  for (const ferry_slist *f = e->set.hstsfiles; f != NULL; f = f->next) {
+    ferry_code rc = ferry__hsts_load(e->hsts, f->data);
+    if (rc == FERRYE_OUT_OF_MEMORY)
+      return rc;
+    if (rc != FERRYE_OK && ferry__trace_on(e))
+      ferry__infof(e, "Could not read HSTS file %s", f->data);
+  }
+  e->set.hstsfiles_loaded = 1;
+  return FERRYE_OK;
+}
+
+ferry_code ferry__http_hsts_load(ferry_easy *e) {
+  ferry_code rc;
+
+  if (e->hsts == NULL)
+    return FERRYE_OK;
+  rc = hsts_read_files(e);
+  if (rc != FERRYE_OK || e->set.hstsreadfn == NULL)
+    return rc;
+  rc = ferry__hsts_read_callback(e->hsts, e->set.hstsreadfn, e,
+                                 e->set.hstsreaddata, callback_counter(e));
+  if (rc == FERRYE_ABORTED_BY_CALLBACK)
+    snprintf(e->errtext, sizeof(e->errtext),
+             "HSTS read callback returned failure");
+  else if (rc == FERRYE_BAD_FUNCTION_ARGUMENT)
+    snprintf(e->errtext, sizeof(e->errtext),
+             "HSTS read callback gave an entry without a host name");
+  return rc;
+}
+
+ferry_code ferry__http_hsts_upgrade(ferry_easy *e, ferry__url *u,
+                                   int *switched) {
+  char *https;
+
+  if (switched)
+    *switched = 0;
+  if (e->hsts == NULL || strcmp(u->scheme, "http") != 0 ||
+      u->host_kind != FERRY__HOST_NAME || !ferry__hsts_known(e->hsts, u->host))
+    return FERRYE_OK;
+  /* never a byte in the clear to a known host: out of memory fails */
+  https = ferry__strdup("https");
+  if (https == NULL)
+    return FERRYE_OUT_OF_MEMORY;
+  ferry__free(u->scheme);
+  u->scheme = https;
+  if (!u->port_explicit)
+    u->port = 443;
+  if (switched)
+    *switched = 1;
+  if (ferry__trace_on(e)) {
+    char *s = ferry__url_to_string(u, 0, 1);
+    ferry__infof(e, "HSTS: %s is a known HSTS host, using %s", u->host,
+                 s ? s : "https");
+    ferry__free(s);
+  }
+  return FERRYE_OK;
+}
+
+ferry_code ferry__http_sts_header(ferry_easy *e, const char *line,
+                                  size_t len) {
+  static const char name[] = "Strict-Transport-Security:";
+  const size_t n = sizeof(name) - 1;
+  const char *why = NULL;
+  ferry__hsts_result res;
+
+  if (e->hsts == NULL || len < n || strncasecmp(line, name, n) != 0 ||
+      e->in_tunnel || e->headers.origin != FERRYH_HEADER)
+    return FERRYE_OK;
+  if (!e->tls_hop || !e->set.ssl_verifypeer || !e->set.ssl_verifyhost ||
+      e->url.host_kind != FERRY__HOST_NAME) {
+    if (ferry__trace_on(e))
+      ferry__infof(e, "HSTS: header ignored: %s",
+                   !e->tls_hop ? "not received over HTTPS"
+                   : e->url.host_kind != FERRY__HOST_NAME
+                       ? "the host is an IP address"
+                       : "the certificate was not verified");
+    return FERRYE_OK;
+  }
+  if (e->hsts_taken)
+    return FERRYE_OK; /* only a response's first one counts (RFC 6797 8.1) */
+  e->hsts_taken = 1;
+  res = ferry__hsts_header(e->hsts, e->url.host, line + n, len - n, &why);
+  if (res == FERRY__HSTS_NOMEM)
+    return FERRYE_OUT_OF_MEMORY;
+  if (res == FERRY__HSTS_SKIPPED && ferry__trace_on(e))
+    ferry__infof(e, "HSTS: header ignored: %s", why ? why : "invalid");
+  return FERRYE_OK;
+}
+
+void ferry__http_hsts_flush(ferry_easy *e) {
+  ferry__hsts *h = e->hsts;
+  const ferry_slist *last = e->set.hstsfiles;
+
+  if (h == NULL)
+    return;
+  /* the callback cannot reach the store through the handle now */
+  e->hsts = NULL;
+  while (last && last->next)
+    last = last->next;
+  if (last && !e->set.hsts_readonly) {
+    ferry_code rc = FERRYE_OK;
+    if (!e->set.hstsfiles_loaded) {
+      e->hsts = h;
+      rc = hsts_read_files(e);
+      e->hsts = NULL;
+    }
+    if (rc == FERRYE_OK)
+      rc = ferry__hsts_save(h, last->data);
+    if (rc != FERRYE_OK && ferry__trace_on(e))
+      ferry__infof(e, "Could not write HSTS file %s", last->data);
+  }
+  if (e->set.hstswritefn)
+    ferry__hsts_write_callback(h, e->set.hstswritefn, e, e->set.hstswritedata,
+                               callback_counter(e));
+  ferry__hsts_free(h);
+}
+
+ferry_code ferry__http_hsts_dup(ferry_easy *e) {
+  ferry_code rc = hsts_enable(e);
+
+  if (rc == FERRYE_OK)
+    rc = hsts_read_files(e);
+  if (rc == FERRYE_OK && e->set.hstsreadfn)
+    rc = ferry__hsts_read_callback(e->hsts, e->set.hstsreadfn, e,
+                                   e->set.hstsreaddata, NULL);
+  return rc == FERRYE_OUT_OF_MEMORY ? rc : FERRYE_OK;
 }

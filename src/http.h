@@ -65,6 +65,42 @@ ferry_code ferry__http_set_cookie(ferry_easy *e, const char *line, size_t len);
 /* COOKIELIST: "ALL", "SESS", "FLUSH", "RELOAD" (any case), or a cookie as
  * a "Set-Cookie:" line or a Netscape file line. NULL does nothing. */
 ferry_code ferry__http_cookielist(ferry_easy *e, const char *cmd);
+/* HSTS. The store (e->hsts) exists while HSTS is on for the handle; it
+ * outlives ferry_easy_reset, as libcurl's does. Every function here
+ * returns FERRYE_OK or FERRYE_OUT_OF_MEMORY unless it says otherwise. */
+/* HSTS_CTRL: with FERRYHSTS_ENABLE the store is made if there is none,
+ * without it the store is dropped; READONLYFILE is kept for cleanup. */
+ferry_code ferry__http_hsts_ctrl(ferry_easy *e, long bits);
+/* HSTS: turn HSTS on and add name (copied) to the files read at every
+ * transfer start, the last of which cleanup writes ("" only turns HSTS
+ * on). NULL empties the list and turns HSTS off, dropping the store. */
+ferry_code ferry__http_hsts_file(ferry_easy *e, const char *name);
+/* At a transfer's start, as libcurl does it: read every HSTS file (one
+ * that cannot be read is skipped), then call the HSTSREADFUNCTION until it
+ * is done. FERRYE_ABORTED_BY_CALLBACK or FERRYE_BAD_FUNCTION_ARGUMENT
+ * from the callback (see ferry_hstsread_callback), with e->errtext set. */
+ferry_code ferry__http_hsts_load(ferry_easy *e);
+/* If u is an http:// URL to a known HSTS host, make it https:// (a port
+ * the URL did not name becomes 443; a named one stays, as in libcurl)
+ * and trace it. Sets *switched (optional). Out of memory fails: a
+ * known host never gets a byte in the clear. */
+ferry_code ferry__http_hsts_upgrade(ferry_easy *e, ferry__url *u,
+                                   int *switched);
+/* A raw response header line: the first Strict-Transport-Security of a
+ * final response goes to the store, when the hop is https with its
+ * certificate verified (VERIFYPEER and VERIFYHOST on) and its host a
+ * name, not an IP address. */
+ferry_code ferry__http_sts_header(ferry_easy *e, const char *line, size_t len);
+/* At cleanup: write the store to the last HSTS file unless READONLYFILE
+ * (files no transfer has read yet are read first, so none loses what it
+ * held), hand every entry to the HSTSWRITEFUNCTION, and drop the store.
+ * Failures are only traced. */
+void ferry__http_hsts_flush(ferry_easy *e);
+/* ferry_easy_duphandle: the copy of a handle with HSTS on gets a store of
+ * its own, filled from the HSTS files and the read callback at once, as
+ * libcurl does (their failures, but running out of memory, are
+ * ignored). */
+ferry_code ferry__http_hsts_dup(ferry_easy *e);
 /* Does the hop ask to upgrade to HTTP/2 on http:// (HTTP_VERSION 2_0,
  * no TLS, not a request a proxy takes)? */
 int ferry__http_h2c_upgrade(const ferry_easy *e);

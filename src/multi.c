@@ -15,7 +15,6 @@
 #include "multi.h"
 #include "resolve.h"
 #include "tls.h"
-#include "uvbind.h"
 #include "xfer.h"
 #include "ferry_uv.h"
 
@@ -212,11 +211,25 @@ void ferry__multi_engine_after(ferry_multi *m) {
     e->set.donefn(e, e->result, e->set.donedata);
     m->in_notify--;
   }
-  if (m->msgs_since_notify && m->notifyfn && !m->closing) {
-    m->msgs_since_notify = 0;
+  /* Then the notifications, in the order they happened: each transfer
+   * that ended, and that messages wait. */
+  while (!ferry__list_empty(&m->notify_done) && !m->closing) {
+    ferry_easy *e =
+        FERRY__CONTAINER_OF(m->notify_done.next, ferry_easy, notify_node);
+    ferry__list_remove(&e->notify_node);
+    if (m->notifyfn == NULL)
+      continue;
     m->in_notify++;
-    m->notifyfn(m, m->notifydata);
+    m->notifyfn(m, FERRYMNOTIFY_EASY_DONE, e, m->notifydata);
     m->in_notify--;
+  }
+  if (m->notify_info && !m->closing) {
+    m->notify_info = 0;
+    if (m->notifyfn != NULL && m->num_msgs > 0) {
+      m->in_notify++;
+      m->notifyfn(m, FERRYMNOTIFY_INFO_READ, m->admin, m->notifydata);
+      m->in_notify--;
+    }
   }
 }
 
@@ -236,7 +249,14 @@ void ferry__multi_post_done(ferry_multi *m, ferry_easy *e) {
   if (e->set.donefn)
     ferry__list_insert_tail(&m->done_calls, &e->done_node);
   m->num_alive--;
-  m->msgs_since_notify++;
+  if (m->notifyfn != NULL) {
+    if (m->notify_enabled & (1u << FERRYMNOTIFY_EASY_DONE))
+      ferry__list_insert_tail(&m->notify_done, &e->notify_node);
+    /* INFO_READ when the queue was empty: the callback reads them all */
+    if ((m->notify_enabled & (1u << FERRYMNOTIFY_INFO_READ)) &&
+        m->num_msgs == 1)
+      m->notify_info = 1;
+  }
   m->progress++;
 }
 
@@ -329,7 +349,12 @@ void ferry__multi_timer_event(ferry_multi *m) {
 
 /* ---- init and close --------------------------------------------------- */
 
-ferry_multi *ferry_multi_init(void) {
+/* The name lookups' ends: the engine's end of a run; and after a closed
+ * multi's last lookup, its memory. */
+static void dns_after(void *ud) { ferry__multi_engine_after(ud); }
+static void dns_drained(void *ud) { ferry__multi_maybe_free(ud); }
+
+ferry_multi *ferry__multi_new(void) {
   ferry_multi *m = ferry__calloc(1, sizeof(*m));
   if (m == NULL)
     return NULL;
@@ -340,11 +365,17 @@ ferry_multi *ferry_multi_init(void) {
   ferry__list_init(&m->pending);
   ferry__list_init(&m->msgs);
   ferry__list_init(&m->done_calls);
-  if (uv_mutex_init(&m->submit_lock) != 0)
-    goto failed_mutex;
+  ferry__list_init(&m->notify_done);
+  if (uv_mutex_init(&m->submit_lock) != 0) {
+    ferry__free(m);
+    return NULL;
+  }
   m->submit_lock_made = 1;
-  ferry__dns_init(&m->dns);
-  ferry__watchset_init(&m->watches, ferry__uv_watch, m, &m->in_callback);
+  ferry__dns_init(&m->dns, NULL);
+  m->dns.after = dns_after;
+  m->dns.drained = dns_drained;
+  m->dns.ud = m;
+  ferry__watchset_init(&m->watches, NULL, NULL, &m->in_callback);
   ferry__pool_init(&m->pool, &m->watches);
   m->pool.on_idle_closed = on_idle_closed;
   m->pool.ud = m;
@@ -352,42 +383,16 @@ ferry_multi *ferry_multi_init(void) {
   m->pipelining = FERRY__PIPE_MULTIPLEX;
   m->backend.fd = -1;
   m->timer_told = -1;
-  m->own_loop = ferry__malloc(sizeof(*m->own_loop));
-  if (m->own_loop == NULL)
-    goto failed_loop_alloc;
-  if (uv_loop_init(m->own_loop) != 0)
-    goto failed_loop_init;
-  m->loop = m->own_loop;
-  if (ferry__uv_bind(m, 0) != 0)
-    goto failed_bind;
+  return m;
+}
+
+int ferry__multi_watch_backend(ferry_multi *m) {
   /* The backend fd is watched by the application only (when it drives
    * sockets and a lookup runs); the adapter lives on that very loop. */
   m->backend.app_only = 1;
   m->backend.on_event = backend_event;
   m->backend.ctx = m;
-  if (ferry__watch_add(&m->watches, &m->backend,
-                       uv_backend_fd(m->own_loop)) != 0)
-    goto failed_watch;
-  /* Register the loop's internal watchers with its epoll set now, so that
-   * the backend fd reports wakeups from the first wait on. uv_run polls
-   * only a loop that something keeps alive: the wakeup handle does, here. */
-  uv_ref((uv_handle_t *)m->uv_wakeup);
-  uv_run(m->own_loop, UV_RUN_NOWAIT);
-  uv_unref((uv_handle_t *)m->uv_wakeup);
-  return m;
-
-failed_watch:
-  ferry__uv_unbind(m);
-failed_bind:
-  uv_run(m->own_loop, UV_RUN_DEFAULT);
-  uv_loop_close(m->own_loop);
-failed_loop_init:
-  ferry__free(m->own_loop);
-failed_loop_alloc:
-  uv_mutex_destroy(&m->submit_lock);
-failed_mutex:
-  ferry__free(m);
-  return NULL;
+  return ferry__watch_add(&m->watches, &m->backend, uv_backend_fd(m->own_loop));
 }
 
 ferry_code ferry__multi_tls_ctx(ferry_multi *m, const ferry__tls_config *cfg,
@@ -491,7 +496,7 @@ void ferry__multi_queue_pending(ferry_multi *m, ferry_easy *e) {
   ferry__list_insert_head(it, &e->queue_node);
 }
 
-static void multi_free_now(ferry_multi *m) {
+void ferry__multi_free(ferry_multi *m) {
   while (m->submits != NULL) {
     ferry__submit *next = m->submits->next;
     ferry__free(m->submits);
@@ -524,7 +529,7 @@ void ferry__multi_maybe_free(ferry_multi *m) {
     return; /* own-loop modes finish in multi_close itself */
   cb = m->close_cb;
   arg = m->close_arg;
-  multi_free_now(m);
+  ferry__multi_free(m);
   if (cb)
     cb(m, arg);
 }
@@ -547,15 +552,17 @@ ferry_mcode ferry_multi_close(ferry_multi *m, ferry_close_cb cb, void *arg) {
     ferry__xfer_detach(e);
     ferry__list_remove(&e->msg_node);
     ferry__list_remove(&e->done_node);
+    ferry__list_remove(&e->notify_node);
     ferry__list_remove(&e->multi_node);
     e->multi = NULL;
   }
+  m->notify_info = 0;
   m->num_easies = m->num_alive = 0;
   update_cache_size(m);
   m->num_msgs = 0;
   ferry__list_init(&m->msgs);
   ferry__pool_close_all(&m->pool);
-  ferry__dns_close(m);
+  ferry__dns_close(&m->dns);
   /* REMOVE for the backend fd if the application watches it; the private
    * loop (and the fd) go below */
   ferry__watch_del(&m->watches, &m->backend);
@@ -564,7 +571,7 @@ ferry_mcode ferry_multi_close(ferry_multi *m, ferry_close_cb cb, void *arg) {
     m->timerfn(m, -1, m->timerdata);
     FERRY__CALLBACK_LEAVE(m);
   }
-  ferry__uv_unbind(m);
+  m->driver->unbind(m);
   if (m->own_loop) {
     uv_loop_t *loop = m->own_loop;
     while (m->uv_handles || m->dns.inflight)
@@ -573,7 +580,7 @@ ferry_mcode ferry_multi_close(ferry_multi *m, ferry_close_cb cb, void *arg) {
     uv_loop_close(loop);
     ferry__free(loop);
     m->own_loop = NULL;
-    multi_free_now(m);
+    ferry__multi_free(m);
     if (cb)
       cb(m, arg);
     return FERRYM_OK;
@@ -587,31 +594,6 @@ ferry_mcode ferry_multi_cleanup(ferry_multi *m) {
   return ferry_multi_close(m, NULL, NULL);
 }
 
-ferry_mcode ferry_multi_use_loop(ferry_multi *m, uv_loop_t *loop) {
-  if (!ferry__multi_valid(m) || m->closing)
-    return FERRYM_BAD_HANDLE;
-  if (loop == NULL || m->num_easies || m->mode != FERRY__MODE_PERFORM ||
-      m->own_loop == NULL || m->watches.app_fn != NULL || m->timerfn != NULL)
-    return FERRYM_BAD_FUNCTION_ARGUMENT;
-  /* Drop the private loop and bind the adapter to the application's. An
-   * idle pooled connection (from a perform before) has a poll handle on
-   * the private loop: it goes, since nothing would run that loop again. */
-  ferry__pool_close_all(&m->pool);
-  ferry__watch_del(&m->watches, &m->backend);
-  ferry__uv_unbind(m);
-  while (m->uv_handles)
-    uv_run(m->own_loop, UV_RUN_ONCE);
-  uv_loop_close(m->own_loop);
-  ferry__free(m->own_loop);
-  m->own_loop = NULL;
-  m->loop = loop;
-  m->mode = FERRY__MODE_UV;
-  if (ferry__uv_bind(m, 1) != 0)
-    return FERRYM_OUT_OF_MEMORY;
-  m->timerfn = ferry__uv_timer_cb;
-  m->timerdata = m;
-  return FERRYM_OK;
-}
 
 /* ---- handles ---------------------------------------------------------- */
 
@@ -635,6 +617,7 @@ ferry_mcode ferry_multi_add_handle(ferry_multi *m, ferry_easy *e) {
   e->multi = m;
   ferry__list_insert_tail(&m->easies, &e->multi_node);
   m->num_easies++;
+  m->xfers_added++;
   update_cache_size(m);
   m->num_alive++;
   ferry__xfer_state(e, FERRY__XS_INIT);
@@ -666,6 +649,7 @@ ferry_mcode ferry_multi_remove_handle(ferry_multi *m, ferry_easy *e) {
     m->num_msgs--;
   }
   ferry__list_remove(&e->done_node);
+  ferry__list_remove(&e->notify_node);
   ferry__list_remove(&e->multi_node);
   m->num_easies--;
   update_cache_size(m);
@@ -691,6 +675,108 @@ ferry_easy **ferry_multi_get_handles(ferry_multi *m) {
     a[i++] = FERRY__CONTAINER_OF(it, ferry_easy, multi_node);
   a[i] = NULL;
   return a;
+}
+
+static void run_own_loop(ferry_multi *m);
+
+ferry_mcode ferry_multi_notify_enable(ferry_multi *m, unsigned int n) {
+  if (!ferry__multi_valid(m))
+    return FERRYM_BAD_HANDLE;
+  if (n > FERRYMNOTIFY_EASY_DONE)
+    return FERRYM_UNKNOWN_OPTION;
+  m->notify_enabled |= 1u << n;
+  return FERRYM_OK;
+}
+
+ferry_mcode ferry_multi_notify_disable(ferry_multi *m, unsigned int n) {
+  if (!ferry__multi_valid(m))
+    return FERRYM_BAD_HANDLE;
+  if (n > FERRYMNOTIFY_EASY_DONE)
+    return FERRYM_UNKNOWN_OPTION;
+  m->notify_enabled &= ~(1u << n);
+  if (n == FERRYMNOTIFY_EASY_DONE)
+    while (!ferry__list_empty(&m->notify_done))
+      ferry__list_remove(m->notify_done.next);
+  else
+    m->notify_info = 0;
+  return FERRYM_OK;
+}
+
+ferry_mcode ferry_multi_get_offt(ferry_multi *m, ferry_minfo_offt info,
+                                 ferry_off_t *value) {
+  ferry__list *it;
+  ferry_off_t n = 0;
+
+  if (!ferry__multi_valid(m))
+    return FERRYM_BAD_HANDLE;
+  if (value == NULL)
+    return FERRYM_BAD_FUNCTION_ARGUMENT;
+  switch (info) {
+  case FERRYMINFO_XFERS_CURRENT:
+    n = m->num_easies;
+    break;
+  case FERRYMINFO_XFERS_ADDED:
+    n = (ferry_off_t)m->xfers_added;
+    break;
+  case FERRYMINFO_XFERS_DONE:
+    n = m->num_msgs;
+    break;
+  case FERRYMINFO_XFERS_RUNNING:
+  case FERRYMINFO_XFERS_PENDING:
+    for (it = m->easies.next; it != &m->easies; it = it->next) {
+      ferry_easy *e = FERRY__CONTAINER_OF(it, ferry_easy, multi_node);
+      int waiting = e->state == FERRY__XS_INIT ||
+                    e->state == FERRY__XS_PENDING ||
+                    e->state == FERRY__XS_RESOLVE;
+      if (e->state == FERRY__XS_DONE)
+        continue;
+      n += info == FERRYMINFO_XFERS_PENDING ? waiting : !waiting;
+    }
+    break;
+  default:
+    return FERRYM_UNKNOWN_OPTION;
+  }
+  *value = n;
+  return FERRYM_OK;
+}
+
+ferry_mcode ferry_multi_waitfds(ferry_multi *m, ferry_waitfd *ufds,
+                                unsigned int size, unsigned int *fd_count) {
+  size_t n = 0, i = 0;
+  ferry__watch *w;
+
+  if (fd_count)
+    *fd_count = 0;
+  if (!ferry__multi_valid(m) || m->mode != FERRY__MODE_PERFORM)
+    return FERRYM_BAD_HANDLE;
+  if (ufds == NULL && size > 0)
+    return FERRYM_BAD_FUNCTION_ARGUMENT;
+  engine_enter(m);
+  if (m->uv_dirty)
+    run_own_loop(m);
+  /* what ferry_multi_poll polls: the private loop, and the sockets an
+   * application's SOCKETFUNCTION watches */
+  if (size > 0) {
+    ufds[0].fd = uv_backend_fd(m->own_loop);
+    ufds[0].events = FERRY_WAIT_POLLIN;
+    ufds[0].revents = 0;
+  }
+  n = 1;
+  while (m->watches.app_fn != NULL &&
+         (w = ferry__watchset_next(&m->watches, &i)) != NULL) {
+    if (w->app_told == 0 || w == &m->backend)
+      continue;
+    if (n < size) {
+      ufds[n].fd = w->fd;
+      ufds[n].events = (short)(((w->app_told & FERRY_POLL_IN) ? FERRY_WAIT_POLLIN : 0) |
+                               ((w->app_told & FERRY_POLL_OUT) ? FERRY_WAIT_POLLOUT : 0));
+      ufds[n].revents = 0;
+    }
+    n++;
+  }
+  if (fd_count)
+    *fd_count = (unsigned)n;
+  return size > 0 && n > size ? FERRYM_OUT_OF_MEMORY : FERRYM_OK;
 }
 
 ferry_msg *ferry_multi_info_read(ferry_multi *m, int *msgs_in_queue) {
@@ -1050,7 +1136,20 @@ ferry_mcode ferry_multi_setopt(ferry_multi *m, ferry_moption opt, ...) {
     m->timerdata = pval;
     break;
   case FERRYMOPT_NOTIFYFUNCTION:
+    if (pval != NULL && m->admin == NULL) {
+      /* the handle INFO_READ notifications name */
+      if ((m->admin = ferry_easy_init()) == NULL)
+        return FERRYM_OUT_OF_MEMORY;
+      m->watches.admin = m->admin;
+    }
     m->notifyfn = (ferry_notify_callback)pval;
+    break;
+  case FERRYMOPT_NETWORK_CHANGED:
+    /* a trigger, not a setting: what is cached now goes */
+    if (lval & (FERRYMNWC_CLEAR_ALL | FERRYMNWC_CLEAR_CONNS))
+      ferry__pool_forget(&m->pool);
+    if (lval & (FERRYMNWC_CLEAR_ALL | FERRYMNWC_CLEAR_DNS))
+      ferry__dns_clear(&m->dns);
     break;
   case FERRYMOPT_NOTIFYDATA:
     m->notifydata = pval;

@@ -32,8 +32,17 @@ typedef enum {
   FERRY__MODE_UV       /* the application's uv loop (ferry_multi_use_loop) */
 } ferry__mode;
 
+/* What the engine asks of the binding that made it (uvbind.c): calls up
+ * through pointers it was given, so the engine never includes the
+ * binding. */
+typedef struct ferry__driver {
+  /* Close the binding's handles (each ends in ferry__multi_handle_closed). */
+  void (*unbind)(ferry_multi *m);
+} ferry__driver;
+
 struct ferry_multi {
   unsigned magic;
+  const ferry__driver *driver;
   ferry__mode mode;
   uv_loop_t *loop;      /* DNS runs here, and the adapter's polls */
   uv_loop_t *own_loop;  /* the private loop, when not in libuv mode */
@@ -50,7 +59,10 @@ struct ferry_multi {
   struct ferry__submit *submits;
   int submit_lock_made;
   int num_msgs;
-  unsigned msgs_since_notify;
+  unsigned notify_enabled;  /* 1 << FERRYMNOTIFY_* enabled */
+  unsigned notify_info : 1; /* an INFO_READ notification is due */
+  ferry__list notify_done;  /* ended transfers whose EASY_DONE is due */
+  uint64_t xfers_added;     /* handles ever added (get_offt) */
   uint64_t progress;    /* bumps when a transfer finishes */
 
   /* timer heap of transfers by deadline */
@@ -111,6 +123,15 @@ struct ferry_multi {
 static inline int ferry__multi_valid(const ferry_multi *m) {
   return m != NULL && m->magic == FERRY__MULTI_MAGIC;
 }
+
+/* A new engine with no loop yet (the binding adds it: uvbind.c's
+ * ferry_multi_init), or NULL when out of memory. */
+ferry_multi *ferry__multi_new(void);
+/* Register the private loop's backend fd as the engine's own socket
+ * (socket_action style). 0, or -1 when out of memory. */
+int ferry__multi_watch_backend(ferry_multi *m);
+/* Free the engine's memory (no handle, loop or lookup left). */
+void ferry__multi_free(ferry_multi *m);
 
 /* Engine entry points, used by socket_action and the libuv adapter. */
 void ferry__multi_socket_event(ferry_multi *m, ferry_socket_t s, int cselect);

@@ -43,6 +43,7 @@ void ferry__opts_free(ferry__opts *o) {
   ferry__free(o->cookie);
   ferry__free(o->cookiejar);
   ferry_slist_free_all(o->cookiefiles);
+  ferry_slist_free_all(o->hstsfiles);
   ferry__free(o->proxy);
   ferry__free(o->noproxy);
   if (o->proxyuserpwd)
@@ -160,6 +161,7 @@ ferry_code ferry__opts_copy(ferry__opts *dst, const ferry__opts *src) {
   dst->cookie = dst->cookiejar = NULL;
   dst->cookiefiles = NULL;
   dst->cookiefiles_loaded = 0; /* the copy's jar starts empty */
+  dst->hstsfiles = NULL;
   dst->proxy = dst->noproxy = dst->proxyuserpwd = NULL;
   dst->tls = NULL;
   dst->mimepost = dst->mimepost_copy = NULL;
@@ -179,6 +181,7 @@ ferry_code ferry__opts_copy(ferry__opts *dst, const ferry__opts *src) {
       dup_string(&dst->cookie, src->cookie) ||
       dup_string(&dst->cookiejar, src->cookiejar) ||
       copy_slist(&dst->cookiefiles, src->cookiefiles) ||
+      copy_slist(&dst->hstsfiles, src->hstsfiles) ||
       dup_string(&dst->proxy, src->proxy) ||
       dup_string(&dst->noproxy, src->noproxy) ||
       dup_string(&dst->proxyuserpwd, src->proxyuserpwd) ||
@@ -406,6 +409,22 @@ ferry_code ferry_easy_setopt(ferry_easy *e, ferry_option opt, ...) {
     break;
   case FERRYOPT_COOKIELIST:
     return ferry__http_cookielist(e, pv);
+  case FERRYOPT_HSTS_CTRL:
+    return ferry__http_hsts_ctrl(e, lv);
+  case FERRYOPT_HSTS:
+    return ferry__http_hsts_file(e, pv);
+  case FERRYOPT_HSTSREADFUNCTION:
+    o->hstsreadfn = (ferry_hstsread_callback)pv;
+    break;
+  case FERRYOPT_HSTSREADDATA:
+    o->hstsreaddata = pv;
+    break;
+  case FERRYOPT_HSTSWRITEFUNCTION:
+    o->hstswritefn = (ferry_hstswrite_callback)pv;
+    break;
+  case FERRYOPT_HSTSWRITEDATA:
+    o->hstswritedata = pv;
+    break;
   case FERRYOPT_HTTP_CONTENT_DECODING:
     o->content_decoding_off = lv == 0;
     break;
@@ -553,8 +572,8 @@ ferry_code ferry_easy_setopt(ferry_easy *e, ferry_option opt, ...) {
     o->postfields_copy = NULL;
     o->postfields = pv;
     o->post = pv != NULL;
-    o->upload = 0;
-    o->nobody = 0;
+    /* as in libcurl, NOBODY (a HEAD) and UPLOAD (a PUT from the read
+     * callback) still win over a body set here; a form does not */
     o->form_post = 0;
     break;
   case FERRYOPT_COPYPOSTFIELDS: {
@@ -570,8 +589,6 @@ ferry_code ferry_easy_setopt(ferry_easy *e, ferry_option opt, ...) {
     o->postfields_copy = copy;
     o->postfields = copy;
     o->post = copy != NULL;
-    o->upload = 0;
-    o->nobody = 0;
     o->form_post = 0;
     break;
   }
@@ -666,6 +683,11 @@ ferry_code ferry_easy_setopt(ferry_easy *e, ferry_option opt, ...) {
     break;
   case FERRYOPT_FRESH_CONNECT:
     o->fresh_connect = lv != 0;
+    break;
+  case FERRYOPT_CONNECT_ONLY:
+    if (lv < 0 || lv > 2)
+      return FERRYE_BAD_FUNCTION_ARGUMENT;
+    o->connect_only = (unsigned char)lv;
     break;
   case FERRYOPT_FORBID_REUSE:
     o->forbid_reuse = lv != 0;

@@ -20,6 +20,7 @@ void ferry__pool_init(ferry__pool *pool, ferry__watchset *watches) {
   memset(pool, 0, sizeof(*pool));
   ferry__list_init(&pool->bundles);
   ferry__list_init(&pool->idle_lru);
+  ferry__list_init(&pool->all);
   pool->watches = watches;
   pool->cache_size = 4;
 }
@@ -209,6 +210,20 @@ void ferry__pool_trim(ferry__pool *pool) {
     ferry__conn *c =
         FERRY__CONTAINER_OF(pool->idle_lru.next, ferry__conn, lru_node);
     ferry__conn_destroy(c);
+  }
+}
+
+void ferry__pool_forget(ferry__pool *pool) {
+  ferry__list *it;
+  while (!ferry__list_empty(&pool->idle_lru)) {
+    ferry__conn *c =
+        FERRY__CONTAINER_OF(pool->idle_lru.next, ferry__conn, lru_node);
+    ferry__conn_destroy(c);
+  }
+  for (it = pool->all.next; it != &pool->all; it = it->next) {
+    ferry__conn *c = FERRY__CONTAINER_OF(it, ferry__conn, all_node);
+    c->no_reuse = 1;
+    c->max_streams = 0;
   }
 }
 

@@ -11,21 +11,17 @@
 #include <sys/un.h>
 
 #include "alloc.h"
-#include "easy.h"
-#include "multi.h"
+#include "clock.h"
 #include "resolve.h"
-#include "trace.h"
-#include "xfer.h"
 
 #define DEFAULT_DNS_TTL_S 60
 #define MAX_CACHE_ENTRIES 1000
 
 
-void ferry__dns_init(ferry__dns_cache *c) {
+void ferry__dns_init(ferry__dns_cache *c, uv_loop_t *loop) {
+  memset(c, 0, sizeof(*c));
   ferry__list_init(&c->entries);
-  c->n = 0;
-  c->inflight = 0;
-  c->literal = NULL;
+  c->loop = loop;
 }
 
 static void entry_free(ferry__dns_entry *d) {
@@ -96,12 +92,13 @@ static ferry__addrs *filter_family(ferry__addrs *a, long ipresolve) {
 }
 
 /* A RESOLVE entry "host:port:addr[,addr...]" for this host and port. */
-static ferry_code resolve_override(ferry_easy *e, ferry__addrs **out) {
+static ferry_code resolve_override(const ferry__dns_query *q,
+                                   ferry__addrs **out) {
   const ferry_slist *l;
-  size_t hlen = strlen(e->dest_host);
+  size_t hlen = strlen(q->host);
 
   *out = NULL;
-  for (l = e->set.resolve; l != NULL; l = l->next) {
+  for (l = q->resolve; l != NULL; l = l->next) {
     const char *s = l->data, *p, *addrs;
     char *end;
     long port;
@@ -113,10 +110,10 @@ static ferry_code resolve_override(ferry_easy *e, ferry__addrs **out) {
     if (s == NULL || s[0] == '-')
       continue; /* removals only matter for a shared cache */
     p = strchr(s, ':');
-    if (p == NULL || (size_t)(p - s) != hlen || strncasecmp(s, e->dest_host, hlen))
+    if (p == NULL || (size_t)(p - s) != hlen || strncasecmp(s, q->host, hlen))
       continue;
     port = strtol(p + 1, &end, 10);
-    if (*end != ':' || port != e->dest_port)
+    if (*end != ':' || port != q->port)
       continue;
     addrs = end + 1;
     for (p = addrs; *p; p++)
@@ -159,9 +156,9 @@ static int is_invalid_tld(const char *host) {
   return n == 7 || host[n - 8] == '.';
 }
 
-static ferry__dns_entry *cache_find(ferry_multi *m, const char *key) {
+static ferry__dns_entry *cache_find(ferry__dns_cache *c, const char *key) {
   ferry__list *it;
-  for (it = m->dns.entries.next; it != &m->dns.entries; it = it->next) {
+  for (it = c->entries.next; it != &c->entries; it = it->next) {
     ferry__dns_entry *d = FERRY__CONTAINER_OF(it, ferry__dns_entry, node);
     if (strcmp(d->key, key) == 0)
       return d;
@@ -169,33 +166,33 @@ static ferry__dns_entry *cache_find(ferry_multi *m, const char *key) {
   return NULL;
 }
 
-static void cache_drop(ferry_multi *m, ferry__dns_entry *d) {
+static void cache_drop(ferry__dns_cache *c, ferry__dns_entry *d) {
   ferry__list_remove(&d->node);
-  m->dns.n--;
+  c->n--;
   entry_free(d);
 }
 
 /* Make room: drop expired entries, then the oldest idle ones. */
-static void cache_prune(ferry_multi *m) {
+static void cache_prune(ferry__dns_cache *c) {
   ferry__list *it, *tmp;
   uint64_t now = ferry__now_ms();
-  FERRY__LIST_FOREACH_SAFE(it, tmp, &m->dns.entries) {
+  FERRY__LIST_FOREACH_SAFE(it, tmp, &c->entries) {
     ferry__dns_entry *d = FERRY__CONTAINER_OF(it, ferry__dns_entry, node);
     if (d->req == NULL && (d->addrs == NULL || (d->expires_ms && d->expires_ms <= now)))
-      cache_drop(m, d);
+      cache_drop(c, d);
   }
-  while (m->dns.n >= MAX_CACHE_ENTRIES) {
+  while (c->n >= MAX_CACHE_ENTRIES) {
     ferry__dns_entry *d = NULL;
-    for (it = m->dns.entries.prev; it != &m->dns.entries; it = it->prev) {
-      ferry__dns_entry *c = FERRY__CONTAINER_OF(it, ferry__dns_entry, node);
-      if (c->req == NULL) {
-        d = c;
+    for (it = c->entries.prev; it != &c->entries; it = it->prev) {
+      ferry__dns_entry *o = FERRY__CONTAINER_OF(it, ferry__dns_entry, node);
+      if (o->req == NULL) {
+        d = o;
         break;
       }
     }
     if (d == NULL)
       break;
-    cache_drop(m, d);
+    cache_drop(c, d);
   }
 }
 
@@ -224,7 +221,7 @@ static void interleave_families(ferry__addrs *a) {
 static void on_getaddrinfo(uv_getaddrinfo_t *req, int status,
                            struct addrinfo *res) {
   ferry__dns_entry *d = req->data;
-  ferry_multi *m = d->multi;
+  ferry__dns_cache *c = d->cache;
   ferry__addrs *a = NULL;
   const char *why = NULL;
   ferry_code fail = FERRYE_COULDNT_RESOLVE_HOST;
@@ -233,12 +230,13 @@ static void on_getaddrinfo(uv_getaddrinfo_t *req, int status,
 
   ferry__free(req);
   d->req = NULL;
-  m->dns.inflight--;
+  c->inflight--;
   if (d->orphan) {
-    /* the multi was closed while this lookup ran */
+    /* the cache was closed while this lookup ran */
     uv_freeaddrinfo(res);
     entry_free(d);
-    ferry__multi_maybe_free(m);
+    if (c->inflight == 0 && c->drained != NULL)
+      c->drained(c->ud);
     return;
   }
   if (status == 0) {
@@ -271,33 +269,35 @@ static void on_getaddrinfo(uv_getaddrinfo_t *req, int status,
   /* Hand the result to every waiter. Each may finish (and free nothing of
    * ours) inside the call, so take them off the list first. */
   while (!ferry__list_empty(&d->waiters)) {
-    ferry_easy *e = FERRY__CONTAINER_OF(d->waiters.next, ferry_easy, wait_node);
-    ferry__list_remove(&e->wait_node);
-    e->dns_wait = NULL;
+    ferry__dns_query *q =
+        FERRY__CONTAINER_OF(d->waiters.next, ferry__dns_query, node);
+    ferry__list_remove(&q->node);
+    q->entry = NULL;
     if (a != NULL) {
-      e->addrs = filter_family(a, e->set.ipresolve);
-      if (e->addrs == NULL) {
-        ferry__xfer_resolved(e, FERRYE_OUT_OF_MEMORY, "out of memory");
+      q->addrs = filter_family(a, q->ipresolve);
+      if (q->addrs == NULL) {
+        q->done(q, FERRYE_OUT_OF_MEMORY, "out of memory");
         continue;
       }
-      if (e->addrs->n == 0) {
-        ferry__addrs_unref(e->addrs);
-        e->addrs = NULL;
-        ferry__xfer_resolved(e, FERRYE_COULDNT_RESOLVE_HOST,
-                             "no address of the requested IP version");
+      if (q->addrs->n == 0) {
+        ferry__addrs_unref(q->addrs);
+        q->addrs = NULL;
+        q->done(q, FERRYE_COULDNT_RESOLVE_HOST,
+                "no address of the requested IP version");
         continue;
       }
-      ferry__xfer_resolved(e, FERRYE_OK, NULL);
+      q->done(q, FERRYE_OK, NULL);
     } else {
-      ferry__xfer_resolved(e, fail, why);
+      q->done(q, fail, why);
     }
   }
   if (a == NULL)
-    cache_drop(m, d); /* failures are not cached */
-  ferry__multi_engine_after(m);
+    cache_drop(c, d); /* failures are not cached */
+  if (c->after != NULL)
+    c->after(c->ud);
 }
 
-ferry_code ferry__resolve_start(ferry_multi *m, ferry_easy *e) {
+ferry_code ferry__dns_resolve(ferry__dns_cache *c, ferry__dns_query *q) {
   struct sockaddr_storage ss;
   ferry__addrs *a = NULL;
   ferry__dns_entry *d;
@@ -305,16 +305,21 @@ ferry_code ferry__resolve_start(ferry_multi *m, ferry_easy *e) {
   char port[8];
   struct addrinfo hints;
   ferry_code rc;
-  long ttl = e->set.dns_cache_timeout;
+  long ttl = q->ttl;
   int r;
 
+  q->addrs = NULL;
+  q->why[0] = '\0';
+  q->entry = NULL;
+  ferry__list_init(&q->node);
   /* UNIX_SOCKET_PATH: the address is the path; no lookup, nothing cached */
-  if (e->set.unix_socket_path != NULL) {
-    const char *path = e->set.unix_socket_path;
+  if (q->unix_path != NULL) {
+    const char *path = q->unix_path;
     struct sockaddr_un *su;
+    q->how = FERRY__DNS_LITERAL;
     if (strlen(path) >= sizeof(su->sun_path)) {
-      snprintf(e->errtext, sizeof(e->errtext),
-               "Unix socket path too long: '%.64s...'", path);
+      snprintf(q->why, sizeof(q->why), "Unix socket path too long: '%.64s...'",
+               path);
       return FERRYE_COULDNT_RESOLVE_HOST;
     }
     a = ferry__addrs_new(1);
@@ -324,50 +329,51 @@ ferry_code ferry__resolve_start(ferry_multi *m, ferry_easy *e) {
     su->sun_family = AF_UNIX;
     memcpy(su->sun_path, path, strlen(path) + 1);
     a->n = 1;
-    e->addrs = a;
+    q->addrs = a;
     goto have_addrs;
   }
   /* IP literal */
-  if (e->dest_kind != FERRY__HOST_NAME &&
-      parse_ip(e->dest_host, e->dest_port, &ss)) {
-    a = m->dns.literal;
+  if (q->literal && parse_ip(q->host, q->port, &ss)) {
+    q->how = FERRY__DNS_LITERAL;
+    a = c->literal;
     if (a == NULL || memcmp(&a->a[0], &ss, sizeof(ss)) != 0) {
       a = ferry__addrs_new(1);
       if (a == NULL)
         return FERRYE_OUT_OF_MEMORY;
       a->a[0] = ss;
       a->n = 1;
-      ferry__addrs_unref(m->dns.literal);
-      m->dns.literal = a;
+      ferry__addrs_unref(c->literal);
+      c->literal = a;
     }
-    e->addrs = filter_family(a, e->set.ipresolve);
+    q->addrs = filter_family(a, q->ipresolve);
     goto have_addrs;
   }
-  rc = resolve_override(e, &a);
+  rc = resolve_override(q, &a);
   if (rc != FERRYE_OK)
     return rc;
   if (a != NULL) {
-    if (ferry__trace_on(e))
-      ferry__infof(e, "RESOLVE %s:%d is overridden", e->dest_host, e->dest_port);
-    e->addrs = filter_family(a, e->set.ipresolve);
+    q->how = FERRY__DNS_OVERRIDE;
+    q->addrs = filter_family(a, q->ipresolve);
     ferry__addrs_unref(a);
     goto have_addrs;
   }
-  if (strlen(e->dest_host) > 255 || is_invalid_tld(e->dest_host))
+  if (strlen(q->host) > 255 || is_invalid_tld(q->host))
     return FERRYE_COULDNT_RESOLVE_HOST;
-  snprintf(key, sizeof(key), "%s:%d", e->dest_host, e->dest_port);
-  d = cache_find(m, key);
+  snprintf(key, sizeof(key), "%s:%d", q->host, q->port);
+  d = cache_find(c, key);
   if (d != NULL && d->req == NULL &&
       (ttl == 0 || (d->expires_ms && d->expires_ms <= ferry__now_ms()))) {
-    cache_drop(m, d);
+    cache_drop(c, d);
     d = NULL;
   }
   if (d != NULL && d->addrs != NULL) {
-    e->addrs = filter_family(d->addrs, e->set.ipresolve);
+    q->how = FERRY__DNS_CACHED;
+    q->addrs = filter_family(d->addrs, q->ipresolve);
     goto have_addrs;
   }
+  q->how = FERRY__DNS_LOOKUP;
   if (d == NULL) {
-    cache_prune(m);
+    cache_prune(c);
     d = ferry__calloc(1, sizeof(*d));
     if (d == NULL)
       return FERRYE_OUT_OF_MEMORY;
@@ -380,7 +386,7 @@ ferry_code ferry__resolve_start(ferry_multi *m, ferry_easy *e) {
       return FERRYE_OUT_OF_MEMORY;
     }
     ferry__list_init(&d->waiters);
-    d->multi = m;
+    d->cache = c;
     if (ttl < 0)
       d->expires_ms = 0;
     else
@@ -390,57 +396,68 @@ ferry_code ferry__resolve_start(ferry_multi *m, ferry_easy *e) {
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_flags = AI_ADDRCONFIG;
-    snprintf(port, sizeof(port), "%d", e->dest_port);
+    snprintf(port, sizeof(port), "%d", q->port);
     d->req->data = d;
-    r = uv_getaddrinfo(m->loop, d->req, on_getaddrinfo, e->dest_host, port,
-                       &hints);
+    r = uv_getaddrinfo(c->loop, d->req, on_getaddrinfo, q->host, port, &hints);
     if (r != 0) {
       ferry__free(d->req);
       ferry__free(d->key);
       ferry__free(d);
       return FERRYE_COULDNT_RESOLVE_HOST;
     }
-    ferry__list_insert_head(&m->dns.entries, &d->node);
-    m->dns.n++;
-    m->dns.inflight++;
-    if (ferry__trace_on(e))
-      ferry__infof(e, "Resolving %s", e->dest_host);
+    ferry__list_insert_head(&c->entries, &d->node);
+    c->n++;
+    c->inflight++;
   }
-  ferry__list_insert_tail(&d->waiters, &e->wait_node);
-  e->dns_wait = d;
+  ferry__list_insert_tail(&d->waiters, &q->node);
+  q->entry = d;
   return FERRYE_AGAIN;
 
 have_addrs:
-  if (e->addrs == NULL)
+  if (q->addrs == NULL)
     return FERRYE_OUT_OF_MEMORY;
-  if (e->addrs->n == 0) {
-    ferry__addrs_unref(e->addrs);
-    e->addrs = NULL;
+  if (q->addrs->n == 0) {
+    ferry__addrs_unref(q->addrs);
+    q->addrs = NULL;
     return FERRYE_COULDNT_RESOLVE_HOST;
   }
   return FERRYE_OK;
 }
 
-void ferry__resolve_cancel(ferry_easy *e) {
-  ferry__list_remove(&e->wait_node);
-  e->dns_wait = NULL;
+void ferry__dns_clear(ferry__dns_cache *c) {
+  ferry__list *it, *tmp;
+  ferry__addrs_unref(c->literal);
+  c->literal = NULL;
+  FERRY__LIST_FOREACH_SAFE(it, tmp, &c->entries) {
+    ferry__dns_entry *d = FERRY__CONTAINER_OF(it, ferry__dns_entry, node);
+    if (d->req != NULL)
+      d->expires_ms = 1; /* long expired once it answers */
+    else
+      cache_drop(c, d);
+  }
 }
 
-void ferry__dns_close(ferry_multi *m) {
-  ferry__addrs_unref(m->dns.literal);
-  m->dns.literal = NULL;
-  while (!ferry__list_empty(&m->dns.entries)) {
+void ferry__dns_cancel(ferry__dns_query *q) {
+  ferry__list_remove(&q->node);
+  q->entry = NULL;
+}
+
+void ferry__dns_close(ferry__dns_cache *c) {
+  ferry__addrs_unref(c->literal);
+  c->literal = NULL;
+  while (!ferry__list_empty(&c->entries)) {
     ferry__dns_entry *d =
-        FERRY__CONTAINER_OF(m->dns.entries.next, ferry__dns_entry, node);
+        FERRY__CONTAINER_OF(c->entries.next, ferry__dns_entry, node);
     ferry__list_remove(&d->node);
-    m->dns.n--;
+    c->n--;
     while (!ferry__list_empty(&d->waiters)) {
-      ferry_easy *e = FERRY__CONTAINER_OF(d->waiters.next, ferry_easy, wait_node);
-      ferry__resolve_cancel(e);
+      ferry__dns_query *q =
+          FERRY__CONTAINER_OF(d->waiters.next, ferry__dns_query, node);
+      ferry__dns_cancel(q);
     }
     if (d->req != NULL) {
       /* The loop owes a callback: orphan the entry; the callback frees it
-       * (and the multi's memory waits for it). */
+       * (and the owner's memory waits for it: drained). */
       d->orphan = 1;
       uv_cancel((uv_req_t *)d->req);
       continue;

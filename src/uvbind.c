@@ -138,6 +138,74 @@ int ferry__uv_bind(ferry_multi *m, int with_timer) {
   return 0;
 }
 
+static const ferry__driver uv_driver = {ferry__uv_unbind};
+
+ferry_multi *ferry_multi_init(void) {
+  ferry_multi *m = ferry__multi_new();
+  if (m == NULL)
+    return NULL;
+  m->driver = &uv_driver;
+  m->watches.adapter_fn = ferry__uv_watch;
+  m->watches.adapter_data = m;
+  m->own_loop = ferry__malloc(sizeof(*m->own_loop));
+  if (m->own_loop == NULL)
+    goto failed_loop_alloc;
+  if (uv_loop_init(m->own_loop) != 0)
+    goto failed_loop_init;
+  m->loop = m->own_loop;
+  m->dns.loop = m->loop;
+  if (ferry__uv_bind(m, 0) != 0)
+    goto failed_bind;
+  if (ferry__multi_watch_backend(m) != 0)
+    goto failed_watch;
+  /* Register the loop's internal watchers with its epoll set now, so that
+   * the backend fd reports wakeups from the first wait on. uv_run polls
+   * only a loop that something keeps alive: the wakeup handle does, here. */
+  uv_ref((uv_handle_t *)m->uv_wakeup);
+  uv_run(m->own_loop, UV_RUN_NOWAIT);
+  uv_unref((uv_handle_t *)m->uv_wakeup);
+  return m;
+
+failed_watch:
+  ferry__uv_unbind(m);
+failed_bind:
+  uv_run(m->own_loop, UV_RUN_DEFAULT);
+  uv_loop_close(m->own_loop);
+failed_loop_init:
+  ferry__free(m->own_loop);
+failed_loop_alloc:
+  m->own_loop = NULL;
+  ferry__multi_free(m);
+  return NULL;
+}
+
+ferry_mcode ferry_multi_use_loop(ferry_multi *m, uv_loop_t *loop) {
+  if (!ferry__multi_valid(m) || m->closing)
+    return FERRYM_BAD_HANDLE;
+  if (loop == NULL || m->num_easies || m->mode != FERRY__MODE_PERFORM ||
+      m->own_loop == NULL || m->watches.app_fn != NULL || m->timerfn != NULL)
+    return FERRYM_BAD_FUNCTION_ARGUMENT;
+  /* Drop the private loop and bind the adapter to the application's. An
+   * idle pooled connection (from a perform before) has a poll handle on
+   * the private loop: it goes, since nothing would run that loop again. */
+  ferry__pool_close_all(&m->pool);
+  ferry__watch_del(&m->watches, &m->backend);
+  ferry__uv_unbind(m);
+  while (m->uv_handles)
+    uv_run(m->own_loop, UV_RUN_ONCE);
+  uv_loop_close(m->own_loop);
+  ferry__free(m->own_loop);
+  m->own_loop = NULL;
+  m->loop = loop;
+  m->dns.loop = loop;
+  m->mode = FERRY__MODE_UV;
+  if (ferry__uv_bind(m, 1) != 0)
+    return FERRYM_OUT_OF_MEMORY;
+  m->timerfn = ferry__uv_timer_cb;
+  m->timerdata = m;
+  return FERRYM_OK;
+}
+
 void ferry__uv_unbind(ferry_multi *m) {
   if (m->uv_timer) {
     uv_timer_stop(m->uv_timer);

@@ -31,7 +31,7 @@ ferry_version_info_data *ferry_version_info(ferry_version_type age) {
   info.host = "x86_64-pc-linux-gnu";
   info.features = FERRY_VERSION_IPV6 | FERRY_VERSION_SSL | FERRY_VERSION_LIBZ |
                   FERRY_VERSION_LARGEFILE | FERRY_VERSION_ASYNCHDNS |
-                  FERRY_VERSION_THREADSAFE;
+                  FERRY_VERSION_THREADSAFE | FERRY_VERSION_HSTS;
   info.ssl_version = ssl_text;
   info.ssl_version_num = MBEDTLS_VERSION_NUMBER;
   info.libz_version = zlibVersion();

@@ -109,7 +109,17 @@ static void forget_hop(ferry_easy *e) {
   e->content_length = -1;
 }
 
+void ferry__xfer_close_raw(ferry_easy *e) {
+  if (e->raw.conn == NULL)
+    return;
+  ferry__raw_close(&e->raw);
+  /* a transfer waiting for room under a connection limit may start */
+  ferry__multi_wake_pending(e->raw_multi);
+  e->raw_multi = NULL;
+}
+
 void ferry__xfer_reset(ferry_easy *e) {
+  ferry__xfer_close_raw(e);
   forget_hop(e);
   e->upload_mime = NULL;
   ferry_mime_free(e->form_mime); /* HTTPPOST's, made for each transfer */
@@ -166,6 +176,9 @@ static const char *const alpn_h2[] = {"h2", "http/1.1", NULL};
  * asks for HTTP/1.x. */
 static int offers_h2(const ferry_easy *e) {
   long v = e->set.httpversion;
+  /* a CONNECT_ONLY connection carries the application's bytes */
+  if (e->set.connect_only)
+    return 0;
   return v == FERRY_HTTP_VERSION_NONE || v == FERRY_HTTP_VERSION_2_0 ||
          v == FERRY_HTTP_VERSION_2TLS ||
          v == FERRY_HTTP_VERSION_2_PRIOR_KNOWLEDGE;
@@ -175,6 +188,7 @@ static int offers_h2(const ferry_easy *e) {
  * proxy that takes the request itself. */
 static int h2_prior_knowledge(const ferry_easy *e) {
   return e->set.httpversion == FERRY_HTTP_VERSION_2_PRIOR_KNOWLEDGE &&
+         !e->set.connect_only &&
          !e->tls_hop && !(e->use_proxy && !e->tunnel);
 }
 
@@ -293,6 +307,9 @@ static ferry_code prepare_hop(ferry_easy *e) {
   rc = ferry__route_hop(e);
   if (rc != FERRYE_OK)
     return rc;
+  /* a CONNECT_ONLY transfer sends no request of its own */
+  if (e->set.connect_only)
+    return FERRYE_OK;
   return ferry__http_build_request(e);
 }
 
@@ -562,6 +579,24 @@ static const ferry__xstate phase_state[] = {
     [FERRY__CONN_CONNECTED] = FERRY__XS_SEND,
 };
 
+/* CONNECT_ONLY: the connection is made; the application takes it over
+ * (raw.h) and the transfer ends. */
+static void hand_over(ferry_easy *e) {
+  ferry__conn *c = e->conn;
+  ferry_code rc = ferry__raw_adopt(&e->raw, c, NULL, 0);
+  if (rc != FERRYE_OK) {
+    xfer_fail(e, rc, "out of memory handing over the connection");
+    return;
+  }
+  e->raw_multi = e->multi;
+  e->conn = NULL;
+  e->response_done = 1;
+  if (ferry__trace_on(e))
+    ferry__infof(e, "Connection to %s handed over (CONNECT_ONLY)",
+                 e->dest_host);
+  ferry__xfer_done(e, FERRYE_OK);
+}
+
 /* One connect step of the transfer's connection; the transfer's state
  * follows the filter that connects (CONNECT, TUNNEL, TLS). */
 static void connect_step(ferry_easy *e, int cselect) {
@@ -595,7 +630,10 @@ static void connect_step(ferry_easy *e, int cselect) {
   if (now == FERRY__CONN_TUNNEL)
     e->in_tunnel = 1;
   if (rc == FERRYE_OK) {
-    start_send(e);
+    if (e->set.connect_only)
+      hand_over(e);
+    else
+      start_send(e);
     return;
   }
   ferry__xfer_state(e, phase_state[now]);
@@ -648,7 +686,6 @@ failed:
 }
 
 void ferry__xfer_resolved(ferry_easy *e, ferry_code result, const char *why) {
-  e->dns_wait = NULL;
   if (result != FERRYE_OK) {
     if (e->use_proxy && result == FERRYE_COULDNT_RESOLVE_HOST)
       result = FERRYE_COULDNT_RESOLVE_PROXY;
@@ -659,6 +696,16 @@ void ferry__xfer_resolved(ferry_easy *e, ferry_code result, const char *why) {
   }
   e->t_namelookup = now_ns();
   start_connect(e);
+}
+
+/* The lookup the transfer waited for ended. */
+static void dns_done(ferry__dns_query *q, ferry_code rc, const char *why) {
+  ferry_easy *e = FERRY__CONTAINER_OF(q, ferry_easy, dns);
+  if (rc == FERRYE_OK) {
+    e->addrs = q->addrs;
+    q->addrs = NULL;
+  }
+  ferry__xfer_resolved(e, rc, why);
 }
 
 /* Find or open a connection for the transfer. */
@@ -672,7 +719,8 @@ static void acquire_conn(ferry_easy *e, int fresh) {
     xfer_fail(e, FERRYE_OUT_OF_MEMORY, "out of memory");
     return;
   }
-  if (!fresh && !e->set.fresh_connect) {
+  /* as libcurl, a CONNECT_ONLY transfer never takes a pooled connection */
+  if (!fresh && !e->set.fresh_connect && !e->set.connect_only) {
     /* a stream on an HTTP/2 connection with room */
     while ((c = ferry__pool_take_mux(&m->pool, b)) != NULL) {
       if (ferry__session_usable(c->session)) {
@@ -723,7 +771,7 @@ static void acquire_conn(ferry_easy *e, int fresh) {
    * being made that may multiplex, rather than make another */
   if ((b->n_connecting_mux > 0 && (e->set.pipewait || b->mux_seen) &&
        (m->pipelining & FERRY__PIPE_MULTIPLEX) && !fresh &&
-       !e->set.fresh_connect) ||
+       !e->set.fresh_connect && !e->set.connect_only) ||
       !ferry__pool_may_open(&m->pool, b)) {
     ferry__xfer_state(e, FERRY__XS_PENDING);
     ferry__multi_queue_pending(m, e);
@@ -747,16 +795,35 @@ static void acquire_conn(ferry_easy *e, int fresh) {
     start_connect(e);
     return;
   }
-  rc = ferry__resolve_start(m, e);
+  e->dns.host = e->dest_host;
+  e->dns.port = e->dest_port;
+  e->dns.literal = e->dest_kind != FERRY__HOST_NAME;
+  e->dns.unix_path = e->set.unix_socket_path;
+  e->dns.resolve = e->set.resolve;
+  e->dns.ipresolve = e->set.ipresolve;
+  e->dns.ttl = e->set.dns_cache_timeout;
+  e->dns.done = dns_done;
+  rc = ferry__dns_resolve(&m->dns, &e->dns);
+  if (ferry__trace_on(e)) {
+    if (e->dns.how == FERRY__DNS_OVERRIDE)
+      ferry__infof(e, "RESOLVE %s:%d is overridden", e->dest_host, e->dest_port);
+    else if (rc == FERRYE_AGAIN)
+      ferry__infof(e, "Resolving %s", e->dest_host);
+  }
   if (rc == FERRYE_AGAIN)
     return;
   if (rc != FERRYE_OK) {
     if (e->use_proxy && rc == FERRYE_COULDNT_RESOLVE_HOST)
       rc = FERRYE_COULDNT_RESOLVE_PROXY;
-    xfer_fail(e, rc, "Could not resolve %s: %s",
-              e->use_proxy ? "proxy" : "host", e->dest_host);
+    if (e->dns.why[0] != '\0')
+      xfer_fail(e, rc, "%s", e->dns.why);
+    else
+      xfer_fail(e, rc, "Could not resolve %s: %s",
+                e->use_proxy ? "proxy" : "host", e->dest_host);
     return;
   }
+  e->addrs = e->dns.addrs;
+  e->dns.addrs = NULL;
   e->t_namelookup = now_ns();
   start_connect(e);
 }
@@ -1247,6 +1314,10 @@ static ferry_code on_header_line(void *ud, const char *line, size_t len) {
   if ((line[0] | 0x20) == 's' && e->cookies && !e->in_tunnel &&
       ferry__http_set_cookie(e, line, len) != FERRYE_OK)
     return FERRYE_OUT_OF_MEMORY;
+  /* Strict-Transport-Security, when HSTS is on (http.c decides) */
+  if ((line[0] | 0x20) == 's' && e->hsts &&
+      ferry__http_sts_header(e, line, len) != FERRYE_OK)
+    return FERRYE_OUT_OF_MEMORY;
   return header_to_user(e, line, len);
 }
 
@@ -1675,8 +1746,8 @@ void ferry__xfer_done(ferry_easy *e, ferry_code result) {
       result = FERRYE_ABORTED_BY_CALLBACK;
     }
   }
-  if (e->dns_wait)
-    ferry__resolve_cancel(e);
+  if (e->dns.entry != NULL)
+    ferry__dns_cancel(&e->dns);
   release_conn(e, result == FERRYE_OK && e->response_done ? FERRY__CLOSE_DONE
                                                           : FERRY__CLOSE_FAIL);
   ferry__list_remove(&e->queue_node);
@@ -1703,8 +1774,13 @@ void ferry__xfer_done(ferry_easy *e, ferry_code result) {
 void ferry__xfer_detach(ferry_easy *e) {
   ferry_multi *m = e->multi;
 
-  if (e->dns_wait)
-    ferry__resolve_cancel(e);
+  /* as libcurl, a CONNECT_ONLY connection closes with the handle's removal
+   * from an application's multi; ferry_easy_perform's private one keeps
+   * it for ferry_easy_send and ferry_easy_recv */
+  if (m != e->own_multi)
+    ferry__xfer_close_raw(e);
+  if (e->dns.entry != NULL)
+    ferry__dns_cancel(&e->dns);
   ferry__list_remove(&e->queue_node);
   ferry__multi_set_deadline(m, e, 0);
   if (e->conn) {

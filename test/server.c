@@ -382,6 +382,13 @@ struct ts_conn {
   struct framer framer;
   int body_pending; /* a 100-continue request's body is still to be read */
   unsigned pending_request; /* its index in server->requests */
+
+  /* ROUTE: the route chosen for the request being answered (NULL until
+   * chosen), and whether its 100 Continue went out. ROUTE_CLOSE reads
+   * route_close, which the last ROUTE left. */
+  const ts_route *route;
+  int continue_sent;
+  int route_close;
 };
 
 struct ts_write {
@@ -412,6 +419,8 @@ struct tserver {
   size_t requests_cap;
   unsigned nclosed;
   unsigned max_open; /* peak of nconns - nclosed, taken at each accept */
+  ts_route *routes; /* tserver_routes(); each string its own copy */
+  size_t nroutes;
 };
 
 static const struct ts_script empty_script;
@@ -631,6 +640,91 @@ static enum step_result conn_run_frame_step(struct ts_conn *c,
   return STEP_STOP;
 }
 
+static const ts_route no_route = {
+    "", NULL, "HTTP/1.1 500 No Route\r\nContent-Length: 0\r\n\r\n", 0, 0, 0, 0};
+
+static int bytes_contain(const char *hay, size_t hay_len, const char *needle) {
+  size_t n = strlen(needle);
+
+  if (n == 0)
+    return 1;
+  for (size_t i = 0; i + n <= hay_len; i++)
+    if (hay[i] == needle[0] && memcmp(hay + i, needle, n) == 0)
+      return 1;
+  return 0;
+}
+
+/* The first route matching the request the framer holds: its bytes are
+ * [framer.start, framer.pos) once its body is in. With head_only, only the
+ * headers are in: a route that is not early does not match yet, and no
+ * match is not reported. */
+static const ts_route *conn_choose_route(struct ts_conn *c, int head_only) {
+  tserver *s = c->server;
+  const char *req = c->log + c->framer.start;
+  size_t len = c->framer.pos - c->framer.start;
+  const ts_route *found = NULL;
+
+  uv_mutex_lock(&s->lock);
+  for (size_t i = 0; i < s->nroutes && found == NULL; i++) {
+    const ts_route *r = &s->routes[i];
+    size_t plen = strlen(r->prefix);
+    if (plen <= len && memcmp(req, r->prefix, plen) == 0 &&
+        (r->contains == NULL || bytes_contain(req, len, r->contains)))
+      found = r;
+  }
+  uv_mutex_unlock(&s->lock);
+  if (head_only)
+    return found != NULL && found->early ? found : &no_route;
+  if (found == NULL) {
+    const char *eol = memchr(req, '\n', len);
+    fprintf(stderr, "tserver: connection %u: no route for %.*s\n", c->index,
+            (int)(eol ? (size_t)(eol - req) : len), req);
+    found = &no_route;
+  }
+  return found;
+}
+
+/* ROUTE: 100 Continue and the body if asked for, then the chosen route's
+ * delay and response. Re-entered after each wait. */
+static enum step_result conn_run_route(struct ts_conn *c) {
+  static const char continue_line[] = "HTTP/1.1 100 Continue\r\n\r\n";
+  const ts_route *r;
+
+  if (c->route == NULL) {
+    if (c->body_pending && !c->continue_sent) {
+      const ts_route *head_route = conn_choose_route(c, 1);
+      if (head_route->early)
+        c->route = head_route;
+    }
+    if (c->route == NULL && c->body_pending) {
+      enum frame_result fr;
+      if (!c->continue_sent) {
+        c->continue_sent = 1;
+        conn_write(c, continue_line, sizeof(continue_line) - 1);
+        if (c->closing)
+          return STEP_STOP;
+      }
+      fr = conn_take_pending_body(c);
+      if (fr != FRAME_GOT_REQUEST)
+        return conn_run_frame_step(c, fr);
+    }
+    if (c->route == NULL)
+      c->route = conn_choose_route(c, 0);
+  }
+  r = c->route;
+  if (r->delay_ms > 0 && !c->delay_started) {
+    c->delay_started = 1;
+    conn_start_timer(c, r->delay_ms);
+    return STEP_STOP;
+  }
+  c->delay_started = 0;
+  c->route = NULL;
+  c->continue_sent = 0;
+  c->route_close = r->close;
+  conn_write(c, r->response, r->len ? r->len : strlen(r->response));
+  return c->closing ? STEP_STOP : STEP_DONE;
+}
+
 static enum step_result conn_run_step(struct ts_conn *c, const ts_step *st) {
   size_t piece;
 
@@ -707,6 +801,20 @@ static enum step_result conn_run_step(struct ts_conn *c, const ts_step *st) {
     if (c->write_shut)
       return STEP_DONE;
     conn_shutdown_write(c);
+    return STEP_STOP;
+
+  case TS_ROUTE:
+    return conn_run_route(c);
+
+  case TS_ROUTE_CLOSE:
+    if (!c->route_close)
+      return STEP_DONE;
+    if (!c->write_shut) {
+      conn_shutdown_write(c);
+      return STEP_STOP;
+    }
+    c->script_done = 1;
+    conn_count_closed(c);
     return STEP_STOP;
   }
   fprintf(stderr, "tserver: connection %u: unknown action %d\n", c->index,
@@ -894,6 +1002,12 @@ static void server_free(tserver *s) {
   }
   free(s->scripts);
   free(s->requests);
+  for (size_t i = 0; i < s->nroutes; i++) {
+    free((char *)s->routes[i].prefix);
+    free((char *)s->routes[i].contains);
+    free((char *)s->routes[i].response);
+  }
+  free(s->routes);
   uv_cond_destroy(&s->closed_cond);
   uv_mutex_destroy(&s->lock);
   free(s);
@@ -1057,6 +1171,40 @@ void tserver_respond_always(tserver *s, const char *response, size_t len) {
   steps[1].data = response;
   steps[1].len = len;
   server_set_default(s, steps, 2, 1);
+}
+
+static char *copy_string(const char *str, size_t len) {
+  char *copy = xcalloc(1, len + 1);
+  memcpy(copy, str, len);
+  return copy;
+}
+
+void tserver_routes(tserver *s, const ts_route *routes, size_t nroutes) {
+  static const ts_step loop[] = {{TS_WAIT_REQUEST, NULL, 0, 0, 0},
+                                 {TS_ROUTE, NULL, 0, 0, 0},
+                                 {TS_ROUTE_CLOSE, NULL, 0, 0, 0}};
+  ts_route *copy = xcalloc(nroutes, sizeof(*copy));
+
+  for (size_t i = 0; i < nroutes; i++) {
+    const ts_route *r = &routes[i];
+    size_t len = r->len ? r->len : strlen(r->response);
+    copy[i] = *r;
+    copy[i].prefix = copy_string(r->prefix, strlen(r->prefix));
+    copy[i].contains =
+        r->contains ? copy_string(r->contains, strlen(r->contains)) : NULL;
+    copy[i].response = copy_string(r->response, len);
+    copy[i].len = len;
+  }
+  uv_mutex_lock(&s->lock);
+  if (s->routes != NULL) {
+    uv_mutex_unlock(&s->lock);
+    fprintf(stderr, "tserver: tserver_routes() called twice\n");
+    abort(); /* test code: routes are set once, before clients connect */
+  }
+  s->routes = copy;
+  s->nroutes = nroutes;
+  uv_mutex_unlock(&s->lock);
+  server_set_default(s, loop, sizeof(loop) / sizeof(loop[0]), 1);
 }
 
 /* -- what was received ---------------------------------------------------- */

@@ -84,7 +84,13 @@ typedef enum {
   TS_WAIT_CLOSE,
   /* Half-close: once the queued writes are flushed, send FIN, and go on
    * with the script (the server can still read). */
-  TS_SHUTDOWN_WRITE
+  TS_SHUTDOWN_WRITE,
+  /* Answer the request that the preceding WAIT_REQUEST framed with the
+   * first matching route of tserver_routes() (see there). */
+  TS_ROUTE,
+  /* Close gracefully (as CLOSE) if the route that ROUTE just used asks
+   * for it; otherwise go on at once. */
+  TS_ROUTE_CLOSE
 } ts_action;
 
 typedef struct ts_step {
@@ -131,6 +137,43 @@ void tserver_default_script_loop(tserver *s, const ts_step *steps,
  * { WAIT_REQUEST; SEND response }. len 0 means strlen(response). The
  * response is copied. */
 void tserver_respond_always(tserver *s, const char *response, size_t len);
+
+/* A route: how a router server (tserver_routes()) answers a request,
+ * chosen by the request's own bytes rather than by the connection's order,
+ * so that a client reusing connections differently still gets the same
+ * answers. */
+typedef struct ts_route {
+  /* The request starts with these bytes ("GET /a " or "POST /form "); an
+   * empty string matches every request. */
+  const char *prefix;
+  /* If not NULL, the request must also contain these bytes somewhere
+   * (a header line such as "\r\nAuthorization: Basic "). */
+  const char *contains;
+  /* The bytes to send back, as one write; len 0 means strlen(response).
+   * Copied. */
+  const char *response;
+  size_t len;
+  unsigned delay_ms; /* wait this long before sending */
+  int close;         /* 1: close gracefully (as TS_CLOSE) after sending */
+  /* 1: for a request that asks for 100-continue, answer as soon as its
+   * headers are in (this route is matched on them alone), with no 100
+   * Continue and without reading the body; a later WAIT_REQUEST reads the
+   * body first, should the client send it anyway. */
+  int early;
+} ts_route;
+
+/* Make the server a router: every connection runs the loop { WAIT_REQUEST;
+ * ROUTE; ROUTE_CLOSE } as its default script, and each request gets the
+ * response of the first route (in array order) that matches it. The
+ * routes are copied; set them before a client connects.
+ *
+ * A request that asks for "Expect: 100-continue" and has a body first gets
+ * "HTTP/1.1 100 Continue" once its headers are in (unless an early route
+ * matches the headers), then its body is read and the route is chosen on
+ * the whole request. A request that no route
+ * matches gets "HTTP/1.1 500 No Route" with an empty body (and a line on
+ * stderr), so that a missing route shows in what the client saw. */
+void tserver_routes(tserver *s, const ts_route *routes, size_t nroutes);
 
 /* Every byte received so far on the conn_index-th connection. Returns a
  * malloc'd copy with a NUL after the last byte (the caller frees it) and

@@ -67,7 +67,7 @@ TEST_IMPL(auth_digest_answers_the_rfc_examples) {
                    "nonce=\"dcd98b7102dd2f0e8b11d0f600bfb0c093\", "
                    "uri=\"/dir/index.html\", cnonce=\"0a4f113b\", nc=00000001, "
                    "qop=auth, response=\"6629fae49393a05397450978507c4ef1\", "
-                   "opaque=\"5ccc069c403ebaf9f0171e9517f40e41\", algorithm=MD5");
+                   "opaque=\"5ccc069c403ebaf9f0171e9517f40e41\"");
   free(a);
   /* the nonce count goes up with each use of the nonce */
   a = ferry__digest_response(&d, "Mufasa", "Circle Of Life", "GET",
@@ -196,8 +196,9 @@ TEST_IMPL(auth_digest_answers_a_401_on_the_same_connection) {
                    "nonce=\"dcd98b7102dd2f0e8b11d0f600bfb0c093\", "
                    "uri=\"/dir/index.html\", cnonce=\"");
   ASSERT_HAS(auth, ", nc=00000001, qop=auth, response=\"");
-  ASSERT_HAS(auth, "\", opaque=\"5ccc069c403ebaf9f0171e9517f40e41\", "
-                   "algorithm=MD5");
+  /* the challenge named no algorithm: none is sent back, as libcurl does */
+  ASSERT_HAS(auth, "\", opaque=\"5ccc069c403ebaf9f0171e9517f40e41\"");
+  ASSERT(strstr(auth, "algorithm") == NULL);
   /* the response, computed here from the RFC's formulas */
   ASSERT_EQ(param(auth, "cnonce", cnonce, sizeof(cnonce)), 0);
   ASSERT_EQ(param(auth, "response", resp, sizeof(resp)), 0);

@@ -263,9 +263,12 @@ typedef struct h2run {
   int n_extra;
 } h2run;
 
-static void run_notify(ferry_multi *m, void *userp) {
+static void run_notify(ferry_multi *m, unsigned int what, ferry_easy *easy,
+                       void *userp) {
   h2run *r = userp;
   ferry_msg *msg;
+  (void)what;
+  (void)easy;
   while ((msg = ferry_multi_info_read(m, NULL)) != NULL) {
     int found = 0;
     for (int i = 0; i < r->n; i++)
@@ -305,6 +308,7 @@ static int run_init(h2run *r) {
     return -1;
   ferry_multi_setopt(r->m, FERRYMOPT_NOTIFYFUNCTION, run_notify);
   ferry_multi_setopt(r->m, FERRYMOPT_NOTIFYDATA, r);
+  ferry_multi_notify_enable(r->m, FERRYMNOTIFY_INFO_READ);
   return 0;
 }
 
@@ -2151,8 +2155,11 @@ static void ng_collect(ng_flight *f) {
   }
 }
 
-static void ng_notify(ferry_multi *m, void *ud) {
+static void ng_notify(ferry_multi *m, unsigned int what, ferry_easy *easy,
+                      void *ud) {
   (void)m;
+  (void)what;
+  (void)easy;
   ng_collect(ud);
 }
 
@@ -2247,6 +2254,7 @@ static int ng_run(const char *base, long version, int socket_action,
       return -1;
     ferry_multi_setopt(f->m, FERRYMOPT_NOTIFYFUNCTION, ng_notify);
     ferry_multi_setopt(f->m, FERRYMOPT_NOTIFYDATA, f);
+    ferry_multi_notify_enable(f->m, FERRYMNOTIFY_INFO_READ);
   }
   for (int i = 0; i < NG_INFLIGHT; i++) {
     ng_slot *s = &f->slot[i];

@@ -1282,7 +1282,10 @@ static void on_mode_closed(ferry_multi *m, void *arg) {
   mode_closed = 1;
 }
 
-static void on_mode_notify(ferry_multi *m, void *arg) {
+static void on_mode_notify(ferry_multi *m, unsigned int what, ferry_easy *e,
+                           void *arg) {
+  (void)what;
+  (void)e;
   (void)m;
   mode_harvest(arg);
 }
@@ -1299,6 +1302,7 @@ TEST_IMPL(https_twenty_transfers_in_uv_mode) {
   r.m = ferry_multi_init();
   ASSERT_EQ(ferry_multi_use_loop(r.m, &r.loop), FERRYM_OK);
   ferry_multi_setopt(r.m, FERRYMOPT_NOTIFYFUNCTION, on_mode_notify);
+  ferry_multi_notify_enable(r.m, FERRYMNOTIFY_INFO_READ);
   ferry_multi_setopt(r.m, FERRYMOPT_NOTIFYDATA, &r);
   ASSERT_EQ(mode_add_all(&r, s), 0);
   ASSERT_EQ(uv_run(&r.loop, UV_RUN_DEFAULT), 0);
@@ -1523,7 +1527,10 @@ static void ngx_harvest(ngx_load *L) {
   }
 }
 
-static void ngx_notify(ferry_multi *m, void *ud) {
+static void ngx_notify(ferry_multi *m, unsigned int what, ferry_easy *e,
+                       void *ud) {
+  (void)what;
+  (void)e;
   (void)m;
   ngx_harvest(ud);
 }
@@ -1560,6 +1567,7 @@ TEST_IMPL(https_nginx_thousand_transfers_fifty_in_flight_reuse_and_resume) {
   ASSERT_NOT_NULL(L.m);
   ASSERT_EQ(ferry_multi_use_loop(L.m, &loop), FERRYM_OK);
   ferry_multi_setopt(L.m, FERRYMOPT_NOTIFYFUNCTION, ngx_notify);
+  ferry_multi_notify_enable(L.m, FERRYMNOTIFY_INFO_READ);
   ferry_multi_setopt(L.m, FERRYMOPT_NOTIFYDATA, &L);
   for (int i = 0; i < NGX_FLIGHT; i++) {
     ngx_slot *s = &L.slots[i];

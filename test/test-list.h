@@ -111,6 +111,7 @@
   X(oom_each_allocation_of_uv_mode_fails_cleanly) \
   X(oom_each_allocation_of_socket_action_style_fails_cleanly) \
   X(oom_each_allocation_of_a_digest_exchange_fails_cleanly) \
+  X(oom_each_allocation_of_a_connect_only_exchange_fails_cleanly) \
   X(nginx_thousand_transfers_fifty_in_flight_uv_mode) \
   X(nginx_thousand_transfers_fifty_in_flight_socket_action_mode)
 
@@ -432,6 +433,36 @@
   X(proxy_unresolvable_is_couldnt_resolve_proxy_and_bad_scheme_is_refused) \
   X(proxy_redirect_to_another_origin_keeps_the_proxy_credentials_only)
 
+/* -- section: HSTS (test/test-hsts.c) -- */
+#define TEST_LIST_HSTS(X) \
+  X(hsts_parse_takes_the_rfc6797_examples) \
+  X(hsts_parse_ignores_unknown_directives) \
+  X(hsts_parse_refuses_invalid_headers_whole) \
+  X(hsts_store_notes_updates_and_removes_hosts) \
+  X(hsts_lookup_is_exact_or_a_parent_with_subdomains) \
+  X(hsts_ip_addresses_are_never_noted_nor_known) \
+  X(hsts_entries_expire_at_max_age) \
+  X(hsts_store_is_capped_and_drops_what_expires_first) \
+  X(hsts_expiry_is_written_and_read_as_libcurl_does) \
+  X(hsts_file_lines_are_read_as_libcurl_reads_them) \
+  X(hsts_file_is_written_byte_for_byte_as_libcurl_writes_it) \
+  X(hsts_file_libcurl_wrote_is_read_and_written_back_the_same) \
+  X(hsts_read_callback_fills_the_store_until_done) \
+  X(hsts_read_callback_fail_and_empty_name_are_errors) \
+  X(hsts_write_callback_gets_every_entry_with_its_index) \
+  X(hsts_https_header_sends_later_http_urls_to_https_first) \
+  X(hsts_known_host_gets_no_byte_over_plain_http) \
+  X(hsts_redirect_to_http_of_a_known_host_goes_https) \
+  X(hsts_header_over_plain_http_or_unverified_https_is_ignored) \
+  X(hsts_only_the_first_header_of_a_response_counts) \
+  X(hsts_file_is_read_at_transfer_start_and_written_at_cleanup) \
+  X(hsts_readonlyfile_is_never_written) \
+  X(hsts_callbacks_see_the_entries_with_their_indexes) \
+  X(hsts_read_callback_fail_fails_the_transfer_before_connecting) \
+  X(hsts_options_turn_the_store_on_and_off_as_libcurl) \
+  X(hsts_oom_each_allocation_of_the_store_fails_cleanly) \
+  X(hsts_oom_each_allocation_of_hsts_transfers_fails_cleanly)
+
 /* -- section: cookie engine (test/test-cookie.c) -- */
 #define TEST_LIST_COOKIE(X) \
   X(cookie_set_cookie_attributes_are_parsed_and_stored) \
@@ -710,6 +741,72 @@
   X(mime_post_failures_end_the_transfer_with_their_codes) \
   X(mime_oom_each_allocation_of_building_and_reading_fails_cleanly)
 
+/* -- section: libcurl 8.x multi calls (test/test-multi-api.c) -- */
+#define TEST_LIST_MULTI_API(X) \
+  X(multi_notify_info_read_lets_a_loop_program_read_every_message) \
+  X(multi_notify_easy_done_names_each_transfer_once_in_perform_mode) \
+  X(multi_notify_enable_checks_its_arguments) \
+  X(multi_get_offt_counts_transfers_through_their_life) \
+  X(multi_waitfds_counts_then_fills_and_checks_misuse) \
+  X(multi_network_changed_clear_conns_closes_idle_and_connects_anew) \
+  X(multi_network_changed_clear_dns_looks_names_up_again)
+
+/* -- section: CONNECT_ONLY, ferry_easy_send and recv (test/test-raw.c) -- */
+#define TEST_LIST_RAW(X) \
+  X(raw_connect_only_perform_hands_the_connection_over) \
+  X(raw_connect_only_never_reuses_and_closes_at_the_next_transfer) \
+  X(raw_connect_only_through_a_proxy_tunnel) \
+  X(raw_connect_only_over_tls_offers_only_http11_to_an_h2_server) \
+  X(raw_connect_only_tls_end_is_clean_only_with_close_notify) \
+  X(raw_tls_send_that_fills_the_socket_says_again_and_loses_nothing) \
+  X(raw_connect_only_on_a_uv_loop_ends_the_loop_and_closes_at_removal) \
+  X(raw_connect_only_socket_callback_hears_remove_at_the_hand_over) \
+  X(raw_connect_only_holds_its_host_slot_until_removed) \
+  X(raw_send_to_a_closed_peer_is_a_send_error_not_sigpipe) \
+  X(raw_send_and_recv_check_their_arguments_and_say_why) \
+  X(raw_connect_only_that_cannot_connect_fails_like_any_transfer)
+
+/* -- section: the differential test, libcurl vs ferry (test/test-diff.c) -- */
+#define TEST_LIST_DIFF(X) \
+  X(server_routes_answer_by_request_and_send_100_continue) \
+  X(diff_get) \
+  X(diff_post) \
+  X(diff_put) \
+  X(diff_headers) \
+  X(diff_redirect) \
+  X(diff_cookies) \
+  X(diff_auth) \
+  X(diff_range) \
+  X(diff_timecond) \
+  X(diff_encoding) \
+  X(diff_failonerror) \
+  X(diff_head) \
+  X(diff_headerapi) \
+  X(diff_connectonly) \
+  X(diff_urlapi) \
+  X(diff_escape) \
+  X(diff_options) \
+  X(diff_multi) \
+  X(diff_socket_epoll) \
+  X(diff_errors) \
+  X(diff_easy_get) \
+  X(diff_multi_poll) \
+  X(diff_multi_select) \
+  X(diff_multi_uv) \
+  X(diff_multi_epoll)
+
+/* -- section: libcurl behaviours the differential test found
+ *    (test/test-libcurl-compat.c) -- */
+#define TEST_LIST_LIBCURL_COMPAT(X) \
+  X(libcurl_compat_post_puts_content_type_before_expect) \
+  X(libcurl_compat_getinfo_upload_length_and_effective_url) \
+  X(libcurl_compat_no_content_and_not_modified_have_length_0) \
+  X(libcurl_compat_postfields_leave_nobody_and_upload_in_force) \
+  X(libcurl_compat_digest_names_the_algorithm_only_when_asked) \
+  X(libcurl_compat_secure_cookies_work_on_loopback_over_http) \
+  X(libcurl_compat_request_size_counts_a_small_body_sent_with_the_head) \
+  X(libcurl_compat_cookie_file_takes_set_cookie_lines)
+
 #define TEST_LIST(X)   \
   TEST_LIST_LOOP(X) \
   TEST_LIST_H2SERVER(X) \
@@ -717,6 +814,10 @@
   TEST_LIST_H2(X) \
   TEST_LIST_H2FULL(X) \
   TEST_LIST_MIME(X) \
+  TEST_LIST_MULTI_API(X) \
+  TEST_LIST_RAW(X) \
+  TEST_LIST_DIFF(X) \
+  TEST_LIST_LIBCURL_COMPAT(X) \
   TEST_LIST_NODE(X) \
   TEST_LIST_OPTIONS(X) \
   TEST_LIST_DOCS(X) \
@@ -725,6 +826,7 @@
   TEST_LIST_APIS(X) \
   TEST_LIST_UPLOAD(X) \
   TEST_LIST_COOKIE(X) \
+  TEST_LIST_HSTS(X) \
   TEST_LIST_PROXY(X) \
   TEST_LIST_EMBED(X) \
   TEST_LIST_RUNNER(X)  \

@@ -13,7 +13,10 @@
 
 static unsigned notify_calls;
 
-static void on_notify(ferry_multi *m, void *arg) {
+static void on_notify(ferry_multi *m, unsigned int what, ferry_easy *e,
+                      void *arg) {
+  (void)what;
+  (void)e;
   (void)arg;
   (void)m;
   notify_calls++;
@@ -56,6 +59,7 @@ TEST_IMPL(uv_mode_runs_transfers_on_app_loop_and_closes_cleanly) {
   m = ferry_multi_init();
   ASSERT_EQ(ferry_multi_use_loop(m, &loop), FERRYM_OK);
   ASSERT_EQ(ferry_multi_setopt(m, FERRYMOPT_NOTIFYFUNCTION, on_notify), FERRYM_OK);
+  ASSERT_EQ(ferry_multi_notify_enable(m, FERRYMNOTIFY_INFO_READ), FERRYM_OK);
   notify_calls = 0;
   memset(body, 0, sizeof(body));
   for (int i = 0; i < N_XFERS; i++) {

@@ -80,7 +80,10 @@ static void harvest(load *L) {
   }
 }
 
-static void on_notify(ferry_multi *m, void *ud) {
+static void on_notify(ferry_multi *m, unsigned int what, ferry_easy *e,
+                      void *ud) {
+  (void)what;
+  (void)e;
   (void)m;
   harvest(ud);
 }
@@ -138,6 +141,7 @@ TEST_IMPL(nginx_thousand_transfers_fifty_in_flight_uv_mode) {
   ASSERT_EQ(uv_loop_init(&loop), 0);
   ASSERT_EQ(ferry_multi_use_loop(L.m, &loop), FERRYM_OK);
   ferry_multi_setopt(L.m, FERRYMOPT_NOTIFYFUNCTION, on_notify);
+  ferry_multi_notify_enable(L.m, FERRYMNOTIFY_INFO_READ);
   ferry_multi_setopt(L.m, FERRYMOPT_NOTIFYDATA, &L);
   for (int i = 0; i < N_FLIGHT; i++)
     slot_start(&L, &L.slots[i]);

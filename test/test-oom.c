@@ -299,6 +299,54 @@ static const ts_step digest_steps[] = {
     FX_STEP_REQ,
     FX_STEP_SEND(FX_OK_HELLO)};
 
+/* CONNECT_ONLY: connect, then a request and its answer through
+ * ferry_easy_send and ferry_easy_recv. */
+static ferry_code scenario_connect_only(tserver *s) {
+  static const char req[] = "GET /raw HTTP/1.1\r\nHost: x\r\n\r\n";
+  ferry_easy *e = ferry_easy_init();
+  char got[128];
+  size_t have = 0, off = 0;
+  ferry_code rc;
+  int rounds = 0;
+
+  if (e == NULL)
+    return FERRYE_OUT_OF_MEMORY;
+  rc = ferry_easy_setopt(e, FERRYOPT_URL, fx_url(s, "/"));
+  if (rc == FERRYE_OK)
+    rc = ferry_easy_setopt(e, FERRYOPT_CONNECT_ONLY, 1L);
+  if (rc == FERRYE_OK)
+    rc = ferry_easy_perform(e);
+  while (rc == FERRYE_OK && off < sizeof(req) - 1) {
+    size_t k = 0;
+    rc = ferry_easy_send(e, req + off, sizeof(req) - 1 - off, &k);
+    off += k;
+  }
+  while (rc == FERRYE_OK || rc == FERRYE_AGAIN) {
+    size_t k = 0;
+    ferry_socket_t fd = FERRY_SOCKET_BAD;
+    if (have == strlen(FX_OK_HELLO) || rounds++ > 100)
+      break;
+    rc = ferry_easy_recv(e, got + have, sizeof(got) - have, &k);
+    if (rc == FERRYE_AGAIN) {
+      struct pollfd p;
+      ferry_easy_getinfo(e, FERRYINFO_ACTIVESOCKET, &fd);
+      p.fd = fd;
+      p.events = POLLIN;
+      poll(&p, 1, 1000);
+    }
+    have += k;
+    if (rc == FERRYE_OK && k == 0)
+      break;
+  }
+  if (rc == FERRYE_AGAIN)
+    rc = FERRYE_LAST;
+  if (rc == FERRYE_OK &&
+      (have != strlen(FX_OK_HELLO) || memcmp(got, FX_OK_HELLO, have) != 0))
+    rc = FERRYE_LAST; /* a successful run must deliver the answer */
+  ferry_easy_cleanup(e);
+  return rc;
+}
+
 typedef ferry_code (*scenario_fn)(tserver *s);
 
 static int run_failing_each(scenario_fn fn, const char *name) {
@@ -354,6 +402,10 @@ TEST_IMPL(oom_each_allocation_of_uv_mode_fails_cleanly) {
 
 TEST_IMPL(oom_each_allocation_of_socket_action_style_fails_cleanly) {
   return run_failing_each(scenario_socket_action, "socket_action");
+}
+
+TEST_IMPL(oom_each_allocation_of_a_connect_only_exchange_fails_cleanly) {
+  return run_failing_each(scenario_connect_only, "connect_only");
 }
 
 TEST_IMPL(oom_each_allocation_of_a_digest_exchange_fails_cleanly) {

@@ -323,8 +323,10 @@ TEST_IMPL(resume_from_on_an_upload_skips_what_the_server_has) {
   ferry_easy_setopt(e, FERRYOPT_RESUME_FROM, 4L);
   ASSERT_EQ(ferry_easy_perform(e), FERRYE_READ_ERROR);
   ASSERT_STR_EQ(err, "Could only read 3 bytes from the input");
-  /* POSTFIELDS resume the same way */
+  /* POSTFIELDS resume the same way (UPLOAD off first: as in libcurl, it
+   * would make the request a PUT from the read callback still) */
   ferry_easy_setopt(e, FERRYOPT_HTTPHEADER, NULL);
+  ferry_easy_setopt(e, FERRYOPT_UPLOAD, 0L);
   ferry_easy_setopt(e, FERRYOPT_POSTFIELDS, "abcdefghij");
   ferry_easy_setopt(e, FERRYOPT_RESUME_FROM, 3L);
   ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);

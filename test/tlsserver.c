@@ -122,6 +122,9 @@ struct tlsserver {
   uv_loop_t loop;
   uv_tcp_t listener;
   uv_async_t stop_async;
+  uv_timer_t hold_timer;   /* hold_reads_ms: when to read again */
+  unsigned hold_ms;
+  struct tls_conn *held;   /* the connection not read meanwhile */
   uv_thread_t thread;
   int port;
   int loop_close_result;
@@ -185,6 +188,7 @@ int tlsserver_wait(tlsserver *s, tlsserver_stat which, unsigned n,
 /* -- connection I/O ------------------------------------------------------- */
 
 static void conn_serve(struct tls_conn *c);
+static void on_hold_timer(uv_timer_t *t);
 
 static void conn_count_closed(struct tls_conn *c) {
   if (c->counted_closed)
@@ -348,6 +352,13 @@ static void conn_handshake(struct tls_conn *c) {
     s->stats[TLSSRV_CLIENT_CERTS]++;
   uv_cond_broadcast(&s->cond);
   uv_mutex_unlock(&s->lock);
+  if (s->hold_ms > 0 && s->held == NULL) {
+    /* hold_reads_ms: let the client's bytes pile up for a while */
+    s->held = c;
+    uv_read_stop((uv_stream_t *)&c->tcp);
+    uv_timer_start(&s->hold_timer, on_hold_timer, s->hold_ms, 0);
+    return;
+  }
   conn_serve(c);
 }
 
@@ -454,6 +465,26 @@ static void conn_serve(struct tls_conn *c) {
   conn_flush(c);
 }
 
+static void on_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf);
+static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf);
+
+/* hold_reads_ms is over: read the held connection again, and what came
+ * meanwhile. */
+static void on_hold_timer(uv_timer_t *t) {
+  tlsserver *s = t->data;
+  struct tls_conn *c = s->held;
+
+  s->held = NULL;
+  if (c == NULL || c->closing)
+    return;
+  if (!c->peer_eof &&
+      uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) != 0) {
+    conn_close(c);
+    return;
+  }
+  conn_serve(c);
+}
+
 /* New input (or EOF) arrived. */
 static void conn_drive(struct tls_conn *c) {
   tlsserver *s = c->server;
@@ -488,7 +519,7 @@ static void conn_drive(struct tls_conn *c) {
   }
   if (!c->handshake_done)
     conn_handshake(c);
-  else
+  else if (c != s->held)
     conn_serve(c);
 }
 
@@ -566,6 +597,8 @@ static void on_stop(uv_async_t *async) {
 
   uv_close((uv_handle_t *)&s->listener, NULL);
   uv_close((uv_handle_t *)&s->stop_async, NULL);
+  uv_close((uv_handle_t *)&s->hold_timer, NULL);
+  s->held = NULL;
   for (size_t i = 0; i < s->nconns; i++)
     conn_close(s->conns[i]);
 }
@@ -697,6 +730,7 @@ tlsserver *tlsserver_start(const tlsserver_config *cfg) {
   int r;
 
   s->mode = cfg->mode;
+  s->hold_ms = cfg->hold_reads_ms;
   s->response = xstrdup(cfg->response ? cfg->response : TLSSRV_HELLO);
   mbedtls_entropy_init(&s->entropy);
   mbedtls_ctr_drbg_init(&s->drbg);
@@ -731,12 +765,15 @@ tlsserver *tlsserver_start(const tlsserver_config *cfg) {
   if (r != 0)
     goto failed_listen;
   s->stop_async.data = s;
+  uv_timer_init(&s->loop, &s->hold_timer);
+  s->hold_timer.data = s;
   r = uv_thread_create(&s->thread, server_thread, s);
   if (r != 0)
     goto failed_thread;
   return s;
 
 failed_thread:
+  uv_close((uv_handle_t *)&s->hold_timer, NULL);
   uv_close((uv_handle_t *)&s->stop_async, NULL);
 failed_listen:
   uv_close((uv_handle_t *)&s->listener, NULL);

@@ -60,6 +60,10 @@ typedef struct tlsserver_config {
   const char *ciphersuite; /* allow only this mbedTLS suite name; NULL: all */
   int curve;               /* allow only this mbedtls_ecp_group_id; 0: all */
   int tickets;             /* resume by session tickets instead of IDs */
+  /* After a connection's handshake, read nothing from it for this many
+   * ms (one connection at a time), so that a client's writes fill the
+   * socket buffers; 0: read at once. */
+  unsigned hold_reads_ms;
 } tlsserver_config;
 
 /* The default response. */

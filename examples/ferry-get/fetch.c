@@ -309,7 +309,10 @@ static void reap_attempt(fetch *f, slot *s, ferry_code rc) {
 
 /* FERRYMOPT_NOTIFYFUNCTION: completion messages are queued. Outside any
  * ferry callback, so handles may be removed and added here. */
-static void on_notify(ferry_multi *m, void *userp) {
+static void on_notify(ferry_multi *m, unsigned int what, ferry_easy *easy,
+                      void *userp) {
+  (void)what;
+  (void)easy;
   fetch *f = userp;
   ferry_msg *msg;
   int left;
@@ -514,6 +517,7 @@ int fetch_run(const fg_config *cfg, job *jobs, size_t njobs) {
   if (f.multi == NULL ||
       ferry_multi_use_loop(f.multi, &f.loop) != FERRYM_OK ||
       ferry_multi_setopt(f.multi, FERRYMOPT_NOTIFYFUNCTION, on_notify) ||
+      ferry_multi_notify_enable(f.multi, FERRYMNOTIFY_INFO_READ) ||
       ferry_multi_setopt(f.multi, FERRYMOPT_NOTIFYDATA, &f)) {
     fprintf(stderr, FG_NAME ": setting up the multi handle failed\n");
     if (f.multi != NULL)

@@ -6,7 +6,9 @@
 #
 # ferry's sources (the list in src/meson.build) and llhttp's C sources are
 # compiled into the addon against Node's own uv.h, so the addon calls the
-# libuv inside node (no -luv: node exports it). mbedTLS and zlib are linked
+# libuv inside node (no -luv: node exports it). nghttp2 is node's too: node
+# exports its own copy (nghttp2's ABI is stable), and Debian's libnghttp2.a is
+# not position-independent. mbedTLS and zlib are linked
 # from their static archives. Everything is hidden: -fvisibility=hidden,
 # --exclude-libs,ALL and a version script that exports only the Node-API
 # entry points. The script ends by checking that with nm.
@@ -100,5 +102,17 @@ if nm -D --undefined-only "$out/ferry.node" |
     grep -E ' (llhttp_|inflate|deflate|zlib|z_|mbedtls_|psa_|ferry_)' >&2; then
   echo "build.sh: the addon leaves the symbols above to the process" >&2
   exit 1
+fi
+# ...and every nghttp2 function it calls is one the node binary exports.
+node_bin=${NODE:-$(command -v node || true)}
+if [ -n "$node_bin" ]; then
+  missing=$(nm -D --undefined-only "$out/ferry.node" | awk '$2 ~ /^nghttp2_/ {print $2}' |
+    sort -u | comm -23 - "$(nm -D --defined-only "$node_bin" |
+      awk '$3 ~ /^nghttp2_/ {print $3}' | sort -u > "$out/node-nghttp2.txt"; echo "$out/node-nghttp2.txt")")
+  if [ -n "$missing" ]; then
+    echo "build.sh: $node_bin does not export these nghttp2 functions:" >&2
+    printf '%s\n' "$missing" >&2
+    exit 1
+  fi
 fi
 echo "built $out/ferry.node (exports: $(printf '%s\n' "$exported" | tr '\n' ' '))"

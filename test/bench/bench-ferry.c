@@ -79,14 +79,19 @@ static int start_slot(app *a, slot *s) {
 }
 
 static void check_done(app *a, slot *s, ferry_code result) {
-  long status = 0;
+  long status = 0, conns = 0;
 
   ferry_easy_getinfo(s->easy, FERRYINFO_RESPONSE_CODE, &status);
+  ferry_easy_getinfo(s->easy, FERRYINFO_NUM_CONNECTS, &conns);
+  a->r.connections += conns;
   bench_judge(&a->r, &a->o, (long)result, ferry_easy_strerror(result), s->errbuf, status,
               s->bytes);
 }
 
-static void on_notify(ferry_multi *m, void *userp) {
+static void on_notify(ferry_multi *m, unsigned int what, ferry_easy *easy,
+                      void *userp) {
+  (void)what;
+  (void)easy;
   app *a = userp;
   ferry_msg *msg;
 
@@ -172,6 +177,7 @@ int main(int argc, char **argv) {
   if (a.multi == NULL || ferry_multi_use_loop(a.multi, &a.loop) != FERRYM_OK)
     return 2;
   ferry_multi_setopt(a.multi, FERRYMOPT_NOTIFYFUNCTION, on_notify);
+  ferry_multi_notify_enable(a.multi, FERRYMNOTIFY_INFO_READ);
   ferry_multi_setopt(a.multi, FERRYMOPT_NOTIFYDATA, &a);
   uv_timer_init(&a.loop, &a.hold_timer);
   uv_timer_init(&a.loop, &a.wait_timer);
@@ -193,6 +199,13 @@ int main(int argc, char **argv) {
     ferry_easy_setopt(e, FERRYOPT_WRITEDATA, s);
     ferry_easy_setopt(e, FERRYOPT_PRIVATE, s);
     ferry_easy_setopt(e, FERRYOPT_ERRORBUFFER, s->errbuf);
+    if (a.o.http2) {
+      int tls = strncmp(a.o.url, "https:", 6) == 0;
+      ferry_easy_setopt(e, FERRYOPT_HTTP_VERSION,
+                        tls ? (long)FERRY_HTTP_VERSION_2TLS
+                            : (long)FERRY_HTTP_VERSION_2_PRIOR_KNOWLEDGE);
+      ferry_easy_setopt(e, FERRYOPT_PIPEWAIT, 1L);
+    }
     if (a.o.fresh) {
       ferry_easy_setopt(e, FERRYOPT_FRESH_CONNECT, 1L);
       ferry_easy_setopt(e, FERRYOPT_FORBID_REUSE, 1L);

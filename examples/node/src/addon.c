@@ -162,7 +162,10 @@ static void deliver_done(addon *a, request *r, ferry_code code) {
 
 /* FERRYMOPT_NOTIFYFUNCTION: completion messages are queued. Runs from the
  * loop (a socket or timer event), never from inside a JS call. */
-static void on_notify(ferry_multi *m, void *arg) {
+static void on_notify(ferry_multi *m, unsigned int what, ferry_easy *easy,
+                      void *arg) {
+  (void)what;
+  (void)easy;
   addon *a = arg;
   napi_env env = a->env;
   napi_handle_scope hs;
@@ -477,7 +480,8 @@ NAPI_MODULE_INIT() {
   if (ferry_multi_use_loop(a->multi, a->loop) != FERRYM_OK ||
       ferry_multi_setopt(a->multi, FERRYMOPT_NOTIFYFUNCTION, on_notify) !=
           FERRYM_OK ||
-      ferry_multi_setopt(a->multi, FERRYMOPT_NOTIFYDATA, (void *)a) != FERRYM_OK)
+      ferry_multi_setopt(a->multi, FERRYMOPT_NOTIFYDATA, (void *)a) != FERRYM_OK ||
+      ferry_multi_notify_enable(a->multi, FERRYMNOTIFY_INFO_READ) != FERRYM_OK)
     goto failed_multi;
   napi_create_object(env, &resource);
   napi_create_string_utf8(env, "ferry", NAPI_AUTO_LENGTH, &name);
