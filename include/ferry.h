@@ -981,9 +981,8 @@ FERRY_EXTERN const struct ferry_easyoption *ferry_easy_option_next(
 
 /* ---- URL handles ------------------------------------------------------- */
 
-/* A URL held as its parts, to parse, change and build URLs with ferry's
- * own parser: what a transfer would accept, it accepts. A distinct
- * incomplete type (libcurl's CURLU). */
+/* A URL held as its parts, to parse, change and build URLs as libcurl's
+ * URL API (8.11) does. A distinct incomplete type (libcurl's CURLU). */
 typedef struct ferry_urlh ferry_urlh;
 
 /* Results of ferry_url_set and ferry_url_get. Numbers are libcurl's
@@ -1008,18 +1007,18 @@ typedef enum {
   FERRYUE_NO_QUERY,
   FERRYUE_NO_FRAGMENT,
   FERRYUE_NO_ZONEID,
-  FERRYUE_BAD_FILE_URL,       /* not returned by ferry */
+  FERRYUE_BAD_FILE_URL,       /* a file: URL with a host or a drive */
   FERRYUE_BAD_FRAGMENT,       /* not returned by ferry */
   FERRYUE_BAD_HOSTNAME,
   FERRYUE_BAD_IPV6,
   FERRYUE_BAD_LOGIN,          /* not returned by ferry */
-  FERRYUE_BAD_PASSWORD,       /* a control byte in the encoded password */
+  FERRYUE_BAD_PASSWORD,       /* not returned by ferry (nor libcurl 8) */
   FERRYUE_BAD_PATH,           /* not returned by ferry */
   FERRYUE_BAD_QUERY,          /* not returned by ferry */
   FERRYUE_BAD_SCHEME,         /* not a scheme, or none without a flag */
-  FERRYUE_BAD_SLASHES,        /* not "scheme://" */
-  FERRYUE_BAD_USER,           /* a control byte in the encoded user name */
-  FERRYUE_LACKS_IDN,          /* a punycode host to convert: no IDN */
+  FERRYUE_BAD_SLASHES,        /* not 1 to 3 slashes after "scheme:" */
+  FERRYUE_BAD_USER,           /* not returned by ferry (nor libcurl 8) */
+  FERRYUE_LACKS_IDN,          /* a host to convert to or from IDN: none */
   FERRYUE_TOO_LARGE,          /* not returned by ferry */
   FERRYUE_LAST
 } ferry_ucode;
@@ -1050,10 +1049,10 @@ typedef enum {
 #define FERRYU_URLDECODE (1 << 6)          /* get: decode the part */
 #define FERRYU_URLENCODE (1 << 7)          /* set: encode; get: see below */
 #define FERRYU_APPENDQUERY (1 << 8)        /* set QUERY: add with '&' */
-#define FERRYU_GUESS_SCHEME (1 << 9)       /* set URL: no scheme? "http" */
-#define FERRYU_NO_AUTHORITY (1 << 10)      /* ignored: a host is needed */
-#define FERRYU_ALLOW_SPACE (1 << 11)       /* ignored: spaces are refused */
-#define FERRYU_PUNYCODE (1 << 12)          /* ignored: hosts are ASCII */
+#define FERRYU_GUESS_SCHEME (1 << 9)       /* set URL: no scheme? guess */
+#define FERRYU_NO_AUTHORITY (1 << 10)      /* set: the host may be empty */
+#define FERRYU_ALLOW_SPACE (1 << 11)       /* set URL: take spaces */
+#define FERRYU_PUNYCODE (1 << 12)          /* get: IDN host? LACKS_IDN */
 #define FERRYU_PUNY2IDN (1 << 13)          /* get: xn-- host? LACKS_IDN */
 #define FERRYU_GET_EMPTY (1 << 14)         /* get: empty query, fragment */
 #define FERRYU_NO_GUESS_SCHEME (1 << 15)   /* get: a guessed scheme? none */
@@ -1069,32 +1068,43 @@ FERRY_EXTERN ferry_urlh *ferry_url_dup(const ferry_urlh *url);
  * NUL-terminated string of at most 8 MiB (copied). NULL content clears
  * the part (with FERRYUPART_URL, every part).
  *
- * FERRYUPART_URL parses content as ferry's transfers do: "scheme://",
- * user info, host (lower-cased; IPv4 and IPv6 addresses normalised),
- * port, dot segments removed from the path (unless FERRYU_PATH_AS_IS).
- * Schemes are http and https, others only with FERRYU_NON_SUPPORT_SCHEME
- * (parsed the same way, with no default port). Without a scheme the URL
- * is refused, unless FERRYU_DEFAULT_SCHEME makes it https or
- * FERRYU_GUESS_SCHEME makes it http (as ferry's transfers guess). When
- * content has no scheme and the handle already holds a full URL, content
- * is a relative reference resolved against it (RFC 3986 section 5.2), its
- * spaces and non-ASCII bytes percent-encoded first.
+ * FERRYUPART_URL parses content as libcurl 8.11's URL API does, with its
+ * error codes: no control byte, and no space without FERRYU_ALLOW_SPACE;
+ * "scheme:" and one to three slashes; a login up to the first '@' (user,
+ * ":password", and ";options" for imap, pop3 and smtp); a decimal port;
+ * the host: an IPv4 address (normalised, "127.1" is 127.0.0.1), an IPv6
+ * literal (its zone id split off into ZONEID), or a name, percent-decoded
+ * and kept in its case, refused when it holds a control byte, a space or
+ * one of the bytes / : # ? ! @ { } [ ] \ $ ' " ^ ` < > = ; , + & ( ) % *
+ * (as in libcurl); dot segments removed from the path (unless
+ * FERRYU_PATH_AS_IS). Schemes are http and https, others only with
+ * FERRYU_NON_SUPPORT_SCHEME (parsed the same way, with libcurl's default
+ * ports); a file: URL is a path, with an empty, "localhost" or
+ * "127.0.0.1" host (FERRYUE_BAD_FILE_URL else).
+ * Without a scheme the URL is refused, unless FERRYU_DEFAULT_SCHEME makes
+ * it https or FERRYU_GUESS_SCHEME guesses from the host name (ftp., dict.,
+ * ldap., imap., smtp. and pop3. give those schemes, anything else http).
+ * FERRYU_URLENCODE encodes spaces ("%20", '+' in the query) and bytes
+ * above 0x7f of the path, query and fragment. When content has no scheme
+ * and the handle already holds a full URL, content is a relative reference
+ * resolved against it (RFC 3986 section 5.2), its spaces and non-ASCII
+ * bytes percent-encoded first.
  *
  * Other parts are stored as given, in URL-encoded form, percent-escapes
  * lower-cased; with FERRYU_URLENCODE, content is encoded first (every byte
  * but unreserved ones, '/' kept in a path, a space as '+' in a query).
  * SCHEME must be a scheme (and http or https without
  * FERRYU_NON_SUPPORT_SCHEME), PORT a decimal number up to 65535, HOST a
- * host ferry accepts (it is normalised, an IPv6 one in brackets, a zone id
- * split off into ZONEID). A PATH gets a leading '/'. QUERY with
- * FERRYU_APPENDQUERY adds content after an '&' (with FERRYU_URLENCODE its
- * first '=' is kept).
+ * host libcurl takes (checked as above but kept as given, not normalised;
+ * the zone id of an IPv6 literal split off into ZONEID). A PATH gets a
+ * leading '/'. QUERY with FERRYU_APPENDQUERY adds content after an '&'
+ * (with FERRYU_URLENCODE its first '=' is kept).
  *
  * Returns FERRYUE_OK and the codes above: FERRYUE_BAD_HANDLE,
  * FERRYUE_UNKNOWN_PART, FERRYUE_MALFORMED_INPUT, FERRYUE_BAD_SCHEME,
- * FERRYUE_UNSUPPORTED_SCHEME, FERRYUE_BAD_SLASHES, FERRYUE_NO_HOST,
- * FERRYUE_BAD_HOSTNAME, FERRYUE_BAD_IPV6, FERRYUE_BAD_PORT_NUMBER,
- * FERRYUE_USER_NOT_ALLOWED, FERRYUE_BAD_USER, FERRYUE_BAD_PASSWORD,
+ * FERRYUE_UNSUPPORTED_SCHEME, FERRYUE_BAD_SLASHES, FERRYUE_BAD_FILE_URL,
+ * FERRYUE_NO_HOST, FERRYUE_BAD_HOSTNAME, FERRYUE_BAD_IPV6,
+ * FERRYUE_BAD_PORT_NUMBER, FERRYUE_USER_NOT_ALLOWED,
  * FERRYUE_OUT_OF_MEMORY. On an error the handle is unchanged. */
 FERRY_EXTERN ferry_ucode ferry_url_set(ferry_urlh *url, ferry_upart part,
                                        const char *content,
@@ -1109,10 +1119,14 @@ FERRY_EXTERN ferry_ucode ferry_url_set(ferry_urlh *url, ferry_upart part,
  * below 0x20. FERRYU_URLENCODE encodes spaces ("%20", '+' in a query) and
  * non-ASCII bytes of a part, and the host of a URL. For PORT and URL,
  * FERRYU_DEFAULT_PORT gives the scheme's port when none is set and
- * FERRYU_NO_DEFAULT_PORT leaves out a port equal to it. A URL needs a
- * host (FERRYUE_NO_HOST) and a scheme (FERRYUE_NO_SCHEME, unless
- * FERRYU_DEFAULT_SCHEME gives https); for http and https it leaves the
- * OPTIONS part out, as libcurl does.
+ * FERRYU_NO_DEFAULT_PORT leaves out a port equal to it (libcurl's default
+ * ports). A URL needs a host (FERRYUE_NO_HOST) and a scheme
+ * (FERRYUE_NO_SCHEME, unless FERRYU_DEFAULT_SCHEME gives https); it leaves
+ * the OPTIONS part out for the schemes that take none (all that libcurl
+ * knows but imap, pop3 and smtp), and a file: URL is "file://", the path
+ * and the fragment, as libcurl does. ferry has no IDN: FERRYU_PUNYCODE on
+ * a host with a byte above 0x7f, and FERRYU_PUNY2IDN on an "xn--" one,
+ * give FERRYUE_LACKS_IDN.
  *
  * Returns FERRYUE_OK, FERRYUE_BAD_HANDLE, FERRYUE_BAD_PARTPOINTER,
  * FERRYUE_UNKNOWN_PART, FERRYUE_NO_*, FERRYUE_URLDECODE,

@@ -335,7 +335,8 @@ TEST_IMPL(libcurl_compat_secure_cookies_work_on_loopback_over_http) {
   ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
   req = tserver_request(s, 1, &len);
   ASSERT_NOT_NULL(req);
-  ASSERT(strstr(req, "\r\nCookie: sec=1; plain=2\r\n") != NULL);
+  /* libcurl's order: the longer name first */
+  ASSERT(strstr(req, "\r\nCookie: plain=2; sec=1\r\n") != NULL);
   free(req);
   ferry_easy_cleanup(e);
   sink_free(&body);
@@ -434,5 +435,232 @@ TEST_IMPL(libcurl_compat_cookie_file_takes_set_cookie_lines) {
   free(req);
   sink_free(&body);
   ASSERT_EQ(tserver_stop(s), 0);
+  return 0;
+}
+
+/* libcurl's Cookie header order (lib/cookie.c cookie_sort, 7.88 and 8.11
+ * alike): the longer path first, then the longer domain, then the longer
+ * name, then the newer cookie; a replaced cookie keeps its age. Its
+ * COOKIEJAR file lists the cookies newest first (cookie_output). */
+TEST_IMPL(libcurl_compat_cookie_header_and_jar_go_in_libcurls_order) {
+  static const ts_route routes[] = {
+      {.prefix = "GET /set ",
+       .response = "HTTP/1.1 200 OK\r\n"
+                   "Set-Cookie: aa=1; Path=/\r\n"
+                   "Set-Cookie: b=2; Path=/\r\n"
+                   "Set-Cookie: c=3; Path=/\r\n"
+                   "Set-Cookie: d=4; Path=/deep\r\n"
+                   "Set-Cookie: b=5; Path=/\r\n"
+                   "Content-Length: 0\r\n\r\n"},
+      {.prefix = "GET /deep/x ", .response = FX_OK_HELLO},
+  };
+  const char *tmp = getenv("TMPDIR");
+  char path[512], text[1024];
+  tserver *s = tserver_start();
+  sink body = {0};
+  ferry_easy *e;
+  FILE *f;
+  char *req;
+  size_t len, n;
+  int fd;
+
+  ASSERT_NOT_NULL(s);
+  tserver_routes(s, routes, 2);
+  snprintf(path, sizeof(path), "%s/ferry-jar-XXXXXX",
+           tmp && *tmp ? tmp : "/tmp");
+  fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  close(fd);
+  e = fx_easy(fx_url(s, "/set"), &body, NULL);
+  ASSERT_NOT_NULL(e);
+  ferry_easy_setopt(e, FERRYOPT_COOKIEFILE, "");
+  ferry_easy_setopt(e, FERRYOPT_COOKIEJAR, path);
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
+  ferry_easy_setopt(e, FERRYOPT_URL, fx_url(s, "/deep/x"));
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
+  req = tserver_request(s, 1, &len);
+  ASSERT_NOT_NULL(req);
+  /* d's path is longer; aa's name is longer; c is newer than b, which
+   * kept the age of the b=2 it replaced */
+  ASSERT(strstr(req, "\r\nCookie: d=4; aa=1; c=3; b=5\r\n") != NULL);
+  free(req);
+  ASSERT_EQ(ferry_easy_cleanup(e), FERRYE_OK);
+
+  f = fopen(path, "r");
+  ASSERT_NOT_NULL(f);
+  n = fread(text, 1, sizeof(text) - 1, f);
+  fclose(f);
+  unlink(path);
+  text[n] = '\0';
+  /* the cookie lines, after the comment lines, newest first */
+  ASSERT_NOT_NULL(strstr(text, "\n\n"));
+  ASSERT_STR_EQ(strstr(text, "\n\n") + 2,
+                "127.0.0.1\tFALSE\t/deep\tFALSE\t0\td\t4\n"
+                "127.0.0.1\tFALSE\t/\tFALSE\t0\tc\t3\n"
+                "127.0.0.1\tFALSE\t/\tFALSE\t0\tb\t5\n"
+                "127.0.0.1\tFALSE\t/\tFALSE\t0\taa\t1\n");
+  sink_free(&body);
+  ASSERT_EQ(tserver_stop(s), 0);
+  return 0;
+}
+
+/* A URL part, or "error N" when the get fails; in a static buffer. */
+static const char *url_part(ferry_urlh *u, ferry_upart part, unsigned flags) {
+  static char out[256];
+  char *v = NULL;
+  ferry_ucode rc = ferry_url_get(u, part, &v, flags);
+
+  if (rc != FERRYUE_OK)
+    snprintf(out, sizeof(out), "error %d", (int)rc);
+  else
+    snprintf(out, sizeof(out), "%s", v);
+  ferry_free(v);
+  return out;
+}
+
+/* ferry_url_set(URL) as libcurl 8.11's URL API (lib/urlapi.c parseurl):
+ * its codes, the host's case kept, one to three slashes, the login up to
+ * the first '@', spaces only with CURLU_ALLOW_SPACE, the schemes
+ * CURLU_GUESS_SCHEME finds and libcurl's default ports, IPv4 and IPv6
+ * hosts as libcurl reads them, and file: URLs. */
+TEST_IMPL(libcurl_compat_url_api_parses_urls_as_libcurl_8_11) {
+  static const struct {
+    const char *url;
+    unsigned flags;
+    ferry_ucode code;
+    const char *want;      /* the URL read back */
+    const char *want_port; /* the port with CURLU_DEFAULT_PORT, or NULL */
+  } cases[] = {
+      /* the host keeps its case, decoded */
+      {"HTTP://EXAMPLE.COM:80/A?B#C", 0, FERRYUE_OK,
+       "http://EXAMPLE.COM:80/A?B#C", "80"},
+      {"http://ex%41mple.com/", 0, FERRYUE_OK, "http://exAmple.com/", NULL},
+      /* one to three slashes */
+      {"http:/example.com/", 0, FERRYUE_OK, "http://example.com/", NULL},
+      {"http:///x", 0, FERRYUE_OK, "http://x/", NULL},
+      {"http:////x", 0, FERRYUE_BAD_SLASHES, NULL, NULL},
+      {"http:example.com/", 0, FERRYUE_BAD_SLASHES, NULL, NULL},
+      /* the login ends at the first '@' */
+      {"http://a@b@example.com/", 0, FERRYUE_BAD_HOSTNAME, NULL, NULL},
+      {"http://a:b:c@h/", 0, FERRYUE_OK, "http://a:b:c@h/", NULL},
+      /* a space or a control byte anywhere */
+      {"http://example.com/with space", 0, FERRYUE_MALFORMED_INPUT, NULL,
+       NULL},
+      {"http://example.com/?a=b c", 0, FERRYUE_MALFORMED_INPUT, NULL, NULL},
+      {"http://exa mple.com/", 0, FERRYUE_MALFORMED_INPUT, NULL, NULL},
+      {"http://example.com/\x7f", 0, FERRYUE_MALFORMED_INPUT, NULL, NULL},
+      {"", 0, FERRYUE_MALFORMED_INPUT, NULL, NULL},
+      {"http://h/a b?c d", FERRYU_URLENCODE, FERRYUE_MALFORMED_INPUT, NULL,
+       NULL},
+      {"http://h/a b?c d", FERRYU_ALLOW_SPACE, FERRYUE_OK,
+       "http://h/a b?c d", NULL},
+      {"http://h/a b?c d#e f", FERRYU_ALLOW_SPACE | FERRYU_URLENCODE,
+       FERRYUE_OK, "http://h/a%20b?c+d#e%20f", NULL},
+      {"http://exa mple.com/", FERRYU_ALLOW_SPACE, FERRYUE_BAD_HOSTNAME, NULL,
+       NULL},
+      /* guessed schemes, with libcurl's default ports */
+      {"ftp.example.com/x", FERRYU_GUESS_SCHEME, FERRYUE_OK,
+       "ftp://ftp.example.com/x", "21"},
+      {"IMAP.example.com", FERRYU_GUESS_SCHEME, FERRYUE_OK,
+       "imap://IMAP.example.com/", "143"},
+      {"www.example.com", FERRYU_GUESS_SCHEME, FERRYUE_OK,
+       "http://www.example.com/", "80"},
+      {"ftp.example.com/x", FERRYU_GUESS_SCHEME | FERRYU_DEFAULT_SCHEME,
+       FERRYUE_OK, "https://ftp.example.com/x", "443"},
+      {"ws://h/", FERRYU_NON_SUPPORT_SCHEME, FERRYUE_OK, "ws://h/", "80"},
+      {"pop3://u;o:p@h/", FERRYU_NON_SUPPORT_SCHEME, FERRYUE_OK,
+       "pop3://u:p;o@h/", "110"},
+      {"unknown://u;o@h/", FERRYU_NON_SUPPORT_SCHEME, FERRYUE_OK,
+       "unknown://u;o@h/", "error 15"},
+      /* IPv4: normalised when it is one, else a name */
+      {"http://0x7f.1/", 0, FERRYUE_OK, "http://127.0.0.1/", NULL},
+      {"http://256.1.1.1/", 0, FERRYUE_OK, "http://256.1.1.1/", NULL},
+      {"http://08.1/", 0, FERRYUE_OK, "http://08.1/", NULL},
+      {"http://ex~ample.com/", 0, FERRYUE_OK, "http://ex~ample.com/", NULL},
+      {"http://ex%25ample.com/", 0, FERRYUE_BAD_HOSTNAME, NULL, NULL},
+      /* IPv6: inet_ntop()'s form only when shorter than the one given */
+      {"http://[FE80:0:0::1]/", 0, FERRYUE_OK, "http://[fe80::1]/", NULL},
+      {"http://[FE80::1]/", 0, FERRYUE_OK, "http://[FE80::1]/", NULL},
+      {"http://[fe80::1%eth0]/", 0, FERRYUE_OK, "http://[fe80::1%25eth0]/",
+       NULL},
+      {"http://[fe80::1%25abcdefghijklmnop]/", 0, FERRYUE_BAD_IPV6, NULL,
+       NULL},
+      /* file: a path, no host, no query in the URL */
+      {"file:///etc/hosts", 0, FERRYUE_OK, "file:///etc/hosts", "0"},
+      {"file://localhost/x?q#f", 0, FERRYUE_OK, "file:///x#f", NULL},
+      {"file:/x", 0, FERRYUE_OK, "file:///x", NULL},
+      {"file://host/x", 0, FERRYUE_BAD_FILE_URL, NULL, NULL},
+      {"file:", 0, FERRYUE_BAD_FILE_URL, NULL, NULL},
+  };
+  ferry_urlh *u;
+
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    ferry_ucode rc;
+    const char *got;
+    u = ferry_url();
+    ASSERT_NOT_NULL(u);
+    rc = ferry_url_set(u, FERRYUPART_URL, cases[i].url, cases[i].flags);
+    if (rc != cases[i].code)
+      TEST_FAIL_("\"%s\" (flags 0x%x) gave %d, want %d", cases[i].url,
+                 cases[i].flags, (int)rc, (int)cases[i].code);
+    if (cases[i].want != NULL) {
+      got = url_part(u, FERRYUPART_URL, 0);
+      if (strcmp(got, cases[i].want) != 0)
+        TEST_FAIL_("\"%s\" (flags 0x%x) read back \"%s\", want \"%s\"",
+                   cases[i].url, cases[i].flags, got, cases[i].want);
+    }
+    if (cases[i].want_port != NULL) {
+      got = url_part(u, FERRYUPART_PORT, FERRYU_DEFAULT_PORT);
+      if (strcmp(got, cases[i].want_port) != 0)
+        TEST_FAIL_("\"%s\" (flags 0x%x) has the port \"%s\", want \"%s\"",
+                   cases[i].url, cases[i].flags, got, cases[i].want_port);
+    }
+    ferry_url_cleanup(u);
+  }
+
+  /* the guessed scheme is the host's, and no scheme with the flag */
+  u = ferry_url();
+  ASSERT_NOT_NULL(u);
+  ASSERT_EQ(ferry_url_set(u, FERRYUPART_URL, "ftp.example.com/x",
+                          FERRYU_GUESS_SCHEME),
+            FERRYUE_OK);
+  ASSERT_STR_EQ(url_part(u, FERRYUPART_SCHEME, 0), "ftp");
+  ASSERT_STR_EQ(url_part(u, FERRYUPART_PORT, FERRYU_DEFAULT_PORT), "21");
+  ASSERT_STR_EQ(url_part(u, FERRYUPART_URL, FERRYU_NO_GUESS_SCHEME),
+                "ftp.example.com/x");
+  /* a scheme set must start with a letter, even with NON_SUPPORT_SCHEME */
+  ASSERT_EQ(ferry_url_set(u, FERRYUPART_SCHEME, "1bad",
+                          FERRYU_NON_SUPPORT_SCHEME),
+            FERRYUE_BAD_SCHEME);
+  /* ALLOW_SPACE keeps the spaces; decoding a query turns '+' to a space */
+  ASSERT_EQ(ferry_url_set(u, FERRYUPART_URL, "http://h/a b?c d+e",
+                          FERRYU_ALLOW_SPACE),
+            FERRYUE_OK);
+  ASSERT_STR_EQ(url_part(u, FERRYUPART_PATH, 0), "/a b");
+  ASSERT_STR_EQ(url_part(u, FERRYUPART_QUERY, FERRYU_URLDECODE), "c d e");
+  /* NO_AUTHORITY: an empty host */
+  ASSERT_EQ(ferry_url_set(u, FERRYUPART_URL, "http:///x",
+                          FERRYU_NO_AUTHORITY),
+            FERRYUE_OK);
+  ASSERT_STR_EQ(url_part(u, FERRYUPART_HOST, 0), "x");
+  ASSERT_EQ(ferry_url_set(u, FERRYUPART_URL, "https://", FERRYU_NO_AUTHORITY),
+            FERRYUE_OK);
+  ASSERT_STR_EQ(url_part(u, FERRYUPART_HOST, 0), "");
+  ASSERT_STR_EQ(url_part(u, FERRYUPART_URL, 0), "https:///");
+  ASSERT_EQ(ferry_url_set(u, FERRYUPART_URL, "https://", 0), FERRYUE_NO_HOST);
+  /* a host set is checked decoded, and kept as given */
+  ASSERT_EQ(ferry_url_set(u, FERRYUPART_URL, "http://h/p", 0), FERRYUE_OK);
+  ASSERT_EQ(ferry_url_set(u, FERRYUPART_HOST, "Ex%41mple", 0), FERRYUE_OK);
+  ASSERT_STR_EQ(url_part(u, FERRYUPART_URL, 0), "http://Ex%41mple/p");
+  ASSERT_STR_EQ(url_part(u, FERRYUPART_HOST, FERRYU_URLDECODE), "ExAmple");
+  ASSERT_EQ(ferry_url_set(u, FERRYUPART_HOST, "[0:0::1]", 0), FERRYUE_OK);
+  ASSERT_STR_EQ(url_part(u, FERRYUPART_URL, 0), "http://[0:0::1]/p");
+  ASSERT_EQ(ferry_url_set(u, FERRYUPART_HOST, "a@b", 0), FERRYUE_BAD_HOSTNAME);
+  ASSERT_EQ(ferry_url_set(u, FERRYUPART_HOST, "a%2fb", 0),
+            FERRYUE_BAD_HOSTNAME);
+  ASSERT_EQ(ferry_url_set(u, FERRYUPART_HOST, "[::zz]", 0),
+            FERRYUE_BAD_HOSTNAME);
+  ASSERT_STR_EQ(url_part(u, FERRYUPART_URL, 0), "http://[0:0::1]/p");
+  ferry_url_cleanup(u);
   return 0;
 }

@@ -476,7 +476,7 @@
   X(cookie_dates_parse_in_every_common_format) \
   X(cookie_expires_and_max_age_expire_cookies_and_max_age_wins) \
   X(cookie_same_name_domain_and_path_replaces_and_keeps_its_age) \
-  X(cookie_header_puts_longer_paths_first_then_older_cookies) \
+  X(cookie_header_goes_longer_path_domain_name_first_then_newer) \
   X(cookie_caps_per_domain_and_in_total_drop_the_oldest) \
   X(cookie_larger_than_4096_bytes_is_rejected) \
   X(cookie_header_stops_before_8190_bytes) \
@@ -805,7 +805,9 @@
   X(libcurl_compat_digest_names_the_algorithm_only_when_asked) \
   X(libcurl_compat_secure_cookies_work_on_loopback_over_http) \
   X(libcurl_compat_request_size_counts_a_small_body_sent_with_the_head) \
-  X(libcurl_compat_cookie_file_takes_set_cookie_lines)
+  X(libcurl_compat_cookie_file_takes_set_cookie_lines) \
+  X(libcurl_compat_cookie_header_and_jar_go_in_libcurls_order) \
+  X(libcurl_compat_url_api_parses_urls_as_libcurl_8_11)
 
 #define TEST_LIST(X)   \
   TEST_LIST_LOOP(X) \

@@ -11,6 +11,7 @@
  */
 #include <poll.h>
 #include <string.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include "ferry_uv.h"
@@ -81,13 +82,32 @@ typedef struct run {
   size_t request0_len;
 } run;
 
+/* SERVE_IDLE_CLOSE: a thread that makes the FERRY_LOOP_GO file (see
+ * book_gap in test/loop/loop-book.h) once the server has closed connection
+ * 0, so that the program's next batch starts after the close. */
+typedef struct go_signal {
+  uv_thread_t thread;
+  tserver *s;
+  char path[64];
+} go_signal;
+
+static void go_when_closed(void *arg) {
+  go_signal *g = arg;
+  if (tserver_wait_closed(g->s, 1, CHILD_TIMEOUT_MS) == 0) {
+    FILE *f = fopen(g->path, "w");
+    if (f != NULL)
+      fclose(f);
+  }
+}
+
 /* Run the `flavour` build of prog ("loop-uv", ...) with args, where "URL"
  * stands for the server's URL, against a new server in `mode`. */
 static int run_program(const char *prog, const char *flavour,
                        const char *const *args, serve_mode mode, run *out) {
-  char path[1024];
-  const char *argv[16];
+  char path[1024], env_go[96];
+  const char *argv[16], *env[2] = {NULL, NULL};
   tserver *s = start_server(mode);
+  go_signal go;
   size_t n = 0;
   int rc;
 
@@ -99,7 +119,22 @@ static int run_program(const char *prog, const char *flavour,
   for (size_t i = 0; args[i] != NULL && n < 15; i++)
     argv[n++] = strcmp(args[i], "URL") == 0 ? fx_url(s, "/hello") : args[i];
   argv[n] = NULL;
-  rc = tproc_run(argv, NULL, CHILD_TIMEOUT_MS, &out->r);
+  if (mode == SERVE_IDLE_CLOSE) {
+    static unsigned seq;
+    go.s = s;
+    snprintf(go.path, sizeof(go.path), "/tmp/ferry-loop-go-%d-%u",
+             (int)getpid(), seq++);
+    unlink(go.path);
+    snprintf(env_go, sizeof(env_go), "FERRY_LOOP_GO=%s", go.path);
+    env[0] = env_go;
+    if (uv_thread_create(&go.thread, go_when_closed, &go) != 0)
+      return -1;
+  }
+  rc = tproc_run(argv, env, CHILD_TIMEOUT_MS, &out->r);
+  if (mode == SERVE_IDLE_CLOSE) {
+    uv_thread_join(&go.thread);
+    unlink(go.path);
+  }
   out->connections = tserver_connections(s);
   out->requests = tserver_requests(s);
   out->request0 = tserver_request(s, 0, &out->request0_len);
