@@ -471,7 +471,15 @@ static void push_promised(h2_session *s, const nghttp2_frame *frame) {
   ferry__free(fields);
   ferry__buf_free(&p->push);
   p->push_n = 0;
-  if (rc == FERRY__PUSH_OK && child != NULL && !p->closed) {
+  if (rc == FERRY__PUSH_OK && child != NULL && p->closed) {
+    /* (nghttp2 closed the promised stream meanwhile) */
+    if (child->errbuf != NULL)
+      snprintf(child->errbuf, child->errlen,
+               "HTTP/2 pushed stream %d closed before it was taken", pid);
+    child->hooks->done(child->ud, FERRYE_HTTP2_STREAM, FERRY__RETRY_NO);
+    return;
+  }
+  if (rc == FERRY__PUSH_OK && child != NULL) {
     /* the pushed response goes to the child's owner */
     ferry__list_remove(&p->node);
     ferry__list_insert_tail(&s->streams, &p->node);
