@@ -1086,6 +1086,62 @@ static int on_headers_done(void *ud, int status, long version, int interim,
                            int64_t content_length);
 static ferry_code on_body(void *ud, const char *p, size_t n);
 
+static ferry_code adopt_push(ferry_easy *parent, ferry_easy *e);
+
+/* The stream hook of a server push: with no PUSHFUNCTION, or a promise
+ * without :scheme, :authority or :path, or when out of memory,
+ * FERRY__PUSH_DENY; otherwise what the callback returned, and for
+ * FERRY__PUSH_OK the new handle (duplicated from this one, its URL the
+ * promised one) is added to the multi, its stream in *child. */
+static int hook_push(void *ud, const ferry__push_promise *pp,
+                     ferry__stream **child) {
+  ferry_easy *parent = ud, *e;
+  ferry_multi *m = parent->multi;
+  struct ferry_pushheaders h = {pp};
+  const char *scheme, *authority, *path;
+  ferry__buf url;
+  int rc;
+
+  if (m == NULL || m->pushfn == NULL)
+    return FERRY__PUSH_DENY;
+  scheme = ferry_pushheader_byname(&h, ":scheme");
+  authority = ferry_pushheader_byname(&h, ":authority");
+  path = ferry_pushheader_byname(&h, ":path");
+  if (scheme == NULL || authority == NULL || path == NULL)
+    return FERRY__PUSH_DENY;
+  /* the new handle has the parent's options and the promised URL */
+  e = ferry_easy_duphandle(parent);
+  if (e == NULL)
+    return FERRY__PUSH_DENY;
+  ferry__buf_init(&url, 64 * 1024);
+  if (ferry__buf_cat(&url, scheme, "://", authority, path, NULL) ||
+      ferry__buf_add(&url, "", 1) ||
+      ferry_easy_setopt(e, FERRYOPT_URL, url.data) != FERRYE_OK) {
+    ferry__buf_free(&url);
+    ferry_easy_cleanup(e);
+    return FERRY__PUSH_DENY;
+  }
+  ferry__buf_free(&url);
+  if (ferry__trace_on(parent))
+    ferry__infof(parent, "Server push of %s://%s%s offered", scheme,
+                 authority, path);
+  FERRY__CALLBACK_ENTER(m);
+  rc = m->pushfn(parent, e, pp->n, &h, m->pushdata);
+  FERRY__CALLBACK_LEAVE(m);
+  if (rc != FERRY_PUSH_OK) {
+    ferry_easy_cleanup(e);
+    return rc == FERRY_PUSH_ERROROUT ? FERRY__PUSH_ERROROUT : FERRY__PUSH_DENY;
+  }
+  /* accepted: it runs as a transfer of the multi on the parent's
+   * connection */
+  if (adopt_push(parent, e) != FERRYE_OK) {
+    ferry_easy_cleanup(e);
+    return FERRY__PUSH_DENY;
+  }
+  *child = &e->stream;
+  return FERRY__PUSH_OK;
+}
+
 static ferry_code on_trailer_line(void *ud, const char *line, size_t len);
 
 static const ferry__stream_hooks stream_hooks = {
@@ -1095,7 +1151,7 @@ static const ferry__stream_hooks stream_hooks = {
     .read_body = hook_read_body,
     .trailers = hook_trailers,
     .trailer_line = on_trailer_line,
-    .push = ferry__push_promised,
+    .push = hook_push,
     .allowance = hook_allowance,
     .sent = hook_sent,
     .received = hook_received,
@@ -1142,7 +1198,11 @@ static ferry_code session_for(ferry_easy *e, ferry__session **out) {
   return FERRYE_OK;
 }
 
-ferry_code ferry__xfer_adopt_push(ferry_easy *parent, ferry_easy *e) {
+/* A pushed stream's new handle e (duplicated from parent, its URL the
+ * promised one) joins parent's multi as a transfer already sent on
+ * parent's connection: it waits for the pushed response. FERRYE_OK, or
+ * an error (e is then not in the multi). */
+static ferry_code adopt_push(ferry_easy *parent, ferry_easy *e) {
   ferry_multi *m = parent->multi;
   ferry_code rc;
 

@@ -31,10 +31,5 @@ void ferry__xfer_init_stream(ferry_easy *e);
 void ferry__xfer_reset(ferry_easy *e);
 /* Close the connection a CONNECT_ONLY transfer handed over, if any. */
 void ferry__xfer_close_raw(ferry_easy *e);
-/* A pushed stream's new handle e (duplicated from parent, its URL the
- * promised one) joins parent's multi as a transfer already sent on
- * parent's connection: it waits for the pushed response. FERRYE_OK, or
- * an error (e is then not in the multi). */
-ferry_code ferry__xfer_adopt_push(ferry_easy *parent, ferry_easy *e);
 
 #endif
