@@ -183,6 +183,13 @@ typedef enum {
 /* Returned by a FERRYOPT_TRAILERFUNCTION callback. */
 #define FERRY_TRAILERFUNC_OK 0
 #define FERRY_TRAILERFUNC_ABORT 1
+/* Returned by a FERRYMOPT_PUSHFUNCTION callback. */
+#define FERRY_PUSH_OK 0       /* take the pushed stream: the new handle is
+                                 added to the multi and the application
+                                 owns it */
+#define FERRY_PUSH_DENY 1     /* refuse it: ferry frees the new handle */
+#define FERRY_PUSH_ERROROUT 2 /* refuse it, and fail the parent's transfer
+                                 (FERRYE_HTTP2) */
 
 /* At most this many bytes are handed to a write callback in one call. */
 #define FERRY_MAX_WRITE_SIZE 16384
@@ -202,7 +209,11 @@ typedef enum {
 
 /* Values of long options are longs, since setopt reads a long for them. */
 
-/* FERRYOPT_HTTP_VERSION */
+/* FERRYOPT_HTTP_VERSION. NONE (the default), 2_0 and 2TLS offer HTTP/2
+ * over TLS (ALPN h2, then http/1.1); 2_0 also asks an http:// server to
+ * upgrade (Upgrade: h2c) on a GET or HEAD without a body, and
+ * 2_PRIOR_KNOWLEDGE speaks HTTP/2 on http:// from the start; 1_0 and 1_1
+ * keep to HTTP/1. 3 and 3ONLY are refused. */
 #define FERRY_HTTP_VERSION_NONE 0L
 #define FERRY_HTTP_VERSION_1_0 1L
 #define FERRY_HTTP_VERSION_1_1 2L
@@ -673,6 +684,26 @@ typedef int (*ferry_prereq_callback)(void *clientp, char *conn_primary_ip,
                                      int conn_local_port);
 #define FERRY_PREREQFUNC_OK 0
 #define FERRY_PREREQFUNC_ABORT 1
+/* The request header fields of a server push, for a PUSHFUNCTION. */
+struct ferry_pushheaders;
+/* FERRYMOPT_PUSHFUNCTION: an HTTP/2 server promised a response (a
+ * PUSH_PROMISE on the stream of transfer parent). easy is a new handle
+ * duplicated from parent (all its options) with the promised URL
+ * (":scheme://:authority:path"); the callback may set options on it.
+ * num_headers fields of the promise are read with ferry_pushheader_bynum
+ * and ferry_pushheader_byname during the call only. Return FERRY_PUSH_OK
+ * to take the stream (ferry adds easy to the multi, the callback must
+ * not; its DONE message comes as any other's, and the application removes
+ * and cleans it up), FERRY_PUSH_DENY to refuse it (ferry frees easy), or
+ * FERRY_PUSH_ERROROUT to refuse it and fail parent's transfer with
+ * FERRYE_HTTP2. Without a PUSHFUNCTION the multi's connections tell the
+ * server not to push (SETTINGS_ENABLE_PUSH 0); it applies to connections
+ * made after it is set. Called from inside the engine: no ferry_multi_*
+ * call on the multi. */
+typedef int (*ferry_push_callback)(ferry_easy *parent, ferry_easy *easy,
+                                   size_t num_headers,
+                                   struct ferry_pushheaders *headers,
+                                   void *userp);
 
 /* FERRYOPT_DONEFUNCTION (ferry's own): called once for each transfer that
  * ends, with its result, from the loop after ferry has unwound its stack
@@ -797,6 +828,15 @@ FERRY_EXTERN ferry_code ferry_easy_send(ferry_easy *easy, const void *buffer,
                                         size_t buflen, size_t *n);
 FERRY_EXTERN ferry_code ferry_easy_recv(ferry_easy *easy, void *buffer,
                                         size_t buflen, size_t *n);
+/* Keep-alive work on the idle connections that ferry_easy_perform keeps
+ * for this handle (as libcurl's curl_easy_upkeep: the connections of a
+ * multi the handle is added to are not touched): each HTTP/2 connection
+ * that sent nothing for FERRYOPT_UPKEEP_INTERVAL_MS (default 60000) gets
+ * a PING, and one the server closed or sent GOAWAY on meanwhile is
+ * closed. Never blocks. Returns FERRYE_OK; FERRYE_BAD_FUNCTION_ARGUMENT
+ * for a pointer that is not an easy handle; FERRYE_RECURSIVE_API_CALL
+ * from inside a callback. */
+FERRY_EXTERN ferry_code ferry_easy_upkeep(ferry_easy *easy);
 /* A static English text for a code; never NULL. */
 FERRY_EXTERN const char *ferry_easy_strerror(ferry_code code);
 
@@ -917,12 +957,27 @@ FERRY_EXTERN ferry_mcode ferry_multi_notify_enable(ferry_multi *multi,
 FERRY_EXTERN ferry_mcode ferry_multi_notify_disable(ferry_multi *multi,
                                                     unsigned int notification);
 
+/* ---- HTTP/2 server push ---------------------------------------------- */
+
+/* The num-th (from 0) field of the promise a PUSHFUNCTION is called for,
+ * "name:value" (pseudo-headers such as ":path" first, as received), or
+ * NULL when there are fewer. Owned by ferry, valid until the callback
+ * returns, not to be altered. Outside the callback: NULL. */
+FERRY_EXTERN char *ferry_pushheader_bynum(struct ferry_pushheaders *h,
+                                          size_t num);
+/* The value of the first field of that promise named name (exactly, as
+ * received: lower case), or NULL: no such field, an empty name, ":", or a
+ * name with a colon after its first byte. Owned as above. */
+FERRY_EXTERN char *ferry_pushheader_byname(struct ferry_pushheaders *h,
+                                           const char *name);
+
 /* ---- received headers ------------------------------------------------ */
 
 /* Where a header came from: the bits of ferry_header.origin, and of the
  * origin mask ferry_easy_header and ferry_easy_nextheader take. */
 #define FERRYH_HEADER (1 << 0)  /* a header of a final (non-1xx) response */
-#define FERRYH_TRAILER (1 << 1) /* a trailer (after a chunked body) */
+#define FERRYH_TRAILER (1 << 1) /* a trailer (after a chunked body, or of an
+                                   HTTP/2 response) */
 #define FERRYH_CONNECT (1 << 2) /* a header of a proxy's CONNECT response */
 #define FERRYH_1XX (1 << 3)     /* a header of an interim 1xx response */
 #define FERRYH_PSEUDO (1 << 4)  /* an HTTP/2 pseudo-header; none in HTTP/1 */

@@ -411,7 +411,7 @@
   X(DISALLOW_USERNAME_IN_URL, LONG, 278, 0)                                    \
   X(DOH_URL, STRINGPOINT, 279, 0)                                              \
   X(UPLOAD_BUFFERSIZE, LONG, 280, 0)                                           \
-  X(UPKEEP_INTERVAL_MS, LONG, 281, 0)                                          \
+  X(UPKEEP_INTERVAL_MS, LONG, 281, 1)                                          \
   X(CURLU, OBJECTPOINT, 282, 0)                                                \
   X(TRAILERFUNCTION, FUNCTIONPOINT, 283, 1)                                    \
   X(TRAILERDATA, CBPOINT, 284, 1)                                              \
@@ -497,8 +497,8 @@
   X(PIPELINING_SITE_BL, OBJECTPOINT, 11, 0)                                    \
   X(PIPELINING_SERVER_BL, OBJECTPOINT, 12, 0)                                  \
   X(MAX_TOTAL_CONNECTIONS, LONG, 13, 1)                                        \
-  X(PUSHFUNCTION, FUNCTIONPOINT, 14, 0)                                        \
-  X(PUSHDATA, OBJECTPOINT, 15, 0)                                              \
+  X(PUSHFUNCTION, FUNCTIONPOINT, 14, 1)                                        \
+  X(PUSHDATA, OBJECTPOINT, 15, 1)                                              \
   X(MAX_CONCURRENT_STREAMS, LONG, 16, 1)                                       \
   X(NETWORK_CHANGED, LONG, 17, 1)                                              \
   X(NOTIFYFUNCTION, FUNCTIONPOINT, 18, 1)                                      \
@@ -631,6 +631,9 @@
   X(FERRY_SOCKOPT_ALREADY_CONNECTED, CURL_SOCKOPT_ALREADY_CONNECTED)           \
   X(FERRY_PREREQFUNC_OK, CURL_PREREQFUNC_OK)                                   \
   X(FERRY_PREREQFUNC_ABORT, CURL_PREREQFUNC_ABORT)                             \
+  X(FERRY_PUSH_OK, CURL_PUSH_OK)                                               \
+  X(FERRY_PUSH_DENY, CURL_PUSH_DENY)                                           \
+  X(FERRY_PUSH_ERROROUT, CURL_PUSH_ERROROUT)                                   \
   X(FERRY_ZERO_TERMINATED, CURL_ZERO_TERMINATED)                               \
   X(FERRYMIMEOPT_FORMESCAPE, CURLMIMEOPT_FORMESCAPE)                           \
   X(FERRYFORM_NOTHING, CURLFORM_NOTHING)                                       \
@@ -997,6 +1000,7 @@
   X(ferry_prereq_callback, curl_prereq_callback)                               \
   X(ferry_notify_callback, curl_notify_callback)                               \
   X(ferry_minfo_offt, CURLMinfo_offt)                             \
+  X(ferry_push_callback, curl_push_callback)                                   \
   X(ferry_seek_callback, curl_seek_callback)                                   \
   X(ferry_mime, curl_mime)                                                     \
   X(ferry_mimepart, curl_mimepart)                                             \
@@ -1023,7 +1027,8 @@
   X(ferry_httppost, curl_httppost)                                             \
   X(ferry_forms, curl_forms)                                                   \
   X(ferry_hstsentry, curl_hstsentry)                                           \
-  X(ferry_index, curl_index)
+  X(ferry_index, curl_index)                                                   \
+  X(ferry_pushheaders, curl_pushheaders)
 
 /* Functions: X(ferry_name, curl_name) */
 #define FERRY_FUNCTIONS(X)                                                     \
@@ -1040,6 +1045,7 @@
   X(ferry_easy_pause, curl_easy_pause)                                         \
   X(ferry_easy_send, curl_easy_send)                                           \
   X(ferry_easy_recv, curl_easy_recv)                                           \
+  X(ferry_easy_upkeep, curl_easy_upkeep)                                       \
   X(ferry_easy_strerror, curl_easy_strerror)                                   \
   X(ferry_easy_header, curl_easy_header)                                       \
   X(ferry_easy_nextheader, curl_easy_nextheader)                               \
@@ -1073,6 +1079,8 @@
   X(ferry_multi_get_offt, curl_multi_get_offt)                                 \
   X(ferry_multi_notify_enable, curl_multi_notify_enable)                       \
   X(ferry_multi_notify_disable, curl_multi_notify_disable)                     \
+  X(ferry_pushheader_bynum, curl_pushheader_bynum)                             \
+  X(ferry_pushheader_byname, curl_pushheader_byname)                           \
   X(ferry_slist_append, curl_slist_append)                                     \
   X(ferry_slist_free_all, curl_slist_free_all)                                 \
   X(ferry_free, curl_free)                                                     \

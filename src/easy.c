@@ -220,6 +220,22 @@ ferry_code ferry_easy_pause(ferry_easy *e, int bitmask) {
   return FERRYE_OK;
 }
 
+ferry_code ferry_easy_upkeep(ferry_easy *e) {
+  ferry_multi *m;
+  if (!ferry__easy_valid(e))
+    return FERRYE_BAD_FUNCTION_ARGUMENT;
+  m = e->own_multi;
+  /* as libcurl: only the connections ferry_easy_perform keeps */
+  if (m == NULL || (e->multi != NULL && e->multi != m))
+    return FERRYE_OK;
+  if (m->in_callback || m->in_engine)
+    return FERRYE_RECURSIVE_API_CALL;
+  m->in_engine++;
+  ferry__sessions_upkeep(&m->pool, e->set.upkeep_interval_ms);
+  m->in_engine--;
+  return FERRYE_OK;
+}
+
 void ferry__easy_set_error(ferry_easy *e, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);

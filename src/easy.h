@@ -23,6 +23,10 @@
  * Without a stacked bomb neither comes near it: see DECODE_SLICE. */
 #define FERRY__PAUSE_MAX (8 * 1024 * 1024)
 
+/* How often a request the server refused (HTTP/2 REFUSED_STREAM or a
+ * GOAWAY) is sent again, as libcurl's CONN_MAX_RETRIES. */
+#define FERRY__REFUSED_RETRIES 5
+
 /* The states of a transfer. One list: the enum and the printable names both
  * come from it. */
 #define FERRY__XFER_STATES(X)                                                  \
@@ -147,6 +151,7 @@ typedef struct ferry__opts {
   const ferry_slist *proxyheader; /* PROXYHEADER, borrowed */
   long proxyport;             /* PROXYPORT */
   long expect_100_timeout_ms; /* EXPECT_100_TIMEOUT_MS, default 1000 */
+  long upkeep_interval_ms;    /* UPKEEP_INTERVAL_MS, default 60000 */
   long happy_eyeballs_ms;     /* HAPPY_EYEBALLS_TIMEOUT_MS, default 200 */
   long (*seekfn)(void *, ferry_off_t, int); /* SEEKFUNCTION */
   void *seekdata;
@@ -293,6 +298,7 @@ struct ferry_easy {
   ferry_mime *form_mime;      /* HTTPPOST as a mime, made for the transfer */
   unsigned reused : 1;        /* this attempt runs on a pooled connection */
   unsigned retried : 1;       /* a retry on a fresh connection was made */
+  unsigned char refused_retries; /* retries of a refused HTTP/2 stream */
   unsigned pause_recv : 1;
   unsigned pause_send : 1;
   unsigned response_done : 1; /* the session has the whole response */

@@ -363,14 +363,16 @@ static ferry_code section_end(ferry__h1_parser *p, const char *line, size_t n) {
   int r;
 
   /* A 101 nobody asked for is the final response over HTTP/1.1, as in
-   * libcurl: its body runs to the close. */
-  if (p->status == 101 && p->major == 1 && p->minor == 1)
+   * libcurl: its body runs to the close. One that answers an upgrade to
+   * h2c (RFC 7540 3.2) ends HTTP/1 on the connection. */
+  if (p->status == 101 && p->major == 1 && p->minor == 1 && !p->upgrade_ok)
     interim = 0;
   if (interim || p->status < 100) {
     rc = hand_on(p, line, n);
     if (rc != FERRYE_OK)
       return rc;
-    if (p->status == 101)
+    if (p->status == 101 && !(p->upgrade_ok && p->major == 1 &&
+                              p->minor == 1))
       return bad(p, FERRYE_WEIRD_SERVER_REPLY,
                  "101 Switching Protocols over HTTP/2 or HTTP/1.0");
     if (p->status < 100)
@@ -379,6 +381,14 @@ static ferry_code section_end(ferry__h1_parser *p, const char *line, size_t n) {
     r = p->cb->on_headers_done(p->ud, p->status, p->major, p->minor, 1);
     if (r < 0)
       return bad(p, FERRYE_WEIRD_SERVER_REPLY, "stopped after headers");
+    if (p->status == 101) {
+      /* switched: the bytes after this section are HTTP/2 */
+      ferry__buf_free(&p->line);
+      p->upgraded = 1;
+      p->complete = 1;
+      p->state = FERRY__H1_DONE;
+      return FERRYE_OK;
+    }
     /* another header section follows */
     p->lineno = 0;
     return FERRYE_OK;
@@ -913,6 +923,11 @@ ferry_code ferry__h1_build_request(ferry__buf *out, const ferry__h1_request *r) 
                       "Content-Type: application/x-www-form-urlencoded\r\n"))
     return FERRYE_OUT_OF_MEMORY;
   if (r->expect_100 && ferry__buf_adds(out, "Expect: 100-continue\r\n"))
+    return FERRYE_OUT_OF_MEMORY;
+  if (r->h2c_settings &&
+      ferry__buf_cat(out, "Connection: Upgrade, HTTP2-Settings\r\n"
+                          "Upgrade: h2c\r\nHTTP2-Settings: ",
+                     r->h2c_settings, "\r\n", NULL))
     return FERRYE_OUT_OF_MEMORY;
   if (ferry__buf_adds(out, "\r\n"))
     return FERRYE_OUT_OF_MEMORY;

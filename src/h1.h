@@ -123,6 +123,9 @@ typedef struct ferry__h1_parser {
   unsigned char cl_overflow;/* a Content-Length past 64 bits */
   unsigned char close;      /* the connection ends with this response */
   unsigned char keep_alive; /* an HTTP/1.0 response said keep-alive */
+  unsigned char upgrade_ok; /* a 101 switching to h2c is asked for (set
+                               before the first feed) */
+  unsigned char upgraded;   /* ... and came: what follows is HTTP/2 */
   ferry_code err;
   /* Why it failed: errprefix then errmsg. Both are string literals or the
    * text given to ferry__h1_fail, which must outlive the parser's error. */
@@ -141,11 +144,14 @@ void ferry__h1_parser_free(ferry__h1_parser *p);
 
 /* Feed received bytes. Returns FERRYE_OK and sets *consumed. Fewer bytes
  * than given are consumed only when the response completed (the rest is
- * not part of it). Any other return is the error, with text in
+ * not part of it), or (with upgrade_ok set) when a 101 switched the
+ * connection: upgraded and complete are then set, the 101's lines went to
+ * the callbacks as an interim response's, and the rest is the new
+ * protocol's. Any other return is the error, with text in
  * p->errprefix and p->errmsg: FERRYE_UNSUPPORTED_PROTOCOL (HTTP/0.9, an
  * unsupported version or status code), FERRYE_WEIRD_SERVER_REPLY (an
  * invalid status line, a NUL byte, a header line without a colon, a bad
- * Content-Length, a 101 that is not HTTP/1.1), FERRYE_BAD_CONTENT_ENCODING
+ * Content-Length, a 101 over HTTP/1.0), FERRYE_BAD_CONTENT_ENCODING
  * (a Transfer-Encoding other than chunked), FERRYE_RECV_ERROR (bad chunk
  * framing, header section over the cap), FERRYE_TOO_LARGE (a line over its
  * cap), FERRYE_OUT_OF_MEMORY, or a callback's error. */
@@ -204,6 +210,8 @@ typedef struct ferry__h1_request {
   int form_probe;           /* ... for a form: the user's Content-Type is
                                left out too (a form's type goes only with
                                the form) */
+  const char *h2c_settings; /* ask to upgrade to h2c with this
+                               HTTP2-Settings value (base64url), or NULL */
 } ferry__h1_request;
 
 /* Does the user's HTTPHEADER list name header `name` ("N: v" replaces it,

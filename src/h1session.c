@@ -29,6 +29,9 @@ typedef struct h1_session {
   /* major * 10 + minor of the last status line on the connection (0:
    * none yet), for the parser (see ferry__h1_parser.conn_version) */
   unsigned char last_version;
+  /* what an upgrade to h2c makes */
+  unsigned h2_max_streams;
+  int h2_push;
 } h1_session;
 
 static const ferry__h1_callbacks h1_callbacks;
@@ -115,11 +118,14 @@ static int on_body(void *ud, const char *p, size_t n) {
   return 0;
 }
 
-/* A trailer line goes to the owner as a header line that comes after the
- * body's bytes. */
+/* A trailer line of a chunked body goes to the owner's trailer_line. */
 static ferry_code on_trailer(void *ud, const char *line, size_t len) {
   ferry__stream *st = ((h1_session *)ud)->st;
-  ferry_code rc = st->hooks->header_line(st->ud, line, len);
+  ferry_code rc;
+
+  if (st->hooks->trailer_line == NULL)
+    return FERRYE_OK;
+  rc = st->hooks->trailer_line(st->ud, line, len);
   if (rc != FERRYE_OK)
     ferry__h1_fail(&((h1_session *)ud)->parser, rc, st->errbuf);
   return rc;
@@ -357,6 +363,8 @@ static void send_more(h1_session *s) {
 
 /* ---- receiving --------------------------------------------------------- */
 
+static void switch_to_h2(h1_session *s, const char *rest, size_t n);
+
 /* The response is complete. s may be gone when this returns. */
 static void response_complete(h1_session *s, int leftover) {
   ferry__stream *st = s->st;
@@ -434,9 +442,15 @@ static void recv_data(h1_session *s, int cselect) {
       return;
     }
     st->hooks->received(st->ud, (size_t)n);
+    c->pool->rbuf_in_use++;
     rc = ferry__h1_feed(&s->parser, rbuf, (size_t)n, &used);
+    c->pool->rbuf_in_use--;
     if (rc != FERRYE_OK) {
       parser_failed(s, rc);
+      return;
+    }
+    if (s->parser.upgraded) {
+      switch_to_h2(s, rbuf + used, (size_t)n - used);
       return;
     }
     if (s->parser.complete) {
@@ -456,6 +470,33 @@ static void recv_data(h1_session *s, int cselect) {
       break;
   }
   st->hooks->after_io(st->ud);
+}
+
+/* The server switched to HTTP/2 (101, h2c): an HTTP/2 session takes the
+ * connection and the stream (as its stream 1), and this one goes. rest
+ * is what came after the 101. s is gone when this returns. */
+static void h1_destroy(ferry__session *base);
+
+static void switch_to_h2(h1_session *s, const char *rest, size_t n) {
+  ferry__stream *st = s->st;
+  ferry__conn *c = s->base.conn;
+  ferry__session *h2;
+
+  ferry__h1_parser_free(&s->parser);
+  s->parser_live = 0;
+  s->st = NULL;
+  st->session = NULL;
+  h2 = ferry__h2_session_upgrade(c, st, s->h2_max_streams, s->h2_push);
+  if (h2 == NULL) {
+    s->st = st;
+    st->session = &s->base;
+    s->no_reuse = 1;
+    fail(s, FERRYE_OUT_OF_MEMORY, "out of memory for the HTTP/2 session");
+    return;
+  }
+  c->session = h2;
+  h1_destroy(&s->base);
+  ferry__h2_session_input(h2, rest, n);
 }
 
 /* ---- the session ------------------------------------------------------- */
@@ -493,6 +534,7 @@ static ferry_code h1_open(ferry__session *base, ferry__stream *st) {
   st->session = base;
   ferry__h1_parser_init(&s->parser, &h1_callbacks, s, st->is_head);
   s->parser.conn_version = s->last_version;
+  s->parser.upgrade_ok = st->h2c_upgrade;
   s->parser_live = 1;
   s->expect_wait = s->expect_go = 0;
   ferry__buf_reset(&s->upbuf);
@@ -589,12 +631,15 @@ static int h1_usable(ferry__session *base) {
 
 static const ferry__session_ops h1_ops = {"http/1.1", h1_open,    h1_resume,
                                           h1_pause,   h1_close,   h1_destroy,
-                                          h1_usable};
+                                          h1_usable,  NULL};
 
-ferry__session *ferry__h1_session_new(ferry__conn *c) {
+ferry__session *ferry__h1_session_new(ferry__conn *c,
+                                      const ferry__session_config *cfg) {
   h1_session *s = ferry__calloc(1, sizeof(*s));
   if (s == NULL)
     return NULL;
+  s->h2_max_streams = cfg->max_streams;
+  s->h2_push = cfg->push_enabled;
   s->base.ops = &h1_ops;
   s->base.conn = c;
   ferry__buf_init(&s->upbuf, SIZE_MAX / 2);

@@ -249,8 +249,8 @@ ferry_code ferry__headers_line(ferry__headers *h, const char *line,
   return add_entry(h, line, len, colon, h->origin);
 }
 
-ferry_code ferry__headers_trailer(ferry__headers *h, const char *line,
-                                  size_t len) {
+ferry_code ferry__headers_trailer_line(ferry__headers *h, const char *line,
+                                       size_t len) {
   const char *colon;
 
   /* libcurl's store reads the line as a C string up to its CR */
@@ -288,9 +288,8 @@ ferry_code ferry__headers_record(ferry_easy *e, const char *line, size_t len) {
   return recorded(e, ferry__headers_line(&e->headers, line, len, e->in_tunnel));
 }
 
-ferry_code ferry__headers_record_trailer(ferry_easy *e, const char *line,
-                                         size_t len) {
-  return recorded(e, ferry__headers_trailer(&e->headers, line, len));
+ferry_code ferry__headers_trailer(ferry_easy *e, const char *line, size_t len) {
+  return recorded(e, ferry__headers_trailer_line(&e->headers, line, len));
 }
 
 static int matches(const ferry__hentry *x, unsigned origin, int request) {

@@ -76,8 +76,8 @@ ferry_code ferry__headers_line(ferry__headers *h, const char *line,
  * before it skipped. As libcurl's store: FERRYE_BAD_FUNCTION_ARGUMENT for
  * a line without a colon, FERRYE_WEIRD_SERVER_REPLY for an empty one or
  * one with a NUL byte; else as ferry__headers_line. */
-ferry_code ferry__headers_trailer(ferry__headers *h, const char *line,
-                                  size_t len);
+ferry_code ferry__headers_trailer_line(ferry__headers *h, const char *line,
+                                       size_t len);
 
 /* The transfer went on to its next request (a redirect hop): headers fed
  * from now on belong to request index + 1. */
@@ -88,10 +88,9 @@ void ferry__headers_next_request(ferry__headers *h);
  * writes the transfer's error text. Returns what ferry__headers_line()
  * returns. */
 ferry_code ferry__headers_record(ferry_easy *e, const char *line, size_t len);
-/* The same for a trailer line (ferry__headers_trailer), with the error
- * text written for each error. */
-ferry_code ferry__headers_record_trailer(ferry_easy *e, const char *line,
-                                         size_t len);
+/* The same for a trailer line (ferry__headers_trailer_line), with the
+ * error text written for each error. */
+ferry_code ferry__headers_trailer(ferry_easy *e, const char *line, size_t len);
 
 /* ferry_easy_header() and ferry_easy_nextheader() on a store, for the
  * easy handle's functions and for tests. */

@@ -401,6 +401,7 @@ ferry_code ferry__http_build_request(ferry_easy *e) {
   char *target = NULL, *host = NULL, *auth = NULL, *cookies = NULL;
   char *proxy_auth = NULL;
   char *range_line = NULL, *cond_line = NULL;
+  char h2c[64];
   ferry_code rc = FERRYE_OUT_OF_MEMORY;
   int has_body = 0, oom = 0;
 
@@ -509,6 +510,16 @@ ferry_code ferry__http_build_request(ferry_easy *e) {
     r.accept_encoding = e->set.accept_encoding[0] ? e->set.accept_encoding
                                                   : ferry__decoder_all();
   r.strip_credentials = e->strip_auth;
+  /* HTTP_VERSION 2_0 on http://: a GET or HEAD without a body asks to
+   * switch to HTTP/2 (h2c), as libcurl does */
+  e->stream.h2c_upgrade = 0;
+  if (ferry__http_h2c_upgrade(e) && !has_body &&
+      (strcmp(r.method, "GET") == 0 || strcmp(r.method, "HEAD") == 0) &&
+      ferry__h2_settings_header(h2c, sizeof(h2c),
+                                e->multi && e->multi->pushfn) > 0) {
+    r.h2c_settings = h2c;
+    e->stream.h2c_upgrade = 1;
+  }
   r.cookie = cookies;
   /* the COOKIE option is the user's own, like a Cookie in HTTPHEADER */
   if (!e->strip_auth && e->set.cookie && e->set.cookie[0])
@@ -541,6 +552,11 @@ done:
   ferry__free(range_line);
   ferry__free(cond_line);
   return rc;
+}
+
+int ferry__http_h2c_upgrade(const ferry_easy *e) {
+  return e->set.httpversion == FERRY_HTTP_VERSION_2_0 && !e->tls_hop &&
+         !(e->use_proxy && !e->tunnel);
 }
 
 ferry_code ferry__http_check_redirect(ferry_easy *e, int status) {

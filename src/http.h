@@ -118,6 +118,10 @@ void ferry__http_hsts_flush(ferry_easy *e);
  * libcurl does (their failures, but running out of memory, are
  * ignored). */
 ferry_code ferry__http_hsts_dup(ferry_easy *e);
+/* Does the hop ask to upgrade to HTTP/2 on http:// (HTTP_VERSION 2_0,
+ * no TLS, not a request a proxy takes)? */
+int ferry__http_h2c_upgrade(const ferry_easy *e);
+
 /* The trailers of an upload of unknown size: the TRAILERFUNCTION's
  * well-formed lines, each "Name: value\r\n", appended to out (nothing
  * without a TRAILERFUNCTION). Calls the callback, and frees the list it

@@ -19,6 +19,7 @@ void ferry__opts_defaults(ferry__opts *o) {
   o->maxredirs = 30; /* libcurl's default since 8.3 */
   o->httpauth = 1UL << 0; /* Basic */
   o->expect_100_timeout_ms = 1000;
+  o->upkeep_interval_ms = 60000;
   o->happy_eyeballs_ms = 200;
   o->ssl_verifypeer = 1;
   o->ssl_verifyhost = 2;
@@ -373,6 +374,11 @@ ferry_code ferry_easy_setopt(ferry_easy *e, ferry_option opt, ...) {
     if (lv < 0)
       return FERRYE_BAD_FUNCTION_ARGUMENT;
     o->happy_eyeballs_ms = lv;
+    break;
+  case FERRYOPT_UPKEEP_INTERVAL_MS:
+    if (lv < 0)
+      return FERRYE_BAD_FUNCTION_ARGUMENT;
+    o->upkeep_interval_ms = lv;
     break;
   case FERRYOPT_EXPECT_100_TIMEOUT_MS:
     if (lv < 0)

@@ -212,6 +212,11 @@ void ferry__pool_mux_pending(ferry__conn *c, int pending) {
     c->bundle->n_connecting_mux--;
 }
 
+void ferry__pool_room(ferry__pool *pool) {
+  if (pool->on_idle_closed != NULL)
+    pool->on_idle_closed(pool->ud);
+}
+
 void ferry__pool_trim(ferry__pool *pool) {
   while (pool->n_idle > pool->cache_size) {
     ferry__conn *c =

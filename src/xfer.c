@@ -23,6 +23,7 @@
 #include "http.h"
 #include "mime.h"
 #include "proxy.h"
+#include "push.h"
 #include "easy.h"
 #include "multi.h"
 #include "partial.h"
@@ -101,6 +102,7 @@ static void forget_hop(ferry_easy *e) {
   ferry__stream_reset(&e->stream);
   e->upload_read = 0;
   e->reused = e->retried = 0;
+  e->refused_retries = 0;
   e->response_done = 0;
   e->follow = 0;
   e->expect_wait = 0;
@@ -230,7 +232,8 @@ static ferry_code make_conn_key(ferry_easy *e, const char *tls_key) {
 
   if (origin == NULL)
     return FERRYE_OUT_OF_MEMORY;
-  if (!e->use_proxy && tls_key == NULL && !h2_prior_knowledge(e)) {
+  if (!e->use_proxy && tls_key == NULL && !h2_prior_knowledge(e) &&
+      !ferry__http_h2c_upgrade(e)) {
     e->conn_key = origin; /* the common case: the key is the origin */
     return FERRYE_OK;
   }
@@ -249,6 +252,8 @@ static ferry_code make_conn_key(ferry_easy *e, const char *tls_key) {
     bad = ferry__buf_cat(&k, "#", tls_key, NULL);
   if (!bad && h2_prior_knowledge(e))
     bad = ferry__buf_adds(&k, "#h2c");
+  else if (!bad && ferry__http_h2c_upgrade(e))
+    bad = ferry__buf_adds(&k, "#h2c-upgrade"); /* its own: h1 or h2 */
   ferry__free(origin);
   ferry__free(porigin);
   if (bad) {
@@ -917,6 +922,31 @@ static int retry_on_fresh(ferry_easy *e) {
   return 1;
 }
 
+/* The server refused the stream before answering (HTTP/2 REFUSED_STREAM,
+ * or a GOAWAY that left it out): send it again on another connection (a
+ * pooled one will do), as libcurl does, up to FERRY__REFUSED_RETRIES
+ * times. Returns 1 if a retry was started. */
+static int retry_refused(ferry_easy *e) {
+  if (e->refused_retries >= FERRY__REFUSED_RETRIES)
+    return 0;
+  if (e->stream.pull && rewind_upload(e) != 0)
+    return 0;
+  e->refused_retries++;
+  if (ferry__trace_on(e))
+    ferry__infof(e, "%s, retrying on another connection", e->errtext);
+  release_conn(e, FERRY__CLOSE_FAIL);
+  e->errtext[0] = '\0';
+  e->os_errno = 0;
+  e->reused = 0;
+  e->expect_wait = 0;
+  stream_rewound(e);
+  e->ul_bytes = 0;
+  e->header_size = 0;
+  ferry__xfer_state(e, FERRY__XS_INIT);
+  acquire_conn(e, 0);
+  return 1;
+}
+
 /* ---- speed caps (rate.c) ---------------------------------------------- */
 
 /* How many bytes may move now in that direction (cap when there is no
@@ -1058,7 +1088,9 @@ static void hook_expect_wait(void *ud) {
 
 static void hook_request_sent(void *ud) {
   ferry_easy *e = ud;
-  ferry__xfer_state(e, FERRY__XS_RECV_HEADERS);
+  /* an HTTP/2 answer may come before the request's end */
+  if (e->state == FERRY__XS_SEND)
+    ferry__xfer_state(e, FERRY__XS_RECV_HEADERS);
   update_deadline(e);
 }
 
@@ -1077,10 +1109,75 @@ static void hook_done(void *ud, ferry_code result, int retry) {
   }
   if (e->stream.os_errno)
     e->os_errno = e->stream.os_errno;
-  if (retry && retry_on_fresh(e))
+  if (retry == FERRY__RETRY_FRESH && retry_on_fresh(e))
+    return;
+  if (retry == FERRY__RETRY_REFUSED && retry_refused(e))
     return;
   ferry__xfer_done(e, result);
 }
+
+static ferry_code on_header_line(void *ud, const char *line, size_t len);
+static int on_headers_done(void *ud, int status, long version, int interim,
+                           int64_t content_length);
+static ferry_code on_body(void *ud, const char *p, size_t n);
+
+static ferry_code adopt_push(ferry_easy *parent, ferry_easy *e);
+
+/* The stream hook of a server push: with no PUSHFUNCTION, or a promise
+ * without :scheme, :authority or :path, or when out of memory,
+ * FERRY__PUSH_DENY; otherwise what the callback returned, and for
+ * FERRY__PUSH_OK the new handle (duplicated from this one, its URL the
+ * promised one) is added to the multi, its stream in *child. */
+static int hook_push(void *ud, const ferry__push_promise *pp,
+                     ferry__stream **child) {
+  ferry_easy *parent = ud, *e;
+  ferry_multi *m = parent->multi;
+  struct ferry_pushheaders h = {pp};
+  const char *scheme, *authority, *path;
+  ferry__buf url;
+  int rc;
+
+  if (m == NULL || m->pushfn == NULL)
+    return FERRY__PUSH_DENY;
+  scheme = ferry_pushheader_byname(&h, ":scheme");
+  authority = ferry_pushheader_byname(&h, ":authority");
+  path = ferry_pushheader_byname(&h, ":path");
+  if (scheme == NULL || authority == NULL || path == NULL)
+    return FERRY__PUSH_DENY;
+  /* the new handle has the parent's options and the promised URL */
+  e = ferry_easy_duphandle(parent);
+  if (e == NULL)
+    return FERRY__PUSH_DENY;
+  ferry__buf_init(&url, 64 * 1024);
+  if (ferry__buf_cat(&url, scheme, "://", authority, path, NULL) ||
+      ferry__buf_add(&url, "", 1) ||
+      ferry_easy_setopt(e, FERRYOPT_URL, url.data) != FERRYE_OK) {
+    ferry__buf_free(&url);
+    ferry_easy_cleanup(e);
+    return FERRY__PUSH_DENY;
+  }
+  ferry__buf_free(&url);
+  if (ferry__trace_on(parent))
+    ferry__infof(parent, "Server push of %s://%s%s offered", scheme,
+                 authority, path);
+  FERRY__CALLBACK_ENTER(m);
+  rc = m->pushfn(parent, e, pp->n, &h, m->pushdata);
+  FERRY__CALLBACK_LEAVE(m);
+  if (rc != FERRY_PUSH_OK) {
+    ferry_easy_cleanup(e);
+    return rc == FERRY_PUSH_ERROROUT ? FERRY__PUSH_ERROROUT : FERRY__PUSH_DENY;
+  }
+  /* accepted: it runs as a transfer of the multi on the parent's
+   * connection */
+  if (adopt_push(parent, e) != FERRYE_OK) {
+    ferry_easy_cleanup(e);
+    return FERRY__PUSH_DENY;
+  }
+  *child = &e->stream;
+  return FERRY__PUSH_OK;
+}
+
+static ferry_code on_trailer_line(void *ud, const char *line, size_t len);
 
 /* A status line was read: libcurl's RESPONSE_CODE and HTTP_VERSION are
  * set at once (a 1xx's too), so a header line that fails later leaves
@@ -1108,16 +1205,24 @@ static void hook_body_raw(void *ud, const char *p, size_t n) {
     ferry__trace_data(e, FERRYINFO_DATA_IN, p, n);
 }
 
-static ferry_code on_header_line(void *ud, const char *line, size_t len);
-static int on_headers_done(void *ud, int status, long version, int interim,
-                           int64_t content_length);
-static ferry_code on_body(void *ud, const char *p, size_t n);
-
 static const ferry__stream_hooks stream_hooks = {
-    on_header_line,   on_headers_done,   on_body,       hook_read_body,
-    hook_trailers,    hook_allowance,    hook_sent,     hook_received,
-    hook_expect_wait, hook_request_sent, hook_after_io, hook_done,
-    hook_status,      hook_headers_end,  hook_body_raw,
+    .header_line = on_header_line,
+    .headers_done = on_headers_done,
+    .body = on_body,
+    .read_body = hook_read_body,
+    .trailers = hook_trailers,
+    .trailer_line = on_trailer_line,
+    .push = hook_push,
+    .allowance = hook_allowance,
+    .sent = hook_sent,
+    .received = hook_received,
+    .expect_wait = hook_expect_wait,
+    .request_sent = hook_request_sent,
+    .after_io = hook_after_io,
+    .done = hook_done,
+    .status = hook_status,
+    .headers_end = hook_headers_end,
+    .body_raw = hook_body_raw,
 };
 
 void ferry__xfer_init_stream(ferry_easy *e) {
@@ -1140,6 +1245,7 @@ static ferry_code session_for(ferry_easy *e, ferry__session **out) {
   sc.h2_prior_knowledge = h2_prior_knowledge(e);
   sc.h2_allowed = e->tls_hop && offers_h2(e);
   sc.max_streams = (unsigned)m->max_concurrent_streams;
+  sc.push_enabled = m->pushfn != NULL;
   rc = ferry__session_of(c, &sc, out, e->errtext, sizeof(e->errtext));
   ferry__pool_mux_pending(c, 0);
   if (rc != FERRYE_OK)
@@ -1179,6 +1285,41 @@ static int prereq_refused(ferry_easy *e) {
   return -1;
 }
 
+/* A pushed stream's new handle e (duplicated from parent, its URL the
+ * promised one) joins parent's multi as a transfer already sent on
+ * parent's connection: it waits for the pushed response. FERRYE_OK, or
+ * an error (e is then not in the multi). */
+static ferry_code adopt_push(ferry_easy *parent, ferry_easy *e) {
+  ferry_multi *m = parent->multi;
+  ferry_code rc;
+
+  if (ferry_multi_add_handle(m, e) != FERRYM_OK)
+    return FERRYE_OUT_OF_MEMORY;
+  /* not from INIT: the server made the request */
+  ferry__list_remove(&e->queue_node);
+  rc = ferry__xfer_setup(e);
+  if (rc != FERRYE_OK) {
+    ferry_multi_remove_handle(m, e);
+    return rc;
+  }
+  e->conn = parent->conn;
+  e->reused = 1;
+  e->t_namelookup = e->t_connect = e->t_pretransfer = now_ns();
+  if (ferry__conn_tls(e->conn) != NULL) {
+    e->t_appconnect = e->t_connect;
+    e->ssl_verifyresult = parent->ssl_verifyresult;
+  }
+  fill_addr_info(e);
+  e->stream.scheme = e->url.scheme;
+  e->stream.recv_rate = e->set.max_recv_speed;
+  e->stream.sent_all = 1;
+  if (ferry__trace_on(e))
+    ferry__infof(e, "Receiving a pushed stream of %s", e->conn_key);
+  ferry__xfer_state(e, FERRY__XS_RECV_HEADERS);
+  update_deadline(e);
+  return FERRYE_OK;
+}
+
 /* The connection is ready for the request: open the stream on its
  * session, which sends it. */
 static void start_send(ferry_easy *e) {
@@ -1199,6 +1340,7 @@ static void start_send(ferry_easy *e) {
     return;
   e->stream.scheme = e->url.scheme;
   e->stream.weight = (int)e->set.stream_weight;
+  e->stream.recv_rate = e->set.max_recv_speed;
   rc = ferry__stream_open(s, &e->stream);
   if (rc != FERRYE_OK)
     xfer_fail(e, rc, "the connection refused the request");
@@ -1340,66 +1482,12 @@ static int response_ends_connection(const ferry_easy *e, long version,
   return content_length < 0 && !e->resp_chunked && !e->stream.is_head;
 }
 
-/* A header line for the application: with HEADER set to the write
- * callback first, then to the header callback (or HEADERDATA), in that
- * order as libcurl's client writer has it. */
-static ferry_code header_out(ferry_easy *e, const char *line, size_t len) {
-  ferry_multi *m = e->multi;
-  ferry_code rc;
-  size_t w;
-
-  if (e->set.header) {
-    rc = deliver_body(e, line, len);
-    if (rc != FERRYE_OK)
-      return rc;
-  }
-  if (e->set.headerfn) {
-    FERRY__CALLBACK_ENTER(m);
-    w = e->set.headerfn((char *)line, 1, len, e->set.headerdata);
-    FERRY__CALLBACK_LEAVE(m);
-    if (w != len) {
-      snprintf(e->errtext, sizeof(e->errtext),
-               "Failed writing header (callback returned %zu of %zu)", w, len);
-      return FERRYE_WRITE_ERROR;
-    }
-  } else if (e->set.headerdata) {
-    /* HEADERDATA without HEADERFUNCTION: written like the body */
-    ferry_write_callback fn = e->set.writefn;
-    FERRY__CALLBACK_ENTER(m);
-    w = fn ? fn((char *)line, 1, len, e->set.headerdata)
-           : fwrite(line, 1, len, (FILE *)e->set.headerdata);
-    FERRY__CALLBACK_LEAVE(m);
-    if (w != len) {
-      snprintf(e->errtext, sizeof(e->errtext), "Failed writing header");
-      return FERRYE_WRITE_ERROR;
-    }
-  }
-  return FERRYE_OK;
-}
-
-/* A trailer line, which comes once the body's bytes are through: kept for
- * ferry_easy_header (FERRYH_TRAILER) and handed on like a header line,
- * without counting in HEADER_SIZE or showing as HEADER_IN (its bytes
- * showed as DATA_IN), as in libcurl. HTTP/2 ends its trailers with a
- * blank line, which is not handed on. */
-static ferry_code on_trailer_line(ferry_easy *e, const char *line,
-                                  size_t len) {
-  ferry_code rc;
-
-  if (len == 0 || line[0] == '\r' || line[0] == '\n')
-    return FERRYE_OK;
-  rc = ferry__headers_record_trailer(e, line, len);
-  if (rc != FERRYE_OK)
-    return rc;
-  return header_out(e, line, len);
-}
+static ferry_code header_to_user(ferry_easy *e, const char *line, size_t len);
 
 static ferry_code on_header_line(void *ud, const char *line, size_t len) {
   ferry_easy *e = ud;
   ferry_code rc;
 
-  if (e->state == FERRY__XS_RECV_BODY)
-    return on_trailer_line(e, line, len);
   e->header_size += (long)len;
   if (e->t_starttransfer == 0)
     e->t_starttransfer = now_ns();
@@ -1435,7 +1523,64 @@ static ferry_code on_header_line(void *ud, const char *line, size_t len) {
   if ((line[0] | 0x20) == 's' && e->hsts &&
       ferry__http_sts_header(e, line, len) != FERRYE_OK)
     return FERRYE_OUT_OF_MEMORY;
-  return header_out(e, line, len);
+  return header_to_user(e, line, len);
+}
+
+/* A response trailer line: kept for ferry_easy_header (FERRYH_TRAILER) and
+ * given to HEADERFUNCTION after the body. HTTP/2 trailers count in
+ * HEADER_SIZE and show as HEADER_IN; a chunked body's do neither (their
+ * bytes showed as DATA_IN), as in libcurl. */
+static ferry_code on_trailer_line(void *ud, const char *line, size_t len) {
+  ferry_easy *e = ud;
+  ferry_code rc;
+
+  if (e->follow || e->skip_body)
+    return FERRYE_OK; /* a redirect's or a 416's trailers are not data */
+  if (!e->body_raw_seen) {
+    e->header_size += (long)len;
+    if (ferry__trace_on(e))
+      ferry__trace_data(e, FERRYINFO_HEADER_IN, line, len);
+  }
+  rc = ferry__headers_trailer(e, line, len);
+  if (rc != FERRYE_OK)
+    return rc;
+  return header_to_user(e, line, len);
+}
+
+/* A header (or trailer) line for the application: with HEADER set to the
+ * write callback first, then to the header callback (or HEADERDATA), in
+ * that order as libcurl's client writer has it. */
+static ferry_code header_to_user(ferry_easy *e, const char *line, size_t len) {
+  ferry_multi *m = e->multi;
+  size_t w;
+
+  if (e->set.header) {
+    ferry_code rc = deliver_body(e, line, len);
+    if (rc != FERRYE_OK)
+      return rc;
+  }
+  if (e->set.headerfn) {
+    FERRY__CALLBACK_ENTER(m);
+    w = e->set.headerfn((char *)line, 1, len, e->set.headerdata);
+    FERRY__CALLBACK_LEAVE(m);
+    if (w != len) {
+      snprintf(e->errtext, sizeof(e->errtext),
+               "Failed writing header (callback returned %zu of %zu)", w, len);
+      return FERRYE_WRITE_ERROR;
+    }
+  } else if (e->set.headerdata) {
+    /* HEADERDATA without HEADERFUNCTION: written like the body */
+    ferry_write_callback fn = e->set.writefn;
+    FERRY__CALLBACK_ENTER(m);
+    w = fn ? fn((char *)line, 1, len, e->set.headerdata)
+           : fwrite(line, 1, len, (FILE *)e->set.headerdata);
+    FERRY__CALLBACK_LEAVE(m);
+    if (w != len) {
+      snprintf(e->errtext, sizeof(e->errtext), "Failed writing header");
+      return FERRYE_WRITE_ERROR;
+    }
+  }
+  return FERRYE_OK;
 }
 
 /* MAXFILESIZE against the body length a final response announces: as in

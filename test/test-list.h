@@ -655,6 +655,46 @@
   X(wsserver_serves_the_python_websockets_client) \
   X(ws_codec_talks_to_the_python_websockets_server)
 
+/* -- section: HTTP/2 complete: per stream, per connection, hostile peers,
+ *    push, upgrade, nginx (test/test-h2.c) -- */
+#define TEST_LIST_H2FULL(X) \
+  X(h2_upload_of_known_size_goes_in_data_frames_under_flow_control) \
+  X(h2_upload_of_unknown_size_ends_with_the_trailer_callbacks_trailers) \
+  X(h2_upload_paused_by_the_read_callback_resumes_with_easy_pause) \
+  X(h2_upload_waits_for_a_server_that_opens_its_window_later) \
+  X(h2_postfields_small_and_large_are_sent_whole) \
+  X(h2_paused_stream_keeps_its_window_closed_while_others_finish) \
+  X(h2_max_recv_speed_and_max_send_speed_cap_a_stream) \
+  X(h2_response_trailers_go_to_the_header_callback_and_easy_header) \
+  X(h2_informational_responses_come_before_the_final_one) \
+  X(h2_rst_stream_ends_only_that_transfer) \
+  X(h2_refused_stream_is_sent_again_five_times_then_fails) \
+  X(h2_redirect_and_digest_auth_go_over_the_same_connection) \
+  X(h2_gzip_body_is_decoded_head_gets_no_body_failonerror_fails) \
+  X(h2_getinfo_reports_version_connects_sizes_and_addresses) \
+  X(h2_goaway_streams_above_the_last_go_to_a_new_connection) \
+  X(h2_goaway_during_an_upload_sends_it_again_on_a_new_connection) \
+  X(h2_idle_connection_the_server_ended_is_not_used_again) \
+  X(h2_socket_action_idle_connection_the_server_ended_is_not_reused) \
+  X(h2_easy_upkeep_pings_an_idle_connection) \
+  X(h2_server_max_concurrent_streams_holds_the_rest_back) \
+  X(h2_connection_window_keeps_parallel_downloads_going) \
+  X(h2_server_push_is_refused_without_a_push_function) \
+  X(h2_server_push_becomes_a_new_handle_with_push_ok) \
+  X(h2_server_push_deny_resets_it_and_errorout_fails_the_parent) \
+  X(h2_hostile_malformed_frame_fails_the_connection_with_http2) \
+  X(h2_hostile_header_section_over_the_cap_fails_that_stream_only) \
+  X(h2_hostile_continuation_flood_ends_the_connection) \
+  X(h2_hostile_settings_and_ping_floods_end_the_connection) \
+  X(h2_hostile_rst_flood_ends_one_stream_and_spares_the_other) \
+  X(h2_hostile_push_when_refused_is_a_connection_error) \
+  X(h2_hostile_content_length_that_disagrees_with_the_data) \
+  X(h2_hostile_window_never_opened_ends_by_timeout_without_spinning) \
+  X(h2_upgrade_h2c_switches_and_the_answer_comes_on_stream_1) \
+  X(h2_upgrade_ignored_or_with_a_body_stays_http11) \
+  X(h2_oom_each_allocation_of_an_exchange_fails_cleanly) \
+  X(h2_nginx_thousand_transfers_at_hundred_in_flight_on_one_connection)
+
 /* -- section: HTTP/2 through the engine (test/test-h2.c) -- */
 #define TEST_LIST_H2(X) \
   X(h2_prior_knowledge_get_gives_status_headers_and_body) \
@@ -817,6 +857,7 @@
   TEST_LIST_H2SERVER(X) \
   TEST_LIST_WS(X) \
   TEST_LIST_H2(X) \
+  TEST_LIST_H2FULL(X) \
   TEST_LIST_MIME(X) \
   TEST_LIST_MULTI_API(X) \
   TEST_LIST_RAW(X) \
