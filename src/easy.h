@@ -141,6 +141,7 @@ typedef struct ferry__opts {
   long stream_weight;         /* STREAM_WEIGHT (HTTP/2), 1..256 */
   unsigned followlocation : 1;
   unsigned autoreferer : 1;
+  unsigned path_as_is : 1;      /* PATH_AS_IS: keep dot segments */
   unsigned unrestricted_auth : 1;
   unsigned verbose : 1;
   unsigned header : 1;

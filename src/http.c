@@ -38,9 +38,11 @@ const char *ferry__http_method(const ferry_easy *e) {
   return "GET";
 }
 
-/* "scheme://host:port" of a URL. NULL when out of memory. Made in one
- * allocation of the exact size: it runs for every transfer, and the string
- * lives as long as the transfer. */
+/* "scheme://host:port" of a URL, the host name in lower case: a key that
+ * compares hosts as libcurl does, without regard to case (an IPv6 zone id
+ * kept as it is). NULL when out of memory. Made in one allocation of the
+ * exact size: it runs for every transfer, and the string lives as long as
+ * the transfer. */
 char *ferry__http_origin(const ferry__url *u) {
   int v6 = u->host_kind == FERRY__HOST_IPV6;
   size_t slen = strlen(u->scheme), hlen = strlen(u->host), plen = 0;
@@ -61,8 +63,12 @@ char *ferry__http_origin(const ferry__url *u) {
   p += 3;
   if (v6)
     *p++ = '[';
-  memcpy(p, u->host, hlen);
-  p += hlen;
+  for (size_t i = 0; i < hlen; i++) {
+    char c = u->host[i];
+    if (c == '%')
+      v6 = 2; /* the zone id: as it is */
+    *p++ = (c >= 'A' && c <= 'Z' && v6 != 2) ? (char)(c - 'A' + 'a') : c;
+  }
   if (v6)
     *p++ = ']';
   *p++ = ':';
@@ -167,6 +173,11 @@ static char *authorization(ferry_easy *e, const char *method,
       !credentials(e, &user, &ulen, &pass))
     return NULL;
   if ((auth & AUTH_DIGEST) && e->digest.nonce != NULL) {
+    /* a URL's user name may hold control bytes (libcurl takes them for
+     * HTTP); Digest would write them into the header line: no answer */
+    for (size_t i = 0; i < ulen; i++)
+      if ((unsigned char)user[i] < 0x20 || user[i] == 0x7f)
+        return NULL;
     name = ferry__memdup0(user, ulen);
     if (name == NULL) {
       *oom = 1;
@@ -340,7 +351,7 @@ ferry_code ferry__http_build_request(ferry_easy *e) {
   }
   /* through a proxy without a tunnel, the request names the whole URL */
   if (e->use_proxy && !e->tunnel) {
-    target = ferry__url_to_string(&e->url, 0, 1);
+    target = ferry__url_proxy_target(&e->url);
     proxy_auth = ferry__proxy_authorization(e, &oom);
     if (oom)
       goto done;
@@ -408,33 +419,27 @@ static int is_redirect(int status) {
 }
 
 ferry_code ferry__http_check_redirect(ferry_easy *e, int status) {
-  ferry__url next;
   const char *why = NULL;
   ferry__url_err uerr;
+  int follow;
 
   ferry__free(e->redirect_url);
   e->redirect_url = NULL;
   e->follow = 0;
-  if (status < 300 || status > 399 || e->location == NULL)
+  if (status < 300 || status > 399 || e->location == NULL ||
+      e->location[0] == '\0') /* libcurl ignores an empty Location */
     return FERRYE_OK;
-  uerr = ferry__url_resolve(&next, &e->url, e->location, &why);
-  if (uerr == FERRY__URL_NOMEM)
-    return FERRYE_OUT_OF_MEMORY;
-  if (uerr != FERRY__URL_OK) {
-    if (!e->set.followlocation)
-      return FERRYE_OK; /* REDIRECT_URL stays empty */
-    snprintf(e->errtext, sizeof(e->errtext), "Malformed Location: %s",
-             why ? why : "bad URL");
-    return uerr == FERRY__URL_UNSUPPORTED_SCHEME ? FERRYE_UNSUPPORTED_PROTOCOL
-                                                 : FERRYE_URL_MALFORMAT;
-  }
-  e->redirect_url = ferry__url_to_string(&next, 1, 0);
-  ferry__url_free(&next);
-  if (e->redirect_url == NULL)
-    return FERRYE_OUT_OF_MEMORY;
-  if (e->set.followlocation && is_redirect(status))
-    e->follow = 1;
-  return FERRYE_OK;
+  /* A Location to follow is read once its response is in
+   * (ferry__http_next_hop), as libcurl reads it; one only reported, or
+   * past MAXREDIRS, now, with the flags libcurl reports it with (an
+   * unreadable one is kept as it came). */
+  follow = e->set.followlocation && is_redirect(status);
+  e->follow = follow;
+  if (follow &&
+      !(e->set.maxredirs >= 0 && e->redirect_count >= e->set.maxredirs))
+    return FERRYE_OK;
+  uerr = ferry__url_redirect(&e->url, e->location, 0, &e->redirect_url, &why);
+  return uerr == FERRY__URL_NOMEM ? FERRYE_OUT_OF_MEMORY : FERRYE_OK;
 }
 
 unsigned ferry__http_parse_protocols(const char *list) {
@@ -475,13 +480,26 @@ ferry_code ferry__http_next_hop(ferry_easy *e, ferry__url *next) {
              e->set.maxredirs);
     return FERRYE_TOO_MANY_REDIRECTS;
   }
-  uerr = ferry__url_parse(next, e->redirect_url, 0, &why);
+  ferry__free(e->redirect_url);
+  uerr = ferry__url_redirect(&e->url, e->location, 1, &e->redirect_url, &why);
+  if (uerr == FERRY__URL_NOMEM)
+    return FERRYE_OUT_OF_MEMORY;
+  if (uerr != FERRY__URL_OK) {
+    e->redirect_count++; /* libcurl counts it before reading the Location */
+    snprintf(e->errtext, sizeof(e->errtext),
+             "The redirect target URL could not be parsed: %s",
+             why ? why : "bad URL");
+    return uerr == FERRY__URL_UNSUPPORTED_SCHEME ? FERRYE_UNSUPPORTED_PROTOCOL
+                                                 : FERRYE_URL_MALFORMAT;
+  }
+  uerr = ferry__url_parse(next, e->redirect_url, e->url.flags, &why);
   if (uerr == FERRY__URL_NOMEM)
     return FERRYE_OUT_OF_MEMORY;
   if (uerr != FERRY__URL_OK) {
     snprintf(e->errtext, sizeof(e->errtext), "Malformed Location: %s",
              why ? why : "bad URL");
-    return FERRYE_URL_MALFORMAT;
+    return uerr == FERRY__URL_UNSUPPORTED_SCHEME ? FERRYE_UNSUPPORTED_PROTOCOL
+                                                 : FERRYE_URL_MALFORMAT;
   }
   /* a known HSTS host is only ever asked over https, redirects included */
   if (ferry__http_hsts_upgrade(e, next, NULL) != FERRYE_OK) {
@@ -813,21 +831,14 @@ ferry_code ferry__http_hsts_load(ferry_easy *e) {
 
 ferry_code ferry__http_hsts_upgrade(ferry_easy *e, ferry__url *u,
                                    int *switched) {
-  char *https;
-
   if (switched)
     *switched = 0;
   if (e->hsts == NULL || strcmp(u->scheme, "http") != 0 ||
       u->host_kind != FERRY__HOST_NAME || !ferry__hsts_known(e->hsts, u->host))
     return FERRYE_OK;
   /* never a byte in the clear to a known host: out of memory fails */
-  https = ferry__strdup("https");
-  if (https == NULL)
+  if (ferry__url_set_scheme(u, "https") != FERRY__URL_OK)
     return FERRYE_OUT_OF_MEMORY;
-  ferry__free(u->scheme);
-  u->scheme = https;
-  if (!u->port_explicit)
-    u->port = 443;
   if (switched)
     *switched = 1;
   if (ferry__trace_on(e)) {

@@ -599,22 +599,31 @@ static int malformed_location(const char *loc, const char *why) {
   /* every connection: the failed transfer's connection is not kept */
   tserver_respond_always(r.s, redirect(302, loc), 0);
   ASSERT_EQ(ferry_easy_perform(r.e), FERRYE_URL_MALFORMAT);
-  ASSERT_STR_EQ(r.err, f("Malformed Location: %s", why));
+  ASSERT_STR_EQ(r.err,
+                f("The redirect target URL could not be parsed: %s", why));
   ASSERT_EQ(r.body.len, 0);
   ASSERT_EQ(info_long(r.e, FERRYINFO_RESPONSE_CODE), 302);
-  /* without FOLLOWLOCATION it is just a response */
+  /* as in libcurl, counted as a redirect before the Location is read */
+  ASSERT_EQ(info_long(r.e, FERRYINFO_REDIRECT_COUNT), 1);
+  ASSERT_NULL(info_str(r.e, FERRYINFO_REDIRECT_URL));
+  /* without FOLLOWLOCATION it is just a response, and REDIRECT_URL the
+   * Location as it came (libcurl's, when it cannot read it) */
   ASSERT_EQ(ferry_easy_setopt(r.e, FERRYOPT_FOLLOWLOCATION, 0L), FERRYE_OK);
   ASSERT_EQ(ferry_easy_perform(r.e), FERRYE_OK);
   ASSERT_MEM_EQ(r.body.data, r.body.len, REDIR_BODY);
-  ASSERT_NULL(info_str(r.e, FERRYINFO_REDIRECT_URL));
+  ASSERT_STR_EQ(info_str(r.e, FERRYINFO_REDIRECT_URL), loc);
   ASSERT_EQ(info_long(r.e, FERRYINFO_RESPONSE_CODE), 302);
   RX_FINISH(&r);
   return 0;
 }
 
 TEST_IMPL(malformed_location_is_url_malformat_only_when_following) {
-  ASSERT_EQ(malformed_location("http://[::1", "missing ] in IPv6 address"), 0);
-  ASSERT_EQ(malformed_location("http://h:99999/", "port number out of range"), 0);
+  ASSERT_EQ(malformed_location("http://[::1", "bad IPv6 address"), 0);
+  ASSERT_EQ(malformed_location("http://h:99999/",
+                               "port number is not a decimal number from 0 "
+                               "to 65535"),
+            0);
+  ASSERT_EQ(malformed_location("http://a@b@h/", "bad host name"), 0);
   return 0;
 }
 
