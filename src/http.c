@@ -356,6 +356,7 @@ ferry_code ferry__http_build_request(ferry_easy *e) {
     if (oom)
       goto done;
     r.proxy_authorization = proxy_auth;
+    r.proxy_keepalive = 1;
     /* HEADEROPT UNIFIED: HTTPHEADER alone goes to the proxy too */
     r.proxy_headers = e->set.headeropt_unified ? NULL : e->set.proxyheader;
   } else {
