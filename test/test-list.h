@@ -758,7 +758,8 @@
   X(diff_multi_poll) \
   X(diff_multi_select) \
   X(diff_multi_uv) \
-  X(diff_multi_epoll)
+  X(diff_multi_epoll) \
+  X(diff_urls)
 
 /* -- section: libcurl behaviours the differential test found
  *    (test/test-libcurl-compat.c) -- */
@@ -772,7 +773,14 @@
   X(libcurl_compat_request_size_counts_a_small_body_sent_with_the_head) \
   X(libcurl_compat_cookie_file_takes_set_cookie_lines) \
   X(libcurl_compat_cookie_header_and_jar_go_in_libcurls_order) \
-  X(libcurl_compat_url_api_parses_urls_as_libcurl_8_11)
+  X(libcurl_compat_url_api_parses_urls_as_libcurl_8_11) \
+  X(libcurl_compat_transfer_urls_read_as_libcurl) \
+  X(libcurl_compat_url_login_takes_control_bytes_but_nul) \
+  X(libcurl_compat_hosts_match_without_case_for_connections_and_cookies) \
+  X(libcurl_compat_hsts_matches_hosts_without_case) \
+  X(libcurl_compat_redirect_locations_read_as_libcurl) \
+  X(libcurl_compat_proxy_urls_read_as_libcurl) \
+  X(libcurl_compat_url_api_joins_references_as_libcurl_8_11)
 
 #define TEST_LIST(X)   \
   TEST_LIST_LOOP(X) \
