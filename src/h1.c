@@ -51,7 +51,7 @@ static int on_headers_complete(llhttp_t *llh) {
   int interim = status >= 100 && status < 200;
   int rc;
 
-  if (status == 101) {
+  if (status == 101 && !p->upgrade_ok) {
     ferry__h1_fail(p, FERRYE_WEIRD_SERVER_REPLY,
                    "server switched protocols (101) without being asked");
     return -1;
@@ -78,6 +78,14 @@ static int on_headers_complete(llhttp_t *llh) {
   }
   p->line_len = 0;
   p->nl = 0;
+  if (status == 101) {
+    /* switched: the bytes after this section are HTTP/2 */
+    ferry__buf_free(&p->hdr);
+    p->in_headers = 0;
+    p->upgraded = 1;
+    p->complete = 1;
+    return HPE_PAUSED;
+  }
   if (interim) {
     ferry__buf_reset(&p->hdr);
     return 0; /* llhttp ends the 1xx message; another header section follows */
@@ -235,6 +243,10 @@ ferry_code ferry__h1_feed(ferry__h1_parser *p, const char *data, size_t len,
       }
       p->hdr_total += n;
       e = llhttp_execute(&p->llh, data + off, n);
+      if (p->upgraded) {
+        off += n; /* llhttp had the section alone: it ends there */
+        break;
+      }
       if (e == HPE_PAUSED) {
         /* The message ended with its header section (no body). */
         off = (size_t)(llhttp_get_error_pos(&p->llh) - data);
@@ -369,10 +381,11 @@ static int is_credential_header(const char *d, size_t nlen) {
   return 0;
 }
 
-/* skip_type: a form's Content-Type, made from the user's, goes apart. */
+/* skip_type: a form's Content-Type, made from the user's, goes apart.
+ * skip_length: an authentication probe says its own Content-Length. */
 static int add_user_headers(ferry__buf *out, const ferry_slist *h,
                             int host_sent, int strip_credentials,
-                            int skip_type) {
+                            int skip_type, int skip_length) {
   for (; h != NULL; h = h->next) {
     const char *d = h->data, *sep;
     size_t nlen;
@@ -385,6 +398,9 @@ static int add_user_headers(ferry__buf *out, const ferry_slist *h,
     if (strip_credentials && is_credential_header(d, nlen))
       continue;
     if (skip_type && nlen == 12 && strncasecmp(d, "Content-Type", 12) == 0)
+      continue;
+    if (skip_length && nlen == 14 &&
+        strncasecmp(d, "Content-Length", 14) == 0)
       continue;
     if (*sep == ';') {
       const char *rest = sep + 1;
@@ -472,11 +488,13 @@ ferry_code ferry__h1_build_request(ferry__buf *out, const ferry__h1_request *r) 
   if (r->cond_line && ferry__buf_cat(out, r->cond_line, "\r\n", NULL))
     return FERRYE_OUT_OF_MEMORY;
   if (add_user_headers(out, h, host_line != NULL, r->strip_credentials,
-                       r->mime_content_type != NULL))
+                       r->mime_content_type != NULL || r->form_probe,
+                       r->auth_probe))
     return FERRYE_OUT_OF_MEMORY;
-  if (add_user_headers(out, r->proxy_headers, host_line != NULL, 0, 0))
+  if (add_user_headers(out, r->proxy_headers, host_line != NULL, 0, 0, 0))
     return FERRYE_OUT_OF_MEMORY;
-  if (r->body_len >= 0 && !user_sets_header(h, "Content-Length") &&
+  if (r->body_len >= 0 &&
+      (r->auth_probe || !user_sets_header(h, "Content-Length")) &&
       (ferry__buf_adds(out, "Content-Length: ") ||
        ferry__buf_add_int(out, (long long)r->body_len) ||
        ferry__buf_adds(out, "\r\n")))
@@ -495,6 +513,11 @@ ferry_code ferry__h1_build_request(ferry__buf *out, const ferry__h1_request *r) 
                       "Content-Type: application/x-www-form-urlencoded\r\n"))
     return FERRYE_OUT_OF_MEMORY;
   if (r->expect_100 && ferry__buf_adds(out, "Expect: 100-continue\r\n"))
+    return FERRYE_OUT_OF_MEMORY;
+  if (r->h2c_settings &&
+      ferry__buf_cat(out, "Connection: Upgrade, HTTP2-Settings\r\n"
+                          "Upgrade: h2c\r\nHTTP2-Settings: ",
+                     r->h2c_settings, "\r\n", NULL))
     return FERRYE_OUT_OF_MEMORY;
   if (ferry__buf_adds(out, "\r\n"))
     return FERRYE_OUT_OF_MEMORY;

@@ -49,6 +49,8 @@ typedef struct ferry__h1_parser {
   unsigned char complete;
   unsigned char head_request;
   unsigned char any_bytes;
+  unsigned char upgrade_ok; /* a 101 switching to h2c is asked for */
+  unsigned char upgraded;   /* ... and came: what follows is HTTP/2 */
   ferry_code err;
   /* Why it failed: errprefix then errmsg. Both are string literals or the
    * text given to ferry__h1_fail, which must outlive the parser's error. */
@@ -62,7 +64,9 @@ void ferry__h1_parser_free(ferry__h1_parser *p);
 
 /* Feed received bytes. Returns FERRYE_OK and sets *consumed. Fewer bytes
  * than given are consumed only when the response completed (the rest is
- * not part of it). Any other
+ * not part of it), or (with upgrade_ok set) when a 101 switched the
+ * connection: upgraded is then set, the 101's lines went to the callbacks
+ * as an interim response's, and the rest is the new protocol's. Any other
  * return is the error, with text in p->errprefix and p->errmsg. */
 ferry_code ferry__h1_feed(ferry__h1_parser *p, const char *data, size_t len,
                           size_t *consumed);
@@ -114,6 +118,13 @@ typedef struct ferry__h1_request {
   int strip_credentials;    /* drop the user's Authorization, Cookie and
                                Proxy-Authorization headers (redirect to
                                another host) */
+  int auth_probe;           /* an authentication probe (body_len 0): its
+                               "Content-Length: 0" replaces the user's */
+  int form_probe;           /* ... for a form: the user's Content-Type is
+                               left out too (a form's type goes only with
+                               the form) */
+  const char *h2c_settings; /* ask to upgrade to h2c with this
+                               HTTP2-Settings value (base64url), or NULL */
 } ferry__h1_request;
 
 /* Does the user's HTTPHEADER list name header `name` ("N: v" replaces it,

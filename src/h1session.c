@@ -26,6 +26,9 @@ typedef struct h1_session {
   unsigned expect_wait : 1; /* head sent, body held until 100 or timeout */
   unsigned expect_go : 1;   /* 100 Continue came: send the body next */
   unsigned no_reuse : 1;    /* it cannot carry another request */
+  /* what an upgrade to h2c makes */
+  unsigned h2_max_streams;
+  int h2_push;
 } h1_session;
 
 static const ferry__h1_callbacks h1_callbacks;
@@ -314,6 +317,8 @@ static void send_more(h1_session *s) {
 
 /* ---- receiving --------------------------------------------------------- */
 
+static void switch_to_h2(h1_session *s, const char *rest, size_t n);
+
 /* The response is complete. s may be gone when this returns. */
 static void response_complete(h1_session *s, int leftover) {
   ferry__stream *st = s->st;
@@ -390,9 +395,15 @@ static void recv_data(h1_session *s, int cselect) {
       return;
     }
     st->hooks->received(st->ud, (size_t)n);
+    c->pool->rbuf_in_use++;
     rc = ferry__h1_feed(&s->parser, rbuf, (size_t)n, &used);
+    c->pool->rbuf_in_use--;
     if (rc != FERRYE_OK) {
       parser_failed(s, rc);
+      return;
+    }
+    if (s->parser.upgraded) {
+      switch_to_h2(s, rbuf + used, (size_t)n - used);
       return;
     }
     if (s->parser.complete) {
@@ -412,6 +423,33 @@ static void recv_data(h1_session *s, int cselect) {
       break;
   }
   st->hooks->after_io(st->ud);
+}
+
+/* The server switched to HTTP/2 (101, h2c): an HTTP/2 session takes the
+ * connection and the stream (as its stream 1), and this one goes. rest
+ * is what came after the 101. s is gone when this returns. */
+static void h1_destroy(ferry__session *base);
+
+static void switch_to_h2(h1_session *s, const char *rest, size_t n) {
+  ferry__stream *st = s->st;
+  ferry__conn *c = s->base.conn;
+  ferry__session *h2;
+
+  ferry__h1_parser_free(&s->parser);
+  s->parser_live = 0;
+  s->st = NULL;
+  st->session = NULL;
+  h2 = ferry__h2_session_upgrade(c, st, s->h2_max_streams, s->h2_push);
+  if (h2 == NULL) {
+    s->st = st;
+    st->session = &s->base;
+    s->no_reuse = 1;
+    fail(s, FERRYE_OUT_OF_MEMORY, "out of memory for the HTTP/2 session");
+    return;
+  }
+  c->session = h2;
+  h1_destroy(&s->base);
+  ferry__h2_session_input(h2, rest, n);
 }
 
 /* ---- the session ------------------------------------------------------- */
@@ -448,6 +486,7 @@ static ferry_code h1_open(ferry__session *base, ferry__stream *st) {
   s->st = st;
   st->session = base;
   ferry__h1_parser_init(&s->parser, &h1_callbacks, s, st->is_head);
+  s->parser.upgrade_ok = st->h2c_upgrade;
   s->parser_live = 1;
   s->expect_wait = s->expect_go = 0;
   ferry__buf_reset(&s->upbuf);
@@ -545,12 +584,15 @@ static int h1_usable(ferry__session *base) {
 
 static const ferry__session_ops h1_ops = {"http/1.1", h1_open,    h1_resume,
                                           h1_pause,   h1_close,   h1_destroy,
-                                          h1_usable};
+                                          h1_usable,  NULL};
 
-ferry__session *ferry__h1_session_new(ferry__conn *c) {
+ferry__session *ferry__h1_session_new(ferry__conn *c,
+                                      const ferry__session_config *cfg) {
   h1_session *s = ferry__calloc(1, sizeof(*s));
   if (s == NULL)
     return NULL;
+  s->h2_max_streams = cfg->max_streams;
+  s->h2_push = cfg->push_enabled;
   s->base.ops = &h1_ops;
   s->base.conn = c;
   ferry__buf_init(&s->upbuf, SIZE_MAX / 2);
