@@ -1210,9 +1210,15 @@ FERRY_EXTERN ferry_urlh *ferry_url_dup(const ferry_urlh *url);
  * ldap., imap., smtp. and pop3. give those schemes, anything else http).
  * FERRYU_URLENCODE encodes spaces ("%20", '+' in the query) and bytes
  * above 0x7f of the path, query and fragment. When content has no scheme
- * and the handle already holds a full URL, content is a relative reference
- * resolved against it (RFC 3986 section 5.2), its spaces and non-ASCII
- * bytes percent-encoded first.
+ * and the handle makes a whole URL (read back with the same flags),
+ * content is a relative reference joined to that URL as text, as libcurl
+ * 8.11 joins one (not quite RFC 3986 section 5.2), and the result parsed:
+ * "//h/p" keeps the scheme; "/p" the scheme and authority; "?q" and "#f"
+ * the URL up to its '?' (so "#f" drops the query, and over a URL with a
+ * fragment and no query is added after that fragment); "p" the path up
+ * to its last '/', one segment less for each leading "../". The
+ * reference's spaces become "%20" ('+' after a '?') and its bytes above
+ * 0x7f "%xx" first.
  *
  * Other parts are stored as given, in URL-encoded form, percent-escapes
  * lower-cased; with FERRYU_URLENCODE, content is encoded first (every byte

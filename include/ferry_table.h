@@ -364,7 +364,7 @@
   X(UNIX_SOCKET_PATH, STRINGPOINT, 231, 1)                                     \
   X(SSL_VERIFYSTATUS, LONG, 232, 0)                                            \
   X(SSL_FALSESTART, LONG, 233, 0)                                              \
-  X(PATH_AS_IS, LONG, 234, 0)                                                  \
+  X(PATH_AS_IS, LONG, 234, 1)                                                  \
   X(PROXY_SERVICE_NAME, STRINGPOINT, 235, 0)                                   \
   X(SERVICE_NAME, STRINGPOINT, 236, 0)                                         \
   X(PIPEWAIT, LONG, 237, 1)                                                    \

@@ -382,12 +382,6 @@ static int has_control(const char *p, size_t n) {
   return 0;
 }
 
-static void lowercase(char *s) {
-  for (; *s; s++)
-    if (*s >= 'A' && *s <= 'Z')
-      *s = (char)(*s + ('a' - 'A'));
-}
-
 static int starts_with_nocase(span s, const char *prefix) {
   size_t n = strlen(prefix);
   return s.n >= n && strncasecmp(s.p, prefix, n) == 0;
@@ -559,7 +553,8 @@ ferry__cookie_result ferry__cookie_set(ferry__cookie_jar *jar,
     cookie_free(c);
     return FERRY__COOKIE_NOMEM;
   }
-  lowercase(c->domain);
+  /* the domain stays as given (or as the host was written), as libcurl
+   * keeps it: it is compared without regard to case */
 
   /* section 5.3 steps 5 and 6, without a public suffix list */
   c->host_only = 1;
@@ -783,7 +778,6 @@ ferry__cookie_result ferry__cookie_add_netscape(ferry__cookie_jar *jar,
     cookie_free(c);
     return FERRY__COOKIE_NOMEM;
   }
-  lowercase(c->domain);
   /* a top-level domain or an address never covers other hosts */
   c->host_only = !subdomains || strchr(c->domain, '.') == NULL ||
                  is_ip_literal(c->domain);

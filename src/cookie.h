@@ -55,7 +55,8 @@ enum ferry__samesite {
 typedef struct ferry__cookie {
   char *name;
   char *value;
-  char *domain;       /* lowercase, no leading dot */
+  char *domain;       /* as given (libcurl keeps its case; it compares
+                         without regard to case), no leading dot */
   char *path;         /* starts with '/' */
   int64_t expires;    /* seconds since the epoch; 0: a session cookie */
   uint64_t order;     /* creation order, smaller is older; a replacement
@@ -104,7 +105,7 @@ const ferry__cookie *ferry__cookie_jar_find(ferry__cookie_jar *jar,
 
 /* Take one Set-Cookie header value (len bytes, no line ending needed; a
  * trailing CR LF is ignored) received in a response to a request for
- * host (lowercase, an IPv6 address without brackets) and path (the URL's
+ * host (in any case, an IPv6 address without brackets) and path (the URL's
  * path, without the query), over a secure channel when secure is set.
  * host may be NULL for a cookie that the application adds: it must then
  * carry a Domain attribute. path NULL means "/". why (optional) is set to
@@ -167,7 +168,8 @@ ferry_code ferry__cookie_save(ferry__cookie_jar *jar, const char *filename);
 /* Parse a cookie-date (RFC 6265 section 5.1.1): RFC 1123, RFC 850,
  * asctime and the many variants servers send. 0 with *t set, or -1. */
 int ferry__cookie_parse_date(const char *s, size_t len, int64_t *t);
-/* Does host domain-match domain (section 5.1.3)? Both lowercase. */
+/* Does host domain-match domain (section 5.1.3)? Without regard to
+ * case. */
 int ferry__cookie_domain_match(const char *host, const char *domain);
 /* Does the request path path-match the cookie path (section 5.1.4)? */
 int ferry__cookie_path_match(const char *request_path,

@@ -161,6 +161,7 @@ typedef struct ferry__opts {
   long stream_weight;         /* STREAM_WEIGHT (HTTP/2), 1..256 */
   unsigned followlocation : 1;
   unsigned autoreferer : 1;
+  unsigned path_as_is : 1;      /* PATH_AS_IS: keep dot segments */
   unsigned unrestricted_auth : 1;
   unsigned digest_ie : 1;     /* HTTPAUTH had DIGEST_IE: the Digest uri is
                                  the path without its query */

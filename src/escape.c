@@ -5,7 +5,7 @@
 
 #include "ferry.h"
 #include "alloc.h"
-#include "url.h"
+#include "urlapi.h"
 
 char *ferry_easy_escape(ferry_easy *easy, const char *string, int length) {
   size_t n;

@@ -869,6 +869,10 @@ ferry_code ferry__h1_build_request(ferry__buf *out, const ferry__h1_request *r) 
              ferry__buf_cat(out, "Host: ", r->host, "\r\n", NULL)) {
     return FERRYE_OUT_OF_MEMORY;
   }
+  if (r->proxy_authorization &&
+      ferry__buf_cat(out, "Proxy-Authorization: ", r->proxy_authorization,
+                     "\r\n", NULL))
+    return FERRYE_OUT_OF_MEMORY;
   /* Range goes where libcurl puts it, before User-Agent; partial.c left
    * it out if the user has one */
   if (r->range_line && ferry__buf_cat(out, r->range_line, "\r\n", NULL))
@@ -889,6 +893,10 @@ ferry_code ferry__h1_build_request(ferry__buf *out, const ferry__h1_request *r) 
   if (r->referer && !user_sets_header(h, "Referer") &&
       ferry__buf_cat(out, "Referer: ", r->referer, "\r\n", NULL))
     return FERRYE_OUT_OF_MEMORY;
+  if (r->proxy_keepalive && !user_sets_header(h, "Proxy-Connection") &&
+      !user_sets_header(r->proxy_headers, "Proxy-Connection") &&
+      ferry__buf_adds(out, "Proxy-Connection: Keep-Alive\r\n"))
+    return FERRYE_OUT_OF_MEMORY;
   if (add_cookie(out, r))
     return FERRYE_OUT_OF_MEMORY;
   if (r->cond_line && ferry__buf_cat(out, r->cond_line, "\r\n", NULL))
@@ -896,10 +904,6 @@ ferry_code ferry__h1_build_request(ferry__buf *out, const ferry__h1_request *r) 
   if (add_user_headers(out, h, host_line != NULL, r->strip_credentials,
                        r->mime_content_type != NULL || r->form_probe,
                        r->auth_probe))
-    return FERRYE_OUT_OF_MEMORY;
-  if (r->proxy_authorization &&
-      ferry__buf_cat(out, "Proxy-Authorization: ", r->proxy_authorization,
-                     "\r\n", NULL))
     return FERRYE_OUT_OF_MEMORY;
   if (add_user_headers(out, r->proxy_headers, host_line != NULL, 0, 0, 0))
     return FERRYE_OUT_OF_MEMORY;

@@ -200,8 +200,12 @@ typedef struct ferry__h1_request {
                                value is made from it) */
   const char *range_line;   /* "Range: ..." or "Content-Range: ...", or NULL */
   const char *cond_line;    /* a time condition's header line, or NULL */
-  const char *proxy_authorization; /* Proxy-Authorization: value, or NULL */
+  const char *proxy_authorization; /* Proxy-Authorization: value, or NULL;
+                               sent after Host:, where libcurl puts it */
   const ferry_slist *proxy_headers; /* PROXYHEADER lines for a proxy */
+  int proxy_keepalive;      /* a request a proxy forwards: libcurl's
+                               "Proxy-Connection: Keep-Alive" after
+                               Referer, unless a header list has one */
   int strip_credentials;    /* drop the user's Authorization, Cookie and
                                Proxy-Authorization headers (redirect to
                                another host) */

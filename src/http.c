@@ -38,9 +38,11 @@ const char *ferry__http_method(const ferry_easy *e) {
   return "GET";
 }
 
-/* "scheme://host:port" of a URL. NULL when out of memory. Made in one
- * allocation of the exact size: it runs for every transfer, and the string
- * lives as long as the transfer. */
+/* "scheme://host:port" of a URL, the host name in lower case: a key that
+ * compares hosts as libcurl does, without regard to case (an IPv6 zone id
+ * kept as it is). NULL when out of memory. Made in one allocation of the
+ * exact size: it runs for every transfer, and the string lives as long as
+ * the transfer. */
 char *ferry__http_origin(const ferry__url *u) {
   int v6 = u->host_kind == FERRY__HOST_IPV6;
   size_t slen = strlen(u->scheme), hlen = strlen(u->host), plen = 0;
@@ -61,8 +63,12 @@ char *ferry__http_origin(const ferry__url *u) {
   p += 3;
   if (v6)
     *p++ = '[';
-  memcpy(p, u->host, hlen);
-  p += hlen;
+  for (size_t i = 0; i < hlen; i++) {
+    char c = u->host[i];
+    if (c == '%')
+      v6 = 2; /* the zone id: as it is */
+    *p++ = (c >= 'A' && c <= 'Z' && v6 != 2) ? (char)(c - 'A' + 'a') : c;
+  }
   if (v6)
     *p++ = ']';
   *p++ = ':';
@@ -191,6 +197,15 @@ static char *authorization(ferry_easy *e, const char *method,
           return NULL;
         }
         u = uri;
+      }
+      /* a URL's user name may hold control bytes (libcurl takes them for
+       * HTTP); Digest would write them into the header line: no answer */
+      for (size_t i = 0; have_user && i < ulen; i++) {
+        if ((unsigned char)user[i] < 0x20 || user[i] == 0x7f) {
+          ferry__free(uri);
+          e->auth_done = 1;
+          return NULL;
+        }
       }
       name = ferry__memdup0(have_user ? user : "", have_user ? ulen : 0);
       if (name != NULL)
@@ -451,11 +466,12 @@ ferry_code ferry__http_build_request(ferry_easy *e) {
   r.cond_line = cond_line;
   /* through a proxy without a tunnel, the request names the whole URL */
   if (e->use_proxy && !e->tunnel) {
-    target = ferry__url_to_string(&e->url, 0, 1);
+    target = ferry__url_proxy_target(&e->url);
     proxy_auth = ferry__proxy_authorization(e, &oom);
     if (oom)
       goto done;
     r.proxy_authorization = proxy_auth;
+    r.proxy_keepalive = 1;
     /* HEADEROPT UNIFIED: HTTPHEADER alone goes to the proxy too */
     r.proxy_headers = e->set.headeropt_unified ? NULL : e->set.proxyheader;
   } else {
@@ -571,90 +587,31 @@ ferry_code ferry__http_check_redirect(ferry_easy *e, int status) {
   return FERRYE_OK;
 }
 
-/* Where a scheme-relative or absolute reference's authority ends (the
- * host is never encoded), or ref itself when it has none. */
-static const char *after_authority(const char *ref) {
-  const char *p = ref;
-
-  if (p[0] != '/' || p[1] != '/') {
-    if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
-      return ref;
-    while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-           (*p >= '0' && *p <= '9') || *p == '+' || *p == '-' || *p == '.')
-      p++;
-    if (p[0] != ':' || p[1] != '/' || p[2] != '/')
-      return ref;
-    p++;
-  }
-  p += 2;
-  return p + strcspn(p, "/?#");
-}
-
-/* The Location as a reference the URL parser takes, encoded as libcurl
- * encodes one it follows: past the authority, a space is "%20" before the
- * query and "+" in it, and a byte above 127 is "%xx". NULL when out of
- * memory. */
-static char *location_encoded(const char *loc) {
-  static const char hex[] = "0123456789abcdef";
-  const char *from = after_authority(loc);
-  ferry__buf b;
-  int query = 0;
-
-  ferry__buf_init(&b, SIZE_MAX / 2);
-  if (ferry__buf_add(&b, loc, (size_t)(from - loc)))
-    goto failed;
-  for (const char *p = from; *p; p++) {
-    unsigned char c = (unsigned char)*p;
-    char esc[3] = {'%', hex[c >> 4], hex[c & 15]};
-    int bad;
-    if (c == '?')
-      query = 1;
-    if (c == ' ')
-      bad = query ? ferry__buf_add(&b, "+", 1) : ferry__buf_add(&b, "%20", 3);
-    else if (c >= 0x80)
-      bad = ferry__buf_add(&b, esc, 3);
-    else
-      bad = ferry__buf_add(&b, p, 1);
-    if (bad)
-      goto failed;
-  }
-  if (ferry__buf_add(&b, "", 0) || b.data == NULL)
-    goto failed;
-  return b.data;
-failed:
-  ferry__buf_free(&b);
-  return NULL;
-}
-
-/* Resolve the response's Location against the hop's URL into *next. */
+/* Where the response's Location leads from the hop's URL, as libcurl
+ * makes it to follow it (the URL API's reading of the Location over the
+ * URL's, ferry__url_redirect), parsed into *next as the transfer's URL,
+ * as libcurl parses the URL it follows. */
 static ferry__url_err resolve_location(ferry_easy *e, ferry__url *next,
                                        const char **why) {
-  char *ref = location_encoded(e->location);
   ferry__url_err uerr;
+  char *to = NULL;
 
-  if (ref == NULL)
-    return FERRY__URL_NOMEM;
-  uerr = ferry__url_resolve(next, &e->url, ref, why);
-  ferry__free(ref);
+  uerr = ferry__url_redirect(&e->url, e->location, 1, &to, why);
+  if (uerr == FERRY__URL_OK)
+    uerr = ferry__url_parse(next, to, e->url.flags, why);
+  ferry__free(to);
   return uerr;
 }
 
-/* REDIRECT_URL: where the Location leads, or the Location as it came
- * when it leads nowhere ferry can go (as libcurl gives it). */
+/* REDIRECT_URL: where the Location would lead, read as libcurl reads one
+ * it does not follow, or the Location as it came when that fails. */
 static ferry_code set_redirect_url(ferry_easy *e) {
-  ferry__url next;
-  ferry__url_err uerr = resolve_location(e, &next, NULL);
-
   ferry__free(e->redirect_url);
-  if (uerr == FERRY__URL_NOMEM)
-    e->redirect_url = NULL;
-  else if (uerr != FERRY__URL_OK)
-    e->redirect_url = ferry__strdup(e->location);
-  else {
-    e->redirect_url = ferry__url_to_string(&next, 1, 0);
-    ferry__url_free(&next);
-  }
-  return e->redirect_url ? FERRYE_OK : FERRYE_OUT_OF_MEMORY;
+  e->redirect_url = NULL;
+  return ferry__url_redirect(&e->url, e->location, 0, &e->redirect_url,
+                             NULL) == FERRY__URL_OK
+             ? FERRYE_OK
+             : FERRYE_OUT_OF_MEMORY;
 }
 
 ferry_code ferry__http_redirect_url(ferry_easy *e) {
@@ -725,7 +682,8 @@ ferry_code ferry__http_next_hop(ferry_easy *e, ferry__url *next) {
   if (uerr == FERRY__URL_NOMEM)
     return FERRYE_OUT_OF_MEMORY;
   if (uerr != FERRY__URL_OK) {
-    snprintf(e->errtext, sizeof(e->errtext), "Malformed Location: %s",
+    snprintf(e->errtext, sizeof(e->errtext),
+             "The redirect target URL could not be parsed: %s",
              why ? why : "bad URL");
     return uerr == FERRY__URL_UNSUPPORTED_SCHEME ? FERRYE_UNSUPPORTED_PROTOCOL
                                                  : FERRYE_URL_MALFORMAT;
@@ -1048,21 +1006,14 @@ ferry_code ferry__http_hsts_load(ferry_easy *e) {
 
 ferry_code ferry__http_hsts_upgrade(ferry_easy *e, ferry__url *u,
                                    int *switched) {
-  char *https;
-
   if (switched)
     *switched = 0;
   if (e->hsts == NULL || strcmp(u->scheme, "http") != 0 ||
       u->host_kind != FERRY__HOST_NAME || !ferry__hsts_known(e->hsts, u->host))
     return FERRYE_OK;
   /* never a byte in the clear to a known host: out of memory fails */
-  https = ferry__strdup("https");
-  if (https == NULL)
+  if (ferry__url_set_scheme(u, "https") != FERRY__URL_OK)
     return FERRYE_OUT_OF_MEMORY;
-  ferry__free(u->scheme);
-  u->scheme = https;
-  if (!u->port_explicit)
-    u->port = 443;
   if (switched)
     *switched = 1;
   if (ferry__trace_on(e)) {

@@ -489,6 +489,10 @@ ferry_code ferry_easy_setopt(ferry_easy *e, ferry_option opt, ...) {
   case FERRYOPT_AUTOREFERER:
     o->autoreferer = lv != 0;
     break;
+  case FERRYOPT_PATH_AS_IS:
+    o->path_as_is = lv != 0;
+    e->url_cached = 0; /* the URL reads otherwise now */
+    break;
   case FERRYOPT_UNRESTRICTED_AUTH:
     o->unrestricted_auth = lv != 0;
     break;

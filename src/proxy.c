@@ -115,7 +115,6 @@ ferry_code ferry__proxy_choose(ferry_easy *e) {
   int https = strcmp(e->url.scheme, "https") == 0;
   const char *spec = e->set.proxy, *noproxy = e->set.noproxy;
   const char *why = NULL;
-  char *withscheme = NULL;
   ferry__url_err uerr;
 
   ferry__url_free(&e->proxy_url);
@@ -139,32 +138,34 @@ ferry_code ferry__proxy_choose(ferry_easy *e) {
     return FERRYE_OK;
   if (ferry__proxy_exempt(noproxy, e->url.host))
     return FERRYE_OK;
-  if (strstr(spec, "://") == NULL) {
-    /* "host:port" means an http:// proxy */
-    size_t n = strlen(spec);
-    withscheme = ferry__malloc(n + 8);
-    if (withscheme == NULL)
-      return FERRYE_OUT_OF_MEMORY;
-    memcpy(withscheme, "http://", 7);
-    memcpy(withscheme + 7, spec, n + 1);
-    spec = withscheme;
-  }
-  if (strncasecmp(spec, "http://", 7) != 0) {
-    snprintf(e->errtext, sizeof(e->errtext),
-             "Unsupported proxy scheme in \"%.64s\": ferry speaks to http:// "
-             "proxies only",
-             spec);
-    ferry__free(withscheme);
-    return FERRYE_UNSUPPORTED_PROTOCOL;
-  }
-  uerr = ferry__url_parse(&e->proxy_url, spec, 0, &why);
-  ferry__free(withscheme);
+  /* as libcurl's parse_proxy: the URL API with FERRYU_GUESS_SCHEME (no
+   * scheme is http) and any scheme, which is judged after */
+  uerr = ferry__url_parse(&e->proxy_url, spec,
+                          FERRY__URL_GUESS_SCHEME | FERRY__URL_ANY_SCHEME,
+                          &why);
   if (uerr == FERRY__URL_NOMEM)
     return FERRYE_OUT_OF_MEMORY;
   if (uerr != FERRY__URL_OK) {
-    snprintf(e->errtext, sizeof(e->errtext), "Malformed proxy: %s",
+    snprintf(e->errtext, sizeof(e->errtext),
+             "Unsupported proxy syntax in \"%.64s\": %s", spec,
              why ? why : "bad URL");
     return FERRYE_COULDNT_RESOLVE_PROXY;
+  }
+  if (strcmp(e->proxy_url.scheme, "http") != 0) {
+    static const char *const known[] = {"https",   "socks5h", "socks5",
+                                        "socks4a", "socks4",  "socks"};
+    int kind_known = 0;
+    for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+      kind_known |= strcmp(e->proxy_url.scheme, known[i]) == 0;
+    snprintf(e->errtext, sizeof(e->errtext),
+             kind_known ? "Unsupported proxy scheme in \"%.64s\": ferry "
+                          "speaks to http:// proxies only"
+                        : "Unsupported proxy scheme for \"%.64s\"",
+             spec);
+    ferry__url_free(&e->proxy_url);
+    /* libcurl's proxy kinds ferry lacks, or no kind at all (libcurl's
+     * answer for that) */
+    return kind_known ? FERRYE_UNSUPPORTED_PROTOCOL : FERRYE_COULDNT_CONNECT;
   }
   if (!e->proxy_url.port_explicit)
     e->proxy_url.port = e->set.proxyport > 0 ? (int)e->set.proxyport : 1080;
@@ -200,17 +201,21 @@ ferry_code ferry__proxy_connect_request(ferry_easy *e, ferry__buf *out) {
   const ferry_slist *h;
   char *auth;
   int oom = 0, v6 = e->url.host_kind == FERRY__HOST_IPV6;
+  size_t hlen = v6 ? strcspn(e->url.host, "%") : strlen(e->url.host);
   ferry_code rc = FERRYE_OUT_OF_MEMORY;
 
   auth = ferry__proxy_authorization(e, &oom);
   if (oom)
     return FERRYE_OUT_OF_MEMORY;
-  /* CONNECT host:port HTTP/1.1, and Host: the same authority */
-  if (ferry__buf_cat(out, "CONNECT ", v6 ? "[" : "", e->url.host,
-                     v6 ? "]:" : ":", NULL) ||
+  /* CONNECT host:port HTTP/1.1, and Host: the same authority (an IPv6
+   * address without its zone id, as libcurl sends it) */
+  if (ferry__buf_adds(out, v6 ? "CONNECT [" : "CONNECT ") ||
+      ferry__buf_add(out, e->url.host, hlen) ||
+      ferry__buf_adds(out, v6 ? "]:" : ":") ||
       ferry__buf_add_int(out, e->url.port) ||
-      ferry__buf_cat(out, " HTTP/1.1\r\nHost: ", v6 ? "[" : "", e->url.host,
-                     v6 ? "]:" : ":", NULL) ||
+      ferry__buf_adds(out, v6 ? " HTTP/1.1\r\nHost: [" : " HTTP/1.1\r\nHost: ") ||
+      ferry__buf_add(out, e->url.host, hlen) ||
+      ferry__buf_adds(out, v6 ? "]:" : ":") ||
       ferry__buf_add_int(out, e->url.port) || ferry__buf_adds(out, "\r\n"))
     goto done;
   if (auth && ferry__buf_cat(out, "Proxy-Authorization: ", auth, "\r\n", NULL))

@@ -360,6 +360,9 @@ ferry_code ferry__dns_resolve(ferry__dns_cache *c, ferry__dns_query *q) {
   if (strlen(q->host) > 255 || is_invalid_tld(q->host))
     return FERRYE_COULDNT_RESOLVE_HOST;
   snprintf(key, sizeof(key), "%s:%d", q->host, q->port);
+  for (char *p = key; *p; p++) /* names are one name in any case */
+    if (*p >= 'A' && *p <= 'Z')
+      *p = (char)(*p - 'A' + 'a');
   d = cache_find(c, key);
   if (d != NULL && d->req == NULL &&
       (ttl == 0 || (d->expires_ms && d->expires_ms <= ferry__now_ms()))) {

@@ -1397,6 +1397,13 @@ ferry_code ferry__tls_new(ferry__tls **out, ferry__tls_ctx *ctx,
   }
   if (t->ip_len == 0 && len > 1 && name[len - 1] == '.')
     name[len - 1] = '\0'; /* neither SNI nor certificates carry it */
+  if (t->ip_len == 0) {
+    /* a name goes in the SNI (and the session key) in lower case, as
+     * libcurl sends it, whatever case the URL wrote it in */
+    for (char *p = name; *p; p++)
+      if (*p >= 'A' && *p <= 'Z')
+        *p = (char)(*p - 'A' + 'a');
+  }
 
   ret = mbedtls_ssl_setup(&t->ssl, &ctx->conf);
   if (ret != 0)

@@ -1,5 +1,11 @@
-/* The URL parser: absolute http/https URLs and RFC 3986 reference
- * resolution (for Location headers).
+/* A transfer's URL: what CURLOPT_URL, a redirect's Location and a proxy
+ * become, read as libcurl reads them.
+ *
+ * libcurl's transfers parse their URLs with its own URL API
+ * (lib/url.c: parseurlandfillconn, parse_proxy; lib/multi.c: the
+ * redirect), and so do ferry's: every function here goes through
+ * ferry_url_set and ferry_url_get (urlapi.c), with the flags libcurl 8.11
+ * uses, and takes the parts from there. There is one URL parser.
  *
  * Sans-IO: no sockets, no libuv, only bytes in and strings out. Every
  * string these functions return or store is allocated with ferry__malloc()
@@ -13,9 +19,8 @@
 
 #include <stddef.h>
 
-/* Longest URL or reference accepted, in bytes without the NUL. Longer
- * input fails with FERRY__URL_MALFORMED ("URL too long"). */
-#define FERRY__URL_MAX_LENGTH (8u * 1024 * 1024)
+#include "ferry.h"
+#include "urlapi.h"
 
 typedef enum {
   FERRY__URL_OK = 0,
@@ -31,30 +36,58 @@ enum ferry__host_kind {
   FERRY__HOST_IPV6      /* an IPv6 address without brackets */
 };
 
+/* Flags of ferry__url_parse(). */
+enum {
+  /* CURLOPT_URL and proxies: no "scheme:/" prefix? the URL API guesses
+   * one (FERRYU_GUESS_SCHEME): http, or ftp for "ftp.host" and so on,
+   * which ferry then does not support. */
+  FERRY__URL_GUESS_SCHEME = 1 << 0,
+  /* CURLOPT_PATH_AS_IS: keep "." and ".." segments, in redirects too */
+  FERRY__URL_PATH_AS_IS = 1 << 1,
+  /* a proxy: any scheme is parsed (the caller judges it) */
+  FERRY__URL_ANY_SCHEME = 1 << 2
+};
+
 typedef struct ferry__url {
-  char *scheme;      /* lowercase: "http" or "https" */
+  ferry_urlh *uh;    /* the URL API's parse: every string below is read
+                        from it, and redirects are joined to it */
+  char *url;         /* the whole URL as the URL API writes it back: the
+                        scheme in lower case, the host as written (escapes
+                        decoded, an IPv4 address normalised), an explicit
+                        port kept (":80" too), no empty query; libcurl's
+                        CURLINFO_EFFECTIVE_URL */
+  char *scheme;      /* lower case: "http" or "https" (any scheme with
+                        FERRY__URL_ANY_SCHEME) */
   char *user;        /* userinfo user part, percent-decoded; NULL if absent,
                         "" for "http://@host/" or "http://:pw@host/" */
   char *password;    /* percent-decoded; NULL if there was no ':' */
-  char *host;        /* lowercase; IPv6 without brackets, in inet_ntop()
-                        form, a zone id kept after a '%' in its own case
-                        ("fe80::1%eth0"); IPv4 always as a dotted quad */
+  char *host;        /* percent-decoded and in the case it was written in
+                        (DNS names compare without regard to case); IPv4 as
+                        a dotted quad; IPv6 without brackets, as written
+                        unless inet_ntop()'s form is shorter, a zone id
+                        after a '%' ("fe80::1%eth0") */
   int port;          /* the explicit port, or the scheme default (80/443) */
   int port_explicit; /* 1 if the URL named a port (even the default one) */
   int host_kind;     /* an enum ferry__host_kind */
-  char *path;        /* starts with "/"; percent-encoding kept as given,
-                        dot segments removed */
-  char *query;       /* without the '?'; NULL if none, "" for a bare '?' */
-  char *fragment;    /* without the '#'; NULL if none; never sent */
+  unsigned flags;    /* the FERRY__URL_* flags it was parsed with */
+  char *path;        /* starts with "/"; as the request line carries it: a
+                        byte above 0x7f percent-encoded ("%c3"), other
+                        escapes as given, dot segments removed */
+  char *query;       /* without the '?'; NULL if none or empty ("?" alone
+                        is no query, as in libcurl 8) */
+  char *fragment;    /* without the '#'; NULL if none or empty; never
+                        sent */
 } ferry__url;
 
-/* Parse the absolute URL s into u.
- *
- * The URL must be "scheme://authority[path][?query][#fragment]" with the
- * scheme http or https, in any case. With allow_guess_scheme, input with
- * no scheme ("example.com/x", "localhost:8080") is taken as http, as
- * libcurl does; a prefix then counts as a scheme only when followed by
- * ":/". Without it, any "name:" prefix counts as a scheme.
+/* Parse the URL s for a transfer into u, as libcurl 8.11 parses
+ * CURLOPT_URL (ferry_url_set with FERRYU_NON_SUPPORT_SCHEME, and
+ * FERRYU_GUESS_SCHEME and FERRYU_PATH_AS_IS as flags say): "scheme:" and
+ * one to three slashes; the login up to the first '@'; the host as
+ * written, percent-decoded (a name keeps its case; "127.1" and "0x7f.1"
+ * are 127.0.0.1; "256.1.1.1" and "1.2.3.4." are names); a decimal port
+ * up to 65535; the path's dot segments removed. A NUL byte in the decoded
+ * user or password is refused (other control bytes are taken, as libcurl
+ * takes them for HTTP).
  *
  * u's previous contents are overwritten, not freed. On success u owns
  * fresh copies of every part; free them with ferry__url_free(). On error
@@ -63,17 +96,15 @@ typedef struct ferry__url {
  *
  * Returns:
  *   FERRY__URL_OK
- *   FERRY__URL_MALFORMED          not a valid URL: NULL, empty, too long
- *                                 (FERRY__URL_MAX_LENGTH), a space or a
- *                                 control byte, no scheme, "http:" without
- *                                 "//", empty or bad host, bad IPv6 or IPv4
- *                                 literal, bad port, control byte in the
- *                                 decoded user name or password
+ *   FERRY__URL_MALFORMED          s is NULL, or the URL API refuses s (any
+ *                                 code but UNSUPPORTED_SCHEME and
+ *                                 OUT_OF_MEMORY), or a NUL in the login
  *   FERRY__URL_UNSUPPORTED_SCHEME a scheme other than http and https
+ *                                 (without FERRY__URL_ANY_SCHEME)
  *   FERRY__URL_NOMEM              an allocation failed
  */
-ferry__url_err ferry__url_parse(ferry__url *u, const char *s,
-                                int allow_guess_scheme, const char **errmsg);
+ferry__url_err ferry__url_parse(ferry__url *u, const char *s, unsigned flags,
+                                const char **errmsg);
 
 /* Free every member of u and leave u all zero. u may be NULL, and may be
  * all zero already. */
@@ -84,69 +115,61 @@ void ferry__url_free(ferry__url *u);
  * zero. */
 ferry__url_err ferry__url_copy(ferry__url *dst, const ferry__url *src);
 
-/* Resolve the reference ref (a Location header value: absolute,
- * scheme-relative "//host/p", absolute-path "/p", relative "../x", "?q",
- * "#f" or "") against base, as RFC 3986 section 5.2 says, into out.
+/* The URL a redirect to location (a Location header's value) leads to
+ * from base, as libcurl 8.11 makes it: location set over base's parse
+ * with the URL API, so that an absolute URL replaces it and anything else
+ * is joined to it (see ferry_url_set), and the result read back.
  *
- * As RFC 3986 section 5.2.2 says, out's fragment is ref's (NULL if ref
- * has none); carrying the base's fragment over a redirect (RFC 9110
- * section 10.2.2) is the caller's choice. A reference whose scheme equals
- * base's but has no "//" ("http:g") is taken as relative ("g"), the
- * backward-compatible reading of RFC 3986 section 5.4.2.
+ * With follow (a redirect to be followed) the flags are libcurl's for
+ * that: FERRYU_URLENCODE and FERRYU_ALLOW_SPACE (a space becomes "%20",
+ * a byte above 0x7f "%xx"), and FERRYU_PATH_AS_IS if base was parsed so;
+ * a location the URL API refuses is an error. Without follow (the
+ * REDIRECT_URL of a redirect not followed), the flag is
+ * FERRYU_NON_SUPPORT_SCHEME alone, and a location it refuses is given
+ * back as it is.
  *
- * base is only read; out must not be base. out's previous contents are
- * overwritten, not freed. Ownership, errmsg and the error codes are as for
- * ferry__url_parse(); a reference with another scheme ("ftp://h/",
- * "g:h") gives FERRY__URL_UNSUPPORTED_SCHEME.
- */
-ferry__url_err ferry__url_resolve(ferry__url *out, const ferry__url *base,
-                                  const char *ref, const char **errmsg);
+ * On success *out is a new string for the caller to ferry__free(). The
+ * scheme of the result is not checked: parse it with ferry__url_parse().
+ * errmsg and the error codes are as for ferry__url_parse()
+ * (FERRY__URL_MALFORMED or FERRY__URL_NOMEM), *out NULL on an error. */
+ferry__url_err ferry__url_redirect(const ferry__url *base,
+                                   const char *location, int follow,
+                                   char **out, const char **errmsg);
 
-/* Serialise u as "scheme://[user[:password]@]host[:port]/path[?query]
- * [#fragment]".
- *
- * An IPv6 host is put in brackets with its zone id as "%25zone". The port
- * appears only when explicit and not the scheme's default. The user and
- * password appear only with with_userinfo, percent-encoded again (every
- * byte that is not unreserved). The fragment is left out with
- * without_fragment. Returns a new string for the caller to ferry__free(),
- * or NULL on allocation failure or if u has no scheme, host or path.
- */
+/* u's URL as libcurl writes it: with with_userinfo and without
+ * without_fragment, a copy of u->url (the effective URL); else u->url
+ * parsed again with no flags, less its user, password and options
+ * (unless with_userinfo) and its fragment (with without_fragment), and
+ * read back: AUTOREFERER's Referer is made so (with_userinfo 0,
+ * without_fragment 1). Returns a new string for the caller to
+ * ferry__free(), or NULL on allocation failure. */
 char *ferry__url_to_string(const ferry__url *u, int with_userinfo,
                            int without_fragment);
 
+/* The request target for a proxy that forwards the request (no tunnel):
+ * the whole URL as the URL API writes it, without its fragment, without
+ * the scheme's default port, and for http without the userinfo (the
+ * path as written, not encoded: libcurl sends it so). Returns a new
+ * string for the caller to ferry__free(), or NULL on allocation
+ * failure. */
+char *ferry__url_proxy_target(const ferry__url *u);
+
 /* The request target for the HTTP request line: "path" or "path?query"
- * (a bare '?' is kept as "path?"). Never the fragment. Returns a new
+ * (a URL with an empty query has none). Never the fragment. Returns a new
  * string for the caller to ferry__free(), or NULL on allocation failure. */
 char *ferry__url_request_target(const ferry__url *u);
 
-/* The value of the Host: header: the host ("[v6]" in brackets, without any
- * zone id, as RFC 6874 section 4 asks), plus ":port" only when the port is
- * not the scheme's default. Returns a new string for the caller to
- * ferry__free(), or NULL on allocation failure. */
+/* The value of the Host: header: the host as the URL has it (a name in
+ * its case; "[v6]" in brackets, without any zone id, as RFC 6874 section
+ * 4 asks), plus ":port" only when the port is not the scheme's default.
+ * Returns a new string for the caller to ferry__free(), or NULL on
+ * allocation failure. */
 char *ferry__url_host_header(const ferry__url *u);
 
-/* RFC 3986 section 5.2.4: path[0..len) without its "." and ".."
- * segments ("/a/./b/../c" gives "/a/c"). An empty path gives "/"; a path
- * that does not start with '/' is handled as the RFC says ("a/../b" gives
- * "/b"). Percent-encoded dots are not dots. Returns a new string, never
- * longer than len + 1 bytes, for the caller to ferry__free(), or NULL on
- * allocation failure. */
-char *ferry__url_remove_dot_segments(const char *path, size_t len);
-
-/* Percent-decode len bytes of s: each "%XX" (X a hex digit, either case)
- * becomes one byte; a '%' not followed by two hex digits is kept as it is.
- * Returns a new NUL-terminated string for the caller to ferry__free() and,
- * if outlen is not NULL, its length in *outlen (it may hold NULs). Returns
- * NULL on allocation failure or, with reject_ctrl, when the result holds a
- * byte below 0x20. */
-char *ferry__url_decode(const char *s, size_t len, size_t *outlen,
-                        int reject_ctrl);
-
-/* Percent-encode len bytes of s: every byte other than ALPHA, DIGIT, '-',
- * '.', '_' and '~' becomes "%XX" with upper-case hex digits. Returns a new
- * NUL-terminated string for the caller to ferry__free(), or NULL on
- * allocation failure. */
-char *ferry__url_encode(const char *s, size_t len);
+/* Change u's scheme to scheme (an HSTS upgrade to "https"), as libcurl
+ * does it: in the URL API's parse, then u->url read back again; a port
+ * the URL did not name becomes the new scheme's default. Returns
+ * FERRY__URL_OK, or FERRY__URL_NOMEM with u unchanged. */
+ferry__url_err ferry__url_set_scheme(ferry__url *u, const char *scheme);
 
 #endif

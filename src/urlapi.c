@@ -8,9 +8,11 @@
  * so that each fault gets libcurl's code: the scan for control bytes and
  * spaces, the scheme and its slashes (or a file: URL), the login up to the
  * first '@', the port, the host, then the fragment, the query and the
- * path. A relative reference goes through ferry__url_resolve() and the
- * dot segments through ferry__url_remove_dot_segments() of ferry's URL
- * parser. Sans-IO: nothing here touches a socket or a loop. */
+ * path. A relative reference is joined to the handle's URL as text, the
+ * way libcurl 8.11 joins one, and the result parsed as a whole URL. This
+ * is ferry's one URL parser: the transfers read their URLs through it too
+ * (url.c), as libcurl's do. Sans-IO: nothing here touches a socket or a
+ * loop. */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -26,7 +28,7 @@
 #include "ferry.h"
 #include "alloc.h"
 #include "buf.h"
-#include "url.h"
+#include "urlapi.h"
 
 struct ferry_urlh {
   char *scheme;     /* lower-case when parsed, as given when set */
@@ -250,6 +252,108 @@ static void lower_escapes(char *s) {
       s += 2;
     }
   }
+}
+
+char *ferry__url_decode(const char *s, size_t len, size_t *outlen,
+                        int reject_ctrl) {
+  char *out = ferry__malloc(len + 1);
+  size_t i, n = 0;
+
+  if (out == NULL)
+    return NULL;
+  for (i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c == '%' && i + 2 < len && is_hex((unsigned char)s[i + 1]) &&
+        is_hex((unsigned char)s[i + 2])) {
+      c = (unsigned char)(hex_value((unsigned char)s[i + 1]) << 4 |
+                          hex_value((unsigned char)s[i + 2]));
+      i += 2;
+    }
+    if (reject_ctrl && c < 0x20) {
+      ferry__free(out);
+      return NULL;
+    }
+    out[n++] = (char)c;
+  }
+  out[n] = '\0';
+  if (outlen != NULL)
+    *outlen = n;
+  return out;
+}
+
+char *ferry__url_encode(const char *s, size_t len) {
+  static const char hex_upper[] = "0123456789ABCDEF";
+  char *out = ferry__malloc(len * 3 + 1);
+  size_t i, n = 0;
+
+  if (out == NULL)
+    return NULL;
+  for (i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (is_unreserved(c)) {
+      out[n++] = (char)c;
+    } else {
+      out[n++] = '%';
+      out[n++] = hex_upper[c >> 4];
+      out[n++] = hex_upper[c & 0x0f];
+    }
+  }
+  out[n] = '\0';
+  return out;
+}
+
+char *ferry__url_remove_dot_segments(const char *in, size_t len) {
+  const char *end = in + len;
+  char *out;
+  size_t n = 0;
+
+  out = ferry__malloc(len + 2);
+  if (out == NULL)
+    return NULL;
+  if (len == 0) {
+    out[0] = '/';
+    out[1] = '\0';
+    return out;
+  }
+  while (in < end) {
+    size_t left = (size_t)(end - in);
+    if (left >= 3 && memcmp(in, "../", 3) == 0) {
+      in += 3;
+    } else if (left >= 2 && memcmp(in, "./", 2) == 0) {
+      in += 2;
+    } else if (left >= 3 && memcmp(in, "/./", 3) == 0) {
+      in += 2;
+    } else if (left == 2 && memcmp(in, "/.", 2) == 0) {
+      out[n++] = '/';
+      in = end;
+    } else if ((left >= 4 && memcmp(in, "/../", 4) == 0) ||
+               (left == 3 && memcmp(in, "/..", 3) == 0)) {
+      /* Drop the last output segment and the '/' before it. */
+      while (n > 0 && out[n - 1] != '/')
+        n--;
+      if (n > 0)
+        n--;
+      if (left == 3) {
+        out[n++] = '/';
+        in = end;
+      } else {
+        in += 3;
+      }
+    } else if ((left == 1 && in[0] == '.') ||
+               (left == 2 && memcmp(in, "..", 2) == 0)) {
+      in = end;
+    } else {
+      const char *segment = in;
+      if (*in == '/')
+        in++;
+      while (in < end && *in != '/')
+        in++;
+      memcpy(out + n, segment, (size_t)(in - segment));
+      n += (size_t)(in - segment);
+    }
+  }
+  out[n] = '\0';
+  return out;
 }
 
 /* One number of an IPv4 address as strtoul() with base 0 reads it: "0x"
@@ -720,78 +824,115 @@ static ferry_ucode set_absolute(struct ferry_urlh *u, const char *s,
   return rc;
 }
 
-/* Resolve the relative reference ref against the URL u holds. */
-static ferry_ucode set_relative(struct ferry_urlh *u, const char *ref,
-                                unsigned flags) {
-  ferry__url base, r;
-  ferry__url_err err;
-  char *enc;
-  ferry_ucode rc;
+/* Append ref[0..n) as libcurl appends a reference to a base URL: a space
+ * as "%20" (as '+' once a '?' has passed), a byte above 0x7f as "%xx",
+ * anything else as it is. With authority (a "//host..." reference), the
+ * bytes up to the first '/' or '?' after the first "//" in ref stay as
+ * they are (libcurl's find_host_sep). Returns 0, or -1 when out of
+ * memory. */
+static int add_reference_bytes(ferry__buf *b, const char *ref, size_t n,
+                               int authority) {
+  size_t i, raw = 0;
+  int in_query = 0, rc = 0;
 
-  enc = encode_loose(ref, strlen(ref), 0);
-  if (enc == NULL)
-    return FERRYUE_OUT_OF_MEMORY;
-  if (enc[0] == '/' && enc[1] == '/') {
-    /* another authority: a whole URL with the handle's scheme */
-    ferry__buf b;
-    char *abs;
-    ferry__buf_init(&b, SIZE_MAX / 2);
-    abs = buf_take(&b, ferry__buf_cat(&b, u->scheme ? u->scheme : "https", ":",
-                                      enc, NULL));
-    ferry__free(enc);
-    if (abs == NULL)
-      return FERRYUE_OUT_OF_MEMORY;
-    rc = set_absolute(u, abs, flags & ~(unsigned)FERRYU_PATH_AS_IS);
-    ferry__free(abs);
-    return rc;
+  if (authority) {
+    const char *slashes = strstr(ref, "//");
+    const char *start = slashes ? slashes + 2 : ref;
+    raw = (size_t)(start - ref) + strcspn(start, "/?");
   }
-  /* Same authority: only the path, query and fragment come from the
-   * resolution, so the base needs no more than them and a scheme. */
-  memset(&base, 0, sizeof(base));
-  base.scheme = (char *)(u->scheme && strcasecmp(u->scheme, "https") == 0
-                             ? "https"
-                             : "http");
-  base.host = (char *)"base";
-  base.host_kind = FERRY__HOST_NAME;
-  base.port = 80;
-  base.path = u->path ? u->path : (char *)"/";
-  base.query = u->query_present ? (u->query ? u->query : (char *)"") : NULL;
-  base.fragment = u->fragment;
-  err = ferry__url_resolve(&r, &base, enc, NULL);
-  ferry__free(enc);
-  if (err == FERRY__URL_NOMEM)
-    return FERRYUE_OUT_OF_MEMORY;
-  if (err == FERRY__URL_UNSUPPORTED_SCHEME)
-    return FERRYUE_UNSUPPORTED_SCHEME;
-  if (err != FERRY__URL_OK)
-    return FERRYUE_MALFORMED_INPUT;
-  ferry__free(u->path);
-  ferry__free(u->query);
-  ferry__free(u->fragment);
-  u->path = NULL;
-  if (strcmp(r.path, "/") != 0) {
-    u->path = r.path;
-    r.path = NULL;
+  for (i = 0; i < n && rc == 0; i++) {
+    unsigned char c = (unsigned char)ref[i];
+    if (i < raw)
+      rc = ferry__buf_add(b, ref + i, 1);
+    else if (c == ' ')
+      rc = in_query ? ferry__buf_add(b, "+", 1) : ferry__buf_add(b, "%20", 3);
+    else if (c > 0x7f)
+      rc = buf_add_escape(b, c);
+    else
+      rc = ferry__buf_add(b, ref + i, 1);
+    if (i >= raw && c == '?')
+      in_query = 1;
   }
-  u->query = r.query;
-  u->query_present = r.query != NULL;
-  r.query = NULL;
-  u->fragment = NULL;
-  u->fragment_present = r.fragment != NULL;
-  if (r.fragment != NULL && r.fragment[0] != '\0') {
-    u->fragment = r.fragment;
-    r.fragment = NULL;
-  }
-  ferry__url_free(&r);
-  return FERRYUE_OK;
+  return rc;
 }
 
-/* Could ferry_url_get(URL) build a URL from u? A file: URL needs no
- * host. */
-static int has_full_url(const struct ferry_urlh *u, unsigned flags) {
-  return is_file_scheme(u->scheme) ||
-         (u->host != NULL &&
-          (u->scheme != NULL || (flags & FERRYU_DEFAULT_SCHEME) != 0));
+/* The URL that the relative reference ref makes of the whole URL base,
+ * joined as text the way libcurl 8.11's URL API joins them (its
+ * concat_url), not by RFC 3986 section 5.2:
+ *   "//host/p"  the base's "scheme:" and "//", then ref's host and path;
+ *   "/p"        the base up to its path (or its '?'), then ref;
+ *   "?q", "#f"  the base without its query and fragment, then ref (so a
+ *               fragment alone drops the base's query, as in libcurl);
+ *   "p"         the base's path up to its last '/', less one segment for
+ *               each leading "../" (a leading "./" skipped), then ref.
+ * The result is parsed again as a whole URL, which removes the dot
+ * segments left. Returns a new string, or NULL when out of memory. */
+static char *join_reference(const char *base, const char *ref) {
+  const char *slashes = strstr(base, "//");
+  size_t host_at = slashes ? (size_t)(slashes - base) + 2 : 0;
+  size_t keep = strlen(base);
+  size_t path_at = 0;  /* just past the first '/' after the host, if any */
+  int has_path_at = 0; /* keep == path_at then means "no '/' to add" */
+  int add_slash = 1, authority = 0;
+  const char *use = ref;
+  ferry__buf b;
+  int rc;
+
+  if (ref[0] != '/') {
+    keep = host_at + strcspn(base + host_at, "?");
+    if (ref[0] == '?' || ref[0] == '#') {
+      add_slash = 0;
+    } else {
+      size_t i = keep, levels = 0;
+      const char *first;
+      while (i > host_at && base[i - 1] != '/')
+        i--;
+      if (i > host_at)
+        keep = i - 1; /* the last segment goes */
+      first = memchr(base + host_at, '/', keep - host_at);
+      if (first != NULL) {
+        path_at = (size_t)(first - base) + 1;
+        has_path_at = 1;
+      }
+      if (use[0] == '.' && use[1] == '/')
+        use += 2;
+      while (use[0] == '.' && use[1] == '.' && use[2] == '/') {
+        levels++;
+        use += 3;
+      }
+      while (has_path_at && levels-- > 0) {
+        i = keep;
+        while (i > path_at && base[i - 1] != '/')
+          i--;
+        if (i > path_at) {
+          keep = i - 1;
+        } else {
+          keep = path_at;
+          break;
+        }
+      }
+      if (has_path_at && keep == path_at)
+        add_slash = 0;
+    }
+  } else if (ref[1] == '/') {
+    keep = host_at; /* "scheme://" */
+    use = ref + 2;
+    authority = 1;
+    add_slash = 0;
+  } else {
+    size_t slash = host_at + strcspn(base + host_at, "/");
+    size_t query = host_at + strcspn(base + host_at, "?");
+    keep = query < slash ? query : slash;
+  }
+  if (use[0] == '/')
+    add_slash = 0;
+  ferry__buf_init(&b, SIZE_MAX / 2);
+  rc = ferry__buf_add(&b, base, keep);
+  if (rc == 0 && add_slash)
+    rc = ferry__buf_add(&b, "/", 1);
+  if (rc == 0)
+    rc = add_reference_bytes(&b, use, strlen(use), authority);
+  return buf_take(&b, rc);
 }
 
 static ferry_ucode set_scheme(struct ferry_urlh *u, const char *s,
@@ -1043,6 +1184,34 @@ ferry_urlh *ferry_url_dup(const ferry_urlh *in) {
   return u;
 }
 
+/* FERRYUPART_URL: a whole URL, or, when content has no scheme and the
+ * handle makes a whole URL (read back with the same flags, as libcurl
+ * reads it), a reference joined to that URL (join_reference). */
+static ferry_ucode get_url(const ferry_urlh *u, char **content,
+                           unsigned flags);
+
+static ferry_ucode set_url(struct ferry_urlh *u, const char *content,
+                           unsigned flags) {
+  char *base = NULL, *joined;
+  ferry_ucode rc;
+
+  if (scheme_length(content, (flags & (FERRYU_GUESS_SCHEME |
+                                       FERRYU_DEFAULT_SCHEME)) != 0) > 0)
+    return set_absolute(u, content, flags);
+  rc = get_url(u, &base, flags);
+  if (rc == FERRYUE_OUT_OF_MEMORY)
+    return rc; /* libcurl would go on as if the handle held no URL */
+  if (rc != FERRYUE_OK)
+    return set_absolute(u, content, flags);
+  joined = join_reference(base, content);
+  ferry__free(base);
+  if (joined == NULL)
+    return FERRYUE_OUT_OF_MEMORY;
+  rc = set_absolute(u, joined, flags);
+  ferry__free(joined);
+  return rc;
+}
+
 ferry_ucode ferry_url_set(ferry_urlh *url, ferry_upart part,
                           const char *content, unsigned int flags) {
   if (url == NULL)
@@ -1057,11 +1226,7 @@ ferry_ucode ferry_url_set(ferry_urlh *url, ferry_upart part,
   case FERRYUPART_URL:
     if (content[0] == '\0')
       return FERRYUE_MALFORMED_INPUT;
-    if (scheme_length(content, (flags & (FERRYU_GUESS_SCHEME |
-                                         FERRYU_DEFAULT_SCHEME)) != 0) > 0 ||
-        !has_full_url(url, flags))
-      return set_absolute(url, content, flags);
-    return set_relative(url, content, flags);
+    return set_url(url, content, flags);
   case FERRYUPART_SCHEME:
     return set_scheme(url, content, flags);
   case FERRYUPART_PORT:

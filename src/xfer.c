@@ -354,7 +354,10 @@ ferry_code ferry__xfer_setup(ferry_easy *e) {
     snprintf(e->errtext, sizeof(e->errtext), "No URL set");
     return FERRYE_URL_MALFORMAT;
   }
-  uerr = ferry__url_parse(&e->url, e->set.url, 1, &why);
+  uerr = ferry__url_parse(&e->url, e->set.url,
+                          FERRY__URL_GUESS_SCHEME |
+                              (e->set.path_as_is ? FERRY__URL_PATH_AS_IS : 0),
+                          &why);
   if (uerr == FERRY__URL_NOMEM)
     return FERRYE_OUT_OF_MEMORY;
   if (uerr == FERRY__URL_UNSUPPORTED_SCHEME) {

@@ -394,6 +394,7 @@ struct ts_conn {
 struct ts_write {
   uv_write_t req;
   struct ts_conn *conn;
+  char *owned; /* freed once written: bytes made for this write */
 };
 
 struct tserver {
@@ -470,6 +471,7 @@ static void on_write(uv_write_t *req, int status) {
   struct ts_write *w = (struct ts_write *)req;
   struct ts_conn *c = w->conn;
 
+  free(w->owned);
   free(w);
   c->writes_pending--;
   if (c->closing)
@@ -490,23 +492,75 @@ static void on_write(uv_write_t *req, int status) {
   }
 }
 
-static void conn_write(struct ts_conn *c, const char *data, size_t len) {
+/* Write len bytes of data; with owned, data was malloc'd for this write
+ * and is freed once written. */
+static void conn_write_buf(struct ts_conn *c, const char *data, size_t len,
+                           int owned) {
   struct ts_write *w;
   uv_buf_t buf;
   int r;
 
-  if (len == 0)
+  if (len == 0) {
+    if (owned)
+      free((char *)data);
     return;
+  }
   w = xcalloc(1, sizeof(*w));
   w->conn = c;
+  w->owned = owned ? (char *)data : NULL;
   buf = uv_buf_init((char *)data, (unsigned)len);
   r = uv_write(&w->req, (uv_stream_t *)&c->tcp, &buf, 1, on_write);
   if (r != 0) {
+    free(w->owned);
     free(w);
     conn_close(c);
     return;
   }
   c->writes_pending++;
+}
+
+static void conn_write(struct ts_conn *c, const char *data, size_t len) {
+  conn_write_buf(c, data, len, 0);
+}
+
+/* An echo route's answer to the request req[0..len): its head (status line
+ * and headers, without the blank line) and a body holding the request's
+ * first line and its Host header line, each ending in "\n". */
+static void conn_write_echo(struct ts_conn *c, const char *head,
+                            size_t head_len, const char *req, size_t len) {
+  const char *eol = memchr(req, '\n', len), *host = NULL, *p;
+  size_t line_len = eol ? (size_t)(eol - req) : len, host_len = 0, body_len;
+  char *out;
+  int n;
+
+  if (line_len > 0 && req[line_len - 1] == '\r')
+    line_len--;
+  for (p = eol; p != NULL && p + 1 < req + len;
+       p = memchr(p + 1, '\n', (size_t)(req + len - p - 1))) {
+    if (p + 1 + 5 <= req + len && strncasecmp(p + 1, "Host:", 5) == 0) {
+      const char *end = memchr(p + 1, '\n', (size_t)(req + len - p - 1));
+      host = p + 1;
+      host_len = end ? (size_t)(end - host) : (size_t)(req + len - host);
+      if (host_len > 0 && host[host_len - 1] == '\r')
+        host_len--;
+      break;
+    }
+    if (p + 2 < req + len && (p[1] == '\r' || p[1] == '\n'))
+      break; /* the blank line: the headers end */
+  }
+  body_len = line_len + 1 + (host ? host_len + 1 : 0);
+  out = xcalloc(1, head_len + body_len + 64);
+  n = snprintf(out, head_len + 64, "%.*sContent-Length: %zu\r\n\r\n",
+               (int)head_len, head, body_len);
+  memcpy(out + n, req, line_len);
+  n += (int)line_len;
+  out[n++] = '\n';
+  if (host != NULL) {
+    memcpy(out + n, host, host_len);
+    n += (int)host_len;
+    out[n++] = '\n';
+  }
+  conn_write_buf(c, out, (size_t)n, 1);
 }
 
 static void on_shutdown(uv_shutdown_t *req, int status) {
@@ -641,7 +695,7 @@ static enum step_result conn_run_frame_step(struct ts_conn *c,
 }
 
 static const ts_route no_route = {
-    "", NULL, "HTTP/1.1 500 No Route\r\nContent-Length: 0\r\n\r\n", 0, 0, 0, 0};
+    "", NULL, "HTTP/1.1 500 No Route\r\nContent-Length: 0\r\n\r\n", 0, 0, 0, 0, 0};
 
 static int bytes_contain(const char *hay, size_t hay_len, const char *needle) {
   size_t n = strlen(needle);
@@ -721,7 +775,12 @@ static enum step_result conn_run_route(struct ts_conn *c) {
   c->route = NULL;
   c->continue_sent = 0;
   c->route_close = r->close;
-  conn_write(c, r->response, r->len ? r->len : strlen(r->response));
+  if (r->echo)
+    conn_write_echo(c, r->response, r->len ? r->len : strlen(r->response),
+                    c->log + c->framer.start,
+                    c->framer.pos - c->framer.start);
+  else
+    conn_write(c, r->response, r->len ? r->len : strlen(r->response));
   return c->closing ? STEP_STOP : STEP_DONE;
 }
 

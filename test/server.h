@@ -160,6 +160,11 @@ typedef struct ts_route {
    * Continue and without reading the body; a later WAIT_REQUEST reads the
    * body first, should the client send it anyway. */
   int early;
+  /* 1: the body echoes the request: its request line and its Host header
+   * line, each ending in "\n" (a Content-Length is added); response holds
+   * the status line and the headers without the blank line that ends
+   * them. */
+  int echo;
 } ts_route;
 
 /* Make the server a router: every connection runs the loop { WAIT_REQUEST;

@@ -1695,3 +1695,77 @@ TEST_IMPL(diff_multi_epoll) {
   return 0;
 #endif
 }
+
+/* How a transfer reads URLs (test/diff/urls.c): CURLOPT_URL, redirect
+ * Locations and proxy URLs in many forms. Every request is answered with
+ * an echo of its request line and Host header; /dir/locN?old redirects to
+ * the Nth Location below. The last ones libcurl 8 reads otherwise than
+ * 7.88: they run apart, in urls-libcurl8 (test/diff/KNOWN). */
+TEST_IMPL(diff_urls) {
+  static const char *const locations[] = {
+      "/a b",
+      "//MiXeD.Example/scheme-relative",
+      "HTTP://MiXeD.Example/upper",
+      "http:/MiXeD.Example/one-slash",
+      "http:///MiXeD.Example/three-slashes",
+      "http:MiXeD.Example/no-slash",
+      "../x/./y",
+      "?only-query",
+      "http://a@b@host.example/two-ats",
+      "/caf\xc3\xa9?\xc3\xa9",
+      "http://MiXeD.Example:80/default-port",
+      "/p?",
+      "/p?#",
+      "http://[::1]/v6",
+      "/a/../b?x#y",
+      "http://user:pw@host.example/login",
+      "http://0x7f.1/hex",
+      "http://MiXeD.Example./trailing-dot",
+      "http://%4DiXeD.Example/escaped",
+      "http://host.example:65536/bad-port",
+      "http://host.example/a%20b c",
+      "HTTP:/MiXeD.Example/upper-one-slash",
+      "/p#",
+      "http://[::1%25lo]:8080/zone",
+      "  /padded  ",
+      "///MiXeD.Example/three-slashes-relative",
+      "HTTP://MiXeD.Example:0080/leading-zeros",
+      /* libcurl 8 only */
+      "#only-fragment",
+      "http://MiXeD.Example/a b/c?d e#f g",
+  };
+  enum { NLOC = sizeof(locations) / sizeof(locations[0]), NLOC8 = 2 };
+  ts_route routes[NLOC + 2];
+  strpool pool = {{0}, 0};
+  size_t n = 0;
+  char nloc[16], first8[16];
+  int rc;
+
+  for (size_t i = 0; i < NLOC; i++)
+    routes[n++] = (ts_route)R(
+        pool_fmt(&pool, "GET /dir/loc%zu?old ", i),
+        pool_fmt(&pool,
+                 "HTTP/1.1 302 Found\r\nLocation: %s\r\n"
+                 "Content-Length: 0\r\n\r\n",
+                 locations[i]));
+  routes[n++] = (ts_route){
+      .prefix = "GET /setc ",
+      .response = "HTTP/1.1 200 OK\r\nSet-Cookie: a=1; Path=/\r\n"
+                  "Set-Cookie: b=2; Domain=mixed.EXAMPLE; Path=/\r\n",
+      .echo = 1};
+  routes[n++] = (ts_route){.prefix = "", .response = "HTTP/1.1 200 OK\r\n",
+                           .echo = 1};
+  snprintf(nloc, sizeof(nloc), "%d", (int)(NLOC - NLOC8));
+  snprintf(first8, sizeof(first8), "%d", (int)(NLOC - NLOC8));
+  {
+    diff_case c = {.program = "urls", .args = {"$1", "$R", "0", nloc},
+                   .routes = routes, .nroutes = n};
+    diff_case c8 = {.program = "urls", .name = "urls-libcurl8",
+                    .args = {"$1", "$R", first8, "2", "libcurl8"},
+                    .routes = routes, .nroutes = n};
+    rc = diff_run(&c);
+    rc |= diff_run(&c8);
+  }
+  pool_free(&pool);
+  return rc;
+}

@@ -1327,6 +1327,455 @@ TEST_IMPL(libcurl_compat_digest_body_waits_behind_an_empty_probe) {
   return 0;
 }
 
+/* ---- how a transfer reads its URLs (test/diff/urls.c) ------------------ */
+
+/* A CONNECT_TO list sending every host and port to s. */
+static ferry_slist *to_server(tserver *s) {
+  char entry[64];
+  snprintf(entry, sizeof(entry), "::127.0.0.1:%d", tserver_port(s));
+  return ferry_slist_append(NULL, entry);
+}
+
+/* A GET of url on e; returns the result, *req the next request s saw
+ * (NULL if none; free it), *eff a copy of the effective URL (free it). */
+static ferry_code url_get(ferry_easy *e, tserver *s, const char *url,
+                          char **req, char **eff) {
+  unsigned before = tserver_requests(s);
+  const char *u = NULL;
+  ferry_code rc;
+  size_t len;
+
+  ferry_easy_setopt(e, FERRYOPT_URL, url);
+  rc = ferry_easy_perform(e);
+  *req = tserver_requests(s) > before ? tserver_request(s, before, &len)
+                                      : NULL;
+  ferry_easy_getinfo(e, FERRYINFO_EFFECTIVE_URL, &u);
+  *eff = strdup(u ? u : "(null)");
+  return rc;
+}
+
+/* What url makes of the request line and Host: on a fresh handle sent to
+ * s: compared with want_req (NULL: no request, want the code) and
+ * want_eff. */
+static int expect_url(tserver *s, const char *url, long path_as_is,
+                      ferry_code want_rc, const char *want_req,
+                      const char *want_eff) {
+  ferry_slist *to = to_server(s);
+  sink body = {0};
+  ferry_easy *e = fx_easy(url, &body, NULL);
+  char *req, *eff;
+  ferry_code rc;
+  int bad = 0;
+
+  ferry_easy_setopt(e, FERRYOPT_CONNECT_TO, to);
+  ferry_easy_setopt(e, FERRYOPT_PATH_AS_IS, path_as_is);
+  rc = url_get(e, s, url, &req, &eff);
+  if (rc != want_rc) {
+    fprintf(stderr, "  %s: result %d, want %d\n", url, (int)rc, (int)want_rc);
+    bad = 1;
+  }
+  if (want_req == NULL ? req != NULL
+                       : req == NULL || strcmp(req, want_req) != 0) {
+    fprintf(stderr, "  %s: request \"%s\", want \"%s\"\n", url,
+            req ? req : "(none)", want_req ? want_req : "(none)");
+    bad = 1;
+  }
+  if (strcmp(eff, want_eff) != 0) {
+    fprintf(stderr, "  %s: effective URL \"%s\", want \"%s\"\n", url, eff,
+            want_eff);
+    bad = 1;
+  }
+  free(req);
+  free(eff);
+  ferry_easy_cleanup(e);
+  ferry_slist_free_all(to);
+  sink_free(&body);
+  return bad;
+}
+
+#define GET_(path, host) "GET " path " HTTP/1.1\r\nHost: " host "\r\nAccept: */*\r\n\r\n"
+
+/* libcurl sends the host as the URL writes it (Host:, the effective URL),
+ * decoded and with IPv4 forms normalised; takes one to three slashes
+ * after "scheme:"; ends the login at the first '@'; keeps an explicit
+ * port in the effective URL; sends the path with its bytes above 0x7f
+ * encoded, no '?' for an empty query (libcurl 8), dot segments removed
+ * unless PATH_AS_IS; and reads "256.1.1.1" or "1.2.3.4." as names. */
+TEST_IMPL(libcurl_compat_transfer_urls_read_as_libcurl) {
+  static const ts_route routes[] = {{.prefix = "", .response = FX_OK_HELLO}};
+  static const struct {
+    const char *url;
+    long path_as_is;
+    ferry_code rc;
+    const char *req, *eff;
+  } cases[] = {
+      {"http://MiXeD.Example/case", 0, FERRYE_OK,
+       GET_("/case", "MiXeD.Example"), "http://MiXeD.Example/case"},
+      {"HTTP://%4DiXeD.Example:8080/x", 0, FERRYE_OK,
+       GET_("/x", "MiXeD.Example:8080"), "http://MiXeD.Example:8080/x"},
+      {"MiXeD.Example/guessed", 0, FERRYE_OK,
+       GET_("/guessed", "MiXeD.Example"), "http://MiXeD.Example/guessed"},
+      {"http:/h.example/one", 0, FERRYE_OK, GET_("/one", "h.example"),
+       "http://h.example/one"},
+      {"http:///h.example/three", 0, FERRYE_OK, GET_("/three", "h.example"),
+       "http://h.example/three"},
+      {"http:////h.example/four", 0, FERRYE_URL_MALFORMAT, NULL,
+       "http:////h.example/four"},
+      {"http:h.example/none", 0, FERRYE_URL_MALFORMAT, NULL,
+       "http:h.example/none"},
+      {"http://a@b@h.example/", 0, FERRYE_URL_MALFORMAT, NULL,
+       "http://a@b@h.example/"},
+      {"http://us%00er@h.example/", 0, FERRYE_URL_MALFORMAT, NULL,
+       "http://us%00er@h.example/"},
+      {"http://0x7f.1/hex", 0, FERRYE_OK, GET_("/hex", "127.0.0.1"),
+       "http://127.0.0.1/hex"},
+      {"http://256.1.1.1/name", 0, FERRYE_OK, GET_("/name", "256.1.1.1"),
+       "http://256.1.1.1/name"},
+      {"http://127.0.0.1./dot", 0, FERRYE_OK, GET_("/dot", "127.0.0.1."),
+       "http://127.0.0.1./dot"},
+      {"http://[::FFFF:127.0.0.1]/v6", 0, FERRYE_OK,
+       GET_("/v6", "[::FFFF:127.0.0.1]"), "http://[::FFFF:127.0.0.1]/v6"},
+      {"http://[0:0:0:0:0:0:0:1%25lo]:81/z", 0, FERRYE_OK,
+       GET_("/z", "[::1]:81"), "http://[::1%25lo]:81/z"},
+      {"http://h.example:0080/port", 0, FERRYE_OK, GET_("/port", "h.example"),
+       "http://h.example:80/port"},
+      {"http://h.example:0/zero", 0, FERRYE_OK, GET_("/zero", "h.example:0"),
+       "http://h.example:0/zero"},
+      {"http://h.example/caf\xc3\xa9?q=\xc3\xa9#\xc3\xa9", 0, FERRYE_OK,
+       GET_("/caf%c3%a9?q=\xc3\xa9", "h.example"),
+       "http://h.example/caf\xc3\xa9?q=\xc3\xa9#\xc3\xa9"},
+      {"http://h.example/p?#", 0, FERRYE_OK, GET_("/p", "h.example"),
+       "http://h.example/p"},
+      {"http://h.example/a/../b/./c", 0, FERRYE_OK, GET_("/b/c", "h.example"),
+       "http://h.example/b/c"},
+      {"http://h.example/a/../b/./c", 1, FERRYE_OK,
+       GET_("/a/../b/./c", "h.example"), "http://h.example/a/../b/./c"},
+      {"http://h.example/ex%2e%2e/%7E", 0, FERRYE_OK,
+       GET_("/ex%2e%2e/%7E", "h.example"), "http://h.example/ex%2e%2e/%7E"},
+      {"1http://h.example/", 0, FERRYE_URL_MALFORMAT, NULL,
+       "1http://h.example/"},
+  };
+  tserver *s = tserver_start();
+
+  ASSERT_NOT_NULL(s);
+  tserver_routes(s, routes, 1);
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+    ASSERT_EQ(expect_url(s, cases[i].url, cases[i].path_as_is, cases[i].rc,
+                         cases[i].req, cases[i].eff),
+              0);
+  ASSERT_EQ(tserver_stop(s), 0);
+  return 0;
+}
+
+/* A user name or password in an HTTP URL may hold control bytes (libcurl
+ * decodes them refusing a NUL only); Basic sends them, encoded. */
+TEST_IMPL(libcurl_compat_url_login_takes_control_bytes_but_nul) {
+  static const ts_route routes[] = {{.prefix = "", .response = FX_OK_HELLO}};
+  tserver *s = tserver_start();
+
+  ASSERT_NOT_NULL(s);
+  tserver_routes(s, routes, 1);
+  /* "us\rer:p\nw" */
+  ASSERT_EQ(expect_url(s, "http://us%0Der:p%0Aw@h.example/", 0, FERRYE_OK,
+                       "GET / HTTP/1.1\r\nHost: h.example\r\n"
+                       "Authorization: Basic dXMNZXI6cAp3\r\n"
+                       "Accept: */*\r\n\r\n",
+                       "http://us%0Der:p%0Aw@h.example/"),
+            0);
+  ASSERT_EQ(expect_url(s, "http://user:p%00w@h.example/", 0,
+                       FERRYE_URL_MALFORMAT, NULL,
+                       "http://user:p%00w@h.example/"),
+            0);
+  ASSERT_EQ(tserver_stop(s), 0);
+  return 0;
+}
+
+/* libcurl compares host names without regard to case where it compares
+ * them: a connection is reused, and a cookie sent, for the same host in
+ * another case; the cookie keeps the case its domain came in. */
+TEST_IMPL(libcurl_compat_hosts_match_without_case_for_connections_and_cookies) {
+  static const ts_route routes[] = {
+      {.prefix = "GET /set ",
+       .response = "HTTP/1.1 200 OK\r\nSet-Cookie: a=1; Path=/\r\n"
+                   "Set-Cookie: b=2; Domain=mixed.EXAMPLE; Path=/\r\n"
+                   "Content-Length: 2\r\n\r\nok"},
+      {.prefix = "", .response = FX_OK_HELLO},
+  };
+  tserver *s = tserver_start();
+  ferry_slist *to, *list = NULL;
+  sink body = {0};
+  ferry_easy *e;
+  char *req, *eff;
+  long connects = -1;
+
+  ASSERT_NOT_NULL(s);
+  tserver_routes(s, routes, 2);
+  to = to_server(s);
+  e = fx_easy("http://MiXeD.Example/set", &body, NULL);
+  ferry_easy_setopt(e, FERRYOPT_CONNECT_TO, to);
+  ferry_easy_setopt(e, FERRYOPT_COOKIEFILE, "");
+  ASSERT_EQ(url_get(e, s, "http://MiXeD.Example/set", &req, &eff), FERRYE_OK);
+  free(req);
+  free(eff);
+  ASSERT_EQ(ferry_easy_getinfo(e, FERRYINFO_COOKIELIST, &list), FERRYE_OK);
+  ASSERT_NOT_NULL(list);
+  ASSERT_NOT_NULL(list->next);
+  ASSERT_STR_EQ(list->data, "MiXeD.Example\tFALSE\t/\tFALSE\t0\ta\t1");
+  ASSERT_STR_EQ(list->next->data, ".mixed.EXAMPLE\tTRUE\t/\tFALSE\t0\tb\t2");
+  ferry_slist_free_all(list);
+
+  ASSERT_EQ(url_get(e, s, "http://mixed.example/get", &req, &eff), FERRYE_OK);
+  ASSERT_STR_EQ(req, "GET /get HTTP/1.1\r\nHost: mixed.example\r\n"
+                     "Accept: */*\r\nCookie: b=2; a=1\r\n\r\n");
+  ASSERT_STR_EQ(eff, "http://mixed.example/get");
+  free(req);
+  free(eff);
+  ASSERT_EQ(ferry_easy_getinfo(e, FERRYINFO_NUM_CONNECTS, &connects),
+            FERRYE_OK);
+  ASSERT_EQ(connects, 0); /* the MiXeD.Example connection */
+  ASSERT_EQ(url_get(e, s, "http://MIXED.EXAMPLE:80/again", &req, &eff),
+            FERRYE_OK);
+  ASSERT_STR_EQ(eff, "http://MIXED.EXAMPLE:80/again");
+  free(req);
+  free(eff);
+  ASSERT_EQ(ferry_easy_getinfo(e, FERRYINFO_NUM_CONNECTS, &connects),
+            FERRYE_OK);
+  ASSERT_EQ(connects, 0);
+  ASSERT_EQ(tserver_connections(s), 1);
+  ferry_easy_cleanup(e);
+  ferry_slist_free_all(to);
+  sink_free(&body);
+  ASSERT_EQ(tserver_stop(s), 0);
+  return 0;
+}
+
+static ferry_stscode hsts_one_host(ferry_easy *e,
+                                   struct ferry_hstsentry *entry,
+                                   void *userp) {
+  int *calls = userp;
+
+  (void)e;
+  if ((*calls)++ > 0)
+    return FERRYSTS_DONE;
+  snprintf(entry->name, entry->namelen, "%s", "HsTs.Example");
+  snprintf(entry->expire, sizeof(entry->expire), "%s", "20991231 00:00:00");
+  return FERRYSTS_OK;
+}
+
+/* HSTS knows a host in any case, and with a trailing dot; the URL keeps
+ * the case it was written in. */
+TEST_IMPL(libcurl_compat_hsts_matches_hosts_without_case) {
+  static const char *const urls[][2] = {
+      {"http://hsts.EXAMPLE/a", "https://hsts.EXAMPLE/a"},
+      {"http://HSTS.example./b", "https://HSTS.example./b"},
+  };
+  char entry[64];
+  ferry_slist *to;
+  int fd = -1, port = refused_port(&fd), calls = 0;
+
+  ASSERT_GE(port, 1);
+  snprintf(entry, sizeof(entry), "::127.0.0.1:%d", port);
+  to = ferry_slist_append(NULL, entry);
+  for (size_t i = 0; i < 2; i++) {
+    ferry_easy *e = ferry_easy_init();
+    const char *eff = NULL;
+    calls = 0;
+    ASSERT_NOT_NULL(e);
+    ferry_easy_setopt(e, FERRYOPT_URL, urls[i][0]);
+    ferry_easy_setopt(e, FERRYOPT_CONNECT_TO, to);
+    ferry_easy_setopt(e, FERRYOPT_HSTSREADFUNCTION, hsts_one_host);
+    ferry_easy_setopt(e, FERRYOPT_HSTSREADDATA, &calls);
+    ferry_easy_setopt(e, FERRYOPT_HSTS_CTRL, (long)FERRYHSTS_ENABLE);
+    ASSERT_EQ(ferry_easy_perform(e), FERRYE_COULDNT_CONNECT);
+    ASSERT_EQ(ferry_easy_getinfo(e, FERRYINFO_EFFECTIVE_URL, &eff), FERRYE_OK);
+    ASSERT_STR_EQ(eff, urls[i][1]);
+    ferry_easy_cleanup(e);
+  }
+  ferry_slist_free_all(to);
+  close(fd);
+  return 0;
+}
+
+/* A Location is joined to the URL as libcurl 8.11 joins it: followed,
+ * spaces and bytes above 0x7f encoded, one slash taken, a fragment alone
+ * dropping the query; one it cannot read fails the transfer after its
+ * response, counted as a redirect (URL_MALFORMAT), and is given as it
+ * came when only reported (REDIRECT_URL). */
+TEST_IMPL(libcurl_compat_redirect_locations_read_as_libcurl) {
+  static const ts_route routes[] = {
+      {.prefix = "GET /r/space ",
+       .response = "HTTP/1.1 302 Found\r\nLocation: /a b/caf\xc3\xa9?c d\r\n"
+                   "Content-Length: 0\r\n\r\n"},
+      {.prefix = "GET /r/slash ",
+       .response = "HTTP/1.1 302 Found\r\nLocation: http:/Other.Example/o\r\n"
+                   "Content-Length: 0\r\n\r\n"},
+      {.prefix = "GET /r/frag?q ",
+       .response = "HTTP/1.1 302 Found\r\nLocation: #f\r\n"
+                   "Content-Length: 0\r\n\r\n"},
+      {.prefix = "GET /r/bad ",
+       .response = "HTTP/1.1 302 Found\r\nLocation: http://a@b@h/x\r\n"
+                   "Content-Length: 3\r\n\r\nbad"},
+      {.prefix = "", .response = FX_OK_HELLO},
+  };
+  static const struct {
+    const char *url, *req, *eff;
+  } followed[] = {
+      {"http://Base.Example/r/space",
+       GET_("/a%20b/caf%c3%a9?c+d", "Base.Example"),
+       "http://Base.Example/a%20b/caf%c3%a9?c+d"},
+      {"http://Base.Example/r/slash", GET_("/o", "Other.Example"),
+       "http://Other.Example/o"},
+      {"http://Base.Example/r/frag?q#old", GET_("/r/frag", "Base.Example"),
+       "http://Base.Example/r/frag#f"},
+  };
+  tserver *s = tserver_start();
+  ferry_slist *to;
+  sink body = {0};
+  ferry_easy *e;
+  char *req, *eff;
+  const char *redir = NULL;
+  long count = -1, code = 0;
+
+  ASSERT_NOT_NULL(s);
+  tserver_routes(s, routes, sizeof(routes) / sizeof(routes[0]));
+  to = to_server(s);
+  for (size_t i = 0; i < sizeof(followed) / sizeof(followed[0]); i++) {
+    unsigned before = tserver_requests(s);
+    size_t len;
+    e = fx_easy(followed[i].url, &body, NULL);
+    ferry_easy_setopt(e, FERRYOPT_CONNECT_TO, to);
+    ferry_easy_setopt(e, FERRYOPT_FOLLOWLOCATION, 1L);
+    ASSERT_EQ(url_get(e, s, followed[i].url, &req, &eff), FERRYE_OK);
+    free(req);
+    req = tserver_request(s, before + 1, &len);
+    ASSERT_STR_EQ(req, followed[i].req);
+    ASSERT_STR_EQ(eff, followed[i].eff);
+    free(req);
+    free(eff);
+    ferry_easy_cleanup(e);
+  }
+
+  e = fx_easy("http://Base.Example/r/bad", &body, NULL);
+  ferry_easy_setopt(e, FERRYOPT_CONNECT_TO, to);
+  ferry_easy_setopt(e, FERRYOPT_FOLLOWLOCATION, 1L);
+  ASSERT_EQ(url_get(e, s, "http://Base.Example/r/bad", &req, &eff),
+            FERRYE_URL_MALFORMAT);
+  free(req);
+  free(eff);
+  ASSERT_EQ(ferry_easy_getinfo(e, FERRYINFO_REDIRECT_COUNT, &count),
+            FERRYE_OK);
+  ASSERT_EQ(count, 1);
+  ASSERT_EQ(ferry_easy_getinfo(e, FERRYINFO_RESPONSE_CODE, &code), FERRYE_OK);
+  ASSERT_EQ(code, 302);
+  ASSERT_EQ(ferry_easy_getinfo(e, FERRYINFO_REDIRECT_URL, &redir), FERRYE_OK);
+  ASSERT_NULL(redir);
+  /* not followed: REDIRECT_URL is the Location as it came */
+  ferry_easy_setopt(e, FERRYOPT_FOLLOWLOCATION, 0L);
+  ASSERT_EQ(url_get(e, s, "http://Base.Example/r/bad", &req, &eff), FERRYE_OK);
+  free(req);
+  free(eff);
+  ASSERT_EQ(ferry_easy_getinfo(e, FERRYINFO_REDIRECT_URL, &redir), FERRYE_OK);
+  ASSERT_STR_EQ(redir, "http://a@b@h/x");
+  ASSERT_EQ(url_get(e, s, "http://Base.Example/r/space", &req, &eff),
+            FERRYE_OK);
+  free(req);
+  free(eff);
+  ASSERT_EQ(ferry_easy_getinfo(e, FERRYINFO_REDIRECT_URL, &redir), FERRYE_OK);
+  ASSERT_STR_EQ(redir, "http://Base.Example/a%20b/caf%c3%a9?c+d");
+  ferry_easy_cleanup(e);
+  ferry_slist_free_all(to);
+  sink_free(&body);
+  ASSERT_EQ(tserver_stop(s), 0);
+  return 0;
+}
+
+/* A proxy URL is read as libcurl reads it (the URL API, a guessed or any
+ * scheme): one slash is taken, a second '@' is unsupported syntax
+ * (COULDNT_RESOLVE_PROXY), an unknown scheme COULDNT_CONNECT. The request
+ * names the URL with the host in its case, without fragment, userinfo or
+ * empty query, with libcurl's Proxy-Authorization and Proxy-Connection. */
+TEST_IMPL(libcurl_compat_proxy_urls_read_as_libcurl) {
+  static const ts_route routes[] = {{.prefix = "", .response = FX_OK_HELLO}};
+  tserver *s = tserver_start();
+  char proxy[128];
+  sink body = {0};
+  ferry_easy *e;
+  char *req, *eff;
+
+  ASSERT_NOT_NULL(s);
+  tserver_routes(s, routes, 1);
+  e = fx_easy("http://u:p@MiXeD.Example:8080/a/../b?#f", &body, NULL);
+  snprintf(proxy, sizeof(proxy), "http:/pu:p%%40w@127.0.0.1:%d",
+           tserver_port(s));
+  ASSERT_EQ(ferry_easy_setopt(e, FERRYOPT_PROXY, proxy), FERRYE_OK);
+  ASSERT_EQ(url_get(e, s, "http://u:p@MiXeD.Example:8080/a/../b?#f", &req,
+                    &eff),
+            FERRYE_OK);
+  /* "pu:p@w" and "u:p" */
+  ASSERT_STR_EQ(req, "GET http://MiXeD.Example:8080/b HTTP/1.1\r\n"
+                     "Host: MiXeD.Example:8080\r\n"
+                     "Proxy-Authorization: Basic cHU6cEB3\r\n"
+                     "Authorization: Basic dTpw\r\nAccept: */*\r\n"
+                     "Proxy-Connection: Keep-Alive\r\n\r\n");
+  ASSERT_STR_EQ(eff, "http://u:p@MiXeD.Example:8080/b#f");
+  free(req);
+  free(eff);
+
+  snprintf(proxy, sizeof(proxy), "http://a@b@127.0.0.1:%d", tserver_port(s));
+  ferry_easy_setopt(e, FERRYOPT_PROXY, proxy);
+  ASSERT_EQ(url_get(e, s, "http://h.example/", &req, &eff),
+            FERRYE_COULDNT_RESOLVE_PROXY);
+  ASSERT_NULL(req);
+  free(eff);
+  snprintf(proxy, sizeof(proxy), "nosuch://127.0.0.1:%d", tserver_port(s));
+  ferry_easy_setopt(e, FERRYOPT_PROXY, proxy);
+  ASSERT_EQ(url_get(e, s, "http://h.example/", &req, &eff),
+            FERRYE_COULDNT_CONNECT);
+  ASSERT_NULL(req);
+  free(eff);
+  snprintf(proxy, sizeof(proxy), "0x7f.1:%d", tserver_port(s));
+  ferry_easy_setopt(e, FERRYOPT_PROXY, proxy);
+  ASSERT_EQ(url_get(e, s, "http://[::1]/v6", &req, &eff), FERRYE_OK);
+  ASSERT_STR_EQ(req, "GET http://[::1]/v6 HTTP/1.1\r\nHost: [::1]\r\n"
+                     "Accept: */*\r\nProxy-Connection: Keep-Alive\r\n\r\n");
+  free(req);
+  free(eff);
+  ferry_easy_cleanup(e);
+  sink_free(&body);
+  ASSERT_EQ(tserver_stop(s), 0);
+  return 0;
+}
+
+/* The URL API joins a reference to a URL as libcurl 8.11 does (its
+ * concat_url), which is not always RFC 3986 section 5.2: a fragment
+ * alone drops the query, and over a URL with a fragment but no query it
+ * is added after that fragment (checked against libcurl 8.11). */
+TEST_IMPL(libcurl_compat_url_api_joins_references_as_libcurl_8_11) {
+  static const char *const cases[][3] = {
+      {"http://a/b/c/d;p?q", "#s", "http://a/b/c/d;p#s"},
+      {"http://a/b/c/d;p?q", "../g?y#s", "http://a/b/g?y#s"},
+      {"http://a/b/c#old", "#new", "http://a/b/c#old#new"},
+      {"http://a/b/c#old", "?q", "http://a/b/c#old?q"},
+      {"http://a/b/c", "//Other/x y", "http://Other/x%20y"},
+      {"http://a/b/c", "/caf\xc3\xa9 d?e f", "http://a/caf%c3%a9%20d?e+f"},
+  };
+
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    ferry_urlh *u = ferry_url();
+    char *got = NULL;
+    ASSERT_NOT_NULL(u);
+    ASSERT_EQ(ferry_url_set(u, FERRYUPART_URL, cases[i][0], 0), FERRYUE_OK);
+    ASSERT_EQ(ferry_url_set(u, FERRYUPART_URL, cases[i][1], 0), FERRYUE_OK);
+    ASSERT_EQ(ferry_url_get(u, FERRYUPART_URL, &got, 0), FERRYUE_OK);
+    if (strcmp(got, cases[i][2]) != 0)
+      TEST_FAIL_("\"%s\" over \"%s\" gave \"%s\", want \"%s\"", cases[i][1],
+                 cases[i][0], got, cases[i][2]);
+    ferry_free(got);
+    ferry_url_cleanup(u);
+  }
+  return 0;
+}
+
 /* ---- HTTP/1 responses: what libcurl delivers, in its order ------------- */
 
 /* What the callbacks of one transfer saw, in order: "W[...]" for a write

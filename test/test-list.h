@@ -10,10 +10,10 @@
 /* -- section: URL parser (test/test-url.c) -- */
 #define TEST_LIST_URL(X) \
   X(url_parse_splits_every_part) \
-  X(url_scheme_is_case_insensitive_and_stored_lowercase) \
+  X(url_scheme_is_lowercased_and_host_keeps_its_case) \
   X(url_default_port_follows_scheme) \
   X(url_other_schemes_are_unsupported) \
-  X(url_scheme_without_slashes_is_malformed) \
+  X(url_scheme_takes_one_to_three_slashes) \
   X(url_missing_scheme_without_guess_is_malformed) \
   X(url_guess_scheme_takes_bare_host_as_http) \
   X(url_null_or_empty_input_is_malformed) \
@@ -21,7 +21,7 @@
   X(url_empty_host_is_malformed) \
   X(url_bad_ipv6_literal_is_malformed) \
   X(url_ipv6_literal_strips_brackets_and_sets_kind) \
-  X(url_ipv6_literal_is_lowercased_and_normalised) \
+  X(url_ipv6_literal_is_normalised_only_when_shorter) \
   X(url_ipv6_literal_keeps_zone_id) \
   X(url_port_out_of_range_is_malformed) \
   X(url_port_with_non_digits_is_malformed) \
@@ -29,34 +29,39 @@
   X(url_explicit_default_port_is_recorded) \
   X(url_invalid_host_characters_are_malformed) \
   X(url_host_percent_encoding_is_decoded_or_rejected) \
-  X(url_host_name_is_lowercased) \
+  X(url_host_name_keeps_its_case) \
   X(url_ipv4_shorthand_is_normalised) \
-  X(url_ipv4_out_of_range_is_malformed) \
+  X(url_ipv4_lookalikes_are_names) \
   X(url_empty_path_becomes_slash) \
   X(url_dot_segments_are_removed) \
   X(url_percent_encoding_in_path_is_kept) \
   X(url_query_and_fragment_are_split_at_first_marks) \
-  X(url_bare_question_mark_gives_empty_query) \
+  X(url_bare_question_mark_is_no_query) \
   X(url_userinfo_is_percent_decoded) \
-  X(url_userinfo_splits_on_last_at_sign) \
+  X(url_userinfo_ends_at_the_first_at_sign) \
   X(url_userinfo_parts_may_be_absent_or_empty) \
-  X(url_userinfo_with_encoded_control_byte_is_malformed) \
+  X(url_userinfo_with_encoded_nul_is_malformed) \
   X(url_longer_than_8_mib_is_malformed) \
-  X(url_resolve_rfc3986_normal_examples) \
-  X(url_resolve_rfc3986_abnormal_examples) \
-  X(url_resolve_absolute_reference_replaces_base) \
-  X(url_resolve_scheme_relative_keeps_base_scheme) \
-  X(url_resolve_keeps_base_authority_for_relative_reference) \
-  X(url_resolve_query_only_keeps_path) \
-  X(url_resolve_fragment_only_keeps_path_and_query) \
-  X(url_resolve_bad_reference_fails_and_leaves_out_empty) \
-  X(url_to_string_brackets_ipv6_and_hides_default_port) \
+  X(url_redirect_joins_rfc3986_normal_examples_as_libcurl) \
+  X(url_redirect_joins_rfc3986_abnormal_examples_as_libcurl) \
+  X(url_redirect_absolute_location_replaces_base) \
+  X(url_redirect_scheme_relative_keeps_base_scheme) \
+  X(url_redirect_keeps_base_authority_for_relative_location) \
+  X(url_redirect_query_only_keeps_path) \
+  X(url_redirect_fragment_only_drops_the_query) \
+  X(url_redirect_encodes_spaces_and_bytes_above_0x7f) \
+  X(url_redirect_bad_location_fails_when_followed_and_is_kept_when_not) \
+  X(url_to_string_is_the_effective_url_with_an_explicit_port) \
   X(url_to_string_reencodes_userinfo_and_can_drop_parts) \
   X(url_request_target_is_path_and_query_without_fragment) \
   X(url_host_header_adds_port_only_when_not_default) \
   X(url_copy_is_deep) \
   X(url_decode_turns_escapes_into_bytes) \
-  X(url_encode_escapes_all_but_unreserved)
+  X(url_encode_escapes_all_but_unreserved) \
+  X(url_path_encodes_bytes_above_0x7f_for_the_request_line) \
+  X(url_proxy_target_drops_fragment_userinfo_and_default_port) \
+  X(url_set_scheme_switches_to_https_and_default_port) \
+  X(url_path_as_is_keeps_dot_segments)
 
 /* -- section: scripted server (test/test-server.c) -- */
 #define TEST_LIST_SERVER(X) \
@@ -795,7 +800,8 @@
   X(diff_multi_poll) \
   X(diff_multi_select) \
   X(diff_multi_uv) \
-  X(diff_multi_epoll)
+  X(diff_multi_epoll) \
+  X(diff_urls)
 
 /* -- section: libcurl behaviours the differential test found
  *    (test/test-libcurl-compat.c) -- */
@@ -817,6 +823,13 @@
   X(libcurl_compat_auth_state_stays_on_the_handle_until_reset) \
   X(libcurl_compat_digest_new_nonce_without_stale_ends_the_asking) \
   X(libcurl_compat_digest_body_waits_behind_an_empty_probe) \
+  X(libcurl_compat_transfer_urls_read_as_libcurl) \
+  X(libcurl_compat_url_login_takes_control_bytes_but_nul) \
+  X(libcurl_compat_hosts_match_without_case_for_connections_and_cookies) \
+  X(libcurl_compat_hsts_matches_hosts_without_case) \
+  X(libcurl_compat_redirect_locations_read_as_libcurl) \
+  X(libcurl_compat_proxy_urls_read_as_libcurl) \
+  X(libcurl_compat_url_api_joins_references_as_libcurl_8_11) \
   X(libcurl_compat_chunked_trailers_and_raw_data_in) \
   X(libcurl_compat_trailer_without_colon_is_bad_function_argument) \
   X(libcurl_compat_header_option_writes_each_line_before_its_callback) \
@@ -850,6 +863,7 @@
   X(sockcb_duphandle_copies_and_reset_clears_the_callbacks) \
   X(sockcb_api_calls_inside_the_callbacks_are_recursive) \
   X(sockcb_libcurl_and_ferry_builds_agree)
+
 
 #define TEST_LIST(X)   \
   TEST_LIST_SOCKCB(X) \

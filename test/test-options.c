@@ -593,7 +593,8 @@ TEST_IMPL(headeropt_decides_which_header_lists_a_proxy_gets) {
   ferry_slist *hh = ferry_slist_append(NULL, "X-Server: 1");
   ferry_slist *ph = ferry_slist_append(NULL, "X-Proxy: 1");
   const char *plain = "GET http://origin.test/h HTTP/1.1\r\nHost: origin.test\r\n"
-                      "Accept: */*\r\nX-Server: 1\r\n";
+                      "Accept: */*\r\nProxy-Connection: Keep-Alive\r\n"
+                      "X-Server: 1\r\n";
   sink body = {0};
   ferry_easy *e;
 

@@ -32,8 +32,9 @@ TEST_IMPL(proxy_http_request_goes_to_the_proxy_in_absolute_form) {
   req = tserver_request(p, 0, &len);
   snprintf(want, sizeof(want),
            "GET http://origin.test:8080/path?q=1 HTTP/1.1\r\n"
-           "Host: origin.test:8080\r\nAccept: */*\r\n"
-           "Proxy-Authorization: Basic cHVzZXI6cHBhc3M=\r\n\r\n");
+           "Host: origin.test:8080\r\n"
+           "Proxy-Authorization: Basic cHVzZXI6cHBhc3M=\r\n"
+           "Accept: */*\r\nProxy-Connection: Keep-Alive\r\n\r\n");
   ASSERT_MEM_EQ(req, len, want);
   free(req);
   /* a second transfer to another origin reuses the proxy connection */
@@ -241,7 +242,8 @@ TEST_IMPL(proxy_redirect_to_another_origin_keeps_the_proxy_credentials_only) {
   /* the proxy's credentials go on; the server's do not follow to b.test */
   ASSERT_MEM_EQ(req, len,
                 "GET http://b.test/next HTTP/1.1\r\nHost: b.test\r\n"
-                "Accept: */*\r\nProxy-Authorization: Basic cDpx\r\n\r\n");
+                "Proxy-Authorization: Basic cDpx\r\nAccept: */*\r\n"
+                "Proxy-Connection: Keep-Alive\r\n\r\n");
   free(req);
   ferry_easy_cleanup(e);
   sink_free(&body);
