@@ -834,7 +834,8 @@ FERRY_EXTERN ferry_mcode ferry_multi_notify_disable(ferry_multi *multi,
  *    goes into the share's cache when the lookup ends. As in libcurl,
  *    RESOLVE entries are put into the cache the handle uses (the share's,
  *    so they serve every handle of the share) when a transfer starts after
- *    RESOLVE was set: "HOST:PORT:ADDR[,ADDR]" entries never expire,
+ *    RESOLVE was set (or, ferry's addition, after the handle changed
+ *    share): "HOST:PORT:ADDR[,ADDR]" entries never expire,
  *    "+HOST:PORT:ADDR" ones expire like looked-up names, and "-HOST:PORT"
  *    removes the entry. Whether an entry is fresh is decided by the
  *    DNS_CACHE_TIMEOUT of the handle that reads it (0: never, -1: always),
