@@ -77,6 +77,8 @@ extern "C" {
  * wanted; the compiler catches it. */
 typedef struct ferry_easy ferry_easy;
 typedef struct ferry_multi ferry_multi;
+/* Data easy handles hold in common (ferry_share_init). */
+typedef struct ferry_share ferry_share;
 
 typedef int ferry_socket_t;
 typedef int64_t ferry_off_t;
@@ -99,6 +101,13 @@ typedef enum {
 #undef FERRY_X_
   FERRYM_LAST
 } ferry_mcode;
+
+typedef enum {
+#define FERRY_X_(name, num, text) FERRYSHE_##name = num,
+  FERRY_SHCODES(FERRY_X_)
+#undef FERRY_X_
+  FERRYSHE_LAST
+} ferry_shcode;
 
 /* ---- options --------------------------------------------------------- */
 
@@ -970,6 +979,172 @@ FERRY_EXTERN char *ferry_pushheader_bynum(struct ferry_pushheaders *h,
  * name with a colon after its first byte. Owned as above. */
 FERRY_EXTERN char *ferry_pushheader_byname(struct ferry_pushheaders *h,
                                            const char *name);
+/* ---- share ----------------------------------------------------------- */
+
+/* A share (libcurl's CURLSH) keeps data that easy handles hold in common
+ * instead of each handle (or each multi) keeping its own: a handle uses
+ * the share given to it with FERRYOPT_SHARE. What is shared is chosen
+ * with FERRYSHOPT_SHARE, one kind of data (ferry_lock_data) at a time:
+ *
+ *  - FERRY_LOCK_DATA_COOKIE: one cookie jar. Attaching a handle drops the
+ *    handle's own jar (its cookies are lost, as in libcurl) and gives it
+ *    the share's. As in libcurl (whatever its CURLOPT_SHARE page says),
+ *    that alone does not turn the handle's cookie engine on: it sends and
+ *    takes cookies once COOKIEFILE or COOKIEJAR was set on it (at any time
+ *    in its life), or a COOKIELIST cookie was given to it while it had no
+ *    jar. From then on COOKIEFILE files are read into the share's jar at
+ *    the handle's next transfer, COOKIEJAR is written from it at the
+ *    handle's cleanup, COOKIELIST works on it ("ALL" and "SESS" empty it
+ *    for every handle of the share; a cookie line adds to it) and
+ *    FERRYINFO_COOKIELIST lists it, engine on or not. COOKIEFILE NULL
+ *    leaves the share's jar alone and the handle without one; turning the
+ *    engine on again (COOKIEFILE, COOKIEJAR) takes the share's jar again.
+ *    Detaching leaves the handle without a jar: as in libcurl it keeps no
+ *    copy of the shared cookies (set COOKIEFILE "" for a new empty jar of
+ *    its own).
+ *  - FERRY_LOCK_DATA_DNS: the answers of finished name lookups. Without a
+ *    share each multi keeps its own. Lookups still run on the multi of
+ *    the transfer that needs them (uv_getaddrinfo on that multi's loop),
+ *    and one in flight serves the transfers of its own multi only: a name
+ *    being looked up by another multi (another thread, or another handle's
+ *    ferry_easy_perform) is looked up again, not waited for. The answer
+ *    goes into the share's cache when the lookup ends. As in libcurl,
+ *    RESOLVE entries are put into the cache the handle uses (the share's,
+ *    so they serve every handle of the share) when a transfer starts after
+ *    RESOLVE was set (or, ferry's addition, after the handle changed
+ *    share): "HOST:PORT:ADDR[,ADDR]" entries never expire,
+ *    "+HOST:PORT:ADDR" ones expire like looked-up names, and "-HOST:PORT"
+ *    removes the entry. Whether an entry is fresh is decided by the
+ *    DNS_CACHE_TIMEOUT of the handle that reads it (0: never, -1: always),
+ *    against the time the entry was made. The cache holds at most 1000
+ *    names; failed lookups are not kept.
+ *  - FERRY_LOCK_DATA_SSL_SESSION: TLS sessions. A handshake of any handle
+ *    of the share, in any multi or thread, resumes a session another one
+ *    stored for the same host, port and TLS configuration. At most 64
+ *    sessions, the least recently used dropped first.
+ *  - FERRY_LOCK_DATA_CONNECT: idle connections. When a transfer of a handle
+ *    of the share ends with an HTTP/1.1 connection that may carry another
+ *    request, the connection goes to the share instead of to its multi's
+ *    pool, and nothing watches it there; a later transfer of any handle of
+ *    the share, in any multi, that finds no idle connection in its own
+ *    multi takes it (after a non-blocking check that the server has not
+ *    closed it), and that multi watches it from then on. So handles used
+ *    one after another (several ferry_easy_perform calls on different
+ *    handles, or a multi's transfer and then an easy_perform) reuse each
+ *    other's connections. The multi of the taking transfer applies its
+ *    MAX_HOST_CONNECTIONS and MAX_TOTAL_CONNECTIONS to it; the share keeps
+ *    as many idle connections as the multi that parked the last one would
+ *    keep (its MAXCONNECTS), closing the oldest. HTTP/2 connections stay
+ *    in their multi. As libcurl documents, sharing connections between
+ *    threads that run at the same time is not supported.
+ *  - FERRY_LOCK_DATA_HSTS: one HSTS store. Attaching a handle drops the
+ *    handle's own store and turns HSTS on for it with the share's; HSTS
+ *    files are read into the share's store at each of the handle's
+ *    transfers, and the handle's cleanup writes the share's store to its
+ *    last HSTS file and hands it to its HSTSWRITEFUNCTION (the store stays
+ *    with the share). HSTS_CTRL 0, HSTS NULL or detaching turn HSTS off for
+ *    the handle and leave the share's store alone.
+ *  - FERRY_LOCK_DATA_PSL: refused with FERRYSHE_NOT_BUILT_IN (ferry has no
+ *    public suffix list).
+ * What a share does not share, each handle keeps as it would without one.
+ *
+ * Locking. With FERRYSHOPT_LOCKFUNC and FERRYSHOPT_UNLOCKFUNC both set,
+ * ferry calls lock(easy, data, access, userdata) before and
+ * unlock(easy, data, userdata) after each access to data of a kind the
+ * share shares: access is FERRY_LOCK_ACCESS_SHARED for an access that
+ * only reads (a DNS cache lookup, listing the cookies for COOKIELIST,
+ * writing the COOKIEJAR or HSTS file), FERRY_LOCK_ACCESS_SINGLE for one
+ * that may change it. FERRY_LOCK_DATA_SHARE guards the share's count of
+ * the handles that use it: ferry locks it SINGLE when a handle attaches or
+ * detaches (FERRYOPT_SHARE, ferry_easy_cleanup) and in ferry_share_cleanup
+ * (with easy NULL, as libcurl). easy is the handle on whose behalf the
+ * access is made. Between a lock and its unlock ferry takes no other lock
+ * of the share, calls no other callback of the application (write,
+ * header, debug, HSTS callbacks: none), and never waits for the network;
+ * every lock is unlocked before the call that made it returns. With only
+ * one of the two callbacks set, neither is called.
+ *
+ * Threads. With the lock callbacks set (a mutex per kind of data; a
+ * read-write lock lets SHARED accesses run side by side), handles running
+ * in several threads at once may use one share for COOKIE, DNS,
+ * SSL_SESSION and HSTS: ferry locks every access (libcurl does not support
+ * cookies and HSTS that way). CONNECT: one thread at a time, as above.
+ * ferry_share_setopt and ferry_share_cleanup must not run while another
+ * thread uses the share. */
+
+/* The options of ferry_share_setopt. Numbers are libcurl's CURLSHoption. */
+typedef enum {
+  FERRYSHOPT_NONE,
+  FERRYSHOPT_SHARE,      /* int: a ferry_lock_data to share */
+  FERRYSHOPT_UNSHARE,    /* int: a ferry_lock_data to stop sharing */
+  FERRYSHOPT_LOCKFUNC,   /* ferry_lock_function */
+  FERRYSHOPT_UNLOCKFUNC, /* ferry_unlock_function */
+  FERRYSHOPT_USERDATA,   /* void *: handed to both callbacks */
+  FERRYSHOPT_LAST
+} ferry_shoption;
+
+/* The kinds of data. Numbers are libcurl's curl_lock_data. */
+typedef enum {
+  FERRY_LOCK_DATA_NONE = 0,
+  FERRY_LOCK_DATA_SHARE,       /* the share's own state (not shareable) */
+  FERRY_LOCK_DATA_COOKIE,
+  FERRY_LOCK_DATA_DNS,
+  FERRY_LOCK_DATA_SSL_SESSION,
+  FERRY_LOCK_DATA_CONNECT,
+  FERRY_LOCK_DATA_PSL,         /* not built in */
+  FERRY_LOCK_DATA_HSTS,
+  FERRY_LOCK_DATA_LAST
+} ferry_lock_data;
+
+/* Numbers are libcurl's curl_lock_access. */
+typedef enum {
+  FERRY_LOCK_ACCESS_NONE = 0,
+  FERRY_LOCK_ACCESS_SHARED = 1, /* reading */
+  FERRY_LOCK_ACCESS_SINGLE = 2, /* reading and writing */
+  FERRY_LOCK_ACCESS_LAST
+} ferry_lock_access;
+
+typedef void (*ferry_lock_function)(ferry_easy *easy, ferry_lock_data data,
+                                    ferry_lock_access access, void *userdata);
+typedef void (*ferry_unlock_function)(ferry_easy *easy, ferry_lock_data data,
+                                      void *userdata);
+
+/* FERRYOPT_SHARE (ferry_share *): the handle uses the share's data of the
+ * kinds it shares (see above) from now on; NULL stops that. Setting a
+ * share first detaches the handle from the one it had. Detaching turns
+ * off the cookie engine and HSTS of a handle that used the share's jar or
+ * store; names, sessions and connections go back to the multi's own. A
+ * handle keeps its share through ferry_easy_reset; the copy
+ * ferry_easy_duphandle makes has none (both as libcurl); ferry_easy_cleanup
+ * detaches. Returns FERRYE_OK; FERRYE_BAD_FUNCTION_ARGUMENT for a pointer
+ * that is not a live share (libcurl ignores it), or while the handle's
+ * transfer runs (added to a multi, started and not done: libcurl leaves
+ * that undefined); nothing changes then. */
+
+/* A new share that shares nothing yet, or NULL when out of memory. */
+FERRY_EXTERN ferry_share *ferry_share_init(void);
+/* Set one option of the share (see ferry_shoption for the argument).
+ * FERRYSHOPT_SHARE of a kind already shared, and FERRYSHOPT_UNSHARE of one
+ * not shared, change nothing. FERRYSHOPT_UNSHARE drops the share's data of
+ * that kind (its cookies, HSTS hosts, names, sessions; its idle
+ * connections are closed). Returns FERRYSHE_OK;
+ * FERRYSHE_INVALID (share NULL or not a share);
+ * FERRYSHE_IN_USE while an easy handle uses the share, whatever the
+ * option (as libcurl: change a share only between transfers, with no
+ * handle attached); FERRYSHE_BAD_OPTION (an unknown option, or a kind of
+ * data that is none of COOKIE, DNS, SSL_SESSION, CONNECT, HSTS and PSL);
+ * FERRYSHE_NOT_BUILT_IN (PSL, shared or unshared);
+ * FERRYSHE_NOMEM (nothing changed). */
+FERRY_EXTERN ferry_shcode ferry_share_setopt(ferry_share *share,
+                                             ferry_shoption option, ...);
+/* Free the share and its data (idle connections are closed). Returns
+ * FERRYSHE_OK; FERRYSHE_INVALID for NULL or a pointer that is not a share
+ * (as libcurl); FERRYSHE_IN_USE while an easy handle still uses it
+ * (nothing is freed). Locks FERRY_LOCK_DATA_SHARE around its check (easy
+ * NULL). */
+FERRY_EXTERN ferry_shcode ferry_share_cleanup(ferry_share *share);
+/* A static English text for a share code; never NULL. */
+FERRY_EXTERN const char *ferry_share_strerror(ferry_shcode code);
 
 /* ---- received headers ------------------------------------------------ */
 

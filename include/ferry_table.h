@@ -2,8 +2,8 @@
  *
  * Every result code, option and info id of ferry is listed here once, with
  * its number. ferry.h turns these lists into enums (FERRYE_*, FERRYM_*,
- * FERRYOPT_*, FERRYMOPT_*, FERRYINFO_*), setopt/getinfo take each option's
- * type from here, and the curl-compatible <curl/curl.h> is generated from
+ * FERRYSHE_*, FERRYOPT_*, FERRYMOPT_*, FERRYINFO_*), setopt/getinfo take
+ * each option's type from here, and the curl-compatible <curl/curl.h> is generated from
  * the same lists at build time. Nothing else keeps a second list.
  *
  * Numbers follow libcurl's documented ABI, so CURLOPT_X == FERRYOPT_X.
@@ -149,6 +149,15 @@
   X(ABORTED_BY_CALLBACK, 11, "Operation was aborted by an application callback") \
   X(UNRECOVERABLE_POLL, 12, "Unrecoverable error in select/poll")
 
+/* Share result codes: X(NAME, NUMBER, "text for ferry_share_strerror") */
+#define FERRY_SHCODES(X)                                                       \
+  X(OK, 0, "No error")                                                         \
+  X(BAD_OPTION, 1, "Unknown share option or kind of data")                     \
+  X(IN_USE, 2, "The share is in use by an easy handle")                        \
+  X(INVALID, 3, "Not a share handle")                                          \
+  X(NOMEM, 4, "Out of memory")                                                 \
+  X(NOT_BUILT_IN, 5, "That kind of data cannot be shared by ferry")
+
 /* Easy options: X(NAME, TYPE, NUMBER, SUPPORTED) */
 #define FERRY_OPTIONS(X)                                                       \
   X(WRITEDATA, CBPOINT, 1, 1)                                                  \
@@ -239,7 +248,7 @@
   X(CAPATH, STRINGPOINT, 97, 1)                                                \
   X(BUFFERSIZE, LONG, 98, 1)                                                   \
   X(NOSIGNAL, LONG, 99, 1)                                                     \
-  X(SHARE, OBJECTPOINT, 100, 0)                                                \
+  X(SHARE, OBJECTPOINT, 100, 1)                                                \
   X(PROXYTYPE, VALUES, 101, 0)                                                 \
   X(ACCEPT_ENCODING, STRINGPOINT, 102, 1)                                      \
   X(PRIVATE, OBJECTPOINT, 103, 1)                                              \
@@ -474,7 +483,8 @@
   X(CONNECT_ONLY, "over TLS, ALPN offers only http/1.1 (the bytes are the application's)") \
   X(HSTS, "the header is taken only over HTTPS with a verified certificate, and never noted or applied for an IP address; at most 1000 hosts") \
   X(HSTS_CTRL, "READONLYFILE keeps the file unwritten, as documented (libcurl 7.88 writes it anyway)") \
-  X(HSTSREADFUNCTION, "an entry for a host already known raises its expiry (libcurl adds a second one); an expired or undated one is not taken")
+  X(HSTSREADFUNCTION, "an entry for a host already known raises its expiry (libcurl adds a second one); an expired or undated one is not taken") \
+  X(SHARE, "cookies and HSTS may be shared by concurrent threads; a name lookup in flight in another multi is not waited for; CONNECT shares HTTP/1.1 connections; a pointer that is not a share is refused")
 
 /* Options ferry adds: X(NAME, TYPE, NUMBER, SUPPORTED), no CURLOPT_ name. */
 #define FERRY_OWN_OPTIONS(X)                                                   \
@@ -902,6 +912,27 @@
   X(FERRYMINFO_XFERS_DONE, CURLMINFO_XFERS_DONE)                               \
   X(FERRYMINFO_XFERS_ADDED, CURLMINFO_XFERS_ADDED)                             \
   X(FERRYMINFO_LASTENTRY, CURLMINFO_LASTENTRY)                                 \
+  X(FERRYSHE_LAST, CURLSHE_LAST)                                               \
+  X(FERRYSHOPT_NONE, CURLSHOPT_NONE)                                           \
+  X(FERRYSHOPT_SHARE, CURLSHOPT_SHARE)                                         \
+  X(FERRYSHOPT_UNSHARE, CURLSHOPT_UNSHARE)                                     \
+  X(FERRYSHOPT_LOCKFUNC, CURLSHOPT_LOCKFUNC)                                   \
+  X(FERRYSHOPT_UNLOCKFUNC, CURLSHOPT_UNLOCKFUNC)                               \
+  X(FERRYSHOPT_USERDATA, CURLSHOPT_USERDATA)                                   \
+  X(FERRYSHOPT_LAST, CURLSHOPT_LAST)                                           \
+  X(FERRY_LOCK_DATA_NONE, CURL_LOCK_DATA_NONE)                                 \
+  X(FERRY_LOCK_DATA_SHARE, CURL_LOCK_DATA_SHARE)                               \
+  X(FERRY_LOCK_DATA_COOKIE, CURL_LOCK_DATA_COOKIE)                             \
+  X(FERRY_LOCK_DATA_DNS, CURL_LOCK_DATA_DNS)                                   \
+  X(FERRY_LOCK_DATA_SSL_SESSION, CURL_LOCK_DATA_SSL_SESSION)                   \
+  X(FERRY_LOCK_DATA_CONNECT, CURL_LOCK_DATA_CONNECT)                           \
+  X(FERRY_LOCK_DATA_PSL, CURL_LOCK_DATA_PSL)                                   \
+  X(FERRY_LOCK_DATA_HSTS, CURL_LOCK_DATA_HSTS)                                 \
+  X(FERRY_LOCK_DATA_LAST, CURL_LOCK_DATA_LAST)                                 \
+  X(FERRY_LOCK_ACCESS_NONE, CURL_LOCK_ACCESS_NONE)                             \
+  X(FERRY_LOCK_ACCESS_SHARED, CURL_LOCK_ACCESS_SHARED)                         \
+  X(FERRY_LOCK_ACCESS_SINGLE, CURL_LOCK_ACCESS_SINGLE)                         \
+  X(FERRY_LOCK_ACCESS_LAST, CURL_LOCK_ACCESS_LAST)                             \
   X(FERRYPROTO_HTTP, CURLPROTO_HTTP)                                           \
   X(FERRYPROTO_HTTPS, CURLPROTO_HTTPS)                                         \
   X(FERRYPROTO_FTP, CURLPROTO_FTP)                                             \
@@ -1009,7 +1040,14 @@
   X(ferry_formget_callback, curl_formget_callback)                             \
   X(ferry_stscode, CURLSTScode)                                                \
   X(ferry_hstsread_callback, curl_hstsread_callback)                           \
-  X(ferry_hstswrite_callback, curl_hstswrite_callback)
+  X(ferry_hstswrite_callback, curl_hstswrite_callback)                         \
+  X(ferry_share, CURLSH)                                                       \
+  X(ferry_shcode, CURLSHcode)                                                  \
+  X(ferry_shoption, CURLSHoption)                                              \
+  X(ferry_lock_data, curl_lock_data)                                           \
+  X(ferry_lock_access, curl_lock_access)                                       \
+  X(ferry_lock_function, curl_lock_function)                                   \
+  X(ferry_unlock_function, curl_unlock_function)
 
 /* Struct tags: X(ferry_tag, curl_tag) so `struct curl_slist` works. */
 #define FERRY_STRUCTS(X)                                                       \
@@ -1100,7 +1138,11 @@
   X(ferry_mime_headers, curl_mime_headers)                                     \
   X(ferry_formadd, curl_formadd)                                               \
   X(ferry_formget, curl_formget)                                               \
-  X(ferry_formfree, curl_formfree)
+  X(ferry_formfree, curl_formfree)                                             \
+  X(ferry_share_init, curl_share_init)                                         \
+  X(ferry_share_setopt, curl_share_setopt)                                     \
+  X(ferry_share_cleanup, curl_share_cleanup)                                   \
+  X(ferry_share_strerror, curl_share_strerror)
 
 /* libcurl-only spellings: X(CURL_ALIAS, CURL_TARGET). <curl/curl.h> gets
  * `#define CURL_ALIAS CURL_TARGET`. TARGET is the text the alias stands for:

@@ -47,6 +47,12 @@ static const struct row mcodes[] = {
 #undef GEN_ROW
 };
 
+static const struct row shcodes[] = {
+#define GEN_ROW(name, num, text) {#name, num, num},
+    FERRY_SHCODES(GEN_ROW)
+#undef GEN_ROW
+};
+
 #define GEN_ROW(name, type, num, supported)                                    \
   {#name, FERRYOPTTYPE_##type + num, num},
 static const struct row options[] = {FERRY_OPTIONS(GEN_ROW)};
@@ -264,6 +270,8 @@ static void emit_curl_h(FILE *out) {
             COUNT(codes));
   emit_rows(out, "Multi result codes (CURLMcode)", "CURLM_", "FERRYM_", mcodes,
             COUNT(mcodes));
+  emit_rows(out, "Share result codes (CURLSHcode)", "CURLSHE_", "FERRYSHE_",
+            shcodes, COUNT(shcodes));
   emit_rows(out, "Easy options (CURLoption)", "CURLOPT_", "FERRYOPT_", options,
             COUNT(options));
   emit_rows(out, "Multi options (CURLMoption)", "CURLMOPT_", "FERRYMOPT_",
@@ -334,6 +342,7 @@ int main(int argc, char **argv) {
 
   check_rows("result code", codes, COUNT(codes), NULL, 0, 1);
   check_rows("multi result code", mcodes, COUNT(mcodes), NULL, 0, 1);
+  check_rows("share result code", shcodes, COUNT(shcodes), NULL, 0, 1);
   check_rows("option", options, COUNT(options), own_options, COUNT(own_options),
              1);
   check_rows("own option", own_options, COUNT(own_options) - 1, NULL, 0, 1);

@@ -88,10 +88,12 @@ static ferry_code tls_connect(ferry__cf *cf, int cselect, ferry__ioerr *err) {
   if (t->tls == NULL) {
     ferry__tls_ctx *ctx = NULL;
     ferry__tls_sessions *sessions = NULL;
-    rc = c->hooks->tls_ctx(c->ud, &ctx, &sessions, err->buf, err->len);
+    const ferry__lock *sessions_lock = NULL;
+    rc = c->hooks->tls_ctx(c->ud, &ctx, &sessions, &sessions_lock, err->buf,
+                           err->len);
     if (rc == FERRYE_OK)
-      rc = ferry__tls_new(&t->tls, ctx, sessions, t->host, t->port, err->buf,
-                          err->len);
+      rc = ferry__tls_new(&t->tls, ctx, sessions, sessions_lock, t->host,
+                          t->port, err->buf, err->len);
     if (rc != FERRYE_OK) {
       err->code = rc;
       return rc;

@@ -21,6 +21,7 @@
 #include "ferry.h"
 #include "cf.h"
 #include "list.h"
+#include "lock.h"
 #include "watch.h"
 
 /* The size of the one read buffer the connections of a pool share. */
@@ -57,10 +58,13 @@ typedef struct ferry__conn_hooks {
    * tunnel_header ends the connect with that error. */
   ferry_code (*tunnel_header)(void *ud, const char *line, size_t len);
   void (*tunnel_status)(void *ud, int status);
-  /* The TLS context and session cache a TLS handshake starts with (errors
-   * as ferry__tls_ctx_new's, text in errbuf). */
+  /* The TLS context, session cache and that cache's lock (NULL: not
+   * shared) a TLS handshake starts with (errors as ferry__tls_ctx_new's,
+   * text in errbuf). The cache and lock stay valid while the handshake
+   * runs. */
   ferry_code (*tls_ctx)(void *ud, struct ferry__tls_ctx **ctx,
-                        struct ferry__tls_sessions **sessions, char *errbuf,
+                        struct ferry__tls_sessions **sessions,
+                        const ferry__lock **sessions_lock, char *errbuf,
                         size_t errlen);
 } ferry__conn_hooks;
 
@@ -96,6 +100,10 @@ typedef struct ferry__conn {
   ferry__list lru_node;    /* in pool->idle_lru while idle */
   uint64_t created_ms;
   uint64_t idle_since_ms;
+  /* where it goes when it goes idle (ferry__pool_put_idle), with that
+   * pool's lock: a share's pool of idle connections; NULL: its own pool */
+  struct ferry__pool *home;
+  const ferry__lock *home_lock;
   unsigned char connected;
   unsigned char no_reuse;  /* it cannot carry another request */
   /* the socket's addresses, read once when it connected */
@@ -144,8 +152,26 @@ ferry__conn *ferry__pool_take_idle(ferry__pool *pool, ferry__bundle *b,
 /* May a new connection be opened for bundle b under the limits? Closes
  * the oldest idle connection of another host when that makes room. */
 int ferry__pool_may_open(ferry__pool *pool, ferry__bundle *b);
-/* Park a connection that finished a response and can be reused. */
+/* Park a connection that finished a response and can be reused: in pool,
+ * or in the connection's home pool when it has one (see
+ * ferry__conn_set_home). */
 void ferry__pool_put_idle(ferry__pool *pool, ferry__conn *c);
+/* Where c goes when it goes idle: pool home (a share's pool of idle
+ * connections, which no driver watches), changed only under lock (NULL:
+ * not shared); home NULL: c's own pool. Both must stay valid until c goes
+ * idle or is destroyed; the setting is used once. A connection that
+ * multiplexes never goes home. */
+void ferry__conn_set_home(ferry__conn *c, ferry__pool *home,
+                          const ferry__lock *lock);
+/* Take an idle connection for bundle b of pool into out of pool from (a
+ * share's, locked with lock as CONNECT) after a non-blocking check that
+ * the peer has not closed it (see ferry__pool_take_idle for max_idle_ms
+ * and max_life_ms). The connection then belongs to into, counted in b and
+ * registered (not yet watched) in into's watchset. NULL when from has
+ * none, or when out of memory. Calls nothing of the application. */
+ferry__conn *ferry__pool_take_from(ferry__pool *from, const ferry__lock *lock,
+                                   ferry__pool *into, ferry__bundle *b,
+                                   uint64_t max_idle_ms, uint64_t max_life_ms);
 /* A multiplexing connection with room for another stream (taken out of
  * the idle list if it was idle), or NULL. */
 ferry__conn *ferry__pool_take_mux(ferry__pool *pool, ferry__bundle *b);

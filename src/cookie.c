@@ -805,19 +805,23 @@ char *ferry__cookie_netscape_line(const ferry__cookie *c) {
   return b.data;
 }
 
-/* The unexpired cookies in a new array (*n of them), sorted by cmp. */
+/* The unexpired cookies in a new array (*n of them), sorted by cmp. The
+ * jar is only read (expired cookies are left out, not removed), so that a
+ * shared jar is listed under a read lock. */
 static ferry__cookie **sorted_cookies(ferry__cookie_jar *jar, size_t *n,
                                       int (*cmp)(const void *,
                                                  const void *)) {
   ferry__cookie **v;
-  remove_expired(jar);
-  *n = jar->len;
+  int64_t now = jar_now(jar);
+  size_t k = 0;
   v = ferry__malloc((jar->len ? jar->len : 1) * sizeof(*v));
   if (v == NULL)
     return NULL;
-  if (jar->len)
-    memcpy(v, jar->v, jar->len * sizeof(*v));
-  qsort(v, jar->len, sizeof(*v), cmp);
+  for (size_t i = 0; i < jar->len; i++)
+    if (!is_expired(jar->v[i], now))
+      v[k++] = jar->v[i];
+  *n = k;
+  qsort(v, k, sizeof(*v), cmp);
   return v;
 }
 

@@ -23,7 +23,10 @@
  * domain such as "com") is refused unless it equals the request host, and
  * then makes a host-only cookie.
  *
- * A jar is used by one thread at a time.
+ * A jar is used by one thread at a time: a jar that handles share
+ * (share.h) is used under its lock, which its callers take around each
+ * call here. ferry__cookie_list and ferry__cookie_save only read the jar
+ * (a read lock is enough); every other call may change it.
  */
 #ifndef FERRY_COOKIE_H
 #define FERRY_COOKIE_H

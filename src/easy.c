@@ -56,9 +56,10 @@ ferry_code ferry_easy_cleanup(ferry_easy *e) {
   ferry__http_auth_forget(e);
   ferry__headers_free(&e->headers);
   ferry__http_cookies_flush(e); /* COOKIEJAR; a failure is only traced */
-  ferry__cookie_jar_free(e->cookies);
+  ferry__http_cookies_free(e);  /* a share's jar stays */
   ferry__http_hsts_flush(e); /* HSTS file and HSTSWRITEFUNCTION */
-  ferry__hsts_free(e->hsts); /* one a write callback may have made */
+  ferry__http_hsts_free(e); /* one a write callback may have made */
+  ferry__http_use_share(e, NULL); /* not added now: cannot fail */
   ferry__opts_free(&e->set);
   e->magic = 0;
   ferry__free(e);
@@ -88,8 +89,11 @@ ferry_easy *ferry_easy_duphandle(ferry_easy *src) {
     ferry__free(e);
     return NULL;
   }
-  /* as in libcurl, the copy's cookie engine is on with an empty jar,
-   * which reads the COOKIEFILE list at the copy's first transfer */
+  /* as in libcurl, the copy uses no share; its cookie engine is on with
+   * an empty jar, which reads the COOKIEFILE list at the copy's first
+   * transfer; its RESOLVE entries go into its cache then */
+  e->dns.resolve_pending = e->set.resolve != NULL;
+  e->cookie_engine = src->cookies != NULL;
   if ((src->cookies && (e->cookies = ferry__cookie_jar_new()) == NULL) ||
       (src->hsts && ferry__http_hsts_dup(e) != FERRYE_OK)) {
     ferry__cookie_jar_free(e->cookies);

@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "headers.h"
 #include "list.h"
+#include "lock.h"
 #include "raw.h"
 #include "rate.h"
 #include "resolve.h"
@@ -354,9 +355,19 @@ struct ferry_easy {
   char *effective_url;
   ferry__headers headers;  /* every response header, for ferry_easy_header */
   struct ferry__cookie_jar *cookies; /* the cookie engine when enabled;
-                                        lives as long as the handle */
+                                        lives as long as the handle; or the
+                                        share's, which the share owns */
+  unsigned cookie_engine : 1; /* a cookie option turned the engine on (for
+                                 life, as libcurl's): a jar that is the
+                                 share's sends and takes cookies only then */
   struct ferry__hsts *hsts;   /* the HSTS store when enabled; lives as long
-                                 as the handle (reset keeps it) */
+                                 as the handle (reset keeps it); or the
+                                 share's, which the share owns */
+  /* SHARE: the share the handle uses, and its lock hook for the share's
+   * stores (lock.h; cleared when there is none). cookies and hsts point
+   * at the share's when it shares them, dns.store and dns.lock likewise */
+  ferry_share *share;
+  ferry__lock lock;
   unsigned hsts_taken : 1;    /* this request's response gave its
                                  Strict-Transport-Security: only the first
                                  one counts (RFC 6797 section 8.1) */

@@ -207,7 +207,7 @@ ferry_code ferry_easy_getinfo(ferry_easy *e, ferry_info info, ...) {
   case FERRYINFO_COOKIELIST: {
     /* a new list of Netscape lines, the caller's to free */
     ferry_slist *list = NULL;
-    if (e->cookies && ferry__cookie_list(e->cookies, &list) != FERRYE_OK)
+    if (ferry__http_cookie_list(e, &list) != FERRYE_OK)
       return FERRYE_OUT_OF_MEMORY;
     *(ferry_slist **)out = list;
     break;

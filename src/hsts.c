@@ -629,9 +629,10 @@ ferry_code ferry__hsts_save(ferry__hsts *h, const char *filename) {
 ferry_code ferry__hsts_read_callback(ferry__hsts *h,
                                      ferry_hstsread_callback fn,
                                      ferry_easy *easy, void *userp,
-                                     int *in_callback) {
+                                     int *in_callback, const ferry__lock *lock) {
   char name[FERRY__HSTS_MAX_HOST + 1];
   struct ferry_hstsentry ent;
+  ferry__hsts_result res;
   ferry_stscode sc;
 
   for (;;) {
@@ -659,8 +660,10 @@ ferry_code ferry__hsts_read_callback(ferry__hsts *h,
     if (ent.expire[0] &&
         ferry__hsts_parse_expiry(ent.expire, strlen(ent.expire), &expires) != 0)
       continue; /* no date: the entry is not taken */
-    if (ferry__hsts_add(h, name, n, ent.includeSubDomains, expires, NULL) ==
-        FERRY__HSTS_NOMEM)
+    ferry__lock_write(lock, FERRY_LOCK_DATA_HSTS);
+    res = ferry__hsts_add(h, name, n, ent.includeSubDomains, expires, NULL);
+    ferry__unlock(lock, FERRY_LOCK_DATA_HSTS);
+    if (res == FERRY__HSTS_NOMEM)
       return FERRYE_OUT_OF_MEMORY;
   }
 }
@@ -668,22 +671,34 @@ ferry_code ferry__hsts_read_callback(ferry__hsts *h,
 ferry_code ferry__hsts_write_callback(ferry__hsts *h,
                                       ferry_hstswrite_callback fn,
                                       ferry_easy *easy, void *userp,
-                                      int *in_callback) {
+                                      int *in_callback,
+                                      const ferry__lock *lock) {
   struct ferry_hstsentry ent;
   struct ferry_index idx;
-  size_t total = ferry__hsts_count(h);
+  ferry__hsts_entry *v = NULL;
+  size_t total, i;
+  ferry_code rc = FERRYE_OK;
 
-  for (size_t i = 0; i < total; i++) {
-    /* the callback gets a copy of the name: it may write into it */
-    char *name = ferry__strdup(h->v[i].host);
+  /* a copy of the entries, made under the lock: the callback runs
+   * without it, and may be slow */
+  ferry__lock_write(lock, FERRY_LOCK_DATA_HSTS); /* drops expired ones */
+  total = ferry__hsts_count(h);
+  if (total > 0 && (v = ferry__calloc(total, sizeof(*v))) == NULL)
+    rc = FERRYE_OUT_OF_MEMORY;
+  for (i = 0; i < total && rc == FERRYE_OK; i++) {
+    v[i] = h->v[i];
+    if ((v[i].host = ferry__strdup(h->v[i].host)) == NULL)
+      rc = FERRYE_OUT_OF_MEMORY;
+  }
+  ferry__unlock(lock, FERRY_LOCK_DATA_HSTS);
+  for (i = 0; i < total && rc == FERRYE_OK; i++) {
+    /* the callback gets the name in a buffer it may write into */
     ferry_stscode sc;
-    if (name == NULL)
-      return FERRYE_OUT_OF_MEMORY;
     memset(&ent, 0, sizeof(ent));
-    ent.name = name;
-    ent.namelen = strlen(name);
-    ent.includeSubDomains = h->v[i].subdomains;
-    ferry__hsts_format_expiry(h->v[i].expires, ent.expire);
+    ent.name = v[i].host;
+    ent.namelen = strlen(v[i].host);
+    ent.includeSubDomains = v[i].subdomains;
+    ferry__hsts_format_expiry(v[i].expires, ent.expire);
     idx.index = i;
     idx.total = total;
     if (in_callback)
@@ -691,9 +706,11 @@ ferry_code ferry__hsts_write_callback(ferry__hsts *h,
     sc = fn(easy, &ent, &idx, userp);
     if (in_callback)
       (*in_callback)--;
-    ferry__free(name);
     if (sc != FERRYSTS_OK)
       break;
   }
-  return FERRYE_OK;
+  for (i = 0; v != NULL && i < total; i++)
+    ferry__free(v[i].host);
+  ferry__free(v);
+  return rc;
 }

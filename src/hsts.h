@@ -23,11 +23,13 @@
  * IP address, are skipped.
  *
  * A store is an object of its own so that several easy handles can point
- * at one. Every access goes through the functions below that take a
- * ferry__hsts: a lock around each call is all that sharing a store
- * between threads needs (nothing returned points into the store, except
- * ferry__hsts_find's entry, which is for tests). A store is used by one
- * thread at a time.
+ * at one (a share's, share.h). Every access goes through the functions
+ * below that take a ferry__hsts: a lock around each call is all that
+ * sharing a store between threads needs (nothing returned points into the
+ * store, except ferry__hsts_find's entry, which is for tests). Callers
+ * take the lock around the other calls; the two callback functions, which
+ * call the application, take it themselves (their lock argument) around
+ * the store's work only. A store is used by one thread at a time.
  */
 #ifndef FERRY_HSTS_H
 #define FERRY_HSTS_H
@@ -36,6 +38,7 @@
 #include <stdint.h>
 
 #include "ferry.h"
+#include "lock.h"
 
 /* Caps. */
 #define FERRY__HSTS_MAX_ENTRIES 1000 /* hosts in a store; a new one past it
@@ -149,21 +152,25 @@ ferry_code ferry__hsts_save(ferry__hsts *h, const char *filename);
  * raised around each call. Returns FERRYE_OK; FERRYE_ABORTED_BY_CALLBACK
  * for FERRYSTS_FAIL or any other value (the entries before it are kept);
  * FERRYE_BAD_FUNCTION_ARGUMENT for an entry with an empty name, as
- * libcurl; FERRYE_OUT_OF_MEMORY. */
+ * libcurl; FERRYE_OUT_OF_MEMORY. lock (NULL: none) is taken, SINGLE,
+ * around each addition, never around a call of fn. */
 ferry_code ferry__hsts_read_callback(ferry__hsts *h,
                                      ferry_hstsread_callback fn,
                                      ferry_easy *easy, void *userp,
-                                     int *in_callback);
+                                     int *in_callback, const ferry__lock *lock);
 
 /* Hand every entry in force to a FERRYOPT_HSTSWRITEFUNCTION callback, in
  * the store's order, with its index (from 0) and the total, until it
  * returns anything but FERRYSTS_OK. The entry's name and expire
  * ("YYYYMMDD HH:MM:SS" or "unlimited") are valid during the call only.
- * *in_callback as above. Returns FERRYE_OK, FERRYE_OUT_OF_MEMORY. */
+ * *in_callback as above. The entries are copied first, under lock (NULL:
+ * none; SINGLE, since expired entries are dropped), and fn is called
+ * without it. Returns FERRYE_OK, FERRYE_OUT_OF_MEMORY (fn not called). */
 ferry_code ferry__hsts_write_callback(ferry__hsts *h,
                                       ferry_hstswrite_callback fn,
                                       ferry_easy *easy, void *userp,
-                                      int *in_callback);
+                                      int *in_callback,
+                                      const ferry__lock *lock);
 
 /* The entry for exactly host (no parent), or NULL; expired ones too.
  * Borrowed until the store changes. For tests. */

@@ -20,6 +20,7 @@
 #include "multi.h"
 #include "partial.h"
 #include "proxy.h"
+#include "share.h"
 #include "trace.h"
 
 const char *ferry__http_method(const ferry_easy *e) {
@@ -361,16 +362,25 @@ static int cookie_secure_origin(const ferry_easy *e) {
          strcmp(h, "127.0.0.1") == 0 || strcmp(h, "::1") == 0;
 }
 
+/* The lock of the handle's jar when it is a share's (NULL: its own). */
+static const ferry__lock *cookie_lock(const ferry_easy *e) {
+  return ferry__lock_for(&e->lock, FERRY_LOCK_DATA_COOKIE);
+}
+
 /* The cookie engine's Cookie value for this hop, or NULL. */
 static ferry_code cookie_header(ferry_easy *e, char **out) {
+  const ferry__lock *l = cookie_lock(e);
   size_t left_out = 0;
   ferry_code rc;
 
   *out = NULL;
-  if (e->cookies == NULL)
+  if (e->cookies == NULL || !e->cookie_engine)
     return FERRYE_OK;
+  /* it drops expired cookies: a change */
+  ferry__lock_write(l, FERRY_LOCK_DATA_COOKIE);
   rc = ferry__cookie_header(e->cookies, e->url.host, e->url.path,
                             cookie_secure_origin(e), out, &left_out);
+  ferry__unlock(l, FERRY_LOCK_DATA_COOKIE);
   if (rc == FERRYE_OK && left_out && ferry__trace_on(e))
     ferry__infof(e, "Left out %zu cookies: the Cookie header would pass "
                  "%d bytes", left_out, FERRY__COOKIE_MAX_HEADER);
@@ -756,31 +766,55 @@ ferry_code ferry__http_first_hop(ferry_easy *e) {
   if (e->url.password &&
       (e->first_password = ferry__strdup(e->url.password)) == NULL)
     return FERRYE_OUT_OF_MEMORY;
+  /* RESOLVE entries set since the last transfer go into the DNS cache the
+   * handle uses (the multi's or the share's), as libcurl does */
+  e->dns.resolve = e->set.resolve;
+  e->dns.ttl = e->set.dns_cache_timeout;
+  if (ferry__dns_load_resolve(&e->multi->dns, &e->dns) != FERRYE_OK)
+    return FERRYE_OUT_OF_MEMORY;
   return ferry__http_cookies_load(e, 0);
 }
 
 /* ---- cookies ---------------------------------------------------------- *
  *
- * The jar belongs to the easy handle, as in libcurl without a share: its
+ * Without a share the jar belongs to the easy handle, as in libcurl: its
  * cookies last across the handle's transfers, ferry_easy_reset keeps
- * them, and ferry_easy_cleanup writes them to COOKIEJAR. */
+ * them, and ferry_easy_cleanup writes them to COOKIEJAR. With a share that
+ * shares cookies, e->cookies is the share's jar (or NULL while the engine
+ * is off), and every use of it is made under the share's COOKIE lock,
+ * around the jar's own work only: traces come after the unlock. */
+
+/* Is e->cookies a jar of the handle's own (not a share's)? */
+static int own_jar(const ferry_easy *e) {
+  return e->cookies != NULL && e->cookies != ferry__share_cookies(e->share);
+}
 
 ferry_code ferry__http_cookies_enable(ferry_easy *e) {
+  e->cookie_engine = 1;
+  if (e->cookies != NULL)
+    return FERRYE_OK;
+  e->cookies = ferry__share_cookies(e->share);
   if (e->cookies == NULL && (e->cookies = ferry__cookie_jar_new()) == NULL)
     return FERRYE_OUT_OF_MEMORY;
   return FERRYE_OK;
+}
+
+void ferry__http_cookies_free(ferry_easy *e) {
+  if (own_jar(e))
+    ferry__cookie_jar_free(e->cookies);
+  e->cookies = NULL;
 }
 
 ferry_code ferry__http_cookiefile(ferry_easy *e, const char *name) {
   ferry_slist *l;
 
   if (name == NULL) {
-    /* as in libcurl 7.77 and later: the engine is off, the list empty */
+    /* as in libcurl 7.77 and later: the engine is off, the list empty (a
+     * share's jar stays as it is) */
     ferry_slist_free_all(e->set.cookiefiles);
     e->set.cookiefiles = NULL;
     e->set.cookiefiles_loaded = 0;
-    ferry__cookie_jar_free(e->cookies);
-    e->cookies = NULL;
+    ferry__http_cookies_free(e);
     return FERRYE_OK;
   }
   if (ferry__http_cookies_enable(e) != FERRYE_OK)
@@ -801,10 +835,13 @@ ferry_code ferry__http_cookies_load(ferry_easy *e, int all) {
   if (e->cookies == NULL)
     return FERRYE_OK;
   for (f = e->set.cookiefiles; f != NULL; f = f->next, i++) {
+    const ferry__lock *l = cookie_lock(e);
     ferry_code rc;
     if (!all && i < e->set.cookiefiles_loaded)
       continue;
+    ferry__lock_write(l, FERRY_LOCK_DATA_COOKIE);
     rc = ferry__cookie_load(e->cookies, f->data, e->set.cookiesession);
+    ferry__unlock(l, FERRY_LOCK_DATA_COOKIE);
     if (rc == FERRYE_OUT_OF_MEMORY)
       return rc; /* the files from this one on are read next time */
     if (rc != FERRYE_OK && ferry__trace_on(e))
@@ -822,8 +859,12 @@ ferry_code ferry__http_cookies_flush(ferry_easy *e) {
   /* files not read yet are read first, so that writing a jar that is
    * also a COOKIEFILE never loses what the file held */
   rc = ferry__http_cookies_load(e, 0);
-  if (rc == FERRYE_OK)
+  if (rc == FERRYE_OK) {
+    /* writing the file only reads the jar */
+    ferry__lock_read(cookie_lock(e), FERRY_LOCK_DATA_COOKIE);
     rc = ferry__cookie_save(e->cookies, e->set.cookiejar);
+    ferry__unlock(cookie_lock(e), FERRY_LOCK_DATA_COOKIE);
+  }
   if (rc != FERRYE_OK && ferry__trace_on(e))
     ferry__infof(e, "Could not write cookie jar %s", e->set.cookiejar);
   return rc;
@@ -848,10 +889,13 @@ ferry_code ferry__http_set_cookie(ferry_easy *e, const char *line, size_t len) {
   const char *why = NULL;
   ferry__cookie_result res;
 
-  if (e->cookies == NULL || len < n || strncasecmp(line, name, n) != 0)
+  if (e->cookies == NULL || !e->cookie_engine || len < n ||
+      strncasecmp(line, name, n) != 0)
     return FERRYE_OK;
+  ferry__lock_write(cookie_lock(e), FERRY_LOCK_DATA_COOKIE);
   res = ferry__cookie_set(e->cookies, line + n, len - n, e->url.host,
                           e->url.path, cookie_secure_origin(e), &why);
+  ferry__unlock(cookie_lock(e), FERRY_LOCK_DATA_COOKIE);
   if (res == FERRY__COOKIE_NOMEM)
     return FERRYE_OUT_OF_MEMORY;
   trace_cookie(e, res, line, len, why);
@@ -862,32 +906,54 @@ ferry_code ferry__http_cookielist(ferry_easy *e, const char *cmd) {
   static const char set_cookie[] = "Set-Cookie:";
   const size_t n = sizeof(set_cookie) - 1;
   const char *why = NULL;
+  int engine;
   ferry__cookie_result res;
 
   if (cmd == NULL)
     return FERRYE_OK;
   if (strcasecmp(cmd, "ALL") == 0 || strcasecmp(cmd, "SESS") == 0) {
-    if (e->cookies)
+    if (e->cookies) {
+      ferry__lock_write(cookie_lock(e), FERRY_LOCK_DATA_COOKIE);
       ferry__cookie_jar_clear(e->cookies, cmd[0] == 'S' || cmd[0] == 's');
+      ferry__unlock(cookie_lock(e), FERRY_LOCK_DATA_COOKIE);
+    }
     return FERRYE_OK;
   }
   if (strcasecmp(cmd, "FLUSH") == 0)
     return ferry__http_cookies_flush(e);
+  /* as libcurl: a jar made now turns the engine on; the share's jar,
+   * already there, leaves it as it was */
+  engine = e->cookie_engine || e->cookies == NULL;
   if (ferry__http_cookies_enable(e) != FERRYE_OK)
     return FERRYE_OUT_OF_MEMORY;
+  e->cookie_engine = engine;
   if (strcasecmp(cmd, "RELOAD") == 0)
     return ferry__http_cookies_load(e, 1);
   /* a cookie: a Set-Cookie header line, or a line of a cookie file. A
    * malformed one is ignored with FERRYE_OK, as libcurl does. */
+  ferry__lock_write(cookie_lock(e), FERRY_LOCK_DATA_COOKIE);
   if (strncasecmp(cmd, set_cookie, n) == 0)
     res = ferry__cookie_set(e->cookies, cmd + n, strlen(cmd + n), NULL, NULL,
                             1, &why);
   else
     res = ferry__cookie_add_netscape(e->cookies, cmd, strlen(cmd), 0, &why);
+  ferry__unlock(cookie_lock(e), FERRY_LOCK_DATA_COOKIE);
   if (res == FERRY__COOKIE_NOMEM)
     return FERRYE_OUT_OF_MEMORY;
   trace_cookie(e, res, cmd, strlen(cmd), why);
   return FERRYE_OK;
+}
+
+ferry_code ferry__http_cookie_list(ferry_easy *e, ferry_slist **out) {
+  ferry_code rc;
+
+  *out = NULL;
+  if (e->cookies == NULL)
+    return FERRYE_OK;
+  ferry__lock_read(cookie_lock(e), FERRY_LOCK_DATA_COOKIE);
+  rc = ferry__cookie_list(e->cookies, out);
+  ferry__unlock(cookie_lock(e), FERRY_LOCK_DATA_COOKIE);
+  return rc;
 }
 
 ferry_code ferry__http_trailers(ferry_easy *e, ferry__buf *out) {
@@ -929,24 +995,38 @@ done:
  * As in libcurl without a share, the store belongs to the easy handle: it
  * lasts across the handle's transfers and ferry_easy_reset, the HSTS files
  * are read at every transfer start, and ferry_easy_cleanup writes the last
- * one. */
+ * one. With a share that shares HSTS, e->hsts is the share's store (or
+ * NULL while HSTS is off), used under the share's HSTS lock around the
+ * store's own work: the HSTS callbacks and traces run unlocked. */
 
 static int *callback_counter(ferry_easy *e) {
   return e->multi ? &e->multi->in_callback : NULL;
 }
 
+static const ferry__lock *hsts_lock(const ferry_easy *e) {
+  return ferry__lock_for(&e->lock, FERRY_LOCK_DATA_HSTS);
+}
+
 static ferry_code hsts_enable(ferry_easy *e) {
+  if (e->hsts != NULL)
+    return FERRYE_OK;
+  e->hsts = ferry__share_hsts(e->share);
   if (e->hsts == NULL && (e->hsts = ferry__hsts_new()) == NULL)
     return FERRYE_OUT_OF_MEMORY;
   return FERRYE_OK;
+}
+
+void ferry__http_hsts_free(ferry_easy *e) {
+  if (e->hsts != ferry__share_hsts(e->share))
+    ferry__hsts_free(e->hsts);
+  e->hsts = NULL;
 }
 
 ferry_code ferry__http_hsts_ctrl(ferry_easy *e, long bits) {
   e->set.hsts_readonly = (bits & FERRYHSTS_READONLYFILE) != 0;
   if (bits & FERRYHSTS_ENABLE)
     return hsts_enable(e);
-  ferry__hsts_free(e->hsts);
-  e->hsts = NULL;
+  ferry__http_hsts_free(e);
   return FERRYE_OK;
 }
 
@@ -956,8 +1036,7 @@ ferry_code ferry__http_hsts_file(ferry_easy *e, const char *name) {
   if (name == NULL) {
     ferry_slist_free_all(e->set.hstsfiles);
     e->set.hstsfiles = NULL;
-    ferry__hsts_free(e->hsts);
-    e->hsts = NULL;
+    ferry__http_hsts_free(e);
     return FERRYE_OK;
   }
   if (hsts_enable(e) != FERRYE_OK)
@@ -975,7 +1054,10 @@ ferry_code ferry__http_hsts_file(ferry_easy *e, const char *name) {
 /* Read every HSTS file into the store. */
 static ferry_code hsts_read_files(ferry_easy *e) {
   for (const ferry_slist *f = e->set.hstsfiles; f != NULL; f = f->next) {
-    ferry_code rc = ferry__hsts_load(e->hsts, f->data);
+    ferry_code rc;
+    ferry__lock_write(hsts_lock(e), FERRY_LOCK_DATA_HSTS);
+    rc = ferry__hsts_load(e->hsts, f->data);
+    ferry__unlock(hsts_lock(e), FERRY_LOCK_DATA_HSTS);
     if (rc == FERRYE_OUT_OF_MEMORY)
       return rc;
     if (rc != FERRYE_OK && ferry__trace_on(e))
@@ -994,7 +1076,8 @@ ferry_code ferry__http_hsts_load(ferry_easy *e) {
   if (rc != FERRYE_OK || e->set.hstsreadfn == NULL)
     return rc;
   rc = ferry__hsts_read_callback(e->hsts, e->set.hstsreadfn, e,
-                                 e->set.hstsreaddata, callback_counter(e));
+                                 e->set.hstsreaddata, callback_counter(e),
+                                 hsts_lock(e));
   if (rc == FERRYE_ABORTED_BY_CALLBACK)
     snprintf(e->errtext, sizeof(e->errtext),
              "HSTS read callback returned failure");
@@ -1006,10 +1089,18 @@ ferry_code ferry__http_hsts_load(ferry_easy *e) {
 
 ferry_code ferry__http_hsts_upgrade(ferry_easy *e, ferry__url *u,
                                    int *switched) {
+  int known;
+
   if (switched)
     *switched = 0;
   if (e->hsts == NULL || strcmp(u->scheme, "http") != 0 ||
-      u->host_kind != FERRY__HOST_NAME || !ferry__hsts_known(e->hsts, u->host))
+      u->host_kind != FERRY__HOST_NAME)
+    return FERRYE_OK;
+  /* it drops the expired entries it meets: a change */
+  ferry__lock_write(hsts_lock(e), FERRY_LOCK_DATA_HSTS);
+  known = ferry__hsts_known(e->hsts, u->host);
+  ferry__unlock(hsts_lock(e), FERRY_LOCK_DATA_HSTS);
+  if (!known)
     return FERRYE_OK;
   /* never a byte in the clear to a known host: out of memory fails */
   if (ferry__url_set_scheme(u, "https") != FERRY__URL_OK)
@@ -1048,7 +1139,9 @@ ferry_code ferry__http_sts_header(ferry_easy *e, const char *line,
   if (e->hsts_taken)
     return FERRYE_OK; /* only a response's first one counts (RFC 6797 8.1) */
   e->hsts_taken = 1;
+  ferry__lock_write(hsts_lock(e), FERRY_LOCK_DATA_HSTS);
   res = ferry__hsts_header(e->hsts, e->url.host, line + n, len - n, &why);
+  ferry__unlock(hsts_lock(e), FERRY_LOCK_DATA_HSTS);
   if (res == FERRY__HSTS_NOMEM)
     return FERRYE_OUT_OF_MEMORY;
   if (res == FERRY__HSTS_SKIPPED && ferry__trace_on(e))
@@ -1059,29 +1152,31 @@ ferry_code ferry__http_sts_header(ferry_easy *e, const char *line,
 void ferry__http_hsts_flush(ferry_easy *e) {
   ferry__hsts *h = e->hsts;
   const ferry_slist *last = e->set.hstsfiles;
+  const ferry__lock *l = hsts_lock(e);
 
   if (h == NULL)
     return;
-  /* the callback cannot reach the store through the handle now */
-  e->hsts = NULL;
   while (last && last->next)
     last = last->next;
   if (last && !e->set.hsts_readonly) {
     ferry_code rc = FERRYE_OK;
-    if (!e->set.hstsfiles_loaded) {
-      e->hsts = h;
+    if (!e->set.hstsfiles_loaded)
       rc = hsts_read_files(e);
-      e->hsts = NULL;
-    }
-    if (rc == FERRYE_OK)
+    if (rc == FERRYE_OK) {
+      ferry__lock_write(l, FERRY_LOCK_DATA_HSTS); /* drops expired ones */
       rc = ferry__hsts_save(h, last->data);
+      ferry__unlock(l, FERRY_LOCK_DATA_HSTS);
+    }
     if (rc != FERRYE_OK && ferry__trace_on(e))
       ferry__infof(e, "Could not write HSTS file %s", last->data);
   }
+  /* the callback cannot reach the store through the handle now */
+  e->hsts = NULL;
   if (e->set.hstswritefn)
     ferry__hsts_write_callback(h, e->set.hstswritefn, e, e->set.hstswritedata,
-                               callback_counter(e));
-  ferry__hsts_free(h);
+                               callback_counter(e), l);
+  if (h != ferry__share_hsts(e->share))
+    ferry__hsts_free(h);
 }
 
 ferry_code ferry__http_hsts_dup(ferry_easy *e) {
@@ -1091,6 +1186,49 @@ ferry_code ferry__http_hsts_dup(ferry_easy *e) {
     rc = hsts_read_files(e);
   if (rc == FERRYE_OK && e->set.hstsreadfn)
     rc = ferry__hsts_read_callback(e->hsts, e->set.hstsreadfn, e,
-                                   e->set.hstsreaddata, NULL);
+                                   e->set.hstsreaddata, NULL, NULL);
   return rc == FERRYE_OUT_OF_MEMORY ? rc : FERRYE_OK;
+}
+
+/* ---- SHARE ------------------------------------------------------------ */
+
+ferry_code ferry__http_use_share(ferry_easy *e, ferry_share *sh) {
+  ferry__cookie_jar *jar;
+  ferry__hsts *hsts;
+
+  if (sh != NULL && !ferry__share_valid(sh))
+    return FERRYE_BAD_FUNCTION_ARGUMENT;
+  /* not while its transfer runs (libcurl leaves that undefined) */
+  if (e->multi != NULL && e->state != FERRY__XS_INIT &&
+      e->state != FERRY__XS_DONE)
+    return FERRYE_BAD_FUNCTION_ARGUMENT;
+  if (e->share != NULL) {
+    /* as libcurl: the handle keeps no copy of what it shared */
+    if (e->cookies != NULL && e->cookies == ferry__share_cookies(e->share))
+      e->cookies = NULL;
+    if (e->hsts != NULL && e->hsts == ferry__share_hsts(e->share))
+      e->hsts = NULL;
+    e->dns.store = NULL;
+    e->dns.lock = NULL;
+    ferry__share_detach(&e->lock);
+    e->share = NULL;
+  }
+  /* RESOLVE entries go into the cache the handle uses from now */
+  e->dns.resolve_pending = e->set.resolve != NULL;
+  if (sh == NULL)
+    return FERRYE_OK;
+  ferry__share_attach(sh, &e->lock, e);
+  e->share = sh;
+  /* the share's jar and store replace the handle's own, which go */
+  if ((jar = ferry__share_cookies(sh)) != NULL) {
+    ferry__cookie_jar_free(e->cookies);
+    e->cookies = jar;
+  }
+  if ((hsts = ferry__share_hsts(sh)) != NULL) {
+    ferry__hsts_free(e->hsts);
+    e->hsts = hsts;
+  }
+  e->dns.store = ferry__share_dns(sh);
+  e->dns.lock = ferry__lock_for(&e->lock, FERRY_LOCK_DATA_DNS);
+  return FERRYE_OK;
 }

@@ -62,8 +62,9 @@ void ferry__http_forget_first_userinfo(ferry_easy *e);
 unsigned ferry__http_parse_protocols(const char *list);
 
 /* Cookies. The jar (e->cookies) is created by the options that turn the
- * engine on; every function here returns FERRYE_OK or
- * FERRYE_OUT_OF_MEMORY unless it says otherwise. */
+ * engine on, or is the share's (SHARE); every function here locks it when
+ * it is a share's, and returns FERRYE_OK or FERRYE_OUT_OF_MEMORY unless it
+ * says otherwise. */
 /* Turn the cookie engine on (an empty jar) if it is off. */
 ferry_code ferry__http_cookies_enable(ferry_easy *e);
 /* COOKIEFILE: name is copied onto the list of files to read at the next
@@ -82,6 +83,19 @@ ferry_code ferry__http_set_cookie(ferry_easy *e, const char *line, size_t len);
 /* COOKIELIST: "ALL", "SESS", "FLUSH", "RELOAD" (any case), or a cookie as
  * a "Set-Cookie:" line or a Netscape file line. NULL does nothing. */
 ferry_code ferry__http_cookielist(ferry_easy *e, const char *cmd);
+/* FERRYINFO_COOKIELIST: the jar's cookies as Netscape lines in a new list
+ * (*out NULL when the engine is off or the jar empty). */
+ferry_code ferry__http_cookie_list(ferry_easy *e, ferry_slist **out);
+/* Turn the cookie engine off: free the handle's own jar (a share's stays). */
+void ferry__http_cookies_free(ferry_easy *e);
+/* Turn HSTS off: free the handle's own store (a share's stays). */
+void ferry__http_hsts_free(ferry_easy *e);
+/* SHARE: detach the handle from its share, if any, then attach it to sh
+ * (NULL: none), pointing its jar, HSTS store and DNS store at the
+ * share's (see FERRYOPT_SHARE in ferry.h). FERRYE_OK, or
+ * FERRYE_BAD_FUNCTION_ARGUMENT for a pointer that is not a share, or
+ * while the handle's transfer runs (nothing changes then). */
+ferry_code ferry__http_use_share(ferry_easy *e, ferry_share *sh);
 /* HSTS. The store (e->hsts) exists while HSTS is on for the handle; it
  * outlives ferry_easy_reset, as libcurl's does. Every function here
  * returns FERRYE_OK or FERRYE_OUT_OF_MEMORY unless it says otherwise. */

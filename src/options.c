@@ -651,7 +651,11 @@ ferry_code ferry_easy_setopt(ferry_easy *e, ferry_option opt, ...) {
     break;
   case FERRYOPT_RESOLVE:
     o->resolve = pv;
+    /* as libcurl: put into the DNS cache at the next transfer's start */
+    e->dns.resolve_pending = pv != NULL;
     break;
+  case FERRYOPT_SHARE:
+    return ferry__http_use_share(e, pv);
   case FERRYOPT_VERBOSE:
     o->verbose = lv != 0;
     break;

@@ -136,7 +136,84 @@ static void idle_event(void *ud, int cselect) {
 static const ferry__conn_hooks idle_hooks = {idle_event, NULL, NULL, NULL,
                                              NULL,       NULL, NULL};
 
+void ferry__conn_set_home(ferry__conn *c, ferry__pool *home,
+                          const ferry__lock *lock) {
+  c->home = home;
+  c->home_lock = home ? lock : NULL;
+}
+
+/* Move c (not idle, no transfer on it, no stream multiplexed) from its
+ * pool into pool to, counted in bundle b of to (NULL: the bundle of its
+ * key, made if needed). 0, or -1 when out of memory (c unchanged). Its
+ * watch is left alone. */
+static int pool_move(ferry__pool *to, ferry__conn *c, ferry__bundle *b) {
+  ferry__pool *from = c->pool;
+  if (b == NULL && (b = ferry__pool_bundle(to, c->bundle->key, 1)) == NULL)
+    return -1;
+  ferry__list_remove(&c->all_node);
+  c->bundle->n_conns--;
+  from->n_conns--;
+  c->pool = to;
+  c->bundle = b;
+  b->n_conns++;
+  to->n_conns++;
+  ferry__list_insert_tail(&to->all, &c->all_node);
+  return 0;
+}
+
+/* c goes idle in a share's pool home, which nothing watches: its socket
+ * leaves its own pool's driver first (the application's socket callback
+ * may hear REMOVE: not under the lock), then moves under the lock. */
+static void put_idle_home(ferry__pool *pool, ferry__conn *c) {
+  ferry__pool *home = c->home;
+  const ferry__lock *lock = c->home_lock;
+  int moved;
+
+  c->home = NULL;
+  c->home_lock = NULL;
+  if (c->watch != NULL)
+    ferry__watch_del(pool->watches, c->watch);
+  ferry__lock_write(lock, FERRY_LOCK_DATA_CONNECT);
+  moved = pool_move(home, c, NULL) == 0;
+  if (moved) {
+    /* the multi that parks it sets how many the share keeps */
+    home->cache_size = pool->cache_size;
+    ferry__pool_put_idle(home, c);
+  }
+  ferry__unlock(lock, FERRY_LOCK_DATA_CONNECT);
+  if (!moved)
+    ferry__conn_destroy(c);
+}
+
+ferry__conn *ferry__pool_take_from(ferry__pool *from, const ferry__lock *lock,
+                                   ferry__pool *into, ferry__bundle *b,
+                                   uint64_t max_idle_ms, uint64_t max_life_ms) {
+  ferry__bundle *fb;
+  ferry__conn *c = NULL;
+
+  ferry__lock_write(lock, FERRY_LOCK_DATA_CONNECT);
+  fb = ferry__pool_bundle(from, b->key, 0);
+  if (fb != NULL)
+    c = ferry__pool_take_idle(from, fb, 1, max_idle_ms, max_life_ms);
+  if (c != NULL)
+    (void)pool_move(into, c, b); /* with b given it cannot fail */
+  ferry__unlock(lock, FERRY_LOCK_DATA_CONNECT);
+  if (c != NULL && c->watch != NULL &&
+      ferry__watch_add(into->watches, c->watch, c->fd) != 0) {
+    ferry__conn_destroy(c);
+    return NULL;
+  }
+  return c;
+}
+
 void ferry__pool_put_idle(ferry__pool *pool, ferry__conn *c) {
+  if (c->home != NULL && c->home != pool &&
+      !ferry__list_linked(&c->mux_node)) {
+    put_idle_home(pool, c);
+    return;
+  }
+  c->home = NULL;
+  c->home_lock = NULL;
   c->idle_since_ms = ferry__now_ms();
   ferry__list_insert_head(&c->bundle->idle, &c->idle_node);
   ferry__list_insert_tail(&pool->idle_lru, &c->lru_node);

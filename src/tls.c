@@ -61,6 +61,7 @@
 #include "alloc.h"
 #include "errors.h"
 #include "buf.h"
+#include "lock.h"
 #include "tls.h"
 
 #ifndef FERRY_CA_BUNDLE
@@ -181,7 +182,9 @@ enum tls_state { TLS_HANDSHAKE, TLS_OPEN, TLS_FAILED };
 
 struct ferry__tls {
   ferry__tls_ctx *ctx;
+  /* the session cache and its lock, until the handshake ends */
   ferry__tls_sessions *sessions;
+  const ferry__lock *sessions_lock;
   char *session_key;
   mbedtls_ssl_context ssl;
   enum tls_state state;
@@ -991,20 +994,12 @@ static struct session_entry *sessions_find(ferry__tls_sessions *s,
   return NULL;
 }
 
-/* Store the connection's session (best effort: out of memory stores
- * nothing). */
-static void sessions_store(ferry__tls_sessions *s, const char *key,
-                           const mbedtls_ssl_context *ssl) {
+/* Put session (which the cache owns from now) under key. */
+static void sessions_put(ferry__tls_sessions *s, const char *key,
+                         mbedtls_ssl_session *session_in) {
   struct session_entry *e;
-  mbedtls_ssl_session session;
+  mbedtls_ssl_session session = *session_in;
 
-  if (s->max == 0)
-    return;
-  mbedtls_ssl_session_init(&session);
-  if (mbedtls_ssl_get_session(ssl, &session) != 0) {
-    mbedtls_ssl_session_free(&session);
-    return;
-  }
   e = sessions_find(s, key);
   if (e == NULL) {
     /* a free slot, else the least recently used one */
@@ -1030,10 +1025,33 @@ static void sessions_store(ferry__tls_sessions *s, const char *key,
   e->used = ++s->tick;
 }
 
-static void sessions_drop(ferry__tls_sessions *s, const char *key) {
-  struct session_entry *e = sessions_find(s, key);
+/* Store a copy of the connection's session (best effort: out of memory
+ * stores nothing). The copy is made before the cache is locked. */
+static void sessions_store(ferry__tls_sessions *s, const ferry__lock *lock,
+                           const char *key, const mbedtls_ssl_context *ssl) {
+  mbedtls_ssl_session session;
+
+  if (s->max == 0)
+    return;
+  mbedtls_ssl_session_init(&session);
+  if (mbedtls_ssl_get_session(ssl, &session) != 0) {
+    mbedtls_ssl_session_free(&session);
+    return;
+  }
+  ferry__lock_write(lock, FERRY_LOCK_DATA_SSL_SESSION);
+  sessions_put(s, key, &session);
+  ferry__unlock(lock, FERRY_LOCK_DATA_SSL_SESSION);
+}
+
+/* Forget the session stored under key (one that failed to resume). */
+static void sessions_drop(ferry__tls_sessions *s, const ferry__lock *lock,
+                          const char *key) {
+  struct session_entry *e;
+  ferry__lock_write(lock, FERRY_LOCK_DATA_SSL_SESSION);
+  e = sessions_find(s, key);
   if (e != NULL)
     entry_clear(e);
+  ferry__unlock(lock, FERRY_LOCK_DATA_SSL_SESSION);
 }
 
 /* ---- verification --------------------------------------------------------- */
@@ -1356,7 +1374,8 @@ static int bio_recv(void *data, unsigned char *buf, size_t len) {
 }
 
 ferry_code ferry__tls_new(ferry__tls **out, ferry__tls_ctx *ctx,
-                          ferry__tls_sessions *sessions, const char *host,
+                          ferry__tls_sessions *sessions,
+                          const ferry__lock *sessions_lock, const char *host,
                           int port, char *errbuf, size_t errlen) {
   char name[MBEDTLS_SSL_MAX_HOST_NAME_LEN + 1];
   size_t len = strlen(host);
@@ -1432,18 +1451,20 @@ ferry_code ferry__tls_new(ferry__tls **out, ferry__tls_ctx *ctx,
     }
     snprintf(t->session_key, klen, "%s:%d:%s", name, port, ctx->key);
     t->sessions = sessions;
+    t->sessions_lock = sessions_lock;
+    /* mbedTLS copies the session: the entry may go once unlocked */
+    ferry__lock_write(sessions_lock, FERRY_LOCK_DATA_SSL_SESSION);
     e = sessions_find(sessions, t->session_key);
-    if (e != NULL) {
-      ret = mbedtls_ssl_set_session(&t->ssl, &e->session);
-      if (ret == MBEDTLS_ERR_SSL_ALLOC_FAILED) {
-        rc = FERRYE_OUT_OF_MEMORY;
-        goto failed;
-      }
-      if (ret == 0) {
-        e->used = ++sessions->tick;
-        t->offered_session = 1;
-      }
+    ret = e != NULL ? mbedtls_ssl_set_session(&t->ssl, &e->session) : -1;
+    if (ret == 0)
+      e->used = ++sessions->tick;
+    ferry__unlock(sessions_lock, FERRY_LOCK_DATA_SSL_SESSION);
+    if (ret == MBEDTLS_ERR_SSL_ALLOC_FAILED) {
+      rc = FERRYE_OUT_OF_MEMORY;
+      goto failed;
     }
+    if (ret == 0)
+      t->offered_session = 1;
   }
   ctx->refs++;
   *out = t;
@@ -1530,7 +1551,7 @@ static ferry_code handshake_failed(ferry__tls *t, int ret, char *errbuf,
 
   t->state = TLS_FAILED;
   if (t->offered_session)
-    sessions_drop(t->sessions, t->session_key);
+    sessions_drop(t->sessions, t->sessions_lock, t->session_key);
   if (ret == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED ||
       (t->ctx->verify_peer && flags != 0 && flags != (uint32_t)-1 &&
        (ret == MBEDTLS_ERR_SSL_BAD_HS_CERTIFICATE ||
@@ -1615,7 +1636,7 @@ ferry_code ferry__tls_handshake(ferry__tls *t, char *errbuf, size_t errlen) {
       char reason[512];
       t->state = TLS_FAILED;
       if (t->offered_session)
-        sessions_drop(t->sessions, t->session_key);
+        sessions_drop(t->sessions, t->sessions_lock, t->session_key);
       describe_flags(flags, reason, sizeof(reason));
       ferry__errf(errbuf, errlen, "SSL certificate problem: %s", reason);
       return FERRYE_PEER_FAILED_VERIFICATION;
@@ -1625,12 +1646,15 @@ ferry_code ferry__tls_handshake(ferry__tls *t, char *errbuf, size_t errlen) {
   if (rc != FERRYE_OK) {
     t->state = TLS_FAILED;
     if (t->offered_session)
-      sessions_drop(t->sessions, t->session_key);
+      sessions_drop(t->sessions, t->sessions_lock, t->session_key);
     return rc;
   }
   t->state = TLS_OPEN;
   if (t->sessions != NULL)
-    sessions_store(t->sessions, t->session_key, &t->ssl);
+    sessions_store(t->sessions, t->sessions_lock, t->session_key, &t->ssl);
+  /* the cache is not used again: it need not outlive the connection */
+  t->sessions = NULL;
+  t->sessions_lock = NULL;
   return FERRYE_OK;
 }
 

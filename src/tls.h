@@ -18,8 +18,9 @@
  *    name skips the chain's signature checks, never the proof that the
  *    server holds the key.
  *  - ferry__tls: one connection.
- *  - ferry__tls_sessions: a per-multi cache of TLS sessions for
- *    resumption, keyed by host, port and the configuration key.
+ *  - ferry__tls_sessions: a cache of TLS sessions for resumption, keyed
+ *    by host, port and the configuration key: one per multi, or a share's
+ *    (share.h), which handles in other threads use under its lock.
  *
  * How the engine pumps a connection (all on the multi's thread):
  *
@@ -76,8 +77,9 @@
  * bundle, client certificate and key, a pinned key file), as libcurl does
  * when it sets up a connection.
  *
- * Threads: a ctx, its connections and a session cache are used by one
- * thread at a time (the multi's).
+ * Threads: a ctx and its connections are used by one thread at a time
+ * (the multi's); a session cache too, unless every use of it goes through
+ * its lock (ferry__tls_new's sessions_lock).
  */
 #ifndef FERRY_TLS_H
 #define FERRY_TLS_H
@@ -85,6 +87,7 @@
 #include <stddef.h>
 
 #include "ferry.h"
+#include "lock.h"
 
 /* The length of a configuration key, without its NUL. */
 #define FERRY__TLS_KEY_LEN 64
@@ -197,7 +200,10 @@ size_t ferry__tls_sessions_count(const ferry__tls_sessions *s);
  * stores its own session there after a handshake whose verification
  * succeeded (or was turned off by verify_peer 0, under that configuration's
  * key); a failed handshake stores nothing and drops the session it offered.
- * sessions must outlive the connection.
+ * sessions_lock (NULL: none) is the cache's lock when other handles share
+ * it (lock.h): each look-up, store and drop takes it, SINGLE, around the
+ * cache's work only. sessions and sessions_lock must stay valid until the
+ * handshake ends (either way); the connection does not use them after.
  *
  * Names: for a DNS name, the name is sent as SNI and given to
  * mbedtls_ssl_set_hostname(); the chain check (this layer's, with
@@ -215,7 +221,8 @@ size_t ferry__tls_sessions_count(const ferry__tls_sessions *s);
  * Errors: FERRYE_OUT_OF_MEMORY; FERRYE_SSL_CONNECT_ERROR for an empty or
  * too long host name or an mbedTLS setup failure (message in errbuf). */
 ferry_code ferry__tls_new(ferry__tls **out, ferry__tls_ctx *ctx,
-                          ferry__tls_sessions *sessions, const char *host,
+                          ferry__tls_sessions *sessions,
+                          const ferry__lock *sessions_lock, const char *host,
                           int port, char *errbuf, size_t errlen);
 
 /* Free the connection (it sends nothing: queue ferry__tls_close_notify()

@@ -29,6 +29,7 @@
 #include "partial.h"
 #include "resolve.h"
 #include "route.h"
+#include "share.h"
 #include "tls.h"
 #include "trace.h"
 #include "xfer.h"
@@ -466,6 +467,8 @@ static void attach_conn(ferry_easy *e, ferry__conn *c) {
   e->conn = c;
   ferry__conn_set_easy(c, e);
   ferry__conn_set_owner(c, &conn_hooks, e);
+  /* a share of connections takes it when it goes idle */
+  ferry__share_conn_home(e->share, &e->lock, c);
 }
 
 /* Let go of the transfer's stream and connection, as how says
@@ -537,7 +540,8 @@ static void hook_tunnel_status(void *ud, int status) {
 }
 
 static ferry_code hook_tls_ctx(void *ud, ferry__tls_ctx **ctx,
-                               ferry__tls_sessions **sessions, char *errbuf,
+                               ferry__tls_sessions **sessions,
+                               const ferry__lock **sessions_lock, char *errbuf,
                                size_t errlen) {
   ferry_easy *e = ud;
   ferry_multi *m = e->multi;
@@ -546,7 +550,13 @@ static ferry_code hook_tls_ctx(void *ud, ferry__tls_ctx **ctx,
 
   tls_config_of(e, &cfg);
   rc = ferry__multi_tls_ctx(m, &cfg, hop_tls_key(e), ctx, errbuf, errlen);
-  *sessions = m->tls_sessions;
+  /* a share's session cache, if the handle's share has one */
+  *sessions = ferry__share_tls_sessions(e->share);
+  *sessions_lock = ferry__lock_for(&e->lock, FERRY_LOCK_DATA_SSL_SESSION);
+  if (*sessions == NULL) {
+    *sessions = m->tls_sessions;
+    *sessions_lock = NULL;
+  }
   return rc;
 }
 
@@ -775,6 +785,10 @@ static void acquire_conn(ferry_easy *e, int fresh) {
     c = ferry__pool_take_idle(&m->pool, b, e->stream.pull,
                               (uint64_t)e->set.maxage_conn * 1000u,
                               (uint64_t)e->set.maxlifetime_conn * 1000u);
+    if (c == NULL) /* one another multi left in the share */
+      c = ferry__share_take_conn(e->share, &e->lock, &m->pool, b,
+                                 (uint64_t)e->set.maxage_conn * 1000u,
+                                 (uint64_t)e->set.maxlifetime_conn * 1000u);
     if (c != NULL) {
       ferry__tls *t = ferry__conn_tls(c);
       attach_conn(e, c);

@@ -1462,6 +1462,19 @@ TEST_IMPL(diff_connectonly) {
   return diff_run(&quirk) | rc;
 }
 
+TEST_IMPL(diff_share) {
+  static const ts_route routes[] = {
+      R("GET /set ", "HTTP/1.1 200 OK\r\nSet-Cookie: s=1; Path=/\r\n"
+                     "Content-Length: 2\r\n\r\nok"),
+      R("GET /set2 ", "HTTP/1.1 200 OK\r\nSet-Cookie: t=2; Path=/\r\n"
+                      "Content-Length: 2\r\n\r\nok"),
+      R("GET /", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"),
+  };
+  diff_case c = {.program = "share", .args = {"$1", "$A"}, .routes = routes,
+                 .nroutes = ROUTES_N(routes)};
+  return diff_run(&c);
+}
+
 TEST_IMPL(diff_headerapi) {
   static const ts_route routes[] = {
       R("GET /many ",

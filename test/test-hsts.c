@@ -598,7 +598,7 @@ TEST_IMPL(hsts_read_callback_fills_the_store_until_done) {
   int inside = 0;
 
   ASSERT_NOT_NULL(h);
-  ASSERT_EQ(ferry__hsts_read_callback(h, read_entries, NULL, &r, &inside),
+  ASSERT_EQ(ferry__hsts_read_callback(h, read_entries, NULL, &r, &inside, NULL),
             FERRYE_OK);
   ASSERT_EQ(r.calls, 7); /* six entries, then DONE */
   ASSERT_EQ(r.namelen_seen, FERRY__HSTS_MAX_HOST);
@@ -620,14 +620,14 @@ TEST_IMPL(hsts_read_callback_fail_and_empty_name_are_errors) {
   rstate r = {entries, 0, 1, 0, 1};
 
   ASSERT_NOT_NULL(h);
-  ASSERT_EQ(ferry__hsts_read_callback(h, read_entries, NULL, &r, NULL),
+  ASSERT_EQ(ferry__hsts_read_callback(h, read_entries, NULL, &r, NULL, NULL),
             FERRYE_ABORTED_BY_CALLBACK);
   ASSERT_EQ(r.calls, 2);
   ASSERT_EQ(ferry__hsts_count(h), 1); /* what came before FAIL stays */
   r.entries = empty;
   r.calls = 0;
   r.fail_at = -1;
-  ASSERT_EQ(ferry__hsts_read_callback(h, read_entries, NULL, &r, NULL),
+  ASSERT_EQ(ferry__hsts_read_callback(h, read_entries, NULL, &r, NULL, NULL),
             FERRYE_BAD_FUNCTION_ARGUMENT);
   ASSERT_EQ(r.calls, 2);
   ASSERT_NULL(ferry__hsts_find(h, "c.example"));
@@ -646,7 +646,7 @@ TEST_IMPL(hsts_write_callback_gets_every_entry_with_its_index) {
             FERRY__HSTS_STORED);
   ASSERT_EQ(header(h, "b.example", "max-age=5"), FERRY__HSTS_STORED);
   ASSERT_EQ(line(h, "c.example \"unlimited\""), FERRY__HSTS_STORED);
-  ASSERT_EQ(ferry__hsts_write_callback(h, write_entries, NULL, &w, NULL),
+  ASSERT_EQ(ferry__hsts_write_callback(h, write_entries, NULL, &w, NULL, NULL),
             FERRYE_OK);
   ASSERT_EQ(w.calls, 3);
   ASSERT_STR_EQ(w.lines[0], "0/3 .a.example 20260101 00:01:00 9");
@@ -656,7 +656,7 @@ TEST_IMPL(hsts_write_callback_gets_every_entry_with_its_index) {
   now = T0 + 5;
   memset(&w, 0, sizeof(w));
   w.stop_after = 1;
-  ASSERT_EQ(ferry__hsts_write_callback(h, write_entries, NULL, &w, NULL),
+  ASSERT_EQ(ferry__hsts_write_callback(h, write_entries, NULL, &w, NULL, NULL),
             FERRYE_OK);
   ASSERT_EQ(w.calls, 1);
   ASSERT_STR_EQ(w.lines[0], "0/2 .a.example 20260101 00:01:00 9");

@@ -865,8 +865,28 @@
   X(sockcb_libcurl_and_ferry_builds_agree)
 
 
+/* -- section: the share interface (test/test-share.c, diff_share in
+ *    test/test-diff.c) -- */
+#define TEST_LIST_SHARE(X) \
+  X(share_errors_and_misuse_answer_as_libcurl) \
+  X(share_cannot_be_changed_on_a_handle_whose_transfer_runs) \
+  X(share_cookies_two_handles_see_each_others_cookies) \
+  X(share_dns_second_handle_does_not_resolve_again) \
+  X(share_dns_lookup_in_flight_in_another_multi_is_not_waited_for) \
+  X(share_dns_resolve_entries_serve_every_handle_of_the_share) \
+  X(share_tls_session_of_one_handle_is_resumed_by_another) \
+  X(share_connect_second_easy_perform_reuses_the_first_connection) \
+  X(share_connect_a_multi_and_an_easy_perform_reuse_each_others_connection) \
+  X(share_connect_idle_connection_the_server_closed_is_not_used) \
+  X(share_hsts_one_handle_learns_a_host_the_other_goes_https) \
+  X(share_lock_callbacks_come_in_pairs_with_the_right_data_and_access) \
+  X(share_oom_each_allocation_of_shared_transfers_fails_cleanly) \
+  X(share_threads_two_threads_share_dns_cookies_and_tls_sessions) \
+  X(diff_share)
+
 #define TEST_LIST(X)   \
   TEST_LIST_SOCKCB(X) \
+  TEST_LIST_SHARE(X) \
   TEST_LIST_LOOP(X) \
   TEST_LIST_H2SERVER(X) \
   TEST_LIST_WS(X) \

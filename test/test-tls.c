@@ -184,7 +184,7 @@ static ferry_code open_with_ctx(tclient *c, ferry__tls_ctx *ctx,
     snprintf(c->err, sizeof(c->err), "test: connect failed");
     return FERRYE_COULDNT_CONNECT;
   }
-  rc = ferry__tls_new(&c->t, ctx, sessions, host, port, c->err,
+  rc = ferry__tls_new(&c->t, ctx, sessions, NULL, host, port, c->err,
                       sizeof(c->err));
   if (rc != FERRYE_OK)
     return rc;
@@ -444,7 +444,7 @@ static int ferry_client_hello(ferry__tls_ctx *ctx, const char *host,
   size_t len;
   int r;
 
-  if (ferry__tls_new(&t, ctx, NULL, host, 443, err, sizeof(err)) != FERRYE_OK)
+  if (ferry__tls_new(&t, ctx, NULL, NULL, host, 443, err, sizeof(err)) != FERRYE_OK)
     return -1;
   if (ferry__tls_handshake(t, err, sizeof(err)) != FERRYE_AGAIN) {
     ferry__tls_free(t);
@@ -643,7 +643,7 @@ TEST_IMPL(tls_calls_out_of_order_fail_and_input_is_capped) {
   ASSERT_EQ(make_certs(), 0);
   trusting_config(&cfg);
   ASSERT_EQ(ferry__tls_ctx_new(&ctx, &cfg, err, sizeof(err)), FERRYE_OK);
-  ASSERT_EQ(ferry__tls_new(&t, ctx, NULL, "localhost", 443, err, sizeof(err)),
+  ASSERT_EQ(ferry__tls_new(&t, ctx, NULL, NULL, "localhost", 443, err, sizeof(err)),
             FERRYE_OK);
   ASSERT_EQ(ferry__tls_write(t, "x", 1, &n, err, sizeof(err)),
             FERRYE_SEND_ERROR);
@@ -654,7 +654,7 @@ TEST_IMPL(tls_calls_out_of_order_fail_and_input_is_capped) {
   ASSERT_EQ(ferry__tls_feed(t, big, 1024 * 1024), FERRYE_OK);
   ASSERT_EQ(ferry__tls_feed(t, big, 1), FERRYE_RECV_ERROR);
   free(big);
-  ASSERT_EQ(ferry__tls_new(&t2, ctx, NULL, "", 443, err, sizeof(err)),
+  ASSERT_EQ(ferry__tls_new(&t2, ctx, NULL, NULL, "", 443, err, sizeof(err)),
             FERRYE_SSL_CONNECT_ERROR);
   ASSERT_NULL(t2);
   /* The context outlives its creator's reference while t holds one (ASan

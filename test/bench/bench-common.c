@@ -1,6 +1,7 @@
 /* Shared parts of the benchmark clients: see bench-common.h. */
 #include "bench-common.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +12,8 @@
 static void usage(const char *prog) {
   fprintf(stderr,
           "usage: %s --url URL --size BYTES [-n N] [-k K] [--seconds S]\n"
-          "          [--fresh] [--http2] [--buffersize B] [--cainfo PATH] [--hold S]\n",
+          "          [--fresh] [--http2] [--buffersize B] [--cainfo PATH] [--hold S]\n"
+          "          [--threads T --share dns,ssl,connect,cookie]\n",
           prog);
 }
 
@@ -21,6 +23,31 @@ static int parse_num(const char *s, double *out) {
     return -1;
   *out = strtod(s, &end);
   return (end == s || *end != '\0') ? -1 : 0;
+}
+
+/* "dns,ssl,connect,cookie" into BENCH_SHARE_* bits. */
+static int parse_share(const char *v, unsigned *out) {
+  static const struct {
+    const char *name;
+    unsigned bit;
+  } kinds[] = {{"dns", BENCH_SHARE_DNS},
+               {"ssl", BENCH_SHARE_SSL},
+               {"connect", BENCH_SHARE_CONNECT},
+               {"cookie", BENCH_SHARE_COOKIE}};
+  *out = 0;
+  while (*v) {
+    size_t n = strcspn(v, ","), i;
+    for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+      if (strlen(kinds[i].name) == n && strncmp(v, kinds[i].name, n) == 0)
+        break;
+    if (i == sizeof(kinds) / sizeof(kinds[0]))
+      return -1;
+    *out |= kinds[i].bit;
+    v += n;
+    if (*v == ',')
+      v++;
+  }
+  return 0;
 }
 
 int bench_parse_args(bench_opts *o, int argc, char **argv, const char *client) {
@@ -47,6 +74,12 @@ int bench_parse_args(bench_opts *o, int argc, char **argv, const char *client) {
     }
     if (strcmp(a, "--url") == 0 && v != NULL) {
       o->url = v;
+    } else if (strcmp(a, "--share") == 0 && v != NULL) {
+      if (parse_share(v, &o->share) != 0) {
+        fprintf(stderr, "%s: bad --share %s\n", argv[0], v);
+        usage(argv[0]);
+        return -1;
+      }
     } else if (strcmp(a, "--cainfo") == 0 && v != NULL) {
       o->cainfo = v;
     } else if (parse_num(v, &d) != 0) {
@@ -66,6 +99,8 @@ int bench_parse_args(bench_opts *o, int argc, char **argv, const char *client) {
       o->buffersize = (long)d;
     } else if (strcmp(a, "--hold") == 0) {
       o->hold = d;
+    } else if (strcmp(a, "--threads") == 0) {
+      o->threads = (long)d;
     } else {
       fprintf(stderr, "%s: unknown option %s\n", argv[0], a);
       usage(argv[0]);
@@ -74,7 +109,8 @@ int bench_parse_args(bench_opts *o, int argc, char **argv, const char *client) {
     i++;
   }
   if (o->url == NULL || !size_given || o->n < 1 || o->k < 1 ||
-      o->seconds <= 0 || o->hold < 0) {
+      o->seconds <= 0 || o->hold < 0 || o->threads < 0 ||
+      (o->threads > 0 && o->hold > 0)) {
     usage(argv[0]);
     return -1;
   }
@@ -220,4 +256,68 @@ int bench_report(const bench_opts *o, bench_result *r) {
   printf("}\n");
   fflush(stdout);
   return r->errors ? 1 : 0;
+}
+
+/* ---- share mode ---------------------------------------------------------- */
+
+typedef struct threads_run {
+  const bench_opts *o;
+  bench_result *r;
+  bench_one_fn one;
+  void *ctx;
+  pthread_mutex_t mu; /* started and r */
+  long started;
+  uint64_t deadline_ns;
+} threads_run;
+
+static void *thread_main(void *arg) {
+  threads_run *t = arg;
+  for (;;) {
+    char errbuf[256] = "";
+    const char *text = "";
+    long code, status = 0;
+    long long bytes = 0;
+    pthread_mutex_lock(&t->mu);
+    if (t->started >= t->o->n || bench_now_ns() >= t->deadline_ns) {
+      pthread_mutex_unlock(&t->mu);
+      return NULL;
+    }
+    t->started++;
+    pthread_mutex_unlock(&t->mu);
+    code = t->one(t->ctx, &text, errbuf, &status, &bytes);
+    pthread_mutex_lock(&t->mu);
+    bench_judge(t->r, t->o, code, text, errbuf, status, bytes);
+    pthread_mutex_unlock(&t->mu);
+  }
+}
+
+int bench_run_threads(const bench_opts *o, bench_result *r, bench_one_fn one,
+                      void *ctx) {
+  threads_run t;
+  pthread_t *tids = calloc((size_t)o->threads, sizeof(*tids));
+  long made = 0;
+  int rc = 0;
+
+  if (tids == NULL)
+    return -1;
+  memset(&t, 0, sizeof(t));
+  t.o = o;
+  t.r = r;
+  t.one = one;
+  t.ctx = ctx;
+  pthread_mutex_init(&t.mu, NULL);
+  bench_mark_now(&r->start);
+  t.deadline_ns = r->start.wall_ns + (uint64_t)(o->seconds * 1e9);
+  for (; made < o->threads; made++)
+    if (pthread_create(&tids[made], NULL, thread_main, &t) != 0) {
+      rc = -1;
+      break;
+    }
+  for (long i = 0; i < made; i++)
+    pthread_join(tids[i], NULL);
+  bench_mark_now(&r->end);
+  r->peak_rss_kb = bench_hwm_kb();
+  pthread_mutex_destroy(&t.mu);
+  free(tids);
+  return rc;
 }

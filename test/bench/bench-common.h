@@ -21,6 +21,14 @@
  *   --hold S          hold mode: start all N transfers at once, wait until
  *                     each has received its first body byte, keep them open
  *                     S more seconds, read the peak RSS, then abort them all
+ *   --threads T       share mode: T threads run the N transfers with the
+ *                     easy interface, one after another in each thread,
+ *                     each on a new easy handle (init, perform, cleanup)
+ *                     that uses one share of the kinds --share names, with
+ *                     a pthread mutex per kind as its lock callbacks; IPv4
+ *                     only (the URL may name localhost). -k is not used.
+ *   --share KINDS     what the share shares (share mode): a comma list of
+ *                     dns, ssl, connect and cookie
  *
  * A transfer counts as done only if the library reports success, the status
  * is 200 and the body has the expected size; anything else is an error.
@@ -58,7 +66,14 @@ typedef struct bench_opts {
   const char *cainfo;
   double hold; /* > 0: hold mode */
   int http2;   /* --http2 */
+  long threads; /* > 0: share mode */
+  unsigned share; /* BENCH_SHARE_* bits */
 } bench_opts;
+
+#define BENCH_SHARE_DNS 1u
+#define BENCH_SHARE_SSL 2u
+#define BENCH_SHARE_CONNECT 4u
+#define BENCH_SHARE_COOKIE 8u
 
 typedef struct bench_mark {
   uint64_t wall_ns;
@@ -107,6 +122,18 @@ void bench_judge(bench_result *r, const bench_opts *o, long code,
  * failed status or size check); the text of the first one is kept. */
 void bench_error(bench_result *r, long code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* Share mode: one transfer on a new easy handle, made, run and cleaned up
+ * by the client in the calling thread. Returns the library's result code
+ * and sets its text, the status and the body bytes; errbuf (256 bytes)
+ * gets the library's error text. */
+typedef long (*bench_one_fn)(void *ctx, const char **code_text, char *errbuf,
+                             long *status, long long *bytes);
+/* Share mode: run o->n transfers in o->threads threads, each calling one()
+ * until the transfers are all started or o->seconds have passed; fills r
+ * (start and end marks, peak RSS). 0, or -1 when a thread cannot start. */
+int bench_run_threads(const bench_opts *o, bench_result *r, bench_one_fn one,
+                      void *ctx);
 
 /* Print the JSON line for a run; returns the exit status to use. */
 int bench_report(const bench_opts *o, bench_result *r);

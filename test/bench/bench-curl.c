@@ -4,8 +4,11 @@
  * CURLMOPT_TIMERFUNCTION arms one uv_timer_t, and both call
  * curl_multi_socket_action, after which finished transfers are read with
  * curl_multi_info_read. K easy handles are made once and reused: a finished
- * one is removed, given the next URL and added again.
+ * one is removed, given the next URL and added again. In share mode
+ * (--threads) it runs the easy interface in threads instead, a new handle
+ * for each transfer, all with one CURLSH.
  * Command line and output: bench-common.h. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -238,6 +241,108 @@ static void on_wait_tick(uv_timer_t *t) {
   }
 }
 
+/* ---- share mode ------------------------------------------------------- */
+
+/* bench-common.h's share mode: each transfer on a new handle that uses one
+ * share, in several threads. */
+typedef struct shared {
+  const bench_opts *o;
+  CURLSH *share;
+  pthread_mutex_t locks[CURL_LOCK_DATA_LAST];
+} shared;
+
+static void share_lock(CURL *e, curl_lock_data data,
+                       curl_lock_access access, void *userp) {
+  (void)e;
+  (void)access;
+  pthread_mutex_lock(&((shared *)userp)->locks[data]);
+}
+
+static void share_unlock(CURL *e, curl_lock_data data, void *userp) {
+  (void)e;
+  pthread_mutex_unlock(&((shared *)userp)->locks[data]);
+}
+
+static size_t count_body(char *data, size_t size, size_t nmemb, void *userp) {
+  (void)data;
+  *(long long *)userp += (long long)(size * nmemb);
+  return size * nmemb;
+}
+
+static long one_shared(void *ctx, const char **code_text, char *errbuf,
+                       long *status, long long *bytes) {
+  shared *sh = ctx;
+  CURL *e = curl_easy_init();
+  char eb[CURL_ERROR_SIZE] = "";
+  CURLcode rc;
+
+  if (e == NULL) {
+    *code_text = curl_easy_strerror(CURLE_OUT_OF_MEMORY);
+    return CURLE_OUT_OF_MEMORY;
+  }
+  curl_easy_setopt(e, CURLOPT_URL, sh->o->url);
+  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, count_body);
+  curl_easy_setopt(e, CURLOPT_WRITEDATA, bytes);
+  curl_easy_setopt(e, CURLOPT_ERRORBUFFER, eb);
+  curl_easy_setopt(e, CURLOPT_IPRESOLVE, CURL_IPRESOLVE_V4);
+  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+  if (sh->o->cainfo)
+    curl_easy_setopt(e, CURLOPT_CAINFO, sh->o->cainfo);
+  if (sh->o->share & BENCH_SHARE_COOKIE)
+    curl_easy_setopt(e, CURLOPT_COOKIEFILE, "");
+  if (sh->o->fresh) {
+    curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
+    curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
+  }
+  curl_easy_setopt(e, CURLOPT_SHARE, sh->share);
+  rc = curl_easy_perform(e);
+  curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, status);
+  snprintf(errbuf, 256, "%s", eb);
+  *code_text = curl_easy_strerror(rc);
+  curl_easy_cleanup(e);
+  return rc;
+}
+
+static int run_shared(const bench_opts *o) {
+  static const struct {
+    unsigned bit;
+    curl_lock_data data;
+  } kinds[] = {{BENCH_SHARE_DNS, CURL_LOCK_DATA_DNS},
+               {BENCH_SHARE_SSL, CURL_LOCK_DATA_SSL_SESSION},
+               {BENCH_SHARE_CONNECT, CURL_LOCK_DATA_CONNECT},
+               {BENCH_SHARE_COOKIE, CURL_LOCK_DATA_COOKIE}};
+  shared sh;
+  bench_result r;
+  int status;
+
+  memset(&sh, 0, sizeof(sh));
+  memset(&r, 0, sizeof(r));
+  sh.o = o;
+  for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+    pthread_mutex_init(&sh.locks[i], NULL);
+  sh.share = curl_share_init();
+  if (sh.share == NULL)
+    return 2;
+  curl_share_setopt(sh.share, CURLSHOPT_LOCKFUNC, share_lock);
+  curl_share_setopt(sh.share, CURLSHOPT_UNLOCKFUNC, share_unlock);
+  curl_share_setopt(sh.share, CURLSHOPT_USERDATA, &sh);
+  for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+    if ((o->share & kinds[i].bit) &&
+        curl_share_setopt(sh.share, CURLSHOPT_SHARE, kinds[i].data) !=
+            CURLSHE_OK)
+      return 2;
+  r.base_rss_kb = bench_rss_kb();
+  if (bench_run_threads(o, &r, one_shared, &sh) != 0)
+    return 2;
+  status = bench_report(o, &r);
+  if (curl_share_cleanup(sh.share) != CURLSHE_OK)
+    status = status ? status : 1;
+  for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+    pthread_mutex_destroy(&sh.locks[i]);
+  curl_global_cleanup();
+  return status;
+}
+
 /* ---- main ------------------------------------------------------------- */
 
 int main(int argc, char **argv) {
@@ -250,6 +355,8 @@ int main(int argc, char **argv) {
   bench_raise_nofile(a.o.k + 256);
   if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
     return 2;
+  if (a.o.threads > 0)
+    return run_shared(&a.o);
   if (uv_loop_init(&a.loop) != 0)
     return 2;
   a.multi = curl_multi_init();

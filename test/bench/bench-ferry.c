@@ -3,7 +3,10 @@
  * The multi lives on our own uv loop (ferry_multi_use_loop); K easy handles
  * are made once and reused the way an application would: when one finishes,
  * the NOTIFYFUNCTION reads its message, checks it, removes the handle, sets
- * the next URL and adds it again. Command line and output: bench-common.h. */
+ * the next URL and adds it again. In share mode (--threads) it runs the
+ * easy interface in threads instead, a new handle for each transfer, all
+ * with one ferry_share. Command line and output: bench-common.h. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,6 +157,107 @@ static void on_wait_tick(uv_timer_t *t) {
   }
 }
 
+/* ---- share mode ------------------------------------------------------- */
+
+/* bench-common.h's share mode: each transfer on a new handle that uses one
+ * share, in several threads. */
+typedef struct shared {
+  const bench_opts *o;
+  ferry_share *share;
+  pthread_mutex_t locks[FERRY_LOCK_DATA_LAST];
+} shared;
+
+static void share_lock(ferry_easy *e, ferry_lock_data data,
+                       ferry_lock_access access, void *userp) {
+  (void)e;
+  (void)access;
+  pthread_mutex_lock(&((shared *)userp)->locks[data]);
+}
+
+static void share_unlock(ferry_easy *e, ferry_lock_data data, void *userp) {
+  (void)e;
+  pthread_mutex_unlock(&((shared *)userp)->locks[data]);
+}
+
+static size_t count_body(char *data, size_t size, size_t nmemb, void *userp) {
+  (void)data;
+  *(long long *)userp += (long long)(size * nmemb);
+  return size * nmemb;
+}
+
+static long one_shared(void *ctx, const char **code_text, char *errbuf,
+                       long *status, long long *bytes) {
+  shared *sh = ctx;
+  ferry_easy *e = ferry_easy_init();
+  char eb[FERRY_ERROR_SIZE] = "";
+  ferry_code rc;
+
+  if (e == NULL) {
+    *code_text = ferry_easy_strerror(FERRYE_OUT_OF_MEMORY);
+    return FERRYE_OUT_OF_MEMORY;
+  }
+  ferry_easy_setopt(e, FERRYOPT_URL, sh->o->url);
+  ferry_easy_setopt(e, FERRYOPT_WRITEFUNCTION, count_body);
+  ferry_easy_setopt(e, FERRYOPT_WRITEDATA, bytes);
+  ferry_easy_setopt(e, FERRYOPT_ERRORBUFFER, eb);
+  ferry_easy_setopt(e, FERRYOPT_IPRESOLVE, FERRY_IPRESOLVE_V4);
+  if (sh->o->cainfo)
+    ferry_easy_setopt(e, FERRYOPT_CAINFO, sh->o->cainfo);
+  if (sh->o->share & BENCH_SHARE_COOKIE)
+    ferry_easy_setopt(e, FERRYOPT_COOKIEFILE, "");
+  if (sh->o->fresh) {
+    ferry_easy_setopt(e, FERRYOPT_FRESH_CONNECT, 1L);
+    ferry_easy_setopt(e, FERRYOPT_FORBID_REUSE, 1L);
+  }
+  ferry_easy_setopt(e, FERRYOPT_SHARE, sh->share);
+  rc = ferry_easy_perform(e);
+  ferry_easy_getinfo(e, FERRYINFO_RESPONSE_CODE, status);
+  snprintf(errbuf, 256, "%s", eb);
+  *code_text = ferry_easy_strerror(rc);
+  ferry_easy_cleanup(e);
+  return rc;
+}
+
+static int run_shared(const bench_opts *o) {
+  static const struct {
+    unsigned bit;
+    ferry_lock_data data;
+  } kinds[] = {{BENCH_SHARE_DNS, FERRY_LOCK_DATA_DNS},
+               {BENCH_SHARE_SSL, FERRY_LOCK_DATA_SSL_SESSION},
+               {BENCH_SHARE_CONNECT, FERRY_LOCK_DATA_CONNECT},
+               {BENCH_SHARE_COOKIE, FERRY_LOCK_DATA_COOKIE}};
+  shared sh;
+  bench_result r;
+  int status;
+
+  memset(&sh, 0, sizeof(sh));
+  memset(&r, 0, sizeof(r));
+  sh.o = o;
+  for (int i = 0; i < FERRY_LOCK_DATA_LAST; i++)
+    pthread_mutex_init(&sh.locks[i], NULL);
+  sh.share = ferry_share_init();
+  if (sh.share == NULL)
+    return 2;
+  ferry_share_setopt(sh.share, FERRYSHOPT_LOCKFUNC, share_lock);
+  ferry_share_setopt(sh.share, FERRYSHOPT_UNLOCKFUNC, share_unlock);
+  ferry_share_setopt(sh.share, FERRYSHOPT_USERDATA, &sh);
+  for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+    if ((o->share & kinds[i].bit) &&
+        ferry_share_setopt(sh.share, FERRYSHOPT_SHARE, kinds[i].data) !=
+            FERRYSHE_OK)
+      return 2;
+  r.base_rss_kb = bench_rss_kb();
+  if (bench_run_threads(o, &r, one_shared, &sh) != 0)
+    return 2;
+  status = bench_report(o, &r);
+  if (ferry_share_cleanup(sh.share) != FERRYSHE_OK)
+    status = status ? status : 1;
+  for (int i = 0; i < FERRY_LOCK_DATA_LAST; i++)
+    pthread_mutex_destroy(&sh.locks[i]);
+  ferry_global_cleanup();
+  return status;
+}
+
 /* ---- main ------------------------------------------------------------- */
 
 static void on_multi_closed(ferry_multi *m, void *arg) {
@@ -171,6 +275,8 @@ int main(int argc, char **argv) {
   bench_raise_nofile(a.o.k + 256);
   if (ferry_global_init(FERRY_GLOBAL_DEFAULT) != FERRYE_OK)
     return 2;
+  if (a.o.threads > 0)
+    return run_shared(&a.o);
   if (uv_loop_init(&a.loop) != 0)
     return 2;
   a.multi = ferry_multi_init();

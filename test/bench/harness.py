@@ -73,10 +73,13 @@ METRICS = {
 
 def row(name, title, **kw):
     # tls: which HTTPS server (Nginx.url): "ec", "resume" or "rsa"
+    # threads > 0: share mode (bench-common.h): that many threads, a new
+    # easy handle for each transfer, one share of the kinds `share` names
     r = dict(name=name, title=title, kind="rate", scheme="http", tls="ec",
              file="64.bin", k=16, n=100000, n_quick=10000, seconds=10,
              seconds_quick=5, wrk=True, wrk_s=3, wrk_s_quick=1, fresh=False,
-             curl_bufsize=0, proto="h1", metrics=["tps", "cpu_us"])
+             curl_bufsize=0, proto="h1", host="127.0.0.1", threads=0, share="",
+             metrics=["tps", "cpu_us"])
     r.update(kw)
     return r
 
@@ -127,6 +130,14 @@ ROWS = [
         proto="h2", kind="hold", file="100k.bin", n=1000, n_quick=1000, k=1000,
         seconds=60, seconds_quick=30, hold=2.0, hold_quick=0.5, wrk=False,
         metrics=["peak_rss_mb", "rss_per_kb"]),
+    row("share2t", "HTTPS 64 B GET to localhost, 2 threads, a new easy handle "
+        "each, DNS and TLS sessions shared", scheme="https", tls="resume",
+        host="localhost", threads=2, share="dns,ssl", k=2, n=3000,
+        n_quick=300, wrk=False, metrics=["tps", "cpu_us"]),
+    row("shareconn", "64 B GET to localhost, 1 thread, a new easy handle "
+        "each, connections and DNS shared", host="localhost", threads=1,
+        share="connect,dns", k=1, n=20000, n_quick=2000, wrk=False,
+        metrics=["tps", "cpu_us"]),
     row("slow10k", f"transfers held open on /slow/ (limit_rate {SLOW_RATE})", kind="hold",
         file="100k.bin", n=10000, n_quick=1000, k=10000, seconds=60,
         seconds_quick=30, hold=2.0, hold_quick=0.5,
@@ -419,20 +430,21 @@ class Nginx:
             if bad:
                 log("bench: nginx logged:\n  " + "\n  ".join(bad[-10:]))
 
-    def url(self, scheme, path, tls="ec", proto="h1"):
+    def url(self, scheme, path, tls="ec", proto="h1", host="127.0.0.1"):
         """tls (https only): "ec" (full handshakes), "resume" (the same
         with a session cache) or "rsa" (RSA certificate, full handshakes).
-        proto "h2" / "h2c": the HTTP/2 server, over TLS / in the clear."""
+        proto "h2" / "h2c": the HTTP/2 server, over TLS / in the clear.
+        host: the URL's (nginx listens on 127.0.0.1, which localhost is)."""
         if proto == "h2":
-            return f"https://127.0.0.1:{self.h2_port}/{path}"
+            return f"https://{host}:{self.h2_port}/{path}"
         if proto == "h2c":
-            return f"http://127.0.0.1:{self.h2c_port}/{path}"
+            return f"http://{host}:{self.h2c_port}/{path}"
         if scheme != "https":
             port = self.port
         else:
             port = {"ec": self.tls_port, "resume": self.resume_port,
                     "rsa": self.rsa_port}[tls]
-        return f"{scheme}://127.0.0.1:{port}/{path}"
+        return f"{scheme}://{host}:{port}/{path}"
 
     def worker_cpu_s(self):
         """CPU seconds (user + sys) used so far by nginx's worker processes
@@ -539,6 +551,8 @@ class Runner:
             cmd += ["--buffersize", str(r["curl_bufsize"])]
         if hold:
             cmd += ["--hold", str(hold)]
+        if r["threads"]:
+            cmd += ["--threads", str(r["threads"]), "--share", r["share"]]
         return cmd
 
     def run_client(self, client, cmd, timeout):
@@ -761,7 +775,7 @@ def run_row(run, r, quick, runs):
     seconds = r["seconds_quick"] if quick else r["seconds"]
     wrk_s = r["wrk_s_quick"] if quick else r["wrk_s"]
     url_path = ("slow/" + r["file"]) if r["kind"] == "hold" else r["file"]
-    url = run.nginx.url(r["scheme"], url_path, r["tls"], r["proto"])
+    url = run.nginx.url(r["scheme"], url_path, r["tls"], r["proto"], r["host"])
     clients = ["ferry", "libcurl"] + (["wrk"] if r["wrk"] else [])
     samples = {c: [] for c in clients}
     na = {}

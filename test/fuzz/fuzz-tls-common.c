@@ -119,7 +119,7 @@ ferry_code fuzz_tls_client(unsigned flags, ferry__tls **out) {
   rc = ferry__tls_ctx_new(&ctx, &cfg, err, sizeof(err));
   if (rc != FERRYE_OK)
     return rc;
-  rc = ferry__tls_new(out, ctx, NULL,
+  rc = ferry__tls_new(out, ctx, NULL, NULL,
                       (flags & FUZZ_TLS_IP_HOST) ? "127.0.0.1" : "localhost",
                       443, err, sizeof(err));
   ferry__tls_ctx_free(ctx); /* the connection holds its own reference */
