@@ -1741,7 +1741,7 @@ typedef struct ferry_version_info_data {
   const char *const *protocols;
 } ferry_version_info_data;
 
-/* "ferry/0.1.0 libuv/1.44.2 mbedTLS/2.28.3 zlib/1.2.13" */
+/* "ferry/0.1.0 libuv/1.44.2 mbedTLS/2.28.3 zlib/1.2.13 llhttp/8.1.0" */
 FERRY_EXTERN char *ferry_version(void);
 FERRY_EXTERN ferry_version_info_data *ferry_version_info(ferry_version_type age);
 

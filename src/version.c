@@ -5,6 +5,7 @@
 #include <mbedtls/version.h>
 
 #include "ferry.h"
+#include "llhttp.h"
 
 static char version_text[160];
 static char ssl_text[32];
@@ -13,8 +14,10 @@ static ferry_version_info_data info;
 
 char *ferry_version(void) {
   snprintf(version_text, sizeof(version_text),
-           "ferry/%s libuv/%s mbedTLS/%s zlib/%s", FERRY_VERSION_STRING,
-           uv_version_string(), MBEDTLS_VERSION_STRING, zlibVersion());
+           "ferry/%s libuv/%s mbedTLS/%s zlib/%s llhttp/%d.%d.%d",
+           FERRY_VERSION_STRING, uv_version_string(), MBEDTLS_VERSION_STRING,
+           zlibVersion(), LLHTTP_VERSION_MAJOR, LLHTTP_VERSION_MINOR,
+           LLHTTP_VERSION_PATCH);
   return version_text;
 }
 

@@ -4,9 +4,9 @@
 #   examples/node/build.sh          (CC, CFLAGS, LDFLAGS, NODE_INCLUDE may be set;
 #                                    FERRY_NODE_BUILD_DIR moves the output)
 #
-# ferry's sources (the list in src/meson.build) are compiled into the addon
-# against Node's own uv.h, so the addon calls the libuv inside node (no -luv:
-# node exports it). nghttp2 is node's too: node
+# ferry's sources (the list in src/meson.build) and llhttp's C sources are
+# compiled into the addon against Node's own uv.h, so the addon calls the
+# libuv inside node (no -luv: node exports it). nghttp2 is node's too: node
 # exports its own copy (nghttp2's ABI is stable), and Debian's libnghttp2.a is
 # not position-independent. mbedTLS and zlib are linked
 # from their static archives. Everything is hidden: -fvisibility=hidden,
@@ -19,9 +19,12 @@ root=$(cd "$here/../.." && pwd)
 out=${FERRY_NODE_BUILD_DIR:-"$here/build"}
 cc=${CC:-cc}
 node_inc=${NODE_INCLUDE:-/usr/include/node}
+llhttp_src=${LLHTTP_SRC:-/usr/share/llhttp}
+llhttp_inc=${LLHTTP_INCLUDE:-/usr/share/include/llhttp}
 ca_bundle=${CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}
 
-for f in "$node_inc/node_api.h" "$node_inc/uv.h"; do
+for f in "$node_inc/node_api.h" "$node_inc/uv.h" "$llhttp_src/llhttp.c" \
+         "$llhttp_inc/llhttp.h"; do
   [ -f "$f" ] || { echo "build.sh: missing $f" >&2; exit 1; }
 done
 
@@ -39,7 +42,7 @@ ferry_srcs=$(sed -n "s/^ *'\([a-z0-9_-]*\.c\)',\{0,1\}\$/\1/p" "$root/src/meson.
 
 mkdir -p "$out/obj"
 common="-std=gnu11 -D_GNU_SOURCE -O2 -g -fPIC -fvisibility=hidden
-  -I$node_inc -I$root/include -I$root/src ${CFLAGS:-}"
+  -I$node_inc -I$root/include -I$root/src -I$llhttp_inc ${CFLAGS:-}"
 # FERRY_BUILDING is left undefined: FERRY_EXTERN then marks nothing
 # "default", so ferry's API is hidden like the rest.
 # The quotes are meant literally: they make the macro a C string.
@@ -69,6 +72,9 @@ for s in $ferry_srcs; do
   # shellcheck disable=SC2086,SC2090
   compile "$root/src/$s" "$out/obj/ferry_${s%.c}.o" $ferry_flags
 done
+for s in api http llhttp; do
+  compile "$llhttp_src/$s.c" "$out/obj/llhttp_$s.o" -w
+done
 for s in addon request; do
   # shellcheck disable=SC2086
   compile "$here/src/$s.c" "$out/obj/addon_$s.o" $addon_flags
@@ -90,10 +96,10 @@ if [ -n "$bad" ]; then
   printf '%s\n' "$bad" | head -20 >&2
   exit 1
 fi
-# ...and it takes nothing of zlib, mbedTLS or ferry from outside
+# ...and it takes nothing of llhttp, zlib, mbedTLS or ferry from outside
 # (only napi_*, uv_* from node and libc remain undefined).
 if nm -D --undefined-only "$out/ferry.node" |
-    grep -E ' (inflate|deflate|zlib|z_|mbedtls_|psa_|ferry_)' >&2; then
+    grep -E ' (llhttp_|inflate|deflate|zlib|z_|mbedtls_|psa_|ferry_)' >&2; then
   echo "build.sh: the addon leaves the symbols above to the process" >&2
   exit 1
 fi

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <llhttp.h>
 #include <mbedtls/ssl.h>
 #include <zlib.h>
 
@@ -383,6 +384,8 @@ static napi_value js_symbols(napi_env env, napi_callback_info info) {
   napi_value o;
   (void)info;
   napi_create_object(env, &o);
+  describe_symbol(env, o, "llhttp_execute", (void *)llhttp_execute);
+  describe_symbol(env, o, "llhttp_init", (void *)llhttp_init);
   describe_symbol(env, o, "inflate", (void *)inflate);
   describe_symbol(env, o, "zlibVersion", (void *)zlibVersion);
   describe_symbol(env, o, "mbedtls_ssl_setup", (void *)mbedtls_ssl_setup);

@@ -1,6 +1,6 @@
 'use strict';
-// ferry's zlib and mbedTLS live inside the addon, hidden; Node's own zlib
-// (exported by the node binary) stays Node's. Both HTTP
+// ferry's llhttp, zlib and mbedTLS live inside the addon, hidden; Node's own
+// llhttp and zlib (exported by the node binary) stay Node's. Both HTTP
 // stacks run side by side in one process against one server and parse
 // correctly, and each calls its own copy of the libraries.
 const test = require('node:test');
@@ -31,8 +31,12 @@ function nodeGet(url, agent) {
   });
 }
 
-test('two zlib versions: the addon reports its own, Node its own', () => {
+test('two llhttp versions: the addon reports its own, Node its own', () => {
   const v = ferry.version();
+  const m = /llhttp\/(\d+\.\d+\.\d+)/.exec(v);
+  assert.ok(m, v);
+  assert.notEqual(m[1], process.versions.llhttp,
+                  'same llhttp version as Node: the check below proves less');
   // zlib's version is asked at run time: it is the addon's own zlib
   const z = /zlib\/([^ ]+)/.exec(v)[1];
   assert.ok(!process.versions.zlib.startsWith(z), `${z} vs ${process.versions.zlib}`);
@@ -42,7 +46,7 @@ test('two zlib versions: the addon reports its own, Node its own', () => {
 
 test('each library function resolves to the intended copy', () => {
   const s = ferry.symbols();
-  for (const name of ['inflate', 'zlibVersion']) {
+  for (const name of ['llhttp_execute', 'llhttp_init', 'inflate', 'zlibVersion']) {
     assert.equal(s[name].calls, ADDON, `${name} called from ${s[name].calls}`);
     // node exports a symbol of that name too, and it is a different function
     assert.ok(s[name].exported && s[name].exported !== ADDON, `${name}: ${s[name].exported}`);
