@@ -1,28 +1,39 @@
-/* The HTTP/1 codec (sans-IO). See h1.h.
+/* The HTTP/1.1 codec (sans-IO). See h1.h.
  *
- * Response parsing follows libcurl's reading of HTTP/1 (lib/http.c,
- * lib/http_chunks.c), written anew: a header section is taken a line at a
- * time, each line checked, interpreted and handed on before the next is
- * read, so that what the application saw before an error is what libcurl
- * shows. A line that is not complete in one piece of input is kept in
- * p->line (capped); a complete one is used where it lies. */
+ * Response parsing is llhttp's. In a header section ferry cuts the bytes
+ * into lines, checks each complete line, gives it to llhttp alone (p->cur)
+ * and hands it on once llhttp took it; llhttp's callbacks for the status
+ * line and for the end of the section run while it is given that line. A
+ * line not complete in one piece of input waits in p->line (capped). Body
+ * bytes go to llhttp as they come; llhttp is paused at the end of the
+ * message, so that bytes after it are never taken as part of it. */
 #include <string.h>
 #include <strings.h>
 
 #include "alloc.h"
 #include "h1.h"
 
-static const char *const state_names[] = {
-#define FERRY__H1_STATE_NAME(name) #name,
-    FERRY__H1_STATES(FERRY__H1_STATE_NAME)
-#undef FERRY__H1_STATE_NAME
-};
+static int on_status_complete(llhttp_t *llh);
+static int on_headers_complete(llhttp_t *llh);
+static int on_message_complete(llhttp_t *llh);
+static int on_body(llhttp_t *llh, const char *at, size_t len);
+static int on_chunk_header(llhttp_t *llh);
+static int on_header_field(llhttp_t *llh, const char *at, size_t len);
+static int on_header_field_complete(llhttp_t *llh);
+static int on_header_value(llhttp_t *llh, const char *at, size_t len);
+static int on_header_value_complete(llhttp_t *llh);
 
-const char *ferry__h1_state_name(ferry__h1_state s) {
-  return (size_t)s < sizeof(state_names) / sizeof(state_names[0])
-             ? state_names[s]
-             : "?";
-}
+static const llhttp_settings_t h1_settings = {
+    .on_status_complete = on_status_complete,
+    .on_headers_complete = on_headers_complete,
+    .on_message_complete = on_message_complete,
+    .on_body = on_body,
+    .on_chunk_header = on_chunk_header,
+    .on_header_field = on_header_field,
+    .on_header_field_complete = on_header_field_complete,
+    .on_header_value = on_header_value,
+    .on_header_value_complete = on_header_value_complete,
+};
 
 void ferry__h1_fail(ferry__h1_parser *p, ferry_code code, const char *msg) {
   if (p->err != FERRYE_OK)
@@ -42,68 +53,50 @@ static ferry_code bad(ferry__h1_parser *p, ferry_code code, const char *msg) {
   return p->err;
 }
 
+/* The one place the state changes. */
+static void set_state(ferry__h1_parser *p, ferry__h1_state s) {
+  p->state = (unsigned char)s;
+  if (s == FERRY__H1_STATE_DONE)
+    p->complete = 1;
+}
+
 void ferry__h1_parser_init(ferry__h1_parser *p, const ferry__h1_callbacks *cb,
                            void *ud, int head_request) {
   memset(p, 0, sizeof(*p));
+  llhttp_init(&p->llh, HTTP_RESPONSE, &h1_settings);
+  p->llh.data = p;
+  /* Lenient only where no defence is weakened (h1.h): header values, with
+   * ferry refusing whitespace before a colon (which the flag would let
+   * through in Content-Length and Transfer-Encoding) and at the start of
+   * the first header line; Transfer-Encoding beside Content-Length, whose
+   * connection ferry closes after the response; and the connection tokens
+   * of interim responses (without it llhttp drops all that follows an
+   * HTTP/1.0 "100 Continue"), while ferry gives the parser no byte after
+   * the final response. */
+  llhttp_set_lenient_headers(&p->llh, 1);
+  llhttp_set_lenient_chunked_length(&p->llh, 1);
+  llhttp_set_lenient_keep_alive(&p->llh, 1);
   p->cb = cb;
   p->ud = ud;
-  p->state = FERRY__H1_HEADERS;
-  p->content_length = -1;
+  set_state(p, FERRY__H1_STATE_HEADERS);
+  p->length = -1;
   p->head_request = (unsigned char)(head_request != 0);
   ferry__buf_init(&p->line, FERRY__H1_MAX_LINE);
+  ferry__buf_init(&p->trailer, FERRY__H1_MAX_TRAILER - 1);
 }
 
-void ferry__h1_parser_free(ferry__h1_parser *p) { ferry__buf_free(&p->line); }
-
-/* ---- small helpers ---------------------------------------------------- */
+void ferry__h1_parser_free(ferry__h1_parser *p) {
+  ferry__buf_free(&p->line);
+  ferry__buf_free(&p->trailer);
+}
 
 static int is_blank(char c) { return c == ' ' || c == '\t'; }
 
-/* libcurl's ISSPACE: blanks and the line-ending and form characters. */
-static int is_space(char c) {
-  return c == ' ' || (c >= '\t' && c <= '\r');
-}
-
 static int is_digit(char c) { return c >= '0' && c <= '9'; }
 
-static int hex_value(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  c = (char)(c | 0x20);
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  return -1;
-}
-
-/* Does the line start with `name` (with its colon), in any case? */
-static int has_name(const char *line, size_t n, const char *name, size_t nlen) {
-  return n >= nlen && strncasecmp(line, name, nlen) == 0;
-}
-#define HAS_NAME(line, n, lit) has_name((line), (n), lit, sizeof(lit) - 1)
-
-/* Does the value (after a header name of nlen bytes) contain `word`, in
- * any case? libcurl's test for "close" and "keep-alive" in Connection. */
-static int value_says(const char *line, size_t n, size_t nlen,
-                      const char *word) {
-  size_t wlen = strlen(word), i;
-  const char *v = line + nlen, *end = line + n;
-
-  while (v < end && is_space(*v))
-    v++;
-  for (i = 0; v + i < end && v[i] != '\r' && v[i] != '\n'; i++)
-    ;
-  end = v + i;
-  for (; (size_t)(end - v) >= wlen; v++)
-    if (strncasecmp(v, word, wlen) == 0)
-      return 1;
-  return 0;
-}
-
-/* Could the bytes so far (n of them) begin a status line? libcurl takes
- * anything that starts with "HTTP/" in any case, and decides on the first
- * bytes, before the line is complete. */
+/* Could the bytes so far (n of them) begin a status line? */
 static int http_prefix(const char *s, size_t n) {
-  return strncasecmp(s, "HTTP/", n < 5 ? n : 5) == 0;
+  return memcmp(s, "HTTP/", n < 5 ? n : 5) == 0;
 }
 
 /* The first line is not a status line: an HTTP/0.9 answer, which libcurl
@@ -116,9 +109,53 @@ static ferry_code not_a_status_line(ferry__h1_parser *p) {
              "received HTTP/0.9, which is not allowed (no status line)");
 }
 
-/* Count n more header bytes: past FERRY__H1_MAX_HEADERS is an error, as
- * libcurl's, once the line has been handed on. */
-static ferry_code count_header_bytes(ferry__h1_parser *p, size_t n) {
+/* llhttp refused what it was given (or a callback stopped it). */
+static ferry_code llhttp_failed(ferry__h1_parser *p, llhttp_errno_t e) {
+  const char *reason = llhttp_get_error_reason(&p->llh);
+  const char *prefix = "invalid HTTP response: ";
+  ferry_code code;
+
+  if (p->err != FERRYE_OK)
+    return p->err;
+  if (reason == NULL)
+    reason = llhttp_errno_name(e);
+  if (p->state == FERRY__H1_STATE_HEADERS) {
+    if (p->lineno == 0) {
+      code = FERRYE_UNSUPPORTED_PROTOCOL; /* as libcurl's, for status lines */
+      prefix = "unsupported HTTP version or invalid status line: ";
+    } else {
+      code = FERRYE_WEIRD_SERVER_REPLY;
+    }
+  } else if (p->llh.flags & F_TRAILING) {
+    if (e == HPE_INVALID_HEADER_TOKEN) {
+      /* libcurl's header store refuses a trailer that is not a header
+       * field, and its code is the transfer's */
+      code = FERRYE_BAD_FUNCTION_ARGUMENT;
+      reason = "a trailer that is not a header field";
+    } else {
+      code = FERRYE_RECV_ERROR;
+    }
+  } else if (e == HPE_INVALID_CHUNK_SIZE || e == HPE_STRICT ||
+             e == HPE_LF_EXPECTED || e == HPE_CR_EXPECTED) {
+    code = FERRYE_RECV_ERROR; /* chunk framing, as libcurl's */
+  } else {
+    code = FERRYE_WEIRD_SERVER_REPLY;
+  }
+  p->err = code;
+  p->errprefix = prefix;
+  p->errmsg = reason;
+  return code;
+}
+
+/* Hand a header line on, and count it against the cap on one response's
+ * header lines: past FERRY__H1_MAX_HEADERS is an error, as libcurl's, once
+ * the line has been handed on. */
+static ferry_code hand_on(ferry__h1_parser *p, const char *line, size_t n) {
+  ferry_code rc = p->cb->on_header_line(p->ud, line, n);
+  if (rc != FERRYE_OK) {
+    ferry__h1_fail(p, rc, "header callback failed");
+    return p->err;
+  }
   p->hdr_total += n;
   if (p->hdr_total > FERRY__H1_MAX_HEADERS)
     return bad(p, FERRYE_RECV_ERROR,
@@ -126,322 +163,306 @@ static ferry_code count_header_bytes(ferry__h1_parser *p, size_t n) {
   return FERRYE_OK;
 }
 
-static ferry_code hand_on(ferry__h1_parser *p, const char *line, size_t n) {
-  ferry_code rc = p->cb->on_header_line(p->ud, line, n);
-  if (rc != FERRYE_OK) {
-    ferry__h1_fail(p, rc, "header callback failed");
-    return p->err;
-  }
-  return count_header_bytes(p, n);
-}
+/* ---- llhttp's callbacks: the header section ------------------------------ */
 
-/* ---- the status line -------------------------------------------------- */
-
-/* Three digits and then a space (or the line's end): the status code. */
-static int status_code(const char *s, int *code) {
-  if (!is_digit(s[0]) || !is_digit(s[1]) || !is_digit(s[2]) ||
-      !is_space(s[3]))
-    return 0;
-  *code = (s[0] - '0') * 100 + (s[1] - '0') * 10 + (s[2] - '0');
-  return 1;
-}
-
-/* The status line (n bytes, ending in LF). As libcurl 8: "HTTP/1.0" or
- * "HTTP/1.1", a blank and three digits, or "HTTP/2" (or "HTTP/3") and a
- * blank and three digits. Any other major version, or an HTTP/1 line
- * that breaks that form, is refused (UNSUPPORTED_PROTOCOL). A line that
- * only starts with "HTTP/" some other way (another case, "HTTP/2.0") is
- * taken as an HTTP/1.0 200, which is what libcurl makes of it. */
-static ferry_code status_line(ferry__h1_parser *p, const char *line, size_t n) {
-  int code = 0, version = 0, ok = 0;
+/* The status line was parsed (p->cur is it). llhttp takes versions 0.9 and
+ * 2.0 too, and one to three digits or none; libcurl refuses all of those on
+ * an HTTP/1 connection. */
+static int on_status_complete(llhttp_t *llh) {
+  ferry__h1_parser *p = llh->data;
+  const char *s = p->cur;
   ferry_code rc;
 
-  if (!http_prefix(line, n) || n < 5)
-    return not_a_status_line(p);
-  if (strncmp(line, "HTTP/", 5) == 0) {
-    /* the line ends in LF, so v[0] and v[1] exist */
-    const char *v = line + 5;
-    switch (v[0]) {
-    case '1':
-      if (n >= 13 && v[1] == '.' && (v[2] == '0' || v[2] == '1') &&
-          is_blank(v[3]) && status_code(v + 4, &code)) {
-        version = 10 + (v[2] - '0');
-        ok = 1;
-      }
-      if (!ok)
-        return bad(p, FERRYE_UNSUPPORTED_PROTOCOL,
-                   "unsupported HTTP/1 version or status code in the "
-                   "status line");
-      break;
-    case '2':
-    case '3':
-      if (!is_blank(v[1]))
-        break; /* "HTTP/2.0": taken below, as libcurl does */
-      if (n >= 11 && status_code(v + 2, &code)) {
-        version = (v[0] - '0') * 10;
-        ok = 1;
-      }
-      break;
-    default:
-      return bad(p, FERRYE_UNSUPPORTED_PROTOCOL,
-                 "unsupported HTTP version in the status line");
-    }
-  }
-  if (!ok) {
-    code = 200;
-    version = 10;
-  }
-  if (version == 30)
-    return bad(p, FERRYE_UNSUPPORTED_PROTOCOL,
-               "HTTP/3 status line (ferry has no HTTP/3)");
-  if (p->conn_version && p->conn_version / 10 != version / 10)
-    return bad(p, FERRYE_UNSUPPORTED_PROTOCOL,
-               "the HTTP major version changed on the connection");
-  if (memchr(line, '\0', n) != NULL)
-    return bad(p, FERRYE_WEIRD_SERVER_REPLY, "NUL byte in the header");
-  p->conn_version = (unsigned char)version;
-  p->status = code;
-  p->major = (unsigned char)(version / 10);
-  p->minor = (unsigned char)(version % 10);
-  p->lineno = 1;
-  p->bodyless = code / 100 == 1 || code == 204 || code == 304;
-  p->content_length = -1;
-  p->chunked = p->te_seen = p->cl_overflow = 0;
-  if (version == 10)
-    p->keep_alive = 0; /* HTTP/1.0 closes unless this response says so */
-  if (p->cb->on_status != NULL &&
-      (rc = p->cb->on_status(p->ud, code, p->major, p->minor)) != FERRYE_OK) {
-    ferry__h1_fail(p, rc, "status callback failed");
-    return p->err;
-  }
-  return hand_on(p, line, n);
-}
-
-/* ---- header lines ----------------------------------------------------- */
-
-/* Content-Length, as libcurl 8.17 reads it: digits (blanks around them),
- * or a comma-separated list of equal ones; every Content-Length of the
- * response must say the same. One past 64 bits is ignored and the
- * connection closed (libcurl's choice: the body then ends at the close;
- * with MAXFILESIZE set it fails, see on_headers_end). */
-static ferry_code content_length(ferry__h1_parser *p, const char *v,
-                                 const char *end) {
-  for (;;) {
-    int64_t num = 0;
-    int digits = 0;
-
-    while (v < end && is_blank(*v))
-      v++;
-    while (v < end && is_digit(*v)) {
-      int d = *v++ - '0';
-      if (num > (INT64_MAX - d) / 10) {
-        p->cl_overflow = 1;
-        p->close = 1;
-        return FERRYE_OK;
-      }
-      num = num * 10 + d;
-      digits++;
-    }
-    if (!digits)
-      return bad(p, FERRYE_WEIRD_SERVER_REPLY, "invalid Content-Length value");
-    if (p->content_length != -1 && p->content_length != num)
-      return bad(p, FERRYE_WEIRD_SERVER_REPLY,
-                 "differing Content-Length values");
-    p->content_length = num;
-    while (v < end && is_blank(*v))
-      v++;
-    if (v < end && *v == ',') {
-      v++;
-      continue;
-    }
-    if (v < end && (*v == '\r' || *v == '\n'))
-      return FERRYE_OK;
-    return bad(p, FERRYE_WEIRD_SERVER_REPLY, "invalid Content-Length value");
-  }
-}
-
-/* Transfer-Encoding, as libcurl 8.14 and later read it: chunked (once; a
- * repeat is ignored), identity (ignored) before it; any other coding, or
- * anything after chunked, is refused, since ferry decodes no transfer
- * coding but chunked (libcurl's TRANSFER_ENCODING is not available). */
-static ferry_code transfer_encoding(ferry__h1_parser *p, const char *v,
-                                    const char *end) {
-  p->te_seen = 1;
-  while (v < end) {
-    const char *name;
-    size_t len = 0;
-
-    while (v < end && (is_blank(*v) || *v == ','))
-      v++;
-    name = v;
-    for (; v < end && *v != ','; v++)
-      if ((unsigned char)*v > ' ')
-        len = (size_t)(v - name) + 1;
-    if (len == 0)
-      continue;
-    if (len == 7 && strncasecmp(name, "chunked", 7) == 0) {
-      p->chunked = 1;
-      continue;
-    }
-    if (p->chunked)
-      return bad(p, FERRYE_BAD_CONTENT_ENCODING,
-                 "a transfer coding after chunked");
-    if (len == 8 && strncasecmp(name, "identity", 8) == 0)
-      continue;
-    return bad(p, FERRYE_BAD_CONTENT_ENCODING,
-               "a Transfer-Encoding other than chunked");
-  }
-  return FERRYE_OK;
-}
-
-/* What a header line says about the framing and the connection. */
-static ferry_code interpret(ferry__h1_parser *p, const char *line, size_t n) {
-  const char *end = line + n;
-
-  switch (line[0] | 0x20) {
-  case 'c':
-    if (HAS_NAME(line, n, "Content-Length:")) {
-      if (p->bodyless)
-        return FERRYE_OK;
-      return content_length(p, line + 15, end);
-    }
-    if (HAS_NAME(line, n, "Connection:")) {
-      if (value_says(line, n, 11, "close"))
-        p->close = 1;
-      else if (p->major == 1 && p->minor == 0 &&
-               value_says(line, n, 11, "keep-alive"))
-        p->keep_alive = 1;
-    }
-    return FERRYE_OK;
-  case 't':
-    /* not for a body that cannot come: a HEAD's or a 304's (RFC 9112
-     * 6.1), or a 1xx's or 204's */
-    if (HAS_NAME(line, n, "Transfer-Encoding:") && !p->bodyless &&
-        !p->head_request)
-      return transfer_encoding(p, line + 18, end);
-    return FERRYE_OK;
-  default:
-    return FERRYE_OK;
-  }
-}
-
-/* A header line after the status line. */
-static ferry_code header_line(ferry__h1_parser *p, const char *line, size_t n) {
-  ferry_code rc;
-
-  if (memchr(line, '\0', n) != NULL)
-    return bad(p, FERRYE_WEIRD_SERVER_REPLY, "NUL byte in the header");
-  p->lineno++;
-  /* a line that starts with a blank continues the one before it (obs-fold),
-   * but not the status line */
-  if (!(p->lineno > 2 && is_blank(line[0])) && memchr(line, ':', n) == NULL)
-    return bad(p, FERRYE_WEIRD_SERVER_REPLY, "header line without a colon");
-  rc = interpret(p, line, n);
-  if (rc != FERRYE_OK)
-    return rc;
-  return hand_on(p, line, n);
-}
-
-/* ---- the end of a header section --------------------------------------- */
-
-/* The body length the final response announces (see on_headers_end). */
-static int64_t announced_length(const ferry__h1_parser *p) {
-  if (p->status == 204 || p->status == 304)
-    return 0;
-  if (p->bodyless || p->chunked)
+  if (llh->http_major != 1 || llh->http_minor > 1) {
+    bad(p, FERRYE_UNSUPPORTED_PROTOCOL,
+        "unsupported HTTP version in the status line");
     return -1;
-  if (p->cl_overflow)
-    return INT64_MAX;
-  return p->content_length;
+  }
+  /* "HTTP/1.x " is 9 bytes */
+  if (p->cur_len < 13 || !is_digit(s[9]) || !is_digit(s[10]) ||
+      !is_digit(s[11]) || !(s[12] == ' ' || s[12] == '\r' || s[12] == '\n')) {
+    bad(p, FERRYE_UNSUPPORTED_PROTOCOL,
+        "the status code in the status line is not three digits");
+    return -1;
+  }
+  p->status = llh->status_code;
+  p->major = 1;
+  p->minor = llh->http_minor;
+  p->conn_version = (unsigned char)(10 + p->minor);
+  if (p->cb->on_status != NULL &&
+      (rc = p->cb->on_status(p->ud, p->status, 1, p->minor)) != FERRYE_OK) {
+    ferry__h1_fail(p, rc, "status callback failed");
+    return -1;
+  }
+  return 0;
 }
 
-/* The line that ends a header section (blank, or anything starting with
- * CR or LF, as libcurl takes it). */
-static ferry_code section_end(ferry__h1_parser *p, const char *line, size_t n) {
-  int interim = p->status / 100 == 1;
-  ferry_code rc;
-  int r;
-
+/* The blank line (p->cur) ended a header section. Returns 0 (a body
+ * follows, as llhttp frames it), 1 (no body), HPE_PAUSED (llhttp is done
+ * with the connection: a 101), or -1 (failed, p->err set). */
+static int on_headers_complete(llhttp_t *llh) {
+  ferry__h1_parser *p = llh->data;
+  int status = p->status, r;
+  unsigned flags = llh->flags;
   /* A 101 nobody asked for is the final response over HTTP/1.1, as in
    * libcurl: its body runs to the close. One that answers an upgrade to
    * h2c (RFC 7540 3.2) ends HTTP/1 on the connection. */
-  if (p->status == 101 && p->major == 1 && p->minor == 1 && !p->upgrade_ok)
-    interim = 0;
-  if (interim || p->status < 100) {
-    rc = hand_on(p, line, n);
-    if (rc != FERRYE_OK)
-      return rc;
-    if (p->status == 101 && !(p->upgrade_ok && p->major == 1 &&
-                              p->minor == 1))
-      return bad(p, FERRYE_WEIRD_SERVER_REPLY,
-                 "101 Switching Protocols over HTTP/2 or HTTP/1.0");
-    if (p->status < 100)
-      return bad(p, FERRYE_UNSUPPORTED_PROTOCOL,
-                 "status code below 100 in the status line");
-    r = p->cb->on_headers_done(p->ud, p->status, p->major, p->minor, 1);
-    if (r < 0)
-      return bad(p, FERRYE_WEIRD_SERVER_REPLY, "stopped after headers");
-    if (p->status == 101) {
-      /* switched: the bytes after this section are HTTP/2 */
-      ferry__buf_free(&p->line);
-      p->upgraded = 1;
-      p->complete = 1;
-      p->state = FERRY__H1_DONE;
-      return FERRYE_OK;
+  int unasked_101 = status == 101 && p->minor == 1 && !p->upgrade_ok;
+  int no_body = p->head_request || status == 204 || status == 304;
+  ferry_code rc;
+
+  if (status / 100 == 1 && !unasked_101) {
+    if (hand_on(p, p->cur, p->cur_len) != FERRYE_OK)
+      return -1;
+    if (status == 101 && p->minor != 1) {
+      bad(p, FERRYE_WEIRD_SERVER_REPLY,
+          "101 Switching Protocols over HTTP/1.0");
+      return -1;
     }
-    /* another header section follows */
+    r = p->cb->on_headers_done(p->ud, status, 1, p->minor, 1);
+    if (r < 0) {
+      bad(p, FERRYE_WEIRD_SERVER_REPLY, "stopped after headers");
+      return -1;
+    }
+    if (status == 101) {
+      /* switched: the bytes after this section are HTTP/2 */
+      p->upgraded = 1;
+      set_state(p, FERRY__H1_STATE_DONE);
+      return HPE_PAUSED;
+    }
+    /* another header section follows: no body, whatever this one says
+     * (on_message_complete knows it by lineno 0) */
     p->lineno = 0;
-    return FERRYE_OK;
+    return 1;
   }
-  /* Transfer-Encoding beside Content-Length: the chunks frame the body and
-   * the length is ignored (RFC 9112 6.3), as in libcurl; a message like
-   * that may be a smuggling attempt, so the connection ends with it. So
-   * does a Transfer-Encoding in an HTTP/1.0 response (RFC 9112 6.1). */
-  if (p->te_seen && (p->content_length >= 0 || p->minor == 0))
-    p->close = 1;
+  if (status < 100) {
+    if (hand_on(p, p->cur, p->cur_len) == FERRYE_OK)
+      bad(p, FERRYE_UNSUPPORTED_PROTOCOL,
+          "status code below 100 in the status line");
+    return -1;
+  }
+  if (!no_body && !unasked_101 && (flags & F_TRANSFER_ENCODING)) {
+    /* ferry decodes no transfer coding but chunked: as libcurl 8.14 and
+     * later without TRANSFER_ENCODING, any other (or one after chunked,
+     * which llhttp then does not take as chunked) is refused */
+    if (!(flags & F_CHUNKED)) {
+      bad(p, FERRYE_BAD_CONTENT_ENCODING,
+          "a Transfer-Encoding other than chunked (or after it)");
+      return -1;
+    }
+    /* Beside a Content-Length the chunks frame the body and the length is
+     * ignored (RFC 9112 6.3), as in libcurl; a message like that may be a
+     * smuggling attempt, so the connection ends with it. So does a
+     * Transfer-Encoding in an HTTP/1.0 response (RFC 9112 6.1). */
+    if ((flags & F_CONTENT_LENGTH) || p->minor == 0)
+      p->close = 1;
+  }
+  if (status == 204 || status == 304)
+    p->length = 0;
+  else if (unasked_101 || (flags & F_CHUNKED) || !(flags & F_CONTENT_LENGTH))
+    p->length = -1;
+  else
+    p->length = (int64_t)llh->content_length;
   if (p->cb->on_headers_end != NULL &&
-      (rc = p->cb->on_headers_end(p->ud, p->status, announced_length(p))) !=
-          FERRYE_OK) {
+      (rc = p->cb->on_headers_end(p->ud, status, p->length)) != FERRYE_OK) {
     ferry__h1_fail(p, rc, "stopped at the end of the headers");
-    return p->err;
+    return -1;
   }
-  rc = hand_on(p, line, n);
-  if (rc != FERRYE_OK)
-    return rc;
-  r = p->cb->on_headers_done(p->ud, p->status, p->major, p->minor, 0);
-  if (r < 0)
-    return bad(p, FERRYE_WEIRD_SERVER_REPLY, "stopped after headers");
-  /* the final header section is done with: a transfer that now waits for
-   * its body keeps no header bytes */
-  ferry__buf_free(&p->line);
-  if (p->head_request || r == FERRY__H1_NOBODY || p->status == 204 ||
-      p->status == 304) {
-    p->state = FERRY__H1_DONE;
-  } else if (p->status == 101) {
-    p->state = FERRY__H1_CLOSE;
-    p->close = 1;
-  } else if (p->chunked) {
-    p->state = FERRY__H1_CHUNK_HEX;
-    p->hexlen = 0;
-  } else if (p->content_length >= 0 && !p->cl_overflow) {
-    p->left = p->content_length;
-    p->state = p->left ? FERRY__H1_LENGTH : FERRY__H1_DONE;
-  } else {
-    /* no length, no chunks: the close ends the body (RFC 9112 6.3 7) */
-    p->state = FERRY__H1_CLOSE;
-    p->close = 1;
+  if (hand_on(p, p->cur, p->cur_len) != FERRYE_OK)
+    return -1;
+  r = p->cb->on_headers_done(p->ud, status, 1, p->minor, 0);
+  if (r < 0) {
+    bad(p, FERRYE_WEIRD_SERVER_REPLY, "stopped after headers");
+    return -1;
   }
-  if (p->state == FERRY__H1_DONE)
-    p->complete = 1;
-  return FERRYE_OK;
+  if (no_body || r == FERRY__H1_NOBODY)
+    return 1;
+  if (unasked_101) {
+    /* llhttp would take it as interim; ferry reads the rest itself */
+    p->close = 1;
+    set_state(p, FERRY__H1_STATE_RAW);
+    return HPE_PAUSED;
+  }
+  /* no length, no chunks: the close ends the body (RFC 9112 6.3 7) */
+  if (!(flags & (F_CHUNKED | F_CONTENT_LENGTH)))
+    p->close = 1;
+  set_state(p, FERRY__H1_STATE_BODY);
+  return 0;
 }
 
+static int on_message_complete(llhttp_t *llh) {
+  ferry__h1_parser *p = llh->data;
+
+  if (p->state == FERRY__H1_STATE_HEADERS && p->lineno == 0) {
+    /* An interim response ended; llhttp reads the next. llhttp 8.1 clears
+     * the Content-Length it read only on the way that keeps the
+     * connection, not on the lenient one, and would add the next
+     * response's digits to it. */
+    llh->content_length = 0;
+    return 0;
+  }
+  /* llhttp's flags still hold the final response's: it is paused here
+   * and never resumed */
+  p->keep_alive = (unsigned char)(llhttp_should_keep_alive(llh) != 0);
+  set_state(p, FERRY__H1_STATE_DONE);
+  return HPE_PAUSED;
+}
+
+/* ---- llhttp's callbacks: the body ---------------------------------------- */
+
+/* Check the bytes from q to end against the CRLF due after a chunk's
+ * data: llhttp skips those two bytes whatever they are. */
+static int check_crlf(ferry__h1_parser *p, const char *q, const char *end) {
+  while (p->crlf_due > 0 && q < end) {
+    char want = p->crlf_due == 2 ? '\r' : '\n';
+    if (*q++ != want) {
+      bad(p, FERRYE_RECV_ERROR, "no CRLF after a chunk's data");
+      return -1;
+    }
+    p->crlf_due--;
+  }
+  return 0;
+}
+
+static int on_body(llhttp_t *llh, const char *at, size_t len) {
+  ferry__h1_parser *p = llh->data;
+
+  if (len == 0)
+    return 0;
+  if (p->cb->on_body(p->ud, at, len) < 0) {
+    ferry__h1_fail(p, FERRYE_WRITE_ERROR, "body callback failed");
+    return -1;
+  }
+  if ((llh->flags & F_CHUNKED) && llh->content_length == 0) {
+    /* the chunk's data ended here */
+    p->crlf_due = 2;
+    return check_crlf(p, at + len, p->feed_end);
+  }
+  return 0;
+}
+
+/* A chunk's size was read: llhttp takes up to 64 bits, a size is at most
+ * 63 (as libcurl's curl_off_t). */
+static int on_chunk_header(llhttp_t *llh) {
+  ferry__h1_parser *p = llh->data;
+
+  if (llh->content_length > (uint64_t)INT64_MAX) {
+    bad(p, FERRYE_RECV_ERROR, "chunk size past 63 bits");
+    return -1;
+  }
+  return 0;
+}
+
+/* Trailers: llhttp parses the fields after the last chunk as it parses
+ * header fields, and gives their names and values in pieces. ferry puts
+ * each together as "Name: value\r\n" (capped). The same callbacks run in
+ * a header section, where the raw lines are handed on instead. */
+static int trailer_add(ferry__h1_parser *p, const char *at, size_t len) {
+  int r;
+
+  if (p->state != FERRY__H1_STATE_BODY)
+    return 0;
+  r = ferry__buf_add(&p->trailer, at, len);
+  if (r != 0) {
+    bad(p, r == -2 ? FERRYE_TOO_LARGE : FERRYE_OUT_OF_MEMORY,
+        r == -2 ? "trailer line too long" : "out of memory for a trailer");
+    return -1;
+  }
+  return 0;
+}
+
+static int on_header_field(llhttp_t *llh, const char *at, size_t len) {
+  return trailer_add(llh->data, at, len);
+}
+
+static int on_header_field_complete(llhttp_t *llh) {
+  return trailer_add(llh->data, ": ", 2);
+}
+
+static int on_header_value(llhttp_t *llh, const char *at, size_t len) {
+  return trailer_add(llh->data, at, len);
+}
+
+static int on_header_value_complete(llhttp_t *llh) {
+  ferry__h1_parser *p = llh->data;
+  ferry_code rc;
+
+  if (p->state != FERRY__H1_STATE_BODY)
+    return 0;
+  if (trailer_add(p, "\r\n", 2) != 0)
+    return -1;
+  if (p->cb->on_trailer != NULL &&
+      (rc = p->cb->on_trailer(p->ud, p->trailer.data, p->trailer.len)) !=
+          FERRYE_OK) {
+    ferry__h1_fail(p, rc, "trailer callback failed");
+    return -1;
+  }
+  ferry__buf_reset(&p->trailer);
+  return 0;
+}
+
+/* ---- feeding ------------------------------------------------------------- */
+
+/* One complete header line (ending in LF): checked, given to llhttp, and
+ * handed on. */
 static ferry_code one_line(ferry__h1_parser *p, const char *line, size_t n) {
-  if (p->lineno == 0)
-    return status_line(p, line, n);
-  if (line[0] == '\r' || line[0] == '\n')
-    return section_end(p, line, n);
-  return header_line(p, line, n);
+  int section_end = line[0] == '\r' || line[0] == '\n';
+  const char *cr;
+  llhttp_errno_t e;
+
+  /* llhttp refuses a NUL in header names and values but not in the status
+   * line's reason; header callbacks get raw lines, which many applications
+   * treat as C strings. Refused anywhere, as libcurl does. */
+  if (memchr(line, '\0', n) != NULL)
+    return bad(p, FERRYE_WEIRD_SERVER_REPLY, "NUL byte in the header");
+  /* A CR anywhere but before the LF is invalid (RFC 9112 2.2), and llhttp
+   * would end the status line, or the section, at it: the parser and the
+   * lines handed on would disagree on where the body starts. */
+  cr = memchr(line, '\r', n - 1);
+  if (cr != NULL && cr != line + n - 2)
+    return bad(p, FERRYE_WEIRD_SERVER_REPLY, "CR without LF in the header");
+  if (p->lineno == 0) {
+    if (n < 5 || !http_prefix(line, n))
+      return not_a_status_line(p);
+  } else if (!section_end) {
+    /* What llhttp's lenient header parsing lets through and must not be:
+     * a first header line that starts with whitespace (RFC 9112 2.2), and
+     * whitespace between a field's name and its colon (RFC 9112 5.1),
+     * which llhttp would then take as Content-Length or
+     * Transfer-Encoding. */
+    if (is_blank(line[0])) {
+      if (p->lineno == 1)
+        return bad(p, FERRYE_WEIRD_SERVER_REPLY,
+                   "the first header line starts with whitespace");
+    } else {
+      const char *colon = memchr(line, ':', n);
+      if (colon != NULL && (memchr(line, ' ', (size_t)(colon - line)) ||
+                            memchr(line, '\t', (size_t)(colon - line))))
+        return bad(p, FERRYE_WEIRD_SERVER_REPLY,
+                   "whitespace in a header field's name");
+    }
+  }
+  p->cur = line;
+  p->cur_len = n;
+  e = llhttp_execute(&p->llh, line, n);
+  p->cur = NULL;
+  if (e != HPE_OK && e != HPE_PAUSED)
+    return llhttp_failed(p, e);
+  if (p->err != FERRYE_OK)
+    return p->err;
+  if (section_end) {
+    /* on_headers_complete ran and handed the line on; the state says what
+     * comes next. llhttp always ends the section at a line like this. */
+    if (p->state == FERRY__H1_STATE_HEADERS && p->lineno != 0)
+      return bad(p, FERRYE_WEIRD_SERVER_REPLY, "malformed header section");
+    return FERRYE_OK;
+  }
+  /* llhttp takes up to 64 bits; ferry's sizes are signed 64-bit */
+  if ((p->llh.flags & F_CONTENT_LENGTH) &&
+      p->llh.content_length > (uint64_t)INT64_MAX)
+    return bad(p, FERRYE_WEIRD_SERVER_REPLY, "Content-Length past 63 bits");
+  p->lineno++;
+  return hand_on(p, line, n);
 }
 
 /* Take header bytes from data[0..len): at most one line. *used: how many. */
@@ -475,187 +496,31 @@ static ferry_code header_bytes(ferry__h1_parser *p, const char *data,
   return rc;
 }
 
-/* ---- the body ---------------------------------------------------------- */
-
-static ferry_code body_out(ferry__h1_parser *p, const char *data, size_t n) {
-  if (n && p->cb->on_body(p->ud, data, n) < 0) {
-    ferry__h1_fail(p, FERRYE_WRITE_ERROR, "body callback failed");
-    return p->err;
-  }
-  return FERRYE_OK;
-}
-
-static ferry_code chunk_error(ferry__h1_parser *p, const char *msg) {
-  p->state = FERRY__H1_DONE; /* nothing more is taken */
-  return bad(p, FERRYE_RECV_ERROR, msg);
-}
-
-/* One complete trailer line (in p->line, without its line ending). */
-static ferry_code trailer_out(ferry__h1_parser *p) {
-  ferry_code rc;
-  int r = ferry__buf_add(&p->line, "\r\n", 2);
-
-  if (r != 0 || p->line.len >= FERRY__H1_MAX_TRAILER)
-    return bad(p, r == -1 ? FERRYE_OUT_OF_MEMORY : FERRYE_TOO_LARGE,
-               r == -1 ? "out of memory for a trailer" : "trailer line too long");
-  if (p->cb->on_trailer != NULL &&
-      (rc = p->cb->on_trailer(p->ud, p->line.data, p->line.len)) != FERRYE_OK) {
-    ferry__h1_fail(p, rc, "trailer callback failed");
-    return p->err;
-  }
-  ferry__buf_reset(&p->line);
-  return FERRYE_OK;
-}
-
-/* A chunked body, as libcurl's chunk reader takes it. *used: bytes taken
- * (fewer than len only when the body ended). */
-static ferry_code chunked_bytes(ferry__h1_parser *p, const char *data,
-                                size_t len, size_t *used) {
-  size_t i = 0;
-  ferry_code rc;
-
-  while (i < len && p->state != FERRY__H1_DONE) {
-    char c = data[i];
-    switch ((ferry__h1_state)p->state) {
-    case FERRY__H1_CHUNK_HEX:
-      if (hex_value(c) >= 0) {
-        if (p->hexlen == 16)
-          return chunk_error(p, "chunk size longer than 16 hex digits "
-                                "(it would overflow)");
-        p->hex[p->hexlen++] = c;
-        i++;
-        break;
-      }
-      if (p->hexlen == 0)
-        return chunk_error(p, "chunk size is not a hex number");
-      p->left = 0;
-      for (unsigned k = 0; k < p->hexlen; k++) {
-        int d = hex_value(p->hex[k]);
-        if (p->left > (INT64_MAX - d) / 16)
-          return chunk_error(p, "chunk size overflows 63 bits");
-        p->left = p->left * 16 + d;
-      }
-      p->hexlen = 0;
-      p->state = FERRY__H1_CHUNK_LF; /* the byte is looked at there */
-      break;
-    case FERRY__H1_CHUNK_LF: {
-      /* a chunk extension, or anything, up to the LF */
-      const char *nl = memchr(data + i, '\n', len - i);
-      if (nl == NULL) {
-        i = len;
-        break;
-      }
-      i = (size_t)(nl - data) + 1;
-      p->state = p->left ? FERRY__H1_CHUNK_DATA : FERRY__H1_TRAILER;
-      break;
-    }
-    case FERRY__H1_CHUNK_DATA: {
-      size_t k = len - i;
-      if ((int64_t)k > p->left)
-        k = (size_t)p->left;
-      p->left -= (int64_t)k;
-      if (p->left == 0)
-        p->state = FERRY__H1_CHUNK_POSTLF;
-      rc = body_out(p, data + i, k);
-      if (rc != FERRYE_OK)
-        return rc;
-      i += k;
-      break;
-    }
-    case FERRY__H1_CHUNK_POSTLF:
-      if (c == '\n')
-        p->state = FERRY__H1_CHUNK_HEX;
-      else if (c != '\r')
-        return chunk_error(p, "no CRLF after a chunk's data");
-      i++;
-      break;
-    case FERRY__H1_TRAILER:
-      if (c == '\r' || c == '\n') {
-        if (p->line.len == 0) {
-          /* no trailer (more): the last CRLF */
-          p->state = FERRY__H1_TRAILER_POSTCR;
-          break;
-        }
-        rc = trailer_out(p);
-        if (rc != FERRYE_OK)
-          return rc;
-        p->state = FERRY__H1_TRAILER_CR;
-        if (c == '\n')
-          break; /* the LF is looked at there */
-        i++;
-        break;
-      }
-      if (p->line.len + 1 + 2 >= FERRY__H1_MAX_TRAILER)
-        return bad(p, FERRYE_TOO_LARGE, "trailer line too long");
-      {
-        /* the rest of the line at once */
-        size_t k = i;
-        while (k < len && data[k] != '\r' && data[k] != '\n' &&
-               p->line.len + (k - i) + 1 + 2 < FERRY__H1_MAX_TRAILER)
-          k++;
-        if (ferry__buf_add(&p->line, data + i, k - i) != 0)
-          return bad(p, FERRYE_OUT_OF_MEMORY, "out of memory for a trailer");
-        i = k;
-      }
-      break;
-    case FERRY__H1_TRAILER_CR:
-      if (c != '\n')
-        return chunk_error(p, "a CR inside a trailer line");
-      p->state = FERRY__H1_TRAILER_POSTCR;
-      i++;
-      break;
-    case FERRY__H1_TRAILER_POSTCR:
-      if (c != '\r' && c != '\n') {
-        p->state = FERRY__H1_TRAILER; /* another trailer */
-        break;
-      }
-      if (c == '\r')
-        i++;
-      p->state = FERRY__H1_CHUNK_STOP;
-      break;
-    case FERRY__H1_CHUNK_STOP:
-      if (c != '\n')
-        return chunk_error(p, "no CRLF at the end of the chunks");
-      i++;
-      p->state = FERRY__H1_DONE;
-      p->complete = 1;
-      break;
-    default:
-      return chunk_error(p, "chunk parser in a bad state");
-    }
-  }
-  *used = i;
-  return FERRYE_OK;
-}
-
 /* Body bytes: *used is how many belong to the response. */
 static ferry_code body_bytes(ferry__h1_parser *p, const char *data, size_t len,
                              size_t *used) {
-  ferry_code rc;
+  llhttp_errno_t e;
 
-  *used = 0;
-  switch ((ferry__h1_state)p->state) {
-  case FERRY__H1_LENGTH: {
-    size_t k = len;
-    if ((int64_t)k > p->left)
-      k = (size_t)p->left;
-    p->left -= (int64_t)k;
-    if (p->left == 0) {
-      p->state = FERRY__H1_DONE;
-      p->complete = 1;
+  *used = len;
+  if (p->state == FERRY__H1_STATE_RAW) {
+    if (p->cb->on_body(p->ud, data, len) < 0) {
+      ferry__h1_fail(p, FERRYE_WRITE_ERROR, "body callback failed");
+      return p->err;
     }
-    *used = k;
-    return body_out(p, data, k);
-  }
-  case FERRY__H1_CLOSE:
-    *used = len;
-    return body_out(p, data, len);
-  case FERRY__H1_DONE:
     return FERRYE_OK;
-  default:
-    rc = chunked_bytes(p, data, len, used);
-    return rc;
   }
+  if (p->crlf_due && check_crlf(p, data, data + len) != 0)
+    return p->err;
+  p->feed_end = data + len;
+  e = llhttp_execute(&p->llh, data, len);
+  if (e == HPE_PAUSED) {
+    /* the message ended there */
+    *used = (size_t)(llhttp_get_error_pos(&p->llh) - data);
+    return p->err;
+  }
+  if (e != HPE_OK)
+    return llhttp_failed(p, e);
+  return p->err;
 }
 
 ferry_code ferry__h1_feed(ferry__h1_parser *p, const char *data, size_t len,
@@ -668,13 +533,18 @@ ferry_code ferry__h1_feed(ferry__h1_parser *p, const char *data, size_t len,
     return p->err;
   if (len)
     p->any_bytes = 1;
-  while (off < len && p->state == FERRY__H1_HEADERS) {
+  while (off < len && p->state == FERRY__H1_STATE_HEADERS) {
     rc = header_bytes(p, data + off, len - off, &used);
     if (rc != FERRYE_OK)
       return rc;
     off += used;
   }
-  if (off < len && !p->complete) {
+  /* the final header section is done with: a transfer that now waits for
+   * its body keeps no header bytes */
+  if (p->state != FERRY__H1_STATE_HEADERS)
+    ferry__buf_free(&p->line);
+  if (off < len &&
+      (p->state == FERRY__H1_STATE_BODY || p->state == FERRY__H1_STATE_RAW)) {
     /* what follows the header section, as it came (libcurl's DATA_IN) */
     if (p->cb->on_body_raw != NULL)
       p->cb->on_body_raw(p->ud, data + off, len - off);
@@ -688,13 +558,15 @@ ferry_code ferry__h1_feed(ferry__h1_parser *p, const char *data, size_t len,
 }
 
 ferry_code ferry__h1_eof(ferry__h1_parser *p) {
+  llhttp_errno_t e;
+
   if (p->err != FERRYE_OK)
     return p->err;
   if (p->complete)
     return FERRYE_OK;
   p->close = 1;
   switch ((ferry__h1_state)p->state) {
-  case FERRY__H1_HEADERS:
+  case FERRY__H1_STATE_HEADERS:
     if (p->lineno == 0) {
       /* not a line of a final response came (libcurl counts the header
        * bytes of a 1xx out) */
@@ -702,39 +574,42 @@ ferry_code ferry__h1_eof(ferry__h1_parser *p) {
       return p->err;
     }
     /* libcurl takes a header section cut after a line as the whole
-     * response, unless a Content-Length says a body was due */
-    if (p->content_length > 0 && !p->head_request && !p->bodyless) {
+     * response, unless a Content-Length said a body was due */
+    if ((p->llh.flags & F_CONTENT_LENGTH) && p->llh.content_length > 0 &&
+        !p->head_request && p->status / 100 != 1 && p->status != 204 &&
+        p->status != 304) {
       ferry__h1_fail(p, FERRYE_PARTIAL_FILE,
                      "connection closed inside the response header");
       return p->err;
     }
-    p->state = FERRY__H1_DONE;
-    p->complete = 1;
+    set_state(p, FERRY__H1_STATE_DONE);
     return FERRYE_OK;
-  case FERRY__H1_CLOSE:
-    p->state = FERRY__H1_DONE;
-    p->complete = 1;
+  case FERRY__H1_STATE_RAW:
+    set_state(p, FERRY__H1_STATE_DONE);
     return FERRYE_OK;
-  case FERRY__H1_LENGTH:
-    ferry__h1_fail(p, FERRYE_PARTIAL_FILE,
-                   "connection closed before all of the body arrived");
+  case FERRY__H1_STATE_BODY:
+    /* a body up to the close: llhttp_finish completes it */
+    e = llhttp_finish(&p->llh);
+    if ((e == HPE_OK || e == HPE_PAUSED) && p->complete)
+      return FERRYE_OK;
+    if (p->llh.flags & F_CHUNKED)
+      ferry__h1_fail(p, FERRYE_PARTIAL_FILE,
+                     "connection closed before the last chunk");
+    else
+      ferry__h1_fail(p, FERRYE_PARTIAL_FILE,
+                     "connection closed before all of the body arrived");
     return p->err;
   default:
-    ferry__h1_fail(p, FERRYE_PARTIAL_FILE,
-                   "connection closed before the last chunk");
-    return p->err;
+    return FERRYE_OK;
   }
 }
 
 int ferry__h1_keep_alive(const ferry__h1_parser *p) {
-  if (!p->complete || p->close || p->major != 1)
-    return 0;
-  return p->minor == 1 || p->keep_alive;
+  return p->complete && !p->close && p->keep_alive;
 }
 
 int64_t ferry__h1_content_length(const ferry__h1_parser *p) {
-  int64_t n = announced_length(p);
-  return n == INT64_MAX ? -1 : n;
+  return p->length;
 }
 
 /* Is header `name` (length n) among the user's HTTPHEADER entries, as a

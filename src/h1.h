@@ -2,28 +2,33 @@
  * response is parsed from whatever bytes arrive. Nothing here calls libuv or
  * the socket API.
  *
- * The response parser is ferry's own and takes what libcurl takes: libcurl
- * applications meet servers that libcurl has always talked to, and a
- * stricter parser would fail their transfers. It reads a header section a
- * line at a time and hands each line on as it is read, checked first, the
- * way libcurl does (lib/http.c): a status line that does not start with
- * "HTTP/" is HTTP/0.9, which is refused; "HTTP/1.0", "HTTP/1.1" and "HTTP/2"
- * status lines are taken; a header line needs a colon unless it continues
- * the one before (obs-fold); lines may end in LF alone; a line that starts
- * with CR or LF ends the section. The body is framed by Transfer-Encoding
- * chunked (whose Content-Length is then ignored), by Content-Length, or by
- * the close, and a chunked body is decoded as libcurl's http_chunks.c does
- * (sizes of up to 16 hex digits, anything up to the LF after a size
- * skipped, CR optional, trailers handed on line by line).
+ * llhttp parses the response. ferry drives it so that the application sees
+ * a response as libcurl shows it: in a header section ferry cuts the bytes
+ * into lines (up to each LF) and gives llhttp one line at a time, so that
+ * each line is handed on as soon as llhttp took it, and a line llhttp
+ * refuses is not (what the application saw before an error is what libcurl
+ * shows). Body bytes go to llhttp as they come. Around llhttp, ferry checks
+ * what llhttp lets through but libcurl or safety does not: a NUL byte, a CR
+ * not before the LF, whitespace before a colon or at the start of the first
+ * header line, a status line other than "HTTP/1.0" or "HTTP/1.1" and three
+ * digits, a Content-Length or chunk size past 63 bits, a transfer coding
+ * other than chunked, a chunk's data not followed by CRLF. llhttp is lenient
+ * only where that weakens no defence against response splitting: header
+ * values (LF-only line ends, control bytes; whitespace before a colon is
+ * refused by ferry), Transfer-Encoding beside Content-Length (the chunks
+ * frame the body and the connection is closed after it), and the interim
+ * responses of one exchange (parsed on whatever they say about the
+ * connection; ferry never feeds the parser bytes after the final response).
  *
- * What libcurl refuses is refused with libcurl's code, and where the framing
- * could be read two ways ferry follows libcurl 8.17 and later, which refuse
- * more than older ones: differing Content-Length values, a transfer coding
- * other than chunked (and identity). Caps: a header line of at most
- * FERRY__H1_MAX_LINE bytes (FERRYE_TOO_LARGE), FERRY__H1_MAX_HEADERS bytes
- * of header lines per response, 1xx sections included (FERRYE_RECV_ERROR,
- * after the line that passes it was handed on, as libcurl), and trailer
- * lines of at most FERRY__H1_MAX_TRAILER bytes (FERRYE_TOO_LARGE). */
+ * Errors carry libcurl's codes: FERRYE_UNSUPPORTED_PROTOCOL for an answer
+ * without a status line (HTTP/0.9, which ferry has not) and for a status
+ * line llhttp or ferry refuses; FERRYE_WEIRD_SERVER_REPLY for a bad header
+ * line; FERRYE_RECV_ERROR for bad chunk framing; FERRYE_TOO_LARGE and
+ * FERRYE_RECV_ERROR for the caps. Caps: a header line of less than
+ * FERRY__H1_MAX_LINE bytes, FERRY__H1_MAX_HEADERS bytes of header lines per
+ * response, 1xx sections included (FERRYE_RECV_ERROR once the line that
+ * passes it was handed on, as libcurl), and trailer lines of less than
+ * FERRY__H1_MAX_TRAILER bytes. */
 #ifndef FERRY_H1_H
 #define FERRY_H1_H
 
@@ -32,6 +37,7 @@
 
 #include "ferry.h"
 #include "buf.h"
+#include "llhttp.h"
 
 /* Caps on what a server can make us hold. */
 #define FERRY__H1_MAX_LINE FERRY_MAX_HTTP_HEADER      /* one header line */
@@ -43,9 +49,9 @@ enum { FERRY__H1_BODY = 0, FERRY__H1_NOBODY = 1 };
 
 typedef struct ferry__h1_callbacks {
   /* One raw header line with its line ending: the status line first, then
-   * each header line, then the line that ends the section (normally blank).
-   * Interim (1xx) responses are delivered the same way. Non-zero stops the
-   * parse with that error. */
+   * each header line, then the blank line that ends the section. Interim
+   * (1xx) responses are delivered the same way. Non-zero stops the parse
+   * with that error. */
   ferry_code (*on_header_line)(void *ud, const char *line, size_t len);
   /* A header section is complete. interim is 1 for 1xx. Returns
    * FERRY__H1_BODY or FERRY__H1_NOBODY, or a negative value to stop (the
@@ -61,13 +67,13 @@ typedef struct ferry__h1_callbacks {
   ferry_code (*on_status)(void *ud, int status, int major, int minor);
   /* A final response's header section ends: before the line that ends it
    * goes to on_header_line. length is the body length the response
-   * announces: its Content-Length, 0 for a 204 or 304, INT64_MAX for a
-   * Content-Length too big for 64 bits, -1 for none (chunked, or up to the
-   * close). Non-zero stops the parse with that error (the line is then
-   * not handed on). */
+   * announces: its Content-Length, 0 for a 204 or 304, -1 for none
+   * (chunked, or up to the close). Non-zero stops the parse with that
+   * error (the line is then not handed on). */
   ferry_code (*on_headers_end)(void *ud, int status, int64_t length);
-  /* One trailer line of a chunked body: its bytes up to the CR or LF that
-   * ends it, then "\r\n". Non-zero stops the parse with that error. */
+  /* One trailer field of a chunked body, as "Name: value\r\n" (llhttp
+   * gives the name and the value, not the line). Non-zero stops the parse
+   * with that error. */
   ferry_code (*on_trailer)(void *ud, const char *line, size_t len);
   /* The bytes of a read that come after the header section, as they came
    * (chunk framing and trailers included; bytes after the response too),
@@ -75,66 +81,56 @@ typedef struct ferry__h1_callbacks {
   void (*on_body_raw)(void *ud, const char *p, size_t n);
 } ferry__h1_callbacks;
 
-/* The parser's states: one header section, then the body's framing. */
+/* Where the parser is. */
 #define FERRY__H1_STATES(X)                                                    \
-  X(HEADERS)        /* reading header lines */                                 \
-  X(LENGTH)         /* a body of Content-Length bytes */                       \
-  X(CLOSE)          /* a body that ends with the connection */                 \
-  X(CHUNK_HEX)      /* a chunk's size */                                       \
-  X(CHUNK_LF)       /* up to the LF after the size */                          \
-  X(CHUNK_DATA)     /* a chunk's bytes */                                      \
-  X(CHUNK_POSTLF)   /* the CRLF after a chunk's bytes */                       \
-  X(TRAILER)        /* a trailer line */                                       \
-  X(TRAILER_CR)     /* the LF after a trailer line */                          \
-  X(TRAILER_POSTCR) /* another trailer, or the last CRLF */                    \
-  X(CHUNK_STOP)     /* the LF of the last CRLF */                              \
-  X(DONE)           /* the response is complete */
+  X(HEADERS) /* header lines, one at a time through llhttp */                 \
+  X(BODY)    /* body bytes through llhttp (a length, chunks or the close) */  \
+  X(RAW)     /* after a 101 nobody asked for: every byte, to the close */      \
+  X(DONE)    /* the response is complete */
 
 typedef enum {
-#define FERRY__H1_STATE_ENUM(name) FERRY__H1_##name,
+#define FERRY__H1_STATE_ENUM(name) FERRY__H1_STATE_##name,
   FERRY__H1_STATES(FERRY__H1_STATE_ENUM)
 #undef FERRY__H1_STATE_ENUM
 } ferry__h1_state;
 
 typedef struct ferry__h1_parser {
+  llhttp_t llh;
   const ferry__h1_callbacks *cb;
   void *ud;
-  ferry__buf line;          /* a header or trailer line not complete yet */
+  ferry__buf line;          /* a header line not complete yet */
+  ferry__buf trailer;       /* the trailer field being put together */
+  const char *cur;          /* the header line llhttp is being given */
+  size_t cur_len;
+  const char *feed_end;     /* the end of the body bytes llhttp is given */
   size_t hdr_total;         /* header bytes of this response, 1xx included */
-  int64_t content_length;   /* this section's Content-Length; -1: none */
-  int64_t left;             /* bytes left of the body (LENGTH) or chunk */
+  int64_t length;           /* the announced body length (see
+                               on_headers_end), set at the final section */
   unsigned lineno;          /* lines of this header section so far */
   int status;
   unsigned char major, minor;
   /* major * 10 + minor of the last status line seen on the connection (0:
-   * none): an HTTP/0.9 answer after one is an invalid status line, and the
-   * major version may not change (set before the first feed) */
+   * none): an answer without a status line after one is an invalid status
+   * line rather than HTTP/0.9 (set before the first feed) */
   unsigned char conn_version;
   unsigned char state;      /* ferry__h1_state */
-  unsigned char hexlen;
-  char hex[17];             /* a chunk size's hex digits */
+  unsigned char crlf_due;   /* bytes of the CRLF after a chunk's data not
+                               checked yet */
   unsigned char head_request;
   unsigned char complete;
   unsigned char any_bytes;
-  unsigned char bodyless;   /* 1xx, 204, 304: Content-Length and
-                               Transfer-Encoding do not apply */
-  unsigned char chunked;
-  unsigned char te_seen;    /* a Transfer-Encoding header applied */
-  unsigned char cl_overflow;/* a Content-Length past 64 bits */
   unsigned char close;      /* the connection ends with this response */
-  unsigned char keep_alive; /* an HTTP/1.0 response said keep-alive */
+  unsigned char keep_alive; /* llhttp's verdict on the complete response */
   unsigned char upgrade_ok; /* a 101 switching to h2c is asked for (set
                                before the first feed) */
   unsigned char upgraded;   /* ... and came: what follows is HTTP/2 */
   ferry_code err;
-  /* Why it failed: errprefix then errmsg. Both are string literals or the
-   * text given to ferry__h1_fail, which must outlive the parser's error. */
+  /* Why it failed: errprefix then errmsg. Both are string literals (some
+   * llhttp's) or the text given to ferry__h1_fail, which must outlive the
+   * parser's error. */
   const char *errprefix;
   const char *errmsg;
 } ferry__h1_parser;
-
-/* The printable name of a state ("HEADERS", ...). */
-const char *ferry__h1_state_name(ferry__h1_state s);
 
 /* Prepare a parser for one response; head_request: it answers a HEAD (or
  * a CONNECT), so it has no body whatever it says. */
@@ -147,14 +143,16 @@ void ferry__h1_parser_free(ferry__h1_parser *p);
  * not part of it), or (with upgrade_ok set) when a 101 switched the
  * connection: upgraded and complete are then set, the 101's lines went to
  * the callbacks as an interim response's, and the rest is the new
- * protocol's. Any other return is the error, with text in
- * p->errprefix and p->errmsg: FERRYE_UNSUPPORTED_PROTOCOL (HTTP/0.9, an
- * unsupported version or status code), FERRYE_WEIRD_SERVER_REPLY (an
- * invalid status line, a NUL byte, a header line without a colon, a bad
- * Content-Length, a 101 over HTTP/1.0), FERRYE_BAD_CONTENT_ENCODING
- * (a Transfer-Encoding other than chunked), FERRYE_RECV_ERROR (bad chunk
- * framing, header section over the cap), FERRYE_TOO_LARGE (a line over its
- * cap), FERRYE_OUT_OF_MEMORY, or a callback's error. */
+ * protocol's. Any other return is the error, with text in p->errprefix and
+ * p->errmsg: FERRYE_UNSUPPORTED_PROTOCOL (no status line: HTTP/0.9; a
+ * status line refused; a status code below 100), FERRYE_WEIRD_SERVER_REPLY
+ * (an answer without a status line on a connection that answered before, a
+ * bad header line, a NUL byte, a bad Content-Length, a 101 over HTTP/1.0),
+ * FERRYE_BAD_CONTENT_ENCODING (a Transfer-Encoding other than chunked),
+ * FERRYE_RECV_ERROR (bad chunk framing or trailer, header section over the
+ * cap), FERRYE_BAD_FUNCTION_ARGUMENT (a trailer that is not a header field,
+ * libcurl's code for it), FERRYE_TOO_LARGE (a line over its cap),
+ * FERRYE_OUT_OF_MEMORY, or a callback's error. */
 ferry_code ferry__h1_feed(ferry__h1_parser *p, const char *data, size_t len,
                           size_t *consumed);
 /* The peer closed. FERRYE_OK if that ends the response: a body up to the
@@ -166,15 +164,14 @@ ferry_code ferry__h1_eof(ferry__h1_parser *p);
 /* Record an error from inside a callback. msg is kept, not copied: a
  * string literal, or text that outlives the parser's error. */
 void ferry__h1_fail(ferry__h1_parser *p, ferry_code code, const char *msg);
-/* May the connection carry another request after this response? As
- * libcurl decides: HTTP/1.1 unless "Connection: close", HTTP/1.0 only with
- * "Connection: keep-alive"; never after a body that the close ended, an
- * "HTTP/2" status line, or a response whose framing was doubtful
- * (Transfer-Encoding with Content-Length, an overflowing Content-Length). */
+/* May the connection carry another request after this response? llhttp
+ * decides on the answer alone, as libcurl: HTTP/1.1 unless "Connection:
+ * close", HTTP/1.0 only with "Connection: keep-alive", never after a body
+ * the close ended; and ferry never after a response whose framing was
+ * doubtful (Transfer-Encoding beside Content-Length, or in HTTP/1.0). */
 int ferry__h1_keep_alive(const ferry__h1_parser *p);
 /* The body length the final response announces: its Content-Length, 0 for
- * a 204 or 304 (which never have a body), or -1 (none, chunked, or too
- * big). */
+ * a 204 or 304 (which never have a body), or -1 (none, or chunked). */
 int64_t ferry__h1_content_length(const ferry__h1_parser *p);
 
 /* A request to serialise. */

@@ -43,10 +43,8 @@ static ferry_code on_header_line(void *ud, const char *line, size_t len) {
   return st->hooks->header_line(st->ud, line, len);
 }
 
-/* FERRY_HTTP_VERSION_* of a status line's version. */
+/* FERRY_HTTP_VERSION_* of a status line's version (1.0 or 1.1). */
 static long version_of(int major, int minor) {
-  if (major == 2)
-    return FERRY_HTTP_VERSION_2_0; /* an "HTTP/2" status line, as libcurl */
   return (major == 1 && minor == 0) ? FERRY_HTTP_VERSION_1_0
                                     : FERRY_HTTP_VERSION_1_1;
 }

@@ -2053,7 +2053,9 @@ TEST_IMPL(libcurl_compat_http10_request_keeps_a_connection_the_answer_keeps) {
 
 /* Responses that break HTTP, each as libcurl (8.11's reading; 7.88 gives
  * the same for each) takes it: its result, what the header and write
- * callbacks got, RESPONSE_CODE and HTTP_VERSION. Each answer closes. */
+ * callbacks got, RESPONSE_CODE and HTTP_VERSION. Each answer closes. Where
+ * ferry's parser, llhttp, cannot take what libcurl takes, the case says
+ * what ferry does instead (test/diff/KNOWN lists each). */
 TEST_IMPL(libcurl_compat_http1_responses_are_taken_as_libcurl_takes_them) {
   static const struct {
     const char *resp;
@@ -2071,18 +2073,32 @@ TEST_IMPL(libcurl_compat_http1_responses_are_taken_as_libcurl_takes_them) {
       {"HTTP/1.1 200 OK\nContent-Length: 2\n\nok", FERRYE_OK,
        "H[HTTP/1.1 200 OK\n]H[Content-Length: 2\n]H[\n]W[ok]", 200,
        FERRY_HTTP_VERSION_1_1},
-      /* an "HTTP/2" status line over HTTP/1 */
-      {"HTTP/2 200\r\nContent-Length: 2\r\n\r\nok", FERRYE_OK,
-       "H[HTTP/2 200\r\n]H[Content-Length: 2\r\n]H[\r\n]W[ok]", 200,
-       FERRY_HTTP_VERSION_2_0},
-      /* a status line that only starts with "HTTP/" is an HTTP/1.0 200 */
-      {"http/1.1 404 Nope\r\nContent-Length: 2\r\n\r\nok", FERRYE_OK,
-       "H[http/1.1 404 Nope\r\n]H[Content-Length: 2\r\n]H[\r\n]W[ok]", 200,
-       FERRY_HTTP_VERSION_1_0},
-      /* a space before the colon: not the Content-Length, the close ends
-       * the body */
-      {"HTTP/1.1 200 OK\r\nContent-Length : 2\r\n\r\nok!", FERRYE_OK,
-       "H[HTTP/1.1 200 OK\r\n]H[Content-Length : 2\r\n]H[\r\n]W[ok!]", 200,
+      /* an "HTTP/2" status line over HTTP/1: libcurl takes it (200,
+       * HTTP/2); llhttp wants "HTTP/d.d", and ferry refuses the status
+       * line as libcurl refuses one it does not support */
+      {"HTTP/2 200\r\nContent-Length: 2\r\n\r\nok",
+       FERRYE_UNSUPPORTED_PROTOCOL, "", 0, 0},
+      /* "HTTP/2.0" (llhttp takes it) and "HTTP/0.9": only 1.0 and 1.1 */
+      {"HTTP/2.0 200 OK\r\nContent-Length: 2\r\n\r\nok",
+       FERRYE_UNSUPPORTED_PROTOCOL, "", 0, 0},
+      {"HTTP/0.9 200 OK\r\nContent-Length: 2\r\n\r\nok",
+       FERRYE_UNSUPPORTED_PROTOCOL, "", 0, 0},
+      /* a status code of other than three digits (llhttp takes one to
+       * three, or none) */
+      {"HTTP/1.1 20 OK\r\nContent-Length: 2\r\n\r\nok",
+       FERRYE_UNSUPPORTED_PROTOCOL, "", 0, 0},
+      {"HTTP/1.1  200 OK\r\nContent-Length: 2\r\n\r\nok",
+       FERRYE_UNSUPPORTED_PROTOCOL, "", 0, 0},
+      /* a status line that starts "http/": libcurl takes it as an HTTP/1.0
+       * 200; llhttp wants "HTTP/", so to ferry it is HTTP/0.9 */
+      {"http/1.1 404 Nope\r\nContent-Length: 2\r\n\r\nok",
+       FERRYE_UNSUPPORTED_PROTOCOL, "", 0, 0},
+      /* a space before the colon: libcurl takes "Content-Length " as some
+       * other header and reads the body to the close; llhttp refuses it
+       * (or, lenient, takes it as the Content-Length), and ferry fails at
+       * that line */
+      {"HTTP/1.1 200 OK\r\nContent-Length : 2\r\n\r\nok!",
+       FERRYE_WEIRD_SERVER_REPLY, "H[HTTP/1.1 200 OK\r\n]", 200,
        FERRY_HTTP_VERSION_1_1},
       /* chunks beside a length: the chunks frame the body */
       {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 100"
@@ -2165,6 +2181,82 @@ TEST_IMPL(libcurl_compat_status_lines_on_a_reused_connection) {
     ASSERT_EQ(info_l(e, FERRYINFO_NUM_CONNECTS), 0);
     ferry_easy_cleanup(e);
     sink_free(&body);
+    ASSERT_EQ(tserver_stop(s), 0);
+  }
+  return 0;
+}
+
+/* libcurl skips an interim (1xx) response whatever it says: in HTTP/1.0,
+ * with "Connection: close", with a Content-Length. Its lines go to the
+ * header callback, then the final response's. */
+TEST_IMPL(libcurl_compat_interim_responses_are_skipped_whatever_they_say) {
+  static const struct {
+    const char *resp, *events;
+  } cases[] = {
+      {"HTTP/1.0 100 Continue\r\n\r\n"
+       "HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\nhello",
+       "H[HTTP/1.0 100 Continue\r\n]H[\r\n]H[HTTP/1.0 200 OK\r\n]"
+       "H[Content-Length: 5\r\n]H[\r\n]W[hello]"},
+      {"HTTP/1.1 100 Continue\r\nConnection: close\r\nContent-Length: 3\r\n"
+       "\r\nHTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello",
+       "H[HTTP/1.1 100 Continue\r\n]H[Connection: close\r\n]"
+       "H[Content-Length: 3\r\n]H[\r\n]H[HTTP/1.1 200 OK\r\n]"
+       "H[Content-Length: 5\r\n]H[\r\n]W[hello]"},
+  };
+
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    ts_step steps[] = {FX_STEP_REQ, FX_STEP_SEND(cases[i].resp),
+                       FX_STEP_CLOSE};
+    tserver *s = tserver_start();
+    evlog l = {{0}};
+    ferry_easy *e;
+
+    ASSERT_NOT_NULL(s);
+    tserver_script(s, 0, FX_STEPS(steps));
+    e = ev_easy(fx_url(s, "/"), &l, 0);
+    ASSERT_NOT_NULL(e);
+    ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
+    ASSERT_MEM_EQ(l.s.data, l.s.len, cases[i].events);
+    ASSERT_EQ(info_l(e, FERRYINFO_RESPONSE_CODE), 200);
+    ferry_easy_cleanup(e);
+    sink_free(&l.s);
+    ASSERT_EQ(tserver_stop(s), 0);
+  }
+  return 0;
+}
+
+/* libcurl hands on a header value with control bytes in it as it came,
+ * and fails a chunked body whose chunk's data is not followed by its line
+ * end (CURLE_RECV_ERROR) after delivering the data. */
+TEST_IMPL(libcurl_compat_control_bytes_in_values_pass_and_bad_chunk_ends_fail) {
+  static const char ctl[] =
+      "HTTP/1.1 200 OK\r\nX-A: a\001b\177\r\nContent-Length: 2\r\n\r\nok";
+  static const char chunks[] =
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "5\r\nhelloXY0\r\n\r\n";
+  static const char *const resp[] = {ctl, chunks};
+  static const ferry_code want[] = {FERRYE_OK, FERRYE_RECV_ERROR};
+  static const char *const events[] = {
+      "H[HTTP/1.1 200 OK\r\n]H[X-A: a\001b\177\r\n]H[Content-Length: 2\r\n]"
+      "H[\r\n]W[ok]",
+      "H[HTTP/1.1 200 OK\r\n]H[Transfer-Encoding: chunked\r\n]H[\r\n]"
+      "W[hello]",
+  };
+
+  for (size_t i = 0; i < 2; i++) {
+    ts_step steps[] = {FX_STEP_REQ, FX_STEP_SEND(resp[i]), FX_STEP_CLOSE};
+    tserver *s = tserver_start();
+    evlog l = {{0}};
+    ferry_easy *e;
+
+    ASSERT_NOT_NULL(s);
+    tserver_script(s, 0, FX_STEPS(steps));
+    e = ev_easy(fx_url(s, "/"), &l, 0);
+    ASSERT_NOT_NULL(e);
+    ASSERT_EQ(ferry_easy_perform(e), want[i]);
+    ASSERT_MEM_EQ(l.s.data, l.s.len, events[i]);
+    ferry_easy_cleanup(e);
+    sink_free(&l.s);
     ASSERT_EQ(tserver_stop(s), 0);
   }
   return 0;

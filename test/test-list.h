@@ -130,11 +130,14 @@
   X(hostile_chunked_body_cut_short_is_partial_file) \
   X(hostile_non_hex_chunk_size_is_recv_error) \
   X(hostile_chunk_size_overflowing_64_bits_is_recv_error) \
-  X(hostile_differing_content_lengths_are_weird_server_reply) \
+  X(hostile_chunk_size_past_63_bits_is_recv_error) \
+  X(hostile_chunk_framing_without_its_crlf_is_recv_error) \
+  X(hostile_repeated_content_length_is_weird_server_reply) \
   X(hostile_negative_content_length_is_weird_server_reply) \
-  X(hostile_content_length_past_64_bits_is_ignored_up_to_the_close) \
+  X(hostile_content_length_past_63_bits_is_weird_server_reply) \
   X(hostile_content_length_with_chunked_takes_chunks_and_closes) \
   X(hostile_transfer_coding_other_than_chunked_is_bad_content_encoding) \
+  X(hostile_whitespace_before_a_colon_or_a_first_header_is_weird_server_reply) \
   X(hostile_header_line_of_300_kb_is_too_large) \
   X(hostile_sixty_thousand_small_headers_are_recv_error) \
   X(hostile_nul_byte_in_header_is_weird_server_reply) \
@@ -159,8 +162,8 @@
   X(hostile_unsupported_scheme_is_unsupported_protocol) \
   X(hostile_malformed_url_is_url_malformat) \
   X(hostile_invalid_tld_is_couldnt_resolve_host_without_lookup) \
-  X(hostile_bare_cr_in_header_section_is_read_as_libcurl_reads_it) \
-  X(hostile_h1_codec_reads_fuzz_input_with_bare_cr_fed_byte_by_byte)
+  X(hostile_bare_cr_in_header_section_is_weird_server_reply) \
+  X(hostile_h1_codec_refuses_fuzz_input_with_bare_cr_fed_byte_by_byte)
 
 /* -- section: content decoders (test/test-decode.c) -- */
 #define TEST_LIST_DECODE(X) \
@@ -838,7 +841,9 @@
   X(libcurl_compat_unknown_content_encoding_fails_at_the_body) \
   X(libcurl_compat_http10_request_keeps_a_connection_the_answer_keeps) \
   X(libcurl_compat_http1_responses_are_taken_as_libcurl_takes_them) \
-  X(libcurl_compat_status_lines_on_a_reused_connection)
+  X(libcurl_compat_status_lines_on_a_reused_connection) \
+  X(libcurl_compat_interim_responses_are_skipped_whatever_they_say) \
+  X(libcurl_compat_control_bytes_in_values_pass_and_bad_chunk_ends_fail)
 
 /* -- section: socket callbacks and PREREQFUNCTION (test/test-sockcb.c) -- */
 #define TEST_LIST_SOCKCB(X) \

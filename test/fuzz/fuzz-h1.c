@@ -1,8 +1,9 @@
-/* libFuzzer target: the HTTP/1 response codec with ferry's caps. The first
- * byte picks HEAD or not and a split size; the rest is fed as a response in
- * pieces of that size, then EOF. Checked: every header and trailer line
- * handed on ends with its newline, a trailer line with CRLF and within its
- * cap; the body bytes handed on are never more than what was fed, and
+/* libFuzzer target: the HTTP/1 response codec (llhttp with ferry's checks
+ * and caps). The first byte picks HEAD or not and a split size; the rest is
+ * fed as a response in pieces of that size, then EOF. Checked: every header
+ * and trailer line handed on ends with its newline, holds no NUL and no CR
+ * but one right before that newline, a trailer line ends with CRLF within
+ * its cap; the body bytes handed on are never more than what was fed, and
  * neither are the raw body bytes shown. */
 #include <stdint.h>
 #include <string.h>
@@ -17,8 +18,14 @@ typedef struct fz {
 
 static ferry_code on_line(void *ud, const char *l, size_t n) {
   fz *f = ud;
+  const char *cr;
   if (n == 0 || l[n - 1] != '\n')
     __builtin_trap(); /* every header line ends with its newline */
+  if (memchr(l, '\0', n) != NULL)
+    __builtin_trap();
+  cr = memchr(l, '\r', n);
+  if (cr != NULL && cr != l + n - 2)
+    __builtin_trap(); /* a CR only right before the LF */
   f->lines++;
   return FERRYE_OK;
 }
