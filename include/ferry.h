@@ -676,6 +676,50 @@ FERRY_EXTERN ferry_code ferry_easy_recv(ferry_easy *easy, void *buffer,
 /* A static English text for a code; never NULL. */
 FERRY_EXTERN const char *ferry_easy_strerror(ferry_code code);
 
+/* ---- WebSocket (RFC 6455) --------------------------------------------- */
+
+/* ws:// and wss:// URLs, as libcurl has them (curl_ws_send, curl_ws_recv,
+ * curl_ws_meta, curl_ws_start_frame, CURLOPT_WS_OPTIONS).
+ *
+ * WEBSOCKET_DOC_PLACEHOLDER
+ */
+
+/* What a frame (or a piece of one) is. Layout and values match libcurl's
+ * struct curl_ws_frame and CURLWS_* bits. */
+struct ferry_ws_frame {
+  int age;               /* 0 */
+  int flags;             /* FERRYWS_* bits (below) */
+  ferry_off_t offset;    /* where this piece starts in the frame's payload */
+  ferry_off_t bytesleft; /* payload bytes of the frame after this piece */
+  size_t len;            /* this piece's length */
+};
+
+/* The kind of a frame: one of TEXT, BINARY, CLOSE, PING, PONG, with CONT
+ * for a data frame that is not its message's last. */
+#define FERRYWS_TEXT (1 << 0)
+#define FERRYWS_BINARY (1 << 1)
+#define FERRYWS_CONT (1 << 2)
+#define FERRYWS_CLOSE (1 << 3)
+#define FERRYWS_PING (1 << 4)
+/* ferry_ws_send: the buffer is a part of a frame of fragsize bytes. */
+#define FERRYWS_OFFSET (1 << 5)
+#define FERRYWS_PONG (1 << 6)
+
+/* FERRYOPT_WS_OPTIONS bits. */
+#define FERRYWS_RAW_MODE (1L << 0)
+#define FERRYWS_NOAUTOPONG (1L << 1)
+
+FERRY_EXTERN ferry_code ferry_ws_recv(ferry_easy *easy, void *buffer,
+                                      size_t buflen, size_t *recv,
+                                      const struct ferry_ws_frame **meta);
+FERRY_EXTERN ferry_code ferry_ws_send(ferry_easy *easy, const void *buffer,
+                                      size_t buflen, size_t *sent,
+                                      ferry_off_t fragsize, unsigned int flags);
+FERRY_EXTERN ferry_code ferry_ws_start_frame(ferry_easy *easy,
+                                             unsigned int flags,
+                                             ferry_off_t frame_len);
+FERRY_EXTERN const struct ferry_ws_frame *ferry_ws_meta(ferry_easy *easy);
+
 /* ---- multi ----------------------------------------------------------- */
 
 /* A new multi handle in perform mode, or NULL when out of memory. */

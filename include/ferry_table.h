@@ -450,7 +450,7 @@
   X(SSH_HOSTKEYDATA, CBPOINT, 317, 0)                                          \
   X(PROTOCOLS_STR, STRINGPOINT, 318, 1)                                        \
   X(REDIR_PROTOCOLS_STR, STRINGPOINT, 319, 1)                                  \
-  X(WS_OPTIONS, LONG, 320, 0)                                                  \
+  X(WS_OPTIONS, LONG, 320, 1)                                                  \
   X(CA_CACHE_TIMEOUT, LONG, 321, 0)                                            \
   X(QUICK_EXIT, LONG, 322, 0)                                                  \
   X(HAPROXY_CLIENT_IP, STRINGPOINT, 323, 0)                                    \
@@ -937,6 +937,15 @@
   X(FERRYINFO_SLIST, CURLINFO_SLIST)                                           \
   X(FERRYINFO_PTR, CURLINFO_PTR)                                               \
   X(FERRYINFO_SOCKET, CURLINFO_SOCKET)                                         \
+  X(FERRYWS_TEXT, CURLWS_TEXT)                                                 \
+  X(FERRYWS_BINARY, CURLWS_BINARY)                                             \
+  X(FERRYWS_CONT, CURLWS_CONT)                                                 \
+  X(FERRYWS_CLOSE, CURLWS_CLOSE)                                               \
+  X(FERRYWS_PING, CURLWS_PING)                                                 \
+  X(FERRYWS_OFFSET, CURLWS_OFFSET)                                             \
+  X(FERRYWS_PONG, CURLWS_PONG)                                                 \
+  X(FERRYWS_RAW_MODE, CURLWS_RAW_MODE)                                         \
+  X(FERRYWS_NOAUTOPONG, CURLWS_NOAUTOPONG)                                     \
   X(FERRYINFO_OFF_T, CURLINFO_OFF_T)                                           \
   X(FERRYINFO_MASK, CURLINFO_MASK)                                             \
   X(FERRYINFO_TYPEMASK, CURLINFO_TYPEMASK)                                     \
@@ -1009,7 +1018,8 @@
   X(ferry_httppost, curl_httppost)                                             \
   X(ferry_forms, curl_forms)                                                   \
   X(ferry_hstsentry, curl_hstsentry)                                           \
-  X(ferry_index, curl_index)
+  X(ferry_index, curl_index)                                                   \
+  X(ferry_ws_frame, curl_ws_frame)
 
 /* Functions: X(ferry_name, curl_name) */
 #define FERRY_FUNCTIONS(X)                                                     \
@@ -1078,7 +1088,11 @@
   X(ferry_mime_headers, curl_mime_headers)                                     \
   X(ferry_formadd, curl_formadd)                                               \
   X(ferry_formget, curl_formget)                                               \
-  X(ferry_formfree, curl_formfree)
+  X(ferry_formfree, curl_formfree)                                             \
+  X(ferry_ws_recv, curl_ws_recv)                                               \
+  X(ferry_ws_send, curl_ws_send)                                               \
+  X(ferry_ws_start_frame, curl_ws_start_frame)                                 \
+  X(ferry_ws_meta, curl_ws_meta)
 
 /* libcurl-only spellings: X(CURL_ALIAS, CURL_TARGET). <curl/curl.h> gets
  * `#define CURL_ALIAS CURL_TARGET`. TARGET is the text the alias stands for:

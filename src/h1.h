@@ -49,6 +49,9 @@ typedef struct ferry__h1_parser {
   unsigned char complete;
   unsigned char head_request;
   unsigned char any_bytes;
+  unsigned char upgrade;  /* the request asked to switch protocols: a 101
+                             is its final answer (see ferry__h1_expect_upgrade) */
+  unsigned char upgraded; /* ... and it came */
   ferry_code err;
   /* Why it failed: errprefix then errmsg. Both are string literals or the
    * text given to ferry__h1_fail, which must outlive the parser's error. */
@@ -59,6 +62,13 @@ typedef struct ferry__h1_parser {
 void ferry__h1_parser_init(ferry__h1_parser *p, const ferry__h1_callbacks *cb,
                            void *ud, int head_request);
 void ferry__h1_parser_free(ferry__h1_parser *p);
+/* The request asked to switch protocols (a WebSocket opening handshake):
+ * a 101 Switching Protocols is then the final response, delivered as one
+ * (interim 0) with its header lines, and it completes the parse: the
+ * bytes after its header section belong to the new protocol, so feed
+ * consumes no more (p->upgraded says it happened). Without this call a 101
+ * fails the parse with FERRYE_WEIRD_SERVER_REPLY. */
+void ferry__h1_expect_upgrade(ferry__h1_parser *p);
 
 /* Feed received bytes. Returns FERRYE_OK and sets *consumed. Fewer bytes
  * than given are consumed only when the response completed (the rest is
@@ -110,6 +120,13 @@ typedef struct ferry__h1_request {
   int strip_credentials;    /* drop the user's Authorization, Cookie and
                                Proxy-Authorization headers (redirect to
                                another host) */
+  const char *ws_key;       /* a WebSocket opening handshake (RFC 6455 4.1)
+                               with this Sec-WebSocket-Key: Upgrade,
+                               Sec-WebSocket-Version and the key follow
+                               Referer, each unless HTTPHEADER names it,
+                               and "Connection: Upgrade" ends the head,
+                               joined to the user's first Connection value
+                               (where libcurl puts them); NULL: none */
 } ferry__h1_request;
 
 /* Does the user's HTTPHEADER list name header `name` ("N: v" replaces it,

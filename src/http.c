@@ -21,6 +21,7 @@
 #include "partial.h"
 #include "proxy.h"
 #include "trace.h"
+#include "websocket.h"
 
 const char *ferry__http_method(const ferry_easy *e) {
   if (e->hop_get)
@@ -212,7 +213,7 @@ ferry_code ferry__http_check_auth(ferry_easy *e, int status) {
  * (and RFC 6265bis), on the loopback names: localhost, 127.0.0.1, ::1. */
 static int cookie_secure_origin(const ferry_easy *e) {
   const char *h = e->url.host;
-  return strcmp(e->url.scheme, "https") == 0 || strcasecmp(h, "localhost") == 0 ||
+  return ferry__url_scheme_tls(e->url.scheme) || strcasecmp(h, "localhost") == 0 ||
          strcmp(h, "127.0.0.1") == 0 || strcmp(h, "::1") == 0;
 }
 
@@ -279,7 +280,14 @@ ferry_code ferry__http_build_request(ferry_easy *e) {
   r.method = ferry__http_method(e);
   r.body_len = -1;
   e->upload_mime = NULL;
-  if (e->hop_get) {
+  if (e->ws != NULL && ferry__ws_hop(e)) {
+    /* a WebSocket's opening handshake: a GET without a body (RFC 6455
+     * 4.1; with UPLOAD, the read callback gives frames once upgraded),
+     * CUSTOMREQUEST aside, as libcurl */
+    r.method = e->set.customrequest ? e->set.customrequest : "GET";
+    r.ws_key = e->ws->key;
+    e->stream.upgrade = 1;
+  } else if (e->hop_get) {
     /* a redirect turned the request into a GET: no body */
   } else if (e->set.form_post) {
     rc = form_body(e, &r);
@@ -307,7 +315,7 @@ ferry_code ferry__http_build_request(ferry_easy *e) {
     }
   }
   e->stream.body_len = has_body ? r.body_len : -1;
-  e->stream.is_head = e->set.nobody && !has_body;
+  e->stream.is_head = e->set.nobody && !has_body && r.ws_key == NULL;
   /* RANGE, RESUME_FROM and TIMECONDITION (partial.c): a resumed upload
    * sends less */
   rc = ferry__partial_request(e, &range_line, &cond_line);
@@ -446,11 +454,15 @@ unsigned ferry__http_parse_protocols(const char *list) {
   while (*p) {
     size_t n = strcspn(p, ",");
     if (n == 3 && strncasecmp(p, "all", 3) == 0)
-      bits |= FERRY__PROTO_HTTP | FERRY__PROTO_HTTPS;
+      bits |= FERRY__PROTO_ALL;
     else if (n == 4 && strncasecmp(p, "http", 4) == 0)
       bits |= FERRY__PROTO_HTTP;
     else if (n == 5 && strncasecmp(p, "https", 5) == 0)
       bits |= FERRY__PROTO_HTTPS;
+    else if (n == 2 && strncasecmp(p, "ws", 2) == 0)
+      bits |= FERRY__PROTO_WS;
+    else if (n == 3 && strncasecmp(p, "wss", 3) == 0)
+      bits |= FERRY__PROTO_WSS;
     /* other libcurl protocol names are known but never available here */
     p += n;
     if (*p == ',')
@@ -459,8 +471,12 @@ unsigned ferry__http_parse_protocols(const char *list) {
   return bits;
 }
 
-static unsigned proto_bit(const ferry__url *u) {
-  return strcmp(u->scheme, "https") == 0 ? FERRY__PROTO_HTTPS : FERRY__PROTO_HTTP;
+unsigned ferry__http_proto_bit(const ferry__url *u) {
+  if (ferry__url_scheme_ws(u->scheme))
+    return ferry__url_scheme_tls(u->scheme) ? FERRY__PROTO_WSS
+                                            : FERRY__PROTO_WS;
+  return ferry__url_scheme_tls(u->scheme) ? FERRY__PROTO_HTTPS
+                                          : FERRY__PROTO_HTTP;
 }
 
 ferry_code ferry__http_next_hop(ferry_easy *e, ferry__url *next) {
@@ -489,10 +505,24 @@ ferry_code ferry__http_next_hop(ferry_easy *e, ferry__url *next) {
     return FERRYE_OUT_OF_MEMORY;
   }
   /* PROTOCOLS_STR limits the whole transfer, redirects included */
-  if (!(proto_bit(next) & e->set.redir_protocols & e->set.protocols)) {
+  if (!(ferry__http_proto_bit(next) & e->set.redir_protocols &
+        e->set.protocols)) {
     snprintf(e->errtext, sizeof(e->errtext),
              "Protocol \"%s\" not supported or disabled for redirects",
              next->scheme);
+    ferry__url_free(next);
+    return FERRYE_UNSUPPORTED_PROTOCOL;
+  }
+  /* a WebSocket transfer stays one (ws:// or wss://), and an HTTP one
+   * HTTP: the request and what becomes of its answer differ */
+  if (ferry__url_scheme_ws(next->scheme) !=
+      ferry__url_scheme_ws(e->url.scheme)) {
+    snprintf(e->errtext, sizeof(e->errtext),
+             "Redirect from %s:// to %s:// refused: a %s transfer does not "
+             "turn into a%s one",
+             e->url.scheme, next->scheme,
+             ferry__url_scheme_ws(e->url.scheme) ? "WebSocket" : "HTTP",
+             ferry__url_scheme_ws(e->url.scheme) ? "n HTTP" : " WebSocket");
     ferry__url_free(next);
     return FERRYE_UNSUPPORTED_PROTOCOL;
   }

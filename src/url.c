@@ -95,7 +95,7 @@ static size_t find_first_of(const char *s, size_t len, const char *set) {
 }
 
 static int default_port_of(const char *scheme) {
-  return strcmp(scheme, "https") == 0 ? 443 : 80;
+  return ferry__url_scheme_tls(scheme) ? 443 : 80;
 }
 
 /* The canonical name of a supported scheme written s[0..len), or NULL. */
@@ -104,6 +104,10 @@ static const char *supported_scheme(const char *s, size_t len) {
     return "http";
   if (span_equals_nocase(s, len, "https"))
     return "https";
+  if (span_equals_nocase(s, len, "ws"))
+    return "ws";
+  if (span_equals_nocase(s, len, "wss"))
+    return "wss";
   return NULL;
 }
 

@@ -1,4 +1,4 @@
-/* The URL parser: absolute http/https URLs and RFC 3986 reference
+/* The URL parser: absolute http/https/ws/wss URLs and RFC 3986 reference
  * resolution (for Location headers).
  *
  * Sans-IO: no sockets, no libuv, only bytes in and strings out. Every
@@ -32,14 +32,15 @@ enum ferry__host_kind {
 };
 
 typedef struct ferry__url {
-  char *scheme;      /* lowercase: "http" or "https" */
+  char *scheme;      /* lowercase: "http", "https", "ws" or "wss" */
   char *user;        /* userinfo user part, percent-decoded; NULL if absent,
                         "" for "http://@host/" or "http://:pw@host/" */
   char *password;    /* percent-decoded; NULL if there was no ':' */
   char *host;        /* lowercase; IPv6 without brackets, in inet_ntop()
                         form, a zone id kept after a '%' in its own case
                         ("fe80::1%eth0"); IPv4 always as a dotted quad */
-  int port;          /* the explicit port, or the scheme default (80/443) */
+  int port;          /* the explicit port, or the scheme default (80 for
+                        http and ws, 443 for https and wss) */
   int port_explicit; /* 1 if the URL named a port (even the default one) */
   int host_kind;     /* an enum ferry__host_kind */
   char *path;        /* starts with "/"; percent-encoding kept as given,
@@ -48,10 +49,21 @@ typedef struct ferry__url {
   char *fragment;    /* without the '#'; NULL if none; never sent */
 } ferry__url;
 
+/* Of a scheme the parser gives (one of the four, lowercase): does it run
+ * over TLS (https, wss)? */
+static inline int ferry__url_scheme_tls(const char *scheme) {
+  return scheme[0] == 'h' ? scheme[4] == 's' : scheme[2] == 's';
+}
+/* ... is it a WebSocket scheme (ws, wss)? */
+static inline int ferry__url_scheme_ws(const char *scheme) {
+  return scheme[0] == 'w';
+}
+
 /* Parse the absolute URL s into u.
  *
  * The URL must be "scheme://authority[path][?query][#fragment]" with the
- * scheme http or https, in any case. With allow_guess_scheme, input with
+ * scheme http, https, ws or wss (WebSocket, RFC 6455 section 3), in any
+ * case. With allow_guess_scheme, input with
  * no scheme ("example.com/x", "localhost:8080") is taken as http, as
  * libcurl does; a prefix then counts as a scheme only when followed by
  * ":/". Without it, any "name:" prefix counts as a scheme.
@@ -69,7 +81,7 @@ typedef struct ferry__url {
  *                                 "//", empty or bad host, bad IPv6 or IPv4
  *                                 literal, bad port, control byte in the
  *                                 decoded user name or password
- *   FERRY__URL_UNSUPPORTED_SCHEME a scheme other than http and https
+ *   FERRY__URL_UNSUPPORTED_SCHEME a scheme other than http, https, ws, wss
  *   FERRY__URL_NOMEM              an allocation failed
  */
 ferry__url_err ferry__url_parse(ferry__url *u, const char *s,

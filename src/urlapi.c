@@ -81,7 +81,9 @@ static void parts_free(struct ferry_urlh *u) {
 /* Is s[0..n) a scheme ferry implements (any case)? */
 static int scheme_known(const char *s, size_t n) {
   return (n == 4 && strncasecmp(s, "http", 4) == 0) ||
-         (n == 5 && strncasecmp(s, "https", 5) == 0);
+         (n == 5 && strncasecmp(s, "https", 5) == 0) ||
+         (n == 2 && strncasecmp(s, "ws", 2) == 0) ||
+         (n == 3 && strncasecmp(s, "wss", 3) == 0);
 }
 
 /* The default port of a scheme ferry implements, else 0. */
@@ -91,6 +93,10 @@ static unsigned default_port(const char *scheme) {
   if (strcasecmp(scheme, "http") == 0)
     return 80;
   if (strcasecmp(scheme, "https") == 0)
+    return 443;
+  if (strcasecmp(scheme, "ws") == 0)
+    return 80;
+  if (strcasecmp(scheme, "wss") == 0)
     return 443;
   return 0;
 }

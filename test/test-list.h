@@ -767,7 +767,12 @@
   X(libcurl_compat_request_size_counts_a_small_body_sent_with_the_head) \
   X(libcurl_compat_cookie_file_takes_set_cookie_lines)
 
+/* -- section: WebSocket transfers (test/test-wsx.c) -- */
+#define TEST_LIST_WSX(X) \
+  X(wsx_callback_mode_delivers_frames_with_meta_and_answers_the_close)
+
 #define TEST_LIST(X)   \
+  TEST_LIST_WSX(X) \
   TEST_LIST_LOOP(X) \
   TEST_LIST_H2SERVER(X) \
   TEST_LIST_WS(X) \
