@@ -37,6 +37,7 @@ static void handshake_init(ferry_easy *e) {
 
 ferry_code ferry__ws_prepare(ferry_easy *e) {
   ferry__wsx *w = e->ws;
+  const char *user_key;
 
   if (w == NULL) {
     w = e->ws = ferry__calloc(1, sizeof(*w));
@@ -45,7 +46,13 @@ ferry_code ferry__ws_prepare(ferry_easy *e) {
     ferry__buf_init(&w->in, CONNECT_ONLY_READ);
   }
   w->switched = 0;
-  if (ferry__ws_make_key(w->key) != 0) {
+  user_key =
+      ferry__h1_user_header_value(e->set.httpheader, "Sec-WebSocket-Key");
+  if (user_key != NULL && strlen(user_key) == FERRY__WS_KEY_SIZE - 1) {
+    /* the user's own key goes out instead of ferry's (h1.c): the answer
+     * is checked against it */
+    memcpy(w->key, user_key, FERRY__WS_KEY_SIZE);
+  } else if (ferry__ws_make_key(w->key) != 0) {
     snprintf(e->errtext, sizeof(e->errtext),
              "WebSocket: no random bytes for the key");
     return FERRYE_FAILED_INIT;

@@ -43,6 +43,7 @@ typedef struct ws_session {
   unsigned closed_told : 1;
   unsigned tls_pending : 1;  /* TLS holds written records not yet out */
   unsigned send_throttled : 1;
+  unsigned first_read : 1;   /* nothing read yet: see ferry__ws_session_start */
 } ws_session;
 
 static const ferry__session_ops ws_ops;
@@ -404,6 +405,13 @@ static int advance(ws_session *s, int cselect) {
     return end_with(s, s->failure, "%s", s->failure_text);
   if (process_kept(s) == ENDED)
     return ENDED;
+  if (s->first_read && !s->st->paused_recv && !s->holding) {
+    /* The HTTP/1.1 session may have taken a socket error's event and
+     * stopped at the 101 before the error (libuv stops watching a socket
+     * that reported one): read until the socket says AGAIN, once. */
+    s->first_read = 0;
+    cselect |= FERRY_CSELECT_IN | FERRY_CSELECT_ERR;
+  }
   if (!s->eof && ((cselect & (FERRY_CSELECT_IN | FERRY_CSELECT_ERR)) ||
                   ferry__conn_buffered(c))) {
     if (read_in(s, cselect) == ENDED)
@@ -534,6 +542,7 @@ ferry_code ferry__ws_session_start(ferry__conn *c, ferry__stream *st,
   c->max_streams = 0;
   st->session = &s->base;
   st->paused_send = 0;
+  s->first_read = 1;
   ferry__conn_set_owner(c, &ws_conn_hooks, s);
   update_watch(s);
   return FERRYE_OK;

@@ -769,7 +769,15 @@
 
 /* -- section: WebSocket transfers (test/test-wsx.c) -- */
 #define TEST_LIST_WSX(X) \
-  X(wsx_callback_mode_delivers_frames_with_meta_and_answers_the_close)
+  X(wsx_callback_mode_delivers_frames_with_meta_and_answers_the_close) \
+  X(wsx_callback_mode_frames_larger_than_one_read_come_in_chunks) \
+  X(wsx_callback_mode_echoes_from_inside_the_write_callback) \
+  X(wsx_refused_or_broken_upgrades_fail_with_libcurls_codes) \
+  X(wsx_subprotocol_and_user_headers_go_out_and_are_checked) \
+  X(wsx_hostile_servers_fail_with_a_specific_error_and_nothing_lost) \
+  X(wsx_a_close_without_status_is_answered_with_none) \
+  X(wsx_a_server_that_never_answers_a_ping_meets_the_timeout) \
+  X(wsx_a_server_that_keeps_the_connection_after_the_close_is_left)
 
 #define TEST_LIST(X)   \
   TEST_LIST_WSX(X) \

@@ -234,3 +234,405 @@ TEST_IMPL(wsx_callback_mode_delivers_frames_with_meta_and_answers_the_close) {
   ASSERT_EQ(wsserver_stop(s), 0);
   return 0;
 }
+
+TEST_IMPL(wsx_callback_mode_frames_larger_than_one_read_come_in_chunks) {
+  size_t big_len = 1 << 20;
+  char *big = malloc(big_len);
+  wss_step steps[] = {
+      {.action = WSS_HANDSHAKE},
+      /* a 1 MiB frame in writes of 70000 bytes, 2 ms apart */
+      {.action = WSS_SEND_FRAME, .opcode = 2, .data = big, .len = big_len,
+       .piece = 70000, .delay_ms = 2},
+      {.action = WSS_SEND_FRAME, .opcode = 1, .data = "after"},
+      {.action = WSS_CLOSE, .status = 1001}};
+  wsserver *s = wsserver_start(NULL);
+  wsrec r;
+  ferry_easy *e;
+  const char *p, *end;
+  long long expect_off = 0;
+  unsigned chunks = 0;
+
+  ASSERT_NOT_NULL(big);
+  ASSERT_NOT_NULL(s);
+  for (size_t i = 0; i < big_len; i++)
+    big[i] = (char)(i * 7 + (i >> 10));
+  wsserver_default_script(s, STEPS(steps));
+  e = rec_easy(&r, ws_url(wsserver_port(s), "/"));
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
+  ASSERT_EQ(r.bad_meta, 0);
+  /* every byte, in order, in chunks of at most the write size whose
+   * offsets follow on and whose bytesleft counts down */
+  ASSERT_EQ(r.data.len, big_len + 5);
+  ASSERT(memcmp(r.data.data, big, big_len) == 0);
+  ASSERT(memcmp(r.data.data + big_len, "after", 5) == 0);
+  ASSERT_LE(r.max_chunk, FERRY_MAX_WRITE_SIZE);
+  p = r.log.data;
+  end = r.log.data + r.log.len;
+  while (p < end && *p == 'B') {
+    long long off = 0, left = 0;
+    if (sscanf(p, "B@%lld,%lld:", &off, &left) != 2)
+      ASSERT_EQ(strncmp(p, "B:", 2), 0); /* only a frame in one chunk */
+    ASSERT_EQ(off, expect_off);
+    p = strchr(p, ':');
+    ASSERT_NOT_NULL(p);
+    /* the payload's escaped text runs to the next ';' */
+    {
+      const char *q = strchr(p, ';');
+      size_t n = 0;
+      for (const char *x = p + 1; x < q; x++, n++)
+        if (*x == '\\')
+          x += 2;
+      ASSERT_EQ(off + (long long)n + left, (long long)big_len);
+      expect_off += (long long)n;
+      p = q + 1;
+    }
+    chunks++;
+  }
+  ASSERT_EQ(expect_off, (long long)big_len);
+  ASSERT_GE(chunks, big_len / FERRY_MAX_WRITE_SIZE);
+  ASSERT_MEM_EQ(p, (size_t)(end - p), "T:after;C:\\03\\e9;");
+  ferry_easy_cleanup(e);
+  rec_free(&r);
+  free(big);
+  ASSERT_EQ(wsserver_stop(s), 0);
+  return 0;
+}
+
+TEST_IMPL(wsx_callback_mode_echoes_from_inside_the_write_callback) {
+  size_t big_len = 300000;
+  char *big = malloc(big_len);
+  wss_step steps[] = {
+      {.action = WSS_HANDSHAKE},
+      {.action = WSS_SEND_FRAME, .opcode = 1, .data = "one"},
+      {.action = WSS_SEND_FRAME, .opcode = 2, .data = big, .len = big_len,
+       .piece = 50000},
+      {.action = WSS_SEND_FRAME, .opcode = 1, .no_fin = 1, .data = "fr"},
+      {.action = WSS_SEND_FRAME, .opcode = 0, .data = "ag"},
+      {.action = WSS_WAIT_MESSAGES, .n = 3},
+      {.action = WSS_CLOSE, .status = 1000}};
+  wsserver *s = wsserver_start(NULL);
+  wsrec r;
+  ferry_easy *e;
+  unsigned opcode = 0;
+  size_t len;
+  char *m;
+
+  ASSERT_NOT_NULL(big);
+  ASSERT_NOT_NULL(s);
+  for (size_t i = 0; i < big_len; i++)
+    big[i] = (char)(i % 253);
+  wsserver_default_script(s, STEPS(steps));
+  e = rec_easy(&r, ws_url(wsserver_port(s), "/"));
+  r.echo = 1;
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
+  ASSERT_EQ(r.echo_rc, FERRYE_OK);
+  /* each chunk went back as the part of a frame it was: the server has
+   * the same three messages */
+  ASSERT_EQ(wsserver_messages(s, 0), 3);
+  m = wsserver_message(s, 0, 0, &opcode, &len);
+  ASSERT_MEM_EQ(m, len, "one");
+  ASSERT_EQ(opcode, 1);
+  free(m);
+  m = wsserver_message(s, 0, 1, &opcode, &len);
+  ASSERT_EQ(len, big_len);
+  ASSERT(memcmp(m, big, big_len) == 0);
+  ASSERT_EQ(opcode, 2);
+  free(m);
+  m = wsserver_message(s, 0, 2, &opcode, &len);
+  ASSERT_MEM_EQ(m, len, "frag");
+  free(m);
+  ASSERT_EQ(wsserver_get(s, WSS_CLOSE_ECHOED), 1);
+  ferry_easy_cleanup(e);
+  rec_free(&r);
+  free(big);
+  ASSERT_EQ(wsserver_stop(s), 0);
+  return 0;
+}
+
+/* -- the opening handshake ---------------------------------------------- */
+
+/* A transfer to a server answering with steps: its result, log, errtext. */
+static ferry_code run_against(const wss_step *steps, size_t n, wsrec *r,
+                              char *errbuf, const ferry_slist *headers,
+                              wsserver **out) {
+  wsserver *s = wsserver_start(NULL);
+  ferry_easy *e;
+  ferry_code rc;
+  if (s == NULL)
+    return FERRYE_LAST;
+  wsserver_default_script(s, steps, n);
+  e = rec_easy(r, ws_url(wsserver_port(s), "/"));
+  if (getenv("WSX_VERBOSE")) ferry_easy_setopt(e, FERRYOPT_VERBOSE, 1L);
+  ferry_easy_setopt(e, FERRYOPT_ERRORBUFFER, errbuf);
+  if (headers)
+    ferry_easy_setopt(e, FERRYOPT_HTTPHEADER, headers);
+  rc = ferry_easy_perform(e);
+  ferry_easy_cleanup(e);
+  r->e = NULL;
+  *out = s;
+  return rc;
+}
+
+TEST_IMPL(wsx_refused_or_broken_upgrades_fail_with_libcurls_codes) {
+  static const struct {
+    const char *what;
+    wss_step step;
+    ferry_code code;
+    const char *text; /* in the error text */
+  } cases[] = {
+      {"a 200", {.action = WSS_HANDSHAKE,
+                 .data = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nno"},
+       FERRYE_HTTP_RETURNED_ERROR, "Refused WebSocket upgrade: 200"},
+      {"a 403", {.action = WSS_HANDSHAKE, .status = 403},
+       FERRYE_HTTP_RETURNED_ERROR, "Refused WebSocket upgrade: 403"},
+      {"a wrong accept",
+       {.action = WSS_HANDSHAKE, .accept = "AAAAAAAAAAAAAAAAAAAAAAAAAAA="},
+       FERRYE_WEIRD_SERVER_REPLY, "Sec-WebSocket-Accept is"},
+      {"no Upgrade",
+       {.action = WSS_HANDSHAKE,
+        .data = "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\n"
+                "Sec-WebSocket-Accept: x\r\n\r\n"},
+       FERRYE_WEIRD_SERVER_REPLY, "WebSocket handshake"},
+      {"a subprotocol not offered",
+       {.action = WSS_HANDSHAKE, .protocol = "mqtt"},
+       FERRYE_WEIRD_SERVER_REPLY, "not offered"},
+      {"an extension",
+       {.action = WSS_HANDSHAKE,
+        .headers = "Sec-WebSocket-Extensions: permessage-deflate\r\n"},
+       FERRYE_WEIRD_SERVER_REPLY, "permessage-deflate"},
+      {"a 101 cut off", {.action = WSS_HANDSHAKE,
+                         .data = "HTTP/1.1 101 Switching Protocols\r\nUpg"},
+       FERRYE_WEIRD_SERVER_REPLY, ""},
+  };
+
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    wss_step steps[2] = {cases[i].step, {.action = WSS_FIN}};
+    char errbuf[FERRY_ERROR_SIZE] = "";
+    wsserver *s = NULL;
+    wsrec r;
+    ferry_code rc = run_against(steps, 2, &r, errbuf, NULL, &s);
+    if (rc != cases[i].code || strstr(errbuf, cases[i].text) == NULL) {
+      fprintf(stderr, "  %s: %d \"%s\"\n", cases[i].what, (int)rc, errbuf);
+      ASSERT(0);
+    }
+    /* nothing of a WebSocket reached the application */
+    ASSERT_EQ(r.chunks, 0);
+    rec_free(&r);
+    ASSERT_EQ(wsserver_stop(s), 0);
+  }
+  return 0;
+}
+
+TEST_IMPL(wsx_subprotocol_and_user_headers_go_out_and_are_checked) {
+  wss_step steps[] = {{.action = WSS_HANDSHAKE, .protocol = "superchat"},
+                      {.action = WSS_SEND_FRAME, .opcode = 1, .data = "x"},
+                      {.action = WSS_CLOSE, .status = 1000}};
+  ferry_slist *h = NULL;
+  char errbuf[FERRY_ERROR_SIZE] = "", *req;
+  wsserver *s = NULL;
+  size_t len;
+  wsrec r;
+
+  h = ferry_slist_append(h, "Sec-WebSocket-Protocol: chat, superchat");
+  h = ferry_slist_append(h, "Connection: keep-alive");
+  h = ferry_slist_append(h, "X-Mine: 1");
+  ASSERT_EQ(run_against(STEPS(steps), &r, errbuf, h, &s), FERRYE_OK);
+  ASSERT_MEM_EQ(r.log.data, r.log.len, "T:x;C:\\03\\e8;");
+  req = wsserver_request(s, 0, &len);
+  ASSERT(strstr(req, "\r\nSec-WebSocket-Protocol: chat, superchat\r\n"));
+  ASSERT(strstr(req, "\r\nX-Mine: 1\r\n"));
+  /* the user's Connection value joins ferry's, once */
+  ASSERT(strstr(req, "\r\nConnection: keep-alive, Upgrade\r\n\r\n"));
+  ASSERT_NULL(strstr(req, "Connection: keep-alive\r\n"));
+  free(req);
+  rec_free(&r);
+  ASSERT_EQ(wsserver_stop(s), 0);
+  ferry_slist_free_all(h);
+  return 0;
+}
+
+/* -- hostile servers --------------------------------------------------------- */
+
+static char long_ping[126];
+
+TEST_IMPL(wsx_hostile_servers_fail_with_a_specific_error_and_nothing_lost) {
+  static const struct {
+    const char *what;
+    wss_step frames[2];
+    ferry_code code;
+    unsigned close_status; /* the client's close frame; 0: none sent */
+    const char *log;       /* what reached the write callback */
+  } cases[] = {
+      {"a frame over the cap",
+       {{.action = WSS_SEND_FRAME, .opcode = 2, .data = "xx",
+         .length = ((uint64_t)1 << 30) + 1, .cut = 12}},
+       FERRYE_TOO_LARGE, 1009, "T:ok;"},
+      {"a bad opcode", {{.action = WSS_SEND_FRAME, .opcode = 3, .data = "x"}},
+       FERRYE_RECV_ERROR, 1002, "T:ok;"},
+      {"a reserved bit",
+       {{.action = WSS_SEND_FRAME, .opcode = 1, .rsv = 4, .data = "x"}},
+       FERRYE_RECV_ERROR, 1002, "T:ok;"},
+      {"a masked frame",
+       {{.action = WSS_SEND_FRAME, .opcode = 1, .masked = 1, .data = "x"}},
+       FERRYE_RECV_ERROR, 1002, "T:ok;"},
+      {"a control frame over 125 bytes",
+       {{.action = WSS_SEND_FRAME, .opcode = 9, .data = long_ping,
+         .len = sizeof(long_ping)}},
+       FERRYE_RECV_ERROR, 1002, "T:ok;"},
+      {"a fragmented control frame",
+       {{.action = WSS_SEND_FRAME, .opcode = 10, .no_fin = 1, .data = "x"}},
+       FERRYE_RECV_ERROR, 1002, "T:ok;"},
+      {"invalid UTF-8 in text",
+       {{.action = WSS_SEND_FRAME, .opcode = 1, .data = "ab\xff"}},
+       FERRYE_RECV_ERROR, 1007, "T:ok;T@0,1:ab;"},
+      {"invalid UTF-8 across fragments",
+       {{.action = WSS_SEND_FRAME, .opcode = 1, .no_fin = 1, .data = "a\xc3"},
+        {.action = WSS_SEND_FRAME, .opcode = 0, .data = "("}},
+       FERRYE_RECV_ERROR, 1007, "T:ok;T+:a\\c3;"},
+      {"a close with a one-byte payload",
+       {{.action = WSS_SEND_FRAME, .opcode = 8, .data = "\x03"}},
+       FERRYE_RECV_ERROR, 1002, "T:ok;"},
+      {"a close with an invalid status",
+       {{.action = WSS_SEND_FRAME, .opcode = 8, .data = "\x03\xed"}},
+       FERRYE_RECV_ERROR, 1002, "T:ok;"},
+      {"a continuation without a message",
+       {{.action = WSS_SEND_FRAME, .opcode = 0, .data = "x"}},
+       FERRYE_RECV_ERROR, 1002, "T:ok;"},
+      {"a new message inside a fragmented one",
+       {{.action = WSS_SEND_FRAME, .opcode = 1, .no_fin = 1, .data = "a"},
+        {.action = WSS_SEND_FRAME, .opcode = 2, .data = "b"}},
+       FERRYE_RECV_ERROR, 1002, "T:ok;T+:a;"},
+      {"a truncated frame",
+       {{.action = WSS_SEND_FRAME, .opcode = 1, .data = "abc", .length = 10},
+        {.action = WSS_FIN}},
+       FERRYE_RECV_ERROR, 0, "T:ok;T@0,7:abc;"},
+      {"the end inside a fragmented message",
+       {{.action = WSS_SEND_FRAME, .opcode = 1, .no_fin = 1, .data = "ab"},
+        {.action = WSS_FIN}},
+       FERRYE_RECV_ERROR, 0, "T:ok;T+:ab;"},
+      {"a reset", {{.action = WSS_RESET}}, FERRYE_RECV_ERROR, 0, "T:ok;"},
+  };
+
+  memset(long_ping, 'p', sizeof(long_ping));
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    wss_step steps[5] = {{.action = WSS_HANDSHAKE},
+                         {.action = WSS_SEND_FRAME, .opcode = 1, .data = "ok"},
+                         cases[i].frames[0], cases[i].frames[1],
+                         {.action = WSS_WAIT_CLOSE}};
+    char errbuf[FERRY_ERROR_SIZE] = "";
+    wsserver *s = NULL;
+    wsrec r;
+    ferry_code rc;
+    unsigned nframes, status = 0;
+    size_t nsteps = cases[i].frames[1].action == WSS_HANDSHAKE ? 3 : 4;
+
+    if (cases[i].frames[0].action != WSS_FIN &&
+        cases[i].frames[1].action != WSS_FIN &&
+        cases[i].frames[0].action != WSS_RESET)
+      steps[nsteps++] = (wss_step){.action = WSS_WAIT_CLOSE};
+    rc = run_against(steps, nsteps, &r, errbuf, NULL, &s);
+    ASSERT_EQ(wsserver_wait(s, WSS_CLOSED, 1, WAIT_MS), 0);
+    nframes = wsserver_frames(s, 0);
+    if (nframes > 0) {
+      wss_frame f;
+      ASSERT_EQ(wsserver_frame(s, 0, nframes - 1, &f), 0);
+      if (f.opcode == FERRY__WS_CLOSE && f.len >= 2)
+        status = (f.payload[0] << 8) | f.payload[1];
+      wsserver_frame_free(&f);
+    }
+    if (rc != cases[i].code || status != cases[i].close_status ||
+        r.log.len != strlen(cases[i].log) ||
+        memcmp(r.log.data, cases[i].log, r.log.len) != 0 ||
+        errbuf[0] == '\0') {
+      fprintf(stderr, "  %s: %d, close %u, \"%.*s\", \"%s\"\n", cases[i].what,
+              (int)rc, status, (int)r.log.len, r.log.data ? r.log.data : "",
+              errbuf);
+      ASSERT(0);
+    }
+    rec_free(&r);
+    ASSERT_EQ(wsserver_stop(s), 0);
+  }
+  return 0;
+}
+
+TEST_IMPL(wsx_a_close_without_status_is_answered_with_none) {
+  wss_step steps[] = {{.action = WSS_HANDSHAKE},
+                      {.action = WSS_SEND_FRAME, .opcode = 1, .data = "a"},
+                      {.action = WSS_CLOSE}};
+  char errbuf[FERRY_ERROR_SIZE] = "";
+  wsserver *s = NULL;
+  wsrec r;
+
+  ASSERT_EQ(run_against(STEPS(steps), &r, errbuf, NULL, &s), FERRYE_OK);
+  ASSERT_MEM_EQ(r.log.data, r.log.len, "T:a;C:;");
+  ASSERT_EQ(wsserver_frames(s, 0), 1);
+  ASSERT(client_frame(s, 0, 0, FERRY__WS_CLOSE, 1, "", 0));
+  rec_free(&r);
+  ASSERT_EQ(wsserver_stop(s), 0);
+  return 0;
+}
+
+/* The application pings from the write callback; the server never
+ * answers. Nothing but the transfer's own timeout ends it (as libcurl). */
+static size_t ping_once(char *p, size_t size, size_t n, void *ud) {
+  wsrec *r = ud;
+  size_t sent;
+  rec_write(p, size, n, ud);
+  if (r->chunks == 1)
+    ferry_ws_send(r->e, "are you there", 13, &sent, 0, FERRYWS_PING);
+  return size * n;
+}
+
+TEST_IMPL(wsx_a_server_that_never_answers_a_ping_meets_the_timeout) {
+  wss_step steps[] = {{.action = WSS_HANDSHAKE},
+                      {.action = WSS_SEND_FRAME, .opcode = 1, .data = "hi"},
+                      {.action = WSS_DELAY, .delay_ms = 5000}};
+  wsserver_config cfg = {.no_autopong = 1};
+  wsserver *s = wsserver_start(&cfg);
+  ferry_easy *e;
+  wsrec r;
+
+  ASSERT_NOT_NULL(s);
+  wsserver_default_script(s, STEPS(steps));
+  e = rec_easy(&r, ws_url(wsserver_port(s), "/"));
+  ferry_easy_setopt(e, FERRYOPT_WRITEFUNCTION, ping_once);
+  ferry_easy_setopt(e, FERRYOPT_TIMEOUT_MS, 400L);
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_OPERATION_TIMEDOUT);
+  ASSERT_MEM_EQ(r.log.data, r.log.len, "T:hi;");
+  ASSERT_EQ(wsserver_wait(s, WSS_FRAMES, 1, WAIT_MS), 0);
+  ASSERT(client_frame(s, 0, 0, FERRY__WS_PING, 1, "are you there", 13));
+  ASSERT_EQ(wsserver_get(s, WSS_PONGS), 0);
+  ferry_easy_cleanup(e);
+  rec_free(&r);
+  ASSERT_EQ(wsserver_stop(s), 0);
+  return 0;
+}
+
+TEST_IMPL(wsx_a_server_that_keeps_the_connection_after_the_close_is_left) {
+  wss_step steps[] = {
+      {.action = WSS_HANDSHAKE},
+      {.action = WSS_SEND_FRAME, .opcode = 8, .data = "\x03\xe8", .len = 2},
+      {.action = WSS_DELAY, .delay_ms = 8000}};
+  wsserver *s = wsserver_start(NULL);
+  ferry_easy *e;
+  wsrec r;
+  uint64_t t0;
+  long ms;
+
+  ASSERT_NOT_NULL(s);
+  wsserver_default_script(s, STEPS(steps));
+  e = rec_easy(&r, ws_url(wsserver_port(s), "/"));
+  t0 = uv_hrtime();
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
+  ms = (long)((uv_hrtime() - t0) / 1000000);
+  /* the close handshake is done: the server gets a while to close, then
+   * ferry closes */
+  ASSERT_GE(ms, 1900);
+  ASSERT_LE(ms, 5000);
+  ASSERT_MEM_EQ(r.log.data, r.log.len, "C:\\03\\e8;");
+  ASSERT(client_frame(s, 0, 0, FERRY__WS_CLOSE, 1, "\x03\xe8", 2));
+  ferry_easy_cleanup(e);
+  rec_free(&r);
+  ASSERT_EQ(wsserver_stop(s), 0);
+  return 0;
+}
