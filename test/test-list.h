@@ -777,7 +777,14 @@
   X(wsx_hostile_servers_fail_with_a_specific_error_and_nothing_lost) \
   X(wsx_a_close_without_status_is_answered_with_none) \
   X(wsx_a_server_that_never_answers_a_ping_meets_the_timeout) \
-  X(wsx_a_server_that_keeps_the_connection_after_the_close_is_left)
+  X(wsx_a_server_that_keeps_the_connection_after_the_close_is_left) \
+  X(wsx_connect_only_sends_and_receives_as_libcurl) \
+  X(wsx_connect_only_hands_out_what_came_with_the_101_first) \
+  X(wsx_connect_only_partial_sends_report_what_went_out) \
+  X(wsx_connect_only_offset_frames_fragments_and_argument_checks) \
+  X(wsx_connect_only_peeks_at_a_frame_with_an_empty_buffer) \
+  X(wsx_ws_calls_without_a_websocket_say_why) \
+  X(wsx_connect_only_2_on_an_http_url_hands_over_at_connect)
 
 #define TEST_LIST(X)   \
   TEST_LIST_WSX(X) \

@@ -636,3 +636,352 @@ TEST_IMPL(wsx_a_server_that_keeps_the_connection_after_the_close_is_left) {
   ASSERT_EQ(wsserver_stop(s), 0);
   return 0;
 }
+
+/* -- CONNECT_ONLY 2 ---------------------------------------------------------- */
+
+static ferry_socket_t active(ferry_easy *e) {
+  ferry_socket_t s = FERRY_SOCKET_BAD;
+  ferry_easy_getinfo(e, FERRYINFO_ACTIVESOCKET, &s);
+  return s;
+}
+
+static int wait_fd(ferry_socket_t fd, short events) {
+  struct pollfd p = {fd, events, 0};
+  return poll(&p, 1, WAIT_MS) == 1 ? 0 : -1;
+}
+
+/* ferry_ws_recv into a buffer of bufsize until an error other than AGAIN,
+ * logging each chunk; returns that error. */
+static ferry_code recv_all(ferry_easy *e, size_t bufsize, sink *log,
+                           unsigned *agains) {
+  char buf[65536];
+  for (;;) {
+    const struct ferry_ws_frame *m = NULL;
+    size_t got = 99;
+    ferry_code rc = ferry_ws_recv(e, buf, bufsize, &got, &m);
+    if (rc == FERRYE_AGAIN) {
+      if (got != 0 || m != NULL)
+        return FERRYE_LAST;
+      if (agains)
+        (*agains)++;
+      if (wait_fd(active(e), POLLIN) != 0)
+        return FERRYE_OPERATION_TIMEDOUT;
+      continue;
+    }
+    if (rc != FERRYE_OK)
+      return rc;
+    if (m == NULL || m->len != got)
+      return FERRYE_LAST;
+    log_chunk(log, m, buf, got);
+  }
+}
+
+static ferry_easy *co_easy(const char *url) {
+  ferry_easy *e = ferry_easy_init();
+  ferry_easy_setopt(e, FERRYOPT_URL, url);
+  ferry_easy_setopt(e, FERRYOPT_CONNECT_ONLY, 2L);
+  ferry_easy_setopt(e, FERRYOPT_TIMEOUT_MS, (long)WAIT_MS);
+  return e;
+}
+
+TEST_IMPL(wsx_connect_only_sends_and_receives_as_libcurl) {
+  wss_step steps[] = {
+      {.action = WSS_HANDSHAKE},
+      {.action = WSS_WAIT_MESSAGES, .n = 1},
+      {.action = WSS_SEND_FRAME, .opcode = 1, .data = "hello world"},
+      {.action = WSS_PING, .data = "p"},
+      {.action = WSS_SEND_FRAME, .opcode = 2, .no_fin = 1, .data = "ab"},
+      {.action = WSS_SEND_FRAME, .opcode = 9, .data = "between"},
+      {.action = WSS_SEND_FRAME, .opcode = 0, .data = "cd"},
+      {.action = WSS_SEND_FRAME, .opcode = 1, .data = ""},
+      {.action = WSS_WAIT_PONG},
+      {.action = WSS_CLOSE, .status = 1000, .data = "bye"}};
+  wsserver *s = wsserver_start(NULL);
+  ferry_easy *e;
+  char byte;
+  size_t sent = 0, got = 7;
+  const struct ferry_ws_frame *m = (void *)1;
+  sink log = {0};
+  long code = 0;
+
+  ASSERT_NOT_NULL(s);
+  wsserver_default_script(s, STEPS(steps));
+  e = co_easy(ws_url(wsserver_port(s), "/co"));
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
+  ASSERT_EQ(ferry_easy_getinfo(e, FERRYINFO_RESPONSE_CODE, &code), FERRYE_OK);
+  ASSERT_EQ(code, 101);
+  ASSERT_GE(active(e), 0);
+  /* nothing came yet */
+  ASSERT_EQ(ferry_ws_recv(e, &byte, 1, &got, &m), FERRYE_AGAIN);
+  ASSERT_EQ(got, 0);
+  ASSERT_NULL(m);
+  ASSERT_EQ(ferry_ws_send(e, "hello", 5, &sent, 0, FERRYWS_TEXT), FERRYE_OK);
+  ASSERT_EQ(sent, 5);
+  /* in pieces of 4: a frame's parts say where they sit; pings are answered
+   * and not handed out; the close comes in parts too */
+  ASSERT_EQ(recv_all(e, 4, &log, NULL), FERRYE_GOT_NOTHING);
+  ASSERT_MEM_EQ(log.data, log.len,
+                "T@0,7:hell;T@4,3:o wo;T@8,0:rld;B+:ab;B:cd;T:;"
+                "C@0,1:\\03\\e8by;C@4,0:e;");
+  /* the close was answered with its status (at the next ferry_ws_recv) */
+  ASSERT_EQ(wsserver_get(s, WSS_PONGS_MATCHED), 1);
+  ASSERT_EQ(wsserver_get(s, WSS_CLOSE_ECHOED), 1);
+  ASSERT(client_frame(s, 0, 0, FERRY__WS_TEXT, 1, "hello", 5));
+  ASSERT(client_frame(s, 0, 1, FERRY__WS_PONG, 1, "p", 1));
+  ASSERT(client_frame(s, 0, 2, FERRY__WS_PONG, 1, "between", 7));
+  ASSERT(client_frame(s, 0, 3, FERRY__WS_CLOSE, 1, "\x03\xe8", 2));
+  /* after the close, and on a closed connection */
+  ASSERT_EQ(ferry_ws_send(e, "x", 1, &sent, 0, FERRYWS_TEXT),
+            FERRYE_SEND_ERROR);
+  ASSERT_EQ(ferry_ws_recv(e, &byte, 1, &got, &m), FERRYE_GOT_NOTHING);
+  ferry_easy_cleanup(e);
+  sink_free(&log);
+  ASSERT_EQ(wsserver_stop(s), 0);
+  return 0;
+}
+
+TEST_IMPL(wsx_connect_only_hands_out_what_came_with_the_101_first) {
+  /* the RFC's sample key, set by the user, so the answer can be canned:
+   * the 101 and a frame in one write */
+  static const char answer[] =
+      "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+      "Connection: Upgrade\r\n"
+      "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n"
+      "\x81\x05" "early" "\x82\x01" "!";
+  wss_step steps[] = {{.action = WSS_HANDSHAKE, .data = answer,
+                       .len = sizeof(answer) - 1},
+                      {.action = WSS_WAIT_CLOSE}};
+  wsserver *s = wsserver_start(NULL);
+  ferry_slist *h =
+      ferry_slist_append(NULL, "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==");
+  const struct ferry_ws_frame *m = NULL;
+  char buf[16];
+  size_t got = 0, sent = 0;
+  ferry_easy *e;
+  char *req;
+  size_t len;
+
+  ASSERT_NOT_NULL(s);
+  wsserver_default_script(s, STEPS(steps));
+  e = co_easy(ws_url(wsserver_port(s), "/"));
+  ferry_easy_setopt(e, FERRYOPT_HTTPHEADER, h);
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
+  /* at once, without waiting for the socket */
+  ASSERT_EQ(ferry_ws_recv(e, buf, sizeof(buf), &got, &m), FERRYE_OK);
+  ASSERT_MEM_EQ(buf, got, "early");
+  ASSERT_EQ(m->flags, FERRYWS_TEXT);
+  ASSERT_EQ(ferry_ws_recv(e, buf, sizeof(buf), &got, &m), FERRYE_OK);
+  ASSERT_MEM_EQ(buf, got, "!");
+  ASSERT_EQ(m->flags, FERRYWS_BINARY);
+  ASSERT_EQ(ferry_ws_send(e, "", 0, &sent, 0, FERRYWS_CLOSE), FERRYE_OK);
+  ASSERT_EQ(sent, 0);
+  ASSERT_EQ(wsserver_wait(s, WSS_CLOSES_RECEIVED, 1, WAIT_MS), 0);
+  /* the user's key went out once, ferry's not at all */
+  req = wsserver_request(s, 0, &len);
+  ASSERT(strstr(req, "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"));
+  ASSERT_EQ(strstr(req, "Sec-WebSocket-Key") ==
+                strstr(req, "Sec-WebSocket-Key: dGhl"),
+            1);
+  ASSERT_NULL(strstr(strstr(req, "Sec-WebSocket-Key") + 1,
+                     "Sec-WebSocket-Key"));
+  free(req);
+  ferry_easy_cleanup(e);
+  ferry_slist_free_all(h);
+  ASSERT_EQ(wsserver_stop(s), 0);
+  return 0;
+}
+
+TEST_IMPL(wsx_connect_only_partial_sends_report_what_went_out) {
+  size_t big_len = 24u << 20, off = 0, sent;
+  char *big = malloc(big_len);
+  wss_step steps[] = {{.action = WSS_HANDSHAKE},
+                      {.action = WSS_HOLD_READS, .delay_ms = 300},
+                      {.action = WSS_WAIT_MESSAGES, .n = 1},
+                      {.action = WSS_CLOSE, .status = 1000}};
+  wsserver *s = wsserver_start(NULL);
+  unsigned agains = 0, partial = 0, calls = 0;
+  ferry_easy *e;
+  sink log = {0};
+  unsigned opcode;
+  size_t len;
+  char *msg;
+
+  ASSERT_NOT_NULL(big);
+  ASSERT_NOT_NULL(s);
+  for (size_t i = 0; i < big_len; i++)
+    big[i] = (char)(i ^ (i >> 9));
+  wsserver_default_script(s, STEPS(steps));
+  e = co_easy(ws_url(wsserver_port(s), "/"));
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
+  while (off < big_len) {
+    ferry_code rc = ferry_ws_send(e, big + off, big_len - off, &sent, 0,
+                                  FERRYWS_BINARY);
+    calls++;
+    if (rc == FERRYE_AGAIN) {
+      ASSERT_EQ(sent, 0);
+      agains++;
+      ASSERT_EQ(wait_fd(active(e), POLLOUT), 0);
+      continue;
+    }
+    ASSERT_EQ(rc, FERRYE_OK);
+    if (sent < big_len - off)
+      partial++;
+    off += sent;
+  }
+  /* the server held its reads: the sends went out a part at a time */
+  ASSERT_GE(agains + partial, 2);
+  ASSERT_EQ(recv_all(e, 1024, &log, NULL), FERRYE_GOT_NOTHING);
+  ASSERT_MEM_EQ(log.data, log.len, "C:\\03\\e8;");
+  ASSERT_EQ(wsserver_messages(s, 0), 1);
+  msg = wsserver_message(s, 0, 0, &opcode, &len);
+  ASSERT_EQ(len, big_len);
+  ASSERT(memcmp(msg, big, big_len) == 0);
+  free(msg);
+  ferry_easy_cleanup(e);
+  sink_free(&log);
+  free(big);
+  ASSERT_EQ(wsserver_stop(s), 0);
+  return 0;
+}
+
+TEST_IMPL(wsx_connect_only_offset_frames_fragments_and_argument_checks) {
+  wss_step steps[] = {{.action = WSS_HANDSHAKE},
+                      {.action = WSS_WAIT_MESSAGES, .n = 2},
+                      {.action = WSS_CLOSE, .status = 1000}};
+  wsserver *s = wsserver_start(NULL);
+  char long_payload[126];
+  ferry_easy *e;
+  size_t sent = 0;
+  sink log = {0};
+  unsigned opcode;
+  size_t len;
+  char *msg;
+
+  ASSERT_NOT_NULL(s);
+  memset(long_payload, 'x', sizeof(long_payload));
+  wsserver_default_script(s, STEPS(steps));
+  e = co_easy(ws_url(wsserver_port(s), "/"));
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
+  /* one 10-byte frame in three calls (OFFSET with its whole size first) */
+  ASSERT_EQ(ferry_ws_send(e, "abc", 3, &sent, 10, FERRYWS_TEXT | FERRYWS_OFFSET),
+            FERRYE_OK);
+  ASSERT_EQ(sent, 3);
+  ASSERT_EQ(ferry_ws_send(e, "defg", 4, &sent, 0, 0), FERRYE_OK);
+  ASSERT_EQ(sent, 4);
+  /* more than the frame has left */
+  ASSERT_EQ(ferry_ws_send(e, "hijkl", 5, &sent, 0, 0),
+            FERRYE_BAD_FUNCTION_ARGUMENT);
+  ASSERT_EQ(ferry_ws_send(e, "hij", 3, &sent, 0, 0), FERRYE_OK);
+  /* a fragmented binary message: BINARY|CONT, BINARY|CONT, BINARY, with
+   * a ping between its fragments */
+  ASSERT_EQ(ferry_ws_send(e, "12", 2, &sent, 0, FERRYWS_BINARY | FERRYWS_CONT),
+            FERRYE_OK);
+  ASSERT_EQ(ferry_ws_send(e, "p", 1, &sent, 0, FERRYWS_PING), FERRYE_OK);
+  ASSERT_EQ(ferry_ws_send(e, "34", 2, &sent, 0, FERRYWS_BINARY | FERRYWS_CONT),
+            FERRYE_OK);
+  ASSERT_EQ(ferry_ws_send(e, "5", 1, &sent, 0, FERRYWS_BINARY), FERRYE_OK);
+  /* what libcurl refuses */
+  ASSERT_EQ(ferry_ws_send(e, "x", 1, &sent, 0, 0),
+            FERRYE_BAD_FUNCTION_ARGUMENT);
+  ASSERT_EQ(ferry_ws_send(e, "x", 1, &sent, 0, FERRYWS_CONT),
+            FERRYE_BAD_FUNCTION_ARGUMENT);
+  ASSERT_EQ(ferry_ws_send(e, "x", 1, &sent, 0, FERRYWS_PING | FERRYWS_CONT),
+            FERRYE_BAD_FUNCTION_ARGUMENT);
+  ASSERT_EQ(ferry_ws_send(e, long_payload, sizeof(long_payload), &sent, 0,
+                          FERRYWS_PING),
+            FERRYE_TOO_LARGE);
+  ASSERT_EQ(ferry_ws_send(e, NULL, 1, &sent, 0, FERRYWS_TEXT),
+            FERRYE_BAD_FUNCTION_ARGUMENT);
+  /* the server's pong, then its close */
+  ASSERT_EQ(recv_all(e, 64, &log, NULL), FERRYE_GOT_NOTHING);
+  ASSERT_MEM_EQ(log.data, log.len, "O:p;C:\\03\\e8;");
+  ASSERT_EQ(wsserver_messages(s, 0), 2);
+  msg = wsserver_message(s, 0, 0, &opcode, &len);
+  ASSERT_MEM_EQ(msg, len, "abcdefghij");
+  free(msg);
+  msg = wsserver_message(s, 0, 1, &opcode, &len);
+  ASSERT_MEM_EQ(msg, len, "12345");
+  ASSERT_EQ(opcode, 2);
+  free(msg);
+  ASSERT(client_frame(s, 0, 1, FERRY__WS_BINARY, 0, "12", 2));
+  ASSERT(client_frame(s, 0, 2, FERRY__WS_PING, 1, "p", 1));
+  ASSERT(client_frame(s, 0, 3, FERRY__WS_CONT, 0, "34", 2));
+  ASSERT(client_frame(s, 0, 4, FERRY__WS_CONT, 1, "5", 1));
+  ferry_easy_cleanup(e);
+  sink_free(&log);
+  ASSERT_EQ(wsserver_stop(s), 0);
+  return 0;
+}
+
+TEST_IMPL(wsx_connect_only_peeks_at_a_frame_with_an_empty_buffer) {
+  wss_step steps[] = {{.action = WSS_HANDSHAKE},
+                      {.action = WSS_SEND_FRAME, .opcode = 2, .data = "0123456789"},
+                      {.action = WSS_WAIT_CLOSE}};
+  wsserver *s = wsserver_start(NULL);
+  const struct ferry_ws_frame *m = NULL;
+  char buf[16];
+  size_t got = 9, sent;
+  ferry_easy *e;
+  ferry_code rc;
+
+  ASSERT_NOT_NULL(s);
+  wsserver_default_script(s, STEPS(steps));
+  e = co_easy(ws_url(wsserver_port(s), "/"));
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
+  while ((rc = ferry_ws_recv(e, NULL, 0, &got, &m)) == FERRYE_AGAIN)
+    ASSERT_EQ(wait_fd(active(e), POLLIN), 0);
+  ASSERT_EQ(rc, FERRYE_OK);
+  ASSERT_EQ(got, 0);
+  ASSERT_EQ(m->flags, FERRYWS_BINARY);
+  ASSERT_EQ(m->bytesleft, 10);
+  ASSERT_EQ(ferry_ws_recv(e, buf, sizeof(buf), &got, &m), FERRYE_OK);
+  ASSERT_MEM_EQ(buf, got, "0123456789");
+  ASSERT_EQ(m->bytesleft, 0);
+  ASSERT_EQ(ferry_ws_send(e, "", 0, &sent, 0, FERRYWS_CLOSE), FERRYE_OK);
+  ASSERT_EQ(wsserver_wait(s, WSS_CLOSES_RECEIVED, 1, WAIT_MS), 0);
+  ferry_easy_cleanup(e);
+  ASSERT_EQ(wsserver_stop(s), 0);
+  return 0;
+}
+
+TEST_IMPL(wsx_ws_calls_without_a_websocket_say_why) {
+  ferry_easy *e = ferry_easy_init();
+  const struct ferry_ws_frame *m = NULL;
+  char buf[4];
+  size_t n = 5;
+
+  ASSERT_EQ(ferry_ws_recv(e, buf, sizeof(buf), &n, &m),
+            FERRYE_UNSUPPORTED_PROTOCOL);
+  ASSERT_EQ(n, 0);
+  ASSERT_EQ(ferry_ws_send(e, "x", 1, &n, 0, FERRYWS_TEXT), FERRYE_SEND_ERROR);
+  ASSERT_EQ(ferry_ws_start_frame(e, FERRYWS_TEXT, 1), FERRYE_SEND_ERROR);
+  ASSERT_NULL(ferry_ws_meta(e));
+  ferry_easy_setopt(e, FERRYOPT_CONNECT_ONLY, 2L);
+  ASSERT_EQ(ferry_ws_recv(e, buf, sizeof(buf), &n, &m),
+            FERRYE_BAD_FUNCTION_ARGUMENT);
+  ASSERT_EQ(ferry_ws_recv(e, buf, sizeof(buf), NULL, &m),
+            FERRYE_BAD_FUNCTION_ARGUMENT);
+  ferry_easy_setopt(e, FERRYOPT_WS_OPTIONS, FERRYWS_RAW_MODE);
+  ASSERT_EQ(ferry_ws_start_frame(e, FERRYWS_TEXT, 1), FERRYE_FAILED_INIT);
+  ASSERT_EQ(ferry_ws_recv(NULL, buf, 1, &n, &m), FERRYE_BAD_FUNCTION_ARGUMENT);
+  ASSERT_NULL(ferry_ws_meta(NULL));
+  ferry_easy_cleanup(e);
+  return 0;
+}
+
+TEST_IMPL(wsx_connect_only_2_on_an_http_url_hands_over_at_connect) {
+  tserver *s = tserver_start();
+  ferry_easy *e;
+  char url[128];
+
+  ASSERT_NOT_NULL(s);
+  snprintf(url, sizeof(url), "http://127.0.0.1:%d/", tserver_port(s));
+  e = co_easy(url);
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
+  ASSERT_GE(active(e), 0);
+  /* no request went: the connection is the application's */
+  ASSERT_EQ(tserver_requests(s), 0);
+  ferry_easy_cleanup(e);
+  ASSERT_EQ(tserver_stop(s), 0);
+  return 0;
+}
