@@ -1557,6 +1557,9 @@ void ferry__xfer_run(ferry_easy *e) {
     if (e->rate_resume_ms)
       return; /* throttled: rate_resume reads on */
     ferry__stream_pause(&e->stream, 0, 0);
+    /* a WebSocket sends while it receives (its read callback paused) */
+    if (!e->pause_send && e->ws != NULL)
+      ferry__stream_pause(&e->stream, 1, 0);
     ferry__stream_resume(&e->stream, 0);
     return;
   default:

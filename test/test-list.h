@@ -784,7 +784,13 @@
   X(wsx_connect_only_offset_frames_fragments_and_argument_checks) \
   X(wsx_connect_only_peeks_at_a_frame_with_an_empty_buffer) \
   X(wsx_ws_calls_without_a_websocket_say_why) \
-  X(wsx_connect_only_2_on_an_http_url_hands_over_at_connect)
+  X(wsx_connect_only_2_on_an_http_url_hands_over_at_connect) \
+  X(wsx_callback_mode_pause_gives_the_same_chunk_again) \
+  X(wsx_callback_mode_write_error_ends_the_transfer) \
+  X(wsx_callback_mode_noautopong_hands_pings_to_the_application) \
+  X(wsx_callback_mode_raw_mode_passes_the_bytes_as_they_are) \
+  X(wsx_callback_mode_read_callback_sends_frames) \
+  X(wsx_callback_mode_application_closes_first)
 
 #define TEST_LIST(X)   \
   TEST_LIST_WSX(X) \

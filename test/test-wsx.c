@@ -985,3 +985,285 @@ TEST_IMPL(wsx_connect_only_2_on_an_http_url_hands_over_at_connect) {
   ASSERT_EQ(tserver_stop(s), 0);
   return 0;
 }
+
+/* -- callback mode: pause, pongs, raw, uploads, closing first ---------------- */
+
+/* Drive a multi in perform mode until its transfer ends; after a pause
+ * is seen, wait pause_ms and unpause. Returns the transfer's result. */
+static ferry_code drive(ferry_multi *m, ferry_easy *e, wsrec *r, int pause_ms) {
+  int running = 1, unpaused = 0;
+  uint64_t paused_at = 0;
+  ferry_msg *msg;
+
+  while (running) {
+    if (ferry_multi_perform(m, &running) != FERRYM_OK)
+      return FERRYE_LAST;
+    if (r && r->paused && !unpaused) {
+      if (paused_at == 0)
+        paused_at = uv_hrtime();
+      else if (uv_hrtime() - paused_at >= (uint64_t)pause_ms * 1000000) {
+        unpaused = 1;
+        ferry_easy_pause(e, FERRY_PAUSE_CONT);
+      }
+    }
+    if (running)
+      ferry_multi_poll(m, NULL, 0, 20, NULL);
+  }
+  msg = ferry_multi_info_read(m, NULL);
+  return msg ? msg->data.result : FERRYE_LAST;
+}
+
+TEST_IMPL(wsx_callback_mode_pause_gives_the_same_chunk_again) {
+  wss_step steps[] = {
+      {.action = WSS_HANDSHAKE},
+      {.action = WSS_SEND_FRAME, .opcode = 1, .data = "one"},
+      {.action = WSS_SEND_FRAME, .opcode = 1, .data = "two"},
+      {.action = WSS_SEND_FRAME, .opcode = 2, .data = "three"},
+      {.action = WSS_CLOSE, .status = 1000}};
+  wsserver *s = wsserver_start(NULL);
+  ferry_multi *m = ferry_multi_init();
+  ferry_easy *e;
+  wsrec r;
+
+  ASSERT_NOT_NULL(s);
+  wsserver_default_script(s, STEPS(steps));
+  e = rec_easy(&r, ws_url(wsserver_port(s), "/"));
+  r.pause_at = 2;
+  ASSERT_EQ(ferry_multi_add_handle(m, e), FERRYM_OK);
+  ASSERT_EQ(drive(m, e, &r, 100), FERRYE_OK);
+  ASSERT_EQ(r.paused, 1);
+  ASSERT_MEM_EQ(r.log.data, r.log.len, "T:one;T:two;B:three;C:\\03\\e8;");
+  ASSERT_EQ(r.bad_meta, 0);
+  ASSERT_EQ(wsserver_get(s, WSS_CLOSE_ECHOED), 1);
+  ASSERT_EQ(ferry_multi_remove_handle(m, e), FERRYM_OK);
+  ferry_easy_cleanup(e);
+  ASSERT_EQ(ferry_multi_cleanup(m), FERRYM_OK);
+  rec_free(&r);
+  ASSERT_EQ(wsserver_stop(s), 0);
+  return 0;
+}
+
+TEST_IMPL(wsx_callback_mode_write_error_ends_the_transfer) {
+  wss_step steps[] = {{.action = WSS_HANDSHAKE},
+                      {.action = WSS_SEND_FRAME, .opcode = 1, .data = "one"},
+                      {.action = WSS_SEND_FRAME, .opcode = 1, .data = "two"},
+                      {.action = WSS_DELAY, .delay_ms = 3000}};
+  wsserver *s = wsserver_start(NULL);
+  ferry_easy *e;
+  wsrec r;
+
+  ASSERT_NOT_NULL(s);
+  wsserver_default_script(s, STEPS(steps));
+  e = rec_easy(&r, ws_url(wsserver_port(s), "/"));
+  r.fail_at = 2;
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_WRITE_ERROR);
+  ASSERT_MEM_EQ(r.log.data, r.log.len, "T:one;");
+  ferry_easy_cleanup(e);
+  rec_free(&r);
+  ASSERT_EQ(wsserver_stop(s), 0);
+  return 0;
+}
+
+/* With NOAUTOPONG the application sees pings and answers them itself. */
+static size_t pong_back(char *p, size_t size, size_t n, void *ud) {
+  wsrec *r = ud;
+  const struct ferry_ws_frame *m = ferry_ws_meta(r->e);
+  size_t sent = 0;
+  if (m && (m->flags & FERRYWS_PING) &&
+      (ferry_ws_send(r->e, p, size * n, &sent, 0, FERRYWS_PONG) != FERRYE_OK ||
+       sent != size * n))
+    r->echo_rc = FERRYE_SEND_ERROR;
+  return rec_write(p, size, n, ud);
+}
+
+TEST_IMPL(wsx_callback_mode_noautopong_hands_pings_to_the_application) {
+  wss_step steps[] = {{.action = WSS_HANDSHAKE},
+                      {.action = WSS_PING, .data = "abc"},
+                      {.action = WSS_WAIT_PONG},
+                      {.action = WSS_PING, .data = ""},
+                      {.action = WSS_WAIT_PONG},
+                      {.action = WSS_CLOSE, .status = 1000}};
+  wsserver *s = wsserver_start(NULL);
+  ferry_easy *e;
+  wsrec r;
+
+  ASSERT_NOT_NULL(s);
+  wsserver_default_script(s, STEPS(steps));
+  e = rec_easy(&r, ws_url(wsserver_port(s), "/"));
+  ferry_easy_setopt(e, FERRYOPT_WS_OPTIONS, FERRYWS_NOAUTOPONG);
+  ferry_easy_setopt(e, FERRYOPT_WRITEFUNCTION, pong_back);
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
+  ASSERT_EQ(r.echo_rc, FERRYE_OK);
+  ASSERT_MEM_EQ(r.log.data, r.log.len, "P:abc;P:;C:\\03\\e8;");
+  ASSERT_EQ(wsserver_get(s, WSS_PONGS_MATCHED), 2);
+  ASSERT_EQ(wsserver_frames(s, 0), 3); /* two pongs and the close */
+  ferry_easy_cleanup(e);
+  rec_free(&r);
+  ASSERT_EQ(wsserver_stop(s), 0);
+  return 0;
+}
+
+/* RAW_MODE: the bytes after the 101 as they came, and the application's
+ * own frames (masked by itself) as they are. */
+static size_t raw_write(char *p, size_t size, size_t n, void *ud) {
+  wsrec *r = ud;
+  /* a masked close with status 1000 and the mask 01 02 03 04 */
+  static const char close_frame[] = "\x88\x82\x01\x02\x03\x04\x02\xea";
+  size_t sent = 0;
+  if (ferry_ws_meta(r->e) != NULL)
+    r->bad_meta++;
+  sink_write(p, size, n, &r->data);
+  if (r->data.len >= 8 && r->echo == 0) {
+    r->echo = 1;
+    if (ferry_ws_send(r->e, "x", 1, &sent, 0, FERRYWS_TEXT) !=
+        FERRYE_BAD_FUNCTION_ARGUMENT)
+      r->echo_rc = FERRYE_LAST;
+    if (ferry_ws_send(r->e, close_frame, 8, &sent, 0, 0) != FERRYE_OK ||
+        sent != 8)
+      r->echo_rc = FERRYE_SEND_ERROR;
+  }
+  return size * n;
+}
+
+TEST_IMPL(wsx_callback_mode_raw_mode_passes_the_bytes_as_they_are) {
+  wss_step steps[] = {{.action = WSS_HANDSHAKE},
+                      {.action = WSS_SEND_FRAME, .opcode = 1, .data = "hi"},
+                      {.action = WSS_CLOSE, .status = 1000}};
+  wsserver *s = wsserver_start(NULL);
+  ferry_easy *e;
+  wsrec r;
+
+  ASSERT_NOT_NULL(s);
+  wsserver_default_script(s, STEPS(steps));
+  e = rec_easy(&r, ws_url(wsserver_port(s), "/"));
+  ferry_easy_setopt(e, FERRYOPT_WS_OPTIONS, FERRYWS_RAW_MODE);
+  ferry_easy_setopt(e, FERRYOPT_WRITEFUNCTION, raw_write);
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
+  ASSERT_EQ(r.echo_rc, FERRYE_OK);
+  ASSERT_EQ(r.bad_meta, 0);
+  ASSERT_EQ(r.data.len, 8);
+  ASSERT(memcmp(r.data.data, "\x81\x02hi\x88\x02\x03\xe8", 8) == 0);
+  ASSERT_EQ(wsserver_get(s, WSS_CLOSE_ECHOED), 1);
+  ferry_easy_cleanup(e);
+  rec_free(&r);
+  ASSERT_EQ(wsserver_stop(s), 0);
+  return 0;
+}
+
+/* UPLOAD with a READFUNCTION (libcurl 8.16's model): what the callback
+ * gives is a BINARY frame of its own, or the payload of a frame it
+ * started with ferry_ws_start_frame; PAUSE waits for ferry_easy_pause. */
+typedef struct upctx {
+  ferry_easy *e;
+  int call;
+  int paused;
+  ferry_code start_rc;
+} upctx;
+
+static size_t up_read(char *buf, size_t size, size_t n, void *ud) {
+  upctx *u = ud;
+  (void)size;
+  (void)n;
+  switch (u->call++) {
+  case 0:
+    u->start_rc = ferry_ws_start_frame(u->e, FERRYWS_TEXT, 11);
+    memcpy(buf, "hello", 5);
+    return 5;
+  case 1:
+    /* the rest of the frame started above */
+    memcpy(buf, " world", 6);
+    return 6;
+  case 2:
+    memcpy(buf, "\x01\x02\x03", 3);
+    return 3;
+  case 3:
+    u->paused = 1;
+    return FERRY_READFUNC_PAUSE;
+  case 4:
+    /* a frame without payload: 0 then is not the end */
+    if (ferry_ws_start_frame(u->e, FERRYWS_PING, 0) != FERRYE_OK)
+      u->start_rc = FERRYE_LAST;
+    return 0;
+  case 5:
+    if (ferry_ws_start_frame(u->e, FERRYWS_CLOSE, 2) != FERRYE_OK)
+      u->start_rc = FERRYE_LAST;
+    memcpy(buf, "\x0f\xa1", 2);
+    return 2;
+  default:
+    return 0;
+  }
+}
+
+static size_t unpause_on_go(char *p, size_t size, size_t n, void *ud) {
+  wsrec *r = ud;
+  size_t k = rec_write(p, size, n, ud);
+  if (size * n == 2 && memcmp(p, "go", 2) == 0)
+    ferry_easy_pause(r->e, FERRY_PAUSE_CONT);
+  return k;
+}
+
+TEST_IMPL(wsx_callback_mode_read_callback_sends_frames) {
+  wss_step steps[] = {{.action = WSS_HANDSHAKE},
+                      {.action = WSS_WAIT_MESSAGES, .n = 2},
+                      {.action = WSS_SEND_FRAME, .opcode = 1, .data = "go"},
+                      {.action = WSS_WAIT_CLOSE}};
+  wsserver *s = wsserver_start(NULL);
+  ferry_easy *e;
+  upctx u = {0};
+  wsrec r;
+
+  ASSERT_NOT_NULL(s);
+  wsserver_default_script(s, STEPS(steps));
+  e = rec_easy(&r, ws_url(wsserver_port(s), "/"));
+  u.e = e;
+  ferry_easy_setopt(e, FERRYOPT_UPLOAD, 1L);
+  ferry_easy_setopt(e, FERRYOPT_READFUNCTION, up_read);
+  ferry_easy_setopt(e, FERRYOPT_READDATA, &u);
+  ferry_easy_setopt(e, FERRYOPT_WRITEFUNCTION, unpause_on_go);
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
+  ASSERT_EQ(u.start_rc, FERRYE_OK);
+  ASSERT_EQ(u.paused, 1);
+  ASSERT_GE(u.call, 6);
+  /* the handshake was a GET without a body */
+  {
+    size_t len;
+    char *req = wsserver_request(s, 0, &len);
+    ASSERT(strncmp(req, "GET / HTTP/1.1\r\n", 16) == 0);
+    ASSERT_NULL(strstr(req, "Content-Length"));
+    ASSERT_NULL(strstr(req, "Transfer-Encoding"));
+    free(req);
+  }
+  ASSERT_EQ(wsserver_frames(s, 0), 4);
+  ASSERT(client_frame(s, 0, 0, FERRY__WS_TEXT, 1, "hello world", 11));
+  ASSERT(client_frame(s, 0, 1, FERRY__WS_BINARY, 1, "\x01\x02\x03", 3));
+  ASSERT(client_frame(s, 0, 2, FERRY__WS_PING, 1, "", 0));
+  ASSERT(client_frame(s, 0, 3, FERRY__WS_CLOSE, 1, "\x0f\xa1", 2));
+  ASSERT_MEM_EQ(r.log.data, r.log.len, "T:go;O:;C:\\0f\\a1;");
+  ferry_easy_cleanup(e);
+  rec_free(&r);
+  ASSERT_EQ(wsserver_stop(s), 0);
+  return 0;
+}
+
+TEST_IMPL(wsx_callback_mode_application_closes_first) {
+  wss_step steps[] = {{.action = WSS_HANDSHAKE},
+                      {.action = WSS_SEND_FRAME, .opcode = 1, .data = "x"},
+                      {.action = WSS_WAIT_CLOSE}};
+  wsserver *s = wsserver_start(NULL);
+  ferry_easy *e;
+  wsrec r;
+
+  ASSERT_NOT_NULL(s);
+  wsserver_default_script(s, STEPS(steps));
+  e = rec_easy(&r, ws_url(wsserver_port(s), "/"));
+  r.close_at = 1;
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
+  /* the server's answer is delivered; no close goes back to it */
+  ASSERT_MEM_EQ(r.log.data, r.log.len, "T:x;C:\\0f\\a0;");
+  ASSERT_EQ(wsserver_frames(s, 0), 1);
+  ASSERT(client_frame(s, 0, 0, FERRY__WS_CLOSE, 1, "\x0f\xa0", 2));
+  ferry_easy_cleanup(e);
+  rec_free(&r);
+  ASSERT_EQ(wsserver_stop(s), 0);
+  return 0;
+}
