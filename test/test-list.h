@@ -790,7 +790,10 @@
   X(wsx_callback_mode_noautopong_hands_pings_to_the_application) \
   X(wsx_callback_mode_raw_mode_passes_the_bytes_as_they_are) \
   X(wsx_callback_mode_read_callback_sends_frames) \
-  X(wsx_callback_mode_application_closes_first)
+  X(wsx_callback_mode_application_closes_first) \
+  X(wsx_callback_mode_sends_outside_callbacks_with_back_pressure) \
+  X(wsx_many_websockets_sit_idle_on_one_multi_in_libuv_mode) \
+  X(wsx_many_websockets_in_socket_action_mode_watch_only_input)
 
 #define TEST_LIST(X)   \
   TEST_LIST_WSX(X) \

@@ -21,6 +21,7 @@
 #include "certs.h"
 #include "ferry_uv.h"
 #include "fx.h"
+#include "multi.h"
 #include "pyws.h"
 #include "test.h"
 #include "ws.h"
@@ -1264,6 +1265,391 @@ TEST_IMPL(wsx_callback_mode_application_closes_first) {
   ASSERT(client_frame(s, 0, 0, FERRY__WS_CLOSE, 1, "\x0f\xa0", 2));
   ferry_easy_cleanup(e);
   rec_free(&r);
+  ASSERT_EQ(wsserver_stop(s), 0);
+  return 0;
+}
+
+/* -- on a libuv loop: sends from outside callbacks, back-pressure ------------ */
+
+#define BP_MESSAGES 2000
+#define BP_SIZE 16384
+
+typedef struct bpctx {
+  wsrec r;
+  uv_timer_t timer;
+  int started;
+  unsigned next;        /* the next message to send */
+  size_t off;           /* how much of it went */
+  unsigned agains, partial;
+  int closed;
+  ferry_code send_rc;
+  int done;
+  ferry_code result;
+} bpctx;
+
+static void bp_message(unsigned i, char *out) {
+  memset(out, (int)(i & 0xff), BP_SIZE);
+  memcpy(out, &i, sizeof(i));
+}
+
+static void bp_tick(uv_timer_t *t) {
+  bpctx *b = t->data;
+  char msg[BP_SIZE];
+
+  while (b->next < BP_MESSAGES) {
+    size_t sent = 0;
+    ferry_code rc;
+    bp_message(b->next, msg);
+    rc = ferry_ws_send(b->r.e, msg + b->off, BP_SIZE - b->off, &sent, 0,
+                       FERRYWS_BINARY);
+    if (rc == FERRYE_AGAIN) {
+      b->agains++;
+      return; /* the next tick tries again */
+    }
+    if (rc != FERRYE_OK) {
+      b->send_rc = rc;
+      uv_timer_stop(t);
+      return;
+    }
+    b->off += sent;
+    if (b->off < BP_SIZE) {
+      b->partial++;
+      return;
+    }
+    b->off = 0;
+    b->next++;
+  }
+  if (!b->closed) {
+    size_t sent = 0;
+    if (ferry_ws_send(b->r.e, "\x03\xe8", 2, &sent, 0, FERRYWS_CLOSE) ==
+        FERRYE_OK)
+      b->closed = 1;
+    else
+      return;
+  }
+  uv_timer_stop(t);
+}
+
+static size_t bp_write(char *p, size_t size, size_t n, void *ud) {
+  bpctx *b = ud;
+  size_t k = rec_write(p, size, n, &b->r);
+  if (!b->started && size * n == 5 && memcmp(p, "ready", 5) == 0) {
+    b->started = 1;
+    uv_timer_start(&b->timer, bp_tick, 0, 5);
+  }
+  return k;
+}
+
+static void bp_done(ferry_easy *e, ferry_code result, void *ud) {
+  bpctx *b = ud;
+  (void)e;
+  b->done = 1;
+  b->result = result;
+  uv_timer_stop(&b->timer);
+}
+
+static void multi_closed(ferry_multi *m, void *arg) {
+  (void)m;
+  *(int *)arg = 1;
+}
+
+TEST_IMPL(wsx_callback_mode_sends_outside_callbacks_with_back_pressure) {
+  wss_step steps[] = {{.action = WSS_HANDSHAKE},
+                      {.action = WSS_SEND_FRAME, .opcode = 1, .data = "ready"},
+                      {.action = WSS_HOLD_READS, .delay_ms = 400},
+                      {.action = WSS_WAIT_MESSAGES, .n = BP_MESSAGES},
+                      {.action = WSS_WAIT_CLOSE}};
+  wsserver *s = wsserver_start(NULL);
+  uv_loop_t loop;
+  ferry_multi *m;
+  ferry_easy *e;
+  bpctx *b = calloc(1, sizeof(*b));
+  int closed = 0;
+  char want[BP_SIZE];
+
+  ASSERT_NOT_NULL(s);
+  ASSERT_NOT_NULL(b);
+  wsserver_default_script(s, STEPS(steps));
+  ASSERT_EQ(uv_loop_init(&loop), 0);
+  uv_timer_init(&loop, &b->timer);
+  b->timer.data = b;
+  m = ferry_multi_init();
+  ASSERT_EQ(ferry_multi_use_loop(m, &loop), FERRYM_OK);
+  e = rec_easy(&b->r, ws_url(wsserver_port(s), "/"));
+  ferry_easy_setopt(e, FERRYOPT_WRITEFUNCTION, bp_write);
+  ferry_easy_setopt(e, FERRYOPT_WRITEDATA, b);
+  ferry_easy_setopt(e, FERRYOPT_DONEFUNCTION, bp_done);
+  ferry_easy_setopt(e, FERRYOPT_DONEDATA, b);
+  ferry_easy_setopt(e, FERRYOPT_TIMEOUT_MS, 30000L);
+  ASSERT_EQ(ferry_multi_add_handle(m, e), FERRYM_OK);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  ASSERT_EQ(b->done, 1);
+  ASSERT_EQ(b->result, FERRYE_OK);
+  ASSERT_EQ(b->send_rc, FERRYE_OK);
+  ASSERT_EQ(b->next, BP_MESSAGES);
+  /* the queue filled while the server held its reads */
+  ASSERT_GE(b->agains + b->partial, 1);
+  ASSERT_EQ(wsserver_messages(s, 0), BP_MESSAGES);
+  for (unsigned i = 0; i < BP_MESSAGES; i += 97) {
+    unsigned opcode;
+    size_t len;
+    char *msg = wsserver_message(s, 0, i, &opcode, &len);
+    bp_message(i, want);
+    ASSERT_EQ(len, BP_SIZE);
+    ASSERT(memcmp(msg, want, BP_SIZE) == 0);
+    free(msg);
+  }
+  ASSERT_MEM_EQ(b->r.log.data, b->r.log.len, "T:ready;C:\\03\\e8;");
+  ASSERT_EQ(ferry_multi_remove_handle(m, e), FERRYM_OK);
+  ferry_easy_cleanup(e);
+  ASSERT_EQ(ferry_multi_close(m, multi_closed, &closed), FERRYM_OK);
+  uv_close((uv_handle_t *)&b->timer, NULL);
+  MAKE_LOOP_HAPPY(&loop);
+  ASSERT_EQ(closed, 1);
+  rec_free(&b->r);
+  free(b);
+  ASSERT_EQ(wsserver_stop(s), 0);
+  return 0;
+}
+
+/* -- many WebSockets on one multi ---------------------------------------------- */
+
+#define MANY 100
+
+typedef struct manyctx {
+  wsrec r[MANY];
+  unsigned ready, done, ok;
+  uv_timer_t idle;
+  uv_prepare_t prep;
+  unsigned long iterations, idle_iterations;
+  unsigned long timer_runs_before;
+  ferry_multi *m;
+  double cpu_before, idle_cpu;
+} manyctx;
+
+static double cpu_seconds(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+         (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+static manyctx *many_of(wsrec *r);
+
+static size_t many_write(char *p, size_t size, size_t n, void *ud);
+
+static void many_send_all(manyctx *c) {
+  for (int i = 0; i < MANY; i++) {
+    size_t sent = 0;
+    if (ferry_ws_send(c->r[i].e, "m", 1, &sent, 0, FERRYWS_TEXT) !=
+            FERRYE_OK ||
+        sent != 1)
+      c->r[i].echo_rc = FERRYE_SEND_ERROR;
+  }
+}
+
+static void many_idle_over(uv_timer_t *t) {
+  manyctx *c = t->data;
+  c->idle_iterations = c->iterations - c->idle_iterations;
+  c->idle_cpu = cpu_seconds() - c->cpu_before;
+  c->timer_runs_before = c->m->uv_timer_runs - c->timer_runs_before;
+  /* now each WebSocket says something, from outside any callback */
+  many_send_all(c);
+}
+
+static void many_prepare(uv_prepare_t *p) {
+  ((manyctx *)p->data)->iterations++;
+}
+
+static size_t many_write(char *p, size_t size, size_t n, void *ud) {
+  wsrec *r = ud;
+  manyctx *c = many_of(r);
+  size_t k = rec_write(p, size, n, ud);
+  if (size * n == 2 && memcmp(p, "hi", 2) == 0 && ++c->ready == MANY &&
+      c->idle.data != NULL) {
+    /* every one is open and idle: watch the loop do nothing */
+    c->idle_iterations = c->iterations;
+    c->cpu_before = cpu_seconds();
+    c->timer_runs_before = c->m->uv_timer_runs;
+    uv_timer_start(&c->idle, many_idle_over, 300, 0);
+  }
+  return k;
+}
+
+static manyctx *many_current;
+static manyctx *many_of(wsrec *r) {
+  (void)r;
+  return many_current;
+}
+
+static void many_done(ferry_easy *e, ferry_code result, void *ud) {
+  manyctx *c = many_current;
+  (void)e;
+  (void)ud;
+  c->done++;
+  c->ok += result == FERRYE_OK;
+}
+
+static const wss_step many_steps[] = {
+    {.action = WSS_HANDSHAKE},
+    {.action = WSS_SEND_FRAME, .opcode = 1, .data = "hi"},
+    {.action = WSS_WAIT_MESSAGES, .n = 1},
+    {.action = WSS_CLOSE, .status = 1000}};
+
+TEST_IMPL(wsx_many_websockets_sit_idle_on_one_multi_in_libuv_mode) {
+  wsserver *s = wsserver_start(NULL);
+  manyctx *c = calloc(1, sizeof(*c));
+  uv_loop_t loop;
+  int closed = 0;
+
+  ASSERT_NOT_NULL(s);
+  ASSERT_NOT_NULL(c);
+  many_current = c;
+  wsserver_default_script(s, many_steps, sizeof(many_steps) / sizeof(many_steps[0]));
+  ASSERT_EQ(uv_loop_init(&loop), 0);
+  uv_timer_init(&loop, &c->idle);
+  c->idle.data = c;
+  uv_prepare_init(&loop, &c->prep);
+  c->prep.data = c;
+  uv_prepare_start(&c->prep, many_prepare);
+  uv_unref((uv_handle_t *)&c->prep);
+  c->m = ferry_multi_init();
+  ASSERT_EQ(ferry_multi_use_loop(c->m, &loop), FERRYM_OK);
+  for (int i = 0; i < MANY; i++) {
+    ferry_easy *e = rec_easy(&c->r[i], ws_url(wsserver_port(s), "/"));
+    ferry_easy_setopt(e, FERRYOPT_WRITEFUNCTION, many_write);
+    ferry_easy_setopt(e, FERRYOPT_DONEFUNCTION, many_done);
+    ferry_easy_setopt(e, FERRYOPT_TIMEOUT_MS, 0L);
+    ASSERT_EQ(ferry_multi_add_handle(c->m, e), FERRYM_OK);
+  }
+  uv_run(&loop, UV_RUN_DEFAULT);
+  ASSERT_EQ(c->done, MANY);
+  ASSERT_EQ(c->ok, MANY);
+  /* 300 ms with 100 open WebSockets: the loop slept (a handful of
+   * iterations, the timer's own), ferry's timer never ran, next to no CPU */
+  ASSERT_LE(c->idle_iterations, 4);
+  ASSERT_EQ(c->timer_runs_before, 0);
+  ASSERT(c->idle_cpu < 0.05);
+  for (int i = 0; i < MANY; i++) {
+    ASSERT_MEM_EQ(c->r[i].log.data, c->r[i].log.len, "T:hi;C:\\03\\e8;");
+    ASSERT_EQ(c->r[i].echo_rc, FERRYE_OK);
+    ASSERT_EQ(ferry_multi_remove_handle(c->m, c->r[i].e), FERRYM_OK);
+    ferry_easy_cleanup(c->r[i].e);
+    rec_free(&c->r[i]);
+  }
+  ASSERT_EQ(wsserver_get(s, WSS_CLOSE_ECHOED), MANY);
+  ASSERT_EQ(ferry_multi_close(c->m, multi_closed, &closed), FERRYM_OK);
+  uv_close((uv_handle_t *)&c->idle, NULL);
+  uv_close((uv_handle_t *)&c->prep, NULL);
+  MAKE_LOOP_HAPPY(&loop);
+  free(c);
+  ASSERT_EQ(wsserver_stop(s), 0);
+  return 0;
+}
+
+/* socket_action: what the application is asked to watch */
+static short sa_want[4096];
+static long sa_timeout = -1;
+
+static int sa_socket(ferry_easy *e, ferry_socket_t fd, int what, void *u,
+                     void *sp) {
+  (void)e;
+  (void)u;
+  (void)sp;
+  if (fd < 0 || fd >= 4096)
+    return -1;
+  sa_want[fd] = what == FERRY_POLL_REMOVE ? 0 : (short)what;
+  return 0;
+}
+
+static int sa_timer(ferry_multi *m, long ms, void *u) {
+  (void)m;
+  (void)u;
+  sa_timeout = ms;
+  return 0;
+}
+
+/* One round: poll what is wanted (at most wait_ms), act. Returns the
+ * number of ready sockets. */
+static int sa_round(ferry_multi *m, int wait_ms, int *running) {
+  struct pollfd p[4096];
+  nfds_t n = 0;
+  int ready, ms = wait_ms;
+  for (int fd = 0; fd < 4096; fd++)
+    if (sa_want[fd]) {
+      p[n].fd = fd;
+      p[n].events = (short)(((sa_want[fd] & FERRY_POLL_IN) ? POLLIN : 0) |
+                            ((sa_want[fd] & FERRY_POLL_OUT) ? POLLOUT : 0));
+      p[n++].revents = 0;
+    }
+  if (sa_timeout >= 0 && sa_timeout < ms)
+    ms = (int)sa_timeout;
+  ready = poll(p, n, ms);
+  for (nfds_t i = 0; i < n; i++)
+    if (p[i].revents)
+      ferry_multi_socket_action(m, p[i].fd, 0, running);
+  if (ready == 0 && sa_timeout >= 0)
+    ferry_multi_socket_action(m, FERRY_SOCKET_TIMEOUT, 0, running);
+  return ready;
+}
+
+TEST_IMPL(wsx_many_websockets_in_socket_action_mode_watch_only_input) {
+  wsserver *s = wsserver_start(NULL);
+  manyctx *c = calloc(1, sizeof(*c));
+  ferry_multi *m = ferry_multi_init();
+  int running = 1, rounds = 0, in = 0, out = 0;
+
+  ASSERT_NOT_NULL(s);
+  ASSERT_NOT_NULL(c);
+  many_current = c;
+  memset(sa_want, 0, sizeof(sa_want));
+  sa_timeout = -1;
+  wsserver_default_script(s, many_steps, sizeof(many_steps) / sizeof(many_steps[0]));
+  ASSERT_EQ(ferry_multi_setopt(m, FERRYMOPT_SOCKETFUNCTION, sa_socket),
+            FERRYM_OK);
+  ASSERT_EQ(ferry_multi_setopt(m, FERRYMOPT_TIMERFUNCTION, sa_timer),
+            FERRYM_OK);
+  for (int i = 0; i < MANY; i++) {
+    ferry_easy *e = rec_easy(&c->r[i], ws_url(wsserver_port(s), "/"));
+    ferry_easy_setopt(e, FERRYOPT_WRITEFUNCTION, many_write);
+    ferry_easy_setopt(e, FERRYOPT_DONEFUNCTION, many_done);
+    ferry_easy_setopt(e, FERRYOPT_TIMEOUT_MS, 0L);
+    ASSERT_EQ(ferry_multi_add_handle(m, e), FERRYM_OK);
+  }
+  ferry_multi_socket_action(m, FERRY_SOCKET_TIMEOUT, 0, &running);
+  while (c->ready < MANY && rounds++ < 5000)
+    sa_round(m, 100, &running);
+  ASSERT_EQ(c->ready, MANY);
+  /* let any last write or timer settle, then look */
+  for (int i = 0; i < 5; i++)
+    sa_round(m, 10, &running);
+  for (int fd = 0; fd < 4096; fd++) {
+    in += sa_want[fd] == FERRY_POLL_IN;
+    out += (sa_want[fd] & FERRY_POLL_OUT) != 0;
+  }
+  ASSERT_EQ(in, MANY);
+  ASSERT_EQ(out, 0);
+  ASSERT_EQ(sa_timeout, -1);
+  ASSERT_EQ(running, MANY);
+  /* idle: nothing is ready for 200 ms */
+  ASSERT_EQ(sa_round(m, 200, &running), 0);
+  many_send_all(c);
+  rounds = 0;
+  while (running > 0 && rounds++ < 5000)
+    sa_round(m, 100, &running);
+  ASSERT_EQ(running, 0);
+  ASSERT_EQ(c->ok, MANY);
+  for (int fd = 0; fd < 4096; fd++)
+    ASSERT_EQ(sa_want[fd], 0);
+  ASSERT_EQ(sa_timeout, -1);
+  for (int i = 0; i < MANY; i++) {
+    ASSERT_MEM_EQ(c->r[i].log.data, c->r[i].log.len, "T:hi;C:\\03\\e8;");
+    ferry_multi_remove_handle(m, c->r[i].e);
+    ferry_easy_cleanup(c->r[i].e);
+    rec_free(&c->r[i]);
+  }
+  ASSERT_EQ(ferry_multi_cleanup(m), FERRYM_OK);
+  free(c);
   ASSERT_EQ(wsserver_stop(s), 0);
   return 0;
 }
