@@ -793,7 +793,13 @@
   X(wsx_callback_mode_application_closes_first) \
   X(wsx_callback_mode_sends_outside_callbacks_with_back_pressure) \
   X(wsx_many_websockets_sit_idle_on_one_multi_in_libuv_mode) \
-  X(wsx_many_websockets_in_socket_action_mode_watch_only_input)
+  X(wsx_many_websockets_in_socket_action_mode_watch_only_input) \
+  X(wsx_python_websockets_server_in_callback_mode) \
+  X(wsx_python_websockets_server_with_connect_only) \
+  X(wsx_wss_runs_over_tls_in_both_modes) \
+  X(wsx_through_an_http_proxy_the_upgrade_goes_in_a_tunnel) \
+  X(wsx_redirects_authentication_and_cookies_come_before_the_101) \
+  X(wsx_a_redirect_from_ws_to_http_is_refused)
 
 #define TEST_LIST(X)   \
   TEST_LIST_WSX(X) \

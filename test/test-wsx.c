@@ -1653,3 +1653,376 @@ TEST_IMPL(wsx_many_websockets_in_socket_action_mode_watch_only_input) {
   ASSERT_EQ(wsserver_stop(s), 0);
   return 0;
 }
+
+/* -- python3-websockets ------------------------------------------------------- */
+
+/* The READFUNCTION gives the messages to send: each as a frame started
+ * with ferry_ws_start_frame, the big one in pieces. */
+typedef struct pyup {
+  ferry_easy *e;
+  int msg;
+  size_t off;
+  const char *big;
+  size_t big_len;
+  ferry_code rc;
+} pyup;
+
+static const char py_utf8[] = "h\xc3\xa9llo \xf0\x9f\x98\x80";
+
+static size_t py_read(char *buf, size_t size, size_t n, void *ud) {
+  pyup *u = ud;
+  size_t cap = size * n, k;
+  const char *text[] = {"hello", py_utf8, NULL, "fragments a b c",
+                        "close 4000 see you"};
+  if (u->msg >= 5)
+    return FERRY_READFUNC_PAUSE; /* nothing more: the server closes */
+  if (u->msg == 2) {
+    if (u->off == 0 &&
+        ferry_ws_start_frame(u->e, FERRYWS_BINARY, (ferry_off_t)u->big_len) !=
+            FERRYE_OK)
+      u->rc = FERRYE_LAST;
+    k = u->big_len - u->off < cap ? u->big_len - u->off : cap;
+    memcpy(buf, u->big + u->off, k);
+    u->off += k;
+    if (u->off == u->big_len)
+      u->msg++;
+    return k;
+  }
+  k = strlen(text[u->msg]);
+  if (ferry_ws_start_frame(u->e, FERRYWS_TEXT, (ferry_off_t)k) != FERRYE_OK)
+    u->rc = FERRYE_LAST;
+  memcpy(buf, text[u->msg], k);
+  u->msg++;
+  return k;
+}
+
+TEST_IMPL(wsx_python_websockets_server_in_callback_mode) {
+  pyws_server *p = pyws_server_start();
+  size_t big_len = 1 << 20;
+  char *big = malloc(big_len), *want;
+  pyup u = {0};
+  ferry_easy *e;
+  wsrec r;
+  const char *tail;
+
+  ASSERT_NOT_NULL(p);
+  ASSERT_NOT_NULL(big);
+  for (size_t i = 0; i < big_len; i++)
+    big[i] = (char)(i * 7);
+  e = rec_easy(&r, ws_url(pyws_server_port(p), "/"));
+  u.e = e;
+  u.big = big;
+  u.big_len = big_len;
+  ferry_easy_setopt(e, FERRYOPT_UPLOAD, 1L);
+  ferry_easy_setopt(e, FERRYOPT_READFUNCTION, py_read);
+  ferry_easy_setopt(e, FERRYOPT_READDATA, &u);
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
+  ASSERT_EQ(u.rc, FERRYE_OK);
+  ASSERT_EQ(r.bad_meta, 0);
+  /* the echoes, in order: hello, the UTF-8 text, 1 MiB of binary, the
+   * server's own fragments (ending with an empty final frame), its close */
+  want = malloc(5 + strlen(py_utf8) + big_len + 3);
+  memcpy(want, "hello", 5);
+  memcpy(want + 5, py_utf8, strlen(py_utf8));
+  memcpy(want + 5 + strlen(py_utf8), big, big_len);
+  memcpy(want + 5 + strlen(py_utf8) + big_len, "abc", 3);
+  ASSERT_EQ(r.data.len, 5 + strlen(py_utf8) + big_len + 3);
+  ASSERT(memcmp(r.data.data, want, r.data.len) == 0);
+  {
+    static const char head[] = "T:hello;T:h\\c3\\a9llo \\f0\\9f\\98\\80;B";
+    ASSERT(strncmp(r.log.data, head, strlen(head)) == 0);
+  }
+  tail = r.log.data + r.log.len - strlen("T+:a;T+:b;T+:c;T:;C:\\0f\\a0see you;");
+  ASSERT_MEM_EQ(tail, strlen(tail), "T+:a;T+:b;T+:c;T:;C:\\0f\\a0see you;");
+  ferry_easy_cleanup(e);
+  rec_free(&r);
+  free(want);
+  free(big);
+  ASSERT_EQ(pyws_server_stop(p), 0);
+  return 0;
+}
+
+static ferry_code send_all_ws(ferry_easy *e, const void *p, size_t n,
+                              unsigned flags) {
+  size_t off = 0;
+  do {
+    size_t sent = 0;
+    ferry_code rc = ferry_ws_send(e, (const char *)p + off, n - off, &sent,
+                                  0, flags);
+    if (rc == FERRYE_AGAIN) {
+      if (wait_fd(active(e), POLLOUT) != 0)
+        return FERRYE_OPERATION_TIMEDOUT;
+      continue;
+    }
+    if (rc != FERRYE_OK)
+      return rc;
+    off += sent;
+  } while (off < n);
+  return FERRYE_OK;
+}
+
+/* Receive one whole message (frames put together) into out. */
+static ferry_code recv_message(ferry_easy *e, sink *out, int *flags) {
+  char buf[8192];
+  for (;;) {
+    const struct ferry_ws_frame *m = NULL;
+    size_t got = 0;
+    ferry_code rc = ferry_ws_recv(e, buf, sizeof(buf), &got, &m);
+    if (rc == FERRYE_AGAIN) {
+      if (wait_fd(active(e), POLLIN) != 0)
+        return FERRYE_OPERATION_TIMEDOUT;
+      continue;
+    }
+    if (rc != FERRYE_OK)
+      return rc;
+    sink_write(buf, 1, got, out);
+    *flags = m->flags;
+    if (m->bytesleft == 0 && !(m->flags & FERRYWS_CONT))
+      return FERRYE_OK;
+  }
+}
+
+TEST_IMPL(wsx_python_websockets_server_with_connect_only) {
+  pyws_server *p = pyws_server_start();
+  size_t big_len = 3 << 20;
+  char *big = malloc(big_len);
+  ferry_easy *e;
+  sink got = {0};
+  int flags = 0;
+
+  ASSERT_NOT_NULL(p);
+  ASSERT_NOT_NULL(big);
+  for (size_t i = 0; i < big_len; i++)
+    big[i] = (char)(i * 13 + 1);
+  e = co_easy(ws_url(pyws_server_port(p), "/"));
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
+  ASSERT_EQ(send_all_ws(e, py_utf8, strlen(py_utf8), FERRYWS_TEXT), FERRYE_OK);
+  ASSERT_EQ(recv_message(e, &got, &flags), FERRYE_OK);
+  ASSERT_MEM_EQ(got.data, got.len, py_utf8);
+  ASSERT_EQ(flags, FERRYWS_TEXT);
+  sink_free(&got);
+  /* 3 MiB out and back, partial sends and all */
+  ASSERT_EQ(send_all_ws(e, big, big_len, FERRYWS_BINARY), FERRYE_OK);
+  ASSERT_EQ(recv_message(e, &got, &flags), FERRYE_OK);
+  ASSERT_EQ(got.len, big_len);
+  ASSERT(memcmp(got.data, big, big_len) == 0);
+  ASSERT_EQ(flags, FERRYWS_BINARY);
+  sink_free(&got);
+  /* a fragmented message of ours comes back whole */
+  ASSERT_EQ(send_all_ws(e, "frag", 4, FERRYWS_TEXT | FERRYWS_CONT), FERRYE_OK);
+  ASSERT_EQ(send_all_ws(e, "ments", 5, FERRYWS_TEXT), FERRYE_OK);
+  ASSERT_EQ(recv_message(e, &got, &flags), FERRYE_OK);
+  ASSERT_MEM_EQ(got.data, got.len, "fragments");
+  sink_free(&got);
+  /* the close handshake, ours first: its answer, then the end */
+  ASSERT_EQ(send_all_ws(e, "\x03\xe8" "bye", 5, FERRYWS_CLOSE), FERRYE_OK);
+  ASSERT_EQ(recv_message(e, &got, &flags), FERRYE_OK);
+  ASSERT_EQ(flags, FERRYWS_CLOSE);
+  ASSERT(got.len >= 2 && memcmp(got.data, "\x03\xe8", 2) == 0);
+  sink_free(&got);
+  ASSERT_EQ(recv_message(e, &got, &flags), FERRYE_GOT_NOTHING);
+  ferry_easy_cleanup(e);
+  sink_free(&got);
+  free(big);
+  ASSERT_EQ(pyws_server_stop(p), 0);
+  return 0;
+}
+
+/* -- wss, proxies, redirects, authentication, cookies ----------------------------- */
+
+static tcerts certs;
+static int certs_made;
+static void certs_remove(void) {
+  if (certs_made)
+    tcerts_cleanup(&certs);
+}
+static int make_certs(void) {
+  if (certs_made)
+    return 0;
+  if (tcerts_make(&certs) != 0)
+    return -1;
+  certs_made = 1;
+  atexit(certs_remove);
+  return 0;
+}
+
+TEST_IMPL(wsx_wss_runs_over_tls_in_both_modes) {
+  wss_step steps[] = {{.action = WSS_HANDSHAKE},
+                      {.action = WSS_SEND_FRAME, .opcode = 1,
+                       .data = "secure", .piece = 2, .delay_ms = 2},
+                      {.action = WSS_ECHO}};
+  wsserver_config cfg = {0};
+  wsserver *s;
+  ferry_easy *e;
+  char url[128];
+  sink log = {0};
+  size_t sent;
+  wsrec r;
+
+  ASSERT_EQ(make_certs(), 0);
+  cfg.cert = certs.server;
+  cfg.key = certs.server_key;
+  s = wsserver_start(&cfg);
+  ASSERT_NOT_NULL(s);
+  wsserver_default_script(s, STEPS(steps));
+  snprintf(url, sizeof(url), "wss://localhost:%d/tls", wsserver_port(s));
+  /* callback mode: the echo of what the callback sends back */
+  e = rec_easy(&r, url);
+  ferry_easy_setopt(e, FERRYOPT_CAINFO, certs.ca);
+  r.echo = 1;
+  r.close_at = 4; /* "secure" in three writes, its echo: then close */
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
+  /* the echo of the echo sent with the close comes before the answer */
+  ASSERT_MEM_EQ(r.log.data, r.log.len,
+                "T@0,4:se;T@2,2:cu;T@4,0:re;T:secure;T:secure;C:\\0f\\a0;");
+  ferry_easy_cleanup(e);
+  rec_free(&r);
+  /* CONNECT_ONLY: the same over the handed-over TLS connection */
+  e = co_easy(url);
+  ferry_easy_setopt(e, FERRYOPT_CAINFO, certs.ca);
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
+  ASSERT_EQ(send_all_ws(e, "\x0f\xa0", 2, FERRYWS_CLOSE), FERRYE_OK);
+  ASSERT_EQ(recv_all(e, 100, &log, NULL), FERRYE_GOT_NOTHING);
+  ASSERT(log.len > 9 && log.data[0] == 'T');
+  ASSERT_MEM_EQ(log.data + log.len - 9, 9, "C:\\0f\\a0;");
+  (void)sent;
+  ferry_easy_cleanup(e);
+  sink_free(&log);
+  /* a certificate not trusted: the TLS error, as for https */
+  e = co_easy(url);
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_PEER_FAILED_VERIFICATION);
+  ferry_easy_cleanup(e);
+  ASSERT_EQ(wsserver_stop(s), 0);
+  return 0;
+}
+
+/* A canned 101 for the RFC's sample key (the tests set it as the user's
+ * key), with the given frames after it. */
+#define SAMPLE_KEY_HEADER "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=="
+#define SAMPLE_101                                                            \
+  "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"                \
+  "Connection: Upgrade\r\n"                                                   \
+  "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n"
+
+TEST_IMPL(wsx_through_an_http_proxy_the_upgrade_goes_in_a_tunnel) {
+  tserver *p = tserver_start();
+  ts_step steps[] = {
+      FX_STEP_REQ,
+      FX_STEP_SEND("HTTP/1.1 200 Connection established\r\n\r\n"),
+      FX_STEP_REQ,
+      {TS_SEND, SAMPLE_101 "\x81\x02hi\x88\x02\x03\xe8", 0, 0, 0},
+      {TS_WAIT_BYTES, NULL, 0, 8, 0}, /* the client's masked close */
+      FX_STEP_CLOSE};
+  ferry_slist *h = ferry_slist_append(NULL, SAMPLE_KEY_HEADER);
+  char proxy[64], *req;
+  ferry_easy *e;
+  size_t len;
+  long cc = 0;
+  wsrec r;
+
+  ASSERT_NOT_NULL(p);
+  tserver_default_script(p, FX_STEPS(steps));
+  snprintf(proxy, sizeof(proxy), "127.0.0.1:%d", tserver_port(p));
+  e = rec_easy(&r, "ws://origin.example/chat");
+  ferry_easy_setopt(e, FERRYOPT_PROXY, proxy);
+  ferry_easy_setopt(e, FERRYOPT_HTTPHEADER, h);
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
+  ASSERT_MEM_EQ(r.log.data, r.log.len, "T:hi;C:\\03\\e8;");
+  ASSERT_EQ(ferry_easy_getinfo(e, FERRYINFO_HTTP_CONNECTCODE, &cc), FERRYE_OK);
+  ASSERT_EQ(cc, 200);
+  /* without HTTPPROXYTUNNEL: a tunnel all the same, to port 80 */
+  req = tserver_request(p, 0, &len);
+  ASSERT(strncmp(req, "CONNECT origin.example:80 HTTP/1.1\r\n", 36) == 0);
+  free(req);
+  req = tserver_request(p, 1, &len);
+  ASSERT(strncmp(req, "GET /chat HTTP/1.1\r\nHost: origin.example\r\n", 42) ==
+         0);
+  ASSERT(strstr(req, "\r\nUpgrade: websocket\r\n"));
+  free(req);
+  ferry_easy_cleanup(e);
+  ferry_slist_free_all(h);
+  rec_free(&r);
+  ASSERT_EQ(tserver_stop(p), 0);
+  return 0;
+}
+
+TEST_IMPL(wsx_redirects_authentication_and_cookies_come_before_the_101) {
+  tserver *s = tserver_start();
+  ts_step steps[] = {
+      FX_STEP_REQ,
+      FX_STEP_SEND("HTTP/1.1 302 Found\r\nLocation: /two\r\n"
+                   "Set-Cookie: seen=1\r\nContent-Length: 0\r\n\r\n"),
+      FX_STEP_REQ,
+      FX_STEP_SEND("HTTP/1.1 401 Unauthorized\r\n"
+                   "WWW-Authenticate: Basic realm=\"ws\"\r\n"
+                   "Content-Length: 0\r\n\r\n"),
+      FX_STEP_REQ,
+      {TS_SEND, SAMPLE_101 "\x81\x02in\x88\x00",
+       sizeof(SAMPLE_101 "\x81\x02in\x88\x00") - 1, 0, 0},
+      {TS_WAIT_BYTES, NULL, 0, 6, 0},
+      FX_STEP_CLOSE};
+  ferry_slist *h = ferry_slist_append(NULL, SAMPLE_KEY_HEADER);
+  char url[128], *req;
+  ferry_easy *e;
+  long redirects = 0;
+  size_t len;
+  wsrec r;
+
+  ASSERT_NOT_NULL(s);
+  tserver_default_script(s, FX_STEPS(steps));
+  snprintf(url, sizeof(url), "ws://127.0.0.1:%d/one", tserver_port(s));
+  e = rec_easy(&r, url);
+  ferry_easy_setopt(e, FERRYOPT_HTTPHEADER, h);
+  ferry_easy_setopt(e, FERRYOPT_FOLLOWLOCATION, 1L);
+  ferry_easy_setopt(e, FERRYOPT_COOKIEFILE, "");
+  ferry_easy_setopt(e, FERRYOPT_USERPWD, "u:p");
+  ferry_easy_setopt(e, FERRYOPT_HTTPAUTH, (long)FERRYAUTH_ANY);
+  if (getenv("WSX_VERBOSE"))
+    ferry_easy_setopt(e, FERRYOPT_VERBOSE, 1L);
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
+  ASSERT_MEM_EQ(r.log.data, r.log.len, "T:in;C:;");
+  ASSERT_EQ(ferry_easy_getinfo(e, FERRYINFO_REDIRECT_COUNT, &redirects),
+            FERRYE_OK);
+  ASSERT_EQ(redirects, 1);
+  /* the three requests on one connection, each an upgrade */
+  ASSERT_EQ(tserver_connections(s), 1);
+  req = tserver_request(s, 1, &len);
+  ASSERT(strncmp(req, "GET /two HTTP/1.1\r\n", 19) == 0);
+  ASSERT(strstr(req, "\r\nCookie: seen=1\r\n"));
+  ASSERT(strstr(req, "\r\nUpgrade: websocket\r\n"));
+  free(req);
+  req = tserver_request(s, 2, &len);
+  ASSERT(strstr(req, "\r\nAuthorization: Basic dTpw\r\n"));
+  ASSERT(strstr(req, "\r\nCookie: seen=1\r\n"));
+  ASSERT(strstr(req, "\r\nConnection: Upgrade\r\n"));
+  free(req);
+  ferry_easy_cleanup(e);
+  ferry_slist_free_all(h);
+  rec_free(&r);
+  ASSERT_EQ(tserver_stop(s), 0);
+  return 0;
+}
+
+TEST_IMPL(wsx_a_redirect_from_ws_to_http_is_refused) {
+  tserver *s = tserver_start();
+  ts_step steps[] = {FX_STEP_REQ,
+                     FX_STEP_SEND("HTTP/1.1 301 Moved\r\n"
+                                  "Location: http://127.0.0.1/plain\r\n"
+                                  "Content-Length: 0\r\n\r\n")};
+  char url[128], errbuf[FERRY_ERROR_SIZE] = "";
+  ferry_easy *e;
+  wsrec r;
+
+  ASSERT_NOT_NULL(s);
+  tserver_default_script(s, FX_STEPS(steps));
+  snprintf(url, sizeof(url), "ws://127.0.0.1:%d/", tserver_port(s));
+  e = rec_easy(&r, url);
+  ferry_easy_setopt(e, FERRYOPT_FOLLOWLOCATION, 1L);
+  ferry_easy_setopt(e, FERRYOPT_ERRORBUFFER, errbuf);
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_UNSUPPORTED_PROTOCOL);
+  ASSERT(strstr(errbuf, "WebSocket"));
+  ferry_easy_cleanup(e);
+  rec_free(&r);
+  ASSERT_EQ(tserver_stop(s), 0);
+  return 0;
+}
