@@ -799,7 +799,9 @@
   X(wsx_wss_runs_over_tls_in_both_modes) \
   X(wsx_through_an_http_proxy_the_upgrade_goes_in_a_tunnel) \
   X(wsx_redirects_authentication_and_cookies_come_before_the_101) \
-  X(wsx_a_redirect_from_ws_to_http_is_refused)
+  X(wsx_a_redirect_from_ws_to_http_is_refused) \
+  X(wsx_oom_each_allocation_of_a_websocket_session_fails_cleanly) \
+  X(wsx_oom_each_allocation_of_a_connect_only_websocket_fails_cleanly)
 
 #define TEST_LIST(X)   \
   TEST_LIST_WSX(X) \

@@ -2026,3 +2026,154 @@ TEST_IMPL(wsx_a_redirect_from_ws_to_http_is_refused) {
   ASSERT_EQ(tserver_stop(s), 0);
   return 0;
 }
+
+/* -- allocation failure over a WebSocket session ------------------------------ */
+
+static long oom_count, oom_fail_at;
+
+static int oom_should_fail(void) {
+  oom_count++;
+  return oom_fail_at && oom_count == oom_fail_at;
+}
+static void *oom_malloc(size_t n) { return oom_should_fail() ? NULL : malloc(n); }
+static void oom_free(void *p) { free(p); }
+static void *oom_realloc(void *p, size_t n) {
+  return oom_should_fail() ? NULL : realloc(p, n);
+}
+static char *oom_strdup(const char *s) {
+  return oom_should_fail() ? NULL : strdup(s);
+}
+static void *oom_calloc(size_t a, size_t b) {
+  return oom_should_fail() ? NULL : calloc(a, b);
+}
+
+/* The callback echoes each data chunk; a failed echo fails the write (so
+ * the transfer ends instead of waiting for a message that never goes). */
+static size_t oom_write(char *p, size_t size, size_t n, void *ud) {
+  wsrec *r = ud;
+  rec_write(p, size, n, ud);
+  return r->echo_rc == FERRYE_OK ? size * n : 0;
+}
+
+static ferry_code oom_callback_mode(int port) {
+  ferry_easy *e;
+  ferry_code rc;
+  wsrec r;
+
+  e = ferry_easy_init();
+  if (e == NULL)
+    return FERRYE_OUT_OF_MEMORY;
+  memset(&r, 0, sizeof(r));
+  r.e = e;
+  r.echo = 1;
+  if (ferry_easy_setopt(e, FERRYOPT_URL, ws_url(port, "/oom")) != FERRYE_OK) {
+    ferry_easy_cleanup(e);
+    return FERRYE_OUT_OF_MEMORY;
+  }
+  ferry_easy_setopt(e, FERRYOPT_WRITEFUNCTION, oom_write);
+  ferry_easy_setopt(e, FERRYOPT_WRITEDATA, &r);
+  ferry_easy_setopt(e, FERRYOPT_TIMEOUT_MS, 5000L);
+  rc = ferry_easy_perform(e);
+  /* a successful run saw all (how the big frame was cut varies) */
+  if (rc == FERRYE_OK &&
+      (r.data.len != 5 + 20000 || strncmp(r.log.data, "T:hello;B", 9) != 0 ||
+       strstr(r.log.data, "C:\\03\\e8;") == NULL))
+    rc = FERRYE_LAST;
+  ferry_easy_cleanup(e);
+  rec_free(&r);
+  return rc;
+}
+
+static ferry_code oom_connect_only(int port) {
+  ferry_easy *e = ferry_easy_init();
+  ferry_code rc;
+  sink log = {0};
+  size_t sent = 0;
+
+  if (e == NULL)
+    return FERRYE_OUT_OF_MEMORY;
+  rc = ferry_easy_setopt(e, FERRYOPT_URL, ws_url(port, "/oom"));
+  if (rc == FERRYE_OK)
+    rc = ferry_easy_setopt(e, FERRYOPT_CONNECT_ONLY, 2L);
+  ferry_easy_setopt(e, FERRYOPT_TIMEOUT_MS, 5000L);
+  if (rc == FERRYE_OK)
+    rc = ferry_easy_perform(e);
+  if (rc == FERRYE_OK)
+    rc = ferry_ws_send(e, "hello", 5, &sent, 0, FERRYWS_TEXT);
+  if (rc == FERRYE_OK) {
+    rc = recv_all(e, 4096, &log, NULL);
+    /* the end after the close handshake is the good end here */
+    if (rc == FERRYE_GOT_NOTHING)
+      rc = log.len > 0 && strstr(log.data, "C:\\03\\e8;") ? FERRYE_OK
+                                                        : FERRYE_LAST;
+  }
+  ferry_easy_cleanup(e);
+  sink_free(&log);
+  return rc;
+}
+
+static int oom_code_expected(ferry_code rc) {
+  /* a failed allocation surfaces as itself, or as what it did to the
+   * conversation: the server saw a connection close (RECV/SEND error,
+   * GOT_NOTHING) or the application's write failing */
+  return rc == FERRYE_OK || rc == FERRYE_OUT_OF_MEMORY ||
+         rc == FERRYE_WRITE_ERROR || rc == FERRYE_RECV_ERROR ||
+         rc == FERRYE_SEND_ERROR || rc == FERRYE_GOT_NOTHING ||
+         rc == FERRYE_FAILED_INIT;
+}
+
+static int oom_each(ferry_code (*fn)(int), const char *name) {
+  static char big[20000];
+  wss_step steps[] = {
+      {.action = WSS_HANDSHAKE},
+      {.action = WSS_SEND_FRAME, .opcode = 1, .data = "hello"},
+      {.action = WSS_SEND_FRAME, .opcode = 2, .data = big, .len = sizeof(big),
+       .piece = 6000},
+      {.action = WSS_PING, .data = "p"},
+      {.action = WSS_WAIT_MESSAGES, .n = 1},
+      {.action = WSS_CLOSE, .status = 1000}};
+  wsserver *s = wsserver_start(NULL);
+  long total, oom = 0;
+  ferry_code rc;
+
+  ASSERT_NOT_NULL(s);
+  wsserver_default_script(s, STEPS(steps));
+  ASSERT_EQ(ferry_global_init_mem(FERRY_GLOBAL_ALL, oom_malloc, oom_free,
+                                  oom_realloc, oom_strdup, oom_calloc),
+            FERRYE_OK);
+  oom_count = 0;
+  oom_fail_at = 0;
+  if (fn == oom_callback_mode)
+    steps[4].n = 2; /* the echoes of both messages */
+  rc = fn(wsserver_port(s));
+  ASSERT_EQ(rc, FERRYE_OK);
+  total = oom_count;
+  ASSERT_GE(total, 10);
+  for (long i = 1; i <= total; i++) {
+    oom_count = 0;
+    oom_fail_at = i;
+    rc = fn(wsserver_port(s));
+    if (!oom_code_expected(rc)) {
+      fprintf(stderr, "  %s: failing allocation %ld of %ld gave %d (%s)\n",
+              name, i, total, (int)rc, ferry_easy_strerror(rc));
+      return 1;
+    }
+    oom += rc == FERRYE_OUT_OF_MEMORY;
+  }
+  oom_fail_at = 0;
+  if (getenv("WSX_VERBOSE"))
+    fprintf(stderr, "  %s: %ld allocations, %ld gave OUT_OF_MEMORY\n", name,
+            total, oom);
+  ASSERT_GE(oom * 2, total);
+  ferry_global_cleanup();
+  ASSERT_EQ(wsserver_stop(s), 0);
+  return 0;
+}
+
+TEST_IMPL(wsx_oom_each_allocation_of_a_websocket_session_fails_cleanly) {
+  return oom_each(oom_callback_mode, "callback mode");
+}
+
+TEST_IMPL(wsx_oom_each_allocation_of_a_connect_only_websocket_fails_cleanly) {
+  return oom_each(oom_connect_only, "connect only");
+}
