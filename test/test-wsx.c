@@ -68,25 +68,23 @@ static const char *kind_of(int flags) {
 
 static void log_chunk(sink *log, const struct ferry_ws_frame *m,
                       const char *p, size_t n) {
-  char head[96];
-  int k = snprintf(head, sizeof(head), "%s%s", kind_of(m->flags),
-                   (m->flags & FERRYWS_CONT) ? "+" : "");
+  char *text = malloc(96 + 3 * n + 2), *q = text;
+  q += sprintf(q, "%s%s", kind_of(m->flags),
+               (m->flags & FERRYWS_CONT) ? "+" : "");
   if (m->offset != 0 || m->bytesleft != 0)
-    k += snprintf(head + k, sizeof(head) - (size_t)k, "@%lld,%lld",
-                  (long long)m->offset, (long long)m->bytesleft);
-  head[k++] = ':';
-  sink_write(head, 1, (size_t)k, log);
+    q += sprintf(q, "@%lld,%lld", (long long)m->offset,
+                 (long long)m->bytesleft);
+  *q++ = ':';
   for (size_t i = 0; i < n; i++) {
     unsigned char c = (unsigned char)p[i];
-    if (c >= 0x20 && c < 0x7f && c != '\\' && c != ';') {
-      sink_write((char *)&c, 1, 1, log);
-    } else {
-      char esc[8];
-      snprintf(esc, sizeof(esc), "\\%02x", c);
-      sink_write(esc, 1, 3, log);
-    }
+    if (c >= 0x20 && c < 0x7f && c != '\\' && c != ';')
+      *q++ = (char)c;
+    else
+      q += sprintf(q, "\\%02x", c);
   }
-  sink_write(";", 1, 1, log);
+  *q++ = ';';
+  sink_write(text, 1, (size_t)(q - text), log);
+  free(text);
 }
 
 static size_t rec_write(char *p, size_t size, size_t n, void *ud) {
