@@ -471,7 +471,8 @@
   X(PROXY, "http:// proxies only (no SOCKS, no https:// proxy)")              \
   X(MAXREDIRS, "default 30, as libcurl 8")                                     \
   X(PUT, "the same as UPLOAD")                                                \
-  X(CONNECT_ONLY, "over TLS, ALPN offers only http/1.1 (the bytes are the application's)") \
+  X(CONNECT_ONLY, "over TLS, ALPN offers only http/1.1 (the bytes are the application's); 2 on a ws:// or wss:// URL upgrades first, for ferry_ws_send/recv") \
+  X(WS_OPTIONS, "RAW_MODE and NOAUTOPONG; ferry answers the server's close frame and checks text as UTF-8 (RFC 6455), where libcurl does neither") \
   X(HSTS, "the header is taken only over HTTPS with a verified certificate, and never noted or applied for an IP address; at most 1000 hosts") \
   X(HSTS_CTRL, "READONLYFILE keeps the file unwritten, as documented (libcurl 7.88 writes it anyway)") \
   X(HSTSREADFUNCTION, "an entry for a host already known raises its expiry (libcurl adds a second one); an expired or undated one is not taken")
