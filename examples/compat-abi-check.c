@@ -66,16 +66,24 @@ SAME(CURLOPT_IPRESOLVE, 113);
 SAME(CURLOPT_INFILESIZE_LARGE, 30115);
 SAME(CURLOPT_POSTFIELDSIZE_LARGE, 30120);
 SAME(CURLOPT_TCP_NODELAY, 121);
+SAME(CURLOPT_SOCKOPTFUNCTION, 20148);
+SAME(CURLOPT_SOCKOPTDATA, 10149);
 SAME(CURLOPT_MAX_RECV_SPEED_LARGE, 30146);
 SAME(CURLOPT_TIMEOUT_MS, 155);
 SAME(CURLOPT_CONNECTTIMEOUT_MS, 156);
+SAME(CURLOPT_OPENSOCKETFUNCTION, 20163);
+SAME(CURLOPT_OPENSOCKETDATA, 10164);
 SAME(CURLOPT_COPYPOSTFIELDS, 10165);
 SAME(CURLOPT_RESOLVE, 10203);
+SAME(CURLOPT_CLOSESOCKETFUNCTION, 20208);
+SAME(CURLOPT_CLOSESOCKETDATA, 10209);
 SAME(CURLOPT_XFERINFOFUNCTION, 20219);
 SAME(CURLOPT_UNIX_SOCKET_PATH, 10231);
 SAME(CURLOPT_CONNECT_TO, 10243);
 SAME(CURLOPT_SSLCERT_BLOB, 40291);
 SAME(CURLOPT_CAINFO_BLOB, 40309);
+SAME(CURLOPT_PREREQFUNCTION, 20312);
+SAME(CURLOPT_PREREQDATA, 10313);
 SAME(CURLOPT_MAXLIFETIME_CONN, 314);
 SAME(CURLOPT_PROTOCOLS_STR, 10318);
 SAME(CURLOPT_ECH, 10325);
@@ -197,6 +205,14 @@ SAME(CURLINFO_TEXT, 0);
 SAME(CURLINFO_HEADER_IN, 1);
 SAME(CURLINFO_DATA_OUT, 4);
 SAME(CURLINFO_SSL_DATA_OUT, 6);
+SAME(CURLSOCKTYPE_IPCXN, 0);
+SAME(CURLSOCKTYPE_ACCEPT, 1);
+SAME(CURLSOCKTYPE_LAST, 2);
+SAME(CURL_SOCKOPT_OK, 0);
+SAME(CURL_SOCKOPT_ERROR, 1);
+SAME(CURL_SOCKOPT_ALREADY_CONNECTED, 2);
+SAME(CURL_PREREQFUNC_OK, 0);
+SAME(CURL_PREREQFUNC_ABORT, 1);
 SAME(CURL_HTTP_VERSION_1_1, 2);
 SAME(CURL_HTTP_VERSION_2TLS, 4);
 SAME(CURL_HTTP_VERSION_3, 30);
@@ -229,6 +245,25 @@ _Static_assert(offsetof(struct curl_slist, data) == 0, "curl_slist.data");
 _Static_assert(offsetof(struct curl_slist, next) == sizeof(char *),
                "curl_slist.next");
 _Static_assert(sizeof(curl_off_t) == 8, "curl_off_t is 64 bits");
+/* struct curl_sockaddr: four ints, then the address (libcurl passes room
+ * for a whole sockaddr_storage from addr on) */
+_Static_assert(offsetof(struct curl_sockaddr, family) == 0, "family");
+_Static_assert(offsetof(struct curl_sockaddr, socktype) == 4, "socktype");
+_Static_assert(offsetof(struct curl_sockaddr, protocol) == 8, "protocol");
+_Static_assert(offsetof(struct curl_sockaddr, addrlen) == 12, "addrlen");
+_Static_assert(offsetof(struct curl_sockaddr, addr) == 16, "addr");
+_Static_assert(sizeof(struct curl_sockaddr) == 16 + sizeof(struct sockaddr),
+               "curl_sockaddr size");
+_Static_assert(sizeof(curlsocktype) == sizeof(int), "curlsocktype is an enum");
+
+/* The callbacks' types, as libcurl declares them */
+#define SAME_TYPE(a, b)                                                        \
+  _Static_assert(__builtin_types_compatible_p(a, b), #a " is not " #b)
+SAME_TYPE(curl_opensocket_callback,
+          curl_socket_t (*)(void *, curlsocktype, struct curl_sockaddr *));
+SAME_TYPE(curl_sockopt_callback, int (*)(void *, curl_socket_t, curlsocktype));
+SAME_TYPE(curl_closesocket_callback, int (*)(void *, curl_socket_t));
+SAME_TYPE(curl_prereq_callback, int (*)(void *, char *, char *, int, int));
 
 /* A static library needs a symbol; nothing calls this. */
 int ferry_compat_abi_check(void);

@@ -52,6 +52,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/select.h>
+#include <sys/socket.h>
 
 #include "ferry_table.h"
 
@@ -182,6 +183,13 @@ typedef enum {
 /* Returned by a FERRYOPT_TRAILERFUNCTION callback. */
 #define FERRY_TRAILERFUNC_OK 0
 #define FERRY_TRAILERFUNC_ABORT 1
+/* Returned by a FERRYMOPT_PUSHFUNCTION callback. */
+#define FERRY_PUSH_OK 0       /* take the pushed stream: the new handle is
+                                 added to the multi and the application
+                                 owns it */
+#define FERRY_PUSH_DENY 1     /* refuse it: ferry frees the new handle */
+#define FERRY_PUSH_ERROROUT 2 /* refuse it, and fail the parent's transfer
+                                 (FERRYE_HTTP2) */
 
 /* At most this many bytes are handed to a write callback in one call. */
 #define FERRY_MAX_WRITE_SIZE 16384
@@ -201,7 +209,11 @@ typedef enum {
 
 /* Values of long options are longs, since setopt reads a long for them. */
 
-/* FERRYOPT_HTTP_VERSION */
+/* FERRYOPT_HTTP_VERSION. NONE (the default), 2_0 and 2TLS offer HTTP/2
+ * over TLS (ALPN h2, then http/1.1); 2_0 also asks an http:// server to
+ * upgrade (Upgrade: h2c) on a GET or HEAD without a body, and
+ * 2_PRIOR_KNOWLEDGE speaks HTTP/2 on http:// from the start; 1_0 and 1_1
+ * keep to HTTP/1. 3 and 3ONLY are refused. */
 #define FERRY_HTTP_VERSION_NONE 0L
 #define FERRY_HTTP_VERSION_1_0 1L
 #define FERRY_HTTP_VERSION_1_1 2L
@@ -217,13 +229,19 @@ typedef enum {
 #define FERRY_IPRESOLVE_V6 2L
 
 /* FERRYOPT_HTTPAUTH and FERRYOPT_PROXYAUTH bits. ferry speaks Basic, Digest
- * (RFC 7616: MD5, SHA-256 and their -sess forms, qop "auth") and Bearer;
- * a set without any of them is refused with FERRYE_NOT_BUILT_IN. As in
- * libcurl, Basic alone is sent with the first request; a set that allows
- * Digest sends the first request without credentials and answers the
- * server's 401 once, on the same connection when it stays open, with
- * Digest when offered, else Basic when allowed and offered. The 401's body
- * is not delivered then; a second 401 ends the transfer with it. */
+ * (RFC 7616: MD5, SHA-256 and their -sess forms, qop "auth" or "auth-int")
+ * and Bearer; a set without any of them is refused with FERRYE_NOT_BUILT_IN
+ * (NONE sends no credentials; DIGEST_IE is Digest hashing the path without
+ * its query). As in libcurl: a method named alone goes with the first
+ * request; a set of several sends the first request without credentials
+ * and picks from what the server's 401 offers (Bearer, Digest, then
+ * Basic), asking again on the same connection when it stays open. Digest
+ * alone, before any challenge, sends a request's body behind an empty
+ * probe ("Content-Length: 0"). The method picked and the Digest challenge
+ * stay with the handle for its later transfers and redirects
+ * (ferry_easy_reset forgets them). A request asked again counts as a
+ * redirect (REDIRECT_COUNT, MAXREDIRS); the 401's body is not delivered
+ * then. A 401 that refuses the credentials sent ends the transfer with it. */
 #define FERRYAUTH_NONE ((unsigned long)0)
 #define FERRYAUTH_BASIC (((unsigned long)1) << 0)
 #define FERRYAUTH_DIGEST (((unsigned long)1) << 1)
@@ -550,6 +568,143 @@ typedef enum {
   FERRYMINFO_LASTENTRY
 } ferry_minfo_offt;
 
+/* ---- connection sockets, and the moment before a request ------------- */
+
+/* What a socket is for (libcurl's curlsocktype, same numbers). ferry only
+ * makes sockets for connections: its callbacks always get
+ * FERRYSOCKTYPE_IPCXN. */
+typedef enum {
+  FERRYSOCKTYPE_IPCXN,  /* a socket for a connection */
+  FERRYSOCKTYPE_ACCEPT, /* libcurl's accept()ed FTP data socket; not used */
+  FERRYSOCKTYPE_LAST
+} ferry_socktype;
+
+/* The address FERRYOPT_OPENSOCKETFUNCTION is asked to open a socket for.
+ * Layout matches libcurl's struct curl_sockaddr. addr is where the socket
+ * address starts: the object ferry passes has room for a whole struct
+ * sockaddr_storage from &addr on (as libcurl's has), so a sockaddr_in6 or
+ * a sockaddr_un fits there although addr is declared a struct sockaddr. */
+struct ferry_sockaddr {
+  int family;           /* AF_INET, AF_INET6, or AF_UNIX (UNIX_SOCKET_PATH) */
+  int socktype;         /* SOCK_STREAM */
+  int protocol;         /* IPPROTO_TCP; for AF_UNIX 0 (IPPROTO_IP) */
+  unsigned int addrlen; /* the address's length in bytes */
+  struct sockaddr addr; /* the address (with room: see above) */
+};
+
+/* FERRYOPT_OPENSOCKETFUNCTION: make the socket of one connect attempt,
+ * instead of ferry's socket() call. Called for every attempt: each address
+ * tried in turn, both addresses happy eyeballs races (one call each), a
+ * retry on a fresh connection, a connection to a proxy. purpose is
+ * FERRYSOCKTYPE_IPCXN; clientp is FERRYOPT_OPENSOCKETDATA; *address says
+ * what ferry is about to connect to.
+ *
+ * Return a socket of your own, not connected (unless the
+ * SOCKOPTFUNCTION says FERRY_SOCKOPT_ALREADY_CONNECTED), and ferry
+ * connects it to what *address holds when the callback returns: the
+ * callback may change the address (family, addrlen up to
+ * sizeof(struct sockaddr_storage), and the bytes at &address->addr), and
+ * the connection goes there. With the socket returned, as libcurl does,
+ * ferry sets TCP_NODELAY (unless FERRYOPT_TCP_NODELAY is 0) and
+ * FERRYOPT_TCP_KEEPALIVE's options when family is AF_INET or AF_INET6 and
+ * socktype is SOCK_STREAM after the call, calls the SOCKOPTFUNCTION, binds
+ * INTERFACE/LOCALPORT, and makes the socket non-blocking (O_NONBLOCK); it
+ * does not set close-on-exec on your socket.
+ *
+ * From the moment it is returned ferry owns the socket: it closes it (with
+ * FERRYOPT_CLOSESOCKETFUNCTION when set, else close()) when the attempt
+ * loses or fails or the connection ends. A socket number ferry uses
+ * already (one returned twice) fails the attempt, and is not closed. When
+ * O_NONBLOCK cannot be set the attempt fails as in libcurl, and if it was
+ * the last, the transfer with FERRYE_UNSUPPORTED_PROTOCOL.
+ *
+ * Return FERRY_SOCKET_BAD to refuse the attempt: ferry goes on with the
+ * next address, and when none is left the transfer fails with
+ * FERRYE_COULDNT_CONNECT and a text saying the callback refused. Called
+ * from inside ferry: API calls on the multi or the handle are refused with
+ * RECURSIVE_API_CALL, as in every callback. */
+typedef ferry_socket_t (*ferry_opensocket_callback)(
+    void *clientp, ferry_socktype purpose, struct ferry_sockaddr *address);
+
+/* FERRYOPT_SOCKOPTFUNCTION: set options on a new socket (made by ferry or
+ * by the OPENSOCKETFUNCTION), after ferry's TCP_NODELAY and keepalive
+ * options and before INTERFACE/LOCALPORT binding and connect; once for
+ * every socket. clientp is FERRYOPT_SOCKOPTDATA, purpose
+ * FERRYSOCKTYPE_IPCXN. Return
+ *  - FERRY_SOCKOPT_OK: go on;
+ *  - FERRY_SOCKOPT_ALREADY_CONNECTED: ferry does not call connect(): the
+ *    socket counts as connected now (INTERFACE/LOCALPORT are still bound,
+ *    as libcurl does, which fails on a connected socket: set neither);
+ *  - FERRY_SOCKOPT_ERROR, or any other value: the socket is closed (with
+ *    the CLOSESOCKETFUNCTION when set) and the attempt fails; as in
+ *    libcurl the next address is tried, and when the refused attempt was
+ *    the last one to fail the transfer fails with
+ *    FERRYE_ABORTED_BY_CALLBACK and a text naming the callback. */
+typedef int (*ferry_sockopt_callback)(void *clientp, ferry_socket_t curlfd,
+                                      ferry_socktype purpose);
+#define FERRY_SOCKOPT_OK 0
+#define FERRY_SOCKOPT_ERROR 1
+#define FERRY_SOCKOPT_ALREADY_CONNECTED 2
+
+/* FERRYOPT_CLOSESOCKETFUNCTION: close a socket, instead of ferry's
+ * close(). As in libcurl it is called for every socket ferry closes of a
+ * connection, whether the OPENSOCKETFUNCTION or ferry's own socket() made
+ * it: an attempt that failed, was refused or lost the happy eyeballs race,
+ * a connection that ends, and idle pooled connections when the multi is
+ * cleaned up (for ferry_easy_perform's private multi: at the handle's
+ * ferry_easy_cleanup). The socket callback (FERRYMOPT_SOCKETFUNCTION) has
+ * heard REMOVE for the socket first, if it watched it. The connection
+ * keeps the function and FERRYOPT_CLOSESOCKETDATA (clientp) of the handle
+ * that made it: a pooled connection that another handle reuses, or that
+ * outlives its handle, is closed with them, so clientp must live as long
+ * as the connections. The socket must be closed (ferry forgets it); the
+ * return value is ignored. */
+typedef int (*ferry_closesocket_callback)(void *clientp, ferry_socket_t item);
+
+/* FERRYOPT_PREREQFUNCTION (libcurl 7.80): the request is about to be sent.
+ * Called once for every request of the transfer (each redirect hop, an
+ * authentication round, a retry on a fresh connection) when its
+ * connection is ready: after connect, proxy tunnel and TLS handshake, or
+ * at once on a reused connection, and before any byte of the request
+ * goes; with FERRYOPT_CONNECT_ONLY, before the connection is handed over
+ * (as libcurl, which calls it in its DO state either way). conn_primary_ip and conn_primary_port are the address connected to
+ * (the proxy's for a proxied request; for UNIX_SOCKET_PATH the path and
+ * 0), conn_local_ip and conn_local_port the local end: what
+ * FERRYINFO_PRIMARY_IP, PRIMARY_PORT, LOCAL_IP and LOCAL_PORT report. The
+ * strings are ferry's, valid during the call. clientp is
+ * FERRYOPT_PREREQDATA. Return FERRY_PREREQFUNC_OK; anything else fails
+ * the transfer with FERRYE_ABORTED_BY_CALLBACK ("operation aborted by
+ * pre-request callback") and nothing of the request is sent (nor is a
+ * CONNECT_ONLY connection handed over); the connection is closed, as in
+ * libcurl, unless it is an HTTP/2 connection (it stays for other
+ * streams). */
+typedef int (*ferry_prereq_callback)(void *clientp, char *conn_primary_ip,
+                                     char *conn_local_ip,
+                                     int conn_primary_port,
+                                     int conn_local_port);
+#define FERRY_PREREQFUNC_OK 0
+#define FERRY_PREREQFUNC_ABORT 1
+/* The request header fields of a server push, for a PUSHFUNCTION. */
+struct ferry_pushheaders;
+/* FERRYMOPT_PUSHFUNCTION: an HTTP/2 server promised a response (a
+ * PUSH_PROMISE on the stream of transfer parent). easy is a new handle
+ * duplicated from parent (all its options) with the promised URL
+ * (":scheme://:authority:path"); the callback may set options on it.
+ * num_headers fields of the promise are read with ferry_pushheader_bynum
+ * and ferry_pushheader_byname during the call only. Return FERRY_PUSH_OK
+ * to take the stream (ferry adds easy to the multi, the callback must
+ * not; its DONE message comes as any other's, and the application removes
+ * and cleans it up), FERRY_PUSH_DENY to refuse it (ferry frees easy), or
+ * FERRY_PUSH_ERROROUT to refuse it and fail parent's transfer with
+ * FERRYE_HTTP2. Without a PUSHFUNCTION the multi's connections tell the
+ * server not to push (SETTINGS_ENABLE_PUSH 0); it applies to connections
+ * made after it is set. Called from inside the engine: no ferry_multi_*
+ * call on the multi. */
+typedef int (*ferry_push_callback)(ferry_easy *parent, ferry_easy *easy,
+                                   size_t num_headers,
+                                   struct ferry_pushheaders *headers,
+                                   void *userp);
+
 /* FERRYOPT_DONEFUNCTION (ferry's own): called once for each transfer that
  * ends, with its result, from the loop after ferry has unwound its stack
  * (never from inside another ferry call). From inside it the application
@@ -673,6 +828,15 @@ FERRY_EXTERN ferry_code ferry_easy_send(ferry_easy *easy, const void *buffer,
                                         size_t buflen, size_t *n);
 FERRY_EXTERN ferry_code ferry_easy_recv(ferry_easy *easy, void *buffer,
                                         size_t buflen, size_t *n);
+/* Keep-alive work on the idle connections that ferry_easy_perform keeps
+ * for this handle (as libcurl's curl_easy_upkeep: the connections of a
+ * multi the handle is added to are not touched): each HTTP/2 connection
+ * that sent nothing for FERRYOPT_UPKEEP_INTERVAL_MS (default 60000) gets
+ * a PING, and one the server closed or sent GOAWAY on meanwhile is
+ * closed. Never blocks. Returns FERRYE_OK; FERRYE_BAD_FUNCTION_ARGUMENT
+ * for a pointer that is not an easy handle; FERRYE_RECURSIVE_API_CALL
+ * from inside a callback. */
+FERRY_EXTERN ferry_code ferry_easy_upkeep(ferry_easy *easy);
 /* A static English text for a code; never NULL. */
 FERRY_EXTERN const char *ferry_easy_strerror(ferry_code code);
 
@@ -972,12 +1136,26 @@ FERRY_EXTERN ferry_mcode ferry_multi_notify_enable(ferry_multi *multi,
 FERRY_EXTERN ferry_mcode ferry_multi_notify_disable(ferry_multi *multi,
                                                     unsigned int notification);
 
+/* ---- HTTP/2 server push ---------------------------------------------- */
+
+/* The num-th (from 0) field of the promise a PUSHFUNCTION is called for,
+ * "name:value" (pseudo-headers such as ":path" first, as received), or
+ * NULL when there are fewer. Owned by ferry, valid until the callback
+ * returns, not to be altered. Outside the callback: NULL. */
+FERRY_EXTERN char *ferry_pushheader_bynum(struct ferry_pushheaders *h,
+                                          size_t num);
+/* The value of the first field of that promise named name (exactly, as
+ * received: lower case), or NULL: no such field, an empty name, ":", or a
+ * name with a colon after its first byte. Owned as above. */
+FERRY_EXTERN char *ferry_pushheader_byname(struct ferry_pushheaders *h,
+                                           const char *name);
+
 /* ---- received headers ------------------------------------------------ */
 
 /* Where a header came from: the bits of ferry_header.origin, and of the
  * origin mask ferry_easy_header and ferry_easy_nextheader take. */
 #define FERRYH_HEADER (1 << 0)  /* a header of a final (non-1xx) response */
-#define FERRYH_TRAILER (1 << 1) /* a trailer; ferry stores none */
+#define FERRYH_TRAILER (1 << 1) /* a trailer (HTTP/2 response trailers) */
 #define FERRYH_CONNECT (1 << 2) /* a header of a proxy's CONNECT response */
 #define FERRYH_1XX (1 << 3)     /* a header of an interim 1xx response */
 #define FERRYH_PSEUDO (1 << 4)  /* an HTTP/2 pseudo-header; none in HTTP/1 */
@@ -1105,9 +1283,8 @@ FERRY_EXTERN const struct ferry_easyoption *ferry_easy_option_next(
 
 /* ---- URL handles ------------------------------------------------------- */
 
-/* A URL held as its parts, to parse, change and build URLs with ferry's
- * own parser: what a transfer would accept, it accepts. A distinct
- * incomplete type (libcurl's CURLU). */
+/* A URL held as its parts, to parse, change and build URLs as libcurl's
+ * URL API (8.11) does. A distinct incomplete type (libcurl's CURLU). */
 typedef struct ferry_urlh ferry_urlh;
 
 /* Results of ferry_url_set and ferry_url_get. Numbers are libcurl's
@@ -1132,18 +1309,18 @@ typedef enum {
   FERRYUE_NO_QUERY,
   FERRYUE_NO_FRAGMENT,
   FERRYUE_NO_ZONEID,
-  FERRYUE_BAD_FILE_URL,       /* not returned by ferry */
+  FERRYUE_BAD_FILE_URL,       /* a file: URL with a host or a drive */
   FERRYUE_BAD_FRAGMENT,       /* not returned by ferry */
   FERRYUE_BAD_HOSTNAME,
   FERRYUE_BAD_IPV6,
   FERRYUE_BAD_LOGIN,          /* not returned by ferry */
-  FERRYUE_BAD_PASSWORD,       /* a control byte in the encoded password */
+  FERRYUE_BAD_PASSWORD,       /* not returned by ferry (nor libcurl 8) */
   FERRYUE_BAD_PATH,           /* not returned by ferry */
   FERRYUE_BAD_QUERY,          /* not returned by ferry */
   FERRYUE_BAD_SCHEME,         /* not a scheme, or none without a flag */
-  FERRYUE_BAD_SLASHES,        /* not "scheme://" */
-  FERRYUE_BAD_USER,           /* a control byte in the encoded user name */
-  FERRYUE_LACKS_IDN,          /* a punycode host to convert: no IDN */
+  FERRYUE_BAD_SLASHES,        /* not 1 to 3 slashes after "scheme:" */
+  FERRYUE_BAD_USER,           /* not returned by ferry (nor libcurl 8) */
+  FERRYUE_LACKS_IDN,          /* a host to convert to or from IDN: none */
   FERRYUE_TOO_LARGE,          /* not returned by ferry */
   FERRYUE_LAST
 } ferry_ucode;
@@ -1174,10 +1351,10 @@ typedef enum {
 #define FERRYU_URLDECODE (1 << 6)          /* get: decode the part */
 #define FERRYU_URLENCODE (1 << 7)          /* set: encode; get: see below */
 #define FERRYU_APPENDQUERY (1 << 8)        /* set QUERY: add with '&' */
-#define FERRYU_GUESS_SCHEME (1 << 9)       /* set URL: no scheme? "http" */
-#define FERRYU_NO_AUTHORITY (1 << 10)      /* ignored: a host is needed */
-#define FERRYU_ALLOW_SPACE (1 << 11)       /* ignored: spaces are refused */
-#define FERRYU_PUNYCODE (1 << 12)          /* ignored: hosts are ASCII */
+#define FERRYU_GUESS_SCHEME (1 << 9)       /* set URL: no scheme? guess */
+#define FERRYU_NO_AUTHORITY (1 << 10)      /* set: the host may be empty */
+#define FERRYU_ALLOW_SPACE (1 << 11)       /* set URL: take spaces */
+#define FERRYU_PUNYCODE (1 << 12)          /* get: IDN host? LACKS_IDN */
 #define FERRYU_PUNY2IDN (1 << 13)          /* get: xn-- host? LACKS_IDN */
 #define FERRYU_GET_EMPTY (1 << 14)         /* get: empty query, fragment */
 #define FERRYU_NO_GUESS_SCHEME (1 << 15)   /* get: a guessed scheme? none */
@@ -1193,32 +1370,43 @@ FERRY_EXTERN ferry_urlh *ferry_url_dup(const ferry_urlh *url);
  * NUL-terminated string of at most 8 MiB (copied). NULL content clears
  * the part (with FERRYUPART_URL, every part).
  *
- * FERRYUPART_URL parses content as ferry's transfers do: "scheme://",
- * user info, host (lower-cased; IPv4 and IPv6 addresses normalised),
- * port, dot segments removed from the path (unless FERRYU_PATH_AS_IS).
- * Schemes are http and https, others only with FERRYU_NON_SUPPORT_SCHEME
- * (parsed the same way, with no default port). Without a scheme the URL
- * is refused, unless FERRYU_DEFAULT_SCHEME makes it https or
- * FERRYU_GUESS_SCHEME makes it http (as ferry's transfers guess). When
- * content has no scheme and the handle already holds a full URL, content
- * is a relative reference resolved against it (RFC 3986 section 5.2), its
- * spaces and non-ASCII bytes percent-encoded first.
+ * FERRYUPART_URL parses content as libcurl 8.11's URL API does, with its
+ * error codes: no control byte, and no space without FERRYU_ALLOW_SPACE;
+ * "scheme:" and one to three slashes; a login up to the first '@' (user,
+ * ":password", and ";options" for imap, pop3 and smtp); a decimal port;
+ * the host: an IPv4 address (normalised, "127.1" is 127.0.0.1), an IPv6
+ * literal (its zone id split off into ZONEID), or a name, percent-decoded
+ * and kept in its case, refused when it holds a control byte, a space or
+ * one of the bytes / : # ? ! @ { } [ ] \ $ ' " ^ ` < > = ; , + & ( ) % *
+ * (as in libcurl); dot segments removed from the path (unless
+ * FERRYU_PATH_AS_IS). Schemes are http and https, others only with
+ * FERRYU_NON_SUPPORT_SCHEME (parsed the same way, with libcurl's default
+ * ports); a file: URL is a path, with an empty, "localhost" or
+ * "127.0.0.1" host (FERRYUE_BAD_FILE_URL else).
+ * Without a scheme the URL is refused, unless FERRYU_DEFAULT_SCHEME makes
+ * it https or FERRYU_GUESS_SCHEME guesses from the host name (ftp., dict.,
+ * ldap., imap., smtp. and pop3. give those schemes, anything else http).
+ * FERRYU_URLENCODE encodes spaces ("%20", '+' in the query) and bytes
+ * above 0x7f of the path, query and fragment. When content has no scheme
+ * and the handle already holds a full URL, content is a relative reference
+ * resolved against it (RFC 3986 section 5.2), its spaces and non-ASCII
+ * bytes percent-encoded first.
  *
  * Other parts are stored as given, in URL-encoded form, percent-escapes
  * lower-cased; with FERRYU_URLENCODE, content is encoded first (every byte
  * but unreserved ones, '/' kept in a path, a space as '+' in a query).
  * SCHEME must be a scheme (and http or https without
  * FERRYU_NON_SUPPORT_SCHEME), PORT a decimal number up to 65535, HOST a
- * host ferry accepts (it is normalised, an IPv6 one in brackets, a zone id
- * split off into ZONEID). A PATH gets a leading '/'. QUERY with
- * FERRYU_APPENDQUERY adds content after an '&' (with FERRYU_URLENCODE its
- * first '=' is kept).
+ * host libcurl takes (checked as above but kept as given, not normalised;
+ * the zone id of an IPv6 literal split off into ZONEID). A PATH gets a
+ * leading '/'. QUERY with FERRYU_APPENDQUERY adds content after an '&'
+ * (with FERRYU_URLENCODE its first '=' is kept).
  *
  * Returns FERRYUE_OK and the codes above: FERRYUE_BAD_HANDLE,
  * FERRYUE_UNKNOWN_PART, FERRYUE_MALFORMED_INPUT, FERRYUE_BAD_SCHEME,
- * FERRYUE_UNSUPPORTED_SCHEME, FERRYUE_BAD_SLASHES, FERRYUE_NO_HOST,
- * FERRYUE_BAD_HOSTNAME, FERRYUE_BAD_IPV6, FERRYUE_BAD_PORT_NUMBER,
- * FERRYUE_USER_NOT_ALLOWED, FERRYUE_BAD_USER, FERRYUE_BAD_PASSWORD,
+ * FERRYUE_UNSUPPORTED_SCHEME, FERRYUE_BAD_SLASHES, FERRYUE_BAD_FILE_URL,
+ * FERRYUE_NO_HOST, FERRYUE_BAD_HOSTNAME, FERRYUE_BAD_IPV6,
+ * FERRYUE_BAD_PORT_NUMBER, FERRYUE_USER_NOT_ALLOWED,
  * FERRYUE_OUT_OF_MEMORY. On an error the handle is unchanged. */
 FERRY_EXTERN ferry_ucode ferry_url_set(ferry_urlh *url, ferry_upart part,
                                        const char *content,
@@ -1233,10 +1421,14 @@ FERRY_EXTERN ferry_ucode ferry_url_set(ferry_urlh *url, ferry_upart part,
  * below 0x20. FERRYU_URLENCODE encodes spaces ("%20", '+' in a query) and
  * non-ASCII bytes of a part, and the host of a URL. For PORT and URL,
  * FERRYU_DEFAULT_PORT gives the scheme's port when none is set and
- * FERRYU_NO_DEFAULT_PORT leaves out a port equal to it. A URL needs a
- * host (FERRYUE_NO_HOST) and a scheme (FERRYUE_NO_SCHEME, unless
- * FERRYU_DEFAULT_SCHEME gives https); for http and https it leaves the
- * OPTIONS part out, as libcurl does.
+ * FERRYU_NO_DEFAULT_PORT leaves out a port equal to it (libcurl's default
+ * ports). A URL needs a host (FERRYUE_NO_HOST) and a scheme
+ * (FERRYUE_NO_SCHEME, unless FERRYU_DEFAULT_SCHEME gives https); it leaves
+ * the OPTIONS part out for the schemes that take none (all that libcurl
+ * knows but imap, pop3 and smtp), and a file: URL is "file://", the path
+ * and the fragment, as libcurl does. ferry has no IDN: FERRYU_PUNYCODE on
+ * a host with a byte above 0x7f, and FERRYU_PUNY2IDN on an "xn--" one,
+ * give FERRYUE_LACKS_IDN.
  *
  * Returns FERRYUE_OK, FERRYUE_BAD_HANDLE, FERRYUE_BAD_PARTPOINTER,
  * FERRYUE_UNKNOWN_PART, FERRYUE_NO_*, FERRYUE_URLDECODE,

@@ -278,8 +278,8 @@
   X(MAX_SEND_SPEED_LARGE, OFF_T, 145, 1)                                       \
   X(MAX_RECV_SPEED_LARGE, OFF_T, 146, 1)                                       \
   X(FTP_ALTERNATIVE_TO_USER, STRINGPOINT, 147, 0)                              \
-  X(SOCKOPTFUNCTION, FUNCTIONPOINT, 148, 0)                                    \
-  X(SOCKOPTDATA, CBPOINT, 149, 0)                                              \
+  X(SOCKOPTFUNCTION, FUNCTIONPOINT, 148, 1)                                    \
+  X(SOCKOPTDATA, CBPOINT, 149, 1)                                              \
   X(SSL_SESSIONID_CACHE, LONG, 150, 0)                                         \
   X(SSH_AUTH_TYPES, VALUES, 151, 0)                                            \
   X(SSH_PUBLIC_KEYFILE, STRINGPOINT, 152, 0)                                   \
@@ -293,8 +293,8 @@
   X(NEW_DIRECTORY_PERMS, LONG, 160, 0)                                         \
   X(POSTREDIR, VALUES, 161, 1)                                                 \
   X(SSH_HOST_PUBLIC_KEY_MD5, STRINGPOINT, 162, 0)                              \
-  X(OPENSOCKETFUNCTION, FUNCTIONPOINT, 163, 0)                                 \
-  X(OPENSOCKETDATA, CBPOINT, 164, 0)                                           \
+  X(OPENSOCKETFUNCTION, FUNCTIONPOINT, 163, 1)                                 \
+  X(OPENSOCKETDATA, CBPOINT, 164, 1)                                           \
   X(COPYPOSTFIELDS, OBJECTPOINT, 165, 1)                                       \
   X(PROXY_TRANSFER_MODE, LONG, 166, 0)                                         \
   X(SEEKFUNCTION, FUNCTIONPOINT, 167, 1)                                       \
@@ -338,8 +338,8 @@
   X(TLSAUTH_PASSWORD, STRINGPOINT, 205, 0)                                     \
   X(TLSAUTH_TYPE, STRINGPOINT, 206, 0)                                         \
   X(TRANSFER_ENCODING, LONG, 207, 0)                                           \
-  X(CLOSESOCKETFUNCTION, FUNCTIONPOINT, 208, 0)                                \
-  X(CLOSESOCKETDATA, CBPOINT, 209, 0)                                          \
+  X(CLOSESOCKETFUNCTION, FUNCTIONPOINT, 208, 1)                                \
+  X(CLOSESOCKETDATA, CBPOINT, 209, 1)                                          \
   X(GSSAPI_DELEGATION, VALUES, 210, 0)                                         \
   X(DNS_SERVERS, STRINGPOINT, 211, 0)                                          \
   X(ACCEPTTIMEOUT_MS, LONG, 212, 0)                                            \
@@ -411,7 +411,7 @@
   X(DISALLOW_USERNAME_IN_URL, LONG, 278, 0)                                    \
   X(DOH_URL, STRINGPOINT, 279, 0)                                              \
   X(UPLOAD_BUFFERSIZE, LONG, 280, 0)                                           \
-  X(UPKEEP_INTERVAL_MS, LONG, 281, 0)                                          \
+  X(UPKEEP_INTERVAL_MS, LONG, 281, 1)                                          \
   X(CURLU, OBJECTPOINT, 282, 0)                                                \
   X(TRAILERFUNCTION, FUNCTIONPOINT, 283, 1)                                    \
   X(TRAILERDATA, CBPOINT, 284, 1)                                              \
@@ -442,8 +442,8 @@
   X(CAINFO_BLOB, BLOB, 309, 1)                                                 \
   X(PROXY_CAINFO_BLOB, BLOB, 310, 0)                                           \
   X(SSH_HOST_PUBLIC_KEY_SHA256, STRINGPOINT, 311, 0)                           \
-  X(PREREQFUNCTION, FUNCTIONPOINT, 312, 0)                                     \
-  X(PREREQDATA, CBPOINT, 313, 0)                                               \
+  X(PREREQFUNCTION, FUNCTIONPOINT, 312, 1)                                     \
+  X(PREREQDATA, CBPOINT, 313, 1)                                               \
   X(MAXLIFETIME_CONN, LONG, 314, 1)                                            \
   X(MIME_OPTIONS, LONG, 315, 1)                                                \
   X(SSH_HOSTKEYFUNCTION, FUNCTIONPOINT, 316, 0)                                \
@@ -465,7 +465,7 @@
 #define FERRY_OPTION_NOTES(X)                                                  \
   X(BUFFERSIZE, "checked, then unused: ferry reads through one 256 KiB buffer per multi") \
   X(NOSIGNAL, "accepted: ferry never uses signals")                           \
-  X(HTTPAUTH, "Basic, Digest (MD5, SHA-256, -sess; qop auth) and Bearer")     \
+  X(HTTPAUTH, "Basic, Digest (MD5, SHA-256, -sess; qop auth, auth-int) and Bearer") \
   X(SSLVERSION, "TLS 1.2 at most (Debian's mbedTLS 2.28)")                     \
   X(SSL_EC_CURVES, "OpenSSL or mbedTLS names; default X25519:P-256:P-384:P-521:X448, brainpool, secp256k1") \
   X(PROXY, "http:// proxies only (no SOCKS, no https:// proxy)")              \
@@ -498,8 +498,8 @@
   X(PIPELINING_SITE_BL, OBJECTPOINT, 11, 0)                                    \
   X(PIPELINING_SERVER_BL, OBJECTPOINT, 12, 0)                                  \
   X(MAX_TOTAL_CONNECTIONS, LONG, 13, 1)                                        \
-  X(PUSHFUNCTION, FUNCTIONPOINT, 14, 0)                                        \
-  X(PUSHDATA, OBJECTPOINT, 15, 0)                                              \
+  X(PUSHFUNCTION, FUNCTIONPOINT, 14, 1)                                        \
+  X(PUSHDATA, OBJECTPOINT, 15, 1)                                              \
   X(MAX_CONCURRENT_STREAMS, LONG, 16, 1)                                       \
   X(NETWORK_CHANGED, LONG, 17, 1)                                              \
   X(NOTIFYFUNCTION, FUNCTIONPOINT, 18, 1)                                      \
@@ -624,6 +624,17 @@
   X(FERRY_SEEKFUNC_CANTSEEK, CURL_SEEKFUNC_CANTSEEK)                           \
   X(FERRY_TRAILERFUNC_OK, CURL_TRAILERFUNC_OK)                                 \
   X(FERRY_TRAILERFUNC_ABORT, CURL_TRAILERFUNC_ABORT)                           \
+  X(FERRYSOCKTYPE_IPCXN, CURLSOCKTYPE_IPCXN)                                   \
+  X(FERRYSOCKTYPE_ACCEPT, CURLSOCKTYPE_ACCEPT)                                 \
+  X(FERRYSOCKTYPE_LAST, CURLSOCKTYPE_LAST)                                     \
+  X(FERRY_SOCKOPT_OK, CURL_SOCKOPT_OK)                                         \
+  X(FERRY_SOCKOPT_ERROR, CURL_SOCKOPT_ERROR)                                   \
+  X(FERRY_SOCKOPT_ALREADY_CONNECTED, CURL_SOCKOPT_ALREADY_CONNECTED)           \
+  X(FERRY_PREREQFUNC_OK, CURL_PREREQFUNC_OK)                                   \
+  X(FERRY_PREREQFUNC_ABORT, CURL_PREREQFUNC_ABORT)                             \
+  X(FERRY_PUSH_OK, CURL_PUSH_OK)                                               \
+  X(FERRY_PUSH_DENY, CURL_PUSH_DENY)                                           \
+  X(FERRY_PUSH_ERROROUT, CURL_PUSH_ERROROUT)                                   \
   X(FERRY_ZERO_TERMINATED, CURL_ZERO_TERMINATED)                               \
   X(FERRYMIMEOPT_FORMESCAPE, CURLMIMEOPT_FORMESCAPE)                           \
   X(FERRYFORM_NOTHING, CURLFORM_NOTHING)                                       \
@@ -992,8 +1003,14 @@
   X(ferry_strdup_callback, curl_strdup_callback)                               \
   X(ferry_calloc_callback, curl_calloc_callback)                               \
   X(ferry_trailer_callback, curl_trailer_callback)                             \
+  X(ferry_socktype, curlsocktype)                                              \
+  X(ferry_opensocket_callback, curl_opensocket_callback)                       \
+  X(ferry_sockopt_callback, curl_sockopt_callback)                             \
+  X(ferry_closesocket_callback, curl_closesocket_callback)                     \
+  X(ferry_prereq_callback, curl_prereq_callback)                               \
   X(ferry_notify_callback, curl_notify_callback)                               \
   X(ferry_minfo_offt, CURLMinfo_offt)                             \
+  X(ferry_push_callback, curl_push_callback)                                   \
   X(ferry_seek_callback, curl_seek_callback)                                   \
   X(ferry_mime, curl_mime)                                                     \
   X(ferry_mimepart, curl_mimepart)                                             \
@@ -1014,12 +1031,14 @@
   X(ferry_msg, CURLMsg)                                                        \
   X(ferry_version_info_data, curl_version_info_data)                           \
   X(ferry_certinfo, curl_certinfo)                                             \
+  X(ferry_sockaddr, curl_sockaddr)                                             \
   X(ferry_mime, curl_mime)                                                     \
   X(ferry_mimepart, curl_mimepart)                                             \
   X(ferry_httppost, curl_httppost)                                             \
   X(ferry_forms, curl_forms)                                                   \
   X(ferry_hstsentry, curl_hstsentry)                                           \
   X(ferry_index, curl_index)                                                   \
+  X(ferry_pushheaders, curl_pushheaders)                                       \
   X(ferry_ws_frame, curl_ws_frame)
 
 /* Functions: X(ferry_name, curl_name) */
@@ -1037,6 +1056,7 @@
   X(ferry_easy_pause, curl_easy_pause)                                         \
   X(ferry_easy_send, curl_easy_send)                                           \
   X(ferry_easy_recv, curl_easy_recv)                                           \
+  X(ferry_easy_upkeep, curl_easy_upkeep)                                       \
   X(ferry_easy_strerror, curl_easy_strerror)                                   \
   X(ferry_easy_header, curl_easy_header)                                       \
   X(ferry_easy_nextheader, curl_easy_nextheader)                               \
@@ -1070,6 +1090,8 @@
   X(ferry_multi_get_offt, curl_multi_get_offt)                                 \
   X(ferry_multi_notify_enable, curl_multi_notify_enable)                       \
   X(ferry_multi_notify_disable, curl_multi_notify_disable)                     \
+  X(ferry_pushheader_bynum, curl_pushheader_bynum)                             \
+  X(ferry_pushheader_byname, curl_pushheader_byname)                           \
   X(ferry_slist_append, curl_slist_append)                                     \
   X(ferry_slist_free_all, curl_slist_free_all)                                 \
   X(ferry_free, curl_free)                                                     \

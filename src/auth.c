@@ -82,7 +82,7 @@ failed:
 
 /* The start of the scheme's challenge in value (just after the scheme
  * name), or NULL. A scheme starts the value or follows a comma, and is
- * followed by a blank or the end. */
+ * followed by a blank, a comma or the end. */
 static const char *find_scheme(const char *value, const char *scheme) {
   size_t n = strlen(scheme);
   const char *p = value;
@@ -92,7 +92,8 @@ static const char *find_scheme(const char *value, const char *scheme) {
     const char *s = p;
     while (is_space(*s) || *s == ',')
       s++;
-    if (strncasecmp(s, scheme, n) == 0 && (s[n] == '\0' || is_space(s[n])))
+    if (strncasecmp(s, scheme, n) == 0 &&
+        (s[n] == '\0' || s[n] == ',' || is_space(s[n])))
       return s + n;
     /* on to the next comma outside a quoted string */
     for (p = s; *p && (in_quote || *p != ','); p++) {
@@ -114,13 +115,13 @@ int ferry__auth_offers(const char *value, const char *scheme) {
 int ferry__digest_challenge(ferry__digest *d, const char *value) {
   ferry__digest nd;
   const char *p = find_scheme(value, "Digest");
-  int oom = 0, algo_ok = 1, auth_int_only = 0;
+  int oom = 0, algo_ok = 1, sess;
 
   if (p == NULL)
     return 0;
   memset(&nd, 0, sizeof(nd));
   nd.algo = FERRY__DIGEST_MD5;
-  for (p = skip_sep(p); *p;) {
+  for (p = skip_sep(p); *p && algo_ok;) {
     char name[32], *v;
     const char *next = auth_param(p, name, sizeof(name), &v, &oom);
     if (next == NULL)
@@ -148,27 +149,33 @@ int ferry__digest_challenge(ferry__digest *d, const char *value) {
           algo_ok = 0;
         if (algo_ok)
           snprintf(nd.algorithm, sizeof(nd.algorithm), "%s", v);
+      } else if (strcasecmp(name, "stale") == 0) {
+        nd.stale = strcasecmp(v, "true") == 0;
       } else if (strcasecmp(name, "qop") == 0) {
-        /* a list: "auth", "auth-int" or "auth,auth-int" */
+        /* a list: "auth", "auth-int" or "auth,auth-int"; "auth" is
+         * preferred, as in libcurl */
         const char *q = v;
-        auth_int_only = 1;
+        nd.qop_auth = nd.qop_auth_int = 0;
         while (*q) {
           size_t n;
           while (*q == ',' || is_space(*q))
             q++;
           n = strcspn(q, ", \t");
-          if (n == 4 && strncasecmp(q, "auth", 4) == 0) {
+          if (n == 4 && strncasecmp(q, "auth", 4) == 0)
             nd.qop_auth = 1;
-            auth_int_only = 0;
-          }
+          else if (n == 8 && strncasecmp(q, "auth-int", 8) == 0)
+            nd.qop_auth_int = 1;
           q += n;
         }
+        if (nd.qop_auth)
+          nd.qop_auth_int = 0;
       }
       ferry__free(v);
     }
     p = skip_sep(next);
   }
-  if (oom || nd.nonce == NULL || !algo_ok || auth_int_only) {
+  ferry__digest_free(d);
+  if (oom || !algo_ok) {
     ferry__digest_free(&nd);
     return oom ? -1 : 0;
   }
@@ -176,9 +183,11 @@ int ferry__digest_challenge(ferry__digest *d, const char *value) {
     ferry__digest_free(&nd);
     return -1;
   }
-  ferry__digest_free(d);
   *d = nd;
-  return 1;
+  /* the "-sess" algorithms need a qop: their hash takes the cnonce */
+  sess = nd.algo == FERRY__DIGEST_MD5_SESS ||
+         nd.algo == FERRY__DIGEST_SHA256_SESS;
+  return nd.nonce != NULL && (!sess || nd.qop_auth || nd.qop_auth_int);
 }
 
 void ferry__digest_free(ferry__digest *d) {
@@ -293,10 +302,18 @@ char *ferry__digest_response(ferry__digest *d, const char *user,
     memcpy(base, ha1, sizeof(base));
     hash_hex(d->algo, ha1, base, ":", d->nonce, ":", cnonce, (char *)NULL);
   }
-  hash_hex(d->algo, ha2, method, ":", uri, (char *)NULL);
-  if (d->qop_auth)
+  if (d->qop_auth_int) {
+    /* the body's hash is that of an empty one, whatever the request
+     * sends, as in libcurl */
+    char body[65];
+    hash_hex(d->algo, body, "", (char *)NULL);
+    hash_hex(d->algo, ha2, method, ":", uri, ":", body, (char *)NULL);
+  } else {
+    hash_hex(d->algo, ha2, method, ":", uri, (char *)NULL);
+  }
+  if (d->qop_auth || d->qop_auth_int)
     hash_hex(d->algo, response, ha1, ":", d->nonce, ":", nc, ":", cnonce,
-             ":auth:", ha2, (char *)NULL);
+             d->qop_auth ? ":auth:" : ":auth-int:", ha2, (char *)NULL);
   else
     hash_hex(d->algo, response, ha1, ":", d->nonce, ":", ha2, (char *)NULL);
   memset(ha1, 0, sizeof(ha1));
@@ -306,9 +323,10 @@ char *ferry__digest_response(ferry__digest *d, const char *user,
         ferry__buf_adds(&b, ", realm=") || add_quoted(&b, d->realm) ||
         ferry__buf_adds(&b, ", nonce=") || add_quoted(&b, d->nonce) ||
         ferry__buf_adds(&b, ", uri=") || add_quoted(&b, uri);
-  if (!bad && d->qop_auth)
+  if (!bad && (d->qop_auth || d->qop_auth_int))
     bad = ferry__buf_adds(&b, ", cnonce=") || add_quoted(&b, cnonce) ||
-          ferry__buf_cat(&b, ", nc=", nc, ", qop=auth", NULL);
+          ferry__buf_cat(&b, ", nc=", nc,
+                         d->qop_auth ? ", qop=auth" : ", qop=auth-int", NULL);
   if (!bad)
     bad = ferry__buf_cat(&b, ", response=\"", response, "\"", NULL);
   if (!bad && d->opaque)

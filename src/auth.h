@@ -2,9 +2,9 @@
  * WWW-Authenticate challenge, make the Authorization value for a request.
  *
  * Supported: the algorithms MD5, MD5-sess, SHA-256 and SHA-256-sess,
- * qop "auth" or no qop (RFC 2069 style), opaque, a nonce count per nonce.
- * Not supported: qop "auth-int" alone, SHA-512-256, userhash (the user
- * name is sent as is). */
+ * qop "auth", "auth-int" (hashing an empty body, as libcurl does) or no
+ * qop (RFC 2069 style), opaque, stale, a nonce count per nonce.
+ * Not supported: SHA-512-256, userhash (the user name is sent as is). */
 #ifndef FERRY_AUTH_H
 #define FERRY_AUTH_H
 
@@ -27,19 +27,26 @@ typedef struct ferry__digest {
    * sent */
   char algorithm[sizeof("SHA-256-sess")];
   int qop_auth;  /* the server offered qop "auth" */
+  int qop_auth_int; /* ... or only "auth-int" */
+  int stale;     /* the challenge said stale=true: the nonce expired, the
+                    credentials were good */
   unsigned nc;   /* requests made with this nonce so far */
 } ferry__digest;
 
-/* Find a Digest challenge in one WWW-Authenticate value (which may hold
- * several challenges: `Basic realm="a", Digest realm="b", nonce="c"`) and
- * keep it in d, replacing what d held. Returns 1 when one was found and is
- * usable, 0 when there is none or it is unusable (no nonce, an unknown
- * algorithm, only qop auth-int; d is then left as it was), -1 when out of
- * memory. */
+/* Find the first Digest challenge in a WWW-Authenticate value (which may
+ * hold several challenges: `Basic realm="a", Digest realm="b", nonce="c"`)
+ * and put it in d in place of what d held, as libcurl does with its
+ * handle's Digest state. Returns
+ *   1  a usable challenge is held
+ *   0  there is no Digest challenge (d is left as it was), or it is not
+ *      usable: no nonce, an unknown algorithm (d is then emptied), or an
+ *      algorithm "-sess" without qop (d holds it, and is used again only
+ *      if a later request answers it anyway, as libcurl would)
+ *  -1  out of memory (d is emptied) */
 int ferry__digest_challenge(ferry__digest *d, const char *value);
 
 /* Does the value name the scheme (case-insensitive) as one of its
- * challenges? */
+ * challenges? A scheme is followed by a blank, a comma or the end. */
 int ferry__auth_offers(const char *value, const char *scheme);
 
 /* The Authorization value ("Digest username=..., response=...") for a

@@ -2,14 +2,23 @@
  * non-blocking socket and connects it, racing a second address when the
  * first is slow (RFC 8305 happy eyeballs), binds the local end as
  * INTERFACE and LOCALPORT say, and sends and receives with the socket
- * calls. A socket is closed only after its driver has heard REMOVE. */
+ * calls. A socket is closed only after its driver has heard REMOVE.
+ *
+ * The application's socket callbacks act here, in libcurl's order for
+ * each attempt: OPENSOCKETFUNCTION (instead of socket(); it may move the
+ * address), TCP_NODELAY and keepalive, SOCKOPTFUNCTION, INTERFACE and
+ * LOCALPORT binding, O_NONBLOCK on the application's socket, connect()
+ * (unless the SOCKOPTFUNCTION said the socket is connected already); and
+ * CLOSESOCKETFUNCTION instead of close() for every socket. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -32,6 +41,15 @@ typedef struct attempt {
   struct cf_socket *sock;
 } attempt;
 
+/* Why the last attempt that failed did. */
+typedef enum {
+  FAIL_ERRNO,          /* socket() or connect(): last_errno */
+  FAIL_OPEN_REFUSED,   /* the OPENSOCKETFUNCTION returned FERRY_SOCKET_BAD */
+  FAIL_OPEN_TAKEN,     /* ... or a socket that ferry uses already */
+  FAIL_SOCKOPT,        /* the SOCKOPTFUNCTION returned last_rc */
+  FAIL_NONBLOCK        /* O_NONBLOCK failed: last_errno */
+} fail_kind;
+
 typedef struct cf_socket {
   ferry__cf cf;
   ferry__addrs *addrs;       /* until connected */
@@ -40,7 +58,13 @@ typedef struct cf_socket {
   int winner;                /* the connected attempt; -1 before */
   uint64_t race_at;          /* when to start the racing attempt; 0 none */
   int last_errno;
+  fail_kind last_fail;
+  int last_rc;               /* what the SOCKOPTFUNCTION returned */
+  size_t last_addr;          /* the address of the last failed attempt */
   ferry__sockopts o;         /* o.interface is a copy */
+  /* with an OPENSOCKETFUNCTION: where each attempt connects, as the
+   * callback left the address (only then is the room allocated) */
+  struct sockaddr_storage moved[];
 } cf_socket;
 
 ssize_t ferry__ioerr_set(ferry__ioerr *err, ferry_code code, int os_errno,
@@ -306,6 +330,33 @@ static void attempt_event(void *ctx, int cselect) {
   ferry__conn_notify(a->sock->cf.conn, cselect);
 }
 
+/* Calls into the application count as callbacks of the multi, which
+ * then refuses API calls (RECURSIVE_API_CALL). */
+static void app_enter(const cf_socket *s) {
+  int *n = s->cf.conn->pool->watches->in_callback;
+  if (n != NULL)
+    (*n)++;
+}
+
+static void app_leave(const cf_socket *s) {
+  int *n = s->cf.conn->pool->watches->in_callback;
+  if (n != NULL)
+    (*n)--;
+}
+
+/* Close one of the filter's sockets: with the CLOSESOCKETFUNCTION when
+ * there is one, as libcurl does for every socket of a connection (its
+ * driver has heard REMOVE before, when it watched it). */
+static void close_fd(cf_socket *s, int fd) {
+  if (s->o.closesocket == NULL) {
+    close(fd);
+    return;
+  }
+  app_enter(s);
+  s->o.closesocket(s->o.closesocket_data, fd);
+  app_leave(s);
+}
+
 static void attempt_close(cf_socket *s, attempt *a) {
   ferry__conn *c = s->cf.conn;
   if (a->fd < 0)
@@ -313,60 +364,180 @@ static void attempt_close(cf_socket *s, attempt *a) {
   if (c->easy != NULL)
     a->watch.easy = c->easy;
   ferry__watch_del(c->pool->watches, &a->watch);
-  close(a->fd);
+  close_fd(s, a->fd);
   a->fd = -1;
   a->ready = 0;
 }
 
+/* Where attempt a connects: its address, or where the OPENSOCKETFUNCTION
+ * moved it. */
+static const struct sockaddr_storage *attempt_to(const cf_socket *s,
+                                                 const attempt *a) {
+  return s->o.opensocket != NULL ? &s->moved[a - s->a] : &s->addrs->a[a->addr];
+}
+
+/* The OPENSOCKETFUNCTION's argument: libcurl's struct curl_sockaddr with
+ * room for any socket address from &sa.addr on, as libcurl passes it. */
+typedef struct open_arg {
+  struct ferry_sockaddr sa;
+  char room[sizeof(struct sockaddr_storage) - sizeof(struct sockaddr)];
+} open_arg;
+
+_Static_assert(offsetof(struct ferry_sockaddr, addr) + sizeof(struct sockaddr) ==
+                   sizeof(struct ferry_sockaddr),
+               "nothing follows ferry_sockaddr.addr");
+_Static_assert(offsetof(open_arg, room) == sizeof(struct ferry_sockaddr),
+               "the room follows ferry_sockaddr.addr at once");
+
+/* Ask the OPENSOCKETFUNCTION for the socket of attempt slot to address
+ * idx. Its answer (or -1) is returned; *family and *socktype are the
+ * struct's after the call, and s->moved[slot] (*salen bytes) the address
+ * to connect to. */
+static int open_by_callback(cf_socket *s, int slot, size_t idx, int *family,
+                            int *socktype, socklen_t *salen) {
+  const struct sockaddr *sa = (const struct sockaddr *)&s->addrs->a[idx];
+  open_arg arg;
+  unsigned char *addr = (unsigned char *)&arg + offsetof(struct ferry_sockaddr, addr);
+  unsigned len;
+  int fd;
+
+  memset(&arg, 0, sizeof(arg));
+  arg.sa.family = sa->sa_family;
+  arg.sa.socktype = SOCK_STREAM;
+  arg.sa.protocol = sa->sa_family == AF_UNIX ? 0 : IPPROTO_TCP;
+  if (sa->sa_family == AF_UNIX) {
+    /* as libcurl's: the path and its NUL */
+    const struct sockaddr_un *su = (const void *)sa;
+    len = (unsigned)(offsetof(struct sockaddr_un, sun_path) +
+                     strnlen(su->sun_path, sizeof(su->sun_path) - 1) + 1);
+  } else {
+    len = sockaddr_len(sa);
+  }
+  arg.sa.addrlen = len;
+  memcpy(addr, sa, len);
+  app_enter(s);
+  fd = s->o.opensocket(s->o.opensocket_data, FERRYSOCKTYPE_IPCXN, &arg.sa);
+  app_leave(s);
+  *family = arg.sa.family;
+  *socktype = arg.sa.socktype;
+  /* an address longer than the room it had cannot be: cut to the room */
+  len = arg.sa.addrlen;
+  if (len > sizeof(struct sockaddr_storage))
+    len = sizeof(struct sockaddr_storage);
+  memset(&s->moved[slot], 0, sizeof(s->moved[slot]));
+  memcpy(&s->moved[slot], addr, len);
+  *salen = (socklen_t)len;
+  return fd;
+}
+
+/* Put the application's socket in non-blocking mode. 0, or -1 (errno). */
+static int set_nonblocking(int fd) {
+  int fl = fcntl(fd, F_GETFL, 0);
+  if (fl < 0)
+    return -1;
+  return (fl & O_NONBLOCK) || fcntl(fd, F_SETFL, fl | O_NONBLOCK) == 0 ? 0 : -1;
+}
+
 /* Start a connect on a to the next address that takes one. FERRYE_OK when
- * an attempt runs on a, FERRYE_AGAIN when no address is left, or an error
- * (INTERFACE_FAILED, OUT_OF_MEMORY) described in *err. */
+ * an attempt runs on a (ready at once when the SOCKOPTFUNCTION said its
+ * socket is connected), FERRYE_AGAIN when no address is left, or an error
+ * (INTERFACE_FAILED, OUT_OF_MEMORY) described in *err. An address whose
+ * attempt fails before its connect runs (no socket, a callback refused)
+ * is noted as the last failure, and the next one is tried. */
 static ferry_code attempt_start(cf_socket *s, attempt *a, ferry__ioerr *err) {
   ferry__conn *c = s->cf.conn;
   ferry__watchset *ws = c->pool->watches;
+  int slot = (int)(a - s->a);
 
   while (s->next < s->addrs->n) {
-    const struct sockaddr *sa =
-        (const struct sockaddr *)&s->addrs->a[s->next++];
-    int ip = sa->sa_family == AF_INET || sa->sa_family == AF_INET6;
-    int one = 1, fd, rc;
+    size_t idx = s->next++;
+    const struct sockaddr *sa = (const struct sockaddr *)&s->addrs->a[idx];
+    socklen_t salen = sockaddr_len(sa);
+    int family = sa->sa_family, socktype = SOCK_STREAM;
+    int one = 1, fd, rc, ip, tcp, connected = 0;
     char why[FERRY_ERROR_SIZE];
 
-    fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-      s->last_errno = errno;
-      continue;
+    s->last_addr = idx;
+    if (s->o.opensocket != NULL) {
+      fd = open_by_callback(s, slot, idx, &family, &socktype, &salen);
+      sa = (const struct sockaddr *)&s->moved[slot];
+      if (fd < 0) {
+        s->last_fail = FAIL_OPEN_REFUSED;
+        continue;
+      }
+      if (ferry__watch_find(ws, fd) != NULL) {
+        /* not the application's to give: not closed either */
+        s->last_fail = FAIL_OPEN_TAKEN;
+        s->last_rc = fd;
+        continue;
+      }
+    } else {
+      fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+      if (fd < 0) {
+        s->last_fail = FAIL_ERRNO;
+        s->last_errno = errno;
+        continue;
+      }
     }
-    if (ip && s->o.tcp_nodelay)
+    /* as libcurl decides it, from the struct the callback left */
+    ip = family == AF_INET || family == AF_INET6;
+    tcp = ip && socktype == SOCK_STREAM;
+    if (tcp && s->o.tcp_nodelay)
       setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    if (s->o.tcp_keepalive)
+    if (tcp && s->o.tcp_keepalive)
       set_keepalive(fd, &s->o);
+    if (s->o.sockopt != NULL) {
+      app_enter(s);
+      rc = s->o.sockopt(s->o.sockopt_data, fd, FERRYSOCKTYPE_IPCXN);
+      app_leave(s);
+      if (rc == FERRY_SOCKOPT_ALREADY_CONNECTED) {
+        connected = 1;
+      } else if (rc != FERRY_SOCKOPT_OK) {
+        close_fd(s, fd);
+        s->last_fail = FAIL_SOCKOPT;
+        s->last_rc = rc;
+        continue;
+      }
+    }
     if (ip && (rc = bind_local(fd, sa, &s->o, why, sizeof(why))) != 0) {
-      close(fd);
+      close_fd(s, fd);
       /* INTERFACE / LOCALPORT could not be bound: another address of
        * another family may do when the interface has none of this one */
+      s->last_fail = FAIL_ERRNO;
       s->last_errno = -rc;
       if (rc == -EAFNOSUPPORT && s->next < s->addrs->n)
         continue;
       ferry__ioerr_set(err, FERRYE_INTERFACE_FAILED, -rc, "%s", why);
       return FERRYE_INTERFACE_FAILED;
     }
+    if (s->o.opensocket != NULL && set_nonblocking(fd) != 0) {
+      s->last_errno = errno;
+      s->last_fail = FAIL_NONBLOCK;
+      close_fd(s, fd);
+      continue;
+    }
     a->watch.on_event = attempt_event;
     a->watch.ctx = a;
     if (ferry__watch_add(ws, &a->watch, fd) != 0) {
-      close(fd);
+      close_fd(s, fd);
       ferry__ioerr_set(err, FERRYE_OUT_OF_MEMORY, 0, "out of memory for a socket");
       return FERRYE_OUT_OF_MEMORY;
     }
     a->watch.easy = c->easy;
     a->fd = fd;
     a->ready = 0;
-    a->addr = s->next - 1;
-    if (connect(fd, sa, sockaddr_len(sa)) == 0 || errno == EINPROGRESS) {
+    a->addr = idx;
+    if (connected) {
+      /* decided at the next look, without waiting */
+      a->ready = 1;
+      return FERRYE_OK;
+    }
+    if (connect(fd, sa, salen) == 0 || errno == EINPROGRESS) {
       /* writable when connected */
       ferry__watch_set(ws, &a->watch, FERRY_POLL_OUT, 0);
       return FERRYE_OK;
     }
+    s->last_fail = FAIL_ERRNO;
     s->last_errno = errno;
     attempt_close(s, a);
   }
@@ -382,28 +553,59 @@ static void arm_race(cf_socket *s) {
     s->race_at = ferry__now_ms() + (uint64_t)s->o.happy_eyeballs_ms;
 }
 
-static ferry_code socket_connect(ferry__cf *cf, int cselect, ferry__ioerr *err) {
-  cf_socket *s = (cf_socket *)cf;
-  ferry__conn *c = cf->conn;
-  ferry_code rc;
-  (void)cselect;
+/* No attempt is left: the transfer fails as the last failed attempt did. */
+static ferry_code connect_failed(cf_socket *s, ferry__ioerr *err) {
+  char ip[INET6_ADDRSTRLEN + 110];
+  long port = 0;
 
-  if (s->a[0].fd < 0 && s->a[1].fd < 0 && s->next == 0) {
-    /* the first step: the first attempt */
-    rc = attempt_start(s, &s->a[0], err);
-    if (rc == FERRYE_AGAIN)
-      goto failed;
-    if (rc != FERRYE_OK)
-      return rc;
-    arm_race(s);
-    return FERRYE_AGAIN;
+  if (s->last_fail != FAIL_ERRNO)
+    addr_text(&s->addrs->a[s->last_addr], ip, sizeof(ip), &port);
+  switch (s->last_fail) {
+  case FAIL_OPEN_REFUSED:
+    ferry__ioerr_set(err, FERRYE_COULDNT_CONNECT, 0,
+                     "Failed to connect to %s port %ld: the open socket "
+                     "callback returned CURL_SOCKET_BAD", ip, port);
+    return FERRYE_COULDNT_CONNECT;
+  case FAIL_OPEN_TAKEN:
+    ferry__ioerr_set(err, FERRYE_COULDNT_CONNECT, 0,
+                     "Failed to connect to %s port %ld: the open socket "
+                     "callback returned socket %d, which ferry uses already",
+                     ip, port, s->last_rc);
+    return FERRYE_COULDNT_CONNECT;
+  case FAIL_SOCKOPT:
+    ferry__ioerr_set(err, FERRYE_ABORTED_BY_CALLBACK, 0,
+                     "Failed to connect to %s port %ld: the socket option "
+                     "callback returned %d", ip, port, s->last_rc);
+    return FERRYE_ABORTED_BY_CALLBACK;
+  case FAIL_NONBLOCK:
+    ferry__ioerr_set(err, FERRYE_UNSUPPORTED_PROTOCOL, s->last_errno,
+                     "Failed to connect to %s port %ld: cannot make the open "
+                     "socket callback's socket non-blocking: %s", ip, port,
+                     strerror(s->last_errno));
+    return FERRYE_UNSUPPORTED_PROTOCOL;
+  case FAIL_ERRNO:
+    break;
   }
-  for (int i = 0; i < 2; i++) {
+  err->code = FERRYE_COULDNT_CONNECT;
+  err->os_errno = s->last_errno ? s->last_errno : ECONNREFUSED;
+  return FERRYE_COULDNT_CONNECT;
+}
+
+/* Look at the attempts that had readiness: the first connected one wins
+ * (FERRYE_OK); one that failed gives way to an attempt on the next
+ * address. FERRYE_AGAIN when none is decided, or an error. */
+static ferry_code settle_attempts(cf_socket *s, ferry__ioerr *err) {
+  ferry__conn *c = s->cf.conn;
+  ferry_code rc;
+
+  for (int i = 0; i < 2;) {
     attempt *a = &s->a[i];
     int soerr = 0;
     socklen_t len = sizeof(soerr);
-    if (a->fd < 0 || !a->ready)
+    if (a->fd < 0 || !a->ready) {
+      i++;
       continue;
+    }
     a->ready = 0;
     if (getsockopt(a->fd, SOL_SOCKET, SO_ERROR, &soerr, &len) != 0)
       soerr = errno;
@@ -418,11 +620,12 @@ static ferry_code socket_connect(ferry__cf *cf, int cselect, ferry__ioerr *err) 
       ferry__conn_set_socket(c, a->fd, &a->watch);
       return FERRYE_OK;
     }
+    s->last_fail = FAIL_ERRNO;
     s->last_errno = soerr;
     if (ferry__conn_trace_on(c)) {
       char ip[INET6_ADDRSTRLEN + 110];
       long port = 0;
-      addr_text(&s->addrs->a[a->addr], ip, sizeof(ip), &port);
+      addr_text(attempt_to(s, a), ip, sizeof(ip), &port);
       ferry__conn_infof(c, "connect to %s port %ld failed: %s", ip, port,
                         strerror(soerr));
     }
@@ -431,31 +634,57 @@ static ferry_code socket_connect(ferry__cf *cf, int cselect, ferry__ioerr *err) 
     if (rc == FERRYE_OK) {
       if (i == 0 && s->a[1].fd < 0)
         arm_race(s);
-      continue;
+      continue; /* the new attempt may be connected already */
     }
     if (rc != FERRYE_AGAIN)
       return rc;
     /* no address left for this attempt: the other may still win */
+    i++;
   }
-  if (s->race_at && ferry__now_ms() >= s->race_at && s->a[1].fd < 0) {
+  return FERRYE_AGAIN;
+}
+
+static ferry_code socket_connect(ferry__cf *cf, int cselect, ferry__ioerr *err) {
+  cf_socket *s = (cf_socket *)cf;
+  ferry__conn *c = cf->conn;
+  ferry_code rc;
+  (void)cselect;
+
+  if (s->a[0].fd < 0 && s->a[1].fd < 0 && s->next == 0) {
+    /* the first step: the first attempt */
+    rc = attempt_start(s, &s->a[0], err);
+    if (rc == FERRYE_AGAIN)
+      return connect_failed(s, err);
+    if (rc != FERRYE_OK)
+      return rc;
+    arm_race(s);
+    if (!s->a[0].ready)
+      return FERRYE_AGAIN;
+  }
+  for (;;) {
+    rc = settle_attempts(s, err);
+    if (rc != FERRYE_AGAIN)
+      return rc;
+    if (!s->race_at || ferry__now_ms() < s->race_at || s->a[1].fd >= 0)
+      break;
     s->race_at = 0;
     rc = attempt_start(s, &s->a[1], err);
     if (rc == FERRYE_OK) {
       if (ferry__conn_trace_on(c))
         ferry__conn_infof(c, "Happy eyeballs: racing address %zu", s->next - 1);
+      if (s->a[1].ready)
+        continue; /* connected already: decide now */
     } else if (rc != FERRYE_AGAIN) {
       /* the first attempt goes on alone */
       err->code = FERRYE_OK;
       if (err->buf && err->len)
         err->buf[0] = '\0';
     }
+    break;
   }
   if (s->a[0].fd >= 0 || s->a[1].fd >= 0)
     return FERRYE_AGAIN;
-failed:
-  err->code = FERRYE_COULDNT_CONNECT;
-  err->os_errno = s->last_errno ? s->last_errno : ECONNREFUSED;
-  return FERRYE_COULDNT_CONNECT;
+  return connect_failed(s, err);
 }
 
 static int socket_fd(const cf_socket *s) {
@@ -517,7 +746,8 @@ static const ferry__cf_ops socket_ops = {
 
 ferry_code ferry__cf_socket_new(ferry__cf **out, ferry__conn *c,
                                 ferry__addrs *addrs, const ferry__sockopts *o) {
-  cf_socket *s = ferry__calloc(1, sizeof(*s));
+  cf_socket *s = ferry__calloc(1, sizeof(*s) + (o->opensocket != NULL ? 2 : 0) *
+                                                   sizeof(s->moved[0]));
 
   *out = NULL;
   if (s == NULL)

@@ -104,14 +104,32 @@ typedef struct ferry__sockopts {
   const char *interface;     /* INTERFACE, as given; NULL: none */
   long localport, localportrange;
   long happy_eyeballs_ms;    /* 0: no racing */
+  /* The application's OPENSOCKETFUNCTION, SOCKOPTFUNCTION and
+   * CLOSESOCKETFUNCTION with their data (NULL: socket(), nothing,
+   * close()), with the contracts ferry.h gives them. The filter keeps
+   * them for as long as it lives, so the connection closes its socket
+   * with the close function it was made with, whoever uses it then. */
+  ferry_opensocket_callback opensocket;
+  void *opensocket_data;
+  ferry_sockopt_callback sockopt;
+  void *sockopt_data;
+  ferry_closesocket_callback closesocket;
+  void *closesocket_data;
 } ferry__sockopts;
 
 /* A socket filter that connects to the addresses of addrs in turn (RFC
  * 8305 happy eyeballs: while an attempt has not connected after
  * happy_eyeballs_ms, the next address is tried in parallel, and the first
- * to connect wins). It holds a reference to addrs until connected.
- * Connect errors: FERRYE_COULDNT_CONNECT (no address took; os_errno is
- * the last attempt's, and err->buf is left empty for the caller's text),
+ * to connect wins). It holds a reference to addrs until connected. The
+ * application's callbacks are called with the connection's pool's
+ * in_callback count raised.
+ * Connect errors, of the last attempt that failed when none is left:
+ * FERRYE_COULDNT_CONNECT (no address took; os_errno is the last
+ * attempt's, and err->buf is left empty for the caller's text, unless the
+ * OPENSOCKETFUNCTION refused: then the text says so),
+ * FERRYE_ABORTED_BY_CALLBACK (the SOCKOPTFUNCTION refused; text set),
+ * FERRYE_UNSUPPORTED_PROTOCOL (the OPENSOCKETFUNCTION's socket could not
+ * be made non-blocking, as libcurl; text set), and at once
  * FERRYE_INTERFACE_FAILED (INTERFACE / LOCALPORT could not be bound; text
  * set), FERRYE_OUT_OF_MEMORY. */
 ferry_code ferry__cf_socket_new(ferry__cf **out, struct ferry__conn *c,

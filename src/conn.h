@@ -113,6 +113,8 @@ typedef struct ferry__pool {
   ferry__list all;         /* every connection, busy or idle */
   ferry__watchset *watches; /* where connections register their sockets */
   char *rbuf;              /* the shared read buffer, made on first use */
+  unsigned rbuf_in_use;    /* bytes in it are being parsed: a hook that
+                              runs meanwhile must not read into it */
   /* the multi's limits (0: none) and how many idle connections to keep */
   long max_host_connections;
   long max_total_connections;
@@ -157,6 +159,15 @@ void ferry__pool_mux_add(ferry__pool *pool, ferry__conn *c);
 void ferry__pool_mux_idle(ferry__pool *pool, ferry__conn *c);
 /* Count c (connecting) as one that may multiplex, or stop counting it. */
 void ferry__pool_mux_pending(ferry__conn *c, int pending);
+/* c was taken for a transfer that then sent nothing and opened no stream
+ * on it (its PREREQFUNCTION refused). A connection that carries streams
+ * side by side stays, idle again when no stream runs on it, and 1 is
+ * returned: the transfer lets go of it; otherwise 0, and the transfer
+ * closes it as usual. */
+int ferry__pool_keep_unused(ferry__pool *pool, ferry__conn *c);
+/* A connection can take more streams now (an upgrade to HTTP/2): waiting
+ * transfers may start (the pool's on_idle_closed callback). */
+void ferry__pool_room(ferry__pool *pool);
 /* Close idle connections beyond the cache size. */
 void ferry__pool_trim(ferry__pool *pool);
 /* The network changed: close every idle connection, and let the busy

@@ -608,19 +608,36 @@ rejected:
 
 /* ---- the Cookie header (RFC 6265 section 5.4) ------------------------- */
 
-static int by_path_then_age(const void *pa, const void *pb) {
+/* The order libcurl sends cookies in (lib/cookie.c, the same in 7.88 and
+ * 8.11): the longer path first, then the longer domain, then the longer
+ * name, then the newer cookie (a replacement keeps the age of the cookie
+ * it replaced). RFC 6265 section 5.4 asks for older first among equal
+ * paths; libcurl's users see this order. */
+static int by_libcurl_send_order(const void *pa, const void *pb) {
   const ferry__cookie *a = *(ferry__cookie *const *)pa;
   const ferry__cookie *b = *(ferry__cookie *const *)pb;
   size_t la = strlen(a->path), lb = strlen(b->path);
   if (la != lb)
     return la > lb ? -1 : 1;
-  return a->order < b->order ? -1 : a->order > b->order;
+  la = strlen(a->domain);
+  lb = strlen(b->domain);
+  if (la != lb)
+    return la > lb ? -1 : 1;
+  la = strlen(a->name);
+  lb = strlen(b->name);
+  if (la != lb)
+    return la > lb ? -1 : 1;
+  return a->order > b->order ? -1 : a->order < b->order;
 }
 
 static int by_age(const void *pa, const void *pb) {
   const ferry__cookie *a = *(ferry__cookie *const *)pa;
   const ferry__cookie *b = *(ferry__cookie *const *)pb;
   return a->order < b->order ? -1 : a->order > b->order;
+}
+
+static int by_age_newest_first(const void *pa, const void *pb) {
+  return by_age(pb, pa);
 }
 
 ferry_code ferry__cookie_header(ferry__cookie_jar *jar, const char *host,
@@ -652,7 +669,7 @@ ferry_code ferry__cookie_header(ferry__cookie_jar *jar, const char *host,
     ferry__free(match);
     return FERRYE_OK;
   }
-  qsort(match, n, sizeof(*match), by_path_then_age);
+  qsort(match, n, sizeof(*match), by_libcurl_send_order);
   ferry__buf_init(&b, FERRY__COOKIE_MAX_HEADER);
   for (i = 0; i < n; i++) {
     size_t need = (b.len ? 2 : 0) + strlen(match[i]->name) + 1 +
@@ -794,8 +811,10 @@ char *ferry__cookie_netscape_line(const ferry__cookie *c) {
   return b.data;
 }
 
-/* The unexpired cookies, oldest first, in a new array (*n of them). */
-static ferry__cookie **sorted_by_age(ferry__cookie_jar *jar, size_t *n) {
+/* The unexpired cookies in a new array (*n of them), sorted by cmp. */
+static ferry__cookie **sorted_cookies(ferry__cookie_jar *jar, size_t *n,
+                                      int (*cmp)(const void *,
+                                                 const void *)) {
   ferry__cookie **v;
   remove_expired(jar);
   *n = jar->len;
@@ -804,14 +823,14 @@ static ferry__cookie **sorted_by_age(ferry__cookie_jar *jar, size_t *n) {
     return NULL;
   if (jar->len)
     memcpy(v, jar->v, jar->len * sizeof(*v));
-  qsort(v, jar->len, sizeof(*v), by_age);
+  qsort(v, jar->len, sizeof(*v), cmp);
   return v;
 }
 
 ferry_code ferry__cookie_list(ferry__cookie_jar *jar, ferry_slist **out) {
   ferry_slist *head = NULL, **tail = &head;
   size_t n;
-  ferry__cookie **v = sorted_by_age(jar, &n);
+  ferry__cookie **v = sorted_cookies(jar, &n, by_age);
 
   *out = NULL;
   if (v == NULL)
@@ -924,7 +943,8 @@ static int write_cookies(FILE *fp, ferry__cookie **v, size_t n) {
 
 ferry_code ferry__cookie_save(ferry__cookie_jar *jar, const char *filename) {
   size_t n;
-  ferry__cookie **v = sorted_by_age(jar, &n);
+  /* newest first, as libcurl writes its jar (cookie_output) */
+  ferry__cookie **v = sorted_cookies(jar, &n, by_age_newest_first);
   ferry__buf tmp;
   FILE *fp;
   int fd, rc;

@@ -115,7 +115,10 @@ ferry__cookie_result ferry__cookie_set(ferry__cookie_jar *jar,
                                        int secure, const char **why);
 
 /* The Cookie header value for a request to host and path, secure when the
- * scheme is https: "n1=v1; n2=v2", longest path first, then oldest first.
+ * scheme is https: "n1=v1; n2=v2" in libcurl's order (not RFC 6265's):
+ * the longest path first, then the longest domain, then the longest name,
+ * then the newest cookie (a replacement keeps the age of the one it
+ * replaced).
  * Cookies that would take it past FERRY__COOKIE_MAX_HEADER bytes are left
  * out, and so are all that would follow them. *out is NULL when no cookie
  * matches, else a string the caller frees with ferry__free. *left_out
@@ -153,7 +156,8 @@ ferry_code ferry__cookie_list(ferry__cookie_jar *jar, ferry_slist **out);
 ferry_code ferry__cookie_load(ferry__cookie_jar *jar, const char *filename,
                               int skip_session);
 /* Write every unexpired cookie to a Netscape cookie file ("-" writes to
- * stdout), after a comment header. The file is written under a temporary
+ * stdout), after a comment header, newest first as libcurl writes its jar
+ * (a replacement keeps the age of the cookie it replaced). The file is written under a temporary
  * name (mode 0600) and renamed over filename, so a reader never sees half
  * a file. Returns FERRYE_OK, FERRYE_WRITE_ERROR, FERRYE_OUT_OF_MEMORY. */
 ferry_code ferry__cookie_save(ferry__cookie_jar *jar, const char *filename);

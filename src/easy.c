@@ -53,6 +53,7 @@ ferry_code ferry_easy_cleanup(ferry_easy *e) {
   if (e->own_multi != NULL)
     ferry_multi_cleanup(e->own_multi);
   ferry__xfer_reset(e);
+  ferry__http_auth_forget(e);
   ferry__headers_free(&e->headers);
   ferry__http_cookies_flush(e); /* COOKIEJAR; a failure is only traced */
   ferry__cookie_jar_free(e->cookies);
@@ -68,6 +69,8 @@ void ferry_easy_reset(ferry_easy *e) {
   if (!ferry__easy_valid(e) || e->multi != NULL)
     return;
   ferry__xfer_reset(e);
+  /* as libcurl's reset: the authentication the handle learnt goes too */
+  ferry__http_auth_forget(e);
   ferry__opts_free(&e->set);
   ferry__opts_defaults(&e->set);
 }
@@ -214,6 +217,22 @@ ferry_code ferry_easy_pause(ferry_easy *e, int bitmask) {
     if (m->in_engine == 0)
       ferry__multi_engine_after(m);
   }
+  return FERRYE_OK;
+}
+
+ferry_code ferry_easy_upkeep(ferry_easy *e) {
+  ferry_multi *m;
+  if (!ferry__easy_valid(e))
+    return FERRYE_BAD_FUNCTION_ARGUMENT;
+  m = e->own_multi;
+  /* as libcurl: only the connections ferry_easy_perform keeps */
+  if (m == NULL || (e->multi != NULL && e->multi != m))
+    return FERRYE_OK;
+  if (m->in_callback || m->in_engine)
+    return FERRYE_RECURSIVE_API_CALL;
+  m->in_engine++;
+  ferry__sessions_upkeep(&m->pool, e->set.upkeep_interval_ms);
+  m->in_engine--;
   return FERRYE_OK;
 }
 

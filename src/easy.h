@@ -23,6 +23,10 @@
  * Without a stacked bomb neither comes near it: see DECODE_SLICE. */
 #define FERRY__PAUSE_MAX (8 * 1024 * 1024)
 
+/* How often a request the server refused (HTTP/2 REFUSED_STREAM or a
+ * GOAWAY) is sent again, as libcurl's CONN_MAX_RETRIES. */
+#define FERRY__REFUSED_RETRIES 5
+
 /* The states of a transfer. One list: the enum and the printable names both
  * come from it. */
 #define FERRY__XFER_STATES(X)                                                  \
@@ -64,6 +68,19 @@ typedef struct ferry__tls_opts {
   char key[64 + 1];
   unsigned key_valid : 1;
 } ferry__tls_opts;
+
+/* The socket callbacks and PREREQFUNCTION, with their data: most handles
+ * set none, so they live in a block made at the first such setopt. */
+typedef struct ferry__sockcb_opts {
+  ferry_opensocket_callback opensocketfn;   /* OPENSOCKETFUNCTION */
+  void *opensocketdata;
+  ferry_sockopt_callback sockoptfn;         /* SOCKOPTFUNCTION */
+  void *sockoptdata;
+  ferry_closesocket_callback closesocketfn; /* CLOSESOCKETFUNCTION */
+  void *closesocketdata;
+  ferry_prereq_callback prereqfn;           /* PREREQFUNCTION */
+  void *prereqdata;
+} ferry__sockcb_opts;
 
 /* What setopt sets. Reset and duphandle work on this struct alone. */
 typedef struct ferry__opts {
@@ -116,12 +133,14 @@ typedef struct ferry__opts {
   long ssl_verifyhost;        /* default 2 */
   long sslversion;
   ferry__tls_opts *tls;       /* NULL: none set */
+  ferry__sockcb_opts *sockcb; /* socket callbacks, PREREQ; NULL: none */
   ferry_off_t maxfilesize;    /* MAXFILESIZE(_LARGE); 0 = no limit */
   char *userpwd;              /* USERPWD "user:password" */
   char *username;             /* USERNAME */
   char *password;             /* PASSWORD */
   char *bearer;               /* XOAUTH2_BEARER */
-  unsigned long httpauth;     /* HTTPAUTH bits */
+  unsigned long httpauth;     /* HTTPAUTH bits (FERRYAUTH_BASIC unless
+                                 set; 0: none), DIGEST_IE made DIGEST */
   long maxredirs;             /* -1: no limit */
   long postredir;             /* FERRY_REDIR_POST_* bits */
   unsigned protocols;         /* FERRY__PROTO_* allowed for the URL */
@@ -132,6 +151,7 @@ typedef struct ferry__opts {
   const ferry_slist *proxyheader; /* PROXYHEADER, borrowed */
   long proxyport;             /* PROXYPORT */
   long expect_100_timeout_ms; /* EXPECT_100_TIMEOUT_MS, default 1000 */
+  long upkeep_interval_ms;    /* UPKEEP_INTERVAL_MS, default 60000 */
   long happy_eyeballs_ms;     /* HAPPY_EYEBALLS_TIMEOUT_MS, default 200 */
   long (*seekfn)(void *, ferry_off_t, int); /* SEEKFUNCTION */
   void *seekdata;
@@ -142,6 +162,8 @@ typedef struct ferry__opts {
   unsigned followlocation : 1;
   unsigned autoreferer : 1;
   unsigned unrestricted_auth : 1;
+  unsigned digest_ie : 1;     /* HTTPAUTH had DIGEST_IE: the Digest uri is
+                                 the path without its query */
   unsigned verbose : 1;
   unsigned header : 1;
   unsigned noprogress : 1;
@@ -235,17 +257,30 @@ struct ferry_easy {
   char *location;          /* Location of the current response, raw */
   char *redirect_url;      /* where Location points (REDIRECT_URL) */
   char *hop_referer;       /* AUTOREFERER value for the next hop */
-  /* HTTP authentication (http.c) */
+  /* HTTP authentication (http.c). The method picked, what the 401s
+   * offered and the Digest challenge belong to the handle, as in libcurl:
+   * a later transfer on it answers at once with what an earlier one
+   * learnt (the Digest nonce counted on). ferry_easy_reset forgets them;
+   * a duphandle copy starts without. */
   char *www_auth;          /* WWW-Authenticate values of the response */
   ferry__digest digest;    /* the Digest challenge being answered */
-  unsigned auth_retry : 1; /* a 401 is answered by asking again with auth */
-  unsigned auth_tried : 1; /* ... which this transfer has done already */
-  unsigned auth_basic : 1; /* probing found Basic, not Digest: use Basic */
+  unsigned long auth_picked; /* the method in use: HTTPAUTH's bits until a
+                                401 picks one (FERRY__AUTH_PICKNONE when
+                                none could be) */
+  unsigned long auth_avail;  /* methods 401s offered, not picked from yet */
+  unsigned auth_done : 1;  /* the last request needed no more round trip */
+  unsigned auth_problem : 1; /* this transfer gave up authenticating */
+  unsigned auth_probe : 1; /* this request is a probe: an empty body, the
+                              real one waits for the challenge (libcurl's
+                              authneg) */
+  unsigned auth_retry : 1; /* this response is answered by asking again */
   char *first_host;        /* "scheme://host:port" credentials belong to */
   char *first_user;        /* the first URL's userinfo, which goes to */
   char *first_password;    /* first_host on every hop, as in libcurl */
   unsigned follow : 1;     /* following this response's Location */
   unsigned hop_get : 1;    /* a redirect turned the request into a GET */
+  unsigned followed : 1;   /* a Location was followed: REDIR_PROTOCOLS_STR
+                              applies to the hops from there on */
   unsigned strip_auth : 1; /* a redirect left the host of the credentials */
   char *conn_key;          /* "scheme://host:port" */
   struct ferry__addrs *addrs;
@@ -271,6 +306,7 @@ struct ferry_easy {
   ferry_mime *form_mime;      /* HTTPPOST as a mime, made for the transfer */
   unsigned reused : 1;        /* this attempt runs on a pooled connection */
   unsigned retried : 1;       /* a retry on a fresh connection was made */
+  unsigned char refused_retries; /* retries of a refused HTTP/2 stream */
   unsigned pause_recv : 1;
   unsigned pause_send : 1;
   unsigned response_done : 1; /* the session has the whole response */
@@ -282,6 +318,12 @@ struct ferry_easy {
   long http_version;
   char *content_type;
   char *content_encoding;     /* Content-Encoding of the final response */
+  /* what the response's Connection and Transfer-Encoding said: whether
+   * the connection ends with it (a followed response's body is then not
+   * read, as libcurl does not read it) */
+  unsigned resp_close : 1;    /* Connection: close */
+  unsigned resp_keep_alive : 1; /* Connection: keep-alive */
+  unsigned resp_chunked : 1;  /* Transfer-Encoding ends in chunked */
   unsigned tls_hop : 1;       /* an https hop: set.tls holds its TLS
                                  configuration key, which also ends
                                  conn_key after a '#' */

@@ -44,17 +44,22 @@ void ferry__h1_parser_init(ferry__h1_parser *p, const ferry__h1_callbacks *cb,
 
 void ferry__h1_parser_free(ferry__h1_parser *p) { ferry__buf_free(&p->hdr); }
 
-void ferry__h1_expect_upgrade(ferry__h1_parser *p) { p->upgrade = 1; }
+void ferry__h1_expect_upgrade(ferry__h1_parser *p) {
+  p->upgrade_ok = 1;
+  p->upgrade_final = 1;
+}
 
 static int on_headers_complete(llhttp_t *llh) {
   ferry__h1_parser *p = llh->data;
   const char *s = p->hdr.data, *end = s + p->hdr.len;
   int status = llh->status_code;
-  int switched = status == 101 && p->upgrade;
-  int interim = status >= 100 && status < 200 && !switched;
+  /* a WebSocket's 101 is its final answer; h2c's is a 1xx before the
+   * HTTP/2 response */
+  int interim = status >= 100 && status < 200 &&
+                !(status == 101 && p->upgrade_final);
   int rc;
 
-  if (status == 101 && !switched) {
+  if (status == 101 && !p->upgrade_ok) {
     ferry__h1_fail(p, FERRYE_WEIRD_SERVER_REPLY,
                    "server switched protocols (101) without being asked");
     return -1;
@@ -81,6 +86,15 @@ static int on_headers_complete(llhttp_t *llh) {
   }
   p->line_len = 0;
   p->nl = 0;
+  if (status == 101) {
+    /* switched: the bytes after this section are the new protocol's
+     * (HTTP/2, or WebSocket) */
+    ferry__buf_free(&p->hdr);
+    p->in_headers = 0;
+    p->upgraded = 1;
+    p->complete = 1;
+    return HPE_PAUSED;
+  }
   if (interim) {
     ferry__buf_reset(&p->hdr);
     return 0; /* llhttp ends the 1xx message; another header section follows */
@@ -89,12 +103,6 @@ static int on_headers_complete(llhttp_t *llh) {
    * its body keeps no header bytes */
   ferry__buf_free(&p->hdr);
   p->in_headers = 0;
-  if (switched) {
-    /* the rest is the new protocol's: llhttp stops here */
-    p->upgraded = 1;
-    p->complete = 1;
-    return 2;
-  }
   if (p->head_request || status == 204 || status == 304)
     return 1;
   return rc == FERRY__H1_NOBODY ? 1 : 0;
@@ -244,9 +252,12 @@ ferry_code ferry__h1_feed(ferry__h1_parser *p, const char *data, size_t len,
       }
       p->hdr_total += n;
       e = llhttp_execute(&p->llh, data + off, n);
-      if (e == HPE_PAUSED || e == HPE_PAUSED_UPGRADE) {
-        /* The message ended with its header section (no body), or it
-         * switched protocols. */
+      if (p->upgraded) {
+        off += n; /* llhttp had the section alone: it ends there */
+        break;
+      }
+      if (e == HPE_PAUSED) {
+        /* The message ended with its header section (no body). */
         off = (size_t)(llhttp_get_error_pos(&p->llh) - data);
         break;
       }
@@ -385,11 +396,13 @@ static int names_header(const char *d, size_t nlen, const char *name) {
 }
 
 /* skip_type: a form's Content-Type, made from the user's, goes apart.
+ * skip_length: an authentication probe says its own Content-Length.
  * skip_connection: the user's Connection lines go apart (a WebSocket
  * handshake joins the first to its own). */
 static int add_user_headers(ferry__buf *out, const ferry_slist *h,
                             int host_sent, int strip_credentials,
-                            int skip_type, int skip_connection) {
+                            int skip_type, int skip_length,
+                            int skip_connection) {
   for (; h != NULL; h = h->next) {
     const char *d = h->data, *sep;
     size_t nlen;
@@ -402,6 +415,9 @@ static int add_user_headers(ferry__buf *out, const ferry_slist *h,
     if (strip_credentials && is_credential_header(d, nlen))
       continue;
     if (skip_type && nlen == 12 && strncasecmp(d, "Content-Type", 12) == 0)
+      continue;
+    if (skip_length && nlen == 14 &&
+        strncasecmp(d, "Content-Length", 14) == 0)
       continue;
     if (skip_connection && names_header(d, nlen, "Connection"))
       continue;
@@ -532,15 +548,17 @@ ferry_code ferry__h1_build_request(ferry__buf *out, const ferry__h1_request *r) 
   if (r->cond_line && ferry__buf_cat(out, r->cond_line, "\r\n", NULL))
     return FERRYE_OUT_OF_MEMORY;
   if (add_user_headers(out, h, host_line != NULL, r->strip_credentials,
-                       r->mime_content_type != NULL, r->ws_key != NULL))
+                       r->mime_content_type != NULL || r->form_probe,
+                       r->auth_probe, r->ws_key != NULL))
     return FERRYE_OUT_OF_MEMORY;
   if (r->proxy_authorization &&
       ferry__buf_cat(out, "Proxy-Authorization: ", r->proxy_authorization,
                      "\r\n", NULL))
     return FERRYE_OUT_OF_MEMORY;
-  if (add_user_headers(out, r->proxy_headers, host_line != NULL, 0, 0, 0))
+  if (add_user_headers(out, r->proxy_headers, host_line != NULL, 0, 0, 0, 0))
     return FERRYE_OUT_OF_MEMORY;
-  if (r->body_len >= 0 && !user_sets_header(h, "Content-Length") &&
+  if (r->body_len >= 0 &&
+      (r->auth_probe || !user_sets_header(h, "Content-Length")) &&
       (ferry__buf_adds(out, "Content-Length: ") ||
        ferry__buf_add_int(out, (long long)r->body_len) ||
        ferry__buf_adds(out, "\r\n")))
@@ -561,6 +579,11 @@ ferry_code ferry__h1_build_request(ferry__buf *out, const ferry__h1_request *r) 
   if (r->expect_100 && ferry__buf_adds(out, "Expect: 100-continue\r\n"))
     return FERRYE_OUT_OF_MEMORY;
   if (r->ws_key && add_ws_connection(out, r->headers))
+    return FERRYE_OUT_OF_MEMORY;
+  if (r->h2c_settings &&
+      ferry__buf_cat(out, "Connection: Upgrade, HTTP2-Settings\r\n"
+                          "Upgrade: h2c\r\nHTTP2-Settings: ",
+                     r->h2c_settings, "\r\n", NULL))
     return FERRYE_OUT_OF_MEMORY;
   if (ferry__buf_adds(out, "\r\n"))
     return FERRYE_OUT_OF_MEMORY;

@@ -49,9 +49,11 @@ typedef struct ferry__h1_parser {
   unsigned char complete;
   unsigned char head_request;
   unsigned char any_bytes;
-  unsigned char upgrade;  /* the request asked to switch protocols: a 101
-                             is its final answer (see ferry__h1_expect_upgrade) */
-  unsigned char upgraded; /* ... and it came */
+  unsigned char upgrade_ok; /* a 101 is asked for (h2c, or a WebSocket) */
+  unsigned char upgrade_final; /* ... and is the final answer (WebSocket:
+                                  see ferry__h1_expect_upgrade) */
+  unsigned char upgraded;   /* ... and came: what follows is the new
+                               protocol's (HTTP/2, WebSocket) */
   ferry_code err;
   /* Why it failed: errprefix then errmsg. Both are string literals or the
    * text given to ferry__h1_fail, which must outlive the parser's error. */
@@ -72,7 +74,9 @@ void ferry__h1_expect_upgrade(ferry__h1_parser *p);
 
 /* Feed received bytes. Returns FERRYE_OK and sets *consumed. Fewer bytes
  * than given are consumed only when the response completed (the rest is
- * not part of it). Any other
+ * not part of it), or (with upgrade_ok set) when a 101 switched the
+ * connection: upgraded is then set, the 101's lines went to the callbacks
+ * as an interim response's, and the rest is the new protocol's. Any other
  * return is the error, with text in p->errprefix and p->errmsg. */
 ferry_code ferry__h1_feed(ferry__h1_parser *p, const char *data, size_t len,
                           size_t *consumed);
@@ -127,6 +131,13 @@ typedef struct ferry__h1_request {
                                and "Connection: Upgrade" ends the head,
                                joined to the user's first Connection value
                                (where libcurl puts them); NULL: none */
+  int auth_probe;           /* an authentication probe (body_len 0): its
+                               "Content-Length: 0" replaces the user's */
+  int form_probe;           /* ... for a form: the user's Content-Type is
+                               left out too (a form's type goes only with
+                               the form) */
+  const char *h2c_settings; /* ask to upgrade to h2c with this
+                               HTTP2-Settings value (base64url), or NULL */
 } ferry__h1_request;
 
 /* Does the user's HTTPHEADER list name header `name` ("N: v" replaces it,

@@ -28,6 +28,9 @@ typedef struct h1_session {
   unsigned expect_wait : 1; /* head sent, body held until 100 or timeout */
   unsigned expect_go : 1;   /* 100 Continue came: send the body next */
   unsigned no_reuse : 1;    /* it cannot carry another request */
+  /* what an upgrade to h2c makes */
+  unsigned h2_max_streams;
+  int h2_push;
 } h1_session;
 
 static const ferry__h1_callbacks h1_callbacks;
@@ -316,6 +319,8 @@ static void send_more(h1_session *s) {
 
 /* ---- receiving --------------------------------------------------------- */
 
+static void switch_to_h2(h1_session *s, const char *rest, size_t n);
+
 /* The response is complete. s may be gone when this returns. */
 static void response_complete(h1_session *s, int leftover) {
   ferry__stream *st = s->st;
@@ -392,22 +397,28 @@ static void recv_data(h1_session *s, int cselect) {
       return;
     }
     st->hooks->received(st->ud, (size_t)n);
+    c->pool->rbuf_in_use++;
     rc = ferry__h1_feed(&s->parser, rbuf, (size_t)n, &used);
+    c->pool->rbuf_in_use--;
     if (rc != FERRYE_OK) {
       parser_failed(s, rc);
       return;
     }
     if (s->parser.upgraded) {
-      /* switched protocols: what came after the 101 is kept for whoever
-       * takes the connection (ferry__h1_session_upgrade) */
-      s->no_reuse = 1;
-      if (used < (size_t)n &&
-          ferry__buf_add(&s->rest, rbuf + used, (size_t)n - used) != 0) {
-        fail(s, FERRYE_OUT_OF_MEMORY, "out of memory");
+      if (st->upgrade) {
+        /* switched to WebSocket: what came after the 101 is kept for
+         * whoever takes the connection (ferry__h1_session_upgrade) */
+        s->no_reuse = 1;
+        if (used < (size_t)n &&
+            ferry__buf_add(&s->rest, rbuf + used, (size_t)n - used) != 0) {
+          fail(s, FERRYE_OUT_OF_MEMORY, "out of memory");
+          return;
+        }
+        st->complete = 1;
+        finish(s, FERRYE_OK, 0);
         return;
       }
-      st->complete = 1;
-      finish(s, FERRYE_OK, 0);
+      switch_to_h2(s, rbuf + used, (size_t)n - used);
       return;
     }
     if (s->parser.complete) {
@@ -427,6 +438,33 @@ static void recv_data(h1_session *s, int cselect) {
       break;
   }
   st->hooks->after_io(st->ud);
+}
+
+/* The server switched to HTTP/2 (101, h2c): an HTTP/2 session takes the
+ * connection and the stream (as its stream 1), and this one goes. rest
+ * is what came after the 101. s is gone when this returns. */
+static void h1_destroy(ferry__session *base);
+
+static void switch_to_h2(h1_session *s, const char *rest, size_t n) {
+  ferry__stream *st = s->st;
+  ferry__conn *c = s->base.conn;
+  ferry__session *h2;
+
+  ferry__h1_parser_free(&s->parser);
+  s->parser_live = 0;
+  s->st = NULL;
+  st->session = NULL;
+  h2 = ferry__h2_session_upgrade(c, st, s->h2_max_streams, s->h2_push);
+  if (h2 == NULL) {
+    s->st = st;
+    st->session = &s->base;
+    s->no_reuse = 1;
+    fail(s, FERRYE_OUT_OF_MEMORY, "out of memory for the HTTP/2 session");
+    return;
+  }
+  c->session = h2;
+  h1_destroy(&s->base);
+  ferry__h2_session_input(h2, rest, n);
 }
 
 /* ---- the session ------------------------------------------------------- */
@@ -463,6 +501,7 @@ static ferry_code h1_open(ferry__session *base, ferry__stream *st) {
   s->st = st;
   st->session = base;
   ferry__h1_parser_init(&s->parser, &h1_callbacks, s, st->is_head);
+  s->parser.upgrade_ok = st->h2c_upgrade;
   if (st->upgrade)
     ferry__h1_expect_upgrade(&s->parser);
   s->parser_live = 1;
@@ -580,12 +619,15 @@ static int h1_usable(ferry__session *base) {
 
 static const ferry__session_ops h1_ops = {"http/1.1", h1_open,    h1_resume,
                                           h1_pause,   h1_close,   h1_destroy,
-                                          h1_usable};
+                                          h1_usable,  NULL};
 
-ferry__session *ferry__h1_session_new(ferry__conn *c) {
+ferry__session *ferry__h1_session_new(ferry__conn *c,
+                                      const ferry__session_config *cfg) {
   h1_session *s = ferry__calloc(1, sizeof(*s));
   if (s == NULL)
     return NULL;
+  s->h2_max_streams = cfg->max_streams;
+  s->h2_push = cfg->push_enabled;
   s->base.ops = &h1_ops;
   s->base.conn = c;
   ferry__buf_init(&s->upbuf, SIZE_MAX / 2);

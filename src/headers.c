@@ -236,6 +236,29 @@ ferry_code ferry__headers_line(ferry__headers *h, const char *line,
   return FERRYE_OK;
 }
 
+ferry_code ferry__headers_trailer_line(ferry__headers *h, const char *line,
+                                       size_t len) {
+  ferry_code rc;
+  /* a section of its own with no status line: a line of it alone */
+  h->in_section = 1;
+  h->origin = FERRYH_TRAILER;
+  h->section_last = NULL;
+  rc = ferry__headers_line(h, line, len, 0);
+  h->in_section = 0;
+  h->section_last = NULL;
+  return rc;
+}
+
+ferry_code ferry__headers_trailer(ferry_easy *e, const char *line, size_t len) {
+  ferry_code rc = ferry__headers_trailer_line(&e->headers, line, len);
+  if (rc == FERRYE_TOO_LARGE)
+    snprintf(e->errtext, sizeof(e->errtext),
+             "Too large response headers: the responses of this transfer "
+             "hold more than %zu bytes of them",
+             (size_t)FERRY__HEADERS_MAX);
+  return rc;
+}
+
 ferry_code ferry__headers_record(ferry_easy *e, const char *line, size_t len) {
   ferry_code rc = ferry__headers_line(&e->headers, line, len, e->in_tunnel);
 

@@ -70,6 +70,12 @@ void ferry__headers_free(ferry__headers *h);
 ferry_code ferry__headers_line(ferry__headers *h, const char *line,
                                size_t len, int connect);
 
+/* Feed one trailer line ("name: value" with its line ending) of the
+ * current request's response: stored with origin FERRYH_TRAILER. Returns
+ * as ferry__headers_line(). */
+ferry_code ferry__headers_trailer_line(ferry__headers *h, const char *line,
+                                       size_t len);
+
 /* The transfer went on to its next request (a redirect hop): headers fed
  * from now on belong to request index + 1. */
 void ferry__headers_next_request(ferry__headers *h);
@@ -79,6 +85,9 @@ void ferry__headers_next_request(ferry__headers *h);
  * writes the transfer's error text. Returns what ferry__headers_line()
  * returns. */
 ferry_code ferry__headers_record(ferry_easy *e, const char *line, size_t len);
+
+/* The same for a trailer line (FERRYH_TRAILER). */
+ferry_code ferry__headers_trailer(ferry_easy *e, const char *line, size_t len);
 
 /* ferry_easy_header() and ferry_easy_nextheader() on a store, for the
  * easy handle's functions and for tests. */

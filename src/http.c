@@ -24,6 +24,10 @@
 #include "websocket.h"
 
 const char *ferry__http_method(const ferry_easy *e) {
+  /* a WebSocket's handshake is a GET, whatever else is set (as libcurl);
+   * UPLOAD then means frames from the read callback */
+  if (e->ws != NULL && ferry__ws_hop(e))
+    return e->set.customrequest ? e->set.customrequest : "GET";
   if (e->hop_get)
     return e->set.nobody ? "HEAD" : "GET";
   if (e->set.customrequest)
@@ -105,9 +109,13 @@ char *ferry__http_basic(const char *user, size_t ulen, const char *pass,
   return out;
 }
 
-#define AUTH_BASIC (1UL << 0)
-#define AUTH_DIGEST (1UL << 1)
-#define AUTH_BEARER (1UL << 6)
+#define AUTH_BASIC FERRYAUTH_BASIC
+#define AUTH_DIGEST FERRYAUTH_DIGEST
+#define AUTH_BEARER FERRYAUTH_BEARER
+/* No method could be picked: none is used (libcurl's CURLAUTH_PICKNONE;
+ * FERRYAUTH_ANY holds this bit, so it survives a transfer's "picked &=
+ * HTTPAUTH" as it does in libcurl) */
+#define AUTH_PICKNONE (1UL << 30)
 
 /* The credentials for this hop: *user (ulen bytes) and *pass, or 0 when
  * there are none. */
@@ -138,75 +146,201 @@ static int credentials(const ferry_easy *e, const char **user, size_t *ulen,
   return 1;
 }
 
+/* Has this hop something to authenticate with: credentials or a bearer
+ * token that may go to its host? */
+static int has_credentials(const ferry_easy *e) {
+  const char *user, *pass;
+  size_t ulen;
+  return !e->strip_auth &&
+         (e->set.bearer != NULL || credentials(e, &user, &ulen, &pass));
+}
+
 /* The Authorization value for this hop's request (method to target), or
- * NULL (none, or out of memory: *oom says which).
+ * NULL (none, or out of memory: *oom says which). Sets e->auth_probe.
  *
- * As in libcurl: Basic alone is sent at once; when Digest is allowed, the
- * first request goes without credentials, and a 401's challenge decides
- * (ferry__http_check_auth): Digest if offered, else Basic if allowed. */
+ * As libcurl's handle does: a method HTTPAUTH names alone is used at
+ * once, and several wait for a 401 to pick one (ferry__http_check_auth);
+ * the pick stays for the handle's later requests. Digest with no
+ * challenge yet sends nothing, and a request with a body then goes as a
+ * probe, with an empty one (body: the request has a body to send). */
 static char *authorization(ferry_easy *e, const char *method,
-                           const char *target, int *oom) {
+                           const char *target, int body, int *oom) {
   const char *user = NULL, *pass = NULL;
-  char *out = NULL, *name;
+  char *out = NULL, *name, *uri = NULL;
   size_t ulen = 0;
-  unsigned long auth = e->set.httpauth ? e->set.httpauth : AUTH_BASIC;
+  int have_user, named = 0;
 
   *oom = 0;
-  if (e->strip_auth || target == NULL)
-    return NULL;
-  if ((auth & AUTH_BEARER) && e->set.bearer) {
-    size_t n = strlen(e->set.bearer) + 8;
-    out = ferry__malloc(n);
-    if (out == NULL) {
-      *oom = 1;
-      return NULL;
-    }
-    snprintf(out, n, "Bearer %s", e->set.bearer);
-    return out;
+  e->auth_probe = 0;
+  have_user = credentials(e, &user, &ulen, &pass);
+  if (!have_user && e->set.bearer == NULL) {
+    e->auth_done = 1;
+    return NULL; /* nothing to authenticate with */
   }
-  if (!(auth & (AUTH_BASIC | AUTH_DIGEST)) ||
-      !credentials(e, &user, &ulen, &pass))
-    return NULL;
-  if ((auth & AUTH_DIGEST) && e->digest.nonce != NULL) {
-    name = ferry__memdup0(user, ulen);
-    if (name == NULL) {
-      *oom = 1;
-      return NULL;
-    }
-    out = ferry__digest_response(&e->digest, name, pass, method, target, NULL);
-    ferry__free(name);
-    if (out == NULL)
-      *oom = 1;
-    return out;
+  if (e->set.httpauth && !e->auth_picked)
+    e->auth_picked = e->set.httpauth;
+  if (e->strip_auth || target == NULL) {
+    e->auth_done = 1;
+    return NULL; /* a redirect left the host the credentials are for */
   }
-  if (!(auth & AUTH_BASIC) || ((auth & AUTH_DIGEST) && !e->auth_basic))
-    return NULL; /* ask first: the challenge picks the method */
-  return ferry__http_basic(user, ulen, pass, oom);
+  if (e->auth_picked == AUTH_DIGEST) {
+    named = 1;
+    if (e->digest.nonce == NULL) {
+      e->auth_done = 0; /* a 401 has to bring the challenge first */
+    } else {
+      /* DIGEST_IE: the uri is the path without the query */
+      const char *u = target;
+      if (e->set.digest_ie && strchr(target, '?') != NULL) {
+        if ((uri = ferry__memdup0(target, strcspn(target, "?"))) == NULL) {
+          *oom = 1;
+          return NULL;
+        }
+        u = uri;
+      }
+      name = ferry__memdup0(have_user ? user : "", have_user ? ulen : 0);
+      if (name != NULL)
+        out = ferry__digest_response(&e->digest, name, have_user ? pass : "",
+                                     method, u, NULL);
+      ferry__free(name);
+      ferry__free(uri);
+      if (out == NULL) {
+        *oom = 1;
+        return NULL;
+      }
+      e->auth_done = 1;
+    }
+  } else if (e->auth_picked == AUTH_BASIC) {
+    if (have_user) {
+      out = ferry__http_basic(user, ulen, pass, oom);
+      named = 1;
+    }
+    e->auth_done = 1;
+  } else if (e->auth_picked == AUTH_BEARER) {
+    if (e->set.bearer) {
+      size_t n = strlen(e->set.bearer) + 8;
+      out = ferry__malloc(n);
+      if (out == NULL) {
+        *oom = 1;
+        return NULL;
+      }
+      snprintf(out, n, "Bearer %s", e->set.bearer);
+      named = 1;
+    }
+    e->auth_done = 1;
+  }
+  /* a method that needs another round trip, and a body to send: ask with
+   * an empty one first */
+  e->auth_probe = named && !e->auth_done && body;
+  return out;
+}
+
+/* Pick the method for the next request from what the 401s offered and
+ * HTTPAUTH allows, in libcurl's order of preference. 1 when one was. */
+static int pick_auth(ferry_easy *e) {
+  unsigned long avail = e->auth_avail & e->set.httpauth;
+
+  if (e->set.bearer == NULL)
+    avail &= ~AUTH_BEARER;
+  e->auth_avail = 0;
+  if (avail & AUTH_BEARER)
+    e->auth_picked = AUTH_BEARER;
+  else if (avail & AUTH_DIGEST)
+    e->auth_picked = AUTH_DIGEST;
+  else if (avail & AUTH_BASIC)
+    e->auth_picked = AUTH_BASIC;
+  else {
+    e->auth_picked = AUTH_PICKNONE;
+    return 0;
+  }
+  return 1;
+}
+
+/* A 401's challenges: what is offered, and the Digest challenge taken in
+ * (even when Digest is not wanted yet, as libcurl does). A challenge that
+ * shows the credentials just sent were refused is a problem: this
+ * transfer stops asking. */
+static ferry_code take_challenges(ferry_easy *e) {
+  const char *v = e->www_auth;
+
+  if (ferry__auth_offers(v, "Digest")) {
+    if (e->auth_avail & AUTH_DIGEST) {
+      if (ferry__trace_on(e))
+        ferry__infof(e, "Ignoring a second Digest challenge");
+    } else {
+      int before = e->digest.nonce != NULL;
+      int r = ferry__digest_challenge(&e->digest, v);
+      e->auth_avail |= AUTH_DIGEST;
+      if (r < 0)
+        return FERRYE_OUT_OF_MEMORY;
+      /* a new nonce that is not stale after one was answered: the
+       * credentials were refused */
+      if (r == 0 || (before && !e->digest.stale)) {
+        e->auth_problem = 1;
+        if (ferry__trace_on(e))
+          ferry__infof(e, "Digest challenge refused: no more asking");
+      }
+    }
+  }
+  if (ferry__auth_offers(v, "Basic")) {
+    e->auth_avail |= AUTH_BASIC;
+    if (e->auth_picked == AUTH_BASIC) {
+      /* Basic went with the request, and was refused */
+      e->auth_avail = 0;
+      e->auth_problem = 1;
+    }
+  }
+  if (ferry__auth_offers(v, "Bearer")) {
+    e->auth_avail |= AUTH_BEARER;
+    if (e->auth_picked == AUTH_BEARER) {
+      e->auth_avail = 0;
+      e->auth_problem = 1;
+    }
+  }
+  return FERRYE_OK;
 }
 
 ferry_code ferry__http_check_auth(ferry_easy *e, int status) {
-  unsigned long auth = e->set.httpauth ? e->set.httpauth : AUTH_BASIC;
-  const char *user, *pass;
-  size_t ulen;
-  int r;
+  int retry = 0;
 
   e->auth_retry = 0;
-  if (status != 401 || e->follow || e->auth_tried || e->www_auth == NULL ||
-      e->strip_auth || !(auth & AUTH_DIGEST) ||
-      !credentials(e, &user, &ulen, &pass))
-    return FERRYE_OK;
-  r = ferry__digest_challenge(&e->digest, e->www_auth);
-  if (r < 0)
-    return FERRYE_OUT_OF_MEMORY;
-  if (r == 0) {
-    /* no usable Digest challenge: Basic, when allowed and offered */
-    if (!(auth & AUTH_BASIC) || !ferry__auth_offers(e->www_auth, "Basic"))
-      return FERRYE_OK;
-    e->auth_basic = 1;
+  if (status == 401 && e->www_auth != NULL) {
+    ferry_code rc = take_challenges(e);
+    if (rc != FERRYE_OK)
+      return rc;
   }
-  e->auth_retry = 1;
-  e->follow = 1; /* the 401's body is not the transfer's data */
+  if (e->auth_problem)
+    return FERRYE_OK;
+  if (has_credentials(e) &&
+      (status == 401 || (e->auth_probe && status < 300))) {
+    if (pick_auth(e))
+      retry = 1;
+    else
+      e->auth_problem = 1;
+  }
+  if (!retry && status < 300 && e->auth_probe && !e->auth_done) {
+    /* the probe needed no credentials: send the body now */
+    retry = 1;
+    e->auth_done = 1;
+  }
+  if (retry) {
+    e->auth_retry = 1;
+    e->follow = 1; /* this response's body is not the transfer's data */
+  }
   return FERRYE_OK;
+}
+
+void ferry__http_auth_start(ferry_easy *e) {
+  e->auth_problem = 0;
+  e->auth_probe = 0;
+  e->auth_retry = 0;
+  /* a pick stays only while HTTPAUTH allows it */
+  e->auth_picked &= e->set.httpauth;
+}
+
+void ferry__http_auth_forget(ferry_easy *e) {
+  ferry__digest_free(&e->digest);
+  e->auth_picked = e->auth_avail = 0;
+  e->auth_done = e->auth_problem = e->auth_probe = e->auth_retry = 0;
 }
 
 /* May this hop set and get Secure cookies? Over https, and, as in libcurl
@@ -272,6 +406,7 @@ ferry_code ferry__http_build_request(ferry_easy *e) {
   char *target = NULL, *host = NULL, *auth = NULL, *cookies = NULL;
   char *proxy_auth = NULL;
   char *range_line = NULL, *cond_line = NULL;
+  char h2c[64];
   ferry_code rc = FERRYE_OUT_OF_MEMORY;
   int has_body = 0, oom = 0;
 
@@ -284,7 +419,6 @@ ferry_code ferry__http_build_request(ferry_easy *e) {
     /* a WebSocket's opening handshake: a GET without a body (RFC 6455
      * 4.1; with UPLOAD, the read callback gives frames once upgraded),
      * CUSTOMREQUEST aside, as libcurl */
-    r.method = e->set.customrequest ? e->set.customrequest : "GET";
     r.ws_key = e->ws->key;
     e->stream.upgrade = 1;
   } else if (e->hop_get) {
@@ -326,6 +460,34 @@ ferry_code ferry__http_build_request(ferry_easy *e) {
     r.body_len = e->stream.body_len;
   r.range_line = range_line;
   r.cond_line = cond_line;
+  /* through a proxy without a tunnel, the request names the whole URL */
+  if (e->use_proxy && !e->tunnel) {
+    target = ferry__url_to_string(&e->url, 0, 1);
+    proxy_auth = ferry__proxy_authorization(e, &oom);
+    if (oom)
+      goto done;
+    r.proxy_authorization = proxy_auth;
+    /* HEADEROPT UNIFIED: HTTPHEADER alone goes to the proxy too */
+    r.proxy_headers = e->set.headeropt_unified ? NULL : e->set.proxyheader;
+  } else {
+    target = ferry__url_request_target(&e->url);
+  }
+  auth = authorization(e, r.method, target, has_body, &oom);
+  if (oom)
+    goto done;
+  if (e->auth_probe) {
+    /* As libcurl's authneg: the body waits for the challenge. This
+     * request says "Content-Length: 0" (the user's own Content-Length
+     * left out), with POSTFIELDS' default Content-Type but no form's, no
+     * Expect, nothing read from the body's source. */
+    e->stream.body = NULL;
+    e->stream.pull = 0;
+    e->stream.body_len = r.body_len = 0;
+    e->upload_mime = NULL;
+    r.mime_content_type = NULL;
+    r.form_probe = e->set.form_post;
+    r.auth_probe = 1;
+  }
   /* Ask first before a large or unknown-size body, as libcurl does (over
    * 1 MiB): the server can refuse it before it is sent. An "Expect:" of
    * the user's own (empty, to turn it off) wins. */
@@ -346,21 +508,8 @@ ferry_code ferry__http_build_request(ferry_easy *e) {
       goto done;
     }
   }
-  /* through a proxy without a tunnel, the request names the whole URL */
-  if (e->use_proxy && !e->tunnel) {
-    target = ferry__url_to_string(&e->url, 0, 1);
-    proxy_auth = ferry__proxy_authorization(e, &oom);
-    if (oom)
-      goto done;
-    r.proxy_authorization = proxy_auth;
-    /* HEADEROPT UNIFIED: HTTPHEADER alone goes to the proxy too */
-    r.proxy_headers = e->set.headeropt_unified ? NULL : e->set.proxyheader;
-  } else {
-    target = ferry__url_request_target(&e->url);
-  }
   host = ferry__url_host_header(&e->url);
-  auth = authorization(e, r.method, target, &oom);
-  if (target == NULL || host == NULL || oom ||
+  if (target == NULL || host == NULL ||
       cookie_header(e, &cookies) != FERRYE_OK)
     goto done;
   r.target = target;
@@ -373,6 +522,16 @@ ferry_code ferry__http_build_request(ferry_easy *e) {
     r.accept_encoding = e->set.accept_encoding[0] ? e->set.accept_encoding
                                                   : ferry__decoder_all();
   r.strip_credentials = e->strip_auth;
+  /* HTTP_VERSION 2_0 on http://: a GET or HEAD without a body asks to
+   * switch to HTTP/2 (h2c), as libcurl does */
+  e->stream.h2c_upgrade = 0;
+  if (ferry__http_h2c_upgrade(e) && !has_body &&
+      (strcmp(r.method, "GET") == 0 || strcmp(r.method, "HEAD") == 0) &&
+      ferry__h2_settings_header(h2c, sizeof(h2c),
+                                e->multi && e->multi->pushfn) > 0) {
+    r.h2c_settings = h2c;
+    e->stream.h2c_upgrade = 1;
+  }
   r.cookie = cookies;
   /* the COOKIE option is the user's own, like a Cookie in HTTPHEADER */
   if (!e->strip_auth && e->set.cookie && e->set.cookie[0])
@@ -410,39 +569,115 @@ done:
   return rc;
 }
 
-static int is_redirect(int status) {
-  return status == 301 || status == 302 || status == 303 || status == 307 ||
-         status == 308;
+int ferry__http_h2c_upgrade(const ferry_easy *e) {
+  return e->set.httpversion == FERRY_HTTP_VERSION_2_0 && !e->tls_hop &&
+         !(e->use_proxy && !e->tunnel) &&
+         !ferry__ws_hop(e); /* a WebSocket upgrades to itself */
 }
 
 ferry_code ferry__http_check_redirect(ferry_easy *e, int status) {
-  ferry__url next;
-  const char *why = NULL;
-  ferry__url_err uerr;
-
   ferry__free(e->redirect_url);
   e->redirect_url = NULL;
   e->follow = 0;
-  if (status < 300 || status > 399 || e->location == NULL)
-    return FERRYE_OK;
-  uerr = ferry__url_resolve(&next, &e->url, e->location, &why);
-  if (uerr == FERRY__URL_NOMEM)
-    return FERRYE_OUT_OF_MEMORY;
-  if (uerr != FERRY__URL_OK) {
-    if (!e->set.followlocation)
-      return FERRYE_OK; /* REDIRECT_URL stays empty */
-    snprintf(e->errtext, sizeof(e->errtext), "Malformed Location: %s",
-             why ? why : "bad URL");
-    return uerr == FERRY__URL_UNSUPPORTED_SCHEME ? FERRYE_UNSUPPORTED_PROTOCOL
-                                                 : FERRYE_URL_MALFORMAT;
-  }
-  e->redirect_url = ferry__url_to_string(&next, 1, 0);
-  ferry__url_free(&next);
-  if (e->redirect_url == NULL)
-    return FERRYE_OUT_OF_MEMORY;
-  if (e->set.followlocation && is_redirect(status))
+  /* as libcurl: any 3xx with a Location is followed when asked to; where
+   * it leads is worked out once the response is in */
+  if (status >= 300 && status <= 399 && e->location != NULL &&
+      e->location[0] != '\0' && e->set.followlocation)
     e->follow = 1;
   return FERRYE_OK;
+}
+
+/* Where a scheme-relative or absolute reference's authority ends (the
+ * host is never encoded), or ref itself when it has none. */
+static const char *after_authority(const char *ref) {
+  const char *p = ref;
+
+  if (p[0] != '/' || p[1] != '/') {
+    if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
+      return ref;
+    while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+           (*p >= '0' && *p <= '9') || *p == '+' || *p == '-' || *p == '.')
+      p++;
+    if (p[0] != ':' || p[1] != '/' || p[2] != '/')
+      return ref;
+    p++;
+  }
+  p += 2;
+  return p + strcspn(p, "/?#");
+}
+
+/* The Location as a reference the URL parser takes, encoded as libcurl
+ * encodes one it follows: past the authority, a space is "%20" before the
+ * query and "+" in it, and a byte above 127 is "%xx". NULL when out of
+ * memory. */
+static char *location_encoded(const char *loc) {
+  static const char hex[] = "0123456789abcdef";
+  const char *from = after_authority(loc);
+  ferry__buf b;
+  int query = 0;
+
+  ferry__buf_init(&b, SIZE_MAX / 2);
+  if (ferry__buf_add(&b, loc, (size_t)(from - loc)))
+    goto failed;
+  for (const char *p = from; *p; p++) {
+    unsigned char c = (unsigned char)*p;
+    char esc[3] = {'%', hex[c >> 4], hex[c & 15]};
+    int bad;
+    if (c == '?')
+      query = 1;
+    if (c == ' ')
+      bad = query ? ferry__buf_add(&b, "+", 1) : ferry__buf_add(&b, "%20", 3);
+    else if (c >= 0x80)
+      bad = ferry__buf_add(&b, esc, 3);
+    else
+      bad = ferry__buf_add(&b, p, 1);
+    if (bad)
+      goto failed;
+  }
+  if (ferry__buf_add(&b, "", 0) || b.data == NULL)
+    goto failed;
+  return b.data;
+failed:
+  ferry__buf_free(&b);
+  return NULL;
+}
+
+/* Resolve the response's Location against the hop's URL into *next. */
+static ferry__url_err resolve_location(ferry_easy *e, ferry__url *next,
+                                       const char **why) {
+  char *ref = location_encoded(e->location);
+  ferry__url_err uerr;
+
+  if (ref == NULL)
+    return FERRY__URL_NOMEM;
+  uerr = ferry__url_resolve(next, &e->url, ref, why);
+  ferry__free(ref);
+  return uerr;
+}
+
+/* REDIRECT_URL: where the Location leads, or the Location as it came
+ * when it leads nowhere ferry can go (as libcurl gives it). */
+static ferry_code set_redirect_url(ferry_easy *e) {
+  ferry__url next;
+  ferry__url_err uerr = resolve_location(e, &next, NULL);
+
+  ferry__free(e->redirect_url);
+  if (uerr == FERRY__URL_NOMEM)
+    e->redirect_url = NULL;
+  else if (uerr != FERRY__URL_OK)
+    e->redirect_url = ferry__strdup(e->location);
+  else {
+    e->redirect_url = ferry__url_to_string(&next, 1, 0);
+    ferry__url_free(&next);
+  }
+  return e->redirect_url ? FERRYE_OK : FERRYE_OUT_OF_MEMORY;
+}
+
+ferry_code ferry__http_redirect_url(ferry_easy *e) {
+  if (e->response_code < 300 || e->response_code > 399 || e->location == NULL ||
+      e->location[0] == '\0')
+    return FERRYE_OK;
+  return set_redirect_url(e);
 }
 
 unsigned ferry__http_parse_protocols(const char *list) {
@@ -486,32 +721,47 @@ ferry_code ferry__http_next_hop(ferry_easy *e, ferry__url *next) {
   int status = (int)e->response_code;
   const char *method = ferry__http_method(e);
 
+  /* as libcurl, an authentication retry counts as a redirect: MAXREDIRS
+   * bounds it, REDIRECT_COUNT counts it, AUTOREFERER names the URL */
   if (e->set.maxredirs >= 0 && e->redirect_count >= e->set.maxredirs) {
+    ferry_code rc;
+    if (e->auth_retry) {
+      ferry__free(e->redirect_url);
+      e->redirect_url = ferry__url_to_string(&e->url, 1, 0);
+      rc = e->redirect_url ? FERRYE_OK : FERRYE_OUT_OF_MEMORY;
+    } else {
+      rc = set_redirect_url(e);
+    }
+    if (rc != FERRYE_OK)
+      return rc;
     snprintf(e->errtext, sizeof(e->errtext), "Maximum (%ld) redirects followed",
              e->set.maxredirs);
     return FERRYE_TOO_MANY_REDIRECTS;
   }
-  uerr = ferry__url_parse(next, e->redirect_url, 0, &why);
+  e->redirect_count++;
+  if (e->set.autoreferer) {
+    ferry__free(e->hop_referer);
+    e->hop_referer = ferry__url_to_string(&e->url, 0, 1);
+    if (e->hop_referer == NULL)
+      return FERRYE_OUT_OF_MEMORY;
+  }
+  if (e->auth_retry)
+    return ferry__url_copy(next, &e->url) == FERRY__URL_OK
+               ? FERRYE_OK
+               : FERRYE_OUT_OF_MEMORY;
+  uerr = resolve_location(e, next, &why);
   if (uerr == FERRY__URL_NOMEM)
     return FERRYE_OUT_OF_MEMORY;
   if (uerr != FERRY__URL_OK) {
     snprintf(e->errtext, sizeof(e->errtext), "Malformed Location: %s",
              why ? why : "bad URL");
-    return FERRYE_URL_MALFORMAT;
+    return uerr == FERRY__URL_UNSUPPORTED_SCHEME ? FERRYE_UNSUPPORTED_PROTOCOL
+                                                 : FERRYE_URL_MALFORMAT;
   }
   /* a known HSTS host is only ever asked over https, redirects included */
   if (ferry__http_hsts_upgrade(e, next, NULL) != FERRYE_OK) {
     ferry__url_free(next);
     return FERRYE_OUT_OF_MEMORY;
-  }
-  /* PROTOCOLS_STR limits the whole transfer, redirects included */
-  if (!(ferry__http_proto_bit(next) & e->set.redir_protocols &
-        e->set.protocols)) {
-    snprintf(e->errtext, sizeof(e->errtext),
-             "Protocol \"%s\" not supported or disabled for redirects",
-             next->scheme);
-    ferry__url_free(next);
-    return FERRYE_UNSUPPORTED_PROTOCOL;
   }
   /* a WebSocket transfer stays one (ws:// or wss://), and an HTTP one
    * HTTP: the request and what becomes of its answer differ */
@@ -526,9 +776,13 @@ ferry_code ferry__http_next_hop(ferry_easy *e, ferry__url *next) {
     ferry__url_free(next);
     return FERRYE_UNSUPPORTED_PROTOCOL;
   }
+  /* from now on REDIR_PROTOCOLS_STR applies (prepare_hop checks it, once
+   * the hop's URL is the transfer's, as in libcurl) */
+  e->followed = 1;
   /* 303 makes anything but HEAD a GET (a POST stays with POSTREDIR's 303
    * bit, as in libcurl); 301 and 302 turn a POST into a GET unless
-   * POSTREDIR keeps it; 307 and 308 keep the method and body. */
+   * POSTREDIR keeps it; 307, 308 and the other 3xx keep the method and
+   * body. */
   if (status == 303 && strcmp(method, "HEAD") != 0 &&
       !(strcmp(method, "POST") == 0 && (e->set.postredir & 4)))
     e->hop_get = 1;
@@ -536,14 +790,6 @@ ferry_code ferry__http_next_hop(ferry_easy *e, ferry__url *next) {
             (status == 302 && !(e->set.postredir & 2))) &&
            strcmp(method, "POST") == 0)
     e->hop_get = 1;
-  if (e->set.autoreferer) {
-    ferry__free(e->hop_referer);
-    e->hop_referer = ferry__url_to_string(&e->url, 0, 1);
-    if (e->hop_referer == NULL) {
-      ferry__url_free(next);
-      return FERRYE_OUT_OF_MEMORY;
-    }
-  }
   origin = ferry__http_origin(next);
   if (origin == NULL) {
     ferry__url_free(next);
@@ -552,7 +798,6 @@ ferry_code ferry__http_next_hop(ferry_easy *e, ferry__url *next) {
   e->strip_auth = !e->set.unrestricted_auth && e->first_host &&
                   strcmp(origin, e->first_host) != 0;
   ferry__free(origin);
-  e->redirect_count++;
   return FERRYE_OK;
 }
 
@@ -574,6 +819,7 @@ ferry_code ferry__http_first_hop(ferry_easy *e) {
   ferry_code rc;
   int switched = 0;
 
+  ferry__http_auth_start(e);
   ferry__free(e->first_host);
   ferry__http_forget_first_userinfo(e);
   /* HSTS first: the URL may go to https before anything is decided */

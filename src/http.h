@@ -14,21 +14,38 @@ const char *ferry__http_method(const ferry_easy *e);
 /* Serialise the current hop's request head (and a small body) into e->req
  * and set up the body fields. FERRYE_OK or FERRYE_OUT_OF_MEMORY. */
 ferry_code ferry__http_build_request(ferry_easy *e);
-/* A final response's header section ended: decide whether to follow its
- * Location (sets e->redirect_url and e->follow). Returns FERRYE_OK or the
- * error that ends the transfer (a malformed Location when following). */
+/* A final response's header section ended: is its Location followed
+ * (sets e->follow)? Any 3xx with a Location is, with FOLLOWLOCATION, as
+ * in libcurl; where it leads is worked out by ferry__http_next_hop once
+ * the response is in. Returns FERRYE_OK. */
 ferry_code ferry__http_check_redirect(ferry_easy *e, int status);
-/* After the response's header, and ferry__http_check_redirect: is it a
- * 401 whose challenge this transfer answers by asking again, with Digest
- * (or Basic, when Digest was allowed but only Basic offered)? Sets
- * e->follow and e->auth_retry then. Once per transfer. Returns FERRYE_OK
- * or FERRYE_OUT_OF_MEMORY. */
+/* After the response's header, and ferry__http_check_redirect: take in a
+ * 401's challenges (what is offered, the handle's Digest challenge) and
+ * decide, as libcurl does, whether the request is made again: with the
+ * method a 401 lets it pick, or with its body after a probe the server
+ * did not challenge. Sets e->follow and e->auth_retry then. Returns
+ * FERRYE_OK or FERRYE_OUT_OF_MEMORY. */
 ferry_code ferry__http_check_auth(ferry_easy *e, int status);
-/* Prepare the next hop after a followed redirect: checks MAXREDIRS and the
- * allowed protocols, turns POST into GET where libcurl does, and decides
- * whether credentials may go to the new host. On success e->url is the new
- * hop's URL. */
+/* A transfer starts: what its authentication learns starts afresh, what
+ * the handle learnt before stays (a method picked stays while HTTPAUTH
+ * allows it). */
+void ferry__http_auth_start(ferry_easy *e);
+/* Forget what the handle learnt about authentication (ferry_easy_reset,
+ * cleanup). */
+void ferry__http_auth_forget(ferry_easy *e);
+/* The response is followed (a Location, or an authentication retry of
+ * the same URL): count it against MAXREDIRS (FERRYE_TOO_MANY_REDIRECTS,
+ * with REDIRECT_URL where it would have led) and in REDIRECT_COUNT, make
+ * AUTOREFERER's Referer, then for a Location resolve it
+ * (FERRYE_URL_MALFORMAT, or FERRYE_UNSUPPORTED_PROTOCOL for another
+ * scheme), check the protocols allowed, turn POST into GET where libcurl
+ * does, and decide whether credentials may go to the new host. On success
+ * *next is the next hop's URL, for the caller to own. */
 ferry_code ferry__http_next_hop(ferry_easy *e, ferry__url *next);
+/* A response that is not followed ended: REDIRECT_URL for the Location of
+ * a 3xx (as it came, when it leads nowhere ferry can go). FERRYE_OK or
+ * FERRYE_OUT_OF_MEMORY. */
+ferry_code ferry__http_redirect_url(ferry_easy *e);
 /* "Basic <base64 of user:pass>" (user is ulen bytes); NULL when out of
  * memory (*oom set). The caller frees it. */
 char *ferry__http_basic(const char *user, size_t ulen, const char *pass,
@@ -103,6 +120,10 @@ void ferry__http_hsts_flush(ferry_easy *e);
  * libcurl does (their failures, but running out of memory, are
  * ignored). */
 ferry_code ferry__http_hsts_dup(ferry_easy *e);
+/* Does the hop ask to upgrade to HTTP/2 on http:// (HTTP_VERSION 2_0,
+ * no TLS, not a request a proxy takes)? */
+int ferry__http_h2c_upgrade(const ferry_easy *e);
+
 /* The trailers of an upload of unknown size: the TRAILERFUNCTION's
  * well-formed lines, each "Name: value\r\n", appended to out (nothing
  * without a TRAILERFUNCTION). Calls the callback, and frees the list it

@@ -1154,6 +1154,13 @@ ferry_mcode ferry_multi_setopt(ferry_multi *m, ferry_moption opt, ...) {
   case FERRYMOPT_NOTIFYDATA:
     m->notifydata = pval;
     break;
+  case FERRYMOPT_PUSHFUNCTION:
+    /* connections made from now on let the server push */
+    m->pushfn = (ferry_push_callback)pval;
+    break;
+  case FERRYMOPT_PUSHDATA:
+    m->pushdata = pval;
+    break;
   case FERRYMOPT_PIPELINING:
     /* the multiplex bit shares HTTP/2 connections among transfers; HTTP/1.1
      * pipelining is not done (libcurl dropped it too) */

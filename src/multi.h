@@ -86,6 +86,8 @@ struct ferry_multi {
   void *timerdata;
   ferry_notify_callback notifyfn;
   void *notifydata;
+  ferry_push_callback pushfn; /* PUSHFUNCTION: HTTP/2 pushes taken */
+  void *pushdata;
 
   long maxconnects;      /* MAXCONNECTS (the other limits are the pool's) */
   long max_concurrent_streams; /* MAX_CONCURRENT_STREAMS (default 100) */

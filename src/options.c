@@ -17,7 +17,9 @@ void ferry__opts_defaults(ferry__opts *o) {
   o->postfieldsize = -1;
   o->dns_cache_timeout = 60;
   o->maxredirs = 30; /* libcurl's default since 8.3 */
+  o->httpauth = 1UL << 0; /* Basic */
   o->expect_100_timeout_ms = 1000;
+  o->upkeep_interval_ms = 60000;
   o->happy_eyeballs_ms = 200;
   o->ssl_verifypeer = 1;
   o->ssl_verifyhost = 2;
@@ -51,6 +53,7 @@ void ferry__opts_free(ferry__opts *o) {
     memset(o->proxyuserpwd, 0, strlen(o->proxyuserpwd));
   ferry__free(o->proxyuserpwd);
   tls_opts_free(o->tls);
+  ferry__free(o->sockcb);
   ferry__free(o->userpwd);
   ferry__free(o->username);
   ferry__free(o->password);
@@ -165,9 +168,16 @@ ferry_code ferry__opts_copy(ferry__opts *dst, const ferry__opts *src) {
   dst->hstsfiles = NULL;
   dst->proxy = dst->noproxy = dst->proxyuserpwd = NULL;
   dst->tls = NULL;
+  dst->sockcb = NULL;
   dst->mimepost = dst->mimepost_copy = NULL;
   if (tls_opts_copy(&dst->tls, src->tls))
     goto failed;
+  if (src->sockcb != NULL) {
+    dst->sockcb = ferry__malloc(sizeof(*dst->sockcb));
+    if (dst->sockcb == NULL)
+      goto failed;
+    *dst->sockcb = *src->sockcb;
+  }
   /* as libcurl, the copy sends a form of its own: the mime is copied
    * (callback parts share their functions and arg); HTTPPOST's list is
    * shared */
@@ -367,6 +377,11 @@ ferry_code ferry_easy_setopt(ferry_easy *e, ferry_option opt, ...) {
       return FERRYE_BAD_FUNCTION_ARGUMENT;
     o->happy_eyeballs_ms = lv;
     break;
+  case FERRYOPT_UPKEEP_INTERVAL_MS:
+    if (lv < 0)
+      return FERRYE_BAD_FUNCTION_ARGUMENT;
+    o->upkeep_interval_ms = lv;
+    break;
   case FERRYOPT_EXPECT_100_TIMEOUT_MS:
     if (lv < 0)
       return FERRYE_BAD_FUNCTION_ARGUMENT;
@@ -442,16 +457,24 @@ ferry_code ferry_easy_setopt(ferry_easy *e, ferry_option opt, ...) {
     return set_string(e, &o->password, pv);
   case FERRYOPT_XOAUTH2_BEARER:
     return set_string(e, &o->bearer, pv);
-  case FERRYOPT_HTTPAUTH:
-    /* Basic, Digest and Bearer are what ferry speaks */
-    if ((unsigned long)lv != 0 &&
-        !((unsigned long)lv & ((1UL << 0) | (1UL << 1) | (1UL << 6)))) {
+  case FERRYOPT_HTTPAUTH: {
+    /* Basic, Digest and Bearer are what ferry speaks. As in libcurl, 0
+     * (NONE) sends no credentials, and DIGEST_IE is Digest with the
+     * query left out of the uri it hashes. */
+    unsigned long bits = (unsigned long)lv;
+    int ie = (bits & FERRYAUTH_DIGEST_IE) != 0;
+    if (ie)
+      bits = (bits | FERRYAUTH_DIGEST) & ~FERRYAUTH_DIGEST_IE;
+    if (bits != 0 &&
+        !(bits & (FERRYAUTH_BASIC | FERRYAUTH_DIGEST | FERRYAUTH_BEARER))) {
       ferry__easy_set_error(e, "HTTPAUTH: only Basic, Digest and Bearer are "
                                "supported");
       return FERRYE_NOT_BUILT_IN;
     }
-    o->httpauth = (unsigned long)lv;
+    o->httpauth = bits;
+    o->digest_ie = (unsigned)ie;
     break;
+  }
   case FERRYOPT_FOLLOWLOCATION:
     o->followlocation = lv != 0;
     break;
@@ -764,6 +787,37 @@ ferry_code ferry_easy_setopt(ferry_easy *e, ferry_option opt, ...) {
   case FERRYOPT_HEADEROPT:
     o->headeropt_unified = !(lv & FERRYHEADER_SEPARATE);
     break;
+  case FERRYOPT_OPENSOCKETFUNCTION:
+  case FERRYOPT_OPENSOCKETDATA:
+  case FERRYOPT_SOCKOPTFUNCTION:
+  case FERRYOPT_SOCKOPTDATA:
+  case FERRYOPT_CLOSESOCKETFUNCTION:
+  case FERRYOPT_CLOSESOCKETDATA:
+  case FERRYOPT_PREREQFUNCTION:
+  case FERRYOPT_PREREQDATA: {
+    ferry__sockcb_opts *k = o->sockcb;
+    if (k == NULL && pv == NULL)
+      break; /* nothing set, nothing to clear */
+    if (k == NULL && (k = o->sockcb = ferry__calloc(1, sizeof(*k))) == NULL)
+      return FERRYE_OUT_OF_MEMORY;
+    if (opt == FERRYOPT_OPENSOCKETFUNCTION)
+      k->opensocketfn = (ferry_opensocket_callback)pv;
+    else if (opt == FERRYOPT_OPENSOCKETDATA)
+      k->opensocketdata = pv;
+    else if (opt == FERRYOPT_SOCKOPTFUNCTION)
+      k->sockoptfn = (ferry_sockopt_callback)pv;
+    else if (opt == FERRYOPT_SOCKOPTDATA)
+      k->sockoptdata = pv;
+    else if (opt == FERRYOPT_CLOSESOCKETFUNCTION)
+      k->closesocketfn = (ferry_closesocket_callback)pv;
+    else if (opt == FERRYOPT_CLOSESOCKETDATA)
+      k->closesocketdata = pv;
+    else if (opt == FERRYOPT_PREREQFUNCTION)
+      k->prereqfn = (ferry_prereq_callback)pv;
+    else
+      k->prereqdata = pv;
+    break;
+  }
   case FERRYOPT_TRAILERFUNCTION:
     o->trailerfn = (ferry_trailer_callback)pv;
     break;

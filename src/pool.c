@@ -190,6 +190,18 @@ void ferry__pool_mux_idle(ferry__pool *pool, ferry__conn *c) {
   ferry__pool_trim(pool);
 }
 
+int ferry__pool_keep_unused(ferry__pool *pool, ferry__conn *c) {
+  if (c == NULL || !ferry__list_linked(&c->mux_node))
+    return 0;
+  /* the socket callback hears of the connection's own handle from now */
+  c->easy = NULL;
+  if (c->watch != NULL)
+    c->watch->easy = NULL;
+  if (c->streams == 0 && !ferry__list_linked(&c->idle_node))
+    ferry__pool_mux_idle(pool, c);
+  return 1;
+}
+
 void ferry__pool_mux_pending(ferry__conn *c, int pending) {
   if (c->mux_pending == (pending != 0))
     return;
@@ -198,6 +210,11 @@ void ferry__pool_mux_pending(ferry__conn *c, int pending) {
     c->bundle->n_connecting_mux++;
   else
     c->bundle->n_connecting_mux--;
+}
+
+void ferry__pool_room(ferry__pool *pool) {
+  if (pool->on_idle_closed != NULL)
+    pool->on_idle_closed(pool->ud);
 }
 
 void ferry__pool_trim(ferry__pool *pool) {

@@ -33,7 +33,7 @@ size_t ferry__rate_allow(ferry__rate *r, int64_t limit, uint64_t now_ns,
 }
 
 void ferry__rate_spend(ferry__rate *r, size_t n) {
+  /* more than was granted (an HTTP/2 stream gets what the server sent
+   * within its window) leaves a debt, paid before the next grant */
   r->tokens -= (double)n;
-  if (r->tokens < 0)
-    r->tokens = 0;
 }

@@ -25,7 +25,9 @@ typedef struct ferry__rate {
  * does (at least 1). now_ns is on uv_hrtime's clock. */
 size_t ferry__rate_allow(ferry__rate *r, int64_t limit, uint64_t now_ns,
                          size_t cap, uint64_t *wait_ms);
-/* n bytes moved (n no more than the last ferry__rate_allow granted). */
+/* n bytes moved. Usually no more than the last ferry__rate_allow
+ * granted; more (an HTTP/2 stream receives what the server sent within
+ * the stream's window) is a debt that later grants wait for. */
 void ferry__rate_spend(ferry__rate *r, size_t n);
 
 #endif

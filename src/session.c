@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "alloc.h"
+#include "clock.h"
 #include "session.h"
 #include "tls.h"
 
@@ -64,8 +65,8 @@ ferry_code ferry__session_of(ferry__conn *c, const ferry__session_config *cfg,
   } else {
     h2 = cfg->h2_prior_knowledge;
   }
-  c->session = h2 ? ferry__h2_session_new(c, cfg->max_streams)
-                  : ferry__h1_session_new(c);
+  c->session = h2 ? ferry__h2_session_new(c, cfg->max_streams, cfg->push_enabled)
+                  : ferry__h1_session_new(c, cfg);
   if (c->session == NULL)
     return FERRYE_OUT_OF_MEMORY;
   c->session_free = session_free;
@@ -93,6 +94,17 @@ void ferry__stream_resume(ferry__stream *st, int expect_timeout) {
 void ferry__stream_pause(ferry__stream *st, int send, int paused) {
   if (st->session != NULL)
     st->session->ops->pause(st->session, st, send, paused);
+}
+
+void ferry__sessions_upkeep(ferry__pool *pool, long interval_ms) {
+  ferry__list *it, *tmp;
+  uint64_t now = ferry__now_ms();
+  /* a session's upkeep may find its connection finished and free it */
+  FERRY__LIST_FOREACH_SAFE(it, tmp, &pool->idle_lru) {
+    ferry__conn *c = FERRY__CONTAINER_OF(it, ferry__conn, lru_node);
+    if (c->session != NULL && c->session->ops->upkeep != NULL)
+      c->session->ops->upkeep(c->session, now, interval_ms);
+  }
 }
 
 void ferry__stream_close(ferry__stream *st, int how) {

@@ -29,6 +29,30 @@ struct ferry__session;
 /* What headers_done returns besides a failure. */
 enum { FERRY__STREAM_BODY = 0, FERRY__STREAM_NOBODY = 1 };
 
+/* What done's retry says: the request may be sent again. */
+enum {
+  FERRY__RETRY_NO = 0,
+  FERRY__RETRY_FRESH = 1, /* on a new connection: it failed on a reused one
+                           * before any byte of an answer came */
+  FERRY__RETRY_REFUSED = 2 /* elsewhere: the server refused the stream
+                            * (REFUSED_STREAM, or above a GOAWAY's last
+                            * stream); any other connection will do */
+};
+
+/* What the push hook decides for a promised stream (the values of
+ * FERRY_PUSH_OK, _DENY and _ERROROUT). */
+enum { FERRY__PUSH_OK = 0, FERRY__PUSH_DENY = 1, FERRY__PUSH_ERROROUT = 2 };
+
+/* The request header fields of a server push (HTTP/2 PUSH_PROMISE), each
+ * "name:value" NUL-terminated, pseudo-headers first as received. Borrowed
+ * for the call of the push hook only. */
+typedef struct ferry__push_promise {
+  char *const *fields;
+  size_t n;
+} ferry__push_promise;
+
+struct ferry__stream;
+
 /* What read_body returns besides a byte count. */
 #define FERRY__BODY_WAIT ((ssize_t)-1) /* paused or throttled */
 #define FERRY__BODY_FAIL ((ssize_t)-2) /* the owner ended the transfer */
@@ -57,6 +81,18 @@ typedef struct ferry__stream_hooks {
    * it, each "Name: value\r\n", appended to out. FERRYE_OK or the error
    * that ends the stream (the owner has set its text). */
   ferry_code (*trailers)(void *ud, ferry__buf *out);
+  /* One trailer line of the response ("name: value\r\n"), after its
+   * body; no blank line follows the last. FERRYE_OK, or the error that
+   * ends the stream. NULL: trailers are dropped. */
+  ferry_code (*trailer_line)(void *ud, const char *line, size_t len);
+  /* The server promises a response to pp's request (HTTP/2 push) on this
+   * stream's connection: FERRY__PUSH_OK with *child, a stream the owner
+   * made (its hooks and owner set, not open) that the session then feeds
+   * the pushed response; FERRY__PUSH_DENY (the push is refused) or
+   * FERRY__PUSH_ERROROUT (refused, and this stream fails). NULL: every
+   * push is refused. */
+  int (*push)(void *ud, const ferry__push_promise *pp,
+              struct ferry__stream **child);
   /* How many bytes may move now (send: 1 for upload, 0 for download), at
    * most cap; 0 when throttled (the owner resumes the stream later). */
   size_t (*allowance)(void *ud, int send, size_t cap);
@@ -75,9 +111,9 @@ typedef struct ferry__stream_hooks {
   /* A read or write round ended (the owner may report progress). */
   void (*after_io)(void *ud);
   /* The stream ended: the response is complete (FERRYE_OK) or the stream
-   * failed (text in the buffer given to ferry__stream_init). retry is 1
-   * when the request may be sent again on a new connection: it failed on
-   * a reused connection before any byte of an answer came. */
+   * failed (text in the buffer given to ferry__stream_init). retry
+   * (FERRY__RETRY_*) says whether and where the request may be sent
+   * again. */
   void (*done)(void *ud, ferry_code result, int retry);
 } ferry__stream_hooks;
 
@@ -113,6 +149,13 @@ typedef struct ferry__stream {
   int os_errno;             /* the system's error that failed it, or 0 */
   const char *scheme;       /* "https" or "http" (borrowed) */
   int weight;               /* HTTP/2 weight, 1..256 (0: the default) */
+  int64_t recv_rate;        /* the most bytes a second the owner takes
+                             * (MAX_RECV_SPEED), 0: no cap; an HTTP/2
+                             * stream's window is sized by it */
+  unsigned pushed : 1;      /* the server pushed it: nothing is sent */
+  unsigned h2c_upgrade : 1; /* the head asks to upgrade to h2c (an HTTP/1.1
+                             * session switches the connection to HTTP/2
+                             * on a 101) */
   int32_t id;               /* the session's stream id (HTTP/2) */
   void *sdata;              /* the session's own per-stream data */
 } ferry__stream;
@@ -139,6 +182,9 @@ typedef struct ferry__session_ops {
    * server sent meanwhile; one that turns out finished frees its
    * connection and says 0. */
   int (*usable)(struct ferry__session *s);
+  /* An idle connection's keep-alive work (HTTP/2: a PING when nothing
+   * went out for interval_ms). NULL: none. */
+  void (*upkeep)(struct ferry__session *s, uint64_t now_ms, long interval_ms);
 } ferry__session_ops;
 
 /* A session's common part; each protocol's state follows it. */
@@ -170,6 +216,7 @@ typedef struct ferry__session_config {
   int h2_prior_knowledge;   /* speak HTTP/2 on a connection without TLS */
   int h2_allowed;           /* HTTP/2 when TLS negotiated it (ALPN h2) */
   unsigned max_streams;     /* MAX_CONCURRENT_STREAMS (HTTP/2) */
+  int push_enabled;         /* the server may push (a PUSHFUNCTION is set) */
 } ferry__session_config;
 
 /* The session of a connected connection: the one it carries, or a new one
@@ -191,8 +238,37 @@ void ferry__stream_resume(ferry__stream *st, int expect_timeout);
 void ferry__stream_pause(ferry__stream *st, int send, int paused);
 void ferry__stream_close(ferry__stream *st, int how);
 
-/* HTTP/1.1 (h1session.c). */
-ferry__session *ferry__h1_session_new(ferry__conn *c);
+/* HTTP/1.1 (h1session.c); cfg says what an upgrade to h2c makes. */
+ferry__session *ferry__h1_session_new(ferry__conn *c,
+                                      const ferry__session_config *cfg);
+/* The keep-alive work of every idle connection of the pool (see
+ * ferry__session_ops.upkeep). */
+void ferry__sessions_upkeep(ferry__pool *pool, long interval_ms);
+
+/* HTTP/2 (h2session.c): at most max_streams streams of ferry's at once
+ * on the connection (nghttp2 holds those the server's
+ * MAX_CONCURRENT_STREAMS does not let go yet), pushes allowed with
+ * push_enabled. */
+ferry__session *ferry__h2_session_new(ferry__conn *c, unsigned max_streams,
+                                      int push_enabled);
+/* The SETTINGS payload a new HTTP/2 session sends (for the HTTP2-Settings
+ * header of an upgrade) into buf: its length, or a negative nghttp2
+ * error when cap is too small. */
+ssize_t ferry__h2_settings_payload(uint8_t *buf, size_t cap, int push_enabled);
+/* The same as the value of an HTTP2-Settings header (base64url, no
+ * padding) into out (cap bytes, NUL-terminated): its length, or -1. */
+int ferry__h2_settings_header(char *out, size_t cap, int push_enabled);
+/* An HTTP/1.1 upgrade to h2c succeeded on c (RFC 7540 3.2): a new HTTP/2
+ * session whose stream 1 is st (its request sent, its response to come),
+ * the connection's owner from now; the caller frees the HTTP/1.1 session
+ * and then gives the bytes that followed the 101 to
+ * ferry__h2_session_input. NULL when out of memory. */
+ferry__session *ferry__h2_session_upgrade(ferry__conn *c, ferry__stream *st,
+                                          unsigned max_streams,
+                                          int push_enabled);
+/* Bytes that arrived for session s before it was the connection's (after
+ * a 101). s, and the connection, may be gone afterwards. */
+void ferry__h2_session_input(ferry__session *s, const char *p, size_t n);
 /* An HTTP/1.1 session whose stream (with upgrade set) got its 101 and
  * completed: take the session off its connection, for the new protocol.
  * The stream is let go (not open any more), the session freed, and the
@@ -201,8 +277,5 @@ ferry__session *ferry__h1_session_new(ferry__conn *c);
  * (the caller sets one before its socket can report anything) and
  * no_reuse set. */
 void ferry__h1_session_upgrade(ferry__session *s, ferry__buf *rest);
-/* HTTP/2 (h2session.c): at most max_streams streams at once (and no more
- * than the server allows). */
-ferry__session *ferry__h2_session_new(ferry__conn *c, unsigned max_streams);
 
 #endif

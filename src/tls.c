@@ -693,10 +693,16 @@ static ferry_code load_client_cert(ferry__tls_ctx *ctx,
   if (ret != 0) {
     if (ret == MBEDTLS_ERR_PK_ALLOC_FAILED)
       return FERRYE_OUT_OF_MEMORY;
-    ferry__errf(errbuf, errlen, "unable to parse private key %s: %s",
+    /* a wrong password usually fails the padding check (PASSWORD_MISMATCH),
+     * but about once in 256 decrypts into garbage that only the key's
+     * parser refuses: say that the password may be why then too */
+    ferry__errf(errbuf, errlen, "unable to parse private key %s%s: %s",
          cfg->client_key_blob || (!cfg->client_key && cfg->client_cert_blob)
              ? "blob"
              : (cfg->client_key ? cfg->client_key : cfg->client_cert),
+         pw != NULL && ret != MBEDTLS_ERR_PK_PASSWORD_MISMATCH
+             ? " (with KEYPASSWD given, a wrong password can fail this way)"
+             : "",
          mbed_reason(ret, reason, sizeof(reason)));
     return FERRYE_SSL_CERTPROBLEM;
   }

@@ -288,9 +288,7 @@ static char *strbuf_finish(struct strbuf *b) {
   return b->data;
 }
 
-/* RFC 3986 section 5.2.4 on a path that starts with '/' (or is empty,
- * which gives "/"). The result is never longer than the input. */
-static char *remove_dot_segments(const char *in, size_t len) {
+char *ferry__url_remove_dot_segments(const char *in, size_t len) {
   const char *end = in + len;
   char *out;
   size_t n = 0;
@@ -303,7 +301,6 @@ static char *remove_dot_segments(const char *in, size_t len) {
     out[1] = '\0';
     return out;
   }
-  assert(in[0] == '/');
   while (in < end) {
     size_t left = (size_t)(end - in);
     if (left >= 3 && memcmp(in, "../", 3) == 0) {
@@ -666,7 +663,7 @@ static ferry__url_err parse_hierarchical(ferry__url *u, const char *scheme,
   if (err != FERRY__URL_OK)
     return err;
   split_tail(s + authority_len, len - authority_len, &tail);
-  u->path = remove_dot_segments(tail.path.ptr, tail.path.len);
+  u->path = ferry__url_remove_dot_segments(tail.path.ptr, tail.path.len);
   if (u->path == NULL)
     goto failed_nomem;
   if (copy_optional(&u->query, &tail.query, tail.has_query) != 0)
@@ -848,12 +845,12 @@ static ferry__url_err resolve_relative(ferry__url *t, const ferry__url *base,
     }
   } else {
     if (tail.path.ptr[0] == '/') {
-      t->path = remove_dot_segments(tail.path.ptr, tail.path.len);
+      t->path = ferry__url_remove_dot_segments(tail.path.ptr, tail.path.len);
     } else {
       merged = merge_paths(base->path, tail.path.ptr, tail.path.len);
       if (merged == NULL)
         return FERRY__URL_NOMEM;
-      t->path = remove_dot_segments(merged, strlen(merged));
+      t->path = ferry__url_remove_dot_segments(merged, strlen(merged));
       ferry__free(merged);
     }
     if (t->path == NULL)

@@ -138,6 +138,14 @@ char *ferry__url_request_target(const ferry__url *u);
  * ferry__free(), or NULL on allocation failure. */
 char *ferry__url_host_header(const ferry__url *u);
 
+/* RFC 3986 section 5.2.4: path[0..len) without its "." and ".."
+ * segments ("/a/./b/../c" gives "/a/c"). An empty path gives "/"; a path
+ * that does not start with '/' is handled as the RFC says ("a/../b" gives
+ * "/b"). Percent-encoded dots are not dots. Returns a new string, never
+ * longer than len + 1 bytes, for the caller to ferry__free(), or NULL on
+ * allocation failure. */
+char *ferry__url_remove_dot_segments(const char *path, size_t len);
+
 /* Percent-decode len bytes of s: each "%XX" (X a hex digit, either case)
  * becomes one byte; a '%' not followed by two hex digits is kept as it is.
  * Returns a new NUL-terminated string for the caller to ferry__free() and,

@@ -1,17 +1,27 @@
 /* The URL API: ferry_url, ferry_url_set, ferry_url_get, ferry_url_dup and
- * ferry_url_cleanup, in libcurl's CURLU model, on ferry's URL parser.
+ * ferry_url_cleanup, in libcurl's CURLU model.
  *
  * A handle keeps each part as libcurl does: in its URL-encoded form, as it
- * appears in a URL, except the host, which the parser has decoded and
- * normalised. A whole URL is first cut into its parts here, without
- * allocating, so that each structural fault gets libcurl's code; then
- * ferry__url_parse() parses it, which checks and normalises the host, the
- * port and the path exactly as for a transfer. A relative reference goes
- * through ferry__url_resolve(). */
+ * appears in a URL, except the host of a parsed URL, which is
+ * percent-decoded (an IPv4 or IPv6 address normalised, a name in its own
+ * case). A whole URL is parsed in libcurl 8.11's steps (lib/urlapi.c),
+ * so that each fault gets libcurl's code: the scan for control bytes and
+ * spaces, the scheme and its slashes (or a file: URL), the login up to the
+ * first '@', the port, the host, then the fragment, the query and the
+ * path. A relative reference goes through ferry__url_resolve() and the
+ * dot segments through ferry__url_remove_dot_segments() of ferry's URL
+ * parser. Sans-IO: nothing here touches a socket or a loop. */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+
+#ifdef _WIN32
+#include <ws2tcpip.h>
+#else
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#endif
 
 #include "ferry.h"
 #include "alloc.h"
@@ -23,7 +33,7 @@ struct ferry_urlh {
   char *user;       /* user, password, options: URL-encoded */
   char *password;
   char *options;
-  char *host;       /* decoded and normalised; IPv6 as "[addr]" */
+  char *host;       /* parsed: decoded, IPv6 as "[addr]"; set: as given */
   char *zoneid;
   char *port;       /* decimal text; NULL when none */
   char *path;       /* URL-encoded; NULL stands for "/" */
@@ -38,10 +48,47 @@ struct ferry_urlh {
 /* The longest scheme taken as one, as libcurl. */
 #define SCHEME_MAX 40
 
-/* The longest "scheme://" put in front of a URL given without one. */
-#define SCHEME_PREFIX_MAX (sizeof("https://") - 1)
+/* The longest IPv6 zone id libcurl keeps, in bytes. */
+#define ZONEID_MAX 15
+
+/* What libcurl's host name check refuses in a (decoded) host name. */
+static const char host_name_bad_bytes[] =
+    " \r\n\t/:#?!@{}[]\\$'\"^`*<>=;,+&()%";
 
 static const char hex_lower[] = "0123456789abcdef";
+
+/* The schemes libcurl knows (its protocol handlers), their default ports,
+ * and whether a login in their URLs holds ";options". ferry transfers
+ * http, https, ws and wss only, so only those are parsed without
+ * FERRYU_NON_SUPPORT_SCHEME; the others keep their default ports and
+ * login options in the URL API, as in a libcurl built with them (and
+ * FERRYU_GUESS_SCHEME finds ftp, dict, ldap, imap, smtp and pop3). */
+static const struct url_scheme {
+  const char *name;
+  unsigned short port;
+  unsigned char login_options;
+} url_schemes[] = {
+    {"dict", 2628, 0},  {"file", 0, 0},     {"ftp", 21, 0},
+    {"ftps", 990, 0},   {"gopher", 70, 0},  {"gophers", 70, 0},
+    {"http", 80, 0},    {"https", 443, 0},  {"imap", 143, 1},
+    {"imaps", 993, 1},  {"ldap", 389, 0},   {"ldaps", 636, 0},
+    {"mqtt", 1883, 0},  {"pop3", 110, 1},   {"pop3s", 995, 1},
+    {"rtmp", 1935, 0},  {"rtmpe", 1935, 0}, {"rtmps", 443, 0},
+    {"rtmpt", 80, 0},   {"rtmpte", 80, 0},  {"rtmpts", 443, 0},
+    {"rtsp", 554, 0},   {"scp", 22, 0},     {"sftp", 22, 0},
+    {"smb", 445, 0},    {"smbs", 445, 0},   {"smtp", 25, 1},
+    {"smtps", 465, 1},  {"telnet", 23, 0},  {"tftp", 69, 0},
+    {"ws", 80, 0},      {"wss", 443, 0},
+};
+
+/* The host name prefixes FERRYU_GUESS_SCHEME takes a scheme from (any
+ * case), as libcurl; any other host is http. */
+static const struct {
+  const char *prefix, *scheme;
+} guessed_schemes[] = {
+    {"ftp.", "ftp"},   {"dict.", "dict"}, {"ldap.", "ldap"},
+    {"imap.", "imap"}, {"smtp.", "smtp"}, {"pop3.", "pop3"},
+};
 
 static int is_alpha(int c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
@@ -78,7 +125,7 @@ static void parts_free(struct ferry_urlh *u) {
   memset(u, 0, sizeof(*u));
 }
 
-/* Is s[0..n) a scheme ferry implements (any case)? */
+/* Is s[0..n) a scheme ferry transfers (any case)? */
 static int scheme_known(const char *s, size_t n) {
   return (n == 4 && strncasecmp(s, "http", 4) == 0) ||
          (n == 5 && strncasecmp(s, "https", 5) == 0) ||
@@ -86,19 +133,20 @@ static int scheme_known(const char *s, size_t n) {
          (n == 3 && strncasecmp(s, "wss", 3) == 0);
 }
 
-/* The default port of a scheme ferry implements, else 0. */
-static unsigned default_port(const char *scheme) {
+/* The scheme libcurl knows by this name (any case), or NULL. */
+static const struct url_scheme *scheme_info(const char *scheme) {
+  size_t i;
+
   if (scheme == NULL)
-    return 0;
-  if (strcasecmp(scheme, "http") == 0)
-    return 80;
-  if (strcasecmp(scheme, "https") == 0)
-    return 443;
-  if (strcasecmp(scheme, "ws") == 0)
-    return 80;
-  if (strcasecmp(scheme, "wss") == 0)
-    return 443;
-  return 0;
+    return NULL;
+  for (i = 0; i < sizeof(url_schemes) / sizeof(url_schemes[0]); i++)
+    if (strcasecmp(scheme, url_schemes[i].name) == 0)
+      return &url_schemes[i];
+  return NULL;
+}
+
+static int is_file_scheme(const char *scheme) {
+  return scheme != NULL && strcasecmp(scheme, "file") == 0;
 }
 
 /* Length of the scheme s starts with, "ALPHA *(ALPHA / DIGIT / + / - /
@@ -115,21 +163,6 @@ static size_t scheme_length(const char *s, int need_slash) {
       return (!need_slash || s[i + 1] == '/') ? i : 0;
     if (!is_alpha(c) && !is_digit(c) && c != '+' && c != '-' && c != '.')
       return 0;
-  }
-  return 0;
-}
-
-/* Does s[0..n) hold a "%XX" escape of a byte below 0x20, which ferry's
- * parser refuses in user info? */
-static int has_escaped_control(const char *s, size_t n) {
-  size_t i;
-
-  for (i = 0; i + 2 < n; i++) {
-    if (s[i] == '%' && is_hex((unsigned char)s[i + 1]) &&
-        is_hex((unsigned char)s[i + 2]) &&
-        (hex_value((unsigned char)s[i + 1]) << 4 |
-         hex_value((unsigned char)s[i + 2])) < 0x20)
-      return 1;
   }
   return 0;
 }
@@ -221,221 +254,455 @@ static void lower_escapes(char *s) {
   }
 }
 
-/* The host of a parsed URL as the handle keeps it, and its zone id. */
-static int host_from(const ferry__url *fu, char **host, char **zoneid) {
-  const char *pct;
-  size_t n;
+/* One number of an IPv4 address as strtoul() with base 0 reads it: "0x"
+ * and a hex digit start hex, a leading '0' octal, else decimal. Returns
+ * the bytes read; *v is above UINT32_MAX when the number is. */
+static size_t ipv4_number(const char *s, size_t n, uint64_t *v) {
+  unsigned base = 10;
+  size_t i = 0;
+  uint64_t x = 0;
+
+  if (n >= 3 && s[0] == '0' && (s[1] | 0x20) == 'x' &&
+      is_hex((unsigned char)s[2])) {
+    base = 16;
+    i = 2;
+  } else if (s[0] == '0') {
+    base = 8;
+  }
+  for (; i < n && is_hex((unsigned char)s[i]); i++) {
+    unsigned d = (unsigned)hex_value((unsigned char)s[i]);
+    if (d >= base)
+      break;
+    if (x <= UINT32_MAX)
+      x = x * base + d;
+  }
+  *v = x;
+  return i;
+}
+
+/* libcurl's reading of a host as an IPv4 address: one to four numbers
+ * (decimal, "0x" hex or '0' octal) joined by dots, the last one filling
+ * the bytes left ("127.1", "0x7f.1", "2130706433"). 1 with the dotted
+ * quad in out, or 0 when h[0..n) is not one: it is then a host name
+ * ("256.1.1.1", "1.2.3.4.", "08.1" are names to libcurl). */
+static int ipv4_normalise(const char *h, size_t n, char out[16]) {
+  uint64_t p[4];
+  uint32_t addr;
+  size_t count = 0, i = 0;
+
+  for (;;) {
+    if (i >= n || !is_digit((unsigned char)h[i]))
+      return 0;
+    i += ipv4_number(h + i, n - i, &p[count]);
+    if (p[count++] > UINT32_MAX)
+      return 0;
+    if (i == n)
+      break;
+    if (h[i] != '.' || count == 4)
+      return 0;
+    i++;
+  }
+  switch (count) {
+  case 1:
+    addr = (uint32_t)p[0];
+    break;
+  case 2:
+    if (p[0] > 0xff || p[1] > 0xffffff)
+      return 0;
+    addr = (uint32_t)(p[0] << 24 | p[1]);
+    break;
+  case 3:
+    if (p[0] > 0xff || p[1] > 0xff || p[2] > 0xffff)
+      return 0;
+    addr = (uint32_t)(p[0] << 24 | p[1] << 16 | p[2]);
+    break;
+  default:
+    if (p[0] > 0xff || p[1] > 0xff || p[2] > 0xff || p[3] > 0xff)
+      return 0;
+    addr = (uint32_t)(p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3]);
+    break;
+  }
+  snprintf(out, 16, "%u.%u.%u.%u", (unsigned)(addr >> 24),
+           (unsigned)(addr >> 16 & 0xff), (unsigned)(addr >> 8 & 0xff),
+           (unsigned)(addr & 0xff));
+  return 1;
+}
+
+/* An IPv6 literal h[0..n), "[addr]" or "[addr%zone]" (the '%' may be
+ * written "%25"), checked as libcurl checks it: hex digits, ':' and '.',
+ * an address inet_pton() takes, a zone id of 1 to 15 bytes. *host gets
+ * "[addr]", the address in inet_ntop()'s form when that is shorter than
+ * the one given (libcurl's rule), else as given; *zoneid the zone id or
+ * NULL. FERRYUE_BAD_IPV6 or FERRYUE_OUT_OF_MEMORY with both NULL. */
+static ferry_ucode ipv6_literal(const char *h, size_t n, char **host,
+                                char **zoneid) {
+  char addr[INET6_ADDRSTRLEN], text[INET6_ADDRSTRLEN];
+  unsigned char bin[16];
+  const char *a = h + 1, *zone = NULL;
+  size_t alen = 0, zlen = 0;
+  ferry__buf b;
 
   *host = *zoneid = NULL;
-  if (fu->host_kind != FERRY__HOST_IPV6) {
-    *host = ferry__strdup(fu->host);
-    return *host ? 0 : -1;
+  if (n < 4 || h[0] != '[' || h[n - 1] != ']')
+    return FERRYUE_BAD_IPV6;
+  while (alen < n - 2 && (is_hex((unsigned char)a[alen]) || a[alen] == ':' ||
+                          a[alen] == '.'))
+    alen++;
+  if (alen < n - 2) {
+    if (a[alen] != '%')
+      return FERRYUE_BAD_IPV6;
+    zone = a + alen + 1;
+    zlen = (size_t)(h + n - 1 - zone);
+    if (zlen >= 3 && zone[0] == '2' && zone[1] == '5') {
+      zone += 2;
+      zlen -= 2;
+    }
+    if (zlen == 0 || zlen > ZONEID_MAX)
+      return FERRYUE_BAD_IPV6;
   }
-  pct = strchr(fu->host, '%');
-  n = pct ? (size_t)(pct - fu->host) : strlen(fu->host);
-  *host = ferry__malloc(n + 3);
+  if (alen >= sizeof(addr))
+    return FERRYUE_BAD_IPV6;
+  memcpy(addr, a, alen);
+  addr[alen] = '\0';
+  if (inet_pton(AF_INET6, addr, bin) != 1)
+    return FERRYUE_BAD_IPV6;
+  if (inet_ntop(AF_INET6, bin, text, sizeof(text)) != NULL &&
+      strlen(text) < alen)
+    memcpy(addr, text, strlen(text) + 1);
+  ferry__buf_init(&b, SIZE_MAX / 2);
+  *host = buf_take(&b, ferry__buf_cat(&b, "[", addr, "]", NULL));
   if (*host == NULL)
-    return -1;
-  (*host)[0] = '[';
-  memcpy(*host + 1, fu->host, n);
-  (*host)[n + 1] = ']';
-  (*host)[n + 2] = '\0';
-  if (pct != NULL) {
-    *zoneid = ferry__strdup(pct + 1);
+    return FERRYUE_OUT_OF_MEMORY;
+  if (zone != NULL) {
+    *zoneid = ferry__memdup0(zone, zlen);
     if (*zoneid == NULL) {
       ferry__free(*host);
       *host = NULL;
-      return -1;
+      return FERRYUE_OUT_OF_MEMORY;
     }
-  }
-  return 0;
-}
-
-/* Parse ferry_scheme "://" rest with ferry's parser into fu. */
-static ferry_ucode ferry_parse(ferry__url *fu, const char *ferry_scheme,
-                               const char *rest, int ipv6) {
-  ferry__buf b;
-  ferry__url_err err;
-  char *s;
-
-  ferry__buf_init(&b, SIZE_MAX / 2);
-  s = buf_take(&b, ferry__buf_cat(&b, ferry_scheme, "://", rest, NULL));
-  if (s == NULL)
-    return FERRYUE_OUT_OF_MEMORY;
-  err = ferry__url_parse(fu, s, 0, NULL);
-  ferry__free(s);
-  if (err == FERRY__URL_NOMEM)
-    return FERRYUE_OUT_OF_MEMORY;
-  if (err == FERRY__URL_UNSUPPORTED_SCHEME)
-    return FERRYUE_UNSUPPORTED_SCHEME;
-  if (err != FERRY__URL_OK) {
-    /* The structure was checked before: what is left is the host. */
-    return ipv6 ? FERRYUE_BAD_IPV6 : FERRYUE_BAD_HOSTNAME;
   }
   return FERRYUE_OK;
 }
 
-/* Parse the absolute URL s into t (all zero before). */
+/* Percent-decode a host h[0..n) into *out (*outlen bytes): a control
+ * byte in the result is FERRYUE_BAD_HOSTNAME, as libcurl rejects it. */
+static ferry_ucode decode_host(const char *h, size_t n, char **out,
+                               size_t *outlen) {
+  size_t i;
+
+  *out = ferry__url_decode(h, n, outlen, 0);
+  if (*out == NULL)
+    return FERRYUE_OUT_OF_MEMORY;
+  for (i = 0; i < *outlen; i++) {
+    if ((unsigned char)(*out)[i] < 0x20) {
+      ferry__free(*out);
+      *out = NULL;
+      return FERRYUE_BAD_HOSTNAME;
+    }
+  }
+  return FERRYUE_OK;
+}
+
+/* Does the host name h[0..n) hold a byte libcurl refuses in one? */
+static int host_name_is_bad(const char *h, size_t n) {
+  size_t i;
+
+  for (i = 0; i < n; i++)
+    if (strchr(host_name_bad_bytes, h[i]) != NULL)
+      return 1;
+  return 0;
+}
+
+/* A host name h[0..n): percent-decoded and checked. Its case is kept. */
+static ferry_ucode host_name(const char *h, size_t n, char **host) {
+  size_t len;
+  ferry_ucode rc = decode_host(h, n, host, &len);
+
+  if (rc == FERRYUE_OK && host_name_is_bad(*host, len)) {
+    ferry__free(*host);
+    *host = NULL;
+    rc = FERRYUE_BAD_HOSTNAME;
+  }
+  return rc;
+}
+
+/* The host of a URL, h[0..n) (not empty), as libcurl reads it: an IPv6
+ * literal, an IPv4 address (normalised), or a host name. */
+static ferry_ucode parse_host(const char *h, size_t n, char **host,
+                              char **zoneid) {
+  char quad[16];
+
+  *host = *zoneid = NULL;
+  if (h[0] == '[')
+    return ipv6_literal(h, n, host, zoneid);
+  if (ipv4_normalise(h, n, quad)) {
+    *host = ferry__strdup(quad);
+    return *host ? FERRYUE_OK : FERRYUE_OUT_OF_MEMORY;
+  }
+  return host_name(h, n, host);
+}
+
+/* The login before the authority's first '@', s[0..n): the user up to a
+ * ':' (or, for a scheme that has them, a ';'), the password after the
+ * ':' and the options after the ';', each up to the other separator. All
+ * stay URL-encoded. */
+static ferry_ucode parse_login(struct ferry_urlh *t, const char *s, size_t n,
+                               int with_options) {
+  const char *colon = memchr(s, ':', n);
+  const char *semi = with_options ? memchr(s, ';', n) : NULL;
+  const char *end = s + n;
+  const char *user_end = colon ? colon : end;
+
+  if (semi && semi < user_end)
+    user_end = semi;
+  t->user = ferry__memdup0(s, (size_t)(user_end - s));
+  if (t->user == NULL)
+    return FERRYUE_OUT_OF_MEMORY;
+  if (colon) {
+    const char *p_end = (semi && semi > colon) ? semi : end;
+    t->password = ferry__memdup0(colon + 1, (size_t)(p_end - colon - 1));
+    if (t->password == NULL)
+      return FERRYUE_OUT_OF_MEMORY;
+  }
+  if (semi) {
+    const char *o_end = (colon && colon > semi) ? colon : end;
+    if (o_end > semi + 1) {
+      t->options = ferry__memdup0(semi + 1, (size_t)(o_end - semi - 1));
+      if (t->options == NULL)
+        return FERRYUE_OUT_OF_MEMORY;
+    }
+  }
+  return FERRYUE_OK;
+}
+
+/* The authority s[0..n) (not empty): [login@]host[:port]. The login ends
+ * at the first '@' (a host holding another '@' is a bad host name), the
+ * port is decimal, at most 65535, and may be empty only after a scheme
+ * (has_scheme): "host:" without one could be a scheme. */
+static ferry_ucode parse_authority(struct ferry_urlh *t, const char *s,
+                                   size_t n, unsigned flags, int has_scheme) {
+  const char *at = memchr(s, '@', n), *hp = s, *end = s + n, *port = NULL;
+  size_t host_len;
+  ferry_ucode rc;
+
+  if (at != NULL) {
+    const struct url_scheme *info = scheme_info(t->scheme);
+    if (flags & FERRYU_DISALLOW_USER)
+      return FERRYUE_USER_NOT_ALLOWED;
+    rc = parse_login(t, s, (size_t)(at - s), info && info->login_options);
+    if (rc != FERRYUE_OK)
+      return rc;
+    hp = at + 1;
+  }
+  if (hp < end && hp[0] == '[') {
+    const char *close = memchr(hp, ']', (size_t)(end - hp));
+    if (close == NULL)
+      return FERRYUE_BAD_IPV6;
+    if (close + 1 < end) {
+      if (close[1] != ':')
+        return FERRYUE_BAD_PORT_NUMBER;
+      port = close + 1;
+    }
+    host_len = (size_t)(close + 1 - hp);
+  } else {
+    port = memchr(hp, ':', (size_t)(end - hp));
+    host_len = port ? (size_t)(port - hp) : (size_t)(end - hp);
+  }
+  if (port != NULL && port + 1 == end) {
+    if (!has_scheme)
+      return FERRYUE_BAD_PORT_NUMBER;
+  } else if (port != NULL) {
+    const char *p = port + 1;
+    unsigned long v = 0;
+    char num[8];
+    if (!is_digit((unsigned char)*p))
+      return FERRYUE_BAD_PORT_NUMBER;
+    for (; p < end; p++) {
+      if (!is_digit((unsigned char)*p))
+        return FERRYUE_BAD_PORT_NUMBER;
+      v = v * 10 + (unsigned long)(*p - '0');
+      if (v > 65535)
+        return FERRYUE_BAD_PORT_NUMBER;
+    }
+    snprintf(num, sizeof(num), "%lu", v); /* leading zeros dropped */
+    t->port = ferry__strdup(num);
+    if (t->port == NULL)
+      return FERRYUE_OUT_OF_MEMORY;
+    t->portnum = (unsigned)v;
+  }
+  if (host_len == 0)
+    return FERRYUE_NO_HOST;
+  return parse_host(hp, host_len, &t->host, &t->zoneid);
+}
+
+/* "file:" URLs, as libcurl reads them (s is the whole URL, len its
+ * length): a path after "file:", or after "file://" when the host is
+ * empty, "localhost" or "127.0.0.1"; no host is kept, and a Windows
+ * drive letter is refused. Stores where the path starts in *path. */
+static ferry_ucode parse_file_start(struct ferry_urlh *t, const char *s,
+                                    size_t len, const char **path) {
+  const char *p = s + 5;
+
+#define DRIVE_PREFIX(x)                                                        \
+  (is_alpha((unsigned char)(x)[0]) && ((x)[1] == ':' || (x)[1] == '|') &&   \
+   ((x)[2] == '/' || (x)[2] == '\\' || (x)[2] == '\0'))
+  if (len <= 6)
+    return FERRYUE_BAD_FILE_URL;
+  if (p[0] == '/' && p[1] == '/') {
+    p += 2;
+    if (p[0] != '/' && !DRIVE_PREFIX(p)) {
+      if (strncasecmp(p, "localhost/", 10) == 0 ||
+          strncasecmp(p, "127.0.0.1/", 10) == 0)
+        p += 9;
+      else
+        return FERRYUE_BAD_FILE_URL;
+    }
+  }
+  if ((p[0] == '/' && DRIVE_PREFIX(p + 1)) || DRIVE_PREFIX(p))
+    return FERRYUE_BAD_FILE_URL;
+#undef DRIVE_PREFIX
+  t->scheme = ferry__strdup("file");
+  if (t->scheme == NULL)
+    return FERRYUE_OUT_OF_MEMORY;
+  *path = p;
+  return FERRYUE_OK;
+}
+
+/* What follows the authority, s[0..n): "#fragment", "?query" and the
+ * path, each encoded with FERRYU_URLENCODE (a space as "%20", in the
+ * query as '+'; a byte above 0x7f as "%xx"), the path's dot segments
+ * removed unless FERRYU_PATH_AS_IS. */
+static ferry_ucode parse_tail(struct ferry_urlh *t, const char *s, size_t n,
+                              unsigned flags) {
+  int encode = (flags & FERRYU_URLENCODE) != 0;
+  const char *hash = memchr(s, '#', n), *qmark;
+  size_t path_len;
+
+  if (hash != NULL) {
+    size_t flen = (size_t)(s + n - hash - 1);
+    t->fragment_present = 1;
+    if (flen > 0) {
+      t->fragment = encode ? encode_loose(hash + 1, flen, 0)
+                           : ferry__memdup0(hash + 1, flen);
+      if (t->fragment == NULL)
+        return FERRYUE_OUT_OF_MEMORY;
+    }
+    n = (size_t)(hash - s);
+  }
+  qmark = memchr(s, '?', n);
+  if (qmark != NULL) {
+    size_t qlen = (size_t)(s + n - qmark - 1);
+    t->query_present = 1;
+    t->query = encode ? encode_loose(qmark + 1, qlen, 1)
+                      : ferry__memdup0(qmark + 1, qlen);
+    if (t->query == NULL)
+      return FERRYUE_OUT_OF_MEMORY;
+    n = (size_t)(qmark - s);
+  }
+  path_len = n;
+  if (path_len > 0 && encode) {
+    t->path = encode_loose(s, path_len, 0);
+    if (t->path == NULL)
+      return FERRYUE_OUT_OF_MEMORY;
+    path_len = strlen(t->path);
+  }
+  if (path_len <= 1) { /* none, or only the '/' */
+    ferry__free(t->path);
+    t->path = NULL;
+    return FERRYUE_OK;
+  }
+  if (t->path == NULL) {
+    t->path = ferry__memdup0(s, path_len);
+    if (t->path == NULL)
+      return FERRYUE_OUT_OF_MEMORY;
+  }
+  if (!(flags & FERRYU_PATH_AS_IS) && memchr(t->path, '.', path_len)) {
+    char *dedotted = ferry__url_remove_dot_segments(t->path, path_len);
+    if (dedotted == NULL)
+      return FERRYUE_OUT_OF_MEMORY;
+    ferry__free(t->path);
+    t->path = dedotted;
+  }
+  return FERRYUE_OK;
+}
+
+/* Parse the absolute URL s into t (all zero before; on an error the
+ * caller frees what t holds). */
 static ferry_ucode parse_url(struct ferry_urlh *t, const char *s,
                              unsigned flags) {
   char scheme[SCHEME_MAX + 1];
-  const char *rest, *at = NULL, *hp, *port = NULL, *tail, *path_src;
-  size_t len = strlen(s), slen, alen, hp_len, host_len, path_len, i;
-  int known, has_port = 0, encode = (flags & FERRYU_URLENCODE) != 0;
-  ferry__url fu;
+  const char *rest, *tail;
+  size_t len = strlen(s), slen, alen, i;
   ferry_ucode rc;
 
-  if (len == 0 || len > FERRY__URL_MAX_LENGTH - SCHEME_PREFIX_MAX)
+  if (len == 0 || len > FERRY__URL_MAX_LENGTH)
     return FERRYUE_MALFORMED_INPUT;
   for (i = 0; i < len; i++) {
     unsigned char c = (unsigned char)s[i];
-    if (c <= 0x20 || c == 0x7f)
-      return FERRYUE_MALFORMED_INPUT; /* FERRYU_ALLOW_SPACE is ignored */
+    if (c < 0x20 || c == 0x7f || (c == ' ' && !(flags & FERRYU_ALLOW_SPACE)))
+      return FERRYUE_MALFORMED_INPUT;
   }
 
   slen = scheme_length(s, (flags & (FERRYU_GUESS_SCHEME |
                                     FERRYU_DEFAULT_SCHEME)) != 0);
+  for (i = 0; i < slen; i++)
+    scheme[i] = (char)(s[i] | (is_alpha((unsigned char)s[i]) ? 0x20 : 0));
+  scheme[slen] = '\0';
+  if (slen > 0 && strcmp(scheme, "file") == 0) {
+    rc = parse_file_start(t, s, len, &tail);
+    if (rc != FERRYUE_OK)
+      return rc;
+    return parse_tail(t, tail, len - (size_t)(tail - s), flags);
+  }
   if (slen > 0) {
-    for (i = 0; i < slen; i++)
-      scheme[i] = (char)(s[i] | (is_alpha((unsigned char)s[i]) ? 0x20 : 0));
-    scheme[slen] = '\0';
-    known = scheme_known(scheme, slen);
-    if (!known && !(flags & FERRYU_NON_SUPPORT_SCHEME))
+    size_t slashes = 0;
+    while (slashes < 4 && s[slen + 1 + slashes] == '/')
+      slashes++;
+    if (!scheme_known(scheme, slen) && !(flags & FERRYU_NON_SUPPORT_SCHEME))
       return FERRYUE_UNSUPPORTED_SCHEME;
-    if (s[slen + 1] != '/' || s[slen + 2] != '/' || s[slen + 3] == '/')
+    if (slashes < 1 || slashes > 3)
       return FERRYUE_BAD_SLASHES;
-    rest = s + slen + 3;
+    rest = s + slen + 1 + slashes;
+    t->scheme = ferry__strdup(scheme);
   } else {
     if (!(flags & (FERRYU_GUESS_SCHEME | FERRYU_DEFAULT_SCHEME)))
       return FERRYUE_BAD_SCHEME;
-    strcpy(scheme, (flags & FERRYU_DEFAULT_SCHEME) ? "https" : "http");
-    known = 1;
     rest = s;
+    if (flags & FERRYU_DEFAULT_SCHEME)
+      t->scheme = ferry__strdup("https");
   }
+  if ((slen > 0 || (flags & FERRYU_DEFAULT_SCHEME)) && t->scheme == NULL)
+    return FERRYUE_OUT_OF_MEMORY;
 
-  /* authority: [userinfo@]host[:port], the userinfo up to the last '@' */
   alen = strcspn(rest, "/?#");
-  if (alen == 0)
-    return FERRYUE_NO_HOST;
-  for (i = alen; i > 0; i--) {
-    if (rest[i - 1] == '@') {
-      at = rest + i - 1;
-      break;
+  if (alen > 0) {
+    rc = parse_authority(t, rest, alen, flags, slen > 0);
+    if (rc != FERRYUE_OK)
+      return rc;
+    if (t->scheme == NULL) { /* FERRYU_GUESS_SCHEME alone */
+      const char *guess = "http";
+      for (i = 0; i < sizeof(guessed_schemes) / sizeof(guessed_schemes[0]);
+           i++) {
+        const char *prefix = guessed_schemes[i].prefix;
+        if (strncasecmp(t->host, prefix, strlen(prefix)) == 0) {
+          guess = guessed_schemes[i].scheme;
+          break;
+        }
+      }
+      t->scheme = ferry__strdup(guess);
+      if (t->scheme == NULL)
+        return FERRYUE_OUT_OF_MEMORY;
+      t->guessed_scheme = 1;
     }
-  }
-  hp = rest;
-  if (at != NULL) {
-    const char *colon = memchr(rest, ':', (size_t)(at - rest));
-    size_t ulen = colon ? (size_t)(colon - rest) : (size_t)(at - rest);
-    if (flags & FERRYU_DISALLOW_USER)
-      return FERRYUE_USER_NOT_ALLOWED;
-    if (has_escaped_control(rest, ulen))
-      return FERRYUE_BAD_USER;
-    if (colon && has_escaped_control(colon + 1, (size_t)(at - colon - 1)))
-      return FERRYUE_BAD_PASSWORD;
-    hp = at + 1;
-  }
-  hp_len = (size_t)(rest + alen - hp);
-  if (hp_len > 0 && hp[0] == '[') {
-    const char *close = memchr(hp, ']', hp_len);
-    if (close == NULL)
-      return FERRYUE_BAD_IPV6;
-    host_len = (size_t)(close + 1 - hp);
-    if (host_len < hp_len) {
-      if (close[1] != ':')
-        return FERRYUE_BAD_PORT_NUMBER;
-      port = close + 2;
-      has_port = 1;
-    }
+  } else if (flags & FERRYU_NO_AUTHORITY) {
+    t->host = ferry__strdup("");
+    if (t->host == NULL)
+      return FERRYUE_OUT_OF_MEMORY;
   } else {
-    const char *colon = memchr(hp, ':', hp_len);
-    host_len = colon ? (size_t)(colon - hp) : hp_len;
-    if (colon) {
-      port = colon + 1;
-      has_port = 1;
-    }
-  }
-  if (host_len == 0)
     return FERRYUE_NO_HOST;
-  if (has_port) {
-    size_t plen = (size_t)(hp + hp_len - port);
-    unsigned long v = 0;
-    if (plen == 0 && slen == 0)
-      return FERRYUE_BAD_PORT_NUMBER; /* "host:" could be a scheme */
-    for (i = 0; i < plen; i++) {
-      if (!is_digit((unsigned char)port[i]))
-        return FERRYUE_BAD_PORT_NUMBER;
-      v = v * 10 + (unsigned long)(port[i] - '0');
-      if (v > 65535)
-        return FERRYUE_BAD_PORT_NUMBER;
-    }
   }
-
-  rc = ferry_parse(&fu, known ? scheme : "http", rest, hp[0] == '[');
-  if (rc != FERRYUE_OK)
-    return rc;
-
   tail = rest + alen;
-  path_len = strcspn(tail, "?#");
-  path_src = (flags & FERRYU_PATH_AS_IS) ? tail : fu.path;
-  if (!(flags & FERRYU_PATH_AS_IS))
-    path_len = strlen(fu.path);
-
-  t->scheme = ferry__strdup(scheme);
-  if (t->scheme == NULL)
-    goto failed_nomem;
-  t->guessed_scheme = slen == 0 && !(flags & FERRYU_DEFAULT_SCHEME);
-  if (at != NULL) {
-    const char *colon = memchr(rest, ':', (size_t)(at - rest));
-    const char *uend = colon ? colon : at;
-    t->user = ferry__memdup0(rest, (size_t)(uend - rest));
-    if (t->user == NULL)
-      goto failed_nomem;
-    if (colon) {
-      t->password = ferry__memdup0(colon + 1, (size_t)(at - colon - 1));
-      if (t->password == NULL)
-        goto failed_nomem;
-    }
-  }
-  if (host_from(&fu, &t->host, &t->zoneid) != 0)
-    goto failed_nomem;
-  if (fu.port_explicit) {
-    char num[12];
-    snprintf(num, sizeof(num), "%d", fu.port);
-    t->port = ferry__strdup(num);
-    if (t->port == NULL)
-      goto failed_nomem;
-    t->portnum = (unsigned)fu.port;
-  }
-  if (path_len > 1) {
-    t->path = encode ? encode_loose(path_src, path_len, 0)
-                     : ferry__memdup0(path_src, path_len);
-    if (t->path == NULL)
-      goto failed_nomem;
-  }
-  if (fu.query != NULL) {
-    t->query_present = 1;
-    t->query = encode ? encode_loose(fu.query, strlen(fu.query), 1)
-                      : ferry__strdup(fu.query);
-    if (t->query == NULL)
-      goto failed_nomem;
-  }
-  if (fu.fragment != NULL) {
-    t->fragment_present = 1;
-    if (fu.fragment[0] != '\0') {
-      t->fragment = encode ? encode_loose(fu.fragment, strlen(fu.fragment), 0)
-                           : ferry__strdup(fu.fragment);
-      if (t->fragment == NULL)
-        goto failed_nomem;
-    }
-  }
-  ferry__url_free(&fu);
-  return FERRYUE_OK;
-
-failed_nomem:
-  ferry__url_free(&fu);
-  parts_free(t);
-  return FERRYUE_OUT_OF_MEMORY;
+  return parse_tail(t, tail, len - (size_t)(tail - s), flags);
 }
 
 /* Replace every part of u with those of the absolute URL s. */
@@ -449,6 +716,8 @@ static ferry_ucode set_absolute(struct ferry_urlh *u, const char *s,
   if (rc == FERRYUE_OK) {
     parts_free(u);
     *u = t;
+  } else {
+    parts_free(&t);
   }
   return rc;
 }
@@ -519,10 +788,12 @@ static ferry_ucode set_relative(struct ferry_urlh *u, const char *ref,
   return FERRYUE_OK;
 }
 
-/* Could ferry_url_get(URL) build a URL from u? */
+/* Could ferry_url_get(URL) build a URL from u? A file: URL needs no
+ * host. */
 static int has_full_url(const struct ferry_urlh *u, unsigned flags) {
-  return u->host != NULL &&
-         (u->scheme != NULL || (flags & FERRYU_DEFAULT_SCHEME) != 0);
+  return is_file_scheme(u->scheme) ||
+         (u->host != NULL &&
+          (u->scheme != NULL || (flags & FERRYU_DEFAULT_SCHEME) != 0));
 }
 
 static ferry_ucode set_scheme(struct ferry_urlh *u, const char *s,
@@ -573,15 +844,18 @@ static ferry_ucode set_port(struct ferry_urlh *u, const char *s) {
   return FERRYUE_OK;
 }
 
-/* A host as ferry's parser takes it, normalised; an IPv6 zone id in it
- * replaces the handle's. */
+/* A host, checked as libcurl checks it (percent-decoded, unless
+ * FERRYU_URLENCODE encoded it): an IPv6 literal inet_pton() takes, or a
+ * name without the bytes libcurl refuses in one. It is kept as given,
+ * escapes in lower case, not normalised; only the zone id of an IPv6
+ * literal is split off into the zone id part (libcurl keeps it in the host
+ * too, and then writes it twice in the URL). Empty only with
+ * FERRYU_NO_AUTHORITY. */
 static ferry_ucode set_host(struct ferry_urlh *u, const char *s,
                             unsigned flags) {
-  char *v, *host, *zoneid;
-  size_t n;
-  int ipv6;
-  ferry__url fu;
-  ferry_ucode rc;
+  char *v, *check = NULL, *addr = NULL, *zoneid = NULL;
+  size_t n, check_len = 0;
+  ferry_ucode rc = FERRYUE_OK;
 
   if (flags & FERRYU_URLENCODE) {
     v = encode_strict(s, 0, 0, 0);
@@ -593,25 +867,48 @@ static ferry_ucode set_host(struct ferry_urlh *u, const char *s,
   if (v == NULL)
     return FERRYUE_OUT_OF_MEMORY;
   n = strlen(v);
-  ipv6 = v[0] == '[';
-  /* only a host: nothing the parser would take as the end of one */
-  if (n == 0 || strcspn(v, "/?#@") != n ||
-      (ipv6 ? strchr(v, ']') != v + n - 1 : strcspn(v, ":[]") != n)) {
+  if (n == 0) {
+    if (!(flags & FERRYU_NO_AUTHORITY))
+      rc = FERRYUE_BAD_HOSTNAME;
+  } else if (flags & FERRYU_URLENCODE) {
+    check = ferry__strdup(v);
+    check_len = n;
+    if (check == NULL)
+      rc = FERRYUE_OUT_OF_MEMORY;
+  } else {
+    rc = decode_host(v, n, &check, &check_len);
+  }
+  if (rc == FERRYUE_OK && check != NULL && check[0] == '[') {
+    rc = ipv6_literal(check, check_len, &addr, &zoneid);
+    if (rc == FERRYUE_BAD_IPV6)
+      rc = FERRYUE_BAD_HOSTNAME;
+    if (rc == FERRYUE_OK) {
+      /* keep the address as given, without the zone */
+      size_t alen = strcspn(check, "%]");
+      ferry__free(v);
+      v = ferry__malloc(alen + 2);
+      if (v == NULL) {
+        rc = FERRYUE_OUT_OF_MEMORY;
+      } else {
+        memcpy(v, check, alen);
+        v[alen] = ']';
+        v[alen + 1] = '\0';
+      }
+    }
+  } else if (rc == FERRYUE_OK && check != NULL &&
+             host_name_is_bad(check, check_len)) {
+    rc = FERRYUE_BAD_HOSTNAME;
+  }
+  ferry__free(check);
+  ferry__free(addr);
+  if (rc != FERRYUE_OK) {
+    ferry__free(zoneid);
     ferry__free(v);
-    return FERRYUE_BAD_HOSTNAME; /* FERRYU_NO_AUTHORITY is ignored */
-  }
-  rc = ferry_parse(&fu, "http", v, ipv6);
-  ferry__free(v);
-  if (rc != FERRYUE_OK)
     return rc;
-  if (host_from(&fu, &host, &zoneid) != 0) {
-    ferry__url_free(&fu);
-    return FERRYUE_OUT_OF_MEMORY;
   }
-  ferry__url_free(&fu);
   ferry__free(u->host);
   ferry__free(u->zoneid);
-  u->host = host;
+  u->host = v;
   u->zoneid = zoneid;
   return FERRYUE_OK;
 }
@@ -778,19 +1075,59 @@ ferry_ucode ferry_url_set(ferry_urlh *url, ferry_upart part,
   }
 }
 
-/* Is a host of the handle one that FERRYU_PUNY2IDN would convert? */
+/* Is a host all ASCII, or one that FERRYU_PUNY2IDN would convert (ASCII
+ * and starting "xn--", in that case, as libcurl)? ferry has no IDN, so
+ * converting either way fails with FERRYUE_LACKS_IDN. */
+static int is_ascii(const char *host) {
+  for (; *host; host++)
+    if ((unsigned char)*host > 0x7f)
+      return 0;
+  return 1;
+}
+
 static int is_punycode(const char *host) {
-  return strncasecmp(host, "xn--", 4) == 0;
+  return is_ascii(host) && strncmp(host, "xn--", 4) == 0;
+}
+
+/* Would FERRYU_PUNYCODE or FERRYU_PUNY2IDN (without FERRYU_URLENCODE,
+ * which comes first) have to convert the host? */
+static int needs_idn(const char *host, unsigned flags) {
+  if (flags & FERRYU_URLENCODE)
+    return 0;
+  if (flags & FERRYU_PUNYCODE)
+    return !is_ascii(host);
+  return (flags & FERRYU_PUNY2IDN) && is_punycode(host);
+}
+
+/* The URL of a file: scheme: "file://", the path, the fragment; never a
+ * host, a port or a query, as libcurl writes it. */
+static ferry_ucode get_file_url(const ferry_urlh *u, char **content,
+                                int show_fragment) {
+  ferry__buf b;
+  int rc;
+
+  ferry__buf_init(&b, SIZE_MAX / 2);
+  rc = ferry__buf_cat(&b, "file://", u->path ? u->path : "/", NULL);
+  if (rc == 0 && show_fragment)
+    rc = ferry__buf_cat(&b, "#", u->fragment ? u->fragment : "", NULL);
+  *content = buf_take(&b, rc);
+  return *content ? FERRYUE_OK : FERRYUE_OUT_OF_MEMORY;
 }
 
 static ferry_ucode get_url(const ferry_urlh *u, char **content,
                            unsigned flags) {
   const char *scheme = u->scheme, *port = u->port, *options = u->options;
+  const struct url_scheme *info;
   char portbuf[12], *host = NULL;
-  unsigned dp;
   int rc, show_query, show_fragment;
   ferry__buf b;
 
+  show_query = (u->query != NULL && u->query[0] != '\0') ||
+               (u->query_present && (flags & FERRYU_GET_EMPTY));
+  show_fragment = u->fragment != NULL ||
+                  (u->fragment_present && (flags & FERRYU_GET_EMPTY));
+  if (is_file_scheme(scheme))
+    return get_file_url(u, content, show_fragment);
   if (u->host == NULL)
     return FERRYUE_NO_HOST;
   if (scheme == NULL) {
@@ -798,16 +1135,16 @@ static ferry_ucode get_url(const ferry_urlh *u, char **content,
       return FERRYUE_NO_SCHEME;
     scheme = "https";
   }
-  dp = default_port(scheme);
-  if (port == NULL && (flags & FERRYU_DEFAULT_PORT) && dp) {
-    snprintf(portbuf, sizeof(portbuf), "%u", dp);
+  info = scheme_info(scheme);
+  if (port == NULL && (flags & FERRYU_DEFAULT_PORT) && info) {
+    snprintf(portbuf, sizeof(portbuf), "%u", info->port);
     port = portbuf;
-  } else if (port != NULL && (flags & FERRYU_NO_DEFAULT_PORT) && dp &&
-             dp == u->portnum) {
+  } else if (port != NULL && (flags & FERRYU_NO_DEFAULT_PORT) && info &&
+             info->port == u->portnum) {
     port = NULL;
   }
-  if (dp)
-    options = NULL; /* http and https take no login options */
+  if (info && !info->login_options)
+    options = NULL; /* only some schemes take login options */
   if (u->host[0] == '[') {
     if (u->zoneid != NULL) {
       ferry__buf_init(&b, SIZE_MAX / 2);
@@ -822,14 +1159,9 @@ static ferry_ucode get_url(const ferry_urlh *u, char **content,
     host = ferry__url_encode(u->host, strlen(u->host));
     if (host == NULL)
       return FERRYUE_OUT_OF_MEMORY;
-  } else if ((flags & FERRYU_PUNY2IDN) && !(flags & FERRYU_PUNYCODE) &&
-             is_punycode(u->host)) {
+  } else if (needs_idn(u->host, flags)) {
     return FERRYUE_LACKS_IDN;
   }
-  show_query = (u->query != NULL && u->query[0] != '\0') ||
-               (u->query_present && (flags & FERRYU_GET_EMPTY));
-  show_fragment = u->fragment != NULL ||
-                  (u->fragment_present && (flags & FERRYU_GET_EMPTY));
 
   ferry__buf_init(&b, SIZE_MAX / 2);
   rc = 0;
@@ -922,8 +1254,7 @@ ferry_ucode ferry_url_get(const ferry_urlh *url, ferry_upart part,
   case FERRYUPART_HOST:
     v = u->host;
     missing = FERRYUE_NO_HOST;
-    if (v && !encode && (flags & FERRYU_PUNY2IDN) &&
-        !(flags & FERRYU_PUNYCODE) && is_punycode(v))
+    if (v && needs_idn(v, flags))
       return FERRYUE_LACKS_IDN;
     break;
   case FERRYUPART_ZONEID:
@@ -931,15 +1262,15 @@ ferry_ucode ferry_url_get(const ferry_urlh *url, ferry_upart part,
     missing = FERRYUE_NO_ZONEID;
     break;
   case FERRYUPART_PORT: {
-    unsigned dp = default_port(u->scheme);
+    const struct url_scheme *info = scheme_info(u->scheme);
     v = u->port;
     missing = FERRYUE_NO_PORT;
     decode = 0;
-    if (v == NULL && (flags & FERRYU_DEFAULT_PORT) && dp) {
-      snprintf(portbuf, sizeof(portbuf), "%u", dp);
+    if (v == NULL && (flags & FERRYU_DEFAULT_PORT) && info) {
+      snprintf(portbuf, sizeof(portbuf), "%u", info->port);
       v = portbuf;
-    } else if (v != NULL && (flags & FERRYU_NO_DEFAULT_PORT) && dp &&
-               dp == u->portnum) {
+    } else if (v != NULL && (flags & FERRYU_NO_DEFAULT_PORT) && info &&
+               info->port == u->portnum) {
       v = NULL;
     }
     break;

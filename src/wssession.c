@@ -507,9 +507,11 @@ static int ws_usable(ferry__session *base) {
   return 0;
 }
 
+/* no upkeep: a WebSocket is never idle in the pool, and the application
+ * pings as it likes */
 static const ferry__session_ops ws_ops = {"websocket", ws_open,    ws_resume,
                                           ws_pause,    ws_close,   ws_destroy,
-                                          ws_usable};
+                                          ws_usable,   NULL};
 
 static void session_free(ferry__session *s) { s->ops->destroy(s); }
 

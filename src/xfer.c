@@ -23,6 +23,7 @@
 #include "http.h"
 #include "mime.h"
 #include "proxy.h"
+#include "push.h"
 #include "easy.h"
 #include "multi.h"
 #include "partial.h"
@@ -83,6 +84,7 @@ static void forget_response_headers(ferry_easy *e) {
   e->content_type = NULL;
   ferry__free(e->content_encoding);
   e->content_encoding = NULL;
+  e->resp_close = e->resp_keep_alive = e->resp_chunked = 0;
 }
 
 /* Forget what belongs to one hop (one request and its response); what
@@ -101,6 +103,7 @@ static void forget_hop(ferry_easy *e) {
   ferry__stream_reset(&e->stream);
   e->upload_read = 0;
   e->reused = e->retried = 0;
+  e->refused_retries = 0;
   e->response_done = 0;
   e->follow = 0;
   e->expect_wait = 0;
@@ -126,8 +129,8 @@ void ferry__xfer_reset(ferry_easy *e) {
   e->upload_mime = NULL;
   ferry_mime_free(e->form_mime); /* HTTPPOST's, made for each transfer */
   e->form_mime = NULL;
-  ferry__digest_free(&e->digest);
-  e->auth_retry = e->auth_tried = e->auth_basic = 0;
+  /* the handle's authentication state stays (ferry__http_auth_forget) */
+  e->auth_retry = e->auth_probe = 0;
   if (e->dest_host == e->connect_to_host)
     e->dest_host = NULL;
   ferry__free(e->connect_to_host);
@@ -148,7 +151,7 @@ void ferry__xfer_reset(ferry_easy *e) {
   e->first_host = NULL;
   ferry__http_forget_first_userinfo(e);
   e->redirect_count = 0;
-  e->hop_get = e->strip_auth = 0;
+  e->hop_get = e->strip_auth = e->followed = 0;
   e->pause_recv = e->pause_send = 0;
   e->rate_resume_ms = 0;
   e->response_code = 0;
@@ -233,7 +236,8 @@ static ferry_code make_conn_key(ferry_easy *e, const char *tls_key) {
 
   if (origin == NULL)
     return FERRYE_OUT_OF_MEMORY;
-  if (!e->use_proxy && tls_key == NULL && !h2_prior_knowledge(e)) {
+  if (!e->use_proxy && tls_key == NULL && !h2_prior_knowledge(e) &&
+      !ferry__http_h2c_upgrade(e)) {
     e->conn_key = origin; /* the common case: the key is the origin */
     return FERRYE_OK;
   }
@@ -252,6 +256,8 @@ static ferry_code make_conn_key(ferry_easy *e, const char *tls_key) {
     bad = ferry__buf_cat(&k, "#", tls_key, NULL);
   if (!bad && h2_prior_knowledge(e))
     bad = ferry__buf_adds(&k, "#h2c");
+  else if (!bad && ferry__http_h2c_upgrade(e))
+    bad = ferry__buf_adds(&k, "#h2c-upgrade"); /* its own: h1 or h2 */
   ferry__free(origin);
   ferry__free(porigin);
   if (bad) {
@@ -278,17 +284,30 @@ static int connect_only_ws(const ferry_easy *e) {
   return e->set.connect_only == 2 && ferry__ws_hop(e);
 }
 
+/* Is the scheme of u refused: by PROTOCOLS_STR on every hop, by
+ * REDIR_PROTOCOLS_STR once a Location was followed? Writes the error
+ * text then. */
+static int protocol_refused(ferry_easy *e, const ferry__url *u) {
+  unsigned proto = ferry__http_proto_bit(u);
+
+  if ((proto & e->set.protocols) &&
+      !(e->followed && !(proto & e->set.redir_protocols)))
+    return 0;
+  snprintf(e->errtext, sizeof(e->errtext),
+           e->followed
+               ? "Protocol \"%s\" not supported or disabled for redirects"
+               : "Protocol \"%s\" not supported or disabled by PROTOCOLS_STR",
+           u->scheme);
+  return 1;
+}
+
 /* Set up the current hop (e->url parsed): connection key, request, parser. */
 static ferry_code prepare_hop(ferry_easy *e) {
   unsigned proto = ferry__http_proto_bit(&e->url);
   ferry_code rc;
 
-  if (e->redirect_count == 0 && !(proto & e->set.protocols)) {
-    snprintf(e->errtext, sizeof(e->errtext),
-             "Protocol \"%s\" not supported or disabled by PROTOCOLS_STR",
-             e->url.scheme);
+  if (protocol_refused(e, &e->url))
     return FERRYE_UNSUPPORTED_PROTOCOL;
-  }
   e->tls_hop = (proto & (FERRY__PROTO_HTTPS | FERRY__PROTO_WSS)) != 0;
   if (e->tls_hop) {
     /* the key of the handle's TLS options, made once while they stay as
@@ -483,6 +502,7 @@ static void release_conn(ferry_easy *e, int how) {
 }
 
 static void start_send(ferry_easy *e);
+static int prereq_refused(ferry_easy *e);
 static ferry_code on_header_line(void *ud, const char *line, size_t len);
 
 /* PRIMARY_IP/PORT and LOCAL_IP/PORT of the transfer, from its connection
@@ -645,10 +665,10 @@ static void connect_step(ferry_easy *e, int cselect) {
   if (now == FERRY__CONN_TUNNEL)
     e->in_tunnel = 1;
   if (rc == FERRYE_OK) {
-    if (e->set.connect_only && !connect_only_ws(e))
-      hand_over(e, NULL, 0);
-    else
+    if (!e->set.connect_only || connect_only_ws(e))
       start_send(e);
+    else if (!prereq_refused(e)) /* as libcurl, for CONNECT_ONLY too */
+      hand_over(e, NULL, 0);
     return;
   }
   ferry__xfer_state(e, phase_state[now]);
@@ -672,6 +692,15 @@ static void start_connect(ferry_easy *e) {
   so.localport = e->set.localport;
   so.localportrange = e->set.localportrange;
   so.happy_eyeballs_ms = e->set.happy_eyeballs_ms;
+  if (e->set.sockcb != NULL) {
+    const ferry__sockcb_opts *k = e->set.sockcb;
+    so.opensocket = k->opensocketfn;
+    so.opensocket_data = k->opensocketdata;
+    so.sockopt = k->sockoptfn;
+    so.sockopt_data = k->sockoptdata;
+    so.closesocket = k->closesocketfn;
+    so.closesocket_data = k->closesocketdata;
+  }
   ferry__xfer_state(e, FERRY__XS_CONNECT);
   rc = ferry__cf_socket_new(&cf, c, e->addrs, &so);
   if (rc != FERRYE_OK)
@@ -911,6 +940,31 @@ static int retry_on_fresh(ferry_easy *e) {
   return 1;
 }
 
+/* The server refused the stream before answering (HTTP/2 REFUSED_STREAM,
+ * or a GOAWAY that left it out): send it again on another connection (a
+ * pooled one will do), as libcurl does, up to FERRY__REFUSED_RETRIES
+ * times. Returns 1 if a retry was started. */
+static int retry_refused(ferry_easy *e) {
+  if (e->refused_retries >= FERRY__REFUSED_RETRIES)
+    return 0;
+  if (e->stream.pull && rewind_upload(e) != 0)
+    return 0;
+  e->refused_retries++;
+  if (ferry__trace_on(e))
+    ferry__infof(e, "%s, retrying on another connection", e->errtext);
+  release_conn(e, FERRY__CLOSE_FAIL);
+  e->errtext[0] = '\0';
+  e->os_errno = 0;
+  e->reused = 0;
+  e->expect_wait = 0;
+  stream_rewound(e);
+  e->ul_bytes = 0;
+  e->header_size = 0;
+  ferry__xfer_state(e, FERRY__XS_INIT);
+  acquire_conn(e, 0);
+  return 1;
+}
+
 /* ---- speed caps (rate.c) ---------------------------------------------- */
 
 /* How many bytes may move now in that direction (cap when there is no
@@ -1043,7 +1097,9 @@ static void hook_expect_wait(void *ud) {
 
 static void hook_request_sent(void *ud) {
   ferry_easy *e = ud;
-  ferry__xfer_state(e, FERRY__XS_RECV_HEADERS);
+  /* an HTTP/2 answer may come before the request's end */
+  if (e->state == FERRY__XS_SEND)
+    ferry__xfer_state(e, FERRY__XS_RECV_HEADERS);
   update_deadline(e);
 }
 
@@ -1062,7 +1118,9 @@ static void hook_done(void *ud, ferry_code result, int retry) {
   }
   if (e->stream.os_errno)
     e->os_errno = e->stream.os_errno;
-  if (retry && retry_on_fresh(e))
+  if (retry == FERRY__RETRY_FRESH && retry_on_fresh(e))
+    return;
+  if (retry == FERRY__RETRY_REFUSED && retry_refused(e))
     return;
   ferry__xfer_done(e, result);
 }
@@ -1072,10 +1130,79 @@ static int on_headers_done(void *ud, int status, long version, int interim,
                            int64_t content_length);
 static ferry_code on_body(void *ud, const char *p, size_t n);
 
+static ferry_code adopt_push(ferry_easy *parent, ferry_easy *e);
+
+/* The stream hook of a server push: with no PUSHFUNCTION, or a promise
+ * without :scheme, :authority or :path, or when out of memory,
+ * FERRY__PUSH_DENY; otherwise what the callback returned, and for
+ * FERRY__PUSH_OK the new handle (duplicated from this one, its URL the
+ * promised one) is added to the multi, its stream in *child. */
+static int hook_push(void *ud, const ferry__push_promise *pp,
+                     ferry__stream **child) {
+  ferry_easy *parent = ud, *e;
+  ferry_multi *m = parent->multi;
+  struct ferry_pushheaders h = {pp};
+  const char *scheme, *authority, *path;
+  ferry__buf url;
+  int rc;
+
+  if (m == NULL || m->pushfn == NULL)
+    return FERRY__PUSH_DENY;
+  scheme = ferry_pushheader_byname(&h, ":scheme");
+  authority = ferry_pushheader_byname(&h, ":authority");
+  path = ferry_pushheader_byname(&h, ":path");
+  if (scheme == NULL || authority == NULL || path == NULL)
+    return FERRY__PUSH_DENY;
+  /* the new handle has the parent's options and the promised URL */
+  e = ferry_easy_duphandle(parent);
+  if (e == NULL)
+    return FERRY__PUSH_DENY;
+  ferry__buf_init(&url, 64 * 1024);
+  if (ferry__buf_cat(&url, scheme, "://", authority, path, NULL) ||
+      ferry__buf_add(&url, "", 1) ||
+      ferry_easy_setopt(e, FERRYOPT_URL, url.data) != FERRYE_OK) {
+    ferry__buf_free(&url);
+    ferry_easy_cleanup(e);
+    return FERRY__PUSH_DENY;
+  }
+  ferry__buf_free(&url);
+  if (ferry__trace_on(parent))
+    ferry__infof(parent, "Server push of %s://%s%s offered", scheme,
+                 authority, path);
+  FERRY__CALLBACK_ENTER(m);
+  rc = m->pushfn(parent, e, pp->n, &h, m->pushdata);
+  FERRY__CALLBACK_LEAVE(m);
+  if (rc != FERRY_PUSH_OK) {
+    ferry_easy_cleanup(e);
+    return rc == FERRY_PUSH_ERROROUT ? FERRY__PUSH_ERROROUT : FERRY__PUSH_DENY;
+  }
+  /* accepted: it runs as a transfer of the multi on the parent's
+   * connection */
+  if (adopt_push(parent, e) != FERRYE_OK) {
+    ferry_easy_cleanup(e);
+    return FERRY__PUSH_DENY;
+  }
+  *child = &e->stream;
+  return FERRY__PUSH_OK;
+}
+
+static ferry_code on_trailer_line(void *ud, const char *line, size_t len);
+
 static const ferry__stream_hooks stream_hooks = {
-    on_header_line,   on_headers_done, on_body,        hook_read_body,
-    hook_trailers,    hook_allowance,  hook_sent,      hook_received,
-    hook_expect_wait, hook_request_sent, hook_after_io, hook_done,
+    .header_line = on_header_line,
+    .headers_done = on_headers_done,
+    .body = on_body,
+    .read_body = hook_read_body,
+    .trailers = hook_trailers,
+    .trailer_line = on_trailer_line,
+    .push = hook_push,
+    .allowance = hook_allowance,
+    .sent = hook_sent,
+    .received = hook_received,
+    .expect_wait = hook_expect_wait,
+    .request_sent = hook_request_sent,
+    .after_io = hook_after_io,
+    .done = hook_done,
 };
 
 void ferry__xfer_init_stream(ferry_easy *e) {
@@ -1098,6 +1225,7 @@ static ferry_code session_for(ferry_easy *e, ferry__session **out) {
   sc.h2_prior_knowledge = h2_prior_knowledge(e);
   sc.h2_allowed = e->tls_hop && offers_h2(e);
   sc.max_streams = (unsigned)m->max_concurrent_streams;
+  sc.push_enabled = m->pushfn != NULL;
   rc = ferry__session_of(c, &sc, out, e->errtext, sizeof(e->errtext));
   ferry__pool_mux_pending(c, 0);
   if (rc != FERRYE_OK)
@@ -1111,6 +1239,64 @@ static ferry_code session_for(ferry_easy *e, ferry__session **out) {
       ferry__multi_wake_pending(m);
     }
   }
+  return FERRYE_OK;
+}
+
+/* PREREQFUNCTION, before anything of the request goes (libcurl calls it
+ * in its DO state, for new and reused connections alike). 0 to go on; -1
+ * when it refused and the transfer ended: as libcurl, the connection is
+ * closed, unless other streams may use it. */
+static int prereq_refused(ferry_easy *e) {
+  const ferry__sockcb_opts *k = e->set.sockcb;
+  int rc;
+
+  if (k == NULL || k->prereqfn == NULL)
+    return 0;
+  FERRY__CALLBACK_ENTER(e->multi);
+  rc = k->prereqfn(k->prereqdata, e->primary_ip, e->local_ip,
+                   (int)e->primary_port, (int)e->local_port);
+  FERRY__CALLBACK_LEAVE(e->multi);
+  if (rc == FERRY_PREREQFUNC_OK)
+    return 0;
+  if (ferry__pool_keep_unused(&e->multi->pool, e->conn))
+    e->conn = NULL;
+  xfer_fail(e, FERRYE_ABORTED_BY_CALLBACK,
+            "operation aborted by pre-request callback");
+  return -1;
+}
+
+/* A pushed stream's new handle e (duplicated from parent, its URL the
+ * promised one) joins parent's multi as a transfer already sent on
+ * parent's connection: it waits for the pushed response. FERRYE_OK, or
+ * an error (e is then not in the multi). */
+static ferry_code adopt_push(ferry_easy *parent, ferry_easy *e) {
+  ferry_multi *m = parent->multi;
+  ferry_code rc;
+
+  if (ferry_multi_add_handle(m, e) != FERRYM_OK)
+    return FERRYE_OUT_OF_MEMORY;
+  /* not from INIT: the server made the request */
+  ferry__list_remove(&e->queue_node);
+  rc = ferry__xfer_setup(e);
+  if (rc != FERRYE_OK) {
+    ferry_multi_remove_handle(m, e);
+    return rc;
+  }
+  e->conn = parent->conn;
+  e->reused = 1;
+  e->t_namelookup = e->t_connect = e->t_pretransfer = now_ns();
+  if (ferry__conn_tls(e->conn) != NULL) {
+    e->t_appconnect = e->t_connect;
+    e->ssl_verifyresult = parent->ssl_verifyresult;
+  }
+  fill_addr_info(e);
+  e->stream.scheme = e->url.scheme;
+  e->stream.recv_rate = e->set.max_recv_speed;
+  e->stream.sent_all = 1;
+  if (ferry__trace_on(e))
+    ferry__infof(e, "Receiving a pushed stream of %s", e->conn_key);
+  ferry__xfer_state(e, FERRY__XS_RECV_HEADERS);
+  update_deadline(e);
   return FERRYE_OK;
 }
 
@@ -1130,8 +1316,11 @@ static void start_send(ferry_easy *e) {
     xfer_fail(e, rc, "out of memory for the session");
     return;
   }
+  if (prereq_refused(e))
+    return;
   e->stream.scheme = e->url.scheme;
   e->stream.weight = (int)e->set.stream_weight;
+  e->stream.recv_rate = e->set.max_recv_speed;
   rc = ferry__stream_open(s, &e->stream);
   if (rc != FERRYE_OK)
     xfer_fail(e, rc, "the connection refused the request");
@@ -1220,11 +1409,64 @@ static int remember_header(const char *line, size_t len, const char *name,
   return 0;
 }
 
+/* Does the header line's value (after its colon) hold token, as a
+ * comma-separated element, without regard to case? */
+static int value_has_token(const char *line, size_t len, const char *token) {
+  const char *p = memchr(line, ':', len), *end = line + len;
+  size_t n = strlen(token);
+
+  if (p == NULL)
+    return 0;
+  for (p++; p < end;) {
+    const char *e;
+    while (p < end && (*p == ' ' || *p == '\t' || *p == ','))
+      p++;
+    for (e = p; e < end && *e != ',' && *e != '\r' && *e != '\n'; e++)
+      ;
+    {
+      const char *t = e;
+      while (t > p && (t[-1] == ' ' || t[-1] == '\t'))
+        t--;
+      if ((size_t)(t - p) == n && strncasecmp(p, token, n) == 0)
+        return 1;
+    }
+    p = e < end && *e == ',' ? e + 1 : end;
+  }
+  return 0;
+}
+
+/* Connection and Transfer-Encoding: does the connection end with this
+ * response? */
+static void note_connection_header(ferry_easy *e, const char *line,
+                                   size_t len) {
+  if (len > 11 && strncasecmp(line, "Connection:", 11) == 0) {
+    if (value_has_token(line, len, "close"))
+      e->resp_close = 1;
+    if (value_has_token(line, len, "keep-alive"))
+      e->resp_keep_alive = 1;
+  } else if (len > 18 && strncasecmp(line, "Transfer-Encoding:", 18) == 0) {
+    e->resp_chunked = value_has_token(line, len, "chunked");
+  }
+}
+
+/* Will the connection close after this response (HTTP/1: Connection:
+ * close, HTTP/1.0 without keep-alive, or a body that runs to the close)? */
+static int response_ends_connection(const ferry_easy *e, long version,
+                                    int64_t content_length) {
+  if (version != FERRY_HTTP_VERSION_1_0 && version != FERRY_HTTP_VERSION_1_1)
+    return 0;
+  if (e->resp_close)
+    return 1;
+  if (version == FERRY_HTTP_VERSION_1_0 && !e->resp_keep_alive)
+    return 1;
+  return content_length < 0 && !e->resp_chunked && !e->stream.is_head;
+}
+
+static ferry_code header_to_user(ferry_easy *e, const char *line, size_t len);
+
 static ferry_code on_header_line(void *ud, const char *line, size_t len) {
   ferry_easy *e = ud;
-  ferry_multi *m = e->multi;
   ferry_code rc;
-  size_t w;
 
   e->header_size += (long)len;
   if (e->t_starttransfer == 0)
@@ -1239,8 +1481,9 @@ static ferry_code on_header_line(void *ud, const char *line, size_t len) {
    * needs them (partial.c) */
   if (e->resume_from > 0 || e->set.timecondition)
     ferry__partial_header(e, line, len);
-  /* only three headers matter here; most lines fail the first test */
-  if (((line[0] | 0x20) == 'l' &&
+  /* only these headers matter here; most lines fail the first test (of
+   * several Location lines the first counts, as in libcurl) */
+  if (((line[0] | 0x20) == 'l' && e->location == NULL &&
        remember_header(line, len, "Location:", &e->location, 0)) ||
       ((line[0] | 0x20) == 'w' && !e->in_tunnel &&
        remember_header(line, len, "WWW-Authenticate:", &e->www_auth, 1)) ||
@@ -1249,6 +1492,8 @@ static ferry_code on_header_line(void *ud, const char *line, size_t len) {
         remember_header(line, len, "Content-Encoding:", &e->content_encoding,
                         1))))
     return FERRYE_OUT_OF_MEMORY;
+  if (((line[0] | 0x20) == 'c' || (line[0] | 0x20) == 't') && !e->in_tunnel)
+    note_connection_header(e, line, len);
   /* Set-Cookie of every response, redirects included, for this hop's URL;
    * never a proxy's CONNECT answer */
   if ((line[0] | 0x20) == 's' && e->cookies && !e->in_tunnel &&
@@ -1261,6 +1506,33 @@ static ferry_code on_header_line(void *ud, const char *line, size_t len) {
   if ((line[0] | 0x20) == 's' && e->hsts &&
       ferry__http_sts_header(e, line, len) != FERRYE_OK)
     return FERRYE_OUT_OF_MEMORY;
+  return header_to_user(e, line, len);
+}
+
+/* A response trailer line: kept for ferry_easy_header (FERRYH_TRAILER) and
+ * given to HEADERFUNCTION after the body, as libcurl gives HTTP/2
+ * trailers. */
+static ferry_code on_trailer_line(void *ud, const char *line, size_t len) {
+  ferry_easy *e = ud;
+  ferry_code rc;
+
+  if (e->follow || e->skip_body)
+    return FERRYE_OK; /* a redirect's or a 416's trailers are not data */
+  e->header_size += (long)len;
+  if (ferry__trace_on(e))
+    ferry__trace_data(e, FERRYINFO_HEADER_IN, line, len);
+  rc = ferry__headers_trailer(e, line, len);
+  if (rc != FERRYE_OK)
+    return rc;
+  return header_to_user(e, line, len);
+}
+
+/* A header (or trailer) line to HEADERFUNCTION, or where HEADERDATA and
+ * HEADER say. */
+static ferry_code header_to_user(ferry_easy *e, const char *line, size_t len) {
+  ferry_multi *m = e->multi;
+  size_t w;
+
   if (e->set.headerfn) {
     FERRY__CALLBACK_ENTER(m);
     w = e->set.headerfn((char *)line, 1, len, e->set.headerdata);
@@ -1302,16 +1574,19 @@ static int on_headers_done(void *ud, int status, long version, int interim,
   /* a final answer before the body went: the body is never sent */
   e->expect_wait = 0;
   e->response_code = status;
+  e->http_version = version;
+  e->content_length = content_length;
   rc = ferry__http_check_redirect(e, status);
   if (rc == FERRYE_OK)
     rc = ferry__http_check_auth(e, status);
-  if (rc != FERRYE_OK) {
-    if (e->errtext[0] == '\0')
-      snprintf(e->errtext, sizeof(e->errtext), "redirect");
+  if (rc != FERRYE_OK)
     return -(int)rc;
+  if (e->follow && response_ends_connection(e, version, content_length)) {
+    /* as libcurl: a followed response on a connection that ends with it
+     * is not read further */
+    ferry__xfer_state(e, FERRY__XS_RECV_BODY);
+    return FERRY__STREAM_NOBODY;
   }
-  e->http_version = version;
-  e->content_length = content_length;
   if (e->ws != NULL && ferry__ws_hop(e)) {
     /* a WebSocket wants its 101 (websocket.c); a redirect or an
      * authentication retry goes on as for HTTP */
@@ -1366,10 +1641,13 @@ static ferry_code on_body(void *ud, const char *p, size_t n) {
 
   /* Counted here, as they arrive: bytes held by a pause and delivered
    * later go through deliver_body twice. */
-  if (e->follow || e->skip_body)
-    return FERRYE_OK; /* the body of a redirect that is followed is not
-                         data, nor that of a 416 to a resume */
+  if (e->skip_body)
+    return FERRYE_OK; /* the body of a 416 to a resume is not data */
   e->dl_bytes += (ferry_off_t)n;
+  if (e->follow)
+    return FERRYE_OK; /* nor is that of a response followed: read (the
+                         connection can carry the next request) and
+                         counted, as libcurl counts it, not delivered */
   if (ferry__trace_on(e))
     ferry__trace_data(e, FERRYINFO_DATA_IN, p, n);
   if (e->decoder) {
@@ -1478,7 +1756,8 @@ static void response_complete(ferry_easy *e) {
       return;
     }
   }
-  ferry__xfer_done(e, FERRYE_OK);
+  /* a 3xx not followed tells where it would have led */
+  ferry__xfer_done(e, ferry__http_redirect_url(e));
 }
 
 /* A speed cap's bucket has filled: go on where the throttle stopped. */
@@ -1648,44 +1927,52 @@ void ferry__xfer_on_deadline(ferry_easy *e) {
   update_deadline(e);
 }
 
-/* The response was a redirect to follow: the same transfer goes on with
- * the next hop, from INIT, on a pooled or new connection. */
+/* The response is followed (its Location, or the same URL again with
+ * credentials): the same transfer goes on with the next hop, from INIT, on
+ * a pooled or new connection. */
 static void follow_redirect(ferry_easy *e) {
   ferry__url next;
   ferry_code rc;
+  int auth = e->auth_retry;
 
   /* the session judges whether the connection carries another request */
   release_conn(e, FERRY__CLOSE_DONE);
-  if (e->stream.pull &&
-      (e->auth_retry || e->response_code == 307 || e->response_code == 308) &&
-      rewind_upload(e) != 0) {
+  rc = ferry__http_next_hop(e, &next);
+  if (rc != FERRYE_OK) {
+    ferry__xfer_done(e, rc);
+    return;
+  }
+  if (protocol_refused(e, &next)) {
+    /* as libcurl: the refused URL is the effective one, the response
+     * before it keeps its counts */
+    ferry__url_free(&e->url);
+    e->url = next;
+    e->url_cached = 0;
+    ferry__free(e->effective_url);
+    e->effective_url = NULL;
+    ferry__xfer_done(e, FERRYE_UNSUPPORTED_PROTOCOL);
+    return;
+  }
+  /* a body sent again is read again from its start */
+  if (e->stream.pull && !e->hop_get && rewind_upload(e) != 0) {
+    ferry__url_free(&next);
     xfer_fail(e, FERRYE_SEND_FAIL_REWIND,
               "a %ld answer needs the upload again, and it cannot be rewound",
               e->response_code);
     return;
   }
-  if (e->auth_retry) {
-    /* the same request again, now with credentials */
-    if (ferry__url_copy(&next, &e->url) != FERRY__URL_OK) {
-      ferry__xfer_done(e, FERRYE_OUT_OF_MEMORY);
-      return;
-    }
-    e->auth_retry = 0;
-    e->auth_tried = 1;
-    if (ferry__trace_on(e))
+  e->auth_retry = 0;
+  if (ferry__trace_on(e)) {
+    char *to = auth ? NULL : ferry__url_to_string(&next, 0, 0);
+    if (auth)
       ferry__infof(e, "Asking again with %s credentials",
-                   e->digest.nonce ? "Digest" : "Basic");
-  } else {
-    rc = ferry__http_next_hop(e, &next);
-    if (rc != FERRYE_OK) {
-      ferry__xfer_done(e, rc);
-      return;
-    }
-    /* a challenge belongs to the server that made it */
-    ferry__digest_free(&e->digest);
-    e->auth_basic = e->auth_tried = 0;
-    if (ferry__trace_on(e))
-      ferry__infof(e, "Following redirect to %s", e->redirect_url);
+                   e->auth_picked == FERRYAUTH_DIGEST   ? "Digest"
+                   : e->auth_picked == FERRYAUTH_BASIC  ? "Basic"
+                   : e->auth_picked == FERRYAUTH_BEARER ? "Bearer"
+                                                        : "no");
+    else
+      ferry__infof(e, "Following redirect to %s", to ? to : "?");
+    ferry__free(to);
   }
   /* forget the previous hop, keep the transfer's totals */
   forget_hop(e);

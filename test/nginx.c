@@ -36,6 +36,8 @@ struct tnginx {
   pid_t pid;
   int port;
   int tls_port;
+  int h2_port;   /* HTTP/2 over TLS (ALPN h2), 0 when h2 was off */
+  int h2c_port;  /* HTTP/2 by prior knowledge, 0 when h2 was off */
   char *prefix;  /* temp dir, no trailing slash */
   char *docroot; /* prefix/html */
   char *errlog;  /* prefix/error.log */
@@ -169,10 +171,10 @@ static int path_is_config_safe(const char *path) {
 /* Ask the kernel for `count` distinct free ports on 127.0.0.1. All sockets
  * stay bound until every port is known, so the ports differ. */
 static int pick_free_ports(int *ports, int count) {
-  int fds[2] = {-1, -1};
+  int fds[4] = {-1, -1, -1, -1};
   int rc = 0;
 
-  for (int i = 0; i < count && i < 2; i++) {
+  for (int i = 0; i < count && i < 4; i++) {
     struct sockaddr_in sa;
     socklen_t salen = sizeof(sa);
 
@@ -194,7 +196,7 @@ static int pick_free_ports(int *ports, int count) {
   }
   if (rc != 0)
     fprintf(stderr, "tnginx: cannot get a free port: %s\n", strerror(errno));
-  for (int i = 0; i < 2; i++)
+  for (int i = 0; i < 4; i++)
     if (fds[i] >= 0)
       close(fds[i]);
   return rc;
@@ -229,7 +231,7 @@ struct conf_var {
  * replaced by its value. An unknown @NAME@ is an error, so a typo in the
  * template fails loudly. Comment lines are copied as they are. */
 static char *render_conf(const char *tmpl, const struct conf_var *vars,
-                         size_t nvars, int tls) {
+                         size_t nvars, int tls, int h2) {
   size_t cap = strlen(tmpl) + 1, len = 0;
   const char *line = tmpl;
   char *out;
@@ -253,6 +255,12 @@ static char *render_conf(const char *tmpl, const struct conf_var *vars,
         continue;
       }
       p += 5;
+    } else if (strncmp(line, "@H2@", 4) == 0) {
+      if (!h2) {
+        line = stop;
+        continue;
+      }
+      p += 4;
     }
     comment = p[strspn(p, " \t")] == '#';
     while (p < stop) {
@@ -316,7 +324,7 @@ static int write_conf(const tnginx *n, const tnginx_opts *opts,
                       const char *tls_cert, const char *tls_key) {
   char *tpl_path = template_path();
   char *tmpl = NULL, *conf = NULL, *conf_path = NULL;
-  char port[16], tls_port[16], workers[16];
+  char port[16], tls_port[16], h2_port[16], h2c_port[16], workers[16];
   int rc = -1;
 
   if (tpl_path == NULL)
@@ -329,6 +337,8 @@ static int write_conf(const tnginx *n, const tnginx_opts *opts,
   }
   snprintf(port, sizeof(port), "%d", n->port);
   snprintf(tls_port, sizeof(tls_port), "%d", n->tls_port);
+  snprintf(h2_port, sizeof(h2_port), "%d", n->h2_port);
+  snprintf(h2c_port, sizeof(h2c_port), "%d", n->h2c_port);
   snprintf(workers, sizeof(workers), "%d",
            opts->worker_processes > 0 ? opts->worker_processes : 1);
   {
@@ -337,11 +347,14 @@ static int write_conf(const tnginx *n, const tnginx_opts *opts,
         {"DOCROOT", n->docroot},
         {"PORT", port},
         {"TLS_PORT", tls_port},
+        {"H2_PORT", h2_port},
+        {"H2C_PORT", h2c_port},
         {"TLS_CERT", tls_cert ? tls_cert : ""},
         {"TLS_KEY", tls_key ? tls_key : ""},
         {"WORKER_PROCESSES", workers},
     };
-    conf = render_conf(tmpl, vars, sizeof(vars) / sizeof(vars[0]), opts->tls);
+    conf = render_conf(tmpl, vars, sizeof(vars) / sizeof(vars[0]), opts->tls,
+                       opts->tls && opts->h2);
   }
   if (conf == NULL)
     goto done;
@@ -634,14 +647,17 @@ failed_alloc:
  * any other failure. On failure nginx is not running. */
 static int start_attempt(tnginx *n, const tnginx_opts *opts,
                          const char *tls_cert, const char *tls_key) {
-  int ports[2] = {0, 0};
+  int ports[4] = {0, 0, 0, 0};
+  int h2 = opts->tls && opts->h2;
   long long deadline;
   int status = 0;
 
-  if (pick_free_ports(ports, opts->tls ? 2 : 1) != 0)
+  if (pick_free_ports(ports, h2 ? 4 : opts->tls ? 2 : 1) != 0)
     return -1;
   n->port = ports[0];
   n->tls_port = opts->tls ? ports[1] : 0;
+  n->h2_port = h2 ? ports[2] : 0;
+  n->h2c_port = h2 ? ports[3] : 0;
   unlink(n->errlog);
   if (write_conf(n, opts, tls_cert, tls_key) != 0)
     return -1;
@@ -665,7 +681,9 @@ static int start_attempt(tnginx *n, const tnginx_opts *opts,
       return -1;
     }
     if (pid_file_written(n) && port_accepts(n->port) &&
-        (n->tls_port == 0 || port_accepts(n->tls_port)))
+        (n->tls_port == 0 || port_accepts(n->tls_port)) &&
+        (n->h2_port == 0 || port_accepts(n->h2_port)) &&
+        (n->h2c_port == 0 || port_accepts(n->h2c_port)))
       return 0;
     if (now_ms() >= deadline) {
       fprintf(stderr, "tnginx: nginx did not accept on 127.0.0.1:%d within "
@@ -679,7 +697,7 @@ static int start_attempt(tnginx *n, const tnginx_opts *opts,
 }
 
 tnginx *tnginx_start(const tnginx_opts *opts) {
-  static const tnginx_opts defaults = {0, NULL, NULL, 0};
+  static const tnginx_opts defaults = {0, NULL, NULL, 0, 0};
   const char *bin = nginx_binary();
   char *tls_cert = NULL, *tls_key = NULL;
   tnginx *n = NULL;
@@ -746,6 +764,8 @@ done:
 int tnginx_port(const tnginx *n) { return n->port; }
 
 int tnginx_tls_port(const tnginx *n) { return n->tls_port; }
+int tnginx_h2_port(const tnginx *n) { return n->h2_port; }
+int tnginx_h2c_port(const tnginx *n) { return n->h2c_port; }
 
 pid_t tnginx_pid(const tnginx *n) { return n->pid; }
 

@@ -46,6 +46,9 @@ typedef struct tnginx_opts {
   const char *tls_cert; /* PEM certificate path, used when tls */
   const char *tls_key;  /* PEM private key path, used when tls */
   int worker_processes; /* 0 = 1 */
+  int h2;               /* with tls: also HTTP/2 on two more ports, over
+                           TLS (ALPN h2) and cleartext by prior knowledge
+                           (h2c); same locations */
 } tnginx_opts;
 
 /* Start nginx (opts may be NULL: plain HTTP, one worker) and wait, at most
@@ -60,6 +63,9 @@ tnginx *tnginx_start(const tnginx_opts *opts);
 
 int tnginx_port(const tnginx *n);     /* plain HTTP port on 127.0.0.1 */
 int tnginx_tls_port(const tnginx *n); /* TLS port, 0 when tls was off */
+int tnginx_h2_port(const tnginx *n);  /* HTTP/2 over TLS, 0 without h2 */
+int tnginx_h2c_port(const tnginx *n); /* HTTP/2 cleartext (prior knowledge),
+                                         0 without h2 */
 pid_t tnginx_pid(const tnginx *n);    /* the nginx master's pid */
 
 /* The temp directory (nginx's prefix) and the document root inside it.

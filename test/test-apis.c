@@ -757,14 +757,15 @@ TEST_IMPL(apis_url_get_gives_every_part_of_a_parsed_url) {
       "https://user:p%40ss@Example.COM:8443/a/./b/../c%2Fd?x=1&y=%20#frag", 0);
 
   ASSERT_NOT_NULL(u);
-  ASSERT_URL(u, 0, "https://user:p%40ss@example.com:8443/a/c%2Fd?x=1&y=%20#frag");
+  /* the host keeps its case, as in libcurl */
+  ASSERT_URL(u, 0, "https://user:p%40ss@Example.COM:8443/a/c%2Fd?x=1&y=%20#frag");
   ASSERT_PART(u, FERRYUPART_SCHEME, 0, "https");
   ASSERT_PART(u, FERRYUPART_SCHEME, FERRYU_NO_GUESS_SCHEME, "https");
   ASSERT_PART(u, FERRYUPART_USER, 0, "user");
   ASSERT_PART(u, FERRYUPART_PASSWORD, 0, "p%40ss");
   ASSERT_PART(u, FERRYUPART_PASSWORD, FERRYU_URLDECODE, "p@ss");
   ASSERT_NO_PART(u, FERRYUPART_OPTIONS, 0, FERRYUE_NO_OPTIONS);
-  ASSERT_PART(u, FERRYUPART_HOST, 0, "example.com");
+  ASSERT_PART(u, FERRYUPART_HOST, 0, "Example.COM");
   ASSERT_NO_PART(u, FERRYUPART_ZONEID, 0, FERRYUE_NO_ZONEID);
   ASSERT_PART(u, FERRYUPART_PORT, 0, "8443");
   ASSERT_PART(u, FERRYUPART_PORT, FERRYU_NO_DEFAULT_PORT, "8443");
@@ -774,7 +775,7 @@ TEST_IMPL(apis_url_get_gives_every_part_of_a_parsed_url) {
   ASSERT_PART(u, FERRYUPART_QUERY, FERRYU_URLDECODE, "x=1&y= ");
   ASSERT_PART(u, FERRYUPART_FRAGMENT, 0, "frag");
   ASSERT_URL(u, FERRYU_DEFAULT_PORT | FERRYU_NO_DEFAULT_PORT,
-             "https://user:p%40ss@example.com:8443/a/c%2Fd?x=1&y=%20#frag");
+             "https://user:p%40ss@Example.COM:8443/a/c%2Fd?x=1&y=%20#frag");
   ferry_url_cleanup(u);
 
   /* the smallest URL: everything but scheme, host and path is missing */
@@ -787,13 +788,17 @@ TEST_IMPL(apis_url_get_gives_every_part_of_a_parsed_url) {
   ASSERT_NO_PART(u, FERRYUPART_PORT, 0, FERRYUE_NO_PORT);
   ASSERT_NO_PART(u, FERRYUPART_QUERY, 0, FERRYUE_NO_QUERY);
   ASSERT_NO_PART(u, FERRYUPART_FRAGMENT, 0, FERRYUE_NO_FRAGMENT);
-  /* user info with an empty user, and an '@' in the password */
-  ASSERT_EQ(ferry_url_set(u, FERRYUPART_URL, "HTTP://:a@b@H.example:/p", 0),
+  /* user info with an empty user, and an encoded '@' in the password; the
+   * login ends at the first '@', so a second one is in the host name */
+  ASSERT_EQ(ferry_url_set(u, FERRYUPART_URL, "HTTP://:a%40b@H.example:/p", 0),
             FERRYUE_OK);
   ASSERT_PART(u, FERRYUPART_USER, 0, "");
-  ASSERT_PART(u, FERRYUPART_PASSWORD, 0, "a@b");
+  ASSERT_PART(u, FERRYUPART_PASSWORD, 0, "a%40b");
   ASSERT_NO_PART(u, FERRYUPART_PORT, 0, FERRYUE_NO_PORT);
-  ASSERT_URL(u, 0, "http://:a@b@h.example/p");
+  ASSERT_URL(u, 0, "http://:a%40b@H.example/p");
+  ASSERT_EQ(ferry_url_set(u, FERRYUPART_URL, "http://:a@b@H.example/", 0),
+            FERRYUE_BAD_HOSTNAME);
+  ASSERT_URL(u, 0, "http://:a%40b@H.example/p");
   ferry_url_cleanup(u);
   return 0;
 }
@@ -856,18 +861,25 @@ TEST_IMPL(apis_url_ports_and_schemes_follow_the_flags) {
   ASSERT_EQ(ferry_url_set(u, FERRYUPART_URL, "localhost:", FERRYU_GUESS_SCHEME),
             FERRYUE_BAD_PORT_NUMBER);
 
-  /* other schemes only when asked, with no default port */
+  /* other schemes only when asked, with libcurl's default ports */
   ASSERT_EQ(ferry_url_set(u, FERRYUPART_URL, "ftp://h.example/f", 0),
             FERRYUE_UNSUPPORTED_SCHEME);
   ASSERT_EQ(ferry_url_set(u, FERRYUPART_URL, "FTP://u@h.example:21/f",
                           FERRYU_NON_SUPPORT_SCHEME),
             FERRYUE_OK);
   ASSERT_PART(u, FERRYUPART_SCHEME, 0, "ftp");
-  ASSERT_PART(u, FERRYUPART_PORT, FERRYU_NO_DEFAULT_PORT, "21");
-  ASSERT_URL(u, FERRYU_NO_DEFAULT_PORT, "ftp://u@h.example:21/f");
+  ASSERT_PART(u, FERRYUPART_PORT, 0, "21");
+  ASSERT_NO_PART(u, FERRYUPART_PORT, FERRYU_NO_DEFAULT_PORT, FERRYUE_NO_PORT);
+  ASSERT_URL(u, 0, "ftp://u@h.example:21/f");
+  ASSERT_URL(u, FERRYU_NO_DEFAULT_PORT, "ftp://u@h.example/f");
   ASSERT_EQ(ferry_url_set(u, FERRYUPART_PORT, NULL, 0), FERRYUE_OK);
+  ASSERT_PART(u, FERRYUPART_PORT, FERRYU_DEFAULT_PORT, "21");
+  ASSERT_URL(u, FERRYU_DEFAULT_PORT, "ftp://u@h.example:21/f");
+  ASSERT_EQ(ferry_url_set(u, FERRYUPART_URL, "nope://h.example/",
+                          FERRYU_NON_SUPPORT_SCHEME),
+            FERRYUE_OK);
   ASSERT_NO_PART(u, FERRYUPART_PORT, FERRYU_DEFAULT_PORT, FERRYUE_NO_PORT);
-  ASSERT_URL(u, FERRYU_DEFAULT_PORT, "ftp://u@h.example/f");
+  ASSERT_URL(u, FERRYU_DEFAULT_PORT, "nope://h.example/");
   ferry_url_cleanup(u);
   return 0;
 }
@@ -882,16 +894,17 @@ TEST_IMPL(apis_url_ipv6_host_keeps_its_zone_id_apart) {
   ASSERT_URL(u, 0, "http://[fe80::1%25eth0]:81/");
   ASSERT_EQ(ferry_url_set(u, FERRYUPART_ZONEID, "lo", 0), FERRYUE_OK);
   ASSERT_URL(u, 0, "http://[fe80::1%25lo]:81/");
-  /* a new host drops the old zone id, or brings its own */
+  /* a new host drops the old zone id, or brings its own; a host set is
+   * checked but kept as given, as libcurl keeps it */
   ASSERT_EQ(ferry_url_set(u, FERRYUPART_HOST, "[0:0::1]", 0), FERRYUE_OK);
   ASSERT_NO_PART(u, FERRYUPART_ZONEID, 0, FERRYUE_NO_ZONEID);
-  ASSERT_URL(u, 0, "http://[::1]:81/");
+  ASSERT_URL(u, 0, "http://[0:0::1]:81/");
   ASSERT_EQ(ferry_url_set(u, FERRYUPART_HOST, "[fe80::2%25eth1]", 0),
             FERRYUE_OK);
   ASSERT_PART(u, FERRYUPART_HOST, 0, "[fe80::2]");
   ASSERT_PART(u, FERRYUPART_ZONEID, 0, "eth1");
   ASSERT_EQ(ferry_url_set(u, FERRYUPART_HOST, "127.1", 0), FERRYUE_OK);
-  ASSERT_URL(u, 0, "http://127.0.0.1:81/");
+  ASSERT_URL(u, 0, "http://127.1:81/");
   /* broken literals; the handle keeps what it had */
   ASSERT_EQ(ferry_url_set(u, FERRYUPART_URL, "http://[::1", 0),
             FERRYUE_BAD_IPV6);
@@ -899,10 +912,11 @@ TEST_IMPL(apis_url_ipv6_host_keeps_its_zone_id_apart) {
             FERRYUE_BAD_IPV6);
   ASSERT_EQ(ferry_url_set(u, FERRYUPART_URL, "http://[::1]x/", 0),
             FERRYUE_BAD_PORT_NUMBER);
-  ASSERT_EQ(ferry_url_set(u, FERRYUPART_HOST, "[::zz]", 0), FERRYUE_BAD_IPV6);
+  ASSERT_EQ(ferry_url_set(u, FERRYUPART_HOST, "[::zz]", 0),
+            FERRYUE_BAD_HOSTNAME); /* any bad host set, as libcurl */
   ASSERT_EQ(ferry_url_set(u, FERRYUPART_HOST, "[::1", 0),
             FERRYUE_BAD_HOSTNAME);
-  ASSERT_URL(u, 0, "http://127.0.0.1:81/");
+  ASSERT_URL(u, 0, "http://127.1:81/");
   ferry_url_cleanup(u);
   return 0;
 }
@@ -914,9 +928,9 @@ TEST_IMPL(apis_url_built_from_parts_with_encoding_and_appended_query) {
   ASSERT_NO_PART(u, FERRYUPART_URL, 0, FERRYUE_NO_HOST);
   ASSERT_PART(u, FERRYUPART_PATH, FERRYU_URLDECODE | FERRYU_URLENCODE, "/");
   ASSERT_EQ(ferry_url_set(u, FERRYUPART_HOST, "Example.ORG", 0), FERRYUE_OK);
-  ASSERT_PART(u, FERRYUPART_HOST, 0, "example.org");
+  ASSERT_PART(u, FERRYUPART_HOST, 0, "Example.ORG");
   ASSERT_NO_PART(u, FERRYUPART_URL, 0, FERRYUE_NO_SCHEME);
-  ASSERT_URL(u, FERRYU_DEFAULT_SCHEME, "https://example.org/");
+  ASSERT_URL(u, FERRYU_DEFAULT_SCHEME, "https://Example.ORG/");
   ASSERT_EQ(ferry_url_set(u, FERRYUPART_SCHEME, "http", 0), FERRYUE_OK);
   ASSERT_EQ(ferry_url_set(u, FERRYUPART_PATH, "a b/c", FERRYU_URLENCODE),
             FERRYUE_OK);
@@ -934,7 +948,7 @@ TEST_IMPL(apis_url_built_from_parts_with_encoding_and_appended_query) {
   ASSERT_EQ(ferry_url_set(u, FERRYUPART_PORT, "8080", 0), FERRYUE_OK);
   /* http takes no login options: they stay out of the URL */
   ASSERT_URL(u, 0,
-             "http://us%20er:pw@example.org:8080/a%20b/c"
+             "http://us%20er:pw@Example.ORG:8080/a%20b/c"
              "?q%3da+b%26c&k=v+w%3dx#f%2f");
   ASSERT_PART(u, FERRYUPART_OPTIONS, 0, "opt");
   ASSERT_PART(u, FERRYUPART_PATH, 0, "/a%20b/c");
@@ -951,14 +965,14 @@ TEST_IMPL(apis_url_built_from_parts_with_encoding_and_appended_query) {
   ASSERT_EQ(ferry_url_set(u, FERRYUPART_QUERY, "c=3", FERRYU_APPENDQUERY),
             FERRYUE_OK);
   ASSERT_EQ(ferry_url_set(u, FERRYUPART_PORT, NULL, 0), FERRYUE_OK);
-  ASSERT_URL(u, 0, "http://us%20er:pw@example.org/a%20b/c?c=3#f%2f");
+  ASSERT_URL(u, 0, "http://us%20er:pw@Example.ORG/a%20b/c?c=3#f%2f");
   /* a scheme ferry does not know shows the options */
   ASSERT_EQ(ferry_url_set(u, FERRYUPART_SCHEME, "imap", 0),
             FERRYUE_UNSUPPORTED_SCHEME);
   ASSERT_EQ(ferry_url_set(u, FERRYUPART_SCHEME, "imap",
                           FERRYU_NON_SUPPORT_SCHEME),
             FERRYUE_OK);
-  ASSERT_URL(u, 0, "imap://us%20er:pw;opt@example.org/a%20b/c?c=3#f%2f");
+  ASSERT_URL(u, 0, "imap://us%20er:pw;opt@Example.ORG/a%20b/c?c=3#f%2f");
   /* a path without its slash gets one; a set path keeps its dots */
   ASSERT_EQ(ferry_url_set(u, FERRYUPART_PATH, "x/../y", 0), FERRYUE_OK);
   ASSERT_PART(u, FERRYUPART_PATH, 0, "/x/../y");
@@ -1017,8 +1031,9 @@ TEST_IMPL(apis_url_errors_have_libcurl_codes_and_change_nothing) {
   } bad[] = {
       {"http://h /", 0, FERRYUE_MALFORMED_INPUT},
       {"http://h\x01/", 0, FERRYUE_MALFORMED_INPUT},
-      {"http:/h", 0, FERRYUE_BAD_SLASHES},
-      {"http:///h", 0, FERRYUE_BAD_SLASHES},
+      {"http://h/a b", FERRYU_URLENCODE, FERRYUE_MALFORMED_INPUT},
+      {"", 0, FERRYUE_MALFORMED_INPUT},
+      {"http:////h", 0, FERRYUE_BAD_SLASHES},
       {"http:h", 0, FERRYUE_BAD_SLASHES},
       {"gopher://h/", 0, FERRYUE_UNSUPPORTED_SCHEME},
       {"http://h:99999/", 0, FERRYUE_BAD_PORT_NUMBER},
@@ -1028,10 +1043,14 @@ TEST_IMPL(apis_url_errors_have_libcurl_codes_and_change_nothing) {
       {"http://:80/", 0, FERRYUE_NO_HOST},
       {"http://ex!ample.com/", 0, FERRYUE_BAD_HOSTNAME},
       {"http://a%2fb/", 0, FERRYUE_BAD_HOSTNAME},
-      {"http://256.1.1.1/", 0, FERRYUE_BAD_HOSTNAME},
+      {"http://a%01b/", 0, FERRYUE_BAD_HOSTNAME},
+      {"http://a%25b/", 0, FERRYUE_BAD_HOSTNAME},
+      {"http://u@v@h/", 0, FERRYUE_BAD_HOSTNAME},
+      {"http://[fe80::1%25abcdefghijklmnop]/", 0, FERRYUE_BAD_IPV6},
       {"http://u@h/", FERRYU_DISALLOW_USER, FERRYUE_USER_NOT_ALLOWED},
-      {"http://%01:p@h/", 0, FERRYUE_BAD_USER},
-      {"http://u:%1f@h/", 0, FERRYUE_BAD_PASSWORD},
+      {"file:/", 0, FERRYUE_BAD_FILE_URL},
+      {"file://host/x", 0, FERRYUE_BAD_FILE_URL},
+      {"file:///c:/x", 0, FERRYUE_BAD_FILE_URL},
   };
   ferry_urlh *u = url_of("http://h.example/", 0);
   char *s = (char *)"untouched", *huge;
@@ -1209,6 +1228,13 @@ static int url_scenario(void) {
     if (uc != FERRYUE_OK)                                                      \
       goto out;                                                                \
   } while (0)
+  STEP(ferry_url_set(u, FERRYUPART_URL, "file://localhost/a/../b?q#f", 0));
+  STEP(ferry_url_set(u, FERRYUPART_URL, "imap.Example.com/a b?c d#e f",
+                     FERRYU_GUESS_SCHEME | FERRYU_ALLOW_SPACE |
+                         FERRYU_URLENCODE));
+  STEP(ferry_url_set(u, FERRYUPART_HOST, "[fe80::2%25eth1]", 0));
+  STEP(ferry_url_set(u, FERRYUPART_URL, "imap://u;o:p@h%41/",
+                     FERRYU_NON_SUPPORT_SCHEME));
   STEP(ferry_url_set(u, FERRYUPART_URL,
                      "https://u:p@[fe80::1%25eth0]:8443/a/../b?q=1#f", 0));
   STEP(ferry_url_set(u, FERRYUPART_URL, "../c d?x", 0));
@@ -1299,8 +1325,14 @@ TEST_IMPL(apis_libcurl_names_reach_the_same_functions) {
   ASSERT_NOT_NULL(u);
   ASSERT_NOT_NULL(e);
   uc = curl_url_set(u, CURLUPART_URL, "http://example.com/a b",
+                    CURLU_URLENCODE);
+  ASSERT_EQ(uc, CURLUE_MALFORMED_INPUT); /* spaces need ALLOW_SPACE */
+  uc = curl_url_set(u, CURLUPART_URL, "http://example.com/a b",
                     CURLU_URLENCODE | CURLU_ALLOW_SPACE);
-  ASSERT_EQ(uc, CURLUE_MALFORMED_INPUT); /* ferry refuses spaces anyway */
+  ASSERT_EQ(uc, CURLUE_OK);
+  ASSERT_EQ(curl_url_get(u, CURLUPART_PATH, &s, 0), CURLUE_OK);
+  ASSERT_STR_EQ(s, "/a%20b");
+  curl_free(s);
   uc = curl_url_set(u, CURLUPART_URL, "http://example.com/", 0);
   ASSERT_EQ(uc, CURLUE_OK);
   ASSERT_EQ(curl_url_set(u, CURLUPART_PATH, "a b", CURLU_URLENCODE),

@@ -127,14 +127,29 @@ TEST_IMPL(auth_digest_challenges_are_found_and_bad_ones_refused) {
   ASSERT(strstr(a, "cnonce") == NULL && strstr(a, "qop") == NULL &&
          strstr(a, " nc=") == NULL);
   free(a);
-  /* not usable: no nonce, an unknown algorithm, auth-int only, no Digest;
-   * the held challenge stays */
-  ASSERT_EQ(ferry__digest_challenge(&d, "Digest realm=\"r\""), 0);
-  ASSERT_EQ(ferry__digest_challenge(&d, "Digest nonce=\"x\", algorithm=SHA-512-256"), 0);
-  ASSERT_EQ(ferry__digest_challenge(&d, "Digest nonce=\"x\", qop=\"auth-int\""), 0);
+  /* no Digest challenge: the held one stays */
   ASSERT_EQ(ferry__digest_challenge(&d, "Basic realm=\"Digest nonce=x\""), 0);
   ASSERT_EQ(ferry__digest_challenge(&d, "Digestive nonce=\"x\""), 0);
   ASSERT_STR_EQ(d.nonce, "n");
+  /* a new challenge replaces it, as in libcurl's handle: stale said */
+  ASSERT_EQ(ferry__digest_challenge(&d, "Digest nonce=\"m\", stale=TRUE"), 1);
+  ASSERT_STR_EQ(d.nonce, "m");
+  ASSERT_EQ(d.stale, 1);
+  /* auth-int alone is answered, hashing an empty body as libcurl does */
+  ASSERT_EQ(ferry__digest_challenge(&d, "Digest nonce=\"x\", qop=\"auth-int\""), 1);
+  a = ferry__digest_response(&d, "u", "p", "GET", "/", "c");
+  ASSERT_HAS(a, ", nc=00000001, qop=auth-int, response=\"");
+  free(a);
+  ASSERT_EQ(d.stale, 0);
+  /* not usable: an unknown algorithm (nothing is held then), no nonce, a
+   * "-sess" algorithm without qop */
+  ASSERT_EQ(ferry__digest_challenge(&d, "Digest nonce=\"x\", algorithm=SHA-512-256"), 0);
+  ASSERT_NULL(d.nonce);
+  ASSERT_EQ(ferry__digest_challenge(&d, "Digest realm=\"r\""), 0);
+  ASSERT_NULL(d.nonce);
+  ASSERT_EQ(ferry__digest_challenge(&d, "Digest nonce=\"s\", algorithm=MD5-sess"), 0);
+  /* a scheme may be followed by a comma */
+  ASSERT_EQ(ferry__auth_offers("Basic, Digest nonce=\"x\"", "Basic"), 1);
   ASSERT_EQ(ferry__auth_offers("Basic realm=\"x\"", "basic"), 1);
   ASSERT_EQ(ferry__auth_offers("Bearer, Basic realm=\"x\"", "Basic"), 1);
   ASSERT_EQ(ferry__auth_offers("Bearer realm=\"Basic x\"", "Basic"), 0);

@@ -318,16 +318,17 @@ TEST_IMPL(cookie_secure_is_sent_only_over_https_and_set_only_from_https) {
   ASSERT_STR_EQ(why, "Secure from an insecure origin");
   ASSERT_EQ(set(jar, "s=1; Secure", "h.test", "/", 1), FERRY__COOKIE_STORED);
   ASSERT_EQ(set(jar, "plain=1", "h.test", "/", 1), FERRY__COOKIE_STORED);
-  ASSERT_STR_EQ(header_for(jar, "h.test", "/", 1), "s=1; plain=1");
+  /* libcurl's order: the longer name first */
+  ASSERT_STR_EQ(header_for(jar, "h.test", "/", 1), "plain=1; s=1");
   ASSERT_STR_EQ(header_for(jar, "h.test", "/", 0), "plain=1");
   /* plain http may not replace or shadow the Secure cookie */
   ASSERT_EQ(set(jar, "s=evil", "h.test", "/", 0), FERRY__COOKIE_REJECTED);
   ASSERT_EQ(set(jar, "s=evil; Path=/deeper", "h.test", "/", 0),
             FERRY__COOKIE_REJECTED);
-  ASSERT_STR_EQ(header_for(jar, "h.test", "/", 1), "s=1; plain=1");
+  ASSERT_STR_EQ(header_for(jar, "h.test", "/", 1), "plain=1; s=1");
   /* https may */
   ASSERT_EQ(set(jar, "s=2; Secure", "h.test", "/", 1), FERRY__COOKIE_STORED);
-  ASSERT_STR_EQ(header_for(jar, "h.test", "/", 1), "s=2; plain=1");
+  ASSERT_STR_EQ(header_for(jar, "h.test", "/", 1), "plain=1; s=2");
 
   /* the name prefixes */
   ASSERT_EQ(set(jar, "__Secure-a=1", "h.test", "/", 1), FERRY__COOKIE_REJECTED);
@@ -447,14 +448,15 @@ TEST_IMPL(cookie_expires_and_max_age_expire_cookies_and_max_age_wins) {
             FERRY__COOKIE_STORED);
   ASSERT_EQ(ferry__cookie_jar_find(jar, "far2", "h.test", "/")->expires,
             T0 + 400LL * 86400);
+  /* libcurl's order: the longer name first, then the newer cookie */
   ASSERT_STR_EQ(header_for(jar, "h.test", "/", 0),
-                "e=1; m1=1; m2=1; s=1; far=1; far2=1");
+                "far2=1; far=1; m2=1; m1=1; s=1; e=1");
 
   now = T0 + 10; /* m1 expires at this second */
   ASSERT_STR_EQ(header_for(jar, "h.test", "/", 0),
-                "e=1; m2=1; s=1; far=1; far2=1");
+                "far2=1; far=1; m2=1; s=1; e=1");
   now = T0 + 100;
-  ASSERT_STR_EQ(header_for(jar, "h.test", "/", 0), "s=1; far=1; far2=1");
+  ASSERT_STR_EQ(header_for(jar, "h.test", "/", 0), "far2=1; far=1; s=1");
   ASSERT_EQ(ferry__cookie_jar_count(jar), 3);
 
   /* Max-Age 0 or below, or a date past, removes the cookie */
@@ -484,8 +486,8 @@ TEST_IMPL(cookie_same_name_domain_and_path_replaces_and_keeps_its_age) {
   ASSERT_EQ(set(jar, "b=1", "h.test", "/", 0), FERRY__COOKIE_STORED);
   ASSERT_EQ(set(jar, "a=2", "h.test", "/", 0), FERRY__COOKIE_STORED);
   ASSERT_EQ(ferry__cookie_jar_count(jar), 2);
-  /* a keeps its place as the older cookie */
-  ASSERT_STR_EQ(header_for(jar, "h.test", "/", 0), "a=2; b=1");
+  /* a keeps its age as the older cookie: libcurl sends the newer b first */
+  ASSERT_STR_EQ(header_for(jar, "h.test", "/", 0), "b=1; a=2");
   /* another path or domain is another cookie; the name is case-sensitive */
   ASSERT_EQ(set(jar, "a=3; Path=/x", "h.test", "/", 0), FERRY__COOKIE_STORED);
   ASSERT_EQ(set(jar, "a=4; Domain=h.test", "h.test", "/", 0),
@@ -493,12 +495,15 @@ TEST_IMPL(cookie_same_name_domain_and_path_replaces_and_keeps_its_age) {
   ASSERT_EQ(set(jar, "A=5", "h.test", "/", 0), FERRY__COOKIE_STORED);
   ASSERT_EQ(ferry__cookie_jar_count(jar), 4);
   ASSERT_EQ(ferry__cookie_jar_find(jar, "a", "h.test", "/")->host_only, 0);
-  ASSERT_STR_EQ(header_for(jar, "h.test", "/x", 0), "a=3; a=4; b=1; A=5");
+  ASSERT_STR_EQ(header_for(jar, "h.test", "/x", 0), "a=3; A=5; b=1; a=4");
   ferry__cookie_jar_free(jar);
   return 0;
 }
 
-TEST_IMPL(cookie_header_puts_longer_paths_first_then_older_cookies) {
+/* libcurl's order (lib/cookie.c cookie_sort, 7.88 and 8.11 alike), not
+ * RFC 6265's "older first among equal paths": the longer path, then the
+ * longer domain, then the longer name, then the newer cookie. */
+TEST_IMPL(cookie_header_goes_longer_path_domain_name_first_then_newer) {
   ferry__cookie_jar *jar = ferry__cookie_jar_new();
 
   ASSERT_NOT_NULL(jar);
@@ -509,8 +514,21 @@ TEST_IMPL(cookie_header_puts_longer_paths_first_then_older_cookies) {
   ASSERT_EQ(set(jar, "deep2=1; Path=/a/b", "h.test", "/", 0),
             FERRY__COOKIE_STORED);
   ASSERT_STR_EQ(header_for(jar, "h.test", "/a/b/c", 0),
-                "deep=1; deep2=1; mid=1; root1=1; root2=1");
-  ASSERT_STR_EQ(header_for(jar, "h.test", "/a", 0), "mid=1; root1=1; root2=1");
+                "deep2=1; deep=1; mid=1; root2=1; root1=1");
+  ASSERT_STR_EQ(header_for(jar, "h.test", "/a", 0), "mid=1; root2=1; root1=1");
+  ferry__cookie_jar_free(jar);
+
+  /* the domain's length before the name's, the name's before the age */
+  jar = ferry__cookie_jar_new();
+  ASSERT_NOT_NULL(jar);
+  ASSERT_EQ(set(jar, "x=1", "a.h.test", "/", 0), FERRY__COOKIE_STORED);
+  ASSERT_EQ(set(jar, "longname=1; Domain=h.test", "a.h.test", "/", 0),
+            FERRY__COOKIE_STORED);
+  ASSERT_EQ(set(jar, "y=1", "a.h.test", "/", 0), FERRY__COOKIE_STORED);
+  ASSERT_EQ(set(jar, "zz=1", "a.h.test", "/", 0), FERRY__COOKIE_STORED);
+  ASSERT_EQ(set(jar, "p=1; Path=/p", "a.h.test", "/", 0), FERRY__COOKIE_STORED);
+  ASSERT_STR_EQ(header_for(jar, "a.h.test", "/p", 0),
+                "p=1; zz=1; y=1; x=1; longname=1");
   ferry__cookie_jar_free(jar);
   return 0;
 }
@@ -616,8 +634,15 @@ TEST_IMPL(cookie_netscape_file_round_trips_every_field) {
   char path[64];
   char *text;
   ferry_slist *l1 = NULL, *l2 = NULL;
+  /* libcurl writes its jar newest first (cookie_output) */
   const char *want =
       FILE_HEADER
+      "127.0.0.1\tFALSE\t/a\tFALSE\t1700000060\tip\tq\n"
+      "#HttpOnly_www.example.com\tFALSE\t/\tFALSE\t0\thonly\t\n"
+      ".example.com\tTRUE\t/app\tTRUE\t1700003600\tsec\tv=x\n"
+      "h.test\tFALSE\t/\tFALSE\t0\tsession\t1\n";
+  /* and lists the cookies (CURLINFO_COOKIELIST) in the order it took them */
+  const char *oldest_first =
       "h.test\tFALSE\t/\tFALSE\t0\tsession\t1\n"
       ".example.com\tTRUE\t/app\tTRUE\t1700003600\tsec\tv=x\n"
       "#HttpOnly_www.example.com\tFALSE\t/\tFALSE\t0\thonly\t\n"
@@ -644,8 +669,9 @@ TEST_IMPL(cookie_netscape_file_round_trips_every_field) {
   ASSERT_EQ(ferry__cookie_load(back, path, 0), FERRYE_OK);
   ASSERT_EQ(ferry__cookie_list(jar, &l1), FERRYE_OK);
   ASSERT_EQ(ferry__cookie_list(back, &l2), FERRYE_OK);
+  /* the file read back: its first line is the oldest cookie now */
   ASSERT_STR_EQ(joined(l2), want + strlen(FILE_HEADER));
-  ASSERT_STR_EQ(joined(l1), want + strlen(FILE_HEADER));
+  ASSERT_STR_EQ(joined(l1), oldest_first);
   ASSERT_STR_EQ(header_for(back, "www.example.com", "/app", 1),
                 "sec=v=x; honly=");
   ferry_slist_free_all(l1);
@@ -818,8 +844,9 @@ TEST_IMPL(cookie_transfer_set_cookie_is_sent_back_on_the_handles_next_request) {
   ASSERT_EQ(set_url(e, s, "/deep/er"), 0);
   ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
   ASSERT_REQ(s, 0, get_req("/login", hostport(s), NULL));
-  ASSERT_REQ(s, 1, get_req("/page?x=1", hostport(s), "sid=abc; lang=en"));
-  ASSERT_REQ(s, 2, get_req("/deep/er", hostport(s), "deep=1; sid=abc; lang=en"));
+  /* libcurl's order: the longer path, then the longer name first */
+  ASSERT_REQ(s, 1, get_req("/page?x=1", hostport(s), "lang=en; sid=abc"));
+  ASSERT_REQ(s, 2, get_req("/deep/er", hostport(s), "deep=1; lang=en; sid=abc"));
 
   /* cookies belong to the handle: another handle sends none */
   other = easy_for(s, "/page", &body);
@@ -1015,10 +1042,11 @@ TEST_IMPL(cookie_transfer_cookiejar_is_written_at_cleanup_and_read_with_cookiefi
   ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
   ASSERT_EQ(ferry_easy_cleanup(e), FERRYE_OK);
   text = read_file(path);
+  /* newest first, as libcurl writes its jar */
   ASSERT_STR_EQ(text, FILE_HEADER
-                "127.0.0.1\tFALSE\t/\tFALSE\t1700003600\tkeep\t1\n"
+                "#HttpOnly_127.0.0.1\tFALSE\t/app\tFALSE\t0\tho\t3\n"
                 "127.0.0.1\tFALSE\t/\tFALSE\t0\tsess\t2\n"
-                "#HttpOnly_127.0.0.1\tFALSE\t/app\tFALSE\t0\tho\t3\n");
+                "127.0.0.1\tFALSE\t/\tFALSE\t1700003600\tkeep\t1\n");
   free(text);
 
   /* a new handle reads it at its first transfer */
@@ -1085,7 +1113,8 @@ TEST_IMPL(cookie_transfer_cookielist_all_sess_flush_and_reload) {
             FERRYE_OK);
   ASSERT_EQ(ferry_easy_setopt(e, FERRYOPT_COOKIELIST, NULL), FERRYE_OK);
   ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
-  ASSERT_REQ(s, 0, get_req("/", hostport(s), "per=1; ses=2; hdr=3"));
+  /* libcurl's order: equal lengths, so the newest first */
+  ASSERT_REQ(s, 0, get_req("/", hostport(s), "hdr=3; ses=2; per=1"));
 
   ASSERT_EQ(ferry_easy_setopt(e, FERRYOPT_COOKIELIST, "SESS"), FERRYE_OK);
   ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
@@ -1097,14 +1126,16 @@ TEST_IMPL(cookie_transfer_cookielist_all_sess_flush_and_reload) {
   ASSERT_EQ(ferry_easy_setopt(e, FERRYOPT_COOKIEJAR, path), FERRYE_OK);
   ASSERT_EQ(ferry_easy_setopt(e, FERRYOPT_COOKIELIST, "flush"), FERRYE_OK);
   text = read_file(path);
-  ASSERT_STR_EQ(text, f(FILE_HEADER "%s\n%s\n", persist, session));
+  /* newest first, as libcurl writes its jar */
+  ASSERT_STR_EQ(text, f(FILE_HEADER "%s\n%s\n", session, persist));
   free(text);
 
   ASSERT_EQ(ferry_easy_setopt(e, FERRYOPT_COOKIELIST, "ALL"), FERRYE_OK);
   ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
   ASSERT_REQ(s, 2, get_req("/", hostport(s), NULL));
 
-  /* RELOAD reads the COOKIEFILE files again, now */
+  /* RELOAD reads the COOKIEFILE files again, now (ses first: per is the
+   * newer cookie then) */
   ASSERT_EQ(ferry_easy_setopt(e, FERRYOPT_COOKIEFILE, path), FERRYE_OK);
   ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
   ASSERT_REQ(s, 3, get_req("/", hostport(s), "per=1; ses=2"));

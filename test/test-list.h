@@ -476,7 +476,7 @@
   X(cookie_dates_parse_in_every_common_format) \
   X(cookie_expires_and_max_age_expire_cookies_and_max_age_wins) \
   X(cookie_same_name_domain_and_path_replaces_and_keeps_its_age) \
-  X(cookie_header_puts_longer_paths_first_then_older_cookies) \
+  X(cookie_header_goes_longer_path_domain_name_first_then_newer) \
   X(cookie_caps_per_domain_and_in_total_drop_the_oldest) \
   X(cookie_larger_than_4096_bytes_is_rejected) \
   X(cookie_header_stops_before_8190_bytes) \
@@ -653,6 +653,46 @@
   X(wsserver_serves_the_python_websockets_client) \
   X(ws_codec_talks_to_the_python_websockets_server)
 
+/* -- section: HTTP/2 complete: per stream, per connection, hostile peers,
+ *    push, upgrade, nginx (test/test-h2.c) -- */
+#define TEST_LIST_H2FULL(X) \
+  X(h2_upload_of_known_size_goes_in_data_frames_under_flow_control) \
+  X(h2_upload_of_unknown_size_ends_with_the_trailer_callbacks_trailers) \
+  X(h2_upload_paused_by_the_read_callback_resumes_with_easy_pause) \
+  X(h2_upload_waits_for_a_server_that_opens_its_window_later) \
+  X(h2_postfields_small_and_large_are_sent_whole) \
+  X(h2_paused_stream_keeps_its_window_closed_while_others_finish) \
+  X(h2_max_recv_speed_and_max_send_speed_cap_a_stream) \
+  X(h2_response_trailers_go_to_the_header_callback_and_easy_header) \
+  X(h2_informational_responses_come_before_the_final_one) \
+  X(h2_rst_stream_ends_only_that_transfer) \
+  X(h2_refused_stream_is_sent_again_five_times_then_fails) \
+  X(h2_redirect_and_digest_auth_go_over_the_same_connection) \
+  X(h2_gzip_body_is_decoded_head_gets_no_body_failonerror_fails) \
+  X(h2_getinfo_reports_version_connects_sizes_and_addresses) \
+  X(h2_goaway_streams_above_the_last_go_to_a_new_connection) \
+  X(h2_goaway_during_an_upload_sends_it_again_on_a_new_connection) \
+  X(h2_idle_connection_the_server_ended_is_not_used_again) \
+  X(h2_socket_action_idle_connection_the_server_ended_is_not_reused) \
+  X(h2_easy_upkeep_pings_an_idle_connection) \
+  X(h2_server_max_concurrent_streams_holds_the_rest_back) \
+  X(h2_connection_window_keeps_parallel_downloads_going) \
+  X(h2_server_push_is_refused_without_a_push_function) \
+  X(h2_server_push_becomes_a_new_handle_with_push_ok) \
+  X(h2_server_push_deny_resets_it_and_errorout_fails_the_parent) \
+  X(h2_hostile_malformed_frame_fails_the_connection_with_http2) \
+  X(h2_hostile_header_section_over_the_cap_fails_that_stream_only) \
+  X(h2_hostile_continuation_flood_ends_the_connection) \
+  X(h2_hostile_settings_and_ping_floods_end_the_connection) \
+  X(h2_hostile_rst_flood_ends_one_stream_and_spares_the_other) \
+  X(h2_hostile_push_when_refused_is_a_connection_error) \
+  X(h2_hostile_content_length_that_disagrees_with_the_data) \
+  X(h2_hostile_window_never_opened_ends_by_timeout_without_spinning) \
+  X(h2_upgrade_h2c_switches_and_the_answer_comes_on_stream_1) \
+  X(h2_upgrade_ignored_or_with_a_body_stays_http11) \
+  X(h2_oom_each_allocation_of_an_exchange_fails_cleanly) \
+  X(h2_nginx_thousand_transfers_at_hundred_in_flight_on_one_connection)
+
 /* -- section: HTTP/2 through the engine (test/test-h2.c) -- */
 #define TEST_LIST_H2(X) \
   X(h2_prior_knowledge_get_gives_status_headers_and_body) \
@@ -765,7 +805,40 @@
   X(libcurl_compat_digest_names_the_algorithm_only_when_asked) \
   X(libcurl_compat_secure_cookies_work_on_loopback_over_http) \
   X(libcurl_compat_request_size_counts_a_small_body_sent_with_the_head) \
-  X(libcurl_compat_cookie_file_takes_set_cookie_lines)
+  X(libcurl_compat_cookie_file_takes_set_cookie_lines) \
+  X(libcurl_compat_cookie_header_and_jar_go_in_libcurls_order) \
+  X(libcurl_compat_url_api_parses_urls_as_libcurl_8_11) \
+  X(libcurl_compat_maxredirs_counts_the_last_redirect_body) \
+  X(libcurl_compat_unfollowable_location_ends_after_the_response) \
+  X(libcurl_compat_any_3xx_location_is_followed_and_encoded) \
+  X(libcurl_compat_auth_retry_counts_as_a_redirect) \
+  X(libcurl_compat_auth_state_stays_on_the_handle_until_reset) \
+  X(libcurl_compat_digest_new_nonce_without_stale_ends_the_asking) \
+  X(libcurl_compat_digest_body_waits_behind_an_empty_probe)
+
+/* -- section: socket callbacks and PREREQFUNCTION (test/test-sockcb.c) -- */
+#define TEST_LIST_SOCKCB(X) \
+  X(sockcb_open_callback_sees_the_address_and_its_socket_is_used) \
+  X(sockcb_open_callback_has_room_for_an_ipv6_address) \
+  X(sockcb_open_callback_moves_the_connection_to_another_server) \
+  X(sockcb_open_callback_bad_socket_fails_with_couldnt_connect) \
+  X(sockcb_open_callback_refusing_an_address_goes_on_to_the_next) \
+  X(sockcb_open_callback_giving_a_socket_ferry_uses_is_refused) \
+  X(sockcb_sockopt_callback_runs_after_socket_options_before_connect) \
+  X(sockcb_sockopt_error_fails_with_aborted_by_callback) \
+  X(sockcb_sockopt_already_connected_skips_connect) \
+  X(sockcb_close_callback_gets_ferrys_own_sockets_too) \
+  X(sockcb_close_callback_of_a_pooled_connection_outlives_its_easy) \
+  X(sockcb_socket_callback_hears_remove_before_the_close_callback) \
+  X(sockcb_prereq_sees_the_connection_addresses_new_and_reused) \
+  X(sockcb_prereq_is_called_for_every_redirect_hop) \
+  X(sockcb_prereq_abort_fails_with_42_and_sends_nothing) \
+  X(sockcb_prereq_abort_leaves_an_http2_connection_for_others) \
+  X(sockcb_prereq_runs_for_connect_only_too) \
+  X(sockcb_happy_eyeballs_calls_open_for_each_racing_attempt) \
+  X(sockcb_duphandle_copies_and_reset_clears_the_callbacks) \
+  X(sockcb_api_calls_inside_the_callbacks_are_recursive) \
+  X(sockcb_libcurl_and_ferry_builds_agree)
 
 /* -- section: WebSocket transfers (test/test-wsx.c) -- */
 #define TEST_LIST_WSX(X) \
@@ -805,10 +878,12 @@
 
 #define TEST_LIST(X)   \
   TEST_LIST_WSX(X) \
+  TEST_LIST_SOCKCB(X) \
   TEST_LIST_LOOP(X) \
   TEST_LIST_H2SERVER(X) \
   TEST_LIST_WS(X) \
   TEST_LIST_H2(X) \
+  TEST_LIST_H2FULL(X) \
   TEST_LIST_MIME(X) \
   TEST_LIST_MULTI_API(X) \
   TEST_LIST_RAW(X) \

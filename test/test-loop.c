@@ -11,6 +11,7 @@
  */
 #include <poll.h>
 #include <string.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include "ferry_uv.h"
@@ -50,15 +51,30 @@ static tserver *start_server(serve_mode mode) {
 
 /* stdout without the "sockets:" line: how often libcurl announces a socket
  * again depends on timing (ferry's count is checked for balance by the
- * program itself either way). */
-static char *comparable(const char *out) {
+ * program itself either way). With no_connects, the ", connects N" of the
+ * batch lines goes too: after an idle connection was closed, libcurl 7.88
+ * sometimes finds it dead before reusing it (a new connect, counted) and
+ * sometimes only once the request failed on it (a retry on a new
+ * connection, which it does not count), by when it last pruned its pool;
+ * the server's connection count, compared separately, is the same. */
+static char *comparable(const char *out, int no_connects) {
   char *copy = strdup(out), *p = copy, *q = copy;
   while (*p) {
     char *eol = strchr(p, '\n');
     size_t len = eol ? (size_t)(eol - p) + 1 : strlen(p);
     if (strncmp(p, "sockets:", 8) != 0) {
-      memmove(q, p, len);
-      q += len;
+      char *c = no_connects && strncmp(p, "batch ", 6) == 0
+                    ? strstr(p, ", connects ")
+                    : NULL;
+      if (c != NULL && c < p + len) {
+        size_t keep = (size_t)(c - p);
+        memmove(q, p, keep);
+        q += keep;
+        *q++ = '\n';
+      } else {
+        memmove(q, p, len);
+        q += len;
+      }
     }
     p += len;
   }
@@ -81,13 +97,32 @@ typedef struct run {
   size_t request0_len;
 } run;
 
+/* SERVE_IDLE_CLOSE: a thread that makes the FERRY_LOOP_GO file (see
+ * book_gap in test/loop/loop-book.h) once the server has closed connection
+ * 0, so that the program's next batch starts after the close. */
+typedef struct go_signal {
+  uv_thread_t thread;
+  tserver *s;
+  char path[64];
+} go_signal;
+
+static void go_when_closed(void *arg) {
+  go_signal *g = arg;
+  if (tserver_wait_closed(g->s, 1, CHILD_TIMEOUT_MS) == 0) {
+    FILE *f = fopen(g->path, "w");
+    if (f != NULL)
+      fclose(f);
+  }
+}
+
 /* Run the `flavour` build of prog ("loop-uv", ...) with args, where "URL"
  * stands for the server's URL, against a new server in `mode`. */
 static int run_program(const char *prog, const char *flavour,
                        const char *const *args, serve_mode mode, run *out) {
-  char path[1024];
-  const char *argv[16];
+  char path[1024], env_go[96];
+  const char *argv[16], *env[2] = {NULL, NULL};
   tserver *s = start_server(mode);
+  go_signal go;
   size_t n = 0;
   int rc;
 
@@ -99,7 +134,22 @@ static int run_program(const char *prog, const char *flavour,
   for (size_t i = 0; args[i] != NULL && n < 15; i++)
     argv[n++] = strcmp(args[i], "URL") == 0 ? fx_url(s, "/hello") : args[i];
   argv[n] = NULL;
-  rc = tproc_run(argv, NULL, CHILD_TIMEOUT_MS, &out->r);
+  if (mode == SERVE_IDLE_CLOSE) {
+    static unsigned seq;
+    go.s = s;
+    snprintf(go.path, sizeof(go.path), "/tmp/ferry-loop-go-%d-%u",
+             (int)getpid(), seq++);
+    unlink(go.path);
+    snprintf(env_go, sizeof(env_go), "FERRY_LOOP_GO=%s", go.path);
+    env[0] = env_go;
+    if (uv_thread_create(&go.thread, go_when_closed, &go) != 0)
+      return -1;
+  }
+  rc = tproc_run(argv, env, CHILD_TIMEOUT_MS, &out->r);
+  if (mode == SERVE_IDLE_CLOSE) {
+    uv_thread_join(&go.thread);
+    unlink(go.path);
+  }
   out->connections = tserver_connections(s);
   out->requests = tserver_requests(s);
   out->request0 = tserver_request(s, 0, &out->request0_len);
@@ -130,8 +180,8 @@ static int run_both(const char *prog, const char *const *args, serve_mode mode,
   ASSERT_EQ(c.r.exit_code, 0);
   ASSERT_EQ(f.r.exit_code, 0);
   /* the same report, line by line */
-  co = comparable(c.r.out);
-  fo = comparable(f.r.out);
+  co = comparable(c.r.out, mode == SERVE_IDLE_CLOSE);
+  fo = comparable(f.r.out, mode == SERVE_IDLE_CLOSE);
   ok = strcmp(co, fo) == 0;
   if (!ok)
     fprintf(stderr, "  libcurl printed:\n%s  ferry printed:\n%s", co, fo);
@@ -139,12 +189,29 @@ static int run_both(const char *prog, const char *const *args, serve_mode mode,
   free(fo);
   ASSERT(ok);
   ASSERT(strstr(f.r.out, "\nPASS\n") != NULL);
+  if (mode == SERVE_IDLE_CLOSE) {
+    /* ferry finds the closed connection dead before it sends on it: the
+     * second batch makes (and counts) exactly one new connection */
+    const char *b2 = strstr(f.r.out, "batch 2:");
+    ASSERT_NOT_NULL(b2);
+    ASSERT(strncmp(strstr(b2, ", connects "), ", connects 1\n", 13) == 0);
+  }
   /* ferry tells -1 when each batch's work ends */
   ASSERT_EQ(count_substr(f.r.err, "last timer value -1"),
             count_substr(f.r.out, "loop returned"));
   /* the same requests, byte for byte (the port aside) */
   ASSERT_EQ(c.requests, f.requests);
-  ASSERT_EQ(c.connections, f.connections);
+  if (mode == SERVE_IDLE_CLOSE) {
+    /* libcurl starts a batch's transfers over several perform calls, so
+     * one may finish before the last starts and lend it its connection:
+     * it then makes no replacement for the closed one. ferry starts them
+     * all in one engine run: always one replacement (the caller checks
+     * ferry's count). */
+    ASSERT_LE(c.connections, f.connections);
+    ASSERT_GE(c.connections + 1, f.connections);
+  } else {
+    ASSERT_EQ(c.connections, f.connections);
+  }
   ASSERT_NOT_NULL(c.request0);
   ASSERT_NOT_NULL(f.request0);
   port = strstr(c.request0, "Host: 127.0.0.1:");

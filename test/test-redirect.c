@@ -539,7 +539,11 @@ TEST_IMPL(redir_protocols_https_refuses_a_redirect_to_http) {
   ASSERT_STR_EQ(r.err,
                 "Protocol \"http\" not supported or disabled for redirects");
   ASSERT_EQ(tserver_requests(r.s), 1);
-  ASSERT_EQ(info_long(r.e, FERRYINFO_REDIRECT_COUNT), 0);
+  /* as libcurl: the redirect was counted, and the URL refused is the
+   * effective one */
+  ASSERT_EQ(info_long(r.e, FERRYINFO_REDIRECT_COUNT), 1);
+  ASSERT_STR_EQ(info_str(r.e, FERRYINFO_EFFECTIVE_URL),
+                f("http://127.0.0.1:%d/next", tserver_port(r.s)));
   ASSERT_EQ(r.body.len, 0);
   RX_FINISH(&r);
   return 0;
@@ -596,18 +600,24 @@ static int malformed_location(const char *loc, const char *why) {
   rx r;
 
   RX_START(&r, "/");
-  /* every connection: the failed transfer's connection is not kept */
   tserver_respond_always(r.s, redirect(302, loc), 0);
   ASSERT_EQ(ferry_easy_perform(r.e), FERRYE_URL_MALFORMAT);
   ASSERT_STR_EQ(r.err, f("Malformed Location: %s", why));
   ASSERT_EQ(r.body.len, 0);
   ASSERT_EQ(info_long(r.e, FERRYINFO_RESPONSE_CODE), 302);
+  /* as libcurl: the response was read whole (its body counted, not
+   * delivered), the redirect counted, and the connection stays */
+  ASSERT_EQ(info_off(r.e, FERRYINFO_SIZE_DOWNLOAD_T), strlen(REDIR_BODY));
+  ASSERT_EQ(info_long(r.e, FERRYINFO_REDIRECT_COUNT), 1);
+  ASSERT_NULL(info_str(r.e, FERRYINFO_REDIRECT_URL));
   /* without FOLLOWLOCATION it is just a response */
   ASSERT_EQ(ferry_easy_setopt(r.e, FERRYOPT_FOLLOWLOCATION, 0L), FERRYE_OK);
   ASSERT_EQ(ferry_easy_perform(r.e), FERRYE_OK);
   ASSERT_MEM_EQ(r.body.data, r.body.len, REDIR_BODY);
-  ASSERT_NULL(info_str(r.e, FERRYINFO_REDIRECT_URL));
+  /* REDIRECT_URL is the Location as it came, as libcurl gives it */
+  ASSERT_STR_EQ(info_str(r.e, FERRYINFO_REDIRECT_URL), loc);
   ASSERT_EQ(info_long(r.e, FERRYINFO_RESPONSE_CODE), 302);
+  ASSERT_EQ(tserver_connections(r.s), 1);
   RX_FINISH(&r);
   return 0;
 }

@@ -11,7 +11,7 @@
 static void usage(const char *prog) {
   fprintf(stderr,
           "usage: %s --url URL --size BYTES [-n N] [-k K] [--seconds S]\n"
-          "          [--fresh] [--buffersize B] [--cainfo PATH] [--hold S]\n",
+          "          [--fresh] [--http2] [--buffersize B] [--cainfo PATH] [--hold S]\n",
           prog);
 }
 
@@ -39,6 +39,10 @@ int bench_parse_args(bench_opts *o, int argc, char **argv, const char *client) {
 
     if (strcmp(a, "--fresh") == 0) {
       o->fresh = 1;
+      continue;
+    }
+    if (strcmp(a, "--http2") == 0) {
+      o->http2 = 1;
       continue;
     }
     if (strcmp(a, "--url") == 0 && v != NULL) {
@@ -203,6 +207,7 @@ int bench_report(const bench_opts *o, bench_result *r) {
          secs, (double)r->transfers / secs, r->bytes,
          (double)r->bytes / secs / 1e6, (double)cpu / 1e6,
          (double)cpu / (double)per, r->peak_rss_kb);
+  printf(",\"http2\":%d,\"connections\":%ld", o->http2, r->connections);
   printf(",\"user_us_per_transfer\":%.2f,\"sys_us_per_transfer\":%.2f",
          (double)(r->end.user_us - r->start.user_us) / (double)per,
          (double)(r->end.sys_us - r->start.sys_us) / (double)per);

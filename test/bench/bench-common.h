@@ -16,6 +16,8 @@
  *                     and FORBID_REUSE)
  *   --buffersize B    set BUFFERSIZE to B (default: the library's own)
  *   --cainfo PATH     CA file for https:// (peer verification stays on)
+ *   --http2           HTTP/2: ALPN h2 for https://, prior knowledge for
+ *                     http://; PIPEWAIT, so transfers share connections
  *   --hold S          hold mode: start all N transfers at once, wait until
  *                     each has received its first body byte, keep them open
  *                     S more seconds, read the peak RSS, then abort them all
@@ -30,7 +32,8 @@
  *   mixed_error_codes, seconds, transfers_per_s, bytes, mb_per_s (10^6 B),
  *   cpu_s, cpu_us_per_transfer (user+sys from getrusage, between the first
  *   add and the last completion), user_us_per_transfer and
- *   sys_us_per_transfer (the two parts), peak_rss_kb, and in hold mode held,
+ *   sys_us_per_transfer (the two parts), peak_rss_kb, http2, connections
+ *   (connections the finished transfers made), and in hold mode held,
  *   base_rss_kb (before the easy handles were made) and rss_per_transfer_kb
  *   ((peak - base) / held).
  *
@@ -54,6 +57,7 @@ typedef struct bench_opts {
   long buffersize; /* 0 = the library's default */
   const char *cainfo;
   double hold; /* > 0: hold mode */
+  int http2;   /* --http2 */
 } bench_opts;
 
 typedef struct bench_mark {
@@ -73,6 +77,7 @@ typedef struct bench_result {
   long peak_rss_kb;
   long base_rss_kb; /* hold mode: RSS before the transfers were made */
   long held;
+  long connections; /* NUM_CONNECTS summed over finished transfers */
 } bench_result;
 
 /* Parse argv into o; prints usage and returns -1 on a bad command line. */

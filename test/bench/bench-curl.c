@@ -87,9 +87,11 @@ static int start_slot(app *a, slot *s) {
 }
 
 static void check_done(app *a, slot *s, CURLcode result) {
-  long status = 0;
+  long status = 0, conns = 0;
 
   curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &status);
+  curl_easy_getinfo(s->easy, CURLINFO_NUM_CONNECTS, &conns);
+  a->r.connections += conns;
   bench_judge(&a->r, &a->o, (long)result, curl_easy_strerror(result), s->errbuf, status,
               s->bytes);
 }
@@ -279,6 +281,13 @@ int main(int argc, char **argv) {
     curl_easy_setopt(e, CURLOPT_PRIVATE, s);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, s->errbuf);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    if (a.o.http2) {
+      int tls = strncmp(a.o.url, "https:", 6) == 0;
+      curl_easy_setopt(e, CURLOPT_HTTP_VERSION,
+                       tls ? (long)CURL_HTTP_VERSION_2TLS
+                           : (long)CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE);
+      curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+    }
     if (a.o.fresh) {
       curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
       curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);

@@ -79,9 +79,11 @@ static int start_slot(app *a, slot *s) {
 }
 
 static void check_done(app *a, slot *s, ferry_code result) {
-  long status = 0;
+  long status = 0, conns = 0;
 
   ferry_easy_getinfo(s->easy, FERRYINFO_RESPONSE_CODE, &status);
+  ferry_easy_getinfo(s->easy, FERRYINFO_NUM_CONNECTS, &conns);
+  a->r.connections += conns;
   bench_judge(&a->r, &a->o, (long)result, ferry_easy_strerror(result), s->errbuf, status,
               s->bytes);
 }
@@ -197,6 +199,13 @@ int main(int argc, char **argv) {
     ferry_easy_setopt(e, FERRYOPT_WRITEDATA, s);
     ferry_easy_setopt(e, FERRYOPT_PRIVATE, s);
     ferry_easy_setopt(e, FERRYOPT_ERRORBUFFER, s->errbuf);
+    if (a.o.http2) {
+      int tls = strncmp(a.o.url, "https:", 6) == 0;
+      ferry_easy_setopt(e, FERRYOPT_HTTP_VERSION,
+                        tls ? (long)FERRY_HTTP_VERSION_2TLS
+                            : (long)FERRY_HTTP_VERSION_2_PRIOR_KNOWLEDGE);
+      ferry_easy_setopt(e, FERRYOPT_PIPEWAIT, 1L);
+    }
     if (a.o.fresh) {
       ferry_easy_setopt(e, FERRYOPT_FRESH_CONNECT, 1L);
       ferry_easy_setopt(e, FERRYOPT_FORBID_REUSE, 1L);

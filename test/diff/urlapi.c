@@ -5,9 +5,13 @@
  * CURLU_NON_SUPPORT_SCHEME: ferry supports no other scheme.
  *
  * Usage: diff-urlapi [libcurl8]
- * With "libcurl8": the inputs where libcurl 8 changed what 7.88 did: a
- * reference that is only a fragment ("#s"), and an empty query
- * (test/diff/KNOWN).
+ * With "libcurl8": the inputs where libcurl 8 changed what 7.88 did
+ * (test/diff/KNOWN): a reference that is only a fragment ("#s"), an empty
+ * query, a URL with a space or a control byte (without
+ * CURLU_ALLOW_SPACE, CURLU_URLENCODE included), the empty URL, a
+ * scheme set that does not start with a letter, the default port of ws:
+ * (WebSockets, built in by default since libcurl 8.11), and a host set
+ * with a percent-escape or an IPv6 address (kept as given).
  */
 #include <stdio.h>
 #include <string.h>
@@ -113,13 +117,10 @@ int main(int argc, char **argv) {
       "http://2130706433/",
       "http://example.com/a/./b/../c/%2e%2E/d",
       "http://example.com/%7Euser/a%2fb",
-      "http://example.com/with space",
-      "http://example.com/?a=b c",
       "http://example.com:/x",
       "http://example.com:65536/",
       "http://example.com:0/",
       "http://example.com:-1/",
-      "http://exa mple.com/",
       "http://example.com\\path",
       "http:/example.com/",
       "http:example.com/",
@@ -128,7 +129,7 @@ int main(int argc, char **argv) {
       "unknownscheme://example.com/",
       "http://",
       "http:///x",
-      "",
+      "http:////x",
       "http://example.com/#frag#more",
       "http://example.com/#",
       "http://user@example.com/",
@@ -137,8 +138,29 @@ int main(int argc, char **argv) {
       "http://example.com./",
       "http://ex%41mple.com/",
       "http://xn--nxasmq6b.com/",
-      "http://example.com/\x7f",
       "http://EXAMPLE.com/%zz",
+      "http://256.1.1.1/",
+      "http://08.1/",
+      "http://1.2.3.4./",
+      "http://0x/",
+      "http://4294967296/",
+      "http://[::ffff:0:0]/",
+      "http://[FE80::1]/",
+      "http://[fe80::1%eth0]/",
+      "http://[fe80::1%25abcdefghijklmnop]/",
+      "http://ex~ample.com/",
+      "http://r\xc3\xa4ksm\xc3\xb6rg\xc3\xa5s.se/",
+      "http://%7f.example/",
+      "http://a%00b/",
+      "http://a%2eb/",
+      "http://u:p:q@h/",
+      "http://u;o@h/",
+      "http://h:0080/",
+      "file:///etc/hosts",
+      "file://localhost/x?q#f",
+      "file://host/x",
+      "file:/x",
+      "file:",
   };
   static const struct {
     const char *base, *rel;
@@ -165,36 +187,67 @@ int main(int argc, char **argv) {
   static const unsigned int flag_sets[] = {
       CURLU_DEFAULT_SCHEME, CURLU_GUESS_SCHEME, CURLU_NON_SUPPORT_SCHEME,
       CURLU_PATH_AS_IS, CURLU_DISALLOW_USER, CURLU_URLENCODE,
-      CURLU_ALLOW_SPACE,
+      CURLU_ALLOW_SPACE, CURLU_ALLOW_SPACE | CURLU_URLENCODE,
   };
   static const char *const flag_urls[] = {
       "example.com/x", "ftp.example.com/x", "unknownscheme://h/",
-      "http://h/a/../b", "http://u:p@h/", "http://h/a b?c d",
+      "http://h/a/../b", "http://u:p@h/", "file:///x",
   };
+  /* Schemes ferry does not transfer, parsed with CURLU_NON_SUPPORT_SCHEME:
+   * their default ports, and login options where the scheme has them. */
+  static const char *const other_scheme_urls[] = {
+      "imap://u;o:p@h/", "FTP://h:21/", "pop3://u:p;o@h:110/",
+      "smtp://u;o@h/", "ldap://h/",
+  };
+  /* Spaces: refused without CURLU_ALLOW_SPACE by libcurl 8 (the
+   * "libcurl8" run), each part's code in 7.88. */
+  static const char *const space_url = "http://h/a b?c d";
 
   dp_start();
   if (argc > 1 && strcmp(argv[1], "libcurl8") == 0) {
+    static const char *const changed[] = {
+        "http://example.com/with space", "http://example.com/?a=b c",
+        "http://exa mple.com/", "", "http://example.com/\x7f",
+    };
     try_url("http://a/b/c/d;p?q", "#s", 0);
     try_url(NULL, "http://example.com/?", 0);
+    for (size_t i = 0; i < sizeof(changed) / sizeof(changed[0]); i++)
+      try_url(NULL, changed[i], 0);
+    for (size_t f = 0; f < sizeof(flag_sets) / sizeof(flag_sets[0]); f++)
+      if (!(flag_sets[f] & CURLU_ALLOW_SPACE))
+        try_url(NULL, space_url, flag_sets[f]);
+    set_part("http://h/p", CURLUPART_SCHEME, "scheme", "1bad",
+             CURLU_NON_SUPPORT_SCHEME);
+    try_url(NULL, "ws://h/", CURLU_NON_SUPPORT_SCHEME);
+    set_part("http://h/p", CURLUPART_HOST, "host", "ex%41mple", 0);
+    set_part("http://h/p", CURLUPART_HOST, "host", "[0:0::1]", 0);
     return dp_finish();
   }
   for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++)
     try_url(NULL, urls[i], 0);
   for (size_t i = 0; i < sizeof(rels) / sizeof(rels[0]); i++)
     try_url(rels[i].base, rels[i].rel, 0);
-  for (size_t f = 0; f < sizeof(flag_sets) / sizeof(flag_sets[0]); f++)
+  for (size_t f = 0; f < sizeof(flag_sets) / sizeof(flag_sets[0]); f++) {
     for (size_t i = 0; i < sizeof(flag_urls) / sizeof(flag_urls[0]); i++)
       try_url(NULL, flag_urls[i], flag_sets[f]);
+    if (flag_sets[f] & CURLU_ALLOW_SPACE)
+      try_url(NULL, space_url, flag_sets[f]);
+  }
+  for (size_t i = 0;
+       i < sizeof(other_scheme_urls) / sizeof(other_scheme_urls[0]); i++)
+    try_url(NULL, other_scheme_urls[i], CURLU_NON_SUPPORT_SCHEME);
 
   set_part("http://h/p", CURLUPART_SCHEME, "scheme", "https", 0);
   set_part("http://h/p", CURLUPART_SCHEME, "scheme", "nope", 0);
-  set_part("http://h/p", CURLUPART_SCHEME, "scheme", "1bad", CURLU_NON_SUPPORT_SCHEME);
   set_part("http://h/p", CURLUPART_USER, "user", "a b:c", 0);
   set_part("http://h/p", CURLUPART_USER, "user", "a b:c", CURLU_URLENCODE);
   set_part("http://h/p", CURLUPART_PASSWORD, "password", "s@cret", CURLU_URLENCODE);
   set_part("http://h/p", CURLUPART_HOST, "host", "other.example", 0);
   set_part("http://h/p", CURLUPART_HOST, "host", "[::2]", 0);
   set_part("http://h/p", CURLUPART_HOST, "host", "bad host", 0);
+  set_part("http://h/p", CURLUPART_HOST, "host", "Example.ORG", 0);
+  set_part("http://h/p", CURLUPART_HOST, "host", "127.1", 0);
+  set_part("http://h/p", CURLUPART_HOST, "host", "a@b", 0);
   set_part("http://h/p", CURLUPART_PORT, "port", "8080", 0);
   set_part("http://h/p", CURLUPART_PORT, "port", "80", 0);
   set_part("http://h/p", CURLUPART_PORT, "port", "99999", 0);

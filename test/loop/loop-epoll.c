@@ -135,7 +135,7 @@ int main(int argc, char **argv) {
 
   if (gap > 0) {
     printf("gap %ld ms\n", gap);
-    book_sleep_ms(gap);
+    book_gap(gap);
   }
   for (int i = 0; i < count; i++)
     curl_multi_add_handle(a.multi, book_easy(argv[1], &bt[1]));

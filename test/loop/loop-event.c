@@ -128,7 +128,7 @@ int main(int argc, char **argv) {
     int rc;
     if (n == 1 && gap > 0) {
       printf("gap %ld ms\n", gap);
-      book_sleep_ms(gap);
+      book_gap(gap);
     }
     for (int i = 0; i < count; i++)
       curl_multi_add_handle(a.multi, book_easy(argv[1], &bt[n]));

@@ -81,7 +81,7 @@ static void add_batch(struct app *a, const char *url, int count,
   static int batches;
   if (batches++ > 0 && gap_ms > 0) {
     printf("gap %ld ms\n", gap_ms);
-    book_sleep_ms(gap_ms);
+    book_gap(gap_ms);
   }
   for (int i = 0; i < count; i++) {
     a->in_add = 1;

@@ -135,7 +135,7 @@ int main(int argc, char **argv) {
   for (int n = 0; n < 2; n++) {
     if (n == 1 && gap > 0) {
       printf("gap %ld ms\n", gap);
-      book_sleep_ms(gap);
+      book_gap(gap);
     }
     for (int i = 0; i < count; i++)
       curl_multi_add_handle(a.multi, book_easy(argv[1], &bt[n]));
