@@ -849,6 +849,185 @@ FERRY_EXTERN ferry_code ferry_easy_upkeep(ferry_easy *easy);
 /* A static English text for a code; never NULL. */
 FERRY_EXTERN const char *ferry_easy_strerror(ferry_code code);
 
+/* ---- WebSocket (RFC 6455) --------------------------------------------- */
+
+/* ws:// and wss:// URLs, as libcurl has them (curl_ws_send, curl_ws_recv,
+ * curl_ws_meta, curl_ws_start_frame, CURLOPT_WS_OPTIONS).
+ *
+ * The request. A ws hop is an HTTP/1.1 GET with the RFC 6455 upgrade
+ * headers: "Upgrade: websocket", "Sec-WebSocket-Version: 13", a
+ * Sec-WebSocket-Key of 16 fresh random bytes, and "Connection: Upgrade"
+ * (joined to the user's own Connection value). A header of the same name
+ * in FERRYOPT_HTTPHEADER replaces ferry's; a Sec-WebSocket-Key of the
+ * user's is the one the answer is checked against. Sec-WebSocket-Protocol
+ * in HTTPHEADER offers subprotocols. wss:// takes every TLS option https://
+ * does, and ALPN offers only "http/1.1". Through an HTTP proxy a WebSocket
+ * always goes through a CONNECT tunnel, as in libcurl, and the environment's
+ * ws_proxy / wss_proxy (then all_proxy) are the ones read. Redirects
+ * (FOLLOWLOCATION), authentication and cookies work before the 101 as for
+ * http: a redirect may lead to another ws:// or wss:// URL only
+ * (FERRYE_UNSUPPORTED_PROTOCOL otherwise). libcurl instead fails any answer
+ * but 101.
+ *
+ * The answer. A 101 must say "Upgrade: websocket", have the Connection
+ * token "upgrade" and the right Sec-WebSocket-Accept, and choose no
+ * subprotocol that was not offered and no extension (ferry speaks none):
+ * otherwise the transfer fails with FERRYE_WEIRD_SERVER_REPLY and the text
+ * says which (libcurl checks none of these). Any other final answer that is
+ * not followed fails with FERRYE_HTTP_RETURNED_ERROR, "Refused WebSocket
+ * upgrade: N", as in libcurl. FERRYINFO_RESPONSE_CODE is 101 after an
+ * upgrade.
+ *
+ * Then, as in libcurl, one of two ways:
+ *
+ *  - FERRYOPT_CONNECT_ONLY 2: the transfer ends with FERRYE_OK after the
+ *    101, and the connection is the application's as with CONNECT_ONLY 1
+ *    (ferry_easy_send and ferry_easy_recv move raw bytes, and
+ *    FERRYINFO_ACTIVESOCKET is the socket to poll). ferry_ws_send and
+ *    ferry_ws_recv run the protocol over it. Bytes the server sent with its
+ *    101 are read first. CONNECT_ONLY 2 with an http:// URL is 1.
+ *  - Callback mode (CONNECT_ONLY 0): the transfer goes on after the 101.
+ *    Each chunk of each frame goes to the WRITEFUNCTION in one call (at
+ *    most FERRY_MAX_WRITE_SIZE bytes; a frame without payload is one call
+ *    with 0 bytes), and ferry_ws_meta() describes it. A write callback that
+ *    returns FERRY_WRITEFUNC_PAUSE gets the same chunk again after
+ *    ferry_easy_pause(). ferry_ws_send works from inside callbacks and
+ *    outside them. With FERRYOPT_UPLOAD and a READFUNCTION (libcurl 8.16's
+ *    model), what the read callback gives goes out as a BINARY frame of that
+ *    length, or as the payload of a frame it started with
+ *    ferry_ws_start_frame(); FERRY_READFUNC_PAUSE and ferry_easy_pause()
+ *    work as for an upload, and 0 ends the sending (unless that call
+ *    started a frame). The socket is watched for input, and for output only
+ *    while bytes wait to go: an idle WebSocket costs its watched socket and
+ *    nothing else, in libuv and socket_action mode alike. The transfer ends
+ *    when the server closes the connection: FERRYE_OK after its close frame,
+ *    or between messages without one (as libcurl); FERRYE_RECV_ERROR inside
+ *    a frame or a fragmented message (libcurl: FERRYE_OK). Once a close
+ *    frame has gone each way the server gets 2 s to close, then ferry
+ *    closes (FERRYE_OK). TIMEOUT_MS, the speed caps and the low-speed limit
+ *    cover the whole WebSocket.
+ *
+ * In both ways:
+ *  - Every frame ferry sends is masked with 4 fresh random bytes.
+ *  - A ping is answered with a pong of its payload and not handed over,
+ *    unless FERRYWS_NOAUTOPONG is set (then it is, and answering it is the
+ *    application's).
+ *  - The server's close frame is handed over (its status and reason as
+ *    payload), then answered with a close of the same status (none for
+ *    none), unless the application sent a close of its own first: in
+ *    callback mode from the write callback that got it, with CONNECT_ONLY
+ *    before its next ferry_ws_recv. RFC 6455 5.5.1 asks for the answer;
+ *    libcurl leaves it to the application. Nothing may be sent after a
+ *    close frame (FERRYE_SEND_ERROR; libcurl sends it).
+ *  - A server that breaks RFC 6455 fails the connection: reserved bits, an
+ *    unknown opcode, a masked frame, a control frame over 125 bytes or
+ *    fragmented, a continuation out of place, a bad close frame, a text
+ *    message that is not UTF-8 (checked as it comes; libcurl does not
+ *    check). What came before the breach is handed over, ferry sends the
+ *    close status RFC 6455 7.4.1 gives (1002, or 1007 for bad UTF-8), and
+ *    the transfer (or ferry_ws_recv) fails with FERRYE_RECV_ERROR, the text
+ *    saying what broke. A frame or fragmented message announced at over
+ *    1 GiB fails the same way, with 1009 and FERRYE_TOO_LARGE (libcurl has
+ *    no such cap: it hands frames over in pieces, as ferry does below it).
+ *  - FERRYWS_RAW_MODE: in callback mode the bytes after the 101 go to the
+ *    write callback as they come (ferry_ws_meta() is NULL), and
+ *    ferry_ws_send sends its buffer as it is (flags and fragsize 0): the
+ *    application frames, masks, answers pings and closes. With
+ *    CONNECT_ONLY, ferry_ws_send is raw and ferry_ws_recv still decodes (as
+ *    libcurl), without answering pings.
+ * ferry offers no extension, so frames are never compressed.
+ */
+
+/* What a frame (or a piece of one) is. Layout and values match libcurl's
+ * struct curl_ws_frame and CURLWS_* bits. */
+struct ferry_ws_frame {
+  int age;               /* 0 */
+  int flags;             /* FERRYWS_* bits (below) */
+  ferry_off_t offset;    /* where this piece starts in the frame's payload */
+  ferry_off_t bytesleft; /* payload bytes of the frame after this piece */
+  size_t len;            /* this piece's length */
+};
+
+/* The kind of a frame: one of TEXT, BINARY, CLOSE, PING, PONG, with CONT
+ * for a data frame that is not its message's last. */
+#define FERRYWS_TEXT (1 << 0)
+#define FERRYWS_BINARY (1 << 1)
+#define FERRYWS_CONT (1 << 2)
+#define FERRYWS_CLOSE (1 << 3)
+#define FERRYWS_PING (1 << 4)
+/* ferry_ws_send: the buffer is a part of a frame of fragsize bytes. */
+#define FERRYWS_OFFSET (1 << 5)
+#define FERRYWS_PONG (1 << 6)
+
+/* FERRYOPT_WS_OPTIONS bits. */
+#define FERRYWS_RAW_MODE (1L << 0)
+#define FERRYWS_NOAUTOPONG (1L << 1)
+
+/* CONNECT_ONLY 2: receive up to buflen bytes of one frame into buffer.
+ * *recv is the count and *meta (valid until the next ferry_ws_* call on
+ * the handle) says which frame they belong to: flags, offset in its
+ * payload, bytesleft after them, len. Each call returns a part of one
+ * frame: call again for the rest (bytesleft) and for the next frame. A
+ * control frame (close, ping, pong) bigger than buflen comes in parts too.
+ * With buflen 0 (buffer may be NULL) a frame with payload is described and
+ * nothing consumed; a frame without payload is consumed. Pings are
+ * answered (see above), and what ferry owes goes out before it returns.
+ * Returns FERRYE_OK; FERRYE_AGAIN when nothing is there yet (wait for the
+ * socket, FERRYINFO_ACTIVESOCKET, to be readable); FERRYE_GOT_NOTHING when
+ * the server closed the connection (after its close frame or not; the
+ * ERRORBUFFER says which); FERRYE_RECV_ERROR / FERRYE_TOO_LARGE when it
+ * broke the protocol (see above); FERRYE_UNSUPPORTED_PROTOCOL when the
+ * handle is not CONNECT_ONLY, FERRYE_BAD_FUNCTION_ARGUMENT when it has no
+ * WebSocket connection (another URL, not performed, closed), when recv or
+ * meta is NULL, or buffer with buflen > 0; FERRYE_OUT_OF_MEMORY. *meta is
+ * NULL unless FERRYE_OK. */
+FERRY_EXTERN ferry_code ferry_ws_recv(ferry_easy *easy, void *buffer,
+                                      size_t buflen, size_t *recv,
+                                      const struct ferry_ws_frame **meta);
+/* Send a frame, or a part of one. flags say the kind (FERRYWS_TEXT,
+ * BINARY, CLOSE, PING, PONG, with CONT on every fragment of a message but
+ * its last; TEXT or BINARY on every fragment, as libcurl asks). The frame's
+ * length is buflen, or with FERRYWS_OFFSET fragsize, buffer being its first
+ * part. While a frame is unfinished, the next calls give the rest of it
+ * (flags are then ignored) and must start at its first payload byte not yet
+ * reported sent. *sent (may be NULL) is the payload bytes taken; fewer than
+ * buflen with FERRYE_OK means call again with the rest, as in libcurl.
+ *  - CONNECT_ONLY 2: bytes count as sent once they are written to the
+ *    connection (into TLS's records for wss), as in libcurl. FERRYE_AGAIN
+ *    (nothing taken) when the socket takes nothing: wait for it to be
+ *    writable and call again with the same bytes.
+ *  - callback mode: bytes count as sent once they are queued; the engine
+ *    writes the queue as the socket takes it, without further calls. The
+ *    queue takes up to 64 KiB from calls outside callbacks (FERRYE_AGAIN
+ *    when it is full: call again later, or use the READFUNCTION model,
+ *    which ferry calls when there is room); from inside a callback a whole
+ *    frame (up to 64 MiB) is taken at once, where libcurl blocks until it
+ *    is written.
+ * Returns FERRYE_OK, FERRYE_AGAIN, FERRYE_BAD_FUNCTION_ARGUMENT (no or
+ * unknown flags, CONT without a message, a fragmented control frame, more
+ * or fewer bytes than the unfinished frame allows, RAW_MODE with flags or
+ * fragsize, a NULL buffer with buflen > 0), FERRYE_TOO_LARGE (a control
+ * frame over 125 bytes), FERRYE_SEND_ERROR (no WebSocket on the handle, a
+ * frame after a close frame, the connection failed), FERRYE_OUT_OF_MEMORY;
+ * the text in the ERRORBUFFER. */
+FERRY_EXTERN ferry_code ferry_ws_send(ferry_easy *easy, const void *buffer,
+                                      size_t buflen, size_t *sent,
+                                      ferry_off_t fragsize, unsigned int flags);
+/* Start a frame of frame_len bytes whose payload follows (libcurl 8.16):
+ * meant for the READFUNCTION in callback mode (what it returns next is
+ * the payload); with CONNECT_ONLY the next ferry_ws_send calls give it.
+ * Returns FERRYE_OK, FERRYE_FAILED_INIT (RAW_MODE), FERRYE_SEND_ERROR (no
+ * WebSocket, a frame still unfinished, after a close frame), and the flag
+ * and size errors of ferry_ws_send. */
+FERRY_EXTERN ferry_code ferry_ws_start_frame(ferry_easy *easy,
+                                             unsigned int flags,
+                                             ferry_off_t frame_len);
+/* From inside the write callback of a WebSocket transfer in callback mode:
+ * what the chunk it was given is (see struct ferry_ws_frame). NULL
+ * anywhere else, in RAW_MODE, or for a bad handle. Valid while the callback
+ * runs. */
+FERRY_EXTERN const struct ferry_ws_frame *ferry_ws_meta(ferry_easy *easy);
+
 /* ---- multi ----------------------------------------------------------- */
 
 /* A new multi handle in perform mode, or NULL when out of memory. */

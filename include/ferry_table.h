@@ -459,7 +459,7 @@
   X(SSH_HOSTKEYDATA, CBPOINT, 317, 0)                                          \
   X(PROTOCOLS_STR, STRINGPOINT, 318, 1)                                        \
   X(REDIR_PROTOCOLS_STR, STRINGPOINT, 319, 1)                                  \
-  X(WS_OPTIONS, LONG, 320, 0)                                                  \
+  X(WS_OPTIONS, LONG, 320, 1)                                                  \
   X(CA_CACHE_TIMEOUT, LONG, 321, 0)                                            \
   X(QUICK_EXIT, LONG, 322, 0)                                                  \
   X(HAPROXY_CLIENT_IP, STRINGPOINT, 323, 0)                                    \
@@ -480,7 +480,8 @@
   X(PROXY, "http:// proxies only (no SOCKS, no https:// proxy)")              \
   X(MAXREDIRS, "default 30, as libcurl 8")                                     \
   X(PUT, "the same as UPLOAD")                                                \
-  X(CONNECT_ONLY, "over TLS, ALPN offers only http/1.1 (the bytes are the application's)") \
+  X(CONNECT_ONLY, "over TLS, ALPN offers only http/1.1 (the bytes are the application's); 2 on a ws:// or wss:// URL upgrades first, for ferry_ws_send/recv") \
+  X(WS_OPTIONS, "RAW_MODE and NOAUTOPONG; ferry answers the server's close frame and checks text as UTF-8 (RFC 6455), where libcurl does neither") \
   X(HSTS, "the header is taken only over HTTPS with a verified certificate, and never noted or applied for an IP address; at most 1000 hosts") \
   X(HSTS_CTRL, "READONLYFILE keeps the file unwritten, as documented (libcurl 7.88 writes it anyway)") \
   X(HSTSREADFUNCTION, "an entry for a host already known raises its expiry (libcurl adds a second one); an expired or undated one is not taken") \
@@ -979,6 +980,15 @@
   X(FERRYINFO_SLIST, CURLINFO_SLIST)                                           \
   X(FERRYINFO_PTR, CURLINFO_PTR)                                               \
   X(FERRYINFO_SOCKET, CURLINFO_SOCKET)                                         \
+  X(FERRYWS_TEXT, CURLWS_TEXT)                                                 \
+  X(FERRYWS_BINARY, CURLWS_BINARY)                                             \
+  X(FERRYWS_CONT, CURLWS_CONT)                                                 \
+  X(FERRYWS_CLOSE, CURLWS_CLOSE)                                               \
+  X(FERRYWS_PING, CURLWS_PING)                                                 \
+  X(FERRYWS_OFFSET, CURLWS_OFFSET)                                             \
+  X(FERRYWS_PONG, CURLWS_PONG)                                                 \
+  X(FERRYWS_RAW_MODE, CURLWS_RAW_MODE)                                         \
+  X(FERRYWS_NOAUTOPONG, CURLWS_NOAUTOPONG)                                     \
   X(FERRYINFO_OFF_T, CURLINFO_OFF_T)                                           \
   X(FERRYINFO_MASK, CURLINFO_MASK)                                             \
   X(FERRYINFO_TYPEMASK, CURLINFO_TYPEMASK)                                     \
@@ -1066,7 +1076,8 @@
   X(ferry_forms, curl_forms)                                                   \
   X(ferry_hstsentry, curl_hstsentry)                                           \
   X(ferry_index, curl_index)                                                   \
-  X(ferry_pushheaders, curl_pushheaders)
+  X(ferry_pushheaders, curl_pushheaders)                                       \
+  X(ferry_ws_frame, curl_ws_frame)
 
 /* Functions: X(ferry_name, curl_name) */
 #define FERRY_FUNCTIONS(X)                                                     \
@@ -1142,7 +1153,11 @@
   X(ferry_share_init, curl_share_init)                                         \
   X(ferry_share_setopt, curl_share_setopt)                                     \
   X(ferry_share_cleanup, curl_share_cleanup)                                   \
-  X(ferry_share_strerror, curl_share_strerror)
+  X(ferry_share_strerror, curl_share_strerror)                                 \
+  X(ferry_ws_recv, curl_ws_recv)                                               \
+  X(ferry_ws_send, curl_ws_send)                                               \
+  X(ferry_ws_start_frame, curl_ws_start_frame)                                 \
+  X(ferry_ws_meta, curl_ws_meta)
 
 /* libcurl-only spellings: X(CURL_ALIAS, CURL_TARGET). <curl/curl.h> gets
  * `#define CURL_ALIAS CURL_TARGET`. TARGET is the text the alias stands for:

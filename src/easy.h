@@ -212,6 +212,7 @@ typedef struct ferry__opts {
   ferry_mime *mimepost_copy;  /* duphandle's copy of the original's, owned */
   struct ferry_httppost *httppost; /* HTTPPOST: borrowed */
   long mime_options;          /* MIME_OPTIONS bits */
+  long ws_options;            /* WS_OPTIONS: FERRYWS_RAW_MODE, NOAUTOPONG */
   unsigned form_post : 1;     /* the body is the form: MIMEPOST or HTTPPOST
                                  was set last among the options that choose
                                  the request's body */
@@ -291,6 +292,13 @@ struct ferry_easy {
    * ferry_easy_recv); it lives in the pool of the multi that made it */
   ferry__raw raw;
   ferry_multi *raw_multi;
+  /* a ws:// or wss:// transfer's WebSocket state (websocket.h): the
+   * opening handshake, then the endpoint of a CONNECT_ONLY connection or
+   * what the write callback is told; NULL for other transfers */
+  struct ferry__wsx *ws;
+  uint64_t ws_linger_ms;   /* the close handshake is done: the server's
+                              close of the connection is awaited until
+                              then (0: not waiting) */
 
   /* the request and its response, on a session */
   ferry__stream stream;
@@ -393,6 +401,10 @@ static inline int ferry__easy_valid(const ferry_easy *e) {
 /* Protocols for PROTOCOLS_STR / REDIR_PROTOCOLS_STR. */
 #define FERRY__PROTO_HTTP 1u
 #define FERRY__PROTO_HTTPS 2u
+#define FERRY__PROTO_WS 4u
+#define FERRY__PROTO_WSS 8u
+#define FERRY__PROTO_ALL                                                       \
+  (FERRY__PROTO_HTTP | FERRY__PROTO_HTTPS | FERRY__PROTO_WS | FERRY__PROTO_WSS)
 
 void ferry__opts_defaults(ferry__opts *o);
 void ferry__opts_free(ferry__opts *o);

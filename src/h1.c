@@ -44,11 +44,19 @@ void ferry__h1_parser_init(ferry__h1_parser *p, const ferry__h1_callbacks *cb,
 
 void ferry__h1_parser_free(ferry__h1_parser *p) { ferry__buf_free(&p->hdr); }
 
+void ferry__h1_expect_upgrade(ferry__h1_parser *p) {
+  p->upgrade_ok = 1;
+  p->upgrade_final = 1;
+}
+
 static int on_headers_complete(llhttp_t *llh) {
   ferry__h1_parser *p = llh->data;
   const char *s = p->hdr.data, *end = s + p->hdr.len;
   int status = llh->status_code;
-  int interim = status >= 100 && status < 200;
+  /* a WebSocket's 101 is its final answer; h2c's is a 1xx before the
+   * HTTP/2 response */
+  int interim = status >= 100 && status < 200 &&
+                !(status == 101 && p->upgrade_final);
   int rc;
 
   if (status == 101 && !p->upgrade_ok) {
@@ -79,7 +87,8 @@ static int on_headers_complete(llhttp_t *llh) {
   p->line_len = 0;
   p->nl = 0;
   if (status == 101) {
-    /* switched: the bytes after this section are HTTP/2 */
+    /* switched: the bytes after this section are the new protocol's
+     * (HTTP/2, or WebSocket) */
     ferry__buf_free(&p->hdr);
     p->in_headers = 0;
     p->upgraded = 1;
@@ -381,11 +390,19 @@ static int is_credential_header(const char *d, size_t nlen) {
   return 0;
 }
 
+/* Is d ("Name: value" or "Name;") the header name (length nlen)? */
+static int names_header(const char *d, size_t nlen, const char *name) {
+  return strlen(name) == nlen && strncasecmp(d, name, nlen) == 0;
+}
+
 /* skip_type: a form's Content-Type, made from the user's, goes apart.
- * skip_length: an authentication probe says its own Content-Length. */
+ * skip_length: an authentication probe says its own Content-Length.
+ * skip_connection: the user's Connection lines go apart (a WebSocket
+ * handshake joins the first to its own). */
 static int add_user_headers(ferry__buf *out, const ferry_slist *h,
                             int host_sent, int strip_credentials,
-                            int skip_type, int skip_length) {
+                            int skip_type, int skip_length,
+                            int skip_connection) {
   for (; h != NULL; h = h->next) {
     const char *d = h->data, *sep;
     size_t nlen;
@@ -401,6 +418,8 @@ static int add_user_headers(ferry__buf *out, const ferry_slist *h,
       continue;
     if (skip_length && nlen == 14 &&
         strncasecmp(d, "Content-Length", 14) == 0)
+      continue;
+    if (skip_connection && names_header(d, nlen, "Connection"))
       continue;
     if (*sep == ';') {
       const char *rest = sep + 1;
@@ -425,6 +444,53 @@ static int add_user_headers(ferry__buf *out, const ferry_slist *h,
     if (ferry__buf_adds(out, d) || ferry__buf_adds(out, "\r\n"))
       return -1;
   }
+  return 0;
+}
+
+/* A WebSocket handshake's own headers (RFC 6455 4.1), each unless the
+ * user's HTTPHEADER names it. */
+static int add_ws_upgrade(ferry__buf *out, const ferry__h1_request *r) {
+  const ferry_slist *h = r->headers;
+  return (!user_sets_header(h, "Upgrade") &&
+          ferry__buf_adds(out, "Upgrade: websocket\r\n")) ||
+         (!user_sets_header(h, "Sec-WebSocket-Version") &&
+          ferry__buf_adds(out, "Sec-WebSocket-Version: 13\r\n")) ||
+         (!user_sets_header(h, "Sec-WebSocket-Key") &&
+          ferry__buf_cat(out, "Sec-WebSocket-Key: ", r->ws_key, "\r\n",
+                         NULL));
+}
+
+/* "Connection: Upgrade", after the value of the user's first Connection
+ * header that has one, then the user's other Connection lines, as libcurl
+ * sends them. */
+static int add_ws_connection(ferry__buf *out, const ferry_slist *h) {
+  int first = 1;
+
+  for (const ferry_slist *i = h; i != NULL; i = i->next) {
+    const char *d = i->data, *v;
+    size_t vlen;
+    if (d == NULL || strncasecmp(d, "Connection:", 11) != 0 ||
+        strpbrk(d, "\r\n") != NULL)
+      continue;
+    for (v = d + 11; *v == ' ' || *v == '\t'; v++)
+      ;
+    vlen = strlen(v);
+    while (vlen > 0 && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
+      vlen--;
+    if (vlen == 0)
+      continue;
+    if (first) {
+      first = 0;
+      if (ferry__buf_adds(out, "Connection: ") ||
+          ferry__buf_add(out, v, vlen) ||
+          ferry__buf_adds(out, ", Upgrade\r\n"))
+        return -1;
+    } else if (ferry__buf_adds(out, d) || ferry__buf_adds(out, "\r\n")) {
+      return -1;
+    }
+  }
+  if (first && ferry__buf_adds(out, "Connection: Upgrade\r\n"))
+    return -1;
   return 0;
 }
 
@@ -483,15 +549,17 @@ ferry_code ferry__h1_build_request(ferry__buf *out, const ferry__h1_request *r) 
       !user_sets_header(r->proxy_headers, "Proxy-Connection") &&
       ferry__buf_adds(out, "Proxy-Connection: Keep-Alive\r\n"))
     return FERRYE_OUT_OF_MEMORY;
+  if (r->ws_key && add_ws_upgrade(out, r))
+    return FERRYE_OUT_OF_MEMORY;
   if (add_cookie(out, r))
     return FERRYE_OUT_OF_MEMORY;
   if (r->cond_line && ferry__buf_cat(out, r->cond_line, "\r\n", NULL))
     return FERRYE_OUT_OF_MEMORY;
   if (add_user_headers(out, h, host_line != NULL, r->strip_credentials,
                        r->mime_content_type != NULL || r->form_probe,
-                       r->auth_probe))
+                       r->auth_probe, r->ws_key != NULL))
     return FERRYE_OUT_OF_MEMORY;
-  if (add_user_headers(out, r->proxy_headers, host_line != NULL, 0, 0, 0))
+  if (add_user_headers(out, r->proxy_headers, host_line != NULL, 0, 0, 0, 0))
     return FERRYE_OUT_OF_MEMORY;
   if (r->body_len >= 0 &&
       (r->auth_probe || !user_sets_header(h, "Content-Length")) &&
@@ -513,6 +581,8 @@ ferry_code ferry__h1_build_request(ferry__buf *out, const ferry__h1_request *r) 
                       "Content-Type: application/x-www-form-urlencoded\r\n"))
     return FERRYE_OUT_OF_MEMORY;
   if (r->expect_100 && ferry__buf_adds(out, "Expect: 100-continue\r\n"))
+    return FERRYE_OUT_OF_MEMORY;
+  if (r->ws_key && add_ws_connection(out, r->headers))
     return FERRYE_OUT_OF_MEMORY;
   if (r->h2c_settings &&
       ferry__buf_cat(out, "Connection: Upgrade, HTTP2-Settings\r\n"

@@ -49,8 +49,11 @@ typedef struct ferry__h1_parser {
   unsigned char complete;
   unsigned char head_request;
   unsigned char any_bytes;
-  unsigned char upgrade_ok; /* a 101 switching to h2c is asked for */
-  unsigned char upgraded;   /* ... and came: what follows is HTTP/2 */
+  unsigned char upgrade_ok; /* a 101 is asked for (h2c, or a WebSocket) */
+  unsigned char upgrade_final; /* ... and is the final answer (WebSocket:
+                                  see ferry__h1_expect_upgrade) */
+  unsigned char upgraded;   /* ... and came: what follows is the new
+                               protocol's (HTTP/2, WebSocket) */
   ferry_code err;
   /* Why it failed: errprefix then errmsg. Both are string literals or the
    * text given to ferry__h1_fail, which must outlive the parser's error. */
@@ -61,6 +64,13 @@ typedef struct ferry__h1_parser {
 void ferry__h1_parser_init(ferry__h1_parser *p, const ferry__h1_callbacks *cb,
                            void *ud, int head_request);
 void ferry__h1_parser_free(ferry__h1_parser *p);
+/* The request asked to switch protocols (a WebSocket opening handshake):
+ * a 101 Switching Protocols is then the final response, delivered as one
+ * (interim 0) with its header lines, and it completes the parse: the
+ * bytes after its header section belong to the new protocol, so feed
+ * consumes no more (p->upgraded says it happened). Without this call a 101
+ * fails the parse with FERRYE_WEIRD_SERVER_REPLY. */
+void ferry__h1_expect_upgrade(ferry__h1_parser *p);
 
 /* Feed received bytes. Returns FERRYE_OK and sets *consumed. Fewer bytes
  * than given are consumed only when the response completed (the rest is
@@ -118,6 +128,13 @@ typedef struct ferry__h1_request {
   int strip_credentials;    /* drop the user's Authorization, Cookie and
                                Proxy-Authorization headers (redirect to
                                another host) */
+  const char *ws_key;       /* a WebSocket opening handshake (RFC 6455 4.1)
+                               with this Sec-WebSocket-Key: Upgrade,
+                               Sec-WebSocket-Version and the key follow
+                               Referer, each unless HTTPHEADER names it,
+                               and "Connection: Upgrade" ends the head,
+                               joined to the user's first Connection value
+                               (where libcurl puts them); NULL: none */
   int auth_probe;           /* an authentication probe (body_len 0): its
                                "Content-Length: 0" replaces the user's */
   int form_probe;           /* ... for a form: the user's Content-Type is

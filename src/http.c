@@ -22,8 +22,13 @@
 #include "proxy.h"
 #include "share.h"
 #include "trace.h"
+#include "websocket.h"
 
 const char *ferry__http_method(const ferry_easy *e) {
+  /* a WebSocket's handshake is a GET, whatever else is set (as libcurl);
+   * UPLOAD then means frames from the read callback */
+  if (e->ws != NULL && ferry__ws_hop(e))
+    return e->set.customrequest ? e->set.customrequest : "GET";
   if (e->hop_get)
     return e->set.nobody ? "HEAD" : "GET";
   if (e->set.customrequest)
@@ -358,7 +363,7 @@ void ferry__http_auth_forget(ferry_easy *e) {
  * (and RFC 6265bis), on the loopback names: localhost, 127.0.0.1, ::1. */
 static int cookie_secure_origin(const ferry_easy *e) {
   const char *h = e->url.host;
-  return strcmp(e->url.scheme, "https") == 0 || strcasecmp(h, "localhost") == 0 ||
+  return ferry__url_scheme_tls(e->url.scheme) || strcasecmp(h, "localhost") == 0 ||
          strcmp(h, "127.0.0.1") == 0 || strcmp(h, "::1") == 0;
 }
 
@@ -435,7 +440,13 @@ ferry_code ferry__http_build_request(ferry_easy *e) {
   r.method = ferry__http_method(e);
   r.body_len = -1;
   e->upload_mime = NULL;
-  if (e->hop_get) {
+  if (e->ws != NULL && ferry__ws_hop(e)) {
+    /* a WebSocket's opening handshake: a GET without a body (RFC 6455
+     * 4.1; with UPLOAD, the read callback gives frames once upgraded),
+     * CUSTOMREQUEST aside, as libcurl */
+    r.ws_key = e->ws->key;
+    e->stream.upgrade = 1;
+  } else if (e->hop_get) {
     /* a redirect turned the request into a GET: no body */
   } else if (e->set.form_post) {
     rc = form_body(e, &r);
@@ -463,7 +474,7 @@ ferry_code ferry__http_build_request(ferry_easy *e) {
     }
   }
   e->stream.body_len = has_body ? r.body_len : -1;
-  e->stream.is_head = e->set.nobody && !has_body;
+  e->stream.is_head = e->set.nobody && !has_body && r.ws_key == NULL;
   /* RANGE, RESUME_FROM and TIMECONDITION (partial.c): a resumed upload
    * sends less */
   rc = ferry__partial_request(e, &range_line, &cond_line);
@@ -586,7 +597,8 @@ done:
 
 int ferry__http_h2c_upgrade(const ferry_easy *e) {
   return e->set.httpversion == FERRY_HTTP_VERSION_2_0 && !e->tls_hop &&
-         !(e->use_proxy && !e->tunnel);
+         !(e->use_proxy && !e->tunnel) &&
+         !ferry__ws_hop(e); /* a WebSocket upgrades to itself */
 }
 
 ferry_code ferry__http_check_redirect(ferry_easy *e, int status) {
@@ -644,17 +656,29 @@ unsigned ferry__http_parse_protocols(const char *list) {
   while (*p) {
     size_t n = strcspn(p, ",");
     if (n == 3 && strncasecmp(p, "all", 3) == 0)
-      bits |= FERRY__PROTO_HTTP | FERRY__PROTO_HTTPS;
+      bits |= FERRY__PROTO_ALL;
     else if (n == 4 && strncasecmp(p, "http", 4) == 0)
       bits |= FERRY__PROTO_HTTP;
     else if (n == 5 && strncasecmp(p, "https", 5) == 0)
       bits |= FERRY__PROTO_HTTPS;
+    else if (n == 2 && strncasecmp(p, "ws", 2) == 0)
+      bits |= FERRY__PROTO_WS;
+    else if (n == 3 && strncasecmp(p, "wss", 3) == 0)
+      bits |= FERRY__PROTO_WSS;
     /* other libcurl protocol names are known but never available here */
     p += n;
     if (*p == ',')
       p++;
   }
   return bits;
+}
+
+unsigned ferry__http_proto_bit(const ferry__url *u) {
+  if (ferry__url_scheme_ws(u->scheme))
+    return ferry__url_scheme_tls(u->scheme) ? FERRY__PROTO_WSS
+                                            : FERRY__PROTO_WS;
+  return ferry__url_scheme_tls(u->scheme) ? FERRY__PROTO_HTTPS
+                                          : FERRY__PROTO_HTTP;
 }
 
 ferry_code ferry__http_next_hop(ferry_easy *e, ferry__url *next) {
@@ -706,6 +730,19 @@ ferry_code ferry__http_next_hop(ferry_easy *e, ferry__url *next) {
   if (ferry__http_hsts_upgrade(e, next, NULL) != FERRYE_OK) {
     ferry__url_free(next);
     return FERRYE_OUT_OF_MEMORY;
+  }
+  /* a WebSocket transfer stays one (ws:// or wss://), and an HTTP one
+   * HTTP: the request and what becomes of its answer differ */
+  if (ferry__url_scheme_ws(next->scheme) !=
+      ferry__url_scheme_ws(e->url.scheme)) {
+    snprintf(e->errtext, sizeof(e->errtext),
+             "Redirect from %s:// to %s:// refused: a %s transfer does not "
+             "turn into a%s one",
+             e->url.scheme, next->scheme,
+             ferry__url_scheme_ws(e->url.scheme) ? "WebSocket" : "HTTP",
+             ferry__url_scheme_ws(e->url.scheme) ? "n HTTP" : " WebSocket");
+    ferry__url_free(next);
+    return FERRYE_UNSUPPORTED_PROTOCOL;
   }
   /* from now on REDIR_PROTOCOLS_STR applies (prepare_hop checks it, once
    * the hop's URL is the transfer's, as in libcurl) */

@@ -58,8 +58,10 @@ char *ferry__http_origin(const ferry__url *u);
 ferry_code ferry__http_first_hop(ferry_easy *e);
 /* Free (and wipe) what ferry__http_first_hop kept of the userinfo. */
 void ferry__http_forget_first_userinfo(ferry_easy *e);
-/* Parse "http,https" (PROTOCOLS_STR). 0 on a bad list. */
+/* Parse "http,https,ws,wss" (PROTOCOLS_STR). 0 on a bad list. */
 unsigned ferry__http_parse_protocols(const char *list);
+/* The FERRY__PROTO_* bit of a URL's scheme. */
+unsigned ferry__http_proto_bit(const ferry__url *u);
 
 /* Cookies. The jar (e->cookies) is created by the options that turn the
  * engine on, or is the share's (SHARE); every function here locks it when

@@ -23,8 +23,10 @@ void ferry__opts_defaults(ferry__opts *o) {
   o->happy_eyeballs_ms = 200;
   o->ssl_verifypeer = 1;
   o->ssl_verifyhost = 2;
-  o->protocols = FERRY__PROTO_HTTP | FERRY__PROTO_HTTPS;
-  o->redir_protocols = FERRY__PROTO_HTTP | FERRY__PROTO_HTTPS;
+  o->protocols = FERRY__PROTO_ALL;
+  /* ws and wss too: a WebSocket transfer follows a redirect to another
+   * ws:// or wss:// URL (http.c keeps it a WebSocket) */
+  o->redir_protocols = FERRY__PROTO_ALL;
   o->buffersize = FERRY_MAX_WRITE_SIZE;
   o->maxage_conn = 118; /* libcurl's defaults */
   o->tcp_keepidle = 60;
@@ -498,8 +500,7 @@ ferry_code ferry_easy_setopt(ferry_easy *e, ferry_option opt, ...) {
     break;
   case FERRYOPT_PROTOCOLS_STR:
   case FERRYOPT_REDIR_PROTOCOLS_STR: {
-    unsigned bits = pv ? ferry__http_parse_protocols(pv)
-                       : FERRY__PROTO_HTTP | FERRY__PROTO_HTTPS;
+    unsigned bits = pv ? ferry__http_parse_protocols(pv) : FERRY__PROTO_ALL;
     if (bits == 0) {
       ferry__easy_set_error(e, "no protocol ferry knows in \"%s\"",
                             (const char *)pv);
@@ -708,6 +709,10 @@ ferry_code ferry_easy_setopt(ferry_easy *e, ferry_option opt, ...) {
     break;
   case FERRYOPT_FRESH_CONNECT:
     o->fresh_connect = lv != 0;
+    break;
+  case FERRYOPT_WS_OPTIONS:
+    /* libcurl takes any bits and uses those it knows */
+    o->ws_options = lv & (FERRYWS_RAW_MODE | FERRYWS_NOAUTOPONG);
     break;
   case FERRYOPT_CONNECT_ONLY:
     if (lv < 0 || lv > 2)

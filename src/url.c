@@ -23,9 +23,9 @@
 #endif
 
 static int default_port_of(const char *scheme) {
-  if (strcmp(scheme, "https") == 0)
+  if (strcmp(scheme, "https") == 0 || strcmp(scheme, "wss") == 0)
     return 443;
-  return strcmp(scheme, "http") == 0 ? 80 : 0;
+  return strcmp(scheme, "http") == 0 || strcmp(scheme, "ws") == 0 ? 80 : 0;
 }
 
 /* What a URL API code says, in a few words. */
@@ -186,7 +186,8 @@ static ferry__url_err take_parts(ferry__url *t, const char **why) {
     goto failed;
   }
   if (!(t->flags & FERRY__URL_ANY_SCHEME) && strcmp(t->scheme, "http") != 0 &&
-      strcmp(t->scheme, "https") != 0) {
+      strcmp(t->scheme, "https") != 0 && strcmp(t->scheme, "ws") != 0 &&
+      strcmp(t->scheme, "wss") != 0) {
     *why = "unsupported scheme";
     return FERRY__URL_UNSUPPORTED_SCHEME;
   }

@@ -61,7 +61,7 @@ static const char hex_lower[] = "0123456789abcdef";
 
 /* The schemes libcurl knows (its protocol handlers), their default ports,
  * and whether a login in their URLs holds ";options". ferry transfers
- * http and https only, so only those are parsed without
+ * http, https, ws and wss only, so only those are parsed without
  * FERRYU_NON_SUPPORT_SCHEME; the others keep their default ports and
  * login options in the URL API, as in a libcurl built with them (and
  * FERRYU_GUESS_SCHEME finds ftp, dict, ldap, imap, smtp and pop3). */
@@ -130,7 +130,9 @@ static void parts_free(struct ferry_urlh *u) {
 /* Is s[0..n) a scheme ferry transfers (any case)? */
 static int scheme_known(const char *s, size_t n) {
   return (n == 4 && strncasecmp(s, "http", 4) == 0) ||
-         (n == 5 && strncasecmp(s, "https", 5) == 0);
+         (n == 5 && strncasecmp(s, "https", 5) == 0) ||
+         (n == 2 && strncasecmp(s, "ws", 2) == 0) ||
+         (n == 3 && strncasecmp(s, "wss", 3) == 0);
 }
 
 /* The scheme libcurl knows by this name (any case), or NULL. */

@@ -9,7 +9,7 @@
 
 static char version_text[160];
 static char ssl_text[32];
-static const char *const protocols[] = {"http", "https", NULL};
+static const char *const protocols[] = {"http", "https", "ws", "wss", NULL};
 static ferry_version_info_data info;
 
 char *ferry_version(void) {

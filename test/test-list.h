@@ -873,7 +873,44 @@
   X(share_threads_two_threads_share_dns_cookies_and_tls_sessions) \
   X(diff_share)
 
+/* -- section: WebSocket transfers (test/test-wsx.c) -- */
+#define TEST_LIST_WSX(X) \
+  X(wsx_callback_mode_delivers_frames_with_meta_and_answers_the_close) \
+  X(wsx_callback_mode_frames_larger_than_one_read_come_in_chunks) \
+  X(wsx_callback_mode_echoes_from_inside_the_write_callback) \
+  X(wsx_refused_or_broken_upgrades_fail_with_libcurls_codes) \
+  X(wsx_subprotocol_and_user_headers_go_out_and_are_checked) \
+  X(wsx_hostile_servers_fail_with_a_specific_error_and_nothing_lost) \
+  X(wsx_a_close_without_status_is_answered_with_none) \
+  X(wsx_a_server_that_never_answers_a_ping_meets_the_timeout) \
+  X(wsx_a_server_that_keeps_the_connection_after_the_close_is_left) \
+  X(wsx_connect_only_sends_and_receives_as_libcurl) \
+  X(wsx_connect_only_hands_out_what_came_with_the_101_first) \
+  X(wsx_connect_only_partial_sends_report_what_went_out) \
+  X(wsx_connect_only_offset_frames_fragments_and_argument_checks) \
+  X(wsx_connect_only_peeks_at_a_frame_with_an_empty_buffer) \
+  X(wsx_ws_calls_without_a_websocket_say_why) \
+  X(wsx_connect_only_2_on_an_http_url_hands_over_at_connect) \
+  X(wsx_callback_mode_pause_gives_the_same_chunk_again) \
+  X(wsx_callback_mode_write_error_ends_the_transfer) \
+  X(wsx_callback_mode_noautopong_hands_pings_to_the_application) \
+  X(wsx_callback_mode_raw_mode_passes_the_bytes_as_they_are) \
+  X(wsx_callback_mode_read_callback_sends_frames) \
+  X(wsx_callback_mode_application_closes_first) \
+  X(wsx_callback_mode_sends_outside_callbacks_with_back_pressure) \
+  X(wsx_many_websockets_sit_idle_on_one_multi_in_libuv_mode) \
+  X(wsx_many_websockets_in_socket_action_mode_watch_only_input) \
+  X(wsx_python_websockets_server_in_callback_mode) \
+  X(wsx_python_websockets_server_with_connect_only) \
+  X(wsx_wss_runs_over_tls_in_both_modes) \
+  X(wsx_through_an_http_proxy_the_upgrade_goes_in_a_tunnel) \
+  X(wsx_redirects_authentication_and_cookies_come_before_the_101) \
+  X(wsx_a_redirect_from_ws_to_http_is_refused) \
+  X(wsx_oom_each_allocation_of_a_websocket_session_fails_cleanly) \
+  X(wsx_oom_each_allocation_of_a_connect_only_websocket_fails_cleanly)
+
 #define TEST_LIST(X)   \
+  TEST_LIST_WSX(X) \
   TEST_LIST_SOCKCB(X) \
   TEST_LIST_SHARE(X) \
   TEST_LIST_LOOP(X) \

@@ -75,7 +75,7 @@ done
 for s in api http llhttp; do
   compile "$llhttp_src/$s.c" "$out/obj/llhttp_$s.o" -w
 done
-for s in addon request; do
+for s in addon request websocket; do
   # shellcheck disable=SC2086
   compile "$here/src/$s.c" "$out/obj/addon_$s.o" $addon_flags
 done
