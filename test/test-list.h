@@ -266,6 +266,7 @@
 /* -- section: ferry-get, the downloader (test/test-ferry-get.c) -- */
 #define TEST_LIST_FERRY_GET(X) \
   X(ferry_get_downloads_twenty_files_four_in_flight) \
+  X(ferry_get_over_http2_puts_every_transfer_on_one_connection) \
   X(ferry_get_404_exits_nonzero_and_lists_the_failed_url) \
   X(ferry_get_colliding_names_get_suffixes_and_dot_dot_is_refused) \
   X(ferry_get_single_url_without_o_writes_body_to_stdout) \
