@@ -17,6 +17,7 @@ let dir;
 let server;
 let base;
 let sessions = 0;
+const open = new Set();
 
 function haveOpenssl() {
   try {
@@ -46,11 +47,19 @@ test.before(async () => {
     res.setHeader('x-version', req.httpVersion);
     res.end(n ? pattern(n, n) : `h2 ${req.httpVersion} ${req.url}`);
   });
-  server.on('session', () => { sessions++; });
+  server.on('session', (sess) => {
+    sessions++;
+    open.add(sess);
+    sess.on('close', () => open.delete(sess));
+  });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   base = `https://127.0.0.1:${server.address().port}`;
 });
 test.after(() => {
+  // the addon keeps its HTTP/2 connection pooled (as a browser would):
+  // the server ends it, so that server.close() can finish
+  for (const sess of open)
+    sess.close();
   if (server)
     server.close();
   if (dir)
