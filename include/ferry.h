@@ -70,8 +70,32 @@ extern "C" {
 #define FERRY_VERSION_MINOR 1
 #define FERRY_VERSION_PATCH 0
 #define FERRY_VERSION_STRING "0.1.0"
-/* The libcurl version whose API and ABI numbers ferry follows. */
-#define FERRY_LIBCURL_VERSION_NUM 0x080b00
+/* The libcurl release whose API <curl/curl.h> stands for: its
+ * LIBCURL_VERSION_NUM (so CURL_AT_LEAST_VERSION), and the version_num of
+ * ferry_version_info() at run time.
+ *
+ * The names are not what decides it: the table has every result code,
+ * option and info of libcurl 8.17 (and a few newer), and an option ferry
+ * does not implement compiles and is refused at run time. Functions are
+ * different: a program that tests the version before it calls a function
+ * (`#if CURL_AT_LEAST_VERSION(8, 8, 0)` around curl_multi_waitfds, with
+ * curl_multi_fdset as the fallback) must still build. So this is the last
+ * libcurl release before the oldest function ferry lacks
+ * (FERRY_MISSING_FUNCTIONS in ferry_table.h; gen-curl-h fails the build if
+ * the number passes one of them). Functions libcurl had by 7.56.0 are not
+ * counted: shares, forms and MIME, curl_easy_send/recv, HTTP/2 push
+ * headers and the printf family come with no version a program could test
+ * to avoid them, so no number would help such a program.
+ *
+ * Hence 7.85.0: the WebSocket functions (7.86.0) are the first missing
+ * ones. Next come curl_multi_waitfds (8.8.0), curl_multi_get_offt and
+ * curl_ws_start_frame (8.16.0) and curl_multi_notify_enable/disable
+ * (8.17.0, whose CURLMOPT_NOTIFYFUNCTION name FERRYMOPT_NOTIFYFUNCTION
+ * takes). What ferry implements of later releases (curl_global_trace of
+ * 8.3.0, curl_easy_ssls_export/import of 8.12.0, FOLLOWLOCATION's 8.13.0
+ * modes) works all the same for a program that does not test the number
+ * first. */
+#define FERRY_LIBCURL_VERSION_NUM 0x075500
 
 /* Distinct incomplete types: a multi cannot be passed where an easy is
  * wanted; the compiler catches it. */
@@ -153,7 +177,7 @@ typedef enum {
   FERRYINFO_##name = FERRYINFO_##type + num,
   FERRY_INFOS(FERRY_X_)
 #undef FERRY_X_
-  FERRYINFO_LASTONE = 70
+  FERRYINFO_LASTONE = 71
 } ferry_info;
 
 /* ---- constants (paired with libcurl's names in ferry_table.h) -------- */
@@ -329,6 +353,16 @@ typedef enum {
 #define FERRY_NETRC_IGNORED 0L
 #define FERRY_NETRC_OPTIONAL 1L
 #define FERRY_NETRC_REQUIRED 2L
+#define FERRY_NETRC_LAST 3L
+
+/* FERRYOPT_FOLLOWLOCATION (0 does not follow). ALL: a CUSTOMREQUEST
+ * method is used in every request, also after a 301, 302 or 303 that
+ * turns the request into a GET without a body; OBEYCODE: such a switch to
+ * GET drops the custom method for the rest of the transfer; FIRSTONLY:
+ * the custom method is used in the first request only. */
+#define FERRYFOLLOW_ALL 1L
+#define FERRYFOLLOW_OBEYCODE 2L
+#define FERRYFOLLOW_FIRSTONLY 3L
 
 /* FERRYOPT_PROXYTYPE */
 #define FERRYPROXY_HTTP 0L
@@ -459,6 +493,18 @@ typedef size_t (*ferry_header_callback)(char *buffer, size_t size,
 typedef int (*ferry_xferinfo_callback)(void *clientp, ferry_off_t dltotal,
                                        ferry_off_t dlnow, ferry_off_t ultotal,
                                        ferry_off_t ulnow);
+/* FERRYOPT_PROGRESSFUNCTION: the older progress callback, with the same
+ * numbers as doubles. It is called where the xferinfo callback would be,
+ * when FERRYOPT_XFERINFOFUNCTION is not set (with both set, only the
+ * xferinfo one is called, as in libcurl); both get FERRYOPT_XFERINFODATA
+ * (libcurl's CURLOPT_PROGRESSDATA is the same option). For either, a
+ * non-zero return ends the transfer with FERRYE_ABORTED_BY_CALLBACK,
+ * except FERRY_PROGRESSFUNC_CONTINUE, which in libcurl asks for its
+ * built-in progress meter: ferry has none and goes on as for 0. */
+typedef int (*ferry_progress_callback)(void *clientp, double dltotal,
+                                       double dlnow, double ultotal,
+                                       double ulnow);
+#define FERRY_PROGRESSFUNC_CONTINUE 0x10000001
 /* FERRYOPT_SEEKFUNCTION: move the upload's read position (whence is
  * SEEK_SET) so a body can be sent again, after a 307/308 redirect or on a
  * fresh connection. Returns FERRY_SEEKFUNC_OK, _FAIL or _CANTSEEK. */
@@ -848,6 +894,7 @@ FERRY_EXTERN ferry_code ferry_easy_recv(ferry_easy *easy, void *buffer,
 FERRY_EXTERN ferry_code ferry_easy_upkeep(ferry_easy *easy);
 /* A static English text for a code; never NULL. */
 FERRY_EXTERN const char *ferry_easy_strerror(ferry_code code);
+
 
 /* ---- multi ----------------------------------------------------------- */
 
@@ -1438,6 +1485,9 @@ FERRY_EXTERN ferry_ucode ferry_url_set(ferry_urlh *url, ferry_upart part,
  * error. Reads the handle only. */
 FERRY_EXTERN ferry_ucode ferry_url_get(const ferry_urlh *url, ferry_upart part,
                                        char **content, unsigned int flags);
+/* A static English text for a URL API code ("Unknown URL API code" for a
+ * number that is none); never NULL. Thread-safe. */
+FERRY_EXTERN const char *ferry_url_strerror(ferry_ucode code);
 
 /* ---- multipart forms: the MIME API ------------------------------------ */
 
@@ -1692,9 +1742,28 @@ FERRY_EXTERN void ferry_slist_free_all(ferry_slist *list);
 /* Free memory ferry handed out (e.g. from ferry_multi_get_handles). */
 FERRY_EXTERN void ferry_free(void *p);
 
-typedef enum { FERRY_VERSION_FIRST, FERRY_VERSION_NOW = 10 } ferry_version_type;
+/* ---- version and TLS backend ----------------------------------------- */
 
-/* Bits of ferry_version_info_data.features. */
+/* The age of a ferry_version_info_data: which fields it has. Numbers are
+ * libcurl's CURLversion; ferry fills every field up to FERRY_VERSION_NOW. */
+typedef enum {
+  FERRY_VERSION_FIRST,    /* version .. protocols */
+  FERRY_VERSION_SECOND,   /* ares, ares_num */
+  FERRY_VERSION_THIRD,    /* libidn */
+  FERRY_VERSION_FOURTH,   /* iconv_ver_num, libssh_version */
+  FERRY_VERSION_FIFTH,    /* brotli_ver_num, brotli_version */
+  FERRY_VERSION_SIXTH,    /* nghttp2_ver_num, nghttp2_version, quic_version */
+  FERRY_VERSION_SEVENTH,  /* cainfo, capath */
+  FERRY_VERSION_EIGHTH,   /* zstd_ver_num, zstd_version */
+  FERRY_VERSION_NINTH,    /* hyper_version */
+  FERRY_VERSION_TENTH,    /* gsasl_version */
+  FERRY_VERSION_ELEVENTH, /* feature_names */
+  FERRY_VERSION_TWELFTH,  /* rtmp_version */
+  FERRY_VERSION_LAST
+} ferry_version_type;
+#define FERRY_VERSION_NOW FERRY_VERSION_TWELFTH
+
+/* Bits of ferry_version_info_data.features (libcurl's CURL_VERSION_*). */
 #define FERRY_VERSION_IPV6 (1 << 0)
 #define FERRY_VERSION_KERBEROS4 (1 << 1)
 #define FERRY_VERSION_SSL (1 << 2)
@@ -1727,22 +1796,101 @@ typedef enum { FERRY_VERSION_FIRST, FERRY_VERSION_NOW = 10 } ferry_version_type;
 #define FERRY_VERSION_GSASL (1 << 29)
 #define FERRY_VERSION_THREADSAFE (1 << 30)
 
-/* Layout matches the first fields of libcurl's curl_version_info_data. */
+/* What ferry is built with. Layout matches libcurl's
+ * curl_version_info_data of age FERRY_VERSION_TWELFTH (libcurl 8.8 to at
+ * least 8.17); a field for something ferry does not have is NULL or 0. */
 typedef struct ferry_version_info_data {
-  ferry_version_type age;
-  const char *version;
-  unsigned int version_num;
-  const char *host;
-  int features;
-  const char *ssl_version;
-  long ssl_version_num;
-  const char *libz_version;
-  const char *const *protocols;
+  ferry_version_type age;     /* FERRY_VERSION_NOW */
+  const char *version;        /* the libcurl API level, "7.85.0" */
+  unsigned int version_num;   /* FERRY_LIBCURL_VERSION_NUM */
+  const char *host;           /* the build's target, "x86_64-linux-gnu" */
+  int features;               /* FERRY_VERSION_* bits */
+  const char *ssl_version;    /* "mbedTLS/2.28.3" */
+  long ssl_version_num;       /* 0, as in libcurl */
+  const char *libz_version;   /* zlib's, "1.2.13" */
+  const char *const *protocols; /* {"http", "https", NULL} */
+  const char *ares;           /* NULL: lookups use getaddrinfo on libuv's
+                                 thread pool, not c-ares */
+  int ares_num;
+  const char *libidn;         /* NULL */
+  int iconv_ver_num;          /* 0 */
+  const char *libssh_version; /* NULL */
+  unsigned int brotli_ver_num;
+  const char *brotli_version; /* NULL */
+  unsigned int nghttp2_ver_num;
+  const char *nghttp2_version; /* NULL: no HTTP/2 yet */
+  const char *quic_version;   /* NULL */
+  const char *cainfo;         /* the CA bundle used without CAINFO */
+  const char *capath;         /* NULL */
+  unsigned int zstd_ver_num;
+  const char *zstd_version;   /* NULL */
+  const char *hyper_version;  /* NULL */
+  const char *gsasl_version;  /* NULL */
+  const char *const *feature_names; /* names of the features, NULL-ended */
+  const char *rtmp_version;   /* NULL */
 } ferry_version_info_data;
 
-/* "ferry/0.1.0 libuv/1.44.2 mbedTLS/2.28.3 zlib/1.2.13 llhttp/8.1.0" */
+/* "ferry/0.1.0 libcurl/7.85.0 mbedTLS/2.28.3 zlib/1.2.13 libuv/1.44.2
+ * llhttp/8.1.0": ferry, the libcurl API level, and the libraries as they
+ * run (zlib's and libuv's asked at run time). A static string: never
+ * free it. Thread-safe. */
 FERRY_EXTERN char *ferry_version(void);
+/* A static struct describing ferry; age is not used (every field is
+ * filled). Never NULL, never to be freed. Thread-safe. */
 FERRY_EXTERN ferry_version_info_data *ferry_version_info(ferry_version_type age);
+
+/* TLS backends, by libcurl's curl_sslbackend numbers. ferry has one:
+ * mbedTLS. */
+typedef enum {
+  FERRYSSLBACKEND_NONE = 0,
+  FERRYSSLBACKEND_OPENSSL = 1,
+  FERRYSSLBACKEND_GNUTLS = 2,
+  FERRYSSLBACKEND_NSS = 3,
+  FERRYSSLBACKEND_OBSOLETE4 = 4,
+  FERRYSSLBACKEND_GSKIT = 5,
+  FERRYSSLBACKEND_POLARSSL = 6,
+  FERRYSSLBACKEND_WOLFSSL = 7,
+  FERRYSSLBACKEND_SCHANNEL = 8,
+  FERRYSSLBACKEND_SECURETRANSPORT = 9,
+  FERRYSSLBACKEND_AXTLS = 10,
+  FERRYSSLBACKEND_MBEDTLS = 11,
+  FERRYSSLBACKEND_MESALINK = 12,
+  FERRYSSLBACKEND_BEARSSL = 13,
+  FERRYSSLBACKEND_RUSTLS = 14
+} ferry_sslbackend;
+
+/* One TLS backend. Layout matches libcurl's struct curl_ssl_backend. */
+typedef struct ferry_ssl_backend {
+  ferry_sslbackend id;
+  const char *name;
+} ferry_ssl_backend;
+
+/* Results of ferry_global_sslset (libcurl's CURLsslset). */
+typedef enum {
+  FERRYSSLSET_OK = 0,
+  FERRYSSLSET_UNKNOWN_BACKEND,
+  FERRYSSLSET_TOO_LATE,      /* not returned by ferry */
+  FERRYSSLSET_NO_BACKENDS    /* not returned by ferry */
+} ferry_sslset;
+
+/* Choose the TLS backend, as libcurl built with one backend does: id
+ * FERRYSSLBACKEND_MBEDTLS, or name "mbedTLS" (any case) whatever the id,
+ * gives FERRYSSLSET_OK, at any time (before or after ferry_global_init);
+ * anything else (id FERRYSSLBACKEND_NONE with a NULL name included) gives
+ * FERRYSSLSET_UNKNOWN_BACKEND. When
+ * avail is not NULL, *avail is set to the static NULL-terminated list of
+ * backends ({mbedTLS}) either way. Thread-safe. */
+FERRY_EXTERN ferry_sslset ferry_global_sslset(ferry_sslbackend id,
+                                              const char *name,
+                                              const ferry_ssl_backend ***avail);
+
+/* libcurl's curl_global_trace: config names components whose tracing a
+ * VERBOSE or DEBUGFUNCTION transfer should show ("all", "-dns,+ssl", ...),
+ * unknown names ignored. ferry's trace has no components: every traced
+ * transfer shows its state changes, connection and TLS events and the
+ * bytes, whatever config says. So the string (NULL included) is accepted
+ * and changes nothing. Returns FERRYE_OK. Thread-safe. */
+FERRY_EXTERN ferry_code ferry_global_trace(const char *config);
 
 #ifdef __cplusplus
 }

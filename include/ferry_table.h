@@ -19,10 +19,13 @@
  *   CURLOPT_ name.
  *
  * Rows are sorted by NUMBER. The lists hold every code, option and info id
- * of libcurl 8.15 (and CURLMOPT_NETWORK_CHANGED of 8.16), so an unmodified
- * libcurl program compiles; ferry refuses what it does not implement at run
- * time, with a code that says so. The generator (include/gen-curl-h.c)
- * checks at build time that ids are unique and rows sorted.
+ * of libcurl 8.17 (but its CURLMOPT_NOTIFYFUNCTION and CURLMOPT_NOTIFYDATA,
+ * see FERRY_OWN_MOPTIONS), and CURLINFO_SIZE_DELIVERED of 8.20, so an
+ * unmodified libcurl program compiles; ferry refuses what it does not
+ * implement at run time, with a code that says so. The generator
+ * (include/gen-curl-h.c) checks at build time that ids are unique and rows
+ * sorted, and that FERRY_LIBCURL_VERSION_NUM (ferry.h) stays below every
+ * row of FERRY_MISSING_FUNCTIONS.
  */
 #ifndef FERRY_TABLE_H
 #define FERRY_TABLE_H
@@ -598,7 +601,8 @@
   X(POSTTRANSFER_TIME_T, OFF_T, 67, 0)                                         \
   X(EARLYDATA_SENT_T, OFF_T, 68, 0)                                            \
   X(HTTPAUTH_USED, LONG, 69, 0)                                                \
-  X(PROXYAUTH_USED, LONG, 70, 0)
+  X(PROXYAUTH_USED, LONG, 70, 0)                                              \
+  X(SIZE_DELIVERED, OFF_T, 71, 0)
 
 /* Constants: X(FERRY_NAME, CURL_NAME). Values are defined once, in ferry.h;
  * this list only pairs each with its libcurl spelling. */
@@ -718,6 +722,18 @@
   X(FERRY_IPRESOLVE_V4, CURL_IPRESOLVE_V4)                                     \
   X(FERRY_IPRESOLVE_V6, CURL_IPRESOLVE_V6)                                     \
   X(FERRY_VERSION_FIRST, CURLVERSION_FIRST)                                    \
+  X(FERRY_VERSION_SECOND, CURLVERSION_SECOND)                                  \
+  X(FERRY_VERSION_THIRD, CURLVERSION_THIRD)                                    \
+  X(FERRY_VERSION_FOURTH, CURLVERSION_FOURTH)                                  \
+  X(FERRY_VERSION_FIFTH, CURLVERSION_FIFTH)                                    \
+  X(FERRY_VERSION_SIXTH, CURLVERSION_SIXTH)                                    \
+  X(FERRY_VERSION_SEVENTH, CURLVERSION_SEVENTH)                                \
+  X(FERRY_VERSION_EIGHTH, CURLVERSION_EIGHTH)                                  \
+  X(FERRY_VERSION_NINTH, CURLVERSION_NINTH)                                    \
+  X(FERRY_VERSION_TENTH, CURLVERSION_TENTH)                                    \
+  X(FERRY_VERSION_ELEVENTH, CURLVERSION_ELEVENTH)                              \
+  X(FERRY_VERSION_TWELFTH, CURLVERSION_TWELFTH)                                \
+  X(FERRY_VERSION_LAST, CURLVERSION_LAST)                                      \
   X(FERRY_VERSION_NOW, CURLVERSION_NOW)                                        \
   X(FERRY_VERSION_IPV6, CURL_VERSION_IPV6)                                     \
   X(FERRY_VERSION_KERBEROS4, CURL_VERSION_KERBEROS4)                           \
@@ -878,6 +894,30 @@
   X(FERRY_NETRC_IGNORED, CURL_NETRC_IGNORED)                                   \
   X(FERRY_NETRC_OPTIONAL, CURL_NETRC_OPTIONAL)                                 \
   X(FERRY_NETRC_REQUIRED, CURL_NETRC_REQUIRED)                                 \
+  X(FERRY_NETRC_LAST, CURL_NETRC_LAST)                                         \
+  X(FERRYFOLLOW_ALL, CURLFOLLOW_ALL)                                           \
+  X(FERRYFOLLOW_OBEYCODE, CURLFOLLOW_OBEYCODE)                                 \
+  X(FERRYFOLLOW_FIRSTONLY, CURLFOLLOW_FIRSTONLY)                               \
+  X(FERRY_PROGRESSFUNC_CONTINUE, CURL_PROGRESSFUNC_CONTINUE)                   \
+  X(FERRYSSLBACKEND_NONE, CURLSSLBACKEND_NONE)                                 \
+  X(FERRYSSLBACKEND_OPENSSL, CURLSSLBACKEND_OPENSSL)                           \
+  X(FERRYSSLBACKEND_GNUTLS, CURLSSLBACKEND_GNUTLS)                             \
+  X(FERRYSSLBACKEND_NSS, CURLSSLBACKEND_NSS)                                   \
+  X(FERRYSSLBACKEND_OBSOLETE4, CURLSSLBACKEND_OBSOLETE4)                       \
+  X(FERRYSSLBACKEND_GSKIT, CURLSSLBACKEND_GSKIT)                               \
+  X(FERRYSSLBACKEND_POLARSSL, CURLSSLBACKEND_POLARSSL)                         \
+  X(FERRYSSLBACKEND_WOLFSSL, CURLSSLBACKEND_WOLFSSL)                           \
+  X(FERRYSSLBACKEND_SCHANNEL, CURLSSLBACKEND_SCHANNEL)                         \
+  X(FERRYSSLBACKEND_SECURETRANSPORT, CURLSSLBACKEND_SECURETRANSPORT)           \
+  X(FERRYSSLBACKEND_AXTLS, CURLSSLBACKEND_AXTLS)                               \
+  X(FERRYSSLBACKEND_MBEDTLS, CURLSSLBACKEND_MBEDTLS)                           \
+  X(FERRYSSLBACKEND_MESALINK, CURLSSLBACKEND_MESALINK)                         \
+  X(FERRYSSLBACKEND_BEARSSL, CURLSSLBACKEND_BEARSSL)                           \
+  X(FERRYSSLBACKEND_RUSTLS, CURLSSLBACKEND_RUSTLS)                             \
+  X(FERRYSSLSET_OK, CURLSSLSET_OK)                                             \
+  X(FERRYSSLSET_UNKNOWN_BACKEND, CURLSSLSET_UNKNOWN_BACKEND)                   \
+  X(FERRYSSLSET_TOO_LATE, CURLSSLSET_TOO_LATE)                                 \
+  X(FERRYSSLSET_NO_BACKENDS, CURLSSLSET_NO_BACKENDS)                           \
   X(FERRYPROXY_HTTP, CURLPROXY_HTTP)                                           \
   X(FERRYPROXY_HTTP_1_0, CURLPROXY_HTTP_1_0)                                   \
   X(FERRYPROXY_HTTPS, CURLPROXY_HTTPS)                                         \
@@ -1047,7 +1087,10 @@
   X(ferry_lock_data, curl_lock_data)                                           \
   X(ferry_lock_access, curl_lock_access)                                       \
   X(ferry_lock_function, curl_lock_function)                                   \
-  X(ferry_unlock_function, curl_unlock_function)
+  X(ferry_unlock_function, curl_unlock_function) \
+  X(ferry_progress_callback, curl_progress_callback)                           \
+  X(ferry_sslbackend, curl_sslbackend)                                         \
+  X(ferry_sslset, CURLsslset)
 
 /* Struct tags: X(ferry_tag, curl_tag) so `struct curl_slist` works. */
 #define FERRY_STRUCTS(X)                                                       \
@@ -1066,7 +1109,8 @@
   X(ferry_forms, curl_forms)                                                   \
   X(ferry_hstsentry, curl_hstsentry)                                           \
   X(ferry_index, curl_index)                                                   \
-  X(ferry_pushheaders, curl_pushheaders)
+  X(ferry_pushheaders, curl_pushheaders)                                       \
+  X(ferry_ssl_backend, curl_ssl_backend)
 
 /* Functions: X(ferry_name, curl_name) */
 #define FERRY_FUNCTIONS(X)                                                     \
@@ -1142,7 +1186,25 @@
   X(ferry_share_init, curl_share_init)                                         \
   X(ferry_share_setopt, curl_share_setopt)                                     \
   X(ferry_share_cleanup, curl_share_cleanup)                                   \
-  X(ferry_share_strerror, curl_share_strerror)
+  X(ferry_share_strerror, curl_share_strerror) \
+  X(ferry_global_sslset, curl_global_sslset)                                   \
+  X(ferry_global_trace, curl_global_trace)                                     \
+  X(ferry_url_strerror, curl_url_strerror)
+
+/* libcurl functions ferry does not have, added after 7.56.0, with the
+ * libcurl version that added each: X(curl_name, VERSION_NUM). They decide
+ * FERRY_LIBCURL_VERSION_NUM (see ferry.h), which must stay below each of
+ * them; <curl/curl.h> declares none of them. A row goes when ferry gets
+ * the function. */
+#define FERRY_MISSING_FUNCTIONS(X)                                             \
+  X(curl_ws_recv, 0x075600)                                                    \
+  X(curl_ws_send, 0x075600)                                                    \
+  X(curl_ws_meta, 0x075600)                                                    \
+  X(curl_multi_waitfds, 0x080800)                                              \
+  X(curl_multi_get_offt, 0x081000)                                             \
+  X(curl_ws_start_frame, 0x081000)                                             \
+  X(curl_multi_notify_enable, 0x081100)                                        \
+  X(curl_multi_notify_disable, 0x081100)
 
 /* libcurl-only spellings: X(CURL_ALIAS, CURL_TARGET). <curl/curl.h> gets
  * `#define CURL_ALIAS CURL_TARGET`. TARGET is the text the alias stands for:
@@ -1214,6 +1276,11 @@
   X(CURLFTPSSL_TRY, CURLUSESSL_TRY)                                            \
   X(CURLFTPSSL_CONTROL, CURLUSESSL_CONTROL)                                    \
   X(CURLFTPSSL_ALL, CURLUSESSL_ALL)                                            \
+  X(CURLSSLBACKEND_AWSLC, CURLSSLBACKEND_OPENSSL)                              \
+  X(CURLSSLBACKEND_BORINGSSL, CURLSSLBACKEND_OPENSSL)                          \
+  X(CURLSSLBACKEND_LIBRESSL, CURLSSLBACKEND_OPENSSL)                           \
+  X(CURLSSLBACKEND_CYASSL, CURLSSLBACKEND_WOLFSSL)                             \
+  X(CURLSSLBACKEND_DARWINSSL, CURLSSLBACKEND_SECURETRANSPORT)                  \
   X(CURL_TYPEOF_CURL_OFF_T, ferry_off_t)                                       \
   X(CURL_SIZEOF_CURL_OFF_T, 8)                                                 \
   X(CURL_FORMAT_CURL_OFF_T, PRId64)                                            \
