@@ -207,11 +207,11 @@
   X(POST, LONG, 47, 1)                                                         \
   X(DIRLISTONLY, LONG, 48, 0)                                                  \
   X(APPEND, LONG, 50, 0)                                                       \
-  X(NETRC, VALUES, 51, 0)                                                      \
+  X(NETRC, VALUES, 51, 1)                                                      \
   X(FOLLOWLOCATION, LONG, 52, 1)                                               \
   X(TRANSFERTEXT, LONG, 53, 0)                                                 \
   X(PUT, LONG, 54, 1)                                                          \
-  X(PROGRESSFUNCTION, FUNCTIONPOINT, 56, 0)                                    \
+  X(PROGRESSFUNCTION, FUNCTIONPOINT, 56, 1)                                    \
   X(XFERINFODATA, CBPOINT, 57, 1)                                              \
   X(AUTOREFERER, LONG, 58, 1)                                                  \
   X(PROXYPORT, LONG, 59, 1)                                                    \
@@ -237,9 +237,9 @@
   X(SSL_CIPHER_LIST, STRINGPOINT, 83, 1)                                       \
   X(HTTP_VERSION, VALUES, 84, 1)                                               \
   X(FTP_USE_EPSV, LONG, 85, 0)                                                 \
-  X(SSLCERTTYPE, STRINGPOINT, 86, 0)                                           \
+  X(SSLCERTTYPE, STRINGPOINT, 86, 1)                                           \
   X(SSLKEY, STRINGPOINT, 87, 1)                                                \
-  X(SSLKEYTYPE, STRINGPOINT, 88, 0)                                            \
+  X(SSLKEYTYPE, STRINGPOINT, 88, 1)                                            \
   X(SSLENGINE, STRINGPOINT, 89, 0)                                             \
   X(SSLENGINE_DEFAULT, LONG, 90, 0)                                            \
   X(DNS_USE_GLOBAL_CACHE, LONG, 91, 0)                                         \
@@ -263,13 +263,13 @@
   X(SSL_CTX_DATA, CBPOINT, 109, 0)                                             \
   X(FTP_CREATE_MISSING_DIRS, LONG, 110, 0)                                     \
   X(PROXYAUTH, VALUES, 111, 0)                                                 \
-  X(SERVER_RESPONSE_TIMEOUT, LONG, 112, 0)                                     \
+  X(SERVER_RESPONSE_TIMEOUT, LONG, 112, 1)                                     \
   X(IPRESOLVE, VALUES, 113, 1)                                                 \
   X(MAXFILESIZE, LONG, 114, 1)                                                 \
   X(INFILESIZE_LARGE, OFF_T, 115, 1)                                           \
   X(RESUME_FROM_LARGE, OFF_T, 116, 1)                                          \
   X(MAXFILESIZE_LARGE, OFF_T, 117, 1)                                          \
-  X(NETRC_FILE, STRINGPOINT, 118, 0)                                           \
+  X(NETRC_FILE, STRINGPOINT, 118, 1)                                           \
   X(USE_SSL, VALUES, 119, 0)                                                   \
   X(POSTFIELDSIZE_LARGE, OFF_T, 120, 1)                                        \
   X(TCP_NODELAY, LONG, 121, 1)                                                 \
@@ -292,7 +292,7 @@
   X(FTP_ALTERNATIVE_TO_USER, STRINGPOINT, 147, 0)                              \
   X(SOCKOPTFUNCTION, FUNCTIONPOINT, 148, 1)                                    \
   X(SOCKOPTDATA, CBPOINT, 149, 1)                                              \
-  X(SSL_SESSIONID_CACHE, LONG, 150, 0)                                         \
+  X(SSL_SESSIONID_CACHE, LONG, 150, 1)                                         \
   X(SSH_AUTH_TYPES, VALUES, 151, 0)                                            \
   X(SSH_PUBLIC_KEYFILE, STRINGPOINT, 152, 0)                                   \
   X(SSH_PRIVATE_KEYFILE, STRINGPOINT, 153, 0)                                  \
@@ -313,7 +313,7 @@
   X(SEEKDATA, CBPOINT, 168, 1)                                                 \
   X(CRLFILE, STRINGPOINT, 169, 0)                                              \
   X(ISSUERCERT, STRINGPOINT, 170, 0)                                           \
-  X(ADDRESS_SCOPE, LONG, 171, 0)                                               \
+  X(ADDRESS_SCOPE, LONG, 171, 1)                                               \
   X(CERTINFO, LONG, 172, 1)                                                    \
   X(USERNAME, STRINGPOINT, 173, 1)                                             \
   X(PASSWORD, STRINGPOINT, 174, 1)                                             \
@@ -380,7 +380,7 @@
   X(PROXY_SERVICE_NAME, STRINGPOINT, 235, 0)                                   \
   X(SERVICE_NAME, STRINGPOINT, 236, 0)                                         \
   X(PIPEWAIT, LONG, 237, 1)                                                    \
-  X(DEFAULT_PROTOCOL, STRINGPOINT, 238, 0)                                     \
+  X(DEFAULT_PROTOCOL, STRINGPOINT, 238, 1)                                     \
   X(STREAM_WEIGHT, LONG, 239, 1)                                               \
   X(STREAM_DEPENDS, OBJECTPOINT, 240, 1)                                       \
   X(STREAM_DEPENDS_E, OBJECTPOINT, 241, 1)                                     \
@@ -408,7 +408,7 @@
   X(PROXY_PINNEDPUBLICKEY, STRINGPOINT, 263, 0)                                \
   X(ABSTRACT_UNIX_SOCKET, STRINGPOINT, 264, 0)                                 \
   X(SUPPRESS_CONNECT_HEADERS, LONG, 265, 0)                                    \
-  X(REQUEST_TARGET, STRINGPOINT, 266, 0)                                       \
+  X(REQUEST_TARGET, STRINGPOINT, 266, 1)                                       \
   X(SOCKS5_AUTH, LONG, 267, 0)                                                 \
   X(SSH_COMPRESSION, LONG, 268, 0)                                             \
   X(MIMEPOST, OBJECTPOINT, 269, 1)                                             \
@@ -463,10 +463,10 @@
   X(PROTOCOLS_STR, STRINGPOINT, 318, 1)                                        \
   X(REDIR_PROTOCOLS_STR, STRINGPOINT, 319, 1)                                  \
   X(WS_OPTIONS, LONG, 320, 0)                                                  \
-  X(CA_CACHE_TIMEOUT, LONG, 321, 0)                                            \
-  X(QUICK_EXIT, LONG, 322, 0)                                                  \
+  X(CA_CACHE_TIMEOUT, LONG, 321, 1)                                            \
+  X(QUICK_EXIT, LONG, 322, 1)                                                  \
   X(HAPROXY_CLIENT_IP, STRINGPOINT, 323, 0)                                    \
-  X(SERVER_RESPONSE_TIMEOUT_MS, LONG, 324, 0)                                  \
+  X(SERVER_RESPONSE_TIMEOUT_MS, LONG, 324, 1)                                  \
   X(ECH, STRINGPOINT, 325, 0)                                                  \
   X(TCP_KEEPCNT, LONG, 326, 1)                                                 \
   X(UPLOAD_FLAGS, LONG, 327, 0)                                                \

@@ -63,6 +63,8 @@ typedef struct ferry__tls_opts {
   char *cipher_list;
   char *ec_curves;            /* SSL_EC_CURVES */
   ferry_blob cainfo_blob, sslcert_blob, sslkey_blob;
+  char *sslcerttype;          /* SSLCERTTYPE; NULL: "PEM" */
+  char *sslkeytype;           /* SSLKEYTYPE; NULL: "PEM" */
   /* the TLS configuration key of these options (a SHA-256 over all of
    * them, costly for every transfer); setting any TLS option clears
    * key_valid */
@@ -93,8 +95,10 @@ typedef struct ferry__opts {
   ferry_read_callback readfn;
   void *headerdata;
   ferry_header_callback headerfn;
-  void *xferinfodata;
+  void *xferinfodata;          /* XFERINFODATA (= PROGRESSDATA) */
   ferry_xferinfo_callback xferinfofn;
+  ferry_progress_callback progressfn; /* PROGRESSFUNCTION: called when
+                                         xferinfofn is NULL */
   void *debugdata;
   ferry_debug_callback debugfn;
   char *errorbuffer;
@@ -160,7 +164,6 @@ typedef struct ferry__opts {
   void *donedata;
   long priority;              /* PRIORITY: higher starts first when queued */
   long stream_weight;         /* STREAM_WEIGHT (HTTP/2), 1..256 */
-  unsigned followlocation : 1;
   unsigned autoreferer : 1;
   unsigned path_as_is : 1;      /* PATH_AS_IS: keep dot segments */
   unsigned unrestricted_auth : 1;
@@ -216,6 +219,20 @@ typedef struct ferry__opts {
                                  was set last among the options that choose
                                  the request's body */
   unsigned form_httppost : 1; /* ... and it is the HTTPPOST list */
+  /* the rest of libcurl's small options (http.c, netrc.c, tls.c) */
+  char *default_protocol;     /* DEFAULT_PROTOCOL: the scheme of a URL
+                                 without one; NULL: guess (http) */
+  char *request_target;       /* REQUEST_TARGET, sent instead of the URL's
+                                 path and query */
+  long netrc;                 /* NETRC: FERRY_NETRC_IGNORED/OPTIONAL/REQUIRED */
+  char *netrc_file;           /* NETRC_FILE; NULL: $NETRC, else ~/.netrc */
+  long ca_cache_timeout;      /* CA_CACHE_TIMEOUT, s; -1 forever; 86400 */
+  unsigned long address_scope; /* ADDRESS_SCOPE: IPv6 scope id; 0: none */
+  long server_response_timeout_ms; /* SERVER_RESPONSE_TIMEOUT(_MS): kept,
+                                      no HTTP use (as in libcurl) */
+  unsigned char follow_mode;  /* FOLLOWLOCATION: 0, or FERRYFOLLOW_* */
+  unsigned no_session_cache : 1; /* SSL_SESSIONID_CACHE 0 */
+  unsigned quick_exit : 1;    /* QUICK_EXIT */
 } ferry__opts;
 
 struct ferry_easy {

@@ -596,7 +596,7 @@ ferry_code ferry__http_check_redirect(ferry_easy *e, int status) {
   /* as libcurl: any 3xx with a Location is followed when asked to; where
    * it leads is worked out once the response is in */
   if (status >= 300 && status <= 399 && e->location != NULL &&
-      e->location[0] != '\0' && e->set.followlocation)
+      e->location[0] != '\0' && e->set.follow_mode)
     e->follow = 1;
   return FERRYE_OK;
 }
