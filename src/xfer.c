@@ -396,9 +396,16 @@ static long connect_timeout_ms(const ferry_easy *e) {
                                       : DEFAULT_CONNECT_TIMEOUT_MS;
 }
 
+/* Is there a progress callback to call (XFERINFOFUNCTION, else the older
+ * PROGRESSFUNCTION)? */
+static int has_progress_fn(const ferry_easy *e) {
+  return !e->set.noprogress &&
+         (e->set.xferinfofn != NULL || e->set.progressfn != NULL);
+}
+
 static int wants_ticks(const ferry_easy *e) {
   return (e->set.low_speed_limit > 0 && e->set.low_speed_time > 0) ||
-         (!e->set.noprogress && e->set.xferinfofn != NULL);
+         has_progress_fn(e);
 }
 
 static void update_deadline(ferry_easy *e) {
@@ -434,17 +441,23 @@ static void update_deadline(ferry_easy *e) {
 static int progress_report(ferry_easy *e) {
   ferry_multi *m = e->multi;
   int rc;
-  ferry_off_t ultotal;
+  ferry_off_t ultotal, dltotal;
 
-  if (e->set.noprogress || e->set.xferinfofn == NULL)
+  if (!has_progress_fn(e))
     return 0;
   ultotal = e->stream.body_len >= 0 ? e->stream.body_len : 0;
+  dltotal = e->content_length > 0 ? e->content_length : 0;
   FERRY__CALLBACK_ENTER(m);
-  rc = e->set.xferinfofn(e->set.xferinfodata,
-                         e->content_length > 0 ? e->content_length : 0,
-                         e->dl_bytes, ultotal, e->ul_bytes);
+  if (e->set.xferinfofn != NULL)
+    rc = e->set.xferinfofn(e->set.xferinfodata, dltotal, e->dl_bytes, ultotal,
+                           e->ul_bytes);
+  else
+    rc = e->set.progressfn(e->set.xferinfodata, (double)dltotal,
+                           (double)e->dl_bytes, (double)ultotal,
+                           (double)e->ul_bytes);
   FERRY__CALLBACK_LEAVE(m);
-  return rc;
+  /* libcurl's "go on with the built-in meter": ferry has none */
+  return rc == FERRY_PROGRESSFUNC_CONTINUE ? 0 : rc;
 }
 
 /* Call the progress callback; returns non-zero if the transfer ended. */
@@ -1103,7 +1116,7 @@ static void hook_request_sent(void *ud) {
 
 static void hook_after_io(void *ud) {
   ferry_easy *e = ud;
-  if (!e->set.noprogress && e->set.xferinfofn)
+  if (has_progress_fn(e))
     progress_call(e);
 }
 
