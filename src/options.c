@@ -920,7 +920,9 @@ ferry_code ferry_easy_setopt(ferry_easy *e, ferry_option opt, ...) {
       o->max_send_speed = ov;
     break;
   case FERRYOPT_DEFAULT_PROTOCOL:
-    /* checked when a URL without a scheme needs it, as in libcurl */
+    /* checked when a URL without a scheme needs it, as in libcurl; the
+     * URL's parse must be made again */
+    e->url_cached = 0;
     return set_string(e, &o->default_protocol, pv);
   case FERRYOPT_REQUEST_TARGET:
     /* libcurl sends it verbatim; ferry refuses what would break the
