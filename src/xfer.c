@@ -354,19 +354,21 @@ ferry_code ferry__xfer_setup(ferry_easy *e) {
     snprintf(e->errtext, sizeof(e->errtext), "No URL set");
     return FERRYE_URL_MALFORMAT;
   }
-  uerr = ferry__url_parse(&e->url, e->set.url,
-                          FERRY__URL_GUESS_SCHEME |
-                              (e->set.path_as_is ? FERRY__URL_PATH_AS_IS : 0),
-                          &why);
+  uerr = ferry__url_parse_default(
+      &e->url, e->set.url,
+      FERRY__URL_GUESS_SCHEME | (e->set.path_as_is ? FERRY__URL_PATH_AS_IS : 0),
+      e->set.default_protocol, &why);
   if (uerr == FERRY__URL_NOMEM)
     return FERRYE_OUT_OF_MEMORY;
   if (uerr == FERRY__URL_UNSUPPORTED_SCHEME) {
-    /* the parser only says so for a "scheme:" prefix: name it, as libcurl
-     * does */
-    int n = (int)strcspn(e->set.url, ":");
+    /* the parser only says so for a "scheme:" prefix or DEFAULT_PROTOCOL:
+     * name it, as libcurl does */
+    const char *scheme = ferry__url_scheme_of(e->set.url,
+                                              e->set.default_protocol);
+    int n = (int)strcspn(scheme, ":");
     snprintf(e->errtext, sizeof(e->errtext),
              "Protocol \"%.*s\" not supported or disabled in ferry",
-             n > 64 ? 64 : n, e->set.url);
+             n > 64 ? 64 : n, scheme);
     return FERRYE_UNSUPPORTED_PROTOCOL;
   }
   if (uerr != FERRY__URL_OK) {
