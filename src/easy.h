@@ -299,6 +299,7 @@ struct ferry_easy {
   unsigned hop_get : 1;    /* a redirect turned the request into a GET */
   unsigned followed : 1;   /* a Location was followed: REDIR_PROTOCOLS_STR
                               applies to the hops from there on */
+  unsigned ignore_custom : 1; /* a FOLLOWLOCATION mode dropped CUSTOMREQUEST */
   unsigned strip_auth : 1; /* a redirect left the host of the credentials */
   char *conn_key;          /* "scheme://host:port" */
   struct ferry__addrs *addrs;

@@ -24,10 +24,11 @@
 #include "trace.h"
 
 const char *ferry__http_method(const ferry_easy *e) {
+  /* CUSTOMREQUEST wins, until a FOLLOWLOCATION mode drops it */
+  if (e->set.customrequest && !e->ignore_custom)
+    return e->set.customrequest;
   if (e->hop_get)
     return e->set.nobody ? "HEAD" : "GET";
-  if (e->set.customrequest)
-    return e->set.customrequest;
   if (e->set.nobody)
     return "HEAD";
   if (e->set.form_post)
@@ -487,6 +488,12 @@ ferry_code ferry__http_build_request(ferry_easy *e) {
   } else {
     target = ferry__url_request_target(&e->url);
   }
+  if (e->set.request_target != NULL && target != NULL) {
+    /* REQUEST_TARGET replaces the path and query, or the whole URL a
+     * proxy would get, in every request (as in libcurl) */
+    ferry__free(target);
+    target = ferry__strdup(e->set.request_target);
+  }
   auth = authorization(e, r.method, target, has_body, &oom);
   if (oom)
     goto done;
@@ -657,12 +664,31 @@ unsigned ferry__http_parse_protocols(const char *list) {
   return bits;
 }
 
+/* What the options make of the request, CUSTOMREQUEST aside (libcurl's
+ * httpreq), in ferry__http_method's order: a GET once a redirect made it
+ * one. */
+enum { REQ_GET, REQ_POST, REQ_PUT, REQ_HEAD };
+
+static int request_kind(const ferry_easy *e) {
+  if (e->hop_get)
+    return REQ_GET;
+  if (e->set.nobody)
+    return REQ_HEAD;
+  if (e->set.form_post)
+    return REQ_POST; /* MIMEPOST or HTTPPOST */
+  if (e->set.upload)
+    return REQ_PUT;
+  if (e->set.post || e->set.postfields)
+    return REQ_POST;
+  return REQ_GET;
+}
+
 ferry_code ferry__http_next_hop(ferry_easy *e, ferry__url *next) {
   const char *why = NULL;
   ferry__url_err uerr;
   char *origin;
   int status = (int)e->response_code;
-  const char *method = ferry__http_method(e);
+  int kind = request_kind(e);
 
   /* as libcurl, an authentication retry counts as a redirect: MAXREDIRS
    * bounds it, REDIRECT_COUNT counts it, AUTOREFERER names the URL */
@@ -710,17 +736,24 @@ ferry_code ferry__http_next_hop(ferry_easy *e, ferry__url *next) {
   /* from now on REDIR_PROTOCOLS_STR applies (prepare_hop checks it, once
    * the hop's URL is the transfer's, as in libcurl) */
   e->followed = 1;
-  /* 303 makes anything but HEAD a GET (a POST stays with POSTREDIR's 303
-   * bit, as in libcurl); 301 and 302 turn a POST into a GET unless
-   * POSTREDIR keeps it; 307, 308 and the other 3xx keep the method and
-   * body. */
-  if (status == 303 && strcmp(method, "HEAD") != 0 &&
-      !(strcmp(method, "POST") == 0 && (e->set.postredir & 4)))
+  /* As libcurl decides, from what the options make of the request (its
+   * kind), not from a CUSTOMREQUEST: 303 makes anything but a GET a GET
+   * without a body (a HEAD stays a HEAD; a POST stays with POSTREDIR's 303
+   * bit); 301 and 302 turn a POST into a GET unless POSTREDIR keeps it;
+   * 307, 308 and the other 3xx keep the method and body. A CUSTOMREQUEST
+   * method stays in use after such a switch with FOLLOWLOCATION 1
+   * (FERRYFOLLOW_ALL); OBEYCODE drops it from then on; FIRSTONLY drops it
+   * after the first request. */
+  if ((status == 303 && kind != REQ_GET &&
+       !(kind == REQ_POST && (e->set.postredir & 4))) ||
+      (status == 301 && kind == REQ_POST && !(e->set.postredir & 1)) ||
+      (status == 302 && kind == REQ_POST && !(e->set.postredir & 2))) {
     e->hop_get = 1;
-  else if (((status == 301 && !(e->set.postredir & 1)) ||
-            (status == 302 && !(e->set.postredir & 2))) &&
-           strcmp(method, "POST") == 0)
-    e->hop_get = 1;
+    if (e->set.follow_mode == FERRYFOLLOW_OBEYCODE)
+      e->ignore_custom = 1;
+  }
+  if (e->set.follow_mode == FERRYFOLLOW_FIRSTONLY)
+    e->ignore_custom = 1;
   origin = ferry__http_origin(next);
   if (origin == NULL) {
     ferry__url_free(next);
@@ -751,6 +784,7 @@ ferry_code ferry__http_first_hop(ferry_easy *e) {
   int switched = 0;
 
   ferry__http_auth_start(e);
+  e->ignore_custom = 0;
   ferry__free(e->first_host);
   ferry__http_forget_first_userinfo(e);
   /* HSTS first: the URL may go to https before anything is decided */
