@@ -295,6 +295,8 @@ struct ferry_easy {
   char *first_host;        /* "scheme://host:port" credentials belong to */
   char *first_user;        /* the first URL's userinfo, which goes to */
   char *first_password;    /* first_host on every hop, as in libcurl */
+  char *netrc_user;        /* NETRC's credentials for this hop's host; */
+  char *netrc_password;    /* NULL when NETRC gave none (http.c) */
   unsigned follow : 1;     /* following this response's Location */
   unsigned hop_get : 1;    /* a redirect turned the request into a GET */
   unsigned followed : 1;   /* a Location was followed: REDIR_PROTOCOLS_STR

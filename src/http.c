@@ -5,8 +5,12 @@
  * headers) go only to the scheme, host and port of the first URL, unless
  * UNRESTRICTED_AUTH says otherwise. A redirect elsewhere, HTTPS to HTTP
  * included, carries none of them. */
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <mbedtls/base64.h>
 
@@ -18,6 +22,7 @@
 #include "http.h"
 #include "mime.h"
 #include "multi.h"
+#include "netrc.h"
 #include "partial.h"
 #include "proxy.h"
 #include "share.h"
@@ -124,7 +129,14 @@ char *ferry__http_basic(const char *user, size_t ulen, const char *pass,
  * there are none. */
 static int credentials(const ferry_easy *e, const char **user, size_t *ulen,
                        const char **pass) {
-  if (e->set.userpwd) {
+  if (e->netrc_user) {
+    /* found for this hop's host: they may go there whatever the hop */
+    *user = e->netrc_user;
+    *ulen = strlen(*user);
+    *pass = e->netrc_password;
+  } else if (e->strip_auth) {
+    return 0; /* a redirect left the host of the others */
+  } else if (e->set.userpwd) {
     const char *colon = strchr(e->set.userpwd, ':');
     *ulen = colon ? (size_t)(colon - e->set.userpwd) : strlen(e->set.userpwd);
     *user = e->set.userpwd;
@@ -154,8 +166,10 @@ static int credentials(const ferry_easy *e, const char **user, size_t *ulen,
 static int has_credentials(const ferry_easy *e) {
   const char *user, *pass;
   size_t ulen;
-  return !e->strip_auth &&
-         (e->set.bearer != NULL || credentials(e, &user, &ulen, &pass));
+  /* credentials() leaves out what may not go to a redirect's new host,
+   * and gives NETRC's for it */
+  return (!e->strip_auth && e->set.bearer != NULL) ||
+         credentials(e, &user, &ulen, &pass);
 }
 
 /* The Authorization value for this hop's request (method to target), or
@@ -182,7 +196,7 @@ static char *authorization(ferry_easy *e, const char *method,
   }
   if (e->set.httpauth && !e->auth_picked)
     e->auth_picked = e->set.httpauth;
-  if (e->strip_auth || target == NULL) {
+  if ((e->strip_auth && e->netrc_user == NULL) || target == NULL) {
     e->auth_done = 1;
     return NULL; /* a redirect left the host the credentials are for */
   }
@@ -228,7 +242,7 @@ static char *authorization(ferry_easy *e, const char *method,
     }
     e->auth_done = 1;
   } else if (e->auth_picked == AUTH_BEARER) {
-    if (e->set.bearer) {
+    if (e->set.bearer && !e->strip_auth) {
       size_t n = strlen(e->set.bearer) + 8;
       out = ferry__malloc(n);
       if (out == NULL) {
@@ -422,6 +436,157 @@ static ferry_code form_body(ferry_easy *e, ferry__h1_request *r) {
   return FERRYE_OK;
 }
 
+/* ---- NETRC ------------------------------------------------------------ *
+ *
+ * As libcurl 8.17 does: NETRC_FILE, else the file $NETRC names, else
+ * .netrc in $HOME (or the user's home directory from the password
+ * database). Not with USERPWD or USERNAME set. With NETRC_OPTIONAL the
+ * URL's password, when it has one, wins and the file is not read; with
+ * NETRC_REQUIRED the file's password wins. The URL's user name, on the
+ * host it was given for, picks the entry with that login. A redirect to
+ * another host looks that host up (without the first URL's user name):
+ * what the file gives a host goes to that host, whatever the redirect.
+ * A missing or unreadable file, and a syntax error, fail the transfer
+ * with FERRYE_READ_ERROR under NETRC_REQUIRED and are only traced under
+ * NETRC_OPTIONAL; no entry for the host is never an error. */
+
+static void netrc_forget(ferry_easy *e) {
+  if (e->netrc_user)
+    memset(e->netrc_user, 0, strlen(e->netrc_user));
+  ferry__free(e->netrc_user);
+  e->netrc_user = NULL;
+  if (e->netrc_password)
+    memset(e->netrc_password, 0, strlen(e->netrc_password));
+  ferry__free(e->netrc_password);
+  e->netrc_password = NULL;
+}
+
+/* The netrc file's name (a new string), or NULL when out of memory or
+ * there is no home directory to look in (*no_home set). */
+static char *netrc_path(const ferry_easy *e, int *no_home) {
+  const char *env = getenv("NETRC"), *home;
+  struct passwd pw, *found = NULL;
+  char pwbuf[1024];
+  size_t n;
+  char *path;
+
+  *no_home = 0;
+  if (e->set.netrc_file)
+    return ferry__strdup(e->set.netrc_file);
+  if (env && *env)
+    return ferry__strdup(env);
+  home = getenv("HOME");
+  if (home == NULL || *home == '\0') {
+    if (getpwuid_r(geteuid(), &pw, pwbuf, sizeof(pwbuf), &found) != 0 ||
+        found == NULL || found->pw_dir == NULL) {
+      *no_home = 1;
+      return NULL;
+    }
+    home = found->pw_dir;
+  }
+  n = strlen(home) + sizeof("/.netrc");
+  path = ferry__malloc(n);
+  if (path != NULL)
+    snprintf(path, n, "%s/.netrc", home);
+  return path;
+}
+
+/* Read at most FERRY__NETRC_MAX_FILE bytes of path into a new buffer.
+ * 0, -1 (cannot be read: *why), -2 (larger), -3 (out of memory). */
+static int netrc_read(const char *path, char **text, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  size_t n;
+
+  *text = NULL;
+  *len = 0;
+  if (f == NULL)
+    return -1;
+  *text = ferry__malloc(FERRY__NETRC_MAX_FILE + 1);
+  if (*text == NULL) {
+    fclose(f);
+    return -3;
+  }
+  n = fread(*text, 1, FERRY__NETRC_MAX_FILE + 1, f);
+  if (ferror(f)) {
+    fclose(f);
+    ferry__free(*text);
+    *text = NULL;
+    return -1;
+  }
+  fclose(f);
+  if (n > FERRY__NETRC_MAX_FILE) {
+    ferry__free(*text);
+    *text = NULL;
+    return -2;
+  }
+  *len = n;
+  return 0;
+}
+
+/* NETRC's credentials for this hop, into e->netrc_user and
+ * e->netrc_password (none when the file gives none). */
+static ferry_code netrc_credentials(ferry_easy *e) {
+  const char *login = NULL, *problem = NULL;
+  char *path, *text = NULL;
+  size_t len = 0;
+  int no_home, r;
+  ferry__netrc_result nr;
+
+  netrc_forget(e);
+  if (e->set.netrc == FERRY_NETRC_IGNORED || e->set.userpwd ||
+      e->set.username)
+    return FERRYE_OK;
+  if (!e->strip_auth) {
+    const char *url_password = e->url.user ? e->url.password
+                                           : e->first_password;
+    login = e->url.user ? e->url.user : e->first_user;
+    if (e->set.netrc == FERRY_NETRC_OPTIONAL && login && url_password)
+      return FERRYE_OK; /* the URL's own password is preferred */
+  }
+  path = netrc_path(e, &no_home);
+  if (path == NULL && !no_home)
+    return FERRYE_OUT_OF_MEMORY;
+  r = path ? netrc_read(path, &text, &len) : -1;
+  if (r == -3) {
+    ferry__free(path);
+    return FERRYE_OUT_OF_MEMORY;
+  }
+  if (r == 0) {
+    nr = ferry__netrc_find(text, len, e->url.host, login, &e->netrc_user,
+                           &e->netrc_password);
+    if (nr == FERRY__NETRC_NOMEM)
+      r = -3;
+    else if (nr == FERRY__NETRC_SYNTAX)
+      problem = "syntax error";
+    else if (nr == FERRY__NETRC_NO_MATCH && ferry__trace_on(e))
+      ferry__infof(e, "Could not find host %s in the .netrc file %s",
+                   e->url.host, path);
+  } else {
+    problem = r == -2 ? "file larger than 128 KiB" : "no such file";
+  }
+  if (text != NULL) {
+    memset(text, 0, len);
+    ferry__free(text);
+  }
+  if (r == -3) {
+    ferry__free(path);
+    return FERRYE_OUT_OF_MEMORY;
+  }
+  if (problem != NULL) {
+    if (e->set.netrc == FERRY_NETRC_REQUIRED) {
+      snprintf(e->errtext, sizeof(e->errtext), ".netrc error: %s (%s)",
+               problem, path ? path : "no home directory");
+      ferry__free(path);
+      return FERRYE_READ_ERROR;
+    }
+    if (ferry__trace_on(e))
+      ferry__infof(e, ".netrc file %s not used: %s",
+                   path ? path : "(no home directory)", problem);
+  }
+  ferry__free(path);
+  return FERRYE_OK;
+}
+
 ferry_code ferry__http_build_request(ferry_easy *e) {
   ferry__h1_request r;
   char *target = NULL, *host = NULL, *auth = NULL, *cookies = NULL;
@@ -433,6 +598,10 @@ ferry_code ferry__http_build_request(ferry_easy *e) {
 
   memset(&r, 0, sizeof(r));
   e->hsts_taken = 0; /* a new request: its response's header counts */
+  rc = netrc_credentials(e);
+  if (rc != FERRYE_OK)
+    return rc;
+  rc = FERRYE_OUT_OF_MEMORY;
   r.method = ferry__http_method(e);
   r.body_len = -1;
   e->upload_mime = NULL;
@@ -775,6 +944,7 @@ static void free_secret(char **s) {
 void ferry__http_forget_first_userinfo(ferry_easy *e) {
   free_secret(&e->first_user);
   free_secret(&e->first_password);
+  netrc_forget(e);
 }
 
 /* Remember where credentials may go, the first hop's origin, and the

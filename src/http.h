@@ -56,7 +56,8 @@ char *ferry__http_origin(const ferry__url *u);
 /* Remember the first hop's origin, where credentials may go, and the
  * first URL's userinfo, which later hops without userinfo use there. */
 ferry_code ferry__http_first_hop(ferry_easy *e);
-/* Free (and wipe) what ferry__http_first_hop kept of the userinfo. */
+/* Free (and wipe) what ferry__http_first_hop kept of the userinfo, and
+ * the hop's NETRC credentials. */
 void ferry__http_forget_first_userinfo(ferry_easy *e);
 /* Parse "http,https" (PROTOCOLS_STR). 0 on a bad list. */
 unsigned ferry__http_parse_protocols(const char *list);
