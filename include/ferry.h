@@ -895,6 +895,59 @@ FERRY_EXTERN ferry_code ferry_easy_upkeep(ferry_easy *easy);
 /* A static English text for a code; never NULL. */
 FERRY_EXTERN const char *ferry_easy_strerror(ferry_code code);
 
+/* TLS session export and import (libcurl 8.12's curl_easy_ssls_export and
+ * curl_easy_ssls_import), so that a later process or another multi can
+ * resume sessions instead of making full handshakes.
+ *
+ * The sessions are those of the session cache the handle uses: the cache
+ * of the multi it is added to or, when it is not added to one, of the
+ * private multi ferry_easy_perform runs it on.
+ *
+ * session_key: "host:port:mbedTLS/2.28.3:" and the hex SHA-256 key of the
+ * TLS settings the session was made under (verification, CA, pins,
+ * ciphers, versions, ALPN); a new connection resumes it only with the
+ * same settings. shmac: 16 random bytes and the HMAC-SHA256 of
+ * session_key under them, to store instead of the key (the host is not in
+ * it). sdata: ferry's own encoding of the session (mbedTLS's serialised
+ * session plus its lifetime and ALPN), up to 64 KiB. valid_until: seconds
+ * since 1970 after which the session is not offered (its ticket lifetime,
+ * else a day from the handshake). ietf_tls_id: 0x0303 for TLS 1.2.
+ * earlydata_max: 0 (mbedTLS 2.28 has no early data). */
+typedef ferry_code ferry_ssls_export_cb(ferry_easy *easy, void *userptr,
+                                        const char *session_key,
+                                        const unsigned char *shmac,
+                                        size_t shmac_len,
+                                        const unsigned char *sdata,
+                                        size_t sdata_len,
+                                        ferry_off_t valid_until,
+                                        int ietf_tls_id, const char *alpn,
+                                        size_t earlydata_max);
+/* Call export_fn for each unexpired session of the handle's cache, in no
+ * particular order, until it returns something other than FERRYE_OK,
+ * which is then returned. Sessions of a configuration with a client
+ * certificate are not exported, as in libcurl. The pointers are valid
+ * during the call only; export_fn must not clean up the handle or its
+ * multi. Returns FERRYE_OK (also when the handle has no
+ * cache yet), FERRYE_BAD_FUNCTION_ARGUMENT (not an easy handle, export_fn
+ * NULL), FERRYE_OUT_OF_MEMORY, or export_fn's code. */
+FERRY_EXTERN ferry_code ferry_easy_ssls_export(ferry_easy *easy,
+                                               ferry_ssls_export_cb *export_fn,
+                                               void *userptr);
+/* Add an exported session to the handle's cache (made if the handle has
+ * none yet: the private perform multi's). session_key, or when it is
+ * NULL shmac (shmac_len 48), says which connections may resume it; sdata
+ * is the session. The bytes are copied. An expired session is dropped
+ * without an error, as libcurl does. Returns FERRYE_OK,
+ * FERRYE_BAD_FUNCTION_ARGUMENT (not an easy handle; no key and no
+ * 48-byte shmac; sdata NULL, empty or not ferry's encoding of a session
+ * this mbedTLS can load), FERRYE_OUT_OF_MEMORY. */
+FERRY_EXTERN ferry_code ferry_easy_ssls_import(ferry_easy *easy,
+                                               const char *session_key,
+                                               const unsigned char *shmac,
+                                               size_t shmac_len,
+                                               const unsigned char *sdata,
+                                               size_t sdata_len);
+
 
 /* ---- multi ----------------------------------------------------------- */
 

@@ -1090,7 +1090,8 @@
   X(ferry_unlock_function, curl_unlock_function) \
   X(ferry_progress_callback, curl_progress_callback)                           \
   X(ferry_sslbackend, curl_sslbackend)                                         \
-  X(ferry_sslset, CURLsslset)
+  X(ferry_sslset, CURLsslset)                                                  \
+  X(ferry_ssls_export_cb, curl_ssls_export_cb)
 
 /* Struct tags: X(ferry_tag, curl_tag) so `struct curl_slist` works. */
 #define FERRY_STRUCTS(X)                                                       \
@@ -1189,7 +1190,9 @@
   X(ferry_share_strerror, curl_share_strerror) \
   X(ferry_global_sslset, curl_global_sslset)                                   \
   X(ferry_global_trace, curl_global_trace)                                     \
-  X(ferry_url_strerror, curl_url_strerror)
+  X(ferry_url_strerror, curl_url_strerror)                                     \
+  X(ferry_easy_ssls_export, curl_easy_ssls_export)                             \
+  X(ferry_easy_ssls_import, curl_easy_ssls_import)
 
 /* libcurl functions ferry does not have, added after 7.56.0, with the
  * libcurl version that added each: X(curl_name, VERSION_NUM). They decide

@@ -30,6 +30,7 @@
   X("Largefile", FERRY_VERSION_LARGEFILE)  /* 64-bit ferry_off_t */            \
   X("libz", FERRY_VERSION_LIBZ)            /* gzip and deflate */              \
   X("SSL", FERRY_VERSION_SSL)              /* mbedTLS */                       \
+  X("SSLS-EXPORT", 0)                      /* ferry_easy_ssls_export */        \
   X("UnixSockets", FERRY_VERSION_UNIX_SOCKETS) /* UNIX_SOCKET_PATH */
 
 #define FERRY_X_(name, bit) name,
