@@ -219,6 +219,9 @@ static void tls_config_of(const ferry_easy *e, ferry__tls_config *cfg) {
   cfg->ec_curves = t->ec_curves;
   cfg->ssl_version = o->sslversion;
   cfg->alpn = offers_h2(e) ? alpn_h2 : alpn_http11;
+  cfg->cert_type = t->sslcerttype;
+  cfg->key_type = t->sslkeytype;
+  cfg->ca_cache_timeout = o->ca_cache_timeout;
 }
 
 /* The pool key of the hop's connection. A plain proxied request may share
@@ -569,6 +572,11 @@ static ferry_code hook_tls_ctx(void *ud, ferry__tls_ctx **ctx,
   *sessions_lock = ferry__lock_for(&e->lock, FERRY_LOCK_DATA_SSL_SESSION);
   if (*sessions == NULL) {
     *sessions = m->tls_sessions;
+    *sessions_lock = NULL;
+  }
+  /* SSL_SESSIONID_CACHE 0: no session offered, none stored */
+  if (e->set.no_session_cache) {
+    *sessions = NULL;
     *sessions_lock = NULL;
   }
   return rc;
