@@ -718,6 +718,7 @@ static void start_connect(ferry_easy *e) {
     so.closesocket = k->closesocketfn;
     so.closesocket_data = k->closesocketdata;
   }
+  so.address_scope = e->set.address_scope;
   ferry__xfer_state(e, FERRY__XS_CONNECT);
   rc = ferry__cf_socket_new(&cf, c, e->addrs, &so);
   if (rc != FERRYE_OK)
