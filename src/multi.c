@@ -587,9 +587,19 @@ ferry_mcode ferry_multi_close(ferry_multi *m, ferry_close_cb cb, void *arg) {
   m->driver->unbind(m);
   if (m->own_loop) {
     uv_loop_t *loop = m->own_loop;
-    while (m->uv_handles || m->dns.inflight)
-      uv_run(loop, UV_RUN_ONCE);
+    while (m->uv_handles || m->dns.inflight > m->dns.abandoned)
+      uv_run(loop, m->dns.inflight > m->dns.abandoned ? UV_RUN_ONCE
+                                                      : UV_RUN_NOWAIT);
     uv_run(loop, UV_RUN_NOWAIT);
+    if (m->dns.inflight) {
+      /* QUICK_EXIT: a lookup still runs in libuv's thread pool and will
+       * touch the loop when it ends. The loop and the multi are left to
+       * the process's exit, as libcurl leaves its resolver thread. */
+      m->magic = 0;
+      if (cb)
+        cb(m, arg);
+      return FERRYM_OK;
+    }
     uv_loop_close(loop);
     ferry__free(loop);
     m->own_loop = NULL;
