@@ -554,8 +554,8 @@
   X(REDIRECT_COUNT, LONG, 20, 1)                                               \
   X(PRIVATE, STRING, 21, 1)                                                    \
   X(HTTP_CONNECTCODE, LONG, 22, 1)                                             \
-  X(HTTPAUTH_AVAIL, LONG, 23, 0)                                               \
-  X(PROXYAUTH_AVAIL, LONG, 24, 0)                                              \
+  X(HTTPAUTH_AVAIL, LONG, 23, 1)                                               \
+  X(PROXYAUTH_AVAIL, LONG, 24, 1)                                              \
   X(OS_ERRNO, LONG, 25, 1)                                                     \
   X(NUM_CONNECTS, LONG, 26, 1)                                                 \
   X(SSL_ENGINES, SLIST, 27, 0)                                                 \
@@ -591,18 +591,18 @@
   X(RETRY_AFTER, OFF_T, 57, 0)                                                 \
   X(EFFECTIVE_METHOD, STRING, 58, 1)                                           \
   X(PROXY_ERROR, LONG, 59, 0)                                                  \
-  X(REFERER, STRING, 60, 0)                                                    \
+  X(REFERER, STRING, 60, 1)                                                    \
   X(CAINFO, STRING, 61, 0)                                                     \
   X(CAPATH, STRING, 62, 0)                                                     \
-  X(XFER_ID, OFF_T, 63, 0)                                                     \
-  X(CONN_ID, OFF_T, 64, 0)                                                     \
-  X(QUEUE_TIME_T, OFF_T, 65, 0)                                                \
-  X(USED_PROXY, LONG, 66, 0)                                                   \
-  X(POSTTRANSFER_TIME_T, OFF_T, 67, 0)                                         \
+  X(XFER_ID, OFF_T, 63, 1)                                                     \
+  X(CONN_ID, OFF_T, 64, 1)                                                     \
+  X(QUEUE_TIME_T, OFF_T, 65, 1)                                                \
+  X(USED_PROXY, LONG, 66, 1)                                                   \
+  X(POSTTRANSFER_TIME_T, OFF_T, 67, 1)                                         \
   X(EARLYDATA_SENT_T, OFF_T, 68, 0)                                            \
-  X(HTTPAUTH_USED, LONG, 69, 0)                                                \
-  X(PROXYAUTH_USED, LONG, 70, 0)                                              \
-  X(SIZE_DELIVERED, OFF_T, 71, 0)
+  X(HTTPAUTH_USED, LONG, 69, 1)                                                \
+  X(PROXYAUTH_USED, LONG, 70, 1)                                              \
+  X(SIZE_DELIVERED, OFF_T, 71, 1)
 
 /* Constants: X(FERRY_NAME, CURL_NAME). Values are defined once, in ferry.h;
  * this list only pairs each with its libcurl spelling. */

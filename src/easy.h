@@ -357,6 +357,20 @@ struct ferry_easy {
   /* times, ns on uv_hrtime's clock */
   uint64_t t_start, t_namelookup, t_connect, t_appconnect, t_pretransfer,
       t_starttransfer, t_total;
+  /* QUEUE_TIME_T and POSTTRANSFER_TIME_T add up over the hops, each from
+   * its hop's start (t_hop, set when its request is made) */
+  uint64_t t_hop;
+  ferry_off_t queue_us;        /* until the hop had a connection to use */
+  ferry_off_t posttransfer_us; /* until the hop's request was sent */
+  unsigned hop_queued : 1;     /* queue_us has this hop's share */
+  /* XFER_ID (given when added to a multi) and CONN_ID (of the connection
+   * used last); -1 before any */
+  ferry_off_t xfer_id, conn_id;
+  ferry_off_t delivered;       /* SIZE_DELIVERED: bytes given to the
+                                  write callback */
+  unsigned long auth_used;     /* HTTPAUTH_USED: FERRYAUTH_* bit or 0 */
+  unsigned long proxyauth_used; /* PROXYAUTH_USED */
+  unsigned long httpauth_avail; /* HTTPAUTH_AVAIL: schemes 401s offered */
 
   /* progress and low-speed check */
   uint64_t next_progress_ms;

@@ -329,6 +329,8 @@ ferry_code ferry__http_check_auth(ferry_easy *e, int status) {
   int retry = 0;
 
   e->auth_retry = 0;
+  if (status == 401 && e->www_auth != NULL)
+    e->httpauth_avail |= ferry__http_auth_bits(e->www_auth);
   if (status == 401 && e->www_auth != NULL) {
     ferry_code rc = take_challenges(e);
     if (rc != FERRYE_OK)
@@ -598,6 +600,12 @@ ferry_code ferry__http_build_request(ferry_easy *e) {
 
   memset(&r, 0, sizeof(r));
   e->hsts_taken = 0; /* a new request: its response's header counts */
+  /* a hop starts when its request is made (QUEUE_TIME_T and
+   * POSTTRANSFER_TIME_T count from here) */
+  e->t_hop = uv_hrtime();
+  e->hop_queued = 0;
+  if (!e->use_proxy || e->tunnel)
+    e->proxyauth_used = 0; /* a CONNECT sets it when the tunnel is made */
   rc = netrc_credentials(e);
   if (rc != FERRYE_OK)
     return rc;
@@ -650,6 +658,7 @@ ferry_code ferry__http_build_request(ferry_easy *e) {
     proxy_auth = ferry__proxy_authorization(e, &oom);
     if (oom)
       goto done;
+    e->proxyauth_used = proxy_auth ? FERRYAUTH_BASIC : 0;
     r.proxy_authorization = proxy_auth;
     r.proxy_keepalive = 1;
     /* HEADEROPT UNIFIED: HTTPHEADER alone goes to the proxy too */
@@ -666,6 +675,11 @@ ferry_code ferry__http_build_request(ferry_easy *e) {
   auth = authorization(e, r.method, target, has_body, &oom);
   if (oom)
     goto done;
+  /* HTTPAUTH_USED: what this request's Authorization is */
+  e->auth_used = auth == NULL                      ? 0
+                 : strncmp(auth, "Basic ", 6) == 0  ? FERRYAUTH_BASIC
+                 : strncmp(auth, "Digest ", 7) == 0 ? FERRYAUTH_DIGEST
+                                                    : FERRYAUTH_BEARER;
   if (e->auth_probe) {
     /* As libcurl's authneg: the body waits for the challenge. This
      * request says "Content-Length: 0" (the user's own Content-Length
@@ -947,6 +961,21 @@ void ferry__http_forget_first_userinfo(ferry_easy *e) {
   netrc_forget(e);
 }
 
+unsigned long ferry__http_auth_bits(const char *challenges) {
+  /* the schemes ferry speaks; a server's NTLM or Negotiate is left out,
+   * as a libcurl built without them leaves them out */
+  return (ferry__auth_offers(challenges, "Basic") ? FERRYAUTH_BASIC : 0) |
+         (ferry__auth_offers(challenges, "Digest") ? FERRYAUTH_DIGEST : 0) |
+         (ferry__auth_offers(challenges, "Bearer") ? FERRYAUTH_BEARER : 0);
+}
+
+void ferry__http_reset_infos(ferry_easy *e) {
+  e->httpauth_avail = 0;
+  e->queue_us = e->posttransfer_us = 0;
+  e->delivered = 0;
+  e->auth_used = e->proxyauth_used = 0;
+}
+
 /* Remember where credentials may go, the first hop's origin, and the
  * first URL's userinfo. */
 ferry_code ferry__http_first_hop(ferry_easy *e) {
@@ -955,6 +984,7 @@ ferry_code ferry__http_first_hop(ferry_easy *e) {
 
   ferry__http_auth_start(e);
   e->ignore_custom = 0;
+  ferry__http_reset_infos(e);
   ferry__free(e->first_host);
   ferry__http_forget_first_userinfo(e);
   /* HSTS first: the URL may go to https before anything is decided */
