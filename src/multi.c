@@ -638,6 +638,7 @@ ferry_mcode ferry_multi_add_handle(ferry_multi *m, ferry_easy *e) {
     m->heap_cap = cap;
   }
   e->multi = m;
+  e->xfer_id = m->next_xfer_id++; /* XFER_ID, as libcurl numbers them */
   ferry__list_insert_tail(&m->easies, &e->multi_node);
   m->num_easies++;
   m->xfers_added++;

@@ -92,6 +92,7 @@ struct ferry_multi {
   long maxconnects;      /* MAXCONNECTS (the other limits are the pool's) */
   long max_concurrent_streams; /* MAX_CONCURRENT_STREAMS (default 100) */
   long pipelining;       /* PIPELINING bits (default FERRY__PIPE_MULTIPLEX) */
+  ferry_off_t next_xfer_id;  /* XFER_ID of the next handle added */
 
   ferry__pool pool;
   ferry__dns_cache dns;
