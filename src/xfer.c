@@ -486,6 +486,10 @@ static void attach_conn(ferry_easy *e, ferry__conn *c) {
   ferry__conn_set_owner(c, &conn_hooks, e);
   /* a share of connections takes it when it goes idle */
   ferry__share_conn_home(e->share, &e->lock, c);
+  /* QUEUE_TIME_T: the hop has a connection to use, or starts making one */
+  if (!e->hop_queued)
+    e->queue_us += (ferry_off_t)((now_ns() - e->t_hop) / 1000u);
+  e->hop_queued = 1;
 }
 
 /* Let go of the transfer's stream and connection, as how says
@@ -497,6 +501,7 @@ static void release_conn(ferry_easy *e, int how) {
   if (c == NULL)
     return;
   e->conn = NULL;
+  e->conn_id = c->id; /* CONN_ID: the connection used last */
   if (e->set.forbid_reuse || e->multi->closing)
     how = FERRY__CLOSE_NOREUSE;
   if (e->stream.session != NULL) {
@@ -1119,6 +1124,8 @@ static void hook_expect_wait(void *ud) {
 
 static void hook_request_sent(void *ud) {
   ferry_easy *e = ud;
+  /* POSTTRANSFER_TIME_T: the hop's request is sent */
+  e->posttransfer_us += (ferry_off_t)((now_ns() - e->t_hop) / 1000u);
   /* an HTTP/2 answer may come before the request's end */
   if (e->state == FERRY__XS_SEND)
     ferry__xfer_state(e, FERRY__XS_RECV_HEADERS);
@@ -1702,6 +1709,7 @@ static ferry_code deliver_body(ferry_easy *e, const char *p, size_t n) {
                piece, w);
       return FERRYE_WRITE_ERROR;
     }
+    e->delivered += (ferry_off_t)piece; /* SIZE_DELIVERED */
     p += piece;
     n -= piece;
   }
