@@ -487,7 +487,16 @@
   X(HSTS, "the header is taken only over HTTPS with a verified certificate, and never noted or applied for an IP address; at most 1000 hosts") \
   X(HSTS_CTRL, "READONLYFILE keeps the file unwritten, as documented (libcurl 7.88 writes it anyway)") \
   X(HSTSREADFUNCTION, "an entry for a host already known raises its expiry (libcurl adds a second one); an expired or undated one is not taken") \
-  X(SHARE, "cookies and HSTS may be shared by concurrent threads; a name lookup in flight in another multi is not waited for; CONNECT shares HTTP/1.1 connections; a pointer that is not a share is refused")
+  X(SHARE, "cookies and HSTS may be shared by concurrent threads; a name lookup in flight in another multi is not waited for; CONNECT shares HTTP/1.1 connections; a pointer that is not a share is refused") \
+  X(PROGRESSFUNCTION, "CURL_PROGRESSFUNC_CONTINUE goes on as 0: ferry has no built-in meter") \
+  X(NETRC, "a login asked for gets only its own entry's password") \
+  X(REQUEST_TARGET, "refused with blanks or control characters (libcurl sends them as given)") \
+  X(SSLCERTTYPE, "PEM and DER; P12, ENG and PROV fail with SSL_CERTPROBLEM (mbedTLS 2.28)") \
+  X(SSLKEYTYPE, "PEM and DER; ENG and PROV fail with SSL_CERTPROBLEM") \
+  X(CA_CACHE_TIMEOUT, "the whole TLS configuration is made again (libcurl on mbedTLS refuses the option)") \
+  X(QUICK_EXIT, "cleanup leaves a hung lookup behind; exit() still waits for libuv's thread pool, quick_exit() does not") \
+  X(SERVER_RESPONSE_TIMEOUT, "kept, no effect on HTTP (libcurl's is for FTP, IMAP, POP3, SMTP, SFTP, SCP)") \
+  X(SERVER_RESPONSE_TIMEOUT_MS, "as SERVER_RESPONSE_TIMEOUT")
 
 /* Options ferry adds: X(NAME, TYPE, NUMBER, SUPPORTED), no CURLOPT_ name. */
 #define FERRY_OWN_OPTIONS(X)                                                   \

@@ -46,8 +46,10 @@ typedef enum {
   FERRY__NETRC_FOUND,    /* *login_out and *password_out are set */
   FERRY__NETRC_NO_MATCH, /* no entry for the host (and login) */
   FERRY__NETRC_SYNTAX,   /* a quoted string without its end, or a token
-                            longer than FERRY__NETRC_MAX_TOKEN; nothing is
-                            taken from the file then */
+                            longer than FERRY__NETRC_MAX_TOKEN, before
+                            the entry that would be taken (the text is
+                            read only that far, as libcurl reads it);
+                            nothing is taken from the file then */
   FERRY__NETRC_NOMEM
 } ferry__netrc_result;
 
