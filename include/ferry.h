@@ -1870,8 +1870,8 @@ typedef struct ferry_version_info_data {
   const char *libssh_version; /* NULL */
   unsigned int brotli_ver_num;
   const char *brotli_version; /* NULL */
-  unsigned int nghttp2_ver_num;
-  const char *nghttp2_version; /* NULL: no HTTP/2 yet */
+  unsigned int nghttp2_ver_num; /* nghttp2's, as it runs */
+  const char *nghttp2_version;
   const char *quic_version;   /* NULL */
   const char *cainfo;         /* the CA bundle used without CAINFO */
   const char *capath;         /* NULL */
@@ -1883,9 +1883,10 @@ typedef struct ferry_version_info_data {
   const char *rtmp_version;   /* NULL */
 } ferry_version_info_data;
 
-/* "ferry/0.1.0 libcurl/7.85.0 mbedTLS/2.28.3 zlib/1.2.13 libuv/1.44.2
- * llhttp/8.1.0": ferry, the libcurl API level, and the libraries as they
- * run (zlib's and libuv's asked at run time). A static string: never
+/* "ferry/0.1.0 libcurl/7.85.0 mbedTLS/2.28.3 zlib/1.2.13 nghttp2/1.52.0
+ * libuv/1.44.2 llhttp/8.1.0": ferry, the libcurl API level, and the
+ * libraries as they run (zlib's, nghttp2's and libuv's asked at run
+ * time). A static string: never
  * free it. Thread-safe. */
 FERRY_EXTERN char *ferry_version(void);
 /* A static struct describing ferry; age is not used (every field is

@@ -5,6 +5,7 @@
 #include <uv.h>
 #include <zlib.h>
 #include <mbedtls/version.h>
+#include <nghttp2/nghttp2.h>
 
 #include "ferry.h"
 #include "llhttp.h"
@@ -16,8 +17,7 @@
 /* The features ferry has, one line each: X(libcurl's name for it, its
  * FERRY_VERSION_* bit, or 0 for a feature libcurl names without a bit).
  * feature_names lists them in this order (libcurl's: by name, case
- * ignored) and features ORs the bits. HTTP/2 adds
- * X("HTTP2", FERRY_VERSION_HTTP2) after "HSTS".
+ * ignored) and features ORs the bits.
  *
  * Not listed because ferry does not have them: "threadsafe" (ferry's
  * global init and cleanup must not race, see ferry.h), "HTTPS-proxy",
@@ -26,6 +26,7 @@
 #define FERRY__FEATURES(X)                                                     \
   X("AsynchDNS", FERRY_VERSION_ASYNCHDNS)  /* getaddrinfo off the loop */      \
   X("HSTS", FERRY_VERSION_HSTS)                                                \
+  X("HTTP2", FERRY_VERSION_HTTP2)          /* nghttp2 */                       \
   X("IPv6", FERRY_VERSION_IPV6)                                                \
   X("Largefile", FERRY_VERSION_LARGEFILE)  /* 64-bit ferry_off_t */            \
   X("libz", FERRY_VERSION_LIBZ)            /* gzip and deflate */              \
@@ -52,16 +53,19 @@ static uv_once_t info_once = UV_ONCE_INIT;
 /* Fill the static texts and the struct once; every later call only reads
  * them, so both functions are thread-safe. */
 static void info_fill(void) {
+  const nghttp2_info *nghttp2;
+
   snprintf(libcurl_api, sizeof(libcurl_api), "%u.%u.%u",
            (unsigned)(LIBCURL_API_NUM >> 16) & 0xff,
            (unsigned)(LIBCURL_API_NUM >> 8) & 0xff,
            (unsigned)LIBCURL_API_NUM & 0xff);
   snprintf(ssl_text, sizeof(ssl_text), "mbedTLS/%s", MBEDTLS_VERSION_STRING);
+  nghttp2 = nghttp2_version(0);
   snprintf(version_text, sizeof(version_text),
-           "ferry/%s libcurl/%s %s zlib/%s libuv/%s llhttp/%d.%d.%d",
+           "ferry/%s libcurl/%s %s zlib/%s nghttp2/%s libuv/%s llhttp/%d.%d.%d",
            FERRY_VERSION_STRING, libcurl_api, ssl_text, zlibVersion(),
-           uv_version_string(), LLHTTP_VERSION_MAJOR, LLHTTP_VERSION_MINOR,
-           LLHTTP_VERSION_PATCH);
+           nghttp2->version_str, uv_version_string(), LLHTTP_VERSION_MAJOR,
+           LLHTTP_VERSION_MINOR, LLHTTP_VERSION_PATCH);
   info.age = FERRY_VERSION_NOW;
   info.version = libcurl_api;
   info.version_num = LIBCURL_API_NUM;
@@ -71,10 +75,12 @@ static void info_fill(void) {
   info.ssl_version_num = 0; /* "not used, always zero" in libcurl */
   info.libz_version = zlibVersion();
   info.protocols = protocols;
+  info.nghttp2_ver_num = (unsigned)nghttp2->version_num;
+  info.nghttp2_version = nghttp2->version_str;
   info.cainfo = FERRY_CA_BUNDLE; /* what a transfer without CAINFO loads */
   info.feature_names = feature_names;
-  /* ares, libidn, libssh, brotli, nghttp2, quic, capath, zstd, hyper,
-   * gsasl and rtmp stay NULL or 0: ferry has none of them */
+  /* ares, libidn, libssh, brotli, quic, capath, zstd, hyper, gsasl and
+   * rtmp stay NULL or 0: ferry has none of them */
 }
 
 char *ferry_version(void) {

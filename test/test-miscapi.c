@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include <uv.h>
 #include <zlib.h>
+#include <nghttp2/nghttp2.h>
 
 #include "certs.h"
 #include "fx.h"
@@ -162,8 +163,8 @@ static int copy_file(const char *from, const char *to) {
 TEST_IMPL(misc_version_info_fills_every_field_of_libcurls_newest_struct) {
   curl_version_info_data *d = curl_version_info(CURLVERSION_NOW);
   static const char *const want_features[] = {
-      "AsynchDNS", "IPv6", "Largefile", "libz", "SSL", "SSLS-EXPORT",
-      "UnixSockets", NULL};
+      "AsynchDNS", "HTTP2", "IPv6", "Largefile", "libz", "SSL",
+      "SSLS-EXPORT", "UnixSockets", NULL};
   const char *v;
   size_t i;
 
@@ -184,11 +185,11 @@ TEST_IMPL(misc_version_info_fills_every_field_of_libcurls_newest_struct) {
   ASSERT(!CURL_AT_LEAST_VERSION(7, 86, 0));
   ASSERT_NOT_NULL(d->host);
   ASSERT(strcmp(d->host, "unknown") != 0 && strlen(d->host) > 3);
-  /* exactly the features ferry has: no HTTP/2 yet, and global init is
-   * not thread-safe */
-  ASSERT_EQ(d->features, CURL_VERSION_ASYNCHDNS | CURL_VERSION_IPV6 |
-                             CURL_VERSION_LARGEFILE | CURL_VERSION_LIBZ |
-                             CURL_VERSION_SSL | CURL_VERSION_UNIX_SOCKETS);
+  /* exactly the features ferry has (global init is not thread-safe) */
+  ASSERT_EQ(d->features, CURL_VERSION_ASYNCHDNS | CURL_VERSION_HTTP2 |
+                             CURL_VERSION_IPV6 | CURL_VERSION_LARGEFILE |
+                             CURL_VERSION_LIBZ | CURL_VERSION_SSL |
+                             CURL_VERSION_UNIX_SOCKETS);
   for (i = 0; want_features[i]; i++) {
     ASSERT_NOT_NULL(d->feature_names[i]);
     ASSERT_STR_EQ(d->feature_names[i], want_features[i]);
@@ -208,8 +209,9 @@ TEST_IMPL(misc_version_info_fills_every_field_of_libcurls_newest_struct) {
   ASSERT_NULL(d->libssh_version);
   ASSERT_EQ(d->brotli_ver_num, 0);
   ASSERT_NULL(d->brotli_version);
-  ASSERT_EQ(d->nghttp2_ver_num, 0);
-  ASSERT_NULL(d->nghttp2_version);
+  /* nghttp2, as it runs */
+  ASSERT_STR_EQ(d->nghttp2_version, nghttp2_version(0)->version_str);
+  ASSERT_EQ(d->nghttp2_ver_num, (unsigned)nghttp2_version(0)->version_num);
   ASSERT_NULL(d->quic_version);
   ASSERT_NULL(d->capath);
   ASSERT_EQ(d->zstd_ver_num, 0);
@@ -227,6 +229,7 @@ TEST_IMPL(misc_version_info_fills_every_field_of_libcurls_newest_struct) {
   ASSERT(strncmp(v, "ferry/" FERRY_VERSION_STRING " libcurl/7.85.0 mbedTLS/2.28.",
                  strlen("ferry/" FERRY_VERSION_STRING " libcurl/7.85.0 mbedTLS/2.28.")) == 0);
   ASSERT_HAS(v, f(" zlib/%s ", zlibVersion()));
+  ASSERT_HAS(v, f(" nghttp2/%s ", nghttp2_version(0)->version_str));
   ASSERT_HAS(v, f(" libuv/%s ", uv_version_string()));
   ASSERT_HAS(v, " llhttp/");
   ASSERT(v == curl_version());
@@ -1875,7 +1878,7 @@ TEST_IMPL(misc_libcurl_program_tests_the_version_and_ignores_deprecation) {
   ASSERT_EQ(r.exit_code, 0);
   ASSERT_MEM_EQ(r.out, r.out_len,
                 "libcurl 7.85.0\n"
-                "7 features, SSL\n"
+                "8 features, SSL, HTTP2\n"
                 "no waitfds before 8.8.0\n"
                 "host 127.0.0.1\n"
                 "no websockets.h\n"
