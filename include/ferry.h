@@ -1870,7 +1870,7 @@ typedef struct ferry_version_info_data {
   const char *libssh_version; /* NULL */
   unsigned int brotli_ver_num;
   const char *brotli_version; /* NULL */
-  unsigned int nghttp2_ver_num; /* nghttp2's, as it runs */
+  unsigned int nghttp2_ver_num; /* nghttp2's, as ferry was built with it */
   const char *nghttp2_version;
   const char *quic_version;   /* NULL */
   const char *cainfo;         /* the CA bundle used without CAINFO */
@@ -1885,8 +1885,7 @@ typedef struct ferry_version_info_data {
 
 /* "ferry/0.1.0 libcurl/7.85.0 mbedTLS/2.28.3 zlib/1.2.13 nghttp2/1.52.0
  * libuv/1.44.2 llhttp/8.1.0": ferry, the libcurl API level, and the
- * libraries as they run (zlib's, nghttp2's and libuv's asked at run
- * time). A static string: never
+ * libraries (zlib's and libuv's asked at run time, the others as built). A static string: never
  * free it. Thread-safe. */
 FERRY_EXTERN char *ferry_version(void);
 /* A static struct describing ferry; age is not used (every field is

@@ -53,18 +53,15 @@ static uv_once_t info_once = UV_ONCE_INIT;
 /* Fill the static texts and the struct once; every later call only reads
  * them, so both functions are thread-safe. */
 static void info_fill(void) {
-  const nghttp2_info *nghttp2;
-
   snprintf(libcurl_api, sizeof(libcurl_api), "%u.%u.%u",
            (unsigned)(LIBCURL_API_NUM >> 16) & 0xff,
            (unsigned)(LIBCURL_API_NUM >> 8) & 0xff,
            (unsigned)LIBCURL_API_NUM & 0xff);
   snprintf(ssl_text, sizeof(ssl_text), "mbedTLS/%s", MBEDTLS_VERSION_STRING);
-  nghttp2 = nghttp2_version(0);
   snprintf(version_text, sizeof(version_text),
            "ferry/%s libcurl/%s %s zlib/%s nghttp2/%s libuv/%s llhttp/%d.%d.%d",
            FERRY_VERSION_STRING, libcurl_api, ssl_text, zlibVersion(),
-           nghttp2->version_str, uv_version_string(), LLHTTP_VERSION_MAJOR,
+           NGHTTP2_VERSION, uv_version_string(), LLHTTP_VERSION_MAJOR,
            LLHTTP_VERSION_MINOR, LLHTTP_VERSION_PATCH);
   info.age = FERRY_VERSION_NOW;
   info.version = libcurl_api;
@@ -75,8 +72,10 @@ static void info_fill(void) {
   info.ssl_version_num = 0; /* "not used, always zero" in libcurl */
   info.libz_version = zlibVersion();
   info.protocols = protocols;
-  info.nghttp2_ver_num = (unsigned)nghttp2->version_num;
-  info.nghttp2_version = nghttp2->version_str;
+  /* nghttp2's version as built: the Node addon takes nghttp2 from the
+   * process, which need not export nghttp2_version() */
+  info.nghttp2_ver_num = NGHTTP2_VERSION_NUM;
+  info.nghttp2_version = NGHTTP2_VERSION;
   info.cainfo = FERRY_CA_BUNDLE; /* what a transfer without CAINFO loads */
   info.feature_names = feature_names;
   /* ares, libidn, libssh, brotli, quic, capath, zstd, hyper, gsasl and
