@@ -873,6 +873,7 @@ static void acquire_conn(ferry_easy *e, int fresh) {
   e->dns.resolve = e->set.resolve;
   e->dns.ipresolve = e->set.ipresolve;
   e->dns.ttl = e->set.dns_cache_timeout;
+  e->dns.quick_exit = e->set.quick_exit;
   e->dns.done = dns_done;
   rc = ferry__dns_resolve(&m->dns, &e->dns);
   if (ferry__trace_on(e)) {
