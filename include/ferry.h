@@ -87,14 +87,14 @@ extern "C" {
  * headers and the printf family come with no version a program could test
  * to avoid them, so no number would help such a program.
  *
- * Hence 7.85.0: the WebSocket functions (7.86.0) are the first missing
- * ones. Next come curl_multi_waitfds (8.8.0), curl_multi_get_offt and
- * curl_ws_start_frame (8.16.0) and curl_multi_notify_enable/disable
- * (8.17.0, whose CURLMOPT_NOTIFYFUNCTION name FERRYMOPT_NOTIFYFUNCTION
- * takes). What ferry implements of later releases (curl_global_trace of
- * 8.3.0, curl_easy_ssls_export/import of 8.12.0, FOLLOWLOCATION's 8.13.0
- * modes) works all the same for a program that does not test the number
- * first. */
+ * Hence 7.85.0: the WebSocket calls curl_ws_recv, curl_ws_send and
+ * curl_ws_meta (7.86.0) are the first missing ones, and curl_ws_start_frame
+ * (8.16.0) the only other. Once they are there the number can be 8.17.0.
+ * What ferry implements of later releases (curl_global_trace of 8.3.0,
+ * curl_multi_waitfds of 8.8.0, curl_easy_ssls_export/import of 8.12.0,
+ * FOLLOWLOCATION's 8.13.0 modes, curl_multi_get_offt of 8.16.0, the
+ * notify calls of 8.17.0) works all the same for a program that does not
+ * test the number first. */
 #define FERRY_LIBCURL_VERSION_NUM 0x075500
 
 /* Distinct incomplete types: a multi cannot be passed where an easy is

@@ -19,8 +19,7 @@
  *   CURLOPT_ name.
  *
  * Rows are sorted by NUMBER. The lists hold every code, option and info id
- * of libcurl 8.17 (but its CURLMOPT_NOTIFYFUNCTION and CURLMOPT_NOTIFYDATA,
- * see FERRY_OWN_MOPTIONS), and CURLINFO_SIZE_DELIVERED of 8.20, so an
+ * of libcurl 8.17, and CURLINFO_SIZE_DELIVERED of 8.20, so an
  * unmodified libcurl program compiles; ferry refuses what it does not
  * implement at run time, with a code that says so. The generator
  * (include/gen-curl-h.c) checks at build time that ids are unique and rows
@@ -1212,11 +1211,7 @@
   X(curl_ws_recv, 0x075600)                                                    \
   X(curl_ws_send, 0x075600)                                                    \
   X(curl_ws_meta, 0x075600)                                                    \
-  X(curl_multi_waitfds, 0x080800)                                              \
-  X(curl_multi_get_offt, 0x081000)                                             \
-  X(curl_ws_start_frame, 0x081000)                                             \
-  X(curl_multi_notify_enable, 0x081100)                                        \
-  X(curl_multi_notify_disable, 0x081100)
+  X(curl_ws_start_frame, 0x081000)
 
 /* libcurl-only spellings: X(CURL_ALIAS, CURL_TARGET). <curl/curl.h> gets
  * `#define CURL_ALIAS CURL_TARGET`. TARGET is the text the alias stands for:
