@@ -1762,9 +1762,9 @@ static int split_words(char *line, const char **argv, int max) {
 /* Compile source into dir/name with this build's compiler (and
  * sanitizers) and `pkg-config --cflags --libs ferry-curl` from the build
  * tree, -Wall -Wextra -Werror, plus extra (may be NULL). 0 when it built
- * without a word on stderr. */
+ * without a word on stderr; the compiler's words are shown unless quiet. */
 static int build_program(const char *dir, const char *name, const char *source,
-                         const char *extra) {
+                         const char *extra, int quiet) {
   char src[1100], exe[1100], pcpath[1100], cc_line[512];
   static char sanitize_flag[128];
   static const char sanitize[] = FERRY_TEST_SANITIZE;
@@ -1814,7 +1814,7 @@ static int build_program(const char *dir, const char *name, const char *source,
   }
   ok = tproc_run(cc_argv, NULL, CHILD_TIMEOUT_MS, &r) == 0 &&
        r.exit_code == 0 && r.err_len == 0;
-  if (!ok)
+  if (!ok && !quiet)
     tproc_result_dump("cc", &r);
   tproc_result_free(&r);
   free(flags);
@@ -1868,7 +1868,7 @@ TEST_IMPL(misc_libcurl_program_tests_the_version_and_ignores_deprecation) {
   ASSERT_EQ(make_dir(dir, sizeof(dir)), 0);
   /* -Werror: the deprecated call inside CURL_IGNORE_DEPRECATION gives no
    * warning, and the 8.8 call behind CURL_AT_LEAST_VERSION is left out */
-  ASSERT_EQ(build_program(dir, "version", version_program, NULL), 0);
+  ASSERT_EQ(build_program(dir, "version", version_program, NULL, 0), 0);
   {
     const char *args[] = {url, NULL};
     ASSERT_EQ(run_program(dir, "version", args, NULL, &r), 0);
@@ -1896,7 +1896,7 @@ TEST_IMPL(misc_libcurl_program_tests_the_version_and_ignores_deprecation) {
         "static int old_way(void) { return 7; }\n"
         "int main(void) { return old_way() == 7 ? 0 : 1; }\n";
     char src[1100];
-    ASSERT(build_program(dir, "loud", loud, NULL) != 0);
+    ASSERT(build_program(dir, "loud", loud, NULL, 1) != 0);
     snprintf(src, sizeof(src), "%s/loud.c", dir);
     unlink(src);
   }
@@ -1915,7 +1915,7 @@ TEST_IMPL(quick_exit_lets_cleanup_leave_a_hung_lookup_behind) {
       "ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:halt_on_error=1";
 
   ASSERT_EQ(make_dir(dir, sizeof(dir)), 0);
-  ASSERT_EQ(build_program(dir, "quick", quick_exit_program, "-rdynamic"), 0);
+  ASSERT_EQ(build_program(dir, "quick", quick_exit_program, "-rdynamic", 0), 0);
   {
     const char *args[] = {"1", NULL};
     ASSERT_EQ(run_program(dir, "quick", args, no_leak_check, &r), 0);
