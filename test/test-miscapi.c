@@ -163,7 +163,7 @@ static int copy_file(const char *from, const char *to) {
 TEST_IMPL(misc_version_info_fills_every_field_of_libcurls_newest_struct) {
   curl_version_info_data *d = curl_version_info(CURLVERSION_NOW);
   static const char *const want_features[] = {
-      "AsynchDNS", "HTTP2", "IPv6", "Largefile", "libz", "SSL",
+      "AsynchDNS", "HSTS", "HTTP2", "IPv6", "Largefile", "libz", "SSL",
       "SSLS-EXPORT", "UnixSockets", NULL};
   const char *v;
   size_t i;
@@ -186,8 +186,8 @@ TEST_IMPL(misc_version_info_fills_every_field_of_libcurls_newest_struct) {
   ASSERT_NOT_NULL(d->host);
   ASSERT(strcmp(d->host, "unknown") != 0 && strlen(d->host) > 3);
   /* exactly the features ferry has (global init is not thread-safe) */
-  ASSERT_EQ(d->features, CURL_VERSION_ASYNCHDNS | CURL_VERSION_HTTP2 |
-                             CURL_VERSION_IPV6 | CURL_VERSION_LARGEFILE |
+  ASSERT_EQ(d->features, CURL_VERSION_ASYNCHDNS | CURL_VERSION_HSTS |
+                             CURL_VERSION_HTTP2 | CURL_VERSION_IPV6 | CURL_VERSION_LARGEFILE |
                              CURL_VERSION_LIBZ | CURL_VERSION_SSL |
                              CURL_VERSION_UNIX_SOCKETS);
   for (i = 0; want_features[i]; i++) {
@@ -1878,7 +1878,7 @@ TEST_IMPL(misc_libcurl_program_tests_the_version_and_ignores_deprecation) {
   ASSERT_EQ(r.exit_code, 0);
   ASSERT_MEM_EQ(r.out, r.out_len,
                 "libcurl 7.85.0\n"
-                "8 features, SSL, HTTP2\n"
+                "9 features, SSL, HTTP2\n"
                 "no waitfds before 8.8.0\n"
                 "host 127.0.0.1\n"
                 "no websockets.h\n"
