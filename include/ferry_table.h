@@ -609,7 +609,7 @@
   X(POSTTRANSFER_TIME_T, OFF_T, 67, 1)                                         \
   X(EARLYDATA_SENT_T, OFF_T, 68, 0)                                            \
   X(HTTPAUTH_USED, LONG, 69, 1)                                                \
-  X(PROXYAUTH_USED, LONG, 70, 1)                                              \
+  X(PROXYAUTH_USED, LONG, 70, 1)                                               \
   X(SIZE_DELIVERED, OFF_T, 71, 1)
 
 /* Constants: X(FERRY_NAME, CURL_NAME). Values are defined once, in ferry.h;
@@ -1095,7 +1095,7 @@
   X(ferry_lock_data, curl_lock_data)                                           \
   X(ferry_lock_access, curl_lock_access)                                       \
   X(ferry_lock_function, curl_lock_function)                                   \
-  X(ferry_unlock_function, curl_unlock_function) \
+  X(ferry_unlock_function, curl_unlock_function)                               \
   X(ferry_progress_callback, curl_progress_callback)                           \
   X(ferry_sslbackend, curl_sslbackend)                                         \
   X(ferry_sslset, CURLsslset)                                                  \
@@ -1195,7 +1195,7 @@
   X(ferry_share_init, curl_share_init)                                         \
   X(ferry_share_setopt, curl_share_setopt)                                     \
   X(ferry_share_cleanup, curl_share_cleanup)                                   \
-  X(ferry_share_strerror, curl_share_strerror) \
+  X(ferry_share_strerror, curl_share_strerror)                                 \
   X(ferry_global_sslset, curl_global_sslset)                                   \
   X(ferry_global_trace, curl_global_trace)                                     \
   X(ferry_url_strerror, curl_url_strerror)                                     \
