@@ -588,6 +588,7 @@
   X(ssl_sessionid_cache_0_turns_resumption_off) \
   X(ssls_export_and_import_make_a_new_multi_resume) \
   X(ssls_import_refuses_what_is_not_a_session_and_easy_perform_uses_it) \
+  X(ssls_export_and_import_use_the_shares_session_cache) \
   X(ca_cache_timeout_decides_when_the_ca_file_is_read_again) \
   X(sslcerttype_reads_pem_and_der_and_says_why_it_cannot_read_p12) \
   X(address_scope_is_the_scope_of_an_ipv6_address_without_one) \

@@ -1012,6 +1012,110 @@ TEST_IMPL(ssls_import_refuses_what_is_not_a_session_and_easy_perform_uses_it) {
   return 0;
 }
 
+/* Lock callbacks that count and note whether the session lock is held
+ * when the export's callback runs. */
+typedef struct share_locks {
+  int held;          /* the SSL_SESSION lock */
+  unsigned locks;    /* SSL_SESSION locks taken */
+  unsigned cb_held;  /* export callbacks that ran under it */
+  exported *x;
+} share_locks;
+
+static void lock_cb(CURL *h, curl_lock_data data, curl_lock_access access,
+                    void *userptr) {
+  share_locks *l = userptr;
+  (void)h, (void)access;
+  if (data == CURL_LOCK_DATA_SSL_SESSION) {
+    l->held = 1;
+    l->locks++;
+  }
+}
+
+static void unlock_cb(CURL *h, curl_lock_data data, void *userptr) {
+  share_locks *l = userptr;
+  (void)h;
+  if (data == CURL_LOCK_DATA_SSL_SESSION)
+    l->held = 0;
+}
+
+static CURLcode keep_session_locked(CURL *handle, void *userptr,
+                                    const char *session_key,
+                                    const unsigned char *shmac,
+                                    size_t shmac_len,
+                                    const unsigned char *sdata,
+                                    size_t sdata_len, curl_off_t valid_until,
+                                    int ietf_tls_id, const char *alpn,
+                                    size_t earlydata_max) {
+  share_locks *l = userptr;
+  if (l->held)
+    l->cb_held++;
+  return keep_session(handle, l->x, session_key, shmac, shmac_len, sdata,
+                      sdata_len, valid_until, ietf_tls_id, alpn,
+                      earlydata_max);
+}
+
+TEST_IMPL(ssls_export_and_import_use_the_shares_session_cache) {
+  tlsserver *t;
+  sink body = {0};
+  CURLSH *sh = curl_share_init();
+  share_locks l = {0};
+  CURL *a, *b;
+  unsigned before;
+
+  l.x = calloc(1, sizeof(*l.x));
+  ASSERT_NOT_NULL(l.x);
+  ASSERT_NOT_NULL(sh);
+  ASSERT_EQ(curl_share_setopt(sh, CURLSHOPT_LOCKFUNC, lock_cb), CURLSHE_OK);
+  ASSERT_EQ(curl_share_setopt(sh, CURLSHOPT_UNLOCKFUNC, unlock_cb),
+            CURLSHE_OK);
+  ASSERT_EQ(curl_share_setopt(sh, CURLSHOPT_USERDATA, &l), CURLSHE_OK);
+  ASSERT_EQ(curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION),
+            CURLSHE_OK);
+  ASSERT_EQ(make_certs(), 0);
+  t = start_tls(0, NULL);
+  ASSERT_NOT_NULL(t);
+  /* a's transfer stores its session in the share... */
+  a = tls_easy(t, &body);
+  ASSERT_EQ(curl_easy_setopt(a, CURLOPT_SHARE, sh), CURLE_OK);
+  ASSERT_EQ(curl_easy_perform(a), CURLE_OK);
+  curl_easy_cleanup(a);
+  /* ...which b, that made no transfer, exports: under the share's lock,
+   * but with the lock let go while the callback runs */
+  b = tls_easy(t, &body);
+  ASSERT_EQ(curl_easy_setopt(b, CURLOPT_SHARE, sh), CURLE_OK);
+  l.locks = 0;
+  ASSERT_EQ(curl_easy_ssls_export(b, keep_session_locked, &l), CURLE_OK);
+  ASSERT_EQ(l.x->count, 1);
+  ASSERT_GE(l.locks, 1);
+  ASSERT_EQ(l.cb_held, 0);
+  ASSERT_EQ(l.held, 0);
+  curl_easy_cleanup(b);
+  ASSERT_EQ(curl_share_cleanup(sh), CURLSHE_OK);
+
+  /* imported into a new share, a handle of it resumes */
+  sh = curl_share_init();
+  ASSERT_NOT_NULL(sh);
+  ASSERT_EQ(curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION),
+            CURLSHE_OK);
+  b = tls_easy(t, &body);
+  ASSERT_EQ(curl_easy_setopt(b, CURLOPT_SHARE, sh), CURLE_OK);
+  ASSERT_EQ(curl_easy_ssls_import(b, l.x->key, NULL, 0, l.x->sdata,
+                                  l.x->sdata_len),
+            CURLE_OK);
+  curl_easy_cleanup(b);
+  a = tls_easy(t, &body);
+  ASSERT_EQ(curl_easy_setopt(a, CURLOPT_SHARE, sh), CURLE_OK);
+  before = tlsserver_get(t, TLSSRV_RESUMED);
+  ASSERT_EQ(curl_easy_perform(a), CURLE_OK);
+  ASSERT_EQ(tlsserver_get(t, TLSSRV_RESUMED), before + 1);
+  curl_easy_cleanup(a);
+  ASSERT_EQ(curl_share_cleanup(sh), CURLSHE_OK);
+  sink_free(&body);
+  ASSERT_EQ(tlsserver_stop(t), 0);
+  free(l.x);
+  return 0;
+}
+
 TEST_IMPL(ca_cache_timeout_decides_when_the_ca_file_is_read_again) {
   char ca_path[TCERTS_PATH_MAX + 16], err[CURL_ERROR_SIZE];
   tlsserver *t;
