@@ -899,9 +899,11 @@ FERRY_EXTERN const char *ferry_easy_strerror(ferry_code code);
  * curl_easy_ssls_import), so that a later process or another multi can
  * resume sessions instead of making full handshakes.
  *
- * The sessions are those of the session cache the handle uses: the cache
- * of the multi it is added to or, when it is not added to one, of the
- * private multi ferry_easy_perform runs it on.
+ * The sessions are those of the session cache the handle uses: its
+ * share's when the share holds FERRY_LOCK_DATA_SSL_SESSION (taken under
+ * the share's lock), else the cache of the multi it is added to or, when
+ * it is not added to one, of the private multi ferry_easy_perform runs it
+ * on.
  *
  * session_key: "host:port:mbedTLS/2.28.3:" and the hex SHA-256 key of the
  * TLS settings the session was made under (verification, CA, pins,
@@ -926,8 +928,9 @@ typedef ferry_code ferry_ssls_export_cb(ferry_easy *easy, void *userptr,
  * particular order, until it returns something other than FERRYE_OK,
  * which is then returned. Sessions of a configuration with a client
  * certificate are not exported, as in libcurl. The pointers are valid
- * during the call only; export_fn must not clean up the handle or its
- * multi. Returns FERRYE_OK (also when the handle has no
+ * during the call only; export_fn runs without the share's lock held (the
+ * sessions are copied out first) and must not clean up the handle, its
+ * multi or its share. Returns FERRYE_OK (also when the handle has no
  * cache yet), FERRYE_BAD_FUNCTION_ARGUMENT (not an easy handle, export_fn
  * NULL), FERRYE_OUT_OF_MEMORY, or export_fn's code. */
 FERRY_EXTERN ferry_code ferry_easy_ssls_export(ferry_easy *easy,
