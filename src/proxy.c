@@ -221,6 +221,7 @@ ferry_code ferry__proxy_connect_request(ferry_easy *e, ferry__buf *out) {
   ferry_code rc = FERRYE_OUT_OF_MEMORY;
 
   auth = ferry__proxy_authorization(e, &oom);
+  e->proxyauth_used = auth ? FERRYAUTH_BASIC : 0; /* PROXYAUTH_USED */
   if (oom)
     return FERRYE_OUT_OF_MEMORY;
   /* CONNECT host:port HTTP/1.1, and Host: the same authority (an IPv6

@@ -119,6 +119,21 @@ static inline int ferry__url_scheme_ws(const char *scheme) {
 ferry__url_err ferry__url_parse(ferry__url *u, const char *s, unsigned flags,
                                 const char **errmsg);
 
+/* As ferry__url_parse, except that an s that does not begin with
+ * "scheme:/" is read as default_scheme "://" s when default_scheme is not
+ * NULL (DEFAULT_PROTOCOL, as libcurl applies it): "http" or "https" in any
+ * case; another gives FERRY__URL_UNSUPPORTED_SCHEME (without
+ * FERRY__URL_ANY_SCHEME). A URL with a scheme keeps its own. */
+ferry__url_err ferry__url_parse_default(ferry__url *u, const char *s,
+                                        unsigned flags,
+                                        const char *default_scheme,
+                                        const char **errmsg);
+
+/* Where the scheme ferry__url_parse_default takes for s begins: s itself
+ * when it names one (or default_scheme is NULL), else default_scheme. For
+ * messages: the scheme is the text up to the first ':' or the end. */
+const char *ferry__url_scheme_of(const char *s, const char *default_scheme);
+
 /* Free every member of u and leave u all zero. u may be NULL, and may be
  * all zero already. */
 void ferry__url_free(ferry__url *u);

@@ -224,6 +224,9 @@ static void tls_config_of(const ferry_easy *e, ferry__tls_config *cfg) {
   cfg->ec_curves = t->ec_curves;
   cfg->ssl_version = o->sslversion;
   cfg->alpn = offers_h2(e) ? alpn_h2 : alpn_http11;
+  cfg->cert_type = t->sslcerttype;
+  cfg->key_type = t->sslkeytype;
+  cfg->ca_cache_timeout = o->ca_cache_timeout;
 }
 
 /* The pool key of the hop's connection. A plain proxied request may share
@@ -368,19 +371,21 @@ ferry_code ferry__xfer_setup(ferry_easy *e) {
     snprintf(e->errtext, sizeof(e->errtext), "No URL set");
     return FERRYE_URL_MALFORMAT;
   }
-  uerr = ferry__url_parse(&e->url, e->set.url,
-                          FERRY__URL_GUESS_SCHEME |
-                              (e->set.path_as_is ? FERRY__URL_PATH_AS_IS : 0),
-                          &why);
+  uerr = ferry__url_parse_default(
+      &e->url, e->set.url,
+      FERRY__URL_GUESS_SCHEME | (e->set.path_as_is ? FERRY__URL_PATH_AS_IS : 0),
+      e->set.default_protocol, &why);
   if (uerr == FERRY__URL_NOMEM)
     return FERRYE_OUT_OF_MEMORY;
   if (uerr == FERRY__URL_UNSUPPORTED_SCHEME) {
-    /* the parser only says so for a "scheme:" prefix: name it, as libcurl
-     * does */
-    int n = (int)strcspn(e->set.url, ":");
+    /* the parser only says so for a "scheme:" prefix or DEFAULT_PROTOCOL:
+     * name it, as libcurl does */
+    const char *scheme = ferry__url_scheme_of(e->set.url,
+                                              e->set.default_protocol);
+    int n = (int)strcspn(scheme, ":");
     snprintf(e->errtext, sizeof(e->errtext),
              "Protocol \"%.*s\" not supported or disabled in ferry",
-             n > 64 ? 64 : n, e->set.url);
+             n > 64 ? 64 : n, scheme);
     return FERRYE_UNSUPPORTED_PROTOCOL;
   }
   if (uerr != FERRY__URL_OK) {
@@ -410,9 +415,16 @@ static long connect_timeout_ms(const ferry_easy *e) {
                                       : DEFAULT_CONNECT_TIMEOUT_MS;
 }
 
+/* Is there a progress callback to call (XFERINFOFUNCTION, else the older
+ * PROGRESSFUNCTION)? */
+static int has_progress_fn(const ferry_easy *e) {
+  return !e->set.noprogress &&
+         (e->set.xferinfofn != NULL || e->set.progressfn != NULL);
+}
+
 static int wants_ticks(const ferry_easy *e) {
   return (e->set.low_speed_limit > 0 && e->set.low_speed_time > 0) ||
-         (!e->set.noprogress && e->set.xferinfofn != NULL);
+         has_progress_fn(e);
 }
 
 static void update_deadline(ferry_easy *e) {
@@ -452,17 +464,23 @@ void ferry__xfer_deadline_changed(ferry_easy *e) { update_deadline(e); }
 static int progress_report(ferry_easy *e) {
   ferry_multi *m = e->multi;
   int rc;
-  ferry_off_t ultotal;
+  ferry_off_t ultotal, dltotal;
 
-  if (e->set.noprogress || e->set.xferinfofn == NULL)
+  if (!has_progress_fn(e))
     return 0;
   ultotal = e->stream.body_len >= 0 ? e->stream.body_len : 0;
+  dltotal = e->content_length > 0 ? e->content_length : 0;
   FERRY__CALLBACK_ENTER(m);
-  rc = e->set.xferinfofn(e->set.xferinfodata,
-                         e->content_length > 0 ? e->content_length : 0,
-                         e->dl_bytes, ultotal, e->ul_bytes);
+  if (e->set.xferinfofn != NULL)
+    rc = e->set.xferinfofn(e->set.xferinfodata, dltotal, e->dl_bytes, ultotal,
+                           e->ul_bytes);
+  else
+    rc = e->set.progressfn(e->set.xferinfodata, (double)dltotal,
+                           (double)e->dl_bytes, (double)ultotal,
+                           (double)e->ul_bytes);
   FERRY__CALLBACK_LEAVE(m);
-  return rc;
+  /* libcurl's "go on with the built-in meter": ferry has none */
+  return rc == FERRY_PROGRESSFUNC_CONTINUE ? 0 : rc;
 }
 
 /* Call the progress callback; returns non-zero if the transfer ended. */
@@ -486,6 +504,10 @@ static void attach_conn(ferry_easy *e, ferry__conn *c) {
   ferry__conn_set_owner(c, &conn_hooks, e);
   /* a share of connections takes it when it goes idle */
   ferry__share_conn_home(e->share, &e->lock, c);
+  /* QUEUE_TIME_T: the hop has a connection to use, or starts making one */
+  if (!e->hop_queued)
+    e->queue_us += (ferry_off_t)((now_ns() - e->t_hop) / 1000u);
+  e->hop_queued = 1;
 }
 
 /* Let go of the transfer's stream and connection, as how says
@@ -497,6 +519,7 @@ static void release_conn(ferry_easy *e, int how) {
   if (c == NULL)
     return;
   e->conn = NULL;
+  e->conn_id = c->id; /* CONN_ID: the connection used last */
   if (e->set.forbid_reuse || e->multi->closing)
     how = FERRY__CLOSE_NOREUSE;
   if (e->stream.session != NULL) {
@@ -572,6 +595,11 @@ static ferry_code hook_tls_ctx(void *ud, ferry__tls_ctx **ctx,
   *sessions_lock = ferry__lock_for(&e->lock, FERRY_LOCK_DATA_SSL_SESSION);
   if (*sessions == NULL) {
     *sessions = m->tls_sessions;
+    *sessions_lock = NULL;
+  }
+  /* SSL_SESSIONID_CACHE 0: no session offered, none stored */
+  if (e->set.no_session_cache) {
+    *sessions = NULL;
     *sessions_lock = NULL;
   }
   return rc;
@@ -714,6 +742,7 @@ static void start_connect(ferry_easy *e) {
     so.closesocket = k->closesocketfn;
     so.closesocket_data = k->closesocketdata;
   }
+  so.address_scope = e->set.address_scope;
   ferry__xfer_state(e, FERRY__XS_CONNECT);
   rc = ferry__cf_socket_new(&cf, c, e->addrs, &so);
   if (rc != FERRYE_OK)
@@ -863,6 +892,7 @@ static void acquire_conn(ferry_easy *e, int fresh) {
   e->dns.resolve = e->set.resolve;
   e->dns.ipresolve = e->set.ipresolve;
   e->dns.ttl = e->set.dns_cache_timeout;
+  e->dns.quick_exit = e->set.quick_exit;
   e->dns.done = dns_done;
   rc = ferry__dns_resolve(&m->dns, &e->dns);
   if (ferry__trace_on(e)) {
@@ -1114,6 +1144,8 @@ static void hook_expect_wait(void *ud) {
 
 static void hook_request_sent(void *ud) {
   ferry_easy *e = ud;
+  /* POSTTRANSFER_TIME_T: the hop's request is sent */
+  e->posttransfer_us += (ferry_off_t)((now_ns() - e->t_hop) / 1000u);
   /* an HTTP/2 answer may come before the request's end */
   if (e->state == FERRY__XS_SEND)
     ferry__xfer_state(e, FERRY__XS_RECV_HEADERS);
@@ -1122,7 +1154,7 @@ static void hook_request_sent(void *ud) {
 
 static void hook_after_io(void *ud) {
   ferry_easy *e = ud;
-  if (!e->set.noprogress && e->set.xferinfofn)
+  if (has_progress_fn(e))
     progress_call(e);
 }
 
@@ -1713,6 +1745,7 @@ static ferry_code deliver_body(ferry_easy *e, const char *p, size_t n) {
                piece, w);
       return FERRYE_WRITE_ERROR;
     }
+    e->delivered += (ferry_off_t)piece; /* SIZE_DELIVERED */
     p += piece;
     n -= piece;
   }
