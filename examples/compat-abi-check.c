@@ -231,6 +231,34 @@ SAME(CURLPROTO_HTTPS, 2);
 SAME(CURL_VERSION_SSL, 4);
 SAME(CURL_VERSION_HTTP2, 1 << 16);
 SAME(CURL_VERSION_THREADSAFE, 1 << 30);
+SAME(CURLVERSION_ELEVENTH, 10);
+SAME(CURLVERSION_TWELFTH, 11);
+SAME(CURLVERSION_NOW, 11);
+SAME(CURLSSLBACKEND_MBEDTLS, 11);
+SAME(CURLSSLBACKEND_RUSTLS, 14);
+SAME(CURLSSLSET_NO_BACKENDS, 3);
+SAME(CURLFOLLOW_ALL, 1);
+SAME(CURLFOLLOW_OBEYCODE, 2);
+SAME(CURLFOLLOW_FIRSTONLY, 3);
+SAME(CURL_PROGRESSFUNC_CONTINUE, 0x10000001);
+SAME(CURL_NETRC_REQUIRED, 2);
+SAME(CURLOPT_PROGRESSFUNCTION, 20056);
+SAME(CURLOPT_NETRC_FILE, 10118);
+SAME(CURLOPT_SSL_SESSIONID_CACHE, 150);
+SAME(CURLOPT_DEFAULT_PROTOCOL, 10238);
+SAME(CURLOPT_REQUEST_TARGET, 10266);
+SAME(CURLOPT_CA_CACHE_TIMEOUT, 321);
+SAME(CURLOPT_QUICK_EXIT, 322);
+SAME(CURLOPT_SERVER_RESPONSE_TIMEOUT_MS, 324);
+SAME(CURLINFO_HTTPAUTH_AVAIL, 0x200000 + 23);
+SAME(CURLINFO_REFERER, 0x100000 + 60);
+SAME(CURLINFO_XFER_ID, 0x600000 + 63);
+SAME(CURLINFO_CONN_ID, 0x600000 + 64);
+SAME(CURLINFO_QUEUE_TIME_T, 0x600000 + 65);
+SAME(CURLINFO_USED_PROXY, 0x200000 + 66);
+SAME(CURLINFO_POSTTRANSFER_TIME_T, 0x600000 + 67);
+SAME(CURLINFO_PROXYAUTH_USED, 0x200000 + 70);
+SAME(CURLINFO_SIZE_DELIVERED, 0x600000 + 71);
 
 /* Values passed to setopt for a long option must be longs. */
 _Static_assert(sizeof(CURL_HTTP_VERSION_1_1) == sizeof(long),
@@ -264,6 +292,32 @@ SAME_TYPE(curl_opensocket_callback,
 SAME_TYPE(curl_sockopt_callback, int (*)(void *, curl_socket_t, curlsocktype));
 SAME_TYPE(curl_closesocket_callback, int (*)(void *, curl_socket_t));
 SAME_TYPE(curl_prereq_callback, int (*)(void *, char *, char *, int, int));
+
+#if __SIZEOF_POINTER__ == 8 && __SIZEOF_LONG__ == 8
+/* curl_version_info_data of age CURLVERSION_TWELFTH on LP64, as libcurl's
+ * header lays it out */
+#define VOFF(field, off)                                                       \
+  _Static_assert(offsetof(curl_version_info_data, field) == (off),             \
+                 "curl_version_info_data." #field)
+VOFF(version, 8);
+VOFF(host, 24);
+VOFF(features, 32);
+VOFF(ssl_version_num, 48);
+VOFF(protocols, 64);
+VOFF(ares_num, 80);
+VOFF(iconv_ver_num, 96);
+VOFF(brotli_ver_num, 112);
+VOFF(nghttp2_version, 136);
+VOFF(cainfo, 152);
+VOFF(zstd_ver_num, 168);
+VOFF(gsasl_version, 192);
+VOFF(feature_names, 200);
+VOFF(rtmp_version, 208);
+_Static_assert(sizeof(curl_version_info_data) == 216, "curl_version_info_data");
+_Static_assert(offsetof(struct curl_ssl_backend, name) == 8 &&
+                   sizeof(curl_ssl_backend) == 16,
+               "curl_ssl_backend");
+#endif
 
 /* A static library needs a symbol; nothing calls this. */
 int ferry_compat_abi_check(void);

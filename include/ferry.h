@@ -70,8 +70,30 @@ extern "C" {
 #define FERRY_VERSION_MINOR 1
 #define FERRY_VERSION_PATCH 0
 #define FERRY_VERSION_STRING "0.1.0"
-/* The libcurl version whose API and ABI numbers ferry follows. */
-#define FERRY_LIBCURL_VERSION_NUM 0x080b00
+/* The libcurl release whose API <curl/curl.h> stands for: its
+ * LIBCURL_VERSION_NUM (so CURL_AT_LEAST_VERSION), and the version_num of
+ * ferry_version_info() at run time.
+ *
+ * The names are not what decides it: the table has every result code,
+ * option and info of libcurl 8.17 (and a few newer), and an option ferry
+ * does not implement compiles and is refused at run time. Functions are
+ * different: a program that tests the version before it calls a function
+ * (`#if CURL_AT_LEAST_VERSION(8, 8, 0)` around curl_multi_waitfds, with
+ * curl_multi_fdset as the fallback) must still build. So this is the last
+ * libcurl release before the oldest function ferry lacks
+ * (FERRY_MISSING_FUNCTIONS in ferry_table.h; gen-curl-h fails the build if
+ * the number passes one of them). Functions libcurl had by 7.56.0 are not
+ * counted: shares, forms and MIME, curl_easy_send/recv, HTTP/2 push
+ * headers and the printf family come with no version a program could test
+ * to avoid them, so no number would help such a program.
+ *
+ * Hence 8.17.0: ferry has every function libcurl added up to that
+ * release (the WebSocket calls of 7.86.0 and 8.16.0, curl_global_trace of
+ * 8.3.0, curl_multi_waitfds of 8.8.0, curl_easy_ssls_export/import of
+ * 8.12.0, curl_multi_get_offt of 8.16.0 and the notify calls of 8.17.0).
+ * The table's options and infos of later releases are there too, but a
+ * program cannot test for those by version. */
+#define FERRY_LIBCURL_VERSION_NUM 0x081100
 
 /* Distinct incomplete types: a multi cannot be passed where an easy is
  * wanted; the compiler catches it. */
@@ -153,7 +175,7 @@ typedef enum {
   FERRYINFO_##name = FERRYINFO_##type + num,
   FERRY_INFOS(FERRY_X_)
 #undef FERRY_X_
-  FERRYINFO_LASTONE = 70
+  FERRYINFO_LASTONE = 71
 } ferry_info;
 
 /* ---- constants (paired with libcurl's names in ferry_table.h) -------- */
@@ -329,6 +351,16 @@ typedef enum {
 #define FERRY_NETRC_IGNORED 0L
 #define FERRY_NETRC_OPTIONAL 1L
 #define FERRY_NETRC_REQUIRED 2L
+#define FERRY_NETRC_LAST 3L
+
+/* FERRYOPT_FOLLOWLOCATION (0 does not follow). ALL: a CUSTOMREQUEST
+ * method is used in every request, also after a 301, 302 or 303 that
+ * turns the request into a GET without a body; OBEYCODE: such a switch to
+ * GET drops the custom method for the rest of the transfer; FIRSTONLY:
+ * the custom method is used in the first request only. */
+#define FERRYFOLLOW_ALL 1L
+#define FERRYFOLLOW_OBEYCODE 2L
+#define FERRYFOLLOW_FIRSTONLY 3L
 
 /* FERRYOPT_PROXYTYPE */
 #define FERRYPROXY_HTTP 0L
@@ -459,6 +491,18 @@ typedef size_t (*ferry_header_callback)(char *buffer, size_t size,
 typedef int (*ferry_xferinfo_callback)(void *clientp, ferry_off_t dltotal,
                                        ferry_off_t dlnow, ferry_off_t ultotal,
                                        ferry_off_t ulnow);
+/* FERRYOPT_PROGRESSFUNCTION: the older progress callback, with the same
+ * numbers as doubles. It is called where the xferinfo callback would be,
+ * when FERRYOPT_XFERINFOFUNCTION is not set (with both set, only the
+ * xferinfo one is called, as in libcurl); both get FERRYOPT_XFERINFODATA
+ * (libcurl's CURLOPT_PROGRESSDATA is the same option). For either, a
+ * non-zero return ends the transfer with FERRYE_ABORTED_BY_CALLBACK,
+ * except FERRY_PROGRESSFUNC_CONTINUE, which in libcurl asks for its
+ * built-in progress meter: ferry has none and goes on as for 0. */
+typedef int (*ferry_progress_callback)(void *clientp, double dltotal,
+                                       double dlnow, double ultotal,
+                                       double ulnow);
+#define FERRY_PROGRESSFUNC_CONTINUE 0x10000001
 /* FERRYOPT_SEEKFUNCTION: move the upload's read position (whence is
  * SEEK_SET) so a body can be sent again, after a 307/308 redirect or on a
  * fresh connection. Returns FERRY_SEEKFUNC_OK, _FAIL or _CANTSEEK. */
@@ -848,6 +892,242 @@ FERRY_EXTERN ferry_code ferry_easy_recv(ferry_easy *easy, void *buffer,
 FERRY_EXTERN ferry_code ferry_easy_upkeep(ferry_easy *easy);
 /* A static English text for a code; never NULL. */
 FERRY_EXTERN const char *ferry_easy_strerror(ferry_code code);
+
+/* ---- WebSocket (RFC 6455) --------------------------------------------- */
+
+/* ws:// and wss:// URLs, as libcurl has them (curl_ws_send, curl_ws_recv,
+ * curl_ws_meta, curl_ws_start_frame, CURLOPT_WS_OPTIONS).
+ *
+ * The request. A ws hop is an HTTP/1.1 GET with the RFC 6455 upgrade
+ * headers: "Upgrade: websocket", "Sec-WebSocket-Version: 13", a
+ * Sec-WebSocket-Key of 16 fresh random bytes, and "Connection: Upgrade"
+ * (joined to the user's own Connection value). A header of the same name
+ * in FERRYOPT_HTTPHEADER replaces ferry's; a Sec-WebSocket-Key of the
+ * user's is the one the answer is checked against. Sec-WebSocket-Protocol
+ * in HTTPHEADER offers subprotocols. wss:// takes every TLS option https://
+ * does, and ALPN offers only "http/1.1". Through an HTTP proxy a WebSocket
+ * always goes through a CONNECT tunnel, as in libcurl, and the environment's
+ * ws_proxy / wss_proxy (then all_proxy) are the ones read. Redirects
+ * (FOLLOWLOCATION), authentication and cookies work before the 101 as for
+ * http: a redirect may lead to another ws:// or wss:// URL only
+ * (FERRYE_UNSUPPORTED_PROTOCOL otherwise). libcurl instead fails any answer
+ * but 101.
+ *
+ * The answer. A 101 must say "Upgrade: websocket", have the Connection
+ * token "upgrade" and the right Sec-WebSocket-Accept, and choose no
+ * subprotocol that was not offered and no extension (ferry speaks none):
+ * otherwise the transfer fails with FERRYE_WEIRD_SERVER_REPLY and the text
+ * says which (libcurl checks none of these). Any other final answer that is
+ * not followed fails with FERRYE_HTTP_RETURNED_ERROR, "Refused WebSocket
+ * upgrade: N", as in libcurl. FERRYINFO_RESPONSE_CODE is 101 after an
+ * upgrade.
+ *
+ * Then, as in libcurl, one of two ways:
+ *
+ *  - FERRYOPT_CONNECT_ONLY 2: the transfer ends with FERRYE_OK after the
+ *    101, and the connection is the application's as with CONNECT_ONLY 1
+ *    (ferry_easy_send and ferry_easy_recv move raw bytes, and
+ *    FERRYINFO_ACTIVESOCKET is the socket to poll). ferry_ws_send and
+ *    ferry_ws_recv run the protocol over it. Bytes the server sent with its
+ *    101 are read first. CONNECT_ONLY 2 with an http:// URL is 1.
+ *  - Callback mode (CONNECT_ONLY 0): the transfer goes on after the 101.
+ *    Each chunk of each frame goes to the WRITEFUNCTION in one call (at
+ *    most FERRY_MAX_WRITE_SIZE bytes; a frame without payload is one call
+ *    with 0 bytes), and ferry_ws_meta() describes it. A write callback that
+ *    returns FERRY_WRITEFUNC_PAUSE gets the same chunk again after
+ *    ferry_easy_pause(). ferry_ws_send works from inside callbacks and
+ *    outside them. With FERRYOPT_UPLOAD and a READFUNCTION (libcurl 8.16's
+ *    model), what the read callback gives goes out as a BINARY frame of that
+ *    length, or as the payload of a frame it started with
+ *    ferry_ws_start_frame(); FERRY_READFUNC_PAUSE and ferry_easy_pause()
+ *    work as for an upload, and 0 ends the sending (unless that call
+ *    started a frame). The socket is watched for input, and for output only
+ *    while bytes wait to go: an idle WebSocket costs its watched socket and
+ *    nothing else, in libuv and socket_action mode alike. The transfer ends
+ *    when the server closes the connection: FERRYE_OK after its close frame,
+ *    or between messages without one (as libcurl); FERRYE_RECV_ERROR inside
+ *    a frame or a fragmented message (libcurl: FERRYE_OK). Once a close
+ *    frame has gone each way the server gets 2 s to close, then ferry
+ *    closes (FERRYE_OK). TIMEOUT_MS, the speed caps and the low-speed limit
+ *    cover the whole WebSocket.
+ *
+ * In both ways:
+ *  - Every frame ferry sends is masked with 4 fresh random bytes.
+ *  - A ping is answered with a pong of its payload and not handed over,
+ *    unless FERRYWS_NOAUTOPONG is set (then it is, and answering it is the
+ *    application's).
+ *  - The server's close frame is handed over (its status and reason as
+ *    payload), then answered with a close of the same status (none for
+ *    none), unless the application sent a close of its own first: in
+ *    callback mode from the write callback that got it, with CONNECT_ONLY
+ *    before its next ferry_ws_recv. RFC 6455 5.5.1 asks for the answer;
+ *    libcurl leaves it to the application. Nothing may be sent after a
+ *    close frame (FERRYE_SEND_ERROR; libcurl sends it).
+ *  - A server that breaks RFC 6455 fails the connection: reserved bits, an
+ *    unknown opcode, a masked frame, a control frame over 125 bytes or
+ *    fragmented, a continuation out of place, a bad close frame, a text
+ *    message that is not UTF-8 (checked as it comes; libcurl does not
+ *    check). What came before the breach is handed over, ferry sends the
+ *    close status RFC 6455 7.4.1 gives (1002, or 1007 for bad UTF-8), and
+ *    the transfer (or ferry_ws_recv) fails with FERRYE_RECV_ERROR, the text
+ *    saying what broke. A frame or fragmented message announced at over
+ *    1 GiB fails the same way, with 1009 and FERRYE_TOO_LARGE (libcurl has
+ *    no such cap: it hands frames over in pieces, as ferry does below it).
+ *  - FERRYWS_RAW_MODE: in callback mode the bytes after the 101 go to the
+ *    write callback as they come (ferry_ws_meta() is NULL), and
+ *    ferry_ws_send sends its buffer as it is (flags and fragsize 0): the
+ *    application frames, masks, answers pings and closes. With
+ *    CONNECT_ONLY, ferry_ws_send is raw and ferry_ws_recv still decodes (as
+ *    libcurl), without answering pings.
+ * ferry offers no extension, so frames are never compressed.
+ */
+
+/* What a frame (or a piece of one) is. Layout and values match libcurl's
+ * struct curl_ws_frame and CURLWS_* bits. */
+struct ferry_ws_frame {
+  int age;               /* 0 */
+  int flags;             /* FERRYWS_* bits (below) */
+  ferry_off_t offset;    /* where this piece starts in the frame's payload */
+  ferry_off_t bytesleft; /* payload bytes of the frame after this piece */
+  size_t len;            /* this piece's length */
+};
+
+/* The kind of a frame: one of TEXT, BINARY, CLOSE, PING, PONG, with CONT
+ * for a data frame that is not its message's last. */
+#define FERRYWS_TEXT (1 << 0)
+#define FERRYWS_BINARY (1 << 1)
+#define FERRYWS_CONT (1 << 2)
+#define FERRYWS_CLOSE (1 << 3)
+#define FERRYWS_PING (1 << 4)
+/* ferry_ws_send: the buffer is a part of a frame of fragsize bytes. */
+#define FERRYWS_OFFSET (1 << 5)
+#define FERRYWS_PONG (1 << 6)
+
+/* FERRYOPT_WS_OPTIONS bits. */
+#define FERRYWS_RAW_MODE (1L << 0)
+#define FERRYWS_NOAUTOPONG (1L << 1)
+
+/* CONNECT_ONLY 2: receive up to buflen bytes of one frame into buffer.
+ * *recv is the count and *meta (valid until the next ferry_ws_* call on
+ * the handle) says which frame they belong to: flags, offset in its
+ * payload, bytesleft after them, len. Each call returns a part of one
+ * frame: call again for the rest (bytesleft) and for the next frame. A
+ * control frame (close, ping, pong) bigger than buflen comes in parts too.
+ * With buflen 0 (buffer may be NULL) a frame with payload is described and
+ * nothing consumed; a frame without payload is consumed. Pings are
+ * answered (see above), and what ferry owes goes out before it returns.
+ * Returns FERRYE_OK; FERRYE_AGAIN when nothing is there yet (wait for the
+ * socket, FERRYINFO_ACTIVESOCKET, to be readable); FERRYE_GOT_NOTHING when
+ * the server closed the connection (after its close frame or not; the
+ * ERRORBUFFER says which); FERRYE_RECV_ERROR / FERRYE_TOO_LARGE when it
+ * broke the protocol (see above); FERRYE_UNSUPPORTED_PROTOCOL when the
+ * handle is not CONNECT_ONLY, FERRYE_BAD_FUNCTION_ARGUMENT when it has no
+ * WebSocket connection (another URL, not performed, closed), when recv or
+ * meta is NULL, or buffer with buflen > 0; FERRYE_OUT_OF_MEMORY. *meta is
+ * NULL unless FERRYE_OK. */
+FERRY_EXTERN ferry_code ferry_ws_recv(ferry_easy *easy, void *buffer,
+                                      size_t buflen, size_t *recv,
+                                      const struct ferry_ws_frame **meta);
+/* Send a frame, or a part of one. flags say the kind (FERRYWS_TEXT,
+ * BINARY, CLOSE, PING, PONG, with CONT on every fragment of a message but
+ * its last; TEXT or BINARY on every fragment, as libcurl asks). The frame's
+ * length is buflen, or with FERRYWS_OFFSET fragsize, buffer being its first
+ * part. While a frame is unfinished, the next calls give the rest of it
+ * (flags are then ignored) and must start at its first payload byte not yet
+ * reported sent. *sent (may be NULL) is the payload bytes taken; fewer than
+ * buflen with FERRYE_OK means call again with the rest, as in libcurl.
+ *  - CONNECT_ONLY 2: bytes count as sent once they are written to the
+ *    connection (into TLS's records for wss), as in libcurl. FERRYE_AGAIN
+ *    (nothing taken) when the socket takes nothing: wait for it to be
+ *    writable and call again with the same bytes.
+ *  - callback mode: bytes count as sent once they are queued; the engine
+ *    writes the queue as the socket takes it, without further calls. The
+ *    queue takes up to 64 KiB from calls outside callbacks (FERRYE_AGAIN
+ *    when it is full: call again later, or use the READFUNCTION model,
+ *    which ferry calls when there is room); from inside a callback a whole
+ *    frame (up to 64 MiB) is taken at once, where libcurl blocks until it
+ *    is written.
+ * Returns FERRYE_OK, FERRYE_AGAIN, FERRYE_BAD_FUNCTION_ARGUMENT (no or
+ * unknown flags, CONT without a message, a fragmented control frame, more
+ * or fewer bytes than the unfinished frame allows, RAW_MODE with flags or
+ * fragsize, a NULL buffer with buflen > 0), FERRYE_TOO_LARGE (a control
+ * frame over 125 bytes), FERRYE_SEND_ERROR (no WebSocket on the handle, a
+ * frame after a close frame, the connection failed), FERRYE_OUT_OF_MEMORY;
+ * the text in the ERRORBUFFER. */
+FERRY_EXTERN ferry_code ferry_ws_send(ferry_easy *easy, const void *buffer,
+                                      size_t buflen, size_t *sent,
+                                      ferry_off_t fragsize, unsigned int flags);
+/* Start a frame of frame_len bytes whose payload follows (libcurl 8.16):
+ * meant for the READFUNCTION in callback mode (what it returns next is
+ * the payload); with CONNECT_ONLY the next ferry_ws_send calls give it.
+ * Returns FERRYE_OK, FERRYE_FAILED_INIT (RAW_MODE), FERRYE_SEND_ERROR (no
+ * WebSocket, a frame still unfinished, after a close frame), and the flag
+ * and size errors of ferry_ws_send. */
+FERRY_EXTERN ferry_code ferry_ws_start_frame(ferry_easy *easy,
+                                             unsigned int flags,
+                                             ferry_off_t frame_len);
+/* From inside the write callback of a WebSocket transfer in callback mode:
+ * what the chunk it was given is (see struct ferry_ws_frame). NULL
+ * anywhere else, in RAW_MODE, or for a bad handle. Valid while the callback
+ * runs. */
+FERRY_EXTERN const struct ferry_ws_frame *ferry_ws_meta(ferry_easy *easy);
+
+/* TLS session export and import (libcurl 8.12's curl_easy_ssls_export and
+ * curl_easy_ssls_import), so that a later process or another multi can
+ * resume sessions instead of making full handshakes.
+ *
+ * The sessions are those of the session cache the handle uses: its
+ * share's when the share holds FERRY_LOCK_DATA_SSL_SESSION (taken under
+ * the share's lock), else the cache of the multi it is added to or, when
+ * it is not added to one, of the private multi ferry_easy_perform runs it
+ * on.
+ *
+ * session_key: "host:port:mbedTLS/2.28.3:" and the hex SHA-256 key of the
+ * TLS settings the session was made under (verification, CA, pins,
+ * ciphers, versions, ALPN); a new connection resumes it only with the
+ * same settings. shmac: 16 random bytes and the HMAC-SHA256 of
+ * session_key under them, to store instead of the key (the host is not in
+ * it). sdata: ferry's own encoding of the session (mbedTLS's serialised
+ * session plus its lifetime and ALPN), up to 64 KiB. valid_until: seconds
+ * since 1970 after which the session is not offered (its ticket lifetime,
+ * else a day from the handshake). ietf_tls_id: 0x0303 for TLS 1.2.
+ * earlydata_max: 0 (mbedTLS 2.28 has no early data). */
+typedef ferry_code ferry_ssls_export_cb(ferry_easy *easy, void *userptr,
+                                        const char *session_key,
+                                        const unsigned char *shmac,
+                                        size_t shmac_len,
+                                        const unsigned char *sdata,
+                                        size_t sdata_len,
+                                        ferry_off_t valid_until,
+                                        int ietf_tls_id, const char *alpn,
+                                        size_t earlydata_max);
+/* Call export_fn for each unexpired session of the handle's cache, in no
+ * particular order, until it returns something other than FERRYE_OK,
+ * which is then returned. Sessions of a configuration with a client
+ * certificate are not exported, as in libcurl. The pointers are valid
+ * during the call only; export_fn runs without the share's lock held (the
+ * sessions are copied out first) and must not clean up the handle, its
+ * multi or its share. Returns FERRYE_OK (also when the handle has no
+ * cache yet), FERRYE_BAD_FUNCTION_ARGUMENT (not an easy handle, export_fn
+ * NULL), FERRYE_OUT_OF_MEMORY, or export_fn's code. */
+FERRY_EXTERN ferry_code ferry_easy_ssls_export(ferry_easy *easy,
+                                               ferry_ssls_export_cb *export_fn,
+                                               void *userptr);
+/* Add an exported session to the handle's cache (made if the handle has
+ * none yet: the private perform multi's). session_key, or when it is
+ * NULL shmac (shmac_len 48), says which connections may resume it; sdata
+ * is the session. The bytes are copied. An expired session is dropped
+ * without an error, as libcurl does. Returns FERRYE_OK,
+ * FERRYE_BAD_FUNCTION_ARGUMENT (not an easy handle; no key and no
+ * 48-byte shmac; sdata NULL, empty or not ferry's encoding of a session
+ * this mbedTLS can load), FERRYE_OUT_OF_MEMORY. */
+FERRY_EXTERN ferry_code ferry_easy_ssls_import(ferry_easy *easy,
+                                               const char *session_key,
+                                               const unsigned char *shmac,
+                                               size_t shmac_len,
+                                               const unsigned char *sdata,
+                                               size_t sdata_len);
+
 
 /* ---- multi ----------------------------------------------------------- */
 
@@ -1439,6 +1719,9 @@ FERRY_EXTERN ferry_ucode ferry_url_set(ferry_urlh *url, ferry_upart part,
  * error. Reads the handle only. */
 FERRY_EXTERN ferry_ucode ferry_url_get(const ferry_urlh *url, ferry_upart part,
                                        char **content, unsigned int flags);
+/* A static English text for a URL API code ("Unknown URL API code" for a
+ * number that is none); never NULL. Thread-safe. */
+FERRY_EXTERN const char *ferry_url_strerror(ferry_ucode code);
 
 /* ---- multipart forms: the MIME API ------------------------------------ */
 
@@ -1693,9 +1976,28 @@ FERRY_EXTERN void ferry_slist_free_all(ferry_slist *list);
 /* Free memory ferry handed out (e.g. from ferry_multi_get_handles). */
 FERRY_EXTERN void ferry_free(void *p);
 
-typedef enum { FERRY_VERSION_FIRST, FERRY_VERSION_NOW = 10 } ferry_version_type;
+/* ---- version and TLS backend ----------------------------------------- */
 
-/* Bits of ferry_version_info_data.features. */
+/* The age of a ferry_version_info_data: which fields it has. Numbers are
+ * libcurl's CURLversion; ferry fills every field up to FERRY_VERSION_NOW. */
+typedef enum {
+  FERRY_VERSION_FIRST,    /* version .. protocols */
+  FERRY_VERSION_SECOND,   /* ares, ares_num */
+  FERRY_VERSION_THIRD,    /* libidn */
+  FERRY_VERSION_FOURTH,   /* iconv_ver_num, libssh_version */
+  FERRY_VERSION_FIFTH,    /* brotli_ver_num, brotli_version */
+  FERRY_VERSION_SIXTH,    /* nghttp2_ver_num, nghttp2_version, quic_version */
+  FERRY_VERSION_SEVENTH,  /* cainfo, capath */
+  FERRY_VERSION_EIGHTH,   /* zstd_ver_num, zstd_version */
+  FERRY_VERSION_NINTH,    /* hyper_version */
+  FERRY_VERSION_TENTH,    /* gsasl_version */
+  FERRY_VERSION_ELEVENTH, /* feature_names */
+  FERRY_VERSION_TWELFTH,  /* rtmp_version */
+  FERRY_VERSION_LAST
+} ferry_version_type;
+#define FERRY_VERSION_NOW FERRY_VERSION_TWELFTH
+
+/* Bits of ferry_version_info_data.features (libcurl's CURL_VERSION_*). */
 #define FERRY_VERSION_IPV6 (1 << 0)
 #define FERRY_VERSION_KERBEROS4 (1 << 1)
 #define FERRY_VERSION_SSL (1 << 2)
@@ -1728,22 +2030,101 @@ typedef enum { FERRY_VERSION_FIRST, FERRY_VERSION_NOW = 10 } ferry_version_type;
 #define FERRY_VERSION_GSASL (1 << 29)
 #define FERRY_VERSION_THREADSAFE (1 << 30)
 
-/* Layout matches the first fields of libcurl's curl_version_info_data. */
+/* What ferry is built with. Layout matches libcurl's
+ * curl_version_info_data of age FERRY_VERSION_TWELFTH (libcurl 8.8 to at
+ * least 8.17); a field for something ferry does not have is NULL or 0. */
 typedef struct ferry_version_info_data {
-  ferry_version_type age;
-  const char *version;
-  unsigned int version_num;
-  const char *host;
-  int features;
-  const char *ssl_version;
-  long ssl_version_num;
-  const char *libz_version;
-  const char *const *protocols;
+  ferry_version_type age;     /* FERRY_VERSION_NOW */
+  const char *version;        /* the libcurl API level, "8.17.0" */
+  unsigned int version_num;   /* FERRY_LIBCURL_VERSION_NUM */
+  const char *host;           /* the build's target, "x86_64-linux-gnu" */
+  int features;               /* FERRY_VERSION_* bits */
+  const char *ssl_version;    /* "mbedTLS/2.28.3" */
+  long ssl_version_num;       /* 0, as in libcurl */
+  const char *libz_version;   /* zlib's, "1.2.13" */
+  const char *const *protocols; /* {"http", "https", NULL} */
+  const char *ares;           /* NULL: lookups use getaddrinfo on libuv's
+                                 thread pool, not c-ares */
+  int ares_num;
+  const char *libidn;         /* NULL */
+  int iconv_ver_num;          /* 0 */
+  const char *libssh_version; /* NULL */
+  unsigned int brotli_ver_num;
+  const char *brotli_version; /* NULL */
+  unsigned int nghttp2_ver_num; /* nghttp2's, as ferry was built with it */
+  const char *nghttp2_version;
+  const char *quic_version;   /* NULL */
+  const char *cainfo;         /* the CA bundle used without CAINFO */
+  const char *capath;         /* NULL */
+  unsigned int zstd_ver_num;
+  const char *zstd_version;   /* NULL */
+  const char *hyper_version;  /* NULL */
+  const char *gsasl_version;  /* NULL */
+  const char *const *feature_names; /* names of the features, NULL-ended */
+  const char *rtmp_version;   /* NULL */
 } ferry_version_info_data;
 
-/* "ferry/0.1.0 libuv/1.44.2 mbedTLS/2.28.3 zlib/1.2.13 llhttp/8.1.0" */
+/* "ferry/0.1.0 libcurl/8.17.0 mbedTLS/2.28.3 zlib/1.2.13 nghttp2/1.52.0
+ * libuv/1.44.2 llhttp/8.1.0": ferry, the libcurl API level, and the
+ * libraries (zlib's and libuv's asked at run time, the others as built). A static string: never
+ * free it. Thread-safe. */
 FERRY_EXTERN char *ferry_version(void);
+/* A static struct describing ferry; age is not used (every field is
+ * filled). Never NULL, never to be freed. Thread-safe. */
 FERRY_EXTERN ferry_version_info_data *ferry_version_info(ferry_version_type age);
+
+/* TLS backends, by libcurl's curl_sslbackend numbers. ferry has one:
+ * mbedTLS. */
+typedef enum {
+  FERRYSSLBACKEND_NONE = 0,
+  FERRYSSLBACKEND_OPENSSL = 1,
+  FERRYSSLBACKEND_GNUTLS = 2,
+  FERRYSSLBACKEND_NSS = 3,
+  FERRYSSLBACKEND_OBSOLETE4 = 4,
+  FERRYSSLBACKEND_GSKIT = 5,
+  FERRYSSLBACKEND_POLARSSL = 6,
+  FERRYSSLBACKEND_WOLFSSL = 7,
+  FERRYSSLBACKEND_SCHANNEL = 8,
+  FERRYSSLBACKEND_SECURETRANSPORT = 9,
+  FERRYSSLBACKEND_AXTLS = 10,
+  FERRYSSLBACKEND_MBEDTLS = 11,
+  FERRYSSLBACKEND_MESALINK = 12,
+  FERRYSSLBACKEND_BEARSSL = 13,
+  FERRYSSLBACKEND_RUSTLS = 14
+} ferry_sslbackend;
+
+/* One TLS backend. Layout matches libcurl's struct curl_ssl_backend. */
+typedef struct ferry_ssl_backend {
+  ferry_sslbackend id;
+  const char *name;
+} ferry_ssl_backend;
+
+/* Results of ferry_global_sslset (libcurl's CURLsslset). */
+typedef enum {
+  FERRYSSLSET_OK = 0,
+  FERRYSSLSET_UNKNOWN_BACKEND,
+  FERRYSSLSET_TOO_LATE,      /* not returned by ferry */
+  FERRYSSLSET_NO_BACKENDS    /* not returned by ferry */
+} ferry_sslset;
+
+/* Choose the TLS backend, as libcurl built with one backend does: id
+ * FERRYSSLBACKEND_MBEDTLS, or name "mbedTLS" (any case) whatever the id,
+ * gives FERRYSSLSET_OK, at any time (before or after ferry_global_init);
+ * anything else (id FERRYSSLBACKEND_NONE with a NULL name included) gives
+ * FERRYSSLSET_UNKNOWN_BACKEND. When
+ * avail is not NULL, *avail is set to the static NULL-terminated list of
+ * backends ({mbedTLS}) either way. Thread-safe. */
+FERRY_EXTERN ferry_sslset ferry_global_sslset(ferry_sslbackend id,
+                                              const char *name,
+                                              const ferry_ssl_backend ***avail);
+
+/* libcurl's curl_global_trace: config names components whose tracing a
+ * VERBOSE or DEBUGFUNCTION transfer should show ("all", "-dns,+ssl", ...),
+ * unknown names ignored. ferry's trace has no components: every traced
+ * transfer shows its state changes, connection and TLS events and the
+ * bytes, whatever config says. So the string (NULL included) is accepted
+ * and changes nothing. Returns FERRYE_OK. Thread-safe. */
+FERRY_EXTERN ferry_code ferry_global_trace(const char *config);
 
 #ifdef __cplusplus
 }

@@ -19,10 +19,12 @@
  *   CURLOPT_ name.
  *
  * Rows are sorted by NUMBER. The lists hold every code, option and info id
- * of libcurl 8.15 (and CURLMOPT_NETWORK_CHANGED of 8.16), so an unmodified
- * libcurl program compiles; ferry refuses what it does not implement at run
- * time, with a code that says so. The generator (include/gen-curl-h.c)
- * checks at build time that ids are unique and rows sorted.
+ * of libcurl 8.17, and CURLINFO_SIZE_DELIVERED of 8.20, so an
+ * unmodified libcurl program compiles; ferry refuses what it does not
+ * implement at run time, with a code that says so. The generator
+ * (include/gen-curl-h.c) checks at build time that ids are unique and rows
+ * sorted, and that FERRY_LIBCURL_VERSION_NUM (ferry.h) stays below every
+ * row of FERRY_MISSING_FUNCTIONS.
  */
 #ifndef FERRY_TABLE_H
 #define FERRY_TABLE_H
@@ -204,11 +206,11 @@
   X(POST, LONG, 47, 1)                                                         \
   X(DIRLISTONLY, LONG, 48, 0)                                                  \
   X(APPEND, LONG, 50, 0)                                                       \
-  X(NETRC, VALUES, 51, 0)                                                      \
+  X(NETRC, VALUES, 51, 1)                                                      \
   X(FOLLOWLOCATION, LONG, 52, 1)                                               \
   X(TRANSFERTEXT, LONG, 53, 0)                                                 \
   X(PUT, LONG, 54, 1)                                                          \
-  X(PROGRESSFUNCTION, FUNCTIONPOINT, 56, 0)                                    \
+  X(PROGRESSFUNCTION, FUNCTIONPOINT, 56, 1)                                    \
   X(XFERINFODATA, CBPOINT, 57, 1)                                              \
   X(AUTOREFERER, LONG, 58, 1)                                                  \
   X(PROXYPORT, LONG, 59, 1)                                                    \
@@ -234,9 +236,9 @@
   X(SSL_CIPHER_LIST, STRINGPOINT, 83, 1)                                       \
   X(HTTP_VERSION, VALUES, 84, 1)                                               \
   X(FTP_USE_EPSV, LONG, 85, 0)                                                 \
-  X(SSLCERTTYPE, STRINGPOINT, 86, 0)                                           \
+  X(SSLCERTTYPE, STRINGPOINT, 86, 1)                                           \
   X(SSLKEY, STRINGPOINT, 87, 1)                                                \
-  X(SSLKEYTYPE, STRINGPOINT, 88, 0)                                            \
+  X(SSLKEYTYPE, STRINGPOINT, 88, 1)                                            \
   X(SSLENGINE, STRINGPOINT, 89, 0)                                             \
   X(SSLENGINE_DEFAULT, LONG, 90, 0)                                            \
   X(DNS_USE_GLOBAL_CACHE, LONG, 91, 0)                                         \
@@ -260,13 +262,13 @@
   X(SSL_CTX_DATA, CBPOINT, 109, 0)                                             \
   X(FTP_CREATE_MISSING_DIRS, LONG, 110, 0)                                     \
   X(PROXYAUTH, VALUES, 111, 0)                                                 \
-  X(SERVER_RESPONSE_TIMEOUT, LONG, 112, 0)                                     \
+  X(SERVER_RESPONSE_TIMEOUT, LONG, 112, 1)                                     \
   X(IPRESOLVE, VALUES, 113, 1)                                                 \
   X(MAXFILESIZE, LONG, 114, 1)                                                 \
   X(INFILESIZE_LARGE, OFF_T, 115, 1)                                           \
   X(RESUME_FROM_LARGE, OFF_T, 116, 1)                                          \
   X(MAXFILESIZE_LARGE, OFF_T, 117, 1)                                          \
-  X(NETRC_FILE, STRINGPOINT, 118, 0)                                           \
+  X(NETRC_FILE, STRINGPOINT, 118, 1)                                           \
   X(USE_SSL, VALUES, 119, 0)                                                   \
   X(POSTFIELDSIZE_LARGE, OFF_T, 120, 1)                                        \
   X(TCP_NODELAY, LONG, 121, 1)                                                 \
@@ -289,7 +291,7 @@
   X(FTP_ALTERNATIVE_TO_USER, STRINGPOINT, 147, 0)                              \
   X(SOCKOPTFUNCTION, FUNCTIONPOINT, 148, 1)                                    \
   X(SOCKOPTDATA, CBPOINT, 149, 1)                                              \
-  X(SSL_SESSIONID_CACHE, LONG, 150, 0)                                         \
+  X(SSL_SESSIONID_CACHE, LONG, 150, 1)                                         \
   X(SSH_AUTH_TYPES, VALUES, 151, 0)                                            \
   X(SSH_PUBLIC_KEYFILE, STRINGPOINT, 152, 0)                                   \
   X(SSH_PRIVATE_KEYFILE, STRINGPOINT, 153, 0)                                  \
@@ -310,7 +312,7 @@
   X(SEEKDATA, CBPOINT, 168, 1)                                                 \
   X(CRLFILE, STRINGPOINT, 169, 0)                                              \
   X(ISSUERCERT, STRINGPOINT, 170, 0)                                           \
-  X(ADDRESS_SCOPE, LONG, 171, 0)                                               \
+  X(ADDRESS_SCOPE, LONG, 171, 1)                                               \
   X(CERTINFO, LONG, 172, 1)                                                    \
   X(USERNAME, STRINGPOINT, 173, 1)                                             \
   X(PASSWORD, STRINGPOINT, 174, 1)                                             \
@@ -377,7 +379,7 @@
   X(PROXY_SERVICE_NAME, STRINGPOINT, 235, 0)                                   \
   X(SERVICE_NAME, STRINGPOINT, 236, 0)                                         \
   X(PIPEWAIT, LONG, 237, 1)                                                    \
-  X(DEFAULT_PROTOCOL, STRINGPOINT, 238, 0)                                     \
+  X(DEFAULT_PROTOCOL, STRINGPOINT, 238, 1)                                     \
   X(STREAM_WEIGHT, LONG, 239, 1)                                               \
   X(STREAM_DEPENDS, OBJECTPOINT, 240, 1)                                       \
   X(STREAM_DEPENDS_E, OBJECTPOINT, 241, 1)                                     \
@@ -405,7 +407,7 @@
   X(PROXY_PINNEDPUBLICKEY, STRINGPOINT, 263, 0)                                \
   X(ABSTRACT_UNIX_SOCKET, STRINGPOINT, 264, 0)                                 \
   X(SUPPRESS_CONNECT_HEADERS, LONG, 265, 0)                                    \
-  X(REQUEST_TARGET, STRINGPOINT, 266, 0)                                       \
+  X(REQUEST_TARGET, STRINGPOINT, 266, 1)                                       \
   X(SOCKS5_AUTH, LONG, 267, 0)                                                 \
   X(SSH_COMPRESSION, LONG, 268, 0)                                             \
   X(MIMEPOST, OBJECTPOINT, 269, 1)                                             \
@@ -459,11 +461,11 @@
   X(SSH_HOSTKEYDATA, CBPOINT, 317, 0)                                          \
   X(PROTOCOLS_STR, STRINGPOINT, 318, 1)                                        \
   X(REDIR_PROTOCOLS_STR, STRINGPOINT, 319, 1)                                  \
-  X(WS_OPTIONS, LONG, 320, 0)                                                  \
-  X(CA_CACHE_TIMEOUT, LONG, 321, 0)                                            \
-  X(QUICK_EXIT, LONG, 322, 0)                                                  \
+  X(WS_OPTIONS, LONG, 320, 1)                                                  \
+  X(CA_CACHE_TIMEOUT, LONG, 321, 1)                                            \
+  X(QUICK_EXIT, LONG, 322, 1)                                                  \
   X(HAPROXY_CLIENT_IP, STRINGPOINT, 323, 0)                                    \
-  X(SERVER_RESPONSE_TIMEOUT_MS, LONG, 324, 0)                                  \
+  X(SERVER_RESPONSE_TIMEOUT_MS, LONG, 324, 1)                                  \
   X(ECH, STRINGPOINT, 325, 0)                                                  \
   X(TCP_KEEPCNT, LONG, 326, 1)                                                 \
   X(UPLOAD_FLAGS, LONG, 327, 0)                                                \
@@ -480,11 +482,21 @@
   X(PROXY, "http:// proxies only (no SOCKS, no https:// proxy)")              \
   X(MAXREDIRS, "default 30, as libcurl 8")                                     \
   X(PUT, "the same as UPLOAD")                                                \
-  X(CONNECT_ONLY, "over TLS, ALPN offers only http/1.1 (the bytes are the application's)") \
+  X(CONNECT_ONLY, "over TLS, ALPN offers only http/1.1 (the bytes are the application's); 2 on a ws:// or wss:// URL upgrades first, for ferry_ws_send/recv") \
+  X(WS_OPTIONS, "RAW_MODE and NOAUTOPONG; ferry answers the server's close frame and checks text as UTF-8 (RFC 6455), where libcurl does neither") \
   X(HSTS, "the header is taken only over HTTPS with a verified certificate, and never noted or applied for an IP address; at most 1000 hosts") \
   X(HSTS_CTRL, "READONLYFILE keeps the file unwritten, as documented (libcurl 7.88 writes it anyway)") \
   X(HSTSREADFUNCTION, "an entry for a host already known raises its expiry (libcurl adds a second one); an expired or undated one is not taken") \
-  X(SHARE, "cookies and HSTS may be shared by concurrent threads; a name lookup in flight in another multi is not waited for; CONNECT shares HTTP/1.1 connections; a pointer that is not a share is refused")
+  X(SHARE, "cookies and HSTS may be shared by concurrent threads; a name lookup in flight in another multi is not waited for; CONNECT shares HTTP/1.1 connections; a pointer that is not a share is refused") \
+  X(PROGRESSFUNCTION, "CURL_PROGRESSFUNC_CONTINUE goes on as 0: ferry has no built-in meter") \
+  X(NETRC, "a login asked for gets only its own entry's password") \
+  X(REQUEST_TARGET, "refused with blanks or control characters (libcurl sends them as given)") \
+  X(SSLCERTTYPE, "PEM and DER; P12, ENG and PROV fail with SSL_CERTPROBLEM (mbedTLS 2.28)") \
+  X(SSLKEYTYPE, "PEM and DER; ENG and PROV fail with SSL_CERTPROBLEM") \
+  X(CA_CACHE_TIMEOUT, "the whole TLS configuration is made again (libcurl on mbedTLS refuses the option)") \
+  X(QUICK_EXIT, "cleanup leaves a hung lookup behind; exit() still waits for libuv's thread pool, quick_exit() does not") \
+  X(SERVER_RESPONSE_TIMEOUT, "kept, no effect on HTTP (libcurl's is for FTP, IMAP, POP3, SMTP, SFTP, SCP)") \
+  X(SERVER_RESPONSE_TIMEOUT_MS, "as SERVER_RESPONSE_TIMEOUT")
 
 /* Options ferry adds: X(NAME, TYPE, NUMBER, SUPPORTED), no CURLOPT_ name. */
 #define FERRY_OWN_OPTIONS(X)                                                   \
@@ -551,8 +563,8 @@
   X(REDIRECT_COUNT, LONG, 20, 1)                                               \
   X(PRIVATE, STRING, 21, 1)                                                    \
   X(HTTP_CONNECTCODE, LONG, 22, 1)                                             \
-  X(HTTPAUTH_AVAIL, LONG, 23, 0)                                               \
-  X(PROXYAUTH_AVAIL, LONG, 24, 0)                                              \
+  X(HTTPAUTH_AVAIL, LONG, 23, 1)                                               \
+  X(PROXYAUTH_AVAIL, LONG, 24, 1)                                              \
   X(OS_ERRNO, LONG, 25, 1)                                                     \
   X(NUM_CONNECTS, LONG, 26, 1)                                                 \
   X(SSL_ENGINES, SLIST, 27, 0)                                                 \
@@ -588,17 +600,18 @@
   X(RETRY_AFTER, OFF_T, 57, 0)                                                 \
   X(EFFECTIVE_METHOD, STRING, 58, 1)                                           \
   X(PROXY_ERROR, LONG, 59, 0)                                                  \
-  X(REFERER, STRING, 60, 0)                                                    \
+  X(REFERER, STRING, 60, 1)                                                    \
   X(CAINFO, STRING, 61, 0)                                                     \
   X(CAPATH, STRING, 62, 0)                                                     \
-  X(XFER_ID, OFF_T, 63, 0)                                                     \
-  X(CONN_ID, OFF_T, 64, 0)                                                     \
-  X(QUEUE_TIME_T, OFF_T, 65, 0)                                                \
-  X(USED_PROXY, LONG, 66, 0)                                                   \
-  X(POSTTRANSFER_TIME_T, OFF_T, 67, 0)                                         \
+  X(XFER_ID, OFF_T, 63, 1)                                                     \
+  X(CONN_ID, OFF_T, 64, 1)                                                     \
+  X(QUEUE_TIME_T, OFF_T, 65, 1)                                                \
+  X(USED_PROXY, LONG, 66, 1)                                                   \
+  X(POSTTRANSFER_TIME_T, OFF_T, 67, 1)                                         \
   X(EARLYDATA_SENT_T, OFF_T, 68, 0)                                            \
-  X(HTTPAUTH_USED, LONG, 69, 0)                                                \
-  X(PROXYAUTH_USED, LONG, 70, 0)
+  X(HTTPAUTH_USED, LONG, 69, 1)                                                \
+  X(PROXYAUTH_USED, LONG, 70, 1)                                               \
+  X(SIZE_DELIVERED, OFF_T, 71, 1)
 
 /* Constants: X(FERRY_NAME, CURL_NAME). Values are defined once, in ferry.h;
  * this list only pairs each with its libcurl spelling. */
@@ -718,6 +731,18 @@
   X(FERRY_IPRESOLVE_V4, CURL_IPRESOLVE_V4)                                     \
   X(FERRY_IPRESOLVE_V6, CURL_IPRESOLVE_V6)                                     \
   X(FERRY_VERSION_FIRST, CURLVERSION_FIRST)                                    \
+  X(FERRY_VERSION_SECOND, CURLVERSION_SECOND)                                  \
+  X(FERRY_VERSION_THIRD, CURLVERSION_THIRD)                                    \
+  X(FERRY_VERSION_FOURTH, CURLVERSION_FOURTH)                                  \
+  X(FERRY_VERSION_FIFTH, CURLVERSION_FIFTH)                                    \
+  X(FERRY_VERSION_SIXTH, CURLVERSION_SIXTH)                                    \
+  X(FERRY_VERSION_SEVENTH, CURLVERSION_SEVENTH)                                \
+  X(FERRY_VERSION_EIGHTH, CURLVERSION_EIGHTH)                                  \
+  X(FERRY_VERSION_NINTH, CURLVERSION_NINTH)                                    \
+  X(FERRY_VERSION_TENTH, CURLVERSION_TENTH)                                    \
+  X(FERRY_VERSION_ELEVENTH, CURLVERSION_ELEVENTH)                              \
+  X(FERRY_VERSION_TWELFTH, CURLVERSION_TWELFTH)                                \
+  X(FERRY_VERSION_LAST, CURLVERSION_LAST)                                      \
   X(FERRY_VERSION_NOW, CURLVERSION_NOW)                                        \
   X(FERRY_VERSION_IPV6, CURL_VERSION_IPV6)                                     \
   X(FERRY_VERSION_KERBEROS4, CURL_VERSION_KERBEROS4)                           \
@@ -878,6 +903,30 @@
   X(FERRY_NETRC_IGNORED, CURL_NETRC_IGNORED)                                   \
   X(FERRY_NETRC_OPTIONAL, CURL_NETRC_OPTIONAL)                                 \
   X(FERRY_NETRC_REQUIRED, CURL_NETRC_REQUIRED)                                 \
+  X(FERRY_NETRC_LAST, CURL_NETRC_LAST)                                         \
+  X(FERRYFOLLOW_ALL, CURLFOLLOW_ALL)                                           \
+  X(FERRYFOLLOW_OBEYCODE, CURLFOLLOW_OBEYCODE)                                 \
+  X(FERRYFOLLOW_FIRSTONLY, CURLFOLLOW_FIRSTONLY)                               \
+  X(FERRY_PROGRESSFUNC_CONTINUE, CURL_PROGRESSFUNC_CONTINUE)                   \
+  X(FERRYSSLBACKEND_NONE, CURLSSLBACKEND_NONE)                                 \
+  X(FERRYSSLBACKEND_OPENSSL, CURLSSLBACKEND_OPENSSL)                           \
+  X(FERRYSSLBACKEND_GNUTLS, CURLSSLBACKEND_GNUTLS)                             \
+  X(FERRYSSLBACKEND_NSS, CURLSSLBACKEND_NSS)                                   \
+  X(FERRYSSLBACKEND_OBSOLETE4, CURLSSLBACKEND_OBSOLETE4)                       \
+  X(FERRYSSLBACKEND_GSKIT, CURLSSLBACKEND_GSKIT)                               \
+  X(FERRYSSLBACKEND_POLARSSL, CURLSSLBACKEND_POLARSSL)                         \
+  X(FERRYSSLBACKEND_WOLFSSL, CURLSSLBACKEND_WOLFSSL)                           \
+  X(FERRYSSLBACKEND_SCHANNEL, CURLSSLBACKEND_SCHANNEL)                         \
+  X(FERRYSSLBACKEND_SECURETRANSPORT, CURLSSLBACKEND_SECURETRANSPORT)           \
+  X(FERRYSSLBACKEND_AXTLS, CURLSSLBACKEND_AXTLS)                               \
+  X(FERRYSSLBACKEND_MBEDTLS, CURLSSLBACKEND_MBEDTLS)                           \
+  X(FERRYSSLBACKEND_MESALINK, CURLSSLBACKEND_MESALINK)                         \
+  X(FERRYSSLBACKEND_BEARSSL, CURLSSLBACKEND_BEARSSL)                           \
+  X(FERRYSSLBACKEND_RUSTLS, CURLSSLBACKEND_RUSTLS)                             \
+  X(FERRYSSLSET_OK, CURLSSLSET_OK)                                             \
+  X(FERRYSSLSET_UNKNOWN_BACKEND, CURLSSLSET_UNKNOWN_BACKEND)                   \
+  X(FERRYSSLSET_TOO_LATE, CURLSSLSET_TOO_LATE)                                 \
+  X(FERRYSSLSET_NO_BACKENDS, CURLSSLSET_NO_BACKENDS)                           \
   X(FERRYPROXY_HTTP, CURLPROXY_HTTP)                                           \
   X(FERRYPROXY_HTTP_1_0, CURLPROXY_HTTP_1_0)                                   \
   X(FERRYPROXY_HTTPS, CURLPROXY_HTTPS)                                         \
@@ -979,6 +1028,15 @@
   X(FERRYINFO_SLIST, CURLINFO_SLIST)                                           \
   X(FERRYINFO_PTR, CURLINFO_PTR)                                               \
   X(FERRYINFO_SOCKET, CURLINFO_SOCKET)                                         \
+  X(FERRYWS_TEXT, CURLWS_TEXT)                                                 \
+  X(FERRYWS_BINARY, CURLWS_BINARY)                                             \
+  X(FERRYWS_CONT, CURLWS_CONT)                                                 \
+  X(FERRYWS_CLOSE, CURLWS_CLOSE)                                               \
+  X(FERRYWS_PING, CURLWS_PING)                                                 \
+  X(FERRYWS_OFFSET, CURLWS_OFFSET)                                             \
+  X(FERRYWS_PONG, CURLWS_PONG)                                                 \
+  X(FERRYWS_RAW_MODE, CURLWS_RAW_MODE)                                         \
+  X(FERRYWS_NOAUTOPONG, CURLWS_NOAUTOPONG)                                     \
   X(FERRYINFO_OFF_T, CURLINFO_OFF_T)                                           \
   X(FERRYINFO_MASK, CURLINFO_MASK)                                             \
   X(FERRYINFO_TYPEMASK, CURLINFO_TYPEMASK)                                     \
@@ -1047,7 +1105,11 @@
   X(ferry_lock_data, curl_lock_data)                                           \
   X(ferry_lock_access, curl_lock_access)                                       \
   X(ferry_lock_function, curl_lock_function)                                   \
-  X(ferry_unlock_function, curl_unlock_function)
+  X(ferry_unlock_function, curl_unlock_function)                               \
+  X(ferry_progress_callback, curl_progress_callback)                           \
+  X(ferry_sslbackend, curl_sslbackend)                                         \
+  X(ferry_sslset, CURLsslset)                                                  \
+  X(ferry_ssls_export_cb, curl_ssls_export_cb)
 
 /* Struct tags: X(ferry_tag, curl_tag) so `struct curl_slist` works. */
 #define FERRY_STRUCTS(X)                                                       \
@@ -1066,7 +1128,9 @@
   X(ferry_forms, curl_forms)                                                   \
   X(ferry_hstsentry, curl_hstsentry)                                           \
   X(ferry_index, curl_index)                                                   \
-  X(ferry_pushheaders, curl_pushheaders)
+  X(ferry_pushheaders, curl_pushheaders)                                       \
+  X(ferry_ws_frame, curl_ws_frame)                                             \
+  X(ferry_ssl_backend, curl_ssl_backend)
 
 /* Functions: X(ferry_name, curl_name) */
 #define FERRY_FUNCTIONS(X)                                                     \
@@ -1142,7 +1206,23 @@
   X(ferry_share_init, curl_share_init)                                         \
   X(ferry_share_setopt, curl_share_setopt)                                     \
   X(ferry_share_cleanup, curl_share_cleanup)                                   \
-  X(ferry_share_strerror, curl_share_strerror)
+  X(ferry_share_strerror, curl_share_strerror)                                 \
+  X(ferry_ws_recv, curl_ws_recv)                                               \
+  X(ferry_ws_send, curl_ws_send)                                               \
+  X(ferry_ws_start_frame, curl_ws_start_frame)                                 \
+  X(ferry_ws_meta, curl_ws_meta)                                               \
+  X(ferry_global_sslset, curl_global_sslset)                                   \
+  X(ferry_global_trace, curl_global_trace)                                     \
+  X(ferry_url_strerror, curl_url_strerror)                                     \
+  X(ferry_easy_ssls_export, curl_easy_ssls_export)                             \
+  X(ferry_easy_ssls_import, curl_easy_ssls_import)
+
+/* libcurl functions ferry does not have, added after 7.56.0, with the
+ * libcurl version that added each: X(curl_name, VERSION_NUM). They decide
+ * FERRY_LIBCURL_VERSION_NUM (see ferry.h), which must stay below each of
+ * them; <curl/curl.h> declares none of them. A row goes when ferry gets
+ * the function. */
+#define FERRY_MISSING_FUNCTIONS(X) /* none: ferry has every one to 8.17 */
 
 /* libcurl-only spellings: X(CURL_ALIAS, CURL_TARGET). <curl/curl.h> gets
  * `#define CURL_ALIAS CURL_TARGET`. TARGET is the text the alias stands for:
@@ -1214,6 +1294,11 @@
   X(CURLFTPSSL_TRY, CURLUSESSL_TRY)                                            \
   X(CURLFTPSSL_CONTROL, CURLUSESSL_CONTROL)                                    \
   X(CURLFTPSSL_ALL, CURLUSESSL_ALL)                                            \
+  X(CURLSSLBACKEND_AWSLC, CURLSSLBACKEND_OPENSSL)                              \
+  X(CURLSSLBACKEND_BORINGSSL, CURLSSLBACKEND_OPENSSL)                          \
+  X(CURLSSLBACKEND_LIBRESSL, CURLSSLBACKEND_OPENSSL)                           \
+  X(CURLSSLBACKEND_CYASSL, CURLSSLBACKEND_WOLFSSL)                             \
+  X(CURLSSLBACKEND_DARWINSSL, CURLSSLBACKEND_SECURETRANSPORT)                  \
   X(CURL_TYPEOF_CURL_OFF_T, ferry_off_t)                                       \
   X(CURL_SIZEOF_CURL_OFF_T, 8)                                                 \
   X(CURL_FORMAT_CURL_OFF_T, PRId64)                                            \

@@ -10,8 +10,10 @@
  * Every name in the output comes from the lists in ferry_table.h, so this
  * program keeps no list of its own. It runs at build time on the build
  * machine and also checks the table: result codes and option rows sorted,
- * option and info ids unique, no libcurl name defined twice. A failed check
- * or a write error exits with status 1, which fails the build.
+ * option and info ids unique, no libcurl name defined twice, and
+ * FERRY_LIBCURL_VERSION_NUM below the release of every libcurl function
+ * ferry lacks. A failed check or a write error exits with status 1, which
+ * fails the build.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,6 +79,21 @@ static const struct pair structs[] = {FERRY_STRUCTS(GEN_PAIR)};
 static const struct pair functions[] = {FERRY_FUNCTIONS(GEN_PAIR)};
 static const struct pair aliases[] = {FERRY_ALIASES(GEN_PAIR)};
 #undef GEN_PAIR
+
+/* libcurl functions ferry lacks, and the libcurl version that added each. */
+struct missing {
+  const char *curl;
+  unsigned long since;
+};
+#define GEN_MISSING(name, since) {#name, since},
+static const struct missing missing_functions[] = {
+    FERRY_MISSING_FUNCTIONS(GEN_MISSING){NULL, 0}}; /* NULL ends it */
+#undef GEN_MISSING
+
+/* The headers written besides curl.h (argv[2..]), for their CURLINC_
+ * guard names. */
+static char **stub_paths;
+static int n_stub_paths;
 
 /* Every ferry name the lists pair with a libcurl one must exist in ferry.h:
  * these arrays use each of them, so a missing one fails this compile rather
@@ -177,6 +194,30 @@ static void free_names(void) {
   n_names = cap_names = 0;
 }
 
+/* FERRY_LIBCURL_VERSION_NUM must stay below the version of every libcurl
+ * function ferry lacks (ferry.h says why), and a missing function must not
+ * be one ferry has. */
+static void check_version(void) {
+  char name[64];
+  size_t i, j;
+
+  for (i = 0; missing_functions[i].curl != NULL; i++) {
+    unsigned long since = missing_functions[i].since;
+    if ((unsigned long)FERRY_LIBCURL_VERSION_NUM >= since) {
+      snprintf(name, sizeof(name), "libcurl %lu.%lu.%lu", (since >> 16) & 0xff,
+               (since >> 8) & 0xff, since & 0xff);
+      check_fail("FERRY_LIBCURL_VERSION_NUM reaches", name,
+                 "that release added a function ferry lacks (see "
+                 "FERRY_MISSING_FUNCTIONS)");
+    }
+    for (j = 0; j < COUNT(functions); j++) {
+      if (strcmp(functions[j].curl, missing_functions[i].curl) == 0)
+        check_fail("missing function", missing_functions[i].curl,
+                   "is in FERRY_FUNCTIONS too");
+    }
+  }
+}
+
 static int is_struct_name(const char *curl_name) {
   size_t i;
 
@@ -229,7 +270,8 @@ static void emit_curl_h(FILE *out) {
         out);
 
   fprintf(out,
-          "\n/* The libcurl version whose API and numbers ferry follows. */\n"
+          "\n/* The libcurl release whose API this header stands for (ferry.h\n"
+          "   says how FERRY_LIBCURL_VERSION_NUM is chosen). */\n"
           "#define LIBCURL_VERSION \"%lu.%lu.%lu\"\n"
           "#define LIBCURL_VERSION_MAJOR %lu\n"
           "#define LIBCURL_VERSION_MINOR %lu\n"
@@ -247,6 +289,49 @@ static void emit_curl_h(FILE *out) {
   note_name("", "LIBCURL_VERSION_NUM");
   note_name("", "CURL_VERSION_BITS");
   note_name("", "CURL_AT_LEAST_VERSION");
+
+  fputs("\n/* The guards of libcurl's headers, which programs test to see whether\n"
+        "   a header's API is there. ferry's curl.h holds all of them. */\n",
+        out);
+  for (i = 0; i < (size_t)n_stub_paths; i++) {
+    const char *base = strrchr(stub_paths[i], '/');
+    char guard[64];
+    size_t k, n;
+
+    base = base ? base + 1 : stub_paths[i];
+    n = strcspn(base, ".");
+    if (n > 32)
+      n = 32;
+    memcpy(guard, "CURLINC_", 8);
+    for (k = 0; k < n; k++) {
+      char c = base[k];
+      guard[8 + k] = (char)(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+    }
+    memcpy(guard + 8 + n, "_H", 3);
+    note_name("", guard);
+    fprintf(out, "#define %s\n", guard);
+  }
+
+  fputs("\n/* Deprecation marks, spelled as libcurl spells them. ferry's names are\n"
+        "   not marked (an old option works, or is refused at run time), so\n"
+        "   these only act on what a program marks itself; statements in\n"
+        "   CURL_IGNORE_DEPRECATION compile without deprecation warnings.\n"
+        "   CURL_DISABLE_DEPRECATION turns both off. */\n"
+        "#if defined(__GNUC__) && !defined(CURL_DISABLE_DEPRECATION)\n"
+        "#define CURL_DEPRECATED(version, message) \\\n"
+        "  __attribute__((deprecated(\"since \" #version \". \" message)))\n"
+        "#define CURL_IGNORE_DEPRECATION(statements) \\\n"
+        "  _Pragma(\"GCC diagnostic push\") \\\n"
+        "  _Pragma(\"GCC diagnostic ignored \\\"-Wdeprecated-declarations\\\"\") \\\n"
+        "  statements \\\n"
+        "  _Pragma(\"GCC diagnostic pop\")\n"
+        "#else\n"
+        "#define CURL_DEPRECATED(version, message)\n"
+        "#define CURL_IGNORE_DEPRECATION(statements) statements\n"
+        "#endif\n",
+        out);
+  note_name("", "CURL_DEPRECATED");
+  note_name("", "CURL_IGNORE_DEPRECATION");
 
   fputs("\n/* Types. A name that is also a struct tag (CURLMsg) is defined "
         "with\n   the tags below instead. */\n",
@@ -351,6 +436,9 @@ int main(int argc, char **argv) {
   check_rows("own multi option", own_moptions, COUNT(own_moptions) - 1, NULL, 0,
              1);
   check_rows("info", infos, COUNT(infos), NULL, 0, 0);
+  check_version();
+  stub_paths = argc > 2 ? argv + 2 : NULL;
+  n_stub_paths = argc > 2 ? argc - 2 : 0;
 
   /* Emitting also records every name, so write curl.h before deciding. */
   rc = write_file(argc > 1 ? argv[1] : NULL, emit_curl_h_file);

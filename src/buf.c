@@ -58,6 +58,10 @@ static int buf_reserve(ferry__buf *b, size_t n) {
   return 0;
 }
 
+int ferry__buf_reserve(ferry__buf *b, size_t n) {
+  return buf_reserve(b, n);
+}
+
 int ferry__buf_add(ferry__buf *b, const void *p, size_t n) {
   int rc = buf_reserve(b, n);
   if (rc)

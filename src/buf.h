@@ -23,6 +23,10 @@ void ferry__buf_fit(ferry__buf *b);
 /* Append bytes; keeps the data NUL-terminated. Returns 0, or -1 when out of
  * memory, -2 when the cap would be passed (nothing is appended then). */
 int ferry__buf_add(ferry__buf *b, const void *p, size_t n);
+/* Make room for n more bytes (and the NUL) without adding them, so that
+ * the next n bytes written at data + len cannot fail. Returns as
+ * ferry__buf_add. */
+int ferry__buf_reserve(ferry__buf *b, size_t n);
 int ferry__buf_adds(ferry__buf *b, const char *s);
 int ferry__buf_printf(ferry__buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

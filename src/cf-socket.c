@@ -456,6 +456,7 @@ static ferry_code attempt_start(cf_socket *s, attempt *a, ferry__ioerr *err) {
     int family = sa->sa_family, socktype = SOCK_STREAM;
     int one = 1, fd, rc, ip, tcp, connected = 0;
     char why[FERRY_ERROR_SIZE];
+    struct sockaddr_in6 scoped;
 
     s->last_addr = idx;
     if (s->o.opensocket != NULL) {
@@ -531,6 +532,16 @@ static ferry_code attempt_start(cf_socket *s, attempt *a, ferry__ioerr *err) {
       /* decided at the next look, without waiting */
       a->ready = 1;
       return FERRYE_OK;
+    }
+    if (sa->sa_family == AF_INET6 && s->o.address_scope != 0 &&
+        salen >= (socklen_t)sizeof(scoped) &&
+        ((const struct sockaddr_in6 *)(const void *)sa)->sin6_scope_id == 0) {
+      /* ADDRESS_SCOPE, unless the URL's zone id gave a scope already (a
+       * copy: the addresses are shared); after OPENSOCKETFUNCTION, as in
+       * libcurl */
+      scoped = *(const struct sockaddr_in6 *)(const void *)sa;
+      scoped.sin6_scope_id = (uint32_t)s->o.address_scope;
+      sa = (const struct sockaddr *)&scoped;
     }
     if (connect(fd, sa, salen) == 0 || errno == EINPROGRESS) {
       /* writable when connected */

@@ -115,6 +115,8 @@ typedef struct ferry__sockopts {
   void *sockopt_data;
   ferry_closesocket_callback closesocket;
   void *closesocket_data;
+  unsigned long address_scope; /* ADDRESS_SCOPE: the scope id of an IPv6
+                                  address that has none; 0: none */
 } ferry__sockopts;
 
 /* A socket filter that connects to the addresses of addrs in turn (RFC

@@ -27,6 +27,7 @@ ferry__conn *ferry__conn_new(ferry__pool *pool, ferry__bundle *b) {
   ferry__list_init(&c->idle_node);
   ferry__list_init(&c->lru_node);
   c->created_ms = ferry__now_ms();
+  c->id = pool->next_conn_id++; /* CONN_ID */
   b->n_conns++;
   pool->n_conns++;
   return c;

@@ -86,6 +86,7 @@ typedef struct ferry__conn {
   ferry__watch *watch;     /* its watch, once connected */
   const ferry__conn_hooks *hooks; /* the owner's */
   void *ud;
+  ferry_off_t id;          /* CONN_ID: 0, 1, ... in the pool (the multi) */
   ferry_easy *easy;        /* the transfer on it; NULL when idle */
   /* the protocol session it carries once connected, freed with it */
   struct ferry__session *session;
@@ -119,6 +120,7 @@ typedef struct ferry__pool {
   unsigned n_conns;
   unsigned n_idle;
   ferry__list all;         /* every connection, busy or idle */
+  ferry_off_t next_conn_id; /* CONN_ID of the next connection */
   ferry__watchset *watches; /* where connections register their sockets */
   char *rbuf;              /* the shared read buffer, made on first use */
   unsigned rbuf_in_use;    /* bytes in it are being parsed: a hook that

@@ -26,6 +26,7 @@ static void easy_init_fields(ferry_easy *e) {
   e->state = FERRY__XS_INIT;
   e->content_length = -1;
   ferry__xfer_init_stream(e);
+  e->xfer_id = e->conn_id = -1;
   ferry__buf_init(&e->pausebuf, FERRY__PAUSE_MAX);
   ferry__buf_init(&e->pause_encoded, FERRY__PAUSE_MAX);
 }
@@ -74,6 +75,10 @@ void ferry_easy_reset(ferry_easy *e) {
   ferry__http_auth_forget(e);
   ferry__opts_free(&e->set);
   ferry__opts_defaults(&e->set);
+  /* as libcurl: the connection used last is forgotten, the transfer id
+   * stays */
+  e->conn_id = -1;
+  ferry__http_reset_infos(e);
 }
 
 ferry_easy *ferry_easy_duphandle(ferry_easy *src) {

@@ -63,6 +63,8 @@ typedef struct ferry__tls_opts {
   char *cipher_list;
   char *ec_curves;            /* SSL_EC_CURVES */
   ferry_blob cainfo_blob, sslcert_blob, sslkey_blob;
+  char *sslcerttype;          /* SSLCERTTYPE; NULL: "PEM" */
+  char *sslkeytype;           /* SSLKEYTYPE; NULL: "PEM" */
   /* the TLS configuration key of these options (a SHA-256 over all of
    * them, costly for every transfer); setting any TLS option clears
    * key_valid */
@@ -93,8 +95,10 @@ typedef struct ferry__opts {
   ferry_read_callback readfn;
   void *headerdata;
   ferry_header_callback headerfn;
-  void *xferinfodata;
+  void *xferinfodata;          /* XFERINFODATA (= PROGRESSDATA) */
   ferry_xferinfo_callback xferinfofn;
+  ferry_progress_callback progressfn; /* PROGRESSFUNCTION: called when
+                                         xferinfofn is NULL */
   void *debugdata;
   ferry_debug_callback debugfn;
   char *errorbuffer;
@@ -160,7 +164,6 @@ typedef struct ferry__opts {
   void *donedata;
   long priority;              /* PRIORITY: higher starts first when queued */
   long stream_weight;         /* STREAM_WEIGHT (HTTP/2), 1..256 */
-  unsigned followlocation : 1;
   unsigned autoreferer : 1;
   unsigned path_as_is : 1;      /* PATH_AS_IS: keep dot segments */
   unsigned unrestricted_auth : 1;
@@ -212,10 +215,25 @@ typedef struct ferry__opts {
   ferry_mime *mimepost_copy;  /* duphandle's copy of the original's, owned */
   struct ferry_httppost *httppost; /* HTTPPOST: borrowed */
   long mime_options;          /* MIME_OPTIONS bits */
+  long ws_options;            /* WS_OPTIONS: FERRYWS_RAW_MODE, NOAUTOPONG */
   unsigned form_post : 1;     /* the body is the form: MIMEPOST or HTTPPOST
                                  was set last among the options that choose
                                  the request's body */
   unsigned form_httppost : 1; /* ... and it is the HTTPPOST list */
+  /* the rest of libcurl's small options (http.c, netrc.c, tls.c) */
+  char *default_protocol;     /* DEFAULT_PROTOCOL: the scheme of a URL
+                                 without one; NULL: guess (http) */
+  char *request_target;       /* REQUEST_TARGET, sent instead of the URL's
+                                 path and query */
+  long netrc;                 /* NETRC: FERRY_NETRC_IGNORED/OPTIONAL/REQUIRED */
+  char *netrc_file;           /* NETRC_FILE; NULL: $NETRC, else ~/.netrc */
+  long ca_cache_timeout;      /* CA_CACHE_TIMEOUT, s; -1 forever; 86400 */
+  unsigned long address_scope; /* ADDRESS_SCOPE: IPv6 scope id; 0: none */
+  long server_response_timeout_ms; /* SERVER_RESPONSE_TIMEOUT(_MS): kept,
+                                      no HTTP use (as in libcurl) */
+  unsigned char follow_mode;  /* FOLLOWLOCATION: 0, or FERRYFOLLOW_* */
+  unsigned no_session_cache : 1; /* SSL_SESSIONID_CACHE 0 */
+  unsigned quick_exit : 1;    /* QUICK_EXIT */
 } ferry__opts;
 
 struct ferry_easy {
@@ -278,10 +296,13 @@ struct ferry_easy {
   char *first_host;        /* "scheme://host:port" credentials belong to */
   char *first_user;        /* the first URL's userinfo, which goes to */
   char *first_password;    /* first_host on every hop, as in libcurl */
+  char *netrc_user;        /* NETRC's credentials for this hop's host; */
+  char *netrc_password;    /* NULL when NETRC gave none (http.c) */
   unsigned follow : 1;     /* following this response's Location */
   unsigned hop_get : 1;    /* a redirect turned the request into a GET */
   unsigned followed : 1;   /* a Location was followed: REDIR_PROTOCOLS_STR
                               applies to the hops from there on */
+  unsigned ignore_custom : 1; /* a FOLLOWLOCATION mode dropped CUSTOMREQUEST */
   unsigned strip_auth : 1; /* a redirect left the host of the credentials */
   char *conn_key;          /* "scheme://host:port" */
   struct ferry__addrs *addrs;
@@ -291,6 +312,13 @@ struct ferry_easy {
    * ferry_easy_recv); it lives in the pool of the multi that made it */
   ferry__raw raw;
   ferry_multi *raw_multi;
+  /* a ws:// or wss:// transfer's WebSocket state (websocket.h): the
+   * opening handshake, then the endpoint of a CONNECT_ONLY connection or
+   * what the write callback is told; NULL for other transfers */
+  struct ferry__wsx *ws;
+  uint64_t ws_linger_ms;   /* the close handshake is done: the server's
+                              close of the connection is awaited until
+                              then (0: not waiting) */
 
   /* the request and its response, on a session */
   ferry__stream stream;
@@ -342,6 +370,20 @@ struct ferry_easy {
   /* times, ns on uv_hrtime's clock */
   uint64_t t_start, t_namelookup, t_connect, t_appconnect, t_pretransfer,
       t_starttransfer, t_total;
+  /* QUEUE_TIME_T and POSTTRANSFER_TIME_T add up over the hops, each from
+   * its hop's start (t_hop, set when its request is made) */
+  uint64_t t_hop;
+  ferry_off_t queue_us;        /* until the hop had a connection to use */
+  ferry_off_t posttransfer_us; /* until the hop's request was sent */
+  unsigned hop_queued : 1;     /* queue_us has this hop's share */
+  /* XFER_ID (given when added to a multi) and CONN_ID (of the connection
+   * used last); -1 before any */
+  ferry_off_t xfer_id, conn_id;
+  ferry_off_t delivered;       /* SIZE_DELIVERED: bytes given to the
+                                  write callback */
+  unsigned long auth_used;     /* HTTPAUTH_USED: FERRYAUTH_* bit or 0 */
+  unsigned long proxyauth_used; /* PROXYAUTH_USED */
+  unsigned long httpauth_avail; /* HTTPAUTH_AVAIL: schemes 401s offered */
 
   /* progress and low-speed check */
   uint64_t next_progress_ms;
@@ -398,6 +440,10 @@ static inline int ferry__easy_valid(const ferry_easy *e) {
 /* Protocols for PROTOCOLS_STR / REDIR_PROTOCOLS_STR. */
 #define FERRY__PROTO_HTTP 1u
 #define FERRY__PROTO_HTTPS 2u
+#define FERRY__PROTO_WS 4u
+#define FERRY__PROTO_WSS 8u
+#define FERRY__PROTO_ALL                                                       \
+  (FERRY__PROTO_HTTP | FERRY__PROTO_HTTPS | FERRY__PROTO_WS | FERRY__PROTO_WSS)
 
 void ferry__opts_defaults(ferry__opts *o);
 void ferry__opts_free(ferry__opts *o);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "conn.h"
 #include "cookie.h"
 #include "easy.h"
 #include "http.h"
@@ -34,6 +35,23 @@ static ferry_off_t total_us(const ferry_easy *e) {
   if (e->t_start)
     return (ferry_off_t)((uv_hrtime() - e->t_start) / 1000u);
   return 0;
+}
+
+/* PROXYAUTH_AVAIL: the schemes of the Proxy-Authenticate headers of the
+ * proxy's 407 answer, to a CONNECT or to a request it was to forward. */
+static void add_auth_bits(void *ud, const char *value) {
+  *(unsigned long *)ud |= ferry__http_auth_bits(value);
+}
+
+static unsigned long proxyauth_avail(const ferry_easy *e) {
+  unsigned long bits = 0;
+  if (e->connectcode == 407)
+    ferry__headers_each(&e->headers, "Proxy-Authenticate", FERRYH_CONNECT, -1,
+                        add_auth_bits, &bits);
+  else if (e->use_proxy && !e->tunnel && e->response_code == 407)
+    ferry__headers_each(&e->headers, "Proxy-Authenticate", FERRYH_HEADER, -1,
+                        add_auth_bits, &bits);
+  return bits;
 }
 
 static ferry_off_t speed(ferry_off_t bytes, ferry_off_t us) {
@@ -203,6 +221,40 @@ ferry_code ferry_easy_getinfo(ferry_easy *e, ferry_info info, ...) {
     break;
   case FERRYINFO_EFFECTIVE_METHOD:
     STR(ferry__http_method(e));
+    break;
+  case FERRYINFO_REFERER:
+    /* the Referer of the last request: AUTOREFERER's, else REFERER */
+    STR(e->hop_referer ? e->hop_referer : e->set.referer);
+    break;
+  case FERRYINFO_USED_PROXY:
+    LNG(e->use_proxy);
+    break;
+  case FERRYINFO_HTTPAUTH_USED:
+    LNG(e->auth_used);
+    break;
+  case FERRYINFO_PROXYAUTH_USED:
+    LNG(e->proxyauth_used);
+    break;
+  case FERRYINFO_HTTPAUTH_AVAIL:
+    LNG(e->httpauth_avail);
+    break;
+  case FERRYINFO_PROXYAUTH_AVAIL:
+    LNG(proxyauth_avail(e));
+    break;
+  case FERRYINFO_SIZE_DELIVERED:
+    OFF(e->delivered);
+    break;
+  case FERRYINFO_QUEUE_TIME_T:
+    OFF(e->queue_us);
+    break;
+  case FERRYINFO_POSTTRANSFER_TIME_T:
+    OFF(e->posttransfer_us);
+    break;
+  case FERRYINFO_XFER_ID:
+    OFF(e->xfer_id);
+    break;
+  case FERRYINFO_CONN_ID:
+    OFF(e->conn ? e->conn->id : e->conn_id);
     break;
   case FERRYINFO_COOKIELIST: {
     /* a new list of Netscape lines, the caller's to free */

@@ -197,6 +197,11 @@ static int on_status_complete(llhttp_t *llh) {
   return 0;
 }
 
+void ferry__h1_expect_upgrade(ferry__h1_parser *p) {
+  p->upgrade_ok = 1;
+  p->upgrade_final = 1;
+}
+
 /* The blank line (p->cur) ended a header section. Returns 0 (a body
  * follows, as llhttp frames it), 1 (no body), HPE_PAUSED (llhttp is done
  * with the connection: a 101), or -1 (failed, p->err set). */
@@ -208,10 +213,15 @@ static int on_headers_complete(llhttp_t *llh) {
    * libcurl: its body runs to the close. One that answers an upgrade to
    * h2c (RFC 7540 3.2) ends HTTP/1 on the connection. */
   int unasked_101 = status == 101 && p->minor == 1 && !p->upgrade_ok;
-  int no_body = p->head_request || status == 204 || status == 304;
+  /* A WebSocket's 101 is its final answer (h2c's is a 1xx before the
+   * HTTP/2 response): what follows its header section is the new
+   * protocol's */
+  int ws_101 = status == 101 && p->upgrade_final;
+  int no_body =
+      p->head_request || status == 204 || status == 304 || ws_101;
   ferry_code rc;
 
-  if (status / 100 == 1 && !unasked_101) {
+  if (status / 100 == 1 && !unasked_101 && !ws_101) {
     if (hand_on(p, p->cur, p->cur_len) != FERRYE_OK)
       return -1;
     if (status == 101 && p->minor != 1) {
@@ -225,7 +235,7 @@ static int on_headers_complete(llhttp_t *llh) {
       return -1;
     }
     if (status == 101) {
-      /* switched: the bytes after this section are HTTP/2 */
+      /* switched to h2c: the bytes after this section are HTTP/2 */
       p->upgraded = 1;
       set_state(p, FERRY__H1_STATE_DONE);
       return HPE_PAUSED;
@@ -257,9 +267,13 @@ static int on_headers_complete(llhttp_t *llh) {
     if ((flags & F_CONTENT_LENGTH) || p->minor == 0)
       p->close = 1;
   }
+  if (ws_101 && p->minor != 1) {
+    bad(p, FERRYE_WEIRD_SERVER_REPLY, "101 Switching Protocols over HTTP/1.0");
+    return -1;
+  }
   if (status == 204 || status == 304)
     p->length = 0;
-  else if (unasked_101 || (flags & F_CHUNKED) || !(flags & F_CONTENT_LENGTH))
+  else if (unasked_101 || ws_101 || (flags & F_CHUNKED) || !(flags & F_CONTENT_LENGTH))
     p->length = -1;
   else
     p->length = (int64_t)llh->content_length;
@@ -274,6 +288,12 @@ static int on_headers_complete(llhttp_t *llh) {
   if (r < 0) {
     bad(p, FERRYE_WEIRD_SERVER_REPLY, "stopped after headers");
     return -1;
+  }
+  if (ws_101) {
+    /* switched: the bytes after this section are the WebSocket's */
+    p->upgraded = 1;
+    set_state(p, FERRY__H1_STATE_DONE);
+    return HPE_PAUSED;
   }
   if (no_body || r == FERRY__H1_NOBODY)
     return 1;
@@ -573,6 +593,13 @@ ferry_code ferry__h1_eof(ferry__h1_parser *p) {
       ferry__h1_fail(p, FERRYE_GOT_NOTHING, "empty reply from server");
       return p->err;
     }
+    /* a WebSocket switches only at the end of its 101's header section:
+     * a cut one is no answer to its handshake */
+    if (p->upgrade_final) {
+      ferry__h1_fail(p, FERRYE_WEIRD_SERVER_REPLY,
+                     "connection closed inside the response header");
+      return p->err;
+    }
     /* libcurl takes a header section cut after a line as the whole
      * response, unless a Content-Length said a body was due */
     if ((p->llh.flags & F_CONTENT_LENGTH) && p->llh.content_length > 0 &&
@@ -670,11 +697,19 @@ static int is_credential_header(const char *d, size_t nlen) {
   return 0;
 }
 
+/* Is d ("Name: value" or "Name;") the header name (length nlen)? */
+static int names_header(const char *d, size_t nlen, const char *name) {
+  return strlen(name) == nlen && strncasecmp(d, name, nlen) == 0;
+}
+
 /* skip_type: a form's Content-Type, made from the user's, goes apart.
- * skip_length: an authentication probe says its own Content-Length. */
+ * skip_length: an authentication probe says its own Content-Length.
+ * skip_connection: the user's Connection lines go apart (a WebSocket
+ * handshake joins the first to its own). */
 static int add_user_headers(ferry__buf *out, const ferry_slist *h,
                             int host_sent, int strip_credentials,
-                            int skip_type, int skip_length) {
+                            int skip_type, int skip_length,
+                            int skip_connection) {
   for (; h != NULL; h = h->next) {
     const char *d = h->data, *sep;
     size_t nlen;
@@ -690,6 +725,8 @@ static int add_user_headers(ferry__buf *out, const ferry_slist *h,
       continue;
     if (skip_length && nlen == 14 &&
         strncasecmp(d, "Content-Length", 14) == 0)
+      continue;
+    if (skip_connection && names_header(d, nlen, "Connection"))
       continue;
     if (*sep == ';') {
       const char *rest = sep + 1;
@@ -714,6 +751,53 @@ static int add_user_headers(ferry__buf *out, const ferry_slist *h,
     if (ferry__buf_adds(out, d) || ferry__buf_adds(out, "\r\n"))
       return -1;
   }
+  return 0;
+}
+
+/* A WebSocket handshake's own headers (RFC 6455 4.1), each unless the
+ * user's HTTPHEADER names it. */
+static int add_ws_upgrade(ferry__buf *out, const ferry__h1_request *r) {
+  const ferry_slist *h = r->headers;
+  return (!user_sets_header(h, "Upgrade") &&
+          ferry__buf_adds(out, "Upgrade: websocket\r\n")) ||
+         (!user_sets_header(h, "Sec-WebSocket-Version") &&
+          ferry__buf_adds(out, "Sec-WebSocket-Version: 13\r\n")) ||
+         (!user_sets_header(h, "Sec-WebSocket-Key") &&
+          ferry__buf_cat(out, "Sec-WebSocket-Key: ", r->ws_key, "\r\n",
+                         NULL));
+}
+
+/* "Connection: Upgrade", after the value of the user's first Connection
+ * header that has one, then the user's other Connection lines, as libcurl
+ * sends them. */
+static int add_ws_connection(ferry__buf *out, const ferry_slist *h) {
+  int first = 1;
+
+  for (const ferry_slist *i = h; i != NULL; i = i->next) {
+    const char *d = i->data, *v;
+    size_t vlen;
+    if (d == NULL || strncasecmp(d, "Connection:", 11) != 0 ||
+        strpbrk(d, "\r\n") != NULL)
+      continue;
+    for (v = d + 11; *v == ' ' || *v == '\t'; v++)
+      ;
+    vlen = strlen(v);
+    while (vlen > 0 && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
+      vlen--;
+    if (vlen == 0)
+      continue;
+    if (first) {
+      first = 0;
+      if (ferry__buf_adds(out, "Connection: ") ||
+          ferry__buf_add(out, v, vlen) ||
+          ferry__buf_adds(out, ", Upgrade\r\n"))
+        return -1;
+    } else if (ferry__buf_adds(out, d) || ferry__buf_adds(out, "\r\n")) {
+      return -1;
+    }
+  }
+  if (first && ferry__buf_adds(out, "Connection: Upgrade\r\n"))
+    return -1;
   return 0;
 }
 
@@ -772,15 +856,17 @@ ferry_code ferry__h1_build_request(ferry__buf *out, const ferry__h1_request *r) 
       !user_sets_header(r->proxy_headers, "Proxy-Connection") &&
       ferry__buf_adds(out, "Proxy-Connection: Keep-Alive\r\n"))
     return FERRYE_OUT_OF_MEMORY;
+  if (r->ws_key && add_ws_upgrade(out, r))
+    return FERRYE_OUT_OF_MEMORY;
   if (add_cookie(out, r))
     return FERRYE_OUT_OF_MEMORY;
   if (r->cond_line && ferry__buf_cat(out, r->cond_line, "\r\n", NULL))
     return FERRYE_OUT_OF_MEMORY;
   if (add_user_headers(out, h, host_line != NULL, r->strip_credentials,
                        r->mime_content_type != NULL || r->form_probe,
-                       r->auth_probe))
+                       r->auth_probe, r->ws_key != NULL))
     return FERRYE_OUT_OF_MEMORY;
-  if (add_user_headers(out, r->proxy_headers, host_line != NULL, 0, 0, 0))
+  if (add_user_headers(out, r->proxy_headers, host_line != NULL, 0, 0, 0, 0))
     return FERRYE_OUT_OF_MEMORY;
   if (r->body_len >= 0 &&
       (r->auth_probe || !user_sets_header(h, "Content-Length")) &&
@@ -802,6 +888,8 @@ ferry_code ferry__h1_build_request(ferry__buf *out, const ferry__h1_request *r) 
                       "Content-Type: application/x-www-form-urlencoded\r\n"))
     return FERRYE_OUT_OF_MEMORY;
   if (r->expect_100 && ferry__buf_adds(out, "Expect: 100-continue\r\n"))
+    return FERRYE_OUT_OF_MEMORY;
+  if (r->ws_key && add_ws_connection(out, r->headers))
     return FERRYE_OUT_OF_MEMORY;
   if (r->h2c_settings &&
       ferry__buf_cat(out, "Connection: Upgrade, HTTP2-Settings\r\n"

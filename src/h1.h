@@ -121,9 +121,12 @@ typedef struct ferry__h1_parser {
   unsigned char any_bytes;
   unsigned char close;      /* the connection ends with this response */
   unsigned char keep_alive; /* llhttp's verdict on the complete response */
-  unsigned char upgrade_ok; /* a 101 switching to h2c is asked for (set
+  unsigned char upgrade_ok; /* a 101 is asked for (h2c, or a WebSocket; set
                                before the first feed) */
-  unsigned char upgraded;   /* ... and came: what follows is HTTP/2 */
+  unsigned char upgrade_final; /* ... and is the final answer (WebSocket:
+                                  see ferry__h1_expect_upgrade) */
+  unsigned char upgraded;   /* ... and came: what follows is the new
+                               protocol's (HTTP/2, WebSocket) */
   ferry_code err;
   /* Why it failed: errprefix then errmsg. Both are string literals (some
    * llhttp's) or the text given to ferry__h1_fail, which must outlive the
@@ -137,6 +140,15 @@ typedef struct ferry__h1_parser {
 void ferry__h1_parser_init(ferry__h1_parser *p, const ferry__h1_callbacks *cb,
                            void *ud, int head_request);
 void ferry__h1_parser_free(ferry__h1_parser *p);
+/* The request asked to switch protocols (a WebSocket opening handshake):
+ * a 101 Switching Protocols is then the final response, delivered as one
+ * (interim 0) with its header lines, and it completes the parse: the
+ * bytes after its header section belong to the new protocol, so feed
+ * consumes no more (p->upgraded says it happened). A 101 over HTTP/1.0
+ * fails the parse with FERRYE_WEIRD_SERVER_REPLY. Without this call (nor
+ * upgrade_ok) a 101 over HTTP/1.1 is a final response whose body runs to
+ * the close, as in libcurl. */
+void ferry__h1_expect_upgrade(ferry__h1_parser *p);
 
 /* Feed received bytes. Returns FERRYE_OK and sets *consumed. Fewer bytes
  * than given are consumed only when the response completed (the rest is
@@ -157,9 +169,10 @@ ferry_code ferry__h1_feed(ferry__h1_parser *p, const char *data, size_t len,
                           size_t *consumed);
 /* The peer closed. FERRYE_OK if that ends the response: a body up to the
  * close, a response already complete, or, as in libcurl, a header section
- * cut after one of its lines when no Content-Length was seen. Otherwise
- * GOT_NOTHING (no line of a final response) or PARTIAL_FILE, with text in
- * p->errprefix and p->errmsg. */
+ * cut after one of its lines when no Content-Length was seen (unless the
+ * answer to a WebSocket handshake is expected: WEIRD_SERVER_REPLY).
+ * Otherwise GOT_NOTHING (no line of a final response) or PARTIAL_FILE,
+ * with text in p->errprefix and p->errmsg. */
 ferry_code ferry__h1_eof(ferry__h1_parser *p);
 /* Record an error from inside a callback. msg is kept, not copied: a
  * string literal, or text that outlives the parser's error. */
@@ -206,6 +219,13 @@ typedef struct ferry__h1_request {
   int strip_credentials;    /* drop the user's Authorization, Cookie and
                                Proxy-Authorization headers (redirect to
                                another host) */
+  const char *ws_key;       /* a WebSocket opening handshake (RFC 6455 4.1)
+                               with this Sec-WebSocket-Key: Upgrade,
+                               Sec-WebSocket-Version and the key follow
+                               Referer, each unless HTTPHEADER names it,
+                               and "Connection: Upgrade" ends the head,
+                               joined to the user's first Connection value
+                               (where libcurl puts them); NULL: none */
   int auth_probe;           /* an authentication probe (body_len 0): its
                                "Content-Length: 0" replaces the user's */
   int form_probe;           /* ... for a form: the user's Content-Type is

@@ -22,6 +22,8 @@ typedef struct h1_session {
   ferry__stream *st;        /* the exchange on it, or NULL */
   ferry__h1_parser parser;
   ferry__buf upbuf;         /* body bytes read, framed, not sent yet */
+  ferry__buf rest;          /* bytes read past a 101 that switched
+                               protocols: the new protocol's */
   unsigned parser_live : 1;
   unsigned expect_wait : 1; /* head sent, body held until 100 or timeout */
   unsigned expect_go : 1;   /* 100 Continue came: send the body next */
@@ -448,6 +450,19 @@ static void recv_data(h1_session *s, int cselect) {
       return;
     }
     if (s->parser.upgraded) {
+      if (st->upgrade) {
+        /* switched to WebSocket: what came after the 101 is kept for
+         * whoever takes the connection (ferry__h1_session_upgrade) */
+        s->no_reuse = 1;
+        if (used < (size_t)n &&
+            ferry__buf_add(&s->rest, rbuf + used, (size_t)n - used) != 0) {
+          fail(s, FERRYE_OUT_OF_MEMORY, "out of memory");
+          return;
+        }
+        st->complete = 1;
+        finish(s, FERRYE_OK, 0);
+        return;
+      }
       switch_to_h2(s, rbuf + used, (size_t)n - used);
       return;
     }
@@ -533,6 +548,8 @@ static ferry_code h1_open(ferry__session *base, ferry__stream *st) {
   ferry__h1_parser_init(&s->parser, &h1_callbacks, s, st->is_head);
   s->parser.conn_version = s->last_version;
   s->parser.upgrade_ok = st->h2c_upgrade;
+  if (st->upgrade)
+    ferry__h1_expect_upgrade(&s->parser);
   s->parser_live = 1;
   s->expect_wait = s->expect_go = 0;
   ferry__buf_reset(&s->upbuf);
@@ -620,7 +637,25 @@ static void h1_destroy(ferry__session *base) {
   if (s->parser_live)
     ferry__h1_parser_free(&s->parser);
   ferry__buf_free(&s->upbuf);
+  ferry__buf_free(&s->rest);
   ferry__free(s);
+}
+
+void ferry__h1_session_upgrade(ferry__session *base, ferry__buf *rest) {
+  h1_session *s = (h1_session *)base;
+  ferry__conn *c = base->conn;
+
+  *rest = s->rest;
+  ferry__buf_init(&s->rest, 0);
+  if (s->st != NULL) {
+    s->st->session = NULL;
+    s->st = NULL;
+  }
+  c->session = NULL;
+  c->session_free = NULL;
+  c->no_reuse = 1;
+  ferry__conn_set_owner(c, NULL, NULL);
+  h1_destroy(base);
 }
 
 static int h1_usable(ferry__session *base) {
@@ -641,5 +676,6 @@ ferry__session *ferry__h1_session_new(ferry__conn *c,
   s->base.ops = &h1_ops;
   s->base.conn = c;
   ferry__buf_init(&s->upbuf, SIZE_MAX / 2);
+  ferry__buf_init(&s->rest, FERRY__RBUF_SIZE);
   return &s->base;
 }

@@ -357,6 +357,18 @@ static ferry__hentry *entry_of(ferry__headers *h,
   return NULL;
 }
 
+void ferry__headers_each(const ferry__headers *h, const char *name,
+                         unsigned origin, int request,
+                         void (*fn)(void *ud, const char *value), void *ud) {
+  ferry__hentry *x;
+
+  if (request == -1)
+    request = h->request;
+  for (x = h->first; x != NULL; x = x->next)
+    if (matches(x, origin, request) && strcasecmp(x->text, name) == 0)
+      fn(ud, entry_value(x));
+}
+
 struct ferry_header *ferry__headers_next(ferry__headers *h, unsigned origin,
                                          int request,
                                          const struct ferry_header *prev) {

@@ -101,4 +101,12 @@ struct ferry_header *ferry__headers_next(ferry__headers *h, unsigned origin,
                                          int request,
                                          const struct ferry_header *prev);
 
+/* Call fn with the value of each header called name (any case) with an
+ * origin in origin, of request `request` (-1: the latest), in the order
+ * received. Reads the store only (what ferry_easy_header and
+ * ferry_easy_nextheader returned stays valid). */
+void ferry__headers_each(const ferry__headers *h, const char *name,
+                         unsigned origin, int request,
+                         void (*fn)(void *ud, const char *value), void *ud);
+
 #endif

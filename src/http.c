@@ -5,8 +5,12 @@
  * headers) go only to the scheme, host and port of the first URL, unless
  * UNRESTRICTED_AUTH says otherwise. A redirect elsewhere, HTTPS to HTTP
  * included, carries none of them. */
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <mbedtls/base64.h>
 
@@ -18,16 +22,23 @@
 #include "http.h"
 #include "mime.h"
 #include "multi.h"
+#include "netrc.h"
 #include "partial.h"
 #include "proxy.h"
 #include "share.h"
 #include "trace.h"
+#include "websocket.h"
 
 const char *ferry__http_method(const ferry_easy *e) {
+  /* CUSTOMREQUEST wins, until a FOLLOWLOCATION mode drops it */
+  if (e->set.customrequest && !e->ignore_custom)
+    return e->set.customrequest;
+  /* a WebSocket's handshake is a GET, whatever else is set (as libcurl);
+   * UPLOAD then means frames from the read callback */
+  if (e->ws != NULL && ferry__ws_hop(e))
+    return "GET";
   if (e->hop_get)
     return e->set.nobody ? "HEAD" : "GET";
-  if (e->set.customrequest)
-    return e->set.customrequest;
   if (e->set.nobody)
     return "HEAD";
   if (e->set.form_post)
@@ -123,7 +134,14 @@ char *ferry__http_basic(const char *user, size_t ulen, const char *pass,
  * there are none. */
 static int credentials(const ferry_easy *e, const char **user, size_t *ulen,
                        const char **pass) {
-  if (e->set.userpwd) {
+  if (e->netrc_user) {
+    /* found for this hop's host: they may go there whatever the hop */
+    *user = e->netrc_user;
+    *ulen = strlen(*user);
+    *pass = e->netrc_password;
+  } else if (e->strip_auth) {
+    return 0; /* a redirect left the host of the others */
+  } else if (e->set.userpwd) {
     const char *colon = strchr(e->set.userpwd, ':');
     *ulen = colon ? (size_t)(colon - e->set.userpwd) : strlen(e->set.userpwd);
     *user = e->set.userpwd;
@@ -153,8 +171,10 @@ static int credentials(const ferry_easy *e, const char **user, size_t *ulen,
 static int has_credentials(const ferry_easy *e) {
   const char *user, *pass;
   size_t ulen;
-  return !e->strip_auth &&
-         (e->set.bearer != NULL || credentials(e, &user, &ulen, &pass));
+  /* credentials() leaves out what may not go to a redirect's new host,
+   * and gives NETRC's for it */
+  return (!e->strip_auth && e->set.bearer != NULL) ||
+         credentials(e, &user, &ulen, &pass);
 }
 
 /* The Authorization value for this hop's request (method to target), or
@@ -181,7 +201,7 @@ static char *authorization(ferry_easy *e, const char *method,
   }
   if (e->set.httpauth && !e->auth_picked)
     e->auth_picked = e->set.httpauth;
-  if (e->strip_auth || target == NULL) {
+  if ((e->strip_auth && e->netrc_user == NULL) || target == NULL) {
     e->auth_done = 1;
     return NULL; /* a redirect left the host the credentials are for */
   }
@@ -227,7 +247,7 @@ static char *authorization(ferry_easy *e, const char *method,
     }
     e->auth_done = 1;
   } else if (e->auth_picked == AUTH_BEARER) {
-    if (e->set.bearer) {
+    if (e->set.bearer && !e->strip_auth) {
       size_t n = strlen(e->set.bearer) + 8;
       out = ferry__malloc(n);
       if (out == NULL) {
@@ -314,6 +334,8 @@ ferry_code ferry__http_check_auth(ferry_easy *e, int status) {
   int retry = 0;
 
   e->auth_retry = 0;
+  if (status == 401 && e->www_auth != NULL)
+    e->httpauth_avail |= ferry__http_auth_bits(e->www_auth);
   if (status == 401 && e->www_auth != NULL) {
     ferry_code rc = take_challenges(e);
     if (rc != FERRYE_OK)
@@ -358,7 +380,7 @@ void ferry__http_auth_forget(ferry_easy *e) {
  * (and RFC 6265bis), on the loopback names: localhost, 127.0.0.1, ::1. */
 static int cookie_secure_origin(const ferry_easy *e) {
   const char *h = e->url.host;
-  return strcmp(e->url.scheme, "https") == 0 || strcasecmp(h, "localhost") == 0 ||
+  return ferry__url_scheme_tls(e->url.scheme) || strcasecmp(h, "localhost") == 0 ||
          strcmp(h, "127.0.0.1") == 0 || strcmp(h, "::1") == 0;
 }
 
@@ -421,6 +443,157 @@ static ferry_code form_body(ferry_easy *e, ferry__h1_request *r) {
   return FERRYE_OK;
 }
 
+/* ---- NETRC ------------------------------------------------------------ *
+ *
+ * As libcurl 8.17 does: NETRC_FILE, else the file $NETRC names, else
+ * .netrc in $HOME (or the user's home directory from the password
+ * database). Not with USERPWD or USERNAME set. With NETRC_OPTIONAL the
+ * URL's password, when it has one, wins and the file is not read; with
+ * NETRC_REQUIRED the file's password wins. The URL's user name, on the
+ * host it was given for, picks the entry with that login. A redirect to
+ * another host looks that host up (without the first URL's user name):
+ * what the file gives a host goes to that host, whatever the redirect.
+ * A missing or unreadable file, and a syntax error, fail the transfer
+ * with FERRYE_READ_ERROR under NETRC_REQUIRED and are only traced under
+ * NETRC_OPTIONAL; no entry for the host is never an error. */
+
+static void netrc_forget(ferry_easy *e) {
+  if (e->netrc_user)
+    memset(e->netrc_user, 0, strlen(e->netrc_user));
+  ferry__free(e->netrc_user);
+  e->netrc_user = NULL;
+  if (e->netrc_password)
+    memset(e->netrc_password, 0, strlen(e->netrc_password));
+  ferry__free(e->netrc_password);
+  e->netrc_password = NULL;
+}
+
+/* The netrc file's name (a new string), or NULL when out of memory or
+ * there is no home directory to look in (*no_home set). */
+static char *netrc_path(const ferry_easy *e, int *no_home) {
+  const char *env = getenv("NETRC"), *home;
+  struct passwd pw, *found = NULL;
+  char pwbuf[1024];
+  size_t n;
+  char *path;
+
+  *no_home = 0;
+  if (e->set.netrc_file)
+    return ferry__strdup(e->set.netrc_file);
+  if (env && *env)
+    return ferry__strdup(env);
+  home = getenv("HOME");
+  if (home == NULL || *home == '\0') {
+    if (getpwuid_r(geteuid(), &pw, pwbuf, sizeof(pwbuf), &found) != 0 ||
+        found == NULL || found->pw_dir == NULL) {
+      *no_home = 1;
+      return NULL;
+    }
+    home = found->pw_dir;
+  }
+  n = strlen(home) + sizeof("/.netrc");
+  path = ferry__malloc(n);
+  if (path != NULL)
+    snprintf(path, n, "%s/.netrc", home);
+  return path;
+}
+
+/* Read at most FERRY__NETRC_MAX_FILE bytes of path into a new buffer.
+ * 0, -1 (cannot be read: *why), -2 (larger), -3 (out of memory). */
+static int netrc_read(const char *path, char **text, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  size_t n;
+
+  *text = NULL;
+  *len = 0;
+  if (f == NULL)
+    return -1;
+  *text = ferry__malloc(FERRY__NETRC_MAX_FILE + 1);
+  if (*text == NULL) {
+    fclose(f);
+    return -3;
+  }
+  n = fread(*text, 1, FERRY__NETRC_MAX_FILE + 1, f);
+  if (ferror(f)) {
+    fclose(f);
+    ferry__free(*text);
+    *text = NULL;
+    return -1;
+  }
+  fclose(f);
+  if (n > FERRY__NETRC_MAX_FILE) {
+    ferry__free(*text);
+    *text = NULL;
+    return -2;
+  }
+  *len = n;
+  return 0;
+}
+
+/* NETRC's credentials for this hop, into e->netrc_user and
+ * e->netrc_password (none when the file gives none). */
+static ferry_code netrc_credentials(ferry_easy *e) {
+  const char *login = NULL, *problem = NULL;
+  char *path, *text = NULL;
+  size_t len = 0;
+  int no_home, r;
+  ferry__netrc_result nr;
+
+  netrc_forget(e);
+  if (e->set.netrc == FERRY_NETRC_IGNORED || e->set.userpwd ||
+      e->set.username)
+    return FERRYE_OK;
+  if (!e->strip_auth) {
+    const char *url_password = e->url.user ? e->url.password
+                                           : e->first_password;
+    login = e->url.user ? e->url.user : e->first_user;
+    if (e->set.netrc == FERRY_NETRC_OPTIONAL && login && url_password)
+      return FERRYE_OK; /* the URL's own password is preferred */
+  }
+  path = netrc_path(e, &no_home);
+  if (path == NULL && !no_home)
+    return FERRYE_OUT_OF_MEMORY;
+  r = path ? netrc_read(path, &text, &len) : -1;
+  if (r == -3) {
+    ferry__free(path);
+    return FERRYE_OUT_OF_MEMORY;
+  }
+  if (r == 0) {
+    nr = ferry__netrc_find(text, len, e->url.host, login, &e->netrc_user,
+                           &e->netrc_password);
+    if (nr == FERRY__NETRC_NOMEM)
+      r = -3;
+    else if (nr == FERRY__NETRC_SYNTAX)
+      problem = "syntax error";
+    else if (nr == FERRY__NETRC_NO_MATCH && ferry__trace_on(e))
+      ferry__infof(e, "Could not find host %s in the .netrc file %s",
+                   e->url.host, path);
+  } else {
+    problem = r == -2 ? "file larger than 128 KiB" : "no such file";
+  }
+  if (text != NULL) {
+    memset(text, 0, len);
+    ferry__free(text);
+  }
+  if (r == -3) {
+    ferry__free(path);
+    return FERRYE_OUT_OF_MEMORY;
+  }
+  if (problem != NULL) {
+    if (e->set.netrc == FERRY_NETRC_REQUIRED) {
+      snprintf(e->errtext, sizeof(e->errtext), ".netrc error: %s (%s)",
+               problem, path ? path : "no home directory");
+      ferry__free(path);
+      return FERRYE_READ_ERROR;
+    }
+    if (ferry__trace_on(e))
+      ferry__infof(e, ".netrc file %s not used: %s",
+                   path ? path : "(no home directory)", problem);
+  }
+  ferry__free(path);
+  return FERRYE_OK;
+}
+
 ferry_code ferry__http_build_request(ferry_easy *e) {
   ferry__h1_request r;
   char *target = NULL, *host = NULL, *auth = NULL, *cookies = NULL;
@@ -432,10 +605,26 @@ ferry_code ferry__http_build_request(ferry_easy *e) {
 
   memset(&r, 0, sizeof(r));
   e->hsts_taken = 0; /* a new request: its response's header counts */
+  /* a hop starts when its request is made (QUEUE_TIME_T and
+   * POSTTRANSFER_TIME_T count from here) */
+  e->t_hop = uv_hrtime();
+  e->hop_queued = 0;
+  if (!e->use_proxy || e->tunnel)
+    e->proxyauth_used = 0; /* a CONNECT sets it when the tunnel is made */
+  rc = netrc_credentials(e);
+  if (rc != FERRYE_OK)
+    return rc;
+  rc = FERRYE_OUT_OF_MEMORY;
   r.method = ferry__http_method(e);
   r.body_len = -1;
   e->upload_mime = NULL;
-  if (e->hop_get) {
+  if (e->ws != NULL && ferry__ws_hop(e)) {
+    /* a WebSocket's opening handshake: a GET without a body (RFC 6455
+     * 4.1; with UPLOAD, the read callback gives frames once upgraded),
+     * CUSTOMREQUEST aside, as libcurl */
+    r.ws_key = e->ws->key;
+    e->stream.upgrade = 1;
+  } else if (e->hop_get) {
     /* a redirect turned the request into a GET: no body */
   } else if (e->set.form_post) {
     rc = form_body(e, &r);
@@ -463,7 +652,7 @@ ferry_code ferry__http_build_request(ferry_easy *e) {
     }
   }
   e->stream.body_len = has_body ? r.body_len : -1;
-  e->stream.is_head = e->set.nobody && !has_body;
+  e->stream.is_head = e->set.nobody && !has_body && r.ws_key == NULL;
   /* RANGE, RESUME_FROM and TIMECONDITION (partial.c): a resumed upload
    * sends less */
   rc = ferry__partial_request(e, &range_line, &cond_line);
@@ -480,6 +669,7 @@ ferry_code ferry__http_build_request(ferry_easy *e) {
     proxy_auth = ferry__proxy_authorization(e, &oom);
     if (oom)
       goto done;
+    e->proxyauth_used = proxy_auth ? FERRYAUTH_BASIC : 0;
     r.proxy_authorization = proxy_auth;
     r.proxy_keepalive = 1;
     /* HEADEROPT UNIFIED: HTTPHEADER alone goes to the proxy too */
@@ -487,9 +677,20 @@ ferry_code ferry__http_build_request(ferry_easy *e) {
   } else {
     target = ferry__url_request_target(&e->url);
   }
+  if (e->set.request_target != NULL && target != NULL) {
+    /* REQUEST_TARGET replaces the path and query, or the whole URL a
+     * proxy would get, in every request (as in libcurl) */
+    ferry__free(target);
+    target = ferry__strdup(e->set.request_target);
+  }
   auth = authorization(e, r.method, target, has_body, &oom);
   if (oom)
     goto done;
+  /* HTTPAUTH_USED: what this request's Authorization is */
+  e->auth_used = auth == NULL                      ? 0
+                 : strncmp(auth, "Basic ", 6) == 0  ? FERRYAUTH_BASIC
+                 : strncmp(auth, "Digest ", 7) == 0 ? FERRYAUTH_DIGEST
+                                                    : FERRYAUTH_BEARER;
   if (e->auth_probe) {
     /* As libcurl's authneg: the body waits for the challenge. This
      * request says "Content-Length: 0" (the user's own Content-Length
@@ -582,7 +783,8 @@ done:
 
 int ferry__http_h2c_upgrade(const ferry_easy *e) {
   return e->set.httpversion == FERRY_HTTP_VERSION_2_0 && !e->tls_hop &&
-         !(e->use_proxy && !e->tunnel);
+         !(e->use_proxy && !e->tunnel) &&
+         !ferry__ws_hop(e); /* a WebSocket upgrades to itself */
 }
 
 ferry_code ferry__http_check_redirect(ferry_easy *e, int status) {
@@ -592,7 +794,7 @@ ferry_code ferry__http_check_redirect(ferry_easy *e, int status) {
   /* as libcurl: any 3xx with a Location is followed when asked to; where
    * it leads is worked out once the response is in */
   if (status >= 300 && status <= 399 && e->location != NULL &&
-      e->location[0] != '\0' && e->set.followlocation)
+      e->location[0] != '\0' && e->set.follow_mode)
     e->follow = 1;
   return FERRYE_OK;
 }
@@ -640,11 +842,15 @@ unsigned ferry__http_parse_protocols(const char *list) {
   while (*p) {
     size_t n = strcspn(p, ",");
     if (n == 3 && strncasecmp(p, "all", 3) == 0)
-      bits |= FERRY__PROTO_HTTP | FERRY__PROTO_HTTPS;
+      bits |= FERRY__PROTO_ALL;
     else if (n == 4 && strncasecmp(p, "http", 4) == 0)
       bits |= FERRY__PROTO_HTTP;
     else if (n == 5 && strncasecmp(p, "https", 5) == 0)
       bits |= FERRY__PROTO_HTTPS;
+    else if (n == 2 && strncasecmp(p, "ws", 2) == 0)
+      bits |= FERRY__PROTO_WS;
+    else if (n == 3 && strncasecmp(p, "wss", 3) == 0)
+      bits |= FERRY__PROTO_WSS;
     /* other libcurl protocol names are known but never available here */
     p += n;
     if (*p == ',')
@@ -653,12 +859,39 @@ unsigned ferry__http_parse_protocols(const char *list) {
   return bits;
 }
 
+unsigned ferry__http_proto_bit(const ferry__url *u) {
+  if (ferry__url_scheme_ws(u->scheme))
+    return ferry__url_scheme_tls(u->scheme) ? FERRY__PROTO_WSS
+                                            : FERRY__PROTO_WS;
+  return ferry__url_scheme_tls(u->scheme) ? FERRY__PROTO_HTTPS
+                                          : FERRY__PROTO_HTTP;
+}
+
+/* What the options make of the request, CUSTOMREQUEST aside (libcurl's
+ * httpreq), in ferry__http_method's order: a GET once a redirect made it
+ * one. */
+enum { REQ_GET, REQ_POST, REQ_PUT, REQ_HEAD };
+
+static int request_kind(const ferry_easy *e) {
+  if (e->hop_get)
+    return REQ_GET;
+  if (e->set.nobody)
+    return REQ_HEAD;
+  if (e->set.form_post)
+    return REQ_POST; /* MIMEPOST or HTTPPOST */
+  if (e->set.upload)
+    return REQ_PUT;
+  if (e->set.post || e->set.postfields)
+    return REQ_POST;
+  return REQ_GET;
+}
+
 ferry_code ferry__http_next_hop(ferry_easy *e, ferry__url *next) {
   const char *why = NULL;
   ferry__url_err uerr;
   char *origin;
   int status = (int)e->response_code;
-  const char *method = ferry__http_method(e);
+  int kind = request_kind(e);
 
   /* as libcurl, an authentication retry counts as a redirect: MAXREDIRS
    * bounds it, REDIRECT_COUNT counts it, AUTOREFERER names the URL */
@@ -703,20 +936,40 @@ ferry_code ferry__http_next_hop(ferry_easy *e, ferry__url *next) {
     ferry__url_free(next);
     return FERRYE_OUT_OF_MEMORY;
   }
+  /* a WebSocket transfer stays one (ws:// or wss://), and an HTTP one
+   * HTTP: the request and what becomes of its answer differ */
+  if (ferry__url_scheme_ws(next->scheme) !=
+      ferry__url_scheme_ws(e->url.scheme)) {
+    snprintf(e->errtext, sizeof(e->errtext),
+             "Redirect from %s:// to %s:// refused: a %s transfer does not "
+             "turn into a%s one",
+             e->url.scheme, next->scheme,
+             ferry__url_scheme_ws(e->url.scheme) ? "WebSocket" : "HTTP",
+             ferry__url_scheme_ws(e->url.scheme) ? "n HTTP" : " WebSocket");
+    ferry__url_free(next);
+    return FERRYE_UNSUPPORTED_PROTOCOL;
+  }
   /* from now on REDIR_PROTOCOLS_STR applies (prepare_hop checks it, once
    * the hop's URL is the transfer's, as in libcurl) */
   e->followed = 1;
-  /* 303 makes anything but HEAD a GET (a POST stays with POSTREDIR's 303
-   * bit, as in libcurl); 301 and 302 turn a POST into a GET unless
-   * POSTREDIR keeps it; 307, 308 and the other 3xx keep the method and
-   * body. */
-  if (status == 303 && strcmp(method, "HEAD") != 0 &&
-      !(strcmp(method, "POST") == 0 && (e->set.postredir & 4)))
+  /* As libcurl decides, from what the options make of the request (its
+   * kind), not from a CUSTOMREQUEST: 303 makes anything but a GET a GET
+   * without a body (a HEAD stays a HEAD; a POST stays with POSTREDIR's 303
+   * bit); 301 and 302 turn a POST into a GET unless POSTREDIR keeps it;
+   * 307, 308 and the other 3xx keep the method and body. A CUSTOMREQUEST
+   * method stays in use after such a switch with FOLLOWLOCATION 1
+   * (FERRYFOLLOW_ALL); OBEYCODE drops it from then on; FIRSTONLY drops it
+   * after the first request. */
+  if ((status == 303 && kind != REQ_GET &&
+       !(kind == REQ_POST && (e->set.postredir & 4))) ||
+      (status == 301 && kind == REQ_POST && !(e->set.postredir & 1)) ||
+      (status == 302 && kind == REQ_POST && !(e->set.postredir & 2))) {
     e->hop_get = 1;
-  else if (((status == 301 && !(e->set.postredir & 1)) ||
-            (status == 302 && !(e->set.postredir & 2))) &&
-           strcmp(method, "POST") == 0)
-    e->hop_get = 1;
+    if (e->set.follow_mode == FERRYFOLLOW_OBEYCODE)
+      e->ignore_custom = 1;
+  }
+  if (e->set.follow_mode == FERRYFOLLOW_FIRSTONLY)
+    e->ignore_custom = 1;
   origin = ferry__http_origin(next);
   if (origin == NULL) {
     ferry__url_free(next);
@@ -738,6 +991,22 @@ static void free_secret(char **s) {
 void ferry__http_forget_first_userinfo(ferry_easy *e) {
   free_secret(&e->first_user);
   free_secret(&e->first_password);
+  netrc_forget(e);
+}
+
+unsigned long ferry__http_auth_bits(const char *challenges) {
+  /* the schemes ferry speaks; a server's NTLM or Negotiate is left out,
+   * as a libcurl built without them leaves them out */
+  return (ferry__auth_offers(challenges, "Basic") ? FERRYAUTH_BASIC : 0) |
+         (ferry__auth_offers(challenges, "Digest") ? FERRYAUTH_DIGEST : 0) |
+         (ferry__auth_offers(challenges, "Bearer") ? FERRYAUTH_BEARER : 0);
+}
+
+void ferry__http_reset_infos(ferry_easy *e) {
+  e->httpauth_avail = 0;
+  e->queue_us = e->posttransfer_us = 0;
+  e->delivered = 0;
+  e->auth_used = e->proxyauth_used = 0;
 }
 
 /* Remember where credentials may go, the first hop's origin, and the
@@ -747,6 +1016,8 @@ ferry_code ferry__http_first_hop(ferry_easy *e) {
   int switched = 0;
 
   ferry__http_auth_start(e);
+  e->ignore_custom = 0;
+  ferry__http_reset_infos(e);
   ferry__free(e->first_host);
   ferry__http_forget_first_userinfo(e);
   /* HSTS first: the URL may go to https before anything is decided */

@@ -56,10 +56,20 @@ char *ferry__http_origin(const ferry__url *u);
 /* Remember the first hop's origin, where credentials may go, and the
  * first URL's userinfo, which later hops without userinfo use there. */
 ferry_code ferry__http_first_hop(ferry_easy *e);
-/* Free (and wipe) what ferry__http_first_hop kept of the userinfo. */
+/* The FERRYAUTH_* bits of the schemes ferry speaks (Basic, Digest,
+ * Bearer) that WWW-Authenticate or Proxy-Authenticate values offer. */
+unsigned long ferry__http_auth_bits(const char *challenges);
+/* Zero the infos a transfer adds up (HTTPAUTH_AVAIL, QUEUE_TIME_T,
+ * POSTTRANSFER_TIME_T, SIZE_DELIVERED, HTTPAUTH_USED, PROXYAUTH_USED):
+ * ferry__http_first_hop does, and ferry_easy_reset. */
+void ferry__http_reset_infos(ferry_easy *e);
+/* Free (and wipe) what ferry__http_first_hop kept of the userinfo, and
+ * the hop's NETRC credentials. */
 void ferry__http_forget_first_userinfo(ferry_easy *e);
-/* Parse "http,https" (PROTOCOLS_STR). 0 on a bad list. */
+/* Parse "http,https,ws,wss" (PROTOCOLS_STR). 0 on a bad list. */
 unsigned ferry__http_parse_protocols(const char *list);
+/* The FERRY__PROTO_* bit of a URL's scheme. */
+unsigned ferry__http_proto_bit(const ferry__url *u);
 
 /* Cookies. The jar (e->cookies) is created by the options that turn the
  * engine on, or is the share's (SHARE); every function here locks it when

@@ -395,6 +395,13 @@ int ferry__multi_watch_backend(ferry_multi *m) {
   return ferry__watch_add(&m->watches, &m->backend, uv_backend_fd(m->own_loop));
 }
 
+ferry__tls_sessions *ferry__multi_tls_sessions(ferry_multi *m) {
+  if (m->tls_sessions == NULL &&
+      ferry__tls_sessions_new(&m->tls_sessions, 256) != FERRYE_OK)
+    return NULL;
+  return m->tls_sessions;
+}
+
 ferry_code ferry__multi_tls_ctx(ferry_multi *m, const ferry__tls_config *cfg,
                                 const char *key, ferry__tls_ctx **out,
                                 char *errbuf, size_t errlen) {
@@ -403,14 +410,20 @@ ferry_code ferry__multi_tls_ctx(ferry_multi *m, const ferry__tls_config *cfg,
 
   for (size_t i = 0; i < m->n_tls_ctxs; i++)
     if (strcmp(ferry__tls_ctx_key(m->tls_ctxs[i]), key) == 0) {
+      if (ferry__tls_ctx_expired(m->tls_ctxs[i], cfg->ca_cache_timeout)) {
+        /* CA_CACHE_TIMEOUT: a new context reads the CA store again; the
+         * connections made from the old one keep it */
+        rc = ferry__tls_ctx_new(&ctx, cfg, errbuf, errlen);
+        if (rc != FERRYE_OK)
+          return rc;
+        ferry__tls_ctx_free(m->tls_ctxs[i]);
+        m->tls_ctxs[i] = ctx;
+      }
       *out = m->tls_ctxs[i];
       return FERRYE_OK;
     }
-  if (m->tls_sessions == NULL) {
-    rc = ferry__tls_sessions_new(&m->tls_sessions, 256);
-    if (rc != FERRYE_OK)
-      return rc;
-  }
+  if (ferry__multi_tls_sessions(m) == NULL)
+    return FERRYE_OUT_OF_MEMORY;
   grown = ferry__realloc(m->tls_ctxs, (m->n_tls_ctxs + 1) * sizeof(*grown));
   if (grown == NULL)
     return FERRYE_OUT_OF_MEMORY;
@@ -574,9 +587,19 @@ ferry_mcode ferry_multi_close(ferry_multi *m, ferry_close_cb cb, void *arg) {
   m->driver->unbind(m);
   if (m->own_loop) {
     uv_loop_t *loop = m->own_loop;
-    while (m->uv_handles || m->dns.inflight)
-      uv_run(loop, UV_RUN_ONCE);
+    while (m->uv_handles || m->dns.inflight > m->dns.abandoned)
+      uv_run(loop, m->dns.inflight > m->dns.abandoned ? UV_RUN_ONCE
+                                                      : UV_RUN_NOWAIT);
     uv_run(loop, UV_RUN_NOWAIT);
+    if (m->dns.inflight) {
+      /* QUICK_EXIT: a lookup still runs in libuv's thread pool and will
+       * touch the loop when it ends. The loop and the multi are left to
+       * the process's exit, as libcurl leaves its resolver thread. */
+      m->magic = 0;
+      if (cb)
+        cb(m, arg);
+      return FERRYM_OK;
+    }
     uv_loop_close(loop);
     ferry__free(loop);
     m->own_loop = NULL;
@@ -615,6 +638,7 @@ ferry_mcode ferry_multi_add_handle(ferry_multi *m, ferry_easy *e) {
     m->heap_cap = cap;
   }
   e->multi = m;
+  e->xfer_id = m->next_xfer_id++; /* XFER_ID, as libcurl numbers them */
   ferry__list_insert_tail(&m->easies, &e->multi_node);
   m->num_easies++;
   m->xfers_added++;

@@ -92,6 +92,7 @@ struct ferry_multi {
   long maxconnects;      /* MAXCONNECTS (the other limits are the pool's) */
   long max_concurrent_streams; /* MAX_CONCURRENT_STREAMS (default 100) */
   long pipelining;       /* PIPELINING bits (default FERRY__PIPE_MULTIPLEX) */
+  ferry_off_t next_xfer_id;  /* XFER_ID of the next handle added */
 
   ferry__pool pool;
   ferry__dns_cache dns;
@@ -147,7 +148,11 @@ void ferry__multi_post_done(ferry_multi *m, ferry_easy *e);
 /* A connection slot may have freed up: start waiting transfers. */
 void ferry__multi_wake_pending(ferry_multi *m);
 
-/* The TLS context for a configuration (made and cached on first use). */
+/* The multi's TLS session cache, made on first use; NULL when out of
+ * memory. */
+ferry__tls_sessions *ferry__multi_tls_sessions(ferry_multi *m);
+/* The TLS context for a configuration (made and cached on first use, and
+ * made again once older than the configuration's CA_CACHE_TIMEOUT). */
 ferry_code ferry__multi_tls_ctx(ferry_multi *m, const ferry__tls_config *cfg,
                                 const char *key, ferry__tls_ctx **out,
                                 char *errbuf, size_t errlen);

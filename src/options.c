@@ -1,6 +1,7 @@
 /* ferry_easy_setopt: each option's argument type comes from ferry_table.h;
  * options ferry does not implement are refused with FERRYE_NOT_BUILT_IN. */
 #include <limits.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -23,13 +24,17 @@ void ferry__opts_defaults(ferry__opts *o) {
   o->happy_eyeballs_ms = 200;
   o->ssl_verifypeer = 1;
   o->ssl_verifyhost = 2;
-  o->protocols = FERRY__PROTO_HTTP | FERRY__PROTO_HTTPS;
-  o->redir_protocols = FERRY__PROTO_HTTP | FERRY__PROTO_HTTPS;
+  o->protocols = FERRY__PROTO_ALL;
+  /* ws and wss too: a WebSocket transfer follows a redirect to another
+   * ws:// or wss:// URL (http.c keeps it a WebSocket) */
+  o->redir_protocols = FERRY__PROTO_ALL;
   o->buffersize = FERRY_MAX_WRITE_SIZE;
   o->maxage_conn = 118; /* libcurl's defaults */
   o->tcp_keepidle = 60;
   o->tcp_keepintvl = 60;
   o->tcp_keepcnt = 9;
+  o->ca_cache_timeout = 86400; /* a day, as libcurl */
+  o->server_response_timeout_ms = 60000;
 }
 
 static void tls_opts_free(ferry__tls_opts *t);
@@ -60,6 +65,9 @@ void ferry__opts_free(ferry__opts *o) {
   ferry__free(o->unix_socket_path);
   ferry__free(o->interface);
   ferry_mime_free(o->mimepost_copy);
+  ferry__free(o->default_protocol);
+  ferry__free(o->request_target);
+  ferry__free(o->netrc_file);
   memset(o, 0, sizeof(*o));
 }
 
@@ -102,6 +110,8 @@ static void tls_opts_free(ferry__tls_opts *t) {
   ferry__free(t->cainfo_blob.data);
   ferry__free(t->sslcert_blob.data);
   ferry__free(t->sslkey_blob.data);
+  ferry__free(t->sslcerttype);
+  ferry__free(t->sslkeytype);
   ferry__free(t);
 }
 
@@ -151,7 +161,9 @@ static int tls_opts_copy(ferry__tls_opts **dst, const ferry__tls_opts *src) {
          dup_string(&t->keypasswd, src->keypasswd) ||
          dup_string(&t->pinnedpubkey, src->pinnedpubkey) ||
          dup_string(&t->cipher_list, src->cipher_list) ||
-         dup_string(&t->ec_curves, src->ec_curves);
+         dup_string(&t->ec_curves, src->ec_curves) ||
+         dup_string(&t->sslcerttype, src->sslcerttype) ||
+         dup_string(&t->sslkeytype, src->sslkeytype);
 }
 
 ferry_code ferry__opts_copy(ferry__opts *dst, const ferry__opts *src) {
@@ -161,6 +173,7 @@ ferry_code ferry__opts_copy(ferry__opts *dst, const ferry__opts *src) {
   dst->bearer = dst->accept_encoding = NULL;
   dst->range = dst->unix_socket_path = dst->interface = NULL;
   dst->cookie = dst->cookiejar = NULL;
+  dst->default_protocol = dst->request_target = dst->netrc_file = NULL;
   dst->cookiefiles = NULL;
   dst->cookiefiles_loaded = 0; /* the copy's jar starts empty */
   dst->hstsfiles = NULL;
@@ -200,7 +213,10 @@ ferry_code ferry__opts_copy(ferry__opts *dst, const ferry__opts *src) {
       dup_string(&dst->bearer, src->bearer) ||
       dup_string(&dst->range, src->range) ||
       dup_string(&dst->unix_socket_path, src->unix_socket_path) ||
-      dup_string(&dst->interface, src->interface))
+      dup_string(&dst->interface, src->interface) ||
+      dup_string(&dst->default_protocol, src->default_protocol) ||
+      dup_string(&dst->request_target, src->request_target) ||
+      dup_string(&dst->netrc_file, src->netrc_file))
     goto failed;
   if (src->postfields_copy) {
     size_t n = src->postfieldsize >= 0 ? (size_t)src->postfieldsize
@@ -320,11 +336,16 @@ ferry_code ferry_easy_setopt(ferry_easy *e, ferry_option opt, ...) {
   case FERRYOPT_KEYPASSWD:
   case FERRYOPT_PINNEDPUBLICKEY:
   case FERRYOPT_SSL_CIPHER_LIST:
-  case FERRYOPT_SSL_EC_CURVES: {
+  case FERRYOPT_SSL_EC_CURVES:
+  case FERRYOPT_SSLCERTTYPE:
+  case FERRYOPT_SSLKEYTYPE: {
     ferry__tls_opts *t = tls_opts_of(o);
     if (t == NULL)
       return FERRYE_OUT_OF_MEMORY;
     t->key_valid = 0;
+    /* SSLCERTTYPE and SSLKEYTYPE are checked when the TLS configuration
+     * is made, as in libcurl: "P12", "ENG" and unknown names fail the
+     * transfer with FERRYE_SSL_CERTPROBLEM (tls.c) */
     return set_string(e,
                       opt == FERRYOPT_CAINFO           ? &t->cainfo
                       : opt == FERRYOPT_CAPATH         ? &t->capath
@@ -333,6 +354,8 @@ ferry_code ferry_easy_setopt(ferry_easy *e, ferry_option opt, ...) {
                       : opt == FERRYOPT_KEYPASSWD      ? &t->keypasswd
                       : opt == FERRYOPT_PINNEDPUBLICKEY ? &t->pinnedpubkey
                       : opt == FERRYOPT_SSL_CIPHER_LIST ? &t->cipher_list
+                      : opt == FERRYOPT_SSLCERTTYPE    ? &t->sslcerttype
+                      : opt == FERRYOPT_SSLKEYTYPE     ? &t->sslkeytype
                                                         : &t->ec_curves,
                       pv);
   }
@@ -474,7 +497,10 @@ ferry_code ferry_easy_setopt(ferry_easy *e, ferry_option opt, ...) {
     break;
   }
   case FERRYOPT_FOLLOWLOCATION:
-    o->followlocation = lv != 0;
+    /* 1 (ALL), or libcurl 8.13's OBEYCODE and FIRSTONLY (http.c) */
+    if (lv < 0 || lv > FERRYFOLLOW_FIRSTONLY)
+      return FERRYE_BAD_FUNCTION_ARGUMENT;
+    o->follow_mode = (unsigned char)lv;
     break;
   case FERRYOPT_MAXREDIRS:
     if (lv < -1)
@@ -498,8 +524,7 @@ ferry_code ferry_easy_setopt(ferry_easy *e, ferry_option opt, ...) {
     break;
   case FERRYOPT_PROTOCOLS_STR:
   case FERRYOPT_REDIR_PROTOCOLS_STR: {
-    unsigned bits = pv ? ferry__http_parse_protocols(pv)
-                       : FERRY__PROTO_HTTP | FERRY__PROTO_HTTPS;
+    unsigned bits = pv ? ferry__http_parse_protocols(pv) : FERRY__PROTO_ALL;
     if (bits == 0) {
       ferry__easy_set_error(e, "no protocol ferry knows in \"%s\"",
                             (const char *)pv);
@@ -543,6 +568,10 @@ ferry_code ferry_easy_setopt(ferry_easy *e, ferry_option opt, ...) {
     break;
   case FERRYOPT_XFERINFOFUNCTION:
     o->xferinfofn = (ferry_xferinfo_callback)pv;
+    break;
+  case FERRYOPT_PROGRESSFUNCTION:
+    /* called only while XFERINFOFUNCTION is not set (xfer.c) */
+    o->progressfn = (ferry_progress_callback)pv;
     break;
   case FERRYOPT_DEBUGDATA:
     o->debugdata = pv;
@@ -708,6 +737,10 @@ ferry_code ferry_easy_setopt(ferry_easy *e, ferry_option opt, ...) {
     break;
   case FERRYOPT_FRESH_CONNECT:
     o->fresh_connect = lv != 0;
+    break;
+  case FERRYOPT_WS_OPTIONS:
+    /* libcurl takes any bits and uses those it knows */
+    o->ws_options = lv & (FERRYWS_RAW_MODE | FERRYWS_NOAUTOPONG);
     break;
   case FERRYOPT_CONNECT_ONLY:
     if (lv < 0 || lv > 2)
@@ -890,6 +923,58 @@ ferry_code ferry_easy_setopt(ferry_easy *e, ferry_option opt, ...) {
       o->max_recv_speed = ov;
     else
       o->max_send_speed = ov;
+    break;
+  case FERRYOPT_DEFAULT_PROTOCOL:
+    /* checked when a URL without a scheme needs it, as in libcurl; the
+     * URL's parse must be made again */
+    e->url_cached = 0;
+    return set_string(e, &o->default_protocol, pv);
+  case FERRYOPT_REQUEST_TARGET:
+    /* libcurl sends it verbatim; ferry refuses what would break the
+     * request line or start a header */
+    if (pv != NULL) {
+      const unsigned char *p = pv;
+      if (*p == '\0')
+        return FERRYE_BAD_FUNCTION_ARGUMENT;
+      for (; *p; p++)
+        if (*p < 0x20 || *p == 0x7f || *p == ' ') {
+          ferry__easy_set_error(e, "REQUEST_TARGET: no blanks or control "
+                                   "characters in a request target");
+          return FERRYE_BAD_FUNCTION_ARGUMENT;
+        }
+    }
+    return set_string(e, &o->request_target, pv);
+  case FERRYOPT_NETRC:
+    if (lv < FERRY_NETRC_IGNORED || lv >= FERRY_NETRC_LAST)
+      return FERRYE_BAD_FUNCTION_ARGUMENT;
+    o->netrc = lv;
+    break;
+  case FERRYOPT_NETRC_FILE:
+    return set_string(e, &o->netrc_file, pv);
+  case FERRYOPT_CA_CACHE_TIMEOUT:
+    if (lv < -1 || lv > INT_MAX)
+      return FERRYE_BAD_FUNCTION_ARGUMENT;
+    o->ca_cache_timeout = lv;
+    break;
+  case FERRYOPT_SSL_SESSIONID_CACHE:
+    o->no_session_cache = lv == 0;
+    break;
+  case FERRYOPT_ADDRESS_SCOPE:
+    if ((unsigned long)lv > UINT32_MAX)
+      return FERRYE_BAD_FUNCTION_ARGUMENT;
+    o->address_scope = (unsigned long)lv;
+    break;
+  case FERRYOPT_QUICK_EXIT:
+    o->quick_exit = lv != 0;
+    break;
+  case FERRYOPT_SERVER_RESPONSE_TIMEOUT:
+    /* libcurl uses it for FTP, IMAP, POP3, SMTP, SFTP and SCP commands
+     * only; for HTTP it has no effect there either */
+    return seconds_to_ms(lv, &o->server_response_timeout_ms);
+  case FERRYOPT_SERVER_RESPONSE_TIMEOUT_MS:
+    if (lv < 0)
+      return FERRYE_BAD_FUNCTION_ARGUMENT;
+    o->server_response_timeout_ms = lv;
     break;
   default:
     /* marked supported in the table but not handled here: a ferry bug */

@@ -2,8 +2,12 @@
  *
  * The environment is read the way libcurl reads it: "http_proxy" only in
  * lower case (an upper-case HTTP_PROXY can be set by a CGI request's
- * "Proxy:" header), "https_proxy"/"HTTPS_PROXY", then "all_proxy"/
- * "ALL_PROXY"; "no_proxy"/"NO_PROXY". PROXY set to "" uses no proxy. */
+ * "Proxy:" header), "https_proxy"/"HTTPS_PROXY", "ws_proxy"/"WS_PROXY"
+ * and "wss_proxy"/"WSS_PROXY" (libcurl's "<scheme>_proxy"), then
+ * "all_proxy"/"ALL_PROXY"; "no_proxy"/"NO_PROXY". PROXY set to "" uses no
+ * proxy. WebSocket goes through an HTTP proxy's tunnel always, as libcurl
+ * does: a proxy that forwards requests cannot be asked to switch
+ * protocols. */
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,8 +23,8 @@
 extern char **environ;
 
 /* The variables a transfer may look at, in the order they are tried. */
-enum { ENV_HTTPS, ENV_HTTPS_UC, ENV_HTTP, ENV_ALL, ENV_ALL_UC, ENV_NO,
-       ENV_NO_UC, ENV_COUNT };
+enum { ENV_HTTPS, ENV_HTTPS_UC, ENV_HTTP, ENV_WS, ENV_WS_UC, ENV_WSS,
+       ENV_WSS_UC, ENV_ALL, ENV_ALL_UC, ENV_NO, ENV_NO_UC, ENV_COUNT };
 
 /* Every one of them in one pass over the environment: getenv() would scan
  * it once per name, and this runs for every transfer. An entry is compared
@@ -55,6 +59,14 @@ static void env_read(const char *v[ENV_COUNT]) {
       break;
     case 'n':
       ENV_IS("no_proxy=", ENV_NO);
+      break;
+    case 'w':
+      ENV_IS("ws_proxy=", ENV_WS);
+      ENV_IS("wss_proxy=", ENV_WSS);
+      break;
+    case 'W':
+      ENV_IS("WS_PROXY=", ENV_WS_UC);
+      ENV_IS("WSS_PROXY=", ENV_WSS_UC);
       break;
     case 'N':
       ENV_IS("NO_PROXY=", ENV_NO_UC);
@@ -112,7 +124,8 @@ int ferry__proxy_exempt(const char *list, const char *host) {
 }
 
 ferry_code ferry__proxy_choose(ferry_easy *e) {
-  int https = strcmp(e->url.scheme, "https") == 0;
+  int tls = ferry__url_scheme_tls(e->url.scheme);
+  int ws = ferry__url_scheme_ws(e->url.scheme);
   const char *spec = e->set.proxy, *noproxy = e->set.noproxy;
   const char *why = NULL;
   ferry__url_err uerr;
@@ -128,9 +141,12 @@ ferry_code ferry__proxy_choose(ferry_easy *e) {
   if (spec == NULL || noproxy == NULL) {
     const char *env[ENV_COUNT];
     env_read(env);
-    if (spec == NULL)
-      spec = https ? env_first(env, ENV_HTTPS, ENV_HTTPS_UC, ENV_ALL, ENV_ALL_UC)
-                   : env_first(env, ENV_HTTP, ENV_ALL, ENV_ALL_UC, -1);
+    if (spec == NULL && ws)
+      spec = tls ? env_first(env, ENV_WSS, ENV_WSS_UC, ENV_ALL, ENV_ALL_UC)
+                 : env_first(env, ENV_WS, ENV_WS_UC, ENV_ALL, ENV_ALL_UC);
+    else if (spec == NULL)
+      spec = tls ? env_first(env, ENV_HTTPS, ENV_HTTPS_UC, ENV_ALL, ENV_ALL_UC)
+                 : env_first(env, ENV_HTTP, ENV_ALL, ENV_ALL_UC, -1);
     if (noproxy == NULL)
       noproxy = env_first(env, ENV_NO, ENV_NO_UC, -1, -1);
   }
@@ -170,7 +186,7 @@ ferry_code ferry__proxy_choose(ferry_easy *e) {
   if (!e->proxy_url.port_explicit)
     e->proxy_url.port = e->set.proxyport > 0 ? (int)e->set.proxyport : 1080;
   e->use_proxy = 1;
-  e->tunnel = https || e->set.httpproxytunnel;
+  e->tunnel = tls || ws || e->set.httpproxytunnel;
   e->dest_host = e->proxy_url.host;
   e->dest_port = e->proxy_url.port;
   e->dest_kind = e->proxy_url.host_kind;
@@ -205,6 +221,7 @@ ferry_code ferry__proxy_connect_request(ferry_easy *e, ferry__buf *out) {
   ferry_code rc = FERRYE_OUT_OF_MEMORY;
 
   auth = ferry__proxy_authorization(e, &oom);
+  e->proxyauth_used = auth ? FERRYAUTH_BASIC : 0; /* PROXYAUTH_USED */
   if (oom)
     return FERRYE_OUT_OF_MEMORY;
   /* CONNECT host:port HTTP/1.1, and Host: the same authority (an IPv6

@@ -352,6 +352,8 @@ static void on_getaddrinfo(uv_getaddrinfo_t *req, int status,
   d->req = NULL;
   c->inflight--;
   ferry__list_remove(&d->node);
+  if (d->orphan && d->quick_exit)
+    c->abandoned--;
   if (d->orphan) {
     /* the resolver was closed while this lookup ran */
     uv_freeaddrinfo(res);
@@ -573,6 +575,8 @@ ferry_code ferry__dns_resolve(ferry__dns_cache *c, ferry__dns_query *q) {
   }
   ferry__list_insert_tail(&d->waiters, &q->node);
   q->entry = d;
+  if (q->quick_exit)
+    d->quick_exit = 1;
   return FERRYE_AGAIN;
 
 have_addrs:
@@ -614,6 +618,8 @@ void ferry__dns_close(ferry__dns_cache *c) {
       /* The loop owes a callback: orphan the lookup; the callback frees it
        * (and the owner's memory waits for it: drained). */
       d->orphan = 1;
+      if (d->quick_exit)
+        c->abandoned++;
       uv_cancel((uv_req_t *)d->req);
     }
   }

@@ -46,11 +46,14 @@ typedef struct ferry__dns_lookup {
   struct ferry__dns_cache *cache;
   int orphan;             /* the resolver closed while it ran */
   int forget;             /* its answer is not stored (NETWORK_CHANGED) */
+  int quick_exit;         /* a QUICK_EXIT query waited for it */
 } ferry__dns_lookup;
 
 typedef struct ferry__dns_cache {
   ferry__list lookups;    /* ferry__dns_lookup in flight */
   unsigned inflight;      /* lookups the loop still owes a callback */
+  unsigned abandoned;     /* ... of which QUICK_EXIT lets a closing owner
+                             leave behind (orphaned quick_exit lookups) */
   ferry__dns_store own;   /* the multi's store */
   /* the address of the last IP literal: the transfers to one address
    * share it instead of holding a copy each */
@@ -88,6 +91,7 @@ typedef struct ferry__dns_query {
    * uses them */
   ferry__dns_store *store;
   const ferry__lock *lock;
+  int quick_exit;         /* QUICK_EXIT: the lookup may be left behind */
   /* when a lookup that made the query wait ends: rc FERRYE_OK with addrs
    * set, or the error and why */
   void (*done)(struct ferry__dns_query *q, ferry_code rc, const char *why);
@@ -109,7 +113,10 @@ unsigned ferry__dns_store_count(const ferry__dns_store *s);
 
 void ferry__dns_init(ferry__dns_cache *c, uv_loop_t *loop);
 /* Drop the own store's answers; lookups in flight are cancelled or
- * orphaned (drained is called once the last of them ended). */
+ * orphaned (drained is called once the last of them ended). An orphaned
+ * lookup a QUICK_EXIT query waited for counts in abandoned: an owner on
+ * its private loop need not wait for it (libuv cannot stop a getaddrinfo
+ * that runs). */
 void ferry__dns_close(ferry__dns_cache *c);
 
 /* Forget every answer of the own store (a lookup in flight still answers

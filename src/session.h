@@ -160,6 +160,10 @@ typedef struct ferry__stream {
   unsigned paused_recv : 1; /* the owner holds what comes */
   unsigned sent_all : 1;    /* the whole request is out */
   unsigned complete : 1;    /* the response is complete */
+  unsigned upgrade : 1;     /* the request asks to switch protocols (a
+                               WebSocket handshake): a 101 is its final
+                               answer (HTTP/1.1 only; see
+                               ferry__h1_session_upgrade) */
   int os_errno;             /* the system's error that failed it, or 0 */
   const char *scheme;       /* "https" or "http" (borrowed) */
   int weight;               /* HTTP/2 weight, 1..256 (0: the default) */
@@ -283,5 +287,13 @@ ferry__session *ferry__h2_session_upgrade(ferry__conn *c, ferry__stream *st,
 /* Bytes that arrived for session s before it was the connection's (after
  * a 101). s, and the connection, may be gone afterwards. */
 void ferry__h2_session_input(ferry__session *s, const char *p, size_t n);
+/* An HTTP/1.1 session whose stream (with upgrade set) got its 101 and
+ * completed: take the session off its connection, for the new protocol.
+ * The stream is let go (not open any more), the session freed, and the
+ * bytes it read past the 101 are moved into *rest (the caller frees it
+ * with ferry__buf_free). The connection is left with no session, no owner
+ * (the caller sets one before its socket can report anything) and
+ * no_reuse set. */
+void ferry__h1_session_upgrade(ferry__session *s, ferry__buf *rest);
 
 #endif

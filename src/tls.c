@@ -39,6 +39,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
 #include <time.h>
 
 #include <mbedtls/asn1.h>
@@ -46,6 +47,7 @@
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/entropy.h>
 #include <mbedtls/error.h>
+#include <mbedtls/md.h>
 #include <mbedtls/oid.h>
 #include <mbedtls/pem.h>
 #include <mbedtls/pk.h>
@@ -141,6 +143,9 @@ struct verified_entry {
 
 struct ferry__tls_ctx {
   unsigned refs;
+  uint64_t made_ms;   /* when it was made (CLOCK_MONOTONIC), for
+                         CA_CACHE_TIMEOUT */
+  int has_own_cert;   /* a client certificate: its sessions stay home */
   /* chains verified under this context (and so against its CAs): the
    * context lives in its multi's cache, one thread uses it */
   struct verified_entry verified[VERIFIED_MAX];
@@ -166,8 +171,30 @@ struct ferry__tls_ctx {
   size_t pin_der_len;
 };
 
+/* The salted hash of a session key ferry_easy_ssls_export hands out:
+ * salt, then HMAC-SHA256(salt, key). */
+#define SESSION_SALT_LEN 16
+#define SESSION_HMAC_LEN 32
+/* How long a session is offered: its ticket's lifetime hint, at most a
+ * day; a day without a ticket. */
+#define SESSION_MAX_LIFE_S 86400
+/* The most bytes of an exported session (sdata) made or taken. */
+#define SESSION_MAX_SDATA (64 * 1024)
+/* The head of sdata: "FSS1", valid_until (8 bytes), the TLS version (2),
+ * the ALPN's length (1) and the ALPN; mbedTLS's saved session follows. */
+#define SDATA_MAGIC "FSS1"
+#define SDATA_HEAD 15
+
 struct session_entry {
-  char *key;       /* "host:port:ctxkey"; NULL for a free slot */
+  unsigned char in_use;
+  char *key;       /* "host:port:mbedTLS/2.28.x:ctxkey"; NULL for a session
+                      imported with its salted hash only */
+  unsigned char salt[SESSION_SALT_LEN], hmac[SESSION_HMAC_LEN];
+  unsigned char has_hmac;
+  unsigned char exportable; /* made without a client certificate */
+  int tls_id;      /* 0x0303 for TLS 1.2 */
+  char *alpn;      /* the ALPN it was made with, or NULL */
+  int64_t valid_until; /* seconds since 1970 */
   mbedtls_ssl_session session;
   uint64_t used;   /* tick of the last store or take */
 };
@@ -211,6 +238,12 @@ static const char *mbed_reason(int ret, char *buf, size_t len) {
   mbedtls_strerror(ret, text, sizeof(text));
   snprintf(buf, len, "mbedTLS error -0x%04X: %s", (unsigned)-ret, text);
   return buf;
+}
+
+static uint64_t monotonic_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
 /* ---- configuration key ---------------------------------------------------- */
@@ -263,6 +296,8 @@ void ferry__tls_config_key(const ferry__tls_config *cfg,
   key_string(&sha, 'w', cfg->key_passwd);
   key_field(&sha, 'E', cfg->client_cert_blob, cfg->client_cert_blob_len);
   key_field(&sha, 'K', cfg->client_key_blob, cfg->client_key_blob_len);
+  key_string(&sha, 't', cfg->cert_type);
+  key_string(&sha, 'T', cfg->key_type);
   key_string(&sha, 'P', cfg->pinned_pubkey);
   key_string(&sha, 'x', cfg->cipher_list);
   key_string(&sha, 'g', cfg->ec_curves);
@@ -643,6 +678,43 @@ static ferry_code load_ca(ferry__tls_ctx *ctx, const ferry__tls_config *cfg,
   return FERRYE_OK;
 }
 
+/* SSLCERTTYPE and SSLKEYTYPE: "PEM" (the default) and "DER" are what
+ * mbedTLS 2.28 reads, and it tells them apart by their bytes, so either
+ * name reads either form (as libcurl on mbedTLS does). What it cannot
+ * read fails with FERRYE_SSL_CERTPROBLEM. */
+static ferry_code check_cert_types(const ferry__tls_config *cfg, char *errbuf,
+                                   size_t errlen) {
+  const char *ct = cfg->cert_type, *kt = cfg->key_type;
+
+  if (ct != NULL && strcasecmp(ct, "PEM") != 0 && strcasecmp(ct, "DER") != 0) {
+    if (strcasecmp(ct, "P12") == 0)
+      ferry__errf(errbuf, errlen,
+                  "SSLCERTTYPE P12: ferry's TLS library (mbedTLS 2.28) cannot "
+                  "read PKCS#12 files; convert the certificate and key to PEM "
+                  "or DER");
+    else if (strcasecmp(ct, "ENG") == 0 || strcasecmp(ct, "PROV") == 0)
+      ferry__errf(errbuf, errlen,
+                  "SSLCERTTYPE %s: ferry has no crypto engines or providers",
+                  ct);
+    else
+      ferry__errf(errbuf, errlen,
+                  "SSLCERTTYPE \"%.32s\": not a certificate type (PEM or DER)",
+                  ct);
+    return FERRYE_SSL_CERTPROBLEM;
+  }
+  if (kt != NULL && strcasecmp(kt, "PEM") != 0 && strcasecmp(kt, "DER") != 0) {
+    if (strcasecmp(kt, "ENG") == 0 || strcasecmp(kt, "PROV") == 0)
+      ferry__errf(errbuf, errlen,
+                  "SSLKEYTYPE %s: ferry has no crypto engines or providers",
+                  kt);
+    else
+      ferry__errf(errbuf, errlen,
+                  "SSLKEYTYPE \"%.32s\": not a key type (PEM or DER)", kt);
+    return FERRYE_SSL_CERTPROBLEM;
+  }
+  return FERRYE_OK;
+}
+
 static ferry_code load_client_cert(ferry__tls_ctx *ctx,
                                    const ferry__tls_config *cfg, char *errbuf,
                                    size_t errlen) {
@@ -848,6 +920,7 @@ ferry_code ferry__tls_ctx_new(ferry__tls_ctx **out, const ferry__tls_config *cfg
   if (ctx == NULL)
     return FERRYE_OUT_OF_MEMORY;
   ctx->refs = 1;
+  ctx->made_ms = monotonic_ms();
   ctx->verify_peer = cfg->verify_peer != 0;
   ctx->verify_host = cfg->verify_host != 0;
   ferry__tls_config_key(cfg, ctx->key);
@@ -893,9 +966,12 @@ ferry_code ferry__tls_ctx_new(ferry__tls_ctx **out, const ferry__tls_config *cfg
       goto failed_setup;
   }
   if (cfg->client_cert != NULL || cfg->client_cert_blob != NULL) {
-    rc = load_client_cert(ctx, cfg, errbuf, errlen);
+    rc = check_cert_types(cfg, errbuf, errlen);
+    if (rc == FERRYE_OK)
+      rc = load_client_cert(ctx, cfg, errbuf, errlen);
     if (rc != FERRYE_OK)
       goto failed_setup;
+    ctx->has_own_cert = 1;
   }
   if (cfg->cipher_list != NULL) {
     rc = set_ciphers(ctx, cfg->cipher_list, errbuf, errlen);
@@ -941,6 +1017,12 @@ void ferry__tls_ctx_free(ferry__tls_ctx *ctx) {
 
 const char *ferry__tls_ctx_key(const ferry__tls_ctx *ctx) { return ctx->key; }
 
+int ferry__tls_ctx_expired(const ferry__tls_ctx *ctx, long ca_cache_timeout) {
+  if (ca_cache_timeout < 0)
+    return 0;
+  return monotonic_ms() - ctx->made_ms >= (uint64_t)ca_cache_timeout * 1000u;
+}
+
 /* ---- session cache -------------------------------------------------------- */
 
 ferry_code ferry__tls_sessions_new(ferry__tls_sessions **out,
@@ -963,11 +1045,12 @@ ferry_code ferry__tls_sessions_new(ferry__tls_sessions **out,
 }
 
 static void entry_clear(struct session_entry *e) {
-  if (e->key == NULL)
+  if (!e->in_use)
     return;
   ferry__free(e->key);
-  e->key = NULL;
+  ferry__free(e->alpn);
   mbedtls_ssl_session_free(&e->session);
+  mbedtls_platform_zeroize(e, sizeof(*e));
 }
 
 void ferry__tls_sessions_free(ferry__tls_sessions *s) {
@@ -982,54 +1065,127 @@ void ferry__tls_sessions_free(ferry__tls_sessions *s) {
 size_t ferry__tls_sessions_count(const ferry__tls_sessions *s) {
   size_t n = 0;
   for (size_t i = 0; i < s->max; i++)
-    n += s->entries[i].key != NULL;
+    n += s->entries[i].in_use;
   return n;
 }
 
+/* n random bytes from the kernel. 0, or -1. */
+static int random_bytes(unsigned char *p, size_t n) {
+  while (n > 0) {
+    ssize_t r = getrandom(p, n, 0);
+    if (r < 0) {
+      if (errno == EINTR)
+        continue;
+      return -1;
+    }
+    p += r;
+    n -= (size_t)r;
+  }
+  return 0;
+}
+
+/* HMAC-SHA256 of key under salt into out. 0, or -1. */
+static int session_hmac(const unsigned char salt[SESSION_SALT_LEN],
+                        const char *key, unsigned char out[SESSION_HMAC_LEN]) {
+  const mbedtls_md_info_t *md = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
+  return md != NULL && mbedtls_md_hmac(md, salt, SESSION_SALT_LEN,
+                                       (const unsigned char *)key,
+                                       strlen(key), out) == 0
+             ? 0
+             : -1;
+}
+
+/* The entry for key, if any: by key, or by the salted hash of a session
+ * imported without one (which then learns its key). Expired entries on
+ * the way are dropped. */
 static struct session_entry *sessions_find(ferry__tls_sessions *s,
                                            const char *key) {
-  for (size_t i = 0; i < s->max; i++)
-    if (s->entries[i].key != NULL && strcmp(s->entries[i].key, key) == 0)
-      return &s->entries[i];
+  int64_t now = (int64_t)time(NULL);
+
+  for (size_t i = 0; i < s->max; i++) {
+    struct session_entry *e = &s->entries[i];
+    unsigned char mac[SESSION_HMAC_LEN];
+    if (!e->in_use)
+      continue;
+    if (e->valid_until <= now) {
+      entry_clear(e);
+      continue;
+    }
+    if (e->key != NULL) {
+      if (strcmp(e->key, key) == 0)
+        return e;
+    } else if (e->has_hmac && session_hmac(e->salt, key, mac) == 0 &&
+               memcmp(mac, e->hmac, SESSION_HMAC_LEN) == 0) {
+      e->key = ferry__strdup(key); /* may stay NULL: then hashed again */
+      return e;
+    }
+  }
   return NULL;
 }
 
-/* Put session (which the cache owns from now) under key. */
-static void sessions_put(ferry__tls_sessions *s, const char *key,
-                         mbedtls_ssl_session *session_in) {
-  struct session_entry *e;
-  mbedtls_ssl_session session = *session_in;
-
-  e = sessions_find(s, key);
-  if (e == NULL) {
-    /* a free slot, else the least recently used one */
-    e = &s->entries[0];
-    for (size_t i = 0; i < s->max; i++) {
-      if (s->entries[i].key == NULL) {
-        e = &s->entries[i];
-        break;
-      }
-      if (s->entries[i].used < e->used)
-        e = &s->entries[i];
-    }
-    entry_clear(e);
-    e->key = ferry__strdup(key);
-    if (e->key == NULL) {
-      mbedtls_ssl_session_free(&session);
-      return;
-    }
-  } else {
-    mbedtls_ssl_session_free(&e->session);
+/* A slot for a new entry: a free one, else the least recently used. */
+static struct session_entry *sessions_slot(ferry__tls_sessions *s) {
+  struct session_entry *e = &s->entries[0];
+  for (size_t i = 0; i < s->max; i++) {
+    if (!s->entries[i].in_use)
+      return &s->entries[i];
+    if (s->entries[i].used < e->used)
+      e = &s->entries[i];
   }
-  e->session = session; /* the entry owns what session points to now */
+  entry_clear(e);
+  return e;
+}
+
+/* Put session (owned by the cache from now on, also on failure) under key
+ * (or only the salted hash salt_hmac, when key is NULL). */
+static ferry_code sessions_put(ferry__tls_sessions *s, const char *key,
+                               const unsigned char *salt_hmac,
+                               mbedtls_ssl_session *session, int64_t until,
+                               int tls_id, const char *alpn, int exportable) {
+  struct session_entry *e = NULL;
+  char *key_copy = NULL, *alpn_copy = NULL;
+
+  if (key != NULL)
+    e = sessions_find(s, key);
+  else
+    for (size_t i = 0; i < s->max && e == NULL; i++)
+      if (s->entries[i].in_use && s->entries[i].has_hmac &&
+          memcmp(s->entries[i].salt, salt_hmac,
+                 SESSION_SALT_LEN + SESSION_HMAC_LEN) == 0)
+        e = &s->entries[i];
+  if ((key != NULL && (key_copy = ferry__strdup(key)) == NULL) ||
+      (alpn != NULL && (alpn_copy = ferry__strdup(alpn)) == NULL)) {
+    ferry__free(key_copy);
+    mbedtls_ssl_session_free(session);
+    return FERRYE_OUT_OF_MEMORY;
+  }
+  if (e == NULL)
+    e = sessions_slot(s);
+  else
+    entry_clear(e);
+  e->in_use = 1;
+  e->key = key_copy;
+  if (key == NULL) {
+    memcpy(e->salt, salt_hmac, SESSION_SALT_LEN);
+    memcpy(e->hmac, salt_hmac + SESSION_SALT_LEN, SESSION_HMAC_LEN);
+    e->has_hmac = 1;
+  }
+  e->exportable = exportable != 0;
+  e->tls_id = tls_id;
+  e->alpn = alpn_copy;
+  e->valid_until = until;
+  e->session = *session; /* the entry owns what session points to now */
   e->used = ++s->tick;
+  return FERRYE_OK;
 }
 
 /* Store a copy of the connection's session (best effort: out of memory
  * stores nothing). The copy is made before the cache is locked. */
 static void sessions_store(ferry__tls_sessions *s, const ferry__lock *lock,
-                           const char *key, const mbedtls_ssl_context *ssl) {
+                           const char *key, const mbedtls_ssl_context *ssl,
+                           int exportable) {
   mbedtls_ssl_session session;
+  int64_t life = SESSION_MAX_LIFE_S;
 
   if (s->max == 0)
     return;
@@ -1038,8 +1194,13 @@ static void sessions_store(ferry__tls_sessions *s, const ferry__lock *lock,
     mbedtls_ssl_session_free(&session);
     return;
   }
+  if (session.ticket != NULL && session.ticket_lifetime > 0 &&
+      session.ticket_lifetime < life)
+    life = session.ticket_lifetime;
   ferry__lock_write(lock, FERRY_LOCK_DATA_SSL_SESSION);
-  sessions_put(s, key, &session);
+  (void)sessions_put(s, key, NULL, &session, (int64_t)time(NULL) + life,
+                     0x0300 | (ssl->minor_ver & 0xff),
+                     mbedtls_ssl_get_alpn_protocol(ssl), exportable);
   ferry__unlock(lock, FERRY_LOCK_DATA_SSL_SESSION);
 }
 
@@ -1052,6 +1213,161 @@ static void sessions_drop(ferry__tls_sessions *s, const ferry__lock *lock,
   if (e != NULL)
     entry_clear(e);
   ferry__unlock(lock, FERRY_LOCK_DATA_SSL_SESSION);
+}
+
+static void put_be(unsigned char *p, uint64_t v, int n) {
+  for (int i = n - 1; i >= 0; i--, v >>= 8)
+    p[i] = (unsigned char)v;
+}
+
+static uint64_t get_be(const unsigned char *p, int n) {
+  uint64_t v = 0;
+  for (int i = 0; i < n; i++)
+    v = v << 8 | p[i];
+  return v;
+}
+
+/* One session copied out of the cache for the export's callback. */
+struct export_item {
+  struct export_item *next;
+  char *key, *alpn; /* key NULL: imported by hash, not used since */
+  unsigned char shmac[SESSION_SALT_LEN + SESSION_HMAC_LEN];
+  unsigned char *sdata;
+  size_t sdata_len;
+  int64_t valid_until;
+  int tls_id;
+};
+
+static void export_items_free(struct export_item *it) {
+  while (it != NULL) {
+    struct export_item *next = it->next;
+    if (it->sdata != NULL) {
+      mbedtls_platform_zeroize(it->sdata, it->sdata_len);
+      ferry__free(it->sdata);
+    }
+    ferry__free(it->key);
+    ferry__free(it->alpn);
+    ferry__free(it);
+    it = next;
+  }
+}
+
+/* The export's copy of entry e (a salt and hash made for it the first
+ * time), added at *tail. FERRYE_OK also when e has nothing to export. */
+static ferry_code export_item_add(struct session_entry *e,
+                                  struct export_item ***tail) {
+  struct export_item *it;
+  size_t alen = e->alpn ? strlen(e->alpn) : 0, olen = 0;
+
+  if (!e->has_hmac) {
+    /* the salt is the entry's own, so a session exported twice hashes
+     * the same */
+    if (random_bytes(e->salt, SESSION_SALT_LEN) != 0 ||
+        session_hmac(e->salt, e->key, e->hmac) != 0)
+      return FERRYE_FAILED_INIT;
+    e->has_hmac = 1;
+  }
+  mbedtls_ssl_session_save(&e->session, NULL, 0, &olen);
+  if (olen == 0 || SDATA_HEAD + alen + olen > SESSION_MAX_SDATA)
+    return FERRYE_OK; /* nothing mbedTLS can save, or too big to hand out */
+  it = ferry__calloc(1, sizeof(*it));
+  if (it == NULL)
+    return FERRYE_OUT_OF_MEMORY;
+  **tail = it; /* freed with the list from here on */
+  *tail = &it->next;
+  if ((e->key != NULL && (it->key = ferry__strdup(e->key)) == NULL) ||
+      (e->alpn != NULL && (it->alpn = ferry__strdup(e->alpn)) == NULL) ||
+      (it->sdata = ferry__malloc(SDATA_HEAD + alen + olen)) == NULL)
+    return FERRYE_OUT_OF_MEMORY;
+  memcpy(it->shmac, e->salt, SESSION_SALT_LEN);
+  memcpy(it->shmac + SESSION_SALT_LEN, e->hmac, SESSION_HMAC_LEN);
+  memcpy(it->sdata, SDATA_MAGIC, 4);
+  put_be(it->sdata + 4, (uint64_t)e->valid_until, 8);
+  put_be(it->sdata + 12, (uint64_t)e->tls_id, 2);
+  it->sdata[14] = (unsigned char)alen;
+  if (alen)
+    memcpy(it->sdata + SDATA_HEAD, e->alpn, alen);
+  if (mbedtls_ssl_session_save(&e->session, it->sdata + SDATA_HEAD + alen,
+                               olen, &olen) != 0)
+    olen = 0;
+  it->sdata_len = olen ? SDATA_HEAD + alen + olen : 0;
+  it->valid_until = e->valid_until;
+  it->tls_id = e->tls_id;
+  return FERRYE_OK;
+}
+
+ferry_code ferry__tls_sessions_export(ferry__tls_sessions *s,
+                                      const ferry__lock *lock,
+                                      ferry__tls_export_fn fn, void *ud) {
+  int64_t now = (int64_t)time(NULL);
+  struct export_item *items = NULL, **tail = &items;
+  ferry_code rc = FERRYE_OK;
+
+  if (s == NULL)
+    return FERRYE_OK;
+  /* copies made under the lock; the callback runs without it (lock.h) */
+  ferry__lock_write(lock, FERRY_LOCK_DATA_SSL_SESSION);
+  for (size_t i = 0; i < s->max && rc == FERRYE_OK; i++) {
+    struct session_entry *e = &s->entries[i];
+    if (!e->in_use || !e->exportable)
+      continue;
+    if (e->valid_until <= now) {
+      entry_clear(e);
+      continue;
+    }
+    rc = export_item_add(e, &tail);
+  }
+  ferry__unlock(lock, FERRY_LOCK_DATA_SSL_SESSION);
+  for (struct export_item *it = items; it != NULL && rc == FERRYE_OK;
+       it = it->next)
+    if (it->sdata_len > 0)
+      rc = fn(ud, it->key, it->shmac, sizeof(it->shmac), it->sdata,
+              it->sdata_len, it->valid_until, it->tls_id, it->alpn);
+  export_items_free(items);
+  return rc;
+}
+
+ferry_code ferry__tls_sessions_import(ferry__tls_sessions *s,
+                                      const ferry__lock *lock, const char *key,
+                                      const unsigned char *shmac,
+                                      size_t shmac_len,
+                                      const unsigned char *sdata,
+                                      size_t sdata_len) {
+  mbedtls_ssl_session session;
+  int64_t until;
+  size_t alen;
+  char alpn[256];
+  int ret;
+  ferry_code rc;
+
+  if ((key == NULL &&
+       (shmac == NULL || shmac_len != SESSION_SALT_LEN + SESSION_HMAC_LEN)) ||
+      sdata == NULL || sdata_len < SDATA_HEAD ||
+      sdata_len > SESSION_MAX_SDATA || memcmp(sdata, SDATA_MAGIC, 4) != 0)
+    return FERRYE_BAD_FUNCTION_ARGUMENT;
+  alen = sdata[14];
+  if (sdata_len <= SDATA_HEAD + alen)
+    return FERRYE_BAD_FUNCTION_ARGUMENT;
+  until = (int64_t)get_be(sdata + 4, 8);
+  if (until <= (int64_t)time(NULL) || s->max == 0)
+    return FERRYE_OK; /* expired, or a cache that keeps nothing */
+  memcpy(alpn, sdata + SDATA_HEAD, alen);
+  alpn[alen] = '\0';
+  mbedtls_ssl_session_init(&session);
+  ret = mbedtls_ssl_session_load(&session, sdata + SDATA_HEAD + alen,
+                                 sdata_len - SDATA_HEAD - alen);
+  if (ret != 0) {
+    mbedtls_ssl_session_free(&session);
+    return ret == MBEDTLS_ERR_SSL_ALLOC_FAILED ? FERRYE_OUT_OF_MEMORY
+                                               : FERRYE_BAD_FUNCTION_ARGUMENT;
+  }
+  if (until > (int64_t)time(NULL) + SESSION_MAX_LIFE_S)
+    until = (int64_t)time(NULL) + SESSION_MAX_LIFE_S;
+  ferry__lock_write(lock, FERRY_LOCK_DATA_SSL_SESSION);
+  rc = sessions_put(s, key, key ? NULL : shmac, &session, until,
+                    (int)get_be(sdata + 12, 2), alen ? alpn : NULL, 1);
+  ferry__unlock(lock, FERRY_LOCK_DATA_SSL_SESSION);
+  return rc;
 }
 
 /* ---- verification --------------------------------------------------------- */
@@ -1443,13 +1759,17 @@ ferry_code ferry__tls_new(ferry__tls **out, ferry__tls_ctx *ctx,
 
   if (sessions != NULL) {
     struct session_entry *e;
-    size_t klen = strlen(name) + 32 + FERRY__TLS_KEY_LEN;
+    size_t klen = strlen(name) + 64 + FERRY__TLS_KEY_LEN;
+    int v6 = strchr(name, ':') != NULL;
     t->session_key = ferry__malloc(klen);
     if (t->session_key == NULL) {
       rc = FERRYE_OUT_OF_MEMORY;
       goto failed;
     }
-    snprintf(t->session_key, klen, "%s:%d:%s", name, port, ctx->key);
+    /* host and port, the TLS library, the settings: what
+     * ferry_easy_ssls_export hands out as the session key */
+    snprintf(t->session_key, klen, "%s%s%s:%d:mbedTLS/%s:%s", v6 ? "[" : "",
+             name, v6 ? "]" : "", port, MBEDTLS_VERSION_STRING, ctx->key);
     t->sessions = sessions;
     t->sessions_lock = sessions_lock;
     /* mbedTLS copies the session: the entry may go once unlocked */
@@ -1651,7 +1971,8 @@ ferry_code ferry__tls_handshake(ferry__tls *t, char *errbuf, size_t errlen) {
   }
   t->state = TLS_OPEN;
   if (t->sessions != NULL)
-    sessions_store(t->sessions, t->sessions_lock, t->session_key, &t->ssl);
+    sessions_store(t->sessions, t->sessions_lock, t->session_key, &t->ssl,
+                   !t->ctx->has_own_cert);
   /* the cache is not used again: it need not outlive the connection */
   t->sessions = NULL;
   t->sessions_lock = NULL;

@@ -19,8 +19,10 @@
  *    server holds the key.
  *  - ferry__tls: one connection.
  *  - ferry__tls_sessions: a cache of TLS sessions for resumption, keyed
- *    by host, port and the configuration key: one per multi, or a share's
- *    (share.h), which handles in other threads use under its lock.
+ *    by host, port, mbedTLS's version and the configuration key: one per
+ *    multi, or a share's (share.h), which handles in other threads use
+ *    under its lock. A session is offered for its ticket's lifetime, a day
+ *    at most, and can be exported and imported.
  *
  * How the engine pumps a connection (all on the multi's thread):
  *
@@ -85,6 +87,7 @@
 #define FERRY_TLS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ferry.h"
 #include "lock.h"
@@ -133,6 +136,18 @@ typedef struct ferry__tls_config {
   /* ALPN protocols to offer, NULL-terminated (e.g. {"http/1.1", NULL});
    * NULL: no ALPN extension. */
   const char *const *alpn;
+  /* SSLCERTTYPE and SSLKEYTYPE: NULL, "PEM" or "DER" (any case; mbedTLS
+   * reads either form under either name). Anything else fails
+   * ferry__tls_ctx_new() with FERRYE_SSL_CERTPROBLEM when a client
+   * certificate is set ("P12" with a text saying mbedTLS 2.28 cannot read
+   * PKCS#12). */
+  const char *cert_type;
+  const char *key_type;
+  /* CA_CACHE_TIMEOUT: how many seconds a context made from this
+   * configuration (its parsed CA store) may be used for new connections;
+   * -1 forever, 0 never again. Not part of the key: the engine asks
+   * ferry__tls_ctx_expired() before it reuses a cached context. */
+  long ca_cache_timeout;
 } ferry__tls_config;
 
 typedef struct ferry__tls_ctx ferry__tls_ctx;
@@ -181,11 +196,48 @@ void ferry__tls_ctx_free(ferry__tls_ctx *ctx);
  * long as the context. */
 const char *ferry__tls_ctx_key(const ferry__tls_ctx *ctx);
 
+/* Was the context made ca_cache_timeout seconds ago or longer (never with
+ * -1, always with 0)? Then CA_CACHE_TIMEOUT wants a new one, which reads
+ * the CA files again; connections keep the one they were made with. */
+int ferry__tls_ctx_expired(const ferry__tls_ctx *ctx, long ca_cache_timeout);
+
 /* A new session cache holding at most max_entries sessions (the least
  * recently used is dropped first); max_entries 0 stores nothing. Returns
  * FERRYE_OK or FERRYE_OUT_OF_MEMORY. */
 ferry_code ferry__tls_sessions_new(ferry__tls_sessions **out,
                                    size_t max_entries);
+/* Export and import sessions (ferry_easy_ssls_export and _import; ferry.h
+ * describes the key, the salted hash and the data). The export calls fn
+ * for every unexpired session made without a client certificate, with
+ * pointers valid during the call, until fn returns other than FERRYE_OK,
+ * which is returned; fn must not free the cache. s NULL exports nothing.
+ * Errors: FERRYE_OUT_OF_MEMORY, FERRYE_FAILED_INIT (no random bytes for a
+ * salt). The import takes a session under key, or without a key under
+ * its salted hash (shmac, 48 bytes): a connection whose key hashes to it
+ * resumes it. It is dropped without error when expired (and kept a day at
+ * most). FERRYE_BAD_FUNCTION_ARGUMENT: neither key nor a 48-byte shmac,
+ * sdata not an exported session this mbedTLS loads; or
+ * FERRYE_OUT_OF_MEMORY. Both take the cache's lock (lock, NULL: none;
+ * see ferry__tls_new) around their work on it; the export copies the
+ * sessions under it and calls fn after unlocking, so fn may use the
+ * cache's share. */
+typedef ferry_code (*ferry__tls_export_fn)(void *ud, const char *key,
+                                           const unsigned char *shmac,
+                                           size_t shmac_len,
+                                           const unsigned char *sdata,
+                                           size_t sdata_len,
+                                           int64_t valid_until, int tls_id,
+                                           const char *alpn);
+ferry_code ferry__tls_sessions_export(ferry__tls_sessions *s,
+                                      const ferry__lock *lock,
+                                      ferry__tls_export_fn fn, void *ud);
+ferry_code ferry__tls_sessions_import(ferry__tls_sessions *s,
+                                      const ferry__lock *lock, const char *key,
+                                      const unsigned char *shmac,
+                                      size_t shmac_len,
+                                      const unsigned char *sdata,
+                                      size_t sdata_len);
+
 /* Free the cache and its sessions. NULL is ignored. Connections that used
  * it must be freed first. */
 void ferry__tls_sessions_free(ferry__tls_sessions *s);

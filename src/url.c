@@ -11,6 +11,7 @@
 #include "alloc.h"
 
 #include <assert.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,9 +24,9 @@
 #endif
 
 static int default_port_of(const char *scheme) {
-  if (strcmp(scheme, "https") == 0)
+  if (strcmp(scheme, "https") == 0 || strcmp(scheme, "wss") == 0)
     return 443;
-  return strcmp(scheme, "http") == 0 ? 80 : 0;
+  return strcmp(scheme, "http") == 0 || strcmp(scheme, "ws") == 0 ? 80 : 0;
 }
 
 /* What a URL API code says, in a few words. */
@@ -186,7 +187,8 @@ static ferry__url_err take_parts(ferry__url *t, const char **why) {
     goto failed;
   }
   if (!(t->flags & FERRY__URL_ANY_SCHEME) && strcmp(t->scheme, "http") != 0 &&
-      strcmp(t->scheme, "https") != 0) {
+      strcmp(t->scheme, "https") != 0 && strcmp(t->scheme, "ws") != 0 &&
+      strcmp(t->scheme, "wss") != 0) {
     *why = "unsupported scheme";
     return FERRY__URL_UNSUPPORTED_SCHEME;
   }
@@ -261,6 +263,50 @@ failed:
   if (errmsg != NULL)
     *errmsg = why;
   return err;
+}
+
+/* Does s begin with "scheme:/", as libcurl's check for an absolute URL
+ * sees it when it guesses schemes (so "localhost:8080" has none)? A
+ * scheme is letters, digits, '+', '-' and '.', at most 40 of them. */
+static int has_scheme(const char *s) {
+  size_t i = 0;
+
+  while (i < 40 && s[i] != '\0' &&
+         (isalnum((unsigned char)s[i]) || s[i] == '+' || s[i] == '-' ||
+          s[i] == '.'))
+    i++;
+  return i > 0 && s[i] == ':' && s[i + 1] == '/';
+}
+
+ferry__url_err ferry__url_parse_default(ferry__url *u, const char *s,
+                                        unsigned flags,
+                                        const char *default_scheme,
+                                        const char **errmsg) {
+  size_t n;
+  char *full;
+  ferry__url_err err;
+
+  if (s == NULL || default_scheme == NULL || has_scheme(s))
+    return ferry__url_parse(u, s, flags, errmsg);
+  /* as libcurl: "DEFAULT_PROTOCOL://" before the URL, then the parse */
+  n = strlen(default_scheme) + 3 + strlen(s) + 1;
+  full = ferry__malloc(n);
+  if (full == NULL) {
+    memset(u, 0, sizeof(*u));
+    if (errmsg != NULL)
+      *errmsg = "out of memory";
+    return FERRY__URL_NOMEM;
+  }
+  snprintf(full, n, "%s://%s", default_scheme, s);
+  err = ferry__url_parse(u, full, flags, errmsg);
+  ferry__free(full);
+  return err;
+}
+
+const char *ferry__url_scheme_of(const char *s, const char *default_scheme) {
+  if (s == NULL || default_scheme == NULL || has_scheme(s))
+    return s;
+  return default_scheme;
 }
 
 void ferry__url_free(ferry__url *u) {

@@ -19,6 +19,8 @@
 
 #include <stddef.h>
 
+#include <string.h>
+
 #include "ferry.h"
 #include "urlapi.h"
 
@@ -56,8 +58,8 @@ typedef struct ferry__url {
                         decoded, an IPv4 address normalised), an explicit
                         port kept (":80" too), no empty query; libcurl's
                         CURLINFO_EFFECTIVE_URL */
-  char *scheme;      /* lower case: "http" or "https" (any scheme with
-                        FERRY__URL_ANY_SCHEME) */
+  char *scheme;      /* lower case: "http", "https", "ws" or "wss" (any
+                        scheme with FERRY__URL_ANY_SCHEME) */
   char *user;        /* userinfo user part, percent-decoded; NULL if absent,
                         "" for "http://@host/" or "http://:pw@host/" */
   char *password;    /* percent-decoded; NULL if there was no ':' */
@@ -66,7 +68,8 @@ typedef struct ferry__url {
                         a dotted quad; IPv6 without brackets, as written
                         unless inet_ntop()'s form is shorter, a zone id
                         after a '%' ("fe80::1%eth0") */
-  int port;          /* the explicit port, or the scheme default (80/443) */
+  int port;          /* the explicit port, or the scheme default (80 for
+                        http and ws, 443 for https and wss) */
   int port_explicit; /* 1 if the URL named a port (even the default one) */
   int host_kind;     /* an enum ferry__host_kind */
   unsigned flags;    /* the FERRY__URL_* flags it was parsed with */
@@ -78,6 +81,16 @@ typedef struct ferry__url {
   char *fragment;    /* without the '#'; NULL if none or empty; never
                         sent */
 } ferry__url;
+
+/* Of a transfer's scheme (lower case): does it run over TLS (https,
+ * wss)? */
+static inline int ferry__url_scheme_tls(const char *scheme) {
+  return strcmp(scheme, "https") == 0 || strcmp(scheme, "wss") == 0;
+}
+/* ... is it a WebSocket scheme (ws, wss)? */
+static inline int ferry__url_scheme_ws(const char *scheme) {
+  return strcmp(scheme, "ws") == 0 || strcmp(scheme, "wss") == 0;
+}
 
 /* Parse the URL s for a transfer into u, as libcurl 8.11 parses
  * CURLOPT_URL (ferry_url_set with FERRYU_NON_SUPPORT_SCHEME, and
@@ -105,6 +118,21 @@ typedef struct ferry__url {
  */
 ferry__url_err ferry__url_parse(ferry__url *u, const char *s, unsigned flags,
                                 const char **errmsg);
+
+/* As ferry__url_parse, except that an s that does not begin with
+ * "scheme:/" is read as default_scheme "://" s when default_scheme is not
+ * NULL (DEFAULT_PROTOCOL, as libcurl applies it): "http" or "https" in any
+ * case; another gives FERRY__URL_UNSUPPORTED_SCHEME (without
+ * FERRY__URL_ANY_SCHEME). A URL with a scheme keeps its own. */
+ferry__url_err ferry__url_parse_default(ferry__url *u, const char *s,
+                                        unsigned flags,
+                                        const char *default_scheme,
+                                        const char **errmsg);
+
+/* Where the scheme ferry__url_parse_default takes for s begins: s itself
+ * when it names one (or default_scheme is NULL), else default_scheme. For
+ * messages: the scheme is the text up to the first ':' or the end. */
+const char *ferry__url_scheme_of(const char *s, const char *default_scheme);
 
 /* Free every member of u and leave u all zero. u may be NULL, and may be
  * all zero already. */

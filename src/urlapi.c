@@ -61,7 +61,7 @@ static const char hex_lower[] = "0123456789abcdef";
 
 /* The schemes libcurl knows (its protocol handlers), their default ports,
  * and whether a login in their URLs holds ";options". ferry transfers
- * http and https only, so only those are parsed without
+ * http, https, ws and wss only, so only those are parsed without
  * FERRYU_NON_SUPPORT_SCHEME; the others keep their default ports and
  * login options in the URL API, as in a libcurl built with them (and
  * FERRYU_GUESS_SCHEME finds ftp, dict, ldap, imap, smtp and pop3). */
@@ -130,7 +130,9 @@ static void parts_free(struct ferry_urlh *u) {
 /* Is s[0..n) a scheme ferry transfers (any case)? */
 static int scheme_known(const char *s, size_t n) {
   return (n == 4 && strncasecmp(s, "http", 4) == 0) ||
-         (n == 5 && strncasecmp(s, "https", 5) == 0);
+         (n == 5 && strncasecmp(s, "https", 5) == 0) ||
+         (n == 2 && strncasecmp(s, "ws", 2) == 0) ||
+         (n == 3 && strncasecmp(s, "wss", 3) == 0);
 }
 
 /* The scheme libcurl knows by this name (any case), or NULL. */
@@ -1478,4 +1480,77 @@ ferry_ucode ferry_url_get(const ferry_urlh *url, ferry_upart part,
   }
   *content = s;
   return FERRYUE_OK;
+}
+
+const char *ferry_url_strerror(ferry_ucode code) {
+  /* no default: the compiler names a code left out */
+  switch (code) {
+  case FERRYUE_OK:
+    return "No error";
+  case FERRYUE_BAD_HANDLE:
+    return "No URL handle was given";
+  case FERRYUE_BAD_PARTPOINTER:
+    return "No pointer was given for the part";
+  case FERRYUE_MALFORMED_INPUT:
+    return "The input is not a well-formed URL or part";
+  case FERRYUE_BAD_PORT_NUMBER:
+    return "The port is not a number from 0 to 65535";
+  case FERRYUE_UNSUPPORTED_SCHEME:
+    return "The URL scheme is not supported";
+  case FERRYUE_URLDECODE:
+    return "Decoding the part gave a control character";
+  case FERRYUE_OUT_OF_MEMORY:
+    return "Out of memory";
+  case FERRYUE_USER_NOT_ALLOWED:
+    return "The URL has credentials where none are allowed";
+  case FERRYUE_UNKNOWN_PART:
+    return "No such URL part";
+  case FERRYUE_NO_SCHEME:
+    return "The URL has no scheme";
+  case FERRYUE_NO_USER:
+    return "The URL has no user name";
+  case FERRYUE_NO_PASSWORD:
+    return "The URL has no password";
+  case FERRYUE_NO_OPTIONS:
+    return "The URL has no options";
+  case FERRYUE_NO_HOST:
+    return "The URL has no host";
+  case FERRYUE_NO_PORT:
+    return "The URL has no port";
+  case FERRYUE_NO_QUERY:
+    return "The URL has no query";
+  case FERRYUE_NO_FRAGMENT:
+    return "The URL has no fragment";
+  case FERRYUE_NO_ZONEID:
+    return "The URL has no zone id";
+  case FERRYUE_BAD_FILE_URL:
+    return "Bad file:// URL";
+  case FERRYUE_BAD_FRAGMENT:
+    return "Bad fragment";
+  case FERRYUE_BAD_HOSTNAME:
+    return "Bad host name";
+  case FERRYUE_BAD_IPV6:
+    return "Bad IPv6 address";
+  case FERRYUE_BAD_LOGIN:
+    return "Bad login part";
+  case FERRYUE_BAD_PASSWORD:
+    return "Bad password";
+  case FERRYUE_BAD_PATH:
+    return "Bad path";
+  case FERRYUE_BAD_QUERY:
+    return "Bad query";
+  case FERRYUE_BAD_SCHEME:
+    return "Bad scheme";
+  case FERRYUE_BAD_SLASHES:
+    return "The scheme is not followed by two slashes";
+  case FERRYUE_BAD_USER:
+    return "Bad user name";
+  case FERRYUE_LACKS_IDN:
+    return "ferry cannot convert international domain names";
+  case FERRYUE_TOO_LARGE:
+    return "A part is too large";
+  case FERRYUE_LAST:
+    break;
+  }
+  return "Unknown URL API code";
 }

@@ -32,6 +32,7 @@
 #include "share.h"
 #include "tls.h"
 #include "trace.h"
+#include "websocket.h"
 #include "xfer.h"
 
 #define DEFAULT_CONNECT_TIMEOUT_MS 300000
@@ -110,11 +111,13 @@ static void forget_hop(ferry_easy *e) {
   e->body_raw_seen = e->coding_refused = 0;
   e->dl_bytes = e->ul_bytes = 0;
   e->content_length = -1;
+  e->ws_linger_ms = 0;
 }
 
 void ferry__xfer_close_raw(ferry_easy *e) {
   if (e->raw.conn == NULL)
     return;
+  ferry__ws_free(e); /* a WebSocket endpoint over it goes with it */
   ferry__raw_close(&e->raw);
   /* a transfer waiting for room under a connection limit may start */
   ferry__multi_wake_pending(e->raw_multi);
@@ -123,6 +126,7 @@ void ferry__xfer_close_raw(ferry_easy *e) {
 
 void ferry__xfer_reset(ferry_easy *e) {
   ferry__xfer_close_raw(e);
+  ferry__ws_free(e);
   forget_hop(e);
   e->upload_mime = NULL;
   ferry_mime_free(e->form_mime); /* HTTPPOST's, made for each transfer */
@@ -179,8 +183,9 @@ static const char *const alpn_h2[] = {"h2", "http/1.1", NULL};
  * asks for HTTP/1.x. */
 static int offers_h2(const ferry_easy *e) {
   long v = e->set.httpversion;
-  /* a CONNECT_ONLY connection carries the application's bytes */
-  if (e->set.connect_only)
+  /* a CONNECT_ONLY connection carries the application's bytes, and a
+   * WebSocket's upgrade is HTTP/1.1's */
+  if (e->set.connect_only || ferry__ws_hop(e))
     return 0;
   return v == FERRY_HTTP_VERSION_NONE || v == FERRY_HTTP_VERSION_2_0 ||
          v == FERRY_HTTP_VERSION_2TLS ||
@@ -191,7 +196,7 @@ static int offers_h2(const ferry_easy *e) {
  * proxy that takes the request itself. */
 static int h2_prior_knowledge(const ferry_easy *e) {
   return e->set.httpversion == FERRY_HTTP_VERSION_2_PRIOR_KNOWLEDGE &&
-         !e->set.connect_only &&
+         !e->set.connect_only && !ferry__ws_hop(e) &&
          !e->tls_hop && !(e->use_proxy && !e->tunnel);
 }
 
@@ -220,6 +225,9 @@ static void tls_config_of(const ferry_easy *e, ferry__tls_config *cfg) {
   cfg->ec_curves = t->ec_curves;
   cfg->ssl_version = o->sslversion;
   cfg->alpn = offers_h2(e) ? alpn_h2 : alpn_http11;
+  cfg->cert_type = t->sslcerttype;
+  cfg->key_type = t->sslkeytype;
+  cfg->ca_cache_timeout = o->ca_cache_timeout;
 }
 
 /* The pool key of the hop's connection. A plain proxied request may share
@@ -274,12 +282,18 @@ static const char *hop_tls_key(const ferry_easy *e) {
   return e->set.tls->key;
 }
 
+/* CONNECT_ONLY 2 on a ws:// or wss:// URL: the upgrade runs first, then
+ * the connection is handed over (with 2 on an http URL, or 1, it is handed
+ * over once connected). */
+static int connect_only_ws(const ferry_easy *e) {
+  return e->set.connect_only == 2 && ferry__ws_hop(e);
+}
+
 /* Is the scheme of u refused: by PROTOCOLS_STR on every hop, by
  * REDIR_PROTOCOLS_STR once a Location was followed? Writes the error
  * text then. */
 static int protocol_refused(ferry_easy *e, const ferry__url *u) {
-  unsigned proto = strcmp(u->scheme, "https") == 0 ? FERRY__PROTO_HTTPS
-                                                   : FERRY__PROTO_HTTP;
+  unsigned proto = ferry__http_proto_bit(u);
 
   if ((proto & e->set.protocols) &&
       !(e->followed && !(proto & e->set.redir_protocols)))
@@ -294,13 +308,12 @@ static int protocol_refused(ferry_easy *e, const ferry__url *u) {
 
 /* Set up the current hop (e->url parsed): connection key, request, parser. */
 static ferry_code prepare_hop(ferry_easy *e) {
-  unsigned proto = strcmp(e->url.scheme, "https") == 0 ? FERRY__PROTO_HTTPS
-                                                       : FERRY__PROTO_HTTP;
+  unsigned proto = ferry__http_proto_bit(&e->url);
   ferry_code rc;
 
   if (protocol_refused(e, &e->url))
     return FERRYE_UNSUPPORTED_PROTOCOL;
-  e->tls_hop = proto == FERRY__PROTO_HTTPS;
+  e->tls_hop = (proto & (FERRY__PROTO_HTTPS | FERRY__PROTO_WSS)) != 0;
   if (e->tls_hop) {
     /* the key of the handle's TLS options, made once while they stay as
      * they are (the TLS block holds it; an https handle gets one) */
@@ -324,8 +337,12 @@ static ferry_code prepare_hop(ferry_easy *e) {
   rc = ferry__route_hop(e);
   if (rc != FERRYE_OK)
     return rc;
-  /* a CONNECT_ONLY transfer sends no request of its own */
-  if (e->set.connect_only)
+  /* a WebSocket's key and handshake check (websocket.c) */
+  if (ferry__ws_hop(e) && (rc = ferry__ws_prepare(e)) != FERRYE_OK)
+    return rc;
+  /* a CONNECT_ONLY transfer sends no request of its own, but for the
+   * WebSocket upgrade of CONNECT_ONLY 2 */
+  if (e->set.connect_only && !connect_only_ws(e))
     return FERRYE_OK;
   return ferry__http_build_request(e);
 }
@@ -355,19 +372,21 @@ ferry_code ferry__xfer_setup(ferry_easy *e) {
     snprintf(e->errtext, sizeof(e->errtext), "No URL set");
     return FERRYE_URL_MALFORMAT;
   }
-  uerr = ferry__url_parse(&e->url, e->set.url,
-                          FERRY__URL_GUESS_SCHEME |
-                              (e->set.path_as_is ? FERRY__URL_PATH_AS_IS : 0),
-                          &why);
+  uerr = ferry__url_parse_default(
+      &e->url, e->set.url,
+      FERRY__URL_GUESS_SCHEME | (e->set.path_as_is ? FERRY__URL_PATH_AS_IS : 0),
+      e->set.default_protocol, &why);
   if (uerr == FERRY__URL_NOMEM)
     return FERRYE_OUT_OF_MEMORY;
   if (uerr == FERRY__URL_UNSUPPORTED_SCHEME) {
-    /* the parser only says so for a "scheme:" prefix: name it, as libcurl
-     * does */
-    int n = (int)strcspn(e->set.url, ":");
+    /* the parser only says so for a "scheme:" prefix or DEFAULT_PROTOCOL:
+     * name it, as libcurl does */
+    const char *scheme = ferry__url_scheme_of(e->set.url,
+                                              e->set.default_protocol);
+    int n = (int)strcspn(scheme, ":");
     snprintf(e->errtext, sizeof(e->errtext),
              "Protocol \"%.*s\" not supported or disabled in ferry",
-             n > 64 ? 64 : n, e->set.url);
+             n > 64 ? 64 : n, scheme);
     return FERRYE_UNSUPPORTED_PROTOCOL;
   }
   if (uerr != FERRY__URL_OK) {
@@ -397,9 +416,16 @@ static long connect_timeout_ms(const ferry_easy *e) {
                                       : DEFAULT_CONNECT_TIMEOUT_MS;
 }
 
+/* Is there a progress callback to call (XFERINFOFUNCTION, else the older
+ * PROGRESSFUNCTION)? */
+static int has_progress_fn(const ferry_easy *e) {
+  return !e->set.noprogress &&
+         (e->set.xferinfofn != NULL || e->set.progressfn != NULL);
+}
+
 static int wants_ticks(const ferry_easy *e) {
   return (e->set.low_speed_limit > 0 && e->set.low_speed_time > 0) ||
-         (!e->set.noprogress && e->set.xferinfofn != NULL);
+         has_progress_fn(e);
 }
 
 static void update_deadline(ferry_easy *e) {
@@ -428,24 +454,34 @@ static void update_deadline(ferry_easy *e) {
   }
   if (e->rate_resume_ms && (due == 0 || e->rate_resume_ms < due))
     due = e->rate_resume_ms;
+  if (e->ws_linger_ms && (due == 0 || e->ws_linger_ms < due))
+    due = e->ws_linger_ms;
   ferry__multi_set_deadline(e->multi, e, due);
 }
+
+void ferry__xfer_deadline_changed(ferry_easy *e) { update_deadline(e); }
 
 /* Call the progress callback, if any; returns what it returned. */
 static int progress_report(ferry_easy *e) {
   ferry_multi *m = e->multi;
   int rc;
-  ferry_off_t ultotal;
+  ferry_off_t ultotal, dltotal;
 
-  if (e->set.noprogress || e->set.xferinfofn == NULL)
+  if (!has_progress_fn(e))
     return 0;
   ultotal = e->stream.body_len >= 0 ? e->stream.body_len : 0;
+  dltotal = e->content_length > 0 ? e->content_length : 0;
   FERRY__CALLBACK_ENTER(m);
-  rc = e->set.xferinfofn(e->set.xferinfodata,
-                         e->content_length > 0 ? e->content_length : 0,
-                         e->dl_bytes, ultotal, e->ul_bytes);
+  if (e->set.xferinfofn != NULL)
+    rc = e->set.xferinfofn(e->set.xferinfodata, dltotal, e->dl_bytes, ultotal,
+                           e->ul_bytes);
+  else
+    rc = e->set.progressfn(e->set.xferinfodata, (double)dltotal,
+                           (double)e->dl_bytes, (double)ultotal,
+                           (double)e->ul_bytes);
   FERRY__CALLBACK_LEAVE(m);
-  return rc;
+  /* libcurl's "go on with the built-in meter": ferry has none */
+  return rc == FERRY_PROGRESSFUNC_CONTINUE ? 0 : rc;
 }
 
 /* Call the progress callback; returns non-zero if the transfer ended. */
@@ -469,6 +505,10 @@ static void attach_conn(ferry_easy *e, ferry__conn *c) {
   ferry__conn_set_owner(c, &conn_hooks, e);
   /* a share of connections takes it when it goes idle */
   ferry__share_conn_home(e->share, &e->lock, c);
+  /* QUEUE_TIME_T: the hop has a connection to use, or starts making one */
+  if (!e->hop_queued)
+    e->queue_us += (ferry_off_t)((now_ns() - e->t_hop) / 1000u);
+  e->hop_queued = 1;
 }
 
 /* Let go of the transfer's stream and connection, as how says
@@ -480,6 +520,7 @@ static void release_conn(ferry_easy *e, int how) {
   if (c == NULL)
     return;
   e->conn = NULL;
+  e->conn_id = c->id; /* CONN_ID: the connection used last */
   if (e->set.forbid_reuse || e->multi->closing)
     how = FERRY__CLOSE_NOREUSE;
   if (e->stream.session != NULL) {
@@ -557,6 +598,11 @@ static ferry_code hook_tls_ctx(void *ud, ferry__tls_ctx **ctx,
     *sessions = m->tls_sessions;
     *sessions_lock = NULL;
   }
+  /* SSL_SESSIONID_CACHE 0: no session offered, none stored */
+  if (e->set.no_session_cache) {
+    *sessions = NULL;
+    *sessions_lock = NULL;
+  }
   return rc;
 }
 
@@ -609,11 +655,12 @@ static const ferry__xstate phase_state[] = {
     [FERRY__CONN_CONNECTED] = FERRY__XS_SEND,
 };
 
-/* CONNECT_ONLY: the connection is made; the application takes it over
+/* CONNECT_ONLY: the connection is made (and for a WebSocket upgraded,
+ * rest being what came after the 101); the application takes it over
  * (raw.h) and the transfer ends. */
-static void hand_over(ferry_easy *e) {
+static void hand_over(ferry_easy *e, const char *rest, size_t n) {
   ferry__conn *c = e->conn;
-  ferry_code rc = ferry__raw_adopt(&e->raw, c, NULL, 0);
+  ferry_code rc = ferry__raw_adopt(&e->raw, c, rest, n);
   if (rc != FERRYE_OK) {
     xfer_fail(e, rc, "out of memory handing over the connection");
     return;
@@ -660,10 +707,10 @@ static void connect_step(ferry_easy *e, int cselect) {
   if (now == FERRY__CONN_TUNNEL)
     e->in_tunnel = 1;
   if (rc == FERRYE_OK) {
-    if (!e->set.connect_only)
+    if (!e->set.connect_only || connect_only_ws(e))
       start_send(e);
     else if (!prereq_refused(e)) /* as libcurl, for CONNECT_ONLY too */
-      hand_over(e);
+      hand_over(e, NULL, 0);
     return;
   }
   ferry__xfer_state(e, phase_state[now]);
@@ -696,6 +743,7 @@ static void start_connect(ferry_easy *e) {
     so.closesocket = k->closesocketfn;
     so.closesocket_data = k->closesocketdata;
   }
+  so.address_scope = e->set.address_scope;
   ferry__xfer_state(e, FERRY__XS_CONNECT);
   rc = ferry__cf_socket_new(&cf, c, e->addrs, &so);
   if (rc != FERRYE_OK)
@@ -845,6 +893,7 @@ static void acquire_conn(ferry_easy *e, int fresh) {
   e->dns.resolve = e->set.resolve;
   e->dns.ipresolve = e->set.ipresolve;
   e->dns.ttl = e->set.dns_cache_timeout;
+  e->dns.quick_exit = e->set.quick_exit;
   e->dns.done = dns_done;
   rc = ferry__dns_resolve(&m->dns, &e->dns);
   if (ferry__trace_on(e)) {
@@ -1105,6 +1154,8 @@ static void hook_expect_wait(void *ud) {
 
 static void hook_request_sent(void *ud) {
   ferry_easy *e = ud;
+  /* POSTTRANSFER_TIME_T: the hop's request is sent */
+  e->posttransfer_us += (ferry_off_t)((now_ns() - e->t_hop) / 1000u);
   /* an HTTP/2 answer may come before the request's end */
   if (e->state == FERRY__XS_SEND)
     ferry__xfer_state(e, FERRY__XS_RECV_HEADERS);
@@ -1113,7 +1164,7 @@ static void hook_request_sent(void *ud) {
 
 static void hook_after_io(void *ud) {
   ferry_easy *e = ud;
-  if (!e->set.noprogress && e->set.xferinfofn)
+  if (has_progress_fn(e))
     progress_call(e);
 }
 
@@ -1536,6 +1587,9 @@ static ferry_code on_header_line(void *ud, const char *line, size_t len) {
   if ((line[0] | 0x20) == 's' && e->cookies && !e->in_tunnel &&
       ferry__http_set_cookie(e, line, len) != FERRYE_OK)
     return FERRYE_OUT_OF_MEMORY;
+  /* a WebSocket's handshake looks at the origin's answer */
+  if (e->ws != NULL && !e->in_tunnel)
+    ferry__ws_header_line(e, line, len);
   /* Strict-Transport-Security, when HSTS is on (http.c decides) */
   if ((line[0] | 0x20) == 's' && e->hsts &&
       ferry__http_sts_header(e, line, len) != FERRYE_OK)
@@ -1623,6 +1677,7 @@ static int on_headers_done(void *ud, int status, long version, int interim,
       e->expect_wait = 0; /* the session sends the body now */
     /* nothing a 1xx says about itself holds for the final response */
     forget_response_headers(e);
+    ferry__ws_interim(e);
     return FERRY__STREAM_BODY;
   }
   /* a final answer before the body went: the body is never sent */
@@ -1649,6 +1704,18 @@ static int on_headers_done(void *ud, int status, long version, int interim,
   if (rc != FERRYE_OK) {
     e->content_length = -1;
     return -(int)rc;
+  }
+  if (e->ws != NULL && ferry__ws_hop(e)) {
+    /* a WebSocket wants its 101 (websocket.c); a redirect or an
+     * authentication retry goes on as for HTTP */
+    rc = ferry__ws_response(e, status);
+    if (rc != FERRYE_OK)
+      return -(int)rc;
+    if (status == 101) {
+      e->content_length = -1;
+      ferry__xfer_state(e, FERRY__XS_RECV_BODY);
+      return FERRY__STREAM_BODY;
+    }
   }
   if (e->set.failonerror && status >= 400 && !e->follow) {
     snprintf(e->errtext, sizeof(e->errtext),
@@ -1758,6 +1825,7 @@ static ferry_code deliver_body(ferry_easy *e, const char *p, size_t n) {
                piece, w);
       return FERRYE_WRITE_ERROR;
     }
+    e->delivered += (ferry_off_t)piece; /* SIZE_DELIVERED */
     p += piece;
     n -= piece;
   }
@@ -1767,9 +1835,41 @@ static ferry_code deliver_body(ferry_easy *e, const char *p, size_t n) {
 /* The response is complete: finish unless body bytes wait behind a pause. */
 static void follow_redirect(ferry_easy *e);
 
+/* The server switched to WebSocket: the HTTP/1.1 session lets go of the
+ * connection and of what came after the 101. With CONNECT_ONLY 2 the
+ * application takes the connection; otherwise it becomes a WebSocket
+ * session carrying this transfer, which goes on receiving (the session
+ * is resumed from the loop, to read what came already). */
+static void ws_switched(ferry_easy *e) {
+  ferry__buf rest;
+  ferry_code rc;
+
+  ferry__h1_session_upgrade(e->stream.session, &rest);
+  if (e->set.connect_only) {
+    rc = ferry__ws_connect_only(e);
+    if (rc == FERRYE_OK) {
+      ferry__conn_set_owner(e->conn, &conn_hooks, e);
+      hand_over(e, rest.data, rest.len);
+    }
+  } else {
+    e->response_done = 0;
+    rc = ferry__ws_begin_session(e, &rest);
+    if (rc == FERRYE_OK)
+      ferry__multi_run_soon(e->multi, e);
+  }
+  ferry__buf_free(&rest);
+  if (rc != FERRYE_OK)
+    xfer_fail(e, rc, "out of memory switching to WebSocket");
+}
+
 static void response_complete(ferry_easy *e) {
   if (e->follow) {
     follow_redirect(e);
+    return;
+  }
+  if (e->ws != NULL && !e->ws->switched && e->response_code == 101 &&
+      ferry__ws_hop(e)) {
+    ws_switched(e);
     return;
   }
   if (e->pausebuf.len || e->pause_recv)
@@ -1866,6 +1966,9 @@ void ferry__xfer_run(ferry_easy *e) {
     if (e->rate_resume_ms)
       return; /* throttled: rate_resume reads on */
     ferry__stream_pause(&e->stream, 0, 0);
+    /* a WebSocket sends while it receives (its read callback paused) */
+    if (!e->pause_send && e->ws != NULL)
+      ferry__stream_pause(&e->stream, 1, 0);
     ferry__stream_resume(&e->stream, 0);
     return;
   default:
@@ -1902,6 +2005,15 @@ void ferry__xfer_on_deadline(ferry_easy *e) {
     rate_resume(e);
     if (e->state == FERRY__XS_DONE)
       return;
+  }
+  if (e->ws_linger_ms && now >= e->ws_linger_ms) {
+    /* the close handshake was done; the server did not close in time */
+    if (ferry__trace_on(e))
+      ferry__infof(e, "WebSocket: the server did not close the connection: "
+                      "closing it");
+    e->response_done = 1;
+    ferry__xfer_done(e, FERRYE_OK);
+    return;
   }
   uint64_t elapsed = now - start_ms(e);
 

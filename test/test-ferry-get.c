@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "certs.h"
 #include "nginx.h"
 #include "test.h"
 
@@ -237,10 +238,73 @@ TEST_IMPL(ferry_get_downloads_twenty_files_four_in_flight) {
   connects = strtol(opened + 2, NULL, 10);
   ASSERT_GE(connects, 1);
   ASSERT_LE(connects, 4);
-  ASSERT_NOT_NULL(strstr(err, " opened\n"));
+  /* nginx here speaks HTTP/1.1 only: every transfer a request */
+  ASSERT_NOT_NULL(strstr(err, " opened, 20 HTTP/1 requests\n"));
   free(err);
   ASSERT_EQ(scratch_remove(&s), 0);
   ASSERT_EQ(tnginx_stop(n), 0);
+  return 0;
+}
+
+/* HTTP/2: over TLS by default when nginx offers it (ALPN), in the clear
+ * with --http2-prior-knowledge; either way the twenty transfers are
+ * streams on one connection, and the summary says so. */
+TEST_IMPL(ferry_get_over_http2_puts_every_transfer_on_one_connection) {
+  tnginx_opts opts;
+  tnginx *n;
+  tcerts certs;
+  scratch s;
+  char list[N_FILES * 128 + 64], name[64], path[400];
+  size_t len;
+
+  ASSERT_EQ(tcerts_make(&certs), 0);
+  memset(&opts, 0, sizeof(opts));
+  opts.tls = 1;
+  opts.h2 = 1;
+  opts.tls_cert = certs.server;
+  opts.tls_key = certs.server_key;
+  n = tnginx_start(&opts);
+  ASSERT_NOT_NULL(n);
+  for (int i = 0; i < N_FILES; i++) {
+    snprintf(name, sizeof(name), "f%02d.bin", i);
+    ASSERT_EQ(tnginx_write_file(n, name, file_size(i), 300u + (unsigned)i), 0);
+  }
+  for (int tls = 1; tls >= 0; tls--) {
+    const char *argv_tls[] = {"", "-P", "8", "--cacert", certs.ca, "-o",
+                              s.out, "-i", s.urls, NULL};
+    const char *argv_h2c[] = {"", "-P", "8", "--http2-prior-knowledge", "-o",
+                              s.out, "-i", s.urls, NULL};
+    char *err;
+
+    ASSERT_EQ(scratch_make(&s), 0);
+    argv_tls[6] = s.out;
+    argv_tls[8] = s.urls;
+    argv_h2c[5] = s.out;
+    argv_h2c[7] = s.urls;
+    len = 0;
+    for (int i = 0; i < N_FILES; i++)
+      len += (size_t)snprintf(list + len, sizeof(list) - len,
+                              "%s://localhost:%d/f%02d.bin\n",
+                              tls ? "https" : "http",
+                              tls ? tnginx_h2_port(n) : tnginx_h2c_port(n), i);
+    ASSERT_EQ(write_text(s.urls, list), 0);
+    ASSERT_EQ(run_ferry_get(&s, tls ? argv_tls : argv_h2c), 0);
+    for (int i = 0; i < N_FILES; i++) {
+      snprintf(path, sizeof(path), "%s/f%02d.bin", s.out, i);
+      if (!file_matches(path, file_size(i), 300u + (unsigned)i))
+        TEST_FAIL_("%s does not hold the %zu bytes nginx served", path,
+                   file_size(i));
+    }
+    err = read_all(s.stderr_path, NULL);
+    ASSERT_NOT_NULL(err);
+    if (strstr(err, "; 1 connection opened, 20 HTTP/2 streams\n") == NULL)
+      TEST_FAIL_("no \"1 connection opened, 20 HTTP/2 streams\" (%s) in:\n%s",
+                 tls ? "TLS" : "h2c", err);
+    free(err);
+    ASSERT_EQ(scratch_remove(&s), 0);
+  }
+  ASSERT_EQ(tnginx_stop(n), 0);
+  tcerts_cleanup(&certs);
   return 0;
 }
 

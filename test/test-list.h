@@ -271,6 +271,7 @@
 /* -- section: ferry-get, the downloader (test/test-ferry-get.c) -- */
 #define TEST_LIST_FERRY_GET(X) \
   X(ferry_get_downloads_twenty_files_four_in_flight) \
+  X(ferry_get_over_http2_puts_every_transfer_on_one_connection) \
   X(ferry_get_404_exits_nonzero_and_lists_the_failed_url) \
   X(ferry_get_colliding_names_get_suffixes_and_dot_dot_is_refused) \
   X(ferry_get_single_url_without_o_writes_body_to_stdout) \
@@ -575,6 +576,49 @@
   X(max_recv_speed_paces_a_download_and_the_loop_sleeps_meanwhile) \
   X(max_send_speed_paces_an_upload) \
   X(options_setopt_checks_values_and_duphandle_copies_strings)
+
+/* -- section: the rest of libcurl's small API (test/test-miscapi.c,
+ *    test/test-netrc.c) -- */
+#define TEST_LIST_MISCAPI(X) \
+  X(misc_version_info_fills_every_field_of_libcurls_newest_struct) \
+  X(misc_global_sslset_picks_mbedtls_by_id_or_name_and_lists_it) \
+  X(misc_global_trace_takes_any_config_and_changes_nothing) \
+  X(misc_url_strerror_gives_each_code_its_text) \
+  X(misc_easy_upkeep_sends_nothing_and_keeps_the_connection) \
+  X(misc_option_listing_has_every_option_of_libcurl_8_17) \
+  X(misc_libcurl_program_tests_the_version_and_ignores_deprecation) \
+  X(progressfunction_gets_doubles_and_xferinfo_wins_when_both_are_set) \
+  X(default_protocol_gives_a_url_without_scheme_its_scheme) \
+  X(request_target_replaces_the_path_in_every_request) \
+  X(followlocation_modes_decide_a_custom_method_after_a_redirect) \
+  X(ssl_sessionid_cache_0_turns_resumption_off) \
+  X(ssls_export_and_import_make_a_new_multi_resume) \
+  X(ssls_import_refuses_what_is_not_a_session_and_easy_perform_uses_it) \
+  X(ssls_export_and_import_use_the_shares_session_cache) \
+  X(ca_cache_timeout_decides_when_the_ca_file_is_read_again) \
+  X(sslcerttype_reads_pem_and_der_and_says_why_it_cannot_read_p12) \
+  X(address_scope_is_the_scope_of_an_ipv6_address_without_one) \
+  X(quick_exit_lets_cleanup_leave_a_hung_lookup_behind) \
+  X(server_response_timeout_is_taken_and_leaves_http_alone) \
+  X(infos_referer_xfer_id_and_conn_id_say_what_the_transfer_used) \
+  X(infos_auth_used_and_avail_name_the_schemes) \
+  X(infos_proxyauth_used_and_avail_and_used_proxy) \
+  X(infos_size_delivered_counts_what_the_write_callback_got) \
+  X(infos_queue_time_counts_the_wait_for_a_connection_slot) \
+  X(cookielist_netscape_line_keeps_its_expiry_set_cookie_is_capped) \
+  X(netrc_takes_the_first_entry_for_the_host_with_credentials) \
+  X(netrc_login_asked_for_takes_only_that_logins_entry) \
+  X(netrc_default_matches_any_host_and_needs_credentials) \
+  X(netrc_login_or_password_alone_gives_the_other_empty) \
+  X(netrc_quoted_strings_hold_blanks_and_escapes) \
+  X(netrc_skips_comments_macros_account_and_unknown_words) \
+  X(netrc_bad_quoting_and_long_tokens_are_syntax_errors) \
+  X(netrc_reads_only_len_bytes_and_nul_ends_a_token) \
+  X(netrc_each_failed_allocation_is_out_of_memory) \
+  X(netrc_optional_sends_the_files_credentials_for_the_host) \
+  X(netrc_required_fails_on_a_missing_or_broken_file_optional_goes_on) \
+  X(netrc_file_comes_from_netrc_env_else_home) \
+  X(netrc_credentials_go_only_to_the_host_they_are_for)
 
 /* -- section: the Node-API addon (test/test-node.c) -- */
 /* -- section: the event-loop contract (test/test-loop.c) -- */
@@ -889,9 +933,47 @@
   X(share_threads_two_threads_share_dns_cookies_and_tls_sessions) \
   X(diff_share)
 
+/* -- section: WebSocket transfers (test/test-wsx.c) -- */
+#define TEST_LIST_WSX(X) \
+  X(wsx_callback_mode_delivers_frames_with_meta_and_answers_the_close) \
+  X(wsx_callback_mode_frames_larger_than_one_read_come_in_chunks) \
+  X(wsx_callback_mode_echoes_from_inside_the_write_callback) \
+  X(wsx_refused_or_broken_upgrades_fail_with_libcurls_codes) \
+  X(wsx_subprotocol_and_user_headers_go_out_and_are_checked) \
+  X(wsx_hostile_servers_fail_with_a_specific_error_and_nothing_lost) \
+  X(wsx_a_close_without_status_is_answered_with_none) \
+  X(wsx_a_server_that_never_answers_a_ping_meets_the_timeout) \
+  X(wsx_a_server_that_keeps_the_connection_after_the_close_is_left) \
+  X(wsx_connect_only_sends_and_receives_as_libcurl) \
+  X(wsx_connect_only_hands_out_what_came_with_the_101_first) \
+  X(wsx_connect_only_partial_sends_report_what_went_out) \
+  X(wsx_connect_only_offset_frames_fragments_and_argument_checks) \
+  X(wsx_connect_only_peeks_at_a_frame_with_an_empty_buffer) \
+  X(wsx_ws_calls_without_a_websocket_say_why) \
+  X(wsx_connect_only_2_on_an_http_url_hands_over_at_connect) \
+  X(wsx_callback_mode_pause_gives_the_same_chunk_again) \
+  X(wsx_callback_mode_write_error_ends_the_transfer) \
+  X(wsx_callback_mode_noautopong_hands_pings_to_the_application) \
+  X(wsx_callback_mode_raw_mode_passes_the_bytes_as_they_are) \
+  X(wsx_callback_mode_read_callback_sends_frames) \
+  X(wsx_callback_mode_application_closes_first) \
+  X(wsx_callback_mode_sends_outside_callbacks_with_back_pressure) \
+  X(wsx_many_websockets_sit_idle_on_one_multi_in_libuv_mode) \
+  X(wsx_many_websockets_in_socket_action_mode_watch_only_input) \
+  X(wsx_python_websockets_server_in_callback_mode) \
+  X(wsx_python_websockets_server_with_connect_only) \
+  X(wsx_wss_runs_over_tls_in_both_modes) \
+  X(wsx_through_an_http_proxy_the_upgrade_goes_in_a_tunnel) \
+  X(wsx_redirects_authentication_and_cookies_come_before_the_101) \
+  X(wsx_a_redirect_from_ws_to_http_is_refused) \
+  X(wsx_oom_each_allocation_of_a_websocket_session_fails_cleanly) \
+  X(wsx_oom_each_allocation_of_a_connect_only_websocket_fails_cleanly)
+
 #define TEST_LIST(X)   \
+  TEST_LIST_WSX(X) \
   TEST_LIST_SOCKCB(X) \
   TEST_LIST_SHARE(X) \
+  TEST_LIST_MISCAPI(X) \
   TEST_LIST_LOOP(X) \
   TEST_LIST_H2SERVER(X) \
   TEST_LIST_WS(X) \

@@ -761,6 +761,9 @@ enum step_result { STEP_DONE, STEP_STOP };
 
 /* A step that waits for the client: stop, and end the script if nothing
  * more can come. */
+static void on_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf);
+static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf);
+
 static enum step_result conn_need_input(struct ws_conn *c) {
   if (c->peer_eof)
     c->script_done = 1;
@@ -989,6 +992,19 @@ static enum step_result conn_run_step(struct ws_conn *c, const wss_step *st) {
       conn_wait_ms(c, st->delay_ms);
       return STEP_STOP;
     }
+    return STEP_DONE;
+
+  case WSS_HOLD_READS:
+    if (c->phase == 0) {
+      c->phase = 1;
+      if (!c->peer_eof)
+        uv_read_stop((uv_stream_t *)&c->tcp);
+      conn_wait_ms(c, st->delay_ms);
+      return STEP_STOP;
+    }
+    if (!c->peer_eof &&
+        uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) != 0)
+      conn_close(c);
     return STEP_DONE;
 
   case WSS_FIN:

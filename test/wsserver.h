@@ -97,7 +97,10 @@ typedef enum {
   WSS_FIN,
   /* Reset the connection (SO_LINGER 0 and close) once the queued writes
    * are out; the script ends here. */
-  WSS_RESET
+  WSS_RESET,
+  /* Stop reading from the client for delay_ms (its writes then fill the
+   * socket buffers: back-pressure), then read on. */
+  WSS_HOLD_READS
 } wss_action;
 
 typedef struct wss_step {

@@ -32,6 +32,8 @@ typedef struct fg_config {
   int compressed;       /* --compressed */
   int follow;           /* -L */
   int quiet;            /* -q */
+  long http_version;    /* --http1.1, --http2-prior-knowledge; 0: ferry's
+                           default (HTTP/2 over TLS when offered) */
 } fg_config;
 
 typedef enum {
@@ -80,6 +82,8 @@ typedef struct fg_state {
   size_t ndone, nfailed, nbackoff;
   ferry_off_t bytes_done; /* body bytes of finished transfers */
   long connects;          /* sum of FERRYINFO_NUM_CONNECTS, every attempt */
+  long h2_streams;        /* finished attempts that ran as HTTP/2 streams */
+  long h1_requests;       /* ... and as HTTP/1.x exchanges */
   uint64_t start_ns, end_ns;
   int interrupted;        /* the signal number that stopped the run */
 } fg_state;

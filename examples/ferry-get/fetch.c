@@ -255,14 +255,19 @@ static void attempt_error(fetch *f, const slot *s, const job *j,
 
 static void reap_attempt(fetch *f, slot *s, ferry_code rc) {
   job *j = s->job;
-  long code = 0, connects = 0;
+  long code = 0, connects = 0, version = 0;
   ferry_off_t total_us = 0;
   char why[FERRY_ERROR_SIZE + 512];
 
   ferry_easy_getinfo(s->easy, FERRYINFO_RESPONSE_CODE, &code);
   ferry_easy_getinfo(s->easy, FERRYINFO_TOTAL_TIME_T, &total_us);
   ferry_easy_getinfo(s->easy, FERRYINFO_NUM_CONNECTS, &connects);
+  ferry_easy_getinfo(s->easy, FERRYINFO_HTTP_VERSION, &version);
   ferry_multi_remove_handle(f->multi, s->easy);
+  if (version == FERRY_HTTP_VERSION_2_0)
+    f->st.h2_streams++;
+  else if (version != 0)
+    f->st.h1_requests++;
   f->active--;
   j->http_code = code;
   j->total_us = total_us;
@@ -439,6 +444,13 @@ static int make_template(fetch *f) {
       (SETOPT("-k", SSL_VERIFYPEER, 0L) || SETOPT("-k", SSL_VERIFYHOST, 0L)))
     return -1;
   if (cfg->cacert && SETOPT("--cacert", CAINFO, cfg->cacert))
+    return -1;
+  if (cfg->http_version != 0 &&
+      SETOPT("--http", HTTP_VERSION, cfg->http_version))
+    return -1;
+  /* streams of one origin wait for its first connection when it may be
+   * HTTP/2, rather than each opening its own */
+  if (SETOPT("output", PIPEWAIT, 1L))
     return -1;
   return 0;
 }

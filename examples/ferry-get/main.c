@@ -40,6 +40,10 @@ static void usage(FILE *out) {
       "  -L, --location         follow redirects\n"
       "  -k, --insecure         do not verify the server's TLS certificate\n"
       "      --cacert FILE      verify TLS servers with the CA certificates in FILE\n"
+      "      --http1.1          HTTP/1.1 only (by default HTTPS servers that offer\n"
+      "                         HTTP/2 get it, many transfers on one connection)\n"
+      "      --http2-prior-knowledge\n"
+      "                         HTTP/2 over http:// too, without asking first\n"
       "\n"
       "Display (on stderr):\n"
       "  -q, --quiet            no progress and no summary; failures are still listed\n"
@@ -48,7 +52,8 @@ static void usage(FILE *out) {
       "\n"
       "On a terminal, live progress is shown; otherwise one line per finished\n"
       "transfer. A summary follows: counts, bytes, transfers/s, MB/s, p50 and p99\n"
-      "time per transfer, connections opened. A failed transfer leaves no file.\n"
+      "time per transfer, connections opened and the HTTP/2 streams or HTTP/1\n"
+      "requests they carried. A failed transfer leaves no file.\n"
       "\n"
       "Exit status: 0 all done, 1 some failed, 2 bad usage or an option this ferry\n"
       "does not support, 130 interrupted (SIGINT), 143 terminated (SIGTERM).\n",
@@ -137,7 +142,8 @@ static int read_url_file(url_list *l, const char *path) {
   return rc;
 }
 
-enum { OPT_RETRY = 256, OPT_TIMEOUT, OPT_CACERT, OPT_COMPRESSED };
+enum { OPT_RETRY = 256, OPT_TIMEOUT, OPT_CACERT, OPT_COMPRESSED, OPT_HTTP11,
+       OPT_H2PK };
 
 static const struct option long_options[] = {
     {"input", required_argument, NULL, 'i'},
@@ -150,6 +156,8 @@ static const struct option long_options[] = {
     {"location", no_argument, NULL, 'L'},
     {"insecure", no_argument, NULL, 'k'},
     {"cacert", required_argument, NULL, OPT_CACERT},
+    {"http1.1", no_argument, NULL, OPT_HTTP11},
+    {"http2-prior-knowledge", no_argument, NULL, OPT_H2PK},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -219,6 +227,12 @@ static int parse_args(int argc, char **argv, fg_config *cfg, url_list *urls) {
       break;
     case OPT_CACERT:
       cfg->cacert = optarg;
+      break;
+    case OPT_HTTP11:
+      cfg->http_version = FERRY_HTTP_VERSION_1_1;
+      break;
+    case OPT_H2PK:
+      cfg->http_version = FERRY_HTTP_VERSION_2_PRIOR_KNOWLEDGE;
       break;
     case 'q':
       cfg->quiet = 1;

@@ -421,14 +421,19 @@ static void print_summary(const fg_state *st) {
           report_fmt_bytes(rate, sizeof(rate), (double)st->bytes_done / secs));
   if (n > 0) {
     qsort(times, n, sizeof(*times), cmp_i64);
-    fprintf(stderr, "time per transfer p50 %s, p99 %s; %ld connection%s opened\n",
+    fprintf(stderr, "time per transfer p50 %s, p99 %s; ",
             fmt_ms(p50, sizeof(p50), (double)percentile(times, n, 0.50)),
-            fmt_ms(p99, sizeof(p99), (double)percentile(times, n, 0.99)),
-            st->connects, st->connects == 1 ? "" : "s");
-  } else {
-    fprintf(stderr, "%ld connection%s opened\n", st->connects,
-            st->connects == 1 ? "" : "s");
+            fmt_ms(p99, sizeof(p99), (double)percentile(times, n, 0.99)));
   }
+  fprintf(stderr, "%ld connection%s opened", st->connects,
+          st->connects == 1 ? "" : "s");
+  if (st->h2_streams > 0)
+    fprintf(stderr, ", %ld HTTP/2 stream%s", st->h2_streams,
+            st->h2_streams == 1 ? "" : "s");
+  if (st->h1_requests > 0)
+    fprintf(stderr, "%s %ld HTTP/1 request%s", st->h2_streams ? " and" : ",",
+            st->h1_requests, st->h1_requests == 1 ? "" : "s");
+  fprintf(stderr, "\n");
   free(times);
 }
 

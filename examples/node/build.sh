@@ -47,7 +47,8 @@ common="-std=gnu11 -D_GNU_SOURCE -O2 -g -fPIC -fvisibility=hidden
 # "default", so ferry's API is hidden like the rest.
 # The quotes are meant literally: they make the macro a C string.
 # shellcheck disable=SC2089
-ferry_flags="-Wall -Wextra -Wno-unused-parameter -DFERRY_CA_BUNDLE=\"$ca_bundle\""
+ferry_flags="-Wall -Wextra -Wno-unused-parameter -DFERRY_CA_BUNDLE=\"$ca_bundle\"
+  -DFERRY_HOST=\"$($cc -dumpmachine)\""
 addon_flags="-Wall -Wextra -Wno-unused-parameter -Werror"
 
 jobs=$(nproc 2>/dev/null || echo 2)
@@ -75,7 +76,7 @@ done
 for s in api http llhttp; do
   compile "$llhttp_src/$s.c" "$out/obj/llhttp_$s.o" -w
 done
-for s in addon request; do
+for s in addon request websocket; do
   # shellcheck disable=SC2086
   compile "$here/src/$s.c" "$out/obj/addon_$s.o" $addon_flags
 done

@@ -12,9 +12,18 @@
 //   GET /status/CODE          that status, body "status CODE"
 //   GET /hang                 headers never come
 //   ANY /echo                 JSON {method, url, headers, body}
+//   ws://.../ws               a WebSocket echo server (RFC 6455 by hand, no
+//                             library): each message comes back as it
+//                             came, pings are answered, a close is answered
+//                             with its status; text commands:
+//                               "close CODE REASON"  it closes first
+//                               "burst N SIZE"       N binary messages
+//                               "hold MS"            it stops reading MS ms
+//                             It picks the first subprotocol offered.
 //
 // `node localserver.js` serves on a free port and prints it (for bench.js).
 
+const crypto = require('node:crypto');
 const http = require('node:http');
 const zlib = require('node:zlib');
 
@@ -141,6 +150,7 @@ function start(opts = {}) {
         res.end();
     }
   });
+  server.on('upgrade', (req, socket, head) => wsServe(req, socket, stats, head));
   server.on('connection', (s) => {
     stats.connections++;
     sockets.add(s);
@@ -160,6 +170,127 @@ function start(opts = {}) {
       });
     });
   });
+}
+
+// ---- a WebSocket echo server ------------------------------------------------
+
+function wsFrame(op, payload) {
+  const n = payload.length;
+  let head;
+  if (n < 126) {
+    head = Buffer.from([0x80 | op, n]);
+  } else if (n < 65536) {
+    head = Buffer.alloc(4);
+    head[0] = 0x80 | op;
+    head[1] = 126;
+    head.writeUInt16BE(n, 2);
+  } else {
+    head = Buffer.alloc(10);
+    head[0] = 0x80 | op;
+    head[1] = 127;
+    head.writeBigUInt64BE(BigInt(n), 2);
+  }
+  return Buffer.concat([head, payload]);
+}
+
+function wsServe(req, socket, stats, head) {
+  const key = req.headers['sec-websocket-key'];
+  if (!req.url.startsWith('/ws')) {
+    // only /ws upgrades: anything else gets a plain HTTP answer
+    socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n');
+    return;
+  }
+  if (!key || (req.headers.upgrade || '').toLowerCase() !== 'websocket') {
+    socket.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n');
+    return;
+  }
+  stats.websockets = (stats.websockets || 0) + 1;
+  const accept = crypto.createHash('sha1')
+    .update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');
+  const offered = (req.headers['sec-websocket-protocol'] || '').split(',')
+    .map((x) => x.trim()).filter((x) => x);
+  socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n' +
+               'Connection: Upgrade\r\nSec-WebSocket-Accept: ' + accept +
+               '\r\n' + (offered.length ? `Sec-WebSocket-Protocol: ${offered[0]}\r\n`
+                 : '') + '\r\n');
+  let buf = head && head.length ? Buffer.from(head) : Buffer.alloc(0);
+  let msg = [];
+  let msgOp = 0;
+  let closed = false;
+  const onMessage = (op, data) => {
+    if (op === 1) {
+      const text = data.toString('utf8');
+      const w = text.split(' ');
+      if (w[0] === 'close') {
+        closed = true;
+        const p = Buffer.alloc(2);
+        p.writeUInt16BE(Number(w[1]));
+        socket.write(wsFrame(8, Buffer.concat([p, Buffer.from(w.slice(2).join(' '))])));
+        return;
+      }
+      if (w[0] === 'burst') {
+        for (let i = 0; i < Number(w[1]); i++)
+          socket.write(wsFrame(2, pattern(i, Number(w[2]))));
+        return;
+      }
+      if (w[0] === 'hold') {
+        socket.pause();
+        setTimeout(() => socket.resume(), Number(w[1]));
+        return;
+      }
+    }
+    socket.write(wsFrame(op, data));
+  };
+  socket.on('data', (chunk) => {
+    buf = Buffer.concat([buf, chunk]);
+    for (;;) {
+      if (buf.length < 2)
+        return;
+      let n = buf[1] & 0x7f;
+      let i = 2;
+      if (n === 126) {
+        if (buf.length < 4)
+          return;
+        n = buf.readUInt16BE(2);
+        i = 4;
+      } else if (n === 127) {
+        if (buf.length < 10)
+          return;
+        n = Number(buf.readBigUInt64BE(2));
+        i = 10;
+      }
+      if (buf.length < i + 4 + n)
+        return;
+      const mask = buf.subarray(i, i + 4);
+      const data = Buffer.from(buf.subarray(i + 4, i + 4 + n));
+      for (let k = 0; k < n; k++)
+        data[k] ^= mask[k & 3];
+      const fin = buf[0] & 0x80;
+      const op = buf[0] & 0x0f;
+      buf = buf.subarray(i + 4 + n);
+      if (op === 8) {
+        if (!closed)
+          socket.write(wsFrame(8, data)); // its status and reason back
+        socket.end();
+        return;
+      }
+      if (op === 9) {
+        socket.write(wsFrame(10, data));
+        continue;
+      }
+      if (op === 10)
+        continue;
+      if (op !== 0)
+        msgOp = op;
+      msg.push(data);
+      if (fin) {
+        const whole = Buffer.concat(msg);
+        msg = [];
+        onMessage(msgOp, whole);
+      }
+    }
+  });
+  socket.on('error', () => {});
 }
 
 module.exports = { start, pattern };

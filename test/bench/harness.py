@@ -66,6 +66,10 @@ METRICS = {
               lambda j: j.get("instructions_per_transfer")),
     "syscalls": ("syscalls/transfer", "lower",
                  lambda j: j.get("syscalls_per_transfer")),
+    # the ws1k row (bench-ws.c)
+    "msgs": ("messages/s", "higher", lambda j: j["messages_per_s"]),
+    "ws_cpu": ("CPU us/message", "lower", lambda j: j["cpu_us_per_message"]),
+    "rss_ws": ("RSS KiB/WebSocket", "lower", lambda j: j["rss_per_ws_kb"]),
 }
 
 # ---- rows ------------------------------------------------------------------
@@ -142,6 +146,11 @@ ROWS = [
         file="100k.bin", n=10000, n_quick=1000, k=10000, seconds=60,
         seconds_quick=30, hold=2.0, hold_quick=0.5,
         metrics=["peak_rss_mb", "rss_per_kb"]),
+    # its own echo server (bench-wsecho.c), not nginx; libcurl is a libcurl 8
+    # with WebSocket when FERRY_BENCH_CURL8 names its prefix, else n/a
+    row("ws1k", "1,000 WebSockets open, echoing 64 B messages", kind="ws",
+        k=1000, n=1000, n_quick=1000, seconds=10, seconds_quick=3, wrk=False,
+        metrics=["msgs", "ws_cpu", "rss_ws"]),
     row("callgrind", "callgrind, client only: 64 B GETs, 16 in flight", kind="callgrind",
         n=20000, n_quick=1000, seconds=600, seconds_quick=120, wrk=False,
         metrics=["instr"]),
@@ -770,7 +779,63 @@ def classify(r, client, res):
     return "fail"
 
 
+def run_ws_row(run, r, quick, runs):
+    """ws1k: bench-ws (libcurl code) built against ferry and against a
+    libcurl 8, alternating, each against one bench-wsecho server."""
+    seconds = r["seconds_quick"] if quick else r["seconds"]
+    server = subprocess.Popen([os.path.join(run.bindir, "bench-wsecho")],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True, preexec_fn=die_with_parent)
+    line = server.stdout.readline().split()
+    if len(line) != 2 or line[0] != "port":
+        server.kill()
+        raise RuntimeError("bench-wsecho does not start")
+    url = f"ws://127.0.0.1:{line[1]}/"
+    binaries = {"ferry": os.path.join(run.bindir, "bench-ws-ferry"),
+                "libcurl": run.curl8_ws}
+    samples = {"ferry": [], "libcurl": []}
+    na = {}
+    if run.curl8_ws is None:
+        na["libcurl"] = ("n/a (libcurl: Debian's libcurl has no WebSocket; "
+                         "set FERRY_BENCH_CURL8 to a libcurl 8 prefix)")
+    try:
+        for i in range(runs):
+            for client in ("ferry", "libcurl"):
+                if client in na:
+                    continue
+                t0 = time.monotonic()
+                res = run.run_client(client, [binaries[client], "--url", url,
+                                              "-k", str(r["k"]), "--seconds",
+                                              str(seconds), "--client", client],
+                                     seconds + 120)
+                samples[client].append(res)
+                log(f"bench: {r['name']:<15} run {i + 1}/{runs} {client:<8} " +
+                    summary_line(r, res) + f"  [{time.monotonic() - t0:.1f} s]")
+                if classify(r, client, res) != "ok":
+                    run.note_failure(r, client, res)
+    finally:
+        server.stdin.close()
+        try:
+            server.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    out = {"name": r["name"], "title": r["title"], "n": r["k"], "k": r["k"],
+           "url": url, "runs": runs, "loadavg_after": round(os.getloadavg()[0], 2),
+           "metrics": [], "samples": samples, "libcurl_version": run.curl8_version}
+    if na:
+        out["not_available"] = na
+    for key in r["metrics"]:
+        label, better, _ = METRICS[key]
+        m = {"key": key, "label": label, "better": better, "wrk": None}
+        for client in ("ferry", "libcurl"):
+            m[client] = na[client] if client in na else median_of(samples[client], key)
+        out["metrics"].append(m)
+    return out
+
+
 def run_row(run, r, quick, runs):
+    if r["kind"] == "ws":
+        return run_ws_row(run, r, quick, runs)
     n = r["n_quick"] if quick else r["n"]
     seconds = r["seconds_quick"] if quick else r["seconds"]
     wrk_s = r["wrk_s_quick"] if quick else r["wrk_s"]
@@ -845,6 +910,8 @@ def summary_line(r, res):
         return "CRASH " + res["crash"]
     if "held" in res:
         parts = [f"held {res.get('held')}", f"err {res.get('errors')}"]
+    elif "messages" in res:
+        parts = [f"open {res.get('opened')}", f"err {res.get('errors')}"]
     else:
         parts = [f"ok {res.get('transfers')}", f"err {res.get('errors')}"]
         if res.get("connections") is not None:
@@ -973,6 +1040,9 @@ def notes_lines(rows):
     for r in rows:
         for client, text in r.get("not_available", {}).items():
             lines.append(f"{r['name']}: {text}")
+        if r.get("libcurl_version"):
+            lines.append(f"{r['name']}: libcurl is {r['libcurl_version']} "
+                         "(FERRY_BENCH_CURL8), not Debian's")
         if r.get("held_limited"):
             lines.append(f"{r['name']}: held only {r.get('held_target')} "
                          "(RLIMIT_NOFILE hard limit)")
@@ -1002,6 +1072,31 @@ def git_rev(root):
 
 
 # ---- main ------------------------------------------------------------------
+
+
+def build_curl8_ws(srcdir, bindir):
+    """bench-ws.c against the libcurl 8 at $FERRY_BENCH_CURL8 (a prefix with
+    include/ and lib/; built outside this repository). (path, version), or
+    (None, None) when none is named or the build fails."""
+    prefix = os.environ.get("FERRY_BENCH_CURL8")
+    if not prefix:
+        return None, None
+    out = os.path.join(bindir, "bench-ws-curl8")
+    cmd = ["cc", "-O2", "-o", out, os.path.join(srcdir, "test", "bench", "bench-ws.c"),
+           "-I" + os.path.join(prefix, "include"), "-L" + os.path.join(prefix, "lib"),
+           "-Wl,-rpath," + os.path.join(prefix, "lib"), "-lcurl", "-luv"]
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    if p.returncode != 0:
+        log("bench: cannot build bench-ws against FERRY_BENCH_CURL8:\n" + p.stderr)
+        return None, None
+    version = None
+    try:
+        with open(os.path.join(prefix, "include", "curl", "curlver.h")) as f:
+            m = re.search(r'#define LIBCURL_VERSION "([^"]+)"', f.read())
+            version = m.group(1) if m else None
+    except OSError:
+        pass
+    return out, version
 
 
 def main():
@@ -1042,6 +1137,8 @@ def main():
     run = Runner(args, nginx, bindir, args.builddir)
     run.hold_limit = hold_limit
     run.wrk_base_rss = None
+    # ws1k: the WebSocket client built against a libcurl 8, if one is named
+    run.curl8_ws, run.curl8_version = build_curl8_ws(args.srcdir, bindir)
     results = []
     try:
         nginx.prepare()

@@ -66,8 +66,8 @@ static void report_exception(napi_env env, napi_status st) {
 
 /* ---- calling into JS from ferry's callbacks ----------------------------- */
 
-static napi_status call_js(addon *a, napi_ref fn_ref, size_t argc,
-                           napi_value *argv, int scoped) {
+napi_status fnode_call_js(addon *a, napi_ref fn_ref, size_t argc,
+                          napi_value *argv, int scoped) {
   napi_env env = a->env;
   napi_value fn, recv;
   napi_status st;
@@ -100,7 +100,7 @@ int fnode_emit_head(request *r) {
   napi_create_int32(env, r->status, &argv[1]);
   fnode_request_headers(r, &argv[2]);
   a->in_callback = r;
-  call_js(a, a->on_head, 3, argv, 1);
+  fnode_call_js(a, a->on_head, 3, argv, 1);
   a->in_callback = outer;
   napi_close_handle_scope(env, hs);
   return r->cancelled ? -1 : 0;
@@ -120,7 +120,7 @@ int fnode_emit_data(request *r, const char *p, size_t n) {
     return -1;
   }
   a->in_callback = r;
-  call_js(a, a->on_data, 2, argv, 1);
+  fnode_call_js(a, a->on_data, 2, argv, 1);
   a->in_callback = outer;
   napi_close_handle_scope(env, hs);
   return r->cancelled ? -1 : 0;
@@ -133,6 +133,10 @@ static void deliver_done(addon *a, request *r, ferry_code code) {
   napi_value argv[6];
   long status = 0;
 
+  if (r->ws != NULL) {
+    fnode_ws_done(r, code);
+    return;
+  }
   napi_open_handle_scope(env, &hs);
   ferry_easy_getinfo(r->easy, FERRYINFO_RESPONSE_CODE, &status);
   if (r->streaming && code == FERRYE_OK && !r->head_sent) {
@@ -156,7 +160,7 @@ static void deliver_done(addon *a, request *r, ferry_code code) {
     fnode_request_body(r, &argv[5]);
   else
     napi_get_undefined(env, &argv[5]);
-  call_js(a, a->on_done, 6, argv, 0);
+  fnode_call_js(a, a->on_done, 6, argv, 0);
   napi_close_handle_scope(env, hs);
 }
 
@@ -241,6 +245,51 @@ static napi_value js_start(napi_env env, napi_callback_info info) {
   if (argc >= 3)
     napi_get_value_bool(env, argv[2], &streaming);
   r = fnode_request_start(a, argv[0], argc >= 2 ? argv[1] : NULL, streaming);
+  if (r == NULL)
+    return NULL; /* an exception is pending */
+  napi_create_uint32(env, r->id, &out);
+  return out;
+}
+
+/* wsSetup(onOpen, onMessage, onDrain, onClose) */
+static napi_value js_ws_setup(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  addon *a = get_args(env, info, &argc, argv);
+  napi_ref *refs[4] = {&a->ws_on_open, &a->ws_on_message, &a->ws_on_drain,
+                       &a->ws_on_close};
+
+  for (int i = 0; i < 4; i++) {
+    napi_valuetype t = napi_undefined;
+    if ((size_t)i < argc)
+      napi_typeof(env, argv[i], &t);
+    if (t != napi_function) {
+      napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE",
+                            "wsSetup(onOpen, onMessage, onDrain, onClose) "
+                            "takes functions");
+      return NULL;
+    }
+  }
+  for (int i = 0; i < 4; i++) {
+    if (*refs[i])
+      napi_delete_reference(env, *refs[i]);
+    napi_create_reference(env, argv[i], 1, refs[i]);
+  }
+  return NULL;
+}
+
+/* wsStart(url, opts) -> id */
+static napi_value js_ws_start(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2] = {NULL, NULL}, out;
+  addon *a = get_args(env, info, &argc, argv);
+  request *r;
+
+  if (argc < 1) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "url is required");
+    return NULL;
+  }
+  r = fnode_ws_start(a, argv[0], argc >= 2 ? argv[1] : NULL);
   if (r == NULL)
     return NULL; /* an exception is pending */
   napi_create_uint32(env, r->id, &out);
@@ -444,6 +493,13 @@ static void on_env_teardown(napi_async_cleanup_hook_handle h, void *arg) {
     napi_delete_reference(env, a->on_data);
   if (a->on_done)
     napi_delete_reference(env, a->on_done);
+  {
+    napi_ref ws_refs[4] = {a->ws_on_open, a->ws_on_message, a->ws_on_drain,
+                           a->ws_on_close};
+    for (int i = 0; i < 4; i++)
+      if (ws_refs[i])
+        napi_delete_reference(env, ws_refs[i]);
+  }
   napi_delete_reference(env, a->resource);
   napi_async_destroy(env, a->actx);
   /* last: the close callback may run (and free a) before this returns */
@@ -496,6 +552,12 @@ NAPI_MODULE_INIT() {
       define(env, exports, a, "pause", js_pause) ||
       define(env, exports, a, "resume", js_resume) ||
       define(env, exports, a, "cancel", js_cancel) ||
+      define(env, exports, a, "wsSetup", js_ws_setup) ||
+      define(env, exports, a, "wsStart", js_ws_start) ||
+      define(env, exports, a, "wsSend", fnode_js_ws_send) ||
+      define(env, exports, a, "wsPing", fnode_js_ws_ping) ||
+      define(env, exports, a, "wsClose", fnode_js_ws_close) ||
+      define(env, exports, a, "wsBuffered", fnode_js_ws_buffered) ||
       define(env, exports, a, "stats", js_stats) ||
       define(env, exports, a, "version", js_version) ||
       define(env, exports, a, "symbols", js_symbols) ||

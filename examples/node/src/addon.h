@@ -27,6 +27,10 @@ typedef struct addon {
   napi_ref on_head;
   napi_ref on_data;
   napi_ref on_done;
+  /* WebSocket dispatch, set by wsSetup(): onOpen(id, protocol),
+   * onMessage(id, data, type), onDrain(id), onClose(id, code, reason,
+   * ferryCode, message) */
+  napi_ref ws_on_open, ws_on_message, ws_on_drain, ws_on_close;
   napi_ref resource;          /* async resource for callback scopes */
   napi_async_context actx;
   napi_async_cleanup_hook_handle cleanup;
@@ -56,6 +60,7 @@ struct request {
   size_t hdr_len, hdr_cap;
   char *body;                 /* fetch: the response body */
   size_t body_len, body_cap;
+  struct fnode_ws *ws;        /* a WebSocket (websocket.c), or NULL */
   char errbuf[FERRY_ERROR_SIZE];
 };
 
@@ -64,6 +69,11 @@ struct request {
  * option. */
 request *fnode_request_start(addon *a, napi_value url, napi_value opts,
                              int streaming);
+/* The same in two steps: the easy with the options of opts, then (after
+ * the caller set its own callbacks) added to the multi and listed as live
+ * (0, or -1 when the multi refused it: the caller frees r). */
+request *fnode_request_new(addon *a, napi_value url, napi_value opts);
+int fnode_request_add(request *r);
 /* Free a request's C state; the easy must not be added to a multi. */
 void fnode_request_free(request *r);
 /* The headers of the last response as a JS object (names lower-cased,
@@ -76,5 +86,19 @@ napi_status fnode_request_body(request *r, napi_value *out);
  * request was cancelled meanwhile (the ferry callback then fails it). */
 int fnode_emit_head(request *r);
 int fnode_emit_data(request *r, const char *p, size_t n);
+/* Call the JS function fn_ref; scoped: from a ferry callback (runs the
+ * microtask and tick queues after, as Node does for its sockets). */
+napi_status fnode_call_js(addon *a, napi_ref fn_ref, size_t argc,
+                          napi_value *argv, int scoped);
+
+/* websocket.c: a WebSocket transfer (see there) and its JS functions. */
+struct fnode_ws;
+request *fnode_ws_start(addon *a, napi_value url, napi_value opts);
+void fnode_ws_done(request *r, ferry_code code);
+void fnode_ws_free(struct fnode_ws *w);
+napi_value fnode_js_ws_send(napi_env env, napi_callback_info info);
+napi_value fnode_js_ws_ping(napi_env env, napi_callback_info info);
+napi_value fnode_js_ws_close(napi_env env, napi_callback_info info);
+napi_value fnode_js_ws_buffered(napi_env env, napi_callback_info info);
 
 #endif

@@ -261,8 +261,7 @@ static size_t on_write(char *p, size_t size, size_t nmemb, void *ud) {
     }                                                                          \
   } while (0)
 
-request *fnode_request_start(addon *a, napi_value url, napi_value opts,
-                             int streaming) {
+request *fnode_request_new(addon *a, napi_value url, napi_value opts) {
   napi_env env = a->env;
   request *r;
   napi_value v;
@@ -276,7 +275,6 @@ request *fnode_request_start(addon *a, napi_value url, napi_value opts,
     return NULL;
   }
   r->a = a;
-  r->streaming = streaming;
   r->easy = ferry_easy_init();
   if (r->easy == NULL) {
     free(r);
@@ -355,10 +353,19 @@ request *fnode_request_start(addon *a, napi_value url, napi_value opts,
         napi_get_value_bool(env, v, &b) == napi_ok && b)
       SETOPT(FERRYOPT_ACCEPT_ENCODING, ""); /* every encoding ferry decodes */
   }
-  if (ferry_multi_add_handle(a->multi, r->easy) != FERRYM_OK) {
-    napi_throw_error(env, NULL, "could not add the transfer");
-    goto failed;
-  }
+  return r;
+
+failed:
+  free(s);
+  fnode_request_free(r);
+  return NULL;
+}
+
+int fnode_request_add(request *r) {
+  addon *a = r->a;
+
+  if (ferry_multi_add_handle(a->multi, r->easy) != FERRYM_OK)
+    return -1;
   r->id = ++a->next_id;
   if (r->id == 0)
     r->id = ++a->next_id;
@@ -368,16 +375,27 @@ request *fnode_request_start(addon *a, napi_value url, napi_value opts,
   a->live = r;
   a->nlive++;
   a->started++;
-  return r;
+  return 0;
+}
 
-failed:
-  free(s);
-  fnode_request_free(r);
-  return NULL;
+request *fnode_request_start(addon *a, napi_value url, napi_value opts,
+                             int streaming) {
+  request *r = fnode_request_new(a, url, opts);
+
+  if (r == NULL)
+    return NULL;
+  r->streaming = streaming;
+  if (fnode_request_add(r) != 0) {
+    napi_throw_error(a->env, NULL, "could not add the transfer");
+    fnode_request_free(r);
+    return NULL;
+  }
+  return r;
 }
 
 void fnode_request_free(request *r) {
   ferry_easy_cleanup(r->easy); /* before the header list it borrows */
+  fnode_ws_free(r->ws);
   ferry_slist_free_all(r->headers_out);
   free(r->hdr);
   free(r->body);
