@@ -876,7 +876,14 @@ FERRY_EXTERN ferry_code ferry_easy_pause(ferry_easy *easy, int bitmask);
  * / FERRYE_RECV_ERROR when the connection failed (the text is in the
  * ERRORBUFFER; a TLS peer that closes without close_notify is a
  * FERRYE_RECV_ERROR, since its last bytes may have been cut off),
- * FERRYE_BAD_FUNCTION_ARGUMENT for a bad handle or a NULL buffer or n. */
+ * FERRYE_BAD_FUNCTION_ARGUMENT for a bad handle or a NULL buffer or n.
+ *
+ * FERRYINFO_ACTIVESOCKET (and the older FERRYINFO_LASTSOCKET) is the
+ * CONNECT_ONLY connection's socket while it is open. Otherwise, as in
+ * libcurl, it is the socket of the connection the handle's last transfer
+ * used, while the handle's multi (or ferry_easy_perform's own) still
+ * keeps that connection in its pool; FERRY_SOCKET_BAD when there is none.
+ * Such a socket is ferry's: the calls above refuse it. */
 FERRY_EXTERN ferry_code ferry_easy_send(ferry_easy *easy, const void *buffer,
                                         size_t buflen, size_t *n);
 FERRY_EXTERN ferry_code ferry_easy_recv(ferry_easy *easy, void *buffer,

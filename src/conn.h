@@ -198,6 +198,9 @@ int ferry__pool_keep_unused(ferry__pool *pool, ferry__conn *c);
 void ferry__pool_room(ferry__pool *pool);
 /* Close idle connections beyond the cache size. */
 void ferry__pool_trim(ferry__pool *pool);
+/* The socket of pool's connection number id (CONN_ID) while the pool
+ * still has it connected, else -1. Reads nothing from the socket. */
+int ferry__pool_conn_fd(const ferry__pool *pool, ferry_off_t id);
 /* The network changed: close every idle connection, and let the busy
  * ones finish without carrying another request. */
 void ferry__pool_forget(ferry__pool *pool);

@@ -60,6 +60,23 @@ static ferry_off_t speed(ferry_off_t bytes, ferry_off_t us) {
   return (ferry_off_t)((double)bytes * 1e6 / (double)us);
 }
 
+/* ACTIVESOCKET and LASTSOCKET: a CONNECT_ONLY transfer's connection while
+ * ferry_easy_send and ferry_easy_recv can use it; else, as in libcurl, the
+ * socket of the connection the handle used last while the multi it is
+ * added to (or ferry_easy_perform's own) still has it in its pool. */
+static ferry_socket_t last_socket(const ferry_easy *e) {
+  const ferry_multi *m = e->multi ? e->multi : e->own_multi;
+  int fd = ferry__raw_fd(&e->raw);
+  if (fd >= 0)
+    return fd;
+  if (e->conn != NULL)
+    return e->conn->fd >= 0 ? e->conn->fd : FERRY_SOCKET_BAD;
+  if (m == NULL)
+    return FERRY_SOCKET_BAD;
+  fd = ferry__pool_conn_fd(&m->pool, e->conn_id);
+  return fd >= 0 ? fd : FERRY_SOCKET_BAD;
+}
+
 ferry_code ferry_easy_getinfo(ferry_easy *e, ferry_info info, ...) {
   va_list ap;
   void *out;
@@ -182,12 +199,10 @@ ferry_code ferry_easy_getinfo(ferry_easy *e, ferry_info info, ...) {
     LNG(e->num_connects);
     break;
   case FERRYINFO_ACTIVESOCKET:
-    /* a CONNECT_ONLY transfer's connection, while ferry_easy_send and
-     * ferry_easy_recv can use it; FERRY_SOCKET_BAD otherwise */
-    *(ferry_socket_t *)out = ferry__raw_fd(&e->raw);
+    *(ferry_socket_t *)out = last_socket(e);
     break;
   case FERRYINFO_LASTSOCKET:
-    LNG(ferry__raw_fd(&e->raw));
+    LNG(last_socket(e));
     break;
   case FERRYINFO_SSL_VERIFYRESULT:
     LNG(e->ssl_verifyresult);

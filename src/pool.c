@@ -302,6 +302,18 @@ void ferry__pool_trim(ferry__pool *pool) {
   }
 }
 
+int ferry__pool_conn_fd(const ferry__pool *pool, ferry_off_t id) {
+  const ferry__list *it;
+  if (id < 0)
+    return -1;
+  for (it = pool->all.next; it != &pool->all; it = it->next) {
+    const ferry__conn *c = FERRY__CONTAINER_OF(it, ferry__conn, all_node);
+    if (c->id == id)
+      return c->connected ? c->fd : -1;
+  }
+  return -1;
+}
+
 void ferry__pool_forget(ferry__pool *pool) {
   ferry__list *it;
   while (!ferry__list_empty(&pool->idle_lru)) {

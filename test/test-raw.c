@@ -142,21 +142,27 @@ TEST_IMPL(raw_connect_only_never_reuses_and_closes_at_the_next_transfer) {
   tserver *s = tserver_start();
   ferry_easy *e;
   sink body = {0};
-  long conns = -1;
+  long conns = -1, last = -2;
+  ferry_socket_t pooled;
 
   ASSERT_NOT_NULL(s);
   tserver_respond_always(s, FX_OK_HELLO, 0);
   e = fx_easy(fx_url(s, "/a"), &body, NULL);
   ASSERT_NOT_NULL(e);
-  /* a plain GET leaves a connection in the pool... */
+  /* a plain GET leaves a connection in the pool, and ACTIVESOCKET (and
+   * LASTSOCKET) name it while it is there, as in libcurl... */
   ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
-  ASSERT_EQ(active(e), FERRY_SOCKET_BAD);
+  pooled = active(e);
+  ASSERT_GE(pooled, 0);
+  ASSERT_EQ(ferry_easy_getinfo(e, FERRYINFO_LASTSOCKET, &last), FERRYE_OK);
+  ASSERT_EQ(last, (long)pooled);
   /* ...which CONNECT_ONLY does not take */
   ASSERT_EQ(ferry_easy_setopt(e, FERRYOPT_CONNECT_ONLY, 1L), FERRYE_OK);
   ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
   ASSERT_EQ(ferry_easy_getinfo(e, FERRYINFO_NUM_CONNECTS, &conns), FERRYE_OK);
   ASSERT_EQ(conns, 1);
   ASSERT_GE(active(e), 0);
+  ASSERT_NE(active(e), pooled);
   /* an exchange on it: the server has taken it as its second connection */
   {
     sink got = {0};
@@ -175,7 +181,8 @@ TEST_IMPL(raw_connect_only_never_reuses_and_closes_at_the_next_transfer) {
   ASSERT_EQ(conns, 0);
   ASSERT_EQ(tserver_wait_closed(s, 1, WAIT_MS), 0);
   ASSERT_EQ(tserver_connections(s), 2);
-  ASSERT_EQ(active(e), FERRY_SOCKET_BAD);
+  /* the pooled connection again, still not one for ferry_easy_send */
+  ASSERT_EQ(active(e), pooled);
   {
     size_t k = 7;
     ASSERT_EQ(ferry_easy_send(e, "x", 1, &k), FERRYE_UNSUPPORTED_PROTOCOL);
