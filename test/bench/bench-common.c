@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <malloc.h>
 
 static void usage(const char *prog) {
   fprintf(stderr,
@@ -253,9 +254,62 @@ int bench_report(const bench_opts *o, bench_result *r) {
            r->held > 0 ? (double)(r->peak_rss_kb - r->base_rss_kb) /
                              (double)r->held
                        : 0.0);
+  if (o->hold > 0 && r->heap_held_bytes >= 0 && r->held > 0)
+    printf(",\"heap_setup_per_transfer\":%.1f"
+           ",\"heap_running_per_transfer\":%.1f",
+           (double)r->heap_setup_bytes / (double)o->k,
+           (double)(r->heap_held_bytes - r->heap_setup_bytes) /
+               (double)r->held);
   printf("}\n");
   fflush(stdout);
   return r->errors ? 1 : 0;
+}
+
+/* ---- heap accounting ------------------------------------------------------ */
+
+static long long heap_live; /* updated atomically: lookups run off the loop */
+
+static void heap_count(void *p, int sign) {
+  if (p != NULL)
+    __atomic_add_fetch(&heap_live, sign * (long long)malloc_usable_size(p),
+                       __ATOMIC_RELAXED);
+}
+
+void *bench_heap_malloc(size_t n) {
+  void *p = malloc(n);
+  heap_count(p, 1);
+  return p;
+}
+
+void bench_heap_free(void *p) {
+  heap_count(p, -1);
+  free(p);
+}
+
+void *bench_heap_realloc(void *p, size_t n) {
+  size_t old = p ? malloc_usable_size(p) : 0;
+  void *q = realloc(p, n);
+  if (q != NULL) {
+    __atomic_sub_fetch(&heap_live, (long long)old, __ATOMIC_RELAXED);
+    heap_count(q, 1);
+  }
+  return q;
+}
+
+char *bench_heap_strdup(const char *s) {
+  char *p = strdup(s);
+  heap_count(p, 1);
+  return p;
+}
+
+void *bench_heap_calloc(size_t n, size_t size) {
+  void *p = calloc(n, size);
+  heap_count(p, 1);
+  return p;
+}
+
+long long bench_heap_live(void) {
+  return __atomic_load_n(&heap_live, __ATOMIC_RELAXED);
 }
 
 /* ---- share mode ---------------------------------------------------------- */

@@ -52,6 +52,7 @@
 #ifndef FERRY_BENCH_COMMON_H
 #define FERRY_BENCH_COMMON_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct bench_opts {
@@ -93,7 +94,21 @@ typedef struct bench_result {
   long base_rss_kb; /* hold mode: RSS before the transfers were made */
   long held;
   long connections; /* NUM_CONNECTS summed over finished transfers */
+  /* hold mode, clients that can count their library's heap (ferry, through
+   * ferry_global_init_mem): bytes live once the handles are made and set,
+   * and once every transfer holds its first byte; -1 when not counted */
+  long long heap_setup_bytes, heap_held_bytes;
 } bench_result;
+
+/* A counting allocator for a library's global_init_mem (malloc, free,
+ * realloc, strdup, calloc, in that order): bench_heap_live() is how many
+ * bytes it has handed out and not got back (malloc_usable_size). */
+void *bench_heap_malloc(size_t n);
+void bench_heap_free(void *p);
+void *bench_heap_realloc(void *p, size_t n);
+char *bench_heap_strdup(const char *s);
+void *bench_heap_calloc(size_t n, size_t size);
+long long bench_heap_live(void);
 
 /* Parse argv into o; prints usage and returns -1 on a bad command line. */
 int bench_parse_args(bench_opts *o, int argc, char **argv, const char *client);

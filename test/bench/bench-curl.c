@@ -350,6 +350,7 @@ int main(int argc, char **argv) {
   int status;
 
   memset(&a, 0, sizeof(a));
+  a.r.heap_setup_bytes = a.r.heap_held_bytes = -1; /* not counted */
   if (bench_parse_args(&a.o, argc, argv, "libcurl") != 0)
     return 2;
   bench_raise_nofile(a.o.k + 256);

@@ -151,6 +151,7 @@ static void on_wait_tick(uv_timer_t *t) {
   if (a->first_bytes + a->r.errors >= a->o.n ||
       bench_now_ns() >= a->deadline_ns) {
     a->holding = 1;
+    a->r.heap_held_bytes = bench_heap_live();
     uv_timer_stop(&a->wait_timer);
     uv_timer_start(&a->hold_timer, on_hold_over, (uint64_t)(a->o.hold * 1000),
                    0);
@@ -273,7 +274,15 @@ int main(int argc, char **argv) {
   if (bench_parse_args(&a.o, argc, argv, "ferry") != 0)
     return 2;
   bench_raise_nofile(a.o.k + 256);
-  if (ferry_global_init(FERRY_GLOBAL_DEFAULT) != FERRYE_OK)
+  a.r.heap_setup_bytes = a.r.heap_held_bytes = -1;
+  /* hold mode counts ferry's heap (nghttp2's allocations go through it
+   * too; mbedTLS's and libuv's do not) */
+  if (a.o.hold > 0 ? ferry_global_init_mem(FERRY_GLOBAL_DEFAULT,
+                                           bench_heap_malloc, bench_heap_free,
+                                           bench_heap_realloc,
+                                           bench_heap_strdup,
+                                           bench_heap_calloc) != FERRYE_OK
+                   : ferry_global_init(FERRY_GLOBAL_DEFAULT) != FERRYE_OK)
     return 2;
   if (a.o.threads > 0)
     return run_shared(&a.o);
@@ -327,6 +336,8 @@ int main(int argc, char **argv) {
       ferry_easy_setopt(e, FERRYOPT_CAINFO, a.o.cainfo);
   }
 
+  if (a.o.hold > 0)
+    a.r.heap_setup_bytes = bench_heap_live();
   bench_mark_now(&a.r.start);
   a.deadline_ns = a.r.start.wall_ns + (uint64_t)(a.o.seconds * 1e9);
   for (long i = 0; i < a.o.k; i++) {

@@ -62,6 +62,10 @@ METRICS = {
     "peak_rss_mb": ("peak RSS MiB", "lower", lambda j: j["peak_rss_kb"] / 1024.0),
     "rss_per_kb": ("RSS KiB/transfer", "lower",
                    lambda j: j.get("rss_per_transfer_kb")),
+    "heap_setup": ("ferry heap B/handle, set up", "lower",
+                   lambda j: j.get("heap_setup_per_transfer")),
+    "heap_running": ("ferry heap B/transfer, running", "lower",
+                     lambda j: j.get("heap_running_per_transfer")),
     "instr": ("instructions/transfer", "lower",
               lambda j: j.get("instructions_per_transfer")),
     "syscalls": ("syscalls/transfer", "lower",
@@ -133,11 +137,15 @@ ROWS = [
     row("h2-hold1k", f"HTTP/2 (TLS) streams held open on /slow/ (limit_rate {SLOW_RATE})",
         proto="h2", kind="hold", file="100k.bin", n=1000, n_quick=1000, k=1000,
         seconds=60, seconds_quick=30, hold=2.0, hold_quick=0.5, wrk=False,
-        metrics=["peak_rss_mb", "rss_per_kb"]),
+        metrics=["peak_rss_mb", "rss_per_kb", "heap_setup", "heap_running"]),
     row("share2t", "HTTPS 64 B GET to localhost, 2 threads, a new easy handle "
         "each, DNS and TLS sessions shared", scheme="https", tls="resume",
         host="localhost", threads=2, share="dns,ssl", k=2, n=3000,
         n_quick=300, wrk=False, metrics=["tps", "cpu_us"]),
+    row("share1t", "the share2t row in 1 thread: its rate is what a second "
+        "thread adds to", scheme="https", tls="resume", host="localhost",
+        threads=1, share="dns,ssl", k=1, n=3000, n_quick=300, wrk=False,
+        metrics=["tps", "cpu_us"]),
     row("shareconn", "64 B GET to localhost, 1 thread, a new easy handle "
         "each, connections and DNS shared", host="localhost", threads=1,
         share="connect,dns", k=1, n=20000, n_quick=2000, wrk=False,
@@ -145,7 +153,7 @@ ROWS = [
     row("slow10k", f"transfers held open on /slow/ (limit_rate {SLOW_RATE})", kind="hold",
         file="100k.bin", n=10000, n_quick=1000, k=10000, seconds=60,
         seconds_quick=30, hold=2.0, hold_quick=0.5,
-        metrics=["peak_rss_mb", "rss_per_kb"]),
+        metrics=["peak_rss_mb", "rss_per_kb", "heap_setup", "heap_running"]),
     # its own echo server (bench-wsecho.c), not nginx; libcurl is a libcurl 8
     # with WebSocket when FERRY_BENCH_CURL8 names its prefix, else n/a
     row("ws1k", "1,000 WebSockets open, echoing 64 B messages", kind="ws",
@@ -154,6 +162,12 @@ ROWS = [
     row("callgrind", "callgrind, client only: 64 B GETs, 16 in flight", kind="callgrind",
         n=20000, n_quick=1000, seconds=600, seconds_quick=120, wrk=False,
         metrics=["instr"]),
+    row("callgrind-h2c", "callgrind, client only: HTTP/2 (h2c) 64 B GETs, 100 streams in flight",
+        kind="callgrind", proto="h2c", k=100, n=20000, n_quick=1000, seconds=600,
+        seconds_quick=120, wrk=False, metrics=["instr"]),
+    row("callgrind-h2", "callgrind, client only: HTTP/2 (TLS) 64 B GETs, 100 streams in flight",
+        kind="callgrind", proto="h2", k=100, n=20000, n_quick=1000, seconds=600,
+        seconds_quick=120, wrk=False, metrics=["instr"]),
     row("strace", "strace -c -f, client only: 64 B GETs, 16 in flight", kind="strace",
         n=20000, n_quick=1000, seconds=300, seconds_quick=60, wrk=False,
         metrics=["syscalls"]),
@@ -867,7 +881,7 @@ def run_row(run, r, quick, runs):
                 cmd = run.client_cmd(client, r, n, seconds, url,
                                      hold=hold if r["kind"] == "hold" else None)
                 if r["kind"] == "callgrind":
-                    res = run_callgrind(run, client, cmd, seconds)
+                    res = run_callgrind(run, client, cmd, seconds, r["name"])
                 elif r["kind"] == "strace":
                     res = run_strace(run, client, cmd, seconds)
                 else:
@@ -944,8 +958,8 @@ def run_wrk_for_row(run, r, url, n, wrk_s, hold):
     return run.run_wrk(url, r["k"], wrk_s, headers=headers)
 
 
-def run_callgrind(run, client, cmd, seconds):
-    outfile = os.path.join(run.outdir, f"callgrind.{client}.out")
+def run_callgrind(run, client, cmd, seconds, rowname="callgrind"):
+    outfile = os.path.join(run.outdir, f"{rowname}.{client}.out")
     vg = ["valgrind", "--tool=callgrind", "-q", f"--callgrind-out-file={outfile}"]
     res = run.run_client(client, vg + cmd, seconds + 300)
     if "crash" in res:
@@ -960,7 +974,7 @@ def run_callgrind(run, client, cmd, seconds):
         res["instructions_per_transfer"] = total / res["transfers"]
     ann = subprocess.run(["callgrind_annotate", "--inclusive=no", outfile],
                          capture_output=True, text=True, timeout=120)
-    top = os.path.join(run.outdir, f"callgrind.{client}.txt")
+    top = os.path.join(run.outdir, f"{rowname}.{client}.txt")
     with open(top, "w") as f:
         f.write(ann.stdout)
     res["profile"] = top
