@@ -1438,7 +1438,8 @@ FERRY_EXTERN const char *ferry_share_strerror(ferry_shcode code);
 /* Where a header came from: the bits of ferry_header.origin, and of the
  * origin mask ferry_easy_header and ferry_easy_nextheader take. */
 #define FERRYH_HEADER (1 << 0)  /* a header of a final (non-1xx) response */
-#define FERRYH_TRAILER (1 << 1) /* a trailer (HTTP/2 response trailers) */
+#define FERRYH_TRAILER (1 << 1) /* a trailer (after a chunked body, or of an
+                                   HTTP/2 response) */
 #define FERRYH_CONNECT (1 << 2) /* a header of a proxy's CONNECT response */
 #define FERRYH_1XX (1 << 3)     /* a header of an interim 1xx response */
 #define FERRYH_PSEUDO (1 << 4)  /* an HTTP/2 pseudo-header; none in HTTP/1 */
@@ -1470,10 +1471,10 @@ typedef struct ferry_header {
  * in `origin`. request is 0 for the transfer's first request, and one
  * more for each redirect hop; -1 means the latest. Every response of the
  * last transfer is kept, 1xx ones and those of redirect hops included,
- * from the moment its header section arrived (so header callbacks see the
- * headers so far) until the handle starts its next transfer, is reset or
- * is cleaned up. A header the server folded over several lines comes
- * joined with single spaces.
+ * and the trailers after a chunked body, from the moment each line
+ * arrived (so header callbacks see the headers so far) until the handle
+ * starts its next transfer, is reset or is cleaned up. A header the server
+ * folded over several lines comes joined with single spaces.
  *
  * *hout points to a struct owned by the handle, valid until the next call
  * of this function on it and while the headers are kept. Returns

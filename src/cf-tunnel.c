@@ -59,7 +59,8 @@ static int on_body(void *ud, const char *p, size_t n) {
   return 0;
 }
 
-static const ferry__h1_callbacks tunnel_callbacks = {on_line, on_done, on_body};
+static const ferry__h1_callbacks tunnel_callbacks = {
+    .on_header_line = on_line, .on_headers_done = on_done, .on_body = on_body};
 
 /* The parser's error as the connect error. */
 static ferry_code parser_failed(cf_tunnel *t, ferry_code rc, ferry__ioerr *err) {

@@ -146,6 +146,36 @@ failed_malloc:
   return FERRYE_OUT_OF_MEMORY;
 }
 
+int ferry__decoder_unknown(const char *content_encoding) {
+  const char *s = content_encoding ? content_encoding : "";
+  size_t stages = 0;
+  int unknown = 0;
+
+  while (*s) {
+    const char *t, *end;
+    size_t len;
+
+    while (is_ows(*s) || *s == ',')
+      s++;
+    if (*s == '\0')
+      break;
+    t = s;
+    while (*s && *s != ',')
+      s++;
+    end = s;
+    while (end > t && is_ows(end[-1]))
+      end--;
+    len = (size_t)(end - t);
+    if (token_is(t, len, "identity"))
+      continue;
+    if (!token_is(t, len, "gzip") && !token_is(t, len, "x-gzip") &&
+        !token_is(t, len, "deflate"))
+      unknown = 1;
+    stages++;
+  }
+  return unknown && stages <= FERRY__DECODE_MAX_STACK;
+}
+
 ferry_code ferry__decoder_new(ferry__decoder **out, const char *content_encoding,
                               char *errbuf, size_t errlen) {
   coding_kind kinds[FERRY__DECODE_MAX_STACK];

@@ -54,6 +54,11 @@ typedef int (*ferry__decoder_out)(void *ud, const char *p, size_t n);
  * call. */
 ferry_code ferry__decoder_new(ferry__decoder **out, const char *content_encoding,
                               char *errbuf, size_t errlen);
+/* Does the Content-Encoding list name a coding ferry cannot decode, in
+ * no more than FERRY__DECODE_MAX_STACK stages? ferry__decoder_new refuses
+ * it; libcurl refuses it only when the body's first byte comes (too many
+ * stages it refuses at once), and the transfer does the same. */
+int ferry__decoder_unknown(const char *content_encoding);
 /* Free a chain and everything it holds. NULL is allowed. */
 void ferry__decoder_free(ferry__decoder *d);
 

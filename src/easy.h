@@ -333,6 +333,11 @@ struct ferry_easy {
   unsigned pause_send : 1;
   unsigned response_done : 1; /* the session has the whole response */
   unsigned expect_wait : 1;   /* the body waits for 100 Continue */
+  unsigned body_raw_seen : 1; /* the session shows the body's bytes as they
+                                 came (DATA_IN), not on_body's pieces */
+  unsigned coding_refused : 1;/* Content-Encoding names a coding ferry has
+                                 not: the body's first byte fails, as in
+                                 libcurl */
   uint64_t expect_until_ms;   /* when to send the body anyway */
 
   /* response */

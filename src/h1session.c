@@ -28,6 +28,9 @@ typedef struct h1_session {
   unsigned expect_wait : 1; /* head sent, body held until 100 or timeout */
   unsigned expect_go : 1;   /* 100 Continue came: send the body next */
   unsigned no_reuse : 1;    /* it cannot carry another request */
+  /* major * 10 + minor of the last status line on the connection (0:
+   * none yet), for the parser (see ferry__h1_parser.conn_version) */
+  unsigned char last_version;
   /* what an upgrade to h2c makes */
   unsigned h2_max_streams;
   int h2_push;
@@ -42,12 +45,32 @@ static ferry_code on_header_line(void *ud, const char *line, size_t len) {
   return st->hooks->header_line(st->ud, line, len);
 }
 
+/* FERRY_HTTP_VERSION_* of a status line's version (1.0 or 1.1). */
+static long version_of(int major, int minor) {
+  return (major == 1 && minor == 0) ? FERRY_HTTP_VERSION_1_0
+                                    : FERRY_HTTP_VERSION_1_1;
+}
+
+static ferry_code on_status(void *ud, int status, int major, int minor) {
+  ferry__stream *st = ((h1_session *)ud)->st;
+  st->hooks->status(st->ud, status, version_of(major, minor));
+  return FERRYE_OK;
+}
+
+static ferry_code on_headers_end(void *ud, int status, int64_t length) {
+  h1_session *s = ud;
+  ferry__stream *st = s->st;
+  ferry_code rc = st->hooks->headers_end(st->ud, status, length);
+  if (rc != FERRYE_OK)
+    ferry__h1_fail(&s->parser, rc, st->errbuf);
+  return rc;
+}
+
 static int on_headers_done(void *ud, int status, int major, int minor,
                            int interim) {
   h1_session *s = ud;
   ferry__stream *st = s->st;
-  long version = (major == 1 && minor == 0) ? FERRY_HTTP_VERSION_1_0
-                                            : FERRY_HTTP_VERSION_1_1;
+  long version = version_of(major, minor);
   int rc;
 
   if (interim && status == 100 && s->expect_wait) {
@@ -95,8 +118,28 @@ static int on_body(void *ud, const char *p, size_t n) {
   return 0;
 }
 
-static const ferry__h1_callbacks h1_callbacks = {on_header_line, on_headers_done,
-                                                 on_body};
+/* A trailer line of a chunked body goes to the owner's trailer_line. */
+static ferry_code on_trailer(void *ud, const char *line, size_t len) {
+  ferry__stream *st = ((h1_session *)ud)->st;
+  ferry_code rc;
+
+  if (st->hooks->trailer_line == NULL)
+    return FERRYE_OK;
+  rc = st->hooks->trailer_line(st->ud, line, len);
+  if (rc != FERRYE_OK)
+    ferry__h1_fail(&((h1_session *)ud)->parser, rc, st->errbuf);
+  return rc;
+}
+
+static void on_body_raw(void *ud, const char *p, size_t n) {
+  ferry__stream *st = ((h1_session *)ud)->st;
+  st->hooks->body_raw(st->ud, p, n);
+}
+
+static const ferry__h1_callbacks h1_callbacks = {
+    on_header_line, on_headers_done, on_body,     on_status,
+    on_headers_end, on_trailer,      on_body_raw,
+};
 
 /* ---- ending a stream --------------------------------------------------- */
 
@@ -299,9 +342,10 @@ static void send_more(h1_session *s) {
                       h, 0);
     if ((size_t)n > h) {
       size_t b = (size_t)n - h;
-      /* raw body bytes count as sent; chunked payload counts when read */
+      /* every body byte counts as uploaded, chunk framing too, as in
+       * libcurl */
       st->hooks->sent(st->ud, FERRYINFO_DATA_OUT, iov[n_iov - 1].iov_base, b,
-                      st->body_len >= 0 ? b : 0);
+                      b);
     }
     st->head_sent += h;
     if ((size_t)n <= head_left)
@@ -324,6 +368,7 @@ static void switch_to_h2(h1_session *s, const char *rest, size_t n);
 /* The response is complete. s may be gone when this returns. */
 static void response_complete(h1_session *s, int leftover) {
   ferry__stream *st = s->st;
+  s->last_version = s->parser.conn_version;
   /* TLS records after the response (a renegotiation request, an alert)
    * wait inside the TLS layer: extra bytes too */
   if (leftover || ferry__conn_buffered(s->base.conn))
@@ -501,6 +546,7 @@ static ferry_code h1_open(ferry__session *base, ferry__stream *st) {
   s->st = st;
   st->session = base;
   ferry__h1_parser_init(&s->parser, &h1_callbacks, s, st->is_head);
+  s->parser.conn_version = s->last_version;
   s->parser.upgrade_ok = st->h2c_upgrade;
   if (st->upgrade)
     ferry__h1_expect_upgrade(&s->parser);
@@ -554,10 +600,9 @@ static void h1_pause(ferry__session *base, ferry__stream *st, int send,
 /* May the connection carry another request after this exchange? */
 static int reusable(const h1_session *s) {
   const ferry__stream *st = s->st;
+  /* the response decides, whatever the request's version (libcurl) */
   return st->complete && !s->no_reuse && ferry__h1_keep_alive(&s->parser) &&
-         upload_complete(s) && st->head_sent == st->head.len &&
-         /* an HTTP/1.0 request keeps it only when the server says so */
-         (!st->http10 || ferry__h1_says_keep_alive(&s->parser));
+         upload_complete(s) && st->head_sent == st->head.len;
 }
 
 static void h1_close(ferry__session *base, ferry__stream *st, int ok) {

@@ -177,12 +177,54 @@ static ferry_code unfold(ferry__headers *h, const char *p, size_t n) {
   return FERRYE_OK;
 }
 
-ferry_code ferry__headers_line(ferry__headers *h, const char *line,
-                               size_t len, int connect) {
-  const char *colon, *v, *end;
-  size_t name_len, value_len, charge;
+/* Store a header: its name up to the colon (as received), its value
+ * without blanks at either end. line[0..len) has no line ending. */
+static ferry_code add_entry(ferry__headers *h, const char *line, size_t len,
+                            const char *colon, unsigned origin) {
+  const char *v = colon + 1, *end = line + len;
+  size_t name_len = (size_t)(colon - line), value_len, charge;
   ferry__hentry *x;
 
+  while (v < end && is_blank(*v))
+    v++;
+  while (end > v && is_blank(end[-1]))
+    end--;
+  value_len = (size_t)(end - v);
+  charge = FERRY__HEADERS_ENTRY_CHARGE + name_len + value_len;
+  if (charge > FERRY__HEADERS_MAX - h->charged)
+    return FERRYE_TOO_LARGE;
+  x = entry_alloc(h, sizeof(*x) + name_len + 1 + value_len + 1);
+  if (x == NULL)
+    return FERRYE_OUT_OF_MEMORY;
+  x->next = NULL;
+  x->value_heap = NULL;
+  x->request = h->request;
+  x->origin = origin;
+  memcpy(x->text, line, name_len);
+  x->text[name_len] = '\0';
+  memcpy(x->text + name_len + 1, v, value_len);
+  x->text[name_len + 1 + value_len] = '\0';
+  if (h->last != NULL)
+    h->last->next = x;
+  else
+    h->first = x;
+  h->last = x;
+  h->section_last = x;
+  h->charged += charge;
+  return FERRYE_OK;
+}
+
+ferry_code ferry__headers_line(ferry__headers *h, const char *line,
+                               size_t len, int connect) {
+  const char *colon;
+
+  if (h->in_section && len > 0 && (line[0] == '\r' || line[0] == '\n')) {
+    /* what ends the section: a blank line, or (as libcurl takes it) any
+     * line that starts with CR or LF */
+    h->in_section = 0;
+    h->section_last = NULL;
+    return FERRYE_OK;
+  }
   while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
     len--;
   if (!h->in_section) {
@@ -204,70 +246,50 @@ ferry_code ferry__headers_line(ferry__headers *h, const char *line,
   colon = memchr(line, ':', len);
   if (colon == NULL || colon == line)
     return FERRYE_OK; /* not a header line */
-  name_len = (size_t)(colon - line);
-  v = colon + 1;
-  end = line + len;
-  while (v < end && is_blank(*v))
-    v++;
-  while (end > v && is_blank(end[-1]))
-    end--;
-  value_len = (size_t)(end - v);
-  charge = FERRY__HEADERS_ENTRY_CHARGE + name_len + value_len;
-  if (charge > FERRY__HEADERS_MAX - h->charged)
-    return FERRYE_TOO_LARGE;
-  x = entry_alloc(h, sizeof(*x) + name_len + 1 + value_len + 1);
-  if (x == NULL)
-    return FERRYE_OUT_OF_MEMORY;
-  x->next = NULL;
-  x->value_heap = NULL;
-  x->request = h->request;
-  x->origin = h->origin;
-  memcpy(x->text, line, name_len);
-  x->text[name_len] = '\0';
-  memcpy(x->text + name_len + 1, v, value_len);
-  x->text[name_len + 1 + value_len] = '\0';
-  if (h->last != NULL)
-    h->last->next = x;
-  else
-    h->first = x;
-  h->last = x;
-  h->section_last = x;
-  h->charged += charge;
-  return FERRYE_OK;
+  return add_entry(h, line, len, colon, h->origin);
 }
 
 ferry_code ferry__headers_trailer_line(ferry__headers *h, const char *line,
                                        size_t len) {
-  ferry_code rc;
-  /* a section of its own with no status line: a line of it alone */
-  h->in_section = 1;
-  h->origin = FERRYH_TRAILER;
-  h->section_last = NULL;
-  rc = ferry__headers_line(h, line, len, 0);
-  h->in_section = 0;
-  h->section_last = NULL;
-  return rc;
+  const char *colon;
+
+  /* libcurl's store reads the line as a C string up to its CR */
+  if (memchr(line, '\0', len) != NULL)
+    return FERRYE_WEIRD_SERVER_REPLY;
+  while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+    len--;
+  while (len > 0 && is_blank(line[0])) {
+    line++;
+    len--;
+  }
+  if (len == 0)
+    return FERRYE_WEIRD_SERVER_REPLY;
+  colon = memchr(line, ':', len);
+  if (colon == NULL)
+    return FERRYE_BAD_FUNCTION_ARGUMENT;
+  h->section_last = NULL; /* a trailer is continued by nothing */
+  return add_entry(h, line, len, colon, FERRYH_TRAILER);
 }
 
-ferry_code ferry__headers_trailer(ferry_easy *e, const char *line, size_t len) {
-  ferry_code rc = ferry__headers_trailer_line(&e->headers, line, len);
+static ferry_code recorded(ferry_easy *e, ferry_code rc) {
   if (rc == FERRYE_TOO_LARGE)
     snprintf(e->errtext, sizeof(e->errtext),
              "Too large response headers: the responses of this transfer "
              "hold more than %zu bytes of them",
              (size_t)FERRY__HEADERS_MAX);
+  else if (rc == FERRYE_BAD_FUNCTION_ARGUMENT)
+    snprintf(e->errtext, sizeof(e->errtext), "trailer line without a colon");
+  else if (rc == FERRYE_WEIRD_SERVER_REPLY)
+    snprintf(e->errtext, sizeof(e->errtext), "malformed trailer line");
   return rc;
 }
 
 ferry_code ferry__headers_record(ferry_easy *e, const char *line, size_t len) {
-  ferry_code rc = ferry__headers_line(&e->headers, line, len, e->in_tunnel);
+  return recorded(e, ferry__headers_line(&e->headers, line, len, e->in_tunnel));
+}
 
-  if (rc == FERRYE_TOO_LARGE)
-    snprintf(e->errtext, sizeof(e->errtext),
-             "Too large response headers: the responses of this transfer "
-             "hold more than %zu bytes of them",
-             (size_t)FERRY__HEADERS_MAX);
-  return rc;
+ferry_code ferry__headers_trailer(ferry_easy *e, const char *line, size_t len) {
+  return recorded(e, ferry__headers_trailer_line(&e->headers, line, len));
 }
 
 static int matches(const ferry__hentry *x, unsigned origin, int request) {

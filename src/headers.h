@@ -1,7 +1,7 @@
 /* The received-header store behind ferry_easy_header() and
  * ferry_easy_nextheader(): every header of every response a transfer
  * received (interim 1xx responses and redirect hops included), each with
- * its origin and the index of the request it answered.
+ * its origin and the index of the request it answered (trailers too).
  *
  * Sans-IO: the store is fed the raw lines the HTTP/1 parser hands to the
  * transfer, one header section at a time (status line, header lines, blank
@@ -59,7 +59,8 @@ void ferry__headers_free(ferry__headers *h);
 /* Feed one raw line with its line ending. The first line of a section is
  * the status line: it is not stored, and it decides the origin of the
  * section's headers (FERRYH_CONNECT with connect set, else FERRYH_1XX for
- * a 1xx status, else FERRYH_HEADER). A blank line ends the section. A
+ * a 1xx status, else FERRYH_HEADER). A blank line ends the section, as
+ * does any line that starts with CR or LF (the HTTP/1 parser's end). A
  * header line is stored as its name (up to the colon, as received) and its
  * value (without blanks at either end); a line starting with a blank
  * continues the previous header's value (obs-fold), joined with one space.
@@ -70,9 +71,11 @@ void ferry__headers_free(ferry__headers *h);
 ferry_code ferry__headers_line(ferry__headers *h, const char *line,
                                size_t len, int connect);
 
-/* Feed one trailer line ("name: value" with its line ending) of the
- * current request's response: stored with origin FERRYH_TRAILER. Returns
- * as ferry__headers_line(). */
+/* Feed one trailer line of the response (it comes after the body; with
+ * or without its line ending): stored with origin FERRYH_TRAILER, blanks
+ * before it skipped. As libcurl's store: FERRYE_BAD_FUNCTION_ARGUMENT for
+ * a line without a colon, FERRYE_WEIRD_SERVER_REPLY for an empty one or
+ * one with a NUL byte; else as ferry__headers_line. */
 ferry_code ferry__headers_trailer_line(ferry__headers *h, const char *line,
                                        size_t len);
 
@@ -85,8 +88,8 @@ void ferry__headers_next_request(ferry__headers *h);
  * writes the transfer's error text. Returns what ferry__headers_line()
  * returns. */
 ferry_code ferry__headers_record(ferry_easy *e, const char *line, size_t len);
-
-/* The same for a trailer line (FERRYH_TRAILER). */
+/* The same for a trailer line (ferry__headers_trailer_line), with the
+ * error text written for each error. */
 ferry_code ferry__headers_trailer(ferry_easy *e, const char *line, size_t len);
 
 /* ferry_easy_header() and ferry_easy_nextheader() on a store, for the

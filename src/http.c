@@ -714,7 +714,6 @@ ferry_code ferry__http_build_request(ferry_easy *e) {
   /* HTTP_VERSION 1.0: that request line, no Expect, and no chunks */
   if (e->set.httpversion == FERRY_HTTP_VERSION_1_0) {
     r.http10 = 1;
-    e->stream.http10 = 1;
     e->stream.expect_100 = r.expect_100 = 0;
     if (r.body_len == -2 &&
         !ferry__h1_user_sets_header(e->set.httpheader, "Transfer-Encoding")) {
@@ -765,9 +764,6 @@ ferry_code ferry__http_build_request(ferry_easy *e) {
     }
     e->stream.body_sent = e->stream.body_len; /* it travels inside the head */
   }
-  /* REQUEST_SIZE counts a small body that goes with the head, as libcurl
-   * counts the body it sends in the same write as the head */
-  e->request_size += (long)e->stream.head.len;
   ferry__buf_fit(&e->stream.head);
   rc = FERRYE_OK;
 done:

@@ -97,8 +97,9 @@ typedef struct ferry__stream_hooks {
    * most cap; 0 when throttled (the owner resumes the stream later). */
   size_t (*allowance)(void *ud, int send, size_t cap);
   /* Bytes went out: the request head (FERRYINFO_HEADER_OUT) or body
-   * (FERRYINFO_DATA_OUT) as they were written; body_payload of them were
-   * body bytes (0 for framing). */
+   * (FERRYINFO_DATA_OUT) as they were written; body_payload of them count
+   * as uploaded (SIZE_UPLOAD): over HTTP/1.1 every body byte, a chunked
+   * body's framing included, as libcurl counts. */
   void (*sent)(void *ud, ferry_infotype type, const char *p, size_t n,
                size_t body_payload);
   /* n bytes came in (before they are parsed). */
@@ -115,6 +116,24 @@ typedef struct ferry__stream_hooks {
    * (FERRY__RETRY_*) says whether and where the request may be sent
    * again. */
   void (*done)(void *ud, ferry_code result, int retry);
+  /* The owner provides the hooks below too; a session that has nothing
+   * to say through one does not call it (HTTP/2 calls none of them). */
+  /* A status line was read (before header_line gets it): its status and
+   * FERRY_HTTP_VERSION_*. The owner knows the response's code even when
+   * a later line fails. */
+  void (*status)(void *ud, int status, long version);
+  /* A final response's header section ends, before header_line gets the
+   * blank line: the body length it announces (its Content-Length, 0 for
+   * 204 and 304, INT64_MAX for one past 64 bits, -1: none). FERRYE_OK, or
+   * the error that ends the stream (the owner has set its text; the blank
+   * line is then not handed on). */
+  ferry_code (*headers_end)(void *ud, int status, int64_t content_length);
+  /* The bytes of a read that follow the header section, as they came
+   * (HTTP/1.1 chunk framing and trailers included), before they are
+   * parsed: what libcurl shows as CURLINFO_DATA_IN. The trailer lines of
+   * a chunked body, whose bytes showed here, then come through
+   * trailer_line. */
+  void (*body_raw)(void *ud, const char *p, size_t n);
 } ferry__stream_hooks;
 
 /* One request and its response. The owner makes it and fills the request;
@@ -137,7 +156,6 @@ typedef struct ferry__stream {
   unsigned eof : 1;         /* read_body said the body ended */
   unsigned expect_100 : 1;  /* the head says Expect: 100-continue */
   unsigned is_head : 1;     /* a HEAD request: no body comes back */
-  unsigned http10 : 1;      /* an HTTP/1.0 request */
   unsigned paused_send : 1; /* read_body said WAIT */
   unsigned paused_recv : 1; /* the owner holds what comes */
   unsigned sent_all : 1;    /* the whole request is out */

@@ -108,6 +108,7 @@ static void forget_hop(ferry_easy *e) {
   e->response_done = 0;
   e->follow = 0;
   e->expect_wait = 0;
+  e->body_raw_seen = e->coding_refused = 0;
   e->dl_bytes = e->ul_bytes = 0;
   e->content_length = -1;
   e->ws_linger_ms = 0;
@@ -1111,8 +1112,12 @@ static ssize_t hook_read_body(void *ud, char *buf, size_t cap, int *eof) {
     return FERRY__BODY_FAIL;
   }
   e->upload_read += n;
-  if (chunked)
-    e->ul_bytes += (ferry_off_t)n; /* payload only, not the chunk framing */
+  /* HTTP/1.1 counts what it sends, chunk framing included (hook_sent);
+   * HTTP/2 counts no bytes of a body of unknown size there, so its payload
+   * counts here */
+  if (chunked && e->stream.session != NULL &&
+      ferry__session_multiplexes(e->stream.session))
+    e->ul_bytes += (ferry_off_t)n;
   return (ssize_t)n;
 }
 
@@ -1130,6 +1135,11 @@ static void hook_sent(void *ud, ferry_infotype type, const char *p, size_t n,
   rate_spent(e, 1, n);
   if (ferry__trace_on(e))
     ferry__trace_data(e, type, p, n);
+  /* REQUEST_SIZE: the bytes of the head that went out, with a small body
+   * that goes in the same write, as libcurl counts them (nothing when the
+   * connect failed) */
+  if (type == FERRYINFO_HEADER_OUT)
+    e->request_size += (long)n;
   e->ul_bytes += (ferry_off_t)body_payload;
 }
 
@@ -1237,6 +1247,32 @@ static int hook_push(void *ud, const ferry__push_promise *pp,
 
 static ferry_code on_trailer_line(void *ud, const char *line, size_t len);
 
+/* A status line was read: libcurl's RESPONSE_CODE and HTTP_VERSION are
+ * set at once (a 1xx's too), so a header line that fails later leaves
+ * them known. */
+static void hook_status(void *ud, int status, long version) {
+  ferry_easy *e = ud;
+  e->response_code = status;
+  e->http_version = version;
+}
+
+static ferry_code check_filesize(ferry_easy *e, int status,
+                                 int64_t content_length);
+
+static ferry_code hook_headers_end(void *ud, int status,
+                                   int64_t content_length) {
+  return check_filesize(ud, status, content_length);
+}
+
+/* The body's bytes as they came: libcurl's DATA_IN shows them so, chunk
+ * framing included, one call per read (not for a body that is dropped). */
+static void hook_body_raw(void *ud, const char *p, size_t n) {
+  ferry_easy *e = ud;
+  e->body_raw_seen = 1;
+  if (!e->follow && !e->skip_body && ferry__trace_on(e))
+    ferry__trace_data(e, FERRYINFO_DATA_IN, p, n);
+}
+
 static const ferry__stream_hooks stream_hooks = {
     .header_line = on_header_line,
     .headers_done = on_headers_done,
@@ -1252,6 +1288,9 @@ static const ferry__stream_hooks stream_hooks = {
     .request_sent = hook_request_sent,
     .after_io = hook_after_io,
     .done = hook_done,
+    .status = hook_status,
+    .headers_end = hook_headers_end,
+    .body_raw = hook_body_raw,
 };
 
 void ferry__xfer_init_stream(ferry_easy *e) {
@@ -1559,29 +1598,38 @@ static ferry_code on_header_line(void *ud, const char *line, size_t len) {
 }
 
 /* A response trailer line: kept for ferry_easy_header (FERRYH_TRAILER) and
- * given to HEADERFUNCTION after the body, as libcurl gives HTTP/2
- * trailers. */
+ * given to HEADERFUNCTION after the body. HTTP/2 trailers count in
+ * HEADER_SIZE and show as HEADER_IN; a chunked body's do neither (their
+ * bytes showed as DATA_IN), as in libcurl. */
 static ferry_code on_trailer_line(void *ud, const char *line, size_t len) {
   ferry_easy *e = ud;
   ferry_code rc;
 
   if (e->follow || e->skip_body)
     return FERRYE_OK; /* a redirect's or a 416's trailers are not data */
-  e->header_size += (long)len;
-  if (ferry__trace_on(e))
-    ferry__trace_data(e, FERRYINFO_HEADER_IN, line, len);
+  if (!e->body_raw_seen) {
+    e->header_size += (long)len;
+    if (ferry__trace_on(e))
+      ferry__trace_data(e, FERRYINFO_HEADER_IN, line, len);
+  }
   rc = ferry__headers_trailer(e, line, len);
   if (rc != FERRYE_OK)
     return rc;
   return header_to_user(e, line, len);
 }
 
-/* A header (or trailer) line to HEADERFUNCTION, or where HEADERDATA and
- * HEADER say. */
+/* A header (or trailer) line for the application: with HEADER set to the
+ * write callback first, then to the header callback (or HEADERDATA), in
+ * that order as libcurl's client writer has it. */
 static ferry_code header_to_user(ferry_easy *e, const char *line, size_t len) {
   ferry_multi *m = e->multi;
   size_t w;
 
+  if (e->set.header) {
+    ferry_code rc = deliver_body(e, line, len);
+    if (rc != FERRYE_OK)
+      return rc;
+  }
   if (e->set.headerfn) {
     FERRY__CALLBACK_ENTER(m);
     w = e->set.headerfn((char *)line, 1, len, e->set.headerdata);
@@ -1603,9 +1651,21 @@ static ferry_code header_to_user(ferry_easy *e, const char *line, size_t len) {
       return FERRYE_WRITE_ERROR;
     }
   }
-  if (e->set.header)
-    return deliver_body(e, line, len);
   return FERRYE_OK;
+}
+
+/* MAXFILESIZE against the body length a final response announces: as in
+ * libcurl, once its header lines are in, and not for the body of a
+ * redirect that is followed (it is dropped). A Content-Length past 64 bits
+ * (INT64_MAX from the session) fails any cap, as libcurl's. */
+static ferry_code check_filesize(ferry_easy *e, int status,
+                                 int64_t content_length) {
+  if (e->set.maxfilesize <= 0 || content_length <= e->set.maxfilesize)
+    return FERRYE_OK;
+  if (ferry__http_check_redirect(e, status) == FERRYE_OK && e->follow)
+    return FERRYE_OK;
+  snprintf(e->errtext, sizeof(e->errtext), "Maximum file size exceeded");
+  return FERRYE_FILESIZE_EXCEEDED;
 }
 
 static int on_headers_done(void *ud, int status, long version, int interim,
@@ -1636,6 +1696,15 @@ static int on_headers_done(void *ud, int status, long version, int interim,
     ferry__xfer_state(e, FERRY__XS_RECV_BODY);
     return FERRY__STREAM_NOBODY;
   }
+  /* HTTP/1.1 checked this before the blank line (hook_headers_end); a
+   * session that does not call that hook gets it here, before
+   * FAILONERROR's, as in libcurl. The length is not known past a failed
+   * check (CONTENT_LENGTH_DOWNLOAD), as in libcurl */
+  rc = check_filesize(e, status, content_length);
+  if (rc != FERRYE_OK) {
+    e->content_length = -1;
+    return -(int)rc;
+  }
   if (e->ws != NULL && ferry__ws_hop(e)) {
     /* a WebSocket wants its 101 (websocket.c); a redirect or an
      * authentication retry goes on as for HTTP */
@@ -1653,13 +1722,6 @@ static int on_headers_done(void *ud, int status, long version, int interim,
              "The requested URL returned error: %d", status);
     return -(int)FERRYE_HTTP_RETURNED_ERROR;
   }
-  if (e->set.maxfilesize > 0 && e->content_length > e->set.maxfilesize &&
-      !e->follow) {
-    snprintf(e->errtext, sizeof(e->errtext),
-             "Maximum file size exceeded (%lld > %lld)",
-             (long long)e->content_length, (long long)e->set.maxfilesize);
-    return -(int)FERRYE_FILESIZE_EXCEEDED;
-  }
   if (!e->follow && (e->resume_from > 0 || e->set.timecondition)) {
     /* did a resume get its range, does a time condition hold? */
     int stop = 0;
@@ -1673,12 +1735,21 @@ static int on_headers_done(void *ud, int status, long version, int interim,
       return FERRY__STREAM_NOBODY;
     }
   }
+  /* no decoder for a response that has no body (HEAD, 204, 304) */
   if (e->content_encoding && e->set.accept_encoding &&
-      !e->set.content_decoding_off && !e->follow && !e->stream.is_head) {
+      !e->set.content_decoding_off && !e->follow && !e->stream.is_head &&
+      status != 204 && status != 304) {
     rc = ferry__decoder_new(&e->decoder, e->content_encoding, e->errtext,
                             sizeof(e->errtext));
-    if (rc != FERRYE_OK)
+    if (rc == FERRYE_BAD_CONTENT_ENCODING &&
+        ferry__decoder_unknown(e->content_encoding)) {
+      /* a coding ferry does not have fails when the body starts, as
+       * libcurl's: an empty body is fine */
+      e->errtext[0] = '\0';
+      e->coding_refused = 1;
+    } else if (rc != FERRYE_OK) {
       return -(int)rc;
+    }
   }
   ferry__xfer_state(e, FERRY__XS_RECV_BODY);
   return FERRY__STREAM_BODY;
@@ -1697,8 +1768,17 @@ static ferry_code on_body(void *ud, const char *p, size_t n) {
     return FERRYE_OK; /* nor is that of a response followed: read (the
                          connection can carry the next request) and
                          counted, as libcurl counts it, not delivered */
-  if (ferry__trace_on(e))
+  if (!e->body_raw_seen && ferry__trace_on(e))
     ferry__trace_data(e, FERRYINFO_DATA_IN, p, n);
+  if (e->coding_refused && n > 0) {
+    /* counted as received, then refused, as libcurl does; the text comes
+     * from the refusal */
+    ferry__decoder *d = NULL;
+    rc = ferry__decoder_new(&d, e->content_encoding, e->errtext,
+                            sizeof(e->errtext));
+    ferry__decoder_free(d);
+    return rc != FERRYE_OK ? rc : FERRYE_BAD_CONTENT_ENCODING;
+  }
   if (e->decoder) {
     rc = decode_body(e, p, n);
   } else if (e->set.maxfilesize > 0 && e->dl_bytes > e->set.maxfilesize) {

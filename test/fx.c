@@ -7,11 +7,21 @@
 size_t sink_write(char *p, size_t size, size_t n, void *userdata) {
   sink *s = userdata;
   size_t len = size * n;
-  char *d = realloc(s->data, s->len + len + 1);
-  if (d == NULL)
-    return 0;
-  memcpy(d + s->len, p, len);
-  s->data = d;
+
+  if (s->len + len + 1 > s->cap) {
+    /* doubled: many small calls (a header line each) stay linear, also
+     * under ASan, whose realloc always moves */
+    size_t cap = s->cap ? s->cap : 64;
+    char *d;
+    while (cap < s->len + len + 1)
+      cap *= 2;
+    d = realloc(s->data, cap);
+    if (d == NULL)
+      return 0;
+    s->data = d;
+    s->cap = cap;
+  }
+  memcpy(s->data + s->len, p, len);
   s->len += len;
   s->data[s->len] = '\0';
   s->calls++;

@@ -13,6 +13,7 @@ typedef struct sink {
   size_t len;
   unsigned calls;
   size_t max_call;  /* largest single callback */
+  size_t cap;       /* bytes allocated at data (0: as many as it needs) */
 } sink;
 
 /* WRITEFUNCTION/HEADERFUNCTION that append to a sink (userdata). */

@@ -107,18 +107,22 @@ static int expect_reply_fails(const char *response, size_t len, ferry_code code,
 
 /* ---- status line ------------------------------------------------------ */
 
-TEST_IMPL(hostile_garbage_instead_of_status_line_is_weird_server_reply) {
-  return expect_reply_fails("GARBAGE\r\n\r\n", 0, FERRYE_WEIRD_SERVER_REPLY,
-                            "Expected HTTP/");
+/* A first line that does not start with "HTTP/" is an HTTP/0.9 answer,
+ * which libcurl refuses (CURLE_UNSUPPORTED_PROTOCOL) without
+ * HTTP09_ALLOWED, and ferry has no HTTP/0.9. It is refused as soon as its
+ * first bytes show it, before its line ends. */
+TEST_IMPL(hostile_garbage_instead_of_status_line_is_unsupported_protocol) {
+  return expect_reply_fails("GARBAGE\r\n\r\n", 0, FERRYE_UNSUPPORTED_PROTOCOL,
+                            "HTTP/0.9");
 }
 
-TEST_IMPL(hostile_http09_body_without_status_line_is_weird_server_reply) {
+TEST_IMPL(hostile_http09_body_without_status_line_is_unsupported_protocol) {
   ts_step steps[] = {FX_STEP_REQ, FX_STEP_SEND("hello world\n"), FX_STEP_CLOSE};
   hx h;
 
   HX_START(&h, steps);
-  ASSERT_EQ(hx_perform(&h), FERRYE_WEIRD_SERVER_REPLY);
-  ASSERT_ERR_HAS(&h, "invalid HTTP response: Expected HTTP/");
+  ASSERT_EQ(hx_perform(&h), FERRYE_UNSUPPORTED_PROTOCOL);
+  ASSERT_ERR_HAS(&h, "invalid HTTP response: received HTTP/0.9");
   ASSERT_EQ(h.body.len, 0);
   ASSERT_EQ(h.hdr.len, 0);
   HX_FINISH(&h);
@@ -138,17 +142,34 @@ TEST_IMPL(hostile_empty_reply_is_got_nothing) {
   return 0;
 }
 
-TEST_IMPL(hostile_close_inside_header_is_weird_server_reply) {
-  ts_step steps[] = {FX_STEP_REQ,
-                     FX_STEP_SEND("HTTP/1.1 200 OK\r\nContent-Len"),
-                     FX_STEP_CLOSE};
-  hx h;
+/* A close inside the header section: as libcurl, nothing of a response
+ * (the status line cut) is an empty reply; after a whole line it is the
+ * end of the response, unless a Content-Length said a body was due. */
+TEST_IMPL(hostile_close_inside_header_ends_it_unless_a_body_was_due) {
+  static const struct {
+    const char *resp;
+    ferry_code code;
+    const char *hdr;
+  } cases[] = {
+      {"HTTP/1.1 200 O", FERRYE_GOT_NOTHING, ""},
+      {"HTTP/1.1 200 OK\r\nContent-Len", FERRYE_OK, "HTTP/1.1 200 OK\r\n"},
+      {"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-A", FERRYE_PARTIAL_FILE,
+       "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n"},
+      {"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 2", FERRYE_GOT_NOTHING,
+       "HTTP/1.1 100 Continue\r\n\r\n"},
+  };
 
-  HX_START(&h, steps);
-  ASSERT_EQ(hx_perform(&h), FERRYE_WEIRD_SERVER_REPLY);
-  ASSERT_ERR_HAS(&h, "closed inside the response header");
-  ASSERT_EQ(h.body.len, 0);
-  HX_FINISH(&h);
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    ts_step steps[] = {FX_STEP_REQ, FX_STEP_SEND(cases[i].resp),
+                       FX_STEP_CLOSE};
+    hx h;
+
+    HX_START(&h, steps);
+    ASSERT_EQ(hx_perform(&h), cases[i].code);
+    ASSERT_MEM_EQ(h.hdr.data ? h.hdr.data : "", h.hdr.len, cases[i].hdr);
+    ASSERT_EQ(h.body.len, 0);
+    HX_FINISH(&h);
+  }
   return 0;
 }
 
@@ -221,51 +242,224 @@ TEST_IMPL(hostile_chunk_size_overflowing_64_bits_is_recv_error) {
   return 0;
 }
 
+TEST_IMPL(hostile_chunk_size_past_63_bits_is_recv_error) {
+  /* 2^63: llhttp takes a size of up to 64 bits, ferry's sizes are signed */
+  ts_step steps[] = {FX_STEP_REQ,
+                     FX_STEP_SEND("HTTP/1.1 200 OK\r\n"
+                                  "Transfer-Encoding: chunked\r\n\r\n"
+                                  "8000000000000000\r\nhello\r\n0\r\n\r\n")};
+  hx h;
+
+  HX_START(&h, steps);
+  ASSERT_EQ(hx_perform(&h), FERRYE_RECV_ERROR);
+  ASSERT_ERR_HAS(&h, "chunk size past 63 bits");
+  ASSERT_EQ(h.body.len, 0);
+  HX_FINISH(&h);
+  return 0;
+}
+
+TEST_IMPL(hostile_chunk_framing_without_its_crlf_is_recv_error) {
+  /* llhttp skips the two bytes after a chunk's data unseen; ferry checks
+   * they are CRLF, or "hello" + "XY0..." would pass as a whole body. LF
+   * alone (after a size or after data), which libcurl takes, llhttp and
+   * ferry refuse (test/diff/KNOWN). Whole and a byte at a time; the data
+   * before the break was delivered. */
+  static const struct {
+    const char *chunks, *body;
+  } cases[] = {
+      {"5\r\nhelloXY0\r\n\r\n", "hello"},
+      {"5\r\nhello\r0\r\n\r\n", "hello"},
+      {"5\r\nhello\n0\r\n\r\n", "hello"},
+      {"5\nhello\n0\n\n", ""},
+      {"5 \r\nhello\r\n0\r\n\r\n", ""},
+  };
+
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    for (int dribble = 0; dribble < 2; dribble++) {
+      char resp[256];
+      ts_step whole[] = {FX_STEP_REQ, FX_STEP_SEND(resp)};
+      ts_step split[] = {FX_STEP_REQ, FX_STEP_SPLIT(resp, 1, 1)};
+      hx h;
+
+      snprintf(resp, sizeof(resp), "%s%s",
+               "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
+               cases[i].chunks);
+      whole[1].len = split[1].len = strlen(resp);
+      if (dribble)
+        HX_START(&h, split);
+      else
+        HX_START(&h, whole);
+      ASSERT_EQ(hx_perform(&h), FERRYE_RECV_ERROR);
+      ASSERT_MEM_EQ(h.body.data, h.body.len, cases[i].body);
+      HX_FINISH(&h);
+    }
+  }
+  return 0;
+}
+
 /* ---- Content-Length and Transfer-Encoding ----------------------------- */
 
-TEST_IMPL(hostile_duplicate_content_length_is_weird_server_reply) {
+/* A response whose lines, up to the one that breaks it, were handed on
+ * before it failed with `code` and a text containing `why`; no body. */
+static int expect_fails_after(const char *response, ferry_code code,
+                              const char *why, const char *handed_on) {
+  ts_step steps[] = {FX_STEP_REQ, FX_STEP_SEND(response)};
+  hx h;
+
+  HX_START(&h, steps);
+  ASSERT_EQ(hx_perform(&h), code);
+  ASSERT_ERR_HAS(&h, why);
+  ASSERT_MEM_EQ(h.hdr.data, h.hdr.len, handed_on);
+  ASSERT_EQ(h.body.len, 0);
+  HX_FINISH(&h);
+  return 0;
+}
+
+TEST_IMPL(hostile_repeated_content_length_is_weird_server_reply) {
   /* Two different values: which one frames the body is ambiguous, the
-   * root of response splitting. Equal duplicates are refused as well
-   * (llhttp does; RFC 9110 allows but does not require accepting them). */
-  int rc = expect_reply_fails("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n"
-                              "Content-Length: 6\r\n\r\nhello!",
-                              0, FERRYE_WEIRD_SERVER_REPLY,
-                              "Duplicate Content-Length");
-  if (rc != 0)
-    return rc;
-  return expect_reply_fails("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n"
-                            "Content-Length: 5\r\n\r\nhello",
-                            0, FERRYE_WEIRD_SERVER_REPLY,
-                            "Duplicate Content-Length");
+   * root of response splitting. llhttp refuses any second Content-Length,
+   * equal or not, and a list of values: CURLE_WEIRD_SERVER_REPLY at that
+   * line, the lines before it handed on. (libcurl 7.88 and 8.11 take the
+   * last value, 8.17 refuses differing ones and takes equal ones, as a
+   * list too: test/diff/KNOWN.) */
+  static const struct {
+    const char *resp, *why;
+  } cases[] = {
+      {"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n"
+       "hello!",
+       "Duplicate Content-Length"},
+      {"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n"
+       "hello",
+       "Duplicate Content-Length"},
+      {"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 5, 5\r\n\r\n"
+       "hello",
+       "Duplicate Content-Length"},
+  };
+
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    int rc = expect_fails_after(cases[i].resp, FERRYE_WEIRD_SERVER_REPLY,
+                                cases[i].why,
+                                "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n");
+    if (rc != 0)
+      return rc;
+  }
+  return expect_fails_after("HTTP/1.1 200 OK\r\nContent-Length: 5, 5\r\n\r\n"
+                            "hello",
+                            FERRYE_WEIRD_SERVER_REPLY,
+                            "Invalid character in Content-Length",
+                            "HTTP/1.1 200 OK\r\n");
 }
 
 TEST_IMPL(hostile_negative_content_length_is_weird_server_reply) {
-  int rc = expect_reply_fails(
-      "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\nhello", 0,
-      FERRYE_WEIRD_SERVER_REPLY, "Invalid character in Content-Length");
+  int rc = expect_fails_after(
+      "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\nhello",
+      FERRYE_WEIRD_SERVER_REPLY, "Content-Length", "HTTP/1.1 200 OK\r\n");
   if (rc != 0)
     return rc;
-  /* Larger than any 64-bit size. */
-  return expect_reply_fails(
-      "HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999\r\n\r\nhello",
-      0, FERRYE_WEIRD_SERVER_REPLY, "Content-Length overflow");
+  return expect_fails_after(
+      "HTTP/1.1 200 OK\r\nContent-Length: 5x\r\n\r\nhello",
+      FERRYE_WEIRD_SERVER_REPLY, "Content-Length", "HTTP/1.1 200 OK\r\n");
 }
 
-TEST_IMPL(hostile_content_length_with_chunked_is_weird_server_reply) {
-  /* Either order: a message with both is a smuggling attempt or a broken
-   * proxy, and the two framings disagree here. */
-  int rc = expect_reply_fails("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n"
-                              "Transfer-Encoding: chunked\r\n\r\n"
-                              "5\r\nhello\r\n0\r\n\r\n",
-                              0, FERRYE_WEIRD_SERVER_REPLY,
-                              "can't be present with Transfer-Encoding");
+TEST_IMPL(hostile_content_length_past_63_bits_is_weird_server_reply) {
+  /* llhttp refuses a length past 64 bits, ferry one past 63 (a signed
+   * size): CURLE_WEIRD_SERVER_REPLY at that line. (libcurl ignores the
+   * first kind and reads the body to the close: test/diff/KNOWN.) */
+  int rc = expect_fails_after("HTTP/1.1 200 OK\r\n"
+                              "Content-Length: 99999999999999999999\r\n"
+                              "\r\nhello",
+                              FERRYE_WEIRD_SERVER_REPLY,
+                              "Content-Length overflow", "HTTP/1.1 200 OK\r\n");
   if (rc != 0)
     return rc;
-  return expect_reply_fails("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
-                            "Content-Length: 3\r\n\r\n"
+  return expect_fails_after("HTTP/1.1 200 OK\r\n"
+                            "Content-Length: 9223372036854775808\r\n"
+                            "\r\nhello",
+                            FERRYE_WEIRD_SERVER_REPLY,
+                            "Content-Length past 63 bits",
+                            "HTTP/1.1 200 OK\r\n");
+}
+
+TEST_IMPL(hostile_content_length_with_chunked_takes_chunks_and_closes) {
+  /* Either order: the chunks frame the body and the length is ignored
+   * (RFC 9112 6.3, libcurl). A message with both may be a smuggling
+   * attempt, so its connection carries nothing more: the next request
+   * goes on a new one. */
+  static const char *const resp[] = {
+      "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n"
+      "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
+      "Content-Length: 3\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+  };
+
+  for (size_t i = 0; i < 2; i++) {
+    ts_step first[] = {FX_STEP_REQ, FX_STEP_SEND(resp[i]), FX_STEP_REQ,
+                       FX_STEP_SEND(FX_OK_HELLO)};
+    ts_step second[] = {FX_STEP_REQ, FX_STEP_SEND(FX_OK_HELLO)};
+    hx h;
+
+    HX_START(&h, first);
+    tserver_script(h.s, 1, FX_STEPS(second));
+    ASSERT_EQ(hx_perform(&h), FERRYE_OK);
+    ASSERT_MEM_EQ(h.body.data, h.body.len, "hello");
+    ASSERT_EQ(info_off(h.e, FERRYINFO_CONTENT_LENGTH_DOWNLOAD_T), -1);
+    sink_free(&h.body);
+    ASSERT_EQ(hx_perform(&h), FERRYE_OK);
+    ASSERT_MEM_EQ(h.body.data, h.body.len, "hello");
+    ASSERT_EQ(info_long(h.e, FERRYINFO_NUM_CONNECTS), 1);
+    ASSERT_EQ(tserver_connections(h.s), 2);
+    HX_FINISH(&h);
+  }
+  return 0;
+}
+
+TEST_IMPL(hostile_transfer_coding_other_than_chunked_is_bad_content_encoding) {
+  /* ferry decodes no transfer coding but chunked: as libcurl 8.14 and
+   * later without TRANSFER_ENCODING, any other (or one after chunked) is
+   * refused, once the header lines are in (llhttp sorts the codings out
+   * by then). */
+  int rc = expect_reply_fails("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n"
+                              "Content-Length: 5\r\n\r\nhello",
+                              0, FERRYE_BAD_CONTENT_ENCODING,
+                              "Transfer-Encoding other than chunked");
+  if (rc != 0)
+    return rc;
+  return expect_reply_fails("HTTP/1.1 200 OK\r\n"
+                            "Transfer-Encoding: chunked, gzip\r\n\r\n"
                             "5\r\nhello\r\n0\r\n\r\n",
-                            0, FERRYE_WEIRD_SERVER_REPLY,
-                            "can't be present with Transfer-Encoding");
+                            0, FERRYE_BAD_CONTENT_ENCODING,
+                            "Transfer-Encoding other than chunked");
+}
+
+TEST_IMPL(hostile_whitespace_before_a_colon_or_a_first_header_is_weird_server_reply) {
+  /* Lines that llhttp's lenient header parsing would take, and read as
+   * other parsers do not (RFC 9112 2.2, 5.1): a field name with
+   * whitespace before its colon (llhttp would take "Transfer-Encoding :"
+   * as the framing), and a first header line that starts with whitespace.
+   * ferry refuses the line: CURLE_WEIRD_SERVER_REPLY, the lines before it
+   * handed on, no body. */
+  static const struct {
+    const char *resp, *hdr;
+  } cases[] = {
+      {"HTTP/1.1 200 OK\r\nX-A: 1\r\nTransfer-Encoding : chunked\r\n\r\n"
+       "5\r\nhello\r\n0\r\n\r\n",
+       "HTTP/1.1 200 OK\r\nX-A: 1\r\n"},
+      {"HTTP/1.1 200 OK\r\nContent-Length\t: 5\r\n\r\nhello",
+       "HTTP/1.1 200 OK\r\n"},
+      {"HTTP/1.1 200 OK\r\nX-B : 1\r\nContent-Length: 5\r\n\r\nhello",
+       "HTTP/1.1 200 OK\r\n"},
+      {"HTTP/1.1 200 OK\r\n Transfer-Encoding: chunked\r\n\r\n"
+       "5\r\nhello\r\n0\r\n\r\n",
+       "HTTP/1.1 200 OK\r\n"},
+  };
+
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    int rc = expect_fails_after(cases[i].resp, FERRYE_WEIRD_SERVER_REPLY,
+                                "invalid HTTP response", cases[i].hdr);
+    if (rc != 0)
+      return rc;
+  }
+  return 0;
 }
 
 /* ---- sizes ------------------------------------------------------------ */
@@ -292,12 +486,15 @@ TEST_IMPL(hostile_header_line_of_300_kb_is_too_large) {
   ASSERT_EQ(hx_perform(&h), FERRYE_TOO_LARGE);
   ASSERT_ERR_HAS(&h, "header line too long");
   ASSERT_EQ(h.body.len, 0);
-  ASSERT_EQ(h.hdr.len, 0); /* nothing was handed on before the cap */
+  /* nothing of the long line was handed on, only the line before it */
+  ASSERT_MEM_EQ(h.hdr.data, h.hdr.len, "HTTP/1.1 200 OK\r\n");
   HX_FINISH(&h);
   return 0;
 }
 
-TEST_IMPL(hostile_sixty_thousand_small_headers_are_too_large) {
+/* libcurl's cap on one response's header lines (300 KiB) fails with
+ * CURLE_RECV_ERROR once the line that passes it is handed on. */
+TEST_IMPL(hostile_sixty_thousand_small_headers_are_recv_error) {
   const char *head = "HTTP/1.1 200 OK\r\n";
   const char *line = "X-H: 1\r\n";
   size_t hl = strlen(head), ll = strlen(line), count = 60000, len = 0;
@@ -316,9 +513,10 @@ TEST_IMPL(hostile_sixty_thousand_small_headers_are_too_large) {
   steps[1].len = len;
   HX_START(&h, steps);
   free(resp);
-  ASSERT_EQ(hx_perform(&h), FERRYE_TOO_LARGE);
+  ASSERT_EQ(hx_perform(&h), FERRYE_RECV_ERROR);
   ASSERT_ERR_HAS(&h, "header section too large");
-  ASSERT_EQ(h.hdr.len, 0);
+  ASSERT(h.hdr.len > 300 * 1024 && h.hdr.len <= 300 * 1024 + ll);
+  ASSERT_EQ(h.body.len, 0);
   HX_FINISH(&h);
   return 0;
 }
@@ -335,6 +533,8 @@ TEST_IMPL(hostile_nul_byte_in_header_is_weird_server_reply) {
   const char *cases[] = {in_value, in_name, in_reason};
   size_t lens[] = {sizeof(in_value) - 1, sizeof(in_name) - 1,
                    sizeof(in_reason) - 1};
+  /* the lines before the one with the NUL were handed on */
+  const char *handed_on[] = {"HTTP/1.1 200 OK\r\n", "HTTP/1.1 200 OK\r\n", ""};
 
   for (size_t i = 0; i < 3; i++) {
     ts_step steps[] = {FX_STEP_REQ, {TS_SEND, cases[i], lens[i], 0, 0}};
@@ -343,8 +543,8 @@ TEST_IMPL(hostile_nul_byte_in_header_is_weird_server_reply) {
     HX_START(&h, steps);
     ASSERT_EQ(hx_perform(&h), FERRYE_WEIRD_SERVER_REPLY);
     ASSERT_ERR_HAS(&h, "NUL byte in the header");
-    /* No header line, with or without the NUL, reached the application. */
-    ASSERT_EQ(h.hdr.len, 0);
+    /* No line with the NUL reached the application. */
+    ASSERT_MEM_EQ(h.hdr.data ? h.hdr.data : "", h.hdr.len, handed_on[i]);
     ASSERT_EQ(h.body.len, 0);
     HX_FINISH(&h);
   }
@@ -353,27 +553,49 @@ TEST_IMPL(hostile_nul_byte_in_header_is_weird_server_reply) {
 
 /* ---- interim responses ------------------------------------------------ */
 
-TEST_IMPL(hostile_thousand_interim_responses_are_weird_server_reply) {
+/* n interim responses, then a 200 with "hello". */
+static char *interim_run(size_t n, size_t *len) {
   const char *one = "HTTP/1.1 100 Continue\r\n\r\n";
   const char *last = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
-  size_t ol = strlen(one), count = 1000, len = 0;
-  char *resp = malloc(count * ol + strlen(last) + 1);
-  hx h;
-  ts_step steps[2] = {FX_STEP_REQ, {TS_SEND, NULL, 0, 0, 0}};
+  size_t ol = strlen(one);
+  char *resp = malloc(n * ol + strlen(last) + 1);
 
-  ASSERT_NOT_NULL(resp);
-  for (size_t i = 0; i < count; i++, len += ol)
-    memcpy(resp + len, one, ol);
-  memcpy(resp + len, last, strlen(last));
-  len += strlen(last);
-  steps[1].data = resp;
-  steps[1].len = len;
-  HX_START(&h, steps);
-  free(resp);
-  ASSERT_EQ(hx_perform(&h), FERRYE_WEIRD_SERVER_REPLY);
-  ASSERT_ERR_HAS(&h, "too many 1xx");
-  ASSERT_EQ(h.body.len, 0);
-  HX_FINISH(&h);
+  *len = 0;
+  if (resp == NULL)
+    return NULL;
+  for (size_t i = 0; i < n; i++, *len += ol)
+    memcpy(resp + *len, one, ol);
+  memcpy(resp + *len, last, strlen(last));
+  *len += strlen(last);
+  return resp;
+}
+
+/* libcurl does not count interim responses: their header bytes count
+ * against the cap on one response's header lines (300 KiB, 1xx included),
+ * and that bounds them. */
+TEST_IMPL(hostile_interim_responses_count_against_the_header_cap) {
+  size_t counts[] = {1000, 20000};
+  for (size_t i = 0; i < 2; i++) {
+    hx h;
+    ts_step steps[2] = {FX_STEP_REQ, {TS_SEND, NULL, 0, 0, 0}};
+    size_t len;
+    char *resp = interim_run(counts[i], &len);
+
+    ASSERT_NOT_NULL(resp);
+    steps[1].data = resp;
+    steps[1].len = len;
+    HX_START(&h, steps);
+    free(resp);
+    if (i == 0) {
+      ASSERT_EQ(hx_perform(&h), FERRYE_OK);
+      ASSERT_MEM_EQ(h.body.data, h.body.len, "hello");
+    } else {
+      ASSERT_EQ(hx_perform(&h), FERRYE_RECV_ERROR);
+      ASSERT_ERR_HAS(&h, "header section too large");
+      ASSERT_EQ(h.body.len, 0);
+    }
+    HX_FINISH(&h);
+  }
   return 0;
 }
 
@@ -1116,24 +1338,35 @@ TEST_IMPL(hostile_idle_connection_closed_by_server_is_not_used_for_upload) {
 /* ---- bare CR in the header section (found by fuzz-h1) ------------------ */
 
 TEST_IMPL(hostile_bare_cr_in_header_section_is_weird_server_reply) {
-  /* llhttp takes a CR at the start of a line as the end of the header
-   * section whatever follows it; ferry looked for the blank line. The two
-   * disagreed on where the body starts: "X-Evil" and the Content-Length
-   * went to the header callback as header lines and to the write callback
-   * as body. A bare CR is invalid (RFC 9112 2.2): refuse it anywhere in
-   * the header section, so nothing of it reaches the application. */
-  static const char *const cases[] = {
-      "HTTP/1.1 200 OK\r\n\rX-Evil: 1\r\nContent-Length: 3\r\n\r\nabc",
-      "HTTP/1.1 200 OK\r\n\r\rContent-Length: 3\r\n\r\nabc",
-      "HTTP/1.1 200 O\rK\r\nContent-Length: 3\r\n\r\nabc",
-      "HTTP/1.1 200 OK\r\nX-A: a\rb\r\nContent-Length: 3\r\n\r\nabc",
-      "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\r\nabc",
+  /* A CR that does not come right before a line's LF is invalid (RFC 9112
+   * 2.2), and llhttp would end the status line, or the header section, at
+   * it: the lines handed on and the parser would disagree on where the
+   * body starts ("X-Evil" and the Content-Length would reach the header
+   * callback and the write callback both). ferry refuses the line that
+   * holds it before llhttp sees it: CURLE_WEIRD_SERVER_REPLY, the lines
+   * before it handed on, no body. (libcurl takes the CR as a byte of its
+   * line, and a line starting with CR as the section's end:
+   * test/diff/KNOWN.) Each case whole and a byte at a time. */
+  static const struct {
+    const char *resp, *hdr;
+  } cases[] = {
+      {"HTTP/1.1 200 OK\r\n\rX-Evil: 1\r\nContent-Length: 3\r\n\r\nabc",
+       "HTTP/1.1 200 OK\r\n"},
+      {"HTTP/1.1 200 OK\r\n\r\rContent-Length: 3\r\n\r\nabc",
+       "HTTP/1.1 200 OK\r\n"},
+      {"HTTP/1.1 200 O\rK\r\nContent-Length: 3\r\n\r\nabc", ""},
+      {"HTTP/1.1 200 OK\r\nX-A: a\rb\r\nContent-Length: 3\r\n\r\nabc",
+       "HTTP/1.1 200 OK\r\n"},
+      {"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\r\nabc",
+       "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n"},
   };
 
   for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
     for (int dribble = 0; dribble < 2; dribble++) {
-      ts_step whole[] = {FX_STEP_REQ, FX_STEP_SEND(cases[i])};
-      ts_step split[] = {FX_STEP_REQ, FX_STEP_SPLIT(cases[i], 1, 1)};
+      ts_step whole[] = {FX_STEP_REQ, FX_STEP_SEND(cases[i].resp),
+                         FX_STEP_CLOSE};
+      ts_step split[] = {FX_STEP_REQ, FX_STEP_SPLIT(cases[i].resp, 1, 1),
+                         FX_STEP_CLOSE};
       hx h;
 
       if (dribble)
@@ -1141,26 +1374,28 @@ TEST_IMPL(hostile_bare_cr_in_header_section_is_weird_server_reply) {
       else
         HX_START(&h, whole);
       ASSERT_EQ(hx_perform(&h), FERRYE_WEIRD_SERVER_REPLY);
-      ASSERT_ERR_HAS(&h, "invalid HTTP response");
+      ASSERT_ERR_HAS(&h, "CR without LF");
+      ASSERT_MEM_EQ(h.hdr.data, h.hdr.len, cases[i].hdr);
       ASSERT_EQ(h.body.len, 0);
-      ASSERT(h.hdr.data == NULL || strstr(h.hdr.data, "X-Evil") == NULL);
-      ASSERT(h.hdr.data == NULL || strstr(h.hdr.data, "Content-Length") == NULL);
       HX_FINISH(&h);
     }
   }
   return 0;
 }
 
-/* The codec alone, with fuzz-h1's crashing input (test/fuzz/fuzz-h1.c: byte
- * 0 picks the split, here 1 byte per feed). The status line ends in a bare
- * LF and the next line starts "\rCo": llhttp ended the header section at
- * the "\rC", so the header callback got the unterminated line "\rC". */
+/* The codec alone, with fuzz-h1's input that once broke it (test/fuzz/
+ * fuzz-h1.c: byte 0 picks the split, here 1 byte per feed). The status line
+ * ends in a bare LF and the next line starts "\rCo": llhttp would end the
+ * header section at "\rC". ferry refuses that line when its LF comes; only
+ * the status line was handed on, and no body byte. */
 static unsigned h1_bad_lines, h1_body_bytes;
+static char h1_last_line[64];
 
 static ferry_code h1_line(void *ud, const char *l, size_t n) {
   (void)ud;
   if (n == 0 || l[n - 1] != '\n')
     h1_bad_lines++;
+  snprintf(h1_last_line, sizeof(h1_last_line), "%.*s", (int)n, l);
   return FERRYE_OK;
 }
 
@@ -1176,24 +1411,36 @@ static int h1_body(void *ud, const char *p, size_t n) {
 }
 
 TEST_IMPL(hostile_h1_codec_refuses_fuzz_input_with_bare_cr_fed_byte_by_byte) {
-  static const ferry__h1_callbacks cbs = {h1_line, h1_done, h1_body};
+  static const ferry__h1_callbacks cbs = {.on_header_line = h1_line,
+                                          .on_headers_done = h1_done,
+                                          .on_body = h1_body};
   static const char in[] =
       "HTTP/1.1 200 OK\n\rCo\377\377ent\320\263engtj: 6\r\n\r\n"
       "hnt--Lengtj: 6\r\n\r\nhelloello";
+  static const char bad_line[] = "\rCo\377\377ent\320\263engtj: 6\r\n";
   ferry__h1_parser p;
   ferry_code rc = FERRYE_OK;
-  size_t off;
+  size_t off, used = 0;
 
   h1_bad_lines = h1_body_bytes = 0;
+  h1_last_line[0] = '\0';
   ferry__h1_parser_init(&p, &cbs, NULL, 0);
-  for (off = 0; off < sizeof(in) - 1 && rc == FERRYE_OK && !p.complete; off++) {
-    size_t used = 0;
+  for (off = 0; off < sizeof(in) - 1; off++) {
     rc = ferry__h1_feed(&p, in + off, 1, &used);
+    if (rc != FERRYE_OK)
+      break;
+    ASSERT_EQ(used, 1);
   }
   ASSERT_EQ(rc, FERRYE_WEIRD_SERVER_REPLY);
-  ASSERT_EQ(off, strlen("HTTP/1.1 200 OK\n\rC")); /* refused at the C */
+  /* refused at the LF of the line with the CR */
+  ASSERT_EQ(off, strlen("HTTP/1.1 200 OK\n") + strlen(bad_line) - 1);
+  ASSERT_EQ(p.complete, 0);
   ASSERT_EQ(h1_bad_lines, 0);
+  ASSERT_STR_EQ(h1_last_line, "HTTP/1.1 200 OK\n");
   ASSERT_EQ(h1_body_bytes, 0);
+  /* the error stays */
+  ASSERT_EQ(ferry__h1_feed(&p, "x", 1, &used), FERRYE_WEIRD_SERVER_REPLY);
+  ASSERT_EQ(ferry__h1_eof(&p), FERRYE_WEIRD_SERVER_REPLY);
   ferry__h1_parser_free(&p);
   return 0;
 }

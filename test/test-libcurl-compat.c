@@ -1775,3 +1775,489 @@ TEST_IMPL(libcurl_compat_url_api_joins_references_as_libcurl_8_11) {
   }
   return 0;
 }
+
+/* ---- HTTP/1 responses: what libcurl delivers, in its order ------------- */
+
+/* What the callbacks of one transfer saw, in order: "W[...]" for a write
+ * callback call, "H[...]" for a header callback call, "D[...]" for a
+ * DEBUGFUNCTION CURLINFO_DATA_IN call, each with its bytes. */
+typedef struct evlog {
+  sink s;
+} evlog;
+
+static void evlog_add(evlog *l, char kind, const char *p, size_t n) {
+  char open[2] = {kind, '['};
+  sink_write(open, 1, 2, &l->s);
+  sink_write((char *)p, 1, n, &l->s);
+  sink_write("]", 1, 1, &l->s);
+}
+
+static size_t ev_write(char *p, size_t size, size_t n, void *ud) {
+  evlog_add(ud, 'W', p, size * n);
+  return size * n;
+}
+
+static size_t ev_header(char *p, size_t size, size_t n, void *ud) {
+  evlog_add(ud, 'H', p, size * n);
+  return size * n;
+}
+
+static int ev_debug(ferry_easy *e, ferry_infotype type, char *p, size_t n,
+                    void *ud) {
+  (void)e;
+  if (type == FERRYINFO_DATA_IN)
+    evlog_add(ud, 'D', p, n);
+  return 0;
+}
+
+/* A handle for url whose write, header (and with debug, DATA_IN) calls go
+ * to l. */
+static ferry_easy *ev_easy(const char *url, evlog *l, int debug) {
+  ferry_easy *e = ferry_easy_init();
+  if (e == NULL)
+    return NULL;
+  ferry_easy_setopt(e, FERRYOPT_URL, url);
+  ferry_easy_setopt(e, FERRYOPT_WRITEFUNCTION, ev_write);
+  ferry_easy_setopt(e, FERRYOPT_WRITEDATA, l);
+  ferry_easy_setopt(e, FERRYOPT_HEADERFUNCTION, ev_header);
+  ferry_easy_setopt(e, FERRYOPT_HEADERDATA, l);
+  ferry_easy_setopt(e, FERRYOPT_TIMEOUT_MS, 5000L);
+  if (debug) {
+    ferry_easy_setopt(e, FERRYOPT_VERBOSE, 1L);
+    ferry_easy_setopt(e, FERRYOPT_DEBUGFUNCTION, ev_debug);
+    ferry_easy_setopt(e, FERRYOPT_DEBUGDATA, l);
+  }
+  return e;
+}
+
+/* libcurl hands a chunked body's trailers to the header callback after the
+ * body (with CRLF, whatever ended them), keeps them for curl_easy_header
+ * as CURLH_TRAILER, and does not count them in HEADER_SIZE. Its DATA_IN
+ * shows the bytes as they came, chunk framing and trailers included, one
+ * call per read, before the body they carry. */
+TEST_IMPL(libcurl_compat_chunked_trailers_and_raw_data_in) {
+  static const char head[] =
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+  static const char chunks[] =
+      "5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\nX-Trailer: t\r\nX-Lf: 2\n\r\n";
+  ts_step steps[] = {FX_STEP_REQ, FX_STEP_SEND(head), FX_STEP_DELAY(50),
+                     FX_STEP_SEND(chunks)};
+  tserver *s = tserver_start();
+  evlog l = {{0}};
+  struct ferry_header *h = NULL;
+  ferry_easy *e;
+
+  ASSERT_NOT_NULL(s);
+  tserver_script(s, 0, FX_STEPS(steps));
+  e = ev_easy(fx_url(s, "/"), &l, 1);
+  ASSERT_NOT_NULL(e);
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
+  ASSERT_MEM_EQ(l.s.data, l.s.len,
+                "H[HTTP/1.1 200 OK\r\n]H[Transfer-Encoding: chunked\r\n]"
+                "H[\r\n]"
+                "D[5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\nX-Trailer: t\r\n"
+                "X-Lf: 2\n\r\n]"
+                "W[hello]W[ world]H[X-Trailer: t\r\n]H[X-Lf: 2\r\n]");
+  ASSERT_EQ(info_l(e, FERRYINFO_HEADER_SIZE), (long)strlen(head));
+  ASSERT_EQ(info_o(e, FERRYINFO_SIZE_DOWNLOAD_T), 11);
+  ASSERT_EQ(ferry_easy_header(e, "X-Trailer", 0, FERRYH_TRAILER, -1, &h),
+            FERRYHE_OK);
+  ASSERT_STR_EQ(h->value, "t");
+  ASSERT_EQ(h->origin & 0xff, FERRYH_TRAILER);
+  ASSERT_EQ(ferry_easy_header(e, "X-Trailer", 0, FERRYH_HEADER, -1, &h),
+            FERRYHE_MISSING);
+  ferry_easy_cleanup(e);
+  sink_free(&l.s);
+  ASSERT_EQ(tserver_stop(s), 0);
+  return 0;
+}
+
+/* A trailer line without a colon fails libcurl's header store, and with
+ * it the transfer (CURLE_BAD_FUNCTION_ARGUMENT), before the header
+ * callback sees it. */
+TEST_IMPL(libcurl_compat_trailer_without_colon_is_bad_function_argument) {
+  static const ts_route routes[] = {
+      {.prefix = "",
+       .response = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                   "2\r\nok\r\n0\r\nNoColon\r\n\r\n"},
+  };
+  tserver *s = tserver_start();
+  evlog l = {{0}};
+  ferry_easy *e;
+
+  ASSERT_NOT_NULL(s);
+  tserver_routes(s, routes, 1);
+  e = ev_easy(fx_url(s, "/"), &l, 0);
+  ASSERT_NOT_NULL(e);
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_BAD_FUNCTION_ARGUMENT);
+  ASSERT_MEM_EQ(l.s.data, l.s.len,
+                "H[HTTP/1.1 200 OK\r\n]H[Transfer-Encoding: chunked\r\n]"
+                "H[\r\n]W[ok]");
+  ferry_easy_cleanup(e);
+  sink_free(&l.s);
+  ASSERT_EQ(tserver_stop(s), 0);
+  return 0;
+}
+
+/* libcurl's HEADER writes each header line to the write callback before
+ * the header callback gets it, for a 1xx response too. */
+TEST_IMPL(libcurl_compat_header_option_writes_each_line_before_its_callback) {
+  static const ts_route routes[] = {
+      {.prefix = "",
+       .response = "HTTP/1.1 100 Continue\r\n\r\n"
+                   "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"},
+  };
+  tserver *s = tserver_start();
+  evlog l = {{0}};
+  ferry_easy *e;
+
+  ASSERT_NOT_NULL(s);
+  tserver_routes(s, routes, 1);
+  e = ev_easy(fx_url(s, "/"), &l, 0);
+  ASSERT_NOT_NULL(e);
+  ferry_easy_setopt(e, FERRYOPT_HEADER, 1L);
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
+  ASSERT_MEM_EQ(l.s.data, l.s.len,
+                "W[HTTP/1.1 100 Continue\r\n]H[HTTP/1.1 100 Continue\r\n]"
+                "W[\r\n]H[\r\n]"
+                "W[HTTP/1.1 200 OK\r\n]H[HTTP/1.1 200 OK\r\n]"
+                "W[Content-Length: 2\r\n]H[Content-Length: 2\r\n]"
+                "W[\r\n]H[\r\n]W[ok]");
+  ferry_easy_cleanup(e);
+  sink_free(&l.s);
+  ASSERT_EQ(tserver_stop(s), 0);
+  return 0;
+}
+
+/* libcurl counts a chunked upload's framing in SIZE_UPLOAD: every body byte
+ * it wrote. */
+TEST_IMPL(libcurl_compat_size_upload_counts_chunk_framing) {
+  static const ts_route routes[] = {{.prefix = "", .response = FX_OK_HELLO}};
+  tserver *s = tserver_start();
+  strsrc r = {"hello", 5, 0};
+  sink body = {0};
+  ferry_easy *e;
+
+  ASSERT_NOT_NULL(s);
+  tserver_routes(s, routes, 1);
+  e = fx_easy(fx_url(s, "/up"), &body, NULL);
+  ASSERT_NOT_NULL(e);
+  ferry_easy_setopt(e, FERRYOPT_UPLOAD, 1L);
+  ferry_easy_setopt(e, FERRYOPT_READFUNCTION, strsrc_read);
+  ferry_easy_setopt(e, FERRYOPT_READDATA, &r);
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
+  /* "5\r\n" "hello" "\r\n" "0\r\n\r\n" */
+  ASSERT_EQ(info_o(e, FERRYINFO_SIZE_UPLOAD_T), 15);
+  ferry_easy_cleanup(e);
+  sink_free(&body);
+  ASSERT_EQ(tserver_stop(s), 0);
+  return 0;
+}
+
+/* libcurl 7.88 checks MAXFILESIZE against the Content-Length once the
+ * header lines are in, before the blank line goes to the header callback,
+ * and leaves CONTENT_LENGTH_DOWNLOAD unknown; the connection is not kept.
+ * A followed redirect's body is not checked (it is dropped, libcurl 8). */
+TEST_IMPL(libcurl_compat_maxfilesize_fails_before_the_blank_line) {
+  static const ts_route routes[] = {
+      {.prefix = "GET /big ",
+       .response = "HTTP/1.1 200 OK\r\nContent-Length: 70000\r\n\r\n"},
+      {.prefix = "GET /moved ",
+       .response = "HTTP/1.1 301 Moved\r\nLocation: /small\r\n"
+                   "Content-Length: 20\r\n\r\n01234567890123456789"},
+      {.prefix = "GET /small ", .response = FX_OK_HELLO},
+  };
+  tserver *s = tserver_start();
+  evlog l = {{0}};
+  ferry_easy *e;
+
+  ASSERT_NOT_NULL(s);
+  tserver_routes(s, routes, 3);
+  e = ev_easy(fx_url(s, "/big"), &l, 0);
+  ASSERT_NOT_NULL(e);
+  ferry_easy_setopt(e, FERRYOPT_MAXFILESIZE, 10L);
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_FILESIZE_EXCEEDED);
+  ASSERT_MEM_EQ(l.s.data, l.s.len,
+                "H[HTTP/1.1 200 OK\r\n]H[Content-Length: 70000\r\n]");
+  ASSERT_EQ(info_l(e, FERRYINFO_RESPONSE_CODE), 200);
+  ASSERT_EQ(info_l(e, FERRYINFO_HEADER_SIZE), 17 + 23);
+  ASSERT_EQ(info_o(e, FERRYINFO_CONTENT_LENGTH_DOWNLOAD_T), -1);
+  sink_free(&l.s);
+  ferry_easy_setopt(e, FERRYOPT_URL, fx_url(s, "/moved"));
+  ferry_easy_setopt(e, FERRYOPT_FOLLOWLOCATION, 1L);
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
+  ASSERT_EQ(info_l(e, FERRYINFO_RESPONSE_CODE), 200);
+  ferry_easy_cleanup(e);
+  sink_free(&l.s);
+  ASSERT_EQ(tserver_stop(s), 0);
+  return 0;
+}
+
+/* An unknown Content-Encoding: libcurl hands on every header line and
+ * fails (CURLE_BAD_CONTENT_ENCODING) only when the first body byte comes,
+ * counted in SIZE_DOWNLOAD (7.88); an empty body is fine. */
+TEST_IMPL(libcurl_compat_unknown_content_encoding_fails_at_the_body) {
+  static const ts_route routes[] = {
+      {.prefix = "GET /raw ",
+       .response = "HTTP/1.1 200 OK\r\nContent-Encoding: bogus\r\n"
+                   "Content-Length: 3\r\n\r\nraw"},
+      {.prefix = "GET /empty ",
+       .response = "HTTP/1.1 200 OK\r\nContent-Encoding: bogus\r\n"
+                   "Content-Length: 0\r\n\r\n"},
+  };
+  tserver *s = tserver_start();
+  evlog l = {{0}};
+  ferry_easy *e;
+
+  ASSERT_NOT_NULL(s);
+  tserver_routes(s, routes, 2);
+  e = ev_easy(fx_url(s, "/raw"), &l, 0);
+  ASSERT_NOT_NULL(e);
+  ferry_easy_setopt(e, FERRYOPT_ACCEPT_ENCODING, "gzip");
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_BAD_CONTENT_ENCODING);
+  ASSERT_MEM_EQ(l.s.data, l.s.len,
+                "H[HTTP/1.1 200 OK\r\n]H[Content-Encoding: bogus\r\n]"
+                "H[Content-Length: 3\r\n]H[\r\n]");
+  ASSERT_EQ(info_o(e, FERRYINFO_SIZE_DOWNLOAD_T), 3);
+  sink_free(&l.s);
+  ferry_easy_setopt(e, FERRYOPT_URL, fx_url(s, "/empty"));
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
+  ferry_easy_cleanup(e);
+  sink_free(&l.s);
+  ASSERT_EQ(tserver_stop(s), 0);
+  return 0;
+}
+
+/* libcurl decides whether to keep a connection on the answer alone: an
+ * HTTP/1.0 request answered in HTTP/1.1 leaves it open for the next. */
+TEST_IMPL(libcurl_compat_http10_request_keeps_a_connection_the_answer_keeps) {
+  tserver *s = tserver_start();
+  sink body = {0};
+  ferry_easy *e;
+
+  ASSERT_NOT_NULL(s);
+  tserver_respond_always(s, FX_OK_HELLO, 0);
+  e = fx_easy(fx_url(s, "/"), &body, NULL);
+  ASSERT_NOT_NULL(e);
+  ferry_easy_setopt(e, FERRYOPT_HTTP_VERSION, (long)FERRY_HTTP_VERSION_1_0);
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
+  ferry_easy_setopt(e, FERRYOPT_HTTP_VERSION, (long)FERRY_HTTP_VERSION_1_1);
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
+  ASSERT_EQ(info_l(e, FERRYINFO_NUM_CONNECTS), 0);
+  ASSERT_EQ(tserver_connections(s), 1);
+  ferry_easy_cleanup(e);
+  sink_free(&body);
+  ASSERT_EQ(tserver_stop(s), 0);
+  return 0;
+}
+
+/* Responses that break HTTP, each as libcurl (8.11's reading; 7.88 gives
+ * the same for each) takes it: its result, what the header and write
+ * callbacks got, RESPONSE_CODE and HTTP_VERSION. Each answer closes. Where
+ * ferry's parser, llhttp, cannot take what libcurl takes, the case says
+ * what ferry does instead (test/diff/KNOWN lists each). */
+TEST_IMPL(libcurl_compat_http1_responses_are_taken_as_libcurl_takes_them) {
+  static const struct {
+    const char *resp;
+    ferry_code code;
+    const char *events;
+    long status, version;
+  } cases[] = {
+      /* HTTP/0.9 (no status line) is refused, as soon as it shows */
+      {"hello there\r\n", FERRYE_UNSUPPORTED_PROTOCOL, "", 0, 0},
+      {"HTTP/1.1 abc\r\n\r\n", FERRYE_UNSUPPORTED_PROTOCOL, "", 0, 0},
+      {"HTTP/1.1 2x0 OK\r\n\r\n", FERRYE_UNSUPPORTED_PROTOCOL, "", 0, 0},
+      {"HTTP/1.2 200 OK\r\n\r\n", FERRYE_UNSUPPORTED_PROTOCOL, "", 0, 0},
+      {"HTTP/3 200\r\n\r\n", FERRYE_UNSUPPORTED_PROTOCOL, "", 0, 0},
+      /* lines that end in LF alone */
+      {"HTTP/1.1 200 OK\nContent-Length: 2\n\nok", FERRYE_OK,
+       "H[HTTP/1.1 200 OK\n]H[Content-Length: 2\n]H[\n]W[ok]", 200,
+       FERRY_HTTP_VERSION_1_1},
+      /* an "HTTP/2" status line over HTTP/1: libcurl takes it (200,
+       * HTTP/2); llhttp wants "HTTP/d.d", and ferry refuses the status
+       * line as libcurl refuses one it does not support */
+      {"HTTP/2 200\r\nContent-Length: 2\r\n\r\nok",
+       FERRYE_UNSUPPORTED_PROTOCOL, "", 0, 0},
+      /* "HTTP/2.0" (llhttp takes it) and "HTTP/0.9": only 1.0 and 1.1 */
+      {"HTTP/2.0 200 OK\r\nContent-Length: 2\r\n\r\nok",
+       FERRYE_UNSUPPORTED_PROTOCOL, "", 0, 0},
+      {"HTTP/0.9 200 OK\r\nContent-Length: 2\r\n\r\nok",
+       FERRYE_UNSUPPORTED_PROTOCOL, "", 0, 0},
+      /* a status code of other than three digits (llhttp takes one to
+       * three, or none) */
+      {"HTTP/1.1 20 OK\r\nContent-Length: 2\r\n\r\nok",
+       FERRYE_UNSUPPORTED_PROTOCOL, "", 0, 0},
+      {"HTTP/1.1  200 OK\r\nContent-Length: 2\r\n\r\nok",
+       FERRYE_UNSUPPORTED_PROTOCOL, "", 0, 0},
+      /* a status line that starts "http/": libcurl takes it as an HTTP/1.0
+       * 200; llhttp wants "HTTP/", so to ferry it is HTTP/0.9 */
+      {"http/1.1 404 Nope\r\nContent-Length: 2\r\n\r\nok",
+       FERRYE_UNSUPPORTED_PROTOCOL, "", 0, 0},
+      /* a space before the colon: libcurl takes "Content-Length " as some
+       * other header and reads the body to the close; llhttp refuses it
+       * (or, lenient, takes it as the Content-Length), and ferry fails at
+       * that line */
+      {"HTTP/1.1 200 OK\r\nContent-Length : 2\r\n\r\nok!",
+       FERRYE_WEIRD_SERVER_REPLY, "H[HTTP/1.1 200 OK\r\n]", 200,
+       FERRY_HTTP_VERSION_1_1},
+      /* chunks beside a length: the chunks frame the body */
+      {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 100"
+       "\r\n\r\n2\r\nok\r\n0\r\n\r\n",
+       FERRYE_OK,
+       "H[HTTP/1.1 200 OK\r\n]H[Transfer-Encoding: chunked\r\n]"
+       "H[Content-Length: 100\r\n]H[\r\n]W[ok]",
+       200, FERRY_HTTP_VERSION_1_1},
+      /* a folded line continues the one before */
+      {"HTTP/1.1 200 OK\r\nX-F: a\r\n b\r\nContent-Length: 2\r\n\r\nok",
+       FERRYE_OK,
+       "H[HTTP/1.1 200 OK\r\n]H[X-F: a\r\n]H[ b\r\n]H[Content-Length: 2\r\n]"
+       "H[\r\n]W[ok]",
+       200, FERRY_HTTP_VERSION_1_1},
+      /* a line with no colon fails after the lines before it */
+      {"HTTP/1.1 200 OK\r\nX-Good: 1\r\nNoColon\r\n\r\n",
+       FERRYE_WEIRD_SERVER_REPLY, "H[HTTP/1.1 200 OK\r\n]H[X-Good: 1\r\n]", 200,
+       FERRY_HTTP_VERSION_1_1},
+      /* the first header line cannot continue the status line */
+      {"HTTP/1.1 200 OK\r\n folded\r\n\r\n", FERRYE_WEIRD_SERVER_REPLY,
+       "H[HTTP/1.1 200 OK\r\n]", 200, FERRY_HTTP_VERSION_1_1},
+      {"HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\nok",
+       FERRYE_WEIRD_SERVER_REPLY, "H[HTTP/1.1 200 OK\r\n]", 200,
+       FERRY_HTTP_VERSION_1_1},
+      /* a status code below 100 fails once its section is in */
+      {"HTTP/1.1 099 Low\r\nX-A: 1\r\n\r\n", FERRYE_UNSUPPORTED_PROTOCOL,
+       "H[HTTP/1.1 099 Low\r\n]H[X-A: 1\r\n]H[\r\n]", 99,
+       FERRY_HTTP_VERSION_1_1},
+      /* a 101 nobody asked for is the final answer; the close ends it */
+      {"HTTP/1.1 101 Switching\r\nContent-Length: 1\r\n\r\nabc", FERRYE_OK,
+       "H[HTTP/1.1 101 Switching\r\n]H[Content-Length: 1\r\n]H[\r\n]W[abc]",
+       101, FERRY_HTTP_VERSION_1_1},
+  };
+
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    ts_step steps[] = {FX_STEP_REQ, FX_STEP_SEND(cases[i].resp),
+                       FX_STEP_CLOSE};
+    tserver *s = tserver_start();
+    evlog l = {{0}};
+    ferry_easy *e;
+
+    ASSERT_NOT_NULL(s);
+    tserver_script(s, 0, FX_STEPS(steps));
+    e = ev_easy(fx_url(s, "/"), &l, 0);
+    ASSERT_NOT_NULL(e);
+    ASSERT_EQ(ferry_easy_perform(e), cases[i].code);
+    ASSERT_MEM_EQ(l.s.data ? l.s.data : "", l.s.len, cases[i].events);
+    ASSERT_EQ(info_l(e, FERRYINFO_RESPONSE_CODE), cases[i].status);
+    ASSERT_EQ(info_l(e, FERRYINFO_HTTP_VERSION), cases[i].version);
+    ferry_easy_cleanup(e);
+    sink_free(&l.s);
+    ASSERT_EQ(tserver_stop(s), 0);
+  }
+  return 0;
+}
+
+/* On a connection that answered before, libcurl 8 takes an answer with no
+ * status line as an invalid status line (CURLE_WEIRD_SERVER_REPLY), not
+ * HTTP/0.9, and refuses a change of major version (an "HTTP/2" line after
+ * an HTTP/1.1 answer: CURLE_UNSUPPORTED_PROTOCOL). */
+TEST_IMPL(libcurl_compat_status_lines_on_a_reused_connection) {
+  static const char *const second[] = {"garbage\r\n\r\n",
+                                       "HTTP/2 200\r\nContent-Length: 2\r\n\r\nok"};
+  static const ferry_code want[] = {FERRYE_WEIRD_SERVER_REPLY,
+                                    FERRYE_UNSUPPORTED_PROTOCOL};
+
+  for (size_t i = 0; i < 2; i++) {
+    ts_step steps[] = {FX_STEP_REQ, FX_STEP_SEND(FX_OK_HELLO), FX_STEP_REQ,
+                       FX_STEP_SEND(second[i]), FX_STEP_CLOSE};
+    tserver *s = tserver_start();
+    sink body = {0};
+    ferry_easy *e;
+
+    ASSERT_NOT_NULL(s);
+    tserver_script(s, 0, FX_STEPS(steps));
+    e = fx_easy(fx_url(s, "/"), &body, NULL);
+    ASSERT_NOT_NULL(e);
+    ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
+    ASSERT_EQ(ferry_easy_perform(e), want[i]);
+    ASSERT_EQ(info_l(e, FERRYINFO_NUM_CONNECTS), 0);
+    ferry_easy_cleanup(e);
+    sink_free(&body);
+    ASSERT_EQ(tserver_stop(s), 0);
+  }
+  return 0;
+}
+
+/* libcurl skips an interim (1xx) response whatever it says: in HTTP/1.0,
+ * with "Connection: close", with a Content-Length. Its lines go to the
+ * header callback, then the final response's. */
+TEST_IMPL(libcurl_compat_interim_responses_are_skipped_whatever_they_say) {
+  static const struct {
+    const char *resp, *events;
+  } cases[] = {
+      {"HTTP/1.0 100 Continue\r\n\r\n"
+       "HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\nhello",
+       "H[HTTP/1.0 100 Continue\r\n]H[\r\n]H[HTTP/1.0 200 OK\r\n]"
+       "H[Content-Length: 5\r\n]H[\r\n]W[hello]"},
+      {"HTTP/1.1 100 Continue\r\nConnection: close\r\nContent-Length: 3\r\n"
+       "\r\nHTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello",
+       "H[HTTP/1.1 100 Continue\r\n]H[Connection: close\r\n]"
+       "H[Content-Length: 3\r\n]H[\r\n]H[HTTP/1.1 200 OK\r\n]"
+       "H[Content-Length: 5\r\n]H[\r\n]W[hello]"},
+  };
+
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    ts_step steps[] = {FX_STEP_REQ, FX_STEP_SEND(cases[i].resp),
+                       FX_STEP_CLOSE};
+    tserver *s = tserver_start();
+    evlog l = {{0}};
+    ferry_easy *e;
+
+    ASSERT_NOT_NULL(s);
+    tserver_script(s, 0, FX_STEPS(steps));
+    e = ev_easy(fx_url(s, "/"), &l, 0);
+    ASSERT_NOT_NULL(e);
+    ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
+    ASSERT_MEM_EQ(l.s.data, l.s.len, cases[i].events);
+    ASSERT_EQ(info_l(e, FERRYINFO_RESPONSE_CODE), 200);
+    ferry_easy_cleanup(e);
+    sink_free(&l.s);
+    ASSERT_EQ(tserver_stop(s), 0);
+  }
+  return 0;
+}
+
+/* libcurl hands on a header value with control bytes in it as it came,
+ * and fails a chunked body whose chunk's data is not followed by its line
+ * end (CURLE_RECV_ERROR) after delivering the data. */
+TEST_IMPL(libcurl_compat_control_bytes_in_values_pass_and_bad_chunk_ends_fail) {
+  static const char ctl[] =
+      "HTTP/1.1 200 OK\r\nX-A: a\001b\177\r\nContent-Length: 2\r\n\r\nok";
+  static const char chunks[] =
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "5\r\nhelloXY0\r\n\r\n";
+  static const char *const resp[] = {ctl, chunks};
+  static const ferry_code want[] = {FERRYE_OK, FERRYE_RECV_ERROR};
+  static const char *const events[] = {
+      "H[HTTP/1.1 200 OK\r\n]H[X-A: a\001b\177\r\n]H[Content-Length: 2\r\n]"
+      "H[\r\n]W[ok]",
+      "H[HTTP/1.1 200 OK\r\n]H[Transfer-Encoding: chunked\r\n]H[\r\n]"
+      "W[hello]",
+  };
+
+  for (size_t i = 0; i < 2; i++) {
+    ts_step steps[] = {FX_STEP_REQ, FX_STEP_SEND(resp[i]), FX_STEP_CLOSE};
+    tserver *s = tserver_start();
+    evlog l = {{0}};
+    ferry_easy *e;
+
+    ASSERT_NOT_NULL(s);
+    tserver_script(s, 0, FX_STEPS(steps));
+    e = ev_easy(fx_url(s, "/"), &l, 0);
+    ASSERT_NOT_NULL(e);
+    ASSERT_EQ(ferry_easy_perform(e), want[i]);
+    ASSERT_MEM_EQ(l.s.data, l.s.len, events[i]);
+    ferry_easy_cleanup(e);
+    sink_free(&l.s);
+    ASSERT_EQ(tserver_stop(s), 0);
+  }
+  return 0;
+}

@@ -122,21 +122,26 @@
 
 /* -- section: hostile servers and HTTP/1.1 framing (test/test-hostile.c) -- */
 #define TEST_LIST_HOSTILE(X) \
-  X(hostile_garbage_instead_of_status_line_is_weird_server_reply) \
-  X(hostile_http09_body_without_status_line_is_weird_server_reply) \
+  X(hostile_garbage_instead_of_status_line_is_unsupported_protocol) \
+  X(hostile_http09_body_without_status_line_is_unsupported_protocol) \
   X(hostile_empty_reply_is_got_nothing) \
-  X(hostile_close_inside_header_is_weird_server_reply) \
+  X(hostile_close_inside_header_ends_it_unless_a_body_was_due) \
   X(hostile_body_cut_short_under_content_length_is_partial_file) \
   X(hostile_chunked_body_cut_short_is_partial_file) \
   X(hostile_non_hex_chunk_size_is_recv_error) \
   X(hostile_chunk_size_overflowing_64_bits_is_recv_error) \
-  X(hostile_duplicate_content_length_is_weird_server_reply) \
+  X(hostile_chunk_size_past_63_bits_is_recv_error) \
+  X(hostile_chunk_framing_without_its_crlf_is_recv_error) \
+  X(hostile_repeated_content_length_is_weird_server_reply) \
   X(hostile_negative_content_length_is_weird_server_reply) \
-  X(hostile_content_length_with_chunked_is_weird_server_reply) \
+  X(hostile_content_length_past_63_bits_is_weird_server_reply) \
+  X(hostile_content_length_with_chunked_takes_chunks_and_closes) \
+  X(hostile_transfer_coding_other_than_chunked_is_bad_content_encoding) \
+  X(hostile_whitespace_before_a_colon_or_a_first_header_is_weird_server_reply) \
   X(hostile_header_line_of_300_kb_is_too_large) \
-  X(hostile_sixty_thousand_small_headers_are_too_large) \
+  X(hostile_sixty_thousand_small_headers_are_recv_error) \
   X(hostile_nul_byte_in_header_is_weird_server_reply) \
-  X(hostile_thousand_interim_responses_are_weird_server_reply) \
+  X(hostile_interim_responses_count_against_the_header_cap) \
   X(hostile_three_interim_100s_then_200_delivers_final_body_only) \
   X(hostile_reset_in_middle_of_body_is_recv_error) \
   X(hostile_reset_in_middle_of_body_is_recv_error_in_socket_action_mode) \
@@ -554,7 +559,7 @@
   X(resume_from_at_the_documents_end_is_ok_without_a_body) \
   X(resume_from_answered_416_is_ok_and_its_body_is_dropped) \
   X(resume_from_on_an_upload_skips_what_the_server_has) \
-  X(http_version_1_0_sends_an_http10_request_and_keeps_no_connection_unasked) \
+  X(http_version_1_0_sends_an_http10_request_and_the_answer_keeps_the_connection) \
   X(http_version_3_is_unsupported_protocol_and_2_is_taken) \
   X(http_version_1_0_upload_of_unknown_size_is_upload_failed) \
   X(timecondition_sends_its_header_with_an_http_date) \
@@ -871,7 +876,18 @@
   X(libcurl_compat_hsts_matches_hosts_without_case) \
   X(libcurl_compat_redirect_locations_read_as_libcurl) \
   X(libcurl_compat_proxy_urls_read_as_libcurl) \
-  X(libcurl_compat_url_api_joins_references_as_libcurl_8_11)
+  X(libcurl_compat_url_api_joins_references_as_libcurl_8_11) \
+  X(libcurl_compat_chunked_trailers_and_raw_data_in) \
+  X(libcurl_compat_trailer_without_colon_is_bad_function_argument) \
+  X(libcurl_compat_header_option_writes_each_line_before_its_callback) \
+  X(libcurl_compat_size_upload_counts_chunk_framing) \
+  X(libcurl_compat_maxfilesize_fails_before_the_blank_line) \
+  X(libcurl_compat_unknown_content_encoding_fails_at_the_body) \
+  X(libcurl_compat_http10_request_keeps_a_connection_the_answer_keeps) \
+  X(libcurl_compat_http1_responses_are_taken_as_libcurl_takes_them) \
+  X(libcurl_compat_status_lines_on_a_reused_connection) \
+  X(libcurl_compat_interim_responses_are_skipped_whatever_they_say) \
+  X(libcurl_compat_control_bytes_in_values_pass_and_bad_chunk_ends_fail)
 
 /* -- section: socket callbacks and PREREQFUNCTION (test/test-sockcb.c) -- */
 #define TEST_LIST_SOCKCB(X) \

@@ -345,17 +345,23 @@ TEST_IMPL(resume_from_on_an_upload_skips_what_the_server_has) {
 
 /* ---- HTTP_VERSION ----------------------------------------------------- */
 
-TEST_IMPL(http_version_1_0_sends_an_http10_request_and_keeps_no_connection_unasked) {
-  tserver *s = tserver_start(), *k = tserver_start();
+/* As libcurl: an HTTP/1.0 request goes on a connection the answer keeps,
+ * whatever the request's version: an HTTP/1.1 answer keeps it (unless it
+ * says close), an HTTP/1.0 answer only with "Connection: keep-alive". */
+TEST_IMPL(http_version_1_0_sends_an_http10_request_and_the_answer_keeps_the_connection) {
+  tserver *s = tserver_start(), *k = tserver_start(), *c = tserver_start();
   sink body = {0};
   ferry_easy *e;
 
   ASSERT_NOT_NULL(s);
   ASSERT_NOT_NULL(k);
+  ASSERT_NOT_NULL(c);
   tserver_respond_always(s, FX_OK_HELLO, 0);
   tserver_respond_always(k,
                          "HTTP/1.0 200 OK\r\nConnection: keep-alive\r\n"
                          "Content-Length: 5\r\n\r\nhello",
+                         0);
+  tserver_respond_always(c, "HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\nhello",
                          0);
   e = fx_easy(fx_url(s, "/v"), &body, NULL);
   ASSERT_EQ(ferry_easy_setopt(e, FERRYOPT_HTTP_VERSION, FERRY_HTTP_VERSION_1_0),
@@ -364,15 +370,20 @@ TEST_IMPL(http_version_1_0_sends_an_http10_request_and_keeps_no_connection_unask
   ASSERT_REQ(s, 0, f("GET /v HTTP/1.0\r\nHost: %s\r\nAccept: */*\r\n\r\n",
                      hostport(s)));
   ASSERT_EQ(info_long(e, FERRYINFO_HTTP_VERSION), FERRY_HTTP_VERSION_1_1);
-  /* the server did not say keep-alive: a new connection each time */
+  /* an HTTP/1.1 answer keeps the connection */
   ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
-  ASSERT_EQ(tserver_connections(s), 2);
-  /* one that says so keeps it */
+  ASSERT_EQ(tserver_connections(s), 1);
+  /* an HTTP/1.0 one that says keep-alive keeps it */
   ferry_easy_setopt(e, FERRYOPT_URL, fx_url(k, "/v"));
   ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
   ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
   ASSERT_EQ(tserver_connections(k), 1);
   ASSERT_EQ(info_long(e, FERRYINFO_HTTP_VERSION), FERRY_HTTP_VERSION_1_0);
+  /* an HTTP/1.0 one that does not: a new connection each time */
+  ferry_easy_setopt(e, FERRYOPT_URL, fx_url(c, "/v"));
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
+  ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
+  ASSERT_EQ(tserver_connections(c), 2);
   /* 1.1 and NONE ask in HTTP/1.1 */
   ferry_easy_setopt(e, FERRYOPT_URL, fx_url(s, "/v"));
   ASSERT_EQ(ferry_easy_setopt(e, FERRYOPT_HTTP_VERSION, FERRY_HTTP_VERSION_1_1),
@@ -383,11 +394,13 @@ TEST_IMPL(http_version_1_0_sends_an_http10_request_and_keeps_no_connection_unask
             FERRYE_OK);
   ASSERT_EQ(ferry_easy_perform(e), FERRYE_OK);
   ASSERT_REQ(s, 3, GET_REQ("/v", hostport(s)));
-  ASSERT_MEM_EQ(body.data, body.len, "hellohellohellohellohellohello");
+  ASSERT_MEM_EQ(body.data, body.len,
+                "hellohellohellohellohellohellohellohello");
   ferry_easy_cleanup(e);
   sink_free(&body);
   ASSERT_EQ(tserver_stop(s), 0);
   ASSERT_EQ(tserver_stop(k), 0);
+  ASSERT_EQ(tserver_stop(c), 0);
   return 0;
 }
 

@@ -71,7 +71,7 @@
   do {                                                                        \
     const char *e_ = (expected);                                              \
     size_t el_ = strlen(e_), bl_ = (size_t)(len);                             \
-    if (bl_ != el_ || memcmp((buf), e_, el_) != 0)                            \
+    if (bl_ != el_ || (el_ != 0 && memcmp((buf), e_, el_) != 0))              \
       TEST_FAIL_("%s differs: got %zu bytes \"%.*s\", want %zu bytes \"%s\"", \
                  #buf, bl_, (int)(bl_ > 2000 ? 2000 : bl_),                   \
                  (const char *)(buf), el_, e_);                               \

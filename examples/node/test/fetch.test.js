@@ -146,11 +146,11 @@ test('other failures keep their codes', async () => {
   await new Promise((r) => mute.listen(0, '127.0.0.1', r));
   await assert.rejects(ferry.fetch(`http://127.0.0.1:${mute.address().port}/`),
                        { code: 'GOT_NOTHING', ferryCode: 52 });
-  // garbage instead of HTTP
+  // garbage instead of HTTP: an HTTP/0.9 answer, refused as libcurl does
   const junk = net.createServer((s) => s.end('SSH-2.0-OpenSSH\r\n\r\n'));
   await new Promise((r) => junk.listen(0, '127.0.0.1', r));
   await assert.rejects(ferry.fetch(`http://127.0.0.1:${junk.address().port}/`),
-                       { code: 'WEIRD_SERVER_REPLY', ferryCode: 8 });
+                       { code: 'UNSUPPORTED_PROTOCOL', ferryCode: 1 });
   mute.close();
   junk.close();
 });
