@@ -332,6 +332,7 @@ http {{
         ssl_session_cache off;
         ssl_session_tickets off;
         http2_max_concurrent_streams 1000;
+        http2_chunk_size 16k;
 
         location / {{
         }}
