@@ -1513,6 +1513,17 @@ static int response_ends_connection(const ferry_easy *e, long version,
 
 static ferry_code header_to_user(ferry_easy *e, const char *line, size_t len);
 
+/* What the header store said of a line fed to it: on FERRYE_TOO_LARGE
+ * the transfer's error text tells of the store's cap. */
+static ferry_code header_kept(ferry_easy *e, ferry_code rc) {
+  if (rc == FERRYE_TOO_LARGE)
+    snprintf(e->errtext, sizeof(e->errtext),
+             "Too large response headers: the responses of this transfer "
+             "hold more than %zu bytes of them",
+             (size_t)FERRY__HEADERS_MAX);
+  return rc;
+}
+
 static ferry_code on_header_line(void *ud, const char *line, size_t len) {
   ferry_easy *e = ud;
   ferry_code rc;
@@ -1523,7 +1534,8 @@ static ferry_code on_header_line(void *ud, const char *line, size_t len) {
   if (ferry__trace_on(e))
     ferry__trace_data(e, FERRYINFO_HEADER_IN, line, len);
   /* kept for ferry_easy_header, before any callback can ask for it */
-  rc = ferry__headers_record(e, line, len);
+  rc = header_kept(e, ferry__headers_line(&e->headers, line, len,
+                                           e->in_tunnel));
   if (rc != FERRYE_OK)
     return rc;
   /* Content-Range and Last-Modified, when a resume or time condition
@@ -1570,7 +1582,7 @@ static ferry_code on_trailer_line(void *ud, const char *line, size_t len) {
   e->header_size += (long)len;
   if (ferry__trace_on(e))
     ferry__trace_data(e, FERRYINFO_HEADER_IN, line, len);
-  rc = ferry__headers_trailer(e, line, len);
+  rc = header_kept(e, ferry__headers_trailer_line(&e->headers, line, len));
   if (rc != FERRYE_OK)
     return rc;
   return header_to_user(e, line, len);
