@@ -4,7 +4,7 @@
 #define FERRY_HTTP_H
 
 #include "ferry.h"
-#include "easy.h"
+#include "handle.h"
 
 /* POSTFIELDS up to this size travel in the same write as the head. */
 #define FERRY__INLINE_BODY_MAX 16384

@@ -11,7 +11,7 @@
 
 #include "alloc.h"
 #include "conn.h"
-#include "easy.h"
+#include "handle.h"
 #include "multi.h"
 #include "resolve.h"
 #include "tls.h"

@@ -24,7 +24,7 @@
 #include "mime.h"
 #include "proxy.h"
 #include "push.h"
-#include "easy.h"
+#include "handle.h"
 #include "multi.h"
 #include "partial.h"
 #include "resolve.h"

@@ -3,8 +3,10 @@
 #define FERRY_XFER_H
 
 #include "ferry.h"
-#include "easy.h"
+#include "handle.h"
 
+/* The printable name of a state ("RECV_BODY"). */
+const char *ferry__xstate_name(ferry__xstate s);
 /* The one function that changes a transfer's state; it traces
  * "-> [STATE]" through VERBOSE/DEBUGFUNCTION. */
 void ferry__xfer_state(ferry_easy *e, ferry__xstate s);
