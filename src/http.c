@@ -20,7 +20,7 @@
 #include "hsts.h"
 #include "http.h"
 #include "mime.h"
-#include "multi.h"
+#include "multidef.h"
 #include "netrc.h"
 #include "partial.h"
 #include "proxy.h"
