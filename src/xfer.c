@@ -458,8 +458,6 @@ static void update_deadline(ferry_easy *e) {
   ferry__multi_set_deadline(e->multi, e, due);
 }
 
-void ferry__xfer_deadline_changed(ferry_easy *e) { update_deadline(e); }
-
 /* Call the progress callback, if any; returns what it returned. */
 static int progress_report(ferry_easy *e) {
   ferry_multi *m = e->multi;
@@ -1785,7 +1783,7 @@ static void ws_switched(ferry_easy *e) {
     }
   } else {
     e->response_done = 0;
-    rc = ferry__ws_begin_session(e, &rest);
+    rc = ferry__ws_begin_session(e, &rest, update_deadline);
     if (rc == FERRYE_OK)
       ferry__multi_run_soon(e->multi, e);
   }

@@ -31,9 +31,6 @@ void ferry__xfer_detach(ferry_easy *e);
 void ferry__xfer_init_stream(ferry_easy *e);
 /* Free per-transfer state (not options). */
 void ferry__xfer_reset(ferry_easy *e);
-/* Something that bears on the transfer's deadline changed (a WebSocket's
- * close linger): put it in the timer heap again. */
-void ferry__xfer_deadline_changed(ferry_easy *e);
 /* Close the connection a CONNECT_ONLY transfer handed over, if any. */
 void ferry__xfer_close_raw(ferry_easy *e);
 
