@@ -13,6 +13,7 @@
 #include "hsts.h"
 #include "http.h"
 #include "multi.h"
+#include "queues.h"
 #include "trace.h"
 #include "xfer.h"
 
@@ -224,7 +225,7 @@ ferry_code ferry_easy_pause(ferry_easy *e, int bitmask) {
     e->low_speed_since_ms = 0;
     /* Resume from the timer, never from inside this call: data kept while
      * paused is delivered from the loop. */
-    ferry__multi_run_soon(m, e);
+    ferry__queues_run_soon(m, e);
     if (m->in_engine == 0)
       ferry__multi_engine_after(m);
   }

@@ -8,7 +8,6 @@
 #include "ferry.h"
 #include "clock.h"
 #include "multidef.h"
-#include "tls.h"
 
 /* A new engine with no loop yet (the binding adds it: uvbind.c's
  * ferry_multi_init), or NULL when out of memory. */
@@ -24,28 +23,8 @@ void ferry__multi_socket_event(ferry_multi *m, ferry_socket_t s, int cselect);
 
 void ferry__multi_timer_event(ferry_multi *m);
 
-/* Schedule a transfer to run at the next timeout (soon list). */
-void ferry__multi_run_soon(ferry_multi *m, ferry_easy *e);
-/* Set, move or clear (0) a transfer's deadline in the timer heap. */
-void ferry__multi_set_deadline(ferry_multi *m, ferry_easy *e, uint64_t due_ms);
-/* Queue the DONE message of a finished transfer. */
-void ferry__multi_post_done(ferry_multi *m, ferry_easy *e);
-/* A connection slot may have freed up: start waiting transfers. */
-void ferry__multi_wake_pending(ferry_multi *m);
-
-/* The multi's TLS session cache, made on first use; NULL when out of
- * memory. */
-ferry__tls_sessions *ferry__multi_tls_sessions(ferry_multi *m);
-/* The TLS context for a configuration (made and cached on first use, and
- * made again once older than the configuration's CA_CACHE_TIMEOUT). */
-ferry_code ferry__multi_tls_ctx(ferry_multi *m, const ferry__tls_config *cfg,
-                                const char *key, ferry__tls_ctx **out,
-                                char *errbuf, size_t errlen);
-
 /* The adapter closed one of its handles. */
 void ferry__multi_handle_closed(ferry_multi *m);
-/* Queue a transfer for a connection slot, by PRIORITY. */
-void ferry__multi_queue_pending(ferry_multi *m, ferry_easy *e);
 /* Run what other threads submitted (on the loop's thread). */
 void ferry__multi_run_submits(ferry_multi *m);
 /* After a closed multi's last handle or lookup is gone, free it (and call

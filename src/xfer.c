@@ -18,6 +18,7 @@
 #include <sys/un.h>
 
 #include "alloc.h"
+#include "clock.h"
 #include "conn.h"
 #include "decode.h"
 #include "http.h"
@@ -25,12 +26,14 @@
 #include "proxy.h"
 #include "push.h"
 #include "handle.h"
-#include "multi.h"
+#include "multidef.h"
 #include "partial.h"
+#include "queues.h"
 #include "resolve.h"
 #include "route.h"
 #include "share.h"
 #include "tls.h"
+#include "tlscache.h"
 #include "trace.h"
 #include "websocket.h"
 #include "xfer.h"
@@ -119,7 +122,7 @@ void ferry__xfer_close_raw(ferry_easy *e) {
   ferry__ws_free(e); /* a WebSocket endpoint over it goes with it */
   ferry__raw_close(&e->raw);
   /* a transfer waiting for room under a connection limit may start */
-  ferry__multi_wake_pending(e->raw_multi);
+  ferry__queues_wake_pending(e->raw_multi);
   e->raw_multi = NULL;
 }
 
@@ -431,7 +434,7 @@ static void update_deadline(ferry_easy *e) {
   uint64_t due = 0, t;
 
   if (e->state == FERRY__XS_DONE) {
-    ferry__multi_set_deadline(e->multi, e, 0);
+    ferry__queues_set_deadline(e->multi, e, 0);
     return;
   }
   if (e->set.timeout_ms > 0)
@@ -455,7 +458,7 @@ static void update_deadline(ferry_easy *e) {
     due = e->rate_resume_ms;
   if (e->ws_linger_ms && (due == 0 || e->ws_linger_ms < due))
     due = e->ws_linger_ms;
-  ferry__multi_set_deadline(e->multi, e, due);
+  ferry__queues_set_deadline(e->multi, e, due);
 }
 
 /* Call the progress callback, if any; returns what it returned. */
@@ -587,7 +590,7 @@ static ferry_code hook_tls_ctx(void *ud, ferry__tls_ctx **ctx,
   ferry_code rc;
 
   tls_config_of(e, &cfg);
-  rc = ferry__multi_tls_ctx(m, &cfg, hop_tls_key(e), ctx, errbuf, errlen);
+  rc = ferry__tlscache_ctx(m, &cfg, hop_tls_key(e), ctx, errbuf, errlen);
   /* a share's session cache, if the handle's share has one */
   *sessions = ferry__share_tls_sessions(e->share);
   *sessions_lock = ferry__lock_for(&e->lock, FERRY_LOCK_DATA_SSL_SESSION);
@@ -862,7 +865,7 @@ static void acquire_conn(ferry_easy *e, int fresh) {
        !e->set.fresh_connect && !e->set.connect_only) ||
       !ferry__pool_may_open(&m->pool, b)) {
     ferry__xfer_state(e, FERRY__XS_PENDING);
-    ferry__multi_queue_pending(m, e);
+    ferry__queues_add_pending(m, e);
     update_deadline(e);
     return;
   }
@@ -1283,7 +1286,7 @@ static ferry_code session_for(ferry_easy *e, ferry__session **out) {
                    c->max_streams);
     if (m->pipelining & FERRY__PIPE_MULTIPLEX) {
       ferry__pool_mux_add(&m->pool, c);
-      ferry__multi_wake_pending(m);
+      ferry__queues_wake_pending(m);
     }
   }
   return FERRYE_OK;
@@ -1785,7 +1788,7 @@ static void ws_switched(ferry_easy *e) {
     e->response_done = 0;
     rc = ferry__ws_begin_session(e, &rest, update_deadline);
     if (rc == FERRYE_OK)
-      ferry__multi_run_soon(e->multi, e);
+      ferry__queues_run_soon(e->multi, e);
   }
   ferry__buf_free(&rest);
   if (rc != FERRYE_OK)
@@ -2086,9 +2089,9 @@ void ferry__xfer_done(ferry_easy *e, ferry_code result) {
   ferry__buf_free(&e->pausebuf);
   ferry__buf_free(&e->pause_encoded);
   ferry__xfer_state(e, FERRY__XS_DONE);
-  ferry__multi_set_deadline(m, e, 0);
-  ferry__multi_post_done(m, e);
-  ferry__multi_wake_pending(m);
+  ferry__queues_set_deadline(m, e, 0);
+  ferry__queues_post_done(m, e);
+  ferry__queues_wake_pending(m);
 }
 
 void ferry__xfer_detach(ferry_easy *e) {
@@ -2102,7 +2105,7 @@ void ferry__xfer_detach(ferry_easy *e) {
   if (e->dns.entry != NULL)
     ferry__dns_cancel(&e->dns);
   ferry__list_remove(&e->queue_node);
-  ferry__multi_set_deadline(m, e, 0);
+  ferry__queues_set_deadline(m, e, 0);
   if (e->conn) {
     /* A connection on which nothing was sent yet can go back to the pool. */
     int untouched = e->state == FERRY__XS_SEND &&
@@ -2110,5 +2113,5 @@ void ferry__xfer_detach(ferry_easy *e) {
     release_conn(e, untouched ? FERRY__CLOSE_UNUSED : FERRY__CLOSE_FAIL);
   }
   if (e->state != FERRY__XS_DONE && e->state != FERRY__XS_INIT)
-    ferry__multi_wake_pending(m);
+    ferry__queues_wake_pending(m);
 }
