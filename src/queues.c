@@ -60,7 +60,8 @@ static void heap_remove(ferry_multi *m, ferry_easy *e) {
   heap_down(m, i);
 }
 
-void ferry__queues_set_deadline(ferry_multi *m, ferry_easy *e, uint64_t due_ms) {
+void ferry__queues_set_deadline(ferry_multi *m, ferry_easy *e,
+                                uint64_t due_ms) {
   if (m == NULL)
     return;
   if (due_ms == 0) {

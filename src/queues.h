@@ -16,7 +16,8 @@
 /* Schedule a transfer to run at the next timeout (soon list). */
 void ferry__queues_run_soon(ferry_multi *m, ferry_easy *e);
 /* Set, move or clear (0) a transfer's deadline in the timer heap. */
-void ferry__queues_set_deadline(ferry_multi *m, ferry_easy *e, uint64_t due_ms);
+void ferry__queues_set_deadline(ferry_multi *m, ferry_easy *e,
+                                uint64_t due_ms);
 /* Queue the DONE message of a finished transfer. */
 void ferry__queues_post_done(ferry_multi *m, ferry_easy *e);
 /* Queue a transfer for a connection slot, by PRIORITY. */
