@@ -1,9 +1,10 @@
-/* HTTP Digest access authentication (see auth.h). */
+/* HTTP authentication values: Basic and Digest (see auth.h). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
+#include <mbedtls/base64.h>
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/entropy.h>
 #include <mbedtls/md5.h>
@@ -12,6 +13,39 @@
 #include "alloc.h"
 #include "auth.h"
 #include "buf.h"
+
+char *ferry__auth_basic(const char *user, size_t ulen, const char *pass,
+                        int *oom) {
+  size_t plen = strlen(pass), b64len = 0;
+  char *userpass, *out;
+
+  *oom = 0;
+  userpass = ferry__malloc(ulen + plen + 2);
+  if (userpass == NULL) {
+    *oom = 1;
+    return NULL;
+  }
+  memcpy(userpass, user, ulen);
+  userpass[ulen] = ':';
+  memcpy(userpass + ulen + 1, pass, plen + 1);
+  mbedtls_base64_encode(NULL, 0, &b64len, (const unsigned char *)userpass,
+                        ulen + plen + 1);
+  out = ferry__malloc(b64len + 8);
+  if (out == NULL ||
+      mbedtls_base64_encode((unsigned char *)out + 6, b64len + 2, &b64len,
+                            (const unsigned char *)userpass,
+                            ulen + plen + 1) != 0) {
+    ferry__free(out);
+    out = NULL;
+    *oom = 1;
+  } else {
+    memcpy(out, "Basic ", 6);
+  }
+  /* the password does not linger in freed memory */
+  memset(userpass, 0, ulen + plen + 1);
+  ferry__free(userpass);
+  return out;
+}
 
 static int is_space(char c) { return c == ' ' || c == '\t'; }
 

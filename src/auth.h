@@ -1,4 +1,5 @@
-/* HTTP Digest access authentication (RFC 7616), sans-IO: read a server's
+/* HTTP authentication values, sans-IO: Basic (RFC 7617) from a user and
+ * password, and Digest access authentication (RFC 7616): read a server's
  * WWW-Authenticate challenge, make the Authorization value for a request.
  *
  * Supported: the algorithms MD5, MD5-sess, SHA-256 and SHA-256-sess,
@@ -44,6 +45,11 @@ typedef struct ferry__digest {
  *      if a later request answers it anyway, as libcurl would)
  *  -1  out of memory (d is emptied) */
 int ferry__digest_challenge(ferry__digest *d, const char *value);
+
+/* "Basic <base64 of user:pass>" (user is ulen bytes); NULL when out of
+ * memory (*oom set). The caller frees it. */
+char *ferry__auth_basic(const char *user, size_t ulen, const char *pass,
+                        int *oom);
 
 /* Does the value name the scheme (case-insensitive) as one of its
  * challenges? A scheme is followed by a blank, a comma or the end. */

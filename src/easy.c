@@ -1,5 +1,6 @@
-/* Easy handles: init, cleanup, reset, duphandle, perform, pause. An easy
- * perform is a private multi with one transfer: there is one engine. */
+/* Easy handles: init, cleanup, reset, duphandle, perform, pause, and the
+ * header API over the handle's store (headers.h). An easy perform is a
+ * private multi with one transfer: there is one engine. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,9 +9,11 @@
 #include "conn.h"
 #include "cookie.h"
 #include "easy.h"
+#include "headers.h"
 #include "hsts.h"
 #include "http.h"
 #include "multi.h"
+#include "queues.h"
 #include "trace.h"
 #include "xfer.h"
 
@@ -222,7 +225,7 @@ ferry_code ferry_easy_pause(ferry_easy *e, int bitmask) {
     e->low_speed_since_ms = 0;
     /* Resume from the timer, never from inside this call: data kept while
      * paused is delivered from the loop. */
-    ferry__multi_run_soon(m, e);
+    ferry__queues_run_soon(m, e);
     if (m->in_engine == 0)
       ferry__multi_engine_after(m);
   }
@@ -254,4 +257,24 @@ void ferry__easy_set_error(ferry_easy *e, const char *fmt, ...) {
     snprintf(e->set.errorbuffer, FERRY_ERROR_SIZE, "%s", e->errtext);
   if (ferry__trace_on(e))
     ferry__infof(e, "%s", e->errtext);
+}
+
+ferry_hcode ferry_easy_header(ferry_easy *easy, const char *name, size_t index,
+                              unsigned int origin, int request,
+                              struct ferry_header **hout) {
+  if (!ferry__easy_valid(easy)) {
+    if (hout != NULL)
+      *hout = NULL;
+    return FERRYHE_BAD_ARGUMENT;
+  }
+  return ferry__headers_find(&easy->headers, name, index, origin, request,
+                             hout);
+}
+
+struct ferry_header *ferry_easy_nextheader(ferry_easy *easy,
+                                           unsigned int origin, int request,
+                                           struct ferry_header *prev) {
+  if (!ferry__easy_valid(easy))
+    return NULL;
+  return ferry__headers_next(&easy->headers, origin, request, prev);
 }

@@ -55,7 +55,7 @@
 #include "tls.h"
 
 /* A stream's window once its request is out (bounded by what a paused
- * owner may hold: FERRY__PAUSE_MAX in easy.h is no smaller), the
+ * owner may hold: FERRY__PAUSE_MAX in handle.h is no smaller), the
  * connection's, and the window a stream starts with (our SETTINGS). */
 #define STREAM_WINDOW (8 * 1024 * 1024)
 #define CONN_WINDOW (32 * 1024 * 1024)

@@ -1,5 +1,5 @@
-/* The received-header store and the header API (ferry_easy_header,
- * ferry_easy_nextheader). See headers.h for the store's contract.
+/* The received-header store behind the header API (ferry_easy_header,
+ * ferry_easy_nextheader, in easy.c). See headers.h for its contract.
  *
  * The store is a singly linked list in the order the headers arrived; each
  * entry holds its name and value in one piece, taken from chunks of memory
@@ -11,7 +11,6 @@
 #include <strings.h>
 
 #include "alloc.h"
-#include "easy.h"
 #include "headers.h"
 
 struct ferry__hentry {
@@ -271,27 +270,6 @@ ferry_code ferry__headers_trailer_line(ferry__headers *h, const char *line,
   return add_entry(h, line, len, colon, FERRYH_TRAILER);
 }
 
-static ferry_code recorded(ferry_easy *e, ferry_code rc) {
-  if (rc == FERRYE_TOO_LARGE)
-    snprintf(e->errtext, sizeof(e->errtext),
-             "Too large response headers: the responses of this transfer "
-             "hold more than %zu bytes of them",
-             (size_t)FERRY__HEADERS_MAX);
-  else if (rc == FERRYE_BAD_FUNCTION_ARGUMENT)
-    snprintf(e->errtext, sizeof(e->errtext), "trailer line without a colon");
-  else if (rc == FERRYE_WEIRD_SERVER_REPLY)
-    snprintf(e->errtext, sizeof(e->errtext), "malformed trailer line");
-  return rc;
-}
-
-ferry_code ferry__headers_record(ferry_easy *e, const char *line, size_t len) {
-  return recorded(e, ferry__headers_line(&e->headers, line, len, e->in_tunnel));
-}
-
-ferry_code ferry__headers_trailer(ferry_easy *e, const char *line, size_t len) {
-  return recorded(e, ferry__headers_trailer_line(&e->headers, line, len));
-}
-
 static int matches(const ferry__hentry *x, unsigned origin, int request) {
   return (x->origin & origin) != 0 && x->request == request;
 }
@@ -402,24 +380,4 @@ struct ferry_header *ferry__headers_next(ferry__headers *h, unsigned origin,
     return NULL;
   fill(&h->out[1], x, amount, index);
   return &h->out[1];
-}
-
-ferry_hcode ferry_easy_header(ferry_easy *easy, const char *name, size_t index,
-                              unsigned int origin, int request,
-                              struct ferry_header **hout) {
-  if (!ferry__easy_valid(easy)) {
-    if (hout != NULL)
-      *hout = NULL;
-    return FERRYHE_BAD_ARGUMENT;
-  }
-  return ferry__headers_find(&easy->headers, name, index, origin, request,
-                             hout);
-}
-
-struct ferry_header *ferry_easy_nextheader(ferry_easy *easy,
-                                           unsigned int origin, int request,
-                                           struct ferry_header *prev) {
-  if (!ferry__easy_valid(easy))
-    return NULL;
-  return ferry__headers_next(&easy->headers, origin, request, prev);
 }

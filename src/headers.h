@@ -83,15 +83,6 @@ ferry_code ferry__headers_trailer_line(ferry__headers *h, const char *line,
  * from now on belong to request index + 1. */
 void ferry__headers_next_request(ferry__headers *h);
 
-/* The transfer's hook: feed a response line to e's store (a proxy's
- * CONNECT response while e->in_tunnel). On FERRYE_TOO_LARGE it also
- * writes the transfer's error text. Returns what ferry__headers_line()
- * returns. */
-ferry_code ferry__headers_record(ferry_easy *e, const char *line, size_t len);
-/* The same for a trailer line (ferry__headers_trailer_line), with the
- * error text written for each error. */
-ferry_code ferry__headers_trailer(ferry_easy *e, const char *line, size_t len);
-
 /* ferry_easy_header() and ferry_easy_nextheader() on a store, for the
  * easy handle's functions and for tests. */
 ferry_hcode ferry__headers_find(ferry__headers *h, const char *name,

@@ -12,7 +12,6 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include <mbedtls/base64.h>
 
 #include "alloc.h"
 #include "h1.h"
@@ -21,7 +20,7 @@
 #include "hsts.h"
 #include "http.h"
 #include "mime.h"
-#include "multi.h"
+#include "multidef.h"
 #include "netrc.h"
 #include "partial.h"
 #include "proxy.h"
@@ -86,39 +85,6 @@ char *ferry__http_origin(const ferry__url *u) {
   *p++ = ':';
   memcpy(p, digits + sizeof(digits) - plen, plen);
   p[plen] = '\0';
-  return out;
-}
-
-char *ferry__http_basic(const char *user, size_t ulen, const char *pass,
-                        int *oom) {
-  size_t plen = strlen(pass), b64len = 0;
-  char *userpass, *out;
-
-  *oom = 0;
-  userpass = ferry__malloc(ulen + plen + 2);
-  if (userpass == NULL) {
-    *oom = 1;
-    return NULL;
-  }
-  memcpy(userpass, user, ulen);
-  userpass[ulen] = ':';
-  memcpy(userpass + ulen + 1, pass, plen + 1);
-  mbedtls_base64_encode(NULL, 0, &b64len, (const unsigned char *)userpass,
-                        ulen + plen + 1);
-  out = ferry__malloc(b64len + 8);
-  if (out == NULL ||
-      mbedtls_base64_encode((unsigned char *)out + 6, b64len + 2, &b64len,
-                            (const unsigned char *)userpass,
-                            ulen + plen + 1) != 0) {
-    ferry__free(out);
-    out = NULL;
-    *oom = 1;
-  } else {
-    memcpy(out, "Basic ", 6);
-  }
-  /* the password does not linger in freed memory */
-  memset(userpass, 0, ulen + plen + 1);
-  ferry__free(userpass);
   return out;
 }
 
@@ -242,7 +208,7 @@ static char *authorization(ferry_easy *e, const char *method,
     }
   } else if (e->auth_picked == AUTH_BASIC) {
     if (have_user) {
-      out = ferry__http_basic(user, ulen, pass, oom);
+      out = ferry__auth_basic(user, ulen, pass, oom);
       named = 1;
     }
     e->auth_done = 1;

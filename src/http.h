@@ -4,7 +4,7 @@
 #define FERRY_HTTP_H
 
 #include "ferry.h"
-#include "easy.h"
+#include "handle.h"
 
 /* POSTFIELDS up to this size travel in the same write as the head. */
 #define FERRY__INLINE_BODY_MAX 16384
@@ -46,10 +46,6 @@ ferry_code ferry__http_next_hop(ferry_easy *e, ferry__url *next);
  * a 3xx (as it came, when it leads nowhere ferry can go). FERRYE_OK or
  * FERRYE_OUT_OF_MEMORY. */
 ferry_code ferry__http_redirect_url(ferry_easy *e);
-/* "Basic <base64 of user:pass>" (user is ulen bytes); NULL when out of
- * memory (*oom set). The caller frees it. */
-char *ferry__http_basic(const char *user, size_t ulen, const char *pass,
-                        int *oom);
 /* "scheme://host:port" ("[v6]" bracketed) of a URL; NULL when out of
  * memory. The caller frees it. */
 char *ferry__http_origin(const ferry__url *u);

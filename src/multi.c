@@ -11,88 +11,15 @@
 
 #include "alloc.h"
 #include "conn.h"
-#include "easy.h"
+#include "handle.h"
 #include "multi.h"
+#include "queues.h"
 #include "resolve.h"
 #include "tls.h"
 #include "xfer.h"
 #include "ferry_uv.h"
 
-/* ---- timer heap ------------------------------------------------------- */
-
-static int heap_less(ferry_easy *a, ferry_easy *b) {
-  return a->deadline_ms < b->deadline_ms;
-}
-
-static void heap_swap(ferry_multi *m, size_t i, size_t j) {
-  ferry_easy *t = m->heap[i];
-  m->heap[i] = m->heap[j];
-  m->heap[j] = t;
-  m->heap[i]->heap_idx = i;
-  m->heap[j]->heap_idx = j;
-}
-
-static void heap_up(ferry_multi *m, size_t i) {
-  while (i > 0) {
-    size_t parent = (i - 1) / 2;
-    if (!heap_less(m->heap[i], m->heap[parent]))
-      break;
-    heap_swap(m, i, parent);
-    i = parent;
-  }
-}
-
-static void heap_down(ferry_multi *m, size_t i) {
-  for (;;) {
-    size_t l = 2 * i + 1, r = l + 1, min = i;
-    if (l < m->heap_len && heap_less(m->heap[l], m->heap[min]))
-      min = l;
-    if (r < m->heap_len && heap_less(m->heap[r], m->heap[min]))
-      min = r;
-    if (min == i)
-      break;
-    heap_swap(m, i, min);
-    i = min;
-  }
-}
-
-static void heap_remove(ferry_multi *m, ferry_easy *e) {
-  size_t i = e->heap_idx;
-  if (i == SIZE_MAX)
-    return;
-  e->heap_idx = SIZE_MAX;
-  m->heap_len--;
-  if (i == m->heap_len)
-    return;
-  m->heap[i] = m->heap[m->heap_len];
-  m->heap[i]->heap_idx = i;
-  heap_up(m, i);
-  heap_down(m, i);
-}
-
-void ferry__multi_set_deadline(ferry_multi *m, ferry_easy *e, uint64_t due_ms) {
-  if (m == NULL)
-    return;
-  if (due_ms == 0) {
-    heap_remove(m, e);
-    e->deadline_ms = 0;
-    return;
-  }
-  if (e->heap_idx != SIZE_MAX) {
-    if (e->deadline_ms == due_ms)
-      return;
-    e->deadline_ms = due_ms;
-    heap_up(m, e->heap_idx);
-    heap_down(m, e->heap_idx);
-    return;
-  }
-  /* add_handle made room for every added handle */
-  assert(m->heap_len < m->heap_cap);
-  e->deadline_ms = due_ms;
-  e->heap_idx = m->heap_len;
-  m->heap[m->heap_len++] = e;
-  heap_up(m, e->heap_idx);
-}
+/* ---- timer ------------------------------------------------------------ */
 
 /* Milliseconds until the engine needs to run, -1 for never. */
 static long next_timeout(ferry_multi *m) {
@@ -233,33 +160,6 @@ void ferry__multi_engine_after(ferry_multi *m) {
   }
 }
 
-/* ---- queues ----------------------------------------------------------- */
-
-void ferry__multi_run_soon(ferry_multi *m, ferry_easy *e) {
-  ferry__list_remove(&e->queue_node);
-  ferry__list_insert_tail(&m->soon, &e->queue_node);
-}
-
-void ferry__multi_post_done(ferry_multi *m, ferry_easy *e) {
-  e->msg.msg = FERRYMSG_DONE;
-  e->msg.easy_handle = e;
-  e->msg.data.result = e->result;
-  ferry__list_insert_tail(&m->msgs, &e->msg_node);
-  m->num_msgs++;
-  if (e->set.donefn)
-    ferry__list_insert_tail(&m->done_calls, &e->done_node);
-  m->num_alive--;
-  if (m->notifyfn != NULL) {
-    if (m->notify_enabled & (1u << FERRYMNOTIFY_EASY_DONE))
-      ferry__list_insert_tail(&m->notify_done, &e->notify_node);
-    /* INFO_READ when the queue was empty: the callback reads them all */
-    if ((m->notify_enabled & (1u << FERRYMNOTIFY_INFO_READ)) &&
-        m->num_msgs == 1)
-      m->notify_info = 1;
-  }
-  m->progress++;
-}
-
 /* How many idle connections the pool keeps: MAXCONNECTS, or libcurl's
  * default of four per added handle. */
 static void update_cache_size(ferry_multi *m) {
@@ -268,30 +168,7 @@ static void update_cache_size(ferry_multi *m) {
                                          : 4u;
 }
 
-static void on_idle_closed(void *ud) { ferry__multi_wake_pending(ud); }
-
-void ferry__multi_wake_pending(ferry_multi *m) {
-  ferry__list *it, *tmp;
-  if (m->closing)
-    return;
-  /* every transfer an HTTP/2 connection has room for, and the first one a
-   * freed connection slot lets go (first come, first served) */
-  FERRY__LIST_FOREACH_SAFE(it, tmp, &m->pending) {
-    ferry_easy *e = FERRY__CONTAINER_OF(it, ferry_easy, queue_node);
-    ferry__bundle *b = ferry__pool_bundle(&m->pool, e->conn_key, 0);
-    if (b != NULL && ferry__pool_mux_room(b)) {
-      ferry__multi_run_soon(m, e);
-      continue;
-    }
-    if (b != NULL && b->n_connecting_mux > 0 && (e->set.pipewait || b->mux_seen))
-      continue; /* it waits for that connection */
-    if (b == NULL || !ferry__list_empty(&b->idle) ||
-        ferry__pool_may_open(&m->pool, b)) {
-      ferry__multi_run_soon(m, e);
-      return;
-    }
-  }
-}
+static void on_idle_closed(void *ud) { ferry__queues_wake_pending(ud); }
 
 /* The private loop's backend fd is readable: a name lookup ended (or a
  * wakeup came). Poll even when nothing keeps the loop alive, so that a
@@ -340,8 +217,7 @@ void ferry__multi_timer_event(ferry_multi *m) {
   now = ferry__now_ms();
   while (m->heap_len && m->heap[0]->deadline_ms <= now) {
     ferry_easy *e = m->heap[0];
-    heap_remove(m, e);
-    e->deadline_ms = 0;
+    ferry__queues_set_deadline(m, e, 0);
     ferry__xfer_on_deadline(e);
   }
   m->in_engine--;
@@ -393,47 +269,6 @@ int ferry__multi_watch_backend(ferry_multi *m) {
   m->backend.on_event = backend_event;
   m->backend.ctx = m;
   return ferry__watch_add(&m->watches, &m->backend, uv_backend_fd(m->own_loop));
-}
-
-ferry__tls_sessions *ferry__multi_tls_sessions(ferry_multi *m) {
-  if (m->tls_sessions == NULL &&
-      ferry__tls_sessions_new(&m->tls_sessions, 256) != FERRYE_OK)
-    return NULL;
-  return m->tls_sessions;
-}
-
-ferry_code ferry__multi_tls_ctx(ferry_multi *m, const ferry__tls_config *cfg,
-                                const char *key, ferry__tls_ctx **out,
-                                char *errbuf, size_t errlen) {
-  ferry__tls_ctx *ctx, **grown;
-  ferry_code rc;
-
-  for (size_t i = 0; i < m->n_tls_ctxs; i++)
-    if (strcmp(ferry__tls_ctx_key(m->tls_ctxs[i]), key) == 0) {
-      if (ferry__tls_ctx_expired(m->tls_ctxs[i], cfg->ca_cache_timeout)) {
-        /* CA_CACHE_TIMEOUT: a new context reads the CA store again; the
-         * connections made from the old one keep it */
-        rc = ferry__tls_ctx_new(&ctx, cfg, errbuf, errlen);
-        if (rc != FERRYE_OK)
-          return rc;
-        ferry__tls_ctx_free(m->tls_ctxs[i]);
-        m->tls_ctxs[i] = ctx;
-      }
-      *out = m->tls_ctxs[i];
-      return FERRYE_OK;
-    }
-  if (ferry__multi_tls_sessions(m) == NULL)
-    return FERRYE_OUT_OF_MEMORY;
-  grown = ferry__realloc(m->tls_ctxs, (m->n_tls_ctxs + 1) * sizeof(*grown));
-  if (grown == NULL)
-    return FERRYE_OUT_OF_MEMORY;
-  m->tls_ctxs = grown;
-  rc = ferry__tls_ctx_new(&ctx, cfg, errbuf, errlen);
-  if (rc != FERRYE_OK)
-    return rc;
-  m->tls_ctxs[m->n_tls_ctxs++] = ctx;
-  *out = ctx;
-  return FERRYE_OK;
 }
 
 typedef struct ferry__submit {
@@ -495,18 +330,6 @@ void ferry__multi_run_submits(ferry_multi *m) {
     ferry__free(list);
     list = next;
   }
-}
-
-void ferry__multi_queue_pending(ferry_multi *m, ferry_easy *e) {
-  ferry__list *it;
-  /* highest PRIORITY first; first come, first served among equals */
-  ferry__list_remove(&e->queue_node);
-  for (it = m->pending.prev; it != &m->pending; it = it->prev) {
-    ferry_easy *o = FERRY__CONTAINER_OF(it, ferry_easy, queue_node);
-    if (o->set.priority >= e->set.priority)
-      break;
-  }
-  ferry__list_insert_head(it, &e->queue_node);
 }
 
 void ferry__multi_free(ferry_multi *m) {
@@ -647,7 +470,7 @@ ferry_mcode ferry_multi_add_handle(ferry_multi *m, ferry_easy *e) {
   ferry__xfer_state(e, FERRY__XS_INIT);
   e->result = FERRYE_OK;
   e->msg.msg = FERRYMSG_NONE;
-  ferry__multi_run_soon(m, e);
+  ferry__queues_run_soon(m, e);
   /* Start it: the timer callback is told to fire at once, from here. */
   update_timer(m);
   check_failed(m);

@@ -8,7 +8,7 @@
 #include "alloc.h"
 #include "h1.h"
 #include "cookie.h"
-#include "multi.h"
+#include "multidef.h"
 #include "mime.h"
 #include "partial.h"
 

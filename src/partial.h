@@ -22,7 +22,7 @@
 #define FERRY_PARTIAL_H
 
 #include "ferry.h"
-#include "easy.h"
+#include "handle.h"
 
 /* The current hop's request asks for these (e->body_len and e->is_head are
  * set): sets e->resume_from and e->range_asked, and gives the header

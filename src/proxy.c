@@ -16,8 +16,8 @@
 #include <mbedtls/base64.h>
 
 #include "alloc.h"
+#include "auth.h"
 #include "h1.h"
-#include "http.h"
 #include "proxy.h"
 
 extern char **environ;
@@ -210,7 +210,7 @@ char *ferry__proxy_authorization(const ferry_easy *e, int *oom) {
   } else {
     return NULL;
   }
-  return ferry__http_basic(user, ulen, pass, oom);
+  return ferry__auth_basic(user, ulen, pass, oom);
 }
 
 ferry_code ferry__proxy_connect_request(ferry_easy *e, ferry__buf *out) {

@@ -6,7 +6,7 @@
 
 #include "ferry.h"
 #include "buf.h"
-#include "easy.h"
+#include "handle.h"
 
 /* Decide the current hop's proxy: sets e->use_proxy, e->tunnel,
  * e->proxy_url and the connection's destination (e->dest_*). FERRYE_OK,

@@ -15,7 +15,7 @@
 #define FERRY_ROUTE_H
 
 #include "ferry.h"
-#include "easy.h"
+#include "handle.h"
 
 /* After the proxy is chosen and e->conn_key made for the current hop:
  * apply CONNECT_TO to e->dest_* and add the route to e->conn_key.

@@ -6,6 +6,7 @@
 #include "multi.h"
 #include "share.h"
 #include "tls.h"
+#include "tlscache.h"
 
 /* The multi whose cache the handle uses: the one it is added to, else its
  * private perform multi (made when make is set). */
@@ -83,7 +84,7 @@ ferry_code ferry_easy_ssls_import(ferry_easy *e, const char *session_key,
     lock = ferry__lock_for(&e->lock, FERRY_LOCK_DATA_SSL_SESSION);
   } else {
     m = multi_of(e, 1);
-    if (m == NULL || (cache = ferry__multi_tls_sessions(m)) == NULL)
+    if (m == NULL || (cache = ferry__tlscache_sessions(m)) == NULL)
       return FERRYE_OUT_OF_MEMORY;
   }
   rc = ferry__tls_sessions_import(cache, lock, session_key, shmac, shmac_len,

@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "easy.h"
-#include "multi.h"
+#include "handle.h"
+#include "multidef.h"
 #include "trace.h"
 
 int ferry__trace_on(const ferry_easy *e) {

@@ -4,14 +4,13 @@
 
 #include "alloc.h"
 #include "clock.h"
-#include "easy.h"
 #include "h1.h"
-#include "multi.h"
+#include "handle.h"
+#include "multidef.h"
 #include "raw.h"
 #include "trace.h"
 #include "websocket.h"
 #include "wssession.h"
-#include "xfer.h"
 
 /* A CONNECT_ONLY endpoint's send queue: what a ferry_ws_send queues before
  * it writes (libcurl's send buffer is two chunks of 64 KiB). */
@@ -162,12 +161,13 @@ static void hook_closed(void *ud) {
     ferry__infof(e, "WebSocket close handshake done: waiting %d ms at most "
                     "for the server to close the connection",
                  FERRY__WS_LINGER_MS);
-  ferry__xfer_deadline_changed(e);
+  e->ws->deadline_changed(e);
 }
 
 static const ferry__ws_session_hooks session_hooks = {hook_chunk, hook_closed};
 
-ferry_code ferry__ws_begin_session(ferry_easy *e, ferry__buf *rest) {
+ferry_code ferry__ws_begin_session(ferry_easy *e, ferry__buf *rest,
+                                   void (*deadline_changed)(ferry_easy *e)) {
   ferry__ws_session_config cfg;
   ferry_code rc;
 
@@ -181,6 +181,7 @@ ferry_code ferry__ws_begin_session(ferry_easy *e, ferry__buf *rest) {
     e->stream.eof = 0;
     e->upload_read = 0;
   }
+  e->ws->deadline_changed = deadline_changed; /* before rest is read */
   rc = ferry__ws_session_start(e->conn, &e->stream, &session_hooks, e, &cfg,
                                rest);
   if (rc != FERRYE_OK)

@@ -40,6 +40,9 @@ typedef struct ferry__wsx {
   unsigned switched : 1;          /* the 101 came and was taken */
   unsigned in_write : 1;          /* the write callback runs: meta holds */
   struct ferry_ws_frame meta;     /* the chunk the write callback has */
+  /* callback mode: the transfer's layer, told when the close handshake
+   * is done and the transfer's deadline moved (e->ws_linger_ms) */
+  void (*deadline_changed)(struct ferry_easy *e);
   /* CONNECT_ONLY: the endpoint over the handed-over connection, bytes
    * read and not decoded yet, and a control frame's payload handed out
    * in parts (to a small buffer) */
@@ -75,8 +78,12 @@ ferry_code ferry__ws_response(struct ferry_easy *e, int status);
 ferry_code ferry__ws_connect_only(struct ferry_easy *e);
 /* Callback mode: turn the transfer's connection (no session on it any
  * more: ferry__h1_session_upgrade) into a WebSocket session carrying its
- * stream, with rest (taken) read first. FERRYE_OK or
+ * stream, with rest (taken) read first. deadline_changed is called when
+ * the close handshake is done and e->ws_linger_ms set, for the caller to
+ * put the transfer in the timer heap again. FERRYE_OK or
  * FERRYE_OUT_OF_MEMORY. */
-ferry_code ferry__ws_begin_session(struct ferry_easy *e, ferry__buf *rest);
+ferry_code ferry__ws_begin_session(struct ferry_easy *e, ferry__buf *rest,
+                                   void (*deadline_changed)(
+                                       struct ferry_easy *e));
 
 #endif

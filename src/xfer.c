@@ -18,19 +18,22 @@
 #include <sys/un.h>
 
 #include "alloc.h"
+#include "clock.h"
 #include "conn.h"
 #include "decode.h"
 #include "http.h"
 #include "mime.h"
 #include "proxy.h"
 #include "push.h"
-#include "easy.h"
-#include "multi.h"
+#include "handle.h"
+#include "multidef.h"
 #include "partial.h"
+#include "queues.h"
 #include "resolve.h"
 #include "route.h"
 #include "share.h"
 #include "tls.h"
+#include "tlscache.h"
 #include "trace.h"
 #include "websocket.h"
 #include "xfer.h"
@@ -120,7 +123,7 @@ void ferry__xfer_close_raw(ferry_easy *e) {
   ferry__ws_free(e); /* a WebSocket endpoint over it goes with it */
   ferry__raw_close(&e->raw);
   /* a transfer waiting for room under a connection limit may start */
-  ferry__multi_wake_pending(e->raw_multi);
+  ferry__queues_wake_pending(e->raw_multi);
   e->raw_multi = NULL;
 }
 
@@ -432,7 +435,7 @@ static void update_deadline(ferry_easy *e) {
   uint64_t due = 0, t;
 
   if (e->state == FERRY__XS_DONE) {
-    ferry__multi_set_deadline(e->multi, e, 0);
+    ferry__queues_set_deadline(e->multi, e, 0);
     return;
   }
   if (e->set.timeout_ms > 0)
@@ -456,10 +459,8 @@ static void update_deadline(ferry_easy *e) {
     due = e->rate_resume_ms;
   if (e->ws_linger_ms && (due == 0 || e->ws_linger_ms < due))
     due = e->ws_linger_ms;
-  ferry__multi_set_deadline(e->multi, e, due);
+  ferry__queues_set_deadline(e->multi, e, due);
 }
-
-void ferry__xfer_deadline_changed(ferry_easy *e) { update_deadline(e); }
 
 /* Call the progress callback, if any; returns what it returned. */
 static int progress_report(ferry_easy *e) {
@@ -590,7 +591,7 @@ static ferry_code hook_tls_ctx(void *ud, ferry__tls_ctx **ctx,
   ferry_code rc;
 
   tls_config_of(e, &cfg);
-  rc = ferry__multi_tls_ctx(m, &cfg, hop_tls_key(e), ctx, errbuf, errlen);
+  rc = ferry__tlscache_ctx(m, &cfg, hop_tls_key(e), ctx, errbuf, errlen);
   /* a share's session cache, if the handle's share has one */
   *sessions = ferry__share_tls_sessions(e->share);
   *sessions_lock = ferry__lock_for(&e->lock, FERRY_LOCK_DATA_SSL_SESSION);
@@ -865,7 +866,7 @@ static void acquire_conn(ferry_easy *e, int fresh) {
        !e->set.fresh_connect && !e->set.connect_only) ||
       !ferry__pool_may_open(&m->pool, b)) {
     ferry__xfer_state(e, FERRY__XS_PENDING);
-    ferry__multi_queue_pending(m, e);
+    ferry__queues_add_pending(m, e);
     update_deadline(e);
     return;
   }
@@ -1324,7 +1325,7 @@ static ferry_code session_for(ferry_easy *e, ferry__session **out) {
                    c->max_streams);
     if (m->pipelining & FERRY__PIPE_MULTIPLEX) {
       ferry__pool_mux_add(&m->pool, c);
-      ferry__multi_wake_pending(m);
+      ferry__queues_wake_pending(m);
     }
   }
   return FERRYE_OK;
@@ -1552,6 +1553,21 @@ static int response_ends_connection(const ferry_easy *e, long version,
 
 static ferry_code header_to_user(ferry_easy *e, const char *line, size_t len);
 
+/* What the header store said of a line fed to it: on FERRYE_TOO_LARGE
+ * the transfer's error text tells of the store's cap. */
+static ferry_code header_kept(ferry_easy *e, ferry_code rc) {
+  if (rc == FERRYE_TOO_LARGE)
+    snprintf(e->errtext, sizeof(e->errtext),
+             "Too large response headers: the responses of this transfer "
+             "hold more than %zu bytes of them",
+             (size_t)FERRY__HEADERS_MAX);
+  else if (rc == FERRYE_BAD_FUNCTION_ARGUMENT) /* trailers only */
+    snprintf(e->errtext, sizeof(e->errtext), "trailer line without a colon");
+  else if (rc == FERRYE_WEIRD_SERVER_REPLY) /* trailers only */
+    snprintf(e->errtext, sizeof(e->errtext), "malformed trailer line");
+  return rc;
+}
+
 static ferry_code on_header_line(void *ud, const char *line, size_t len) {
   ferry_easy *e = ud;
   ferry_code rc;
@@ -1562,7 +1578,8 @@ static ferry_code on_header_line(void *ud, const char *line, size_t len) {
   if (ferry__trace_on(e))
     ferry__trace_data(e, FERRYINFO_HEADER_IN, line, len);
   /* kept for ferry_easy_header, before any callback can ask for it */
-  rc = ferry__headers_record(e, line, len);
+  rc = header_kept(e, ferry__headers_line(&e->headers, line, len,
+                                           e->in_tunnel));
   if (rc != FERRYE_OK)
     return rc;
   /* Content-Range and Last-Modified, when a resume or time condition
@@ -1612,7 +1629,7 @@ static ferry_code on_trailer_line(void *ud, const char *line, size_t len) {
     if (ferry__trace_on(e))
       ferry__trace_data(e, FERRYINFO_HEADER_IN, line, len);
   }
-  rc = ferry__headers_trailer(e, line, len);
+  rc = header_kept(e, ferry__headers_trailer_line(&e->headers, line, len));
   if (rc != FERRYE_OK)
     return rc;
   return header_to_user(e, line, len);
@@ -1853,9 +1870,9 @@ static void ws_switched(ferry_easy *e) {
     }
   } else {
     e->response_done = 0;
-    rc = ferry__ws_begin_session(e, &rest);
+    rc = ferry__ws_begin_session(e, &rest, update_deadline);
     if (rc == FERRYE_OK)
-      ferry__multi_run_soon(e->multi, e);
+      ferry__queues_run_soon(e->multi, e);
   }
   ferry__buf_free(&rest);
   if (rc != FERRYE_OK)
@@ -2156,9 +2173,9 @@ void ferry__xfer_done(ferry_easy *e, ferry_code result) {
   ferry__buf_free(&e->pausebuf);
   ferry__buf_free(&e->pause_encoded);
   ferry__xfer_state(e, FERRY__XS_DONE);
-  ferry__multi_set_deadline(m, e, 0);
-  ferry__multi_post_done(m, e);
-  ferry__multi_wake_pending(m);
+  ferry__queues_set_deadline(m, e, 0);
+  ferry__queues_post_done(m, e);
+  ferry__queues_wake_pending(m);
 }
 
 void ferry__xfer_detach(ferry_easy *e) {
@@ -2172,7 +2189,7 @@ void ferry__xfer_detach(ferry_easy *e) {
   if (e->dns.entry != NULL)
     ferry__dns_cancel(&e->dns);
   ferry__list_remove(&e->queue_node);
-  ferry__multi_set_deadline(m, e, 0);
+  ferry__queues_set_deadline(m, e, 0);
   if (e->conn) {
     /* A connection on which nothing was sent yet can go back to the pool. */
     int untouched = e->state == FERRY__XS_SEND &&
@@ -2180,5 +2197,5 @@ void ferry__xfer_detach(ferry_easy *e) {
     release_conn(e, untouched ? FERRY__CLOSE_UNUSED : FERRY__CLOSE_FAIL);
   }
   if (e->state != FERRY__XS_DONE && e->state != FERRY__XS_INIT)
-    ferry__multi_wake_pending(m);
+    ferry__queues_wake_pending(m);
 }

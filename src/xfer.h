@@ -3,8 +3,10 @@
 #define FERRY_XFER_H
 
 #include "ferry.h"
-#include "easy.h"
+#include "handle.h"
 
+/* The printable name of a state ("RECV_BODY"). */
+const char *ferry__xstate_name(ferry__xstate s);
 /* The one function that changes a transfer's state; it traces
  * "-> [STATE]" through VERBOSE/DEBUGFUNCTION. */
 void ferry__xfer_state(ferry_easy *e, ferry__xstate s);
@@ -29,9 +31,6 @@ void ferry__xfer_detach(ferry_easy *e);
 void ferry__xfer_init_stream(ferry_easy *e);
 /* Free per-transfer state (not options). */
 void ferry__xfer_reset(ferry_easy *e);
-/* Something that bears on the transfer's deadline changed (a WebSocket's
- * close linger): put it in the timer heap again. */
-void ferry__xfer_deadline_changed(ferry_easy *e);
 /* Close the connection a CONNECT_ONLY transfer handed over, if any. */
 void ferry__xfer_close_raw(ferry_easy *e);
 
