@@ -1349,6 +1349,12 @@ FERRY_EXTERN ferry_mcode ferry_multi_assign(ferry_multi *multi, ferry_socket_t s
 FERRY_EXTERN ferry_mcode ferry_multi_socket_action(ferry_multi *multi,
                                                    ferry_socket_t s,
                                                    int ev_bitmask, int *running);
+/* libcurl's deprecated curl_multi_socket_all (use socket_action): act on
+ * every transfer at once. It does what ferry_multi_perform does (which
+ * tells FERRYMOPT_SOCKETFUNCTION of every change as it goes), and returns
+ * the same codes. */
+FERRY_EXTERN ferry_mcode ferry_multi_socket_all(ferry_multi *multi,
+                                                int *running);
 /* A NULL-terminated array of the added easy handles, to be freed with
  * ferry_free. NULL on a bad handle or out of memory. */
 FERRY_EXTERN ferry_easy **ferry_multi_get_handles(ferry_multi *multi);

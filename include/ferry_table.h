@@ -1252,6 +1252,7 @@
   X(ferry_multi_setopt, curl_multi_setopt)                                     \
   X(ferry_multi_assign, curl_multi_assign)                                     \
   X(ferry_multi_socket_action, curl_multi_socket_action)                       \
+  X(ferry_multi_socket_all, curl_multi_socket_all)                             \
   X(ferry_multi_get_handles, curl_multi_get_handles)                           \
   X(ferry_multi_strerror, curl_multi_strerror)                                 \
   X(ferry_multi_waitfds, curl_multi_waitfds)                                   \
@@ -1304,7 +1305,8 @@
 /* libcurl-only spellings: X(CURL_ALIAS, CURL_TARGET). <curl/curl.h> gets
  * `#define CURL_ALIAS CURL_TARGET`. TARGET is the text the alias stands for:
  * a name the header defines from the lists above (old and renamed libcurl
- * names), a number, or a standard C macro (curl/system.h's curl_off_t
+ * names), a call of such a name (curl_multi_socket, a macro in libcurl's
+ * header too), a number, or a standard C macro (curl/system.h's curl_off_t
  * printing helpers). ferry has no names of its own for these. */
 #define FERRY_ALIASES(X)                                                       \
   X(CURLE_OPERATION_TIMEOUTED, CURLE_OPERATION_TIMEDOUT)                       \
@@ -1348,6 +1350,8 @@
   X(CURLE_CONV_FAILED, CURLE_OBSOLETE75)                                       \
   X(CURLE_ALREADY_COMPLETE, 99999)                                             \
   X(CURLM_CALL_MULTI_SOCKET, CURLM_CALL_MULTI_PERFORM)                         \
+  X(curl_multi_socket(m, s, running),                                          \
+    curl_multi_socket_action(m, s, 0, running))                                \
   X(CURLOPT_FILE, CURLOPT_WRITEDATA)                                           \
   X(CURLOPT_INFILE, CURLOPT_READDATA)                                          \
   X(CURLOPT_WRITEHEADER, CURLOPT_HEADERDATA)                                   \

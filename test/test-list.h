@@ -972,6 +972,8 @@
 /* -- section: what libcurl bindings such as pycurl need beyond HTTP
  *    (test/test-pycompat.c) -- */
 #define TEST_LIST_PYCOMPAT(X) \
+  X(compat_multi_socket_all_runs_every_transfer_as_perform_does) \
+  X(compat_multi_socket_all_keeps_the_socket_callback_told) \
   X(compat_refused_protocols_callbacks_and_values_are_not_built_in)
 
 #define TEST_LIST(X)   \
