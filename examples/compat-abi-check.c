@@ -260,12 +260,87 @@ SAME(CURLINFO_POSTTRANSFER_TIME_T, 0x600000 + 67);
 SAME(CURLINFO_PROXYAUTH_USED, 0x200000 + 70);
 SAME(CURLINFO_SIZE_DELIVERED, 0x600000 + 71);
 
+/* Values and return codes of options ferry refuses (FTP, SSH, RTSP, GSS-API
+ * delegation, the ioctl callback): programs name them, so they compile. */
+SAME(CURL_HTTP_VERSION_LAST, 32);
+SAME(CURLIOE_OK, 0);
+SAME(CURLIOE_UNKNOWNCMD, 1);
+SAME(CURLIOE_FAILRESTART, 2);
+SAME(CURLIOE_LAST, 3);
+SAME(CURLIOCMD_NOP, 0);
+SAME(CURLIOCMD_RESTARTREAD, 1);
+SAME(CURLIOCMD_LAST, 2);
+SAME(CURL_FNMATCHFUNC_MATCH, 0);
+SAME(CURL_FNMATCHFUNC_NOMATCH, 1);
+SAME(CURL_FNMATCHFUNC_FAIL, 2);
+SAME(CURLSSH_AUTH_ANY, 0xffffffffUL);
+SAME(CURLSSH_AUTH_NONE, 0);
+SAME(CURLSSH_AUTH_PUBLICKEY, 1);
+SAME(CURLSSH_AUTH_PASSWORD, 2);
+SAME(CURLSSH_AUTH_HOST, 4);
+SAME(CURLSSH_AUTH_KEYBOARD, 8);
+SAME(CURLSSH_AUTH_AGENT, 16);
+SAME(CURLSSH_AUTH_GSSAPI, 32);
+SAME(CURLSSH_AUTH_DEFAULT, 0xffffffffUL);
+SAME(CURLKHTYPE_UNKNOWN, 0);
+SAME(CURLKHTYPE_RSA1, 1);
+SAME(CURLKHTYPE_RSA, 2);
+SAME(CURLKHTYPE_DSS, 3);
+SAME(CURLKHTYPE_ECDSA, 4);
+SAME(CURLKHTYPE_ED25519, 5);
+SAME(CURLKHSTAT_FINE_ADD_TO_FILE, 0);
+SAME(CURLKHSTAT_FINE, 1);
+SAME(CURLKHSTAT_REJECT, 2);
+SAME(CURLKHSTAT_DEFER, 3);
+SAME(CURLKHSTAT_FINE_REPLACE, 4);
+SAME(CURLKHSTAT_LAST, 5);
+SAME(CURLKHMATCH_OK, 0);
+SAME(CURLKHMATCH_MISMATCH, 1);
+SAME(CURLKHMATCH_MISSING, 2);
+SAME(CURLKHMATCH_LAST, 3);
+SAME(CURLGSSAPI_DELEGATION_NONE, 0);
+SAME(CURLGSSAPI_DELEGATION_POLICY_FLAG, 1);
+SAME(CURLGSSAPI_DELEGATION_FLAG, 2);
+SAME(CURLFTPAUTH_DEFAULT, 0);
+SAME(CURLFTPAUTH_SSL, 1);
+SAME(CURLFTPAUTH_TLS, 2);
+SAME(CURLFTPAUTH_LAST, 3);
+SAME(CURLFTPMETHOD_DEFAULT, 0);
+SAME(CURLFTPMETHOD_MULTICWD, 1);
+SAME(CURLFTPMETHOD_NOCWD, 2);
+SAME(CURLFTPMETHOD_SINGLECWD, 3);
+SAME(CURLFTPMETHOD_LAST, 4);
+SAME(CURL_RTSPREQ_NONE, 0);
+SAME(CURL_RTSPREQ_OPTIONS, 1);
+SAME(CURL_RTSPREQ_DESCRIBE, 2);
+SAME(CURL_RTSPREQ_ANNOUNCE, 3);
+SAME(CURL_RTSPREQ_SETUP, 4);
+SAME(CURL_RTSPREQ_PLAY, 5);
+SAME(CURL_RTSPREQ_PAUSE, 6);
+SAME(CURL_RTSPREQ_TEARDOWN, 7);
+SAME(CURL_RTSPREQ_GET_PARAMETER, 8);
+SAME(CURL_RTSPREQ_SET_PARAMETER, 9);
+SAME(CURL_RTSPREQ_RECORD, 10);
+SAME(CURL_RTSPREQ_RECEIVE, 11);
+SAME(CURL_RTSPREQ_LAST, 12);
+
 /* Values passed to setopt for a long option must be longs. */
 _Static_assert(sizeof(CURL_HTTP_VERSION_1_1) == sizeof(long),
                "CURL_HTTP_VERSION_* must be long");
 _Static_assert(sizeof(CURL_IPRESOLVE_V4) == sizeof(long),
                "CURL_IPRESOLVE_* must be long");
 _Static_assert(sizeof(CURLAUTH_ANY) == sizeof(long), "CURLAUTH_* must be long");
+_Static_assert(sizeof(CURL_RTSPREQ_SETUP) == sizeof(long),
+               "CURL_RTSPREQ_* must be long");
+_Static_assert(sizeof(CURLFTPMETHOD_NOCWD) == sizeof(long),
+               "CURLFTPMETHOD_* must be long");
+_Static_assert(sizeof(CURLFTPAUTH_TLS) == sizeof(long),
+               "CURLFTPAUTH_* must be long");
+_Static_assert(sizeof(CURLGSSAPI_DELEGATION_FLAG) == sizeof(long),
+               "CURLGSSAPI_DELEGATION_* must be long");
+_Static_assert(sizeof(CURLSSH_AUTH_ANY) == sizeof(long) &&
+                   sizeof(CURLSSH_AUTH_AGENT) == sizeof(long),
+               "CURLSSH_AUTH_* must be long");
 
 /* Layouts programs touch directly */
 _Static_assert(offsetof(CURLMsg, msg) == 0, "CURLMsg.msg first");
@@ -283,6 +358,19 @@ _Static_assert(offsetof(struct curl_sockaddr, addr) == 16, "addr");
 _Static_assert(sizeof(struct curl_sockaddr) == 16 + sizeof(struct sockaddr),
                "curl_sockaddr size");
 _Static_assert(sizeof(curlsocktype) == sizeof(int), "curlsocktype is an enum");
+/* struct curl_khkey: the key, its length, then its type (an enum) */
+_Static_assert(offsetof(struct curl_khkey, key) == 0, "curl_khkey.key");
+_Static_assert(offsetof(struct curl_khkey, len) == sizeof(char *),
+               "curl_khkey.len");
+_Static_assert(offsetof(struct curl_khkey, keytype) ==
+                   sizeof(char *) + sizeof(size_t),
+               "curl_khkey.keytype");
+_Static_assert(sizeof(enum curl_khtype) == sizeof(int), "curl_khtype");
+_Static_assert(sizeof(curlioerr) == sizeof(int) &&
+                   sizeof(curliocmd) == sizeof(int) &&
+                   sizeof(curl_ftpauth) == sizeof(int) &&
+                   sizeof(curl_ftpmethod) == sizeof(int),
+               "curlioerr, curliocmd, curl_ftpauth, curl_ftpmethod are enums");
 
 /* The callbacks' types, as libcurl declares them */
 #define SAME_TYPE(a, b)                                                        \
@@ -292,6 +380,14 @@ SAME_TYPE(curl_opensocket_callback,
 SAME_TYPE(curl_sockopt_callback, int (*)(void *, curl_socket_t, curlsocktype));
 SAME_TYPE(curl_closesocket_callback, int (*)(void *, curl_socket_t));
 SAME_TYPE(curl_prereq_callback, int (*)(void *, char *, char *, int, int));
+SAME_TYPE(curl_ioctl_callback, curlioerr (*)(CURL *, int, void *));
+SAME_TYPE(curl_fnmatch_callback, int (*)(void *, const char *, const char *));
+SAME_TYPE(curl_resolver_start_callback, int (*)(void *, void *, void *));
+SAME_TYPE(curl_sshkeycallback,
+          int (*)(CURL *, const struct curl_khkey *, const struct curl_khkey *,
+                  enum curl_khmatch, void *));
+SAME_TYPE(curl_sshhostkeycallback,
+          int (*)(void *, int, const char *, size_t));
 
 #if __SIZEOF_POINTER__ == 8 && __SIZEOF_LONG__ == 8
 /* curl_version_info_data of age CURLVERSION_TWELFTH on LP64, as libcurl's
@@ -314,6 +410,7 @@ VOFF(gsasl_version, 192);
 VOFF(feature_names, 200);
 VOFF(rtmp_version, 208);
 _Static_assert(sizeof(curl_version_info_data) == 216, "curl_version_info_data");
+_Static_assert(sizeof(struct curl_khkey) == 24, "curl_khkey size");
 _Static_assert(offsetof(struct curl_ssl_backend, name) == 8 &&
                    sizeof(curl_ssl_backend) == 16,
                "curl_ssl_backend");

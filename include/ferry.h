@@ -253,6 +253,7 @@ typedef enum {
 #define FERRY_HTTP_VERSION_2_PRIOR_KNOWLEDGE 5L
 #define FERRY_HTTP_VERSION_3 30L
 #define FERRY_HTTP_VERSION_3ONLY 31L
+#define FERRY_HTTP_VERSION_LAST 32L /* one past the last; never valid */
 
 /* FERRYOPT_IPRESOLVE */
 #define FERRY_IPRESOLVE_WHATEVER 0L
@@ -774,6 +775,130 @@ typedef void *(*ferry_realloc_callback)(void *ptr, size_t size);
 typedef char *(*ferry_strdup_callback)(const char *str);
 typedef void *(*ferry_calloc_callback)(size_t nmemb, size_t size);
 
+/* ---- names for options ferry refuses --------------------------------- */
+
+/* The values and callback types of libcurl options for protocols and
+ * mechanisms ferry does not have (FTP, SSH, RTSP, GSS-API delegation) and
+ * of the old ioctl callback. Every option they belong to is in the table
+ * with SUPPORTED 0: setting it fails with FERRYE_NOT_BUILT_IN, so ferry
+ * never calls these callbacks nor reads these values. They exist so that
+ * a libcurl program naming them compiles; numbers, types and layouts are
+ * libcurl's. */
+
+/* FERRYOPT_IOCTLFUNCTION (libcurl deprecates it for the seek callback):
+ * what the callback returns, and the commands it gets. */
+typedef enum {
+  FERRYIOE_OK,
+  FERRYIOE_UNKNOWNCMD,
+  FERRYIOE_FAILRESTART,
+  FERRYIOE_LAST
+} ferry_ioerr;
+typedef enum {
+  FERRYIOCMD_NOP,
+  FERRYIOCMD_RESTARTREAD,
+  FERRYIOCMD_LAST
+} ferry_iocmd;
+typedef ferry_ioerr (*ferry_ioctl_callback)(ferry_easy *handle, int cmd,
+                                            void *clientp);
+
+/* FERRYOPT_FNMATCH_FUNCTION (FTP wildcard matching): returns one of
+ * these. */
+#define FERRY_FNMATCHFUNC_MATCH 0
+#define FERRY_FNMATCHFUNC_NOMATCH 1
+#define FERRY_FNMATCHFUNC_FAIL 2
+typedef int (*ferry_fnmatch_callback)(void *ptr, const char *pattern,
+                                      const char *string);
+
+/* FERRYOPT_RESOLVER_START_FUNCTION: in libcurl, called before each name
+ * resolution with the resolver's own state. */
+typedef int (*ferry_resolver_start_callback)(void *resolver_state,
+                                             void *reserved, void *userdata);
+
+/* FERRYOPT_SSH_AUTH_TYPES bits. ANY is every bit of 32. */
+#define FERRYSSH_AUTH_ANY ((unsigned long)0xffffffff)
+#define FERRYSSH_AUTH_NONE 0L
+#define FERRYSSH_AUTH_PUBLICKEY (1L << 0)
+#define FERRYSSH_AUTH_PASSWORD (1L << 1)
+#define FERRYSSH_AUTH_HOST (1L << 2)
+#define FERRYSSH_AUTH_KEYBOARD (1L << 3)
+#define FERRYSSH_AUTH_AGENT (1L << 4)
+#define FERRYSSH_AUTH_GSSAPI (1L << 5)
+#define FERRYSSH_AUTH_DEFAULT FERRYSSH_AUTH_ANY
+
+/* FERRYOPT_SSH_KEYFUNCTION: a host key (key is base64 text ending in NUL
+ * when len is 0, else len raw bytes), how it compared with the known
+ * hosts file, and what the callback decides. Layout matches libcurl's
+ * struct curl_khkey. */
+enum ferry_khtype {
+  FERRYKHTYPE_UNKNOWN,
+  FERRYKHTYPE_RSA1,
+  FERRYKHTYPE_RSA,
+  FERRYKHTYPE_DSS,
+  FERRYKHTYPE_ECDSA,
+  FERRYKHTYPE_ED25519
+};
+struct ferry_khkey {
+  const char *key;
+  size_t len;
+  enum ferry_khtype keytype;
+};
+enum ferry_khstat {
+  FERRYKHSTAT_FINE_ADD_TO_FILE,
+  FERRYKHSTAT_FINE,
+  FERRYKHSTAT_REJECT,
+  FERRYKHSTAT_DEFER,
+  FERRYKHSTAT_FINE_REPLACE,
+  FERRYKHSTAT_LAST
+};
+enum ferry_khmatch {
+  FERRYKHMATCH_OK,
+  FERRYKHMATCH_MISMATCH,
+  FERRYKHMATCH_MISSING,
+  FERRYKHMATCH_LAST
+};
+typedef int (*ferry_sshkey_callback)(ferry_easy *easy,
+                                     const struct ferry_khkey *knownkey,
+                                     const struct ferry_khkey *foundkey,
+                                     enum ferry_khmatch match, void *clientp);
+/* FERRYOPT_SSH_HOSTKEYFUNCTION: keytype is a FERRYKHTYPE_ value; returns
+ * FERRYE_OK to accept the key. */
+typedef int (*ferry_sshhostkey_callback)(void *clientp, int keytype,
+                                         const char *key, size_t keylen);
+
+/* FERRYOPT_GSSAPI_DELEGATION */
+#define FERRYGSSAPI_DELEGATION_NONE 0L
+#define FERRYGSSAPI_DELEGATION_POLICY_FLAG (1L << 0)
+#define FERRYGSSAPI_DELEGATION_FLAG (1L << 1)
+
+/* FERRYOPT_FTPSSLAUTH; the enum only holds the end marker, as libcurl's
+ * curl_ftpauth does. */
+#define FERRYFTPAUTH_DEFAULT 0L
+#define FERRYFTPAUTH_SSL 1L
+#define FERRYFTPAUTH_TLS 2L
+typedef enum { FERRYFTPAUTH_LAST = 3 } ferry_ftpauth;
+
+/* FERRYOPT_FTP_FILEMETHOD; likewise. */
+#define FERRYFTPMETHOD_DEFAULT 0L
+#define FERRYFTPMETHOD_MULTICWD 1L
+#define FERRYFTPMETHOD_NOCWD 2L
+#define FERRYFTPMETHOD_SINGLECWD 3L
+typedef enum { FERRYFTPMETHOD_LAST = 4 } ferry_ftpmethod;
+
+/* FERRYOPT_RTSP_REQUEST */
+#define FERRY_RTSPREQ_NONE 0L
+#define FERRY_RTSPREQ_OPTIONS 1L
+#define FERRY_RTSPREQ_DESCRIBE 2L
+#define FERRY_RTSPREQ_ANNOUNCE 3L
+#define FERRY_RTSPREQ_SETUP 4L
+#define FERRY_RTSPREQ_PLAY 5L
+#define FERRY_RTSPREQ_PAUSE 6L
+#define FERRY_RTSPREQ_TEARDOWN 7L
+#define FERRY_RTSPREQ_GET_PARAMETER 8L
+#define FERRY_RTSPREQ_SET_PARAMETER 9L
+#define FERRY_RTSPREQ_RECORD 10L
+#define FERRY_RTSPREQ_RECEIVE 11L
+#define FERRY_RTSPREQ_LAST 12L
+
 /* ---- global ---------------------------------------------------------- */
 
 /* Initialise the library. Calling it is optional: ferry_easy_init and
@@ -1224,6 +1349,12 @@ FERRY_EXTERN ferry_mcode ferry_multi_assign(ferry_multi *multi, ferry_socket_t s
 FERRY_EXTERN ferry_mcode ferry_multi_socket_action(ferry_multi *multi,
                                                    ferry_socket_t s,
                                                    int ev_bitmask, int *running);
+/* libcurl's deprecated curl_multi_socket_all (use socket_action): act on
+ * every transfer at once. It does what ferry_multi_perform does (which
+ * tells FERRYMOPT_SOCKETFUNCTION of every change as it goes), and returns
+ * the same codes. */
+FERRY_EXTERN ferry_mcode ferry_multi_socket_all(ferry_multi *multi,
+                                                int *running);
 /* A NULL-terminated array of the added easy handles, to be freed with
  * ferry_free. NULL on a bad handle or out of memory. */
 FERRY_EXTERN ferry_easy **ferry_multi_get_handles(ferry_multi *multi);

@@ -727,6 +727,7 @@
   X(FERRY_HTTP_VERSION_2_PRIOR_KNOWLEDGE, CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE) \
   X(FERRY_HTTP_VERSION_3, CURL_HTTP_VERSION_3)                                 \
   X(FERRY_HTTP_VERSION_3ONLY, CURL_HTTP_VERSION_3ONLY)                         \
+  X(FERRY_HTTP_VERSION_LAST, CURL_HTTP_VERSION_LAST)                           \
   X(FERRY_IPRESOLVE_WHATEVER, CURL_IPRESOLVE_WHATEVER)                         \
   X(FERRY_IPRESOLVE_V4, CURL_IPRESOLVE_V4)                                     \
   X(FERRY_IPRESOLVE_V6, CURL_IPRESOLVE_V6)                                     \
@@ -1045,6 +1046,66 @@
   X(FERRYE_LAST, CURL_LAST)                                                    \
   X(FERRYM_LAST, CURLM_LAST)                                                   \
   X(FERRYOPT_LASTENTRY, CURLOPT_LASTENTRY)                                     \
+  X(FERRYIOE_OK, CURLIOE_OK)                                                   \
+  X(FERRYIOE_UNKNOWNCMD, CURLIOE_UNKNOWNCMD)                                   \
+  X(FERRYIOE_FAILRESTART, CURLIOE_FAILRESTART)                                 \
+  X(FERRYIOE_LAST, CURLIOE_LAST)                                               \
+  X(FERRYIOCMD_NOP, CURLIOCMD_NOP)                                             \
+  X(FERRYIOCMD_RESTARTREAD, CURLIOCMD_RESTARTREAD)                             \
+  X(FERRYIOCMD_LAST, CURLIOCMD_LAST)                                           \
+  X(FERRY_FNMATCHFUNC_MATCH, CURL_FNMATCHFUNC_MATCH)                           \
+  X(FERRY_FNMATCHFUNC_NOMATCH, CURL_FNMATCHFUNC_NOMATCH)                       \
+  X(FERRY_FNMATCHFUNC_FAIL, CURL_FNMATCHFUNC_FAIL)                             \
+  X(FERRYSSH_AUTH_ANY, CURLSSH_AUTH_ANY)                                       \
+  X(FERRYSSH_AUTH_NONE, CURLSSH_AUTH_NONE)                                     \
+  X(FERRYSSH_AUTH_PUBLICKEY, CURLSSH_AUTH_PUBLICKEY)                           \
+  X(FERRYSSH_AUTH_PASSWORD, CURLSSH_AUTH_PASSWORD)                             \
+  X(FERRYSSH_AUTH_HOST, CURLSSH_AUTH_HOST)                                     \
+  X(FERRYSSH_AUTH_KEYBOARD, CURLSSH_AUTH_KEYBOARD)                             \
+  X(FERRYSSH_AUTH_AGENT, CURLSSH_AUTH_AGENT)                                   \
+  X(FERRYSSH_AUTH_GSSAPI, CURLSSH_AUTH_GSSAPI)                                 \
+  X(FERRYSSH_AUTH_DEFAULT, CURLSSH_AUTH_DEFAULT)                               \
+  X(FERRYKHTYPE_UNKNOWN, CURLKHTYPE_UNKNOWN)                                   \
+  X(FERRYKHTYPE_RSA1, CURLKHTYPE_RSA1)                                         \
+  X(FERRYKHTYPE_RSA, CURLKHTYPE_RSA)                                           \
+  X(FERRYKHTYPE_DSS, CURLKHTYPE_DSS)                                           \
+  X(FERRYKHTYPE_ECDSA, CURLKHTYPE_ECDSA)                                       \
+  X(FERRYKHTYPE_ED25519, CURLKHTYPE_ED25519)                                   \
+  X(FERRYKHSTAT_FINE_ADD_TO_FILE, CURLKHSTAT_FINE_ADD_TO_FILE)                 \
+  X(FERRYKHSTAT_FINE, CURLKHSTAT_FINE)                                         \
+  X(FERRYKHSTAT_REJECT, CURLKHSTAT_REJECT)                                     \
+  X(FERRYKHSTAT_DEFER, CURLKHSTAT_DEFER)                                       \
+  X(FERRYKHSTAT_FINE_REPLACE, CURLKHSTAT_FINE_REPLACE)                         \
+  X(FERRYKHSTAT_LAST, CURLKHSTAT_LAST)                                         \
+  X(FERRYKHMATCH_OK, CURLKHMATCH_OK)                                           \
+  X(FERRYKHMATCH_MISMATCH, CURLKHMATCH_MISMATCH)                               \
+  X(FERRYKHMATCH_MISSING, CURLKHMATCH_MISSING)                                 \
+  X(FERRYKHMATCH_LAST, CURLKHMATCH_LAST)                                       \
+  X(FERRYGSSAPI_DELEGATION_NONE, CURLGSSAPI_DELEGATION_NONE)                   \
+  X(FERRYGSSAPI_DELEGATION_POLICY_FLAG, CURLGSSAPI_DELEGATION_POLICY_FLAG)     \
+  X(FERRYGSSAPI_DELEGATION_FLAG, CURLGSSAPI_DELEGATION_FLAG)                   \
+  X(FERRYFTPAUTH_DEFAULT, CURLFTPAUTH_DEFAULT)                                 \
+  X(FERRYFTPAUTH_SSL, CURLFTPAUTH_SSL)                                         \
+  X(FERRYFTPAUTH_TLS, CURLFTPAUTH_TLS)                                         \
+  X(FERRYFTPAUTH_LAST, CURLFTPAUTH_LAST)                                       \
+  X(FERRYFTPMETHOD_DEFAULT, CURLFTPMETHOD_DEFAULT)                             \
+  X(FERRYFTPMETHOD_MULTICWD, CURLFTPMETHOD_MULTICWD)                           \
+  X(FERRYFTPMETHOD_NOCWD, CURLFTPMETHOD_NOCWD)                                 \
+  X(FERRYFTPMETHOD_SINGLECWD, CURLFTPMETHOD_SINGLECWD)                         \
+  X(FERRYFTPMETHOD_LAST, CURLFTPMETHOD_LAST)                                   \
+  X(FERRY_RTSPREQ_NONE, CURL_RTSPREQ_NONE)                                     \
+  X(FERRY_RTSPREQ_OPTIONS, CURL_RTSPREQ_OPTIONS)                               \
+  X(FERRY_RTSPREQ_DESCRIBE, CURL_RTSPREQ_DESCRIBE)                             \
+  X(FERRY_RTSPREQ_ANNOUNCE, CURL_RTSPREQ_ANNOUNCE)                             \
+  X(FERRY_RTSPREQ_SETUP, CURL_RTSPREQ_SETUP)                                   \
+  X(FERRY_RTSPREQ_PLAY, CURL_RTSPREQ_PLAY)                                     \
+  X(FERRY_RTSPREQ_PAUSE, CURL_RTSPREQ_PAUSE)                                   \
+  X(FERRY_RTSPREQ_TEARDOWN, CURL_RTSPREQ_TEARDOWN)                             \
+  X(FERRY_RTSPREQ_GET_PARAMETER, CURL_RTSPREQ_GET_PARAMETER)                   \
+  X(FERRY_RTSPREQ_SET_PARAMETER, CURL_RTSPREQ_SET_PARAMETER)                   \
+  X(FERRY_RTSPREQ_RECORD, CURL_RTSPREQ_RECORD)                                 \
+  X(FERRY_RTSPREQ_RECEIVE, CURL_RTSPREQ_RECEIVE)                               \
+  X(FERRY_RTSPREQ_LAST, CURL_RTSPREQ_LAST)                                     \
   X(FERRYMOPT_LASTENTRY, CURLMOPT_LASTENTRY)
 
 /* Types: X(ferry_type, CURL_TYPE) */
@@ -1109,7 +1170,16 @@
   X(ferry_progress_callback, curl_progress_callback)                           \
   X(ferry_sslbackend, curl_sslbackend)                                         \
   X(ferry_sslset, CURLsslset)                                                  \
-  X(ferry_ssls_export_cb, curl_ssls_export_cb)
+  X(ferry_ssls_export_cb, curl_ssls_export_cb)                                 \
+  X(ferry_ioerr, curlioerr)                                                    \
+  X(ferry_iocmd, curliocmd)                                                    \
+  X(ferry_ioctl_callback, curl_ioctl_callback)                                 \
+  X(ferry_fnmatch_callback, curl_fnmatch_callback)                             \
+  X(ferry_resolver_start_callback, curl_resolver_start_callback)               \
+  X(ferry_sshkey_callback, curl_sshkeycallback)                                \
+  X(ferry_sshhostkey_callback, curl_sshhostkeycallback)                        \
+  X(ferry_ftpauth, curl_ftpauth)                                               \
+  X(ferry_ftpmethod, curl_ftpmethod)
 
 /* Struct tags: X(ferry_tag, curl_tag) so `struct curl_slist` works. */
 #define FERRY_STRUCTS(X)                                                       \
@@ -1130,7 +1200,14 @@
   X(ferry_index, curl_index)                                                   \
   X(ferry_pushheaders, curl_pushheaders)                                       \
   X(ferry_ws_frame, curl_ws_frame)                                             \
-  X(ferry_ssl_backend, curl_ssl_backend)
+  X(ferry_ssl_backend, curl_ssl_backend)                                       \
+  X(ferry_khkey, curl_khkey)
+
+/* Enum tags: X(ferry_tag, curl_tag) so `enum curl_khmatch` works. */
+#define FERRY_ENUMS(X)                                                         \
+  X(ferry_khtype, curl_khtype)                                                 \
+  X(ferry_khstat, curl_khstat)                                                 \
+  X(ferry_khmatch, curl_khmatch)
 
 /* Functions: X(ferry_name, curl_name) */
 #define FERRY_FUNCTIONS(X)                                                     \
@@ -1175,6 +1252,7 @@
   X(ferry_multi_setopt, curl_multi_setopt)                                     \
   X(ferry_multi_assign, curl_multi_assign)                                     \
   X(ferry_multi_socket_action, curl_multi_socket_action)                       \
+  X(ferry_multi_socket_all, curl_multi_socket_all)                             \
   X(ferry_multi_get_handles, curl_multi_get_handles)                           \
   X(ferry_multi_strerror, curl_multi_strerror)                                 \
   X(ferry_multi_waitfds, curl_multi_waitfds)                                   \
@@ -1227,7 +1305,8 @@
 /* libcurl-only spellings: X(CURL_ALIAS, CURL_TARGET). <curl/curl.h> gets
  * `#define CURL_ALIAS CURL_TARGET`. TARGET is the text the alias stands for:
  * a name the header defines from the lists above (old and renamed libcurl
- * names), a number, or a standard C macro (curl/system.h's curl_off_t
+ * names), a call of such a name (curl_multi_socket, a macro in libcurl's
+ * header too), a number, or a standard C macro (curl/system.h's curl_off_t
  * printing helpers). ferry has no names of its own for these. */
 #define FERRY_ALIASES(X)                                                       \
   X(CURLE_OPERATION_TIMEOUTED, CURLE_OPERATION_TIMEDOUT)                       \
@@ -1271,6 +1350,8 @@
   X(CURLE_CONV_FAILED, CURLE_OBSOLETE75)                                       \
   X(CURLE_ALREADY_COMPLETE, 99999)                                             \
   X(CURLM_CALL_MULTI_SOCKET, CURLM_CALL_MULTI_PERFORM)                         \
+  X(curl_multi_socket(m, s, running),                                          \
+    curl_multi_socket_action(m, s, 0, running))                                \
   X(CURLOPT_FILE, CURLOPT_WRITEDATA)                                           \
   X(CURLOPT_INFILE, CURLOPT_READDATA)                                          \
   X(CURLOPT_WRITEHEADER, CURLOPT_HEADERDATA)                                   \

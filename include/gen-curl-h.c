@@ -76,6 +76,7 @@ static const struct row infos[] = {
 static const struct pair constants[] = {FERRY_CONSTANTS(GEN_PAIR)};
 static const struct pair types[] = {FERRY_TYPES(GEN_PAIR)};
 static const struct pair structs[] = {FERRY_STRUCTS(GEN_PAIR)};
+static const struct pair enums[] = {FERRY_ENUMS(GEN_PAIR)};
 static const struct pair functions[] = {FERRY_FUNCTIONS(GEN_PAIR)};
 static const struct pair aliases[] = {FERRY_ALIASES(GEN_PAIR)};
 #undef GEN_PAIR
@@ -100,7 +101,8 @@ static int n_stub_paths;
  * than a libcurl program's. Nothing reads them; they have external linkage
  * only so that compilers do not warn about arrays that are never read. */
 extern const long long gen_constant_values[];
-extern const size_t gen_type_sizes[], gen_struct_sizes[], gen_function_sizes[];
+extern const size_t gen_type_sizes[], gen_struct_sizes[], gen_enum_sizes[],
+    gen_function_sizes[];
 #define GEN_VALUE(ferry_name, curl_name) (long long)(ferry_name),
 const long long gen_constant_values[] = {FERRY_CONSTANTS(GEN_VALUE)};
 #undef GEN_VALUE
@@ -109,6 +111,10 @@ const size_t gen_type_sizes[] = {FERRY_TYPES(GEN_SIZE)};
 #undef GEN_SIZE
 #define GEN_SIZE(ferry_name, curl_name) sizeof(struct ferry_name *),
 const size_t gen_struct_sizes[] = {FERRY_STRUCTS(GEN_SIZE)};
+#undef GEN_SIZE
+/* An enum's size needs the whole enum, not only its tag. */
+#define GEN_SIZE(ferry_name, curl_name) sizeof(enum ferry_name),
+const size_t gen_enum_sizes[] = {FERRY_ENUMS(GEN_SIZE)};
 #undef GEN_SIZE
 #define GEN_SIZE(ferry_name, curl_name) sizeof(&ferry_name),
 const size_t gen_function_sizes[] = {FERRY_FUNCTIONS(GEN_SIZE)};
@@ -349,6 +355,13 @@ static void emit_curl_h(FILE *out) {
   for (i = 0; i < COUNT(structs); i++) {
     note_name("", structs[i].curl);
     fprintf(out, "#define %s %s\n", structs[i].curl, structs[i].ferry);
+  }
+
+  fputs("\n/* Enum tags: `enum curl_khmatch` is `enum ferry_khmatch`. */\n",
+        out);
+  for (i = 0; i < COUNT(enums); i++) {
+    note_name("", enums[i].curl);
+    fprintf(out, "#define %s %s\n", enums[i].curl, enums[i].ferry);
   }
 
   emit_rows(out, "Result codes (CURLcode)", "CURLE_", "FERRYE_", codes,

@@ -762,6 +762,13 @@ ferry_mcode ferry_multi_socket_action(ferry_multi *m, ferry_socket_t s,
   return rc;
 }
 
+/* libcurl's curl_multi_socket_all is perform followed by a refresh of
+ * every socket the socket callback watches; ferry's perform keeps the
+ * callback up to date itself. */
+ferry_mcode ferry_multi_socket_all(ferry_multi *m, int *running) {
+  return ferry_multi_perform(m, running);
+}
+
 ferry_mcode ferry_multi_timeout(ferry_multi *m, long *timeout_ms) {
   if (!ferry__multi_valid(m))
     return FERRYM_BAD_HANDLE;

@@ -969,7 +969,15 @@
   X(wsx_oom_each_allocation_of_a_websocket_session_fails_cleanly) \
   X(wsx_oom_each_allocation_of_a_connect_only_websocket_fails_cleanly)
 
+/* -- section: what libcurl bindings such as pycurl need beyond HTTP
+ *    (test/test-pycompat.c) -- */
+#define TEST_LIST_PYCOMPAT(X) \
+  X(compat_multi_socket_all_runs_every_transfer_as_perform_does) \
+  X(compat_multi_socket_all_keeps_the_socket_callback_told) \
+  X(compat_refused_protocols_callbacks_and_values_are_not_built_in)
+
 #define TEST_LIST(X)   \
+  TEST_LIST_PYCOMPAT(X) \
   TEST_LIST_WSX(X) \
   TEST_LIST_SOCKCB(X) \
   TEST_LIST_SHARE(X) \
