@@ -323,6 +323,28 @@ SAME(CURL_RTSPREQ_SET_PARAMETER, 9);
 SAME(CURL_RTSPREQ_RECORD, 10);
 SAME(CURL_RTSPREQ_RECEIVE, 11);
 SAME(CURL_RTSPREQ_LAST, 12);
+SAME(CURLFILETYPE_FILE, 0);
+SAME(CURLFILETYPE_DIRECTORY, 1);
+SAME(CURLFILETYPE_SYMLINK, 2);
+SAME(CURLFILETYPE_DEVICE_BLOCK, 3);
+SAME(CURLFILETYPE_DEVICE_CHAR, 4);
+SAME(CURLFILETYPE_NAMEDPIPE, 5);
+SAME(CURLFILETYPE_SOCKET, 6);
+SAME(CURLFILETYPE_DOOR, 7);
+SAME(CURLFILETYPE_UNKNOWN, 8);
+SAME(CURLFINFOFLAG_KNOWN_FILENAME, 1);
+SAME(CURLFINFOFLAG_KNOWN_FILETYPE, 2);
+SAME(CURLFINFOFLAG_KNOWN_TIME, 4);
+SAME(CURLFINFOFLAG_KNOWN_PERM, 8);
+SAME(CURLFINFOFLAG_KNOWN_UID, 16);
+SAME(CURLFINFOFLAG_KNOWN_GID, 32);
+SAME(CURLFINFOFLAG_KNOWN_SIZE, 64);
+SAME(CURLFINFOFLAG_KNOWN_HLINKCOUNT, 128);
+SAME(CURL_CHUNK_BGN_FUNC_OK, 0);
+SAME(CURL_CHUNK_BGN_FUNC_FAIL, 1);
+SAME(CURL_CHUNK_BGN_FUNC_SKIP, 2);
+SAME(CURL_CHUNK_END_FUNC_OK, 0);
+SAME(CURL_CHUNK_END_FUNC_FAIL, 1);
 
 /* Values passed to setopt for a long option must be longs. */
 _Static_assert(sizeof(CURL_HTTP_VERSION_1_1) == sizeof(long),
@@ -366,6 +388,28 @@ _Static_assert(offsetof(struct curl_khkey, keytype) ==
                    sizeof(char *) + sizeof(size_t),
                "curl_khkey.keytype");
 _Static_assert(sizeof(enum curl_khtype) == sizeof(int), "curl_khtype");
+/* struct curl_fileinfo (FTP wildcard downloads): every field in libcurl's
+ * order, the three it keeps for itself included */
+_Static_assert(offsetof(struct curl_fileinfo, filename) == 0, "fileinfo");
+_Static_assert(offsetof(struct curl_fileinfo, filetype) == sizeof(char *),
+               "curl_fileinfo.filetype");
+_Static_assert(offsetof(struct curl_fileinfo, time) == 16, "curl_fileinfo.time");
+_Static_assert(offsetof(struct curl_fileinfo, perm) == 24, "curl_fileinfo.perm");
+_Static_assert(offsetof(struct curl_fileinfo, uid) == 28, "curl_fileinfo.uid");
+_Static_assert(offsetof(struct curl_fileinfo, gid) == 32, "curl_fileinfo.gid");
+_Static_assert(offsetof(struct curl_fileinfo, size) == 40, "curl_fileinfo.size");
+_Static_assert(offsetof(struct curl_fileinfo, hardlinks) == 48,
+               "curl_fileinfo.hardlinks");
+_Static_assert(offsetof(struct curl_fileinfo, strings.time) == 56,
+               "curl_fileinfo.strings.time");
+_Static_assert(offsetof(struct curl_fileinfo, strings.target) == 88,
+               "curl_fileinfo.strings.target");
+_Static_assert(offsetof(struct curl_fileinfo, flags) == 96,
+               "curl_fileinfo.flags");
+_Static_assert(offsetof(struct curl_fileinfo, b_data) == 104,
+               "curl_fileinfo.b_data");
+_Static_assert(sizeof(struct curl_fileinfo) == 128, "curl_fileinfo size");
+_Static_assert(sizeof(curlfiletype) == sizeof(int), "curlfiletype is an enum");
 _Static_assert(sizeof(curlioerr) == sizeof(int) &&
                    sizeof(curliocmd) == sizeof(int) &&
                    sizeof(curl_ftpauth) == sizeof(int) &&
@@ -383,6 +427,8 @@ SAME_TYPE(curl_prereq_callback, int (*)(void *, char *, char *, int, int));
 SAME_TYPE(curl_ioctl_callback, curlioerr (*)(CURL *, int, void *));
 SAME_TYPE(curl_fnmatch_callback, int (*)(void *, const char *, const char *));
 SAME_TYPE(curl_resolver_start_callback, int (*)(void *, void *, void *));
+SAME_TYPE(curl_chunk_bgn_callback, long (*)(const void *, void *, int));
+SAME_TYPE(curl_chunk_end_callback, long (*)(void *));
 SAME_TYPE(curl_sshkeycallback,
           int (*)(CURL *, const struct curl_khkey *, const struct curl_khkey *,
                   enum curl_khmatch, void *));

@@ -53,6 +53,7 @@
 #include <stdio.h>
 #include <sys/select.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "ferry_table.h"
 
@@ -808,6 +809,59 @@ typedef ferry_ioerr (*ferry_ioctl_callback)(ferry_easy *handle, int cmd,
 #define FERRY_FNMATCHFUNC_FAIL 2
 typedef int (*ferry_fnmatch_callback)(void *ptr, const char *pattern,
                                       const char *string);
+
+/* FERRYOPT_CHUNK_BGN_FUNCTION and CHUNK_END_FUNCTION (FTP wildcard
+ * downloads): a file's description (transfer_info points to one), and
+ * what the callbacks return. Layout matches libcurl's struct
+ * curl_fileinfo, its last three fields included (libcurl's own). */
+typedef enum {
+  FERRYFILETYPE_FILE = 0,
+  FERRYFILETYPE_DIRECTORY,
+  FERRYFILETYPE_SYMLINK,
+  FERRYFILETYPE_DEVICE_BLOCK,
+  FERRYFILETYPE_DEVICE_CHAR,
+  FERRYFILETYPE_NAMEDPIPE,
+  FERRYFILETYPE_SOCKET,
+  FERRYFILETYPE_DOOR,
+  FERRYFILETYPE_UNKNOWN
+} ferry_filetype;
+#define FERRYFINFOFLAG_KNOWN_FILENAME (1 << 0)
+#define FERRYFINFOFLAG_KNOWN_FILETYPE (1 << 1)
+#define FERRYFINFOFLAG_KNOWN_TIME (1 << 2)
+#define FERRYFINFOFLAG_KNOWN_PERM (1 << 3)
+#define FERRYFINFOFLAG_KNOWN_UID (1 << 4)
+#define FERRYFINFOFLAG_KNOWN_GID (1 << 5)
+#define FERRYFINFOFLAG_KNOWN_SIZE (1 << 6)
+#define FERRYFINFOFLAG_KNOWN_HLINKCOUNT (1 << 7)
+struct ferry_fileinfo {
+  char *filename;
+  ferry_filetype filetype;
+  time_t time;
+  unsigned int perm;
+  int uid;
+  int gid;
+  ferry_off_t size;
+  long int hardlinks;
+  struct {
+    char *time;
+    char *perm;
+    char *user;
+    char *group;
+    char *target;
+  } strings;
+  unsigned int flags;
+  char *b_data;
+  size_t b_size;
+  size_t b_used;
+};
+#define FERRY_CHUNK_BGN_FUNC_OK 0
+#define FERRY_CHUNK_BGN_FUNC_FAIL 1
+#define FERRY_CHUNK_BGN_FUNC_SKIP 2
+typedef long (*ferry_chunk_bgn_callback)(const void *transfer_info, void *ptr,
+                                         int remains);
+#define FERRY_CHUNK_END_FUNC_OK 0
+#define FERRY_CHUNK_END_FUNC_FAIL 1
+typedef long (*ferry_chunk_end_callback)(void *ptr);
 
 /* FERRYOPT_RESOLVER_START_FUNCTION: in libcurl, called before each name
  * resolution with the resolver's own state. */

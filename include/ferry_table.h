@@ -1106,6 +1106,28 @@
   X(FERRY_RTSPREQ_RECORD, CURL_RTSPREQ_RECORD)                                 \
   X(FERRY_RTSPREQ_RECEIVE, CURL_RTSPREQ_RECEIVE)                               \
   X(FERRY_RTSPREQ_LAST, CURL_RTSPREQ_LAST)                                     \
+  X(FERRYFILETYPE_FILE, CURLFILETYPE_FILE)                                     \
+  X(FERRYFILETYPE_DIRECTORY, CURLFILETYPE_DIRECTORY)                           \
+  X(FERRYFILETYPE_SYMLINK, CURLFILETYPE_SYMLINK)                               \
+  X(FERRYFILETYPE_DEVICE_BLOCK, CURLFILETYPE_DEVICE_BLOCK)                     \
+  X(FERRYFILETYPE_DEVICE_CHAR, CURLFILETYPE_DEVICE_CHAR)                       \
+  X(FERRYFILETYPE_NAMEDPIPE, CURLFILETYPE_NAMEDPIPE)                           \
+  X(FERRYFILETYPE_SOCKET, CURLFILETYPE_SOCKET)                                 \
+  X(FERRYFILETYPE_DOOR, CURLFILETYPE_DOOR)                                     \
+  X(FERRYFILETYPE_UNKNOWN, CURLFILETYPE_UNKNOWN)                               \
+  X(FERRYFINFOFLAG_KNOWN_FILENAME, CURLFINFOFLAG_KNOWN_FILENAME)               \
+  X(FERRYFINFOFLAG_KNOWN_FILETYPE, CURLFINFOFLAG_KNOWN_FILETYPE)               \
+  X(FERRYFINFOFLAG_KNOWN_TIME, CURLFINFOFLAG_KNOWN_TIME)                       \
+  X(FERRYFINFOFLAG_KNOWN_PERM, CURLFINFOFLAG_KNOWN_PERM)                       \
+  X(FERRYFINFOFLAG_KNOWN_UID, CURLFINFOFLAG_KNOWN_UID)                         \
+  X(FERRYFINFOFLAG_KNOWN_GID, CURLFINFOFLAG_KNOWN_GID)                         \
+  X(FERRYFINFOFLAG_KNOWN_SIZE, CURLFINFOFLAG_KNOWN_SIZE)                       \
+  X(FERRYFINFOFLAG_KNOWN_HLINKCOUNT, CURLFINFOFLAG_KNOWN_HLINKCOUNT)           \
+  X(FERRY_CHUNK_BGN_FUNC_OK, CURL_CHUNK_BGN_FUNC_OK)                           \
+  X(FERRY_CHUNK_BGN_FUNC_FAIL, CURL_CHUNK_BGN_FUNC_FAIL)                       \
+  X(FERRY_CHUNK_BGN_FUNC_SKIP, CURL_CHUNK_BGN_FUNC_SKIP)                       \
+  X(FERRY_CHUNK_END_FUNC_OK, CURL_CHUNK_END_FUNC_OK)                           \
+  X(FERRY_CHUNK_END_FUNC_FAIL, CURL_CHUNK_END_FUNC_FAIL)                       \
   X(FERRYMOPT_LASTENTRY, CURLMOPT_LASTENTRY)
 
 /* Types: X(ferry_type, CURL_TYPE) */
@@ -1179,7 +1201,10 @@
   X(ferry_sshkey_callback, curl_sshkeycallback)                                \
   X(ferry_sshhostkey_callback, curl_sshhostkeycallback)                        \
   X(ferry_ftpauth, curl_ftpauth)                                               \
-  X(ferry_ftpmethod, curl_ftpmethod)
+  X(ferry_ftpmethod, curl_ftpmethod)                                           \
+  X(ferry_filetype, curlfiletype)                                              \
+  X(ferry_chunk_bgn_callback, curl_chunk_bgn_callback)                         \
+  X(ferry_chunk_end_callback, curl_chunk_end_callback)
 
 /* Struct tags: X(ferry_tag, curl_tag) so `struct curl_slist` works. */
 #define FERRY_STRUCTS(X)                                                       \
@@ -1201,7 +1226,8 @@
   X(ferry_pushheaders, curl_pushheaders)                                       \
   X(ferry_ws_frame, curl_ws_frame)                                             \
   X(ferry_ssl_backend, curl_ssl_backend)                                       \
-  X(ferry_khkey, curl_khkey)
+  X(ferry_khkey, curl_khkey)                                                   \
+  X(ferry_fileinfo, curl_fileinfo)
 
 /* Enum tags: X(ferry_tag, curl_tag) so `enum curl_khmatch` works. */
 #define FERRY_ENUMS(X)                                                         \

@@ -190,6 +190,17 @@ static int a_match(void *p, const char *pattern, const char *string) {
   return strcmp(pattern, string) ? FERRY_FNMATCHFUNC_NOMATCH
                                  : FERRY_FNMATCHFUNC_MATCH;
 }
+static long a_chunk_start(const void *info, void *p, int remains) {
+  const struct ferry_fileinfo *fi = info;
+  (void)p;
+  (void)remains;
+  return fi->filetype == FERRYFILETYPE_FILE ? FERRY_CHUNK_BGN_FUNC_OK
+                                            : FERRY_CHUNK_BGN_FUNC_SKIP;
+}
+static long a_chunk_end(void *p) {
+  (void)p;
+  return FERRY_CHUNK_END_FUNC_OK;
+}
 static int a_resolver_start(void *state, void *reserved, void *userdata) {
   (void)state;
   (void)reserved;
@@ -221,8 +232,15 @@ TEST_IMPL(compat_refused_protocols_callbacks_and_values_are_not_built_in) {
   ferry_resolver_start_callback rs = a_resolver_start;
   ferry_sshkey_callback kc = a_key_check;
   ferry_sshhostkey_callback hk = a_hostkey_check;
+  ferry_chunk_bgn_callback cb = a_chunk_start;
+  ferry_chunk_end_callback ce = a_chunk_end;
 
   ASSERT_NOT_NULL(e);
+  /* FTP wildcard downloads (node-libcurl names these) */
+  ASSERT_EQ(ferry_easy_setopt(e, FERRYOPT_CHUNK_BGN_FUNCTION, cb),
+            FERRYE_NOT_BUILT_IN);
+  ASSERT_EQ(ferry_easy_setopt(e, FERRYOPT_CHUNK_END_FUNCTION, ce),
+            FERRYE_NOT_BUILT_IN);
   ASSERT_EQ(ferry_easy_setopt(e, FERRYOPT_IOCTLFUNCTION, io),
             FERRYE_NOT_BUILT_IN);
   ASSERT_EQ(ferry_easy_setopt(e, FERRYOPT_FNMATCH_FUNCTION, fn),
