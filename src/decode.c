@@ -146,30 +146,46 @@ failed_malloc:
   return FERRYE_OUT_OF_MEMORY;
 }
 
-int ferry__decoder_unknown(const char *content_encoding) {
-  const char *s = content_encoding ? content_encoding : "";
-  size_t stages = 0;
-  int unknown = 0;
+/* The next coding of a Content-Encoding list at *s, "identity" skipped:
+ * its text (t, len) and whether it is one ferry decodes (*kind then set).
+ * Returns 0 at the end of the list. */
+static int next_coding(const char **s, const char **t, size_t *len,
+                       int *known, coding_kind *kind) {
+  for (;;) {
+    const char *end;
 
-  while (*s) {
-    const char *t, *end;
-    size_t len;
-
-    while (is_ows(*s) || *s == ',')
-      s++;
-    if (*s == '\0')
-      break;
-    t = s;
-    while (*s && *s != ',')
-      s++;
-    end = s;
-    while (end > t && is_ows(end[-1]))
+    while (is_ows(**s) || **s == ',')
+      (*s)++;
+    if (**s == '\0')
+      return 0;
+    *t = *s;
+    while (**s && **s != ',')
+      (*s)++;
+    end = *s;
+    while (end > *t && is_ows(end[-1]))
       end--;
-    len = (size_t)(end - t);
-    if (token_is(t, len, "identity"))
+    *len = (size_t)(end - *t);
+    if (token_is(*t, *len, "identity"))
       continue;
-    if (!token_is(t, len, "gzip") && !token_is(t, len, "x-gzip") &&
-        !token_is(t, len, "deflate"))
+    *known = 1;
+    if (token_is(*t, *len, "gzip") || token_is(*t, *len, "x-gzip"))
+      *kind = CODING_GZIP;
+    else if (token_is(*t, *len, "deflate"))
+      *kind = CODING_DEFLATE;
+    else
+      *known = 0;
+    return 1;
+  }
+}
+
+int ferry__decoder_unknown(const char *content_encoding) {
+  const char *s = content_encoding ? content_encoding : "", *t;
+  size_t stages = 0, len;
+  int unknown = 0, known;
+  coding_kind k = CODING_GZIP; /* set with known */
+
+  while (next_coding(&s, &t, &len, &known, &k)) {
+    if (!known)
       unknown = 1;
     stages++;
   }
@@ -179,37 +195,18 @@ int ferry__decoder_unknown(const char *content_encoding) {
 ferry_code ferry__decoder_new(ferry__decoder **out, const char *content_encoding,
                               char *errbuf, size_t errlen) {
   coding_kind kinds[FERRY__DECODE_MAX_STACK];
-  size_t nkinds = 0, i;
-  const char *s = content_encoding ? content_encoding : "";
+  size_t nkinds = 0, i, len;
+  const char *s = content_encoding ? content_encoding : "", *t;
   ferry__decoder *d;
   ferry_code rc;
+  coding_kind k = CODING_GZIP; /* set with known */
+  int known;
 
   *out = NULL;
   ferry__errf(errbuf, errlen, "%s", "");
   /* Parse the whole list before allocating anything. */
-  while (*s) {
-    const char *t, *end;
-    size_t len;
-    coding_kind k;
-
-    while (is_ows(*s) || *s == ',')
-      s++;
-    if (*s == '\0')
-      break;
-    t = s;
-    while (*s && *s != ',')
-      s++;
-    end = s;
-    while (end > t && is_ows(end[-1]))
-      end--;
-    len = (size_t)(end - t);
-    if (token_is(t, len, "identity"))
-      continue;
-    if (token_is(t, len, "gzip") || token_is(t, len, "x-gzip")) {
-      k = CODING_GZIP;
-    } else if (token_is(t, len, "deflate")) {
-      k = CODING_DEFLATE;
-    } else {
+  while (next_coding(&s, &t, &len, &known, &k)) {
+    if (!known) {
       char name[48];
       quote_token(name, sizeof(name), t, len);
       ferry__errf(errbuf, errlen, "unsupported Content-Encoding \"%s%s\"", name,

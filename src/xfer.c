@@ -967,6 +967,19 @@ static void stream_rewound(ferry_easy *e) {
   st->os_errno = 0;
 }
 
+/* Drop the attempt's connection and what the attempt counted, so that the
+ * request can go again from its start on another connection. */
+static void restart_attempt(ferry_easy *e) {
+  release_conn(e, FERRY__CLOSE_FAIL);
+  e->errtext[0] = '\0';
+  e->os_errno = 0;
+  e->reused = 0;
+  e->expect_wait = 0;
+  stream_rewound(e);
+  e->ul_bytes = 0;
+  e->header_size = 0;
+}
+
 /* A reused connection turned out dead before any response byte: try once
  * more on a fresh one. Returns 1 if a retry was started. */
 static int retry_on_fresh(ferry_easy *e) {
@@ -976,15 +989,8 @@ static int retry_on_fresh(ferry_easy *e) {
     return 0; /* the read callback's data cannot be read again */
   if (ferry__trace_on(e))
     ferry__infof(e, "Connection died, retrying a fresh connect");
-  release_conn(e, FERRY__CLOSE_FAIL);
-  e->errtext[0] = '\0';
-  e->os_errno = 0;
+  restart_attempt(e);
   e->retried = 1;
-  e->reused = 0;
-  e->expect_wait = 0;
-  stream_rewound(e);
-  e->ul_bytes = 0;
-  e->header_size = 0;
   acquire_conn(e, 1);
   return 1;
 }
@@ -1001,14 +1007,7 @@ static int retry_refused(ferry_easy *e) {
   e->refused_retries++;
   if (ferry__trace_on(e))
     ferry__infof(e, "%s, retrying on another connection", e->errtext);
-  release_conn(e, FERRY__CLOSE_FAIL);
-  e->errtext[0] = '\0';
-  e->os_errno = 0;
-  e->reused = 0;
-  e->expect_wait = 0;
-  stream_rewound(e);
-  e->ul_bytes = 0;
-  e->header_size = 0;
+  restart_attempt(e);
   ferry__xfer_state(e, FERRY__XS_INIT);
   acquire_conn(e, 0);
   return 1;
