@@ -121,7 +121,6 @@ static void reap(app *a) {
   }
   if (a->o.hold == 0 && a->finished == a->started) {
     end_run(a);
-    uv_stop(&a->loop);
   }
 }
 
@@ -222,7 +221,6 @@ static void stop_holding(app *a) {
   }
   uv_timer_stop(&a->hold_timer);
   uv_timer_stop(&a->wait_timer);
-  uv_stop(&a->loop);
 }
 
 static void on_hold_over(uv_timer_t *t) { stop_holding(t->data); }

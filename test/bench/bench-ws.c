@@ -234,7 +234,6 @@ static void on_phase(uv_timer_t *t) {
   for (long i = 0; i < a->k; i++)
     curl_multi_remove_handle(a->multi, a->slots[i].easy);
   uv_timer_stop(&a->timer);
-  uv_stop(&a->loop);
 }
 
 int main(int argc, char **argv) {
